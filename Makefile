@@ -1,0 +1,106 @@
+# fws: fwsd (the daemon) and fwsctl (its client).
+#
+#   make demo    build, start fwsd on ./demo-state, start a VM
+#   make check   install what is missing, build, run every test
+#   make deps    install build and runtime dependencies (apt-get)
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+BINDIR	 = $(PREFIX)/bin
+SBINDIR	 = $(PREFIX)/sbin
+
+CC	?= cc
+PKGS	 = libevent jansson libnl-3.0 libnl-route-3.0 sqlite3
+WARN	 = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+B	 = build
+
+QMP_SRCS	= qmp/qmp.c qmp/qmp-frame.c
+COMMON_SRCS	= supervisor/log.c supervisor/proto.c supervisor/validate.c
+FWSD_SRCS	= supervisor/fwsd.c supervisor/config.c supervisor/control.c \
+		  supervisor/cmd.c supervisor/create.c supervisor/vm.c supervisor/vm-def.c supervisor/vm-qemu.c \
+		  supervisor/proc.c supervisor/store.c \
+		  $(COMMON_SRCS) $(QMP_SRCS)
+FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c $(COMMON_SRCS)
+
+HDRS		= $(wildcard include/*.h)
+
+# unit tests: each is tests/unit/NAME.c plus the sources it tests, built
+# with ASan and UBSan
+UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
+		  test_argv test_config
+test_qmp_frame_SRCS	= qmp/qmp-frame.c
+test_qmp_SRCS		= $(QMP_SRCS)
+test_proto_SRCS		= supervisor/proto.c
+test_validate_SRCS	= supervisor/validate.c
+test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/validate.c supervisor/log.c
+test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c supervisor/validate.c
+test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c
+
+.PHONY: all check unit integration demo demo-stop deps install uninstall \
+	clean guest bench
+.DEFAULT_GOAL := all
+
+all: $(B)/fwsd $(B)/fwsctl
+
+$(B)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/fwsd: $(FWSD_SRCS:%.c=$(B)/obj/%.o)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(B)/fwsctl: $(FWSCTL_SRCS:%.c=$(B)/obj/%.o)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+define unit_rule
+$(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $$(SAN) $$(PKG_CFLAGS) -Itests/unit -o $$@ \
+	    tests/unit/$(1).c $$($(1)_SRCS) $$(PKG_LIBS) -lcmocka
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+# check installs what it needs first, then builds with the found flags
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all unit integration
+
+unit: $(UNIT_TESTS:%=$(B)/unit/%)
+	@sh tests/unit/run.sh $(UNIT_TESTS:%=$(B)/unit/%)
+
+guest:
+	@sh tests/guest/build.sh
+
+integration: all guest
+	@sh tests/integration/run.sh
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all guest
+	@sh contrib/demo.sh start
+
+demo-stop:
+	@sh contrib/demo.sh stop
+
+deps:
+	@sh contrib/deps.sh
+
+bench: all guest
+	@sh tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(B)/fwsd $(DESTDIR)$(SBINDIR)/fwsd
+	install -m 0755 $(B)/fwsctl $(DESTDIR)$(BINDIR)/fwsctl
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/fwsd $(DESTDIR)$(BINDIR)/fwsctl
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,22 @@
+#!/bin/sh
+# deps.sh: install every build, test and runtime dependency of fws from
+# Debian's packages.  Idempotent and quiet when everything is there.
+set -e
+pkgs="make gcc pkg-config libevent-dev libjansson-dev libnl-3-dev
+libnl-route-3-dev libsqlite3-dev libcmocka-dev qemu-system-x86 qemu-utils
+busybox-static cpio gzip socat iproute2"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+	    grep -q '^install ok installed$' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages:$missing (run make deps as root)" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# an old or empty package list makes install fail; refresh it first
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,225 @@
+/*
+ * fws.h: defaults, limits, the VM and configuration structures, and the
+ * prototypes the supervisor's modules share, grouped by file.
+ */
+#ifndef FWS_H
+#define FWS_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
+#define FWS_VERSION		"0.1.0"
+
+#define FWS_CONFIG_DEFAULT	"/etc/fws/fwsd.conf"
+#define FWS_STATE_DIR_DEFAULT	"/var/lib/fws"
+#define FWS_RUN_DIR_DEFAULT	"/run/fws"
+#define FWS_SOCKET_NAME		"fwsd.sock"
+#define FWS_DB_NAME		"fws.db"
+#define FWS_QEMU_DEFAULT	"/usr/bin/qemu-system-x86_64"
+#define FWS_QEMU_IMG_DEFAULT	"/usr/bin/qemu-img"
+
+#define FWS_NAME_MAX		63	/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
+#define FWS_DISKS_MAX		8
+#define FWS_IMAGE_DIRS_MAX	8
+#define FWS_APPEND_MAX		1024
+#define FWS_VCPUS_LIMIT		255	/* what qemu's pc/q35 machines take */
+#define FWS_STOP_TIMEOUT	60	/* s, ACPI powerdown before quit */
+#define FWS_KILL_GRACE		5	/* s, quit before SIGKILL */
+#define FWS_START_TIMEOUT	30	/* s, exec to QMP "running" */
+#define FWS_QMP_TIMEOUT		10000	/* ms, one QMP command */
+
+/* config.c */
+struct fws_config {
+	char		*cf_state_dir;
+	char		*cf_run_dir;
+	char		*cf_qemu;
+	char		*cf_qemu_img;
+	char		*cf_image_dirs[FWS_IMAGE_DIRS_MAX];
+	int		 cf_nimage_dirs;
+	char		*cf_machine;
+	char		*cf_accel;		/* auto, kvm or tcg */
+	unsigned	 cf_max_vcpus;
+	uint64_t	 cf_max_memory_mib;
+	uint64_t	 cf_max_disk_size;	/* bytes */
+	unsigned	 cf_stop_timeout;	/* s */
+};
+void	 config_defaults(struct fws_config *);
+int	 config_load(struct fws_config *, const char *, int, char **);
+int	 config_finish(struct fws_config *, char **);
+void	 config_clear(struct fws_config *);
+
+enum vm_state {
+	VM_STOPPED,
+	VM_STARTING,
+	VM_RUNNING,
+	VM_PAUSED,
+	VM_STOPPING,
+	VM_CRASHED,
+};
+
+enum vm_restart {
+	VM_RESTART_ON_FAILURE,
+	VM_RESTART_ALWAYS,
+	VM_RESTART_NEVER,
+};
+
+struct vm_disk {
+	char		*d_path;	/* absolute */
+	char		*d_format;	/* "qcow2" or "raw": never probed */
+	uint64_t	 d_size;	/* bytes; virtual size when created here */
+	int		 d_owned;	/* created by fwsd: deleted with the VM */
+};
+
+struct request;
+
+/* A waiter: a client request answered when a VM's transition ends. */
+struct vm_waiter {
+	TAILQ_ENTRY(vm_waiter)	 w_entry;
+	struct request		*w_rq;
+	enum vm_state		 w_want;	/* VM_RUNNING or VM_STOPPED */
+};
+TAILQ_HEAD(vm_waiters, vm_waiter);
+
+struct qmp;
+struct event;
+struct proc_watch;
+
+struct vm {
+	TAILQ_ENTRY(vm)	 vm_entry;
+	int64_t		 vm_id;			/* store's row id */
+	char		 vm_name[FWS_NAME_MAX + 1];
+	char		 vm_uuid[37];
+	unsigned	 vm_vcpus;
+	uint64_t	 vm_memory_mib;
+	char		 vm_mac[18];
+	char		*vm_iso;
+	char		*vm_kernel;
+	char		*vm_initrd;
+	char		*vm_append;
+	int		 vm_iso_booted;		/* once=d already used */
+	enum vm_restart	 vm_restart;
+	struct vm_disk	 vm_disks[FWS_DISKS_MAX];
+	int		 vm_ndisks;
+	int64_t		 vm_created;
+
+	/* persisted run state */
+	enum vm_state	 vm_state;
+	pid_t		 vm_pid;
+	char		*vm_last_exit;		/* why it last stopped */
+	int64_t		 vm_last_exit_time;
+
+	/* run time only */
+	int		 vm_creating;		/* being created: invisible */
+	struct proc_watch *vm_watch;
+	struct qmp	*vm_qmp;
+	struct event	*vm_timer;		/* start deadline, stop steps */
+	int		 vm_stop_step;		/* 0 powerdown, 1 quit, 2 kill */
+	int		 vm_operator_stop;	/* stop/destroy asked for */
+	int		 vm_guest_shutdown;	/* SHUTDOWN from the guest seen */
+	int		 vm_guest_panicked;
+	char		*vm_start_error;
+	off_t		 vm_log_offset;		/* qemu.log size before start */
+	struct vm_waiters vm_waiters;
+};
+TAILQ_HEAD(vmlist, vm);
+
+/* vm.c */
+extern struct vmlist	vms;
+const char	*vm_state_name(enum vm_state);
+const char	*vm_restart_name(enum vm_restart);
+int		 vm_restart_parse(const char *, enum vm_restart *);
+struct vm	*vm_find(const char *);
+struct vm	*vm_new(void);
+void		 vm_free(struct vm *);
+int		 vm_is_active(const struct vm *);
+void		 vm_start(struct vm *, struct request *);
+void		 vm_stop(struct vm *, unsigned, struct request *);
+void		 vm_destroy(struct vm *, struct request *);
+void		 vm_qmp_simple(struct vm *, const char *, struct request *);
+void		 vm_adopt_all(void);
+void		 vm_release_all(void);
+char		*vm_dir(const struct vm *);
+int		 vm_mkdir(const struct vm *, char **);
+char		*vm_run_path(const struct vm *, const char *);
+int		 vm_console_connect(struct vm *, char **);
+json_t		*vm_to_json(const struct vm *, int);
+
+/* vm-qemu.c: the qemu command line, a pure function of its inputs */
+struct vm_qemu_paths {
+	const char	*qp_qemu;
+	const char	*qp_machine;
+	const char	*qp_accel;	/* "kvm" or "tcg" */
+	const char	*qp_serial_log;
+	const char	*qp_pidfile;
+	int		 qp_qmp_fd;
+	int		 qp_serial_fd;
+	int		 qp_boot_iso;	/* first boot from the ISO */
+};
+char	**vm_qemu_argv(const struct vm *, const struct vm_qemu_paths *);
+void	  vm_qemu_argv_free(char **);
+const char *vm_qemu_accel(const char *);
+
+/* proc.c */
+typedef void (*proc_exit_fn)(pid_t, int, void *);
+struct proc_spec {
+	char *const	*ps_argv;
+	int		 ps_stdout;	/* also stderr; -1: /dev/null */
+	int		 ps_keep[4];	/* dup'ed to fd 3, 4, ... in the child */
+	int		 ps_nkeep;
+};
+int	 proc_spawn(const struct proc_spec *, pid_t *, char **);
+struct proc_watch;
+struct proc_watch *proc_watch(pid_t, proc_exit_fn, void *, char **);
+void	 proc_unwatch(struct proc_watch *);
+int	 proc_signal(struct proc_watch *, int);
+
+/* store.c */
+int	 store_open(const char *, char **);
+void	 store_close(void);
+int	 store_schema_version(void);
+int	 store_vm_insert(struct vm *, char **);
+int	 store_vm_update_run(const struct vm *, char **);
+int	 store_vm_update_iso_booted(const struct vm *, char **);
+int	 store_vm_delete(const struct vm *, char **);
+int	 store_vm_load(struct vmlist *, char **);
+
+/* create.c */
+void	 create_vm(struct request *, json_t *);
+
+/* control.c */
+typedef void (*control_line_fn)(uint64_t, const char *, size_t);
+int	 control_listen(const char *, control_line_fn, char **);
+void	 control_shutdown(void);
+int	 control_send(uint64_t, json_t *);
+int	 control_send_fd(uint64_t, json_t *, int);
+
+/* cmd.c */
+void	 cmd_dispatch(uint64_t, const char *, size_t);
+void	 request_ok(struct request *, json_t *);
+void	 request_error(struct request *, int, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 request_free(struct request *);
+
+/* fwsd.c */
+extern struct fws_config	 conf;
+extern struct event_base	*base;
+
+/* validate.c: shared with fwsctl */
+int	 validate_name(const char *, char **);
+int	 validate_mac(const char *, char **);
+int	 parse_size(const char *, uint64_t *, char **);
+int	 parse_memory_mib(const char *, uint64_t *, char **);
+void	 mac_from_name(const char *, char *, size_t);
+int	 path_confine(const char *, char *const *, int, char **, char **);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

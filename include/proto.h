@@ -1,0 +1,70 @@
+/*
+ * proto.h: the control protocol between fwsctl (or any script) and fwsd.
+ *
+ * A UNIX stream socket, RUN_DIR/fwsd.sock, carrying newline-delimited
+ * JSON, one object per line, shaped like QMP:
+ *
+ *   request  {"id":N,"cmd":"start","args":{"name":"web1"}}
+ *   reply    {"id":N,"ok":true,"result":...}
+ *            {"id":N,"ok":false,"error":{"code":"not_found","message":"..."}}
+ *
+ * "id" is echoed as sent (any JSON scalar; null when the request had
+ * none or could not be parsed).  "args" may be omitted when a command
+ * takes none; unknown argument names are refused.  Requests on one
+ * connection may be pipelined; replies to slow commands (start, stop)
+ * may come back after replies to later requests, matched by id.
+ *
+ * The "console" command's successful reply carries, as SCM_RIGHTS
+ * ancillary data on the reply's first byte, a connected socket to the
+ * VM's serial port.
+ *
+ * Bump PROTO_VERSION whenever the wire format changes incompatibly.
+ */
+#ifndef FWS_PROTO_H
+#define FWS_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define PROTO_VERSION		1
+#define PROTO_MAX_LINE		(64 * 1024)	/* one request, bytes */
+
+/* Stable error codes: scripts match on these strings. */
+enum proto_err {
+	PROTO_ERR_INVALID_ARGUMENT,	/* malformed request, bad value */
+	PROTO_ERR_UNKNOWN_COMMAND,	/* no such "cmd" */
+	PROTO_ERR_NOT_FOUND,		/* no such VM */
+	PROTO_ERR_EXISTS,		/* name (or file) already taken */
+	PROTO_ERR_BUSY,			/* another operation is under way */
+	PROTO_ERR_BAD_STATE,		/* not possible in the VM's state */
+	PROTO_ERR_FAILED,		/* qemu or qemu-img refused; message says why */
+	PROTO_ERR_INTERNAL,		/* a bug or a host failure (disk, store) */
+};
+
+/* A parsed request; everything points into pr_root. */
+struct proto_request {
+	json_t		*pr_root;
+	json_t		*pr_id;		/* borrowed; JSON null if absent */
+	const char	*pr_cmd;
+	json_t		*pr_args;	/* borrowed; an object, maybe empty */
+};
+
+/* proto.c */
+const char	*proto_err_code(enum proto_err);
+int		 proto_request_parse(const char *, size_t,
+		    struct proto_request *, char **);
+void		 proto_request_clear(struct proto_request *);
+json_t		*proto_request_new(json_int_t, const char *, json_t *);
+json_t		*proto_reply_ok(json_t *, json_t *);
+json_t		*proto_reply_error(json_t *, enum proto_err, const char *);
+char		*proto_encode(json_t *, size_t *);
+int		 proto_reply_parse(const char *, size_t, json_t **, char **);
+int		 proto_args_allowed(json_t *, const char *const *, char **);
+int		 proto_arg_string(json_t *, const char *, int, const char **,
+		    char **);
+int		 proto_arg_uint(json_t *, const char *, int, uint64_t,
+		    uint64_t, uint64_t *, char **);
+int		 proto_arg_bool(json_t *, const char *, int *, char **);
+
+#endif

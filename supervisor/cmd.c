@@ -1,0 +1,305 @@
+/*
+ * cmd.c: the server's command table.  A request line is parsed (proto.c),
+ * looked up in cmd_table, its arguments checked against the command's
+ * list, its VM looked up when it names one, and handed to a handler,
+ * which answers at once or later through its struct request.  Handlers
+ * check values; vm.c changes states.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fws.h"
+#include "log.h"
+#include "proto.h"
+
+/* A request in flight: answered exactly once, then freed. */
+struct request {
+	uint64_t	 rq_client;
+	json_t		*rq_id;
+	char		 rq_cmd[32];
+};
+
+#define CMD_VM		0x01	/* args.name names an existing VM */
+
+struct cmd {
+	const char	 *c_name;
+	void		(*c_fn)(struct request *, json_t *, struct vm *);
+	int		  c_flags;
+	const char *const c_args[12];
+};
+
+static void	cmd_create(struct request *, json_t *, struct vm *);
+static void	cmd_delete(struct request *, json_t *, struct vm *);
+static void	cmd_start(struct request *, json_t *, struct vm *);
+static void	cmd_stop(struct request *, json_t *, struct vm *);
+static void	cmd_destroy(struct request *, json_t *, struct vm *);
+static void	cmd_simple(struct request *, json_t *, struct vm *);
+static void	cmd_list(struct request *, json_t *, struct vm *);
+static void	cmd_info(struct request *, json_t *, struct vm *);
+static void	cmd_console(struct request *, json_t *, struct vm *);
+static void	cmd_version(struct request *, json_t *, struct vm *);
+
+static const struct cmd cmd_table[] = {
+	{ "console",	cmd_console,	CMD_VM,	{ "name" } },
+	{ "create",	cmd_create,	0,	{ "name", "vcpus", "memory_mib",
+	    "disks", "iso", "kernel", "initrd", "append", "mac", "restart" } },
+	{ "delete",	cmd_delete,	CMD_VM,	{ "name", "keep_disks" } },
+	{ "destroy",	cmd_destroy,	CMD_VM,	{ "name" } },
+	{ "info",	cmd_info,	CMD_VM,	{ "name" } },
+	{ "list",	cmd_list,	0,	{ NULL } },
+	{ "pause",	cmd_simple,	CMD_VM,	{ "name" } },
+	{ "reboot",	cmd_simple,	CMD_VM,	{ "name" } },
+	{ "resume",	cmd_simple,	CMD_VM,	{ "name" } },
+	{ "start",	cmd_start,	CMD_VM,	{ "name" } },
+	{ "stop",	cmd_stop,	CMD_VM,	{ "name", "timeout" } },
+	{ "version",	cmd_version,	0,	{ NULL } },
+};
+
+void
+request_free(struct request *rq)
+{
+	json_decref(rq->rq_id);
+	free(rq);
+}
+
+void
+request_ok(struct request *rq, json_t *result)
+{
+	control_send(rq->rq_client, proto_reply_ok(rq->rq_id, result));
+	request_free(rq);
+}
+
+void
+request_error(struct request *rq, int code, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	log_debug("%s: %s: %s", rq->rq_cmd, proto_err_code(code), msg);
+	control_send(rq->rq_client, proto_reply_error(rq->rq_id, code, msg));
+	free(msg);
+	request_free(rq);
+}
+
+/* Answer with the cause sentence as the message and free it. */
+static void
+request_cause(struct request *rq, int code, char *cause)
+{
+	request_error(rq, code, "%s", cause ? cause : "invalid request");
+	free(cause);
+}
+
+void
+cmd_dispatch(uint64_t client, const char *line, size_t len)
+{
+	struct proto_request	 pr;
+	struct request		*rq;
+	const struct cmd	*c = NULL;
+	struct vm		*vm = NULL;
+	const char		*name;
+	char			*cause = NULL;
+	size_t			 i;
+
+	if ((rq = calloc(1, sizeof(*rq))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return;
+	}
+	rq->rq_client = client;
+	if (proto_request_parse(line, len, &pr, &cause) == -1) {
+		rq->rq_id = json_incref(pr.pr_id);
+		proto_request_clear(&pr);
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	rq->rq_id = json_incref(pr.pr_id);
+	snprintf(rq->rq_cmd, sizeof(rq->rq_cmd), "%s", pr.pr_cmd);
+	for (i = 0; i < sizeof(cmd_table) / sizeof(*cmd_table); i++)
+		if (strcmp(cmd_table[i].c_name, pr.pr_cmd) == 0)
+			c = &cmd_table[i];
+	if (c == NULL) {
+		request_error(rq, PROTO_ERR_UNKNOWN_COMMAND, "unknown command "
+		    "\"%.32s\"", pr.pr_cmd);
+		goto done;
+	}
+	if (proto_args_allowed(pr.pr_args, c->c_args, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		goto done;
+	}
+	if (c->c_flags & CMD_VM) {
+		if (proto_arg_string(pr.pr_args, "name", 1, &name,
+		    &cause) == -1) {
+			request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+			goto done;
+		}
+		if ((vm = vm_find(name)) == NULL) {
+			request_error(rq, PROTO_ERR_NOT_FOUND, "no VM named "
+			    "\"%.64s\"", name);
+			goto done;
+		}
+	}
+	c->c_fn(rq, pr.pr_args, vm);
+done:
+	proto_request_clear(&pr);
+}
+
+static void
+cmd_create(struct request *rq, json_t *args, struct vm *vm)
+{
+	(void)vm;
+	create_vm(rq, args);
+}
+
+static void
+cmd_start(struct request *rq, json_t *args, struct vm *vm)
+{
+	(void)args;
+	vm_start(vm, rq);
+}
+
+static void
+cmd_stop(struct request *rq, json_t *args, struct vm *vm)
+{
+	uint64_t	 timeout = conf.cf_stop_timeout;
+	char		*cause;
+
+	if (proto_arg_uint(args, "timeout", 0, 0, 3600, &timeout,
+	    &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	vm_stop(vm, timeout, rq);
+}
+
+static void
+cmd_destroy(struct request *rq, json_t *args, struct vm *vm)
+{
+	(void)args;
+	vm_destroy(vm, rq);
+}
+
+static void
+cmd_simple(struct request *rq, json_t *args, struct vm *vm)
+{
+	(void)args;
+	vm_qmp_simple(vm, rq->rq_cmd, rq);
+}
+
+static void
+cmd_list(struct request *rq, json_t *args, struct vm *vm)
+{
+	json_t	*a = json_array();
+
+	(void)args;
+	TAILQ_FOREACH(vm, &vms, vm_entry)
+		if (!vm->vm_creating)
+			json_array_append_new(a, vm_to_json(vm, 0));
+	request_ok(rq, a);
+}
+
+static void
+cmd_info(struct request *rq, json_t *args, struct vm *vm)
+{
+	(void)args;
+	request_ok(rq, vm_to_json(vm, 1));
+}
+
+static void
+cmd_version(struct request *rq, json_t *args, struct vm *vm)
+{
+	(void)args;
+	(void)vm;
+	request_ok(rq, json_pack("{ss si}", "version", FWS_VERSION,
+	    "protocol", PROTO_VERSION));
+}
+
+static void
+cmd_console(struct request *rq, json_t *args, struct vm *vm)
+{
+	char	*cause;
+	int	 fd;
+
+	(void)args;
+	if (!vm_is_active(vm) || vm->vm_state == VM_STOPPING) {
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s: no console",
+		    vm->vm_name, vm_state_name(vm->vm_state));
+		return;
+	}
+	if ((fd = vm_console_connect(vm, &cause)) == -1) {
+		request_error(rq, PROTO_ERR_FAILED, "%s: console: %s",
+		    vm->vm_name, cause);
+		free(cause);
+		return;
+	}
+	if (control_send_fd(rq->rq_client, proto_reply_ok(rq->rq_id,
+	    json_pack("{ss}", "name", vm->vm_name)), fd) == -1)
+		request_error(rq, PROTO_ERR_BUSY, "the connection has replies "
+		    "queued: ask for the console on an idle connection");
+	else
+		request_free(rq);
+	close(fd);
+}
+
+/* A deleted VM's directory: its logs go, kept disks stay. */
+static void
+cmd_remove_logs(const char *dir)
+{
+	const char	*const logs[] = { "console.log", "qemu.log" };
+	char		*p;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(logs) / sizeof(*logs); i++) {
+		p = xasprintf("%s/%s", dir, logs[i]);
+		if (unlink(p) == -1 && errno != ENOENT)
+			log_warn("%s: unlink", p);
+		free(p);
+	}
+	if (rmdir(dir) == -1 && errno != ENOENT && errno != ENOTEMPTY)
+		log_warn("%s: rmdir", dir);
+}
+
+static void
+cmd_delete(struct request *rq, json_t *args, struct vm *vm)
+{
+	char	*cause, *p;
+	int	 keep = 0, i;
+
+	if (proto_arg_bool(args, "keep_disks", &keep, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	if (vm_is_active(vm)) {
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s: stop it "
+		    "before deleting it", vm->vm_name,
+		    vm_state_name(vm->vm_state));
+		return;
+	}
+	if (store_vm_delete(vm, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INTERNAL, cause);
+		return;
+	}
+	/* the definition is gone; its files follow, best effort */
+	for (i = 0; i < vm->vm_ndisks && !keep; i++)
+		if (vm->vm_disks[i].d_owned &&
+		    unlink(vm->vm_disks[i].d_path) == -1 && errno != ENOENT)
+			log_warn("%s: unlink %s", vm->vm_name,
+			    vm->vm_disks[i].d_path);
+	p = vm_dir(vm);
+	cmd_remove_logs(p);
+	free(p);
+	log_info("%s: deleted%s", vm->vm_name, keep ? " (disks kept)" : "");
+	TAILQ_REMOVE(&vms, vm, vm_entry);
+	request_ok(rq, json_pack("{ss sb}", "name", vm->vm_name, "kept_disks",
+	    keep));
+	vm_free(vm);
+}

@@ -1,0 +1,289 @@
+/*
+ * config.c: fwsd.conf, a file of "key = value" lines ('#' starts a
+ * comment), and the defaults behind it.  It knows the keys and their
+ * types; fwsd.c applies command-line overrides on top.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fws.h"
+
+static int
+fail(char **cause, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+	return -1;
+}
+
+static void
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = v ? xasprintf("%s", v) : NULL;
+}
+
+void
+config_defaults(struct fws_config *cf)
+{
+	memset(cf, 0, sizeof(*cf));
+	set_str(&cf->cf_state_dir, FWS_STATE_DIR_DEFAULT);
+	set_str(&cf->cf_run_dir, FWS_RUN_DIR_DEFAULT);
+	set_str(&cf->cf_qemu, FWS_QEMU_DEFAULT);
+	set_str(&cf->cf_qemu_img, FWS_QEMU_IMG_DEFAULT);
+	set_str(&cf->cf_machine, "q35");
+	set_str(&cf->cf_accel, "auto");
+	cf->cf_max_vcpus = 16;
+	cf->cf_max_memory_mib = 64 * 1024;
+	cf->cf_max_disk_size = 2ULL << 40;
+	cf->cf_stop_timeout = FWS_STOP_TIMEOUT;
+}
+
+static int
+parse_uint(const char *v, uint64_t max, uint64_t *out)
+{
+	char			*end;
+	unsigned long long	 n;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
+set_image_dirs(struct fws_config *cf, const char *v, char **cause)
+{
+	char	*copy, *p, *dir;
+	int	 i, rc = 0;
+
+	for (i = 0; i < cf->cf_nimage_dirs; i++)
+		free(cf->cf_image_dirs[i]);
+	cf->cf_nimage_dirs = 0;
+	copy = p = xasprintf("%s", v);
+	while (rc == 0 && (dir = strsep(&p, ": \t")) != NULL) {
+		if (*dir == '\0')
+			continue;
+		if (*dir != '/')
+			rc = fail(cause, "%s is not an absolute path", dir);
+		else if (cf->cf_nimage_dirs == FWS_IMAGE_DIRS_MAX)
+			rc = fail(cause, "at most %d directories",
+			    FWS_IMAGE_DIRS_MAX);
+		else
+			cf->cf_image_dirs[cf->cf_nimage_dirs++] =
+			    xasprintf("%s", dir);
+	}
+	free(copy);
+	return rc;
+}
+
+enum config_type {
+	CONFIG_PATH,		/* an absolute path */
+	CONFIG_DIRS,		/* absolute paths, ':' or blank separated */
+	CONFIG_CHOICE,		/* one of k_choices */
+	CONFIG_UINT,		/* 0 .. k_max (1 .. k_max with k_nonzero) */
+	CONFIG_MEMORY,		/* MiB, or a size with a suffix */
+	CONFIG_SIZE,		/* bytes, with an optional suffix */
+};
+
+/* Every key fwsd.conf knows, kept sorted. */
+static const struct config_key {
+	const char		*k_name;
+	enum config_type	 k_type;
+	size_t			 k_off;
+	const char		*k_choices;	/* CONFIG_CHOICE: blank separated */
+	uint64_t		 k_max;		/* CONFIG_UINT */
+	int			 k_nonzero;
+} config_keys[] = {
+	{ "accel", CONFIG_CHOICE, offsetof(struct fws_config, cf_accel),
+	    "auto kvm tcg", 0, 0 },
+	{ "image_dirs", CONFIG_DIRS, 0, NULL, 0, 0 },
+	{ "machine", CONFIG_CHOICE, offsetof(struct fws_config, cf_machine),
+	    "q35 pc", 0, 0 },
+	{ "max_disk_size", CONFIG_SIZE,
+	    offsetof(struct fws_config, cf_max_disk_size), NULL, 0, 0 },
+	{ "max_memory", CONFIG_MEMORY,
+	    offsetof(struct fws_config, cf_max_memory_mib), NULL, 0, 0 },
+	{ "max_vcpus", CONFIG_UINT, offsetof(struct fws_config, cf_max_vcpus),
+	    NULL, FWS_VCPUS_LIMIT, 1 },
+	{ "qemu", CONFIG_PATH, offsetof(struct fws_config, cf_qemu),
+	    NULL, 0, 0 },
+	{ "qemu_img", CONFIG_PATH, offsetof(struct fws_config, cf_qemu_img),
+	    NULL, 0, 0 },
+	{ "run_dir", CONFIG_PATH, offsetof(struct fws_config, cf_run_dir),
+	    NULL, 0, 0 },
+	{ "state_dir", CONFIG_PATH, offsetof(struct fws_config, cf_state_dir),
+	    NULL, 0, 0 },
+	{ "stop_timeout", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_stop_timeout), NULL, 3600, 0 },
+};
+
+static int
+is_choice(const char *choices, const char *v)
+{
+	size_t	 len = strlen(v);
+	const char *p;
+
+	for (p = choices; (p = strstr(p, v)) != NULL; p += len)
+		if ((p == choices || p[-1] == ' ') &&
+		    (p[len] == ' ' || p[len] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Apply one key; a sentence in *cause for an unknown key or bad value. */
+static int
+config_set(struct fws_config *cf, const char *key, const char *v,
+    char **cause)
+{
+	const struct config_key	*k = NULL;
+	char			*field;
+	uint64_t		 n;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(config_keys) / sizeof(*config_keys); i++)
+		if (strcmp(config_keys[i].k_name, key) == 0)
+			k = &config_keys[i];
+	if (k == NULL)
+		return fail(cause, "unknown key \"%s\"", key);
+	field = (char *)cf + k->k_off;
+	switch (k->k_type) {
+	case CONFIG_PATH:
+		if (*v != '/')
+			return fail(cause, "%s: %s is not an absolute path",
+			    key, v);
+		set_str((char **)field, v);
+		break;
+	case CONFIG_DIRS:
+		if (set_image_dirs(cf, v, cause) == -1)
+			return -1;
+		break;
+	case CONFIG_CHOICE:
+		if (!is_choice(k->k_choices, v))
+			return fail(cause, "%s: %s is not one of: %s", key, v,
+			    k->k_choices);
+		set_str((char **)field, v);
+		break;
+	case CONFIG_UINT:
+		if (parse_uint(v, k->k_max, &n) == -1 || (k->k_nonzero &&
+		    n == 0))
+			return fail(cause, "%s: %s is not a whole number from "
+			    "%d to %llu", key, v, k->k_nonzero,
+			    (unsigned long long)k->k_max);
+		*(unsigned *)field = n;
+		break;
+	case CONFIG_MEMORY:
+		if (parse_memory_mib(v, (uint64_t *)field, cause) == -1)
+			return -1;
+		break;
+	case CONFIG_SIZE:
+		if (parse_size(v, (uint64_t *)field, cause) == -1)
+			return -1;
+		break;
+	}
+	return 0;
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+	    e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Read path into cf.  A missing file is fine unless must_exist (the path
+ * was given with --config).  Errors name the file and the line.
+ */
+int
+config_load(struct fws_config *cf, const char *path, int must_exist,
+    char **cause)
+{
+	FILE	*f;
+	char	*line = NULL, *p, *eq, *key, *val, *why;
+	size_t	 cap = 0;
+	int	 lineno = 0, rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		return fail(cause, "%s: %s", path, strerror(errno));
+	}
+	while (getline(&line, &cap, f) != -1) {
+		lineno++;
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		p = trim(line);
+		if (*p == '\0')
+			continue;
+		if ((eq = strchr(p, '=')) == NULL) {
+			rc = fail(cause, "%s:%d: expected \"key = value\"",
+			    path, lineno);
+			break;
+		}
+		*eq = '\0';
+		key = trim(p);
+		val = trim(eq + 1);
+		if (*val == '\0') {
+			rc = fail(cause, "%s:%d: %s has no value", path, lineno,
+			    key);
+			break;
+		}
+		if (config_set(cf, key, val, &why) == -1) {
+			rc = fail(cause, "%s:%d: %s", path, lineno, why);
+			free(why);
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/* Fill what depends on other keys. */
+int
+config_finish(struct fws_config *cf, char **cause)
+{
+	if (cf->cf_nimage_dirs == 0)
+		cf->cf_image_dirs[cf->cf_nimage_dirs++] =
+		    xasprintf("%s/images", cf->cf_state_dir);
+	if (cf->cf_state_dir[0] != '/' || cf->cf_run_dir[0] != '/')
+		return fail(cause, "state and run directories must be absolute "
+		    "paths");
+	return 0;
+}
+
+void
+config_clear(struct fws_config *cf)
+{
+	int	 i;
+
+	free(cf->cf_state_dir);
+	free(cf->cf_run_dir);
+	free(cf->cf_qemu);
+	free(cf->cf_qemu_img);
+	free(cf->cf_machine);
+	free(cf->cf_accel);
+	for (i = 0; i < cf->cf_nimage_dirs; i++)
+		free(cf->cf_image_dirs[i]);
+	memset(cf, 0, sizeof(*cf));
+}

@@ -1,0 +1,380 @@
+/*
+ * control.c: the control socket.  It accepts connections, buffers each
+ * client's input, cuts it into lines (capped at PROTO_MAX_LINE) and hands
+ * every line to a callback with the client's id; replies come back by
+ * that id, so a client that went away meanwhile is simply skipped.  A
+ * client that stops reading is dropped before its output grows without
+ * bound.  It knows connections, not commands or VMs.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "fws.h"
+#include "log.h"
+#include "proto.h"
+
+#define CONTROL_MAX_OUTPUT	(4 * 1024 * 1024)
+
+struct client {
+	TAILQ_ENTRY(client)	 cl_entry;
+	uint64_t		 cl_id;
+	struct bufferevent	*cl_bev;
+	unsigned		 cl_pending;	/* requests not answered yet */
+	int			 cl_eof;	/* no more input */
+	int			 cl_closing;	/* close once output is sent */
+	uid_t			 cl_uid;
+	pid_t			 cl_pid;
+};
+TAILQ_HEAD(clients, client);
+
+static struct clients	 clients = TAILQ_HEAD_INITIALIZER(clients);
+static uint64_t		 control_next_id = 1;
+static int		 control_fd = -1;
+static struct event	*control_ev;
+static char		*control_path;
+static control_line_fn	 control_line;
+
+static struct client *
+control_find(uint64_t id)
+{
+	struct client	*cl;
+
+	TAILQ_FOREACH(cl, &clients, cl_entry)
+		if (cl->cl_id == id)
+			return cl;
+	return NULL;
+}
+
+static void
+control_close(struct client *cl)
+{
+	log_debug("%s: client %llu (pid %d) gone", __func__,
+	    (unsigned long long)cl->cl_id, (int)cl->cl_pid);
+	TAILQ_REMOVE(&clients, cl, cl_entry);
+	bufferevent_free(cl->cl_bev);
+	free(cl);
+}
+
+/* Close when nothing is left to say: input over, replies all written. */
+static void
+control_maybe_close(struct client *cl)
+{
+	if (evbuffer_get_length(bufferevent_get_output(cl->cl_bev)) != 0)
+		return;
+	if (cl->cl_closing || (cl->cl_eof && cl->cl_pending == 0))
+		control_close(cl);
+}
+
+static void
+control_error_close(struct client *cl, const char *msg)
+{
+	json_t	*r = proto_reply_error(NULL, PROTO_ERR_INVALID_ARGUMENT, msg);
+	char	*line;
+	size_t	 len;
+
+	if ((line = proto_encode(r, &len)) != NULL) {
+		bufferevent_write(cl->cl_bev, line, len);
+		free(line);
+	}
+	json_decref(r);
+	cl->cl_closing = 1;
+	bufferevent_disable(cl->cl_bev, EV_READ);
+}
+
+static void
+control_read(struct bufferevent *bev, void *arg)
+{
+	struct client	*cl = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct evbuffer_ptr eol;
+	size_t		 eol_len, len;
+	uint64_t	 id = cl->cl_id;
+	char		*line;
+
+	while (!cl->cl_closing) {
+		eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+		if (eol.pos == -1) {
+			/* evbuffer_readln has no cap: ours is here */
+			if (evbuffer_get_length(in) > PROTO_MAX_LINE)
+				control_error_close(cl, "request line too long");
+			break;
+		}
+		len = eol.pos;
+		if (len > PROTO_MAX_LINE) {
+			control_error_close(cl, "request line too long");
+			break;
+		}
+		if ((line = malloc(len + 1)) == NULL) {
+			control_error_close(cl, "out of memory");
+			break;
+		}
+		evbuffer_remove(in, line, len);
+		evbuffer_drain(in, eol_len);
+		line[len] = '\0';
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len == 0) {
+			free(line);
+			continue;
+		}
+		cl->cl_pending++;
+		control_line(id, line, len);
+		free(line);
+		/* the handler may have written enough to drop the client */
+		if ((cl = control_find(id)) == NULL)
+			return;
+	}
+	control_maybe_close(cl);
+}
+
+static void
+control_written(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	control_maybe_close(arg);
+}
+
+static void
+control_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct client	*cl = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_EOF) {
+		cl->cl_eof = 1;
+		control_maybe_close(cl);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR)
+		control_close(cl);
+}
+
+static void
+control_accept(int fd, short what, void *arg)
+{
+	struct client	*cl;
+	struct ucred	 cred;
+	socklen_t	 credlen = sizeof(cred);
+	int		 s;
+
+	(void)what;
+	(void)arg;
+	if ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("%s: accept", __func__);
+		return;
+	}
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		close(s);
+		return;
+	}
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == 0) {
+		cl->cl_uid = cred.uid;
+		cl->cl_pid = cred.pid;
+	}
+	cl->cl_id = control_next_id++;
+	cl->cl_bev = bufferevent_socket_new(base, s, BEV_OPT_CLOSE_ON_FREE);
+	if (cl->cl_bev == NULL) {
+		log_warnx("%s: bufferevent_socket_new failed", __func__);
+		close(s);
+		free(cl);
+		return;
+	}
+	bufferevent_setcb(cl->cl_bev, control_read, control_written,
+	    control_event, cl);
+	bufferevent_enable(cl->cl_bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&clients, cl, cl_entry);
+	log_debug("%s: client %llu (pid %d uid %d)", __func__,
+	    (unsigned long long)cl->cl_id, (int)cl->cl_pid, (int)cl->cl_uid);
+}
+
+/* Refuse to take over a socket another fwsd still answers on. */
+static int
+control_stale(const char *path, char **cause)
+{
+	struct sockaddr_un	 sun;
+	int			 s, rc;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		*cause = xasprintf("socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = connect(s, (struct sockaddr *)&sun, sizeof(sun));
+	close(s);
+	if (rc == 0) {
+		*cause = xasprintf("%s: another fwsd is already running", path);
+		return -1;
+	}
+	if (errno == ECONNREFUSED)
+		unlink(path);
+	return 0;
+}
+
+int
+control_listen(const char *path, control_line_fn fn, char **cause)
+{
+	struct sockaddr_un	 sun;
+	mode_t			 old;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		*cause = xasprintf("%s: socket path too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if (control_stale(path, cause) == -1)
+		return -1;
+	control_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (control_fd == -1) {
+		*cause = xasprintf("socket: %s", strerror(errno));
+		return -1;
+	}
+	old = umask(0117);
+	if (bind(control_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	umask(old);
+	if (listen(control_fd, 128) == -1) {
+		*cause = xasprintf("listen: %s", strerror(errno));
+		goto fail;
+	}
+	control_ev = event_new(base, control_fd, EV_READ | EV_PERSIST,
+	    control_accept, NULL);
+	if (control_ev == NULL || event_add(control_ev, NULL) == -1) {
+		*cause = xasprintf("event_add failed");
+		goto fail;
+	}
+	control_line = fn;
+	control_path = xasprintf("%s", path);
+	return 0;
+fail:
+	close(control_fd);
+	control_fd = -1;
+	return -1;
+}
+
+/* Stop listening and drop every client. */
+void
+control_shutdown(void)
+{
+	struct client	*cl;
+
+	if (control_ev != NULL)
+		event_free(control_ev);
+	control_ev = NULL;
+	if (control_fd != -1) {
+		close(control_fd);
+		unlink(control_path);
+	}
+	control_fd = -1;
+	free(control_path);
+	control_path = NULL;
+	while ((cl = TAILQ_FIRST(&clients)) != NULL)
+		control_close(cl);
+}
+
+static int
+control_queue(struct client *cl, const char *line, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(cl->cl_bev);
+
+	if (evbuffer_get_length(out) + len > CONTROL_MAX_OUTPUT) {
+		log_warnx("client %llu (pid %d) does not read its replies, "
+		    "dropped", (unsigned long long)cl->cl_id, (int)cl->cl_pid);
+		control_close(cl);
+		return -1;
+	}
+	return bufferevent_write(cl->cl_bev, line, len);
+}
+
+/* Send one reply to client id (consumed).  -1 when the client is gone. */
+int
+control_send(uint64_t id, json_t *msg)
+{
+	struct client	*cl;
+	char		*line;
+	size_t		 len;
+	int		 rc = -1;
+
+	if ((cl = control_find(id)) != NULL &&
+	    (line = proto_encode(msg, &len)) != NULL) {
+		if (cl->cl_pending > 0)
+			cl->cl_pending--;
+		rc = control_queue(cl, line, len);
+		free(line);
+	}
+	json_decref(msg);
+	return rc;
+}
+
+/*
+ * Send a reply with a descriptor attached to its first byte.  Only on an
+ * idle connection: queued output would separate the two.
+ */
+int
+control_send_fd(uint64_t id, json_t *msg, int fd)
+{
+	struct client	*cl;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsgbuf;
+	char		*line = NULL;
+	size_t		 len;
+	ssize_t		 n;
+	int		 rc = -1;
+
+	if ((cl = control_find(id)) == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(cl->cl_bev)) != 0 ||
+	    (line = proto_encode(msg, &len)) == NULL)
+		goto done;
+	memset(&mh, 0, sizeof(mh));
+	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+	iov.iov_base = line;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cmsgbuf.buf;
+	mh.msg_controllen = sizeof(cmsgbuf.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	n = sendmsg(bufferevent_getfd(cl->cl_bev), &mh, MSG_NOSIGNAL |
+	    MSG_DONTWAIT);
+	if (n <= 0)
+		goto done;
+	if (cl->cl_pending > 0)
+		cl->cl_pending--;
+	rc = 0;
+	if ((size_t)n < len)
+		rc = control_queue(cl, line + n, len - n);
+done:
+	free(line);
+	json_decref(msg);
+	return rc;
+}

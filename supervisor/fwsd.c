@@ -1,0 +1,218 @@
+/*
+ * fwsd.c: the daemon's main: flags, configuration, directories, the
+ * store, signals and the event loop.  Guests are never stopped here:
+ * SIGTERM ends fwsd and leaves every qemu running, to be adopted by the
+ * next fwsd.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "fws.h"
+#include "log.h"
+#include "qmp.h"
+
+struct fws_config	 conf;
+struct event_base	*base;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: fwsd [-fv] [--config FILE] [--state-dir DIR] "
+	    "[--run-dir DIR]\n"
+	    "  -f, --foreground   stay attached, log to stderr\n"
+	    "  -v, --verbose      log debug messages\n"
+	    "      --config FILE  default %s\n"
+	    "      --state-dir DIR  default %s\n"
+	    "      --run-dir DIR    default %s\n"
+	    "      --version\n", FWS_CONFIG_DEFAULT, FWS_STATE_DIR_DEFAULT,
+	    FWS_RUN_DIR_DEFAULT);
+	exit(2);
+}
+
+static void
+fwsd_signal(int sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	log_info("fwsd: %s, exiting; guests keep running", strsignal(sig));
+	event_base_loopbreak(base);
+}
+
+static int	 ready_fd = -1;	/* the waiting parent, while starting */
+
+/* Start-up failed: tell the waiting parent (or the terminal) and exit. */
+static void __attribute__((noreturn))
+fwsd_fail(char *cause)
+{
+	if (ready_fd != -1)
+		(void)!write(ready_fd, cause, strlen(cause));
+	fatalx("%s", cause);
+}
+
+static void
+mkdir_or_die(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) == -1 && errno != EEXIST)
+		fwsd_fail(xasprintf("mkdir %s: %s", path, strerror(errno)));
+}
+
+/*
+ * Detach: the parent waits until the child says it is serving (or why
+ * it is not), so "fwsd && fwsctl list" works.  Returns the write end the
+ * child reports on.
+ */
+static int
+fwsd_daemonize(void)
+{
+	int	 p[2];
+	char	 buf[512];
+	ssize_t	 n;
+	pid_t	 pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid > 0) {
+		close(p[1]);
+		n = read(p[0], buf, sizeof(buf) - 1);
+		if (n == 1 && buf[0] == '\n')
+			_exit(0);
+		if (n > 0) {
+			buf[n] = '\0';
+			fprintf(stderr, "fwsd: %s\n", buf);
+		} else
+			fprintf(stderr, "fwsd: failed to start\n");
+		_exit(1);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	return p[1];
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "run-dir", required_argument, NULL, 'r' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct event	*ev_term, *ev_int;
+	const char	*config = FWS_CONFIG_DEFAULT, *state = NULL, *run = NULL;
+	char		*cause, *path;
+	int		 ch, foreground = 0, verbose = 0, explicit = 0;
+
+	while ((ch = getopt_long(argc, argv, "fv", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			explicit = 1;
+			break;
+		case 's':
+			state = optarg;
+			break;
+		case 'r':
+			run = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("fwsd %s\n", FWS_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(1, verbose);
+
+	config_defaults(&conf);
+	if (config_load(&conf, config, explicit, &cause) == -1)
+		fatalx("%s", cause);
+	if (state != NULL) {
+		free(conf.cf_state_dir);
+		conf.cf_state_dir = realpath(state, NULL);
+		if (conf.cf_state_dir == NULL && (mkdir(state, 0750) == -1 ||
+		    (conf.cf_state_dir = realpath(state, NULL)) == NULL))
+			fatal("state directory %s", state);
+	}
+	if (run != NULL) {
+		free(conf.cf_run_dir);
+		conf.cf_run_dir = realpath(run, NULL);
+		if (conf.cf_run_dir == NULL && (mkdir(run, 0755) == -1 ||
+		    (conf.cf_run_dir = realpath(run, NULL)) == NULL))
+			fatal("run directory %s", run);
+	}
+	if (config_finish(&conf, &cause) == -1)
+		fatalx("%s", cause);
+
+	if (!foreground)
+		ready_fd = fwsd_daemonize();
+	log_init(foreground, verbose);
+	signal(SIGPIPE, SIG_IGN);
+	umask(027);
+	mkdir_or_die(conf.cf_state_dir, 0750);
+	mkdir_or_die(conf.cf_run_dir, 0755);
+	path = xasprintf("%s/vms", conf.cf_state_dir);
+	mkdir_or_die(path, 0750);
+	free(path);
+
+	path = xasprintf("%s/%s", conf.cf_state_dir, FWS_DB_NAME);
+	if (store_open(path, &cause) == -1 ||
+	    store_vm_load(&vms, &cause) == -1)
+		fwsd_fail(cause);
+	free(path);
+
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	ev_term = evsignal_new(base, SIGTERM, fwsd_signal, NULL);
+	ev_int = evsignal_new(base, SIGINT, fwsd_signal, NULL);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+
+	path = xasprintf("%s/%s", conf.cf_run_dir, FWS_SOCKET_NAME);
+	if (control_listen(path, cmd_dispatch, &cause) == -1)
+		fwsd_fail(cause);
+	free(path);
+	vm_adopt_all();
+	log_info("fwsd %s: serving on %s/%s, state in %s, accel %s",
+	    FWS_VERSION, conf.cf_run_dir, FWS_SOCKET_NAME, conf.cf_state_dir,
+	    vm_qemu_accel(conf.cf_accel));
+	if (ready_fd != -1) {
+		(void)!write(ready_fd, "\n", 1);
+		close(ready_fd);
+	}
+
+	event_base_dispatch(base);
+
+	control_shutdown();
+	vm_release_all();
+	event_free(ev_term);
+	event_free(ev_int);
+	event_base_free(base);
+	store_close();
+	config_clear(&conf);
+	return 0;
+}

@@ -1,0 +1,172 @@
+/*
+ * proc.c: child processes.  Spawning (fork and execv of an argv array,
+ * never a shell, in a session of its own so that nothing ties the
+ * child's life to fwsd) and watching a process end through a pidfd in
+ * the event loop, whether or not it is our child.  It knows nothing of
+ * what the processes are.
+ */
+#include <sys/types.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "fws.h"
+#include "log.h"
+
+struct proc_watch {
+	pid_t		 pw_pid;
+	int		 pw_fd;
+	struct event	*pw_ev;
+	proc_exit_fn	 pw_fn;
+	void		*pw_arg;
+};
+
+static int
+pidfd_open_(pid_t pid)
+{
+	return syscall(SYS_pidfd_open, pid, 0);
+}
+
+/*
+ * Fork and exec.  In the child: a new session, stdin from /dev/null,
+ * stdout and stderr to ps_stdout, ps_keep[i] at fd 3 + i, every other
+ * descriptor closed on exec, signals back to their defaults.  An exec
+ * failure is written to ps_stdout and the child exits 127: the caller
+ * learns it from the exit status, without waiting here.
+ */
+int
+proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
+{
+	sigset_t	 all, old;
+	pid_t		 pid;
+	int		 i, fd, nullfd, out, sig, kept[4];
+
+	if (access(ps->ps_argv[0], X_OK) == -1) {
+		*cause = xasprintf("%s: %s", ps->ps_argv[0], strerror(errno));
+		return -1;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == -1) {
+		*cause = xasprintf("fork: %s", strerror(errno));
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	if (pid > 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		*pidp = pid;
+		return 0;
+	}
+
+	/* child: only async-signal-safe calls from here on */
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	setsid();
+	nullfd = open("/dev/null", O_RDWR);
+	out = ps->ps_stdout >= 0 ? ps->ps_stdout : nullfd;
+	/* move the kept fds above the target range first */
+	for (i = 0; i < ps->ps_nkeep; i++)
+		kept[i] = fcntl(ps->ps_keep[i], F_DUPFD_CLOEXEC, 10);
+	out = fcntl(out, F_DUPFD_CLOEXEC, 10);
+	dup2(nullfd, 0);
+	dup2(out, 1);
+	dup2(out, 2);
+	for (i = 0; i < ps->ps_nkeep; i++)
+		dup2(kept[i], 3 + i);
+	for (fd = 3 + ps->ps_nkeep; fd < 1024; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	execv(ps->ps_argv[0], ps->ps_argv);
+	{
+		const char	*e = strerror(errno);
+
+		(void)!write(2, "exec ", 5);
+		(void)!write(2, ps->ps_argv[0], strlen(ps->ps_argv[0]));
+		(void)!write(2, ": ", 2);
+		(void)!write(2, e, strlen(e));
+		(void)!write(2, "\n", 1);
+	}
+	_exit(127);
+}
+
+static void
+proc_exited(int fd, short what, void *arg)
+{
+	struct proc_watch	*pw = arg;
+	siginfo_t		 si;
+	int			 status = -1;
+
+	(void)fd;
+	(void)what;
+	memset(&si, 0, sizeof(si));
+	/* our child: reap it and learn how it ended; otherwise unknown */
+	if (waitid(P_PIDFD, pw->pw_fd, &si, WEXITED | WNOHANG) == 0 &&
+	    si.si_pid != 0) {
+		if (si.si_code == CLD_EXITED)
+			status = W_EXITCODE(si.si_status, 0);
+		else
+			status = si.si_status & 0x7f;	/* signal number */
+	}
+	event_del(pw->pw_ev);
+	pw->pw_fn(pw->pw_pid, status, pw->pw_arg);
+}
+
+/*
+ * Call fn(pid, status, arg) once the process has ended.  status is in
+ * waitpid(2) form for our children, -1 when it cannot be known.  The
+ * watch stays allocated until proc_unwatch().
+ */
+struct proc_watch *
+proc_watch(pid_t pid, proc_exit_fn fn, void *arg, char **cause)
+{
+	struct proc_watch	*pw;
+
+	if ((pw = calloc(1, sizeof(*pw))) == NULL) {
+		*cause = xasprintf("%s", strerror(errno));
+		return NULL;
+	}
+	pw->pw_pid = pid;
+	pw->pw_fn = fn;
+	pw->pw_arg = arg;
+	if ((pw->pw_fd = pidfd_open_(pid)) == -1) {
+		*cause = xasprintf("pidfd_open %d: %s", (int)pid,
+		    strerror(errno));
+		free(pw);
+		return NULL;
+	}
+	pw->pw_ev = event_new(base, pw->pw_fd, EV_READ, proc_exited, pw);
+	if (pw->pw_ev == NULL || event_add(pw->pw_ev, NULL) == -1) {
+		*cause = xasprintf("event_add: %s", strerror(errno));
+		proc_unwatch(pw);
+		return NULL;
+	}
+	return pw;
+}
+
+void
+proc_unwatch(struct proc_watch *pw)
+{
+	if (pw == NULL)
+		return;
+	if (pw->pw_ev != NULL)
+		event_free(pw->pw_ev);
+	close(pw->pw_fd);
+	free(pw);
+}
+
+/* Signal through the pidfd: never a process that reused the PID. */
+int
+proc_signal(struct proc_watch *pw, int sig)
+{
+	return syscall(SYS_pidfd_send_signal, pw->pw_fd, sig, NULL, 0);
+}

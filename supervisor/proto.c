@@ -1,0 +1,245 @@
+/*
+ * proto.c: encoding and decoding of control protocol messages (see
+ * proto.h), and type-checked access to request arguments.  No I/O;
+ * linked into fwsd and fwsctl alike.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+static const char *const proto_err_codes[] = {
+	[PROTO_ERR_INVALID_ARGUMENT] = "invalid_argument",
+	[PROTO_ERR_UNKNOWN_COMMAND] = "unknown_command",
+	[PROTO_ERR_NOT_FOUND] = "not_found",
+	[PROTO_ERR_EXISTS] = "exists",
+	[PROTO_ERR_BUSY] = "busy",
+	[PROTO_ERR_BAD_STATE] = "bad_state",
+	[PROTO_ERR_FAILED] = "failed",
+	[PROTO_ERR_INTERNAL] = "internal",
+};
+
+static int
+fail(char **cause, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+	return -1;
+}
+
+const char *
+proto_err_code(enum proto_err e)
+{
+	if ((unsigned)e >= sizeof(proto_err_codes) / sizeof(*proto_err_codes))
+		return "internal";
+	return proto_err_codes[e];
+}
+
+/*
+ * Parse one request line.  On failure *cause says why and pr_id is still
+ * set when the line was an object with a usable id, so the error reply
+ * can carry it.
+ */
+int
+proto_request_parse(const char *line, size_t len, struct proto_request *pr,
+    char **cause)
+{
+	json_error_t	 jerr;
+	json_t		*cmd, *id;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->pr_id = json_null();
+	if (len > PROTO_MAX_LINE)
+		return fail(cause, "request is %zu bytes, at most %d are "
+		    "allowed", len, PROTO_MAX_LINE);
+	pr->pr_root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (pr->pr_root == NULL)
+		return fail(cause, "malformed JSON at column %d: %s",
+		    jerr.column, jerr.text);
+	if (!json_is_object(pr->pr_root))
+		return fail(cause, "a request must be a JSON object");
+	id = json_object_get(pr->pr_root, "id");
+	if (id != NULL) {
+		if (json_is_object(id) || json_is_array(id))
+			return fail(cause, "\"id\" must be a number, string "
+			    "or null");
+		pr->pr_id = id;
+	}
+	cmd = json_object_get(pr->pr_root, "cmd");
+	if (cmd == NULL)
+		return fail(cause, "the request has no \"cmd\"");
+	if (!json_is_string(cmd))
+		return fail(cause, "\"cmd\" must be a string");
+	pr->pr_cmd = json_string_value(cmd);
+	pr->pr_args = json_object_get(pr->pr_root, "args");
+	if (pr->pr_args == NULL || json_is_null(pr->pr_args)) {
+		pr->pr_args = json_object();
+		json_object_set_new(pr->pr_root, "args", pr->pr_args);
+	} else if (!json_is_object(pr->pr_args))
+		return fail(cause, "\"args\" must be an object");
+	if (json_object_size(pr->pr_root) > 3 ||
+	    (json_object_size(pr->pr_root) == 3 &&
+	    json_object_get(pr->pr_root, "id") == NULL))
+		return fail(cause, "a request has only \"id\", \"cmd\" and "
+		    "\"args\"");
+	return 0;
+}
+
+void
+proto_request_clear(struct proto_request *pr)
+{
+	json_decref(pr->pr_root);
+	memset(pr, 0, sizeof(*pr));
+}
+
+json_t *
+proto_request_new(json_int_t id, const char *cmd, json_t *args)
+{
+	return json_pack("{sI ss so}", "id", id, "cmd", cmd,
+	    "args", args ? args : json_object());
+}
+
+json_t *
+proto_reply_ok(json_t *id, json_t *result)
+{
+	return json_pack("{sO sb so}", "id", id ? id : json_null(), "ok", 1,
+	    "result", result ? result : json_null());
+}
+
+json_t *
+proto_reply_error(json_t *id, enum proto_err code, const char *msg)
+{
+	return json_pack("{sO sb s{ss ss}}", "id", id ? id : json_null(),
+	    "ok", 0, "error", "code", proto_err_code(code), "message",
+	    msg ? msg : "");
+}
+
+/* One compact line with its newline; the caller frees. */
+char *
+proto_encode(json_t *msg, size_t *lenp)
+{
+	char	*s, *line;
+	size_t	 len;
+
+	s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	line = realloc(s, len + 2);
+	if (line == NULL) {
+		free(s);
+		return NULL;
+	}
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	if (lenp != NULL)
+		*lenp = len + 1;
+	return line;
+}
+
+/* Parse a reply line and check its shape; *reply is the whole object. */
+int
+proto_reply_parse(const char *line, size_t len, json_t **reply, char **cause)
+{
+	json_error_t	 jerr;
+	json_t		*r, *ok, *err;
+
+	r = json_loadb(line, len, 0, &jerr);
+	if (r == NULL)
+		return fail(cause, "malformed reply from fwsd: %s", jerr.text);
+	ok = json_object_get(r, "ok");
+	if (!json_is_object(r) || !json_is_boolean(ok))
+		goto bad;
+	if (json_is_false(ok)) {
+		err = json_object_get(r, "error");
+		if (!json_is_string(json_object_get(err, "code")) ||
+		    !json_is_string(json_object_get(err, "message")))
+			goto bad;
+	}
+	*reply = r;
+	return 0;
+bad:
+	json_decref(r);
+	return fail(cause, "reply from fwsd lacks \"ok\" or \"error\"");
+}
+
+/* Refuse argument names not in the NULL-terminated list. */
+int
+proto_args_allowed(json_t *args, const char *const *names, char **cause)
+{
+	const char	*key;
+	json_t		*v;
+	int		 i;
+
+	json_object_foreach(args, key, v) {
+		for (i = 0; names[i] != NULL; i++)
+			if (strcmp(key, names[i]) == 0)
+				break;
+		if (names[i] == NULL)
+			return fail(cause, "unknown argument \"%.64s\"", key);
+	}
+	return 0;
+}
+
+int
+proto_arg_string(json_t *args, const char *key, int required,
+    const char **out, char **cause)
+{
+	json_t	*v = json_object_get(args, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return fail(cause, "argument \"%s\" is required", key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return fail(cause, "argument \"%s\" must be a string", key);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return fail(cause, "argument \"%s\" contains a NUL byte", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* An integer in [min, max]; absent leaves *out alone unless required. */
+int
+proto_arg_uint(json_t *args, const char *key, int required, uint64_t min,
+    uint64_t max, uint64_t *out, char **cause)
+{
+	json_t		*v = json_object_get(args, key);
+	json_int_t	 n;
+
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return fail(cause, "argument \"%s\" is required", key);
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return fail(cause, "argument \"%s\" must be an integer", key);
+	n = json_integer_value(v);
+	if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
+		return fail(cause, "argument \"%s\" is %lld, it must be between "
+		    "%llu and %llu", key, (long long)n,
+		    (unsigned long long)min, (unsigned long long)max);
+	*out = (uint64_t)n;
+	return 0;
+}
+
+int
+proto_arg_bool(json_t *args, const char *key, int *out, char **cause)
+{
+	json_t	*v = json_object_get(args, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return fail(cause, "argument \"%s\" must be true or false", key);
+	*out = json_is_true(v);
+	return 0;
+}

@@ -1,0 +1,366 @@
+/*
+ * store.c: every line of SQL.  The sqlite database in the state
+ * directory holds the VM definitions and their last known run state; its
+ * schema carries a version (PRAGMA user_version) and is brought forward
+ * by the migrations below, each in its own transaction.  Every change is
+ * committed (WAL, synchronous=FULL) before the caller replies to anyone.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "fws.h"
+#include "log.h"
+
+static sqlite3	*db;
+
+/* migrations[i] takes the schema from version i to i + 1; only append. */
+static const char *const migrations[] = {
+	/* 0 -> 1: VMs and their disks */
+	"CREATE TABLE vms ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  uuid TEXT NOT NULL UNIQUE,"
+	"  vcpus INTEGER NOT NULL,"
+	"  memory_mib INTEGER NOT NULL,"
+	"  mac TEXT NOT NULL,"
+	"  iso TEXT, kernel TEXT, initrd TEXT, append TEXT,"
+	"  iso_booted INTEGER NOT NULL DEFAULT 0,"
+	"  restart TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'stopped',"
+	"  pid INTEGER,"
+	"  last_exit TEXT,"
+	"  last_exit_time INTEGER);"
+	"CREATE TABLE disks ("
+	"  vm_id INTEGER NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  owned INTEGER NOT NULL,"
+	"  PRIMARY KEY (vm_id, idx));",
+};
+#define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
+
+static int
+fail(char **cause, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+	return -1;
+}
+
+static int
+exec_sql(const char *sql, char **cause)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fail(cause, "store: %s", err ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_schema_version(void)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+store_migrate(char **cause)
+{
+	char	*sql;
+	int	 v;
+
+	if ((v = store_schema_version()) < 0)
+		return fail(cause, "store: cannot read the schema version: %s",
+		    sqlite3_errmsg(db));
+	if (v > STORE_VERSION)
+		return fail(cause, "store: the database has schema version %d, "
+		    "newer than this fwsd knows (%d)", v, STORE_VERSION);
+	for (; v < STORE_VERSION; v++) {
+		if (exec_sql("BEGIN IMMEDIATE", cause) == -1)
+			return -1;
+		sql = xasprintf("%s; PRAGMA user_version = %d;", migrations[v],
+		    v + 1);
+		if (exec_sql(sql, cause) == -1) {
+			free(sql);
+			exec_sql("ROLLBACK", NULL);
+			return -1;
+		}
+		free(sql);
+		if (exec_sql("COMMIT", cause) == -1)
+			return -1;
+		log_debug("%s: store schema now at version %d", __func__, v + 1);
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, char **cause)
+{
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fail(cause, "store: %s: %s", path,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		store_close();
+		return -1;
+	}
+	/* a lock held by someone else is an error, not a long wait */
+	sqlite3_busy_timeout(db, 250);
+	if (exec_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	    "PRAGMA foreign_keys = ON;", cause) == -1 ||
+	    store_migrate(cause) == -1) {
+		store_close();
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_close(void)
+{
+	if (db != NULL)
+		sqlite3_close(db);
+	db = NULL;
+}
+
+static int
+prepare(const char *sql, sqlite3_stmt **st, char **cause)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+		return fail(cause, "store: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Step a statement that returns no rows, then finalize it. */
+static int
+step_done(sqlite3_stmt *st, char **cause)
+{
+	int	 rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(cause, "store: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+int
+store_vm_insert(struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 i;
+
+	if (exec_sql("BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	if (prepare("INSERT INTO vms (name, uuid, vcpus, memory_mib, mac, "
+	    "iso, kernel, initrd, append, iso_booted, restart, created, state) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+		goto fail;
+	bind_text(st, 1, vm->vm_name);
+	bind_text(st, 2, vm->vm_uuid);
+	sqlite3_bind_int(st, 3, vm->vm_vcpus);
+	sqlite3_bind_int64(st, 4, vm->vm_memory_mib);
+	bind_text(st, 5, vm->vm_mac);
+	bind_text(st, 6, vm->vm_iso);
+	bind_text(st, 7, vm->vm_kernel);
+	bind_text(st, 8, vm->vm_initrd);
+	bind_text(st, 9, vm->vm_append);
+	sqlite3_bind_int(st, 10, vm->vm_iso_booted);
+	bind_text(st, 11, vm_restart_name(vm->vm_restart));
+	sqlite3_bind_int64(st, 12, vm->vm_created);
+	bind_text(st, 13, vm_state_name(vm->vm_state));
+	if (step_done(st, cause) == -1)
+		goto fail;
+	vm->vm_id = sqlite3_last_insert_rowid(db);
+	for (i = 0; i < vm->vm_ndisks; i++) {
+		if (prepare("INSERT INTO disks (vm_id, idx, path, format, size, "
+		    "owned) VALUES (?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+			goto fail;
+		sqlite3_bind_int64(st, 1, vm->vm_id);
+		sqlite3_bind_int(st, 2, i);
+		bind_text(st, 3, vm->vm_disks[i].d_path);
+		bind_text(st, 4, vm->vm_disks[i].d_format);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)vm->vm_disks[i].d_size);
+		sqlite3_bind_int(st, 6, vm->vm_disks[i].d_owned);
+		if (step_done(st, cause) == -1)
+			goto fail;
+	}
+	if (exec_sql("COMMIT", cause) == -1)
+		goto fail;
+	return 0;
+fail:
+	exec_sql("ROLLBACK", NULL);
+	return -1;
+}
+
+int
+store_vm_update_run(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE vms SET state = ?, pid = ?, last_exit = ?, "
+	    "last_exit_time = ? WHERE id = ?", &st, cause) == -1)
+		return -1;
+	bind_text(st, 1, vm_state_name(vm->vm_state));
+	if (vm->vm_pid > 0)
+		sqlite3_bind_int(st, 2, vm->vm_pid);
+	else
+		sqlite3_bind_null(st, 2);
+	bind_text(st, 3, vm->vm_last_exit);
+	sqlite3_bind_int64(st, 4, vm->vm_last_exit_time);
+	sqlite3_bind_int64(st, 5, vm->vm_id);
+	return step_done(st, cause);
+}
+
+int
+store_vm_update_iso_booted(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE vms SET iso_booted = ? WHERE id = ?", &st,
+	    cause) == -1)
+		return -1;
+	sqlite3_bind_int(st, 1, vm->vm_iso_booted);
+	sqlite3_bind_int64(st, 2, vm->vm_id);
+	return step_done(st, cause);
+}
+
+int
+store_vm_delete(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("DELETE FROM vms WHERE id = ?", &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, vm->vm_id);
+	return step_done(st, cause);
+}
+
+static char *
+column_strdup(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(st, i);
+
+	return s ? xasprintf("%s", (const char *)s) : NULL;
+}
+
+static void
+column_copy(sqlite3_stmt *st, int i, char *buf, size_t len)
+{
+	const unsigned char	*s = sqlite3_column_text(st, i);
+
+	snprintf(buf, len, "%s", s ? (const char *)s : "");
+}
+
+static enum vm_state
+state_parse(const char *s)
+{
+	enum vm_state	 st;
+
+	for (st = VM_STOPPED; st <= VM_CRASHED; st++)
+		if (strcmp(vm_state_name(st), s) == 0)
+			return st;
+	return VM_CRASHED;
+}
+
+static int
+store_disks_load(struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct vm_disk	*d;
+	int		 rc;
+
+	if (prepare("SELECT path, format, size, owned FROM disks "
+	    "WHERE vm_id = ? ORDER BY idx", &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, vm->vm_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    vm->vm_ndisks < FWS_DISKS_MAX) {
+		d = &vm->vm_disks[vm->vm_ndisks++];
+		d->d_path = column_strdup(st, 0);
+		d->d_format = column_strdup(st, 1);
+		d->d_size = sqlite3_column_int64(st, 2);
+		d->d_owned = sqlite3_column_int(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(cause, "store: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+/* Append every stored VM to list, in name order. */
+int
+store_vm_load(struct vmlist *list, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct vm	*vm;
+	char		 buf[32];
+	int		 rc;
+
+	if (prepare("SELECT id, name, uuid, vcpus, memory_mib, mac, iso, "
+	    "kernel, initrd, append, iso_booted, restart, created, state, "
+	    "pid, last_exit, last_exit_time FROM vms ORDER BY name",
+	    &st, cause) == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		vm = vm_new();
+		vm->vm_id = sqlite3_column_int64(st, 0);
+		column_copy(st, 1, vm->vm_name, sizeof(vm->vm_name));
+		column_copy(st, 2, vm->vm_uuid, sizeof(vm->vm_uuid));
+		vm->vm_vcpus = sqlite3_column_int(st, 3);
+		vm->vm_memory_mib = sqlite3_column_int64(st, 4);
+		column_copy(st, 5, vm->vm_mac, sizeof(vm->vm_mac));
+		vm->vm_iso = column_strdup(st, 6);
+		vm->vm_kernel = column_strdup(st, 7);
+		vm->vm_initrd = column_strdup(st, 8);
+		vm->vm_append = column_strdup(st, 9);
+		vm->vm_iso_booted = sqlite3_column_int(st, 10);
+		column_copy(st, 11, buf, sizeof(buf));
+		if (vm_restart_parse(buf, &vm->vm_restart) == -1)
+			vm->vm_restart = VM_RESTART_ON_FAILURE;
+		vm->vm_created = sqlite3_column_int64(st, 12);
+		column_copy(st, 13, buf, sizeof(buf));
+		vm->vm_state = state_parse(buf);
+		vm->vm_pid = sqlite3_column_int(st, 14);
+		vm->vm_last_exit = column_strdup(st, 15);
+		vm->vm_last_exit_time = sqlite3_column_int64(st, 16);
+		TAILQ_INSERT_TAIL(list, vm, vm_entry);
+		if (store_disks_load(vm, cause) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(cause, "store: %s", sqlite3_errmsg(db));
+	return 0;
+}

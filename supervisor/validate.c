@@ -1,0 +1,246 @@
+/*
+ * validate.c: checks and parsers for what users type: VM names, sizes,
+ * memory amounts, MAC addresses and paths confined to allowed
+ * directories.  Pure functions, shared by fwsd and fwsctl, so a client
+ * and the daemon agree on what is valid (the daemon checks again).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fws.h"
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		s = NULL;
+	va_end(ap);
+	if (s == NULL)
+		abort();	/* out of memory: nothing sensible is left */
+	return s;
+}
+
+static int
+fail(char **cause, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (cause != NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(cause, fmt, ap) == -1)
+			*cause = NULL;
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int
+name_char(int c, int first)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	return !first && (c == '_' || c == '.' || c == '-');
+}
+
+int
+validate_name(const char *name, char **cause)
+{
+	size_t	 i, len;
+
+	if (name == NULL || *name == '\0')
+		return fail(cause, "a VM name must not be empty");
+	len = strlen(name);
+	if (len > FWS_NAME_MAX)
+		return fail(cause, "VM name is %zu characters long, at most %d "
+		    "are allowed", len, FWS_NAME_MAX);
+	for (i = 0; i < len; i++) {
+		if (!name_char((unsigned char)name[i], i == 0))
+			return fail(cause, "invalid VM name \"%.*s\": use letters, "
+			    "digits, '_', '.' and '-', starting with a letter "
+			    "or digit", FWS_NAME_MAX, name);
+	}
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Six colon-separated hex octets, unicast (the group bit clear). */
+int
+validate_mac(const char *mac, char **cause)
+{
+	int	 i;
+
+	if (mac == NULL || strlen(mac) != 17)
+		goto bad;
+	for (i = 0; i < 17; i++) {
+		if (i % 3 == 2) {
+			if (mac[i] != ':')
+				goto bad;
+		} else if (hexval((unsigned char)mac[i]) < 0)
+			goto bad;
+	}
+	if (hexval((unsigned char)mac[1]) & 1)
+		return fail(cause, "MAC address %s is a multicast address", mac);
+	return 0;
+bad:
+	return fail(cause, "invalid MAC address \"%.32s\": expected six "
+	    "hex octets like 52:54:00:12:34:56", mac ? mac : "");
+}
+
+/*
+ * A byte count: a number with an optional binary suffix K, M, G, T (KiB,
+ * MiB... and KB, MB... read the same).  Zero is refused.
+ */
+int
+parse_size(const char *s, uint64_t *out, char **cause)
+{
+	char			*end;
+	unsigned long long	 n;
+	uint64_t		 mult = 1;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		goto bad;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		goto big;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		mult = 1ULL << 10;
+		break;
+	case 'm': case 'M':
+		mult = 1ULL << 20;
+		break;
+	case 'g': case 'G':
+		mult = 1ULL << 30;
+		break;
+	case 't': case 'T':
+		mult = 1ULL << 40;
+		break;
+	default:
+		goto bad;
+	}
+	if (*end != '\0') {
+		end++;
+		if (strcmp(end, "") != 0 && strcmp(end, "B") != 0 &&
+		    strcmp(end, "iB") != 0)
+			goto bad;
+	}
+	if (n == 0)
+		return fail(cause, "size must be greater than zero");
+	if (n > UINT64_MAX / mult)
+		goto big;
+	*out = n * mult;
+	return 0;
+big:
+	return fail(cause, "size \"%.32s\" is too large", s);
+bad:
+	return fail(cause, "invalid size \"%.32s\": expected a number with "
+	    "an optional K, M, G or T suffix, like 20G", s ? s : "");
+}
+
+/* Memory in MiB: a plain number is MiB; a suffixed size must be whole MiB. */
+int
+parse_memory_mib(const char *s, uint64_t *out, char **cause)
+{
+	uint64_t	 bytes;
+	size_t		 len;
+
+	if (s == NULL)
+		return fail(cause, "memory is missing");
+	len = strspn(s, "0123456789");
+	if (len > 0 && s[len] == '\0') {
+		if (parse_size(s, &bytes, NULL) == -1)
+			return fail(cause, "invalid memory \"%.32s\": it must "
+			    "be greater than zero MiB", s);
+		if (bytes > UINT64_MAX >> 20)
+			return fail(cause, "memory \"%.32s\" is too large", s);
+		*out = bytes;
+		return 0;
+	}
+	if (parse_size(s, &bytes, cause) == -1)
+		return -1;
+	if (bytes % (1ULL << 20) != 0)
+		return fail(cause, "memory \"%.32s\" is not a whole number of "
+		    "MiB", s);
+	*out = bytes >> 20;
+	return 0;
+}
+
+/* CRC-32 (IEEE 802.3, as zlib and the legacy scripts compute it). */
+static uint32_t
+crc32_ieee(const unsigned char *p, size_t len)
+{
+	uint32_t	 crc = 0xffffffff;
+	int		 k;
+
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
+	}
+	return ~crc;
+}
+
+/* 52:54: followed by the four bytes of CRC32(name), most significant first. */
+void
+mac_from_name(const char *name, char *buf, size_t len)
+{
+	uint32_t	 c = crc32_ieee((const unsigned char *)name, strlen(name));
+
+	snprintf(buf, len, "52:54:%02x:%02x:%02x:%02x", (c >> 24) & 0xff,
+	    (c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff);
+}
+
+/*
+ * Resolve path (symbolic links and "..") and accept it only if it lies
+ * inside one of the ndirs directories (themselves resolved).  The
+ * resolved path is returned in *resolved.  The file must exist.
+ */
+int
+path_confine(const char *path, char *const *dirs, int ndirs,
+    char **resolved, char **cause)
+{
+	char	 real[PATH_MAX], dreal[PATH_MAX];
+	size_t	 dlen;
+	int	 i;
+
+	if (path == NULL || *path == '\0')
+		return fail(cause, "empty path");
+	if (path[0] != '/')
+		return fail(cause, "%s: not an absolute path", path);
+	if (realpath(path, real) == NULL)
+		return fail(cause, "%s: %s", path, strerror(errno));
+	for (i = 0; i < ndirs; i++) {
+		if (realpath(dirs[i], dreal) == NULL)
+			continue;
+		dlen = strlen(dreal);
+		if (dlen == 1 || (strncmp(real, dreal, dlen) == 0 &&
+		    real[dlen] == '/')) {
+			*resolved = xasprintf("%s", real);
+			return 0;
+		}
+	}
+	return fail(cause, "%s: outside the allowed image directories", path);
+}

@@ -1,0 +1,102 @@
+/*
+ * vm-def.c: the VM list and the plain parts of a VM: allocation, lookup
+ * by name, and the names of states and restart policies.  No event loop
+ * and no I/O here; vm.c owns state changes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fws.h"
+
+struct vmlist	vms = TAILQ_HEAD_INITIALIZER(vms);
+
+static const char *const vm_state_names[] = {
+	[VM_STOPPED] = "stopped",
+	[VM_STARTING] = "starting",
+	[VM_RUNNING] = "running",
+	[VM_PAUSED] = "paused",
+	[VM_STOPPING] = "stopping",
+	[VM_CRASHED] = "crashed",
+};
+
+static const char *const vm_restart_names[] = {
+	[VM_RESTART_ON_FAILURE] = "on-failure",
+	[VM_RESTART_ALWAYS] = "always",
+	[VM_RESTART_NEVER] = "never",
+};
+
+const char *
+vm_state_name(enum vm_state st)
+{
+	return vm_state_names[st];
+}
+
+const char *
+vm_restart_name(enum vm_restart r)
+{
+	return vm_restart_names[r];
+}
+
+int
+vm_restart_parse(const char *s, enum vm_restart *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(vm_restart_names) / sizeof(*vm_restart_names);
+	    i++) {
+		if (strcmp(s, vm_restart_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+struct vm *
+vm_new(void)
+{
+	struct vm	*vm;
+
+	if ((vm = calloc(1, sizeof(*vm))) == NULL)
+		abort();
+	TAILQ_INIT(&vm->vm_waiters);
+	return vm;
+}
+
+/* Free the definition; vm.c has already let go of any process. */
+void
+vm_free(struct vm *vm)
+{
+	int	 i;
+
+	for (i = 0; i < vm->vm_ndisks; i++) {
+		free(vm->vm_disks[i].d_path);
+		free(vm->vm_disks[i].d_format);
+	}
+	free(vm->vm_iso);
+	free(vm->vm_kernel);
+	free(vm->vm_initrd);
+	free(vm->vm_append);
+	free(vm->vm_last_exit);
+	free(vm->vm_start_error);
+	free(vm);
+}
+
+/* A VM by name; VMs still being created are not visible. */
+struct vm *
+vm_find(const char *name)
+{
+	struct vm	*vm;
+
+	TAILQ_FOREACH(vm, &vms, vm_entry)
+		if (!vm->vm_creating && strcmp(vm->vm_name, name) == 0)
+			return vm;
+	return NULL;
+}
+
+/* Does the VM have (or is about to have) a qemu process? */
+int
+vm_is_active(const struct vm *vm)
+{
+	return vm->vm_state != VM_STOPPED && vm->vm_state != VM_CRASHED;
+}

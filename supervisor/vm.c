@@ -1,0 +1,970 @@
+/*
+ * vm.c: the VM state machine, the only code that changes a VM's state.
+ * It starts qemu (argv from vm-qemu.c, process from proc.c), drives it
+ * over QMP, learns of its death through a pidfd, decides what an exit
+ * means (operator stop, guest power-off, crash) and answers the requests
+ * waiting on a transition.  Every state change is committed to the store
+ * before anyone is told.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "fws.h"
+#include "log.h"
+#include "proto.h"
+#include "qmp.h"
+
+static void	vm_qmp_ready(struct qmp *, void *);
+static void	vm_qmp_event(struct qmp *, const char *, json_t *, void *);
+static void	vm_qmp_closed(struct qmp *, const char *, void *);
+
+static const struct qmp_handlers vm_qmp_handlers = {
+	vm_qmp_ready, vm_qmp_event, vm_qmp_closed
+};
+
+char *
+vm_dir(const struct vm *vm)
+{
+	return xasprintf("%s/vms/%s", conf.cf_state_dir, vm->vm_name);
+}
+
+char *
+vm_run_path(const struct vm *vm, const char *suffix)
+{
+	return xasprintf("%s/%s.%s", conf.cf_run_dir, vm->vm_name, suffix);
+}
+
+static char *
+vm_file(const struct vm *vm, const char *name)
+{
+	return xasprintf("%s/vms/%s/%s", conf.cf_state_dir, vm->vm_name, name);
+}
+
+json_t *
+vm_to_json(const struct vm *vm, int full)
+{
+	json_t	*o, *disks;
+	char	*p;
+	int	 i;
+
+	o = json_pack("{ss ss ss si sI}", "name", vm->vm_name, "uuid",
+	    vm->vm_uuid, "state", vm_state_name(vm->vm_state), "vcpus",
+	    (int)vm->vm_vcpus, "memory_mib", (json_int_t)vm->vm_memory_mib);
+	json_object_set_new(o, "pid", vm->vm_pid > 0 ?
+	    json_integer(vm->vm_pid) : json_null());
+	if (!full)
+		return o;
+	json_object_set_new(o, "mac", json_string(vm->vm_mac));
+	disks = json_array();
+	for (i = 0; i < vm->vm_ndisks; i++)
+		json_array_append_new(disks, json_pack("{ss ss sI sb}",
+		    "path", vm->vm_disks[i].d_path,
+		    "format", vm->vm_disks[i].d_format,
+		    "size", (json_int_t)vm->vm_disks[i].d_size,
+		    "owned", vm->vm_disks[i].d_owned));
+	json_object_set_new(o, "disks", disks);
+	p = vm_file(vm, "console.log");
+	json_object_set_new(o, "serial_log", json_string(p));
+	free(p);
+	p = vm_file(vm, "qemu.log");
+	json_object_set_new(o, "qemu_log", json_string(p));
+	free(p);
+	json_object_set_new(o, "restart",
+	    json_string(vm_restart_name(vm->vm_restart)));
+	json_object_set_new(o, "iso", vm->vm_iso ? json_string(vm->vm_iso) :
+	    json_null());
+	json_object_set_new(o, "kernel", vm->vm_kernel ?
+	    json_string(vm->vm_kernel) : json_null());
+	json_object_set_new(o, "initrd", vm->vm_initrd ?
+	    json_string(vm->vm_initrd) : json_null());
+	json_object_set_new(o, "append", vm->vm_append ?
+	    json_string(vm->vm_append) : json_null());
+	json_object_set_new(o, "created", json_integer(vm->vm_created));
+	json_object_set_new(o, "last_exit", vm->vm_last_exit ?
+	    json_string(vm->vm_last_exit) : json_null());
+	json_object_set_new(o, "last_exit_time", vm->vm_last_exit_time ?
+	    json_integer(vm->vm_last_exit_time) : json_null());
+	return o;
+}
+
+/* Commit the run state; a store failure is logged, the VM goes on. */
+static void
+vm_commit(struct vm *vm)
+{
+	char	*cause;
+
+	if (store_vm_update_run(vm, &cause) == -1) {
+		log_warnx("%s: cannot record state %s: %s", vm->vm_name,
+		    vm_state_name(vm->vm_state), cause);
+		free(cause);
+	}
+}
+
+static void
+vm_set_state(struct vm *vm, enum vm_state st)
+{
+	if (vm->vm_state == st)
+		return;
+	log_debug("%s: %s -> %s", vm->vm_name, vm_state_name(vm->vm_state),
+	    vm_state_name(st));
+	vm->vm_state = st;
+	vm_commit(vm);
+}
+
+static void
+vm_wait(struct vm *vm, struct request *rq, enum vm_state want)
+{
+	struct vm_waiter	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	w->w_rq = rq;
+	w->w_want = want;
+	TAILQ_INSERT_TAIL(&vm->vm_waiters, w, w_entry);
+}
+
+/*
+ * The VM is now running, or its qemu is gone.  Running answers those
+ * waiting for it to run; gone answers everyone: ok to those waiting for
+ * a stop, why to those waiting for a start.
+ */
+static void
+vm_wake(struct vm *vm, const char *why)
+{
+	struct vm_waiter	*w, *tw;
+	int			 up = vm->vm_state == VM_RUNNING;
+
+	TAILQ_FOREACH_SAFE(w, &vm->vm_waiters, w_entry, tw) {
+		if (up && w->w_want != VM_RUNNING)
+			continue;
+		TAILQ_REMOVE(&vm->vm_waiters, w, w_entry);
+		if (up || w->w_want == VM_STOPPED)
+			request_ok(w->w_rq, vm_to_json(vm, 0));
+		else
+			request_error(w->w_rq, PROTO_ERR_FAILED, "%s: %s",
+			    vm->vm_name, why ? why : "failed");
+		free(w);
+	}
+}
+
+static void
+vm_timer_set(struct vm *vm, int seconds, event_callback_fn fn)
+{
+	struct timeval	 tv = { seconds, 0 };
+
+	if (vm->vm_timer != NULL)
+		event_free(vm->vm_timer);
+	vm->vm_timer = evtimer_new(base, fn, vm);
+	evtimer_add(vm->vm_timer, &tv);
+}
+
+static void
+vm_timer_clear(struct vm *vm)
+{
+	if (vm->vm_timer != NULL)
+		event_free(vm->vm_timer);
+	vm->vm_timer = NULL;
+}
+
+static void
+vm_kill(struct vm *vm)
+{
+	if (vm->vm_watch != NULL && proc_signal(vm->vm_watch, SIGKILL) == -1 &&
+	    errno != ESRCH)
+		log_warn("%s: kill pid %d", vm->vm_name, (int)vm->vm_pid);
+}
+
+/*
+ * The last lines qemu wrote to its log since this start: its own words
+ * for why it failed.
+ */
+static char *
+vm_log_tail(struct vm *vm)
+{
+	char	*path = vm_file(vm, "qemu.log"), buf[1024], *p, *s;
+	ssize_t	 n;
+	off_t	 size;
+	int	 fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return NULL;
+	size = lseek(fd, 0, SEEK_END);
+	if (size < vm->vm_log_offset)
+		vm->vm_log_offset = 0;
+	if (size - vm->vm_log_offset > (off_t)sizeof(buf) - 1)
+		vm->vm_log_offset = size - (sizeof(buf) - 1);
+	n = pread(fd, buf, sizeof(buf) - 1, vm->vm_log_offset);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	/* drop qemu's timestamps and join the lines */
+	for (p = buf; (s = strchr(p, '\n')) != NULL; p = s + 1)
+		*s = ' ';
+	p = buf;
+	if (n > 0 && buf[0] >= '0' && buf[0] <= '9' &&
+	    (s = strstr(buf, " qemu-system-")) != NULL)
+		p = s + 1;
+	return xasprintf("%s", p);
+}
+
+static void
+vm_cleanup_run_files(struct vm *vm)
+{
+	const char	*const suffixes[] = { "qmp", "serial", "pid" };
+	char		*p;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		p = vm_run_path(vm, suffixes[i]);
+		if (unlink(p) == -1 && errno != ENOENT)
+			log_warn("%s: unlink %s", vm->vm_name, p);
+		free(p);
+	}
+}
+
+/* Why did qemu end?  Sets the new state and returns a sentence. */
+static char *
+vm_exit_reason(struct vm *vm, int status)
+{
+	char	*tail;
+
+	if (vm->vm_state == VM_STARTING && !vm->vm_operator_stop) {
+		vm->vm_state = VM_STOPPED;
+		if (vm->vm_start_error != NULL)
+			return xasprintf("%s", vm->vm_start_error);
+		tail = vm_log_tail(vm);
+		if (tail != NULL) {
+			char *r = xasprintf("qemu failed to start: %s", tail);
+			free(tail);
+			return r;
+		}
+		return xasprintf("qemu exited during start (status %d)",
+		    status);
+	}
+	if (vm->vm_operator_stop) {
+		vm->vm_state = VM_STOPPED;
+		switch (vm->vm_stop_step) {
+		case 0:
+			return xasprintf("stopped: the guest shut down");
+		case 1:
+			return xasprintf("stopped: qemu quit");
+		default:
+			return xasprintf("stopped: qemu killed");
+		}
+	}
+	if (vm->vm_guest_panicked) {
+		vm->vm_state = VM_CRASHED;
+		return xasprintf("crashed: the guest panicked");
+	}
+	if (vm->vm_guest_shutdown) {
+		vm->vm_state = VM_STOPPED;
+		return xasprintf("stopped: the guest powered off");
+	}
+	vm->vm_state = VM_CRASHED;
+	if (status == -1)
+		return xasprintf("crashed: qemu died");
+	if (WIFSIGNALED(status))
+		return xasprintf("crashed: qemu killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	return xasprintf("crashed: qemu exited with status %d",
+	    WEXITSTATUS(status));
+}
+
+static void
+vm_exited(pid_t pid, int status, void *arg)
+{
+	struct vm	*vm = arg;
+	char		*why;
+
+	proc_unwatch(vm->vm_watch);
+	vm->vm_watch = NULL;
+	vm_timer_clear(vm);
+	if (vm->vm_qmp != NULL) {
+		qmp_free(vm->vm_qmp);
+		vm->vm_qmp = NULL;
+	}
+	vm_cleanup_run_files(vm);
+	why = vm_exit_reason(vm, status);
+	vm->vm_pid = 0;
+	free(vm->vm_last_exit);
+	vm->vm_last_exit = why;
+	vm->vm_last_exit_time = time(NULL);
+	vm_commit(vm);
+	if (vm->vm_state == VM_CRASHED)
+		log_warnx("%s: %s (pid %d)", vm->vm_name, why, (int)pid);
+	else
+		log_info("%s: %s (pid %d)", vm->vm_name, why, (int)pid);
+	free(vm->vm_start_error);
+	vm->vm_start_error = NULL;
+	vm->vm_operator_stop = 0;
+	vm_wake(vm, why);
+}
+
+/* A start went wrong after qemu was spawned: kill it, the exit answers. */
+static void
+vm_start_fail(struct vm *vm, const char *fmt, const char *detail)
+{
+	if (vm->vm_start_error == NULL)
+		vm->vm_start_error = xasprintf(fmt, detail);
+	log_warnx("%s: %s", vm->vm_name, vm->vm_start_error);
+	vm_kill(vm);
+}
+
+static void
+vm_start_timeout(int fd, short what, void *arg)
+{
+	char	 secs[16];
+
+	(void)fd;
+	(void)what;
+	snprintf(secs, sizeof(secs), "%d", FWS_START_TIMEOUT);
+	vm_start_fail(arg, "qemu did not start within %s seconds", secs);
+}
+
+static int
+vm_qmp_gone(const char *err_class)
+{
+	return err_class != NULL && strcmp(err_class, QMP_ERR_DISCONNECTED) == 0;
+}
+
+static void
+vm_started_status(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+	const char	*status;
+	char		*cause;
+
+	(void)q;
+	if (vm_qmp_gone(err_class) || vm->vm_state != VM_STARTING)
+		return;
+	if (err_class != NULL) {
+		vm_start_fail(vm, "query-status failed: %s", err_desc);
+		return;
+	}
+	status = json_string_value(json_object_get(ret, "status"));
+	if (status == NULL || strcmp(status, "running") != 0) {
+		vm_start_fail(vm, "qemu reports status %s after cont",
+		    status ? status : "(none)");
+		return;
+	}
+	vm_timer_clear(vm);
+	if (vm->vm_iso != NULL && !vm->vm_iso_booted) {
+		vm->vm_iso_booted = 1;
+		if (store_vm_update_iso_booted(vm, &cause) == -1) {
+			log_warnx("%s: %s", vm->vm_name, cause);
+			free(cause);
+		}
+	}
+	vm_set_state(vm, VM_RUNNING);
+	log_info("%s: running (pid %d)", vm->vm_name, (int)vm->vm_pid);
+	vm_wake(vm, NULL);
+}
+
+static void
+vm_started_cont(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+
+	(void)ret;
+	if (vm_qmp_gone(err_class) || vm->vm_state != VM_STARTING)
+		return;
+	if (err_class != NULL) {
+		vm_start_fail(vm, "cont failed: %s", err_desc);
+		return;
+	}
+	qmp_execute(q, "query-status", NULL, FWS_QMP_TIMEOUT,
+	    vm_started_status, vm);
+}
+
+static void
+vm_qmp_ready(struct qmp *q, void *arg)
+{
+	struct vm	*vm = arg;
+
+	if (vm->vm_state == VM_STARTING)
+		qmp_execute(q, "cont", NULL, FWS_QMP_TIMEOUT, vm_started_cont,
+		    vm);
+}
+
+static void
+vm_qmp_event(struct qmp *q, const char *name, json_t *data, void *arg)
+{
+	struct vm	*vm = arg;
+	const char	*reason;
+
+	(void)q;
+	log_debug("%s: QMP event %s", vm->vm_name, name);
+	if (strcmp(name, "SHUTDOWN") == 0) {
+		reason = json_string_value(json_object_get(data, "reason"));
+		if (json_is_true(json_object_get(data, "guest")))
+			vm->vm_guest_shutdown = 1;
+		if (reason != NULL && strcmp(reason, "guest-panic") == 0)
+			vm->vm_guest_panicked = 1;
+	} else if (strcmp(name, "GUEST_PANICKED") == 0) {
+		vm->vm_guest_panicked = 1;
+	} else if (strcmp(name, "STOP") == 0) {
+		if (vm->vm_state == VM_RUNNING)
+			vm_set_state(vm, VM_PAUSED);
+	} else if (strcmp(name, "RESUME") == 0) {
+		if (vm->vm_state == VM_PAUSED)
+			vm_set_state(vm, VM_RUNNING);
+	}
+}
+
+/* QMP going away is not death: the pidfd says when qemu is gone. */
+static void
+vm_qmp_closed(struct qmp *q, const char *cause, void *arg)
+{
+	struct vm	*vm = arg;
+
+	(void)q;
+	log_debug("%s: QMP connection closed: %s", vm->vm_name, cause);
+	if (vm->vm_state == VM_STARTING)
+		vm_start_fail(vm, "QMP connection lost: %s", cause);
+}
+
+/* A listening UNIX socket at path for qemu to inherit. */
+static int
+vm_listen(const char *path, char **cause)
+{
+	struct sockaddr_un	 sun;
+	int			 s;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		*cause = xasprintf("%s: socket path too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	unlink(path);
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path, 0600) == -1 || listen(s, 8) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		if (s != -1)
+			close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* A connection to qemu's socket at path; it lands in its backlog at once. */
+static int
+vm_connect(const char *path, char **cause)
+{
+	struct sockaddr_un	 sun;
+	int			 s;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		*cause = xasprintf("%s: socket path too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s == -1 || connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		if (s != -1)
+			close(s);
+		return -1;
+	}
+	return s;
+}
+
+static int
+mkdir_p(const char *path, mode_t mode)
+{
+	char	*p, *s;
+
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	p = xasprintf("%s", path);
+	if ((s = strrchr(p, '/')) != NULL && s != p) {
+		*s = '\0';
+		if (mkdir_p(p, mode) == -1) {
+			free(p);
+			return -1;
+		}
+	}
+	free(p);
+	return mkdir(path, mode) == -1 && errno != EEXIST ? -1 : 0;
+}
+
+/* The VM's directory in the state dir, made if missing. */
+int
+vm_mkdir(const struct vm *vm, char **cause)
+{
+	char	*dir = vm_dir(vm);
+	int	 rc = 0;
+
+	if (mkdir_p(dir, 0750) == -1) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		rc = -1;
+	}
+	free(dir);
+	return rc;
+}
+
+/* Spawn qemu stopped (-S); returns 0 and fills vm_pid and vm_watch. */
+static int
+vm_spawn(struct vm *vm, char **cause)
+{
+	struct vm_qemu_paths	 qp;
+	struct proc_spec	 ps;
+	struct stat		 sb;
+	char			*dir, *qmp_path, *serial_path, *pidfile;
+	char			*serial_log, *qemu_log, **argv = NULL;
+	int			 qmp_fd = -1, serial_fd = -1, log_fd = -1;
+	int			 rc = -1;
+	pid_t			 pid;
+
+	dir = vm_dir(vm);
+	qmp_path = vm_run_path(vm, "qmp");
+	serial_path = vm_run_path(vm, "serial");
+	pidfile = vm_run_path(vm, "pid");
+	serial_log = vm_file(vm, "console.log");
+	qemu_log = vm_file(vm, "qemu.log");
+	if (mkdir_p(dir, 0750) == -1 || mkdir_p(conf.cf_run_dir, 0750) == -1) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		goto done;
+	}
+	if ((qmp_fd = vm_listen(qmp_path, cause)) == -1 ||
+	    (serial_fd = vm_listen(serial_path, cause)) == -1)
+		goto done;
+	log_fd = open(qemu_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640);
+	if (log_fd == -1 || fstat(log_fd, &sb) == -1) {
+		*cause = xasprintf("%s: %s", qemu_log, strerror(errno));
+		goto done;
+	}
+	vm->vm_log_offset = sb.st_size;
+
+	memset(&qp, 0, sizeof(qp));
+	qp.qp_qemu = conf.cf_qemu;
+	qp.qp_machine = conf.cf_machine;
+	qp.qp_accel = vm_qemu_accel(conf.cf_accel);
+	qp.qp_serial_log = serial_log;
+	qp.qp_pidfile = pidfile;
+	qp.qp_qmp_fd = 3;
+	qp.qp_serial_fd = 4;
+	qp.qp_boot_iso = vm->vm_iso != NULL && !vm->vm_iso_booted;
+	argv = vm_qemu_argv(vm, &qp);
+
+	memset(&ps, 0, sizeof(ps));
+	ps.ps_argv = argv;
+	ps.ps_stdout = log_fd;
+	ps.ps_keep[0] = qmp_fd;
+	ps.ps_keep[1] = serial_fd;
+	ps.ps_nkeep = 2;
+	if (proc_spawn(&ps, &pid, cause) == -1)
+		goto done;
+	vm->vm_pid = pid;
+	if ((vm->vm_watch = proc_watch(pid, vm_exited, vm, cause)) == NULL) {
+		kill(pid, SIGKILL);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (qmp_fd != -1)
+		close(qmp_fd);
+	if (serial_fd != -1)
+		close(serial_fd);
+	if (log_fd != -1)
+		close(log_fd);
+	vm_qemu_argv_free(argv);
+	free(dir);
+	free(qmp_path);
+	free(serial_path);
+	free(pidfile);
+	free(serial_log);
+	free(qemu_log);
+	return rc;
+}
+
+static int
+vm_qmp_attach(struct vm *vm, char **cause)
+{
+	char	*path = vm_run_path(vm, "qmp");
+	int	 fd;
+
+	fd = vm_connect(path, cause);
+	free(path);
+	if (fd == -1)
+		return -1;
+	vm->vm_qmp = qmp_open(base, fd, &vm_qmp_handlers, vm, 0);
+	if (vm->vm_qmp == NULL) {
+		*cause = xasprintf("QMP: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+vm_start(struct vm *vm, struct request *rq)
+{
+	char	*cause = NULL;
+
+	switch (vm->vm_state) {
+	case VM_STOPPED:
+	case VM_CRASHED:
+		break;
+	case VM_STARTING:
+	case VM_STOPPING:
+		request_error(rq, PROTO_ERR_BUSY, "%s is %s", vm->vm_name,
+		    vm_state_name(vm->vm_state));
+		return;
+	case VM_PAUSED:
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s is paused: resume "
+		    "it instead", vm->vm_name);
+		return;
+	default:
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s is already running",
+		    vm->vm_name);
+		return;
+	}
+	vm->vm_guest_shutdown = vm->vm_guest_panicked = 0;
+	vm->vm_operator_stop = 0;
+	vm->vm_stop_step = 0;
+	free(vm->vm_start_error);
+	vm->vm_start_error = NULL;
+	if (vm_spawn(vm, &cause) == -1) {
+		request_error(rq, PROTO_ERR_FAILED, "%s: cannot start: %s",
+		    vm->vm_name, cause);
+		free(cause);
+		return;
+	}
+	vm_set_state(vm, VM_STARTING);
+	log_info("%s: starting (pid %d)", vm->vm_name, (int)vm->vm_pid);
+	vm_wait(vm, rq, VM_RUNNING);
+	vm_timer_set(vm, FWS_START_TIMEOUT, vm_start_timeout);
+	if (vm_qmp_attach(vm, &cause) == -1) {
+		vm_start_fail(vm, "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+vm_ignore_reply(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+
+	(void)q;
+	(void)ret;
+	if (err_class != NULL && !vm_qmp_gone(err_class))
+		log_debug("%s: %s", vm->vm_name, err_desc);
+}
+
+static void vm_stop_step(int, short, void *);
+
+static void
+vm_stop_quit(struct vm *vm)
+{
+	vm->vm_stop_step = 1;
+	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, "quit", NULL,
+	    FWS_QMP_TIMEOUT, vm_ignore_reply, vm) == -1) {
+		vm->vm_stop_step = 2;
+		vm_kill(vm);
+		return;
+	}
+	vm_timer_set(vm, FWS_KILL_GRACE, vm_stop_step);
+}
+
+/* The guest ignored the power button (step 0), or qemu ignored quit. */
+static void
+vm_stop_step(int fd, short what, void *arg)
+{
+	struct vm	*vm = arg;
+
+	(void)fd;
+	(void)what;
+	if (vm->vm_stop_step == 0) {
+		log_info("%s: the guest did not power off in time, quitting",
+		    vm->vm_name);
+		vm_stop_quit(vm);
+	} else {
+		log_warnx("%s: qemu did not quit, killing it", vm->vm_name);
+		vm->vm_stop_step = 2;
+		vm_kill(vm);
+	}
+}
+
+void
+vm_stop(struct vm *vm, unsigned timeout, struct request *rq)
+{
+	switch (vm->vm_state) {
+	case VM_STOPPED:
+	case VM_CRASHED:
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s is not running",
+		    vm->vm_name);
+		return;
+	case VM_STARTING:
+		request_error(rq, PROTO_ERR_BUSY, "%s is starting: wait, or "
+		    "destroy it", vm->vm_name);
+		return;
+	case VM_STOPPING:
+		vm_wait(vm, rq, VM_STOPPED);
+		return;
+	default:
+		break;
+	}
+	vm->vm_operator_stop = 1;
+	vm->vm_stop_step = 0;
+	vm_wait(vm, rq, VM_STOPPED);
+	if (timeout == 0 || vm->vm_qmp == NULL ||
+	    !qmp_is_ready(vm->vm_qmp)) {
+		vm_set_state(vm, VM_STOPPING);
+		vm_stop_quit(vm);
+		return;
+	}
+	/* a paused guest cannot see the power button */
+	if (vm->vm_state == VM_PAUSED)
+		qmp_execute(vm->vm_qmp, "cont", NULL, FWS_QMP_TIMEOUT,
+		    vm_ignore_reply, vm);
+	vm_set_state(vm, VM_STOPPING);
+	log_info("%s: stopping (ACPI power button, %u s to comply)",
+	    vm->vm_name, timeout);
+	qmp_execute(vm->vm_qmp, "system_powerdown", NULL, FWS_QMP_TIMEOUT,
+	    vm_ignore_reply, vm);
+	vm_timer_set(vm, timeout, vm_stop_step);
+}
+
+void
+vm_destroy(struct vm *vm, struct request *rq)
+{
+	if (!vm_is_active(vm)) {
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s is not running",
+		    vm->vm_name);
+		return;
+	}
+	vm->vm_operator_stop = 1;
+	vm->vm_stop_step = 2;
+	vm_wait(vm, rq, VM_STOPPED);
+	vm_timer_clear(vm);
+	if (vm->vm_state != VM_STARTING)
+		vm_set_state(vm, VM_STOPPING);
+	log_info("%s: destroying (pid %d)", vm->vm_name, (int)vm->vm_pid);
+	vm_kill(vm);
+}
+
+/* One QMP command, a request waiting for its answer. */
+struct vm_simple {
+	struct vm	*vs_vm;
+	struct request	*vs_rq;
+	enum vm_state	 vs_then;	/* state on success */
+};
+
+static void
+vm_simple_done(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm_simple	*vs = arg;
+	struct vm		*vm = vs->vs_vm;
+
+	(void)q;
+	(void)ret;
+	if (err_class != NULL)
+		request_error(vs->vs_rq, PROTO_ERR_FAILED, "%s: %s", vm->vm_name,
+		    vm_qmp_gone(err_class) ? "qemu went away" : err_desc);
+	else {
+		if (vm->vm_state == VM_RUNNING || vm->vm_state == VM_PAUSED)
+			vm_set_state(vm, vs->vs_then);
+		request_ok(vs->vs_rq, vm_to_json(vm, 0));
+	}
+	free(vs);
+}
+
+/* reboot (system_reset), pause (stop), resume (cont) */
+void
+vm_qmp_simple(struct vm *vm, const char *verb, struct request *rq)
+{
+	struct vm_simple	*vs;
+	const char		*cmd;
+	enum vm_state		 then;
+
+	if (strcmp(verb, "pause") == 0) {
+		cmd = "stop";
+		then = VM_PAUSED;
+		if (vm->vm_state != VM_RUNNING) {
+			request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s, not "
+			    "running", vm->vm_name, vm_state_name(vm->vm_state));
+			return;
+		}
+	} else if (strcmp(verb, "resume") == 0) {
+		cmd = "cont";
+		then = VM_RUNNING;
+		if (vm->vm_state != VM_PAUSED) {
+			request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s, not "
+			    "paused", vm->vm_name, vm_state_name(vm->vm_state));
+			return;
+		}
+	} else {
+		cmd = "system_reset";
+		then = vm->vm_state;
+		if (vm->vm_state != VM_RUNNING && vm->vm_state != VM_PAUSED) {
+			request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s",
+			    vm->vm_name, vm_state_name(vm->vm_state));
+			return;
+		}
+	}
+	if ((vs = calloc(1, sizeof(*vs))) == NULL) {
+		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	vs->vs_vm = vm;
+	vs->vs_rq = rq;
+	vs->vs_then = then;
+	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, cmd, NULL,
+	    FWS_QMP_TIMEOUT, vm_simple_done, vs) == -1) {
+		request_error(rq, PROTO_ERR_FAILED, "%s: no QMP connection to "
+		    "qemu", vm->vm_name);
+		free(vs);
+	}
+}
+
+/* A fresh connection to the VM's serial port, for the console verb. */
+int
+vm_console_connect(struct vm *vm, char **cause)
+{
+	char	*path = vm_run_path(vm, "serial");
+	int	 fd;
+
+	fd = vm_connect(path, cause);
+	free(path);
+	return fd;
+}
+
+/*
+ * Reading /proc/PID/cmdline tells whether pid is still this VM's qemu:
+ * its uuid is on the command line, so a reused PID does not match.
+ */
+static int
+vm_pid_is_ours(const struct vm *vm)
+{
+	char	 path[64], buf[8192];
+	ssize_t	 n, i;
+	int	 fd;
+
+	if (vm->vm_pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)vm->vm_pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return strstr(buf, vm->vm_uuid) != NULL;
+}
+
+static void
+vm_adopt_status(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+	const char	*status;
+
+	(void)q;
+	if (err_class != NULL) {
+		if (!vm_qmp_gone(err_class))
+			log_warnx("%s: query-status: %s", vm->vm_name, err_desc);
+		return;
+	}
+	status = json_string_value(json_object_get(ret, "status"));
+	if (status != NULL && strcmp(status, "running") == 0)
+		vm_set_state(vm, VM_RUNNING);
+	else if (status != NULL && strcmp(status, "paused") == 0)
+		vm_set_state(vm, VM_PAUSED);
+	log_info("%s: adopted running qemu (pid %d, %s)", vm->vm_name,
+	    (int)vm->vm_pid, status ? status : "unknown status");
+}
+
+/*
+ * At start-up: every VM the store says has a qemu either still has it
+ * (adopted: watched, QMP reconnected, real state asked) or lost it while
+ * fwsd was down (recorded as crashed).
+ */
+void
+vm_adopt_all(void)
+{
+	struct vm	*vm;
+	char		*cause;
+
+	TAILQ_FOREACH(vm, &vms, vm_entry) {
+		if (!vm_is_active(vm))
+			continue;
+		if (!vm_pid_is_ours(vm) || (vm->vm_watch = proc_watch(vm->vm_pid,
+		    vm_exited, vm, &cause)) == NULL) {
+			vm->vm_state = VM_CRASHED;
+			free(vm->vm_last_exit);
+			vm->vm_last_exit = xasprintf("crashed: qemu died while "
+			    "fwsd was not running");
+			vm->vm_last_exit_time = time(NULL);
+			vm->vm_pid = 0;
+			vm_commit(vm);
+			vm_cleanup_run_files(vm);
+			log_warnx("%s: %s", vm->vm_name, vm->vm_last_exit);
+			continue;
+		}
+		if (vm_qmp_attach(vm, &cause) == -1) {
+			log_warnx("%s: cannot reconnect QMP: %s", vm->vm_name,
+			    cause);
+			free(cause);
+			continue;
+		}
+		qmp_execute(vm->vm_qmp, "query-status", NULL, FWS_QMP_TIMEOUT,
+		    vm_adopt_status, vm);
+	}
+}
+
+/* fwsd is exiting: let go of every qemu without touching it. */
+void
+vm_release_all(void)
+{
+	struct vm	*vm;
+	struct vm_waiter *w;
+
+	while ((vm = TAILQ_FIRST(&vms)) != NULL) {
+		TAILQ_REMOVE(&vms, vm, vm_entry);
+		vm_timer_clear(vm);
+		if (vm->vm_qmp != NULL)
+			qmp_free(vm->vm_qmp);
+		proc_unwatch(vm->vm_watch);
+		while ((w = TAILQ_FIRST(&vm->vm_waiters)) != NULL) {
+			TAILQ_REMOVE(&vm->vm_waiters, w, w_entry);
+			request_free(w->w_rq);
+			free(w);
+		}
+		vm_free(vm);
+	}
+}

@@ -1,0 +1,155 @@
+# lib.sh: what every integration test sources.  It makes a private
+# fwsd (temporary state, run and image directories, its own socket),
+# helpers to drive it and to check results, and a trap that ends every
+# process the test started (fwsd and each qemu, by PID) and removes its
+# files, whether the test passes or fails.
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+FWSD=$TOP/build/fwsd
+FWSCTL_BIN=$TOP/build/fwsctl
+GUEST=$TOP/tests/guest/out
+KERNEL=$GUEST/vmlinuz
+INITRD=$GUEST/initrd.img
+# the test guest: a Debian cloud kernel and a busybox initramfs
+GUEST_APPEND=${GUEST_APPEND:-"console=ttyS0 quiet panic=-1"}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
+
+T=$(mktemp -d /tmp/fws-it.XXXXXX)
+mkdir -p "$T/state" "$T/run" "$T/images"
+SOCK=$T/run/fwsd.sock
+FWSD_PID=
+TEST_NAME=$(basename "$0" .sh)
+
+# every process whose command line names our temporary directory is ours
+our_pids() {
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = "$$" ] && continue
+		if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q -- "$T/"; then
+			echo "$pid"
+		fi
+	done
+}
+
+cleanup() {
+	rc=$?
+	trap - EXIT INT TERM
+	[ -n "$FWSD_PID" ] && kill -9 "$FWSD_PID" 2>/dev/null
+	for pid in $(our_pids); do
+		kill -9 "$pid" 2>/dev/null
+	done
+	if [ "$rc" != 0 ] && [ -f "$T/fwsd.log" ]; then
+		echo "--- fwsd log (last 30 lines) ---"
+		tail -30 "$T/fwsd.log"
+		for f in "$T"/state/vms/*/qemu.log; do
+			[ -f "$f" ] && { echo "--- $f"; tail -5 "$f"; }
+		done
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $TEST_NAME: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "  $TEST_NAME: $*"
+}
+
+write_config() {
+	cat > "$T/fwsd.conf" <<EOC
+image_dirs = $T/images:$GUEST
+stop_timeout = 30
+$*
+EOC
+}
+
+start_fwsd() {
+	[ -f "$T/fwsd.conf" ] || write_config
+	"$FWSD" --foreground --verbose --config "$T/fwsd.conf" \
+	    --state-dir "$T/state" --run-dir "$T/run" >>"$T/fwsd.log" 2>&1 &
+	FWSD_PID=$!
+	wait_until 10 test -S "$SOCK" || fail "fwsd did not start"
+}
+
+stop_fwsd() {
+	kill -TERM "$FWSD_PID"
+	wait "$FWSD_PID" 2>/dev/null
+	FWSD_PID=
+}
+
+fwsctl() {
+	"$FWSCTL_BIN" --socket "$SOCK" "$@"
+}
+
+# wait_until SECONDS COMMAND...: retry the command until it succeeds
+wait_until() {
+	limit=$(( $1 * 5 )); shift
+	i=0
+	while [ "$i" -lt "$limit" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# expect_rc RC COMMAND...: the command must exit with RC; its stderr is
+# kept in $T/err for expect_err
+expect_rc() {
+	want=$1; shift
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	[ "$got" = "$want" ] || fail "'$*' exited $got, not $want: $(cat "$T/err")"
+}
+
+expect_err() {
+	grep -q -- "$1" "$T/err" || fail "error lacks '$1': $(cat "$T/err")"
+}
+
+# field NAME KEY: one value of info --json
+field() {
+	fwsctl info "$1" --json | python3 -c \
+	    "import json,sys; v=json.load(sys.stdin)['$2']; print('' if v is None else v)"
+}
+
+state_is() {
+	[ "$(field "$1" state)" = "$2" ]
+}
+
+console_log() {
+	echo "$T/state/vms/$1/console.log"
+}
+
+# count_in_console NAME TEXT
+count_in_console() {
+	grep -c -- "$2" "$(console_log "$1")" 2>/dev/null || true
+}
+
+wait_console() {
+	wait_until "${3:-$BOOT_TIMEOUT}" grep -q -- "$2" "$(console_log "$1")" ||
+	    fail "$1: '$2' never appeared on the console"
+}
+
+# type a line into the guest's shell through fwsctl console
+guest_type() {
+	printf '%s\n' "$2" | fwsctl console "$1" >/dev/null ||
+	    fail "console to $1 failed"
+}
+
+create_guest() {
+	name=$1; shift
+	fwsctl create "$name" --vcpus 1 --memory 256 --kernel "$KERNEL" \
+	    --initrd "$INITRD" --append "$GUEST_APPEND" "$@" >/dev/null ||
+	    fail "create $name failed"
+}
+
+# send one raw line to fwsd, print the reply line
+raw() {
+	printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$SOCK"
+}

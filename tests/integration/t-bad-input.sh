@@ -1,0 +1,89 @@
+# t-bad-input.sh: every kind of bad request gets a clear error with a
+# stable code and changes nothing; the daemon keeps serving other
+# clients throughout.
+. "$(dirname "$0")/lib.sh"
+start_fwsd
+create_guest good
+
+# the client refuses what it can check itself (exit 2)
+expect_rc 2 fwsctl create ../x --kernel "$KERNEL"
+expect_err "invalid VM name"
+expect_rc 2 fwsctl create x --memory 0 --kernel "$KERNEL"
+expect_err "greater than zero"
+expect_rc 2 fwsctl stop
+expect_rc 2 fwsctl frobnicate x
+expect_rc 2 fwsctl stop good --bogus
+expect_rc 2 fwsctl create y --disk nosuffix
+
+# the daemon refuses the rest (exit 1), with the reason
+expect_rc 1 fwsctl create good --kernel "$KERNEL"
+expect_err "already exists"
+expect_rc 1 fwsctl create y --disk /etc/passwd,format=raw
+expect_err "outside the allowed image directories"
+expect_rc 1 fwsctl create y --kernel /etc/shadow
+expect_err "outside the allowed image directories"
+expect_rc 1 fwsctl create y --kernel "$T/images/../../../etc/passwd"
+expect_err "outside"
+expect_rc 1 fwsctl create y --kernel "$KERNEL" --vcpus 999
+expect_err "between 1 and 16"
+expect_rc 1 fwsctl create y --kernel "$KERNEL" --memory 10T
+expect_err "memory_mib"
+expect_rc 1 fwsctl create y --kernel "$KERNEL" --mac 01:00:5e:00:00:01
+expect_err "multicast"
+expect_rc 1 fwsctl create y --kernel "$KERNEL" --mac "$(field good mac)"
+expect_err "already used by VM good"
+expect_rc 1 fwsctl create y --initrd "$INITRD"
+expect_err "needs a kernel"
+expect_rc 1 fwsctl create y
+expect_err "nothing to boot"
+expect_rc 1 fwsctl create y --kernel "$KERNEL" --restart sometimes
+expect_err "restart policy"
+expect_rc 1 fwsctl start nosuchvm
+expect_err 'no VM named "nosuchvm"'
+expect_rc 1 fwsctl stop good
+expect_err "not running"
+expect_rc 1 fwsctl destroy good
+expect_err "not running"
+
+# raw protocol: malformed and hostile lines get error replies
+r=$(raw '{"id":1,"cmd":"list"') ; echo "$r" | grep -q '"code":"invalid_argument"' || fail "truncated JSON: $r"
+r=$(raw 'hello') ; echo "$r" | grep -q '"id":null,"ok":false' || fail "garbage: $r"
+r=$(raw '{"id":2,"cmd":"reformat"}') ; echo "$r" | grep -q '"id":2,"ok":false,"error":{"code":"unknown_command"' || fail "unknown: $r"
+r=$(raw '{"id":3,"cmd":"start","args":{"name":5}}') ; echo "$r" | grep -q 'must be a string' || fail "type: $r"
+r=$(raw '{"id":4,"cmd":"start","args":{"name":"good","force":true}}') ; echo "$r" | grep -q 'unknown argument \\"force\\"' || fail "extra arg: $r"
+r=$(raw '{"id":5,"cmd":"create","args":{"name":"../etc","kernel":"'"$KERNEL"'"}}') ; echo "$r" | grep -q '"code":"invalid_argument","message":"invalid VM name' || fail "name: $r"
+r=$(raw '{"id":6,"cmd":"create","args":{"name":"z","memory_mib":0,"kernel":"'"$KERNEL"'"}}') ; echo "$r" | grep -q 'memory_mib' || fail "memory 0: $r"
+r=$(raw '{"id":7,"cmd":"create","args":{"name":"z","disks":[{"size":1,"path":"/x"}]}}') ; echo "$r" | grep -q 'either a size or a path' || fail "disk: $r"
+r=$(raw '{"id":8,"cmd":"create","args":{"name":"z","disks":"big"}}') ; echo "$r" | grep -q 'must be an array' || fail "disks type: $r"
+r=$(raw '{"id":9,"cmd":"stop","args":{"name":"good","timeout":-1}}') ; echo "$r" | grep -q 'between 0 and 3600' || fail "timeout: $r"
+# several requests on one connection, answered in order by id
+r=$(printf '{"id":"a","cmd":"version"}\n{"id":"b","cmd":"info","args":{"name":"good"}}\n' | socat -t 5 - "UNIX-CONNECT:$SOCK")
+[ "$(echo "$r" | wc -l)" = 2 ] && echo "$r" | head -1 | grep -q '"id":"a"' || fail "pipelined: $r"
+# an oversized line: an error, and the connection is closed
+r=$(python3 -c 'print("{\"cmd\":\"" + "x" * 70000 + "\"}")' | socat -t 5 - "UNIX-CONNECT:$SOCK")
+echo "$r" | grep -q "too long" || fail "oversized line: $(echo "$r" | head -c 200)"
+
+# a client that connects, sends half a line and stalls blocks nobody
+python3 - "$SOCK" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.send(b'{"id":1,"cmd":"li'); time.sleep(8)
+PY
+stall=$!
+sleep 0.5
+fwsctl list >/dev/null || fail "a stalled client blocked list"
+kill "$stall" 2>/dev/null; wait "$stall" 2>/dev/null
+
+# nothing of the above changed the store
+[ "$(fwsctl list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] ||
+    fail "refused requests left VMs behind: $(fwsctl list)"
+ls "$T/state/vms" | grep -qv '^good$' && fail "refused requests left files: $(ls "$T/state/vms")"
+
+# delete while running is refused; start twice is refused
+fwsctl start good >/dev/null || fail "start good"
+expect_rc 1 fwsctl delete good
+expect_err "stop it before deleting"
+expect_rc 1 fwsctl start good
+expect_err "already running"
+kill -0 "$FWSD_PID" || fail "fwsd died"
+fwsctl destroy good >/dev/null

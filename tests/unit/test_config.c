@@ -1,0 +1,143 @@
+/*
+ * test_config.c: fwsd.conf files and what fwsd makes of them: each case
+ * is a file's text and either the error it must produce or a check of
+ * the resulting values.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "fws.h"
+
+static char	 path[] = "/tmp/fws-conf.XXXXXX";
+
+static int
+load_text(const char *text, struct fws_config *cf, char **cause)
+{
+	FILE	*f;
+	int	 fd;
+
+	strcpy(path, "/tmp/fws-conf.XXXXXX");
+	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL)
+		return -2;
+	fputs(text, f);
+	fclose(f);
+	config_defaults(cf);
+	fd = config_load(cf, path, 1, cause);
+	unlink(path);
+	if (fd == 0)
+		fd = config_finish(cf, cause);
+	return fd;
+}
+
+static const struct {
+	const char	*text;
+	const char	*error;
+} bad[] = {
+	{ "state_dir\n", "expected \"key = value\"" },
+	{ "state_dir =\n", "has no value" },
+	{ "nosuchkey = 1\n", "unknown key \"nosuchkey\"" },
+	{ "state_dir = relative/path\n", "not an absolute path" },
+	{ "max_vcpus = 0\n", "max_vcpus" },
+	{ "max_vcpus = 1000\n", "max_vcpus" },
+	{ "max_vcpus = -1\n", "max_vcpus" },
+	{ "max_memory = 0\n", "greater than zero" },
+	{ "max_disk_size = 10X\n", "invalid size" },
+	{ "accel = hvf\n", "not one of: auto kvm tcg" },
+	{ "machine = virt\n", "not one of: q35 pc" },
+	{ "accel = kv\n", "not one of: auto kvm tcg" },
+	{ "stop_timeout = forever\n", "stop_timeout" },
+	{ "image_dirs = /srv/iso relative\n", "not an absolute path" },
+	{ "# fine\n\nqemu = /usr/bin/qemu-system-x86_64\nbogus line\n",
+	    ":4: expected" },
+};
+
+static void
+test_bad(void **state)
+{
+	struct fws_config	 cf;
+	char			*cause;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cause = NULL;
+		assert_int_equal(load_text(bad[i].text, &cf, &cause), -1);
+		if (cause == NULL || strstr(cause, bad[i].error) == NULL)
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i,
+			    cause ? cause : "(null)", bad[i].error);
+		free(cause);
+		config_clear(&cf);
+	}
+}
+
+static void
+test_good(void **state)
+{
+	struct fws_config	 cf;
+	char			*cause = NULL;
+
+	(void)state;
+	assert_int_equal(load_text(
+	    "# fwsd.conf\n"
+	    "state_dir = /srv/fws   # trailing comment\n"
+	    "run_dir=/run/fws2\n"
+	    "\timage_dirs = /srv/iso:/srv/images /srv/more\n"
+	    "max_vcpus = 8\n"
+	    "max_memory = 16G\n"
+	    "max_disk_size = 100G\n"
+	    "accel = tcg\n"
+	    "machine = pc\n"
+	    "stop_timeout = 5\n", &cf, &cause), 0);
+	assert_string_equal(cf.cf_state_dir, "/srv/fws");
+	assert_string_equal(cf.cf_run_dir, "/run/fws2");
+	assert_int_equal(cf.cf_nimage_dirs, 3);
+	assert_string_equal(cf.cf_image_dirs[0], "/srv/iso");
+	assert_string_equal(cf.cf_image_dirs[2], "/srv/more");
+	assert_int_equal(cf.cf_max_vcpus, 8);
+	assert_true(cf.cf_max_memory_mib == 16384);
+	assert_true(cf.cf_max_disk_size == 100ULL << 30);
+	assert_string_equal(cf.cf_accel, "tcg");
+	assert_string_equal(cf.cf_machine, "pc");
+	assert_int_equal(cf.cf_stop_timeout, 5);
+	config_clear(&cf);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct fws_config	 cf;
+	char			*cause = NULL;
+
+	(void)state;
+	config_defaults(&cf);
+	/* a missing default file is fine, a missing --config file is not */
+	assert_int_equal(config_load(&cf, "/nonexistent/fwsd.conf", 0,
+	    &cause), 0);
+	assert_int_equal(config_load(&cf, "/nonexistent/fwsd.conf", 1,
+	    &cause), -1);
+	assert_non_null(strstr(cause, "/nonexistent/fwsd.conf"));
+	free(cause);
+	assert_int_equal(config_finish(&cf, &cause), 0);
+	assert_string_equal(cf.cf_state_dir, FWS_STATE_DIR_DEFAULT);
+	assert_int_equal(cf.cf_nimage_dirs, 1);
+	assert_string_equal(cf.cf_image_dirs[0], FWS_STATE_DIR_DEFAULT
+	    "/images");
+	assert_string_equal(cf.cf_accel, "auto");
+	assert_int_equal(cf.cf_stop_timeout, FWS_STOP_TIMEOUT);
+	config_clear(&cf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_defaults),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,190 @@
+/*
+ * test_proto.c: the control protocol parser and encoder.  Request lines
+ * with the outcome each must have: parsed (command, id) or refused with
+ * a sentence, the id kept for the error reply where it could be read.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "proto.h"
+
+struct pcase {
+	const char	*line;
+	const char	*cmd;		/* NULL: must be refused */
+	const char	*why;		/* part of the refusal */
+	const char	*id;		/* the id as JSON, NULL: null */
+};
+
+static const struct pcase cases[] = {
+	{ "{\"id\":1,\"cmd\":\"list\"}", "list", NULL, "1" },
+	{ "{\"id\":\"a\",\"cmd\":\"start\",\"args\":{\"name\":\"x\"}}",
+	    "start", NULL, "\"a\"" },
+	{ "{\"cmd\":\"list\",\"args\":null}", "list", NULL, NULL },
+	{ "{\"cmd\":\"list\"}", "list", NULL, NULL },
+	{ "", NULL, "malformed JSON", NULL },
+	{ "{", NULL, "malformed JSON", NULL },
+	{ "not json", NULL, "malformed JSON", NULL },
+	{ "[1,2]", NULL, "JSON object", NULL },
+	{ "\"list\"", NULL, "malformed JSON", NULL },
+	{ "{\"id\":7}", NULL, "no \"cmd\"", "7" },
+	{ "{\"id\":7,\"cmd\":42}", NULL, "must be a string", "7" },
+	{ "{\"id\":7,\"cmd\":\"x\",\"args\":[]}", NULL, "must be an object",
+	    "7" },
+	{ "{\"id\":{},\"cmd\":\"x\"}", NULL, "\"id\" must be", NULL },
+	{ "{\"id\":1,\"cmd\":\"x\",\"extra\":1}", NULL, "only", "1" },
+	{ "{\"cmd\":\"x\",\"extra\":1}", NULL, "only", NULL },
+	{ "{\"id\":1,\"id\":2,\"cmd\":\"x\"}", NULL, "malformed JSON", NULL },
+	{ "{\"id\":1,\"cmd\":\"a\\u0000b\"}", NULL, "malformed JSON", NULL },
+};
+
+static void
+test_parse_cases(void **state)
+{
+	struct proto_request	 pr;
+	const struct pcase	*c;
+	char			*cause, *id;
+	size_t			 i;
+	int			 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		c = &cases[i];
+		cause = NULL;
+		rc = proto_request_parse(c->line, strlen(c->line), &pr, &cause);
+		if (c->cmd != NULL) {
+			assert_int_equal(rc, 0);
+			assert_string_equal(pr.pr_cmd, c->cmd);
+			assert_true(json_is_object(pr.pr_args));
+		} else {
+			assert_int_equal(rc, -1);
+			assert_non_null(cause);
+			if (strstr(cause, c->why) == NULL)
+				fail_msg("case %zu: \"%s\" lacks \"%s\"", i,
+				    cause, c->why);
+			free(cause);
+		}
+		id = json_dumps(pr.pr_id, JSON_ENCODE_ANY);
+		assert_string_equal(id, c->id ? c->id : "null");
+		free(id);
+		proto_request_clear(&pr);
+	}
+}
+
+static void
+test_parse_oversized(void **state)
+{
+	struct proto_request	 pr;
+	char			*line, *cause;
+	size_t			 len = PROTO_MAX_LINE + 100;
+
+	(void)state;
+	line = malloc(len);
+	memset(line, ' ', len);
+	assert_int_equal(proto_request_parse(line, len, &pr, &cause), -1);
+	assert_non_null(strstr(cause, "at most"));
+	free(cause);
+	proto_request_clear(&pr);
+	free(line);
+}
+
+static void
+test_replies(void **state)
+{
+	json_t	*id = json_integer(5), *r, *parsed;
+	char	*line, *cause;
+	size_t	 len;
+
+	(void)state;
+	r = proto_reply_error(id, PROTO_ERR_NOT_FOUND, "no VM named \"x\"");
+	line = proto_encode(r, &len);
+	assert_string_equal(line, "{\"id\":5,\"ok\":false,\"error\":{\"code\":"
+	    "\"not_found\",\"message\":\"no VM named \\\"x\\\"\"}}\n");
+	assert_int_equal(len, strlen(line));
+	assert_int_equal(proto_reply_parse(line, len - 1, &parsed, &cause), 0);
+	json_decref(parsed);
+	free(line);
+	json_decref(r);
+
+	r = proto_reply_ok(id, json_pack("{ss}", "state", "running"));
+	line = proto_encode(r, &len);
+	assert_string_equal(line, "{\"id\":5,\"ok\":true,\"result\":"
+	    "{\"state\":\"running\"}}\n");
+	free(line);
+	json_decref(r);
+	json_decref(id);
+
+	assert_int_equal(proto_reply_parse("{\"id\":1}", 8, &parsed, &cause),
+	    -1);
+	free(cause);
+	assert_int_equal(proto_reply_parse("{\"ok\":false}", 12, &parsed,
+	    &cause), -1);
+	free(cause);
+	assert_string_equal(proto_err_code(PROTO_ERR_BAD_STATE), "bad_state");
+	assert_string_equal(proto_err_code(99), "internal");
+}
+
+static void
+test_args(void **state)
+{
+	const char *const allowed[] = { "name", "timeout", NULL };
+	json_t		*a;
+	const char	*s;
+	uint64_t	 n = 60;
+	int		 b = 0;
+	char		*cause;
+
+	(void)state;
+	a = json_pack("{ss si sb}", "name", "x", "timeout", 5, "flag", 1);
+	assert_int_equal(proto_args_allowed(a, allowed, &cause), -1);
+	assert_non_null(strstr(cause, "\"flag\""));
+	free(cause);
+	assert_int_equal(proto_arg_string(a, "name", 1, &s, &cause), 0);
+	assert_string_equal(s, "x");
+	assert_int_equal(proto_arg_string(a, "timeout", 1, &s, &cause), -1);
+	assert_non_null(strstr(cause, "must be a string"));
+	free(cause);
+	assert_int_equal(proto_arg_string(a, "missing", 1, &s, &cause), -1);
+	assert_non_null(strstr(cause, "required"));
+	free(cause);
+	assert_int_equal(proto_arg_string(a, "missing", 0, &s, &cause), 0);
+	assert_null(s);
+	assert_int_equal(proto_arg_uint(a, "timeout", 0, 0, 10, &n, &cause), 0);
+	assert_true(n == 5);
+	assert_int_equal(proto_arg_uint(a, "timeout", 0, 6, 10, &n, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "between 6 and 10"));
+	free(cause);
+	assert_int_equal(proto_arg_uint(a, "name", 0, 0, 10, &n, &cause), -1);
+	free(cause);
+	assert_int_equal(proto_arg_bool(a, "flag", &b, &cause), 0);
+	assert_int_equal(b, 1);
+	assert_int_equal(proto_arg_bool(a, "name", &b, &cause), -1);
+	free(cause);
+	json_decref(a);
+
+	a = json_pack("{si}", "timeout", -3);
+	assert_int_equal(proto_arg_uint(a, "timeout", 0, 0, 10, &n, &cause),
+	    -1);
+	free(cause);
+	json_decref(a);
+	a = json_pack("{sf}", "timeout", 1.5);
+	assert_int_equal(proto_arg_uint(a, "timeout", 0, 0, 10, &n, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "integer"));
+	free(cause);
+	json_decref(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_cases),
+		cmocka_unit_test(test_parse_oversized),
+		cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,215 @@
+/*
+ * test_store.c: the sqlite store on a real database file: the schema is
+ * created and versioned, a VM and its disks survive a close and reopen,
+ * run state updates stick, deletes cascade, and a database from a newer
+ * fwsd is refused rather than damaged.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "fws.h"
+
+static char	 dir[] = "/tmp/fws-store.XXXXXX";
+static char	*dbpath;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	dbpath = xasprintf("%s/fws.db", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char	*cmd = xasprintf("rm -rf %s", dir);
+
+	(void)state;
+	store_close();
+	if (system(cmd) != 0)
+		return -1;
+	free(cmd);
+	free(dbpath);
+	return 0;
+}
+
+static struct vm *
+sample_vm(void)
+{
+	struct vm	*vm = vm_new();
+
+	snprintf(vm->vm_name, sizeof(vm->vm_name), "web1");
+	snprintf(vm->vm_uuid, sizeof(vm->vm_uuid),
+	    "0b5c8a3e-1f2d-4c5b-9a8e-7d6c5b4a3f2e");
+	vm->vm_vcpus = 2;
+	vm->vm_memory_mib = 2048;
+	mac_from_name("web1", vm->vm_mac, sizeof(vm->vm_mac));
+	vm->vm_iso = xasprintf("/srv/iso/debian.iso");
+	vm->vm_kernel = NULL;
+	vm->vm_append = xasprintf("console=ttyS0 quiet");
+	vm->vm_restart = VM_RESTART_ALWAYS;
+	vm->vm_created = 1700000000;
+	vm->vm_disks[0].d_path = xasprintf("/var/lib/fws/vms/web1/disk0.qcow2");
+	vm->vm_disks[0].d_format = xasprintf("qcow2");
+	vm->vm_disks[0].d_size = 30ULL << 30;
+	vm->vm_disks[0].d_owned = 1;
+	vm->vm_disks[1].d_path = xasprintf("/srv/images/data.raw");
+	vm->vm_disks[1].d_format = xasprintf("raw");
+	vm->vm_disks[1].d_size = 1 << 20;
+	vm->vm_ndisks = 2;
+	return vm;
+}
+
+static void
+free_list(struct vmlist *l)
+{
+	struct vm	*vm;
+
+	while ((vm = TAILQ_FIRST(l)) != NULL) {
+		TAILQ_REMOVE(l, vm, vm_entry);
+		vm_free(vm);
+	}
+}
+
+static void
+test_roundtrip(void **state)
+{
+	struct vmlist	 l = TAILQ_HEAD_INITIALIZER(l);
+	struct vm	*vm, *got;
+	char		*cause = NULL;
+
+	(void)state;
+	assert_int_equal(store_open(dbpath, &cause), 0);
+	assert_int_equal(store_schema_version(), 1);
+	vm = sample_vm();
+	assert_int_equal(store_vm_insert(vm, &cause), 0);
+	assert_true(vm->vm_id > 0);
+
+	/* the same name again is refused by the schema, nothing half-written */
+	got = sample_vm();
+	assert_int_equal(store_vm_insert(got, &cause), -1);
+	assert_non_null(strstr(cause, "UNIQUE"));
+	free(cause);
+	vm_free(got);
+
+	vm->vm_state = VM_RUNNING;
+	vm->vm_pid = 4242;
+	vm->vm_last_exit = xasprintf("stopped: the guest powered off");
+	vm->vm_last_exit_time = 1700000100;
+	assert_int_equal(store_vm_update_run(vm, &cause), 0);
+	vm->vm_iso_booted = 1;
+	assert_int_equal(store_vm_update_iso_booted(vm, &cause), 0);
+	store_close();
+
+	/* a new process: everything comes back from the file */
+	assert_int_equal(store_open(dbpath, &cause), 0);
+	assert_int_equal(store_vm_load(&l, &cause), 0);
+	got = TAILQ_FIRST(&l);
+	assert_non_null(got);
+	assert_null(TAILQ_NEXT(got, vm_entry));
+	assert_string_equal(got->vm_name, "web1");
+	assert_string_equal(got->vm_uuid, vm->vm_uuid);
+	assert_int_equal(got->vm_vcpus, 2);
+	assert_true(got->vm_memory_mib == 2048);
+	assert_string_equal(got->vm_mac, vm->vm_mac);
+	assert_string_equal(got->vm_iso, "/srv/iso/debian.iso");
+	assert_null(got->vm_kernel);
+	assert_string_equal(got->vm_append, "console=ttyS0 quiet");
+	assert_int_equal(got->vm_restart, VM_RESTART_ALWAYS);
+	assert_int_equal(got->vm_iso_booted, 1);
+	assert_int_equal(got->vm_state, VM_RUNNING);
+	assert_int_equal(got->vm_pid, 4242);
+	assert_string_equal(got->vm_last_exit, vm->vm_last_exit);
+	assert_int_equal(got->vm_ndisks, 2);
+	assert_string_equal(got->vm_disks[0].d_path, vm->vm_disks[0].d_path);
+	assert_true(got->vm_disks[0].d_size == 30ULL << 30);
+	assert_int_equal(got->vm_disks[0].d_owned, 1);
+	assert_string_equal(got->vm_disks[1].d_format, "raw");
+	assert_int_equal(got->vm_disks[1].d_owned, 0);
+	free_list(&l);
+
+	/* deleting the VM takes its disks rows with it */
+	assert_int_equal(store_vm_delete(vm, &cause), 0);
+	assert_int_equal(store_vm_load(&l, &cause), 0);
+	assert_null(TAILQ_FIRST(&l));
+	assert_int_equal(store_vm_insert(vm, &cause), 0);
+	assert_int_equal(store_vm_load(&l, &cause), 0);
+	assert_int_equal(TAILQ_FIRST(&l)->vm_ndisks, 2);
+	free_list(&l);
+	vm_free(vm);
+	store_close();
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	sqlite3	*db;
+	char	*cause = NULL;
+
+	(void)state;
+	assert_int_equal(store_open(dbpath, &cause), 0);
+	store_close();
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(dbpath, &cause), -1);
+	assert_non_null(strstr(cause, "newer"));
+	free(cause);
+	/* and the file was left as it was */
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(dbpath, &cause), 0);
+	store_close();
+}
+
+static void
+test_migrates_empty_file(void **state)
+{
+	sqlite3	*db;
+	char	*cause = NULL, *p = xasprintf("%s/old.db", dir);
+
+	(void)state;
+	/* a version 0 database (created by sqlite, nothing in it) */
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE unrelated (x)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(p, &cause), 0);
+	assert_int_equal(store_schema_version(), 1);
+	store_close();
+	free(p);
+}
+
+static void
+test_unreadable(void **state)
+{
+	char	*cause = NULL;
+
+	(void)state;
+	assert_int_equal(store_open("/nonexistent/dir/fws.db", &cause), -1);
+	assert_non_null(strstr(cause, "/nonexistent/dir/fws.db"));
+	free(cause);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_migrates_empty_file),
+		cmocka_unit_test(test_unreadable),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
