@@ -21,7 +21,7 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 B	 = build
 
 QMP_SRCS	= qmp/qmp.c qmp/qmp-frame.c
-COMMON_SRCS	= supervisor/log.c supervisor/proto.c supervisor/validate.c
+COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c supervisor/validate.c
 FWSD_SRCS	= supervisor/fwsd.c supervisor/config.c supervisor/control.c \
 		  supervisor/cmd.c supervisor/create.c supervisor/vm.c supervisor/vm-def.c supervisor/vm-qemu.c \
 		  supervisor/proc.c supervisor/store.c \
@@ -36,11 +36,11 @@ UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
-test_proto_SRCS		= supervisor/proto.c
-test_validate_SRCS	= supervisor/validate.c
-test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/validate.c supervisor/log.c
-test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c supervisor/validate.c
-test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c
+test_proto_SRCS		= supervisor/proto.c supervisor/cause.c
+test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
+test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/validate.c supervisor/log.c supervisor/cause.c
+test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c supervisor/validate.c supervisor/cause.c
+test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c supervisor/cause.c
 
 .PHONY: all check unit integration demo demo-stop deps install uninstall \
 	clean guest bench

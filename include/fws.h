@@ -213,6 +213,11 @@ void	 request_free(struct request *);
 extern struct fws_config	 conf;
 extern struct event_base	*base;
 
+/* cause.c: shared with fwsctl */
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+int	 cause_fail(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 /* validate.c: shared with fwsctl */
 int	 validate_name(const char *, char **);
 int	 validate_mac(const char *, char **);
@@ -220,6 +225,5 @@ int	 parse_size(const char *, uint64_t *, char **);
 int	 parse_memory_mib(const char *, uint64_t *, char **);
 void	 mac_from_name(const char *, char *, size_t);
 int	 path_confine(const char *, char *const *, int, char **, char **);
-char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

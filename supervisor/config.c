@@ -12,18 +12,6 @@
 
 #include "fws.h"
 
-static int
-fail(char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-	return -1;
-}
-
 static void
 set_str(char **dst, const char *v)
 {
@@ -77,9 +65,9 @@ set_image_dirs(struct fws_config *cf, const char *v, char **cause)
 		if (*dir == '\0')
 			continue;
 		if (*dir != '/')
-			rc = fail(cause, "%s is not an absolute path", dir);
+			rc = cause_fail(cause, "%s is not an absolute path", dir);
 		else if (cf->cf_nimage_dirs == FWS_IMAGE_DIRS_MAX)
-			rc = fail(cause, "at most %d directories",
+			rc = cause_fail(cause, "at most %d directories",
 			    FWS_IMAGE_DIRS_MAX);
 		else
 			cf->cf_image_dirs[cf->cf_nimage_dirs++] =
@@ -157,12 +145,12 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		if (strcmp(config_keys[i].k_name, key) == 0)
 			k = &config_keys[i];
 	if (k == NULL)
-		return fail(cause, "unknown key \"%s\"", key);
+		return cause_fail(cause, "unknown key \"%s\"", key);
 	field = (char *)cf + k->k_off;
 	switch (k->k_type) {
 	case CONFIG_PATH:
 		if (*v != '/')
-			return fail(cause, "%s: %s is not an absolute path",
+			return cause_fail(cause, "%s: %s is not an absolute path",
 			    key, v);
 		set_str((char **)field, v);
 		break;
@@ -172,14 +160,14 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		break;
 	case CONFIG_CHOICE:
 		if (!is_choice(k->k_choices, v))
-			return fail(cause, "%s: %s is not one of: %s", key, v,
+			return cause_fail(cause, "%s: %s is not one of: %s", key, v,
 			    k->k_choices);
 		set_str((char **)field, v);
 		break;
 	case CONFIG_UINT:
 		if (parse_uint(v, k->k_max, &n) == -1 || (k->k_nonzero &&
 		    n == 0))
-			return fail(cause, "%s: %s is not a whole number from "
+			return cause_fail(cause, "%s: %s is not a whole number from "
 			    "%d to %llu", key, v, k->k_nonzero,
 			    (unsigned long long)k->k_max);
 		*(unsigned *)field = n;
@@ -226,7 +214,7 @@ config_load(struct fws_config *cf, const char *path, int must_exist,
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		return fail(cause, "%s: %s", path, strerror(errno));
+		return cause_fail(cause, "%s: %s", path, strerror(errno));
 	}
 	while (getline(&line, &cap, f) != -1) {
 		lineno++;
@@ -236,7 +224,7 @@ config_load(struct fws_config *cf, const char *path, int must_exist,
 		if (*p == '\0')
 			continue;
 		if ((eq = strchr(p, '=')) == NULL) {
-			rc = fail(cause, "%s:%d: expected \"key = value\"",
+			rc = cause_fail(cause, "%s:%d: expected \"key = value\"",
 			    path, lineno);
 			break;
 		}
@@ -244,12 +232,12 @@ config_load(struct fws_config *cf, const char *path, int must_exist,
 		key = trim(p);
 		val = trim(eq + 1);
 		if (*val == '\0') {
-			rc = fail(cause, "%s:%d: %s has no value", path, lineno,
+			rc = cause_fail(cause, "%s:%d: %s has no value", path, lineno,
 			    key);
 			break;
 		}
 		if (config_set(cf, key, val, &why) == -1) {
-			rc = fail(cause, "%s:%d: %s", path, lineno, why);
+			rc = cause_fail(cause, "%s:%d: %s", path, lineno, why);
 			free(why);
 			break;
 		}
@@ -267,7 +255,7 @@ config_finish(struct fws_config *cf, char **cause)
 		cf->cf_image_dirs[cf->cf_nimage_dirs++] =
 		    xasprintf("%s/images", cf->cf_state_dir);
 	if (cf->cf_state_dir[0] != '/' || cf->cf_run_dir[0] != '/')
-		return fail(cause, "state and run directories must be absolute "
+		return cause_fail(cause, "state and run directories must be absolute "
 		    "paths");
 	return 0;
 }

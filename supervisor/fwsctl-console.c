@@ -1,19 +1,24 @@
 /*
  * fwsctl-console.c: the console verb's terminal side.  fwsd hands over a
  * connected socket to the VM's serial port; this relays it to the
- * terminal in raw mode until Ctrl-] (or, when stdin is not a terminal,
- * until stdin ends, so scripts can type into a guest).
+ * terminal in raw mode until Ctrl-].  When stdin is not a terminal, what
+ * it holds is typed into the guest, and once it ends the guest's output
+ * is relayed until it has been quiet for a second: qemu drops unread
+ * input when the connection closes, and scripts want the answer.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fwsctl.h"
 
 #define CONSOLE_ESCAPE	0x1d	/* Ctrl-] */
+#define CONSOLE_QUIET	1000	/* ms of silence that ends a scripted session */
+#define CONSOLE_LINGER	10	/* s at most after stdin ended */
 
 static int
 write_all(int fd, const char *buf, size_t len)
@@ -39,7 +44,8 @@ fwsctl_console(const char *name, int fd)
 	struct pollfd	 pfd[2];
 	char		 buf[4096], *esc;
 	ssize_t		 n;
-	int		 tty = isatty(0), rc = 0;
+	int		 tty = isatty(0), rc = 0, timeout = -1;
+	time_t		 ended = 0;
 
 	if (tty) {
 		if (tcgetattr(0, &saved) == -1)
@@ -55,12 +61,14 @@ fwsctl_console(const char *name, int fd)
 	pfd[1].fd = fd;
 	pfd[1].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 2, -1) == -1) {
+		if ((n = poll(pfd, 2, timeout)) == -1) {
 			if (errno == EINTR)
 				continue;
 			rc = 1;
 			break;
 		}
+		if (n == 0 || (ended && time(NULL) - ended > CONSOLE_LINGER))
+			break;		/* the guest has gone quiet */
 		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(fd, buf, sizeof(buf));
 			if (n <= 0) {
@@ -73,8 +81,14 @@ fwsctl_console(const char *name, int fd)
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(0, buf, sizeof(buf));
-			if (n <= 0)
-				break;
+			if (n <= 0) {
+				if (tty)
+					break;
+				pfd[0].fd = -1;	/* input done: drain */
+				ended = time(NULL);
+				timeout = CONSOLE_QUIET;
+				continue;
+			}
 			if (tty && (esc = memchr(buf, CONSOLE_ESCAPE, n)) !=
 			    NULL) {
 				write_all(fd, buf, esc - buf);

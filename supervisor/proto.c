@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fws.h"
 #include "proto.h"
 
 static const char *const proto_err_codes[] = {
@@ -20,18 +21,6 @@ static const char *const proto_err_codes[] = {
 	[PROTO_ERR_FAILED] = "failed",
 	[PROTO_ERR_INTERNAL] = "internal",
 };
-
-static int
-fail(char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-	return -1;
-}
 
 const char *
 proto_err_code(enum proto_err e)
@@ -56,37 +45,37 @@ proto_request_parse(const char *line, size_t len, struct proto_request *pr,
 	memset(pr, 0, sizeof(*pr));
 	pr->pr_id = json_null();
 	if (len > PROTO_MAX_LINE)
-		return fail(cause, "request is %zu bytes, at most %d are "
+		return cause_fail(cause, "request is %zu bytes, at most %d are "
 		    "allowed", len, PROTO_MAX_LINE);
 	pr->pr_root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (pr->pr_root == NULL)
-		return fail(cause, "malformed JSON at column %d: %s",
+		return cause_fail(cause, "malformed JSON at column %d: %s",
 		    jerr.column, jerr.text);
 	if (!json_is_object(pr->pr_root))
-		return fail(cause, "a request must be a JSON object");
+		return cause_fail(cause, "a request must be a JSON object");
 	id = json_object_get(pr->pr_root, "id");
 	if (id != NULL) {
 		if (json_is_object(id) || json_is_array(id))
-			return fail(cause, "\"id\" must be a number, string "
+			return cause_fail(cause, "\"id\" must be a number, string "
 			    "or null");
 		pr->pr_id = id;
 	}
 	cmd = json_object_get(pr->pr_root, "cmd");
 	if (cmd == NULL)
-		return fail(cause, "the request has no \"cmd\"");
+		return cause_fail(cause, "the request has no \"cmd\"");
 	if (!json_is_string(cmd))
-		return fail(cause, "\"cmd\" must be a string");
+		return cause_fail(cause, "\"cmd\" must be a string");
 	pr->pr_cmd = json_string_value(cmd);
 	pr->pr_args = json_object_get(pr->pr_root, "args");
 	if (pr->pr_args == NULL || json_is_null(pr->pr_args)) {
 		pr->pr_args = json_object();
 		json_object_set_new(pr->pr_root, "args", pr->pr_args);
 	} else if (!json_is_object(pr->pr_args))
-		return fail(cause, "\"args\" must be an object");
+		return cause_fail(cause, "\"args\" must be an object");
 	if (json_object_size(pr->pr_root) > 3 ||
 	    (json_object_size(pr->pr_root) == 3 &&
 	    json_object_get(pr->pr_root, "id") == NULL))
-		return fail(cause, "a request has only \"id\", \"cmd\" and "
+		return cause_fail(cause, "a request has only \"id\", \"cmd\" and "
 		    "\"args\"");
 	return 0;
 }
@@ -152,7 +141,7 @@ proto_reply_parse(const char *line, size_t len, json_t **reply, char **cause)
 
 	r = json_loadb(line, len, 0, &jerr);
 	if (r == NULL)
-		return fail(cause, "malformed reply from fwsd: %s", jerr.text);
+		return cause_fail(cause, "malformed reply from fwsd: %s", jerr.text);
 	ok = json_object_get(r, "ok");
 	if (!json_is_object(r) || !json_is_boolean(ok))
 		goto bad;
@@ -166,7 +155,7 @@ proto_reply_parse(const char *line, size_t len, json_t **reply, char **cause)
 	return 0;
 bad:
 	json_decref(r);
-	return fail(cause, "reply from fwsd lacks \"ok\" or \"error\"");
+	return cause_fail(cause, "reply from fwsd lacks \"ok\" or \"error\"");
 }
 
 /* Refuse argument names not in the NULL-terminated list. */
@@ -182,7 +171,7 @@ proto_args_allowed(json_t *args, const char *const *names, char **cause)
 			if (strcmp(key, names[i]) == 0)
 				break;
 		if (names[i] == NULL)
-			return fail(cause, "unknown argument \"%.64s\"", key);
+			return cause_fail(cause, "unknown argument \"%.64s\"", key);
 	}
 	return 0;
 }
@@ -196,13 +185,13 @@ proto_arg_string(json_t *args, const char *key, int required,
 	*out = NULL;
 	if (v == NULL || json_is_null(v)) {
 		if (required)
-			return fail(cause, "argument \"%s\" is required", key);
+			return cause_fail(cause, "argument \"%s\" is required", key);
 		return 0;
 	}
 	if (!json_is_string(v))
-		return fail(cause, "argument \"%s\" must be a string", key);
+		return cause_fail(cause, "argument \"%s\" must be a string", key);
 	if (strlen(json_string_value(v)) != json_string_length(v))
-		return fail(cause, "argument \"%s\" contains a NUL byte", key);
+		return cause_fail(cause, "argument \"%s\" contains a NUL byte", key);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -217,14 +206,14 @@ proto_arg_uint(json_t *args, const char *key, int required, uint64_t min,
 
 	if (v == NULL || json_is_null(v)) {
 		if (required)
-			return fail(cause, "argument \"%s\" is required", key);
+			return cause_fail(cause, "argument \"%s\" is required", key);
 		return 0;
 	}
 	if (!json_is_integer(v))
-		return fail(cause, "argument \"%s\" must be an integer", key);
+		return cause_fail(cause, "argument \"%s\" must be an integer", key);
 	n = json_integer_value(v);
 	if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
-		return fail(cause, "argument \"%s\" is %lld, it must be between "
+		return cause_fail(cause, "argument \"%s\" is %lld, it must be between "
 		    "%llu and %llu", key, (long long)n,
 		    (unsigned long long)min, (unsigned long long)max);
 	*out = (uint64_t)n;
@@ -239,7 +228,7 @@ proto_arg_bool(json_t *args, const char *key, int *out, char **cause)
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_boolean(v))
-		return fail(cause, "argument \"%s\" must be true or false", key);
+		return cause_fail(cause, "argument \"%s\" must be true or false", key);
 	*out = json_is_true(v);
 	return 0;
 }

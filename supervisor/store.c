@@ -46,24 +46,12 @@ static const char *const migrations[] = {
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
 static int
-fail(char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-	return -1;
-}
-
-static int
 exec_sql(const char *sql, char **cause)
 {
 	char	*err = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		fail(cause, "store: %s", err ? err : sqlite3_errmsg(db));
+		cause_fail(cause, "store: %s", err ? err : sqlite3_errmsg(db));
 		sqlite3_free(err);
 		return -1;
 	}
@@ -92,10 +80,10 @@ store_migrate(char **cause)
 	int	 v;
 
 	if ((v = store_schema_version()) < 0)
-		return fail(cause, "store: cannot read the schema version: %s",
+		return cause_fail(cause, "store: cannot read the schema version: %s",
 		    sqlite3_errmsg(db));
 	if (v > STORE_VERSION)
-		return fail(cause, "store: the database has schema version %d, "
+		return cause_fail(cause, "store: the database has schema version %d, "
 		    "newer than this fwsd knows (%d)", v, STORE_VERSION);
 	for (; v < STORE_VERSION; v++) {
 		if (exec_sql("BEGIN IMMEDIATE", cause) == -1)
@@ -120,7 +108,7 @@ store_open(const char *path, char **cause)
 {
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		fail(cause, "store: %s: %s", path,
+		cause_fail(cause, "store: %s: %s", path,
 		    db ? sqlite3_errmsg(db) : "out of memory");
 		store_close();
 		return -1;
@@ -148,7 +136,7 @@ static int
 prepare(const char *sql, sqlite3_stmt **st, char **cause)
 {
 	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
-		return fail(cause, "store: %s", sqlite3_errmsg(db));
+		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
 	return 0;
 }
 
@@ -169,7 +157,7 @@ step_done(sqlite3_stmt *st, char **cause)
 
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return fail(cause, "store: %s", sqlite3_errmsg(db));
+		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
 	return 0;
 }
 
@@ -313,7 +301,7 @@ store_disks_load(struct vm *vm, char **cause)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(cause, "store: %s", sqlite3_errmsg(db));
+		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
 	return 0;
 }
 
@@ -361,6 +349,6 @@ store_vm_load(struct vmlist *list, char **cause)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return fail(cause, "store: %s", sqlite3_errmsg(db));
+		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
 	return 0;
 }

@@ -13,35 +13,6 @@
 
 #include "fws.h"
 
-char *
-xasprintf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		s = NULL;
-	va_end(ap);
-	if (s == NULL)
-		abort();	/* out of memory: nothing sensible is left */
-	return s;
-}
-
-static int
-fail(char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) == -1)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return -1;
-}
-
 static int
 name_char(int c, int first)
 {
@@ -57,14 +28,14 @@ validate_name(const char *name, char **cause)
 	size_t	 i, len;
 
 	if (name == NULL || *name == '\0')
-		return fail(cause, "a VM name must not be empty");
+		return cause_fail(cause, "a VM name must not be empty");
 	len = strlen(name);
 	if (len > FWS_NAME_MAX)
-		return fail(cause, "VM name is %zu characters long, at most %d "
+		return cause_fail(cause, "VM name is %zu characters long, at most %d "
 		    "are allowed", len, FWS_NAME_MAX);
 	for (i = 0; i < len; i++) {
 		if (!name_char((unsigned char)name[i], i == 0))
-			return fail(cause, "invalid VM name \"%.*s\": use letters, "
+			return cause_fail(cause, "invalid VM name \"%.*s\": use letters, "
 			    "digits, '_', '.' and '-', starting with a letter "
 			    "or digit", FWS_NAME_MAX, name);
 	}
@@ -99,10 +70,10 @@ validate_mac(const char *mac, char **cause)
 			goto bad;
 	}
 	if (hexval((unsigned char)mac[1]) & 1)
-		return fail(cause, "MAC address %s is a multicast address", mac);
+		return cause_fail(cause, "MAC address %s is a multicast address", mac);
 	return 0;
 bad:
-	return fail(cause, "invalid MAC address \"%.32s\": expected six "
+	return cause_fail(cause, "invalid MAC address \"%.32s\": expected six "
 	    "hex octets like 52:54:00:12:34:56", mac ? mac : "");
 }
 
@@ -148,15 +119,15 @@ parse_size(const char *s, uint64_t *out, char **cause)
 			goto bad;
 	}
 	if (n == 0)
-		return fail(cause, "size must be greater than zero");
+		return cause_fail(cause, "size must be greater than zero");
 	if (n > UINT64_MAX / mult)
 		goto big;
 	*out = n * mult;
 	return 0;
 big:
-	return fail(cause, "size \"%.32s\" is too large", s);
+	return cause_fail(cause, "size \"%.32s\" is too large", s);
 bad:
-	return fail(cause, "invalid size \"%.32s\": expected a number with "
+	return cause_fail(cause, "invalid size \"%.32s\": expected a number with "
 	    "an optional K, M, G or T suffix, like 20G", s ? s : "");
 }
 
@@ -168,21 +139,21 @@ parse_memory_mib(const char *s, uint64_t *out, char **cause)
 	size_t		 len;
 
 	if (s == NULL)
-		return fail(cause, "memory is missing");
+		return cause_fail(cause, "memory is missing");
 	len = strspn(s, "0123456789");
 	if (len > 0 && s[len] == '\0') {
 		if (parse_size(s, &bytes, NULL) == -1)
-			return fail(cause, "invalid memory \"%.32s\": it must "
+			return cause_fail(cause, "invalid memory \"%.32s\": it must "
 			    "be greater than zero MiB", s);
 		if (bytes > UINT64_MAX >> 20)
-			return fail(cause, "memory \"%.32s\" is too large", s);
+			return cause_fail(cause, "memory \"%.32s\" is too large", s);
 		*out = bytes;
 		return 0;
 	}
 	if (parse_size(s, &bytes, cause) == -1)
 		return -1;
 	if (bytes % (1ULL << 20) != 0)
-		return fail(cause, "memory \"%.32s\" is not a whole number of "
+		return cause_fail(cause, "memory \"%.32s\" is not a whole number of "
 		    "MiB", s);
 	*out = bytes >> 20;
 	return 0;
@@ -227,11 +198,11 @@ path_confine(const char *path, char *const *dirs, int ndirs,
 	int	 i;
 
 	if (path == NULL || *path == '\0')
-		return fail(cause, "empty path");
+		return cause_fail(cause, "empty path");
 	if (path[0] != '/')
-		return fail(cause, "%s: not an absolute path", path);
+		return cause_fail(cause, "%s: not an absolute path", path);
 	if (realpath(path, real) == NULL)
-		return fail(cause, "%s: %s", path, strerror(errno));
+		return cause_fail(cause, "%s: %s", path, strerror(errno));
 	for (i = 0; i < ndirs; i++) {
 		if (realpath(dirs[i], dreal) == NULL)
 			continue;
@@ -242,5 +213,5 @@ path_confine(const char *path, char *const *dirs, int ndirs,
 			return 0;
 		}
 	}
-	return fail(cause, "%s: outside the allowed image directories", path);
+	return cause_fail(cause, "%s: outside the allowed image directories", path);
 }

@@ -26,7 +26,7 @@ our_pids() {
 	for p in /proc/[0-9]*; do
 		pid=${p#/proc/}
 		[ "$pid" = "$$" ] && continue
-		if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q -- "$T/"; then
+		if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -q -- "$T/"; then
 			echo "$pid"
 		fi
 	done
