@@ -1,12 +1,14 @@
 /*
- * qmp.c: one QMP connection on a libevent bufferevent.  It waits for
- * QEMU's greeting, negotiates capabilities, then sends commands, each
- * with its own id, timer and callback, routes every reply by its id and
- * hands events to the owner.  Commands asked for before the handshake
- * wait for it.  Nothing blocks.  It knows QMP, not VMs; it never logs
- * and never exits: what goes wrong reaches the owner through callbacks.
+ * qmp.c: one QMP connection on a libevent bufferevent.  It owns the
+ * socket, the handshake (QEMU's greeting, then qmp_capabilities), the
+ * pending commands with their ids, timers and callbacks, the routing of
+ * every reply by its id and the hand-off of events.  Splitting the byte
+ * stream into lines is qmp-frame.c's; what a reply or an event means is
+ * the owner's.  Nothing here blocks, logs or exits: whatever goes wrong
+ * reaches the owner through a callback.
  */
 #include <sys/queue.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,21 +19,24 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "qmp.h"
 
+#define QMP_READ_CHUNK	4096
+
 enum qmp_state {
-	QMP_GREETING,		/* waiting for {"QMP":...} */
-	QMP_NEGOTIATING,	/* qmp_capabilities sent */
-	QMP_READY,
-	QMP_CLOSED,
+	QMP_S_GREETING,		/* waiting for {"QMP": ...} */
+	QMP_S_NEGOTIATING,	/* qmp_capabilities sent, no reply yet */
+	QMP_S_READY,
+	QMP_S_CLOSED,		/* socket gone, pending commands failed */
 };
 
 struct qmp_cmd {
 	TAILQ_ENTRY(qmp_cmd)	 qc_entry;
-	struct qmp		*qc_q;
+	struct qmp		*qc_qmp;
 	json_int_t		 qc_id;
-	char			*qc_line;	/* until sent */
+	char			*qc_line;	/* not sent yet while set */
 	struct event		*qc_timer;
 	qmp_reply_fn		 qc_fn;
 	void			*qc_arg;
@@ -39,8 +44,8 @@ struct qmp_cmd {
 TAILQ_HEAD(qmp_cmds, qmp_cmd);
 
 struct qmp {
-	struct bufferevent	*q_bev;
 	struct event_base	*q_base;
+	struct bufferevent	*q_bev;
 	struct qmp_frame	 q_frame;
 	struct qmp_handlers	 q_h;
 	void			*q_arg;
@@ -48,9 +53,44 @@ struct qmp {
 	json_int_t		 q_next_id;
 	json_int_t		 q_caps_id;
 	struct qmp_cmds		 q_cmds;	/* in the order asked for */
-	int			 q_depth;	/* inside our callbacks */
-	int			 q_freed;	/* qmp_free() was called */
+	/*
+	 * How many of our frames that may call the owner are on the stack.
+	 * qmp_free() inside a callback only marks q_freed; whoever brings
+	 * q_depth back to 0 frees, so no frame ever returns into freed memory.
+	 */
+	int			 q_depth;
+	int			 q_freed;
 };
+
+static void	qmp_lost(struct qmp *, const char *);
+
+static void
+qmp_enter(struct qmp *q)
+{
+	q->q_depth++;
+}
+
+/* Returns 1 when q is gone and the caller must not touch it again. */
+static int
+qmp_leave(struct qmp *q)
+{
+	if (--q->q_depth > 0 || !q->q_freed)
+		return 0;
+	qmp_frame_clear(&q->q_frame);
+	free(q);
+	return 1;
+}
+
+/* Closing the socket at once tells QEMU, even if the struct must wait. */
+static void
+qmp_close_socket(struct qmp *q)
+{
+	if (q->q_bev != NULL) {
+		bufferevent_free(q->q_bev);
+		q->q_bev = NULL;
+	}
+	q->q_state = QMP_S_CLOSED;
+}
 
 static void
 qmp_cmd_free(struct qmp_cmd *qc)
@@ -61,209 +101,283 @@ qmp_cmd_free(struct qmp_cmd *qc)
 	free(qc);
 }
 
-/* Take a command out and answer it; its callback may free q. */
+/*
+ * Take a command out of the pending list before its callback runs, so
+ * that a reply, a timeout or a disconnect can answer it only once.
+ */
 static void
 qmp_cmd_finish(struct qmp_cmd *qc, json_t *ret, const char *cls,
     const char *desc)
 {
-	struct qmp	*q = qc->qc_q;
+	struct qmp	*q = qc->qc_qmp;
 
 	TAILQ_REMOVE(&q->q_cmds, qc, qc_entry);
-	q->q_depth++;
+	if (qc->qc_timer != NULL)
+		event_del(qc->qc_timer);
+	qmp_enter(q);
 	if (qc->qc_fn != NULL)
 		qc->qc_fn(q, ret, cls, desc, qc->qc_arg);
-	q->q_depth--;
 	qmp_cmd_free(qc);
+	qmp_leave(q);
 }
 
 static void
 qmp_fail_all(struct qmp *q, const char *desc)
 {
-	while (!TAILQ_EMPTY(&q->q_cmds))
-		qmp_cmd_finish(TAILQ_FIRST(&q->q_cmds), NULL,
-		    QMP_ERR_DISCONNECTED, desc);
+	struct qmp_cmd	*qc;
+
+	while ((qc = TAILQ_FIRST(&q->q_cmds)) != NULL)
+		qmp_cmd_finish(qc, NULL, QMP_ERR_DISCONNECTED, desc);
 }
 
-static void
-qmp_release(struct qmp *q)
+static struct qmp_cmd *
+qmp_cmd_find(struct qmp *q, json_int_t id)
 {
-	if (q->q_bev != NULL)
-		bufferevent_free(q->q_bev);
-	qmp_frame_clear(&q->q_frame);
-	free(q);
-}
+	struct qmp_cmd	*qc;
 
-/* The connection is unusable: fail what is pending, tell the owner. */
-static void
-qmp_lost(struct qmp *q, const char *cause)
-{
-	if (q->q_state == QMP_CLOSED)
-		return;
-	q->q_state = QMP_CLOSED;
-	if (q->q_bev != NULL) {
-		bufferevent_free(q->q_bev);
-		q->q_bev = NULL;
-	}
-	qmp_fail_all(q, cause);
-	if (!q->q_freed && q->q_h.qh_closed != NULL) {
-		q->q_depth++;
-		q->q_h.qh_closed(q, cause, q->q_arg);
-		q->q_depth--;
-	}
+	TAILQ_FOREACH(qc, &q->q_cmds, qc_entry)
+		if (qc->qc_id == id)
+			return qc;
+	return NULL;
 }
 
 static int
-qmp_send_line(struct qmp *q, const char *line)
+qmp_cmd_send(struct qmp *q, struct qmp_cmd *qc)
 {
-	return bufferevent_write(q->q_bev, line, strlen(line));
+	if (bufferevent_write(q->q_bev, qc->qc_line,
+	    strlen(qc->qc_line)) == -1)
+		return -1;
+	free(qc->qc_line);
+	qc->qc_line = NULL;
+	return 0;
+}
+
+/* The connection cannot go on: fail what is pending, then tell the owner. */
+static void
+qmp_lost(struct qmp *q, const char *cause)
+{
+	if (q->q_state == QMP_S_CLOSED)
+		return;
+	qmp_close_socket(q);
+	qmp_enter(q);
+	qmp_fail_all(q, cause);
+	if (!q->q_freed && q->q_h.qh_closed != NULL)
+		q->q_h.qh_closed(q, cause, q->q_arg);
+	qmp_leave(q);
 }
 
 static void
-qmp_flush_queued(struct qmp *q)
+qmp_on_greeting(struct qmp *q, json_t *msg)
 {
-	struct qmp_cmd	*qc;
+	json_t	*req;
+	char	*s;
+	int	 rv;
 
-	TAILQ_FOREACH(qc, &q->q_cmds, qc_entry) {
-		if (qc->qc_line == NULL)
-			continue;
-		qmp_send_line(q, qc->qc_line);
-		free(qc->qc_line);
-		qc->qc_line = NULL;
+	(void)msg;
+	if (q->q_state != QMP_S_GREETING)
+		return;		/* QEMU greets once; ignore an echo */
+	q->q_caps_id = q->q_next_id++;
+	req = json_pack("{s:s, s:I}", "execute", "qmp_capabilities",
+	    "id", q->q_caps_id);
+	s = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	rv = s ? bufferevent_write(q->q_bev, s, strlen(s)) : -1;
+	if (rv == 0)
+		rv = bufferevent_write(q->q_bev, "\n", 1);
+	free(s);
+	if (rv == -1) {
+		qmp_lost(q, "cannot send qmp_capabilities: out of memory");
+		return;
 	}
+	q->q_state = QMP_S_NEGOTIATING;
 }
 
+/*
+ * Commands queued during the handshake go out before the owner hears of
+ * it, so that anything it sends from qh_ready comes after them.
+ */
 static void
-qmp_handle_reply(struct qmp *q, json_t *msg)
+qmp_on_caps_reply(struct qmp *q, json_t *err)
 {
 	struct qmp_cmd	*qc;
-	json_t		*id = json_object_get(msg, "id");
-	json_t		*ret = json_object_get(msg, "return");
-	json_t		*err = json_object_get(msg, "error");
-	const char	*cls = NULL, *desc = NULL;
-	char		 buf[256];
+	const char	*desc;
+	char		 cause[512];
 
+	if (err != NULL) {
+		desc = json_string_value(json_object_get(err, "desc"));
+		snprintf(cause, sizeof(cause), "QEMU refused qmp_capabilities: "
+		    "%s", desc ? desc : "no reason given");
+		qmp_lost(q, cause);
+		return;
+	}
+	q->q_state = QMP_S_READY;
+	TAILQ_FOREACH(qc, &q->q_cmds, qc_entry) {
+		if (qc->qc_line != NULL && qmp_cmd_send(q, qc) == -1) {
+			qmp_lost(q, "cannot send a command: out of memory");
+			return;
+		}
+	}
+	if (q->q_h.qh_ready != NULL)
+		q->q_h.qh_ready(q, q->q_arg);
+}
+
+/* {"return": ..., "id": N} or {"error": {"class", "desc"}, "id": N} */
+static void
+qmp_on_reply(struct qmp *q, json_t *msg)
+{
+	struct qmp_cmd	*qc;
+	json_t		*id, *err, *ret;
+	const char	*cls, *desc;
+
+	id = json_object_get(msg, "id");
+	err = json_object_get(msg, "error");
+	ret = json_object_get(msg, "return");
+	/* we only send integer ids: anything else is not ours */
+	if (!json_is_integer(id))
+		return;
+	if (q->q_state == QMP_S_NEGOTIATING &&
+	    json_integer_value(id) == q->q_caps_id) {
+		qmp_on_caps_reply(q, err);
+		return;
+	}
+	/* unknown: answered already (timed out) or never asked */
+	if ((qc = qmp_cmd_find(q, json_integer_value(id))) == NULL ||
+	    qc->qc_line != NULL)
+		return;
 	if (err != NULL) {
 		cls = json_string_value(json_object_get(err, "class"));
 		desc = json_string_value(json_object_get(err, "desc"));
-		if (cls == NULL)
-			cls = "GenericError";
-		if (desc == NULL)
-			desc = "(no description)";
-	}
-	if (!json_is_integer(id))
-		return;		/* not one of ours */
-	if (q->q_state == QMP_NEGOTIATING &&
-	    json_integer_value(id) == q->q_caps_id) {
-		if (err != NULL) {
-			snprintf(buf, sizeof(buf), "qmp_capabilities refused: "
-			    "%s", desc);
-			qmp_lost(q, buf);
-			return;
-		}
-		q->q_state = QMP_READY;
-		qmp_flush_queued(q);
-		if (q->q_h.qh_ready != NULL) {
-			q->q_depth++;
-			q->q_h.qh_ready(q, q->q_arg);
-			q->q_depth--;
-		}
-		return;
-	}
-	TAILQ_FOREACH(qc, &q->q_cmds, qc_entry)
-		if (qc->qc_id == json_integer_value(id))
-			break;
-	if (qc == NULL || qc->qc_line != NULL)
-		return;		/* timed out already, or never sent */
-	if (err != NULL)
-		qmp_cmd_finish(qc, NULL, cls, desc);
-	else
-		qmp_cmd_finish(qc, ret ? ret : json_null(), NULL, NULL);
+		qmp_cmd_finish(qc, NULL, cls ? cls : "GenericError",
+		    desc ? desc : "QEMU gave no description");
+	} else
+		qmp_cmd_finish(qc, ret, NULL, NULL);
 }
 
 static void
-qmp_handle(struct qmp *q, const char *line, size_t len)
+qmp_on_event(struct qmp *q, json_t *msg)
+{
+	const char	*name;
+
+	name = json_string_value(json_object_get(msg, "event"));
+	if (name == NULL || q->q_h.qh_event == NULL)
+		return;
+	q->q_h.qh_event(q, name, json_object_get(msg, "data"), q->q_arg);
+}
+
+/*
+ * What a message is, by the key it carries.  The first match wins, so a
+ * reply stays a reply whatever else QEMU adds; a message with none of
+ * these keys is from a newer QEMU and is ignored.
+ */
+static const struct {
+	const char	*key;
+	void		(*fn)(struct qmp *, json_t *);
+} qmp_kinds[] = {
+	{ "QMP",	qmp_on_greeting },
+	{ "return",	qmp_on_reply },
+	{ "error",	qmp_on_reply },
+	{ "event",	qmp_on_event },
+};
+
+static void
+qmp_dispatch(struct qmp *q, const char *line, size_t len)
 {
 	json_error_t	 jerr;
 	json_t		*msg;
-	const char	*name;
-	char		 buf[256];
+	char		 cause[256];
+	size_t		 i;
 
-	if ((msg = json_loadb(line, len, 0, &jerr)) == NULL ||
-	    !json_is_object(msg)) {
-		snprintf(buf, sizeof(buf), "malformed message from QEMU: %s",
-		    msg == NULL ? jerr.text : "not an object");
-		json_decref(msg);
-		qmp_lost(q, buf);
+	if ((msg = json_loadb(line, len, 0, &jerr)) == NULL) {
+		snprintf(cause, sizeof(cause), "malformed message from QEMU: "
+		    "%s", jerr.text);
+		qmp_lost(q, cause);
 		return;
 	}
-	if (json_object_get(msg, "QMP") != NULL) {
-		if (q->q_state == QMP_GREETING) {
-			q->q_caps_id = q->q_next_id++;
-			snprintf(buf, sizeof(buf), "{\"execute\":"
-			    "\"qmp_capabilities\",\"id\":%lld}\r\n",
-			    (long long)q->q_caps_id);
-			qmp_send_line(q, buf);
-			q->q_state = QMP_NEGOTIATING;
+	if (!json_is_object(msg)) {
+		json_decref(msg);
+		qmp_lost(q, "malformed message from QEMU: not a JSON object");
+		return;
+	}
+	for (i = 0; i < sizeof(qmp_kinds) / sizeof(qmp_kinds[0]); i++) {
+		if (json_object_get(msg, qmp_kinds[i].key) != NULL) {
+			qmp_kinds[i].fn(q, msg);
+			break;
 		}
-	} else if ((name = json_string_value(json_object_get(msg,
-	    "event"))) != NULL) {
-		if (q->q_h.qh_event != NULL) {
-			q->q_depth++;
-			q->q_h.qh_event(q, name, json_object_get(msg, "data"),
-			    q->q_arg);
-			q->q_depth--;
-		}
-	} else if (json_object_get(msg, "return") != NULL ||
-	    json_object_get(msg, "error") != NULL)
-		qmp_handle_reply(q, msg);
+	}
 	json_decref(msg);
 }
 
 static void
-qmp_read(struct bufferevent *bev, void *arg)
+qmp_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct qmp	*q = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
-	char		 buf[4096], *line;
-	size_t		 n, len;
+	char		 chunk[QMP_READ_CHUNK], cause[128], *line;
+	size_t		 len;
+	int		 n, rv;
 
-	q->q_depth++;
-	while (q->q_state != QMP_CLOSED &&
-	    (n = evbuffer_remove(in, buf, sizeof(buf))) > 0 && n != (size_t)-1) {
-		if (qmp_frame_feed(&q->q_frame, buf, n) == -1) {
-			snprintf(buf, sizeof(buf), "message from QEMU over %zu "
-			    "bytes", q->q_frame.qf_max);
-			qmp_lost(q, buf);
+	qmp_enter(q);
+	/*
+	 * Feed a chunk at a time and drain it at once, so the frame never
+	 * holds more than one chunk and one partial message.  Stop as soon
+	 * as a callback frees or a message closes the connection.
+	 */
+	while (q->q_state != QMP_S_CLOSED && !q->q_freed &&
+	    (n = evbuffer_remove(in, chunk, sizeof(chunk))) > 0) {
+		if (qmp_frame_feed(&q->q_frame, chunk, n) == -1) {
+			if (errno == EMSGSIZE)
+				snprintf(cause, sizeof(cause), "message from "
+				    "QEMU longer than %zu bytes",
+				    q->q_frame.qf_max);
+			else
+				snprintf(cause, sizeof(cause), "message from "
+				    "QEMU: out of memory");
+			qmp_lost(q, cause);
 			break;
 		}
-		while (q->q_state != QMP_CLOSED && !q->q_freed &&
-		    qmp_frame_next(&q->q_frame, &line, &len) == 1) {
-			qmp_handle(q, line, len);
+		while (q->q_state != QMP_S_CLOSED && !q->q_freed &&
+		    (rv = qmp_frame_next(&q->q_frame, &line, &len)) != 0) {
+			if (rv == -1) {
+				qmp_lost(q, "message from QEMU: out of memory");
+				break;
+			}
+			qmp_dispatch(q, line, len);
 			free(line);
 		}
 	}
-	q->q_depth--;
-	if (q->q_freed && q->q_depth == 0)
-		qmp_release(q);
+	qmp_leave(q);
 }
 
 static void
-qmp_event(struct bufferevent *bev, short what, void *arg)
+qmp_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct qmp	*q = arg;
-	char		 buf[256];
+	char		 cause[256];
 
 	(void)bev;
 	if (what & BEV_EVENT_EOF)
-		snprintf(buf, sizeof(buf), "QEMU closed the connection");
+		snprintf(cause, sizeof(cause), "QEMU closed the connection");
+	else if (what & BEV_EVENT_ERROR)
+		snprintf(cause, sizeof(cause), "connection to QEMU failed: %s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	else
-		snprintf(buf, sizeof(buf), "connection to QEMU failed: %s",
-		    strerror(EVUTIL_SOCKET_ERROR()));
-	q->q_depth++;
-	qmp_lost(q, buf);
-	q->q_depth--;
-	if (q->q_freed && q->q_depth == 0)
-		qmp_release(q);
+		return;
+	qmp_enter(q);
+	qmp_lost(q, cause);
+	qmp_leave(q);
+}
+
+static void
+qmp_timeout_cb(int fd, short what, void *arg)
+{
+	struct qmp_cmd	*qc = arg;
+	struct qmp	*q = qc->qc_qmp;
+
+	(void)fd;
+	(void)what;
+	qmp_enter(q);
+	qmp_cmd_finish(qc, NULL, QMP_ERR_TIMEOUT, "QEMU did not reply in time");
+	qmp_leave(q);
 }
 
 struct qmp *
@@ -271,99 +385,111 @@ qmp_open(struct event_base *base, int fd, const struct qmp_handlers *h,
     void *arg, size_t max_msg)
 {
 	struct qmp	*q;
-	int		 saved;
+	int		 flags, saved;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		goto fail;
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
-		goto fail;
-	q->q_bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (q->q_bev == NULL)
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
 		goto fail;
 	q->q_base = base;
 	q->q_h = *h;
 	q->q_arg = arg;
+	q->q_state = QMP_S_GREETING;
 	q->q_next_id = 1;
 	TAILQ_INIT(&q->q_cmds);
 	qmp_frame_init(&q->q_frame, max_msg);
-	bufferevent_setcb(q->q_bev, qmp_read, NULL, qmp_event, q);
+	q->q_bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (q->q_bev == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	bufferevent_setcb(q->q_bev, qmp_read_cb, NULL, qmp_event_cb, q);
 	if (bufferevent_enable(q->q_bev, EV_READ | EV_WRITE) == -1) {
-		bufferevent_free(q->q_bev);
+		errno = ENOMEM;
 		goto fail;
 	}
 	return q;
 fail:
-	saved = errno ? errno : ENOMEM;
-	if (q == NULL || q->q_bev == NULL)
+	saved = errno;
+	if (q != NULL && q->q_bev != NULL)
+		bufferevent_free(q->q_bev);	/* closes fd */
+	else
 		close(fd);
 	free(q);
 	errno = saved;
 	return NULL;
 }
 
-static void
-qmp_timeout(int fd, short what, void *arg)
-{
-	struct qmp_cmd	*qc = arg;
-	struct qmp	*q = qc->qc_q;
-
-	(void)fd;
-	(void)what;
-	q->q_depth++;
-	qmp_cmd_finish(qc, NULL, QMP_ERR_TIMEOUT, "no reply from QEMU in time");
-	q->q_depth--;
-	if (q->q_freed && q->q_depth == 0)
-		qmp_release(q);
-}
-
 int
 qmp_execute(struct qmp *q, const char *cmd, json_t *args, int timeout_ms,
     qmp_reply_fn fn, void *arg)
 {
-	struct qmp_cmd	*qc;
+	struct qmp_cmd	*qc = NULL;
 	struct timeval	 tv;
-	json_t		*req;
-	char		*s;
+	json_t		*req = NULL;
+	char		*s = NULL;
+	int		 error = ENOMEM;
 
-	if (q->q_state == QMP_CLOSED || q->q_freed ||
-	    (qc = calloc(1, sizeof(*qc))) == NULL) {
-		json_decref(args);
-		return -1;
+	if (q->q_state == QMP_S_CLOSED || q->q_freed) {
+		error = ENOTCONN;
+		goto fail;
 	}
-	qc->qc_q = q;
-	qc->qc_id = q->q_next_id++;
+	if (cmd == NULL) {
+		error = EINVAL;
+		goto fail;
+	}
+	if ((qc = calloc(1, sizeof(*qc))) == NULL)
+		goto fail;
+	qc->qc_qmp = q;
+	qc->qc_id = q->q_next_id;
 	qc->qc_fn = fn;
 	qc->qc_arg = arg;
-	req = json_pack("{ss sI}", "execute", cmd, "id", qc->qc_id);
-	if (args != NULL)
-		json_object_set_new(req, "arguments", args);
-	s = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	if (s == NULL || asprintf(&qc->qc_line, "%s\r\n", s) == -1) {
-		free(s);
-		free(qc);
-		return -1;
+	if ((req = json_pack("{s:s, s:I}", "execute", cmd, "id",
+	    qc->qc_id)) == NULL)
+		goto fail;
+	if (args != NULL) {
+		/* set_new steals args even when it fails */
+		json_t	*a = args;
+
+		args = NULL;
+		if (json_object_set_new(req, "arguments", a) == -1)
+			goto fail;
 	}
-	free(s);
+	if ((s = json_dumps(req, JSON_COMPACT)) == NULL ||
+	    asprintf(&qc->qc_line, "%s\n", s) == -1) {
+		qc->qc_line = NULL;
+		goto fail;
+	}
 	if (timeout_ms > 0) {
-		qc->qc_timer = evtimer_new(q->q_base, qmp_timeout, qc);
 		tv.tv_sec = timeout_ms / 1000;
 		tv.tv_usec = (timeout_ms % 1000) * 1000;
-		evtimer_add(qc->qc_timer, &tv);
+		if ((qc->qc_timer = evtimer_new(q->q_base, qmp_timeout_cb,
+		    qc)) == NULL || evtimer_add(qc->qc_timer, &tv) == -1)
+			goto fail;
 	}
+	/* before the handshake it waits in the list for qmp_on_caps_reply */
+	if (q->q_state == QMP_S_READY && qmp_cmd_send(q, qc) == -1)
+		goto fail;
+	free(s);
+	json_decref(req);
+	q->q_next_id++;
 	TAILQ_INSERT_TAIL(&q->q_cmds, qc, qc_entry);
-	if (q->q_state == QMP_READY) {
-		qmp_send_line(q, qc->qc_line);
-		free(qc->qc_line);
-		qc->qc_line = NULL;
-	}
 	return 0;
+fail:
+	if (qc != NULL)
+		qmp_cmd_free(qc);
+	free(s);
+	json_decref(req);
+	json_decref(args);
+	errno = error;
+	return -1;
 }
 
 int
 qmp_is_ready(const struct qmp *q)
 {
-	return q->q_state == QMP_READY && !q->q_freed;
+	return q->q_state == QMP_S_READY && !q->q_freed;
 }
 
 void
@@ -372,12 +498,8 @@ qmp_free(struct qmp *q)
 	if (q == NULL || q->q_freed)
 		return;
 	q->q_freed = 1;
-	q->q_depth++;
-	qmp_fail_all(q, "connection closed by its owner");
-	q->q_depth--;
-	q->q_state = QMP_CLOSED;
-	if (q->q_depth == 0)
-		qmp_release(q);
-	else if (q->q_bev != NULL)
-		bufferevent_disable(q->q_bev, EV_READ | EV_WRITE);
+	qmp_enter(q);
+	qmp_close_socket(q);
+	qmp_fail_all(q, "the connection was closed by its owner");
+	qmp_leave(q);
 }

@@ -433,7 +433,10 @@ vm_qmp_event(struct qmp *q, const char *name, json_t *data, void *arg)
 	}
 }
 
-/* QMP going away is not death: the pidfd says when qemu is gone. */
+/*
+ * QMP going away is not death: the pidfd says when qemu is gone, and
+ * qemu's own log says why (a start that hangs instead meets its timer).
+ */
 static void
 vm_qmp_closed(struct qmp *q, const char *cause, void *arg)
 {
@@ -441,8 +444,6 @@ vm_qmp_closed(struct qmp *q, const char *cause, void *arg)
 
 	(void)q;
 	log_debug("%s: QMP connection closed: %s", vm->vm_name, cause);
-	if (vm->vm_state == VM_STARTING)
-		vm_start_fail(vm, "QMP connection lost: %s", cause);
 }
 
 /* A listening UNIX socket at path for qemu to inherit. */

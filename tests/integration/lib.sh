@@ -52,6 +52,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# is the process there and not a zombie (PID 1 here may not reap)?
+alive() {
+	[ -r "/proc/$1/stat" ] && ! awk '{ exit $3 != "Z" }' "/proc/$1/stat"
+}
+
 fail() {
 	echo "FAIL: $TEST_NAME: $*" >&2
 	exit 1

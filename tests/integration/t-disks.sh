@@ -29,10 +29,16 @@ fwsctl destroy d1 >/dev/null
 truncate -s 10M "$T/images/data.raw"
 fwsctl create d2 --disk "$T/images/data.raw" --kernel "$KERNEL" >/dev/null || fail "attach raw"
 field d2 disks | grep -q "'format': 'raw'" || fail "format: $(field d2 disks)"
+expect_rc 1 fwsctl create d3 --disk "$T/images/data.raw,format=qcow2" --kernel "$KERNEL"
+expect_err "not a qcow2 image"
+# a raw image that starts like a qcow2 stays raw: formats are never probed
 printf 'QFI\373' > "$T/images/fake.img"
 truncate -s 1M "$T/images/fake.img"
-expect_rc 1 fwsctl create d3 --disk "$T/images/fake.img,format=qcow2" --kernel "$KERNEL"
-expect_err "not a qcow2 image"
+fwsctl create d4 --disk "$T/images/fake.img" --kernel "$KERNEL" >/dev/null || fail "attach fake"
+field d4 disks | grep -q "'format': 'raw'" || fail "fake.img: $(field d4 disks)"
+fwsctl start d4 >/dev/null || fail "start d4"
+tr '\0' ' ' < "/proc/$(field d4 pid)/cmdline" | grep -q "fake.img,format=raw," || fail "qemu not told raw"
+fwsctl destroy d4 >/dev/null && fwsctl delete d4 >/dev/null || fail "d4"
 qemu-img create -q -f qcow2 "$T/images/real.qcow2" 32M
 expect_rc 1 fwsctl create d3 --disk "$T/images/data.raw,format=vmdk" --kernel "$KERNEL"
 expect_err "format must be qcow2 or raw"

@@ -11,13 +11,13 @@ p1=$(field r1 pid)
 p2=$(field r2 pid)
 
 stop_fwsd
-kill -0 "$p1" || fail "SIGTERM to fwsd killed r1's qemu"
+alive "$p1" || fail "SIGTERM to fwsd killed r1's qemu"
 start_fwsd
 wait_until 10 state_is r1 running || fail "r1 not adopted: $(field r1 state)"
 [ "$(field r1 pid)" = "$p1" ] || fail "r1 has a new qemu"
 
 kill -9 "$FWSD_PID"; wait "$FWSD_PID" 2>/dev/null; FWSD_PID=
-kill -0 "$p2" || fail "kill -9 of fwsd killed r2's qemu"
+alive "$p2" || fail "kill -9 of fwsd killed r2's qemu"
 kill -9 "$p2"
 start_fwsd
 wait_until 10 state_is r1 running || fail "r1 not adopted after kill -9"
@@ -27,4 +27,4 @@ field r2 last_exit | grep -q "while fwsd was not running" || fail "r2: $(field r
 # QMP works on the adopted qemu
 fwsctl pause r1 >/dev/null && fwsctl resume r1 >/dev/null || fail "QMP on adopted r1"
 fwsctl stop r1 --timeout 0 >/dev/null || fail "stop adopted r1"
-[ ! -e "/proc/$p1" ] || fail "r1's qemu survived stop"
+! alive "$p1" || fail "r1's qemu survived stop"

@@ -50,7 +50,7 @@ grep -q FWS-GUEST-POWEROFF "$(console_log t1)" || fail "the guest was not asked 
 state_is t1 stopped || fail "not stopped"
 field t1 last_exit | grep -q "the guest shut down" || fail "last_exit: $(field t1 last_exit)"
 [ -z "$(field t1 pid)" ] || fail "a stopped VM has a pid"
-[ ! -e "/proc/$pid" ] || fail "qemu $pid still exists"
+! alive "$pid" || fail "qemu $pid still exists"
 [ ! -e "$T/run/t1.qmp" ] && [ ! -e "$T/run/t1.pid" ] || fail "run files left behind"
 
 # the state survives a restart of fwsd
