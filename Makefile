@@ -21,7 +21,8 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 B	 = build
 
 QMP_SRCS	= qmp/qmp.c qmp/qmp-frame.c
-COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c supervisor/validate.c
+COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
+		  supervisor/sock.c supervisor/validate.c
 FWSD_SRCS	= supervisor/fwsd.c supervisor/config.c supervisor/control.c \
 		  supervisor/cmd.c supervisor/create.c supervisor/vm.c supervisor/vm-def.c supervisor/vm-qemu.c \
 		  supervisor/proc.c supervisor/store.c \

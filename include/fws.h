@@ -218,6 +218,10 @@ char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 int	 cause_fail(char **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* sock.c: shared with fwsctl */
+int	 sock_listen(const char *, mode_t, int, char **);
+int	 sock_connect(const char *, int, char **);
+
 /* validate.c: shared with fwsctl */
 int	 validate_name(const char *, char **);
 int	 validate_mac(const char *, char **);

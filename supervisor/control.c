@@ -201,76 +201,31 @@ control_accept(int fd, short what, void *arg)
 	    (unsigned long long)cl->cl_id, (int)cl->cl_pid, (int)cl->cl_uid);
 }
 
-/* Refuse to take over a socket another fwsd still answers on. */
-static int
-control_stale(const char *path, char **cause)
-{
-	struct sockaddr_un	 sun;
-	int			 s, rc;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		*cause = xasprintf("socket: %s", strerror(errno));
-		return -1;
-	}
-	rc = connect(s, (struct sockaddr *)&sun, sizeof(sun));
-	close(s);
-	if (rc == 0) {
-		*cause = xasprintf("%s: another fwsd is already running", path);
-		return -1;
-	}
-	if (errno == ECONNREFUSED)
-		unlink(path);
-	return 0;
-}
-
+/* Listen at path, unless another fwsd still answers there. */
 int
 control_listen(const char *path, control_line_fn fn, char **cause)
 {
-	struct sockaddr_un	 sun;
-	mode_t			 old;
+	int	 s;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		*cause = xasprintf("%s: socket path too long", path);
+	if ((s = sock_connect(path, 0, NULL)) != -1) {
+		close(s);
+		return cause_fail(cause, "%s: another fwsd is already running",
+		    path);
+	}
+	/* 0660: root and the socket's group may talk to fwsd */
+	control_fd = sock_listen(path, 0660, SOCK_NONBLOCK, cause);
+	if (control_fd == -1)
 		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
-	if (control_stale(path, cause) == -1)
-		return -1;
-	control_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (control_fd == -1) {
-		*cause = xasprintf("socket: %s", strerror(errno));
-		return -1;
-	}
-	old = umask(0117);
-	if (bind(control_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		umask(old);
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	umask(old);
-	if (listen(control_fd, 128) == -1) {
-		*cause = xasprintf("listen: %s", strerror(errno));
-		goto fail;
-	}
 	control_ev = event_new(base, control_fd, EV_READ | EV_PERSIST,
 	    control_accept, NULL);
 	if (control_ev == NULL || event_add(control_ev, NULL) == -1) {
-		*cause = xasprintf("event_add failed");
-		goto fail;
+		close(control_fd);
+		control_fd = -1;
+		return cause_fail(cause, "%s: cannot watch the socket", path);
 	}
 	control_line = fn;
 	control_path = xasprintf("%s", path);
 	return 0;
-fail:
-	close(control_fd);
-	control_fd = -1;
-	return -1;
 }
 
 /* Stop listening and drop every client. */

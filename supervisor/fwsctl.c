@@ -192,19 +192,12 @@ parse(struct ctx *c, int argc, char **argv)
 int
 fwsctl_connect(void)
 {
-	struct sockaddr_un	 sun;
-	int			 s;
+	char	*cause;
+	int	 s;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(socket_path) >= sizeof(sun.sun_path))
-		fwsctl_errx(2, "%s: socket path too long", socket_path);
-	memcpy(sun.sun_path, socket_path, strlen(socket_path));
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		fwsctl_errx(1, "cannot reach fwsd at %s: %s (is fwsd running? "
-		    "--socket or FWS_SOCKET name another socket)", socket_path,
-		    strerror(errno));
+	if ((s = sock_connect(socket_path, 0, &cause)) == -1)
+		fwsctl_errx(1, "cannot reach fwsd at %s (is fwsd running? "
+		    "--socket or FWS_SOCKET name another socket)", cause);
 	return s;
 }
 

@@ -446,56 +446,6 @@ vm_qmp_closed(struct qmp *q, const char *cause, void *arg)
 	log_debug("%s: QMP connection closed: %s", vm->vm_name, cause);
 }
 
-/* A listening UNIX socket at path for qemu to inherit. */
-static int
-vm_listen(const char *path, char **cause)
-{
-	struct sockaddr_un	 sun;
-	int			 s;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		*cause = xasprintf("%s: socket path too long", path);
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
-	unlink(path);
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, 0600) == -1 || listen(s, 8) == -1) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		if (s != -1)
-			close(s);
-		return -1;
-	}
-	return s;
-}
-
-/* A connection to qemu's socket at path; it lands in its backlog at once. */
-static int
-vm_connect(const char *path, char **cause)
-{
-	struct sockaddr_un	 sun;
-	int			 s;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		*cause = xasprintf("%s: socket path too long", path);
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
-	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s == -1 || connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		if (s != -1)
-			close(s);
-		return -1;
-	}
-	return s;
-}
-
 static int
 mkdir_p(const char *path, mode_t mode)
 {
@@ -555,8 +505,8 @@ vm_spawn(struct vm *vm, char **cause)
 		*cause = xasprintf("%s: %s", dir, strerror(errno));
 		goto done;
 	}
-	if ((qmp_fd = vm_listen(qmp_path, cause)) == -1 ||
-	    (serial_fd = vm_listen(serial_path, cause)) == -1)
+	if ((qmp_fd = sock_listen(qmp_path, 0600, 0, cause)) == -1 ||
+	    (serial_fd = sock_listen(serial_path, 0600, 0, cause)) == -1)
 		goto done;
 	log_fd = open(qemu_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0640);
@@ -614,7 +564,7 @@ vm_qmp_attach(struct vm *vm, char **cause)
 	char	*path = vm_run_path(vm, "qmp");
 	int	 fd;
 
-	fd = vm_connect(path, cause);
+	fd = sock_connect(path, SOCK_NONBLOCK, cause);
 	free(path);
 	if (fd == -1)
 		return -1;
@@ -856,7 +806,7 @@ vm_console_connect(struct vm *vm, char **cause)
 	char	*path = vm_run_path(vm, "serial");
 	int	 fd;
 
-	fd = vm_connect(path, cause);
+	fd = sock_connect(path, SOCK_NONBLOCK, cause);
 	free(path);
 	return fd;
 }
