@@ -62,23 +62,20 @@ struct qmp {
 	int			 q_freed;
 };
 
-static void	qmp_lost(struct qmp *, const char *);
-
 static void
 qmp_enter(struct qmp *q)
 {
 	q->q_depth++;
 }
 
-/* Returns 1 when q is gone and the caller must not touch it again. */
-static int
+/* The last frame out frees a struct qmp_free() left for later. */
+static void
 qmp_leave(struct qmp *q)
 {
 	if (--q->q_depth > 0 || !q->q_freed)
-		return 0;
+		return;
 	qmp_frame_clear(&q->q_frame);
 	free(q);
-	return 1;
 }
 
 /* Closing the socket at once tells QEMU, even if the struct must wait. */
@@ -166,25 +163,44 @@ qmp_lost(struct qmp *q, const char *cause)
 	qmp_leave(q);
 }
 
+/* One command as QEMU reads it, newline included; args are stolen. */
+static char *
+qmp_request(json_int_t id, const char *cmd, json_t *args)
+{
+	json_t	*req;
+	char	*s, *line = NULL;
+
+	if ((req = json_pack("{s:s, s:I}", "execute", cmd, "id", id)) == NULL) {
+		json_decref(args);
+		return NULL;
+	}
+	/* set_new steals args even when it fails */
+	if (args != NULL && json_object_set_new(req, "arguments", args) == -1) {
+		json_decref(req);
+		return NULL;
+	}
+	if ((s = json_dumps(req, JSON_COMPACT)) != NULL &&
+	    asprintf(&line, "%s\n", s) == -1)
+		line = NULL;
+	free(s);
+	json_decref(req);
+	return line;
+}
+
 static void
 qmp_on_greeting(struct qmp *q, json_t *msg)
 {
-	json_t	*req;
-	char	*s;
-	int	 rv;
+	char	*line;
+	int	 rv = -1;
 
 	(void)msg;
 	if (q->q_state != QMP_S_GREETING)
 		return;		/* QEMU greets once; ignore an echo */
 	q->q_caps_id = q->q_next_id++;
-	req = json_pack("{s:s, s:I}", "execute", "qmp_capabilities",
-	    "id", q->q_caps_id);
-	s = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	rv = s ? bufferevent_write(q->q_bev, s, strlen(s)) : -1;
-	if (rv == 0)
-		rv = bufferevent_write(q->q_bev, "\n", 1);
-	free(s);
+	if ((line = qmp_request(q->q_caps_id, "qmp_capabilities",
+	    NULL)) != NULL)
+		rv = bufferevent_write(q->q_bev, line, strlen(line));
+	free(line);
 	if (rv == -1) {
 		qmp_lost(q, "cannot send qmp_capabilities: out of memory");
 		return;
@@ -393,7 +409,8 @@ qmp_open(struct event_base *base, int fd, const struct qmp_handlers *h,
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
 		goto fail;
 	q->q_base = base;
-	q->q_h = *h;
+	if (h != NULL)
+		q->q_h = *h;
 	q->q_arg = arg;
 	q->q_state = QMP_S_GREETING;
 	q->q_next_id = 1;
@@ -427,8 +444,6 @@ qmp_execute(struct qmp *q, const char *cmd, json_t *args, int timeout_ms,
 {
 	struct qmp_cmd	*qc = NULL;
 	struct timeval	 tv;
-	json_t		*req = NULL;
-	char		*s = NULL;
 	int		 error = ENOMEM;
 
 	if (q->q_state == QMP_S_CLOSED || q->q_freed) {
@@ -445,22 +460,10 @@ qmp_execute(struct qmp *q, const char *cmd, json_t *args, int timeout_ms,
 	qc->qc_id = q->q_next_id;
 	qc->qc_fn = fn;
 	qc->qc_arg = arg;
-	if ((req = json_pack("{s:s, s:I}", "execute", cmd, "id",
-	    qc->qc_id)) == NULL)
+	qc->qc_line = qmp_request(qc->qc_id, cmd, args);
+	args = NULL;
+	if (qc->qc_line == NULL)
 		goto fail;
-	if (args != NULL) {
-		/* set_new steals args even when it fails */
-		json_t	*a = args;
-
-		args = NULL;
-		if (json_object_set_new(req, "arguments", a) == -1)
-			goto fail;
-	}
-	if ((s = json_dumps(req, JSON_COMPACT)) == NULL ||
-	    asprintf(&qc->qc_line, "%s\n", s) == -1) {
-		qc->qc_line = NULL;
-		goto fail;
-	}
 	if (timeout_ms > 0) {
 		tv.tv_sec = timeout_ms / 1000;
 		tv.tv_usec = (timeout_ms % 1000) * 1000;
@@ -471,16 +474,12 @@ qmp_execute(struct qmp *q, const char *cmd, json_t *args, int timeout_ms,
 	/* before the handshake it waits in the list for qmp_on_caps_reply */
 	if (q->q_state == QMP_S_READY && qmp_cmd_send(q, qc) == -1)
 		goto fail;
-	free(s);
-	json_decref(req);
 	q->q_next_id++;
 	TAILQ_INSERT_TAIL(&q->q_cmds, qc, qc_entry);
 	return 0;
 fail:
 	if (qc != NULL)
 		qmp_cmd_free(qc);
-	free(s);
-	json_decref(req);
 	json_decref(args);
 	errno = error;
 	return -1;
