@@ -24,7 +24,9 @@ QMP_SRCS	= qmp/qmp.c qmp/qmp-frame.c
 COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 		  supervisor/sock.c supervisor/validate.c
 FWSD_SRCS	= supervisor/fwsd.c supervisor/config.c supervisor/control.c \
-		  supervisor/cmd.c supervisor/create.c supervisor/vm.c supervisor/vm-def.c supervisor/vm-qemu.c \
+		  supervisor/cmd.c supervisor/create.c supervisor/events.c \
+		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-def.c \
+		  supervisor/vm-qemu.c supervisor/vm-restart.c \
 		  supervisor/proc.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c $(COMMON_SRCS)

@@ -36,6 +36,9 @@
 #define FWS_KILL_GRACE		5	/* s, quit before SIGKILL */
 #define FWS_START_TIMEOUT	30	/* s, exec to QMP "running" */
 #define FWS_QMP_TIMEOUT		10000	/* ms, one QMP command */
+#define FWS_CRASH_LOOP_MAX	64	/* crash_loop_restarts' ceiling */
+#define FWS_RESET_COALESCE_MS	2000	/* RESETs this close are one reboot */
+#define FWS_AUTOSTART_MARK	"autostart.done"	/* in RUN_DIR */
 
 /* config.c */
 struct fws_config {
@@ -51,6 +54,11 @@ struct fws_config {
 	uint64_t	 cf_max_memory_mib;
 	uint64_t	 cf_max_disk_size;	/* bytes */
 	unsigned	 cf_stop_timeout;	/* s */
+	unsigned	 cf_restart_delay;	/* s, first backed-off restart */
+	unsigned	 cf_restart_delay_max;	/* s */
+	unsigned	 cf_crash_loop_restarts;	/* this many restarts ... */
+	unsigned	 cf_crash_loop_window;	/* s, ... within this: failed */
+	unsigned	 cf_event_history;	/* events kept in the store */
 };
 void	 config_defaults(struct fws_config *);
 int	 config_load(struct fws_config *, const char *, int, char **);
@@ -64,7 +72,9 @@ enum vm_state {
 	VM_PAUSED,
 	VM_STOPPING,
 	VM_CRASHED,
+	VM_FAILED,		/* crash loop: restarts stopped */
 };
+#define VM_STATE_LAST	VM_FAILED
 
 enum vm_restart {
 	VM_RESTART_ON_FAILURE,
@@ -81,10 +91,19 @@ struct vm_disk {
 
 struct request;
 
-/* A waiter: a client request answered when a VM's transition ends. */
+struct vm;
+/* Told when a transition ends: error is NULL on success. */
+typedef void (*vm_done_fn)(struct vm *, const char *error, void *);
+
+/*
+ * A waiter: a client request (or an internal callback) answered when a
+ * VM's transition ends.
+ */
 struct vm_waiter {
 	TAILQ_ENTRY(vm_waiter)	 w_entry;
 	struct request		*w_rq;
+	vm_done_fn		 w_fn;
+	void			*w_arg;
 	enum vm_state		 w_want;	/* VM_RUNNING or VM_STOPPED */
 };
 TAILQ_HEAD(vm_waiters, vm_waiter);
@@ -107,6 +126,7 @@ struct vm {
 	char		*vm_append;
 	int		 vm_iso_booted;		/* once=d already used */
 	enum vm_restart	 vm_restart;
+	int		 vm_autostart;		/* started when fwsd starts */
 	struct vm_disk	 vm_disks[FWS_DISKS_MAX];
 	int		 vm_ndisks;
 	int64_t		 vm_created;
@@ -114,8 +134,10 @@ struct vm {
 	/* persisted run state */
 	enum vm_state	 vm_state;
 	pid_t		 vm_pid;
+	uint64_t	 vm_pid_start;		/* its start time, for identity */
 	char		*vm_last_exit;		/* why it last stopped */
 	int64_t		 vm_last_exit_time;
+	unsigned	 vm_restarts;		/* automatic restarts, ever */
 
 	/* run time only */
 	int		 vm_creating;		/* being created: invisible */
@@ -126,6 +148,12 @@ struct vm {
 	int		 vm_operator_stop;	/* stop/destroy asked for */
 	int		 vm_guest_shutdown;	/* SHUTDOWN from the guest seen */
 	int		 vm_guest_panicked;
+	int		 vm_auto_start;		/* this start is fwsd's own */
+	int		 vm_restart_pending;	/* vm_timer will start it */
+	int64_t		 vm_restart_at;		/* wall clock, for info */
+	int64_t		 vm_reset_ms;		/* last RESET event, mono */
+	int64_t		 vm_recent[FWS_CRASH_LOOP_MAX];	/* restart times, mono */
+	unsigned	 vm_nrecent;
 	char		*vm_start_error;
 	off_t		 vm_log_offset;		/* qemu.log size before start */
 	struct vm_waiters vm_waiters;
@@ -145,8 +173,39 @@ void		 vm_start(struct vm *, struct request *);
 void		 vm_stop(struct vm *, unsigned, struct request *);
 void		 vm_destroy(struct vm *, struct request *);
 void		 vm_qmp_simple(struct vm *, const char *, struct request *);
-void		 vm_adopt_all(void);
+void		 vm_shutdown_all(unsigned, struct request *);
+void		 vm_delete(struct vm *);
 void		 vm_release_all(void);
+/* vm.c, for vm-restart.c and vm-adopt.c */
+void		 vm_auto_start(struct vm *, const char *);
+void		 vm_commit(struct vm *);
+void		 vm_set_state(struct vm *, enum vm_state, const char *,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+void		 vm_timer_set(struct vm *, int, void (*)(int, short, void *));
+void		 vm_timer_clear(struct vm *);
+void		 vm_exited(pid_t, int, void *);
+void		 vm_cleanup_run_files(struct vm *);
+int		 vm_qmp_attach(struct vm *, char **);
+void		 vm_stop_begin(struct vm *, unsigned);
+void		 vm_start_timeout(int, short, void *);
+void		 vm_wake(struct vm *, const char *);
+
+/* vm-restart.c: the restart policy, back-off and crash loops */
+void		 vm_restart_consider(struct vm *);
+int		 vm_restart_cancel(struct vm *);
+void		 vm_restart_reset(struct vm *);
+
+/* vm-adopt.c: fwsd's own start-up */
+uint64_t	 vm_proc_start_time(pid_t);
+void		 vm_adopt_all(void);
+void		 vm_autostart_all(void);
+
+/* events.c: the lifecycle history, stored and streamed */
+void		 event_record(const struct vm *, const char *, const char *,
+		    ...) __attribute__((format(printf, 3, 4)));
+json_t		*event_history(const char *, unsigned, char **);
+int		 event_follow(uint64_t, json_t *, const char *);
+void		 event_unfollow(uint64_t);
 char		*vm_dir(const struct vm *);
 int		 vm_mkdir(const struct vm *, char **);
 char		*vm_run_path(const struct vm *, const char *);
@@ -189,6 +248,11 @@ int	 store_schema_version(void);
 int	 store_vm_insert(struct vm *, char **);
 int	 store_vm_update_run(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);
+int	 store_vm_update_autostart(const struct vm *, char **);
+int64_t	 store_event_insert(int64_t, const char *, const char *, const char *,
+	    char **);
+int	 store_event_prune(unsigned, char **);
+json_t	*store_event_list(const char *, unsigned, char **);
 int	 store_vm_delete(const struct vm *, char **);
 int	 store_vm_load(struct vmlist *, char **);
 
@@ -197,13 +261,17 @@ void	 create_vm(struct request *, json_t *);
 
 /* control.c */
 typedef void (*control_line_fn)(uint64_t, const char *, size_t);
-int	 control_listen(const char *, control_line_fn, char **);
+typedef void (*control_gone_fn)(uint64_t);
+int	 control_listen(const char *, control_line_fn, control_gone_fn,
+	    char **);
 void	 control_shutdown(void);
 int	 control_send(uint64_t, json_t *);
 int	 control_send_fd(uint64_t, json_t *, int);
+int	 control_push(uint64_t, json_t *);
 
 /* cmd.c */
 void	 cmd_dispatch(uint64_t, const char *, size_t);
+void	 cmd_client_gone(uint64_t);
 void	 request_ok(struct request *, json_t *);
 void	 request_error(struct request *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -14,6 +14,12 @@
  * connection may be pipelined; replies to slow commands (start, stop)
  * may come back after replies to later requests, matched by id.
  *
+ * After its reply, an "events" request with "follow":true keeps the
+ * connection and sends one line per lifecycle event as it happens:
+ *
+ *   event    {"id":N,"event":{"seq":S,"time":T,"vm":"web1",
+ *                             "event":"crashed","reason":"..."}}
+ *
  * The "console" command's successful reply carries, as SCM_RIGHTS
  * ancillary data on the reply's first byte, a connected socket to the
  * VM's serial port.

@@ -32,7 +32,7 @@ struct cmd {
 	const char	 *c_name;
 	void		(*c_fn)(struct request *, json_t *, struct vm *);
 	int		  c_flags;
-	const char *const c_args[12];
+	const char *const c_args[16];
 };
 
 static void	cmd_create(struct request *, json_t *, struct vm *);
@@ -45,18 +45,25 @@ static void	cmd_list(struct request *, json_t *, struct vm *);
 static void	cmd_info(struct request *, json_t *, struct vm *);
 static void	cmd_console(struct request *, json_t *, struct vm *);
 static void	cmd_version(struct request *, json_t *, struct vm *);
+static void	cmd_autostart(struct request *, json_t *, struct vm *);
+static void	cmd_events(struct request *, json_t *, struct vm *);
+static void	cmd_shutdown_all(struct request *, json_t *, struct vm *);
 
 static const struct cmd cmd_table[] = {
+	{ "autostart",	cmd_autostart,	CMD_VM,	{ "name", "enabled" } },
 	{ "console",	cmd_console,	CMD_VM,	{ "name" } },
 	{ "create",	cmd_create,	0,	{ "name", "vcpus", "memory_mib",
-	    "disks", "iso", "kernel", "initrd", "append", "mac", "restart" } },
+	    "disks", "iso", "kernel", "initrd", "append", "mac", "restart",
+	    "autostart" } },
 	{ "delete",	cmd_delete,	CMD_VM,	{ "name", "keep_disks" } },
 	{ "destroy",	cmd_destroy,	CMD_VM,	{ "name" } },
+	{ "events",	cmd_events,	0,	{ "name", "follow", "limit" } },
 	{ "info",	cmd_info,	CMD_VM,	{ "name" } },
 	{ "list",	cmd_list,	0,	{ NULL } },
 	{ "pause",	cmd_simple,	CMD_VM,	{ "name" } },
 	{ "reboot",	cmd_simple,	CMD_VM,	{ "name" } },
 	{ "resume",	cmd_simple,	CMD_VM,	{ "name" } },
+	{ "shutdown-all", cmd_shutdown_all, 0,	{ "timeout" } },
 	{ "start",	cmd_start,	CMD_VM,	{ "name" } },
 	{ "stop",	cmd_stop,	CMD_VM,	{ "name", "timeout" } },
 	{ "version",	cmd_version,	0,	{ NULL } },
@@ -297,9 +304,93 @@ cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 	p = vm_dir(vm);
 	cmd_remove_logs(p);
 	free(p);
-	log_info("%s: deleted%s", vm->vm_name, keep ? " (disks kept)" : "");
-	TAILQ_REMOVE(&vms, vm, vm_entry);
+	event_record(vm, "deleted", "%s", keep ? "disks kept" :
+	    "with the disks fwsd made");
 	request_ok(rq, json_pack("{ss sb}", "name", vm->vm_name, "kept_disks",
 	    keep));
-	vm_free(vm);
+	vm_delete(vm);
+}
+
+static void
+cmd_autostart(struct request *rq, json_t *args, struct vm *vm)
+{
+	char	*cause;
+	int	 on = -1, was = vm->vm_autostart;
+
+	if (proto_arg_bool(args, "enabled", &on, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	if (on == -1) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "argument "
+		    "\"enabled\" (true or false) is required");
+		return;
+	}
+	vm->vm_autostart = on;
+	if (store_vm_update_autostart(vm, &cause) == -1) {
+		vm->vm_autostart = was;
+		request_cause(rq, PROTO_ERR_INTERNAL, cause);
+		return;
+	}
+	if (on != was)
+		event_record(vm, "autostart", "%s", on ? "on" : "off");
+	request_ok(rq, json_pack("{ss sb}", "name", vm->vm_name, "autostart",
+	    on));
+}
+
+/*
+ * The newest events (of one VM, deleted or not); with follow, the
+ * reply is followed by {"id":ID,"event":{...}} lines as events happen,
+ * until the client closes the connection.
+ */
+static void
+cmd_events(struct request *rq, json_t *args, struct vm *vm)
+{
+	const char	*name;
+	uint64_t	 limit = 100;
+	json_t		*a;
+	char		*cause;
+	int		 follow = 0;
+
+	(void)vm;
+	if (proto_arg_string(args, "name", 0, &name, &cause) == -1 ||
+	    (name != NULL && validate_name(name, &cause) == -1) ||
+	    proto_arg_bool(args, "follow", &follow, &cause) == -1 ||
+	    proto_arg_uint(args, "limit", 0, 0, 1000000, &limit,
+	    &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	if ((a = event_history(name, limit, &cause)) == NULL) {
+		request_cause(rq, PROTO_ERR_INTERNAL, cause);
+		return;
+	}
+	if (follow && event_follow(rq->rq_client, rq->rq_id, name) == -1) {
+		json_decref(a);
+		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	request_ok(rq, a);
+}
+
+static void
+cmd_shutdown_all(struct request *rq, json_t *args, struct vm *vm)
+{
+	uint64_t	 timeout = conf.cf_stop_timeout;
+	char		*cause;
+
+	(void)vm;
+	if (proto_arg_uint(args, "timeout", 0, 0, 3600, &timeout,
+	    &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	vm_shutdown_all(timeout, rq);
+}
+
+/* A connection closed: it follows no events any more. */
+void
+cmd_client_gone(uint64_t client)
+{
+	event_unfollow(client);
 }

@@ -33,6 +33,11 @@ config_defaults(struct fws_config *cf)
 	cf->cf_max_memory_mib = 64 * 1024;
 	cf->cf_max_disk_size = 2ULL << 40;
 	cf->cf_stop_timeout = FWS_STOP_TIMEOUT;
+	cf->cf_restart_delay = 1;
+	cf->cf_restart_delay_max = 60;
+	cf->cf_crash_loop_restarts = 5;
+	cf->cf_crash_loop_window = 300;
+	cf->cf_event_history = 10000;
 }
 
 static int
@@ -97,6 +102,13 @@ static const struct config_key {
 } config_keys[] = {
 	{ "accel", CONFIG_CHOICE, offsetof(struct fws_config, cf_accel),
 	    "auto kvm tcg", 0, 0 },
+	{ "crash_loop_restarts", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_crash_loop_restarts), NULL,
+	    FWS_CRASH_LOOP_MAX, 1 },
+	{ "crash_loop_window", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_crash_loop_window), NULL, 86400, 1 },
+	{ "event_history", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_event_history), NULL, 10000000, 1 },
 	{ "image_dirs", CONFIG_DIRS, 0, NULL, 0, 0 },
 	{ "machine", CONFIG_CHOICE, offsetof(struct fws_config, cf_machine),
 	    "q35 pc", 0, 0 },
@@ -110,6 +122,10 @@ static const struct config_key {
 	    NULL, 0, 0 },
 	{ "qemu_img", CONFIG_PATH, offsetof(struct fws_config, cf_qemu_img),
 	    NULL, 0, 0 },
+	{ "restart_delay", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_restart_delay), NULL, 3600, 0 },
+	{ "restart_delay_max", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_restart_delay_max), NULL, 86400, 0 },
 	{ "run_dir", CONFIG_PATH, offsetof(struct fws_config, cf_run_dir),
 	    NULL, 0, 0 },
 	{ "state_dir", CONFIG_PATH, offsetof(struct fws_config, cf_state_dir),

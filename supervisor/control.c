@@ -44,6 +44,7 @@ static int		 control_fd = -1;
 static struct event	*control_ev;
 static char		*control_path;
 static control_line_fn	 control_line;
+static control_gone_fn	 control_gone;
 
 static struct client *
 control_find(uint64_t id)
@@ -63,6 +64,8 @@ control_close(struct client *cl)
 	    (unsigned long long)cl->cl_id, (int)cl->cl_pid);
 	TAILQ_REMOVE(&clients, cl, cl_entry);
 	bufferevent_free(cl->cl_bev);
+	if (control_gone != NULL)
+		control_gone(cl->cl_id);
 	free(cl);
 }
 
@@ -203,7 +206,8 @@ control_accept(int fd, short what, void *arg)
 
 /* Listen at path, unless another fwsd still answers there. */
 int
-control_listen(const char *path, control_line_fn fn, char **cause)
+control_listen(const char *path, control_line_fn fn, control_gone_fn gone,
+    char **cause)
 {
 	int	 s;
 
@@ -224,6 +228,7 @@ control_listen(const char *path, control_line_fn fn, char **cause)
 		return cause_fail(cause, "%s: cannot watch the socket", path);
 	}
 	control_line = fn;
+	control_gone = gone;
 	control_path = xasprintf("%s", path);
 	return 0;
 }
@@ -275,6 +280,24 @@ control_send(uint64_t id, json_t *msg)
 	    (line = proto_encode(msg, &len)) != NULL) {
 		if (cl->cl_pending > 0)
 			cl->cl_pending--;
+		rc = control_queue(cl, line, len);
+		free(line);
+	}
+	json_decref(msg);
+	return rc;
+}
+
+/* Send a message that answers no request (a streamed event). */
+int
+control_push(uint64_t id, json_t *msg)
+{
+	struct client	*cl;
+	char		*line;
+	size_t		 len;
+	int		 rc = -1;
+
+	if ((cl = control_find(id)) != NULL && !cl->cl_closing &&
+	    (line = proto_encode(msg, &len)) != NULL) {
 		rc = control_queue(cl, line, len);
 		free(line);
 	}

@@ -227,6 +227,8 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		    "or never, not \"%.32s\"", restart);
 		return -1;
 	}
+	if (proto_arg_bool(args, "autostart", &vm->vm_autostart, cause) == -1)
+		return -1;
 	if (proto_arg_string(args, "mac", 0, &mac, cause) == -1 ||
 	    (mac != NULL && validate_mac(mac, cause) == -1))
 		return -1;
@@ -351,9 +353,11 @@ create_next(struct create *cr)
 			return;
 		}
 		vm->vm_creating = 0;
-		log_info("%s: created (%u vcpus, %llu MiB, %d disks)",
-		    vm->vm_name, vm->vm_vcpus,
-		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks);
+		event_record(vm, "created", "vcpus %u, memory %llu MiB, disks %d, "
+		    "restart %s%s", vm->vm_vcpus,
+		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks,
+		    vm_restart_name(vm->vm_restart),
+		    vm->vm_autostart ? ", autostart" : "");
 		request_ok(cr->cr_rq, vm_to_json(vm, 1));
 		create_free(cr, 0);
 		return;

@@ -22,9 +22,13 @@
 
 #define MAX_OPTS	32
 
+#define MAX_POS		2
+
 struct ctx {
 	const struct verb *c_verb;
 	const char	*c_name;		/* the positional VM name */
+	const char	*c_pos[MAX_POS];	/* every positional, in order */
+	int		 c_npos;
 	const char	*c_opt[MAX_OPTS];	/* option names, in order */
 	const char	*c_val[MAX_OPTS];
 	int		 c_nopts;
@@ -34,7 +38,7 @@ struct ctx {
 struct verb {
 	const char	*v_name;
 	int		(*v_fn)(struct ctx *);
-	int		 v_needs_name;
+	int		 v_needs_name;	/* 0 none, 1 NAME, 2 [NAME], 3 NAME ARG */
 	const char	*v_opts;	/* "timeout= keep-disks": '=' takes a value */
 	const char	*v_usage;
 	const char	*v_help;
@@ -48,27 +52,38 @@ static int	verb_list(struct ctx *);
 static int	verb_info(struct ctx *);
 static int	verb_console(struct ctx *);
 static int	verb_version(struct ctx *);
+static int	verb_autostart(struct ctx *);
+static int	verb_events(struct ctx *);
+static int	verb_shutdown_all(struct ctx *);
 
 static const struct verb verbs[] = {
+	{ "autostart", verb_autostart, 3, "", "NAME on|off",
+	    "start the VM when fwsd starts (once per boot of the host)" },
 	{ "console", verb_console, 1, "", "NAME",
 	    "attach to the serial console (leave with Ctrl-])" },
 	{ "create", verb_create, 1,
-	    "vcpus= memory= disk= iso= kernel= initrd= append= mac= restart=",
+	    "vcpus= memory= disk= iso= kernel= initrd= append= mac= restart= "
+	    "autostart",
 	    "NAME [--vcpus N] [--memory MiB|SIZE] [--disk SIZE|PATH[,format=F]]"
 	    "...\n\t[--iso PATH] [--kernel PATH [--initrd PATH] "
 	    "[--append CMDLINE]]\n\t[--mac MAC] [--restart "
-	    "on-failure|always|never]",
+	    "on-failure|always|never] [--autostart]",
 	    "define a VM; --disk SIZE makes a new qcow2 disk" },
 	{ "delete", verb_delete, 1, "keep-disks", "NAME [--keep-disks]",
 	    "delete a stopped VM and the disks fwsd made for it" },
 	{ "destroy", verb_simple, 1, "", "NAME",
 	    "stop a VM at once (kill its qemu)" },
+	{ "events", verb_events, 2, "json follow limit=",
+	    "[NAME] [--follow] [--limit N] [--json]",
+	    "show the lifecycle history; --follow streams new events" },
 	{ "info", verb_info, 1, "json", "NAME [--json]",
 	    "show a VM's definition and state" },
 	{ "list", verb_list, 0, "json", "[--json]", "list VMs" },
 	{ "pause", verb_simple, 1, "", "NAME", "pause a running VM" },
 	{ "reboot", verb_simple, 1, "", "NAME", "reset a VM" },
 	{ "resume", verb_simple, 1, "", "NAME", "resume a paused VM" },
+	{ "shutdown-all", verb_shutdown_all, 0, "timeout=",
+	    "[--timeout SECONDS]", "stop every VM, as stop does, all at once" },
 	{ "start", verb_simple, 1, "", "NAME",
 	    "start a VM; returns once it runs" },
 	{ "stop", verb_stop, 1, "timeout=", "NAME [--timeout SECONDS]",
@@ -151,9 +166,11 @@ parse(struct ctx *c, int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			usage(v);
 		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
-			if (!v->v_needs_name || c->c_name != NULL)
+			if (c->c_npos == (v->v_needs_name == 0 ? 0 :
+			    v->v_needs_name == 3 ? 2 : 1))
 				usage(v);
-			c->c_name = argv[i];
+			c->c_pos[c->c_npos++] = argv[i];
+			c->c_name = c->c_pos[0];
 			continue;
 		}
 		name = argv[i] + 2;
@@ -185,7 +202,8 @@ parse(struct ctx *c, int argc, char **argv)
 			usage(v);
 		}
 	}
-	if (v->v_needs_name && c->c_name == NULL)
+	if ((v->v_needs_name == 1 && c->c_npos < 1) ||
+	    (v->v_needs_name == 3 && c->c_npos < 2))
 		usage(v);
 }
 
@@ -201,15 +219,37 @@ fwsctl_connect(void)
 	return s;
 }
 
-/*
- * One request, one reply.  A descriptor passed with the reply lands in
- * *fdp when fdp is given.  Exits 1 with fwsd's message on refusal.
- */
-json_t *
-fwsctl_call(const char *cmd, json_t *args, int *fdp)
+/* The connection to fwsd and what was read from it but not used yet. */
+static int	 conn = -1;
+static char	 conn_buf[PROTO_MAX_LINE * 4];
+static size_t	 conn_have;
+
+/* Connect and send one request. */
+static void
+fwsctl_send(const char *cmd, json_t *args)
 {
-	static char	 buf[PROTO_MAX_LINE * 4];
-	json_t		*req, *reply, *err;
+	json_t	*req;
+	char	*line;
+	size_t	 len;
+
+	conn = fwsctl_connect();
+	conn_have = 0;
+	req = proto_request_new(1, cmd, args);
+	if ((line = proto_encode(req, &len)) == NULL)
+		fwsctl_errx(1, "cannot encode the request");
+	json_decref(req);
+	if (write(conn, line, len) != (ssize_t)len)
+		fwsctl_errx(1, "write to fwsd: %s", strerror(errno));
+	free(line);
+}
+
+/*
+ * The next line from fwsd, parsed; NULL at the end of the stream.  A
+ * descriptor passed along lands in *fdp when fdp is given.
+ */
+static json_t *
+fwsctl_read(int *fdp)
+{
 	struct msghdr	 mh;
 	struct iovec	 iov;
 	struct cmsghdr	*cm;
@@ -217,35 +257,27 @@ fwsctl_call(const char *cmd, json_t *args, int *fdp)
 		struct cmsghdr	hdr;
 		char		buf[CMSG_SPACE(sizeof(int))];
 	} cmsgbuf;
-	char		*line, *nl, *cause;
-	size_t		 len, have = 0;
+	json_t		*msg;
+	char		*nl, *cause;
+	size_t		 len;
 	ssize_t		 n;
-	int		 s, fd;
+	int		 fd;
 
-	s = fwsctl_connect();
-	req = proto_request_new(1, cmd, args);
-	if ((line = proto_encode(req, &len)) == NULL)
-		fwsctl_errx(1, "cannot encode the request");
-	json_decref(req);
-	if (write(s, line, len) != (ssize_t)len)
-		fwsctl_errx(1, "write to fwsd: %s", strerror(errno));
-	free(line);
-	if (fdp != NULL)
-		*fdp = -1;
-	for (;;) {
+	while ((nl = memchr(conn_buf, '\n', conn_have)) == NULL) {
+		if (conn_have == sizeof(conn_buf))
+			fwsctl_errx(1, "reply from fwsd too long");
 		memset(&mh, 0, sizeof(mh));
-		iov.iov_base = buf + have;
-		iov.iov_len = sizeof(buf) - have - 1;
+		iov.iov_base = conn_buf + conn_have;
+		iov.iov_len = sizeof(conn_buf) - conn_have;
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
 		mh.msg_control = cmsgbuf.buf;
 		mh.msg_controllen = sizeof(cmsgbuf.buf);
-		n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(conn, &mh, MSG_CMSG_CLOEXEC);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			fwsctl_errx(1, "fwsd closed the connection without "
-			    "replying");
+			return NULL;
 		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
 		    cm = CMSG_NXTHDR(&mh, cm)) {
 			if (cm->cmsg_level != SOL_SOCKET ||
@@ -257,21 +289,47 @@ fwsctl_call(const char *cmd, json_t *args, int *fdp)
 			else
 				close(fd);
 		}
-		have += n;
-		buf[have] = '\0';
-		if ((nl = memchr(buf, '\n', have)) != NULL)
-			break;
-		if (have == sizeof(buf) - 1)
-			fwsctl_errx(1, "reply from fwsd too long");
+		conn_have += n;
 	}
-	close(s);
-	if (proto_reply_parse(buf, nl - buf, &reply, &cause) == -1)
+	len = nl - conn_buf;
+	if (proto_reply_parse(conn_buf, len, &msg, &cause) == -1)
 		fwsctl_errx(1, "%s", cause);
+	conn_have -= len + 1;
+	memmove(conn_buf, nl + 1, conn_have);
+	return msg;
+}
+
+/* The reply to the request sent; exits 1 with fwsd's message on refusal. */
+static json_t *
+fwsctl_reply(int *fdp)
+{
+	json_t	*reply, *err;
+
+	if (fdp != NULL)
+		*fdp = -1;
+	if ((reply = fwsctl_read(fdp)) == NULL)
+		fwsctl_errx(1, "fwsd closed the connection without replying");
 	if (json_is_false(json_object_get(reply, "ok"))) {
 		err = json_object_get(reply, "error");
 		fwsctl_errx(1, "%s", json_string_value(json_object_get(err,
 		    "message")));
 	}
+	return reply;
+}
+
+/*
+ * One request, one reply.  A descriptor passed with the reply lands in
+ * *fdp when fdp is given.  Exits 1 with fwsd's message on refusal.
+ */
+json_t *
+fwsctl_call(const char *cmd, json_t *args, int *fdp)
+{
+	json_t	*reply;
+
+	fwsctl_send(cmd, args);
+	reply = fwsctl_reply(fdp);
+	close(conn);
+	conn = -1;
 	return reply;
 }
 
@@ -284,7 +342,8 @@ name_args(struct ctx *c)
 static void
 print_json(json_t *v)
 {
-	char	*s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	char	*s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
+	    JSON_REAL_PRECISION(13));
 
 	printf("%s\n", s ? s : "null");
 	free(s);
@@ -381,6 +440,8 @@ verb_create(struct ctx *c)
 		json_object_set_new(args, "mac", json_string(v));
 	if ((v = opt_get(c, "restart")) != NULL)
 		json_object_set_new(args, "restart", json_string(v));
+	if (opt_get(c, "autostart") != NULL)
+		json_object_set_new(args, "autostart", json_true());
 	r = fwsctl_call("create", args, NULL);
 	if (c->c_json)
 		print_json(json_object_get(r, "result"));
@@ -422,21 +483,28 @@ verb_simple(struct ctx *c)
 	return 0;
 }
 
-static int
-verb_stop(struct ctx *c)
+/* --timeout SECONDS, when given, into args.timeout */
+static void
+timeout_arg(struct ctx *c, json_t *args)
 {
-	json_t		*args = name_args(c), *r;
 	const char	*v;
 	char		*end;
 	unsigned long	 t;
 
-	if ((v = opt_get(c, "timeout")) != NULL) {
-		t = strtoul(v, &end, 10);
-		if (*v < '0' || *v > '9' || *end != '\0' || t > 3600)
-			fwsctl_errx(2, "--timeout %s: give seconds, 0 to 3600",
-			    v);
-		json_object_set_new(args, "timeout", json_integer(t));
-	}
+	if ((v = opt_get(c, "timeout")) == NULL)
+		return;
+	t = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || t > 3600)
+		fwsctl_errx(2, "--timeout %s: give seconds, 0 to 3600", v);
+	json_object_set_new(args, "timeout", json_integer(t));
+}
+
+static int
+verb_stop(struct ctx *c)
+{
+	json_t		*args = name_args(c), *r;
+
+	timeout_arg(c, args);
 	r = fwsctl_call("stop", args, NULL);
 	print_state(c, r);
 	json_decref(r);
@@ -528,8 +596,8 @@ verb_info(struct ctx *c)
 	json_t		*r = fwsctl_call("info", name_args(c), NULL);
 	json_t		*o = json_object_get(r, "result"), *d;
 	const char	*keys[] = { "name", "uuid", "state", "pid", "vcpus",
-	    "mac", "restart", "iso", "kernel", "initrd", "append",
-	    "serial_log", "qemu_log", "last_exit" };
+	    "mac", "restart", "autostart", "restarts", "iso", "kernel",
+	    "initrd", "append", "serial_log", "qemu_log", "last_exit" };
 	char		 mem[32], tbuf[64];
 	time_t		 t;
 	size_t		 i;
@@ -551,6 +619,12 @@ verb_info(struct ctx *c)
 		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S",
 		    localtime(&t));
 		printf("%-12s %s\n", "last_exit_at", tbuf);
+	}
+	if (json_is_integer(json_object_get(o, "next_restart"))) {
+		t = json_integer_value(json_object_get(o, "next_restart"));
+		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S",
+		    localtime(&t));
+		printf("%-12s %s\n", "next_restart", tbuf);
 	}
 	json_array_foreach(json_object_get(o, "disks"), i, d)
 		printf("%-12s %s (%s, %s, %lld bytes)\n", i == 0 ? "disks" : "",
@@ -590,6 +664,117 @@ verb_version(struct ctx *c)
 		    json_string_value(json_object_get(o, "version")),
 		    (long long)json_integer_value(json_object_get(o,
 		    "protocol")));
+	json_decref(r);
+	return 0;
+}
+
+static int
+verb_autostart(struct ctx *c)
+{
+	json_t		*args = name_args(c), *r;
+	const char	*v = c->c_pos[1];
+	int		 on;
+
+	if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0)
+		on = 1;
+	else if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0)
+		on = 0;
+	else
+		fwsctl_errx(2, "autostart %s: say on or off", v);
+	json_object_set_new(args, "enabled", json_boolean(on));
+	r = fwsctl_call("autostart", args, NULL);
+	if (c->c_json)
+		print_json(json_object_get(r, "result"));
+	else
+		printf("%s: autostart %s\n", c->c_name, on ? "on" : "off");
+	json_decref(r);
+	return 0;
+}
+
+/* One event: a JSON line with --json, else time, VM, event, reason. */
+static void
+print_event(struct ctx *c, json_t *e)
+{
+	char	*s, tbuf[64];
+	double	 t = json_number_value(json_object_get(e, "time"));
+	time_t	 secs = (time_t)t;
+
+	if (c->c_json) {
+		s = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		    JSON_REAL_PRECISION(13));
+		printf("%s\n", s ? s : "{}");
+		free(s);
+	} else {
+		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S",
+		    localtime(&secs));
+		printf("%s.%03d  %-16s %-10s %s\n", tbuf,
+		    (int)((t - (double)secs) * 1000),
+		    json_string_value(json_object_get(e, "vm")),
+		    json_string_value(json_object_get(e, "event")),
+		    json_is_string(json_object_get(e, "reason")) ?
+		    json_string_value(json_object_get(e, "reason")) : "");
+	}
+	fflush(stdout);
+}
+
+static int
+verb_events(struct ctx *c)
+{
+	json_t		*args = json_object(), *r, *e;
+	const char	*v;
+	char		*cause, *end;
+	unsigned long	 limit;
+	int		 follow = opt_get(c, "follow") != NULL;
+	size_t		 i;
+
+	if (c->c_name != NULL) {
+		if (validate_name(c->c_name, &cause) == -1)
+			fwsctl_errx(2, "%s", cause);
+		json_object_set_new(args, "name", json_string(c->c_name));
+	}
+	if ((v = opt_get(c, "limit")) != NULL) {
+		limit = strtoul(v, &end, 10);
+		if (*v < '0' || *v > '9' || *end != '\0' || limit > 1000000)
+			fwsctl_errx(2, "--limit %s: give a count, 0 to 1000000",
+			    v);
+		json_object_set_new(args, "limit", json_integer(limit));
+	} else if (follow)
+		json_object_set_new(args, "limit", json_integer(10));
+	json_object_set_new(args, "follow", json_boolean(follow));
+	fwsctl_send("events", args);
+	r = fwsctl_reply(NULL);
+	json_array_foreach(json_object_get(r, "result"), i, e)
+		print_event(c, e);
+	json_decref(r);
+	if (!follow)
+		return 0;
+	while ((r = fwsctl_read(NULL)) != NULL) {
+		if ((e = json_object_get(r, "event")) != NULL)
+			print_event(c, e);
+		json_decref(r);
+	}
+	fwsctl_errx(1, "fwsd closed the connection");
+}
+
+static int
+verb_shutdown_all(struct ctx *c)
+{
+	json_t		*args = json_object(), *r, *a, *n;
+	size_t		 i;
+
+	timeout_arg(c, args);
+	r = fwsctl_call("shutdown-all", args, NULL);
+	a = json_object_get(json_object_get(r, "result"), "stopped");
+	if (c->c_json)
+		print_json(json_object_get(r, "result"));
+	else if (json_array_size(a) == 0)
+		printf("no VM was running\n");
+	else {
+		printf("stopped");
+		json_array_foreach(a, i, n)
+			printf(" %s", json_string_value(n));
+		printf("\n");
+	}
 	json_decref(r);
 	return 0;
 }

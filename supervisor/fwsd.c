@@ -193,10 +193,11 @@ main(int argc, char *argv[])
 	evsignal_add(ev_int, NULL);
 
 	path = xasprintf("%s/%s", conf.cf_run_dir, FWS_SOCKET_NAME);
-	if (control_listen(path, cmd_dispatch, &cause) == -1)
+	if (control_listen(path, cmd_dispatch, cmd_client_gone, &cause) == -1)
 		fwsd_fail(cause);
 	free(path);
 	vm_adopt_all();
+	vm_autostart_all();
 	log_info("fwsd %s: serving on %s/%s, state in %s, accel %s",
 	    FWS_VERSION, conf.cf_run_dir, FWS_SOCKET_NAME, conf.cf_state_dir,
 	    vm_qemu_accel(conf.cf_accel));
@@ -208,6 +209,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(base);
 
 	control_shutdown();
+	event_unfollow(0);
 	vm_release_all();
 	event_free(ev_term);
 	event_free(ev_int);

@@ -116,7 +116,9 @@ proto_encode(json_t *msg, size_t *lenp)
 	char	*s, *line;
 	size_t	 len;
 
-	s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
+	/* 13 digits: event times to the millisecond */
+	s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII |
+	    JSON_REAL_PRECISION(13));
 	if (s == NULL)
 		return NULL;
 	len = strlen(s);
@@ -143,6 +145,12 @@ proto_reply_parse(const char *line, size_t len, json_t **reply, char **cause)
 	if (r == NULL)
 		return cause_fail(cause, "malformed reply from fwsd: %s", jerr.text);
 	ok = json_object_get(r, "ok");
+	/* a streamed event answers nothing: it has "event" instead */
+	if (json_is_object(r) && ok == NULL &&
+	    json_is_object(json_object_get(r, "event"))) {
+		*reply = r;
+		return 0;
+	}
 	if (!json_is_object(r) || !json_is_boolean(ok))
 		goto bad;
 	if (json_is_false(ok)) {

@@ -42,6 +42,18 @@ static const char *const migrations[] = {
 	"  size INTEGER NOT NULL,"
 	"  owned INTEGER NOT NULL,"
 	"  PRIMARY KEY (vm_id, idx));",
+	/* 1 -> 2: supervision: autostart, restart count, process identity,
+	 * and the lifecycle events (kept after their VM is deleted) */
+	"ALTER TABLE vms ADD COLUMN autostart INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN pid_start INTEGER;"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"		/* ms since the epoch */
+	"  vm TEXT NOT NULL,"
+	"  event TEXT NOT NULL,"
+	"  reason TEXT);"
+	"CREATE INDEX events_vm ON events (vm, id);",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -170,8 +182,9 @@ store_vm_insert(struct vm *vm, char **cause)
 	if (exec_sql("BEGIN IMMEDIATE", cause) == -1)
 		return -1;
 	if (prepare("INSERT INTO vms (name, uuid, vcpus, memory_mib, mac, "
-	    "iso, kernel, initrd, append, iso_booted, restart, created, state) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+	    "iso, kernel, initrd, append, iso_booted, restart, created, state, "
+	    "autostart) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    &st, cause) == -1)
 		goto fail;
 	bind_text(st, 1, vm->vm_name);
 	bind_text(st, 2, vm->vm_uuid);
@@ -186,6 +199,7 @@ store_vm_insert(struct vm *vm, char **cause)
 	bind_text(st, 11, vm_restart_name(vm->vm_restart));
 	sqlite3_bind_int64(st, 12, vm->vm_created);
 	bind_text(st, 13, vm_state_name(vm->vm_state));
+	sqlite3_bind_int(st, 14, vm->vm_autostart);
 	if (step_done(st, cause) == -1)
 		goto fail;
 	vm->vm_id = sqlite3_last_insert_rowid(db);
@@ -215,17 +229,22 @@ store_vm_update_run(const struct vm *vm, char **cause)
 {
 	sqlite3_stmt	*st;
 
-	if (prepare("UPDATE vms SET state = ?, pid = ?, last_exit = ?, "
-	    "last_exit_time = ? WHERE id = ?", &st, cause) == -1)
+	if (prepare("UPDATE vms SET state = ?, pid = ?, pid_start = ?, "
+	    "last_exit = ?, last_exit_time = ?, restarts = ? WHERE id = ?",
+	    &st, cause) == -1)
 		return -1;
 	bind_text(st, 1, vm_state_name(vm->vm_state));
-	if (vm->vm_pid > 0)
+	if (vm->vm_pid > 0) {
 		sqlite3_bind_int(st, 2, vm->vm_pid);
-	else
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)vm->vm_pid_start);
+	} else {
 		sqlite3_bind_null(st, 2);
-	bind_text(st, 3, vm->vm_last_exit);
-	sqlite3_bind_int64(st, 4, vm->vm_last_exit_time);
-	sqlite3_bind_int64(st, 5, vm->vm_id);
+		sqlite3_bind_null(st, 3);
+	}
+	bind_text(st, 4, vm->vm_last_exit);
+	sqlite3_bind_int64(st, 5, vm->vm_last_exit_time);
+	sqlite3_bind_int(st, 6, vm->vm_restarts);
+	sqlite3_bind_int64(st, 7, vm->vm_id);
 	return step_done(st, cause);
 }
 
@@ -238,6 +257,19 @@ store_vm_update_iso_booted(const struct vm *vm, char **cause)
 	    cause) == -1)
 		return -1;
 	sqlite3_bind_int(st, 1, vm->vm_iso_booted);
+	sqlite3_bind_int64(st, 2, vm->vm_id);
+	return step_done(st, cause);
+}
+
+int
+store_vm_update_autostart(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE vms SET autostart = ? WHERE id = ?", &st,
+	    cause) == -1)
+		return -1;
+	sqlite3_bind_int(st, 1, vm->vm_autostart);
 	sqlite3_bind_int64(st, 2, vm->vm_id);
 	return step_done(st, cause);
 }
@@ -274,7 +306,7 @@ state_parse(const char *s)
 {
 	enum vm_state	 st;
 
-	for (st = VM_STOPPED; st <= VM_CRASHED; st++)
+	for (st = VM_STOPPED; st <= VM_STATE_LAST; st++)
 		if (strcmp(vm_state_name(st), s) == 0)
 			return st;
 	return VM_CRASHED;
@@ -316,7 +348,8 @@ store_vm_load(struct vmlist *list, char **cause)
 
 	if (prepare("SELECT id, name, uuid, vcpus, memory_mib, mac, iso, "
 	    "kernel, initrd, append, iso_booted, restart, created, state, "
-	    "pid, last_exit, last_exit_time FROM vms ORDER BY name",
+	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start "
+	    "FROM vms ORDER BY name",
 	    &st, cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -341,6 +374,9 @@ store_vm_load(struct vmlist *list, char **cause)
 		vm->vm_pid = sqlite3_column_int(st, 14);
 		vm->vm_last_exit = column_strdup(st, 15);
 		vm->vm_last_exit_time = sqlite3_column_int64(st, 16);
+		vm->vm_autostart = sqlite3_column_int(st, 17);
+		vm->vm_restarts = sqlite3_column_int(st, 18);
+		vm->vm_pid_start = sqlite3_column_int64(st, 19);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1) {
 			sqlite3_finalize(st);
@@ -351,4 +387,71 @@ store_vm_load(struct vmlist *list, char **cause)
 	if (rc != SQLITE_DONE)
 		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
 	return 0;
+}
+
+/* Append one event; returns its id (its place in the history). */
+int64_t
+store_event_insert(int64_t ms, const char *vm, const char *event,
+    const char *reason, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("INSERT INTO events (time, vm, event, reason) "
+	    "VALUES (?, ?, ?, ?)", &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, ms);
+	bind_text(st, 2, vm);
+	bind_text(st, 3, event);
+	bind_text(st, 4, reason);
+	if (step_done(st, cause) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(db);
+}
+
+/* Keep the newest keep events. */
+int
+store_event_prune(unsigned keep, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("DELETE FROM events WHERE id <= "
+	    "(SELECT MAX(id) FROM events) - ?", &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, keep);
+	return step_done(st, cause);
+}
+
+/* The newest limit events (of one VM when vm is not NULL), oldest first. */
+json_t *
+store_event_list(const char *vm, unsigned limit, char **cause)
+{
+	sqlite3_stmt	*st;
+	json_t		*a, *e;
+	int		 rc;
+
+	if (prepare("SELECT id, time, vm, event, reason FROM (SELECT * FROM "
+	    "events WHERE ?1 IS NULL OR vm = ?1 ORDER BY id DESC LIMIT ?2) "
+	    "ORDER BY id", &st, cause) == -1)
+		return NULL;
+	bind_text(st, 1, vm);
+	sqlite3_bind_int64(st, 2, limit);
+	a = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e = json_pack("{sI sf ss ss}",
+		    "seq", (json_int_t)sqlite3_column_int64(st, 0),
+		    "time", sqlite3_column_int64(st, 1) / 1000.0,
+		    "vm", (const char *)sqlite3_column_text(st, 2),
+		    "event", (const char *)sqlite3_column_text(st, 3));
+		json_object_set_new(e, "reason", sqlite3_column_type(st, 4) ==
+		    SQLITE_NULL ? json_null() : json_string((const char *)
+		    sqlite3_column_text(st, 4)));
+		json_array_append_new(a, e);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(a);
+		cause_fail(cause, "store: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	return a;
 }

@@ -17,6 +17,7 @@ static const char *const vm_state_names[] = {
 	[VM_PAUSED] = "paused",
 	[VM_STOPPING] = "stopping",
 	[VM_CRASHED] = "crashed",
+	[VM_FAILED] = "failed",
 };
 
 static const char *const vm_restart_names[] = {
@@ -98,5 +99,6 @@ vm_find(const char *name)
 int
 vm_is_active(const struct vm *vm)
 {
-	return vm->vm_state != VM_STOPPED && vm->vm_state != VM_CRASHED;
+	return vm->vm_state != VM_STOPPED && vm->vm_state != VM_CRASHED &&
+	    vm->vm_state != VM_FAILED;
 }

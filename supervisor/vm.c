@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,11 +98,15 @@ vm_to_json(const struct vm *vm, int full)
 	    json_string(vm->vm_last_exit) : json_null());
 	json_object_set_new(o, "last_exit_time", vm->vm_last_exit_time ?
 	    json_integer(vm->vm_last_exit_time) : json_null());
+	json_object_set_new(o, "autostart", json_boolean(vm->vm_autostart));
+	json_object_set_new(o, "restarts", json_integer(vm->vm_restarts));
+	json_object_set_new(o, "next_restart", vm->vm_restart_pending ?
+	    json_integer(vm->vm_restart_at) : json_null());
 	return o;
 }
 
 /* Commit the run state; a store failure is logged, the VM goes on. */
-static void
+void
 vm_commit(struct vm *vm)
 {
 	char	*cause;
@@ -113,27 +118,52 @@ vm_commit(struct vm *vm)
 	}
 }
 
-static void
-vm_set_state(struct vm *vm, enum vm_state st)
+/*
+ * The one way a VM changes state: committed, then recorded as an event
+ * (named event, or after the new state) with the reason.  Staying in the
+ * same state records nothing unless an event is named.
+ */
+void
+vm_set_state(struct vm *vm, enum vm_state st, const char *event,
+    const char *fmt, ...)
 {
-	if (vm->vm_state == st)
+	va_list	 ap;
+	char	*reason;
+
+	if (vm->vm_state == st && event == NULL)
 		return;
 	log_debug("%s: %s -> %s", vm->vm_name, vm_state_name(vm->vm_state),
 	    vm_state_name(st));
 	vm->vm_state = st;
 	vm_commit(vm);
+	va_start(ap, fmt);
+	if (vasprintf(&reason, fmt, ap) == -1)
+		reason = NULL;
+	va_end(ap);
+	event_record(vm, event ? event : vm_state_name(st), "%s",
+	    reason ? reason : "");
+	free(reason);
 }
 
+/* Answer rq, or call fn(vm, error, arg), when the transition ends. */
 static void
-vm_wait(struct vm *vm, struct request *rq, enum vm_state want)
+vm_wait(struct vm *vm, struct request *rq, vm_done_fn fn, void *arg,
+    enum vm_state want)
 {
 	struct vm_waiter	*w;
 
+	if (rq == NULL && fn == NULL)
+		return;		/* fwsd's own start: nobody waits */
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		if (rq != NULL)
+			request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		else
+			fn(vm, "out of memory", arg);
 		return;
 	}
 	w->w_rq = rq;
+	w->w_fn = fn;
+	w->w_arg = arg;
 	w->w_want = want;
 	TAILQ_INSERT_TAIL(&vm->vm_waiters, w, w_entry);
 }
@@ -143,17 +173,20 @@ vm_wait(struct vm *vm, struct request *rq, enum vm_state want)
  * waiting for it to run; gone answers everyone: ok to those waiting for
  * a stop, why to those waiting for a start.
  */
-static void
+void
 vm_wake(struct vm *vm, const char *why)
 {
 	struct vm_waiter	*w, *tw;
-	int			 up = vm->vm_state == VM_RUNNING;
+	int			 up = vm->vm_state == VM_RUNNING, ok;
 
 	TAILQ_FOREACH_SAFE(w, &vm->vm_waiters, w_entry, tw) {
 		if (up && w->w_want != VM_RUNNING)
 			continue;
 		TAILQ_REMOVE(&vm->vm_waiters, w, w_entry);
-		if (up || w->w_want == VM_STOPPED)
+		ok = up || w->w_want == VM_STOPPED;
+		if (w->w_fn != NULL)
+			w->w_fn(vm, ok ? NULL : why ? why : "failed", w->w_arg);
+		else if (ok)
 			request_ok(w->w_rq, vm_to_json(vm, 0));
 		else
 			request_error(w->w_rq, PROTO_ERR_FAILED, "%s: %s",
@@ -162,7 +195,7 @@ vm_wake(struct vm *vm, const char *why)
 	}
 }
 
-static void
+void
 vm_timer_set(struct vm *vm, int seconds, event_callback_fn fn)
 {
 	struct timeval	 tv = { seconds, 0 };
@@ -173,7 +206,7 @@ vm_timer_set(struct vm *vm, int seconds, event_callback_fn fn)
 	evtimer_add(vm->vm_timer, &tv);
 }
 
-static void
+void
 vm_timer_clear(struct vm *vm)
 {
 	if (vm->vm_timer != NULL)
@@ -227,7 +260,7 @@ vm_log_tail(struct vm *vm)
 	return xasprintf("%s", p);
 }
 
-static void
+void
 vm_cleanup_run_files(struct vm *vm)
 {
 	const char	*const suffixes[] = { "qmp", "serial", "pid" };
@@ -242,14 +275,15 @@ vm_cleanup_run_files(struct vm *vm)
 	}
 }
 
-/* Why did qemu end?  Sets the new state and returns a sentence. */
+/* Why did qemu end?  Fills the new state and returns a sentence. */
 static char *
-vm_exit_reason(struct vm *vm, int status)
+vm_exit_reason(struct vm *vm, int status, enum vm_state *st)
 {
 	char	*tail;
 
 	if (vm->vm_state == VM_STARTING && !vm->vm_operator_stop) {
-		vm->vm_state = VM_STOPPED;
+		/* fwsd's own start failing is a crash: the policy retries */
+		*st = vm->vm_auto_start ? VM_CRASHED : VM_STOPPED;
 		if (vm->vm_start_error != NULL)
 			return xasprintf("%s", vm->vm_start_error);
 		tail = vm_log_tail(vm);
@@ -262,39 +296,40 @@ vm_exit_reason(struct vm *vm, int status)
 		    status);
 	}
 	if (vm->vm_operator_stop) {
-		vm->vm_state = VM_STOPPED;
+		*st = VM_STOPPED;
 		switch (vm->vm_stop_step) {
 		case 0:
-			return xasprintf("stopped: the guest shut down");
+			return xasprintf("the guest shut down as asked");
 		case 1:
-			return xasprintf("stopped: qemu quit");
+			return xasprintf("qemu quit as asked");
 		default:
-			return xasprintf("stopped: qemu killed");
+			return xasprintf("qemu killed as asked");
 		}
 	}
 	if (vm->vm_guest_panicked) {
-		vm->vm_state = VM_CRASHED;
-		return xasprintf("crashed: the guest panicked");
+		*st = VM_CRASHED;
+		return xasprintf("the guest panicked");
 	}
 	if (vm->vm_guest_shutdown) {
-		vm->vm_state = VM_STOPPED;
-		return xasprintf("stopped: the guest powered off");
+		*st = VM_STOPPED;
+		return xasprintf("the guest powered off");
 	}
-	vm->vm_state = VM_CRASHED;
+	*st = VM_CRASHED;
 	if (status == -1)
-		return xasprintf("crashed: qemu died");
+		return xasprintf("qemu died without a shutdown");
 	if (WIFSIGNALED(status))
-		return xasprintf("crashed: qemu killed by signal %d (%s)",
+		return xasprintf("qemu killed by signal %d (%s)",
 		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	return xasprintf("crashed: qemu exited with status %d",
-	    WEXITSTATUS(status));
+	return xasprintf("qemu exited with status %d", WEXITSTATUS(status));
 }
 
-static void
+void
 vm_exited(pid_t pid, int status, void *arg)
 {
 	struct vm	*vm = arg;
+	enum vm_state	 st;
 	char		*why;
+	int		 operator_stop = vm->vm_operator_stop;
 
 	proc_unwatch(vm->vm_watch);
 	vm->vm_watch = NULL;
@@ -304,20 +339,20 @@ vm_exited(pid_t pid, int status, void *arg)
 		vm->vm_qmp = NULL;
 	}
 	vm_cleanup_run_files(vm);
-	why = vm_exit_reason(vm, status);
+	why = vm_exit_reason(vm, status, &st);
 	vm->vm_pid = 0;
+	vm->vm_pid_start = 0;
 	free(vm->vm_last_exit);
 	vm->vm_last_exit = why;
 	vm->vm_last_exit_time = time(NULL);
-	vm_commit(vm);
-	if (vm->vm_state == VM_CRASHED)
-		log_warnx("%s: %s (pid %d)", vm->vm_name, why, (int)pid);
-	else
-		log_info("%s: %s (pid %d)", vm->vm_name, why, (int)pid);
+	vm_set_state(vm, st, NULL, "%s (pid %d)", why, (int)pid);
 	free(vm->vm_start_error);
 	vm->vm_start_error = NULL;
 	vm->vm_operator_stop = 0;
+	vm->vm_auto_start = 0;
 	vm_wake(vm, why);
+	if (!operator_stop)
+		vm_restart_consider(vm);
 }
 
 /* A start went wrong after qemu was spawned: kill it, the exit answers. */
@@ -330,7 +365,7 @@ vm_start_fail(struct vm *vm, const char *fmt, const char *detail)
 	vm_kill(vm);
 }
 
-static void
+void
 vm_start_timeout(int fd, short what, void *arg)
 {
 	char	 secs[16];
@@ -369,6 +404,7 @@ vm_started_status(struct qmp *q, json_t *ret, const char *err_class,
 		return;
 	}
 	vm_timer_clear(vm);
+	vm->vm_auto_start = 0;
 	if (vm->vm_iso != NULL && !vm->vm_iso_booted) {
 		vm->vm_iso_booted = 1;
 		if (store_vm_update_iso_booted(vm, &cause) == -1) {
@@ -376,8 +412,8 @@ vm_started_status(struct qmp *q, json_t *ret, const char *err_class,
 			free(cause);
 		}
 	}
-	vm_set_state(vm, VM_RUNNING);
-	log_info("%s: running (pid %d)", vm->vm_name, (int)vm->vm_pid);
+	vm_set_state(vm, VM_RUNNING, "started", "qemu pid %d answers QMP: "
+	    "running", (int)vm->vm_pid);
 	vm_wake(vm, NULL);
 }
 
@@ -412,7 +448,9 @@ static void
 vm_qmp_event(struct qmp *q, const char *name, json_t *data, void *arg)
 {
 	struct vm	*vm = arg;
+	struct timespec	 ts;
 	const char	*reason;
+	int64_t		 now_ms;
 
 	(void)q;
 	log_debug("%s: QMP event %s", vm->vm_name, name);
@@ -426,10 +464,23 @@ vm_qmp_event(struct qmp *q, const char *name, json_t *data, void *arg)
 		vm->vm_guest_panicked = 1;
 	} else if (strcmp(name, "STOP") == 0) {
 		if (vm->vm_state == VM_RUNNING)
-			vm_set_state(vm, VM_PAUSED);
+			vm_set_state(vm, VM_PAUSED, "paused", "QMP STOP");
 	} else if (strcmp(name, "RESUME") == 0) {
 		if (vm->vm_state == VM_PAUSED)
-			vm_set_state(vm, VM_RUNNING);
+			vm_set_state(vm, VM_RUNNING, "resumed", "QMP RESUME");
+	} else if (strcmp(name, "RESET") == 0) {
+		/* one reboot resets the machine a few times (firmware, kernel) */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (vm->vm_reset_ms != 0 && now_ms - vm->vm_reset_ms <
+		    FWS_RESET_COALESCE_MS)
+			return;
+		vm->vm_reset_ms = now_ms;
+		reason = json_string_value(json_object_get(data, "reason"));
+		event_record(vm, "reset", "%s", json_is_true(json_object_get(
+		    data, "guest")) ? "the guest rebooted" : reason &&
+		    strcmp(reason, "host-qmp-system-reset") == 0 ?
+		    "reset by the operator" : "reset");
 	}
 }
 
@@ -536,6 +587,7 @@ vm_spawn(struct vm *vm, char **cause)
 	if (proc_spawn(&ps, &pid, cause) == -1)
 		goto done;
 	vm->vm_pid = pid;
+	vm->vm_pid_start = vm_proc_start_time(pid);
 	if ((vm->vm_watch = proc_watch(pid, vm_exited, vm, cause)) == NULL) {
 		kill(pid, SIGKILL);
 		goto done;
@@ -558,7 +610,7 @@ done:
 	return rc;
 }
 
-static int
+int
 vm_qmp_attach(struct vm *vm, char **cause)
 {
 	char	*path = vm_run_path(vm, "qmp");
@@ -576,14 +628,52 @@ vm_qmp_attach(struct vm *vm, char **cause)
 	return 0;
 }
 
-void
-vm_start(struct vm *vm, struct request *rq)
+/*
+ * Spawn qemu for vm and follow it to "running"; rq (or nobody, for
+ * fwsd's own starts) is answered when it runs or fails.  why is the
+ * event's reason.
+ */
+static void
+vm_start_spawn(struct vm *vm, struct request *rq, const char *why)
 {
 	char	*cause = NULL;
 
+	vm->vm_guest_shutdown = vm->vm_guest_panicked = 0;
+	vm->vm_operator_stop = 0;
+	vm->vm_stop_step = 0;
+	free(vm->vm_start_error);
+	vm->vm_start_error = NULL;
+	if (vm_spawn(vm, &cause) == -1) {
+		if (rq != NULL) {
+			request_error(rq, PROTO_ERR_FAILED, "%s: cannot "
+			    "start: %s", vm->vm_name, cause);
+		} else {
+			vm->vm_auto_start = 0;
+			vm_set_state(vm, VM_CRASHED, "crashed", "cannot "
+			    "start: %s", cause);
+			vm_restart_consider(vm);
+		}
+		free(cause);
+		return;
+	}
+	vm_set_state(vm, VM_STARTING, NULL, "%s, qemu pid %d", why,
+	    (int)vm->vm_pid);
+	vm_wait(vm, rq, NULL, NULL, VM_RUNNING);
+	vm_timer_set(vm, FWS_START_TIMEOUT, vm_start_timeout);
+	if (vm_qmp_attach(vm, &cause) == -1) {
+		vm_start_fail(vm, "%s", cause);
+		free(cause);
+	}
+}
+
+/* The operator's start: also how a failed VM gets another chance. */
+void
+vm_start(struct vm *vm, struct request *rq)
+{
 	switch (vm->vm_state) {
 	case VM_STOPPED:
 	case VM_CRASHED:
+	case VM_FAILED:
 		break;
 	case VM_STARTING:
 	case VM_STOPPING:
@@ -599,25 +689,20 @@ vm_start(struct vm *vm, struct request *rq)
 		    vm->vm_name);
 		return;
 	}
-	vm->vm_guest_shutdown = vm->vm_guest_panicked = 0;
-	vm->vm_operator_stop = 0;
-	vm->vm_stop_step = 0;
-	free(vm->vm_start_error);
-	vm->vm_start_error = NULL;
-	if (vm_spawn(vm, &cause) == -1) {
-		request_error(rq, PROTO_ERR_FAILED, "%s: cannot start: %s",
-		    vm->vm_name, cause);
-		free(cause);
+	vm_restart_cancel(vm);
+	vm_restart_reset(vm);
+	vm->vm_auto_start = 0;
+	vm_start_spawn(vm, rq, "started by the operator");
+}
+
+/* fwsd's own start (a restart, autostart): nobody waits for it. */
+void
+vm_auto_start(struct vm *vm, const char *why)
+{
+	if (vm_is_active(vm))
 		return;
-	}
-	vm_set_state(vm, VM_STARTING);
-	log_info("%s: starting (pid %d)", vm->vm_name, (int)vm->vm_pid);
-	vm_wait(vm, rq, VM_RUNNING);
-	vm_timer_set(vm, FWS_START_TIMEOUT, vm_start_timeout);
-	if (vm_qmp_attach(vm, &cause) == -1) {
-		vm_start_fail(vm, "%s", cause);
-		free(cause);
-	}
+	vm->vm_auto_start = 1;
+	vm_start_spawn(vm, NULL, why);
 }
 
 static void
@@ -666,31 +751,26 @@ vm_stop_step(int fd, short what, void *arg)
 	}
 }
 
+/*
+ * Stop a running or paused VM: the ACPI power button, timeout seconds
+ * for the guest, then quit, then SIGKILL.  A starting VM is killed.
+ */
 void
-vm_stop(struct vm *vm, unsigned timeout, struct request *rq)
+vm_stop_begin(struct vm *vm, unsigned timeout)
 {
-	switch (vm->vm_state) {
-	case VM_STOPPED:
-	case VM_CRASHED:
-		request_error(rq, PROTO_ERR_BAD_STATE, "%s is not running",
-		    vm->vm_name);
-		return;
-	case VM_STARTING:
-		request_error(rq, PROTO_ERR_BUSY, "%s is starting: wait, or "
-		    "destroy it", vm->vm_name);
-		return;
-	case VM_STOPPING:
-		vm_wait(vm, rq, VM_STOPPED);
-		return;
-	default:
-		break;
-	}
 	vm->vm_operator_stop = 1;
+	if (vm->vm_state == VM_STOPPING)
+		return;		/* already on its way */
+	if (vm->vm_state == VM_STARTING) {
+		vm->vm_stop_step = 2;
+		vm_timer_clear(vm);
+		vm_kill(vm);
+		return;
+	}
 	vm->vm_stop_step = 0;
-	vm_wait(vm, rq, VM_STOPPED);
 	if (timeout == 0 || vm->vm_qmp == NULL ||
 	    !qmp_is_ready(vm->vm_qmp)) {
-		vm_set_state(vm, VM_STOPPING);
+		vm_set_state(vm, VM_STOPPING, NULL, "qemu asked to quit");
 		vm_stop_quit(vm);
 		return;
 	}
@@ -698,17 +778,53 @@ vm_stop(struct vm *vm, unsigned timeout, struct request *rq)
 	if (vm->vm_state == VM_PAUSED)
 		qmp_execute(vm->vm_qmp, "cont", NULL, FWS_QMP_TIMEOUT,
 		    vm_ignore_reply, vm);
-	vm_set_state(vm, VM_STOPPING);
-	log_info("%s: stopping (ACPI power button, %u s to comply)",
-	    vm->vm_name, timeout);
+	vm_set_state(vm, VM_STOPPING, NULL, "ACPI power button, %u s to "
+	    "comply", timeout);
 	qmp_execute(vm->vm_qmp, "system_powerdown", NULL, FWS_QMP_TIMEOUT,
 	    vm_ignore_reply, vm);
 	vm_timer_set(vm, timeout, vm_stop_step);
 }
 
+/* A crashed VM waiting for its restart: the operator says no. */
+static int
+vm_stop_pending_restart(struct vm *vm, struct request *rq)
+{
+	if (!vm_restart_cancel(vm))
+		return 0;
+	vm_set_state(vm, VM_STOPPED, NULL, "restart cancelled by the "
+	    "operator");
+	request_ok(rq, vm_to_json(vm, 0));
+	return 1;
+}
+
+void
+vm_stop(struct vm *vm, unsigned timeout, struct request *rq)
+{
+	if (vm_stop_pending_restart(vm, rq))
+		return;
+	switch (vm->vm_state) {
+	case VM_STOPPED:
+	case VM_CRASHED:
+	case VM_FAILED:
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s is not running",
+		    vm->vm_name);
+		return;
+	case VM_STARTING:
+		request_error(rq, PROTO_ERR_BUSY, "%s is starting: wait, or "
+		    "destroy it", vm->vm_name);
+		return;
+	default:
+		break;
+	}
+	vm_wait(vm, rq, NULL, NULL, VM_STOPPED);
+	vm_stop_begin(vm, timeout);
+}
+
 void
 vm_destroy(struct vm *vm, struct request *rq)
 {
+	if (vm_stop_pending_restart(vm, rq))
+		return;
 	if (!vm_is_active(vm)) {
 		request_error(rq, PROTO_ERR_BAD_STATE, "%s is not running",
 		    vm->vm_name);
@@ -716,13 +832,73 @@ vm_destroy(struct vm *vm, struct request *rq)
 	}
 	vm->vm_operator_stop = 1;
 	vm->vm_stop_step = 2;
-	vm_wait(vm, rq, VM_STOPPED);
+	vm_wait(vm, rq, NULL, NULL, VM_STOPPED);
 	vm_timer_clear(vm);
 	if (vm->vm_state != VM_STARTING)
-		vm_set_state(vm, VM_STOPPING);
-	log_info("%s: destroying (pid %d)", vm->vm_name, (int)vm->vm_pid);
+		vm_set_state(vm, VM_STOPPING, NULL, "destroy: killing qemu pid "
+		    "%d", (int)vm->vm_pid);
 	vm_kill(vm);
 }
+
+/* shutdown-all: one request waiting for every VM to stop. */
+struct vm_shutdown {
+	struct request	*sd_rq;
+	json_t		*sd_stopped;	/* names */
+	unsigned	 sd_left;
+};
+
+static void
+vm_shutdown_one(struct vm *vm, const char *error, void *arg)
+{
+	struct vm_shutdown	*sd = arg;
+
+	(void)error;	/* a stop always ends in "stopped" */
+	json_array_append_new(sd->sd_stopped, json_string(vm->vm_name));
+	if (--sd->sd_left > 0)
+		return;
+	request_ok(sd->sd_rq, json_pack("{so}", "stopped", sd->sd_stopped));
+	free(sd);
+}
+
+/* Stop every VM at once, each as "stop" would; answer when all are. */
+void
+vm_shutdown_all(unsigned timeout, struct request *rq)
+{
+	struct vm_shutdown	*sd;
+	struct vm		*vm;
+
+	if ((sd = calloc(1, sizeof(*sd))) == NULL) {
+		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	sd->sd_rq = rq;
+	sd->sd_stopped = json_array();
+	TAILQ_FOREACH(vm, &vms, vm_entry) {
+		if (vm_restart_cancel(vm))
+			vm_set_state(vm, VM_STOPPED, NULL, "restart cancelled "
+			    "by shutdown-all");
+		if (!vm_is_active(vm))
+			continue;
+		sd->sd_left++;
+		vm_wait(vm, NULL, vm_shutdown_one, sd, VM_STOPPED);
+		vm_stop_begin(vm, timeout);
+	}
+	if (sd->sd_left == 0) {
+		request_ok(rq, json_pack("{so}", "stopped", sd->sd_stopped));
+		free(sd);
+	}
+}
+
+/* The definition is gone from the store: let go of it here too. */
+void
+vm_delete(struct vm *vm)
+{
+	vm_restart_cancel(vm);
+	vm_timer_clear(vm);
+	TAILQ_REMOVE(&vms, vm, vm_entry);
+	vm_free(vm);
+}
+
 
 /* One QMP command, a request waiting for its answer. */
 struct vm_simple {
@@ -744,8 +920,11 @@ vm_simple_done(struct qmp *q, json_t *ret, const char *err_class,
 		request_error(vs->vs_rq, PROTO_ERR_FAILED, "%s: %s", vm->vm_name,
 		    vm_qmp_gone(err_class) ? "qemu went away" : err_desc);
 	else {
-		if (vm->vm_state == VM_RUNNING || vm->vm_state == VM_PAUSED)
-			vm_set_state(vm, vs->vs_then);
+		/* QMP's STOP or RESUME event usually got here first */
+		if ((vm->vm_state == VM_RUNNING || vm->vm_state == VM_PAUSED) &&
+		    vm->vm_state != vs->vs_then)
+			vm_set_state(vm, vs->vs_then, vs->vs_then == VM_PAUSED ?
+			    "paused" : "resumed", "by the operator");
 		request_ok(vs->vs_rq, vm_to_json(vm, 0));
 	}
 	free(vs);
@@ -811,93 +990,6 @@ vm_console_connect(struct vm *vm, char **cause)
 	return fd;
 }
 
-/*
- * Reading /proc/PID/cmdline tells whether pid is still this VM's qemu:
- * its uuid is on the command line, so a reused PID does not match.
- */
-static int
-vm_pid_is_ours(const struct vm *vm)
-{
-	char	 path[64], buf[8192];
-	ssize_t	 n, i;
-	int	 fd;
-
-	if (vm->vm_pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)vm->vm_pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	buf[n] = '\0';
-	return strstr(buf, vm->vm_uuid) != NULL;
-}
-
-static void
-vm_adopt_status(struct qmp *q, json_t *ret, const char *err_class,
-    const char *err_desc, void *arg)
-{
-	struct vm	*vm = arg;
-	const char	*status;
-
-	(void)q;
-	if (err_class != NULL) {
-		if (!vm_qmp_gone(err_class))
-			log_warnx("%s: query-status: %s", vm->vm_name, err_desc);
-		return;
-	}
-	status = json_string_value(json_object_get(ret, "status"));
-	if (status != NULL && strcmp(status, "running") == 0)
-		vm_set_state(vm, VM_RUNNING);
-	else if (status != NULL && strcmp(status, "paused") == 0)
-		vm_set_state(vm, VM_PAUSED);
-	log_info("%s: adopted running qemu (pid %d, %s)", vm->vm_name,
-	    (int)vm->vm_pid, status ? status : "unknown status");
-}
-
-/*
- * At start-up: every VM the store says has a qemu either still has it
- * (adopted: watched, QMP reconnected, real state asked) or lost it while
- * fwsd was down (recorded as crashed).
- */
-void
-vm_adopt_all(void)
-{
-	struct vm	*vm;
-	char		*cause;
-
-	TAILQ_FOREACH(vm, &vms, vm_entry) {
-		if (!vm_is_active(vm))
-			continue;
-		if (!vm_pid_is_ours(vm) || (vm->vm_watch = proc_watch(vm->vm_pid,
-		    vm_exited, vm, &cause)) == NULL) {
-			vm->vm_state = VM_CRASHED;
-			free(vm->vm_last_exit);
-			vm->vm_last_exit = xasprintf("crashed: qemu died while "
-			    "fwsd was not running");
-			vm->vm_last_exit_time = time(NULL);
-			vm->vm_pid = 0;
-			vm_commit(vm);
-			vm_cleanup_run_files(vm);
-			log_warnx("%s: %s", vm->vm_name, vm->vm_last_exit);
-			continue;
-		}
-		if (vm_qmp_attach(vm, &cause) == -1) {
-			log_warnx("%s: cannot reconnect QMP: %s", vm->vm_name,
-			    cause);
-			free(cause);
-			continue;
-		}
-		qmp_execute(vm->vm_qmp, "query-status", NULL, FWS_QMP_TIMEOUT,
-		    vm_adopt_status, vm);
-	}
-}
-
 /* fwsd is exiting: let go of every qemu without touching it. */
 void
 vm_release_all(void)
@@ -913,7 +1005,10 @@ vm_release_all(void)
 		proc_unwatch(vm->vm_watch);
 		while ((w = TAILQ_FIRST(&vm->vm_waiters)) != NULL) {
 			TAILQ_REMOVE(&vm->vm_waiters, w, w_entry);
-			request_free(w->w_rq);
+			if (w->w_fn != NULL)
+				w->w_fn(vm, "fwsd is exiting", w->w_arg);
+			else
+				request_free(w->w_rq);
 			free(w);
 		}
 		vm_free(vm);

@@ -50,6 +50,11 @@ static const struct {
 	{ "accel = kv\n", "not one of: auto kvm tcg" },
 	{ "stop_timeout = forever\n", "stop_timeout" },
 	{ "image_dirs = /srv/iso relative\n", "not an absolute path" },
+	{ "crash_loop_restarts = 0\n", "from 1 to 64" },
+	{ "crash_loop_restarts = 65\n", "crash_loop_restarts" },
+	{ "crash_loop_window = 0\n", "crash_loop_window" },
+	{ "restart_delay = 1s\n", "restart_delay" },
+	{ "event_history = 0\n", "event_history" },
 	{ "# fine\n\nqemu = /usr/bin/qemu-system-x86_64\nbogus line\n",
 	    ":4: expected" },
 };
@@ -90,7 +95,12 @@ test_good(void **state)
 	    "max_disk_size = 100G\n"
 	    "accel = tcg\n"
 	    "machine = pc\n"
-	    "stop_timeout = 5\n", &cf, &cause), 0);
+	    "stop_timeout = 5\n"
+	    "restart_delay = 2\n"
+	    "restart_delay_max = 30\n"
+	    "crash_loop_restarts = 3\n"
+	    "crash_loop_window = 120\n"
+	    "event_history = 500\n", &cf, &cause), 0);
 	assert_string_equal(cf.cf_state_dir, "/srv/fws");
 	assert_string_equal(cf.cf_run_dir, "/run/fws2");
 	assert_int_equal(cf.cf_nimage_dirs, 3);
@@ -102,6 +112,11 @@ test_good(void **state)
 	assert_string_equal(cf.cf_accel, "tcg");
 	assert_string_equal(cf.cf_machine, "pc");
 	assert_int_equal(cf.cf_stop_timeout, 5);
+	assert_int_equal(cf.cf_restart_delay, 2);
+	assert_int_equal(cf.cf_restart_delay_max, 30);
+	assert_int_equal(cf.cf_crash_loop_restarts, 3);
+	assert_int_equal(cf.cf_crash_loop_window, 120);
+	assert_int_equal(cf.cf_event_history, 500);
 	config_clear(&cf);
 }
 
@@ -127,6 +142,10 @@ test_defaults(void **state)
 	    "/images");
 	assert_string_equal(cf.cf_accel, "auto");
 	assert_int_equal(cf.cf_stop_timeout, FWS_STOP_TIMEOUT);
+	assert_int_equal(cf.cf_restart_delay, 1);
+	assert_int_equal(cf.cf_restart_delay_max, 60);
+	assert_int_equal(cf.cf_crash_loop_restarts, 5);
+	assert_int_equal(cf.cf_crash_loop_window, 300);
 	config_clear(&cf);
 }
 

@@ -87,8 +87,9 @@ test_roundtrip(void **state)
 
 	(void)state;
 	assert_int_equal(store_open(dbpath, &cause), 0);
-	assert_int_equal(store_schema_version(), 1);
+	assert_int_equal(store_schema_version(), 2);
 	vm = sample_vm();
+	vm->vm_autostart = 1;
 	assert_int_equal(store_vm_insert(vm, &cause), 0);
 	assert_true(vm->vm_id > 0);
 
@@ -103,6 +104,8 @@ test_roundtrip(void **state)
 	vm->vm_pid = 4242;
 	vm->vm_last_exit = xasprintf("stopped: the guest powered off");
 	vm->vm_last_exit_time = 1700000100;
+	vm->vm_pid_start = 123456789;
+	vm->vm_restarts = 3;
 	assert_int_equal(store_vm_update_run(vm, &cause), 0);
 	vm->vm_iso_booted = 1;
 	assert_int_equal(store_vm_update_iso_booted(vm, &cause), 0);
@@ -126,6 +129,9 @@ test_roundtrip(void **state)
 	assert_int_equal(got->vm_iso_booted, 1);
 	assert_int_equal(got->vm_state, VM_RUNNING);
 	assert_int_equal(got->vm_pid, 4242);
+	assert_true(got->vm_pid_start == 123456789);
+	assert_int_equal(got->vm_restarts, 3);
+	assert_int_equal(got->vm_autostart, 1);
 	assert_string_equal(got->vm_last_exit, vm->vm_last_exit);
 	assert_int_equal(got->vm_ndisks, 2);
 	assert_string_equal(got->vm_disks[0].d_path, vm->vm_disks[0].d_path);
@@ -165,7 +171,7 @@ test_newer_schema_refused(void **state)
 	free(cause);
 	/* and the file was left as it was */
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL,
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL,
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(dbpath, &cause), 0);
@@ -185,9 +191,106 @@ test_migrates_empty_file(void **state)
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(p, &cause), 0);
-	assert_int_equal(store_schema_version(), 1);
+	assert_int_equal(store_schema_version(), 2);
 	store_close();
 	free(p);
+}
+
+/* A version 1 database (as fws 0.1 wrote it) keeps its VMs on migration. */
+static void
+test_migrates_version_1(void **state)
+{
+	struct vmlist	 l = TAILQ_HEAD_INITIALIZER(l);
+	sqlite3		*db;
+	struct vm	*vm;
+	char		*cause = NULL, *p = xasprintf("%s/v1.db", dir);
+
+	(void)state;
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	    "CREATE TABLE vms (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
+	    "UNIQUE, uuid TEXT NOT NULL UNIQUE, vcpus INTEGER NOT NULL, "
+	    "memory_mib INTEGER NOT NULL, mac TEXT NOT NULL, iso TEXT, "
+	    "kernel TEXT, initrd TEXT, append TEXT, iso_booted INTEGER NOT "
+	    "NULL DEFAULT 0, restart TEXT NOT NULL, created INTEGER NOT NULL, "
+	    "state TEXT NOT NULL DEFAULT 'stopped', pid INTEGER, last_exit "
+	    "TEXT, last_exit_time INTEGER);"
+	    "CREATE TABLE disks (vm_id INTEGER NOT NULL REFERENCES vms(id) ON "
+	    "DELETE CASCADE, idx INTEGER NOT NULL, path TEXT NOT NULL, format "
+	    "TEXT NOT NULL, size INTEGER NOT NULL, owned INTEGER NOT NULL, "
+	    "PRIMARY KEY (vm_id, idx));"
+	    "INSERT INTO vms (name, uuid, vcpus, memory_mib, mac, restart, "
+	    "created, state, pid) VALUES ('old1', "
+	    "'6f1c1d44-0000-4000-8000-000000000001', 1, 512, "
+	    "'52:54:00:00:00:01', 'never', 1700000000, 'running', 777);"
+	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(p, &cause), 0);
+	assert_int_equal(store_schema_version(), 2);
+	assert_int_equal(store_vm_load(&l, &cause), 0);
+	vm = TAILQ_FIRST(&l);
+	assert_non_null(vm);
+	assert_string_equal(vm->vm_name, "old1");
+	assert_int_equal(vm->vm_state, VM_RUNNING);
+	assert_int_equal(vm->vm_pid, 777);
+	assert_true(vm->vm_pid_start == 0);	/* unknown: checked by uuid */
+	assert_int_equal(vm->vm_restart, VM_RESTART_NEVER);
+	assert_int_equal(vm->vm_autostart, 0);
+	assert_int_equal(vm->vm_restarts, 0);
+	free_list(&l);
+	store_close();
+	free(p);
+}
+
+/* Events: in order, per VM or all, the newest N, pruned to a size. */
+static void
+test_events(void **state)
+{
+	json_t	*a;
+	char	*cause = NULL, reason[32];
+	int	 i;
+
+	(void)state;
+	assert_int_equal(store_open(dbpath, &cause), 0);
+	for (i = 0; i < 10; i++) {
+		snprintf(reason, sizeof(reason), "reason %d", i);
+		assert_true(store_event_insert(1700000000000LL + i,
+		    i % 2 ? "odd" : "even", "started", reason, &cause) > 0);
+	}
+	assert_true(store_event_insert(1700000000100LL, "odd", "crashed",
+	    NULL, &cause) > 0);
+
+	a = store_event_list(NULL, 100, &cause);
+	assert_non_null(a);
+	assert_int_equal(json_array_size(a), 11);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(a, 0), "reason")), "reason 0");
+	assert_true(json_is_null(json_object_get(json_array_get(a, 10),
+	    "reason")));
+	json_decref(a);
+
+	/* one VM's newest three, oldest first */
+	a = store_event_list("odd", 3, &cause);
+	assert_int_equal(json_array_size(a), 3);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(a, 0), "reason")), "reason 7");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(a, 2), "event")), "crashed");
+	assert_true(json_real_value(json_object_get(json_array_get(a, 2),
+	    "time")) == 1700000000.1);
+	json_decref(a);
+
+	a = store_event_list("nobody", 10, &cause);
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+
+	assert_int_equal(store_event_prune(4, &cause), 0);
+	a = store_event_list(NULL, 100, &cause);
+	assert_int_equal(json_array_size(a), 4);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(a, 0), "reason")), "reason 7");
+	json_decref(a);
+	store_close();
 }
 
 static void
@@ -208,6 +311,8 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_migrates_empty_file),
+		cmocka_unit_test(test_migrates_version_1),
+		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_unreadable),
 	};
 

@@ -1,0 +1,144 @@
+/*
+ * events.c: the lifecycle history.  Every change in a VM's life (created,
+ * starting, started, crashed, restarting, failed, stopped, ...) becomes
+ * one event: logged once, stored (store.c keeps the newest
+ * event_history of them) and pushed to every client following the
+ * stream.  A follower is a control connection and the id of its
+ * "events" request; it is forgotten when its connection is gone.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fws.h"
+#include "log.h"
+#include "proto.h"
+
+#define EVENT_PRUNE_EVERY	256	/* inserts between prunes */
+
+struct follower {
+	TAILQ_ENTRY(follower)	 f_entry;
+	uint64_t		 f_client;
+	json_t			*f_id;		/* the request's id */
+	char			*f_vm;		/* NULL: every VM */
+	int			 f_gone;	/* connection closed meanwhile */
+};
+TAILQ_HEAD(followers, follower);
+
+static struct followers	followers = TAILQ_HEAD_INITIALIZER(followers);
+static unsigned		inserts;
+static int		publishing;	/* inside the followers loop */
+
+static void
+follower_free(struct follower *f)
+{
+	TAILQ_REMOVE(&followers, f, f_entry);
+	json_decref(f->f_id);
+	free(f->f_vm);
+	free(f);
+}
+
+static int
+event_is_trouble(const char *event)
+{
+	return strcmp(event, "crashed") == 0 || strcmp(event, "failed") == 0;
+}
+
+/*
+ * Record that event happened to vm, and why.  A store failure is logged:
+ * the history may miss a line, the VM itself goes on.
+ */
+void
+event_record(const struct vm *vm, const char *event, const char *fmt, ...)
+{
+	struct follower	*f, *tf;
+	struct timespec	 ts;
+	va_list		 ap;
+	json_t		*e;
+	int64_t		 ms, seq;
+	char		*reason, *cause;
+
+	va_start(ap, fmt);
+	if (vasprintf(&reason, fmt, ap) == -1)
+		reason = NULL;
+	va_end(ap);
+	if (event_is_trouble(event))
+		log_warnx("%s: %s: %s", vm->vm_name, event, reason ? reason : "");
+	else
+		log_info("%s: %s: %s", vm->vm_name, event, reason ? reason : "");
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if ((seq = store_event_insert(ms, vm->vm_name, event, reason,
+	    &cause)) == -1) {
+		log_warnx("%s: event %s not stored: %s", vm->vm_name, event,
+		    cause);
+		free(cause);
+		seq = 0;
+	}
+	if (++inserts % EVENT_PRUNE_EVERY == 0 &&
+	    store_event_prune(conf.cf_event_history, &cause) == -1) {
+		log_warnx("events: %s", cause);
+		free(cause);
+	}
+
+	e = json_pack("{sI sf ss ss}", "seq", (json_int_t)seq, "time",
+	    ms / 1000.0, "vm", vm->vm_name, "event", event);
+	json_object_set_new(e, "reason", reason ? json_string(reason) :
+	    json_null());
+	/* a push may drop a client that does not read: see event_unfollow */
+	publishing = 1;
+	TAILQ_FOREACH(f, &followers, f_entry) {
+		if (f->f_gone || (f->f_vm != NULL &&
+		    strcmp(f->f_vm, vm->vm_name) != 0))
+			continue;
+		control_push(f->f_client, json_pack("{sO sO}", "id", f->f_id,
+		    "event", e));
+	}
+	publishing = 0;
+	TAILQ_FOREACH_SAFE(f, &followers, f_entry, tf)
+		if (f->f_gone)
+			follower_free(f);
+	json_decref(e);
+	free(reason);
+}
+
+/* The last limit events, of one VM or (vm NULL) of all. */
+json_t *
+event_history(const char *vm, unsigned limit, char **cause)
+{
+	return store_event_list(vm, limit, cause);
+}
+
+/* From now on, push the events of vm (NULL: all) to client. */
+int
+event_follow(uint64_t client, json_t *id, const char *vm)
+{
+	struct follower	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	f->f_client = client;
+	f->f_id = json_incref(id);
+	f->f_vm = vm ? xasprintf("%s", vm) : NULL;
+	TAILQ_INSERT_TAIL(&followers, f, f_entry);
+	return 0;
+}
+
+/* client's connection is gone (0: fwsd is exiting, forget them all). */
+void
+event_unfollow(uint64_t client)
+{
+	struct follower	*f, *tf;
+
+	TAILQ_FOREACH_SAFE(f, &followers, f_entry, tf) {
+		if (client != 0 && f->f_client != client)
+			continue;
+		if (publishing)
+			f->f_gone = 1;
+		else
+			follower_free(f);
+	}
+}

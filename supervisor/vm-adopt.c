@@ -1,0 +1,206 @@
+/*
+ * vm-adopt.c: what fwsd does with the VMs it finds when it starts.  The
+ * store says which VMs had a qemu; each either still has it (the same
+ * process, checked by the uuid on its command line and its start time,
+ * so a reused PID never matches: watched again, QMP reconnected, the real
+ * state asked) or lost it while fwsd was down (crashed, and the restart
+ * policy decides).  Then, once per boot of the host, VMs marked
+ * autostart are started.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fws.h"
+#include "log.h"
+#include "qmp.h"
+
+/*
+ * The process's start time in clock ticks since boot (field 22 of
+ * /proc/PID/stat), 0 when it cannot be read.
+ */
+/* The start of /proc/PID/what, NUL-terminated; its length, or -1. */
+static ssize_t
+vm_proc_read(pid_t pid, const char *what, char *buf, size_t len)
+{
+	char	 path[64];
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+uint64_t
+vm_proc_start_time(pid_t pid)
+{
+	char			 buf[1024], *p;
+	unsigned long long	 start;
+	int			 field;
+
+	if (vm_proc_read(pid, "stat", buf, sizeof(buf)) == -1)
+		return 0;
+	/* the command name may hold anything: count after its ')' */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (field = 2; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+/* Is vm_pid still this VM's qemu, and not a process that reused it? */
+static int
+vm_pid_is_ours(const struct vm *vm)
+{
+	char	 buf[8192];
+	ssize_t	 n, i;
+
+	if (vm->vm_pid <= 0)
+		return 0;
+	if (vm->vm_pid_start != 0 &&
+	    vm_proc_start_time(vm->vm_pid) != vm->vm_pid_start)
+		return 0;
+	if ((n = vm_proc_read(vm->vm_pid, "cmdline", buf, sizeof(buf))) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	return strstr(buf, vm->vm_uuid) != NULL;
+}
+
+static void
+vm_adopt_status(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+	const char	*status;
+
+	(void)q;
+	if (err_class != NULL) {
+		if (strcmp(err_class, QMP_ERR_DISCONNECTED) != 0)
+			log_warnx("%s: query-status: %s", vm->vm_name, err_desc);
+		return;
+	}
+	if (vm->vm_state != VM_RUNNING && vm->vm_state != VM_PAUSED)
+		return;		/* it moved on meanwhile */
+	status = json_string_value(json_object_get(ret, "status"));
+	if (status != NULL && strcmp(status, "paused") == 0)
+		vm->vm_state = VM_PAUSED;
+	else if (status != NULL && strcmp(status, "running") == 0)
+		vm->vm_state = VM_RUNNING;
+	vm_set_state(vm, vm->vm_state, "adopted", "qemu pid %d still runs "
+	    "(QMP status %s)", (int)vm->vm_pid, status ? status : "unknown");
+}
+
+/* The qemu is gone: a stop that was under way ended, anything else died. */
+static void
+vm_adopt_lost(struct vm *vm)
+{
+	enum vm_state	 st = vm->vm_state == VM_STOPPING ? VM_STOPPED :
+	    VM_CRASHED;
+
+	free(vm->vm_last_exit);
+	vm->vm_last_exit = xasprintf("qemu pid %d ended while fwsd was not "
+	    "running", (int)vm->vm_pid);
+	vm->vm_last_exit_time = time(NULL);
+	vm->vm_pid = 0;
+	vm->vm_pid_start = 0;
+	vm_cleanup_run_files(vm);
+	vm_set_state(vm, st, st == VM_STOPPED ? "stopped" : "crashed", "%s",
+	    vm->vm_last_exit);
+	if (st == VM_CRASHED)
+		vm_restart_consider(vm);
+}
+
+void
+vm_adopt_all(void)
+{
+	struct vm	*vm;
+	char		*cause;
+
+	TAILQ_FOREACH(vm, &vms, vm_entry) {
+		if (!vm_is_active(vm))
+			continue;
+		if (!vm_pid_is_ours(vm) || (vm->vm_watch = proc_watch(vm->vm_pid,
+		    vm_exited, vm, &cause)) == NULL) {
+			vm_adopt_lost(vm);
+			continue;
+		}
+		if (vm->vm_pid_start == 0) {
+			/* stored before start times were: record it now */
+			vm->vm_pid_start = vm_proc_start_time(vm->vm_pid);
+			vm_commit(vm);
+		}
+		if (vm_qmp_attach(vm, &cause) == -1) {
+			/* the pidfd still tells when it dies */
+			log_warnx("%s: qemu pid %d kept, but QMP cannot be "
+			    "reconnected: %s", vm->vm_name, (int)vm->vm_pid,
+			    cause);
+			free(cause);
+			continue;
+		}
+		switch (vm->vm_state) {
+		case VM_STARTING:
+			/* fwsd died between spawn and "cont": finish the start */
+			vm->vm_auto_start = 1;
+			vm_timer_set(vm, FWS_START_TIMEOUT, vm_start_timeout);
+			log_info("%s: finishing the start of qemu pid %d",
+			    vm->vm_name, (int)vm->vm_pid);
+			break;
+		case VM_STOPPING:
+			/* its timer is lost: go on with quit */
+			vm->vm_state = VM_RUNNING;
+			vm_stop_begin(vm, 0);
+			break;
+		default:
+			qmp_execute(vm->vm_qmp, "query-status", NULL,
+			    FWS_QMP_TIMEOUT, vm_adopt_status, vm);
+			break;
+		}
+	}
+}
+
+/*
+ * Start the VMs marked autostart, once per boot: the mark lives in the
+ * run directory (a tmpfs), so restarting fwsd does not start again a VM
+ * the operator stopped.
+ */
+void
+vm_autostart_all(void)
+{
+	struct vm	*vm;
+	char		*mark;
+	int		 fd;
+
+	mark = xasprintf("%s/%s", conf.cf_run_dir, FWS_AUTOSTART_MARK);
+	fd = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		if (errno != EEXIST)
+			log_warn("%s", mark);
+		else
+			log_debug("%s: autostart done already this boot", mark);
+		free(mark);
+		return;
+	}
+	close(fd);
+	free(mark);
+	TAILQ_FOREACH(vm, &vms, vm_entry)
+		if (vm->vm_autostart && !vm_is_active(vm) &&
+		    vm->vm_state != VM_FAILED && !vm->vm_restart_pending)
+			vm_auto_start(vm, "autostart");
+}
