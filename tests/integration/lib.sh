@@ -143,7 +143,7 @@ wait_console() {
 
 # type a line into the guest's shell through fwsctl console
 guest_type() {
-	printf '%s\n' "$2" | fwsctl console "$1" >/dev/null ||
+	printf '%s\n' "$2" | fwsctl console "$1" >/dev/null 2>"$T/err" ||
 	    fail "console to $1 failed"
 }
 
@@ -157,4 +157,44 @@ create_guest() {
 # send one raw line to fwsd, print the reply line
 raw() {
 	printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$SOCK"
+}
+
+# events_of NAME: the VM's event names, oldest first, on one line
+events_of() {
+	fwsctl events "$1" --json --limit 100000 | python3 -c \
+	    "import json,sys; print(' '.join(json.loads(l)['event'] for l in sys.stdin))"
+}
+
+# in_order "LIST" A B ...: the words A, B, ... occur in LIST in that order
+in_order() {
+	python3 - "$@" <<'EOP'
+import sys
+have, want = sys.argv[1].split(), sys.argv[2:]
+it = iter(have)
+sys.exit(0 if all(w in it for w in want) else 1)
+EOP
+}
+
+# expect_events NAME A B ...: NAME's history holds A, B, ... in order
+expect_events() {
+	n=$1; shift
+	list=$(events_of "$n")
+	in_order "$list" "$@" || fail "$n: events '$list' lack '$*' in order"
+}
+
+# last_event NAME: the VM's newest event
+last_event() {
+	events_of "$1" | awk '{ print $NF }'
+}
+
+# runs_anew NAME OLDPID: NAME is running, with another qemu than OLDPID
+runs_anew() {
+	set -- "$1" "$2" "$(fwsctl info "$1" --json | python3 -c \
+	    'import json,sys; v=json.load(sys.stdin); print(v["state"], v["pid"])')"
+	[ "${3%% *}" = running ] && [ "${3#* }" != "$2" ] && [ "${3#* }" != None ]
+}
+
+# booted NAME N: the guest has printed its ready marker at least N times
+booted() {
+	[ "$(count_in_console "$1" FWS-GUEST-READY)" -ge "$2" ]
 }

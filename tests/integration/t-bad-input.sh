@@ -74,6 +74,26 @@ sleep 0.5
 fwsctl list >/dev/null || fail "a stalled client blocked list"
 kill "$stall" 2>/dev/null; wait "$stall" 2>/dev/null
 
+# events, autostart, shutdown-all: bad values are refused clearly
+expect_rc 2 fwsctl events ../x
+expect_rc 2 fwsctl events --limit -1
+expect_rc 2 fwsctl autostart good
+expect_rc 2 fwsctl shutdown-all --timeout soon
+raw '{"id":1,"cmd":"events","args":{"limit":-1}}' | grep -q '"invalid_argument"' ||
+    fail "negative limit accepted"
+raw '{"id":2,"cmd":"events","args":{"name":"../x"}}' | grep -q '"invalid_argument"' ||
+    fail "bad events name accepted"
+raw '{"id":3,"cmd":"events","args":{"follow":"yes"}}' | grep -q '"invalid_argument"' ||
+    fail "follow must be a boolean"
+raw '{"id":4,"cmd":"autostart","args":{"name":"good"}}' | grep -q 'enabled' ||
+    fail "autostart without enabled accepted"
+raw '{"id":5,"cmd":"shutdown-all","args":{"timeout":99999}}' | grep -q '"invalid_argument"' ||
+    fail "shutdown-all timeout out of range accepted"
+# a follower that goes away is forgotten; fwsd goes on
+printf '{"id":1,"cmd":"events","args":{"follow":true}}\n' | socat -t 1 - "UNIX-CONNECT:$SOCK" >/dev/null
+fwsctl autostart good on >/dev/null && fwsctl autostart good off >/dev/null ||
+    fail "events after a follower left"
+
 # nothing of the above changed the store
 [ "$(fwsctl list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] ||
     fail "refused requests left VMs behind: $(fwsctl list)"
