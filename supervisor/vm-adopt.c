@@ -4,7 +4,8 @@
  * process, checked by the uuid on its command line and its start time,
  * so a reused PID never matches: watched again, QMP reconnected, the real
  * state asked) or lost it while fwsd was down (crashed, and the restart
- * policy decides).  Then, once per boot of the host, VMs marked
+ * policy decides, as it does for a VM that crashed too late for the last
+ * fwsd to restart it).  Then, once per boot of the host, VMs marked
  * autostart are started.
  */
 #include <sys/types.h>
@@ -134,8 +135,12 @@ vm_adopt_all(void)
 	char		*cause;
 
 	TAILQ_FOREACH(vm, &vms, vm_entry) {
-		if (!vm_is_active(vm))
+		if (!vm_is_active(vm)) {
+			/* the previous fwsd ended before a pending restart */
+			if (vm->vm_state == VM_CRASHED)
+				vm_restart_consider(vm);
 			continue;
+		}
 		if (!vm_pid_is_ours(vm) || (vm->vm_watch = proc_watch(vm->vm_pid,
 		    vm_exited, vm, &cause)) == NULL) {
 			vm_adopt_lost(vm);

@@ -35,3 +35,20 @@ state_is l1 running || fail "after start: $(field l1 state)"
 pid=$(field l1 pid)
 kill -9 "$pid"
 wait_until 60 runs_anew l1 "$pid" || fail "crash after a fresh start: $(field l1 state)"
+
+# a restart still waiting for its time when fwsd stops is not forgotten
+stop_fwsd
+write_config "restart_delay = 60"
+start_fwsd
+wait_until 10 state_is l1 running || fail "l1 not adopted: $(field l1 state)"
+pid=$(field l1 pid)
+kill -9 "$pid"
+wait_until 60 runs_anew l1 "$pid" || fail "first crash after adoption"
+pid=$(field l1 pid)
+kill -9 "$pid"
+restart_pending() { [ -n "$(field l1 next_restart)" ]; }
+wait_until 10 restart_pending || fail "no restart pending: $(field l1 state)"
+state_is l1 crashed || fail "l1 while waiting: $(field l1 state)"
+stop_fwsd
+start_fwsd
+wait_until 60 runs_anew l1 "$pid" || fail "pending restart lost: $(field l1 state)"
