@@ -108,6 +108,40 @@ vm_adopt_status(struct qmp *q, json_t *ret, const char *err_class,
 	    "(QMP status %s)", (int)vm->vm_pid, status ? status : "unknown");
 }
 
+/*
+ * The store is written after the spawn: a qemu whose fwsd died in
+ * between is known only by its pidfile.  Take its PID when it is this
+ * VM's qemu; 1 if so.
+ */
+static int
+vm_adopt_pidfile(struct vm *vm)
+{
+	char	*path = vm_run_path(vm, "pid"), buf[32];
+	pid_t	 stored = vm->vm_pid;
+	uint64_t stored_start = vm->vm_pid_start;
+	int	 fd;
+	ssize_t	 n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	vm->vm_pid = (pid_t)strtol(buf, NULL, 10);
+	vm->vm_pid_start = 0;
+	if (vm->vm_pid == stored || !vm_pid_is_ours(vm)) {
+		vm->vm_pid = stored;
+		vm->vm_pid_start = stored_start;
+		return 0;
+	}
+	vm->vm_pid_start = vm_proc_start_time(vm->vm_pid);
+	return 1;
+}
+
 /* The qemu is gone: a stop that was under way ended, anything else died. */
 static void
 vm_adopt_lost(struct vm *vm)
@@ -135,6 +169,12 @@ vm_adopt_all(void)
 	char		*cause;
 
 	TAILQ_FOREACH(vm, &vms, vm_entry) {
+		if (!vm_pid_is_ours(vm) && vm_adopt_pidfile(vm)) {
+			log_warnx("%s: qemu pid %d was not in the store: the "
+			    "last fwsd ended while starting it", vm->vm_name,
+			    (int)vm->vm_pid);
+			vm->vm_state = VM_STARTING;
+		}
 		if (!vm_is_active(vm)) {
 			/* the previous fwsd ended before a pending restart */
 			if (vm->vm_state == VM_CRASHED)
@@ -149,8 +189,8 @@ vm_adopt_all(void)
 		if (vm->vm_pid_start == 0) {
 			/* stored before start times were: record it now */
 			vm->vm_pid_start = vm_proc_start_time(vm->vm_pid);
-			vm_commit(vm);
 		}
+		vm_commit(vm);
 		if (vm_qmp_attach(vm, &cause) == -1) {
 			/* the pidfd still tells when it dies */
 			log_warnx("%s: qemu pid %d kept, but QMP cannot be "

@@ -67,6 +67,22 @@ wait_until "$BOOT_TIMEOUT" booted r2 2 ||
 booted_once r1 r3
 note "a qemu lost while away: restarted once"
 
+# the store lags behind a spawn (fwsd died in between): qemu's pidfile
+# finds the process, which is adopted, not started a second time
+kill -9 "$FWSD_PID"; wait "$FWSD_PID" 2>/dev/null; FWSD_PID=
+python3 - "$T/state/fws.db" <<'EOP'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE vms SET state = 'stopped', pid = NULL, pid_start = NULL "
+           "WHERE name = 'r3'")
+db.commit()
+EOP
+start_fwsd
+wait_until 30 state_is r3 running || fail "r3 not adopted from its pidfile: $(field r3 state)"
+[ "$(field r3 pid)" = "$p3" ] || fail "r3 started a second time"
+booted_once r3
+note "a qemu missing from the store: adopted through its pidfile"
+
 # the explicit way to stop them all; nothing left in the run directory
 fwsctl shutdown-all --timeout 30 >/dev/null || fail "shutdown-all"
 for n in r1 r2 r3; do
