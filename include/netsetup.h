@@ -1,0 +1,123 @@
+/*
+ * netsetup.h: link plumbing over rtnetlink (netsetup/).
+ *
+ * The library knows links (bridges, taps, uplinks, addresses) by their
+ * interface names; it knows nothing of fwsd's networks or VMs.  It keeps
+ * one NETLINK_ROUTE socket, opened by ns_open() and used synchronously.
+ * A fallible function returns 0 (or a descriptor) and -1 on failure
+ * with *cause set (when cause is not NULL) to an allocated sentence that
+ * names the link and the reason, such as "bridge br0: Operation not
+ * permitted"; the caller frees it.  Nothing here prints or exits.
+ */
+#ifndef FWS_NETSETUP_H
+#define FWS_NETSETUP_H
+
+#include <stddef.h>
+
+#define NS_IFNAME_MAX	15	/* Linux IFNAMSIZ - 1 */
+#define NS_KIND_MAX	32	/* "bridge", "veth", "tun", ... */
+
+/* nl.c */
+/* Open and connect the netlink socket (again is harmless). */
+int	 ns_open(char **);
+void	 ns_close(void);
+
+/* link.c */
+/*
+ * 0 when name can be a Linux interface name: 1 to 15 bytes of printable
+ * ASCII without '/', ':' or spaces, and neither "." nor "..".
+ */
+int	 ns_ifname_valid(const char *, char **);
+/*
+ * 1 when a link of that name exists, 0 when it does not, -1 when netlink
+ * cannot tell (no socket, an error): -1 is true, so a caller asking "is
+ * it there?" errs towards "yes".
+ */
+int	 ns_link_exists(const char *);
+/*
+ * The link's kind ("bridge", "veth", "tun" for taps, ...) into buf; ""
+ * for a link with no kind (a physical NIC, lo).  -1 when the link is
+ * missing or buf too small.
+ */
+int	 ns_link_kind(const char *, char *, size_t);
+/* Delete the link; a missing link is not an error. */
+int	 ns_link_delete(const char *, char **);
+/* Set the link administratively up (up != 0) or down. */
+int	 ns_link_set_up(const char *, int, char **);
+/*
+ * Enslave ifname into the bridge (leaving it alone when it is already
+ * there), or release it from whatever master it has when bridge is
+ * NULL.  The bridge must exist and be a bridge.
+ */
+int	 ns_link_set_master(const char *, const char *, char **);
+/*
+ * The name of ifname's master into buf, "" when it has none; -1 when
+ * ifname is missing, the lookup fails or buf is too small.
+ */
+int	 ns_link_master(const char *, char *, size_t);
+/*
+ * Call fn once per link in the namespace with its name, its kind ("" for
+ * none), its master's name ("" for none) and whether it is
+ * administratively up.  The strings are only valid during the call.
+ */
+typedef void (*ns_link_fn)(const char *name, const char *kind,
+    const char *master, int up, void *arg);
+int	 ns_link_list(ns_link_fn, void *, char **);
+
+/* bridge.c */
+/*
+ * Create a bridge (down).  An existing bridge of that name is left as it
+ * is and is success; an existing link of another kind is a failure that
+ * names its kind.
+ */
+int	 ns_bridge_create(const char *, char **);
+
+/* addr.c */
+/*
+ * Add an IPv4 address given as "a.b.c.d/len" (with its broadcast) to
+ * ifname.  The same address already there is success.
+ */
+int	 ns_addr_add(const char *, const char *, char **);
+
+/* tap.c */
+/*
+ * Open a tap named name (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, close on
+ * exec) and put its descriptor in *fdp.  The tap is not persistent: it
+ * disappears when the last descriptor for it closes, so whoever keeps a
+ * copy keeps the tap.  A persistent tap of that name left over is taken
+ * over and made non-persistent; a tap another process holds, or a link
+ * of another kind with that name, is a failure.
+ */
+int	 ns_tap_open(const char *, int *, char **);
+/*
+ * The tap name for NIC idx (>= 0) of the VM named vm, into buf (at least
+ * NS_IFNAME_MAX + 1 bytes).  Stable: the same (vm, idx) gives the same
+ * name in every run, so a restarted fwsd finds a running VM's taps.
+ *
+ *	"fws" VM "." idx	when that fits in 15 bytes (a VM name of up
+ *				to 10 characters for idx 0-9), e.g. fwsweb1.0
+ *	"fws" P H "-" idx	otherwise: P is the VM name's first 4 - D
+ *				characters (D: digits in idx), H 7 lower-case
+ *				hex digits of a hash of the whole VM name
+ *				(the low 28 bits of its 64-bit FNV-1a folded
+ *				to 32), e.g. fwsdat4b9e470-0 for NIC 0 of
+ *				database-primary-01
+ *
+ * The short form ends in "." and digits and the long form in "-" and
+ * digits after a fixed-width hash, so the two never meet; two long names
+ * share a tap name only if their hashes collide.  vm is 1 or more of
+ * [A-Za-z0-9_.-]; -1 for anything else, a negative idx, an idx over
+ * 9999 or a buf too small.
+ */
+int	 ns_tap_name(const char *, int, char *, size_t);
+
+/* nl.c: shared inside netsetup/ only */
+struct nl_sock;
+struct rtnl_link;
+struct nl_sock	*ns_nl_sock(const char *, const char *, char **);
+int	 ns_nl_fail(char **, int, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	 ns_nl_missing(int);
+int	 ns_nl_link_get(const char *, int, struct rtnl_link **);
+
+#endif
