@@ -10,7 +10,7 @@ BINDIR	 = $(PREFIX)/bin
 SBINDIR	 = $(PREFIX)/sbin
 
 CC	?= cc
-PKGS	 = libevent jansson libnl-3.0 libnl-route-3.0 sqlite3
+PKGS	 = libevent jansson libnl-3.0 libnl-route-3.0 sqlite3 libnftables
 WARN	 = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE
@@ -21,14 +21,18 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 B	 = build
 
 QMP_SRCS	= qmp/qmp.c qmp/qmp-frame.c
+NETSETUP_SRCS	= netsetup/nl.c netsetup/link.c netsetup/bridge.c \
+		  netsetup/addr.c netsetup/tap.c
 COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 		  supervisor/sock.c supervisor/validate.c
 FWSD_SRCS	= supervisor/fwsd.c supervisor/config.c supervisor/control.c \
-		  supervisor/cmd.c supervisor/create.c supervisor/events.c \
+		  supervisor/cmd.c supervisor/cmd-net.c supervisor/create.c \
+		  supervisor/events.c supervisor/net.c supervisor/net-def.c \
+		  supervisor/net-dhcp.c supervisor/net-nat.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-def.c \
 		  supervisor/vm-qemu.c supervisor/vm-restart.c \
 		  supervisor/proc.c supervisor/store.c \
-		  $(COMMON_SRCS) $(QMP_SRCS)
+		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c $(COMMON_SRCS)
 
 HDRS		= $(wildcard include/*.h)
@@ -36,14 +40,16 @@ HDRS		= $(wildcard include/*.h)
 # unit tests: each is tests/unit/NAME.c plus the sources it tests, built
 # with ASan and UBSan
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
-		  test_argv test_config
+		  test_argv test_config test_netsetup
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/cause.c
 test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
-test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/validate.c supervisor/log.c supervisor/cause.c
+test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/net-def.c \
+			  supervisor/validate.c supervisor/log.c supervisor/cause.c
 test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c supervisor/validate.c supervisor/cause.c
 test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c supervisor/cause.c
+test_netsetup_SRCS	= $(NETSETUP_SRCS) supervisor/cause.c
 
 .PHONY: all check unit integration demo demo-stop deps install uninstall \
 	clean guest bench

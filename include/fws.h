@@ -26,9 +26,13 @@
 #define FWS_DB_NAME		"fws.db"
 #define FWS_QEMU_DEFAULT	"/usr/bin/qemu-system-x86_64"
 #define FWS_QEMU_IMG_DEFAULT	"/usr/bin/qemu-img"
+#define FWS_DNSMASQ		"/usr/sbin/dnsmasq"
 
 #define FWS_NAME_MAX		63	/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 #define FWS_DISKS_MAX		8
+#define FWS_NICS_MAX		4
+#define FWS_NET_NAME_MAX	32	/* names nft tables and files too */
+#define FWS_IFNAME_MAX		15	/* Linux IFNAMSIZ - 1 */
 #define FWS_IMAGE_DIRS_MAX	8
 #define FWS_APPEND_MAX		1024
 #define FWS_VCPUS_LIMIT		255	/* what qemu's pc/q35 machines take */
@@ -89,6 +93,12 @@ struct vm_disk {
 	int		 d_owned;	/* created by fwsd: deleted with the VM */
 };
 
+/* A NIC: a tap on a network's bridge, passed to qemu as an fd. */
+struct vm_nic {
+	char		 n_net[FWS_NAME_MAX + 1];	/* network name */
+	char		 n_mac[18];
+};
+
 struct request;
 
 struct vm;
@@ -129,6 +139,8 @@ struct vm {
 	int		 vm_autostart;		/* started when fwsd starts */
 	struct vm_disk	 vm_disks[FWS_DISKS_MAX];
 	int		 vm_ndisks;
+	struct vm_nic	 vm_nics[FWS_NICS_MAX];
+	int		 vm_nnics;
 	int64_t		 vm_created;
 
 	/* persisted run state */
@@ -222,6 +234,7 @@ struct vm_qemu_paths {
 	int		 qp_qmp_fd;
 	int		 qp_serial_fd;
 	int		 qp_boot_iso;	/* first boot from the ISO */
+	int		 qp_tap_fd[FWS_NICS_MAX];	/* one per NIC */
 };
 char	**vm_qemu_argv(const struct vm *, const struct vm_qemu_paths *);
 void	  vm_qemu_argv_free(char **);
@@ -232,7 +245,7 @@ typedef void (*proc_exit_fn)(pid_t, int, void *);
 struct proc_spec {
 	char *const	*ps_argv;
 	int		 ps_stdout;	/* also stderr; -1: /dev/null */
-	int		 ps_keep[4];	/* dup'ed to fd 3, 4, ... in the child */
+	int		 ps_keep[2 + FWS_NICS_MAX];	/* dup'ed to fd 3, 4, ... */
 	int		 ps_nkeep;
 };
 int	 proc_spawn(const struct proc_spec *, pid_t *, char **);
@@ -240,6 +253,56 @@ struct proc_watch;
 struct proc_watch *proc_watch(pid_t, proc_exit_fn, void *, char **);
 void	 proc_unwatch(struct proc_watch *);
 int	 proc_signal(struct proc_watch *, int);
+
+/* A network: a bridge fwsd makes (or finds), with optional NAT and DHCP. */
+struct net {
+	TAILQ_ENTRY(net) net_entry;
+	int64_t		 net_id;
+	char		 net_name[FWS_NAME_MAX + 1];
+	char		 net_bridge[FWS_IFNAME_MAX + 1];
+	char		*net_uplink;		/* enslaved into the bridge */
+	char		*net_address;		/* the host's CIDR on it */
+	int		 net_nat;
+	char		*net_dhcp_start;
+	char		*net_dhcp_end;
+	int		 net_autostart;
+	int64_t		 net_created;
+	int		 net_bridge_made;	/* fwsd made it: deletes it */
+
+	/* run time */
+	int		 net_active;
+	struct proc_watch *net_dhcpd;		/* dnsmasq */
+	pid_t		 net_dhcpd_pid;
+	struct event	*net_dhcpd_timer;	/* its restart */
+};
+TAILQ_HEAD(netlist, net);
+
+/* net-def.c */
+extern struct netlist	nets;
+struct net	*net_find(const char *);
+struct net	*net_new(void);
+void		 net_free(struct net *);
+
+/* net.c */
+int		 net_start(struct net *, char **);
+int		 net_stop(struct net *, char **);
+int		 net_in_use(const struct net *, int, const struct vm **);
+void		 net_autostart_all(void);
+void		 net_release_all(void);
+json_t		*net_to_json(const struct net *, int);
+int		 net_vm_taps(struct vm *, int *, char **);
+void		 net_vm_adopt(struct vm *);
+json_t		*net_leases(const struct net *, char **);
+
+/* net-nat.c: nftables rules, one table per network */
+int		 net_nat_add(const struct net *, char **);
+int		 net_nat_remove(const struct net *, char **);
+
+/* net-dhcp.c: a supervised dnsmasq per network */
+int		 net_dhcp_start(struct net *, char **);
+void		 net_dhcp_stop(struct net *);
+void		 net_dhcp_release(struct net *);
+char		*net_dhcp_leasefile(const struct net *);
 
 /* store.c */
 int	 store_open(const char *, char **);
@@ -255,6 +318,10 @@ int	 store_event_prune(unsigned, char **);
 json_t	*store_event_list(const char *, unsigned, char **);
 int	 store_vm_delete(const struct vm *, char **);
 int	 store_vm_load(struct vmlist *, char **);
+int	 store_net_insert(struct net *, char **);
+int	 store_net_delete(const struct net *, char **);
+int	 store_net_update(const struct net *, char **);
+int	 store_net_load(struct netlist *, char **);
 
 /* create.c */
 void	 create_vm(struct request *, json_t *);
@@ -268,6 +335,15 @@ void	 control_shutdown(void);
 int	 control_send(uint64_t, json_t *);
 int	 control_send_fd(uint64_t, json_t *, int);
 int	 control_push(uint64_t, json_t *);
+
+/* cmd-net.c: handlers in cmd.c's table */
+void	 cmd_net_create(struct request *, json_t *, struct vm *);
+void	 cmd_net_delete(struct request *, json_t *, struct vm *);
+void	 cmd_net_list(struct request *, json_t *, struct vm *);
+void	 cmd_net_info(struct request *, json_t *, struct vm *);
+void	 cmd_net_start(struct request *, json_t *, struct vm *);
+void	 cmd_net_stop(struct request *, json_t *, struct vm *);
+void	 cmd_net_leases(struct request *, json_t *, struct vm *);
 
 /* cmd.c */
 void	 cmd_dispatch(uint64_t, const char *, size_t);

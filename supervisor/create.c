@@ -50,12 +50,83 @@ static struct vm *
 create_clash(const char *name, const char *mac)
 {
 	struct vm	*vm;
+	int		 i;
 
-	TAILQ_FOREACH(vm, &vms, vm_entry)
+	TAILQ_FOREACH(vm, &vms, vm_entry) {
 		if ((name != NULL && strcmp(vm->vm_name, name) == 0) ||
 		    (mac != NULL && strcasecmp(vm->vm_mac, mac) == 0))
 			return vm;
+		for (i = 0; mac != NULL && i < vm->vm_nnics; i++)
+			if (strcasecmp(vm->vm_nics[i].n_mac, mac) == 0)
+				return vm;
+	}
 	return NULL;
+}
+
+/*
+ * nics: [{"network":N, "mac":M}]: each on an existing network, with a
+ * MAC no other NIC has.  NIC 0 takes the VM's MAC; NIC i > 0 defaults
+ * to the CRC32 scheme over "NAME/i".
+ */
+static int
+create_nics(struct vm *vm, json_t *nics, char **cause)
+{
+	struct vm_nic	*nic;
+	json_t		*o;
+	const char	*net, *mac;
+	char		*key;
+	size_t		 i;
+	int		 j;
+	static const char *const nic_args[] = { "network", "mac", NULL };
+
+	if (nics == NULL || json_is_null(nics))
+		return 0;
+	if (!json_is_array(nics))
+		return cause_fail(cause, "argument \"nics\" must be an array");
+	if (json_array_size(nics) > FWS_NICS_MAX)
+		return cause_fail(cause, "at most %d NICs", FWS_NICS_MAX);
+	json_array_foreach(nics, i, o) {
+		if (!json_is_object(o))
+			return cause_fail(cause, "NIC %zu: not an object", i);
+		if (proto_args_allowed(o, nic_args, cause) == -1 ||
+		    proto_arg_string(o, "network", 1, &net, cause) == -1 ||
+		    proto_arg_string(o, "mac", 0, &mac, cause) == -1)
+			return -1;
+		if (net_find(net) == NULL)
+			return cause_fail(cause, "no network named \"%.64s\"",
+			    net);
+		if (mac != NULL && validate_mac(mac, cause) == -1)
+			return -1;
+		nic = &vm->vm_nics[vm->vm_nnics++];
+		snprintf(nic->n_net, sizeof(nic->n_net), "%s", net);
+		if (mac != NULL)
+			snprintf(nic->n_mac, sizeof(nic->n_mac), "%s", mac);
+		else if (i == 0)
+			snprintf(nic->n_mac, sizeof(nic->n_mac), "%s",
+			    vm->vm_mac);
+		else {
+			key = xasprintf("%s/%zu", vm->vm_name, i);
+			mac_from_name(key, nic->n_mac, sizeof(nic->n_mac));
+			free(key);
+		}
+		for (j = 0; j < vm->vm_nnics - 1; j++)
+			if (strcasecmp(vm->vm_nics[j].n_mac, nic->n_mac) == 0)
+				return cause_fail(cause, "MAC address %s is "
+				    "given to two NICs", nic->n_mac);
+		if (i > 0 && strcasecmp(vm->vm_mac, nic->n_mac) == 0)
+			return cause_fail(cause, "MAC address %s is the VM's "
+			    "own", nic->n_mac);
+		if (create_clash(NULL, nic->n_mac) != NULL &&
+		    create_clash(NULL, nic->n_mac) != vm) {
+			*cause = xasprintf("MAC address %s is already used by "
+			    "VM %s", nic->n_mac,
+			    create_clash(NULL, nic->n_mac)->vm_name);
+			return -2;
+		}
+	}
+	/* NIC 0's own MAC is the VM's: one place says what the guest sees */
+	snprintf(vm->vm_mac, sizeof(vm->vm_mac), "%s", vm->vm_nics[0].n_mac);
+	return 0;
 }
 
 /* The allowed directories for existing images: the library and ours. */
@@ -203,6 +274,7 @@ create_parse(struct create *cr, json_t *args, char **cause)
 	struct vm	*vm = cr->cr_vm;
 	const char	*name, *mac, *restart, *append;
 	uint64_t	 vcpus = 1, mem = 1024;
+	int		 rc;
 
 	if (proto_arg_string(args, "name", 1, &name, cause) == -1 ||
 	    validate_name(name, cause) == -1)
@@ -261,6 +333,8 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		    "a kernel");
 		return -1;
 	}
+	if ((rc = create_nics(vm, json_object_get(args, "nics"), cause)) != 0)
+		return rc;
 	return create_disks(cr, json_object_get(args, "disks"), cause);
 }
 

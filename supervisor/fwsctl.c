@@ -55,6 +55,11 @@ static int	verb_version(struct ctx *);
 static int	verb_autostart(struct ctx *);
 static int	verb_events(struct ctx *);
 static int	verb_shutdown_all(struct ctx *);
+static int	verb_net_create(struct ctx *);
+static int	verb_net_simple(struct ctx *);
+static int	verb_net_list(struct ctx *);
+static int	verb_net_info(struct ctx *);
+static int	verb_net_leases(struct ctx *);
 
 static const struct verb verbs[] = {
 	{ "autostart", verb_autostart, 3, "", "NAME on|off",
@@ -63,11 +68,12 @@ static const struct verb verbs[] = {
 	    "attach to the serial console (leave with Ctrl-])" },
 	{ "create", verb_create, 1,
 	    "vcpus= memory= disk= iso= kernel= initrd= append= mac= restart= "
-	    "autostart",
+	    "autostart net=",
 	    "NAME [--vcpus N] [--memory MiB|SIZE] [--disk SIZE|PATH[,format=F]]"
 	    "...\n\t[--iso PATH] [--kernel PATH [--initrd PATH] "
 	    "[--append CMDLINE]]\n\t[--mac MAC] [--restart "
-	    "on-failure|always|never] [--autostart]",
+	    "on-failure|always|never] [--autostart]\n\t[--net NETWORK[,mac=MAC]]"
+	    "...",
 	    "define a VM; --disk SIZE makes a new qcow2 disk" },
 	{ "delete", verb_delete, 1, "keep-disks", "NAME [--keep-disks]",
 	    "delete a stopped VM and the disks fwsd made for it" },
@@ -79,6 +85,22 @@ static const struct verb verbs[] = {
 	{ "info", verb_info, 1, "json", "NAME [--json]",
 	    "show a VM's definition and state" },
 	{ "list", verb_list, 0, "json", "[--json]", "list VMs" },
+	{ "net-create", verb_net_create, 1,
+	    "bridge= uplink= address= nat dhcp= no-autostart",
+	    "NAME --bridge BR [--uplink IF] [--address CIDR] [--nat]\n\t"
+	    "[--dhcp START-END] [--no-autostart]",
+	    "define and start a network (a bridge, maybe NAT and DHCP)" },
+	{ "net-delete", verb_net_simple, 1, "", "NAME",
+	    "stop and delete a network no VM uses" },
+	{ "net-info", verb_net_info, 1, "json", "NAME [--json]",
+	    "show a network and the NICs on it" },
+	{ "net-leases", verb_net_leases, 1, "json", "NAME [--json]",
+	    "show the DHCP leases: MAC, IP, VM" },
+	{ "net-list", verb_net_list, 0, "json", "[--json]", "list networks" },
+	{ "net-start", verb_net_simple, 1, "", "NAME",
+	    "bring a network up" },
+	{ "net-stop", verb_net_simple, 1, "", "NAME",
+	    "take a network down (no running VM may use it)" },
 	{ "pause", verb_simple, 1, "", "NAME", "pause a running VM" },
 	{ "reboot", verb_simple, 1, "", "NAME", "reset a VM" },
 	{ "resume", verb_simple, 1, "", "NAME", "resume a paused VM" },
@@ -398,10 +420,32 @@ disk_arg(const char *spec)
 	return d;
 }
 
+/* --net NETWORK[,mac=MAC] */
+static json_t *
+nic_arg(const char *spec)
+{
+	char	*net = xasprintf("%s", spec), *mac, *cause;
+	json_t	*o;
+
+	if ((mac = strstr(net, ",mac=")) != NULL) {
+		*mac = '\0';
+		mac += strlen(",mac=");
+		if (validate_mac(mac, &cause) == -1)
+			fwsctl_errx(2, "--net %s: %s", spec, cause);
+	}
+	if (validate_name(net, &cause) == -1)
+		fwsctl_errx(2, "--net %s: %s", spec, cause);
+	o = json_pack("{ss}", "network", net);
+	if (mac != NULL)
+		json_object_set_new(o, "mac", json_string(mac));
+	free(net);
+	return o;
+}
+
 static int
 verb_create(struct ctx *c)
 {
-	json_t		*args, *disks, *r;
+	json_t		*args, *disks, *nics, *r;
 	const char	*v;
 	uint64_t	 n;
 	char		*cause, *end;
@@ -442,6 +486,13 @@ verb_create(struct ctx *c)
 		json_object_set_new(args, "restart", json_string(v));
 	if (opt_get(c, "autostart") != NULL)
 		json_object_set_new(args, "autostart", json_true());
+	nics = json_array();
+	for (i = 0; i < c->c_nopts; i++)
+		if (strcmp(c->c_opt[i], "net") == 0)
+			json_array_append_new(nics, nic_arg(c->c_val[i]));
+	if (json_array_size(nics) > 0)
+		json_object_set(args, "nics", nics);
+	json_decref(nics);
 	r = fwsctl_call("create", args, NULL);
 	if (c->c_json)
 		print_json(json_object_get(r, "result"));
@@ -626,6 +677,11 @@ verb_info(struct ctx *c)
 		    localtime(&t));
 		printf("%-12s %s\n", "next_restart", tbuf);
 	}
+	json_array_foreach(json_object_get(o, "nics"), i, d)
+		printf("%-12s %s on network %s (tap %s)\n", i == 0 ? "nics" : "",
+		    json_string_value(json_object_get(d, "mac")),
+		    json_string_value(json_object_get(d, "network")),
+		    json_string_value(json_object_get(d, "tap")));
 	json_array_foreach(json_object_get(o, "disks"), i, d)
 		printf("%-12s %s (%s, %s, %lld bytes)\n", i == 0 ? "disks" : "",
 		    json_string_value(json_object_get(d, "path")),
@@ -775,6 +831,154 @@ verb_shutdown_all(struct ctx *c)
 			printf(" %s", json_string_value(n));
 		printf("\n");
 	}
+	json_decref(r);
+	return 0;
+}
+
+static int
+verb_net_create(struct ctx *c)
+{
+	json_t		*args = name_args(c), *r;
+	const char	*v;
+	char		*range, *dash, *cause;
+
+	if (validate_name(c->c_name, &cause) == -1)
+		fwsctl_errx(2, "%s", cause);
+	if ((v = opt_get(c, "bridge")) == NULL)
+		fwsctl_errx(2, "net-create %s: --bridge BR is needed",
+		    c->c_name);
+	json_object_set_new(args, "bridge", json_string(v));
+	if ((v = opt_get(c, "uplink")) != NULL)
+		json_object_set_new(args, "uplink", json_string(v));
+	if ((v = opt_get(c, "address")) != NULL)
+		json_object_set_new(args, "address", json_string(v));
+	if (opt_get(c, "nat") != NULL)
+		json_object_set_new(args, "nat", json_true());
+	if (opt_get(c, "no-autostart") != NULL)
+		json_object_set_new(args, "autostart", json_false());
+	if ((v = opt_get(c, "dhcp")) != NULL) {
+		range = xasprintf("%s", v);
+		if ((dash = strchr(range, '-')) == NULL)
+			fwsctl_errx(2, "--dhcp %s: give START-END, e.g. "
+			    "10.0.0.100-10.0.0.199", v);
+		*dash = '\0';
+		json_object_set_new(args, "dhcp_start", json_string(range));
+		json_object_set_new(args, "dhcp_end", json_string(dash + 1));
+		free(range);
+	}
+	r = fwsctl_call("net-create", args, NULL);
+	if (c->c_json)
+		print_json(json_object_get(r, "result"));
+	else
+		printf("network %s is up on bridge %s\n", c->c_name,
+		    json_string_value(json_object_get(json_object_get(r,
+		    "result"), "bridge")));
+	json_decref(r);
+	return 0;
+}
+
+/* net-start, net-stop, net-delete: the verb is the command */
+static int
+verb_net_simple(struct ctx *c)
+{
+	json_t		*r = fwsctl_call(c->c_verb->v_name, name_args(c), NULL);
+	const char	*done;
+
+	if (c->c_json)
+		print_json(json_object_get(r, "result"));
+	else {
+		done = strcmp(c->c_verb->v_name, "net-start") == 0 ? "up" :
+		    strcmp(c->c_verb->v_name, "net-stop") == 0 ? "down" :
+		    "deleted";
+		printf("network %s is %s\n", c->c_name, done);
+	}
+	json_decref(r);
+	return 0;
+}
+
+static const char *
+str_or(json_t *v, const char *none)
+{
+	return json_is_string(v) ? json_string_value(v) : none;
+}
+
+static int
+verb_net_list(struct ctx *c)
+{
+	json_t	*r = fwsctl_call("net-list", NULL, NULL), *a, *n, *d;
+	char	 dhcp[64];
+	size_t	 i;
+
+	a = json_object_get(r, "result");
+	if (c->c_json) {
+		print_json(a);
+		json_decref(r);
+		return 0;
+	}
+	printf("%-16s %-6s %-15s %-18s %-4s %s\n", "NAME", "STATE", "BRIDGE",
+	    "ADDRESS", "NAT", "DHCP");
+	json_array_foreach(a, i, n) {
+		d = json_object_get(n, "dhcp");
+		if (json_is_object(d))
+			snprintf(dhcp, sizeof(dhcp), "%s-%s",
+			    json_string_value(json_object_get(d, "start")),
+			    json_string_value(json_object_get(d, "end")));
+		else
+			snprintf(dhcp, sizeof(dhcp), "-");
+		printf("%-16s %-6s %-15s %-18s %-4s %s\n",
+		    json_string_value(json_object_get(n, "name")),
+		    json_is_true(json_object_get(n, "active")) ? "up" : "down",
+		    json_string_value(json_object_get(n, "bridge")),
+		    str_or(json_object_get(n, "address"), "-"),
+		    json_is_true(json_object_get(n, "nat")) ? "yes" : "no",
+		    dhcp);
+	}
+	json_decref(r);
+	return 0;
+}
+
+static int
+verb_net_info(struct ctx *c)
+{
+	json_t	*r = fwsctl_call("net-info", name_args(c), NULL);
+	json_t	*o = json_object_get(r, "result"), *nic;
+	const char *keys[] = { "name", "bridge", "uplink", "address", "nat",
+	    "dhcp", "dhcp_pid", "autostart", "active" };
+	size_t	 i;
+
+	if (c->c_json) {
+		print_json(o);
+		json_decref(r);
+		return 0;
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		info_line(keys[i], json_object_get(o, keys[i]));
+	json_array_foreach(json_object_get(o, "nics"), i, nic)
+		printf("%-12s %s (%s)\n", i == 0 ? "nics" : "",
+		    json_string_value(json_object_get(nic, "vm")),
+		    json_string_value(json_object_get(nic, "mac")));
+	json_decref(r);
+	return 0;
+}
+
+static int
+verb_net_leases(struct ctx *c)
+{
+	json_t	*r = fwsctl_call("net-leases", name_args(c), NULL), *a, *l;
+	size_t	 i;
+
+	a = json_object_get(r, "result");
+	if (c->c_json) {
+		print_json(a);
+		json_decref(r);
+		return 0;
+	}
+	printf("%-17s  %-15s  %s\n", "MAC", "IP", "VM");
+	json_array_foreach(a, i, l)
+		printf("%-17s  %-15s  %s\n",
+		    json_string_value(json_object_get(l, "mac")),
+		    json_string_value(json_object_get(l, "ip")),
+		    str_or(json_object_get(l, "vm"), "-"));
 	json_decref(r);
 	return 0;
 }

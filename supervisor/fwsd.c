@@ -18,6 +18,7 @@
 
 #include "fws.h"
 #include "log.h"
+#include "netsetup.h"
 #include "qmp.h"
 
 struct fws_config	 conf;
@@ -181,7 +182,8 @@ main(int argc, char *argv[])
 
 	path = xasprintf("%s/%s", conf.cf_state_dir, FWS_DB_NAME);
 	if (store_open(path, &cause) == -1 ||
-	    store_vm_load(&vms, &cause) == -1)
+	    store_vm_load(&vms, &cause) == -1 ||
+	    store_net_load(&nets, &cause) == -1)
 		fwsd_fail(cause);
 	free(path);
 
@@ -196,6 +198,10 @@ main(int argc, char *argv[])
 	if (control_listen(path, cmd_dispatch, cmd_client_gone, &cause) == -1)
 		fwsd_fail(cause);
 	free(path);
+	if (ns_open(&cause) == -1)
+		fwsd_fail(cause);
+	/* networks first: adopted and autostarted VMs need their bridges */
+	net_autostart_all();
 	vm_adopt_all();
 	vm_autostart_all();
 	log_info("fwsd %s: serving on %s/%s, state in %s, accel %s",
@@ -211,6 +217,8 @@ main(int argc, char *argv[])
 	control_shutdown();
 	event_unfollow(0);
 	vm_release_all();
+	net_release_all();
+	ns_close();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_base_free(base);

@@ -47,7 +47,8 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 {
 	sigset_t	 all, old;
 	pid_t		 pid;
-	int		 i, fd, nullfd, out, sig, kept[4];
+	int		 i, fd, nullfd, out, sig;
+	int		 kept[sizeof(ps->ps_keep) / sizeof(*ps->ps_keep)];
 
 	if (access(ps->ps_argv[0], X_OK) == -1) {
 		*cause = xasprintf("%s: %s", ps->ps_argv[0], strerror(errno));

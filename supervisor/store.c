@@ -54,6 +54,23 @@ static const char *const migrations[] = {
 	"  event TEXT NOT NULL,"
 	"  reason TEXT);"
 	"CREATE INDEX events_vm ON events (vm, id);",
+	/* 2 -> 3: networks, and the VMs' NICs on them */
+	"CREATE TABLE networks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  bridge TEXT NOT NULL UNIQUE,"
+	"  uplink TEXT, address TEXT,"
+	"  nat INTEGER NOT NULL DEFAULT 0,"
+	"  dhcp_start TEXT, dhcp_end TEXT,"
+	"  autostart INTEGER NOT NULL DEFAULT 1,"
+	"  bridge_made INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE nics ("
+	"  vm_id INTEGER NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  network TEXT NOT NULL REFERENCES networks(name),"
+	"  mac TEXT NOT NULL,"
+	"  PRIMARY KEY (vm_id, idx));",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -216,6 +233,17 @@ store_vm_insert(struct vm *vm, char **cause)
 		if (step_done(st, cause) == -1)
 			goto fail;
 	}
+	for (i = 0; i < vm->vm_nnics; i++) {
+		if (prepare("INSERT INTO nics (vm_id, idx, network, mac) "
+		    "VALUES (?, ?, ?, ?)", &st, cause) == -1)
+			goto fail;
+		sqlite3_bind_int64(st, 1, vm->vm_id);
+		sqlite3_bind_int(st, 2, i);
+		bind_text(st, 3, vm->vm_nics[i].n_net);
+		bind_text(st, 4, vm->vm_nics[i].n_mac);
+		if (step_done(st, cause) == -1)
+			goto fail;
+	}
 	if (exec_sql("COMMIT", cause) == -1)
 		goto fail;
 	return 0;
@@ -337,6 +365,29 @@ store_disks_load(struct vm *vm, char **cause)
 	return 0;
 }
 
+static int
+store_nics_load(struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct vm_nic	*n;
+	int		 rc;
+
+	if (prepare("SELECT network, mac FROM nics WHERE vm_id = ? "
+	    "ORDER BY idx", &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, vm->vm_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    vm->vm_nnics < FWS_NICS_MAX) {
+		n = &vm->vm_nics[vm->vm_nnics++];
+		column_copy(st, 0, n->n_net, sizeof(n->n_net));
+		column_copy(st, 1, n->n_mac, sizeof(n->n_mac));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
 /* Append every stored VM to list, in name order. */
 int
 store_vm_load(struct vmlist *list, char **cause)
@@ -378,7 +429,8 @@ store_vm_load(struct vmlist *list, char **cause)
 		vm->vm_restarts = sqlite3_column_int(st, 18);
 		vm->vm_pid_start = sqlite3_column_int64(st, 19);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
-		if (store_disks_load(vm, cause) == -1) {
+		if (store_disks_load(vm, cause) == -1 ||
+		    store_nics_load(vm, cause) == -1) {
 			sqlite3_finalize(st);
 			return -1;
 		}
@@ -454,4 +506,87 @@ store_event_list(const char *vm, unsigned limit, char **cause)
 		return NULL;
 	}
 	return a;
+}
+
+int
+store_net_insert(struct net *n, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("INSERT INTO networks (name, bridge, uplink, address, "
+	    "nat, dhcp_start, dhcp_end, autostart, bridge_made, created) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+		return -1;
+	bind_text(st, 1, n->net_name);
+	bind_text(st, 2, n->net_bridge);
+	bind_text(st, 3, n->net_uplink);
+	bind_text(st, 4, n->net_address);
+	sqlite3_bind_int(st, 5, n->net_nat);
+	bind_text(st, 6, n->net_dhcp_start);
+	bind_text(st, 7, n->net_dhcp_end);
+	sqlite3_bind_int(st, 8, n->net_autostart);
+	sqlite3_bind_int(st, 9, n->net_bridge_made);
+	sqlite3_bind_int64(st, 10, n->net_created);
+	if (step_done(st, cause) == -1)
+		return -1;
+	n->net_id = sqlite3_last_insert_rowid(db);
+	return 0;
+}
+
+/* What changes after creation: autostart, and whether fwsd made the bridge. */
+int
+store_net_update(const struct net *n, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE networks SET autostart = ?, bridge_made = ? "
+	    "WHERE id = ?", &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int(st, 1, n->net_autostart);
+	sqlite3_bind_int(st, 2, n->net_bridge_made);
+	sqlite3_bind_int64(st, 3, n->net_id);
+	return step_done(st, cause);
+}
+
+int
+store_net_delete(const struct net *n, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("DELETE FROM networks WHERE id = ?", &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, n->net_id);
+	return step_done(st, cause);
+}
+
+int
+store_net_load(struct netlist *list, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct net	*n;
+	int		 rc;
+
+	if (prepare("SELECT id, name, bridge, uplink, address, nat, "
+	    "dhcp_start, dhcp_end, autostart, bridge_made, created "
+	    "FROM networks ORDER BY name", &st, cause) == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n = net_new();
+		n->net_id = sqlite3_column_int64(st, 0);
+		column_copy(st, 1, n->net_name, sizeof(n->net_name));
+		column_copy(st, 2, n->net_bridge, sizeof(n->net_bridge));
+		n->net_uplink = column_strdup(st, 3);
+		n->net_address = column_strdup(st, 4);
+		n->net_nat = sqlite3_column_int(st, 5);
+		n->net_dhcp_start = column_strdup(st, 6);
+		n->net_dhcp_end = column_strdup(st, 7);
+		n->net_autostart = sqlite3_column_int(st, 8);
+		n->net_bridge_made = sqlite3_column_int(st, 9);
+		n->net_created = sqlite3_column_int64(st, 10);
+		TAILQ_INSERT_TAIL(list, n, net_entry);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
+	return 0;
 }

@@ -191,6 +191,7 @@ vm_adopt_all(void)
 			vm->vm_pid_start = vm_proc_start_time(vm->vm_pid);
 		}
 		vm_commit(vm);
+		net_vm_adopt(vm);
 		if (vm_qmp_attach(vm, &cause) == -1) {
 			/* the pidfd still tells when it dies */
 			log_warnx("%s: qemu pid %d kept, but QMP cannot be "

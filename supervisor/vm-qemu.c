@@ -98,6 +98,15 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 		free(p);
 		free(q);
 	}
+	/* NICs: taps fwsd made, passed as descriptors: qemu needs no privilege */
+	for (i = 0; i < vm->vm_nnics; i++) {
+		/* qemu reads IFF_VNET_HDR from the fd itself (and refuses
+		 * vnet_hdr= next to fd=) */
+		argv_pair(&a, "-netdev", xasprintf("tap,id=net%d,fd=%d", i,
+		    qp->qp_tap_fd[i]));
+		argv_pair(&a, "-device", xasprintf("virtio-net-pci,netdev=net%d,"
+		    "mac=%s", i, vm->vm_nics[i].n_mac));
+	}
 	if (vm->vm_iso != NULL) {
 		p = qemu_escape(vm->vm_iso);
 		argv_pair(&a, "-drive", xasprintf("file=%s,format=raw,"

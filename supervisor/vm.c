@@ -25,6 +25,7 @@
 
 #include "fws.h"
 #include "log.h"
+#include "netsetup.h"
 #include "proto.h"
 #include "qmp.h"
 
@@ -57,8 +58,8 @@ vm_file(const struct vm *vm, const char *name)
 json_t *
 vm_to_json(const struct vm *vm, int full)
 {
-	json_t	*o, *disks;
-	char	*p;
+	json_t	*o, *disks, *nics;
+	char	*p, tap[FWS_IFNAME_MAX + 1];
 	int	 i;
 
 	o = json_pack("{ss ss ss si sI}", "name", vm->vm_name, "uuid",
@@ -77,6 +78,15 @@ vm_to_json(const struct vm *vm, int full)
 		    "size", (json_int_t)vm->vm_disks[i].d_size,
 		    "owned", vm->vm_disks[i].d_owned));
 	json_object_set_new(o, "disks", disks);
+	nics = json_array();
+	for (i = 0; i < vm->vm_nnics; i++) {
+		if (ns_tap_name(vm->vm_name, i, tap, sizeof(tap)) == -1)
+			tap[0] = '\0';
+		json_array_append_new(nics, json_pack("{ss ss ss}", "network",
+		    vm->vm_nics[i].n_net, "mac", vm->vm_nics[i].n_mac, "tap",
+		    tap));
+	}
+	json_object_set_new(o, "nics", nics);
 	p = vm_file(vm, "console.log");
 	json_object_set_new(o, "serial_log", json_string(p));
 	free(p);
@@ -543,7 +553,8 @@ vm_spawn(struct vm *vm, char **cause)
 	char			*dir, *qmp_path, *serial_path, *pidfile;
 	char			*serial_log, *qemu_log, **argv = NULL;
 	int			 qmp_fd = -1, serial_fd = -1, log_fd = -1;
-	int			 rc = -1;
+	int			 tap_fds[FWS_NICS_MAX], ntaps = 0;
+	int			 rc = -1, i;
 	pid_t			 pid;
 
 	dir = vm_dir(vm);
@@ -566,6 +577,9 @@ vm_spawn(struct vm *vm, char **cause)
 		goto done;
 	}
 	vm->vm_log_offset = sb.st_size;
+	if (net_vm_taps(vm, tap_fds, cause) == -1)
+		goto done;
+	ntaps = vm->vm_nnics;
 
 	memset(&qp, 0, sizeof(qp));
 	qp.qp_qemu = conf.cf_qemu;
@@ -576,6 +590,8 @@ vm_spawn(struct vm *vm, char **cause)
 	qp.qp_qmp_fd = 3;
 	qp.qp_serial_fd = 4;
 	qp.qp_boot_iso = vm->vm_iso != NULL && !vm->vm_iso_booted;
+	for (i = 0; i < ntaps; i++)
+		qp.qp_tap_fd[i] = 5 + i;
 	argv = vm_qemu_argv(vm, &qp);
 
 	memset(&ps, 0, sizeof(ps));
@@ -584,6 +600,8 @@ vm_spawn(struct vm *vm, char **cause)
 	ps.ps_keep[0] = qmp_fd;
 	ps.ps_keep[1] = serial_fd;
 	ps.ps_nkeep = 2;
+	for (i = 0; i < ntaps; i++)
+		ps.ps_keep[ps.ps_nkeep++] = tap_fds[i];
 	if (proc_spawn(&ps, &pid, cause) == -1)
 		goto done;
 	vm->vm_pid = pid;
@@ -600,6 +618,9 @@ done:
 		close(serial_fd);
 	if (log_fd != -1)
 		close(log_fd);
+	/* qemu holds the taps now: they vanish when it ends */
+	for (i = 0; i < ntaps; i++)
+		close(tap_fds[i]);
 	vm_qemu_argv_free(argv);
 	free(dir);
 	free(qmp_path);

@@ -15,7 +15,9 @@
 #   - on the ACPI power button (QMP system_powerdown) prints
 #     FWS-GUEST-POWEROFF and powers off for real (QEMU exits);
 #   - panics on "echo c > /proc/sysrq-trigger";
-#   - configures eth0 from fws.ip=ADDR/PREFIX on its command line, if any.
+#   - configures eth0 from fws.ip=ADDR/PREFIX on its command line, if any,
+#     with a default route from fws.gw=ADDR; or, with fws.dhcp, asks DHCP
+#     for eth0's address and prints FWS-GUEST-DHCP ADDR once it has one.
 # Cached: does nothing, silently, when the outputs are newer than this
 # script.  tests/guest/selftest.sh boots it under qemu and checks all this.
 set -eu
@@ -161,6 +163,21 @@ exec poweroff -f
 EOF
 chmod 755 "$root/etc/acpi/PWRF/00000080"
 
+# udhcpc calls this with the lease in its environment
+cat > "$root/etc/udhcpc.script" <<'EOF'
+#!/bin/sh
+case $1 in
+bound|renew)
+	ip addr flush dev "$interface"
+	ip addr add "$ip/${mask:-24}" dev "$interface"
+	[ -n "${router:-}" ] && ip route add default via "${router%% *}"
+	printf '\nFWS-GUEST-DHCP %s\n' "$ip" > "$(cat /run/console)"
+	;;
+esac
+exit 0
+EOF
+chmod 755 "$root/etc/udhcpc.script"
+
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"
 
@@ -195,8 +212,20 @@ for arg in $(cat /proc/cmdline); do
 			ip link set eth0 up
 		fi
 		;;
+	fws.gw=*)
+		gw=${arg#fws.gw=}
+		;;
+	fws.dhcp)
+		dhcp=1
+		;;
 	esac
 done
+[ -n "${gw:-}" ] && ip route add default via "$gw"
+if [ -n "${dhcp:-}" ] && [ -e /sys/class/net/eth0 ]; then
+	ip link set eth0 up
+	udhcpc -i eth0 -s /etc/udhcpc.script -t 20 -T 1 -A 2 -b -q \
+	    >/dev/null 2>&1
+fi
 
 # power button -> /etc/acpi/PWRF/00000080 (FWS-GUEST-POWEROFF, poweroff -f)
 acpid -c /etc/acpi -l /run/acpid.log -p /run/acpid.pid

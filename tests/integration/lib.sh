@@ -19,6 +19,8 @@ T=$(mktemp -d /tmp/fws-it.XXXXXX)
 mkdir -p "$T/state" "$T/run" "$T/images"
 SOCK=$T/run/fwsd.sock
 FWSD_PID=
+NETNS=		# set by use_netns: fwsd (and its qemus) run in it
+NETNS_ALL=	# every namespace the test made, removed at the end
 TEST_NAME=$(basename "$0" .sh)
 
 # every process whose command line names our temporary directory is ours
@@ -46,6 +48,9 @@ cleanup() {
 			[ -f "$f" ] && { echo "--- $f"; tail -5 "$f"; }
 		done
 	fi
+	for ns in $NETNS_ALL; do
+		ip netns del "$ns" 2>/dev/null
+	done
 	rm -rf "$T"
 	exit "$rc"
 }
@@ -74,9 +79,29 @@ $*
 EOC
 }
 
+# make_netns SUFFIX: a fresh network namespace, named in $MADE_NS;
+# removed at the end (not in a subshell: the list must survive)
+make_netns() {
+	MADE_NS="fws-${T##*.}-$1"
+	ip netns add "$MADE_NS" || fail "ip netns add $MADE_NS"
+	NETNS_ALL="$NETNS_ALL $MADE_NS"
+	ip -n "$MADE_NS" link set lo up
+}
+
+# use_netns: fwsd and everything it starts live in a namespace of ours
+use_netns() {
+	make_netns fwsd
+	NETNS=$MADE_NS
+}
+
+# in_ns COMMAND...: run a command in fwsd's namespace
+in_ns() {
+	ip netns exec "$NETNS" "$@"
+}
+
 start_fwsd() {
 	[ -f "$T/fwsd.conf" ] || write_config
-	"$FWSD" --foreground --verbose --config "$T/fwsd.conf" \
+	${NETNS:+ip netns exec "$NETNS"} "$FWSD" --foreground --verbose --config "$T/fwsd.conf" \
 	    --state-dir "$T/state" --run-dir "$T/run" >>"$T/fwsd.log" 2>&1 &
 	FWSD_PID=$!
 	wait_until 10 test -S "$SOCK" || fail "fwsd did not start"

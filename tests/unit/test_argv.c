@@ -159,6 +159,40 @@ test_commas_escaped(void **state)
 	vm_free(vm);
 }
 
+/* Each NIC: a tap given as a descriptor, and a virtio-net with its MAC. */
+static void
+test_nics(void **state)
+{
+	struct vm		*vm = sample();
+	struct vm_qemu_paths	 qp = paths;
+	char			**argv;
+
+	(void)state;
+	assert_null(value_of(argv = vm_qemu_argv(vm, &qp), "-netdev", 0));
+	vm_qemu_argv_free(argv);
+	snprintf(vm->vm_nics[0].n_net, sizeof(vm->vm_nics[0].n_net), "lan");
+	snprintf(vm->vm_nics[0].n_mac, sizeof(vm->vm_nics[0].n_mac),
+	    "52:54:00:aa:bb:01");
+	snprintf(vm->vm_nics[1].n_net, sizeof(vm->vm_nics[1].n_net), "wan");
+	snprintf(vm->vm_nics[1].n_mac, sizeof(vm->vm_nics[1].n_mac),
+	    "52:54:00:aa:bb:02");
+	vm->vm_nnics = 2;
+	qp.qp_tap_fd[0] = 5;
+	qp.qp_tap_fd[1] = 6;
+	argv = vm_qemu_argv(vm, &qp);
+	assert_string_equal(value_of(argv, "-netdev", 0),
+	    "tap,id=net0,fd=5");
+	assert_string_equal(value_of(argv, "-netdev", 1),
+	    "tap,id=net1,fd=6");
+	assert_string_equal(value_of(argv, "-device", 1),
+	    "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:01");
+	assert_string_equal(value_of(argv, "-device", 2),
+	    "virtio-net-pci,netdev=net1,mac=52:54:00:aa:bb:02");
+	assert_null(value_of(argv, "-netdev", 2));
+	vm_qemu_argv_free(argv);
+	vm_free(vm);
+}
+
 static void
 test_accel(void **state)
 {
@@ -178,6 +212,7 @@ main(void)
 		cmocka_unit_test(test_basic),
 		cmocka_unit_test(test_iso_kernel_kvm),
 		cmocka_unit_test(test_commas_escaped),
+		cmocka_unit_test(test_nics),
 		cmocka_unit_test(test_accel),
 	};
 

@@ -1,0 +1,302 @@
+/*
+ * cmd-net.c: the network commands of cmd.c's table: net-create,
+ * net-delete, net-list, net-info, net-start, net-stop, net-leases.
+ * Definitions are checked here (names, interface names, CIDR, DHCP
+ * range inside the subnet) and committed before the reply; net.c does
+ * the plumbing.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fws.h"
+#include "log.h"
+#include "netsetup.h"
+#include "proto.h"
+
+/* args.name must name a network: NULL (and answered) when it does not. */
+static struct net *
+cmd_net_lookup(struct request *rq, json_t *args)
+{
+	const char	*name;
+	struct net	*n;
+	char		*cause;
+
+	if (proto_arg_string(args, "name", 1, &name, &cause) == -1) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	if ((n = net_find(name)) == NULL)
+		request_error(rq, PROTO_ERR_NOT_FOUND, "no network named "
+		    "\"%.64s\"", name);
+	return n;
+}
+
+/* "10.0.0.1/24": the address and prefix, or -1. */
+static int
+cmd_net_cidr(const char *s, uint32_t *addr, unsigned *bits)
+{
+	char		 buf[32], *slash, *end;
+	struct in_addr	 in;
+	unsigned long	 b;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", s);
+	if ((slash = strchr(buf, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	b = strtoul(slash + 1, &end, 10);
+	if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || b < 8 ||
+	    b > 30 || inet_pton(AF_INET, buf, &in) != 1)
+		return -1;
+	*addr = ntohl(in.s_addr);
+	*bits = b;
+	return 0;
+}
+
+static int
+cmd_net_ip(const char *s, uint32_t *addr)
+{
+	struct in_addr	 in;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return -1;
+	*addr = ntohl(in.s_addr);
+	return 0;
+}
+
+/* Check the definition into n; -1 invalid, -2 a clash with another. */
+static int
+cmd_net_parse(struct net *n, json_t *args, char **cause)
+{
+	const char	*name, *bridge, *uplink, *address, *ds, *de;
+	struct net	*o;
+	uint32_t	 a = 0, s, e, mask;
+	unsigned	 bits = 32;
+
+	if (proto_arg_string(args, "name", 1, &name, cause) == -1 ||
+	    validate_name(name, cause) == -1 ||
+	    proto_arg_string(args, "bridge", 1, &bridge, cause) == -1 ||
+	    proto_arg_string(args, "uplink", 0, &uplink, cause) == -1 ||
+	    proto_arg_string(args, "address", 0, &address, cause) == -1 ||
+	    proto_arg_string(args, "dhcp_start", 0, &ds, cause) == -1 ||
+	    proto_arg_string(args, "dhcp_end", 0, &de, cause) == -1 ||
+	    proto_arg_bool(args, "nat", &n->net_nat, cause) == -1 ||
+	    proto_arg_bool(args, "autostart", &n->net_autostart, cause) == -1)
+		return -1;
+	if (strlen(name) > FWS_NET_NAME_MAX)
+		return cause_fail(cause, "network name %s is longer than %d "
+		    "characters", name, FWS_NET_NAME_MAX);
+	snprintf(n->net_name, sizeof(n->net_name), "%s", name);
+	if (ns_ifname_valid(bridge, cause) == -1 ||
+	    (uplink != NULL && ns_ifname_valid(uplink, cause) == -1))
+		return -1;
+	if (uplink != NULL && strcmp(uplink, bridge) == 0)
+		return cause_fail(cause, "the uplink cannot be the bridge");
+	snprintf(n->net_bridge, sizeof(n->net_bridge), "%s", bridge);
+	TAILQ_FOREACH(o, &nets, net_entry) {
+		if (strcmp(o->net_name, name) == 0) {
+			*cause = xasprintf("a network named %s already "
+			    "exists", name);
+			return -2;
+		}
+		if (strcmp(o->net_bridge, bridge) == 0) {
+			*cause = xasprintf("bridge %s is network %s's",
+			    bridge, o->net_name);
+			return -2;
+		}
+	}
+	if (address != NULL) {
+		if (cmd_net_cidr(address, &a, &bits) == -1)
+			return cause_fail(cause, "address %.40s: give the "
+			    "host's IPv4 address and prefix, e.g. "
+			    "10.0.0.1/24", address);
+		n->net_address = xasprintf("%s", address);
+	}
+	if (n->net_nat && address == NULL)
+		return cause_fail(cause, "NAT needs --address");
+	if ((ds == NULL) != (de == NULL))
+		return cause_fail(cause, "a DHCP range needs a start and an "
+		    "end");
+	if (ds != NULL) {
+		if (address == NULL)
+			return cause_fail(cause, "DHCP needs --address");
+		mask = 0xffffffffU << (32 - bits);
+		if (cmd_net_ip(ds, &s) == -1 || cmd_net_ip(de, &e) == -1)
+			return cause_fail(cause, "DHCP range %.20s-%.20s: not "
+			    "IPv4 addresses", ds, de);
+		if ((s & mask) != (a & mask) || (e & mask) != (a & mask) ||
+		    s > e || (a >= s && a <= e))
+			return cause_fail(cause, "DHCP range %s-%s must lie in "
+			    "%s, in order, without the host's address", ds,
+			    de, address);
+		n->net_dhcp_start = xasprintf("%s", ds);
+		n->net_dhcp_end = xasprintf("%s", de);
+	}
+	if (uplink != NULL)
+		n->net_uplink = xasprintf("%s", uplink);
+	return 0;
+}
+
+void
+cmd_net_create(struct request *rq, json_t *args, struct vm *vm)
+{
+	struct net	*n = net_new();
+	char		*cause = NULL;
+	int		 rc;
+
+	(void)vm;
+	if ((rc = cmd_net_parse(n, args, &cause)) != 0) {
+		request_error(rq, rc == -2 ? PROTO_ERR_EXISTS :
+		    PROTO_ERR_INVALID_ARGUMENT, "%s", cause);
+		free(cause);
+		net_free(n);
+		return;
+	}
+	n->net_created = time(NULL);
+	if (store_net_insert(n, &cause) == -1) {
+		request_error(rq, PROTO_ERR_INTERNAL, "%s", cause);
+		free(cause);
+		net_free(n);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&nets, n, net_entry);
+	/* a network that cannot start is not created: undo, then say why */
+	if (net_start(n, &cause) == -1) {
+		request_error(rq, PROTO_ERR_FAILED, "network %s: %s",
+		    n->net_name, cause);
+		free(cause);
+		if (net_stop(n, &cause) == -1 ||
+		    store_net_delete(n, &cause) == -1) {
+			log_warnx("network %s: undoing the create: %s",
+			    n->net_name, cause);
+			free(cause);
+		}
+		TAILQ_REMOVE(&nets, n, net_entry);
+		net_free(n);
+		return;
+	}
+	log_info("network %s: created (bridge %s)", n->net_name,
+	    n->net_bridge);
+	request_ok(rq, net_to_json(n, 1));
+}
+
+void
+cmd_net_delete(struct request *rq, json_t *args, struct vm *vm)
+{
+	const struct vm	*user;
+	struct net	*n;
+	char		*cause;
+
+	(void)vm;
+	if ((n = cmd_net_lookup(rq, args)) == NULL)
+		return;
+	if (net_in_use(n, 0, &user)) {
+		request_error(rq, PROTO_ERR_BAD_STATE, "network %s is used by "
+		    "VM %s: delete the VM first", n->net_name, user->vm_name);
+		return;
+	}
+	if (n->net_active && net_stop(n, &cause) == -1) {
+		request_error(rq, PROTO_ERR_FAILED, "network %s: %s",
+		    n->net_name, cause);
+		free(cause);
+		return;
+	}
+	if (store_net_delete(n, &cause) == -1) {
+		request_error(rq, PROTO_ERR_INTERNAL, "%s", cause);
+		free(cause);
+		return;
+	}
+	log_info("network %s: deleted", n->net_name);
+	TAILQ_REMOVE(&nets, n, net_entry);
+	request_ok(rq, json_pack("{ss}", "name", n->net_name));
+	net_free(n);
+}
+
+void
+cmd_net_list(struct request *rq, json_t *args, struct vm *vm)
+{
+	struct net	*n;
+	json_t		*a = json_array();
+
+	(void)args;
+	(void)vm;
+	TAILQ_FOREACH(n, &nets, net_entry)
+		json_array_append_new(a, net_to_json(n, 0));
+	request_ok(rq, a);
+}
+
+void
+cmd_net_info(struct request *rq, json_t *args, struct vm *vm)
+{
+	struct net	*n;
+
+	(void)vm;
+	if ((n = cmd_net_lookup(rq, args)) != NULL)
+		request_ok(rq, net_to_json(n, 1));
+}
+
+void
+cmd_net_start(struct request *rq, json_t *args, struct vm *vm)
+{
+	struct net	*n;
+	char		*cause;
+
+	(void)vm;
+	if ((n = cmd_net_lookup(rq, args)) == NULL)
+		return;
+	if (net_start(n, &cause) == -1) {
+		request_error(rq, PROTO_ERR_FAILED, "network %s: %s",
+		    n->net_name, cause);
+		free(cause);
+		return;
+	}
+	request_ok(rq, net_to_json(n, 0));
+}
+
+void
+cmd_net_stop(struct request *rq, json_t *args, struct vm *vm)
+{
+	const struct vm	*user;
+	struct net	*n;
+	char		*cause;
+
+	(void)vm;
+	if ((n = cmd_net_lookup(rq, args)) == NULL)
+		return;
+	if (net_in_use(n, 1, &user)) {
+		request_error(rq, PROTO_ERR_BAD_STATE, "network %s is used by "
+		    "running VM %s", n->net_name, user->vm_name);
+		return;
+	}
+	if (net_stop(n, &cause) == -1) {
+		request_error(rq, PROTO_ERR_FAILED, "network %s: %s",
+		    n->net_name, cause);
+		free(cause);
+		return;
+	}
+	request_ok(rq, net_to_json(n, 0));
+}
+
+void
+cmd_net_leases(struct request *rq, json_t *args, struct vm *vm)
+{
+	struct net	*n;
+	json_t		*a;
+	char		*cause;
+
+	(void)vm;
+	if ((n = cmd_net_lookup(rq, args)) == NULL)
+		return;
+	if ((a = net_leases(n, &cause)) == NULL) {
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s", cause);
+		free(cause);
+		return;
+	}
+	request_ok(rq, a);
+}

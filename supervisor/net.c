@@ -1,0 +1,289 @@
+/*
+ * net.c: networks.  A network is a bridge (made by fwsd, or an existing
+ * one it finds), optionally with the host's address on it, an uplink
+ * enslaved into it, NAT out of the host (net-nat.c) and a DHCP server
+ * (net-dhcp.c).  VMs join networks through taps: net_vm_taps() makes a
+ * VM's taps (netsetup/) when its qemu starts; they vanish with the
+ * qemu, which holds their only descriptors.  The store keeps the
+ * definitions; which networks are up is a run-time fact, rebuilt at
+ * start-up for autostart networks (every step is idempotent).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fws.h"
+#include "log.h"
+#include "netsetup.h"
+
+/* A VM with a NIC on the network (only running ones with active). */
+int
+net_in_use(const struct net *n, int active, const struct vm **vmp)
+{
+	const struct vm	*vm;
+	int		 i;
+
+	TAILQ_FOREACH(vm, &vms, vm_entry) {
+		if (active && !vm_is_active(vm))
+			continue;
+		for (i = 0; i < vm->vm_nnics; i++)
+			if (strcmp(vm->vm_nics[i].n_net, n->net_name) == 0) {
+				if (vmp != NULL)
+					*vmp = vm;
+				return 1;
+			}
+	}
+	return 0;
+}
+
+json_t *
+net_to_json(const struct net *n, int full)
+{
+	const struct vm	*vm;
+	json_t		*o, *a;
+	int		 i;
+
+	o = json_pack("{ss ss sb sb sb}", "name", n->net_name, "bridge",
+	    n->net_bridge, "nat", n->net_nat, "autostart", n->net_autostart,
+	    "active", n->net_active);
+	json_object_set_new(o, "uplink", n->net_uplink ?
+	    json_string(n->net_uplink) : json_null());
+	json_object_set_new(o, "address", n->net_address ?
+	    json_string(n->net_address) : json_null());
+	json_object_set_new(o, "dhcp", n->net_dhcp_start ? json_pack(
+	    "{ss ss}", "start", n->net_dhcp_start, "end", n->net_dhcp_end) :
+	    json_null());
+	if (!full)
+		return o;
+	json_object_set_new(o, "dhcp_pid", n->net_dhcpd_pid > 0 ?
+	    json_integer(n->net_dhcpd_pid) : json_null());
+	json_object_set_new(o, "bridge_made", json_boolean(n->net_bridge_made));
+	json_object_set_new(o, "created", json_integer(n->net_created));
+	a = json_array();
+	TAILQ_FOREACH(vm, &vms, vm_entry)
+		for (i = 0; i < vm->vm_nnics; i++)
+			if (strcmp(vm->vm_nics[i].n_net, n->net_name) == 0)
+				json_array_append_new(a, json_pack("{ss ss}",
+				    "vm", vm->vm_name, "mac",
+				    vm->vm_nics[i].n_mac));
+	json_object_set_new(o, "nics", a);
+	return o;
+}
+
+/*
+ * Bring the network up: bridge, address, uplink, NAT, DHCP.  Each step
+ * leaves what is already right alone, so this also repairs a network
+ * after a restart of fwsd.
+ */
+int
+net_start(struct net *n, char **cause)
+{
+	char	*c2;
+	int	 existed;
+
+	existed = ns_link_exists(n->net_bridge);
+	if (ns_bridge_create(n->net_bridge, cause) == -1)
+		goto fail;
+	if (!existed && !n->net_bridge_made) {
+		n->net_bridge_made = 1;
+		if (store_net_update(n, &c2) == -1) {
+			log_warnx("network %s: %s", n->net_name, c2);
+			free(c2);
+		}
+	}
+	if (n->net_address != NULL &&
+	    ns_addr_add(n->net_bridge, n->net_address, cause) == -1)
+		goto fail;
+	if (n->net_uplink != NULL &&
+	    (ns_link_set_master(n->net_uplink, n->net_bridge, cause) == -1 ||
+	    ns_link_set_up(n->net_uplink, 1, cause) == -1))
+		goto fail;
+	if (ns_link_set_up(n->net_bridge, 1, cause) == -1)
+		goto fail;
+	n->net_active = 1;
+	if (n->net_nat && net_nat_add(n, cause) == -1)
+		goto fail;
+	if (net_dhcp_start(n, cause) == -1)
+		goto fail;
+	log_info("network %s: up on bridge %s%s%s", n->net_name,
+	    n->net_bridge, n->net_nat ? ", NAT" : "",
+	    n->net_dhcp_start ? ", DHCP" : "");
+	return 0;
+fail:
+	n->net_active = 0;
+	net_dhcp_stop(n);
+	return -1;
+}
+
+/* Take the network down; the caller checked no running VM uses it. */
+int
+net_stop(struct net *n, char **cause)
+{
+	int	 rc = 0;
+
+	net_dhcp_stop(n);
+	if (n->net_nat && net_nat_remove(n, cause) == -1)
+		rc = -1;
+	if (n->net_uplink != NULL && ns_link_exists(n->net_uplink)) {
+		char	*c2;
+
+		if (ns_link_set_master(n->net_uplink, NULL, &c2) == -1) {
+			log_warnx("network %s: %s", n->net_name, c2);
+			free(c2);
+		}
+	}
+	/* a bridge the operator made stays; ours goes */
+	if (rc == 0 && n->net_bridge_made &&
+	    ns_link_delete(n->net_bridge, cause) == -1)
+		rc = -1;
+	n->net_active = 0;
+	if (rc == 0)
+		log_info("network %s: down", n->net_name);
+	return rc;
+}
+
+void
+net_autostart_all(void)
+{
+	struct net	*n;
+	char		*cause;
+
+	TAILQ_FOREACH(n, &nets, net_entry) {
+		if (!n->net_autostart)
+			continue;
+		if (net_start(n, &cause) == -1) {
+			log_warnx("network %s: cannot start: %s", n->net_name,
+			    cause);
+			free(cause);
+		}
+	}
+}
+
+/* fwsd is exiting: bridges, rules and dnsmasq stay for the guests. */
+void
+net_release_all(void)
+{
+	struct net	*n;
+
+	while ((n = TAILQ_FIRST(&nets)) != NULL) {
+		TAILQ_REMOVE(&nets, n, net_entry);
+		net_dhcp_release(n);
+		net_free(n);
+	}
+}
+
+/*
+ * Make the VM's taps, each on its network's bridge and up; fds[i] is
+ * NIC i's tap, to hand to qemu.  On failure none is left open.
+ */
+int
+net_vm_taps(struct vm *vm, int *fds, char **cause)
+{
+	struct net	*n;
+	char		 tap[FWS_IFNAME_MAX + 1];
+	int		 i, j;
+
+	for (i = 0; i < vm->vm_nnics; i++)
+		fds[i] = -1;
+	for (i = 0; i < vm->vm_nnics; i++) {
+		n = net_find(vm->vm_nics[i].n_net);
+		if (n == NULL || !n->net_active) {
+			cause_fail(cause, "network %s is %s",
+			    vm->vm_nics[i].n_net, n == NULL ? "gone" :
+			    "not started (fwsctl net-start)");
+			goto fail;
+		}
+		if (ns_tap_name(vm->vm_name, i, tap, sizeof(tap)) == -1) {
+			cause_fail(cause, "no tap name for %s", vm->vm_name);
+			goto fail;
+		}
+		if (ns_tap_open(tap, &fds[i], cause) == -1 ||
+		    ns_link_set_master(tap, n->net_bridge, cause) == -1 ||
+		    ns_link_set_up(tap, 1, cause) == -1)
+			goto fail;
+	}
+	return 0;
+fail:
+	for (j = 0; j < vm->vm_nnics; j++)
+		if (fds[j] != -1)
+			close(fds[j]);
+	return -1;
+}
+
+/* After fwsd's restart: the taps qemu holds are still on their bridges? */
+void
+net_vm_adopt(struct vm *vm)
+{
+	struct net	*n;
+	char		 tap[FWS_IFNAME_MAX + 1], master[FWS_IFNAME_MAX + 1];
+	char		*cause;
+	int		 i;
+
+	for (i = 0; i < vm->vm_nnics; i++) {
+		if ((n = net_find(vm->vm_nics[i].n_net)) == NULL ||
+		    ns_tap_name(vm->vm_name, i, tap, sizeof(tap)) == -1)
+			continue;
+		if (!ns_link_exists(tap)) {
+			log_warnx("%s: tap %s is gone: NIC %d has no link",
+			    vm->vm_name, tap, i);
+			continue;
+		}
+		if (ns_link_master(tap, master, sizeof(master)) == 0 &&
+		    strcmp(master, n->net_bridge) == 0)
+			continue;
+		if (ns_link_set_master(tap, n->net_bridge, &cause) == -1 ||
+		    ns_link_set_up(tap, 1, &cause) == -1) {
+			log_warnx("%s: %s", vm->vm_name, cause);
+			free(cause);
+		} else
+			log_info("%s: tap %s back on bridge %s", vm->vm_name,
+			    tap, n->net_bridge);
+	}
+}
+
+/* The DHCP leases: MAC, IP, the VM whose NIC has that MAC, expiry. */
+json_t *
+net_leases(const struct net *n, char **cause)
+{
+	const struct vm	*vm;
+	json_t		*a = json_array(), *l;
+	char		*path, line[512], mac[32], ip[64], host[256];
+	long long	 expiry;
+	const char	*owner;
+	FILE		*f;
+	int		 i;
+
+	if (n->net_dhcp_start == NULL) {
+		json_decref(a);
+		cause_fail(cause, "network %s has no DHCP", n->net_name);
+		return NULL;
+	}
+	path = net_dhcp_leasefile(n);
+	f = fopen(path, "re");
+	free(path);
+	if (f == NULL)
+		return a;	/* no lease given yet */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lld %31s %63s %255s", &expiry, mac, ip,
+		    host) != 4)
+			continue;
+		owner = NULL;
+		TAILQ_FOREACH(vm, &vms, vm_entry)
+			for (i = 0; i < vm->vm_nnics; i++)
+				if (strcasecmp(vm->vm_nics[i].n_mac, mac) == 0 &&
+				    strcmp(vm->vm_nics[i].n_net,
+				    n->net_name) == 0)
+					owner = vm->vm_name;
+		l = json_pack("{ss ss sI}", "mac", mac, "ip", ip, "expires",
+		    (json_int_t)expiry);
+		json_object_set_new(l, "vm", owner ? json_string(owner) :
+		    json_null());
+		json_object_set_new(l, "hostname", strcmp(host, "*") == 0 ?
+		    json_null() : json_string(host));
+		json_array_append_new(a, l);
+	}
+	fclose(f);
+	return a;
+}
