@@ -64,8 +64,9 @@ $(B)/obj/%.o: %.c $(HDRS)
 $(B)/fwsd: $(FWSD_SRCS:%.c=$(B)/obj/%.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
+# the client needs JSON and nothing else
 $(B)/fwsctl: $(FWSCTL_SRCS:%.c=$(B)/obj/%.o)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs jansson) $(LDFLAGS)
 
 define unit_rule
 $(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h

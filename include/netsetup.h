@@ -66,11 +66,13 @@ int	 ns_link_list(ns_link_fn, void *, char **);
 
 /* bridge.c */
 /*
- * Create a bridge (down).  An existing bridge of that name is left as it
- * is and is success; an existing link of another kind is a failure that
- * names its kind.
+ * Create a bridge (down), with the MAC address mac ("xx:xx:...") unless
+ * NULL: a fixed MAC keeps the host's address on the bridge from changing
+ * as ports come and go (a bridge otherwise takes its lowest port's).  An
+ * existing bridge of that name is left as it is and is success; an
+ * existing link of another kind is a failure that names its kind.
  */
-int	 ns_bridge_create(const char *, char **);
+int	 ns_bridge_create(const char *, const char *, char **);
 
 /* addr.c */
 /*

@@ -4,6 +4,7 @@
  * that name is refused.  Addresses, ports and up/down are addr.c's and
  * link.c's; deleting is link.c's.
  */
+#include <sys/socket.h>
 #include <string.h>
 
 #include <netlink/netlink.h>
@@ -39,10 +40,11 @@ ns_bridge_check(const char *name, char **cause)
 }
 
 int
-ns_bridge_create(const char *name, char **cause)
+ns_bridge_create(const char *name, const char *mac, char **cause)
 {
 	struct nl_sock		*sk;
 	struct rtnl_link	*link;
+	struct nl_addr		*addr = NULL;
 	int			 err, rc;
 
 	if (ns_ifname_valid(name, cause) == -1)
@@ -58,6 +60,15 @@ ns_bridge_create(const char *name, char **cause)
 	if ((err = rtnl_link_set_type(link, "bridge")) < 0) {
 		rtnl_link_put(link);
 		return ns_nl_fail(cause, err, "bridge %s", name);
+	}
+	if (mac != NULL) {
+		if ((err = nl_addr_parse(mac, AF_LLC, &addr)) < 0) {
+			rtnl_link_put(link);
+			return cause_fail(cause, "bridge %s: bad MAC address "
+			    "%s", name, mac);
+		}
+		rtnl_link_set_addr(link, addr);
+		nl_addr_put(addr);
 	}
 	err = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(link);

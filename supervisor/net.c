@@ -80,11 +80,15 @@ net_to_json(const struct net *n, int full)
 int
 net_start(struct net *n, char **cause)
 {
-	char	*c2;
+	char	*c2, mac[18];
 	int	 existed;
 
 	existed = ns_link_exists(n->net_bridge);
-	if (ns_bridge_create(n->net_bridge, cause) == -1)
+	/* fe:54: + CRC32 of the bridge's name: stable, never a guest's */
+	mac_from_name(n->net_bridge, mac, sizeof(mac));
+	mac[0] = 'f';
+	mac[1] = 'e';
+	if (ns_bridge_create(n->net_bridge, mac, cause) == -1)
 		goto fail;
 	if (!existed && !n->net_bridge_made) {
 		n->net_bridge_made = 1;

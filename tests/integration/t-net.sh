@@ -13,7 +13,8 @@ A="$GUEST_APPEND"
 # --- two guests on one bridge
 fwsctl net-create lan --bridge fwsbr0 --address 10.77.0.1/24 >/dev/null ||
     fail "net-create lan: $(fwsctl net-create lan --bridge fwsbr0 2>&1)"
-in_ns ip -o link show fwsbr0 | grep -q "fwsbr0" || fail "no bridge fwsbr0"
+in_ns ip -o link show fwsbr0 | grep -q "link/ether fe:54:" ||
+    fail "bridge fwsbr0 lacks its fixed MAC: $(in_ns ip -o link show fwsbr0)"
 create_guest v1 --net lan --append "$A fws.ip=10.77.0.2/24"
 create_guest v2 --net lan --restart never --append "$A fws.ip=10.77.0.3/24"
 fwsctl start v1 >/dev/null && fwsctl start v2 >/dev/null || fail "start v1 v2"

@@ -269,22 +269,22 @@ test_bridge_create(void **state)
 	(void)state;
 	NEED_NETNS();
 	assert_int_equal(ns_link_exists("tbr0"), 0);
-	assert_int_equal(ns_bridge_create("tbr0", &cause), 0);
+	assert_int_equal(ns_bridge_create("tbr0", NULL, &cause), 0);
 	assert_null(cause);
 	assert_int_equal(ns_link_exists("tbr0"), 1);
 	assert_int_equal(ns_link_kind("tbr0", kind, sizeof(kind)), 0);
 	assert_string_equal(kind, "bridge");
 	/* again: left alone, including its state */
 	assert_int_equal(ns_link_set_up("tbr0", 1, &cause), 0);
-	assert_int_equal(ns_bridge_create("tbr0", &cause), 0);
+	assert_int_equal(ns_bridge_create("tbr0", NULL, &cause), 0);
 	assert_null(cause);
 	assert_int_equal(link_up("tbr0"), 1);
 	assert_int_equal(ns_link_delete("tbr0", &cause), 0);
 	assert_int_equal(ns_link_exists("tbr0"), 0);
 
-	expect_cause(ns_bridge_create("bad/name", &cause), &cause, "bad/name",
+	expect_cause(ns_bridge_create("bad/name", NULL, &cause), &cause, "bad/name",
 	    NULL);
-	expect_cause(ns_bridge_create("", &cause), &cause, "empty", NULL);
+	expect_cause(ns_bridge_create("", NULL, &cause), &cause, "empty", NULL);
 }
 
 static void
@@ -298,12 +298,12 @@ test_bridge_conflict(void **state)
 	veth_add("tconf0", "tconf1");
 	assert_int_equal(ns_link_kind("tconf0", kind, sizeof(kind)), 0);
 	assert_string_equal(kind, "veth");
-	expect_cause(ns_bridge_create("tconf0", &cause), &cause, "tconf0",
+	expect_cause(ns_bridge_create("tconf0", NULL, &cause), &cause, "tconf0",
 	    "veth");
 	/* lo has no kind at all */
 	assert_int_equal(ns_link_kind("lo", kind, sizeof(kind)), 0);
 	assert_string_equal(kind, "");
-	expect_cause(ns_bridge_create("lo", &cause), &cause, "lo",
+	expect_cause(ns_bridge_create("lo", NULL, &cause), &cause, "lo",
 	    "not a bridge");
 	/* deleting one end of a veth takes both */
 	assert_int_equal(ns_link_delete("tconf0", &cause), 0);
@@ -319,7 +319,7 @@ test_up_down(void **state)
 
 	(void)state;
 	NEED_NETNS();
-	assert_int_equal(ns_bridge_create("tbr1", &cause), 0);
+	assert_int_equal(ns_bridge_create("tbr1", NULL, &cause), 0);
 	assert_int_equal(link_up("tbr1"), 0);
 	assert_int_equal(ns_link_set_up("tbr1", 1, &cause), 0);
 	assert_int_equal(link_up("tbr1"), 1);
@@ -345,7 +345,7 @@ test_addr(void **state)
 
 	(void)state;
 	NEED_NETNS();
-	assert_int_equal(ns_bridge_create("tbr2", &cause), 0);
+	assert_int_equal(ns_bridge_create("tbr2", NULL, &cause), 0);
 	assert_int_equal(ns_addr_add("tbr2", "10.99.0.1/24", &cause), 0);
 	assert_null(cause);
 	assert_int_equal(addr_count("tbr2", "10.99.0.1", 24), 1);
@@ -383,7 +383,7 @@ test_tap(void **state)
 
 	(void)state;
 	NEED_NETNS();
-	assert_int_equal(ns_bridge_create("tbr3", &cause), 0);
+	assert_int_equal(ns_bridge_create("tbr3", NULL, &cause), 0);
 	assert_int_equal(ns_link_set_up("tbr3", 1, &cause), 0);
 
 	assert_int_equal(ns_tap_open("fwsvm1.0", &fd, &cause), 0);
@@ -478,7 +478,7 @@ test_uplink(void **state)
 
 	(void)state;
 	NEED_NETNS();
-	assert_int_equal(ns_bridge_create("tbr4", &cause), 0);
+	assert_int_equal(ns_bridge_create("tbr4", NULL, &cause), 0);
 	veth_add("tup0", "tup1");
 	assert_int_equal(ns_link_set_master("tup0", "tbr4", &cause), 0);
 	assert_int_equal(ns_link_set_up("tup0", 1, &cause), 0);
@@ -525,7 +525,7 @@ test_delete(void **state)
 
 	(void)state;
 	NEED_NETNS();
-	assert_int_equal(ns_bridge_create("tbr5", &cause), 0);
+	assert_int_equal(ns_bridge_create("tbr5", NULL, &cause), 0);
 	assert_int_equal(ns_link_delete("tbr5", &cause), 0);
 	assert_int_equal(ns_link_exists("tbr5"), 0);
 	assert_int_equal(ns_link_delete("tbr5", &cause), 0);
@@ -560,7 +560,7 @@ test_no_permission(void **state)
 			cause = strdup("capset failed");
 		else if (ns_open(&cause) == -1)
 			;
-		else if (ns_bridge_create("tbr8", &cause) == 0)
+		else if (ns_bridge_create("tbr8", NULL, &cause) == 0)
 			cause = strdup("created");
 		(void)!write(p[1], cause, strlen(cause));
 		_exit(0);
@@ -605,7 +605,7 @@ test_list(void **state)
 
 	(void)state;
 	NEED_NETNS();
-	assert_int_equal(ns_bridge_create("tbr6", &cause), 0);
+	assert_int_equal(ns_bridge_create("tbr6", NULL, &cause), 0);
 	assert_int_equal(ns_link_set_up("tbr6", 1, &cause), 0);
 	veth_add("tl0", "tl1");
 	assert_int_equal(ns_link_set_master("tl0", "tbr6", &cause), 0);
@@ -631,7 +631,7 @@ test_closed(void **state)
 	ns_close();
 	ns_close();
 	assert_int_equal(ns_link_exists("lo"), -1);
-	expect_cause(ns_bridge_create("tbr7", &cause), &cause, "tbr7",
+	expect_cause(ns_bridge_create("tbr7", NULL, &cause), &cause, "tbr7",
 	    "not open");
 	expect_cause(ns_link_set_up("lo", 1, &cause), &cause, "lo",
 	    "not open");
