@@ -112,6 +112,8 @@ note "uplink enslaved and released"
 kill -9 "$FWSD_PID"; wait "$FWSD_PID" 2>/dev/null; FWSD_PID=
 start_fwsd
 wait_until 10 state_is v1 running || fail "v1 not adopted"
+fwsctl net-list --json | python3 -c 'import json,sys; n=json.load(sys.stdin); assert all(x["active"] for x in n), n' ||
+    fail "networks not back up after the restart: $(fwsctl net-list)"
 in_ns ip -o link show "$tap1" | grep -q "master fwsbr0" || fail "v1's tap lost its bridge"
 [ "$(fwsctl net-info dnet --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["dhcp_pid"])')" = "$dpid" ] ||
     fail "dnsmasq replaced after an fwsd restart"
