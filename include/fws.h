@@ -31,6 +31,7 @@
 #define FWS_NAME_MAX		63	/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 #define FWS_DISKS_MAX		8
 #define FWS_NICS_MAX		4
+#define FWS_DISK_NODE		"fws-disk"	/* + index: block node names */
 #define FWS_NET_NAME_MAX	32	/* names nft tables and files too */
 #define FWS_IFNAME_MAX		15	/* Linux IFNAMSIZ - 1 */
 #define FWS_IMAGE_DIRS_MAX	8
@@ -121,6 +122,7 @@ TAILQ_HEAD(vm_waiters, vm_waiter);
 struct qmp;
 struct event;
 struct proc_watch;
+struct snap_op;
 
 struct vm {
 	TAILQ_ENTRY(vm)	 vm_entry;
@@ -153,6 +155,7 @@ struct vm {
 
 	/* run time only */
 	int		 vm_creating;		/* being created: invisible */
+	struct snap_op	*vm_job;		/* the snapshot operation */
 	struct proc_watch *vm_watch;
 	struct qmp	*vm_qmp;
 	struct event	*vm_timer;		/* start deadline, stop steps */
@@ -212,6 +215,14 @@ uint64_t	 vm_proc_start_time(pid_t);
 void		 vm_adopt_all(void);
 void		 vm_autostart_all(void);
 
+/* snapshot.c: internal snapshots, by QMP jobs or qemu-img */
+void		 snapshot_op(struct vm *, struct request *, const char *,
+		    const char *, int);
+void		 snapshot_list_all(struct request *);
+void		 snapshot_qmp_event(struct vm *, const char *, json_t *);
+void		 snapshot_vm_gone(struct vm *);
+void		 snapshot_adopt(struct vm *);
+
 /* events.c: the lifecycle history, stored and streamed */
 void		 event_record(const struct vm *, const char *, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
@@ -239,6 +250,7 @@ struct vm_qemu_paths {
 char	**vm_qemu_argv(const struct vm *, const struct vm_qemu_paths *);
 void	  vm_qemu_argv_free(char **);
 const char *vm_qemu_accel(const char *);
+char	 *vm_qemu_escape(const char *);
 
 /* proc.c */
 typedef void (*proc_exit_fn)(pid_t, int, void *);
@@ -322,6 +334,8 @@ int	 store_net_insert(struct net *, char **);
 int	 store_net_delete(const struct net *, char **);
 int	 store_net_update(const struct net *, char **);
 int	 store_net_load(struct netlist *, char **);
+int	 store_snap_sync(const struct vm *, json_t *, char **);
+json_t	*store_snap_list(const struct vm *);
 
 /* create.c */
 void	 create_vm(struct request *, json_t *);

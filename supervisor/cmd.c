@@ -27,6 +27,7 @@ struct request {
 };
 
 #define CMD_VM		0x01	/* args.name names an existing VM */
+#define CMD_NOJOB	0x02	/* refused while a snapshot job runs */
 
 struct cmd {
 	const char	 *c_name;
@@ -48,6 +49,8 @@ static void	cmd_version(struct request *, json_t *, struct vm *);
 static void	cmd_autostart(struct request *, json_t *, struct vm *);
 static void	cmd_events(struct request *, json_t *, struct vm *);
 static void	cmd_shutdown_all(struct request *, json_t *, struct vm *);
+static void	cmd_snapshot(struct request *, json_t *, struct vm *);
+static void	cmd_snapshot_list(struct request *, json_t *, struct vm *);
 
 static const struct cmd cmd_table[] = {
 	{ "autostart",	cmd_autostart,	CMD_VM,	{ "name", "enabled" } },
@@ -55,8 +58,8 @@ static const struct cmd cmd_table[] = {
 	{ "create",	cmd_create,	0,	{ "name", "vcpus", "memory_mib",
 	    "disks", "iso", "kernel", "initrd", "append", "mac", "restart",
 	    "autostart", "nics" } },
-	{ "delete",	cmd_delete,	CMD_VM,	{ "name", "keep_disks" } },
-	{ "destroy",	cmd_destroy,	CMD_VM,	{ "name" } },
+	{ "delete",	cmd_delete,	CMD_VM | CMD_NOJOB, { "name", "keep_disks" } },
+	{ "destroy",	cmd_destroy,	CMD_VM | CMD_NOJOB, { "name" } },
 	{ "events",	cmd_events,	0,	{ "name", "follow", "limit" } },
 	{ "info",	cmd_info,	CMD_VM,	{ "name" } },
 	{ "list",	cmd_list,	0,	{ NULL } },
@@ -68,12 +71,17 @@ static const struct cmd cmd_table[] = {
 	{ "net-list",	cmd_net_list,	0,	{ NULL } },
 	{ "net-start",	cmd_net_start,	0,	{ "name" } },
 	{ "net-stop",	cmd_net_stop,	0,	{ "name" } },
-	{ "pause",	cmd_simple,	CMD_VM,	{ "name" } },
-	{ "reboot",	cmd_simple,	CMD_VM,	{ "name" } },
-	{ "resume",	cmd_simple,	CMD_VM,	{ "name" } },
+	{ "pause",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name" } },
+	{ "reboot",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name" } },
+	{ "resume",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name" } },
 	{ "shutdown-all", cmd_shutdown_all, 0,	{ "timeout" } },
-	{ "start",	cmd_start,	CMD_VM,	{ "name" } },
-	{ "stop",	cmd_stop,	CMD_VM,	{ "name", "timeout" } },
+	{ "snapshot-create", cmd_snapshot, CMD_VM, { "name", "tag",
+	    "disk_only" } },
+	{ "snapshot-delete", cmd_snapshot, CMD_VM, { "name", "tag" } },
+	{ "snapshot-list", cmd_snapshot_list, 0, { "name", "all" } },
+	{ "snapshot-revert", cmd_snapshot, CMD_VM, { "name", "tag" } },
+	{ "start",	cmd_start,	CMD_VM | CMD_NOJOB, { "name" } },
+	{ "stop",	cmd_stop,	CMD_VM | CMD_NOJOB, { "name", "timeout" } },
 	{ "version",	cmd_version,	0,	{ NULL } },
 };
 
@@ -162,6 +170,11 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 			    "\"%.64s\"", name);
 			goto done;
 		}
+	}
+	if ((c->c_flags & CMD_NOJOB) && vm->vm_job != NULL) {
+		request_error(rq, PROTO_ERR_BUSY, "%s: a snapshot operation is "
+		    "under way: try again when it is done", vm->vm_name);
+		goto done;
 	}
 	c->c_fn(rq, pr.pr_args, vm);
 done:
@@ -394,6 +407,48 @@ cmd_shutdown_all(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	vm_shutdown_all(timeout, rq);
+}
+
+/* snapshot-create, -revert, -delete NAME TAG */
+static void
+cmd_snapshot(struct request *rq, json_t *args, struct vm *vm)
+{
+	const char	*tag;
+	char		*cause;
+	int		 disk_only = 0;
+
+	if (proto_arg_string(args, "tag", 1, &tag, &cause) == -1 ||
+	    validate_name(tag, &cause) == -1 ||
+	    proto_arg_bool(args, "disk_only", &disk_only, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	snapshot_op(vm, rq, rq->rq_cmd + strlen("snapshot-"), tag, disk_only);
+}
+
+/* snapshot-list NAME, or with "all" every VM's */
+static void
+cmd_snapshot_list(struct request *rq, json_t *args, struct vm *vm)
+{
+	const char	*name;
+	char		*cause;
+	int		 all = 0;
+
+	if (proto_arg_bool(args, "all", &all, &cause) == -1 ||
+	    proto_arg_string(args, "name", !all, &name, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	if (all) {
+		snapshot_list_all(rq);
+		return;
+	}
+	if ((vm = vm_find(name)) == NULL) {
+		request_error(rq, PROTO_ERR_NOT_FOUND, "no VM named \"%.64s\"",
+		    name);
+		return;
+	}
+	snapshot_op(vm, rq, "list", NULL, 0);
 }
 
 /* A connection closed: it follows no events any more. */

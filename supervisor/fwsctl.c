@@ -60,6 +60,8 @@ static int	verb_net_simple(struct ctx *);
 static int	verb_net_list(struct ctx *);
 static int	verb_net_info(struct ctx *);
 static int	verb_net_leases(struct ctx *);
+static int	verb_snapshot(struct ctx *);
+static int	verb_snapshot_list(struct ctx *);
 
 static const struct verb verbs[] = {
 	{ "autostart", verb_autostart, 3, "", "NAME on|off",
@@ -106,6 +108,17 @@ static const struct verb verbs[] = {
 	{ "resume", verb_simple, 1, "", "NAME", "resume a paused VM" },
 	{ "shutdown-all", verb_shutdown_all, 0, "timeout=",
 	    "[--timeout SECONDS]", "stop every VM, as stop does, all at once" },
+	{ "snapshot-create", verb_snapshot, 3, "disk-only json",
+	    "NAME TAG [--disk-only]",
+	    "snapshot a VM (a running one with its memory, unless "
+	    "--disk-only)" },
+	{ "snapshot-delete", verb_snapshot, 3, "json", "NAME TAG",
+	    "delete a snapshot" },
+	{ "snapshot-list", verb_snapshot_list, 2, "all json",
+	    "NAME [--json] | --all [--json]",
+	    "list a VM's snapshots, or every VM's" },
+	{ "snapshot-revert", verb_snapshot, 3, "json", "NAME TAG",
+	    "go back to a snapshot" },
 	{ "start", verb_simple, 1, "", "NAME",
 	    "start a VM; returns once it runs" },
 	{ "stop", verb_stop, 1, "timeout=", "NAME [--timeout SECONDS]",
@@ -979,6 +992,71 @@ verb_net_leases(struct ctx *c)
 		    json_string_value(json_object_get(l, "mac")),
 		    json_string_value(json_object_get(l, "ip")),
 		    str_or(json_object_get(l, "vm"), "-"));
+	json_decref(r);
+	return 0;
+}
+
+/* snapshot-create, -revert, -delete NAME TAG: the verb is the command */
+static int
+verb_snapshot(struct ctx *c)
+{
+	json_t		*args = name_args(c), *r;
+	const char	*verb = c->c_verb->v_name + strlen("snapshot-");
+	char		*cause;
+
+	if (validate_name(c->c_pos[1], &cause) == -1)
+		fwsctl_errx(2, "tag %s", cause);
+	json_object_set_new(args, "tag", json_string(c->c_pos[1]));
+	if (opt_get(c, "disk-only") != NULL)
+		json_object_set_new(args, "disk_only", json_true());
+	r = fwsctl_call(c->c_verb->v_name, args, NULL);
+	if (c->c_json)
+		print_json(json_object_get(r, "result"));
+	else
+		printf("%s: snapshot %s %s\n", c->c_name, c->c_pos[1],
+		    strcmp(verb, "create") == 0 ? "created" :
+		    strcmp(verb, "revert") == 0 ? "reverted to" : "deleted");
+	json_decref(r);
+	return 0;
+}
+
+static int
+verb_snapshot_list(struct ctx *c)
+{
+	json_t	*args = json_object(), *r, *a, *s;
+	char	 tbuf[64], size[32];
+	time_t	 t;
+	size_t	 i;
+
+	if (opt_get(c, "all") != NULL) {
+		if (c->c_name != NULL)
+			usage(c->c_verb);
+		json_object_set_new(args, "all", json_true());
+	} else if (c->c_name == NULL)
+		usage(c->c_verb);
+	else
+		json_object_set_new(args, "name", json_string(c->c_name));
+	r = fwsctl_call("snapshot-list", args, NULL);
+	a = json_object_get(r, "result");
+	if (c->c_json) {
+		print_json(a);
+		json_decref(r);
+		return 0;
+	}
+	printf("%-16s %-20s %-19s %-6s %10s %10s\n", "VM", "TAG", "CREATED",
+	    "MEMORY", "STATE", "VM CLOCK");
+	json_array_foreach(a, i, s) {
+		t = json_integer_value(json_object_get(s, "created"));
+		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", localtime(&t));
+		snprintf(size, sizeof(size), "%lldK", (long long)
+		    json_integer_value(json_object_get(s, "vm_state_size")) /
+		    1024);
+		printf("%-16s %-20s %-19s %-6s %10s %9.1fs\n",
+		    json_string_value(json_object_get(s, "vm")),
+		    json_string_value(json_object_get(s, "tag")), tbuf,
+		    json_is_true(json_object_get(s, "memory")) ? "yes" : "no",
+		    size, json_number_value(json_object_get(s, "vm_clock")));
+	}
 	json_decref(r);
 	return 0;
 }

@@ -71,6 +71,14 @@ static const char *const migrations[] = {
 	"  network TEXT NOT NULL REFERENCES networks(name),"
 	"  mac TEXT NOT NULL,"
 	"  PRIMARY KEY (vm_id, idx));",
+	/* 3 -> 4: the index of the snapshots the VMs' disks hold */
+	"CREATE TABLE snapshots ("
+	"  vm_id INTEGER NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+	"  tag TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  vm_state_size INTEGER NOT NULL,"
+	"  vm_clock_ns INTEGER NOT NULL,"
+	"  PRIMARY KEY (vm_id, tag));",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -589,4 +597,74 @@ store_net_load(struct netlist *list, char **cause)
 	if (rc != SQLITE_DONE)
 		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
 	return 0;
+}
+
+/* The image is the truth: make the VM's rows what disk 0 holds. */
+int
+store_snap_sync(const struct vm *vm, json_t *snaps, char **cause)
+{
+	sqlite3_stmt	*st;
+	json_t		*s;
+	size_t		 i;
+
+	if (exec_sql("BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	if (prepare("DELETE FROM snapshots WHERE vm_id = ?", &st, cause) == -1)
+		goto fail;
+	sqlite3_bind_int64(st, 1, vm->vm_id);
+	if (step_done(st, cause) == -1)
+		goto fail;
+	json_array_foreach(snaps, i, s) {
+		if (!json_is_string(json_object_get(s, "name")))
+			continue;
+		if (prepare("INSERT OR REPLACE INTO snapshots (vm_id, tag, "
+		    "created, vm_state_size, vm_clock_ns) VALUES (?, ?, ?, ?, ?)",
+		    &st, cause) == -1)
+			goto fail;
+		sqlite3_bind_int64(st, 1, vm->vm_id);
+		bind_text(st, 2, json_string_value(json_object_get(s, "name")));
+		sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(s,
+		    "date-sec")));
+		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(s,
+		    "vm-state-size")));
+		sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(s,
+		    "vm-clock-sec")) * 1000000000LL + json_integer_value(
+		    json_object_get(s, "vm-clock-nsec")));
+		if (step_done(st, cause) == -1)
+			goto fail;
+	}
+	if (exec_sql("COMMIT", cause) == -1)
+		goto fail;
+	return 0;
+fail:
+	exec_sql("ROLLBACK", NULL);
+	return -1;
+}
+
+/* The index's view of a VM's snapshots, as snapshot-list shows them. */
+json_t *
+store_snap_list(const struct vm *vm)
+{
+	sqlite3_stmt	*st;
+	json_t		*a = json_array();
+	char		*cause;
+
+	if (prepare("SELECT tag, created, vm_state_size, vm_clock_ns FROM "
+	    "snapshots WHERE vm_id = ? ORDER BY created, tag", &st,
+	    &cause) == -1) {
+		log_warnx("%s: %s", vm->vm_name, cause);
+		free(cause);
+		return a;
+	}
+	sqlite3_bind_int64(st, 1, vm->vm_id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(a, json_pack("{ss ss sI sb sI sf}",
+		    "vm", vm->vm_name,
+		    "tag", (const char *)sqlite3_column_text(st, 0),
+		    "created", (json_int_t)sqlite3_column_int64(st, 1),
+		    "memory", sqlite3_column_int64(st, 2) > 0,
+		    "vm_state_size", (json_int_t)sqlite3_column_int64(st, 2),
+		    "vm_clock", sqlite3_column_int64(st, 3) / 1e9));
+	sqlite3_finalize(st);
+	return a;
 }

@@ -216,6 +216,7 @@ vm_adopt_all(void)
 		default:
 			qmp_execute(vm->vm_qmp, "query-status", NULL,
 			    FWS_QMP_TIMEOUT, vm_adopt_status, vm);
+			snapshot_adopt(vm);
 			break;
 		}
 	}

@@ -38,8 +38,8 @@ argv_pair(struct argv *a, const char *opt, char *val)
 }
 
 /* qemu's option syntax splits on ','; a literal comma is written ",,". */
-static char *
-qemu_escape(const char *s)
+char *
+vm_qemu_escape(const char *s)
 {
 	char	*out, *p;
 
@@ -81,20 +81,21 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	argv_pair(&a, "-chardev", xasprintf("socket,id=qmp,fd=%d,server=on,"
 	    "wait=off", qp->qp_qmp_fd));
 	argv_pair(&a, "-mon", xasprintf("chardev=qmp,mode=control"));
-	p = qemu_escape(qp->qp_serial_log);
+	p = vm_qemu_escape(qp->qp_serial_log);
 	argv_pair(&a, "-chardev", xasprintf("socket,id=serial0,fd=%d,"
 	    "server=on,wait=off,logfile=%s,logappend=on", qp->qp_serial_fd, p));
 	free(p);
 	argv_pair(&a, "-serial", xasprintf("chardev:serial0"));
-	p = qemu_escape(qp->qp_pidfile);
+	p = vm_qemu_escape(qp->qp_pidfile);
 	argv_pair(&a, "-pidfile", p);
 	/* the guest can tell us it panicked (GUEST_PANICKED) */
 	argv_pair(&a, "-device", xasprintf("pvpanic"));
 	for (i = 0; i < vm->vm_ndisks; i++) {
-		p = qemu_escape(vm->vm_disks[i].d_path);
-		q = qemu_escape(vm->vm_disks[i].d_format);
+		p = vm_qemu_escape(vm->vm_disks[i].d_path);
+		q = vm_qemu_escape(vm->vm_disks[i].d_format);
+		/* node-name: what QMP snapshot jobs address the image by */
 		argv_pair(&a, "-drive", xasprintf("file=%s,format=%s,if=virtio,"
-		    "id=disk%d", p, q, i));
+		    "id=disk%d,node-name=" FWS_DISK_NODE "%d", p, q, i, i));
 		free(p);
 		free(q);
 	}
@@ -108,7 +109,7 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 		    "mac=%s", i, vm->vm_nics[i].n_mac));
 	}
 	if (vm->vm_iso != NULL) {
-		p = qemu_escape(vm->vm_iso);
+		p = vm_qemu_escape(vm->vm_iso);
 		argv_pair(&a, "-drive", xasprintf("file=%s,format=raw,"
 		    "media=cdrom,readonly=on,id=cd0", p));
 		free(p);

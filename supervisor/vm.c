@@ -344,6 +344,7 @@ vm_exited(pid_t pid, int status, void *arg)
 	proc_unwatch(vm->vm_watch);
 	vm->vm_watch = NULL;
 	vm_timer_clear(vm);
+	snapshot_vm_gone(vm);
 	if (vm->vm_qmp != NULL) {
 		qmp_free(vm->vm_qmp);
 		vm->vm_qmp = NULL;
@@ -464,6 +465,12 @@ vm_qmp_event(struct qmp *q, const char *name, json_t *data, void *arg)
 
 	(void)q;
 	log_debug("%s: QMP event %s", vm->vm_name, name);
+	if (vm->vm_job != NULL) {
+		snapshot_qmp_event(vm, name, data);
+		/* a snapshot job stops the VM while it works: not a pause */
+		if (strcmp(name, "STOP") == 0 || strcmp(name, "RESUME") == 0)
+			return;
+	}
 	if (strcmp(name, "SHUTDOWN") == 0) {
 		reason = json_string_value(json_object_get(data, "reason"));
 		if (json_is_true(json_object_get(data, "guest")))

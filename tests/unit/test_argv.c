@@ -97,7 +97,7 @@ test_basic(void **state)
 	assert_string_equal(value_of(argv, "-pidfile", 0), "/run/fws/web1.pid");
 	assert_string_equal(value_of(argv, "-drive", 0),
 	    "file=/var/lib/fws/vms/web1/disk0.qcow2,format=qcow2,if=virtio,"
-	    "id=disk0");
+	    "id=disk0,node-name=fws-disk0");
 	assert_string_equal(value_of(argv, "-boot", 0), "order=c");
 	assert_string_equal(value_of(argv, "-device", 0), "pvpanic");
 	assert_null(value_of(argv, "-kernel", 0));
@@ -152,7 +152,7 @@ test_commas_escaped(void **state)
 	argv = vm_qemu_argv(vm, &qp);
 	assert_string_equal(value_of(argv, "-drive", 0),
 	    "file=/img/a,,format=raw,,file=/etc/shadow,format=qcow2,if=virtio,"
-	    "id=disk0");
+	    "id=disk0,node-name=fws-disk0");
 	assert_non_null(strstr(value_of(argv, "-chardev", 1),
 	    "logfile=/state/x,,y/console.log,"));
 	vm_qemu_argv_free(argv);

@@ -87,7 +87,7 @@ test_roundtrip(void **state)
 
 	(void)state;
 	assert_int_equal(store_open(dbpath, &cause), 0);
-	assert_int_equal(store_schema_version(), 3);
+	assert_int_equal(store_schema_version(), 4);
 	vm = sample_vm();
 	vm->vm_autostart = 1;
 	assert_int_equal(store_vm_insert(vm, &cause), 0);
@@ -171,7 +171,7 @@ test_newer_schema_refused(void **state)
 	free(cause);
 	/* and the file was left as it was */
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 3", NULL,
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 4", NULL,
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(dbpath, &cause), 0);
@@ -191,7 +191,7 @@ test_migrates_empty_file(void **state)
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(p, &cause), 0);
-	assert_int_equal(store_schema_version(), 3);
+	assert_int_equal(store_schema_version(), 4);
 	store_close();
 	free(p);
 }
@@ -226,7 +226,7 @@ test_migrates_version_1(void **state)
 	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(p, &cause), 0);
-	assert_int_equal(store_schema_version(), 3);
+	assert_int_equal(store_schema_version(), 4);
 	assert_int_equal(store_vm_load(&l, &cause), 0);
 	vm = TAILQ_FIRST(&l);
 	assert_non_null(vm);

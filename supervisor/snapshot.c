@@ -1,0 +1,690 @@
+/*
+ * snapshot.c: internal snapshots of a VM's qcow2 disks.  A running or
+ * paused VM is snapshotted by its qemu: QMP jobs snapshot-save,
+ * snapshot-load and snapshot-delete (the VM state goes to disk 0, every
+ * disk takes part), followed through JOB_STATUS_CHANGE events, their
+ * errors read from query-jobs; a disk-only snapshot of a running VM is a
+ * transaction of blockdev-snapshot-internal-sync.  A stopped VM's disks
+ * are worked on by qemu-img snapshot, one disk after another.
+ *
+ * One operation per VM at a time (vm_job): lifecycle verbs meanwhile
+ * are refused as busy.  The images are the truth and the store the
+ * index: every operation starts and ends by reading what disk 0 really
+ * holds (query-block, or qemu-img info) and writing that to the store.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fws.h"
+#include "log.h"
+#include "proto.h"
+#include "qmp.h"
+
+enum snap_kind {
+	SNAP_LIST,
+	SNAP_CREATE,
+	SNAP_REVERT,
+	SNAP_DELETE,
+};
+
+static const char *const snap_verbs[] = {
+	[SNAP_LIST] = "list",
+	[SNAP_CREATE] = "create",
+	[SNAP_REVERT] = "revert",
+	[SNAP_DELETE] = "delete",
+};
+
+struct snap_op {
+	struct vm		*so_vm;
+	struct request		*so_rq;		/* NULL: part of a list --all */
+	struct snap_all		*so_all;
+	enum snap_kind		 so_kind;
+	char			 so_tag[FWS_NAME_MAX + 1];
+	int			 so_disk_only;
+	int			 so_step;	/* 0 check, 1 change, 2 read back */
+	int			 so_disk;	/* qemu-img: the disk it is on */
+	char			 so_job[48];	/* the QMP job's id */
+	struct proc_watch	*so_watch;
+	char			*so_out;	/* qemu-img's output */
+	json_t			*so_snaps;	/* what disk 0 holds */
+};
+
+/* list --all: one request for the snapshots of every VM. */
+struct snap_all {
+	struct request	*sa_rq;
+	json_t		*sa_list;
+	unsigned	 sa_left;
+};
+
+static unsigned	snap_job_seq;
+
+/* Append b's items to a; b is consumed. */
+static void
+snap_extend(json_t *a, json_t *b)
+{
+	json_array_extend(a, b);
+	json_decref(b);
+}
+
+static void	snap_next(struct snap_op *);
+
+static void
+snap_free(struct snap_op *so)
+{
+	if (so->so_vm->vm_job == so)
+		so->so_vm->vm_job = NULL;
+	proc_unwatch(so->so_watch);
+	if (so->so_out != NULL)
+		unlink(so->so_out);
+	free(so->so_out);
+	json_decref(so->so_snaps);
+	free(so);
+}
+
+/* One snapshot as scripts see it, from QEMU's SnapshotInfo. */
+static json_t *
+snap_to_json(const struct vm *vm, json_t *s)
+{
+	json_int_t	 size = json_integer_value(json_object_get(s,
+			    "vm-state-size"));
+
+	return json_pack("{ss ss sI sb sI sf}", "vm", vm->vm_name, "tag",
+	    json_string_value(json_object_get(s, "name")), "created",
+	    json_integer_value(json_object_get(s, "date-sec")), "memory",
+	    size > 0, "vm_state_size", size, "vm_clock",
+	    json_integer_value(json_object_get(s, "vm-clock-sec")) +
+	    json_integer_value(json_object_get(s, "vm-clock-nsec")) / 1e9);
+}
+
+static json_t *
+snap_find(json_t *snaps, const char *tag)
+{
+	json_t	*s;
+	size_t	 i;
+
+	json_array_foreach(snaps, i, s)
+		if (json_is_string(json_object_get(s, "name")) &&
+		    strcmp(json_string_value(json_object_get(s, "name")),
+		    tag) == 0)
+			return s;
+	return NULL;
+}
+
+static json_t *
+snap_list_json(const struct vm *vm, json_t *snaps)
+{
+	json_t	*a = json_array(), *s;
+	size_t	 i;
+
+	json_array_foreach(snaps, i, s)
+		json_array_append_new(a, snap_to_json(vm, s));
+	return a;
+}
+
+/* The operation ends: answer (or count in list --all), free. */
+static void
+snap_done(struct snap_op *so, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+snap_done(struct snap_op *so, int code, const char *fmt, ...)
+{
+	struct snap_all	*sa = so->so_all;
+	struct vm	*vm = so->so_vm;
+	va_list		 ap;
+	char		*msg = NULL;
+	json_t		*s;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(&msg, fmt, ap) == -1)
+			msg = NULL;
+		va_end(ap);
+	}
+	if (sa != NULL) {
+		/* a VM that cannot be read shows what the store knows */
+		if (msg != NULL)
+			log_warnx("%s: snapshot-list: %s", vm->vm_name, msg);
+		snap_extend(sa->sa_list, so->so_snaps != NULL ?
+		    snap_list_json(vm, so->so_snaps) : store_snap_list(vm));
+		if (--sa->sa_left == 0) {
+			request_ok(sa->sa_rq, sa->sa_list);
+			free(sa);
+		}
+	} else if (msg != NULL)
+		request_error(so->so_rq, code, "%s: snapshot-%s %s: %s",
+		    vm->vm_name, snap_verbs[so->so_kind], so->so_tag, msg);
+	else if (so->so_kind == SNAP_LIST)
+		request_ok(so->so_rq, snap_list_json(vm, so->so_snaps));
+	else if (so->so_kind == SNAP_CREATE &&
+	    (s = snap_find(so->so_snaps, so->so_tag)) != NULL)
+		request_ok(so->so_rq, snap_to_json(vm, s));
+	else
+		request_ok(so->so_rq, json_pack("{ss ss}", "vm", vm->vm_name,
+		    "tag", so->so_tag));
+	if (msg == NULL && so->so_kind != SNAP_LIST)
+		event_record(vm, "snapshot", "%s %s%s", snap_verbs[so->so_kind],
+		    so->so_tag, so->so_kind == SNAP_CREATE && so->so_disk_only ?
+		    " (disk only)" : "");
+	free(msg);
+	snap_free(so);
+}
+
+/* What disk 0 holds is known: write it to the store, go on. */
+static void
+snap_have_truth(struct snap_op *so, json_t *snaps)
+{
+	char	*cause;
+
+	json_decref(so->so_snaps);
+	so->so_snaps = json_is_array(snaps) ? json_incref(snaps) :
+	    json_array();
+	if (store_snap_sync(so->so_vm, so->so_snaps, &cause) == -1) {
+		log_warnx("%s: %s", so->so_vm->vm_name, cause);
+		free(cause);
+	}
+	so->so_step++;
+	snap_next(so);
+}
+
+static void
+snap_query_block_done(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct snap_op	*so = arg;
+	json_t		*b, *snaps = NULL;
+	size_t		 i;
+
+	(void)q;
+	if (err_class != NULL) {
+		snap_done(so, PROTO_ERR_FAILED, "query-block: %s", err_desc);
+		return;
+	}
+	json_array_foreach(ret, i, b)
+		if (json_is_string(json_object_get(b, "device")) &&
+		    strcmp(json_string_value(json_object_get(b, "device")),
+		    "disk0") == 0)
+			snaps = json_object_get(json_object_get(json_object_get(b,
+			    "inserted"), "image"), "snapshots");
+	snap_have_truth(so, snaps);
+}
+
+static char *
+snap_out_path(struct snap_op *so)
+{
+	char	*dir = vm_dir(so->so_vm), *p;
+
+	p = xasprintf("%s/qemu-img.%u.out", dir, ++snap_job_seq);
+	free(dir);
+	return p;
+}
+
+static char *
+snap_out_text(struct snap_op *so)
+{
+	char	 buf[65536];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(so->so_out, O_RDONLY | O_CLOEXEC)) == -1)
+		return xasprintf("no output");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return xasprintf("no output");
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	return xasprintf("%s", buf);
+}
+
+static void	snap_img_exited(pid_t, int, void *);
+
+/* Run qemu-img (argv after "qemu-img"), its output to so_out. */
+static int
+snap_img_run(struct snap_op *so, const char *const *args, char **cause)
+{
+	struct proc_spec	 ps;
+	const char		*argv[16];
+	pid_t			 pid;
+	int			 fd, i, n = 0;
+
+	argv[n++] = conf.cf_qemu_img;
+	for (i = 0; args[i] != NULL && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	if (so->so_out == NULL)
+		so->so_out = snap_out_path(so);
+	fd = open(so->so_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd == -1)
+		return cause_fail(cause, "%s: %s", so->so_out, strerror(errno));
+	memset(&ps, 0, sizeof(ps));
+	ps.ps_argv = (char *const *)argv;
+	ps.ps_stdout = fd;
+	i = proc_spawn(&ps, &pid, cause);
+	close(fd);
+	if (i == -1)
+		return -1;
+	if ((so->so_watch = proc_watch(pid, snap_img_exited, so,
+	    cause)) == NULL) {
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+snap_img_exited(pid_t pid, int status, void *arg)
+{
+	struct snap_op	*so = arg;
+	json_error_t	 jerr;
+	json_t		*info;
+	char		*out;
+
+	(void)pid;
+	proc_unwatch(so->so_watch);
+	so->so_watch = NULL;
+	out = snap_out_text(so);
+	if (status != 0) {
+		snap_done(so, PROTO_ERR_FAILED, "%s", out);
+		free(out);
+		return;
+	}
+	if (so->so_step == 1) {
+		/* one disk done: the next, or read back */
+		free(out);
+		if (++so->so_disk == so->so_vm->vm_ndisks)
+			so->so_step++;
+		snap_next(so);
+		return;
+	}
+	/* qemu-img info --output=json */
+	info = json_loads(out, 0, &jerr);
+	free(out);
+	if (info == NULL) {
+		snap_done(so, PROTO_ERR_FAILED, "qemu-img info: %s", jerr.text);
+		return;
+	}
+	snap_have_truth(so, json_object_get(info, "snapshots"));
+	json_decref(info);
+}
+
+/* Read what disk 0 holds, from qemu when it runs, else from the file. */
+static void
+snap_read_truth(struct snap_op *so)
+{
+	struct vm	*vm = so->so_vm;
+	const char	*args[] = { "info", "--output=json", "--force-share",
+	    "-f", "qcow2", vm->vm_disks[0].d_path, NULL };
+	char		*cause;
+
+	if (vm_is_active(vm)) {
+		if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp,
+		    "query-block", NULL, FWS_QMP_TIMEOUT, snap_query_block_done,
+		    so) == -1)
+			snap_done(so, PROTO_ERR_FAILED, "no QMP connection");
+		return;
+	}
+	if (snap_img_run(so, args, &cause) == -1) {
+		snap_done(so, PROTO_ERR_FAILED, "%s", cause);
+		free(cause);
+	}
+}
+
+static void
+snap_qmp_started(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct snap_op	*so = arg;
+
+	(void)q;
+	(void)ret;
+	if (err_class != NULL) {
+		snap_done(so, PROTO_ERR_FAILED, "%s", err_desc);
+		return;
+	}
+	if (so->so_job[0] == '\0') {
+		/* a transaction: done when it answers */
+		so->so_step++;
+		snap_next(so);
+	}
+	/* a job: JOB_STATUS_CHANGE tells when it concludes */
+}
+
+/* Start the change itself: a QMP job or transaction, or qemu-img. */
+static void
+snap_change(struct snap_op *so)
+{
+	struct vm	*vm = so->so_vm;
+	json_t		*devs, *args, *acts;
+	const char	*cmd, *flag, *img[8];
+	char		 node[32], *cause, *p, *opts;
+	int		 i;
+
+	if (!vm_is_active(vm)) {
+		flag = so->so_kind == SNAP_CREATE ? "-c" :
+		    so->so_kind == SNAP_REVERT ? "-a" : "-d";
+		/* qemu-img snapshot has no -f: the format goes in the
+		 * image options, never probed */
+		p = vm_qemu_escape(vm->vm_disks[so->so_disk].d_path);
+		opts = xasprintf("driver=qcow2,file.filename=%s", p);
+		free(p);
+		img[0] = "snapshot";
+		img[1] = "--image-opts";
+		img[2] = "-q";
+		img[3] = flag;
+		img[4] = so->so_tag;
+		img[5] = opts;
+		img[6] = NULL;
+		if (snap_img_run(so, img, &cause) == -1) {
+			snap_done(so, PROTO_ERR_FAILED, "%s", cause);
+			free(cause);
+		}
+		free(opts);
+		return;
+	}
+	devs = json_array();
+	for (i = 0; i < vm->vm_ndisks; i++) {
+		snprintf(node, sizeof(node), FWS_DISK_NODE "%d", i);
+		json_array_append_new(devs, json_string(node));
+	}
+	if (so->so_kind == SNAP_CREATE && so->so_disk_only) {
+		acts = json_array();
+		for (i = 0; i < vm->vm_ndisks; i++)
+			json_array_append_new(acts, json_pack("{ss s{sO ss}}",
+			    "type", "blockdev-snapshot-internal-sync", "data",
+			    "device", json_array_get(devs, i), "name",
+			    so->so_tag));
+		json_decref(devs);
+		cmd = "transaction";
+		args = json_pack("{so}", "actions", acts);
+	} else {
+		snprintf(so->so_job, sizeof(so->so_job), "fws-%s-%u",
+		    snap_verbs[so->so_kind], ++snap_job_seq);
+		cmd = so->so_kind == SNAP_CREATE ? "snapshot-save" :
+		    so->so_kind == SNAP_REVERT ? "snapshot-load" :
+		    "snapshot-delete";
+		args = json_pack("{ss ss so}", "job-id", so->so_job, "tag",
+		    so->so_tag, "devices", devs);
+		if (so->so_kind != SNAP_DELETE)
+			json_object_set_new(args, "vmstate",
+			    json_string(FWS_DISK_NODE "0"));
+	}
+	/* a job may run long: no timeout on starting it */
+	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, cmd, args, 0,
+	    snap_qmp_started, so) == -1)
+		snap_done(so, PROTO_ERR_FAILED, "no QMP connection");
+}
+
+/* Is the change possible, given what disk 0 holds? */
+static int
+snap_check(struct snap_op *so, char **why, int *code)
+{
+	json_t	*s = snap_find(so->so_snaps, so->so_tag);
+
+	*code = PROTO_ERR_NOT_FOUND;
+	if (so->so_kind == SNAP_CREATE) {
+		if (s != NULL) {
+			*code = PROTO_ERR_EXISTS;
+			return cause_fail(why, "the tag is already taken");
+		}
+		return 0;
+	}
+	if (s == NULL)
+		return cause_fail(why, "no snapshot with that tag");
+	if (so->so_kind == SNAP_REVERT && vm_is_active(so->so_vm) &&
+	    json_integer_value(json_object_get(s, "vm-state-size")) == 0) {
+		*code = PROTO_ERR_BAD_STATE;
+		return cause_fail(why, "a disk-only snapshot: stop %s, then "
+		    "revert", so->so_vm->vm_name);
+	}
+	return 0;
+}
+
+/* Steps: read the truth, make the change, read the truth back. */
+static void
+snap_next(struct snap_op *so)
+{
+	char	*why;
+	int	 code;
+
+	switch (so->so_step) {
+	case 0:
+		snap_read_truth(so);
+		break;
+	case 1:
+		if (so->so_kind == SNAP_LIST) {
+			snap_done(so, 0, NULL);
+			break;
+		}
+		if (snap_check(so, &why, &code) == -1) {
+			snap_done(so, code, "%s", why);
+			free(why);
+			break;
+		}
+		so->so_disk = 0;
+		snap_change(so);
+		break;
+	case 2:
+		snap_read_truth(so);
+		break;
+	default:
+		snap_done(so, 0, NULL);
+		break;
+	}
+}
+
+/* QMP events while a job runs: only our job's conclusion matters. */
+static void
+snap_jobs_done(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct snap_op	*so = arg;
+	const char	*error = NULL;
+	json_t		*j;
+	size_t		 i;
+
+	(void)err_desc;
+	if (err_class == NULL)
+		json_array_foreach(ret, i, j)
+			if (strcmp(json_string_value(json_object_get(j, "id")) ?
+			    json_string_value(json_object_get(j, "id")) : "",
+			    so->so_job) == 0)
+				error = json_string_value(json_object_get(j,
+				    "error"));
+	qmp_execute(q, "job-dismiss", json_pack("{ss}", "id", so->so_job),
+	    FWS_QMP_TIMEOUT, NULL, NULL);
+	if (error != NULL) {
+		snap_done(so, PROTO_ERR_FAILED, "%s", error);
+		return;
+	}
+	so->so_job[0] = '\0';
+	so->so_step++;
+	snap_next(so);
+}
+
+void
+snapshot_qmp_event(struct vm *vm, const char *name, json_t *data)
+{
+	struct snap_op	*so = vm->vm_job;
+	const char	*id, *status;
+
+	if (so == NULL || so->so_job[0] == '\0' ||
+	    strcmp(name, "JOB_STATUS_CHANGE") != 0)
+		return;
+	id = json_string_value(json_object_get(data, "id"));
+	status = json_string_value(json_object_get(data, "status"));
+	if (id == NULL || status == NULL || strcmp(id, so->so_job) != 0 ||
+	    strcmp(status, "concluded") != 0)
+		return;
+	if (qmp_execute(vm->vm_qmp, "query-jobs", NULL, FWS_QMP_TIMEOUT,
+	    snap_jobs_done, so) == -1)
+		snap_done(so, PROTO_ERR_FAILED, "no QMP connection");
+}
+
+/* The VM's qemu ended in the middle of an operation. */
+void
+snapshot_vm_gone(struct vm *vm)
+{
+	struct snap_op	*so = vm->vm_job;
+
+	if (so != NULL && so->so_job[0] != '\0')
+		snap_done(so, PROTO_ERR_FAILED, "qemu ended during the job");
+}
+
+/* Can vm's snapshots be worked on now?  0, or -1 with a code and why. */
+static int
+snap_usable(struct vm *vm, int *code, char **why)
+{
+	int	 i;
+
+	*code = PROTO_ERR_BAD_STATE;
+	if (vm->vm_ndisks == 0)
+		return cause_fail(why, "%s has no disk to keep snapshots in",
+		    vm->vm_name);
+	for (i = 0; i < vm->vm_ndisks; i++)
+		if (strcmp(vm->vm_disks[i].d_format, "qcow2") != 0)
+			return cause_fail(why, "%s: disk %s is %s: snapshots "
+			    "need qcow2 disks", vm->vm_name,
+			    vm->vm_disks[i].d_path, vm->vm_disks[i].d_format);
+	*code = PROTO_ERR_BUSY;
+	if (vm->vm_job != NULL)
+		return cause_fail(why, "%s: a snapshot operation is under "
+		    "way", vm->vm_name);
+	if (vm->vm_state == VM_STARTING || vm->vm_state == VM_STOPPING ||
+	    vm->vm_restart_pending)
+		return cause_fail(why, "%s is %s", vm->vm_name,
+		    vm->vm_restart_pending ? "about to restart" :
+		    vm_state_name(vm->vm_state));
+	if (vm_is_active(vm) && (vm->vm_qmp == NULL ||
+	    !qmp_is_ready(vm->vm_qmp)))
+		return cause_fail(why, "%s: no QMP connection", vm->vm_name);
+	return 0;
+}
+
+static struct snap_op *
+snap_op_new(struct vm *vm, struct request *rq, enum snap_kind kind,
+    const char *tag)
+{
+	struct snap_op	*so;
+
+	if ((so = calloc(1, sizeof(*so))) == NULL)
+		abort();
+	so->so_vm = vm;
+	so->so_rq = rq;
+	so->so_kind = kind;
+	if (tag != NULL)
+		snprintf(so->so_tag, sizeof(so->so_tag), "%s", tag);
+	vm->vm_job = so;
+	return so;
+}
+
+/* create, revert, delete, list of one VM (tag NULL for list) */
+void
+snapshot_op(struct vm *vm, struct request *rq, const char *verb,
+    const char *tag, int disk_only)
+{
+	struct snap_op	*so;
+	enum snap_kind	 kind;
+	char		*why;
+	int		 code;
+
+	for (kind = SNAP_LIST; kind <= SNAP_DELETE; kind++)
+		if (strcmp(snap_verbs[kind], verb) == 0)
+			break;
+	if (kind > SNAP_DELETE || snap_usable(vm, &code, &why) == -1) {
+		request_error(rq, kind > SNAP_DELETE ? PROTO_ERR_INTERNAL :
+		    code, "%s", kind > SNAP_DELETE ? "unknown snapshot verb" :
+		    why);
+		if (kind <= SNAP_DELETE)
+			free(why);
+		return;
+	}
+	so = snap_op_new(vm, rq, kind, tag);
+	/* a stopped VM's snapshots never hold memory */
+	so->so_disk_only = disk_only || !vm_is_active(vm);
+	snap_next(so);
+}
+
+/* snapshot-list --all: every VM, each read from its image if it can be. */
+void
+snapshot_list_all(struct request *rq)
+{
+	struct snap_all	*sa;
+	struct snap_op	*so;
+	struct vm	*vm, *tvm;
+	char		*why;
+	int		 code;
+
+	if ((sa = calloc(1, sizeof(*sa))) == NULL)
+		abort();
+	sa->sa_rq = rq;
+	sa->sa_list = json_array();
+	sa->sa_left = 1;	/* held until every VM is under way */
+	TAILQ_FOREACH_SAFE(vm, &vms, vm_entry, tvm) {
+		if (vm->vm_creating)
+			continue;
+		if (snap_usable(vm, &code, &why) == -1) {
+			free(why);
+			if (code == PROTO_ERR_BUSY)
+				snap_extend(sa->sa_list, store_snap_list(vm));
+			continue;
+		}
+		sa->sa_left++;
+		so = snap_op_new(vm, NULL, SNAP_LIST, NULL);
+		so->so_all = sa;
+		snap_next(so);
+	}
+	if (--sa->sa_left == 0) {
+		request_ok(rq, sa->sa_list);
+		free(sa);
+	}
+}
+
+static void
+snap_adopt_jobs(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+	const char	*id, *type, *status, *error;
+	json_t		*j;
+	size_t		 i;
+
+	(void)err_desc;
+	if (err_class != NULL)
+		return;
+	json_array_foreach(ret, i, j) {
+		id = json_string_value(json_object_get(j, "id"));
+		type = json_string_value(json_object_get(j, "type"));
+		status = json_string_value(json_object_get(j, "status"));
+		error = json_string_value(json_object_get(j, "error"));
+		if (id == NULL || strncmp(id, "fws-", 4) != 0 ||
+		    status == NULL || strcmp(status, "concluded") != 0)
+			continue;
+		event_record(vm, "snapshot", "a %s job ended while fwsd was "
+		    "away: %s", type ? type : "snapshot", error ? error :
+		    "done");
+		qmp_execute(q, "job-dismiss", json_pack("{ss}", "id", id),
+		    FWS_QMP_TIMEOUT, NULL, NULL);
+	}
+}
+
+/*
+ * After a restart of fwsd: a snapshot job the last fwsd started has
+ * ended meanwhile; say how, and clear it from qemu.  The store's index
+ * is brought up to date by the next operation, which reads the image.
+ */
+void
+snapshot_adopt(struct vm *vm)
+{
+	if (vm->vm_qmp != NULL)
+		qmp_execute(vm->vm_qmp, "query-jobs", NULL, FWS_QMP_TIMEOUT,
+		    snap_adopt_jobs, vm);
+}
