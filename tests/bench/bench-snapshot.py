@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""bench-snapshot.py: snapshot-save latency through fwsd against the same
+QMP job sent directly, in one run.
+
+  direct  a bare qemu started with the argv fwsd used for the VM (on a
+          copy of its disk): QMP snapshot-save job, until it concludes,
+          then query-jobs and job-dismiss, as fwsd does;
+  fwsd    the control request snapshot-create, to its reply: the VM's
+          disk read before and after (query-block), the same job, the
+          store updated, the event recorded.
+
+Rounds interleave the two; each snapshot is deleted before the next.
+"""
+import os
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import benchlib  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
+
+
+def main():
+    f = benchlib.Fwsd()
+    bare = None
+    try:
+        info = f.guest("s1", "--disk", "64M")
+        disk = info["disks"][0]["path"]
+        time.sleep(3)                     # let the guest boot
+        argv = benchlib.qemu_argv(info["pid"])
+        copy = os.path.join(f.tmp, "bare.qcow2")
+        shutil.copy(disk, copy)
+        argv = [a.replace(disk, copy)
+                 .replace(f.run + "/s1.pid", f.tmp + "/bare.pid")
+                 .replace(f.state + "/vms/s1/console.log",
+                          f.tmp + "/bare.log") for a in argv]
+        bare, qmp_path, _ = benchlib.bare_qemu(argv, f.tmp)
+        q = benchlib.Qmp(qmp_path)
+        q.cmd("cont")
+        time.sleep(3)
+
+        direct, via = [], []
+        for i in range(ROUNDS):
+            tag = "b%d" % i
+            t0 = time.monotonic()
+            q.cmd("snapshot-save", {"job-id": "j" + tag, "tag": tag,
+                                    "vmstate": "fws-disk0",
+                                    "devices": ["fws-disk0"]})
+            q.wait_job("j" + tag)
+            q.cmd("query-jobs")
+            q.cmd("job-dismiss", {"id": "j" + tag})
+            direct.append(time.monotonic() - t0)
+            q.cmd("snapshot-delete", {"job-id": "d" + tag, "tag": tag,
+                                      "devices": ["fws-disk0"]})
+            q.wait_job("d" + tag)
+            q.cmd("job-dismiss", {"id": "d" + tag})
+
+            via.append(f.request("snapshot-create",
+                                 {"name": "s1", "tag": tag}))
+            f.request("snapshot-delete", {"name": "s1", "tag": tag})
+        q.close()
+    finally:
+        f.close()
+    print("snapshot-save of a running guest (256 MiB, TCG): fwsd vs direct"
+          " QMP")
+    benchlib.show("direct", direct)
+    benchlib.show("fwsd", via)
+    print("  ratio fwsd/direct (medians): %.2f" % benchlib.ratio(via, direct))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
