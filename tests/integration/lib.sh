@@ -21,6 +21,7 @@ SOCK=$T/run/fwsd.sock
 FWSD_PID=
 NETNS=		# set by use_netns: fwsd (and its qemus) run in it
 NETNS_ALL=	# every namespace the test made, removed at the end
+MOUNTS=		# every file system the test mounted, unmounted at the end
 TEST_NAME=$(basename "$0" .sh)
 
 # every process whose command line names our temporary directory is ours
@@ -48,6 +49,9 @@ cleanup() {
 			[ -f "$f" ] && { echo "--- $f"; tail -5 "$f"; }
 		done
 	fi
+	for m in $MOUNTS; do
+		umount "$m" 2>/dev/null
+	done
 	for ns in $NETNS_ALL; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -222,4 +226,12 @@ runs_anew() {
 # booted NAME N: the guest has printed its ready marker at least N times
 booted() {
 	[ "$(count_in_console "$1" FWS-GUEST-READY)" -ge "$2" ]
+}
+
+# small_fs DIR SIZE: a tmpfs of SIZE at DIR (for "disk full"), unmounted
+# at the end
+small_fs() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2" tmpfs "$1" || fail "mount tmpfs on $1"
+	MOUNTS="$MOUNTS $1"
 }

@@ -113,6 +113,23 @@ EOP
 expect_events s1 snapshot
 note "raw disks refused; --all lists every VM"
 
+# --- the disk fills up during a save: a clear error, the VM runs on,
+# the image holds no half snapshot
+small_fs "$T/images/small" 6M
+qemu-img create -q -f qcow2 "$T/images/small/full.qcow2" 64M
+create_guest f1 --disk "$T/images/small/full.qcow2"
+fwsctl start f1 >/dev/null || fail "start f1"
+wait_console f1 FWS-GUEST-READY
+expect_rc 1 fwsctl snapshot-create f1 big
+expect_err "Error while writing VM state"
+state_is f1 running || fail "f1 after a full disk: $(field f1 state)"
+[ "$(fwsctl snapshot-list f1 --json)" = "[]" ] || fail "a half snapshot is listed: $(fwsctl snapshot-list f1)"
+guest_type f1 'echo STILL-ALIVE'
+wait_console f1 STILL-ALIVE 30
+qemu-img check -U -q "$T/images/small/full.qcow2" || fail "the image is damaged"
+fwsctl destroy f1 >/dev/null
+note "disk full during a save: error, VM running, image sound"
+
 # --- the example script: list, then prune, snapshots older than N days
 export PATH="$TOP/build:$PATH"
 sleep 1	# "older than 0 days" means created before now

@@ -1,0 +1,32 @@
+# t-snapshot-busy.sh: one snapshot operation per VM.  While one runs
+# (qemu-img made slow by a wrapper, so the window is certain), lifecycle
+# verbs and a second snapshot operation on that VM get "busy", and other
+# VMs are served meanwhile: nothing waits on the job.
+. "$(dirname "$0")/lib.sh"
+cat > "$T/slow-qemu-img" <<EOS
+#!/bin/sh
+if [ "\$1" = snapshot ]; then
+	touch "$T/img-running"
+	sleep 3
+fi
+exec /usr/bin/qemu-img "\$@"
+EOS
+chmod +x "$T/slow-qemu-img"
+write_config "qemu_img = $T/slow-qemu-img"
+start_fwsd
+create_guest b1 --disk 32M
+create_guest b2
+fwsctl snapshot-create b1 slow >"$T/slow.out" 2>&1 &
+job=$!
+wait_until 10 test -e "$T/img-running" || fail "qemu-img never ran"
+expect_rc 1 fwsctl start b1
+expect_err "snapshot operation is under way"
+expect_rc 1 fwsctl snapshot-create b1 other
+expect_err "under way"
+expect_rc 1 fwsctl delete b1
+expect_err "under way"
+fwsctl start b2 >/dev/null || fail "another VM was not served during the job"
+fwsctl list >/dev/null || fail "list during the job"
+wait "$job" || fail "the slow snapshot failed: $(cat "$T/slow.out")"
+fwsctl snapshot-list b1 --json | grep -q '"slow"' || fail "slow not listed"
+fwsctl start b1 >/dev/null || fail "start after the job"
