@@ -28,7 +28,8 @@ COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 FWSD_SRCS	= supervisor/fwsd.c supervisor/config.c supervisor/control.c \
 		  supervisor/cmd.c supervisor/cmd-net.c supervisor/create.c \
 		  supervisor/events.c supervisor/net.c supervisor/net-def.c \
-		  supervisor/net-dhcp.c supervisor/net-nat.c supervisor/snapshot.c \
+		  supervisor/net-dhcp.c supervisor/net-nat.c supervisor/notify.c \
+		  supervisor/snapshot.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-def.c \
 		  supervisor/vm-qemu.c supervisor/vm-restart.c \
 		  supervisor/proc.c supervisor/store.c \

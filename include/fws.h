@@ -350,6 +350,12 @@ int	 control_send(uint64_t, json_t *);
 int	 control_send_fd(uint64_t, json_t *, int);
 int	 control_push(uint64_t, json_t *);
 
+/* notify.c: sd_notify(3) for systemd */
+void	 notify_init(void);
+void	 notify_ready(void);
+void	 notify_status(void);
+void	 notify_stopping(void);
+
 /* cmd-net.c: handlers in cmd.c's table */
 void	 cmd_net_create(struct request *, json_t *, struct vm *);
 void	 cmd_net_delete(struct request *, json_t *, struct vm *);

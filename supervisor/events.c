@@ -103,6 +103,7 @@ event_record(const struct vm *vm, const char *event, const char *fmt, ...)
 			follower_free(f);
 	json_decref(e);
 	free(reason);
+	notify_status();
 }
 
 /* The last limit events, of one VM or (vm NULL) of all. */

@@ -45,6 +45,7 @@ fwsd_signal(int sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	log_info("fwsd: %s, exiting; guests keep running", strsignal(sig));
+	notify_stopping();
 	event_base_loopbreak(base);
 }
 
@@ -193,6 +194,7 @@ main(int argc, char *argv[])
 	ev_int = evsignal_new(base, SIGINT, fwsd_signal, NULL);
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
+	notify_init();
 
 	path = xasprintf("%s/%s", conf.cf_run_dir, FWS_SOCKET_NAME);
 	if (control_listen(path, cmd_dispatch, cmd_client_gone, &cause) == -1)
@@ -207,6 +209,8 @@ main(int argc, char *argv[])
 	log_info("fwsd %s: serving on %s/%s, state in %s, accel %s",
 	    FWS_VERSION, conf.cf_run_dir, FWS_SOCKET_NAME, conf.cf_state_dir,
 	    vm_qemu_accel(conf.cf_accel));
+	/* the socket listens and the store matches reality: ready */
+	notify_ready();
 	if (ready_fd != -1) {
 		(void)!write(ready_fd, "\n", 1);
 		close(ready_fd);
