@@ -8,6 +8,12 @@ PREFIX	?= /usr/local
 DESTDIR	?=
 BINDIR	 = $(PREFIX)/bin
 SBINDIR	 = $(PREFIX)/sbin
+MANDIR	 = $(PREFIX)/share/man
+DOCDIR	 = $(PREFIX)/share/doc/fws
+COMPDIR	 = $(PREFIX)/share/bash-completion/completions
+UNITDIR	?= /lib/systemd/system
+SYSCONFDIR ?= /etc
+STATEDIR ?= /var/lib/fws
 
 CC	?= cc
 PKGS	 = libevent jansson libnl-3.0 libnl-route-3.0 sqlite3 libnftables
@@ -105,13 +111,42 @@ deps:
 bench: all guest
 	@sh tests/bench/run.sh
 
+# Groups and the qemu user are made only when installing to the real root.
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/fws
+	install -d -m 0750 $(DESTDIR)$(STATEDIR) $(DESTDIR)$(STATEDIR)/images
 	install -m 0755 $(B)/fwsd $(DESTDIR)$(SBINDIR)/fwsd
 	install -m 0755 $(B)/fwsctl $(DESTDIR)$(BINDIR)/fwsctl
+	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/fwsd.service > $(B)/fwsd.service
+	install -m 0644 $(B)/fwsd.service $(DESTDIR)$(UNITDIR)/fwsd.service
+	install -m 0644 contrib/man/fwsctl.1 $(DESTDIR)$(MANDIR)/man1/fwsctl.1
+	install -m 0644 contrib/man/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5
+	install -m 0644 contrib/man/fwsd.8 $(DESTDIR)$(MANDIR)/man8/fwsd.8
+	install -m 0644 contrib/bash-completion/fwsctl $(DESTDIR)$(COMPDIR)/fwsctl
+	install -m 0644 contrib/fwsd.conf.example $(DESTDIR)$(DOCDIR)/fwsd.conf.example
+	install -m 0755 contrib/fws-snapshot-prune $(DESTDIR)$(DOCDIR)/fws-snapshot-prune
+	[ -e $(DESTDIR)$(SYSCONFDIR)/fws/fwsd.conf ] || \
+	    install -m 0640 contrib/fwsd.conf.example $(DESTDIR)$(SYSCONFDIR)/fws/fwsd.conf
+	if [ -z "$(DESTDIR)" ]; then \
+		getent group fws >/dev/null || groupadd --system fws; \
+		getent group fws-admin >/dev/null || groupadd --system fws-admin; \
+		getent passwd fws-qemu >/dev/null || useradd --system \
+		    --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin fws-qemu; \
+		systemctl daemon-reload 2>/dev/null || true; \
+	fi
 
+# Leaves the configuration, the state (VMs, disks) and the groups.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/fwsd $(DESTDIR)$(BINDIR)/fwsctl
+	rm -f $(DESTDIR)$(SBINDIR)/fwsd $(DESTDIR)$(BINDIR)/fwsctl \
+	    $(DESTDIR)$(UNITDIR)/fwsd.service $(DESTDIR)$(MANDIR)/man1/fwsctl.1 \
+	    $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man8/fwsd.8 \
+	    $(DESTDIR)$(COMPDIR)/fwsctl $(DESTDIR)$(DOCDIR)/fwsd.conf.example \
+	    $(DESTDIR)$(DOCDIR)/fws-snapshot-prune
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf $(B)

@@ -1,0 +1,45 @@
+# t-install.sh: make install DESTDIR=... PREFIX=/usr produces the tree an
+# operator expects (binaries, the systemd unit pointing at the installed
+# fwsd, man pages, completion, an example and a default configuration,
+# the state directory with a safe mode), touches nothing outside DESTDIR
+# (no groups or users made), and make uninstall takes it away again,
+# leaving configuration and state.
+. "$(dirname "$0")/lib.sh"
+R=$T/root
+groups_before=$(getent group | sort | md5sum)
+make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr >"$T/install.log" 2>&1 ||
+    fail "make install: $(cat "$T/install.log")"
+for f in usr/sbin/fwsd usr/bin/fwsctl lib/systemd/system/fwsd.service \
+    usr/share/man/man1/fwsctl.1 usr/share/man/man5/fwsd.conf.5 \
+    usr/share/man/man8/fwsd.8 usr/share/bash-completion/completions/fwsctl \
+    usr/share/doc/fws/fwsd.conf.example usr/share/doc/fws/fws-snapshot-prune \
+    etc/fws/fwsd.conf; do
+	[ -f "$R/$f" ] || fail "make install did not install /$f"
+done
+[ -x "$R/usr/sbin/fwsd" ] && [ -x "$R/usr/bin/fwsctl" ] || fail "binaries not executable"
+grep -q '^ExecStart=/usr/sbin/fwsd --foreground$' "$R/lib/systemd/system/fwsd.service" ||
+    fail "unit: $(grep ExecStart "$R/lib/systemd/system/fwsd.service")"
+grep -q '^KillMode=process$' "$R/lib/systemd/system/fwsd.service" || fail "unit lacks KillMode=process"
+grep -q '^Type=notify$' "$R/lib/systemd/system/fwsd.service" || fail "unit is not Type=notify"
+if command -v systemd-analyze >/dev/null; then
+	sed "s|^ExecStart=/usr|ExecStart=$R/usr|" "$R/lib/systemd/system/fwsd.service" \
+	    > "$T/fwsd.service"
+	systemd-analyze verify --man=no "$T/fwsd.service" >"$T/verify" 2>&1 ||
+	    fail "systemd-analyze verify: $(cat "$T/verify")"
+fi
+[ "$(stat -c %a "$R/var/lib/fws")" = 750 ] || fail "state dir mode $(stat -c %a "$R/var/lib/fws")"
+[ "$(getent group | sort | md5sum)" = "$groups_before" ] || fail "a DESTDIR install changed the host's groups"
+"$R/usr/sbin/fwsd" --version | grep -q "^fwsd " || fail "installed fwsd does not run"
+# the installed default configuration is one fwsd accepts
+"$R/usr/sbin/fwsd" --config "$R/etc/fws/fwsd.conf" --state-dir "$T/st" \
+    --run-dir "$T/rn" --foreground >"$T/conf.log" 2>&1 &
+pid=$!
+wait_until 10 test -S "$T/rn/fwsd.sock" || fail "fwsd refused the installed fwsd.conf: $(cat "$T/conf.log")"
+kill -TERM "$pid"; wait "$pid"
+# a second install keeps an edited configuration
+echo "# edited" >> "$R/etc/fws/fwsd.conf"
+make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr >/dev/null 2>&1 || fail "second install"
+grep -q "# edited" "$R/etc/fws/fwsd.conf" || fail "install overwrote fwsd.conf"
+make -s -C "$TOP" uninstall DESTDIR="$R" PREFIX=/usr >/dev/null 2>&1 || fail "uninstall"
+[ -z "$(find "$R" -type f ! -path "$R/etc/*")" ] || fail "left after uninstall: $(find "$R" -type f ! -path "$R/etc/*")"
+[ -f "$R/etc/fws/fwsd.conf" ] || fail "uninstall removed the configuration"
