@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,8 +257,29 @@ fwsctl_connect(void)
 
 /* The connection to fwsd and what was read from it but not used yet. */
 static int	 conn = -1;
+static const char *conn_waiting;	/* shown while a slow reply is due */
 static char	 conn_buf[PROTO_MAX_LINE * 4];
 static size_t	 conn_have;
+
+/*
+ * A slow request (start, stop, snapshots...) on a terminal: after a
+ * second, show what is awaited and for how long, until the reply comes.
+ */
+static void
+fwsctl_progress(void)
+{
+	struct pollfd	 pfd;
+	int		 secs = 0;
+
+	if (conn_waiting == NULL || !isatty(STDERR_FILENO))
+		return;
+	pfd.fd = conn;
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, 1000) == 0)
+		fprintf(stderr, "\r%s: %d s ", conn_waiting, ++secs);
+	if (secs > 0)
+		fprintf(stderr, "\r\033[K");
+}
 
 /* Connect and send one request. */
 static void
@@ -301,6 +323,7 @@ fwsctl_read(int *fdp)
 	while ((nl = memchr(conn_buf, '\n', conn_have)) == NULL) {
 		if (conn_have == sizeof(conn_buf))
 			fwsctl_errx(1, "reply from fwsd too long");
+		fwsctl_progress();
 		memset(&mh, 0, sizeof(mh));
 		iov.iov_base = conn_buf + conn_have;
 		iov.iov_len = sizeof(conn_buf) - conn_have;
@@ -359,8 +382,16 @@ fwsctl_reply(int *fdp)
 json_t *
 fwsctl_call(const char *cmd, json_t *args, int *fdp)
 {
-	json_t	*reply;
+	static const char *const slow[] = { "create", "start", "stop",
+	    "shutdown-all", "snapshot-create", "snapshot-revert",
+	    "snapshot-delete", "snapshot-list", NULL };
+	json_t		*reply;
+	int		 i;
 
+	for (i = 0; slow[i] != NULL; i++)
+		if (strcmp(cmd, slow[i]) == 0)
+			conn_waiting = xasprintf("waiting for fwsd to %s",
+			    cmd);
 	fwsctl_send(cmd, args);
 	reply = fwsctl_reply(fdp);
 	close(conn);

@@ -30,3 +30,10 @@ fwsctl list >/dev/null || fail "list during the job"
 wait "$job" || fail "the slow snapshot failed: $(cat "$T/slow.out")"
 fwsctl snapshot-list b1 --json | grep -q '"slow"' || fail "slow not listed"
 fwsctl start b1 >/dev/null || fail "start after the job"
+
+# on a terminal, fwsctl shows what it waits for, and for how long
+fwsctl stop b1 --timeout 0 >/dev/null || fail "stop b1"
+script -qec "$FWSCTL_BIN --socket $SOCK snapshot-create b1 shown" "$T/typescript" \
+    >/dev/null 2>&1 || fail "snapshot-create on a terminal: $(cat "$T/typescript")"
+grep -q "waiting for fwsd to snapshot-create: 2 s" "$T/typescript" ||
+    fail "no progress shown: $(cat -v "$T/typescript")"
