@@ -35,7 +35,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/config.c supervisor/control.c \
 		  supervisor/cmd.c supervisor/cmd-net.c supervisor/create.c \
 		  supervisor/events.c supervisor/net.c supervisor/net-def.c \
 		  supervisor/net-dhcp.c supervisor/net-nat.c supervisor/notify.c \
-		  supervisor/snapshot.c \
+		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-def.c \
 		  supervisor/vm-qemu.c supervisor/vm-restart.c \
 		  supervisor/proc.c supervisor/store.c \

@@ -33,6 +33,8 @@
 #define FWS_NICS_MAX		4
 #define FWS_DISK_NODE		"fws-disk"	/* + index: block node names */
 #define FWS_NET_NAME_MAX	32	/* names nft tables and files too */
+#define FWS_VNC_DISPLAYS	100	/* displays 0-99: ports 5900-5999 */
+#define FWS_VNC_PASSWORD_LEN	8	/* what VNC authentication takes */
 #define FWS_IFNAME_MAX		15	/* Linux IFNAMSIZ - 1 */
 #define FWS_IMAGE_DIRS_MAX	8
 #define FWS_APPEND_MAX		1024
@@ -64,6 +66,7 @@ struct fws_config {
 	unsigned	 cf_crash_loop_restarts;	/* this many restarts ... */
 	unsigned	 cf_crash_loop_window;	/* s, ... within this: failed */
 	unsigned	 cf_event_history;	/* events kept in the store */
+	char		*cf_vnc_listen;		/* address of the VNC servers */
 };
 void	 config_defaults(struct fws_config *);
 int	 config_load(struct fws_config *, const char *, int, char **);
@@ -156,6 +159,8 @@ struct vm {
 	/* run time only */
 	int		 vm_creating;		/* being created: invisible */
 	struct snap_op	*vm_job;		/* the snapshot operation */
+	int		 vm_vnc_display;	/* -1: none */
+	char		 vm_vnc_password[FWS_VNC_PASSWORD_LEN + 1];
 	struct proc_watch *vm_watch;
 	struct qmp	*vm_qmp;
 	struct event	*vm_timer;		/* start deadline, stop steps */
@@ -246,6 +251,7 @@ struct vm_qemu_paths {
 	int		 qp_serial_fd;
 	int		 qp_boot_iso;	/* first boot from the ISO */
 	int		 qp_tap_fd[FWS_NICS_MAX];	/* one per NIC */
+	const char	*qp_vnc;	/* the -vnc argument, or NULL */
 };
 char	**vm_qemu_argv(const struct vm *, const struct vm_qemu_paths *);
 void	  vm_qemu_argv_free(char **);
@@ -349,6 +355,13 @@ void	 control_shutdown(void);
 int	 control_send(uint64_t, json_t *);
 int	 control_send_fd(uint64_t, json_t *, int);
 int	 control_push(uint64_t, json_t *);
+
+/* vnc.c: the VMs' screens */
+int		 vnc_alloc(struct vm *, char **);
+char		*vnc_qemu_arg(const struct vm *);
+void		 vnc_new_password(struct vm *);
+void		 vnc_adopt(struct vm *);
+json_t		*vnc_to_json(const struct vm *);
 
 /* notify.c: sd_notify(3) for systemd */
 void	 notify_init(void);

@@ -50,6 +50,7 @@ static void	cmd_autostart(struct request *, json_t *, struct vm *);
 static void	cmd_events(struct request *, json_t *, struct vm *);
 static void	cmd_shutdown_all(struct request *, json_t *, struct vm *);
 static void	cmd_snapshot(struct request *, json_t *, struct vm *);
+static void	cmd_vnc(struct request *, json_t *, struct vm *);
 static void	cmd_snapshot_list(struct request *, json_t *, struct vm *);
 
 static const struct cmd cmd_table[] = {
@@ -83,6 +84,7 @@ static const struct cmd cmd_table[] = {
 	{ "start",	cmd_start,	CMD_VM | CMD_NOJOB, { "name" } },
 	{ "stop",	cmd_stop,	CMD_VM | CMD_NOJOB, { "name", "timeout" } },
 	{ "version",	cmd_version,	0,	{ NULL } },
+	{ "vnc",	cmd_vnc,	CMD_VM,	{ "name" } },
 };
 
 void
@@ -449,6 +451,20 @@ cmd_snapshot_list(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	snapshot_op(vm, rq, "list", NULL, 0);
+}
+
+/* Where the VM's screen is, and its password (fresh at every start). */
+static void
+cmd_vnc(struct request *rq, json_t *args, struct vm *vm)
+{
+	(void)args;
+	if ((vm->vm_state != VM_RUNNING && vm->vm_state != VM_PAUSED) ||
+	    vm->vm_vnc_display < 0 || vm->vm_vnc_password[0] == '\0') {
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s: no screen "
+		    "to show", vm->vm_name, vm_state_name(vm->vm_state));
+		return;
+	}
+	request_ok(rq, vnc_to_json(vm));
 }
 
 /* A connection closed: it follows no events any more. */

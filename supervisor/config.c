@@ -3,6 +3,7 @@
  * comment), and the defaults behind it.  It knows the keys and their
  * types; fwsd.c applies command-line overrides on top.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_qemu_img, FWS_QEMU_IMG_DEFAULT);
 	set_str(&cf->cf_machine, "q35");
 	set_str(&cf->cf_accel, "auto");
+	set_str(&cf->cf_vnc_listen, "127.0.0.1");
 	cf->cf_max_vcpus = 16;
 	cf->cf_max_memory_mib = 64 * 1024;
 	cf->cf_max_disk_size = 2ULL << 40;
@@ -89,6 +91,7 @@ enum config_type {
 	CONFIG_UINT,		/* 0 .. k_max (1 .. k_max with k_nonzero) */
 	CONFIG_MEMORY,		/* MiB, or a size with a suffix */
 	CONFIG_SIZE,		/* bytes, with an optional suffix */
+	CONFIG_ADDR,		/* an IPv4 or IPv6 address */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -132,6 +135,8 @@ static const struct config_key {
 	    NULL, 0, 0 },
 	{ "stop_timeout", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_stop_timeout), NULL, 3600, 0 },
+	{ "vnc_listen", CONFIG_ADDR,
+	    offsetof(struct fws_config, cf_vnc_listen), NULL, 0, 0 },
 };
 
 static int
@@ -153,6 +158,8 @@ config_set(struct fws_config *cf, const char *key, const char *v,
     char **cause)
 {
 	const struct config_key	*k = NULL;
+	struct in_addr		 in4;
+	struct in6_addr		 in6;
 	char			*field;
 	uint64_t		 n;
 	size_t			 i;
@@ -195,6 +202,13 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	case CONFIG_SIZE:
 		if (parse_size(v, (uint64_t *)field, cause) == -1)
 			return -1;
+		break;
+	case CONFIG_ADDR:
+		if (inet_pton(AF_INET, v, &in4) != 1 &&
+		    inet_pton(AF_INET6, v, &in6) != 1)
+			return cause_fail(cause, "%s: %s is not an IPv4 or IPv6 "
+			    "address", key, v);
+		set_str((char **)field, v);
 		break;
 	}
 	return 0;
@@ -287,6 +301,7 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_qemu_img);
 	free(cf->cf_machine);
 	free(cf->cf_accel);
+	free(cf->cf_vnc_listen);
 	for (i = 0; i < cf->cf_nimage_dirs; i++)
 		free(cf->cf_image_dirs[i]);
 	memset(cf, 0, sizeof(*cf));

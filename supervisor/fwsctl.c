@@ -63,6 +63,7 @@ static int	verb_net_info(struct ctx *);
 static int	verb_net_leases(struct ctx *);
 static int	verb_snapshot(struct ctx *);
 static int	verb_snapshot_list(struct ctx *);
+static int	verb_vnc(struct ctx *);
 
 static const struct verb verbs[] = {
 	{ "autostart", verb_autostart, 3, "", "NAME on|off",
@@ -126,6 +127,8 @@ static const struct verb verbs[] = {
 	    "ask the guest to power off (ACPI), then quit, then kill" },
 	{ "version", verb_version, 0, "json", "[--json]",
 	    "show fwsctl's and fwsd's versions" },
+	{ "vnc", verb_vnc, 1, "json", "NAME [--json]",
+	    "how to see the VM's screen, and its password" },
 };
 
 static const char	*socket_path;
@@ -1088,6 +1091,22 @@ verb_snapshot_list(struct ctx *c)
 		    json_is_true(json_object_get(s, "memory")) ? "yes" : "no",
 		    size, json_number_value(json_object_get(s, "vm_clock")));
 	}
+	json_decref(r);
+	return 0;
+}
+
+static int
+verb_vnc(struct ctx *c)
+{
+	json_t	*r = fwsctl_call("vnc", name_args(c), NULL);
+	json_t	*o = json_object_get(r, "result");
+
+	if (c->c_json)
+		print_json(o);
+	else
+		printf("%s\npassword %s\n",
+		    json_string_value(json_object_get(o, "command")),
+		    json_string_value(json_object_get(o, "password")));
 	json_decref(r);
 	return 0;
 }

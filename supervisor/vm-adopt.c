@@ -217,6 +217,7 @@ vm_adopt_all(void)
 			qmp_execute(vm->vm_qmp, "query-status", NULL,
 			    FWS_QMP_TIMEOUT, vm_adopt_status, vm);
 			snapshot_adopt(vm);
+			vnc_adopt(vm);
 			break;
 		}
 	}

@@ -61,6 +61,7 @@ vm_new(void)
 	if ((vm = calloc(1, sizeof(*vm))) == NULL)
 		abort();
 	TAILQ_INIT(&vm->vm_waiters);
+	vm->vm_vnc_display = -1;
 	return vm;
 }
 

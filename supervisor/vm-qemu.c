@@ -77,6 +77,11 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	/* stopped until fwsd has the monitor and says "cont" */
 	argv_add(&a, xasprintf("-S"));
 	argv_pair(&a, "-display", xasprintf("none"));
+	if (qp->qp_vnc != NULL) {
+		/* a screen for the VNC server (-nodefaults has none) */
+		argv_pair(&a, "-vnc", xasprintf("%s", qp->qp_vnc));
+		argv_pair(&a, "-device", xasprintf("VGA"));
+	}
 	argv_pair(&a, "-msg", xasprintf("timestamp=on"));
 	argv_pair(&a, "-chardev", xasprintf("socket,id=qmp,fd=%d,server=on,"
 	    "wait=off", qp->qp_qmp_fd));

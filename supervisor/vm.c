@@ -351,6 +351,8 @@ vm_exited(pid_t pid, int status, void *arg)
 	}
 	vm_cleanup_run_files(vm);
 	why = vm_exit_reason(vm, status, &st);
+	vm->vm_vnc_display = -1;
+	memset(vm->vm_vnc_password, 0, sizeof(vm->vm_vnc_password));
 	vm->vm_pid = 0;
 	vm->vm_pid_start = 0;
 	free(vm->vm_last_exit);
@@ -450,9 +452,12 @@ vm_qmp_ready(struct qmp *q, void *arg)
 {
 	struct vm	*vm = arg;
 
-	if (vm->vm_state == VM_STARTING)
+	if (vm->vm_state == VM_STARTING) {
+		/* the screen is locked before the guest runs */
+		vnc_new_password(vm);
 		qmp_execute(q, "cont", NULL, FWS_QMP_TIMEOUT, vm_started_cont,
 		    vm);
+	}
 }
 
 static void
@@ -559,6 +564,7 @@ vm_spawn(struct vm *vm, char **cause)
 	struct stat		 sb;
 	char			*dir, *qmp_path, *serial_path, *pidfile;
 	char			*serial_log, *qemu_log, **argv = NULL;
+	char			*vnc = NULL;
 	int			 qmp_fd = -1, serial_fd = -1, log_fd = -1;
 	int			 tap_fds[FWS_NICS_MAX], ntaps = 0;
 	int			 rc = -1, i;
@@ -584,9 +590,11 @@ vm_spawn(struct vm *vm, char **cause)
 		goto done;
 	}
 	vm->vm_log_offset = sb.st_size;
-	if (net_vm_taps(vm, tap_fds, cause) == -1)
+	if (vnc_alloc(vm, cause) == -1 ||
+	    net_vm_taps(vm, tap_fds, cause) == -1)
 		goto done;
 	ntaps = vm->vm_nnics;
+	vnc = vnc_qemu_arg(vm);
 
 	memset(&qp, 0, sizeof(qp));
 	qp.qp_qemu = conf.cf_qemu;
@@ -599,6 +607,7 @@ vm_spawn(struct vm *vm, char **cause)
 	qp.qp_boot_iso = vm->vm_iso != NULL && !vm->vm_iso_booted;
 	for (i = 0; i < ntaps; i++)
 		qp.qp_tap_fd[i] = 5 + i;
+	qp.qp_vnc = vnc;
 	argv = vm_qemu_argv(vm, &qp);
 
 	memset(&ps, 0, sizeof(ps));
@@ -629,6 +638,7 @@ done:
 	for (i = 0; i < ntaps; i++)
 		close(tap_fds[i]);
 	vm_qemu_argv_free(argv);
+	free(vnc);
 	free(dir);
 	free(qmp_path);
 	free(serial_path);

@@ -1,0 +1,169 @@
+/*
+ * vnc.c: the VMs' screens over VNC.  fwsd picks each VM's display
+ * itself (the lowest one no other VM holds and whose port is free on
+ * vnc_listen), qemu serves it with password=on, and every start gets a
+ * fresh random password through QMP set_password before the guest runs,
+ * so nobody sees the screen without asking fwsd.  After a restart of
+ * fwsd the display is read back with query-vnc and a new password set.
+ */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fws.h"
+#include "log.h"
+#include "qmp.h"
+
+#define VNC_PORT_BASE	5900
+
+/* Can the display's port be bound on the listen address right now? */
+static int
+vnc_port_free(int display)
+{
+	struct sockaddr_in6	 sin6;
+	struct sockaddr_in	 sin;
+	int			 s, rc, on = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, conf.cf_vnc_listen, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(VNC_PORT_BASE + display);
+		if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+			return 0;
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		rc = bind(s, (struct sockaddr *)&sin, sizeof(sin));
+	} else {
+		if (inet_pton(AF_INET6, conf.cf_vnc_listen,
+		    &sin6.sin6_addr) != 1)
+			return 0;
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(VNC_PORT_BASE + display);
+		if ((s = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+			return 0;
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		rc = bind(s, (struct sockaddr *)&sin6, sizeof(sin6));
+	}
+	close(s);
+	return rc == 0;
+}
+
+/* Pick the VM's display; -1 (with cause) when none is free. */
+int
+vnc_alloc(struct vm *vm, char **cause)
+{
+	struct vm	*o;
+	int		 d, taken;
+
+	for (d = 0; d < FWS_VNC_DISPLAYS; d++) {
+		taken = 0;
+		TAILQ_FOREACH(o, &vms, vm_entry)
+			if (o != vm && vm_is_active(o) &&
+			    o->vm_vnc_display == d)
+				taken = 1;
+		if (!taken && vnc_port_free(d)) {
+			vm->vm_vnc_display = d;
+			return 0;
+		}
+	}
+	return cause_fail(cause, "no free VNC display on %s (ports %d-%d)",
+	    conf.cf_vnc_listen, VNC_PORT_BASE,
+	    VNC_PORT_BASE + FWS_VNC_DISPLAYS - 1);
+}
+
+/* The -vnc argument for qemu. */
+char *
+vnc_qemu_arg(const struct vm *vm)
+{
+	if (strchr(conf.cf_vnc_listen, ':') != NULL)
+		return xasprintf("[%s]:%d,password=on", conf.cf_vnc_listen,
+		    vm->vm_vnc_display);
+	return xasprintf("%s:%d,password=on", conf.cf_vnc_listen,
+	    vm->vm_vnc_display);
+}
+
+static void
+vnc_password_set(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+
+	(void)q;
+	(void)ret;
+	if (err_class != NULL && strcmp(err_class, QMP_ERR_DISCONNECTED) != 0)
+		log_warnx("%s: set_password: %s", vm->vm_name, err_desc);
+}
+
+/* A fresh password (VNC takes 8 characters), set in qemu. */
+void
+vnc_new_password(struct vm *vm)
+{
+	static const char	 alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+	    "abcdefghijkmnopqrstuvwxyz23456789";
+	unsigned char		 r[FWS_VNC_PASSWORD_LEN];
+	size_t			 i;
+
+	if (vm->vm_qmp == NULL)
+		return;
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		abort();	/* the kernel's RNG does not fail for 8 bytes */
+	for (i = 0; i < sizeof(r); i++)
+		vm->vm_vnc_password[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
+	vm->vm_vnc_password[sizeof(r)] = '\0';
+	qmp_execute(vm->vm_qmp, "set_password", json_pack("{ss ss}",
+	    "protocol", "vnc", "password", vm->vm_vnc_password),
+	    FWS_QMP_TIMEOUT, vnc_password_set, vm);
+}
+
+static void
+vnc_adopt_done(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+	const char	*service;
+
+	(void)q;
+	(void)err_desc;
+	if (err_class != NULL || !json_is_true(json_object_get(ret,
+	    "enabled")))
+		return;
+	service = json_string_value(json_object_get(ret, "service"));
+	if (service != NULL && atoi(service) >= VNC_PORT_BASE)
+		vm->vm_vnc_display = atoi(service) - VNC_PORT_BASE;
+	vnc_new_password(vm);
+}
+
+/* After a restart of fwsd: which display, and a password we know. */
+void
+vnc_adopt(struct vm *vm)
+{
+	if (vm->vm_qmp != NULL)
+		qmp_execute(vm->vm_qmp, "query-vnc", NULL, FWS_QMP_TIMEOUT,
+		    vnc_adopt_done, vm);
+}
+
+/* What the vnc verb tells: where to point a viewer, and the password. */
+json_t *
+vnc_to_json(const struct vm *vm)
+{
+	char	*target, *cmd;
+	json_t	*o;
+
+	target = strchr(conf.cf_vnc_listen, ':') != NULL ?
+	    xasprintf("[%s]:%d", conf.cf_vnc_listen, vm->vm_vnc_display) :
+	    xasprintf("%s:%d", conf.cf_vnc_listen, vm->vm_vnc_display);
+	cmd = xasprintf("gvncviewer %s", target);
+	o = json_pack("{ss ss si si ss ss}", "name", vm->vm_name, "host",
+	    conf.cf_vnc_listen, "display", vm->vm_vnc_display, "port",
+	    VNC_PORT_BASE + vm->vm_vnc_display, "password",
+	    vm->vm_vnc_password, "command", cmd);
+	free(target);
+	free(cmd);
+	return o;
+}
