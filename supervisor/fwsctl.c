@@ -133,23 +133,33 @@ static const struct verb verbs[] = {
 
 static const char	*socket_path;
 
+/* Usage: of one verb or of all; asked for (--help) on stdout, exit 0. */
 static void __attribute__((noreturn))
-usage(const struct verb *only)
+usage_out(const struct verb *only, int asked)
 {
+	FILE	*f = asked ? stdout : stderr;
 	size_t	 i;
 
 	if (only != NULL) {
-		fprintf(stderr, "usage: fwsctl %s %s\n", only->v_name,
-		    only->v_usage);
-		exit(2);
+		fprintf(f, "usage: fwsctl %s %s\n", only->v_name, only->v_usage);
+		if (asked)
+			fprintf(f, "\n%s\n", only->v_help);
+		exit(asked ? 0 : 2);
 	}
-	fprintf(stderr, "usage: fwsctl [--socket PATH] [--json] VERB ...\n\n");
+	fprintf(f, "usage: fwsctl [--socket PATH] [--json] VERB ...\n\n");
 	for (i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
-		fprintf(stderr, "  %-8s %s\n           %s\n", verbs[i].v_name,
+		fprintf(f, "  %-8s %s\n           %s\n", verbs[i].v_name,
 		    verbs[i].v_usage, verbs[i].v_help);
-	fprintf(stderr, "\nThe socket is $FWS_SOCKET, or %s/%s.\n",
+	fprintf(f, "\nThe socket is $FWS_SOCKET, or %s/%s.\n"
+	    "fwsctl VERB --help shows one verb; man fwsctl tells more.\n",
 	    FWS_RUN_DIR_DEFAULT, FWS_SOCKET_NAME);
-	exit(2);
+	exit(asked ? 0 : 2);
+}
+
+static void __attribute__((noreturn))
+usage(const struct verb *only)
+{
+	usage_out(only, 0);
 }
 
 void
@@ -203,7 +213,7 @@ parse(struct ctx *c, int argc, char **argv)
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			usage(v);
+			usage_out(v, 1);
 		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
 			if (c->c_npos == (v->v_needs_name == 0 ? 0 :
 			    v->v_needs_name == 3 ? 2 : 1))
@@ -1128,6 +1138,9 @@ main(int argc, char *argv[])
 			socket_path = argv[i] + 9;
 		else if (strcmp(argv[i], "--json") == 0)
 			c.c_json = 1;
+		else if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			usage_out(NULL, 1);
 		else if (strcmp(argv[i], "--version") == 0) {
 			printf("fwsctl %s\n", FWS_VERSION);
 			return 0;
@@ -1141,7 +1154,7 @@ main(int argc, char *argv[])
 		socket_path = def;
 	}
 	if (strcmp(argv[i], "help") == 0)
-		usage(NULL);
+		usage_out(NULL, 1);
 	for (k = 0; k < sizeof(verbs) / sizeof(*verbs); k++)
 		if (strcmp(verbs[k].v_name, argv[i]) == 0)
 			c.c_verb = &verbs[k];
