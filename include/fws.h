@@ -216,7 +216,6 @@ int		 vm_restart_cancel(struct vm *);
 void		 vm_restart_reset(struct vm *);
 
 /* vm-adopt.c: fwsd's own start-up */
-uint64_t	 vm_proc_start_time(pid_t);
 void		 vm_adopt_all(void);
 void		 vm_autostart_all(void);
 
@@ -231,7 +230,6 @@ void		 snapshot_adopt(struct vm *);
 /* events.c: the lifecycle history, stored and streamed */
 void		 event_record(const struct vm *, const char *, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
-json_t		*event_history(const char *, unsigned, char **);
 int		 event_follow(uint64_t, json_t *, const char *);
 void		 event_unfollow(uint64_t);
 char		*vm_dir(const struct vm *);
@@ -271,6 +269,10 @@ struct proc_watch;
 struct proc_watch *proc_watch(pid_t, proc_exit_fn, void *, char **);
 void	 proc_unwatch(struct proc_watch *);
 int	 proc_signal(struct proc_watch *, int);
+uint64_t proc_start_time(pid_t);
+int	 proc_cmdline_has(pid_t, const char *const *);
+pid_t	 proc_pidfile(const char *);
+char	*proc_output(const char *, size_t);
 
 /* A network: a bridge fwsd makes (or finds), with optional NAT and DHCP. */
 struct net {

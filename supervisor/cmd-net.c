@@ -186,27 +186,41 @@ cmd_net_create(struct request *rq, json_t *args, struct vm *vm)
 	request_ok(rq, net_to_json(n, 1));
 }
 
+/*
+ * Take the network down unless a VM is on it: a running one (for stop),
+ * or any defined one (for delete).  1 when refused, and answered.
+ */
+static int
+cmd_net_down(struct request *rq, struct net *n, int running_only)
+{
+	const struct vm	*user;
+	char		*cause;
+
+	if (net_in_use(n, running_only, &user)) {
+		request_error(rq, PROTO_ERR_BAD_STATE, "network %s is used by "
+		    "%sVM %s%s", n->net_name, running_only ? "running " : "",
+		    user->vm_name, running_only ? "" : ": delete the VM first");
+		return 1;
+	}
+	/* also when not marked up: whatever is left of it goes */
+	if (net_stop(n, &cause) == -1) {
+		request_error(rq, PROTO_ERR_FAILED, "network %s: %s",
+		    n->net_name, cause);
+		free(cause);
+		return 1;
+	}
+	return 0;
+}
+
 void
 cmd_net_delete(struct request *rq, json_t *args, struct vm *vm)
 {
-	const struct vm	*user;
 	struct net	*n;
 	char		*cause;
 
 	(void)vm;
-	if ((n = cmd_net_lookup(rq, args)) == NULL)
+	if ((n = cmd_net_lookup(rq, args)) == NULL || cmd_net_down(rq, n, 0))
 		return;
-	if (net_in_use(n, 0, &user)) {
-		request_error(rq, PROTO_ERR_BAD_STATE, "network %s is used by "
-		    "VM %s: delete the VM first", n->net_name, user->vm_name);
-		return;
-	}
-	if (n->net_active && net_stop(n, &cause) == -1) {
-		request_error(rq, PROTO_ERR_FAILED, "network %s: %s",
-		    n->net_name, cause);
-		free(cause);
-		return;
-	}
 	if (store_net_delete(n, &cause) == -1) {
 		request_error(rq, PROTO_ERR_INTERNAL, "%s", cause);
 		free(cause);
@@ -262,25 +276,11 @@ cmd_net_start(struct request *rq, json_t *args, struct vm *vm)
 void
 cmd_net_stop(struct request *rq, json_t *args, struct vm *vm)
 {
-	const struct vm	*user;
 	struct net	*n;
-	char		*cause;
 
 	(void)vm;
-	if ((n = cmd_net_lookup(rq, args)) == NULL)
-		return;
-	if (net_in_use(n, 1, &user)) {
-		request_error(rq, PROTO_ERR_BAD_STATE, "network %s is used by "
-		    "running VM %s", n->net_name, user->vm_name);
-		return;
-	}
-	if (net_stop(n, &cause) == -1) {
-		request_error(rq, PROTO_ERR_FAILED, "network %s: %s",
-		    n->net_name, cause);
-		free(cause);
-		return;
-	}
-	request_ok(rq, net_to_json(n, 0));
+	if ((n = cmd_net_lookup(rq, args)) != NULL && !cmd_net_down(rq, n, 1))
+		request_ok(rq, net_to_json(n, 0));
 }
 
 void

@@ -384,7 +384,7 @@ cmd_events(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}
-	if ((a = event_history(name, limit, &cause)) == NULL) {
+	if ((a = store_event_list(name, limit, &cause)) == NULL) {
 		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		return;
 	}

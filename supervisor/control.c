@@ -267,29 +267,9 @@ control_queue(struct client *cl, const char *line, size_t len)
 	return bufferevent_write(cl->cl_bev, line, len);
 }
 
-/* Send one reply to client id (consumed).  -1 when the client is gone. */
-int
-control_send(uint64_t id, json_t *msg)
-{
-	struct client	*cl;
-	char		*line;
-	size_t		 len;
-	int		 rc = -1;
-
-	if ((cl = control_find(id)) != NULL &&
-	    (line = proto_encode(msg, &len)) != NULL) {
-		if (cl->cl_pending > 0)
-			cl->cl_pending--;
-		rc = control_queue(cl, line, len);
-		free(line);
-	}
-	json_decref(msg);
-	return rc;
-}
-
-/* Send a message that answers no request (a streamed event). */
-int
-control_push(uint64_t id, json_t *msg)
+/* Queue msg (consumed) for client id; an answer settles one request. */
+static int
+control_out(uint64_t id, json_t *msg, int answer)
 {
 	struct client	*cl;
 	char		*line;
@@ -298,11 +278,27 @@ control_push(uint64_t id, json_t *msg)
 
 	if ((cl = control_find(id)) != NULL && !cl->cl_closing &&
 	    (line = proto_encode(msg, &len)) != NULL) {
+		if (answer && cl->cl_pending > 0)
+			cl->cl_pending--;
 		rc = control_queue(cl, line, len);
 		free(line);
 	}
 	json_decref(msg);
 	return rc;
+}
+
+/* Send one reply to client id (consumed).  -1 when the client is gone. */
+int
+control_send(uint64_t id, json_t *msg)
+{
+	return control_out(id, msg, 1);
+}
+
+/* Send a message that answers no request (a streamed event). */
+int
+control_push(uint64_t id, json_t *msg)
+{
+	return control_out(id, msg, 0);
 }
 
 /*

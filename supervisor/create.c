@@ -361,25 +361,6 @@ create_free(struct create *cr, int discard)
 	free(cr);
 }
 
-static char *
-create_log_text(struct create *cr)
-{
-	char	 buf[512];
-	ssize_t	 n;
-	int	 fd;
-
-	if ((fd = open(cr->cr_log, O_RDONLY | O_CLOEXEC)) == -1)
-		return xasprintf("no output");
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return xasprintf("no output");
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	buf[n] = '\0';
-	return xasprintf("%s", buf);
-}
-
 static void
 create_disk_done(pid_t pid, int status, void *arg)
 {
@@ -390,7 +371,7 @@ create_disk_done(pid_t pid, int status, void *arg)
 	proc_unwatch(cr->cr_watch);
 	cr->cr_watch = NULL;
 	if (status != 0) {
-		out = create_log_text(cr);
+		out = proc_output(cr->cr_log, 512);
 		request_error(cr->cr_rq, PROTO_ERR_FAILED, "%s: qemu-img could "
 		    "not create %s: %s", cr->cr_vm->vm_name,
 		    cr->cr_vm->vm_disks[cr->cr_next].d_path, out);

@@ -106,13 +106,6 @@ event_record(const struct vm *vm, const char *event, const char *fmt, ...)
 	notify_status();
 }
 
-/* The last limit events, of one VM or (vm NULL) of all. */
-json_t *
-event_history(const char *vm, unsigned limit, char **cause)
-{
-	return store_event_list(vm, limit, cause);
-}
-
 /* From now on, push the events of vm (NULL: all) to client. */
 int
 event_follow(uint64_t client, json_t *id, const char *vm)

@@ -477,6 +477,22 @@ disk_arg(const char *spec)
 	return d;
 }
 
+/* Each --opt given, made a JSON value by fn, into the array args.key. */
+static void
+opt_array(struct ctx *c, const char *opt, json_t *(*fn)(const char *),
+    json_t *args, const char *key)
+{
+	json_t	*a = json_array();
+	int	 i;
+
+	for (i = 0; i < c->c_nopts; i++)
+		if (strcmp(c->c_opt[i], opt) == 0)
+			json_array_append_new(a, fn(c->c_val[i]));
+	if (json_array_size(a) > 0)
+		json_object_set(args, key, a);
+	json_decref(a);
+}
+
 /* --net NETWORK[,mac=MAC] */
 static json_t *
 nic_arg(const char *spec)
@@ -502,11 +518,10 @@ nic_arg(const char *spec)
 static int
 verb_create(struct ctx *c)
 {
-	json_t		*args, *disks, *nics, *r;
+	json_t		*args, *r;
 	const char	*v;
 	uint64_t	 n;
 	char		*cause, *end;
-	int		 i;
 
 	if (validate_name(c->c_name, &cause) == -1)
 		fwsctl_errx(2, "%s", cause);
@@ -522,13 +537,7 @@ verb_create(struct ctx *c)
 			fwsctl_errx(2, "--memory: %s", cause);
 		json_object_set_new(args, "memory_mib", json_integer(n));
 	}
-	disks = json_array();
-	for (i = 0; i < c->c_nopts; i++)
-		if (strcmp(c->c_opt[i], "disk") == 0)
-			json_array_append_new(disks, disk_arg(c->c_val[i]));
-	if (json_array_size(disks) > 0)
-		json_object_set(args, "disks", disks);
-	json_decref(disks);
+	opt_array(c, "disk", disk_arg, args, "disks");
 	if ((v = opt_get(c, "iso")) != NULL)
 		json_object_set_new(args, "iso", abs_path(v));
 	if ((v = opt_get(c, "kernel")) != NULL)
@@ -543,13 +552,7 @@ verb_create(struct ctx *c)
 		json_object_set_new(args, "restart", json_string(v));
 	if (opt_get(c, "autostart") != NULL)
 		json_object_set_new(args, "autostart", json_true());
-	nics = json_array();
-	for (i = 0; i < c->c_nopts; i++)
-		if (strcmp(c->c_opt[i], "net") == 0)
-			json_array_append_new(nics, nic_arg(c->c_val[i]));
-	if (json_array_size(nics) > 0)
-		json_object_set(args, "nics", nics);
-	json_decref(nics);
+	opt_array(c, "net", nic_arg, args, "nics");
 	r = fwsctl_call("create", args, NULL);
 	if (c->c_json)
 		print_json(json_object_get(r, "result"));

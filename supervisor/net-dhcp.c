@@ -44,34 +44,13 @@ net_dhcp_pidfile(const struct net *n)
 static pid_t
 net_dhcp_find(const struct net *n)
 {
-	char	*path = net_dhcp_pidfile(n), *leases, buf[4096];
-	pid_t	 pid = 0;
-	ssize_t	 len, i;
-	int	 fd;
+	char		*path = net_dhcp_pidfile(n), *leases;
+	const char	*words[] = { "dnsmasq", NULL, NULL };
+	pid_t		 pid = proc_pidfile(path);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
-	if (fd == -1)
-		return 0;
-	len = read(fd, buf, 31);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	pid = (pid_t)strtol(buf, NULL, 10);
-	snprintf(buf, sizeof(buf), "/proc/%d/cmdline", (int)pid);
-	if (pid <= 0 || (fd = open(buf, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	buf[len] = '\0';
-	leases = net_dhcp_leasefile(n);
-	if (strstr(buf, "dnsmasq") == NULL || strstr(buf, leases) == NULL)
+	words[1] = leases = net_dhcp_leasefile(n);
+	if (!proc_cmdline_has(pid, words))
 		pid = 0;
 	free(leases);
 	return pid;

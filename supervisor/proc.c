@@ -2,8 +2,10 @@
  * proc.c: child processes.  Spawning (fork and execv of an argv array,
  * never a shell, in a session of its own so that nothing ties the
  * child's life to fwsd) and watching a process end through a pidfd in
- * the event loop, whether or not it is our child.  It knows nothing of
- * what the processes are.
+ * the event loop, whether or not it is our child; and what can be read
+ * about a process: its pidfile, its command line, its start time (which
+ * tells it from a later process that reused the PID), the output it left
+ * in a file.  It knows nothing of what the processes are.
  */
 #include <sys/types.h>
 #include <sys/syscall.h>
@@ -170,4 +172,103 @@ int
 proc_signal(struct proc_watch *pw, int sig)
 {
 	return syscall(SYS_pidfd_send_signal, pw->pw_fd, sig, NULL, 0);
+}
+
+/* The start of the file, NUL-terminated; its length, or -1. */
+static ssize_t
+proc_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The start of /proc/PID/what, NUL-terminated; its length, or -1. */
+static ssize_t
+proc_read(pid_t pid, const char *what, char *buf, size_t len)
+{
+	char	 path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	return proc_read_file(path, buf, len);
+}
+
+/*
+ * The process's start time in clock ticks since boot (field 22 of
+ * /proc/PID/stat), 0 when it cannot be read.
+ */
+uint64_t
+proc_start_time(pid_t pid)
+{
+	char			 buf[1024], *p;
+	unsigned long long	 start;
+	int			 field;
+
+	if (proc_read(pid, "stat", buf, sizeof(buf)) == -1)
+		return 0;
+	/* the command name may hold anything: count after its ')' */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (field = 2; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+/* Does the process's command line hold each of the NULL-ended words? */
+int
+proc_cmdline_has(pid_t pid, const char *const *words)
+{
+	char	 buf[8192];
+	ssize_t	 n, i;
+
+	if (pid <= 0 || (n = proc_read(pid, "cmdline", buf, sizeof(buf))) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	for (; *words != NULL; words++)
+		if (strstr(buf, *words) == NULL)
+			return 0;
+	return 1;
+}
+
+/* The PID a pidfile names, 0 when there is none. */
+pid_t
+proc_pidfile(const char *path)
+{
+	char	 buf[32];
+	long	 pid;
+
+	if (proc_read_file(path, buf, sizeof(buf)) == -1)
+		return 0;
+	pid = strtol(buf, NULL, 10);
+	return pid > 0 ? (pid_t)pid : 0;
+}
+
+/* What a child wrote to its output file (up to max bytes), trimmed. */
+char *
+proc_output(const char *path, size_t max)
+{
+	char	*buf;
+	ssize_t	 n;
+
+	if ((buf = malloc(max + 1)) == NULL)
+		abort();
+	if ((n = proc_read_file(path, buf, max + 1)) == -1) {
+		free(buf);
+		return xasprintf("no output");
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return buf;
 }

@@ -54,6 +54,7 @@ struct snap_op {
 	struct proc_watch	*so_watch;
 	char			*so_out;	/* qemu-img's output */
 	json_t			*so_snaps;	/* what disk 0 holds */
+	int			 so_pending;	/* QMP replies still due */
 };
 
 /* list --all: one request for the snapshots of every VM. */
@@ -62,6 +63,8 @@ struct snap_all {
 	json_t		*sa_list;
 	unsigned	 sa_left;
 };
+
+#define SNAP_OUTPUT_MAX	(1024 * 1024)	/* qemu-img info's JSON, at most */
 
 static unsigned	snap_job_seq;
 
@@ -74,6 +77,23 @@ snap_extend(json_t *a, json_t *b)
 }
 
 static void	snap_next(struct snap_op *);
+
+/*
+ * A QMP command whose reply fn will get: counted, so that a qemu ending
+ * mid-operation is reported once, by the reply (or, when none is due,
+ * by snapshot_vm_gone).
+ */
+static int
+snap_qmp(struct snap_op *so, const char *cmd, json_t *args, int timeout_ms,
+    qmp_reply_fn fn)
+{
+	struct qmp	*q = so->so_vm->vm_qmp;
+
+	if (q == NULL || qmp_execute(q, cmd, args, timeout_ms, fn, so) == -1)
+		return -1;
+	so->so_pending++;
+	return 0;
+}
 
 static void
 snap_free(struct snap_op *so)
@@ -203,6 +223,7 @@ snap_query_block_done(struct qmp *q, json_t *ret, const char *err_class,
 	size_t		 i;
 
 	(void)q;
+	so->so_pending--;
 	if (err_class != NULL) {
 		snap_done(so, PROTO_ERR_FAILED, "query-block: %s", err_desc);
 		return;
@@ -224,25 +245,6 @@ snap_out_path(struct snap_op *so)
 	p = xasprintf("%s/qemu-img.%u.out", dir, ++snap_job_seq);
 	free(dir);
 	return p;
-}
-
-static char *
-snap_out_text(struct snap_op *so)
-{
-	char	 buf[65536];
-	ssize_t	 n;
-	int	 fd;
-
-	if ((fd = open(so->so_out, O_RDONLY | O_CLOEXEC)) == -1)
-		return xasprintf("no output");
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return xasprintf("no output");
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	buf[n] = '\0';
-	return xasprintf("%s", buf);
 }
 
 static void	snap_img_exited(pid_t, int, void *);
@@ -291,7 +293,7 @@ snap_img_exited(pid_t pid, int status, void *arg)
 	(void)pid;
 	proc_unwatch(so->so_watch);
 	so->so_watch = NULL;
-	out = snap_out_text(so);
+	out = proc_output(so->so_out, SNAP_OUTPUT_MAX);
 	if (status != 0) {
 		snap_done(so, PROTO_ERR_FAILED, "%s", out);
 		free(out);
@@ -326,9 +328,8 @@ snap_read_truth(struct snap_op *so)
 	char		*cause;
 
 	if (vm_is_active(vm)) {
-		if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp,
-		    "query-block", NULL, FWS_QMP_TIMEOUT, snap_query_block_done,
-		    so) == -1)
+		if (snap_qmp(so, "query-block", NULL, FWS_QMP_TIMEOUT,
+		    snap_query_block_done) == -1)
 			snap_done(so, PROTO_ERR_FAILED, "no QMP connection");
 		return;
 	}
@@ -346,6 +347,7 @@ snap_qmp_started(struct qmp *q, json_t *ret, const char *err_class,
 
 	(void)q;
 	(void)ret;
+	so->so_pending--;
 	if (err_class != NULL) {
 		snap_done(so, PROTO_ERR_FAILED, "%s", err_desc);
 		return;
@@ -418,8 +420,7 @@ snap_change(struct snap_op *so)
 			    json_string(FWS_DISK_NODE "0"));
 	}
 	/* a job may run long: no timeout on starting it */
-	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, cmd, args, 0,
-	    snap_qmp_started, so) == -1)
+	if (snap_qmp(so, cmd, args, 0, snap_qmp_started) == -1)
 		snap_done(so, PROTO_ERR_FAILED, "no QMP connection");
 }
 
@@ -487,18 +488,20 @@ snap_jobs_done(struct qmp *q, json_t *ret, const char *err_class,
     const char *err_desc, void *arg)
 {
 	struct snap_op	*so = arg;
-	const char	*error = NULL;
+	const char	*error = NULL, *id;
 	json_t		*j;
 	size_t		 i;
 
-	(void)err_desc;
-	if (err_class == NULL)
-		json_array_foreach(ret, i, j)
-			if (strcmp(json_string_value(json_object_get(j, "id")) ?
-			    json_string_value(json_object_get(j, "id")) : "",
-			    so->so_job) == 0)
-				error = json_string_value(json_object_get(j,
-				    "error"));
+	so->so_pending--;
+	if (err_class != NULL) {
+		snap_done(so, PROTO_ERR_FAILED, "query-jobs: %s", err_desc);
+		return;
+	}
+	json_array_foreach(ret, i, j) {
+		id = json_string_value(json_object_get(j, "id"));
+		if (id != NULL && strcmp(id, so->so_job) == 0)
+			error = json_string_value(json_object_get(j, "error"));
+	}
 	qmp_execute(q, "job-dismiss", json_pack("{ss}", "id", so->so_job),
 	    FWS_QMP_TIMEOUT, NULL, NULL);
 	if (error != NULL) {
@@ -524,8 +527,8 @@ snapshot_qmp_event(struct vm *vm, const char *name, json_t *data)
 	if (id == NULL || status == NULL || strcmp(id, so->so_job) != 0 ||
 	    strcmp(status, "concluded") != 0)
 		return;
-	if (qmp_execute(vm->vm_qmp, "query-jobs", NULL, FWS_QMP_TIMEOUT,
-	    snap_jobs_done, so) == -1)
+	if (snap_qmp(so, "query-jobs", NULL, FWS_QMP_TIMEOUT,
+	    snap_jobs_done) == -1)
 		snap_done(so, PROTO_ERR_FAILED, "no QMP connection");
 }
 
@@ -535,8 +538,10 @@ snapshot_vm_gone(struct vm *vm)
 {
 	struct snap_op	*so = vm->vm_job;
 
-	if (so != NULL && so->so_job[0] != '\0')
-		snap_done(so, PROTO_ERR_FAILED, "qemu ended during the job");
+	/* a reply still due will say it, with qemu's disconnection */
+	if (so != NULL && so->so_watch == NULL && so->so_pending == 0)
+		snap_done(so, PROTO_ERR_FAILED, "qemu ended during the "
+		    "operation");
 }
 
 /* Can vm's snapshots be worked on now?  0, or -1 with a code and why. */

@@ -22,66 +22,18 @@
 #include "log.h"
 #include "qmp.h"
 
-/*
- * The process's start time in clock ticks since boot (field 22 of
- * /proc/PID/stat), 0 when it cannot be read.
- */
-/* The start of /proc/PID/what, NUL-terminated; its length, or -1. */
-static ssize_t
-vm_proc_read(pid_t pid, const char *what, char *buf, size_t len)
-{
-	char	 path[64];
-	ssize_t	 n;
-	int	 fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
-
-uint64_t
-vm_proc_start_time(pid_t pid)
-{
-	char			 buf[1024], *p;
-	unsigned long long	 start;
-	int			 field;
-
-	if (vm_proc_read(pid, "stat", buf, sizeof(buf)) == -1)
-		return 0;
-	/* the command name may hold anything: count after its ')' */
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 0;
-	for (field = 2; field < 22 && p != NULL; field++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p + 1, "%llu", &start) != 1)
-		return 0;
-	return start;
-}
-
 /* Is vm_pid still this VM's qemu, and not a process that reused it? */
 static int
 vm_pid_is_ours(const struct vm *vm)
 {
-	char	 buf[8192];
-	ssize_t	 n, i;
+	const char	*words[] = { vm->vm_uuid, NULL };
 
 	if (vm->vm_pid <= 0)
 		return 0;
 	if (vm->vm_pid_start != 0 &&
-	    vm_proc_start_time(vm->vm_pid) != vm->vm_pid_start)
+	    proc_start_time(vm->vm_pid) != vm->vm_pid_start)
 		return 0;
-	if ((n = vm_proc_read(vm->vm_pid, "cmdline", buf, sizeof(buf))) == -1)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	return strstr(buf, vm->vm_uuid) != NULL;
+	return proc_cmdline_has(vm->vm_pid, words);
 }
 
 static void
@@ -116,29 +68,21 @@ vm_adopt_status(struct qmp *q, json_t *ret, const char *err_class,
 static int
 vm_adopt_pidfile(struct vm *vm)
 {
-	char	*path = vm_run_path(vm, "pid"), buf[32];
-	pid_t	 stored = vm->vm_pid;
+	char	*path = vm_run_path(vm, "pid");
+	pid_t	 pid = proc_pidfile(path), stored = vm->vm_pid;
 	uint64_t stored_start = vm->vm_pid_start;
-	int	 fd;
-	ssize_t	 n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
-	if (fd == -1)
+	if (pid == 0 || pid == stored)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	vm->vm_pid = (pid_t)strtol(buf, NULL, 10);
+	vm->vm_pid = pid;
 	vm->vm_pid_start = 0;
-	if (vm->vm_pid == stored || !vm_pid_is_ours(vm)) {
+	if (!vm_pid_is_ours(vm)) {
 		vm->vm_pid = stored;
 		vm->vm_pid_start = stored_start;
 		return 0;
 	}
-	vm->vm_pid_start = vm_proc_start_time(vm->vm_pid);
+	vm->vm_pid_start = proc_start_time(pid);
 	return 1;
 }
 
@@ -188,7 +132,7 @@ vm_adopt_all(void)
 		}
 		if (vm->vm_pid_start == 0) {
 			/* stored before start times were: record it now */
-			vm->vm_pid_start = vm_proc_start_time(vm->vm_pid);
+			vm->vm_pid_start = proc_start_time(vm->vm_pid);
 		}
 		vm_commit(vm);
 		net_vm_adopt(vm);

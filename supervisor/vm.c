@@ -621,7 +621,7 @@ vm_spawn(struct vm *vm, char **cause)
 	if (proc_spawn(&ps, &pid, cause) == -1)
 		goto done;
 	vm->vm_pid = pid;
-	vm->vm_pid_start = vm_proc_start_time(pid);
+	vm->vm_pid_start = proc_start_time(pid);
 	if ((vm->vm_watch = proc_watch(pid, vm_exited, vm, cause)) == NULL) {
 		kill(pid, SIGKILL);
 		goto done;
