@@ -31,8 +31,10 @@ NETSETUP_SRCS	= netsetup/nl.c netsetup/link.c netsetup/bridge.c \
 		  netsetup/addr.c netsetup/tap.c
 COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 		  supervisor/sock.c supervisor/validate.c
-FWSD_SRCS	= supervisor/fwsd.c supervisor/config.c supervisor/control.c \
-		  supervisor/cmd.c supervisor/cmd-net.c supervisor/create.c \
+FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/config.c \
+		  supervisor/control.c \
+		  supervisor/cmd.c supervisor/cmd-net.c supervisor/cmd-user.c \
+		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/net.c supervisor/net-def.c \
 		  supervisor/net-dhcp.c supervisor/net-nat.c supervisor/notify.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
@@ -40,7 +42,8 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/config.c supervisor/control.c \
 		  supervisor/vm-qemu.c supervisor/vm-restart.c \
 		  supervisor/proc.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
-FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c $(COMMON_SRCS)
+FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c \
+		  supervisor/fwsctl-user.c $(COMMON_SRCS)
 
 HDRS		= $(wildcard include/*.h)
 
@@ -52,9 +55,9 @@ test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/cause.c
 test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
-test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/net-def.c \
+test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/net-def.c netsetup/tap.c netsetup/link.c netsetup/nl.c \
 			  supervisor/validate.c supervisor/log.c supervisor/cause.c
-test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c supervisor/validate.c supervisor/cause.c
+test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c netsetup/tap.c netsetup/link.c netsetup/nl.c supervisor/validate.c supervisor/cause.c
 test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c supervisor/cause.c
 test_netsetup_SRCS	= $(NETSETUP_SRCS) supervisor/cause.c
 
@@ -131,11 +134,7 @@ install: all
 	[ -e $(DESTDIR)$(SYSCONFDIR)/fws/fwsd.conf ] || \
 	    install -m 0640 contrib/fwsd.conf.example $(DESTDIR)$(SYSCONFDIR)/fws/fwsd.conf
 	if [ -z "$(DESTDIR)" ]; then \
-		getent group fws >/dev/null || groupadd --system fws; \
-		getent group fws-admin >/dev/null || groupadd --system fws-admin; \
-		getent passwd fws-qemu >/dev/null || useradd --system \
-		    --no-create-home --home-dir /nonexistent \
-		    --shell /usr/sbin/nologin fws-qemu; \
+		sh contrib/accounts.sh; \
 		systemctl daemon-reload 2>/dev/null || true; \
 	fi
 

@@ -11,6 +11,8 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 	    grep -q '^install ok installed$' || missing="$missing $p"
 done
+# fwsd runs qemu as fws-qemu: the accounts come with the packages
+[ "$(id -u)" = 0 ] && sh "$(dirname "$0")/accounts.sh"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing packages:$missing (run make deps as root)" >&2

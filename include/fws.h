@@ -46,6 +46,33 @@
 #define FWS_CRASH_LOOP_MAX	64	/* crash_loop_restarts' ceiling */
 #define FWS_RESET_COALESCE_MS	2000	/* RESETs this close are one reboot */
 #define FWS_AUTOSTART_MARK	"autostart.done"	/* in RUN_DIR */
+#define FWS_TEMPLATES_MAX	32
+#define FWS_SOCKET_GROUP	"fws"		/* may talk to fwsd */
+#define FWS_ADMIN_GROUP		"fws-admin"	/* may do anything */
+#define FWS_QEMU_USER		"fws-qemu"	/* qemu runs as this user */
+#define FWS_BACKING_DEPTH	16	/* longest backing chain accepted */
+
+/*
+ * A user's limits.  Per VM: vCPUs, memory, disk; per user: how many VMs
+ * and the totals of their definitions (stopped VMs count too).
+ */
+struct quota {
+	uint64_t	 q_vms;
+	uint64_t	 q_vm_vcpus;
+	uint64_t	 q_vm_memory_mib;
+	uint64_t	 q_vm_disk;		/* bytes */
+	uint64_t	 q_vcpus;
+	uint64_t	 q_memory_mib;
+	uint64_t	 q_disk;		/* bytes */
+};
+
+/* A template (flavor): what "create --template NAME" fills in. */
+struct fws_template {
+	char		 t_name[FWS_NAME_MAX + 1];
+	unsigned	 t_vcpus;
+	uint64_t	 t_memory_mib;
+	uint64_t	 t_disk;		/* bytes; 0: no disk */
+};
 
 /* config.c */
 struct fws_config {
@@ -67,11 +94,19 @@ struct fws_config {
 	unsigned	 cf_crash_loop_window;	/* s, ... within this: failed */
 	unsigned	 cf_event_history;	/* events kept in the store */
 	char		*cf_vnc_listen;		/* address of the VNC servers */
+	char		*cf_socket_group;	/* group of the control socket */
+	char		*cf_admin_group;	/* its members are admins */
+	char		*cf_qemu_user;		/* qemu runs as this user */
+	struct quota	 cf_quota;		/* each user's default limits */
+	struct fws_template cf_templates[FWS_TEMPLATES_MAX];
+	int		 cf_ntemplates;
 };
 void	 config_defaults(struct fws_config *);
 int	 config_load(struct fws_config *, const char *, int, char **);
 int	 config_finish(struct fws_config *, char **);
 void	 config_clear(struct fws_config *);
+const struct fws_template *config_template_find(const struct fws_config *,
+	    const char *);
 
 enum vm_state {
 	VM_STOPPED,
@@ -130,7 +165,8 @@ struct snap_op;
 struct vm {
 	TAILQ_ENTRY(vm)	 vm_entry;
 	int64_t		 vm_id;			/* store's row id */
-	char		 vm_name[FWS_NAME_MAX + 1];
+	uid_t		 vm_owner;		/* the user it is lent to */
+	char		 vm_name[FWS_NAME_MAX + 1];	/* unique per owner */
 	char		 vm_uuid[37];
 	unsigned	 vm_vcpus;
 	uint64_t	 vm_memory_mib;
@@ -185,7 +221,9 @@ extern struct vmlist	vms;
 const char	*vm_state_name(enum vm_state);
 const char	*vm_restart_name(enum vm_restart);
 int		 vm_restart_parse(const char *, enum vm_restart *);
-struct vm	*vm_find(const char *);
+struct vm	*vm_find(uid_t, const char *);
+char		*vm_key(const struct vm *);
+int		 vm_tap_name(const struct vm *, int, char *, size_t);
 struct vm	*vm_new(void);
 void		 vm_free(struct vm *);
 int		 vm_is_active(const struct vm *);
@@ -222,7 +260,7 @@ void		 vm_autostart_all(void);
 /* snapshot.c: internal snapshots, by QMP jobs or qemu-img */
 void		 snapshot_op(struct vm *, struct request *, const char *,
 		    const char *, int);
-void		 snapshot_list_all(struct request *);
+void		 snapshot_list_all(struct request *, int64_t);
 void		 snapshot_qmp_event(struct vm *, const char *, json_t *);
 void		 snapshot_vm_gone(struct vm *);
 void		 snapshot_adopt(struct vm *);
@@ -230,7 +268,7 @@ void		 snapshot_adopt(struct vm *);
 /* events.c: the lifecycle history, stored and streamed */
 void		 event_record(const struct vm *, const char *, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
-int		 event_follow(uint64_t, json_t *, const char *);
+int		 event_follow(uint64_t, json_t *, int64_t, const char *);
 void		 event_unfollow(uint64_t);
 char		*vm_dir(const struct vm *);
 int		 vm_mkdir(const struct vm *, char **);
@@ -263,6 +301,10 @@ struct proc_spec {
 	int		 ps_stdout;	/* also stderr; -1: /dev/null */
 	int		 ps_keep[2 + FWS_NICS_MAX];	/* dup'ed to fd 3, 4, ... */
 	int		 ps_nkeep;
+	uid_t		 ps_uid;	/* 0: stays root */
+	gid_t		 ps_gid;
+	const gid_t	*ps_groups;	/* supplementary groups */
+	size_t		 ps_ngroups;
 };
 int	 proc_spawn(const struct proc_spec *, pid_t *, char **);
 struct proc_watch;
@@ -288,6 +330,7 @@ struct net {
 	int		 net_autostart;
 	int64_t		 net_created;
 	int		 net_bridge_made;	/* fwsd made it: deletes it */
+	int		 net_open;		/* users may attach VMs to it */
 
 	/* run time */
 	int		 net_active;
@@ -332,10 +375,10 @@ int	 store_vm_insert(struct vm *, char **);
 int	 store_vm_update_run(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
-int64_t	 store_event_insert(int64_t, const char *, const char *, const char *,
-	    char **);
+int64_t	 store_event_insert(int64_t, uid_t, const char *, const char *,
+	    const char *, char **);
 int	 store_event_prune(unsigned, char **);
-json_t	*store_event_list(const char *, unsigned, char **);
+json_t	*store_event_list(int64_t, const char *, unsigned, char **);
 int	 store_vm_delete(const struct vm *, char **);
 int	 store_vm_load(struct vmlist *, char **);
 int	 store_net_insert(struct net *, char **);
@@ -344,6 +387,8 @@ int	 store_net_update(const struct net *, char **);
 int	 store_net_load(struct netlist *, char **);
 int	 store_snap_sync(const struct vm *, json_t *, char **);
 json_t	*store_snap_list(const struct vm *);
+int	 store_quota_get(uid_t, struct quota *, char **);
+int	 store_quota_set(uid_t, const char *, int64_t, char **);
 
 /* create.c */
 void	 create_vm(struct request *, json_t *);
@@ -351,12 +396,24 @@ void	 create_vm(struct request *, json_t *);
 /* control.c */
 typedef void (*control_line_fn)(uint64_t, const char *, size_t);
 typedef void (*control_gone_fn)(uint64_t);
-int	 control_listen(const char *, control_line_fn, control_gone_fn,
-	    char **);
+int	 control_listen(const char *, gid_t, gid_t, control_line_fn,
+	    control_gone_fn, char **);
+int	 control_peer(uint64_t, uid_t *, int *);
 void	 control_shutdown(void);
 int	 control_send(uint64_t, json_t *);
 int	 control_send_fd(uint64_t, json_t *, int);
 int	 control_push(uint64_t, json_t *);
+
+/* access.c: the qemu user, directories and files qemu may use */
+int		 access_init(gid_t *, gid_t *, char **);
+uid_t		 access_qemu_uid(void);
+gid_t		 access_qemu_gid(void);
+int		 access_mkdir(const char *, char **);
+int		 access_give_qemu(const char *, char **);
+void		 access_spec_qemu(struct proc_spec *);
+int		 access_spec_user(struct proc_spec *, uid_t, gid_t *, char **);
+char		*access_user_path(uid_t, const char *);
+int		 access_user_area(uid_t, char **);
 
 /* vnc.c: the VMs' screens */
 int		 vnc_alloc(struct vm *, char **);
@@ -379,6 +436,24 @@ void	 cmd_net_info(struct request *, json_t *, struct vm *);
 void	 cmd_net_start(struct request *, json_t *, struct vm *);
 void	 cmd_net_stop(struct request *, json_t *, struct vm *);
 void	 cmd_net_leases(struct request *, json_t *, struct vm *);
+void	 cmd_net_open(struct request *, json_t *, struct vm *);
+
+/* image.c: the library, users' images, backing chains */
+int	 image_dirs(uid_t, int, char **);
+void	 image_dirs_free(char **, int);
+int	 image_check(const char *, const char *, char **, int, uint64_t *,
+	    char **);
+json_t	*image_list(int64_t);
+int	 image_find(uid_t, const char *, int, char **, char **, char **);
+
+/* cmd-user.c: quotas, and the image library (handlers in cmd.c's table) */
+void	 cmd_quota(struct request *, json_t *, struct vm *);
+void	 cmd_quota_set(struct request *, json_t *, struct vm *);
+void	 cmd_image_list(struct request *, json_t *, struct vm *);
+void	 cmd_image_import(struct request *, json_t *, struct vm *);
+void	 cmd_image_delete(struct request *, json_t *, struct vm *);
+int	 quota_check(uid_t, const struct vm *, uint64_t, int *, char **);
+int	 quota_of(uid_t, struct quota *, char **);
 
 /* cmd.c */
 void	 cmd_dispatch(uint64_t, const char *, size_t);
@@ -387,6 +462,12 @@ void	 request_ok(struct request *, json_t *);
 void	 request_error(struct request *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 request_free(struct request *);
+uid_t	 request_uid(const struct request *);
+uint64_t request_client(const struct request *);
+json_t	*request_id(const struct request *);
+int	 request_admin(const struct request *);
+int	 request_sees(const struct request *, const struct vm *);
+int	 request_owner(struct request *, json_t *, int64_t *, int *, char **);
 
 /* fwsd.c */
 extern struct fws_config	 conf;

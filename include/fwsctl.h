@@ -4,13 +4,43 @@
 #ifndef FWS_FWSCTL_H
 #define FWS_FWSCTL_H
 
+#include <stddef.h>
 #include <jansson.h>
+
+#define MAX_OPTS	32
+
+#define MAX_POS		2
+
+struct ctx {
+	const struct verb *c_verb;
+	const char	*c_name;		/* the positional VM name */
+	const char	*c_pos[MAX_POS];	/* every positional, in order */
+	int		 c_npos;
+	const char	*c_opt[MAX_OPTS];	/* option names, in order */
+	const char	*c_val[MAX_OPTS];
+	int		 c_nopts;
+	int		 c_json;
+};
 
 /* fwsctl.c */
 void	 fwsctl_errx(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 int	 fwsctl_connect(void);
 json_t	*fwsctl_call(const char *, json_t *, int *);
+const char *fwsctl_opt(struct ctx *, const char *);
+void	 fwsctl_print_json(json_t *);
+json_t	*fwsctl_abs_path(const char *);
+json_t	*fwsctl_name_args(struct ctx *);
+const char *fwsctl_user_name(json_t *, char *, size_t);
+void	 fwsctl_owner(const char *);
+
+/* fwsctl-user.c: images, quotas, templates */
+int	 verb_image_list(struct ctx *);
+int	 verb_image_import(struct ctx *);
+int	 verb_image_delete(struct ctx *);
+int	 verb_quota(struct ctx *);
+int	 verb_quota_set(struct ctx *);
+int	 verb_templates(struct ctx *);
 
 /* fwsctl-console.c */
 int	 fwsctl_console(const char *, int);

@@ -20,9 +20,18 @@
  *   event    {"id":N,"event":{"seq":S,"time":T,"vm":"web1",
  *                             "event":"crashed","reason":"..."}}
  *
+ * A long job (image-import) sends its progress before its reply:
+ *
+ *   progress {"id":N,"progress":{"percent":P,"step":"reading"}}
+ *
  * The "console" command's successful reply carries, as SCM_RIGHTS
  * ancillary data on the reply's first byte, a connected socket to the
  * VM's serial port.
+ *
+ * fwsd knows the caller by the socket's peer credentials: a user sees
+ * and acts on their own VMs only (another user's VM is "not_found"),
+ * an admin (root, or the admin group) on all, naming another owner with
+ * "owner":UID where a name alone is ambiguous.
  *
  * Bump PROTO_VERSION whenever the wire format changes incompatibly.
  */
@@ -46,6 +55,8 @@ enum proto_err {
 	PROTO_ERR_BAD_STATE,		/* not possible in the VM's state */
 	PROTO_ERR_FAILED,		/* qemu or qemu-img refused; message says why */
 	PROTO_ERR_INTERNAL,		/* a bug or a host failure (disk, store) */
+	PROTO_ERR_PERMISSION,		/* an admin's verb, or another's area */
+	PROTO_ERR_QUOTA,		/* over a user's limit; message says which */
 };
 
 /* A parsed request; everything points into pr_root. */

@@ -24,7 +24,8 @@
 #define NS_TAP_HASHLEN	7	/* hex digits: 28 bits */
 #define NS_TAP_IDX_MAX	9999
 #define NS_TAP_VMCHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
-			"abcdefghijklmnopqrstuvwxyz0123456789_.-"
+			"abcdefghijklmnopqrstuvwxyz0123456789_.-@"
+#define NS_TAP_OWNER	'@'	/* "NAME@UID": a user's VM, always hashed */
 
 int
 ns_tap_open(const char *name, int *fdp, char **cause)
@@ -96,7 +97,7 @@ int
 ns_tap_name(const char *vm, int idx, char *buf, size_t len)
 {
 	const char	*p;
-	size_t		 vlen, dlen;
+	size_t		 vlen, dlen, plen;
 	char		 digits[8];
 	int		 n;
 
@@ -106,17 +107,23 @@ ns_tap_name(const char *vm, int idx, char *buf, size_t len)
 	for (p = vm; *p != '\0'; p++)
 		if (strchr(NS_TAP_VMCHARS, *p) == NULL)
 			return -1;
-	vlen = strlen(vm);
+	/* a user's VM: the hash tells owners apart, the prefix is the name */
+	if ((p = strchr(vm, NS_TAP_OWNER)) != NULL)
+		vlen = p - vm;
+	else
+		vlen = strlen(vm);
 	dlen = (size_t)snprintf(digits, sizeof(digits), "%d", idx);
 
 	/* the short form: "fws" VM "." idx */
-	if (strlen(NS_TAP_PREFIX) + vlen + 1 + dlen <= NS_IFNAME_MAX)
+	if (p == NULL && strlen(NS_TAP_PREFIX) + vlen + 1 + dlen <=
+	    NS_IFNAME_MAX)
 		n = snprintf(buf, len, "%s%s.%s", NS_TAP_PREFIX, vm, digits);
 	else {
-		/* the long form: "fws" P H "-" idx, exactly 15 bytes */
+		/* the long form: "fws" P H "-" idx, at most 15 bytes */
+		plen = NS_IFNAME_MAX - strlen(NS_TAP_PREFIX) - NS_TAP_HASHLEN -
+		    1 - dlen;
 		n = snprintf(buf, len, "%s%.*s%0*x-%s", NS_TAP_PREFIX,
-		    (int)(NS_IFNAME_MAX - strlen(NS_TAP_PREFIX) -
-		    NS_TAP_HASHLEN - 1 - dlen), vm, NS_TAP_HASHLEN,
+		    (int)(vlen < plen ? vlen : plen), vm, NS_TAP_HASHLEN,
 		    (unsigned)(ns_tap_hash(vm) & 0xfffffff), digits);
 	}
 	if (n < 0 || (size_t)n > NS_IFNAME_MAX)

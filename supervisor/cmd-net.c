@@ -1,6 +1,8 @@
 /*
  * cmd-net.c: the network commands of cmd.c's table: net-create,
- * net-delete, net-list, net-info, net-start, net-stop, net-leases.
+ * net-delete, net-list, net-info, net-start, net-stop, net-leases,
+ * net-open.  All but net-list are for admins (cmd.c's table says so);
+ * a user's net-list shows the networks open to users.
  * Definitions are checked here (names, interface names, CIDR, DHCP
  * range inside the subnet) and committed before the reply; net.c does
  * the plumbing.
@@ -87,7 +89,8 @@ cmd_net_parse(struct net *n, json_t *args, char **cause)
 	    proto_arg_string(args, "dhcp_start", 0, &ds, cause) == -1 ||
 	    proto_arg_string(args, "dhcp_end", 0, &de, cause) == -1 ||
 	    proto_arg_bool(args, "nat", &n->net_nat, cause) == -1 ||
-	    proto_arg_bool(args, "autostart", &n->net_autostart, cause) == -1)
+	    proto_arg_bool(args, "autostart", &n->net_autostart, cause) == -1 ||
+	    proto_arg_bool(args, "open", &n->net_open, cause) == -1)
 		return -1;
 	if (strlen(name) > FWS_NET_NAME_MAX)
 		return cause_fail(cause, "network name %s is longer than %d "
@@ -241,8 +244,40 @@ cmd_net_list(struct request *rq, json_t *args, struct vm *vm)
 	(void)args;
 	(void)vm;
 	TAILQ_FOREACH(n, &nets, net_entry)
-		json_array_append_new(a, net_to_json(n, 0));
+		if (request_admin(rq) || n->net_open)
+			json_array_append_new(a, net_to_json(n, 0));
 	request_ok(rq, a);
+}
+
+/* net-open NAME true|false: may users attach their VMs to it? */
+void
+cmd_net_open(struct request *rq, json_t *args, struct vm *vm)
+{
+	struct net	*n;
+	char		*cause = NULL;
+	int		 open = -1, was;
+
+	(void)vm;
+	if ((n = cmd_net_lookup(rq, args)) == NULL)
+		return;
+	if (proto_arg_bool(args, "open", &open, &cause) == -1 || open == -1) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "%s", open == -1 &&
+		    cause == NULL ? "argument \"open\" (true or false) is "
+		    "required" : cause);
+		free(cause);
+		return;
+	}
+	was = n->net_open;
+	n->net_open = open;
+	if (store_net_update(n, &cause) == -1) {
+		n->net_open = was;
+		request_error(rq, PROTO_ERR_INTERNAL, "%s", cause);
+		free(cause);
+		return;
+	}
+	log_info("network %s: %s users", n->net_name, open ? "open to" :
+	    "closed to");
+	request_ok(rq, net_to_json(n, 0));
 }
 
 void

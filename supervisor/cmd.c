@@ -3,7 +3,8 @@
  * looked up in cmd_table, its arguments checked against the command's
  * list, its VM looked up when it names one, and handed to a handler,
  * which answers at once or later through its struct request.  Handlers
- * check values; vm.c changes states.
+ * check values; vm.c changes states.  Who asks matters: a user's
+ * requests see only their own VMs, admin verbs are refused to users.
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -24,10 +25,13 @@ struct request {
 	uint64_t	 rq_client;
 	json_t		*rq_id;
 	char		 rq_cmd[32];
+	uid_t		 rq_uid;	/* who asks */
+	int		 rq_admin;
 };
 
-#define CMD_VM		0x01	/* args.name names an existing VM */
+#define CMD_VM		0x01	/* args.name (and owner) names a VM */
 #define CMD_NOJOB	0x02	/* refused while a snapshot job runs */
+#define CMD_ADMIN	0x04	/* for admins only */
 
 struct cmd {
 	const char	 *c_name;
@@ -52,40 +56,151 @@ static void	cmd_shutdown_all(struct request *, json_t *, struct vm *);
 static void	cmd_snapshot(struct request *, json_t *, struct vm *);
 static void	cmd_vnc(struct request *, json_t *, struct vm *);
 static void	cmd_snapshot_list(struct request *, json_t *, struct vm *);
+static void	cmd_templates(struct request *, json_t *, struct vm *);
+static void	request_cause(struct request *, int, char *);
 
 static const struct cmd cmd_table[] = {
-	{ "autostart",	cmd_autostart,	CMD_VM,	{ "name", "enabled" } },
-	{ "console",	cmd_console,	CMD_VM,	{ "name" } },
-	{ "create",	cmd_create,	0,	{ "name", "vcpus", "memory_mib",
-	    "disks", "iso", "kernel", "initrd", "append", "mac", "restart",
-	    "autostart", "nics" } },
-	{ "delete",	cmd_delete,	CMD_VM | CMD_NOJOB, { "name", "keep_disks" } },
-	{ "destroy",	cmd_destroy,	CMD_VM | CMD_NOJOB, { "name" } },
-	{ "events",	cmd_events,	0,	{ "name", "follow", "limit" } },
-	{ "info",	cmd_info,	CMD_VM,	{ "name" } },
-	{ "list",	cmd_list,	0,	{ NULL } },
-	{ "net-create",	cmd_net_create,	0,	{ "name", "bridge", "uplink",
-	    "address", "nat", "dhcp_start", "dhcp_end", "autostart" } },
-	{ "net-delete",	cmd_net_delete,	0,	{ "name" } },
-	{ "net-info",	cmd_net_info,	0,	{ "name" } },
-	{ "net-leases",	cmd_net_leases,	0,	{ "name" } },
+	{ "autostart",	cmd_autostart,	CMD_VM,	{ "name", "owner", "enabled" } },
+	{ "console",	cmd_console,	CMD_VM,	{ "name", "owner" } },
+	{ "create",	cmd_create,	0,	{ "name", "owner", "vcpus",
+	    "memory_mib", "disks", "iso", "kernel", "initrd", "append", "mac",
+	    "restart", "autostart", "nics", "template", "base" } },
+	{ "delete",	cmd_delete,	CMD_VM | CMD_NOJOB, { "name", "owner",
+	    "keep_disks" } },
+	{ "destroy",	cmd_destroy,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
+	{ "events",	cmd_events,	0,	{ "name", "owner", "follow",
+	    "limit" } },
+	{ "image-delete", cmd_image_delete, 0,	{ "name", "owner" } },
+	{ "image-import", cmd_image_import, 0,	{ "name", "owner", "path",
+	    "format", "offset", "length" } },
+	{ "image-list",	cmd_image_list,	0,	{ "owner" } },
+	{ "info",	cmd_info,	CMD_VM,	{ "name", "owner" } },
+	{ "list",	cmd_list,	0,	{ "owner" } },
+	{ "net-create",	cmd_net_create,	CMD_ADMIN, { "name", "bridge",
+	    "uplink", "address", "nat", "dhcp_start", "dhcp_end", "autostart",
+	    "open" } },
+	{ "net-delete",	cmd_net_delete,	CMD_ADMIN, { "name" } },
+	{ "net-info",	cmd_net_info,	CMD_ADMIN, { "name" } },
+	{ "net-leases",	cmd_net_leases,	CMD_ADMIN, { "name" } },
 	{ "net-list",	cmd_net_list,	0,	{ NULL } },
-	{ "net-start",	cmd_net_start,	0,	{ "name" } },
-	{ "net-stop",	cmd_net_stop,	0,	{ "name" } },
-	{ "pause",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name" } },
-	{ "reboot",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name" } },
-	{ "resume",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name" } },
-	{ "shutdown-all", cmd_shutdown_all, 0,	{ "timeout" } },
-	{ "snapshot-create", cmd_snapshot, CMD_VM, { "name", "tag",
+	{ "net-open",	cmd_net_open,	CMD_ADMIN, { "name", "open" } },
+	{ "net-start",	cmd_net_start,	CMD_ADMIN, { "name" } },
+	{ "net-stop",	cmd_net_stop,	CMD_ADMIN, { "name" } },
+	{ "pause",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
+	{ "quota",	cmd_quota,	0,	{ "owner" } },
+	{ "quota-set",	cmd_quota_set,	CMD_ADMIN, { "owner", "vms", "vm_vcpus",
+	    "vm_memory_mib", "vm_disk", "vcpus", "memory_mib", "disk" } },
+	{ "reboot",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
+	{ "resume",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
+	{ "shutdown-all", cmd_shutdown_all, CMD_ADMIN, { "timeout" } },
+	{ "snapshot-create", cmd_snapshot, CMD_VM, { "name", "owner", "tag",
 	    "disk_only" } },
-	{ "snapshot-delete", cmd_snapshot, CMD_VM, { "name", "tag" } },
-	{ "snapshot-list", cmd_snapshot_list, 0, { "name", "all" } },
-	{ "snapshot-revert", cmd_snapshot, CMD_VM, { "name", "tag" } },
-	{ "start",	cmd_start,	CMD_VM | CMD_NOJOB, { "name" } },
-	{ "stop",	cmd_stop,	CMD_VM | CMD_NOJOB, { "name", "timeout" } },
+	{ "snapshot-delete", cmd_snapshot, CMD_VM, { "name", "owner", "tag" } },
+	{ "snapshot-list", cmd_snapshot_list, 0, { "name", "owner", "all" } },
+	{ "snapshot-revert", cmd_snapshot, CMD_VM, { "name", "owner", "tag" } },
+	{ "start",	cmd_start,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
+	{ "stop",	cmd_stop,	CMD_VM | CMD_NOJOB, { "name", "owner",
+	    "timeout" } },
+	{ "templates",	cmd_templates,	0,	{ NULL } },
 	{ "version",	cmd_version,	0,	{ NULL } },
-	{ "vnc",	cmd_vnc,	CMD_VM,	{ "name" } },
+	{ "vnc",	cmd_vnc,	CMD_VM,	{ "name", "owner" } },
 };
+
+uint64_t
+request_client(const struct request *rq)
+{
+	return rq->rq_client;
+}
+
+json_t *
+request_id(const struct request *rq)
+{
+	return rq->rq_id;
+}
+
+uid_t
+request_uid(const struct request *rq)
+{
+	return rq->rq_uid;
+}
+
+int
+request_admin(const struct request *rq)
+{
+	return rq->rq_admin;
+}
+
+/* May the caller see this VM?  Its owner and the admins may. */
+int
+request_sees(const struct request *rq, const struct vm *vm)
+{
+	return !vm->vm_creating && (rq->rq_admin || vm->vm_owner == rq->rq_uid);
+}
+
+/*
+ * Whose VMs a request means: "owner" when given (a user may only name
+ * themselves), else -1 for an admin (everyone's) or the caller's uid.
+ * -1 from the function itself: *cause (and *code) say why not.
+ */
+int
+request_owner(struct request *rq, json_t *args, int64_t *owner, int *code,
+    char **cause)
+{
+	uint64_t	 uid;
+
+	*code = PROTO_ERR_INVALID_ARGUMENT;
+	if (proto_arg_uint(args, "owner", 0, 0, UINT32_MAX - 1, &uid,
+	    cause) == -1)
+		return -1;
+	if (json_object_get(args, "owner") == NULL) {
+		*owner = rq->rq_admin ? -1 : (int64_t)rq->rq_uid;
+		return 0;
+	}
+	if (!rq->rq_admin && uid != rq->rq_uid) {
+		*code = PROTO_ERR_PERMISSION;
+		return cause_fail(cause, "only admins act for another user");
+	}
+	*owner = uid;
+	return 0;
+}
+
+/*
+ * The VM a request names.  An admin naming no owner gets their own VM
+ * of that name, else the only one of that name; several are ambiguous.
+ */
+static struct vm *
+request_vm(struct request *rq, json_t *args, const char *name)
+{
+	struct vm	*vm, *found = NULL;
+	int64_t		 owner;
+	int		 code, n = 0;
+	char		*cause;
+
+	if (request_owner(rq, args, &owner, &code, &cause) == -1) {
+		request_cause(rq, code, cause);
+		return NULL;
+	}
+	if (owner >= 0 || (found = vm_find(rq->rq_uid, name)) != NULL) {
+		if (found == NULL && (found = vm_find(owner, name)) == NULL)
+			goto none;
+		return found;
+	}
+	TAILQ_FOREACH(vm, &vms, vm_entry)
+		if (!vm->vm_creating && strcmp(vm->vm_name, name) == 0) {
+			found = vm;
+			n++;
+		}
+	if (n == 1)
+		return found;
+	if (n > 1) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "%d users have a "
+		    "VM named \"%.64s\": say whose with --owner", n, name);
+		return NULL;
+	}
+none:
+	request_error(rq, PROTO_ERR_NOT_FOUND, "no VM named \"%.64s\"", name);
+	return NULL;
+}
 
 void
 request_free(struct request *rq)
@@ -141,6 +256,10 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 		return;
 	}
 	rq->rq_client = client;
+	if (control_peer(client, &rq->rq_uid, &rq->rq_admin) == -1) {
+		free(rq);
+		return;
+	}
 	if (proto_request_parse(line, len, &pr, &cause) == -1) {
 		rq->rq_id = json_incref(pr.pr_id);
 		proto_request_clear(&pr);
@@ -157,6 +276,11 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 		    "\"%.32s\"", pr.pr_cmd);
 		goto done;
 	}
+	if ((c->c_flags & CMD_ADMIN) && !rq->rq_admin) {
+		request_error(rq, PROTO_ERR_PERMISSION, "%s is for admins only "
+		    "(root or group %s)", c->c_name, conf.cf_admin_group);
+		goto done;
+	}
 	if (proto_args_allowed(pr.pr_args, c->c_args, &cause) == -1) {
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		goto done;
@@ -167,11 +291,8 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 			request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 			goto done;
 		}
-		if ((vm = vm_find(name)) == NULL) {
-			request_error(rq, PROTO_ERR_NOT_FOUND, "no VM named "
-			    "\"%.64s\"", name);
+		if ((vm = request_vm(rq, pr.pr_args, name)) == NULL)
 			goto done;
-		}
 	}
 	if ((c->c_flags & CMD_NOJOB) && vm->vm_job != NULL) {
 		request_error(rq, PROTO_ERR_BUSY, "%s: a snapshot operation is "
@@ -225,14 +346,23 @@ cmd_simple(struct request *rq, json_t *args, struct vm *vm)
 	vm_qmp_simple(vm, rq->rq_cmd, rq);
 }
 
+/* The caller's VMs; an admin's list is everyone's (or one owner's). */
 static void
 cmd_list(struct request *rq, json_t *args, struct vm *vm)
 {
-	json_t	*a = json_array();
+	json_t	*a;
+	int64_t	 owner;
+	int	 code;
+	char	*cause;
 
-	(void)args;
+	if (request_owner(rq, args, &owner, &code, &cause) == -1) {
+		request_cause(rq, code, cause);
+		return;
+	}
+	a = json_array();
 	TAILQ_FOREACH(vm, &vms, vm_entry)
-		if (!vm->vm_creating)
+		if (request_sees(rq, vm) && (owner < 0 ||
+		    vm->vm_owner == owner))
 			json_array_append_new(a, vm_to_json(vm, 0));
 	request_ok(rq, a);
 }
@@ -371,11 +501,16 @@ cmd_events(struct request *rq, json_t *args, struct vm *vm)
 {
 	const char	*name;
 	uint64_t	 limit = 100;
+	int64_t		 owner;
 	json_t		*a;
 	char		*cause;
-	int		 follow = 0;
+	int		 follow = 0, code;
 
 	(void)vm;
+	if (request_owner(rq, args, &owner, &code, &cause) == -1) {
+		request_cause(rq, code, cause);
+		return;
+	}
 	if (proto_arg_string(args, "name", 0, &name, &cause) == -1 ||
 	    (name != NULL && validate_name(name, &cause) == -1) ||
 	    proto_arg_bool(args, "follow", &follow, &cause) == -1 ||
@@ -384,11 +519,12 @@ cmd_events(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}
-	if ((a = store_event_list(name, limit, &cause)) == NULL) {
+	if ((a = store_event_list(owner, name, limit, &cause)) == NULL) {
 		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		return;
 	}
-	if (follow && event_follow(rq->rq_client, rq->rq_id, name) == -1) {
+	if (follow && event_follow(rq->rq_client, rq->rq_id, owner,
+	    name) == -1) {
 		json_decref(a);
 		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
 		return;
@@ -434,7 +570,8 @@ cmd_snapshot_list(struct request *rq, json_t *args, struct vm *vm)
 {
 	const char	*name;
 	char		*cause;
-	int		 all = 0;
+	int64_t		 owner;
+	int		 all = 0, code;
 
 	if (proto_arg_bool(args, "all", &all, &cause) == -1 ||
 	    proto_arg_string(args, "name", !all, &name, &cause) == -1) {
@@ -442,15 +579,14 @@ cmd_snapshot_list(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	if (all) {
-		snapshot_list_all(rq);
+		if (request_owner(rq, args, &owner, &code, &cause) == -1)
+			request_cause(rq, code, cause);
+		else
+			snapshot_list_all(rq, owner);
 		return;
 	}
-	if ((vm = vm_find(name)) == NULL) {
-		request_error(rq, PROTO_ERR_NOT_FOUND, "no VM named \"%.64s\"",
-		    name);
-		return;
-	}
-	snapshot_op(vm, rq, "list", NULL, 0);
+	if ((vm = request_vm(rq, args, name)) != NULL)
+		snapshot_op(vm, rq, "list", NULL, 0);
 }
 
 /* Where the VM's screen is, and its password (fresh at every start). */
@@ -465,6 +601,25 @@ cmd_vnc(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	request_ok(rq, vnc_to_json(vm));
+}
+
+/* The templates "create --template" takes. */
+static void
+cmd_templates(struct request *rq, json_t *args, struct vm *vm)
+{
+	const struct fws_template *t;
+	json_t	*a = json_array();
+	int	 i;
+
+	(void)args;
+	(void)vm;
+	for (i = 0; i < conf.cf_ntemplates; i++) {
+		t = &conf.cf_templates[i];
+		json_array_append_new(a, json_pack("{ss si sI sI}", "name",
+		    t->t_name, "vcpus", (int)t->t_vcpus, "memory_mib",
+		    (json_int_t)t->t_memory_mib, "disk", (json_int_t)t->t_disk));
+	}
+	request_ok(rq, a);
 }
 
 /* A connection closed: it follows no events any more. */

@@ -31,6 +31,16 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_machine, "q35");
 	set_str(&cf->cf_accel, "auto");
 	set_str(&cf->cf_vnc_listen, "127.0.0.1");
+	set_str(&cf->cf_socket_group, FWS_SOCKET_GROUP);
+	set_str(&cf->cf_admin_group, FWS_ADMIN_GROUP);
+	set_str(&cf->cf_qemu_user, FWS_QEMU_USER);
+	cf->cf_quota.q_vms = 4;
+	cf->cf_quota.q_vm_vcpus = 4;
+	cf->cf_quota.q_vm_memory_mib = 8 * 1024;
+	cf->cf_quota.q_vm_disk = 100ULL << 30;
+	cf->cf_quota.q_vcpus = 8;
+	cf->cf_quota.q_memory_mib = 16 * 1024;
+	cf->cf_quota.q_disk = 400ULL << 30;
 	cf->cf_max_vcpus = 16;
 	cf->cf_max_memory_mib = 64 * 1024;
 	cf->cf_max_disk_size = 2ULL << 40;
@@ -92,6 +102,8 @@ enum config_type {
 	CONFIG_MEMORY,		/* MiB, or a size with a suffix */
 	CONFIG_SIZE,		/* bytes, with an optional suffix */
 	CONFIG_ADDR,		/* an IPv4 or IPv6 address */
+	CONFIG_WORD,		/* a user or group name */
+	CONFIG_COUNT,		/* 0 .. k_max, 64 bits wide */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -105,6 +117,8 @@ static const struct config_key {
 } config_keys[] = {
 	{ "accel", CONFIG_CHOICE, offsetof(struct fws_config, cf_accel),
 	    "auto kvm tcg", 0, 0 },
+	{ "admin_group", CONFIG_WORD,
+	    offsetof(struct fws_config, cf_admin_group), NULL, 0, 0 },
 	{ "crash_loop_restarts", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_crash_loop_restarts), NULL,
 	    FWS_CRASH_LOOP_MAX, 1 },
@@ -125,12 +139,31 @@ static const struct config_key {
 	    NULL, 0, 0 },
 	{ "qemu_img", CONFIG_PATH, offsetof(struct fws_config, cf_qemu_img),
 	    NULL, 0, 0 },
+	{ "qemu_user", CONFIG_WORD, offsetof(struct fws_config, cf_qemu_user),
+	    NULL, 0, 0 },
+	{ "quota_disk", CONFIG_SIZE,
+	    offsetof(struct fws_config, cf_quota.q_disk), NULL, 0, 0 },
+	{ "quota_memory", CONFIG_MEMORY,
+	    offsetof(struct fws_config, cf_quota.q_memory_mib), NULL, 0, 0 },
+	{ "quota_vcpus", CONFIG_COUNT,
+	    offsetof(struct fws_config, cf_quota.q_vcpus), NULL, 65535, 0 },
+	{ "quota_vm_disk", CONFIG_SIZE,
+	    offsetof(struct fws_config, cf_quota.q_vm_disk), NULL, 0, 0 },
+	{ "quota_vm_memory", CONFIG_MEMORY,
+	    offsetof(struct fws_config, cf_quota.q_vm_memory_mib), NULL, 0, 0 },
+	{ "quota_vm_vcpus", CONFIG_COUNT,
+	    offsetof(struct fws_config, cf_quota.q_vm_vcpus), NULL,
+	    FWS_VCPUS_LIMIT, 1 },
+	{ "quota_vms", CONFIG_COUNT,
+	    offsetof(struct fws_config, cf_quota.q_vms), NULL, 100000, 0 },
 	{ "restart_delay", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_restart_delay), NULL, 3600, 0 },
 	{ "restart_delay_max", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_restart_delay_max), NULL, 86400, 0 },
 	{ "run_dir", CONFIG_PATH, offsetof(struct fws_config, cf_run_dir),
 	    NULL, 0, 0 },
+	{ "socket_group", CONFIG_WORD,
+	    offsetof(struct fws_config, cf_socket_group), NULL, 0, 0 },
 	{ "state_dir", CONFIG_PATH, offsetof(struct fws_config, cf_state_dir),
 	    NULL, 0, 0 },
 	{ "stop_timeout", CONFIG_UINT,
@@ -138,6 +171,112 @@ static const struct config_key {
 	{ "vnc_listen", CONFIG_ADDR,
 	    offsetof(struct fws_config, cf_vnc_listen), NULL, 0, 0 },
 };
+
+static char	*trim_blanks(char *);
+
+#define CONFIG_TEMPLATE		"template."
+#define CONFIG_WORD_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+				"abcdefghijklmnopqrstuvwxyz0123456789_.-"
+
+/* "1024 MiB" and "1024MiB" alike: a size without its blanks. */
+static char *
+squeeze(const char *s)
+{
+	char	*out = xasprintf("%s", s), *p, *q;
+
+	for (p = q = out; *p != '\0'; p++)
+		if (*p != ' ' && *p != '\t')
+			*q++ = *p;
+	*q = '\0';
+	return out;
+}
+
+/*
+ * template.NAME = VCPUS [vcpu[s]], MEMORY, DISK: e.g. "1 vcpu, 1024 MiB,
+ * 10G".  The disk may be left out (or 0): the template then makes none.
+ */
+static int
+config_template(struct fws_config *cf, const char *name, const char *v,
+    char **cause)
+{
+	struct fws_template	 t;
+	char			*copy, *p, *field[4], *sz, *why;
+	uint64_t		 n;
+	int			 i, nf = 0, rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	if (validate_name(name, &why) == -1) {
+		cause_fail(cause, "template \"%s\": %s", name, why);
+		free(why);
+		return -1;
+	}
+	snprintf(t.t_name, sizeof(t.t_name), "%s", name);
+	copy = p = xasprintf("%s", v);
+	while (nf < 4 && (field[nf] = strsep(&p, ",")) != NULL) {
+		field[nf] = trim_blanks(field[nf]);
+		nf++;
+	}
+	if (nf < 2 || nf > 3 || p != NULL) {
+		cause_fail(cause, "template %s: expected \"VCPUS vcpu, MEMORY, "
+		    "DISK\", like \"1 vcpu, 1024 MiB, 10G\"", name);
+		goto done;
+	}
+	if ((sz = strchr(field[0], ' ')) != NULL) {
+		*sz++ = '\0';
+		sz = trim_blanks(sz);
+		if (strcmp(sz, "vcpu") != 0 && strcmp(sz, "vcpus") != 0) {
+			cause_fail(cause, "template %s: \"%s\" is not \"vcpu\"",
+			    name, sz);
+			goto done;
+		}
+	}
+	if (parse_uint(field[0], FWS_VCPUS_LIMIT, &n) == -1 || n == 0) {
+		cause_fail(cause, "template %s: %s is not a number of vCPUs from "
+		    "1 to %d", name, field[0], FWS_VCPUS_LIMIT);
+		goto done;
+	}
+	t.t_vcpus = n;
+	for (i = 1; i < nf; i++) {
+		sz = squeeze(field[i]);
+		if (i == 1 && parse_memory_mib(sz, &t.t_memory_mib, &why) == -1)
+			goto bad;
+		if (i == 2 && strcmp(sz, "0") != 0 && parse_size(sz, &t.t_disk,
+		    &why) == -1)
+			goto bad;
+		free(sz);
+	}
+	for (i = 0; i < cf->cf_ntemplates; i++)
+		if (strcmp(cf->cf_templates[i].t_name, name) == 0)
+			break;
+	if (i == FWS_TEMPLATES_MAX) {
+		cause_fail(cause, "at most %d templates", FWS_TEMPLATES_MAX);
+		goto done;
+	}
+	cf->cf_templates[i] = t;
+	if (i == cf->cf_ntemplates)
+		cf->cf_ntemplates++;
+	rc = 0;
+	goto done;
+bad:
+	cause_fail(cause, "template %s: %s", name, why);
+	free(why);
+	free(sz);
+done:
+	free(copy);
+	return rc;
+}
+
+/* A template by name, or NULL. */
+const struct fws_template *
+config_template_find(const struct fws_config *cf, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < cf->cf_ntemplates; i++)
+		if (strcmp(cf->cf_templates[i].t_name, name) == 0)
+			return &cf->cf_templates[i];
+	return NULL;
+}
 
 static int
 is_choice(const char *choices, const char *v)
@@ -164,6 +303,9 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	uint64_t		 n;
 	size_t			 i;
 
+	if (strncmp(key, CONFIG_TEMPLATE, strlen(CONFIG_TEMPLATE)) == 0)
+		return config_template(cf, key + strlen(CONFIG_TEMPLATE), v,
+		    cause);
 	for (i = 0; i < sizeof(config_keys) / sizeof(*config_keys); i++)
 		if (strcmp(config_keys[i].k_name, key) == 0)
 			k = &config_keys[i];
@@ -195,6 +337,21 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			    (unsigned long long)k->k_max);
 		*(unsigned *)field = n;
 		break;
+	case CONFIG_COUNT:
+		if (parse_uint(v, k->k_max, &n) == -1 || (k->k_nonzero &&
+		    n == 0))
+			return cause_fail(cause, "%s: %s is not a whole number from "
+			    "%d to %llu", key, v, k->k_nonzero,
+			    (unsigned long long)k->k_max);
+		*(uint64_t *)field = n;
+		break;
+	case CONFIG_WORD:
+		if (strspn(v, CONFIG_WORD_CHARS) != strlen(v) || *v == '-' ||
+		    strlen(v) > 32)
+			return cause_fail(cause, "%s: \"%s\" is not a user or "
+			    "group name", key, v);
+		set_str((char **)field, v);
+		break;
 	case CONFIG_MEMORY:
 		if (parse_memory_mib(v, (uint64_t *)field, cause) == -1)
 			return -1;
@@ -215,7 +372,7 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 }
 
 static char *
-trim(char *s)
+trim_blanks(char *s)
 {
 	char	*e;
 
@@ -250,7 +407,7 @@ config_load(struct fws_config *cf, const char *path, int must_exist,
 		lineno++;
 		if ((p = strchr(line, '#')) != NULL)
 			*p = '\0';
-		p = trim(line);
+		p = trim_blanks(line);
 		if (*p == '\0')
 			continue;
 		if ((eq = strchr(p, '=')) == NULL) {
@@ -259,8 +416,8 @@ config_load(struct fws_config *cf, const char *path, int must_exist,
 			break;
 		}
 		*eq = '\0';
-		key = trim(p);
-		val = trim(eq + 1);
+		key = trim_blanks(p);
+		val = trim_blanks(eq + 1);
 		if (*val == '\0') {
 			rc = cause_fail(cause, "%s:%d: %s has no value", path, lineno,
 			    key);
@@ -302,6 +459,9 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_machine);
 	free(cf->cf_accel);
 	free(cf->cf_vnc_listen);
+	free(cf->cf_socket_group);
+	free(cf->cf_admin_group);
+	free(cf->cf_qemu_user);
 	for (i = 0; i < cf->cf_nimage_dirs; i++)
 		free(cf->cf_image_dirs[i]);
 	memset(cf, 0, sizeof(*cf));

@@ -4,7 +4,9 @@
  * every line to a callback with the client's id; replies come back by
  * that id, so a client that went away meanwhile is simply skipped.  A
  * client that stops reading is dropped before its output grows without
- * bound.  It knows connections, not commands or VMs.
+ * bound.  Each connection's peer is known by SO_PEERCRED and
+ * SO_PEERGROUPS: its uid, and whether it is an admin (root, or a member
+ * of the admin group).  It knows connections, not commands or VMs.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -35,6 +37,7 @@ struct client {
 	int			 cl_closing;	/* close once output is sent */
 	uid_t			 cl_uid;
 	pid_t			 cl_pid;
+	int			 cl_admin;
 };
 TAILQ_HEAD(clients, client);
 
@@ -45,6 +48,7 @@ static struct event	*control_ev;
 static char		*control_path;
 static control_line_fn	 control_line;
 static control_gone_fn	 control_gone;
+static gid_t		 control_admin_gid = (gid_t)-1;
 
 static struct client *
 control_find(uint64_t id)
@@ -163,6 +167,33 @@ control_event(struct bufferevent *bev, short what, void *arg)
 		control_close(cl);
 }
 
+/* Is gid among the peer's supplementary groups (as they were at connect)? */
+static int
+control_in_group(int s, gid_t gid)
+{
+	gid_t		 small[64], *groups = small;
+	socklen_t	 len = sizeof(small);
+	size_t		 i, n;
+	int		 found = 0;
+
+	if (getsockopt(s, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
+		if (errno != ERANGE || (groups = malloc(len)) == NULL)
+			return 0;
+		if (getsockopt(s, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == -1) {
+			free(groups);
+			return 0;
+		}
+	}
+	n = len / sizeof(gid_t);
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			found = 1;
+	if (groups != small)
+		free(groups);
+	return found;
+}
+
 static void
 control_accept(int fd, short what, void *arg)
 {
@@ -184,10 +215,18 @@ control_accept(int fd, short what, void *arg)
 		close(s);
 		return;
 	}
-	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == 0) {
-		cl->cl_uid = cred.uid;
-		cl->cl_pid = cred.pid;
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == -1) {
+		/* who is calling decides what they see: no answer, no entry */
+		log_warn("%s: SO_PEERCRED", __func__);
+		close(s);
+		free(cl);
+		return;
 	}
+	cl->cl_uid = cred.uid;
+	cl->cl_pid = cred.pid;
+	cl->cl_admin = cred.uid == 0 || (control_admin_gid != (gid_t)-1 &&
+	    (cred.gid == control_admin_gid || control_in_group(s,
+	    control_admin_gid)));
 	cl->cl_id = control_next_id++;
 	cl->cl_bev = bufferevent_socket_new(base, s, BEV_OPT_CLOSE_ON_FREE);
 	if (cl->cl_bev == NULL) {
@@ -200,14 +239,32 @@ control_accept(int fd, short what, void *arg)
 	    control_event, cl);
 	bufferevent_enable(cl->cl_bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&clients, cl, cl_entry);
-	log_debug("%s: client %llu (pid %d uid %d)", __func__,
-	    (unsigned long long)cl->cl_id, (int)cl->cl_pid, (int)cl->cl_uid);
+	log_debug("%s: client %llu (pid %d uid %d%s)", __func__,
+	    (unsigned long long)cl->cl_id, (int)cl->cl_pid, (int)cl->cl_uid,
+	    cl->cl_admin ? ", admin" : "");
 }
 
-/* Listen at path, unless another fwsd still answers there. */
+/* Who is at the other end of connection id: -1 when it is gone. */
 int
-control_listen(const char *path, control_line_fn fn, control_gone_fn gone,
-    char **cause)
+control_peer(uint64_t id, uid_t *uid, int *admin)
+{
+	struct client	*cl;
+
+	if ((cl = control_find(id)) == NULL)
+		return -1;
+	*uid = cl->cl_uid;
+	*admin = cl->cl_admin;
+	return 0;
+}
+
+/*
+ * Listen at path, unless another fwsd still answers there.  The socket
+ * is 0660 root:group (group -1: root's), so only root and the group may
+ * connect; members of admin_gid are admins.
+ */
+int
+control_listen(const char *path, gid_t group, gid_t admin_gid,
+    control_line_fn fn, control_gone_fn gone, char **cause)
 {
 	int	 s;
 
@@ -220,6 +277,14 @@ control_listen(const char *path, control_line_fn fn, control_gone_fn gone,
 	control_fd = sock_listen(path, 0660, SOCK_NONBLOCK, cause);
 	if (control_fd == -1)
 		return -1;
+	if (group != (gid_t)-1 && chown(path, 0, group) == -1) {
+		cause_fail(cause, "%s: chown to group %u: %s", path,
+		    (unsigned)group, strerror(errno));
+		close(control_fd);
+		control_fd = -1;
+		return -1;
+	}
+	control_admin_gid = admin_gid;
 	control_ev = event_new(base, control_fd, EV_READ | EV_PERSIST,
 	    control_accept, NULL);
 	if (control_ev == NULL || event_add(control_ev, NULL) == -1) {

@@ -1,7 +1,9 @@
 /*
  * create.c: making a VM.  The request's definition is checked in full
- * (name, sizes, limits, paths confined to the image directories, MAC),
- * the name is reserved, new disks are made one after another by
+ * (name, template, sizes, limits and the owner's quota, paths confined
+ * to the directories the caller may use, images' backing chains, MAC,
+ * networks open to the caller), the name is reserved, new disks (empty,
+ * or qcow2 overlays on a base image) are made one after another by
  * qemu-img in the background, and only then is the VM committed to the
  * store and announced.  On any failure the disks made so far go away.
  */
@@ -22,11 +24,14 @@
 struct create {
 	struct vm		*cr_vm;
 	struct request		*cr_rq;
+	char			*cr_dirs[FWS_IMAGE_DIRS_MAX + 2];
+	int			 cr_ndirs;
+	char			*cr_base;	/* disk 0 is an overlay on it */
+	char			*cr_base_format;
 	int			 cr_next;	/* disk qemu-img works on */
 	int			 cr_made[FWS_DISKS_MAX];
 	struct proc_watch	*cr_watch;
 	char			*cr_log;	/* qemu-img's output */
-	uint64_t		 cr_sizes[FWS_DISKS_MAX];
 };
 
 static void	create_next(struct create *);
@@ -45,15 +50,19 @@ uuid_generate(char *buf, size_t len)
 	    u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
-/* Is the name, or the MAC, taken by another VM (or one being created)? */
+/*
+ * Is the name taken by another of the owner's VMs, or the MAC by any VM
+ * (or one being created)?
+ */
 static struct vm *
-create_clash(const char *name, const char *mac)
+create_clash(uid_t owner, const char *name, const char *mac)
 {
 	struct vm	*vm;
 	int		 i;
 
 	TAILQ_FOREACH(vm, &vms, vm_entry) {
-		if ((name != NULL && strcmp(vm->vm_name, name) == 0) ||
+		if ((name != NULL && vm->vm_owner == owner &&
+		    strcmp(vm->vm_name, name) == 0) ||
 		    (mac != NULL && strcasecmp(vm->vm_mac, mac) == 0))
 			return vm;
 		for (i = 0; mac != NULL && i < vm->vm_nnics; i++)
@@ -69,12 +78,13 @@ create_clash(const char *name, const char *mac)
  * to the CRC32 scheme over "NAME/i".
  */
 static int
-create_nics(struct vm *vm, json_t *nics, char **cause)
+create_nics(struct vm *vm, json_t *nics, int admin, char **cause)
 {
+	struct net	*n;
 	struct vm_nic	*nic;
 	json_t		*o;
 	const char	*net, *mac;
-	char		*key;
+	char		*key, *vmkey;
 	size_t		 i;
 	int		 j;
 	static const char *const nic_args[] = { "network", "mac", NULL };
@@ -92,9 +102,9 @@ create_nics(struct vm *vm, json_t *nics, char **cause)
 		    proto_arg_string(o, "network", 1, &net, cause) == -1 ||
 		    proto_arg_string(o, "mac", 0, &mac, cause) == -1)
 			return -1;
-		if (net_find(net) == NULL)
-			return cause_fail(cause, "no network named \"%.64s\"",
-			    net);
+		if ((n = net_find(net)) == NULL || (!admin && !n->net_open))
+			return cause_fail(cause, "no network named \"%.64s\"%s",
+			    net, admin ? "" : " open to users (fwsctl net-list)");
 		if (mac != NULL && validate_mac(mac, cause) == -1)
 			return -1;
 		nic = &vm->vm_nics[vm->vm_nnics++];
@@ -105,9 +115,11 @@ create_nics(struct vm *vm, json_t *nics, char **cause)
 			snprintf(nic->n_mac, sizeof(nic->n_mac), "%s",
 			    vm->vm_mac);
 		else {
-			key = xasprintf("%s/%zu", vm->vm_name, i);
+			vmkey = vm_key(vm);
+			key = xasprintf("%s/%zu", vmkey, i);
 			mac_from_name(key, nic->n_mac, sizeof(nic->n_mac));
 			free(key);
+			free(vmkey);
 		}
 		for (j = 0; j < vm->vm_nnics - 1; j++)
 			if (strcasecmp(vm->vm_nics[j].n_mac, nic->n_mac) == 0)
@@ -116,11 +128,11 @@ create_nics(struct vm *vm, json_t *nics, char **cause)
 		if (i > 0 && strcasecmp(vm->vm_mac, nic->n_mac) == 0)
 			return cause_fail(cause, "MAC address %s is the VM's "
 			    "own", nic->n_mac);
-		if (create_clash(NULL, nic->n_mac) != NULL &&
-		    create_clash(NULL, nic->n_mac) != vm) {
+		if (create_clash(0, NULL, nic->n_mac) != NULL &&
+		    create_clash(0, NULL, nic->n_mac) != vm) {
 			*cause = xasprintf("MAC address %s is already used by "
 			    "VM %s", nic->n_mac,
-			    create_clash(NULL, nic->n_mac)->vm_name);
+			    create_clash(0, NULL, nic->n_mac)->vm_name);
 			return -2;
 		}
 	}
@@ -129,33 +141,31 @@ create_nics(struct vm *vm, json_t *nics, char **cause)
 	return 0;
 }
 
-/* The allowed directories for existing images: the library and ours. */
+/*
+ * A file argument: a path inside the directories the caller may use; an
+ * ISO may also be named by its name in the library ("debian-12").
+ */
 static int
-create_confine(const char *path, char **resolved, char **cause)
-{
-	char	*dirs[FWS_IMAGE_DIRS_MAX + 1];
-	int	 i, n = 0, rc;
-
-	for (i = 0; i < conf.cf_nimage_dirs; i++)
-		dirs[n++] = conf.cf_image_dirs[i];
-	dirs[n++] = xasprintf("%s/vms", conf.cf_state_dir);
-	rc = path_confine(path, dirs, n, resolved, cause);
-	free(dirs[n - 1]);
-	return rc;
-}
-
-static int
-create_path_arg(json_t *args, const char *key, char **out, char **cause)
+create_path_arg(struct create *cr, json_t *args, const char *key,
+    char **out, char **cause)
 {
 	const char	*v;
 	struct stat	 sb;
+	char		*fmt;
 
 	*out = NULL;
 	if (proto_arg_string(args, key, 0, &v, cause) == -1)
 		return -1;
 	if (v == NULL)
 		return 0;
-	if (create_confine(v, out, cause) == -1)
+	if (strcmp(key, "iso") == 0 && strchr(v, '/') == NULL) {
+		if (image_find(cr->cr_vm->vm_owner, v, 1, out, &fmt,
+		    cause) == -1)
+			return -1;
+		free(fmt);
+		return 0;
+	}
+	if (path_confine(v, cr->cr_dirs, cr->cr_ndirs, out, cause) == -1)
 		return -1;
 	if (stat(*out, &sb) == -1 || !S_ISREG(sb.st_mode)) {
 		*cause = xasprintf("%s: not a regular file", v);
@@ -167,45 +177,55 @@ create_path_arg(json_t *args, const char *key, char **out, char **cause)
 }
 
 /*
- * An existing image: its format is given, never probed; a qcow2 must
- * carry qcow2's magic, and its virtual size is read from the header.
+ * An existing image: its format is given, never probed; a qcow2's
+ * header is read (image.c): its virtual size, and a backing chain that
+ * stays in the caller's directories and names its formats.
  */
 static int
-create_existing_disk(struct vm_disk *d, const char *path, const char *fmt,
-    char **cause)
+create_existing_disk(struct create *cr, struct vm_disk *d, const char *path,
+    const char *fmt, char **cause)
 {
-	unsigned char	 hdr[32];
-	struct stat	 sb;
-	int		 fd, i;
-
 	if (fmt == NULL || (strcmp(fmt, "qcow2") != 0 &&
 	    strcmp(fmt, "raw") != 0)) {
 		*cause = xasprintf("disk %s: format must be qcow2 or raw", path);
 		return -1;
 	}
-	if (create_confine(path, &d->d_path, cause) == -1)
+	if (path_confine(path, cr->cr_dirs, cr->cr_ndirs, &d->d_path,
+	    cause) == -1)
 		return -1;
 	d->d_format = xasprintf("%s", fmt);
-	if ((fd = open(d->d_path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		*cause = xasprintf("disk %s: %s", path, fd == -1 ?
-		    strerror(errno) : "not a regular file");
-		if (fd != -1)
-			close(fd);
+	return image_check(d->d_path, fmt, cr->cr_dirs, cr->cr_ndirs,
+	    &d->d_size, cause);
+}
+
+/*
+ * Disk 0 as a qcow2 overlay on a base image (the owner's own or the
+ * library's), at least as large as the template's disk.
+ */
+static int
+create_base_disk(struct create *cr, const char *name, uint64_t size,
+    char **cause)
+{
+	struct vm	*vm = cr->cr_vm;
+	struct vm_disk	*d = &vm->vm_disks[vm->vm_ndisks++];
+	char		*dir;
+	uint64_t	 bsize;
+
+	if (image_find(vm->vm_owner, name, 0, &cr->cr_base,
+	    &cr->cr_base_format, cause) == -1 ||
+	    image_check(cr->cr_base, cr->cr_base_format, cr->cr_dirs,
+	    cr->cr_ndirs, &bsize, cause) == -1)
 		return -1;
-	}
-	d->d_size = sb.st_size;
-	if (strcmp(fmt, "qcow2") == 0) {
-		if (read(fd, hdr, sizeof(hdr)) != sizeof(hdr) ||
-		    memcmp(hdr, "QFI\xfb", 4) != 0) {
-			close(fd);
-			*cause = xasprintf("disk %s is not a qcow2 image", path);
-			return -1;
-		}
-		for (d->d_size = 0, i = 24; i < 32; i++)
-			d->d_size = d->d_size << 8 | hdr[i];
-	}
-	close(fd);
+	dir = vm_dir(vm);
+	d->d_path = xasprintf("%s/disk0.qcow2", dir);
+	free(dir);
+	d->d_format = xasprintf("qcow2");
+	d->d_size = size > bsize ? size : bsize;
+	d->d_owned = 1;
+	if (access(d->d_path, F_OK) == 0)
+		return cause_fail(cause, "%s already exists (kept from a deleted "
+		    "VM?): remove it, or attach it as an existing disk",
+		    d->d_path) - 1;
 	return 0;
 }
 
@@ -216,6 +236,7 @@ create_disks(struct create *cr, json_t *disks, char **cause)
 	struct vm_disk	*d;
 	json_t		*o;
 	const char	*path, *fmt;
+	char		*dir;
 	size_t		 i;
 	const char	*const keys[] = { "size", "path", "format", NULL };
 
@@ -225,9 +246,9 @@ create_disks(struct create *cr, json_t *disks, char **cause)
 		*cause = xasprintf("argument \"disks\" must be an array");
 		return -1;
 	}
-	if (json_array_size(disks) > FWS_DISKS_MAX) {
+	if (json_array_size(disks) + vm->vm_ndisks > FWS_DISKS_MAX) {
 		*cause = xasprintf("%zu disks asked for, at most %d are allowed",
-		    json_array_size(disks), FWS_DISKS_MAX);
+		    json_array_size(disks) + vm->vm_ndisks, FWS_DISKS_MAX);
 		return -1;
 	}
 	json_array_foreach(disks, i, o) {
@@ -240,22 +261,23 @@ create_disks(struct create *cr, json_t *disks, char **cause)
 		    proto_arg_string(o, "path", 0, &path, cause) == -1 ||
 		    proto_arg_string(o, "format", 0, &fmt, cause) == -1 ||
 		    proto_arg_uint(o, "size", 0, 1, conf.cf_max_disk_size,
-		    &cr->cr_sizes[i], cause) == -1)
+		    &d->d_size, cause) == -1)
 			return -1;
-		if ((path == NULL) == (cr->cr_sizes[i] == 0)) {
+		if ((path == NULL) == (d->d_size == 0)) {
 			*cause = xasprintf("disk %zu needs either a size or a "
 			    "path", i);
 			return -1;
 		}
 		if (path != NULL) {
-			if (create_existing_disk(d, path, fmt, cause) == -1)
+			if (create_existing_disk(cr, d, path, fmt, cause) == -1)
 				return -1;
 			continue;
 		}
-		d->d_path = xasprintf("%s/vms/%s/disk%zu.qcow2",
-		    conf.cf_state_dir, vm->vm_name, i);
+		dir = vm_dir(vm);
+		d->d_path = xasprintf("%s/disk%d.qcow2", dir,
+		    vm->vm_ndisks - 1);
+		free(dir);
 		d->d_format = xasprintf("qcow2");
-		d->d_size = cr->cr_sizes[i];
 		d->d_owned = 1;
 		if (access(d->d_path, F_OK) == 0) {
 			*cause = xasprintf("%s already exists (kept from a "
@@ -267,28 +289,58 @@ create_disks(struct create *cr, json_t *disks, char **cause)
 	return 0;
 }
 
-/* Check the whole definition into cr->cr_vm; -1 invalid, -2 exists. */
+/*
+ * Check the whole definition into cr->cr_vm; -1 invalid, -2 exists,
+ * -3 forbidden.
+ */
 static int
 create_parse(struct create *cr, json_t *args, char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
-	const char	*name, *mac, *restart, *append;
-	uint64_t	 vcpus = 1, mem = 1024;
-	int		 rc;
+	const struct fws_template *t = NULL;
+	const char	*name, *mac, *restart, *append, *tname, *bname;
+	uint64_t	 vcpus = 1, mem = 1024, tdisk = 0;
+	int64_t		 owner;
+	char		*key;
+	int		 rc, code;
 
+	if (request_owner(cr->cr_rq, args, &owner, &code, cause) == -1)
+		return code == PROTO_ERR_PERMISSION ? -3 : -1;
+	vm->vm_owner = owner < 0 ? request_uid(cr->cr_rq) : (uid_t)owner;
+	cr->cr_ndirs = image_dirs(vm->vm_owner, request_admin(cr->cr_rq),
+	    cr->cr_dirs);
 	if (proto_arg_string(args, "name", 1, &name, cause) == -1 ||
 	    validate_name(name, cause) == -1)
 		return -1;
 	snprintf(vm->vm_name, sizeof(vm->vm_name), "%s", name);
-	if (create_clash(name, NULL) != NULL) {
+	if (create_clash(vm->vm_owner, name, NULL) != NULL) {
 		*cause = xasprintf("a VM named %s already exists", name);
 		return -2;
+	}
+	if (proto_arg_string(args, "template", 0, &tname, cause) == -1)
+		return -1;
+	if (tname != NULL) {
+		if ((t = config_template_find(&conf, tname)) == NULL) {
+			*cause = xasprintf("no template named \"%.64s\" (fwsctl "
+			    "templates)", tname);
+			return -1;
+		}
+		vcpus = t->t_vcpus;
+		mem = t->t_memory_mib;
+		tdisk = t->t_disk;
 	}
 	if (proto_arg_uint(args, "vcpus", 0, 1, conf.cf_max_vcpus, &vcpus,
 	    cause) == -1 ||
 	    proto_arg_uint(args, "memory_mib", 0, 16, conf.cf_max_memory_mib,
 	    &mem, cause) == -1)
 		return -1;
+	if (vcpus > conf.cf_max_vcpus || mem > conf.cf_max_memory_mib) {
+		*cause = xasprintf("template %s asks for more than this host "
+		    "allows (max_vcpus %u, max_memory %llu MiB)", tname,
+		    conf.cf_max_vcpus,
+		    (unsigned long long)conf.cf_max_memory_mib);
+		return -1;
+	}
 	vm->vm_vcpus = vcpus;
 	vm->vm_memory_mib = mem;
 	if (proto_arg_string(args, "restart", 0, &restart, cause) == -1)
@@ -306,16 +358,21 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		return -1;
 	if (mac != NULL)
 		snprintf(vm->vm_mac, sizeof(vm->vm_mac), "%s", mac);
-	else
-		mac_from_name(name, vm->vm_mac, sizeof(vm->vm_mac));
-	if (create_clash(NULL, vm->vm_mac) != NULL) {
-		*cause = xasprintf("MAC address %s is already used by VM %s",
-		    vm->vm_mac, create_clash(NULL, vm->vm_mac)->vm_name);
+	else {
+		key = vm_key(vm);
+		mac_from_name(key, vm->vm_mac, sizeof(vm->vm_mac));
+		free(key);
+	}
+	if (create_clash(0, NULL, vm->vm_mac) != NULL) {
+		*cause = xasprintf("MAC address %s is already used by %s",
+		    vm->vm_mac, request_sees(cr->cr_rq, create_clash(0, NULL,
+		    vm->vm_mac)) ? create_clash(0, NULL, vm->vm_mac)->vm_name :
+		    "another VM");
 		return -2;
 	}
-	if (create_path_arg(args, "iso", &vm->vm_iso, cause) == -1 ||
-	    create_path_arg(args, "kernel", &vm->vm_kernel, cause) == -1 ||
-	    create_path_arg(args, "initrd", &vm->vm_initrd, cause) == -1)
+	if (create_path_arg(cr, args, "iso", &vm->vm_iso, cause) == -1 ||
+	    create_path_arg(cr, args, "kernel", &vm->vm_kernel, cause) == -1 ||
+	    create_path_arg(cr, args, "initrd", &vm->vm_initrd, cause) == -1)
 		return -1;
 	if (proto_arg_string(args, "append", 0, &append, cause) == -1)
 		return -1;
@@ -333,9 +390,58 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		    "a kernel");
 		return -1;
 	}
-	if ((rc = create_nics(vm, json_object_get(args, "nics"), cause)) != 0)
+	if ((rc = create_nics(vm, json_object_get(args, "nics"),
+	    request_admin(cr->cr_rq), cause)) != 0)
 		return rc;
-	return create_disks(cr, json_object_get(args, "disks"), cause);
+	if (proto_arg_string(args, "base", 0, &bname, cause) == -1)
+		return -1;
+	if (bname != NULL && (rc = create_base_disk(cr, bname, tdisk,
+	    cause)) != 0)
+		return rc;
+	if ((rc = create_disks(cr, json_object_get(args, "disks"), cause)) != 0)
+		return rc;
+	/* the template's disk, when nothing else gives the VM one */
+	if (vm->vm_ndisks == 0 && tdisk > 0 && json_object_get(args,
+	    "disks") == NULL) {
+		key = vm_dir(vm);
+		vm->vm_disks[0].d_path = xasprintf("%s/disk0.qcow2", key);
+		free(key);
+		vm->vm_disks[0].d_format = xasprintf("qcow2");
+		vm->vm_disks[0].d_size = tdisk;
+		vm->vm_disks[0].d_owned = 1;
+		vm->vm_ndisks = 1;
+		if (access(vm->vm_disks[0].d_path, F_OK) == 0) {
+			*cause = xasprintf("%s already exists (kept from a "
+			    "deleted VM?): remove it first",
+			    vm->vm_disks[0].d_path);
+			return -2;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A user's VM must fit their quota; an admin's own VMs have only the
+ * host's limits.  -1 (answered) when over.
+ */
+static int
+create_quota(struct create *cr)
+{
+	struct vm	*vm = cr->cr_vm;
+	uint64_t	 disk = 0;
+	char		*cause;
+	int		 i, code;
+
+	if (request_admin(cr->cr_rq) && vm->vm_owner == request_uid(cr->cr_rq))
+		return 0;
+	for (i = 0; i < vm->vm_ndisks; i++)
+		disk += vm->vm_disks[i].d_size;
+	if (quota_check(vm->vm_owner, vm, disk, &code, &cause) == -1) {
+		request_error(cr->cr_rq, code, "%s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -358,6 +464,9 @@ create_free(struct create *cr, int discard)
 		unlink(cr->cr_log);
 	free(cr->cr_log);
 	proc_unwatch(cr->cr_watch);
+	image_dirs_free(cr->cr_dirs, cr->cr_ndirs);
+	free(cr->cr_base);
+	free(cr->cr_base_format);
 	free(cr);
 }
 
@@ -381,7 +490,17 @@ create_disk_done(pid_t pid, int status, void *arg)
 		create_free(cr, 1);
 		return;
 	}
-	cr->cr_made[cr->cr_next++] = 1;
+	cr->cr_made[cr->cr_next] = 1;
+	if (access_give_qemu(cr->cr_vm->vm_disks[cr->cr_next].d_path,
+	    &out) == -1) {
+		request_error(cr->cr_rq, PROTO_ERR_INTERNAL, "%s: %s",
+		    cr->cr_vm->vm_name, out);
+		free(out);
+		cr->cr_next++;
+		create_free(cr, 1);
+		return;
+	}
+	cr->cr_next++;
 	create_next(cr);
 }
 
@@ -392,7 +511,7 @@ create_next(struct create *cr)
 	struct vm	*vm = cr->cr_vm;
 	struct vm_disk	*d;
 	struct proc_spec ps;
-	char		*argv[8], size[32], *cause;
+	char		*argv[12], size[32], *cause;
 	pid_t		 pid;
 	int		 fd;
 
@@ -427,6 +546,16 @@ create_next(struct create *cr)
 	argv[5] = d->d_path;
 	argv[6] = size;
 	argv[7] = NULL;
+	if (cr->cr_next == 0 && cr->cr_base != NULL) {
+		/* an overlay: the base's format is written into its header */
+		argv[5] = "-F";
+		argv[6] = cr->cr_base_format;
+		argv[7] = "-b";
+		argv[8] = cr->cr_base;
+		argv[9] = d->d_path;
+		argv[10] = size;
+		argv[11] = NULL;
+	}
 	fd = open(cr->cr_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	memset(&ps, 0, sizeof(ps));
 	ps.ps_argv = argv;
@@ -446,12 +575,23 @@ create_next(struct create *cr)
 		close(fd);
 }
 
+/* Give up before anything was made. */
+static void
+create_abandon(struct create *cr)
+{
+	image_dirs_free(cr->cr_dirs, cr->cr_ndirs);
+	free(cr->cr_base);
+	free(cr->cr_base_format);
+	vm_free(cr->cr_vm);
+	free(cr);
+}
+
 void
 create_vm(struct request *rq, json_t *args)
 {
 	struct create	*cr;
 	struct vm	*vm;
-	char		*cause = NULL;
+	char		*cause = NULL, *p;
 	int		 rc;
 
 	if ((cr = calloc(1, sizeof(*cr))) == NULL) {
@@ -462,18 +602,21 @@ create_vm(struct request *rq, json_t *args)
 	cr->cr_vm = vm = vm_new();
 	vm->vm_restart = VM_RESTART_ON_FAILURE;
 	if ((rc = create_parse(cr, args, &cause)) != 0) {
-		request_error(rq, rc == -2 ? PROTO_ERR_EXISTS :
-		    PROTO_ERR_INVALID_ARGUMENT, "%s", cause);
+		request_error(rq, rc == -2 ? PROTO_ERR_EXISTS : rc == -3 ?
+		    PROTO_ERR_PERMISSION : PROTO_ERR_INVALID_ARGUMENT, "%s",
+		    cause);
 		free(cause);
-		vm_free(vm);
-		free(cr);
+		create_abandon(cr);
 		return;
 	}
 	if (vm->vm_ndisks == 0 && vm->vm_iso == NULL && vm->vm_kernel == NULL) {
 		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "%s has nothing "
 		    "to boot: give it a disk, an ISO or a kernel", vm->vm_name);
-		vm_free(vm);
-		free(cr);
+		create_abandon(cr);
+		return;
+	}
+	if (create_quota(cr) == -1) {
+		create_abandon(cr);
 		return;
 	}
 	uuid_generate(vm->vm_uuid, sizeof(vm->vm_uuid));
@@ -487,7 +630,8 @@ create_vm(struct request *rq, json_t *args)
 		create_free(cr, 1);
 		return;
 	}
-	cr->cr_log = xasprintf("%s/vms/%s/qemu-img.log", conf.cf_state_dir,
-	    vm->vm_name);
+	p = vm_dir(vm);
+	cr->cr_log = xasprintf("%s/qemu-img.log", p);
+	free(p);
 	create_next(cr);
 }

@@ -23,6 +23,7 @@ struct follower {
 	uint64_t		 f_client;
 	json_t			*f_id;		/* the request's id */
 	char			*f_vm;		/* NULL: every VM */
+	int64_t			 f_owner;	/* -1: every owner's (admins) */
 	int			 f_gone;	/* connection closed meanwhile */
 };
 TAILQ_HEAD(followers, follower);
@@ -71,8 +72,8 @@ event_record(const struct vm *vm, const char *event, const char *fmt, ...)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if ((seq = store_event_insert(ms, vm->vm_name, event, reason,
-	    &cause)) == -1) {
+	if ((seq = store_event_insert(ms, vm->vm_owner, vm->vm_name, event,
+	    reason, &cause)) == -1) {
 		log_warnx("%s: event %s not stored: %s", vm->vm_name, event,
 		    cause);
 		free(cause);
@@ -84,15 +85,17 @@ event_record(const struct vm *vm, const char *event, const char *fmt, ...)
 		free(cause);
 	}
 
-	e = json_pack("{sI sf ss ss}", "seq", (json_int_t)seq, "time",
-	    ms / 1000.0, "vm", vm->vm_name, "event", event);
+	e = json_pack("{sI sf ss ss sI}", "seq", (json_int_t)seq, "time",
+	    ms / 1000.0, "vm", vm->vm_name, "event", event, "owner",
+	    (json_int_t)vm->vm_owner);
 	json_object_set_new(e, "reason", reason ? json_string(reason) :
 	    json_null());
 	/* a push may drop a client that does not read: see event_unfollow */
 	publishing = 1;
 	TAILQ_FOREACH(f, &followers, f_entry) {
 		if (f->f_gone || (f->f_vm != NULL &&
-		    strcmp(f->f_vm, vm->vm_name) != 0))
+		    strcmp(f->f_vm, vm->vm_name) != 0) ||
+		    (f->f_owner >= 0 && f->f_owner != vm->vm_owner))
 			continue;
 		control_push(f->f_client, json_pack("{sO sO}", "id", f->f_id,
 		    "event", e));
@@ -106,9 +109,12 @@ event_record(const struct vm *vm, const char *event, const char *fmt, ...)
 	notify_status();
 }
 
-/* From now on, push the events of vm (NULL: all) to client. */
+/*
+ * From now on, push the events of vm (NULL: all) of owner (-1: every
+ * owner) to client.
+ */
 int
-event_follow(uint64_t client, json_t *id, const char *vm)
+event_follow(uint64_t client, json_t *id, int64_t owner, const char *vm)
 {
 	struct follower	*f;
 
@@ -117,6 +123,7 @@ event_follow(uint64_t client, json_t *id, const char *vm)
 	f->f_client = client;
 	f->f_id = json_incref(id);
 	f->f_vm = vm ? xasprintf("%s", vm) : NULL;
+	f->f_owner = owner;
 	TAILQ_INSERT_TAIL(&followers, f, f_entry);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <pwd.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -20,21 +21,6 @@
 #include "fws.h"
 #include "fwsctl.h"
 #include "proto.h"
-
-#define MAX_OPTS	32
-
-#define MAX_POS		2
-
-struct ctx {
-	const struct verb *c_verb;
-	const char	*c_name;		/* the positional VM name */
-	const char	*c_pos[MAX_POS];	/* every positional, in order */
-	int		 c_npos;
-	const char	*c_opt[MAX_OPTS];	/* option names, in order */
-	const char	*c_val[MAX_OPTS];
-	int		 c_nopts;
-	int		 c_json;
-};
 
 struct verb {
 	const char	*v_name;
@@ -64,6 +50,7 @@ static int	verb_net_leases(struct ctx *);
 static int	verb_snapshot(struct ctx *);
 static int	verb_snapshot_list(struct ctx *);
 static int	verb_vnc(struct ctx *);
+static int	verb_net_open(struct ctx *);
 
 static const struct verb verbs[] = {
 	{ "autostart", verb_autostart, 3, "", "NAME on|off",
@@ -71,14 +58,15 @@ static const struct verb verbs[] = {
 	{ "console", verb_console, 1, "", "NAME",
 	    "attach to the serial console (leave with Ctrl-])" },
 	{ "create", verb_create, 1,
-	    "vcpus= memory= disk= iso= kernel= initrd= append= mac= restart= "
-	    "autostart net=",
-	    "NAME [--vcpus N] [--memory MiB|SIZE] [--disk SIZE|PATH[,format=F]]"
-	    "...\n\t[--iso PATH] [--kernel PATH [--initrd PATH] "
-	    "[--append CMDLINE]]\n\t[--mac MAC] [--restart "
-	    "on-failure|always|never] [--autostart]\n\t[--net NETWORK[,mac=MAC]]"
-	    "...",
-	    "define a VM; --disk SIZE makes a new qcow2 disk" },
+	    "template= vcpus= memory= disk= base= iso= kernel= initrd= append= "
+	    "mac= restart= autostart net=",
+	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t[--base "
+	    "IMAGE] [--disk SIZE|PATH[,format=F]]...\n\t[--iso NAME|PATH] "
+	    "[--kernel PATH [--initrd PATH] [--append CMDLINE]]\n\t[--mac MAC] "
+	    "[--restart on-failure|always|never] [--autostart]\n\t[--net "
+	    "NETWORK[,mac=MAC]]...",
+	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
+	    "\t   copy-on-write overlay on a library (or your own) image" },
 	{ "delete", verb_delete, 1, "keep-disks", "NAME [--keep-disks]",
 	    "delete a stopped VM and the disks fwsd made for it" },
 	{ "destroy", verb_simple, 1, "", "NAME",
@@ -86,13 +74,20 @@ static const struct verb verbs[] = {
 	{ "events", verb_events, 2, "json follow limit=",
 	    "[NAME] [--follow] [--limit N] [--json]",
 	    "show the lifecycle history; --follow streams new events" },
+	{ "image-delete", verb_image_delete, 1, "", "NAME",
+	    "delete one of your own images" },
+	{ "image-import", verb_image_import, 3, "format=", "NAME FILE "
+	    "[--format qcow2|raw|vmdk|vdi|vhdx|vpc]",
+	    "convert your image (an .ova too) into a qcow2 of your own" },
+	{ "image-list", verb_image_list, 0, "json", "[--json]",
+	    "list the image library (ISOs, base images) and your images" },
 	{ "info", verb_info, 1, "json", "NAME [--json]",
 	    "show a VM's definition and state" },
 	{ "list", verb_list, 0, "json", "[--json]", "list VMs" },
 	{ "net-create", verb_net_create, 1,
-	    "bridge= uplink= address= nat dhcp= no-autostart",
+	    "bridge= uplink= address= nat dhcp= no-autostart open",
 	    "NAME --bridge BR [--uplink IF] [--address CIDR] [--nat]\n\t"
-	    "[--dhcp START-END] [--no-autostart]",
+	    "[--dhcp START-END] [--no-autostart] [--open]",
 	    "define and start a network (a bridge, maybe NAT and DHCP)" },
 	{ "net-delete", verb_net_simple, 1, "", "NAME",
 	    "stop and delete a network no VM uses" },
@@ -101,11 +96,20 @@ static const struct verb verbs[] = {
 	{ "net-leases", verb_net_leases, 1, "json", "NAME [--json]",
 	    "show the DHCP leases: MAC, IP, VM" },
 	{ "net-list", verb_net_list, 0, "json", "[--json]", "list networks" },
+	{ "net-open", verb_net_open, 3, "", "NAME on|off",
+	    "let users attach their VMs to the network, or not" },
 	{ "net-start", verb_net_simple, 1, "", "NAME",
 	    "bring a network up" },
 	{ "net-stop", verb_net_simple, 1, "", "NAME",
 	    "take a network down (no running VM may use it)" },
 	{ "pause", verb_simple, 1, "", "NAME", "pause a running VM" },
+	{ "quota", verb_quota, 0, "json", "[--json]",
+	    "show your limits and what your VMs use of them" },
+	{ "quota-set", verb_quota_set, 1, "vms= vm-vcpus= vm-memory= vm-disk= "
+	    "vcpus= memory= disk=", "USER [--vms N] [--vm-vcpus N] "
+	    "[--vm-memory SIZE]\n\t[--vm-disk SIZE] [--vcpus N] [--memory SIZE] "
+	    "[--disk SIZE]",
+	    "set a user's limits (\"default\" puts one back)" },
 	{ "reboot", verb_simple, 1, "", "NAME", "reset a VM" },
 	{ "resume", verb_simple, 1, "", "NAME", "resume a paused VM" },
 	{ "shutdown-all", verb_shutdown_all, 0, "timeout=",
@@ -125,6 +129,8 @@ static const struct verb verbs[] = {
 	    "start a VM; returns once it runs" },
 	{ "stop", verb_stop, 1, "timeout=", "NAME [--timeout SECONDS]",
 	    "ask the guest to power off (ACPI), then quit, then kill" },
+	{ "templates", verb_templates, 0, "json", "[--json]",
+	    "list the templates create --template takes" },
 	{ "version", verb_version, 0, "json", "[--json]",
 	    "show fwsctl's and fwsd's versions" },
 	{ "vnc", verb_vnc, 1, "json", "NAME [--json]",
@@ -132,6 +138,42 @@ static const struct verb verbs[] = {
 };
 
 static const char	*socket_path;
+static int64_t		 owner_uid = -1;	/* --owner: for an admin */
+
+/* --owner USER: a user name or a uid. */
+void
+fwsctl_owner(const char *user)
+{
+	struct passwd	*pw;
+	char		*end;
+	unsigned long	 uid;
+
+	if ((pw = getpwnam(user)) != NULL) {
+		owner_uid = pw->pw_uid;
+		return;
+	}
+	errno = 0;
+	uid = strtoul(user, &end, 10);
+	if (*user < '0' || *user > '9' || *end != '\0' || errno != 0 ||
+	    uid >= UINT32_MAX)
+		fwsctl_errx(2, "--owner %s: no such user", user);
+	owner_uid = uid;
+}
+
+/* A uid shown as its user name when it has one. */
+const char *
+fwsctl_user_name(json_t *uid, char *buf, size_t len)
+{
+	struct passwd	*pw;
+
+	if (!json_is_integer(uid))
+		return "-";
+	if ((pw = getpwuid(json_integer_value(uid))) != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "%lld", (long long)json_integer_value(uid));
+	return buf;
+}
 
 /* Usage: of one verb or of all; asked for (--help) on stdout, exit 0. */
 static void __attribute__((noreturn))
@@ -146,11 +188,13 @@ usage_out(const struct verb *only, int asked)
 			fprintf(f, "\n%s\n", only->v_help);
 		exit(asked ? 0 : 2);
 	}
-	fprintf(f, "usage: fwsctl [--socket PATH] [--json] VERB ...\n\n");
+	fprintf(f, "usage: fwsctl [--socket PATH] [--json] [--owner USER] "
+	    "VERB ...\n\n");
 	for (i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
 		fprintf(f, "  %-8s %s\n           %s\n", verbs[i].v_name,
 		    verbs[i].v_usage, verbs[i].v_help);
-	fprintf(f, "\nThe socket is $FWS_SOCKET, or %s/%s.\n"
+	fprintf(f, "\nAdmins act for a user with --owner USER.\n"
+	    "The socket is $FWS_SOCKET, or %s/%s.\n"
 	    "fwsctl VERB --help shows one verb; man fwsctl tells more.\n",
 	    FWS_RUN_DIR_DEFAULT, FWS_SOCKET_NAME);
 	exit(asked ? 0 : 2);
@@ -175,8 +219,8 @@ fwsctl_errx(int code, const char *fmt, ...)
 	exit(code);
 }
 
-static const char *
-opt_get(struct ctx *c, const char *name)
+const char *
+fwsctl_opt(struct ctx *c, const char *name)
 {
 	int	 i;
 
@@ -227,6 +271,16 @@ parse(struct ctx *c, int argc, char **argv)
 			c->c_json = 1;
 			continue;
 		}
+		if (strncmp(name, "owner", 5) == 0 && (name[5] == '\0' ||
+		    name[5] == '=')) {
+			if (name[5] == '=')
+				fwsctl_owner(name + 6);
+			else if (i + 1 < argc)
+				fwsctl_owner(argv[++i]);
+			else
+				usage(v);
+			continue;
+		}
 		if ((eq = strchr(name, '=')) != NULL)
 			*eq = '\0';
 		if ((kind = opt_kind(v, name)) == 0) {
@@ -271,6 +325,7 @@ fwsctl_connect(void)
 /* The connection to fwsd and what was read from it but not used yet. */
 static int	 conn = -1;
 static const char *conn_waiting;	/* shown while a slow reply is due */
+static int	 conn_progress;		/* a progress line is showing */
 static char	 conn_buf[PROTO_MAX_LINE * 4];
 static size_t	 conn_have;
 
@@ -289,8 +344,9 @@ fwsctl_progress(void)
 	pfd.fd = conn;
 	pfd.events = POLLIN;
 	while (poll(&pfd, 1, 1000) == 0)
-		fprintf(stderr, "\r%s: %d s ", conn_waiting, ++secs);
-	if (secs > 0)
+		if (!conn_progress)
+			fprintf(stderr, "\r%s: %d s ", conn_waiting, ++secs);
+	if (secs > 0 || conn_progress)
 		fprintf(stderr, "\r\033[K");
 }
 
@@ -304,6 +360,11 @@ fwsctl_send(const char *cmd, json_t *args)
 
 	conn = fwsctl_connect();
 	conn_have = 0;
+	if (owner_uid >= 0) {
+		if (args == NULL)
+			args = json_object();
+		json_object_set_new(args, "owner", json_integer(owner_uid));
+	}
 	req = proto_request_new(1, cmd, args);
 	if ((line = proto_encode(req, &len)) == NULL)
 		fwsctl_errx(1, "cannot encode the request");
@@ -370,6 +431,25 @@ fwsctl_read(int *fdp)
 	return msg;
 }
 
+static const char *
+str_or_none(json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* {"percent":P,"step":S} on a terminal, in place of the waiting line. */
+static void
+show_progress(json_t *p)
+{
+	if (!json_is_object(p) || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r\033[K%s: %lld%% (%s)", conn_waiting ?
+	    conn_waiting : "progress",
+	    (long long)json_integer_value(json_object_get(p, "percent")),
+	    str_or_none(json_object_get(p, "step")));
+	conn_progress = 1;
+}
+
 /* The reply to the request sent; exits 1 with fwsd's message on refusal. */
 static json_t *
 fwsctl_reply(int *fdp)
@@ -378,7 +458,13 @@ fwsctl_reply(int *fdp)
 
 	if (fdp != NULL)
 		*fdp = -1;
-	if ((reply = fwsctl_read(fdp)) == NULL)
+	/* a long job's progress comes first, as it goes */
+	while ((reply = fwsctl_read(fdp)) != NULL &&
+	    json_object_get(reply, "ok") == NULL) {
+		show_progress(json_object_get(reply, "progress"));
+		json_decref(reply);
+	}
+	if (reply == NULL)
 		fwsctl_errx(1, "fwsd closed the connection without replying");
 	if (json_is_false(json_object_get(reply, "ok"))) {
 		err = json_object_get(reply, "error");
@@ -397,7 +483,7 @@ fwsctl_call(const char *cmd, json_t *args, int *fdp)
 {
 	static const char *const slow[] = { "create", "start", "stop",
 	    "shutdown-all", "snapshot-create", "snapshot-revert",
-	    "snapshot-delete", "snapshot-list", NULL };
+	    "snapshot-delete", "snapshot-list", "image-import", NULL };
 	json_t		*reply;
 	int		 i;
 
@@ -412,14 +498,14 @@ fwsctl_call(const char *cmd, json_t *args, int *fdp)
 	return reply;
 }
 
-static json_t *
-name_args(struct ctx *c)
+json_t *
+fwsctl_name_args(struct ctx *c)
 {
 	return json_pack("{ss}", "name", c->c_name);
 }
 
-static void
-print_json(json_t *v)
+void
+fwsctl_print_json(json_t *v)
 {
 	char	*s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
 	    JSON_REAL_PRECISION(13));
@@ -429,8 +515,8 @@ print_json(json_t *v)
 }
 
 /* A path made absolute against our directory; fwsd checks where it is. */
-static json_t *
-abs_path(const char *p)
+json_t *
+fwsctl_abs_path(const char *p)
 {
 	char	 cwd[PATH_MAX];
 	json_t	*v;
@@ -472,7 +558,7 @@ disk_arg(const char *spec)
 	if (fmt == NULL)
 		fwsctl_errx(2, "--disk %s: say its format: %s,format=qcow2 or "
 		    ",format=raw", spec, spec);
-	d = json_pack("{so ss}", "path", abs_path(path), "format", fmt);
+	d = json_pack("{so ss}", "path", fwsctl_abs_path(path), "format", fmt);
 	free(path);
 	return d;
 }
@@ -525,37 +611,44 @@ verb_create(struct ctx *c)
 
 	if (validate_name(c->c_name, &cause) == -1)
 		fwsctl_errx(2, "%s", cause);
-	args = name_args(c);
-	if ((v = opt_get(c, "vcpus")) != NULL) {
+	args = fwsctl_name_args(c);
+	if ((v = fwsctl_opt(c, "template")) != NULL)
+		json_object_set_new(args, "template", json_string(v));
+	if ((v = fwsctl_opt(c, "base")) != NULL)
+		json_object_set_new(args, "base", json_string(v));
+	if ((v = fwsctl_opt(c, "vcpus")) != NULL) {
 		n = strtoull(v, &end, 10);
 		if (*v < '0' || *v > '9' || *end != '\0' || n > 1024)
 			fwsctl_errx(2, "--vcpus %s: not a number of CPUs", v);
 		json_object_set_new(args, "vcpus", json_integer(n));
 	}
-	if ((v = opt_get(c, "memory")) != NULL) {
+	if ((v = fwsctl_opt(c, "memory")) != NULL) {
 		if (parse_memory_mib(v, &n, &cause) == -1)
 			fwsctl_errx(2, "--memory: %s", cause);
 		json_object_set_new(args, "memory_mib", json_integer(n));
 	}
 	opt_array(c, "disk", disk_arg, args, "disks");
-	if ((v = opt_get(c, "iso")) != NULL)
-		json_object_set_new(args, "iso", abs_path(v));
-	if ((v = opt_get(c, "kernel")) != NULL)
-		json_object_set_new(args, "kernel", abs_path(v));
-	if ((v = opt_get(c, "initrd")) != NULL)
-		json_object_set_new(args, "initrd", abs_path(v));
-	if ((v = opt_get(c, "append")) != NULL)
+	/* a name is the library's ISO; anything else is a path */
+	if ((v = fwsctl_opt(c, "iso")) != NULL)
+		json_object_set_new(args, "iso", strchr(v, '/') == NULL &&
+		    strstr(v, ".iso") == NULL ? json_string(v) :
+		    fwsctl_abs_path(v));
+	if ((v = fwsctl_opt(c, "kernel")) != NULL)
+		json_object_set_new(args, "kernel", fwsctl_abs_path(v));
+	if ((v = fwsctl_opt(c, "initrd")) != NULL)
+		json_object_set_new(args, "initrd", fwsctl_abs_path(v));
+	if ((v = fwsctl_opt(c, "append")) != NULL)
 		json_object_set_new(args, "append", json_string(v));
-	if ((v = opt_get(c, "mac")) != NULL)
+	if ((v = fwsctl_opt(c, "mac")) != NULL)
 		json_object_set_new(args, "mac", json_string(v));
-	if ((v = opt_get(c, "restart")) != NULL)
+	if ((v = fwsctl_opt(c, "restart")) != NULL)
 		json_object_set_new(args, "restart", json_string(v));
-	if (opt_get(c, "autostart") != NULL)
+	if (fwsctl_opt(c, "autostart") != NULL)
 		json_object_set_new(args, "autostart", json_true());
 	opt_array(c, "net", nic_arg, args, "nics");
 	r = fwsctl_call("create", args, NULL);
 	if (c->c_json)
-		print_json(json_object_get(r, "result"));
+		fwsctl_print_json(json_object_get(r, "result"));
 	else
 		printf("created %s (uuid %s)\n", c->c_name,
 		    json_string_value(json_object_get(json_object_get(r,
@@ -571,7 +664,7 @@ print_state(struct ctx *c, json_t *r)
 	json_t		*pid = json_object_get(res, "pid");
 
 	if (c->c_json) {
-		print_json(res);
+		fwsctl_print_json(res);
 		return;
 	}
 	if (json_is_integer(pid))
@@ -587,7 +680,7 @@ print_state(struct ctx *c, json_t *r)
 static int
 verb_simple(struct ctx *c)
 {
-	json_t	*r = fwsctl_call(c->c_verb->v_name, name_args(c), NULL);
+	json_t	*r = fwsctl_call(c->c_verb->v_name, fwsctl_name_args(c), NULL);
 
 	print_state(c, r);
 	json_decref(r);
@@ -602,7 +695,7 @@ timeout_arg(struct ctx *c, json_t *args)
 	char		*end;
 	unsigned long	 t;
 
-	if ((v = opt_get(c, "timeout")) == NULL)
+	if ((v = fwsctl_opt(c, "timeout")) == NULL)
 		return;
 	t = strtoul(v, &end, 10);
 	if (*v < '0' || *v > '9' || *end != '\0' || t > 3600)
@@ -613,7 +706,7 @@ timeout_arg(struct ctx *c, json_t *args)
 static int
 verb_stop(struct ctx *c)
 {
-	json_t		*args = name_args(c), *r;
+	json_t		*args = fwsctl_name_args(c), *r;
 
 	timeout_arg(c, args);
 	r = fwsctl_call("stop", args, NULL);
@@ -625,13 +718,13 @@ verb_stop(struct ctx *c)
 static int
 verb_delete(struct ctx *c)
 {
-	json_t	*args = name_args(c), *r;
-	int	 keep = opt_get(c, "keep-disks") != NULL;
+	json_t	*args = fwsctl_name_args(c), *r;
+	int	 keep = fwsctl_opt(c, "keep-disks") != NULL;
 
 	json_object_set_new(args, "keep_disks", json_boolean(keep));
 	r = fwsctl_call("delete", args, NULL);
 	if (c->c_json)
-		print_json(json_object_get(r, "result"));
+		fwsctl_print_json(json_object_get(r, "result"));
 	else
 		printf("deleted %s%s\n", c->c_name, keep ? " (disks kept)" : "");
 	json_decref(r);
@@ -652,22 +745,33 @@ static int
 verb_list(struct ctx *c)
 {
 	json_t	*r = fwsctl_call("list", NULL, NULL), *a, *vm, *pid;
-	char	 mem[32], pidbuf[16];
+	char	 mem[32], pidbuf[16], user[64];
 	size_t	 i, w = 4;
+	int	 others = 0;
 
 	a = json_object_get(r, "result");
 	if (c->c_json) {
-		print_json(a);
+		fwsctl_print_json(a);
 		json_decref(r);
 		return 0;
 	}
-	json_array_foreach(a, i, vm)
+	json_array_foreach(a, i, vm) {
 		if (strlen(json_string_value(json_object_get(vm, "name"))) > w)
 			w = strlen(json_string_value(json_object_get(vm,
 			    "name")));
+		if (json_integer_value(json_object_get(vm, "owner")) !=
+		    (json_int_t)getuid())
+			others = 1;
+	}
+	/* an admin's list holds others' VMs: say whose */
+	if (others)
+		printf("%-12s  ", "OWNER");
 	printf("%-*s  %-8s  %5s  %7s  %7s\n", (int)w, "NAME", "STATE", "VCPUS",
 	    "MEMORY", "PID");
 	json_array_foreach(a, i, vm) {
+		if (others)
+			printf("%-12s  ", fwsctl_user_name(json_object_get(vm,
+			    "owner"), user, sizeof(user)));
 		pid = json_object_get(vm, "pid");
 		if (json_is_integer(pid))
 			snprintf(pidbuf, sizeof(pidbuf), "%lld",
@@ -704,7 +808,7 @@ info_line(const char *key, json_t *v)
 static int
 verb_info(struct ctx *c)
 {
-	json_t		*r = fwsctl_call("info", name_args(c), NULL);
+	json_t		*r = fwsctl_call("info", fwsctl_name_args(c), NULL);
 	json_t		*o = json_object_get(r, "result"), *d;
 	const char	*keys[] = { "name", "uuid", "state", "pid", "vcpus",
 	    "mac", "restart", "autostart", "restarts", "iso", "kernel",
@@ -714,7 +818,7 @@ verb_info(struct ctx *c)
 	size_t		 i;
 
 	if (c->c_json) {
-		print_json(o);
+		fwsctl_print_json(o);
 		json_decref(r);
 		return 0;
 	}
@@ -759,7 +863,7 @@ verb_console(struct ctx *c)
 	json_t	*r;
 	int	 fd;
 
-	r = fwsctl_call("console", name_args(c), &fd);
+	r = fwsctl_call("console", fwsctl_name_args(c), &fd);
 	json_decref(r);
 	if (fd == -1)
 		fwsctl_errx(1, "fwsd sent no console connection");
@@ -774,7 +878,7 @@ verb_version(struct ctx *c)
 
 	if (c->c_json) {
 		json_object_set_new(o, "client", json_string(FWS_VERSION));
-		print_json(o);
+		fwsctl_print_json(o);
 	} else
 		printf("fwsctl %s\nfwsd %s (protocol %lld)\n", FWS_VERSION,
 		    json_string_value(json_object_get(o, "version")),
@@ -787,7 +891,7 @@ verb_version(struct ctx *c)
 static int
 verb_autostart(struct ctx *c)
 {
-	json_t		*args = name_args(c), *r;
+	json_t		*args = fwsctl_name_args(c), *r;
 	const char	*v = c->c_pos[1];
 	int		 on;
 
@@ -800,7 +904,7 @@ verb_autostart(struct ctx *c)
 	json_object_set_new(args, "enabled", json_boolean(on));
 	r = fwsctl_call("autostart", args, NULL);
 	if (c->c_json)
-		print_json(json_object_get(r, "result"));
+		fwsctl_print_json(json_object_get(r, "result"));
 	else
 		printf("%s: autostart %s\n", c->c_name, on ? "on" : "off");
 	json_decref(r);
@@ -840,7 +944,7 @@ verb_events(struct ctx *c)
 	const char	*v;
 	char		*cause, *end;
 	unsigned long	 limit;
-	int		 follow = opt_get(c, "follow") != NULL;
+	int		 follow = fwsctl_opt(c, "follow") != NULL;
 	size_t		 i;
 
 	if (c->c_name != NULL) {
@@ -848,7 +952,7 @@ verb_events(struct ctx *c)
 			fwsctl_errx(2, "%s", cause);
 		json_object_set_new(args, "name", json_string(c->c_name));
 	}
-	if ((v = opt_get(c, "limit")) != NULL) {
+	if ((v = fwsctl_opt(c, "limit")) != NULL) {
 		limit = strtoul(v, &end, 10);
 		if (*v < '0' || *v > '9' || *end != '\0' || limit > 1000000)
 			fwsctl_errx(2, "--limit %s: give a count, 0 to 1000000",
@@ -882,7 +986,7 @@ verb_shutdown_all(struct ctx *c)
 	r = fwsctl_call("shutdown-all", args, NULL);
 	a = json_object_get(json_object_get(r, "result"), "stopped");
 	if (c->c_json)
-		print_json(json_object_get(r, "result"));
+		fwsctl_print_json(json_object_get(r, "result"));
 	else if (json_array_size(a) == 0)
 		printf("no VM was running\n");
 	else {
@@ -898,25 +1002,27 @@ verb_shutdown_all(struct ctx *c)
 static int
 verb_net_create(struct ctx *c)
 {
-	json_t		*args = name_args(c), *r;
+	json_t		*args = fwsctl_name_args(c), *r;
 	const char	*v;
 	char		*range, *dash, *cause;
 
 	if (validate_name(c->c_name, &cause) == -1)
 		fwsctl_errx(2, "%s", cause);
-	if ((v = opt_get(c, "bridge")) == NULL)
+	if ((v = fwsctl_opt(c, "bridge")) == NULL)
 		fwsctl_errx(2, "net-create %s: --bridge BR is needed",
 		    c->c_name);
 	json_object_set_new(args, "bridge", json_string(v));
-	if ((v = opt_get(c, "uplink")) != NULL)
+	if ((v = fwsctl_opt(c, "uplink")) != NULL)
 		json_object_set_new(args, "uplink", json_string(v));
-	if ((v = opt_get(c, "address")) != NULL)
+	if ((v = fwsctl_opt(c, "address")) != NULL)
 		json_object_set_new(args, "address", json_string(v));
-	if (opt_get(c, "nat") != NULL)
+	if (fwsctl_opt(c, "nat") != NULL)
 		json_object_set_new(args, "nat", json_true());
-	if (opt_get(c, "no-autostart") != NULL)
+	if (fwsctl_opt(c, "no-autostart") != NULL)
 		json_object_set_new(args, "autostart", json_false());
-	if ((v = opt_get(c, "dhcp")) != NULL) {
+	if (fwsctl_opt(c, "open") != NULL)
+		json_object_set_new(args, "open", json_true());
+	if ((v = fwsctl_opt(c, "dhcp")) != NULL) {
 		range = xasprintf("%s", v);
 		if ((dash = strchr(range, '-')) == NULL)
 			fwsctl_errx(2, "--dhcp %s: give START-END, e.g. "
@@ -928,7 +1034,7 @@ verb_net_create(struct ctx *c)
 	}
 	r = fwsctl_call("net-create", args, NULL);
 	if (c->c_json)
-		print_json(json_object_get(r, "result"));
+		fwsctl_print_json(json_object_get(r, "result"));
 	else
 		printf("network %s is up on bridge %s\n", c->c_name,
 		    json_string_value(json_object_get(json_object_get(r,
@@ -941,17 +1047,37 @@ verb_net_create(struct ctx *c)
 static int
 verb_net_simple(struct ctx *c)
 {
-	json_t		*r = fwsctl_call(c->c_verb->v_name, name_args(c), NULL);
+	json_t		*r = fwsctl_call(c->c_verb->v_name, fwsctl_name_args(c), NULL);
 	const char	*done;
 
 	if (c->c_json)
-		print_json(json_object_get(r, "result"));
+		fwsctl_print_json(json_object_get(r, "result"));
 	else {
 		done = strcmp(c->c_verb->v_name, "net-start") == 0 ? "up" :
 		    strcmp(c->c_verb->v_name, "net-stop") == 0 ? "down" :
 		    "deleted";
 		printf("network %s is %s\n", c->c_name, done);
 	}
+	json_decref(r);
+	return 0;
+}
+
+static int
+verb_net_open(struct ctx *c)
+{
+	json_t		*args = fwsctl_name_args(c), *r;
+	const char	*v = c->c_pos[1];
+
+	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+		fwsctl_errx(2, "net-open %s: say on or off, not \"%s\"",
+		    c->c_name, v);
+	json_object_set_new(args, "open", json_boolean(strcmp(v, "on") == 0));
+	r = fwsctl_call("net-open", args, NULL);
+	if (c->c_json)
+		fwsctl_print_json(json_object_get(r, "result"));
+	else
+		printf("network %s is %s users\n", c->c_name,
+		    strcmp(v, "on") == 0 ? "open to" : "closed to");
 	json_decref(r);
 	return 0;
 }
@@ -971,7 +1097,7 @@ verb_net_list(struct ctx *c)
 
 	a = json_object_get(r, "result");
 	if (c->c_json) {
-		print_json(a);
+		fwsctl_print_json(a);
 		json_decref(r);
 		return 0;
 	}
@@ -1000,14 +1126,14 @@ verb_net_list(struct ctx *c)
 static int
 verb_net_info(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("net-info", name_args(c), NULL);
+	json_t	*r = fwsctl_call("net-info", fwsctl_name_args(c), NULL);
 	json_t	*o = json_object_get(r, "result"), *nic;
 	const char *keys[] = { "name", "bridge", "uplink", "address", "nat",
 	    "dhcp", "dhcp_pid", "autostart", "active" };
 	size_t	 i;
 
 	if (c->c_json) {
-		print_json(o);
+		fwsctl_print_json(o);
 		json_decref(r);
 		return 0;
 	}
@@ -1024,12 +1150,12 @@ verb_net_info(struct ctx *c)
 static int
 verb_net_leases(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("net-leases", name_args(c), NULL), *a, *l;
+	json_t	*r = fwsctl_call("net-leases", fwsctl_name_args(c), NULL), *a, *l;
 	size_t	 i;
 
 	a = json_object_get(r, "result");
 	if (c->c_json) {
-		print_json(a);
+		fwsctl_print_json(a);
 		json_decref(r);
 		return 0;
 	}
@@ -1047,18 +1173,18 @@ verb_net_leases(struct ctx *c)
 static int
 verb_snapshot(struct ctx *c)
 {
-	json_t		*args = name_args(c), *r;
+	json_t		*args = fwsctl_name_args(c), *r;
 	const char	*verb = c->c_verb->v_name + strlen("snapshot-");
 	char		*cause;
 
 	if (validate_name(c->c_pos[1], &cause) == -1)
 		fwsctl_errx(2, "tag %s", cause);
 	json_object_set_new(args, "tag", json_string(c->c_pos[1]));
-	if (opt_get(c, "disk-only") != NULL)
+	if (fwsctl_opt(c, "disk-only") != NULL)
 		json_object_set_new(args, "disk_only", json_true());
 	r = fwsctl_call(c->c_verb->v_name, args, NULL);
 	if (c->c_json)
-		print_json(json_object_get(r, "result"));
+		fwsctl_print_json(json_object_get(r, "result"));
 	else
 		printf("%s: snapshot %s %s\n", c->c_name, c->c_pos[1],
 		    strcmp(verb, "create") == 0 ? "created" :
@@ -1075,7 +1201,7 @@ verb_snapshot_list(struct ctx *c)
 	time_t	 t;
 	size_t	 i;
 
-	if (opt_get(c, "all") != NULL) {
+	if (fwsctl_opt(c, "all") != NULL) {
 		if (c->c_name != NULL)
 			usage(c->c_verb);
 		json_object_set_new(args, "all", json_true());
@@ -1086,7 +1212,7 @@ verb_snapshot_list(struct ctx *c)
 	r = fwsctl_call("snapshot-list", args, NULL);
 	a = json_object_get(r, "result");
 	if (c->c_json) {
-		print_json(a);
+		fwsctl_print_json(a);
 		json_decref(r);
 		return 0;
 	}
@@ -1111,11 +1237,11 @@ verb_snapshot_list(struct ctx *c)
 static int
 verb_vnc(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("vnc", name_args(c), NULL);
+	json_t	*r = fwsctl_call("vnc", fwsctl_name_args(c), NULL);
 	json_t	*o = json_object_get(r, "result");
 
 	if (c->c_json)
-		print_json(o);
+		fwsctl_print_json(o);
 	else
 		printf("%s\npassword %s\n",
 		    json_string_value(json_object_get(o, "command")),
@@ -1141,6 +1267,10 @@ main(int argc, char *argv[])
 			socket_path = argv[i] + 9;
 		else if (strcmp(argv[i], "--json") == 0)
 			c.c_json = 1;
+		else if (strcmp(argv[i], "--owner") == 0 && i + 1 < argc)
+			fwsctl_owner(argv[++i]);
+		else if (strncmp(argv[i], "--owner=", 8) == 0)
+			fwsctl_owner(argv[i] + 8);
 		else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
 			usage_out(NULL, 1);

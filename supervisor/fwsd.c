@@ -117,6 +117,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	struct event	*ev_term, *ev_int;
+	gid_t		 socket_gid, admin_gid;
 	const char	*config = FWS_CONFIG_DEFAULT, *state = NULL, *run = NULL;
 	char		*cause, *path;
 	int		 ch, foreground = 0, verbose = 0, explicit = 0;
@@ -175,10 +176,13 @@ main(int argc, char *argv[])
 	log_init(foreground, verbose);
 	signal(SIGPIPE, SIG_IGN);
 	umask(027);
-	mkdir_or_die(conf.cf_state_dir, 0750);
+	if (access_init(&socket_gid, &admin_gid, &cause) == -1)
+		fwsd_fail(cause);
 	mkdir_or_die(conf.cf_run_dir, 0755);
 	path = xasprintf("%s/vms", conf.cf_state_dir);
-	mkdir_or_die(path, 0750);
+	if (access_mkdir(conf.cf_state_dir, &cause) == -1 ||
+	    access_mkdir(path, &cause) == -1)
+		fwsd_fail(cause);
 	free(path);
 
 	path = xasprintf("%s/%s", conf.cf_state_dir, FWS_DB_NAME);
@@ -197,7 +201,8 @@ main(int argc, char *argv[])
 	notify_init();
 
 	path = xasprintf("%s/%s", conf.cf_run_dir, FWS_SOCKET_NAME);
-	if (control_listen(path, cmd_dispatch, cmd_client_gone, &cause) == -1)
+	if (control_listen(path, socket_gid, admin_gid, cmd_dispatch,
+	    cmd_client_gone, &cause) == -1)
 		fwsd_fail(cause);
 	free(path);
 	if (ns_open(&cause) == -1)

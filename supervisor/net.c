@@ -45,9 +45,9 @@ net_to_json(const struct net *n, int full)
 	json_t		*o, *a;
 	int		 i;
 
-	o = json_pack("{ss ss sb sb sb}", "name", n->net_name, "bridge",
+	o = json_pack("{ss ss sb sb sb sb}", "name", n->net_name, "bridge",
 	    n->net_bridge, "nat", n->net_nat, "autostart", n->net_autostart,
-	    "active", n->net_active);
+	    "active", n->net_active, "open", n->net_open);
 	json_object_set_new(o, "uplink", n->net_uplink ?
 	    json_string(n->net_uplink) : json_null());
 	json_object_set_new(o, "address", n->net_address ?
@@ -199,7 +199,7 @@ net_vm_taps(struct vm *vm, int *fds, char **cause)
 			    "not started (fwsctl net-start)");
 			goto fail;
 		}
-		if (ns_tap_name(vm->vm_name, i, tap, sizeof(tap)) == -1) {
+		if (vm_tap_name(vm, i, tap, sizeof(tap)) == -1) {
 			cause_fail(cause, "no tap name for %s", vm->vm_name);
 			goto fail;
 		}
@@ -227,7 +227,7 @@ net_vm_adopt(struct vm *vm)
 
 	for (i = 0; i < vm->vm_nnics; i++) {
 		if ((n = net_find(vm->vm_nics[i].n_net)) == NULL ||
-		    ns_tap_name(vm->vm_name, i, tap, sizeof(tap)) == -1)
+		    vm_tap_name(vm, i, tap, sizeof(tap)) == -1)
 			continue;
 		if (!ns_link_exists(tap)) {
 			log_warnx("%s: tap %s is gone: NIC %d has no link",

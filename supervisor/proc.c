@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,6 +77,13 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	setsid();
+	/* give up root before anything of the child's own runs */
+	if (ps->ps_uid != 0 && (setgroups(ps->ps_ngroups, ps->ps_groups) == -1 ||
+	    setresgid(ps->ps_gid, ps->ps_gid, ps->ps_gid) == -1 ||
+	    setresuid(ps->ps_uid, ps->ps_uid, ps->ps_uid) == -1)) {
+		(void)!write(2, "cannot drop privileges\n", 23);
+		_exit(126);
+	}
 	nullfd = open("/dev/null", O_RDWR);
 	out = ps->ps_stdout >= 0 ? ps->ps_stdout : nullfd;
 	/* move the kept fds above the target range first */

@@ -20,6 +20,8 @@ static const char *const proto_err_codes[] = {
 	[PROTO_ERR_BAD_STATE] = "bad_state",
 	[PROTO_ERR_FAILED] = "failed",
 	[PROTO_ERR_INTERNAL] = "internal",
+	[PROTO_ERR_PERMISSION] = "permission_denied",
+	[PROTO_ERR_QUOTA] = "quota_exceeded",
 };
 
 const char *
@@ -145,9 +147,10 @@ proto_reply_parse(const char *line, size_t len, json_t **reply, char **cause)
 	if (r == NULL)
 		return cause_fail(cause, "malformed reply from fwsd: %s", jerr.text);
 	ok = json_object_get(r, "ok");
-	/* a streamed event answers nothing: it has "event" instead */
+	/* a streamed event or a job's progress answers nothing */
 	if (json_is_object(r) && ok == NULL &&
-	    json_is_object(json_object_get(r, "event"))) {
+	    (json_is_object(json_object_get(r, "event")) ||
+	    json_is_object(json_object_get(r, "progress")))) {
 		*reply = r;
 		return 0;
 	}

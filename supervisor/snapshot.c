@@ -620,7 +620,7 @@ snapshot_op(struct vm *vm, struct request *rq, const char *verb,
 
 /* snapshot-list --all: every VM, each read from its image if it can be. */
 void
-snapshot_list_all(struct request *rq)
+snapshot_list_all(struct request *rq, int64_t owner)
 {
 	struct snap_all	*sa;
 	struct snap_op	*so;
@@ -634,7 +634,8 @@ snapshot_list_all(struct request *rq)
 	sa->sa_list = json_array();
 	sa->sa_left = 1;	/* held until every VM is under way */
 	TAILQ_FOREACH_SAFE(vm, &vms, vm_entry, tvm) {
-		if (vm->vm_creating)
+		if (!request_sees(rq, vm) || (owner >= 0 &&
+		    vm->vm_owner != owner))
 			continue;
 		if (snap_usable(vm, &code, &why) == -1) {
 			free(why);

@@ -16,6 +16,8 @@
 
 static sqlite3	*db;
 
+static int	prepare(const char *, sqlite3_stmt **, char **);
+
 /* migrations[i] takes the schema from version i to i + 1; only append. */
 static const char *const migrations[] = {
 	/* 0 -> 1: VMs and their disks */
@@ -79,6 +81,44 @@ static const char *const migrations[] = {
 	"  vm_state_size INTEGER NOT NULL,"
 	"  vm_clock_ns INTEGER NOT NULL,"
 	"  PRIMARY KEY (vm_id, tag));",
+	/* 4 -> 5: owners.  A VM's name is unique per owner (the table is
+	 * rebuilt: a UNIQUE constraint cannot be dropped in place); events
+	 * carry their VM's owner; networks can be open to users; admins set
+	 * per-user quotas */
+	"CREATE TABLE vms_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  owner INTEGER NOT NULL DEFAULT 0,"
+	"  name TEXT NOT NULL,"
+	"  uuid TEXT NOT NULL UNIQUE,"
+	"  vcpus INTEGER NOT NULL,"
+	"  memory_mib INTEGER NOT NULL,"
+	"  mac TEXT NOT NULL,"
+	"  iso TEXT, kernel TEXT, initrd TEXT, append TEXT,"
+	"  iso_booted INTEGER NOT NULL DEFAULT 0,"
+	"  restart TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'stopped',"
+	"  pid INTEGER,"
+	"  last_exit TEXT,"
+	"  last_exit_time INTEGER,"
+	"  autostart INTEGER NOT NULL DEFAULT 0,"
+	"  restarts INTEGER NOT NULL DEFAULT 0,"
+	"  pid_start INTEGER,"
+	"  UNIQUE (owner, name));"
+	"INSERT INTO vms_new (id, name, uuid, vcpus, memory_mib, mac, iso,"
+	"  kernel, initrd, append, iso_booted, restart, created, state, pid,"
+	"  last_exit, last_exit_time, autostart, restarts, pid_start)"
+	"  SELECT id, name, uuid, vcpus, memory_mib, mac, iso, kernel, initrd,"
+	"  append, iso_booted, restart, created, state, pid, last_exit,"
+	"  last_exit_time, autostart, restarts, pid_start FROM vms;"
+	"DROP TABLE vms;"
+	"ALTER TABLE vms_new RENAME TO vms;"
+	"ALTER TABLE events ADD COLUMN owner INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE networks ADD COLUMN open INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE quotas ("
+	"  uid INTEGER PRIMARY KEY,"
+	"  vms INTEGER, vm_vcpus INTEGER, vm_memory_mib INTEGER,"
+	"  vm_disk INTEGER, vcpus INTEGER, memory_mib INTEGER, disk INTEGER);",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -110,6 +150,28 @@ store_schema_version(void)
 	return v;
 }
 
+/* After a migration rebuilt a table: no row may point at nothing. */
+static int
+store_fk_check(char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (prepare("PRAGMA foreign_key_check", &st, cause) == -1)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return cause_fail(cause, "store: a migration left rows that "
+		    "refer to nothing (PRAGMA foreign_key_check)");
+	return 0;
+}
+
+/*
+ * Bring the schema forward, one transaction per step.  Foreign keys are
+ * off meanwhile (as SQLite's procedure for rebuilding a table asks: a
+ * DROP TABLE would otherwise cascade), checked once at the end.
+ */
 static int
 store_migrate(char **cause)
 {
@@ -137,7 +199,7 @@ store_migrate(char **cause)
 			return -1;
 		log_debug("%s: store schema now at version %d", __func__, v + 1);
 	}
-	return 0;
+	return store_fk_check(cause);
 }
 
 int
@@ -153,8 +215,9 @@ store_open(const char *path, char **cause)
 	/* a lock held by someone else is an error, not a long wait */
 	sqlite3_busy_timeout(db, 250);
 	if (exec_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON;", cause) == -1 ||
-	    store_migrate(cause) == -1) {
+	    "PRAGMA foreign_keys = OFF;", cause) == -1 ||
+	    store_migrate(cause) == -1 ||
+	    exec_sql("PRAGMA foreign_keys = ON;", cause) == -1) {
 		store_close();
 		return -1;
 	}
@@ -208,8 +271,8 @@ store_vm_insert(struct vm *vm, char **cause)
 		return -1;
 	if (prepare("INSERT INTO vms (name, uuid, vcpus, memory_mib, mac, "
 	    "iso, kernel, initrd, append, iso_booted, restart, created, state, "
-	    "autostart) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    &st, cause) == -1)
+	    "autostart, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?)", &st, cause) == -1)
 		goto fail;
 	bind_text(st, 1, vm->vm_name);
 	bind_text(st, 2, vm->vm_uuid);
@@ -225,6 +288,7 @@ store_vm_insert(struct vm *vm, char **cause)
 	sqlite3_bind_int64(st, 12, vm->vm_created);
 	bind_text(st, 13, vm_state_name(vm->vm_state));
 	sqlite3_bind_int(st, 14, vm->vm_autostart);
+	sqlite3_bind_int64(st, 15, vm->vm_owner);
 	if (step_done(st, cause) == -1)
 		goto fail;
 	vm->vm_id = sqlite3_last_insert_rowid(db);
@@ -407,8 +471,8 @@ store_vm_load(struct vmlist *list, char **cause)
 
 	if (prepare("SELECT id, name, uuid, vcpus, memory_mib, mac, iso, "
 	    "kernel, initrd, append, iso_booted, restart, created, state, "
-	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start "
-	    "FROM vms ORDER BY name",
+	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start, "
+	    "owner FROM vms ORDER BY name, owner",
 	    &st, cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -436,6 +500,7 @@ store_vm_load(struct vmlist *list, char **cause)
 		vm->vm_autostart = sqlite3_column_int(st, 17);
 		vm->vm_restarts = sqlite3_column_int(st, 18);
 		vm->vm_pid_start = sqlite3_column_int64(st, 19);
+		vm->vm_owner = sqlite3_column_int64(st, 20);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1 ||
 		    store_nics_load(vm, cause) == -1) {
@@ -451,14 +516,15 @@ store_vm_load(struct vmlist *list, char **cause)
 
 /* Append one event; returns its id (its place in the history). */
 int64_t
-store_event_insert(int64_t ms, const char *vm, const char *event,
-    const char *reason, char **cause)
+store_event_insert(int64_t ms, uid_t owner, const char *vm,
+    const char *event, const char *reason, char **cause)
 {
 	sqlite3_stmt	*st;
 
-	if (prepare("INSERT INTO events (time, vm, event, reason) "
-	    "VALUES (?, ?, ?, ?)", &st, cause) == -1)
+	if (prepare("INSERT INTO events (time, vm, event, reason, owner) "
+	    "VALUES (?, ?, ?, ?, ?)", &st, cause) == -1)
 		return -1;
+	sqlite3_bind_int64(st, 5, owner);
 	sqlite3_bind_int64(st, 1, ms);
 	bind_text(st, 2, vm);
 	bind_text(st, 3, event);
@@ -481,20 +547,26 @@ store_event_prune(unsigned keep, char **cause)
 	return step_done(st, cause);
 }
 
-/* The newest limit events (of one VM when vm is not NULL), oldest first. */
+/*
+ * The newest limit events, oldest first: of one VM when vm is not NULL,
+ * of one owner's VMs when owner is not -1.
+ */
 json_t *
-store_event_list(const char *vm, unsigned limit, char **cause)
+store_event_list(int64_t owner, const char *vm, unsigned limit,
+    char **cause)
 {
 	sqlite3_stmt	*st;
 	json_t		*a, *e;
 	int		 rc;
 
-	if (prepare("SELECT id, time, vm, event, reason FROM (SELECT * FROM "
-	    "events WHERE ?1 IS NULL OR vm = ?1 ORDER BY id DESC LIMIT ?2) "
-	    "ORDER BY id", &st, cause) == -1)
+	if (prepare("SELECT id, time, vm, event, reason, owner FROM (SELECT * "
+	    "FROM events WHERE (?1 IS NULL OR vm = ?1) AND (?3 < 0 OR "
+	    "owner = ?3) ORDER BY id DESC LIMIT ?2) ORDER BY id", &st,
+	    cause) == -1)
 		return NULL;
 	bind_text(st, 1, vm);
 	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, owner);
 	a = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		e = json_pack("{sI sf ss ss}",
@@ -505,6 +577,8 @@ store_event_list(const char *vm, unsigned limit, char **cause)
 		json_object_set_new(e, "reason", sqlite3_column_type(st, 4) ==
 		    SQLITE_NULL ? json_null() : json_string((const char *)
 		    sqlite3_column_text(st, 4)));
+		json_object_set_new(e, "owner",
+		    json_integer(sqlite3_column_int64(st, 5)));
 		json_array_append_new(a, e);
 	}
 	sqlite3_finalize(st);
@@ -522,8 +596,8 @@ store_net_insert(struct net *n, char **cause)
 	sqlite3_stmt	*st;
 
 	if (prepare("INSERT INTO networks (name, bridge, uplink, address, "
-	    "nat, dhcp_start, dhcp_end, autostart, bridge_made, created) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+	    "nat, dhcp_start, dhcp_end, autostart, bridge_made, created, open) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
 		return -1;
 	bind_text(st, 1, n->net_name);
 	bind_text(st, 2, n->net_bridge);
@@ -535,24 +609,29 @@ store_net_insert(struct net *n, char **cause)
 	sqlite3_bind_int(st, 8, n->net_autostart);
 	sqlite3_bind_int(st, 9, n->net_bridge_made);
 	sqlite3_bind_int64(st, 10, n->net_created);
+	sqlite3_bind_int(st, 11, n->net_open);
 	if (step_done(st, cause) == -1)
 		return -1;
 	n->net_id = sqlite3_last_insert_rowid(db);
 	return 0;
 }
 
-/* What changes after creation: autostart, and whether fwsd made the bridge. */
+/*
+ * What changes after creation: autostart, whether fwsd made the bridge,
+ * and whether users may attach to it.
+ */
 int
 store_net_update(const struct net *n, char **cause)
 {
 	sqlite3_stmt	*st;
 
-	if (prepare("UPDATE networks SET autostart = ?, bridge_made = ? "
-	    "WHERE id = ?", &st, cause) == -1)
+	if (prepare("UPDATE networks SET autostart = ?, bridge_made = ?, "
+	    "open = ? WHERE id = ?", &st, cause) == -1)
 		return -1;
 	sqlite3_bind_int(st, 1, n->net_autostart);
 	sqlite3_bind_int(st, 2, n->net_bridge_made);
-	sqlite3_bind_int64(st, 3, n->net_id);
+	sqlite3_bind_int(st, 3, n->net_open);
+	sqlite3_bind_int64(st, 4, n->net_id);
 	return step_done(st, cause);
 }
 
@@ -575,7 +654,7 @@ store_net_load(struct netlist *list, char **cause)
 	int		 rc;
 
 	if (prepare("SELECT id, name, bridge, uplink, address, nat, "
-	    "dhcp_start, dhcp_end, autostart, bridge_made, created "
+	    "dhcp_start, dhcp_end, autostart, bridge_made, created, open "
 	    "FROM networks ORDER BY name", &st, cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -591,6 +670,7 @@ store_net_load(struct netlist *list, char **cause)
 		n->net_autostart = sqlite3_column_int(st, 8);
 		n->net_bridge_made = sqlite3_column_int(st, 9);
 		n->net_created = sqlite3_column_int64(st, 10);
+		n->net_open = sqlite3_column_int(st, 11);
 		TAILQ_INSERT_TAIL(list, n, net_entry);
 	}
 	sqlite3_finalize(st);
@@ -658,8 +738,8 @@ store_snap_list(const struct vm *vm)
 	}
 	sqlite3_bind_int64(st, 1, vm->vm_id);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(a, json_pack("{ss ss sI sb sI sf}",
-		    "vm", vm->vm_name,
+		json_array_append_new(a, json_pack("{ss sI ss sI sb sI sf}",
+		    "vm", vm->vm_name, "owner", (json_int_t)vm->vm_owner,
 		    "tag", (const char *)sqlite3_column_text(st, 0),
 		    "created", (json_int_t)sqlite3_column_int64(st, 1),
 		    "memory", sqlite3_column_int64(st, 2) > 0,
@@ -667,4 +747,63 @@ store_snap_list(const struct vm *vm)
 		    "vm_clock", sqlite3_column_int64(st, 3) / 1e9));
 	sqlite3_finalize(st);
 	return a;
+}
+
+/*
+ * A user's quota overrides: each field is set where the admin set it,
+ * left as it was (the configured default) where not.
+ */
+int
+store_quota_get(uid_t uid, struct quota *q, char **cause)
+{
+	sqlite3_stmt	*st;
+	uint64_t	*f[] = { &q->q_vms, &q->q_vm_vcpus, &q->q_vm_memory_mib,
+	    &q->q_vm_disk, &q->q_vcpus, &q->q_memory_mib, &q->q_disk };
+	size_t		 i;
+	int		 rc;
+
+	if (prepare("SELECT vms, vm_vcpus, vm_memory_mib, vm_disk, vcpus, "
+	    "memory_mib, disk FROM quotas WHERE uid = ?", &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, uid);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		for (i = 0; i < sizeof(f) / sizeof(*f); i++)
+			if (sqlite3_column_type(st, i) != SQLITE_NULL)
+				*f[i] = sqlite3_column_int64(st, i);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+/* Set one override (column is one of the quotas table's); -1 clears it. */
+int
+store_quota_set(uid_t uid, const char *column, int64_t value, char **cause)
+{
+	static const char *const columns[] = { "vms", "vm_vcpus",
+	    "vm_memory_mib", "vm_disk", "vcpus", "memory_mib", "disk" };
+	sqlite3_stmt	*st;
+	char		*sql;
+	size_t		 i;
+	int		 known = 0;
+
+	for (i = 0; i < sizeof(columns) / sizeof(*columns); i++)
+		if (strcmp(columns[i], column) == 0)
+			known = 1;
+	if (!known)
+		return cause_fail(cause, "store: no quota column %s", column);
+	/* column is one of ours, never the client's text */
+	sql = xasprintf("INSERT INTO quotas (uid, %s) VALUES (?1, ?2) "
+	    "ON CONFLICT (uid) DO UPDATE SET %s = ?2", column, column);
+	if (prepare(sql, &st, cause) == -1) {
+		free(sql);
+		return -1;
+	}
+	free(sql);
+	sqlite3_bind_int64(st, 1, uid);
+	if (value < 0)
+		sqlite3_bind_null(st, 2);
+	else
+		sqlite3_bind_int64(st, 2, value);
+	return step_done(st, cause);
 }

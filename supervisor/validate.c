@@ -184,34 +184,59 @@ mac_from_name(const char *name, char *buf, size_t len)
 	    (c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff);
 }
 
+/* Is path, taken as written or resolved, under one of dirs? */
+static int
+path_under(const char *path, char *const *dirs, int ndirs, int resolve)
+{
+	char	 dreal[PATH_MAX];
+	const char *d;
+	size_t	 dlen;
+	int	 i;
+
+	for (i = 0; i < ndirs; i++) {
+		d = dirs[i];
+		if (resolve) {
+			if (realpath(dirs[i], dreal) == NULL)
+				continue;
+			d = dreal;
+		}
+		dlen = strlen(d);
+		while (dlen > 1 && d[dlen - 1] == '/')
+			dlen--;
+		if (dlen == 1 || (strncmp(path, d, dlen) == 0 &&
+		    path[dlen] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Resolve path (symbolic links and "..") and accept it only if it lies
  * inside one of the ndirs directories (themselves resolved).  The
- * resolved path is returned in *resolved.  The file must exist.
+ * resolved path is returned in *resolved.  The file must exist.  A path
+ * outside them is refused with the same words whether or not it exists:
+ * the answer tells nothing about the rest of the host.
  */
 int
 path_confine(const char *path, char *const *dirs, int ndirs,
     char **resolved, char **cause)
 {
-	char	 real[PATH_MAX], dreal[PATH_MAX];
-	size_t	 dlen;
-	int	 i;
+	char	 real[PATH_MAX];
 
 	if (path == NULL || *path == '\0')
 		return cause_fail(cause, "empty path");
 	if (path[0] != '/')
 		return cause_fail(cause, "%s: not an absolute path", path);
-	if (realpath(path, real) == NULL)
+	if (realpath(path, real) == NULL) {
+		if (strstr(path, "/../") != NULL ||
+		    !path_under(path, dirs, ndirs, 0))
+			goto outside;
 		return cause_fail(cause, "%s: %s", path, strerror(errno));
-	for (i = 0; i < ndirs; i++) {
-		if (realpath(dirs[i], dreal) == NULL)
-			continue;
-		dlen = strlen(dreal);
-		if (dlen == 1 || (strncmp(real, dreal, dlen) == 0 &&
-		    real[dlen] == '/')) {
-			*resolved = xasprintf("%s", real);
-			return 0;
-		}
 	}
+	if (path_under(real, dirs, ndirs, 1)) {
+		*resolved = xasprintf("%s", real);
+		return 0;
+	}
+outside:
 	return cause_fail(cause, "%s: outside the allowed image directories", path);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fws.h"
+#include "netsetup.h"
 
 struct vmlist	vms = TAILQ_HEAD_INITIALIZER(vms);
 
@@ -84,16 +85,42 @@ vm_free(struct vm *vm)
 	free(vm);
 }
 
-/* A VM by name; VMs still being created are not visible. */
+/* An owner's VM by name; VMs still being created are not visible. */
 struct vm *
-vm_find(const char *name)
+vm_find(uid_t owner, const char *name)
 {
 	struct vm	*vm;
 
 	TAILQ_FOREACH(vm, &vms, vm_entry)
-		if (!vm->vm_creating && strcmp(vm->vm_name, name) == 0)
+		if (!vm->vm_creating && vm->vm_owner == owner &&
+		    strcmp(vm->vm_name, name) == 0)
 			return vm;
 	return NULL;
+}
+
+/*
+ * What names the VM's files, taps and MAC on the host: its name for
+ * root's VMs (as before owners existed), "NAME@UID" for a user's ('@'
+ * is not in a name, so two owners' VMs never share a key).
+ */
+char *
+vm_key(const struct vm *vm)
+{
+	if (vm->vm_owner == 0)
+		return xasprintf("%s", vm->vm_name);
+	return xasprintf("%s@%u", vm->vm_name, (unsigned)vm->vm_owner);
+}
+
+/* The name of the tap of the VM's NIC idx. */
+int
+vm_tap_name(const struct vm *vm, int idx, char *buf, size_t len)
+{
+	char	*key = vm_key(vm);
+	int	 rc;
+
+	rc = ns_tap_name(key, idx, buf, len);
+	free(key);
+	return rc;
 }
 
 /* Does the VM have (or is about to have) a qemu process? */

@@ -83,6 +83,9 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 		argv_pair(&a, "-device", xasprintf("VGA"));
 	}
 	argv_pair(&a, "-msg", xasprintf("timestamp=on"));
+	/* seccomp: no obsolete calls, no setuid, no exec, no priorities */
+	argv_pair(&a, "-sandbox", xasprintf("on,obsolete=deny,"
+	    "elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
 	argv_pair(&a, "-chardev", xasprintf("socket,id=qmp,fd=%d,server=on,"
 	    "wait=off", qp->qp_qmp_fd));
 	argv_pair(&a, "-mon", xasprintf("chardev=qmp,mode=control"));

@@ -37,22 +37,34 @@ static const struct qmp_handlers vm_qmp_handlers = {
 	vm_qmp_ready, vm_qmp_event, vm_qmp_closed
 };
 
+/* STATE/vms/NAME for root's VMs, STATE/users/UID/vms/NAME for a user's. */
 char *
 vm_dir(const struct vm *vm)
 {
-	return xasprintf("%s/vms/%s", conf.cf_state_dir, vm->vm_name);
+	if (vm->vm_owner == 0)
+		return xasprintf("%s/vms/%s", conf.cf_state_dir, vm->vm_name);
+	return xasprintf("%s/users/%u/vms/%s", conf.cf_state_dir,
+	    (unsigned)vm->vm_owner, vm->vm_name);
 }
 
 char *
 vm_run_path(const struct vm *vm, const char *suffix)
 {
-	return xasprintf("%s/%s.%s", conf.cf_run_dir, vm->vm_name, suffix);
+	char	*key = vm_key(vm), *p;
+
+	p = xasprintf("%s/%s.%s", conf.cf_run_dir, key, suffix);
+	free(key);
+	return p;
 }
 
 static char *
 vm_file(const struct vm *vm, const char *name)
 {
-	return xasprintf("%s/vms/%s/%s", conf.cf_state_dir, vm->vm_name, name);
+	char	*dir = vm_dir(vm), *p;
+
+	p = xasprintf("%s/%s", dir, name);
+	free(dir);
+	return p;
 }
 
 json_t *
@@ -62,9 +74,10 @@ vm_to_json(const struct vm *vm, int full)
 	char	*p, tap[FWS_IFNAME_MAX + 1];
 	int	 i;
 
-	o = json_pack("{ss ss ss si sI}", "name", vm->vm_name, "uuid",
+	o = json_pack("{ss ss ss si sI sI}", "name", vm->vm_name, "uuid",
 	    vm->vm_uuid, "state", vm_state_name(vm->vm_state), "vcpus",
-	    (int)vm->vm_vcpus, "memory_mib", (json_int_t)vm->vm_memory_mib);
+	    (int)vm->vm_vcpus, "memory_mib", (json_int_t)vm->vm_memory_mib,
+	    "owner", (json_int_t)vm->vm_owner);
 	json_object_set_new(o, "pid", vm->vm_pid > 0 ?
 	    json_integer(vm->vm_pid) : json_null());
 	if (!full)
@@ -80,7 +93,7 @@ vm_to_json(const struct vm *vm, int full)
 	json_object_set_new(o, "disks", disks);
 	nics = json_array();
 	for (i = 0; i < vm->vm_nnics; i++) {
-		if (ns_tap_name(vm->vm_name, i, tap, sizeof(tap)) == -1)
+		if (vm_tap_name(vm, i, tap, sizeof(tap)) == -1)
 			tap[0] = '\0';
 		json_array_append_new(nics, json_pack("{ss ss ss}", "network",
 		    vm->vm_nics[i].n_net, "mac", vm->vm_nics[i].n_mac, "tap",
@@ -540,19 +553,51 @@ mkdir_p(const char *path, mode_t mode)
 	return mkdir(path, mode) == -1 && errno != EEXIST ? -1 : 0;
 }
 
-/* The VM's directory in the state dir, made if missing. */
+/*
+ * The VM's directory in the state dir (and its owner's area), made if
+ * missing, passable by qemu.
+ */
 int
 vm_mkdir(const struct vm *vm, char **cause)
 {
-	char	*dir = vm_dir(vm);
-	int	 rc = 0;
+	char	*dir;
+	int	 rc;
 
-	if (mkdir_p(dir, 0750) == -1) {
-		*cause = xasprintf("%s: %s", dir, strerror(errno));
-		rc = -1;
-	}
+	if (vm->vm_owner != 0 && access_user_area(vm->vm_owner, cause) == -1)
+		return -1;
+	dir = vm_dir(vm);
+	rc = access_mkdir(dir, cause);
 	free(dir);
 	return rc;
+}
+
+/*
+ * What qemu must open by name is given to the qemu user: the disks
+ * (as libvirt's dynamic ownership does), the pidfile and the console
+ * log, made here because qemu may not create files where they live.
+ */
+static int
+vm_give_files(const struct vm *vm, const char *pidfile, const char *log,
+    char **cause)
+{
+	const char *const made[] = { pidfile, log };
+	size_t	 j;
+	int	 fd, i;
+
+	for (j = 0; j < sizeof(made) / sizeof(*made); j++) {
+		fd = open(made[j], O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+		if (fd == -1)
+			return cause_fail(cause, "%s: %s", made[j],
+			    strerror(errno));
+		close(fd);
+		if (access_give_qemu(made[j], cause) == -1)
+			return -1;
+	}
+	for (i = 0; i < vm->vm_ndisks; i++)
+		if (access_give_qemu(vm->vm_disks[i].d_path, cause) == -1)
+			return -1;
+	return 0;
 }
 
 /* Spawn qemu stopped (-S); returns 0 and fills vm_pid and vm_watch. */
@@ -576,10 +621,14 @@ vm_spawn(struct vm *vm, char **cause)
 	pidfile = vm_run_path(vm, "pid");
 	serial_log = vm_file(vm, "console.log");
 	qemu_log = vm_file(vm, "qemu.log");
-	if (mkdir_p(dir, 0750) == -1 || mkdir_p(conf.cf_run_dir, 0750) == -1) {
-		*cause = xasprintf("%s: %s", dir, strerror(errno));
+	if (vm_mkdir(vm, cause) == -1)
+		goto done;
+	if (mkdir_p(conf.cf_run_dir, 0755) == -1) {
+		*cause = xasprintf("%s: %s", conf.cf_run_dir, strerror(errno));
 		goto done;
 	}
+	if (vm_give_files(vm, pidfile, serial_log, cause) == -1)
+		goto done;
 	if ((qmp_fd = sock_listen(qmp_path, 0600, 0, cause)) == -1 ||
 	    (serial_fd = sock_listen(serial_path, 0600, 0, cause)) == -1)
 		goto done;
@@ -613,6 +662,7 @@ vm_spawn(struct vm *vm, char **cause)
 	memset(&ps, 0, sizeof(ps));
 	ps.ps_argv = argv;
 	ps.ps_stdout = log_fd;
+	access_spec_qemu(&ps);
 	ps.ps_keep[0] = qmp_fd;
 	ps.ps_keep[1] = serial_fd;
 	ps.ps_nkeep = 2;

@@ -8,15 +8,21 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 FWSD=$TOP/build/fwsd
 FWSCTL_BIN=$TOP/build/fwsctl
-GUEST=$TOP/tests/guest/out
-KERNEL=$GUEST/vmlinuz
-INITRD=$GUEST/initrd.img
+GUEST_BUILT=$TOP/tests/guest/out
 # the test guest: a Debian cloud kernel and a busybox initramfs
 GUEST_APPEND=${GUEST_APPEND:-"console=ttyS0 quiet panic=-1"}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 
+# qemu runs as fws-qemu: what it reads must be reachable by it, wherever
+# the tree was cloned, so the guest is copied next to the test's images
 T=$(mktemp -d /tmp/fws-it.XXXXXX)
-mkdir -p "$T/state" "$T/run" "$T/images"
+chmod 0755 "$T"
+mkdir -p "$T/state" "$T/run" "$T/images" "$T/guest"
+chmod 0755 "$T/images" "$T/guest"
+GUEST=$T/guest
+cp "$GUEST_BUILT/vmlinuz" "$GUEST_BUILT/initrd.img" "$GUEST/" 2>/dev/null
+KERNEL=$GUEST/vmlinuz
+INITRD=$GUEST/initrd.img
 SOCK=$T/run/fwsd.sock
 FWSD_PID=
 NETNS=		# set by use_netns: fwsd (and its qemus) run in it
@@ -45,7 +51,7 @@ cleanup() {
 	if [ "$rc" != 0 ] && [ -f "$T/fwsd.log" ]; then
 		echo "--- fwsd log (last 30 lines) ---"
 		tail -30 "$T/fwsd.log"
-		for f in "$T"/state/vms/*/qemu.log; do
+		for f in "$T"/state/vms/*/qemu.log "$T"/state/users/*/vms/*/qemu.log; do
 			[ -f "$f" ] && { echo "--- $f"; tail -5 "$f"; }
 		done
 	fi

@@ -87,7 +87,7 @@ test_roundtrip(void **state)
 
 	(void)state;
 	assert_int_equal(store_open(dbpath, &cause), 0);
-	assert_int_equal(store_schema_version(), 4);
+	assert_int_equal(store_schema_version(), 5);
 	vm = sample_vm();
 	vm->vm_autostart = 1;
 	assert_int_equal(store_vm_insert(vm, &cause), 0);
@@ -171,7 +171,7 @@ test_newer_schema_refused(void **state)
 	free(cause);
 	/* and the file was left as it was */
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 4", NULL,
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 5", NULL,
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(dbpath, &cause), 0);
@@ -191,7 +191,7 @@ test_migrates_empty_file(void **state)
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(p, &cause), 0);
-	assert_int_equal(store_schema_version(), 4);
+	assert_int_equal(store_schema_version(), 5);
 	store_close();
 	free(p);
 }
@@ -223,10 +223,12 @@ test_migrates_version_1(void **state)
 	    "created, state, pid) VALUES ('old1', "
 	    "'6f1c1d44-0000-4000-8000-000000000001', 1, 512, "
 	    "'52:54:00:00:00:01', 'never', 1700000000, 'running', 777);"
+	    "INSERT INTO disks VALUES (1, 0, '/srv/old1.qcow2', 'qcow2', "
+	    "1073741824, 1);"
 	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(p, &cause), 0);
-	assert_int_equal(store_schema_version(), 4);
+	assert_int_equal(store_schema_version(), 5);
 	assert_int_equal(store_vm_load(&l, &cause), 0);
 	vm = TAILQ_FIRST(&l);
 	assert_non_null(vm);
@@ -237,6 +239,10 @@ test_migrates_version_1(void **state)
 	assert_int_equal(vm->vm_restart, VM_RESTART_NEVER);
 	assert_int_equal(vm->vm_autostart, 0);
 	assert_int_equal(vm->vm_restarts, 0);
+	/* the table rebuild for owners kept its disk, and made it root's */
+	assert_int_equal(vm->vm_owner, 0);
+	assert_int_equal(vm->vm_ndisks, 1);
+	assert_string_equal(vm->vm_disks[0].d_path, "/srv/old1.qcow2");
 	free_list(&l);
 	store_close();
 	free(p);
@@ -255,12 +261,23 @@ test_events(void **state)
 	for (i = 0; i < 10; i++) {
 		snprintf(reason, sizeof(reason), "reason %d", i);
 		assert_true(store_event_insert(1700000000000LL + i,
-		    i % 2 ? "odd" : "even", "started", reason, &cause) > 0);
+		    i % 2 ? 1000 : 0, i % 2 ? "odd" : "even", "started", reason,
+		    &cause) > 0);
 	}
-	assert_true(store_event_insert(1700000000100LL, "odd", "crashed",
+	assert_true(store_event_insert(1700000000100LL, 1000, "odd", "crashed",
 	    NULL, &cause) > 0);
 
-	a = store_event_list(NULL, 100, &cause);
+	/* one owner's: the other's are not there */
+	a = store_event_list(1000, NULL, 100, &cause);
+	assert_int_equal(json_array_size(a), 6);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a,
+	    0), "owner")), 1000);
+	json_decref(a);
+	a = store_event_list(0, "odd", 100, &cause);
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+
+	a = store_event_list(-1, NULL, 100, &cause);
 	assert_non_null(a);
 	assert_int_equal(json_array_size(a), 11);
 	assert_string_equal(json_string_value(json_object_get(
@@ -270,7 +287,7 @@ test_events(void **state)
 	json_decref(a);
 
 	/* one VM's newest three, oldest first */
-	a = store_event_list("odd", 3, &cause);
+	a = store_event_list(-1, "odd", 3, &cause);
 	assert_int_equal(json_array_size(a), 3);
 	assert_string_equal(json_string_value(json_object_get(
 	    json_array_get(a, 0), "reason")), "reason 7");
@@ -280,16 +297,68 @@ test_events(void **state)
 	    "time")) == 1700000000.1);
 	json_decref(a);
 
-	a = store_event_list("nobody", 10, &cause);
+	a = store_event_list(-1, "nobody", 10, &cause);
 	assert_int_equal(json_array_size(a), 0);
 	json_decref(a);
 
 	assert_int_equal(store_event_prune(4, &cause), 0);
-	a = store_event_list(NULL, 100, &cause);
+	a = store_event_list(-1, NULL, 100, &cause);
 	assert_int_equal(json_array_size(a), 4);
 	assert_string_equal(json_string_value(json_object_get(
 	    json_array_get(a, 0), "reason")), "reason 7");
 	json_decref(a);
+	store_close();
+}
+
+/* Names are unique per owner; quotas are overrides on the defaults. */
+static void
+test_owners_and_quotas(void **state)
+{
+	struct vmlist	 l = TAILQ_HEAD_INITIALIZER(l);
+	struct vm	*a, *b, *c;
+	struct quota	 q;
+	char		*cause = NULL, *p = xasprintf("%s/owners.db", dir);
+
+	(void)state;
+	assert_int_equal(store_open(p, &cause), 0);
+	free(p);
+	a = sample_vm();
+	b = sample_vm();
+	c = sample_vm();
+	b->vm_owner = 1001;
+	snprintf(b->vm_uuid, sizeof(b->vm_uuid), "%s",
+	    "00000000-0000-4000-8000-0000000000b1");
+	c->vm_owner = 1001;
+	snprintf(c->vm_uuid, sizeof(c->vm_uuid), "%s",
+	    "00000000-0000-4000-8000-0000000000c1");
+	assert_int_equal(store_vm_insert(a, &cause), 0);
+	assert_int_equal(store_vm_insert(b, &cause), 0);
+	assert_int_equal(store_vm_insert(c, &cause), -1);
+	assert_non_null(strstr(cause, "UNIQUE"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_vm_load(&l, &cause), 0);
+	assert_int_equal(TAILQ_FIRST(&l)->vm_owner, 0);
+	assert_int_equal(TAILQ_NEXT(TAILQ_FIRST(&l), vm_entry)->vm_owner, 1001);
+	free_list(&l);
+
+	memset(&q, 0, sizeof(q));
+	q.q_vms = 4;
+	q.q_disk = 7;
+	assert_int_equal(store_quota_set(1001, "vms", 9, &cause), 0);
+	assert_int_equal(store_quota_set(1001, "nonsense", 9, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_quota_get(1001, &q, &cause), 0);
+	assert_int_equal(q.q_vms, 9);
+	assert_int_equal(q.q_disk, 7);		/* not overridden */
+	assert_int_equal(store_quota_set(1001, "vms", -1, &cause), 0);
+	q.q_vms = 4;
+	assert_int_equal(store_quota_get(1001, &q, &cause), 0);
+	assert_int_equal(q.q_vms, 4);		/* back to the default */
+	vm_free(a);
+	vm_free(b);
+	vm_free(c);
 	store_close();
 }
 
@@ -313,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_migrates_empty_file),
 		cmocka_unit_test(test_migrates_version_1),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_owners_and_quotas),
 		cmocka_unit_test(test_unreadable),
 	};
 

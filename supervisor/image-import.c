@@ -1,0 +1,418 @@
+/*
+ * image-import.c: "image-import NAME PATH": a user's own image (qcow2,
+ * raw, vmdk, vdi, vhdx, vpc; or the vmdk inside an .ova, which fwsctl
+ * finds) becomes STATE/users/UID/images/NAME.qcow2.  In two steps, so
+ * that no file the user could ever write is trusted:
+ *
+ *   1. qemu-img convert, run as the user (their rights, their groups),
+ *      reads PATH in the format given (never probed: a descriptor or a
+ *      backing file reaches only what the user may read anyway) and
+ *      writes raw into a file fwsd opened for it, passed as /dev/fd/3;
+ *   2. qemu-img convert, run as fwsd, reads that raw file (raw refers to
+ *      nothing) and writes the qcow2, which fwsd alone has ever held.
+ *
+ * qemu-img's -p progress is read from a pipe in the event loop and
+ * pushed to the client as {"id":ID,"progress":{...}} lines before the
+ * reply.
+ */
+#include <sys/stat.h>
+#include <signal.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "fws.h"
+#include "log.h"
+#include "proto.h"
+
+#define IMPORT_OUTPUT_MAX	2048	/* qemu-img's words kept for errors */
+
+static const char *const import_formats[] = {
+	"qcow2", "raw", "vmdk", "vdi", "vhdx", "vpc", NULL
+};
+
+struct import {
+	TAILQ_ENTRY(import)	 im_entry;
+	struct request		*im_rq;
+	uint64_t		 im_client;
+	json_t			*im_id;
+	uid_t			 im_owner;
+	char			 im_name[FWS_NAME_MAX + 1];
+	char			*im_source;	/* PATH, or --image-opts */
+	char			*im_format;
+	int			 im_opts;	/* im_source is --image-opts */
+	char			*im_raw;	/* step 1's output */
+	char			*im_part;	/* step 2's, renamed when done */
+	char			*im_dest;
+	int			 im_step;	/* 1 or 2 */
+	int			 im_percent;	/* last one pushed */
+	struct bufferevent	*im_out;	/* qemu-img's stdout+stderr */
+	char			 im_said[IMPORT_OUTPUT_MAX];
+	struct proc_watch	*im_watch;
+	gid_t			 im_groups[64];
+};
+TAILQ_HEAD(imports, import);
+
+static struct imports	imports = TAILQ_HEAD_INITIALIZER(imports);
+
+static void	import_step2(struct import *);
+static void	import_step2_done(pid_t, int, void *);
+
+static void
+import_free(struct import *im, int discard)
+{
+	TAILQ_REMOVE(&imports, im, im_entry);
+	if (im->im_out != NULL)
+		bufferevent_free(im->im_out);
+	proc_unwatch(im->im_watch);
+	if (im->im_raw != NULL)
+		unlink(im->im_raw);
+	if (discard && im->im_part != NULL)
+		unlink(im->im_part);
+	json_decref(im->im_id);
+	free(im->im_source);
+	free(im->im_format);
+	free(im->im_raw);
+	free(im->im_part);
+	free(im->im_dest);
+	free(im);
+}
+
+static void
+import_fail(struct import *im, int code, const char *fmt, const char *what)
+{
+	request_error(im->im_rq, code, fmt, im->im_name, what);
+	import_free(im, 1);
+}
+
+/* qemu-img -p writes "    (12.34/100%)\r": push each new whole percent. */
+static void
+import_read(struct bufferevent *bev, void *arg)
+{
+	struct import	*im = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		 buf[512], *p, *q;
+	size_t		 n, have;
+	double		 pct;
+	int		 total;
+
+	while ((n = evbuffer_remove(in, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		/* keep the tail of what it said, for an error */
+		have = strlen(im->im_said);
+		if (have + n >= sizeof(im->im_said)) {
+			memmove(im->im_said, im->im_said + have / 2,
+			    have - have / 2 + 1);
+			have = strlen(im->im_said);
+		}
+		if (have + n < sizeof(im->im_said))
+			memcpy(im->im_said + have, buf, n + 1);
+		for (p = buf; (p = strchr(p, '(')) != NULL; p++) {
+			pct = strtod(p + 1, &q);
+			if (q == p + 1 || strncmp(q, "/100%)", 6) != 0)
+				continue;
+			/* step 1 is the first half, step 2 the second */
+			total = (int)(pct / 2) + (im->im_step == 2 ? 50 : 0);
+			if (total <= im->im_percent)
+				continue;
+			im->im_percent = total;
+			control_push(im->im_client, json_pack("{sO s{si ss}}",
+			    "id", im->im_id, "progress", "percent", total,
+			    "step", im->im_step == 1 ? "reading" : "writing"));
+		}
+	}
+}
+
+static void
+import_eof(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	(void)arg;
+}
+
+/* qemu-img's last words, for an error: without the progress lines. */
+static char *
+import_words(struct import *im)
+{
+	char	*s = xasprintf("%s", im->im_said), *p, *line, *out;
+
+	out = xasprintf("%s", "");
+	for (p = s; (line = strsep(&p, "\r\n")) != NULL; ) {
+		while (*line == ' ')
+			line++;
+		if (*line == '\0' || *line == '(')
+			continue;
+		free(out);
+		out = xasprintf("%s", line);
+	}
+	free(s);
+	return out;
+}
+
+/* Spawn one qemu-img convert, watched; its output comes to im_out. */
+static int
+import_spawn(struct import *im, char **argv, int keep, int as_user,
+    proc_exit_fn done, char **cause)
+{
+	struct proc_spec ps;
+	pid_t		 pid;
+	int		 p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return cause_fail(cause, "pipe: %s", strerror(errno));
+	memset(&ps, 0, sizeof(ps));
+	ps.ps_argv = argv;
+	ps.ps_stdout = p[1];
+	if (keep != -1) {
+		ps.ps_keep[0] = keep;
+		ps.ps_nkeep = 1;
+	}
+	if (as_user && access_spec_user(&ps, im->im_owner, im->im_groups,
+	    cause) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (proc_spawn(&ps, &pid, cause) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	im->im_said[0] = '\0';
+	if (im->im_out != NULL)
+		bufferevent_free(im->im_out);
+	im->im_out = bufferevent_socket_new(base, p[0], BEV_OPT_CLOSE_ON_FREE);
+	if (im->im_out == NULL) {
+		close(p[0]);
+		kill(pid, SIGKILL);
+		return cause_fail(cause, "out of memory");
+	}
+	bufferevent_setcb(im->im_out, import_read, NULL, import_eof, im);
+	bufferevent_enable(im->im_out, EV_READ);
+	if ((im->im_watch = proc_watch(pid, done, im, cause)) == NULL) {
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read what is left in the pipe: the child is gone, so it is all there. */
+static void
+import_drain(struct import *im)
+{
+	if (im->im_out != NULL)
+		import_read(im->im_out, im);
+}
+
+static void
+import_step2_done(pid_t pid, int status, void *arg)
+{
+	struct import	*im = arg;
+	char		*cause, *words, *dirs[FWS_IMAGE_DIRS_MAX + 2];
+	uint64_t	 size;
+	int		 n;
+
+	(void)pid;
+	proc_unwatch(im->im_watch);
+	im->im_watch = NULL;
+	import_drain(im);
+	if (status != 0) {
+		words = import_words(im);
+		import_fail(im, PROTO_ERR_FAILED, "image %s: qemu-img could not "
+		    "write the qcow2: %s", words);
+		free(words);
+		return;
+	}
+	/* ours from the start, but checked as any image is */
+	n = image_dirs(im->im_owner, 0, dirs);
+	cause = NULL;
+	if (image_check(im->im_part, "qcow2", dirs, n, &size, &cause) == -1 ||
+	    chown(im->im_part, 0, access_qemu_gid()) == -1 ||
+	    chmod(im->im_part, 0640) == -1 ||
+	    rename(im->im_part, im->im_dest) == -1) {
+		if (cause == NULL)
+			cause = xasprintf("%s: %s", im->im_part,
+			    strerror(errno));
+		image_dirs_free(dirs, n);
+		import_fail(im, PROTO_ERR_INTERNAL, "image %s: %s", cause);
+		free(cause);
+		return;
+	}
+	image_dirs_free(dirs, n);
+	free(im->im_part);
+	im->im_part = NULL;
+	log_info("image %s of uid %u imported from %s (%s)", im->im_name,
+	    (unsigned)im->im_owner, im->im_source, im->im_format);
+	request_ok(im->im_rq, json_pack("{ss ss sI si}", "name", im->im_name,
+	    "path", im->im_dest, "virtual_size", (json_int_t)size, "owner",
+	    (int)im->im_owner));
+	import_free(im, 0);
+}
+
+static void
+import_step1_done(pid_t pid, int status, void *arg)
+{
+	struct import	*im = arg;
+	char		*words;
+
+	(void)pid;
+	proc_unwatch(im->im_watch);
+	im->im_watch = NULL;
+	import_drain(im);
+	if (status != 0) {
+		words = import_words(im);
+		import_fail(im, PROTO_ERR_FAILED, "image %s: qemu-img could not "
+		    "read it: %s", words);
+		free(words);
+		return;
+	}
+	import_step2(im);
+}
+
+/* Step 2: raw (the user's scratch) to qcow2 (fwsd's alone). */
+static void
+import_step2(struct import *im)
+{
+	char	*argv[] = { conf.cf_qemu_img, "convert", "-p", "-f", "raw",
+	    "-O", "qcow2", im->im_raw, im->im_part, NULL };
+	char	*cause;
+
+	im->im_step = 2;
+	unlink(im->im_part);
+	if (import_spawn(im, argv, -1, 0, import_step2_done, &cause) == -1) {
+		import_fail(im, PROTO_ERR_FAILED, "image %s: cannot run "
+		    "qemu-img: %s", cause);
+		free(cause);
+		return;
+	}
+}
+
+void
+cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
+{
+	struct import	*im, *o;
+	const char	*name, *path, *fmt;
+	char		*cause = NULL, *dir, *esc, *raw;
+	uint64_t	 offset = 0, length = 0;
+	int64_t		 owner;
+	int		 code, fd, i, known = 0;
+
+	(void)vm;
+	if (request_owner(rq, args, &owner, &code, &cause) == -1)
+		goto bad;
+	code = PROTO_ERR_INVALID_ARGUMENT;
+	if (proto_arg_string(args, "name", 1, &name, &cause) == -1 ||
+	    validate_name(name, &cause) == -1 ||
+	    proto_arg_string(args, "path", 1, &path, &cause) == -1 ||
+	    proto_arg_string(args, "format", 1, &fmt, &cause) == -1 ||
+	    proto_arg_uint(args, "offset", 0, 0, INT64_MAX, &offset,
+	    &cause) == -1 ||
+	    proto_arg_uint(args, "length", 0, 1, INT64_MAX, &length,
+	    &cause) == -1)
+		goto bad;
+	if (path[0] != '/' || strstr(path, ",") != NULL) {
+		cause = xasprintf("%s: give an absolute path without commas",
+		    path);
+		goto bad;
+	}
+	for (i = 0; import_formats[i] != NULL; i++)
+		if (strcmp(import_formats[i], fmt) == 0)
+			known = 1;
+	if (!known) {
+		cause = xasprintf("format %.32s: not one of qcow2, raw, vmdk, "
+		    "vdi, vhdx, vpc", fmt);
+		goto bad;
+	}
+	if (owner < 0)
+		owner = request_uid(rq);
+	TAILQ_FOREACH(o, &imports, im_entry)
+		if (o->im_owner == owner && strcmp(o->im_name, name) == 0) {
+			request_error(rq, PROTO_ERR_BUSY, "image %s is being "
+			    "imported already", name);
+			return;
+		}
+	if ((im = calloc(1, sizeof(*im))) == NULL) {
+		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	TAILQ_INSERT_TAIL(&imports, im, im_entry);
+	im->im_rq = rq;
+	im->im_client = request_client(rq);
+	im->im_id = json_incref(request_id(rq));
+	im->im_owner = owner;
+	im->im_step = 1;
+	snprintf(im->im_name, sizeof(im->im_name), "%s", name);
+	im->im_format = xasprintf("%s", fmt);
+	if (access_user_area(owner, &cause) == -1) {
+		import_fail(im, PROTO_ERR_INTERNAL, "image %s: %s", cause);
+		free(cause);
+		return;
+	}
+	dir = access_user_path(owner, "images");
+	im->im_dest = xasprintf("%s/%s.qcow2", dir, name);
+	im->im_part = xasprintf("%s/.%s.qcow2.part", dir, name);
+	raw = xasprintf("%s/.%s.raw", dir, name);
+	free(dir);
+	if (access(im->im_dest, F_OK) == 0) {
+		free(raw);
+		import_fail(im, PROTO_ERR_EXISTS, "image %s: %s", "you have an "
+		    "image of that name already (fwsctl image-delete)");
+		return;
+	}
+	/* step 1's output: made by fwsd, the user's only through fd 3 */
+	unlink(raw);
+	fd = open(raw, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || fchown(fd, owner, (gid_t)-1) == -1) {
+		import_fail(im, PROTO_ERR_INTERNAL, "image %s: %s",
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		unlink(raw);
+		free(raw);
+		return;
+	}
+	im->im_raw = raw;
+	if (length > 0) {
+		/* a slice of a file: the vmdk inside an .ova */
+		esc = vm_qemu_escape(path);
+		im->im_source = xasprintf("driver=%s,file.driver=raw,"
+		    "file.offset=%llu,file.size=%llu,file.file.driver=file,"
+		    "file.file.filename=%s", fmt, (unsigned long long)offset,
+		    (unsigned long long)length, esc);
+		free(esc);
+		im->im_opts = 1;
+	} else
+		im->im_source = xasprintf("%s", path);
+	{
+		char	*argv1[] = { conf.cf_qemu_img, "convert", "-p", "-f",
+		    im->im_format, "-O", "raw", im->im_source, "/dev/fd/3",
+		    NULL };
+		char	*argv2[] = { conf.cf_qemu_img, "convert", "-p",
+		    "--image-opts", "-O", "raw", im->im_source, "/dev/fd/3",
+		    NULL };
+
+		if (import_spawn(im, im->im_opts ? argv2 : argv1, fd, 1,
+		    import_step1_done, &cause) == -1) {
+			close(fd);
+			import_fail(im, PROTO_ERR_FAILED, "image %s: cannot run "
+			    "qemu-img: %s", cause);
+			free(cause);
+			return;
+		}
+	}
+	close(fd);
+	return;
+bad:
+	request_error(rq, code, "%s", cause);
+	free(cause);
+}

@@ -1,0 +1,386 @@
+/*
+ * image.c: the images VMs are made from.  The library is the configured
+ * image_dirs (admins put install ISOs and base images there: NAME.iso,
+ * NAME.qcow2, NAME.raw or NAME.img); each user's own images are the
+ * qcow2 files image-import made in STATE/users/UID/images.  A file's
+ * format comes from its name and is always told to qemu, never probed.
+ * Before a qcow2 is used its header is read here: a backing file must
+ * be a plain path inside the directories the user may use and name its
+ * format, recursively; protocols, "json:" names and external data files
+ * are refused.
+ */
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fws.h"
+#include "log.h"
+
+#define QCOW2_MAGIC		"QFI\xfb"
+#define QCOW2_EXT_END		0x00000000
+#define QCOW2_EXT_BACKING_FMT	0xe2792aca
+#define QCOW2_EXT_DATA_FILE	0x44415441
+#define QCOW2_INCOMPAT_DATA_FILE (1ULL << 2)
+#define QCOW2_BACKING_MAX	1023	/* what qemu itself accepts */
+#define QCOW2_HEADER_MAX	65536	/* header and extensions we read */
+
+static const struct image_kind {
+	const char	*ik_suffix;
+	const char	*ik_format;
+	int		 ik_iso;
+} image_kinds[] = {
+	{ ".iso",	"raw",		1 },
+	{ ".qcow2",	"qcow2",	0 },
+	{ ".raw",	"raw",		0 },
+	{ ".img",	"raw",		0 },
+};
+
+/*
+ * The directories a user's paths may lie in: the library and their own
+ * area; an admin's: the library and the whole state directory.  Free
+ * with image_dirs_free.
+ */
+int
+image_dirs(uid_t uid, int admin, char **dirs)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < conf.cf_nimage_dirs; i++)
+		dirs[n++] = xasprintf("%s", conf.cf_image_dirs[i]);
+	if (admin) {
+		dirs[n++] = xasprintf("%s/vms", conf.cf_state_dir);
+		dirs[n++] = xasprintf("%s/users", conf.cf_state_dir);
+	} else
+		dirs[n++] = access_user_path(uid, "");
+	return n;
+}
+
+void
+image_dirs_free(char **dirs, int n)
+{
+	while (n-- > 0)
+		free(dirs[n]);
+}
+
+static uint64_t
+be64(const unsigned char *p)
+{
+	uint64_t	 v = 0;
+	int		 i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Read len bytes at off; -1 when the file is shorter. */
+static int
+read_at(int fd, void *buf, size_t len, off_t off)
+{
+	return pread(fd, buf, len, off) == (ssize_t)len ? 0 : -1;
+}
+
+/*
+ * Is name (a qcow2 header's backing file) a plain path?  qemu would read
+ * "json:{...}" as options and "proto:..." as a protocol (nbd:, http:,
+ * ...): those could reach anything.
+ */
+static int
+image_plain_path(const char *name)
+{
+	const char	*colon = strchr(name, ':'), *slash = strchr(name, '/');
+
+	if (*name == '\0' || strncmp(name, "json:", 5) == 0)
+		return 0;
+	return colon == NULL || (slash != NULL && slash < colon);
+}
+
+static int	image_check_depth(const char *, const char *, char **, int,
+		    int, uint64_t *, char **);
+
+/* A qcow2's header: its virtual size, and a backing file checked too. */
+static int
+image_check_qcow2(int fd, const char *path, char **dirs, int ndirs,
+    int depth, uint64_t *size, char **cause)
+{
+	unsigned char	 h[104], ext[8];
+	char		 backing[QCOW2_BACKING_MAX + 1], fmt[32], *dir, *full;
+	char		*resolved = NULL, *why;
+	uint64_t	 boff, incompat = 0;
+	uint32_t	 blen, version, hlen = 72, etype, elen;
+	off_t		 off;
+	int		 rc;
+
+	if (read_at(fd, h, 72, 0) == -1 || memcmp(h, QCOW2_MAGIC, 4) != 0)
+		return cause_fail(cause, "%s is not a qcow2 image", path);
+	version = be32(h + 4);
+	if (version != 2 && version != 3)
+		return cause_fail(cause, "%s: qcow2 version %u is not known",
+		    path, version);
+	boff = be64(h + 8);
+	blen = be32(h + 16);
+	*size = be64(h + 24);
+	if (version == 3) {
+		if (read_at(fd, h, sizeof(h), 0) == -1)
+			return cause_fail(cause, "%s: short qcow2 header", path);
+		incompat = be64(h + 72);
+		hlen = be32(h + 100);
+		if (hlen < 104 || hlen > QCOW2_HEADER_MAX)
+			return cause_fail(cause, "%s: bad qcow2 header length",
+			    path);
+	}
+	if (incompat & QCOW2_INCOMPAT_DATA_FILE)
+		return cause_fail(cause, "%s keeps its data in an external file: "
+		    "refused", path);
+	/* the header extensions, up to the end marker */
+	fmt[0] = '\0';
+	for (off = hlen; off < QCOW2_HEADER_MAX; off += 8 + ((elen + 7) & ~7U)) {
+		if (read_at(fd, ext, sizeof(ext), off) == -1)
+			return cause_fail(cause, "%s: truncated qcow2 header "
+			    "extensions", path);
+		etype = be32(ext);
+		elen = be32(ext + 4);
+		if (etype == QCOW2_EXT_END)
+			break;
+		if (elen > QCOW2_HEADER_MAX)
+			return cause_fail(cause, "%s: bad qcow2 header extension",
+			    path);
+		if (etype == QCOW2_EXT_DATA_FILE)
+			return cause_fail(cause, "%s names an external data file: "
+			    "refused", path);
+		if (etype == QCOW2_EXT_BACKING_FMT) {
+			if (elen >= sizeof(fmt) || read_at(fd, fmt, elen,
+			    off + 8) == -1)
+				return cause_fail(cause, "%s: bad backing format",
+				    path);
+			fmt[elen] = '\0';
+		}
+	}
+	if (boff == 0)
+		return 0;
+	if (blen == 0 || blen > QCOW2_BACKING_MAX ||
+	    read_at(fd, backing, blen, boff) == -1)
+		return cause_fail(cause, "%s: bad backing file name", path);
+	backing[blen] = '\0';
+	if (memchr(backing, '\0', blen) != NULL || !image_plain_path(backing))
+		return cause_fail(cause, "%s: backing file \"%.64s\" is not a plain "
+		    "path (a protocol or json: name): refused", path, backing);
+	if (strcmp(fmt, "qcow2") != 0 && strcmp(fmt, "raw") != 0)
+		return cause_fail(cause, "%s: backing file %s %s: refused (its "
+		    "format would be probed)", path, backing, fmt[0] ?
+		    "has a format other than qcow2 or raw" : "names no format");
+	/* relative names are relative to the image's directory, as qemu has it */
+	if (backing[0] == '/')
+		full = xasprintf("%s", backing);
+	else {
+		dir = xasprintf("%s", path);
+		*strrchr(dir, '/') = '\0';
+		full = xasprintf("%s/%s", dir, backing);
+		free(dir);
+	}
+	if (path_confine(full, dirs, ndirs, &resolved, &why) == -1) {
+		rc = cause_fail(cause, "%s: backing file %s: %s", path, backing,
+		    why);
+		free(why);
+	} else
+		rc = image_check_depth(resolved, fmt, dirs, ndirs, depth + 1,
+		    &(uint64_t){ 0 }, cause);
+	free(full);
+	free(resolved);
+	return rc;
+}
+
+static int
+image_check_depth(const char *path, const char *fmt, char **dirs, int ndirs,
+    int depth, uint64_t *size, char **cause)
+{
+	struct stat	 sb;
+	int		 fd, rc = 0;
+
+	if (depth > FWS_BACKING_DEPTH)
+		return cause_fail(cause, "%s: a backing chain longer than %d",
+		    path, FWS_BACKING_DEPTH);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return cause_fail(cause, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
+		rc = cause_fail(cause, "%s: not a regular file", path);
+	else if (strcmp(fmt, "qcow2") == 0)
+		rc = image_check_qcow2(fd, path, dirs, ndirs, depth, size,
+		    cause);
+	else if (strcmp(fmt, "raw") == 0)
+		*size = sb.st_size;	/* whatever it holds is the guest's */
+	else
+		rc = cause_fail(cause, "%s: format %s is not qcow2 or raw", path,
+		    fmt);
+	close(fd);
+	return rc;
+}
+
+/*
+ * May an image (path resolved, already confined) of format fmt be given
+ * to qemu?  Its virtual size goes to *size.
+ */
+int
+image_check(const char *path, const char *fmt, char **dirs, int ndirs,
+    uint64_t *size, char **cause)
+{
+	return image_check_depth(path, fmt, dirs, ndirs, 0, size, cause);
+}
+
+static const struct image_kind *
+image_kind_of(const char *file, size_t *namelen)
+{
+	size_t	 len = strlen(file), slen, i;
+
+	for (i = 0; i < sizeof(image_kinds) / sizeof(*image_kinds); i++) {
+		slen = strlen(image_kinds[i].ik_suffix);
+		if (len > slen && strcmp(file + len - slen,
+		    image_kinds[i].ik_suffix) == 0) {
+			*namelen = len - slen;
+			return &image_kinds[i];
+		}
+	}
+	return NULL;
+}
+
+/* Add dir's images to a (library ones with owner -1). */
+static void
+image_scan(json_t *a, const char *dir, int64_t owner)
+{
+	const struct image_kind	*k;
+	struct dirent		*de;
+	struct stat		 sb;
+	DIR			*d;
+	char			*path, name[FWS_NAME_MAX + 1];
+	size_t			 nlen;
+	uint64_t		 vsize;
+	json_t			*o;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if ((k = image_kind_of(de->d_name, &nlen)) == NULL ||
+		    nlen > FWS_NAME_MAX || (owner >= 0 && k->ik_iso))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)nlen, de->d_name);
+		if (validate_name(name, NULL) == -1)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			free(path);
+			continue;
+		}
+		vsize = sb.st_size;
+		if (strcmp(k->ik_format, "qcow2") == 0 && image_check(path,
+		    "qcow2", NULL, 0, &vsize, NULL) == -1 && vsize == 0)
+			vsize = sb.st_size;
+		o = json_pack("{ss ss ss ss sI sI}", "name", name, "type",
+		    k->ik_iso ? "iso" : "disk", "format", k->ik_format, "path",
+		    path, "virtual_size", (json_int_t)vsize, "file_size",
+		    (json_int_t)sb.st_blocks * 512);
+		json_object_set_new(o, "owner", owner < 0 ? json_null() :
+		    json_integer(owner));
+		json_array_append_new(a, o);
+		free(path);
+	}
+	closedir(d);
+}
+
+/* The library, then the user's own images (every user's: owner -1). */
+json_t *
+image_list(int64_t owner)
+{
+	json_t		*a = json_array();
+	DIR		*d;
+	struct dirent	*de;
+	char		*p, *end;
+	unsigned long	 uid;
+	int		 i;
+
+	for (i = 0; i < conf.cf_nimage_dirs; i++)
+		image_scan(a, conf.cf_image_dirs[i], -1);
+	if (owner >= 0) {
+		p = access_user_path(owner, "images");
+		image_scan(a, p, owner);
+		free(p);
+		return a;
+	}
+	p = xasprintf("%s/users", conf.cf_state_dir);
+	if ((d = opendir(p)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			errno = 0;
+			uid = strtoul(de->d_name, &end, 10);
+			if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+			    *end != '\0' || errno != 0 || uid >= UINT32_MAX)
+				continue;
+			free(p);
+			p = access_user_path(uid, "images");
+			image_scan(a, p, uid);
+		}
+		closedir(d);
+	}
+	free(p);
+	return a;
+}
+
+/*
+ * An image by name: the owner's own first, then the library's.  iso
+ * says which kind is wanted.  The path (resolved) and format are the
+ * caller's to free.
+ */
+int
+image_find(uid_t owner, const char *name, int iso, char **path, char **fmt,
+    char **cause)
+{
+	const struct image_kind	*k;
+	struct stat		 sb;
+	char			*dir, *p;
+	size_t			 i;
+	int			 d;
+
+	if (validate_name(name, cause) == -1)
+		return -1;
+	if (!iso) {
+		dir = access_user_path(owner, "images");
+		p = xasprintf("%s/%s.qcow2", dir, name);
+		free(dir);
+		if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			*path = p;
+			*fmt = xasprintf("qcow2");
+			return 0;
+		}
+		free(p);
+	}
+	for (d = 0; d < conf.cf_nimage_dirs; d++)
+		for (i = 0; i < sizeof(image_kinds) / sizeof(*image_kinds);
+		    i++) {
+			k = &image_kinds[i];
+			if (k->ik_iso != iso)
+				continue;
+			p = xasprintf("%s/%s%s", conf.cf_image_dirs[d], name,
+			    k->ik_suffix);
+			if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+			    (*path = realpath(p, NULL)) != NULL) {
+				free(p);
+				*fmt = xasprintf("%s", k->ik_format);
+				return 0;
+			}
+			free(p);
+		}
+	return cause_fail(cause, "no %s named \"%s\" in the image library%s "
+	    "(fwsctl image-list)", iso ? "ISO" : "image", name, iso ? "" :
+	    " or your own images");
+}
