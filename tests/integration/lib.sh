@@ -28,6 +28,7 @@ FWSD_PID=
 NETNS=		# set by use_netns: fwsd (and its qemus) run in it
 NETNS_ALL=	# every namespace the test made, removed at the end
 MOUNTS=		# every file system the test mounted, unmounted at the end
+USERS=		# every account the test made, removed at the end
 TEST_NAME=$(basename "$0" .sh)
 
 # every process whose command line names our temporary directory is ours
@@ -60,6 +61,9 @@ cleanup() {
 	done
 	for ns in $NETNS_ALL; do
 		ip netns del "$ns" 2>/dev/null
+	done
+	for u in $USERS; do
+		userdel "$u" 2>/dev/null
 	done
 	rm -rf "$T"
 	exit "$rc"
@@ -166,6 +170,11 @@ console_log() {
 	echo "$T/state/vms/$1/console.log"
 }
 
+# the console log of a user's VM: user_console USER NAME
+user_console() {
+	echo "$T/state/users/$(uid_of "$1")/vms/$2/console.log"
+}
+
 # count_in_console NAME TEXT
 count_in_console() {
 	grep -c -- "$2" "$(console_log "$1")" 2>/dev/null || true
@@ -232,6 +241,26 @@ runs_anew() {
 # booted NAME N: the guest has printed its ready marker at least N times
 booted() {
 	[ "$(count_in_console "$1" FWS-GUEST-READY)" -ge "$2" ]
+}
+
+# make_user SUFFIX: a fresh unprivileged account in group fws (may use
+# fwsctl), named in $MADE_USER; removed at the end
+make_user() {
+	MADE_USER="fwst$(echo "${T##*.}" | tr 'A-Z' 'a-z')$1"
+	useradd --no-create-home --home-dir /nonexistent --shell /bin/sh \
+	    --groups fws "$MADE_USER" || fail "useradd $MADE_USER"
+	USERS="$USERS $MADE_USER"
+}
+
+# as USER fwsctl ARGS...: fwsctl run by another account
+as() {
+	u=$1; shift; shift
+	runuser -u "$u" -- "$FWSCTL_BIN" --socket "$SOCK" "$@"
+}
+
+# uid_of USER
+uid_of() {
+	id -u "$1"
 }
 
 # small_fs DIR SIZE: a tmpfs of SIZE at DIR (for "disk full"), unmounted
