@@ -50,7 +50,7 @@ HDRS		= $(wildcard include/*.h)
 # unit tests: each is tests/unit/NAME.c plus the sources it tests, built
 # with ASan and UBSan
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
-		  test_argv test_config test_netsetup
+		  test_argv test_config test_netsetup test_image
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/cause.c
@@ -60,6 +60,8 @@ test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/net-def.c n
 test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c netsetup/tap.c netsetup/link.c netsetup/nl.c supervisor/validate.c supervisor/cause.c
 test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c supervisor/cause.c
 test_netsetup_SRCS	= $(NETSETUP_SRCS) supervisor/cause.c
+test_image_SRCS		= supervisor/image.c supervisor/access.c supervisor/validate.c \
+			  supervisor/log.c supervisor/cause.c
 
 .PHONY: all check unit integration demo demo-stop deps install uninstall \
 	clean guest bench

@@ -444,6 +444,7 @@ void	 image_dirs_free(char **, int);
 int	 image_check(const char *, const char *, char **, int, uint64_t *,
 	    char **);
 json_t	*image_list(int64_t);
+int	 image_in_use(const char *, const struct vm *);
 int	 image_find(uid_t, const char *, int, char **, char **, char **);
 
 /* cmd-user.c: quotas, and the image library (handlers in cmd.c's table) */

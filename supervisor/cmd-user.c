@@ -251,7 +251,7 @@ cmd_image_delete(struct request *rq, json_t *args, struct vm *vm)
 	const char	*name;
 	int64_t		 owner;
 	char		*cause, *dir, *path;
-	int		 code, i;
+	int		 code;
 
 	if (request_owner(rq, args, &owner, &code, &cause) == -1 ||
 	    (code = PROTO_ERR_INVALID_ARGUMENT,
@@ -266,16 +266,16 @@ cmd_image_delete(struct request *rq, json_t *args, struct vm *vm)
 	dir = access_user_path(owner, "images");
 	path = xasprintf("%s/%s.qcow2", dir, name);
 	free(dir);
+	/* a VM's disk, or the base of a VM's overlay, stays */
 	TAILQ_FOREACH(vm, &vms, vm_entry)
-		for (i = 0; i < vm->vm_ndisks; i++)
-			if (strcmp(vm->vm_disks[i].d_path, path) == 0) {
-				request_error(rq, PROTO_ERR_BAD_STATE, "image %s "
-				    "is a disk of VM %s", name,
-				    request_sees(rq, vm) ? vm->vm_name :
-				    "of another user");
-				free(path);
-				return;
-			}
+		if (image_in_use(path, vm)) {
+			request_error(rq, PROTO_ERR_BAD_STATE, "image %s is used "
+			    "by VM %s: delete the VM first", name,
+			    request_sees(rq, vm) ? vm->vm_name :
+			    "of another user");
+			free(path);
+			return;
+		}
 	if (unlink(path) == -1) {
 		request_error(rq, errno == ENOENT ? PROTO_ERR_NOT_FOUND :
 		    PROTO_ERR_INTERNAL, "image %s: %s", name, errno == ENOENT ?

@@ -109,12 +109,15 @@ image_plain_path(const char *name)
 }
 
 static int	image_check_depth(const char *, const char *, char **, int,
-		    int, uint64_t *, char **);
+		    int, uint64_t *, char **, char **);
 
-/* A qcow2's header: its virtual size, and a backing file checked too. */
+/*
+ * A qcow2's header: its virtual size, and a backing file checked too
+ * (its resolved path in *chain when chain is not NULL).
+ */
 static int
 image_check_qcow2(int fd, const char *path, char **dirs, int ndirs,
-    int depth, uint64_t *size, char **cause)
+    int depth, uint64_t *size, char **chain, char **cause)
 {
 	unsigned char	 h[104], ext[8];
 	char		 backing[QCOW2_BACKING_MAX + 1], fmt[32], *dir, *full;
@@ -197,15 +200,18 @@ image_check_qcow2(int fd, const char *path, char **dirs, int ndirs,
 		free(why);
 	} else
 		rc = image_check_depth(resolved, fmt, dirs, ndirs, depth + 1,
-		    &(uint64_t){ 0 }, cause);
+		    &(uint64_t){ 0 }, NULL, cause);
 	free(full);
-	free(resolved);
+	if (rc == 0 && chain != NULL)
+		*chain = resolved;
+	else
+		free(resolved);
 	return rc;
 }
 
 static int
 image_check_depth(const char *path, const char *fmt, char **dirs, int ndirs,
-    int depth, uint64_t *size, char **cause)
+    int depth, uint64_t *size, char **chain, char **cause)
 {
 	struct stat	 sb;
 	int		 fd, rc = 0;
@@ -219,7 +225,7 @@ image_check_depth(const char *path, const char *fmt, char **dirs, int ndirs,
 		rc = cause_fail(cause, "%s: not a regular file", path);
 	else if (strcmp(fmt, "qcow2") == 0)
 		rc = image_check_qcow2(fd, path, dirs, ndirs, depth, size,
-		    cause);
+		    chain, cause);
 	else if (strcmp(fmt, "raw") == 0)
 		*size = sb.st_size;	/* whatever it holds is the guest's */
 	else
@@ -237,7 +243,29 @@ int
 image_check(const char *path, const char *fmt, char **dirs, int ndirs,
     uint64_t *size, char **cause)
 {
-	return image_check_depth(path, fmt, dirs, ndirs, 0, size, cause);
+	return image_check_depth(path, fmt, dirs, ndirs, 0, size, NULL, cause);
+}
+
+/* Is image (a resolved path) a disk of vm, or the base of one of them? */
+int
+image_in_use(const char *image, const struct vm *vm)
+{
+	char	*root[] = { "/" }, *backing;
+	int	 i, used = 0;
+
+	for (i = 0; i < vm->vm_ndisks && !used; i++) {
+		if (strcmp(vm->vm_disks[i].d_path, image) == 0)
+			used = 1;
+		else if (strcmp(vm->vm_disks[i].d_format, "qcow2") == 0) {
+			backing = NULL;
+			if (image_check_depth(vm->vm_disks[i].d_path, "qcow2",
+			    root, 1, 0, &(uint64_t){ 0 }, &backing, NULL) == 0 &&
+			    backing != NULL && strcmp(backing, image) == 0)
+				used = 1;
+			free(backing);
+		}
+	}
+	return used;
 }
 
 static const struct image_kind *

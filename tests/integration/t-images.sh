@@ -141,6 +141,8 @@ expect_rc 1 as "$B" fwsctl create x --base mine --kernel "$KERNEL"
 expect_err 'no image named "mine"'
 as "$A" fwsctl create fromimg --base mine --kernel "$KERNEL" >/dev/null ||
     fail "create from an imported image"
+expect_rc 1 as "$A" fwsctl image-delete mine
+expect_err "image mine is used by VM fromimg"
 as "$A" fwsctl image-delete appliance >/dev/null || fail "image-delete"
 [ ! -e "$area/appliance.qcow2" ] || fail "image-delete left the file"
 note "image-import with the user's rights; raw, ova; private to A"

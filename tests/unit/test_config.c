@@ -57,6 +57,17 @@ static const struct {
 	{ "event_history = 0\n", "event_history" },
 	{ "# fine\n\nqemu = /usr/bin/qemu-system-x86_64\nbogus line\n",
 	    ":4: expected" },
+	{ "qemu_user = fws qemu\n", "not a user or group name" },
+	{ "socket_group = -fws\n", "not a user or group name" },
+	{ "quota_vms = lots\n", "quota_vms" },
+	{ "quota_vm_vcpus = 0\n", "quota_vm_vcpus" },
+	{ "quota_vm_memory = 1.5G\n", "invalid size" },
+	{ "template.small = 1 vcpu\n", "expected \"VCPUS vcpu, MEMORY, DISK\"" },
+	{ "template.small = 1 cpu, 1G\n", "\"cpu\" is not \"vcpu\"" },
+	{ "template.small = 0 vcpu, 1G\n", "not a number of vCPUs" },
+	{ "template.small = 1 vcpu, 1G, 10X\n", "invalid size" },
+	{ "template.small = 1 vcpu, 1G, 1G, 1G\n", "expected" },
+	{ "template.../x = 1 vcpu, 1G\n", "invalid VM name" },
 };
 
 static void
@@ -100,7 +111,29 @@ test_good(void **state)
 	    "restart_delay_max = 30\n"
 	    "crash_loop_restarts = 3\n"
 	    "crash_loop_window = 120\n"
-	    "event_history = 500\n", &cf, &cause), 0);
+	    "event_history = 500\n"
+	    "qemu_user = qemu-runner\n"
+	    "admin_group = wheel\n"
+	    "quota_vms = 10\n"
+	    "quota_vm_memory = 2G\n"
+	    "quota_disk = 1T\n"
+	    "template.small = 1 vcpu, 1024 MiB, 10G\n"
+	    "template.big = 8 vcpus, 16 GiB\n"
+	    "template.small = 2 vcpus, 2048 MiB, 20G\n", &cf, &cause), 0);
+	assert_string_equal(cf.cf_qemu_user, "qemu-runner");
+	assert_string_equal(cf.cf_admin_group, "wheel");
+	assert_string_equal(cf.cf_socket_group, "fws");
+	assert_true(cf.cf_quota.q_vms == 10);
+	assert_true(cf.cf_quota.q_vm_memory_mib == 2048);
+	assert_true(cf.cf_quota.q_disk == 1ULL << 40);
+	assert_true(cf.cf_quota.q_vm_vcpus == 4);	/* the default */
+	/* a template given twice: the later one */
+	assert_int_equal(cf.cf_ntemplates, 2);
+	assert_int_equal(config_template_find(&cf, "small")->t_vcpus, 2);
+	assert_true(config_template_find(&cf, "small")->t_disk == 20ULL << 30);
+	assert_true(config_template_find(&cf, "big")->t_memory_mib == 16384);
+	assert_true(config_template_find(&cf, "big")->t_disk == 0);
+	assert_null(config_template_find(&cf, "medium"));
 	assert_string_equal(cf.cf_state_dir, "/srv/fws");
 	assert_string_equal(cf.cf_run_dir, "/run/fws2");
 	assert_int_equal(cf.cf_nimage_dirs, 3);

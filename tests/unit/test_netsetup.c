@@ -204,6 +204,15 @@ test_tap_name(void **state)
 	    0);
 	assert_string_equal(b, "fwsda4b9e470-11");
 
+	/* a user's VM ("NAME@UID"): always hashed, never the '@' */
+	assert_int_equal(ns_tap_name("web@1001", 0, a, sizeof(a)), 0);
+	assert_int_equal(ns_tap_name("web@1002", 0, b, sizeof(b)), 0);
+	assert_string_not_equal(a, b);
+	assert_memory_equal(a, "fwsweb", 6);
+	assert_null(strchr(a, '@'));
+	assert_true(strlen(a) <= 15);
+	assert_string_not_equal(a, "fwsweb.0");	/* root's web keeps its own */
+
 	/* long names sharing a prefix differ */
 	assert_int_equal(ns_tap_name("database-primary-02", 0, b, sizeof(b)),
 	    0);
