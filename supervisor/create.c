@@ -130,9 +130,12 @@ create_nics(struct vm *vm, json_t *nics, int admin, char **cause)
 			    "own", nic->n_mac);
 		if (create_clash(0, NULL, nic->n_mac) != NULL &&
 		    create_clash(0, NULL, nic->n_mac) != vm) {
+			/* another user's VM is not named */
 			*cause = xasprintf("MAC address %s is already used by "
-			    "VM %s", nic->n_mac,
-			    create_clash(0, NULL, nic->n_mac)->vm_name);
+			    "VM %s", nic->n_mac, admin || create_clash(0, NULL,
+			    nic->n_mac)->vm_owner == vm->vm_owner ?
+			    create_clash(0, NULL, nic->n_mac)->vm_name :
+			    "of another user");
 			return -2;
 		}
 	}
@@ -364,10 +367,10 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		free(key);
 	}
 	if (create_clash(0, NULL, vm->vm_mac) != NULL) {
-		*cause = xasprintf("MAC address %s is already used by %s",
+		*cause = xasprintf("MAC address %s is already used by VM %s",
 		    vm->vm_mac, request_sees(cr->cr_rq, create_clash(0, NULL,
 		    vm->vm_mac)) ? create_clash(0, NULL, vm->vm_mac)->vm_name :
-		    "another VM");
+		    "of another user");
 		return -2;
 	}
 	if (create_path_arg(cr, args, "iso", &vm->vm_iso, cause) == -1 ||

@@ -12,7 +12,8 @@ state_is t1 stopped || fail "a new VM is not stopped"
 fwsctl list --json | python3 -c '
 import json, sys
 l = json.load(sys.stdin)
-assert len(l) == 1 and set(l[0]) == {"name","uuid","state","vcpus","memory_mib","pid"}, l
+assert len(l) == 1 and set(l[0]) == {"name","uuid","state","vcpus","memory_mib","pid","owner"}, l
+assert l[0]["owner"] == 0, l
 assert l[0]["pid"] is None and l[0]["memory_mib"] == 256' || fail "list --json"
 
 out=$(fwsctl start t1) || fail "start failed"
