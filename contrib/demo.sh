@@ -21,10 +21,22 @@ stop)
 	;;
 esac
 
-mkdir -p "$d/state" "$d/run"
+mkdir -p "$d/state" "$d/run" "$d/images"
+chmod 0755 "$d" "$d/images"
+cp "$top/tests/guest/out/vmlinuz" "$top/tests/guest/out/initrd.img" "$d/images/"
+chmod 0644 "$d/images/vmlinuz" "$d/images/initrd.img"
+# qemu runs as fws-qemu, which must be able to reach ./demo-state; a tree
+# in a private home directory is out of its reach: then (for the demo
+# only) qemu runs as root, and the configuration says so
+confine=
+if ! runuser -u fws-qemu -- test -r "$d/images/vmlinuz" 2>/dev/null; then
+	confine="qemu_user = root	# fws-qemu cannot reach $d"
+	echo "note: fws-qemu cannot reach $d: the demo's qemu runs as root" >&2
+fi
 cat > "$d/fwsd.conf" <<EOC
 # written by make demo
-image_dirs = $top/tests/guest/out
+image_dirs = $d/images
+$confine
 EOC
 if ! $fwsctl version >/dev/null 2>&1; then
 	# a session of its own: closing this terminal does not end fwsd
@@ -43,8 +55,8 @@ if ! $fwsctl version >/dev/null 2>&1; then
 fi
 if ! $fwsctl info demo >/dev/null 2>&1; then
 	$fwsctl create demo --vcpus 1 --memory 256 \
-	    --kernel "$top/tests/guest/out/vmlinuz" \
-	    --initrd "$top/tests/guest/out/initrd.img" \
+	    --kernel "$d/images/vmlinuz" \
+	    --initrd "$d/images/initrd.img" \
 	    --append "console=ttyS0 quiet"
 fi
 state=$($fwsctl info demo --json | sed -n 's/.*"state": "\([a-z]*\)".*/\1/p')
