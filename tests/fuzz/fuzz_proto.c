@@ -85,6 +85,23 @@ check_line(const char *line, size_t len)
 		FUZZ_ASSERT(line[i] >= 0x20 && line[i] <= 0x7f);
 }
 
+static void	check_reply(json_t *, json_t *, unsigned, const char *);
+
+/*
+ * Handlers quote what a client sent, cut to a number of bytes: the
+ * error reply must still go out.
+ */
+static void
+check_quoted(const char *fmt, int width, const char *s)
+{
+	char	*msg;
+
+	if (asprintf(&msg, fmt, width, s) == -1)
+		abort();
+	check_reply(json_null(), NULL, PROTO_ERR_NOT_FOUND, msg);
+	free(msg);
+}
+
 static void
 check_string(json_t *args, const char *key, int required)
 {
@@ -102,6 +119,7 @@ check_string(json_t *args, const char *key, int required)
 		FUZZ_ASSERT(rc == 0);
 		FUZZ_ASSERT(out == json_string_value(v));
 		FUZZ_ASSERT(strlen(out) == json_string_length(v));
+		check_quoted("no VM named \"%.*s\"", 64, out);
 	} else {
 		FUZZ_ASSERT(rc == -1);
 		FUZZ_ASSERT(out == NULL);
@@ -332,6 +350,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (proto_request_parse((const char *)data, size, &pr, &cause) == 0) {
 		FUZZ_ASSERT(cause == NULL);
 		check_request(&pr);
+		check_quoted("unknown command \"%.*s\"", 32, pr.pr_cmd);
 		check_args(pr.pr_args);
 		check_reply(pr.pr_id, pr.pr_args, 0, NULL);
 		check_resend(&pr);
