@@ -3,6 +3,7 @@
 #   make demo    build, start fwsd on ./demo-state, start a VM
 #   make check   install what is missing, build, run every test
 #   make deps    install build and runtime dependencies (apt-get)
+#   make fuzz    install clang, run each fuzz target FUZZ_TIME seconds
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -64,7 +65,7 @@ test_image_SRCS		= supervisor/image.c supervisor/access.c supervisor/validate.c 
 			  supervisor/log.c supervisor/cause.c
 
 .PHONY: all check unit integration demo demo-stop deps install uninstall \
-	clean guest bench
+	clean guest bench fuzz fuzz-build fuzz-deps
 .DEFAULT_GOAL := all
 
 all: $(B)/fwsd $(B)/fwsctl
@@ -87,6 +88,28 @@ $(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h
 	    tests/unit/$(1).c $$($(1)_SRCS) $$(PKG_LIBS) -lcmocka
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+# fuzz targets: each is tests/fuzz/NAME.c plus the sources it tests,
+# built with clang's libFuzzer, ASan and UBSan; the seeds are in
+# tests/fuzz/corpus/NAME, a dictionary (if any) in tests/fuzz/NAME.dict
+FUZZ_CC		?= clang
+FUZZ_TIME	?= 60
+FUZZ_SAN	 = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+FUZZ_TARGETS	= fuzz_proto fuzz_qmp_frame fuzz_qmp fuzz_config fuzz_validate
+fuzz_proto_SRCS		= supervisor/proto.c supervisor/cause.c
+fuzz_qmp_frame_SRCS	= qmp/qmp-frame.c
+fuzz_qmp_SRCS		= $(QMP_SRCS)
+fuzz_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/cause.c
+fuzz_validate_SRCS	= supervisor/validate.c supervisor/cause.c
+
+define fuzz_rule
+$(B)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_SRCS) $$(HDRS) tests/fuzz/fuzz.h
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC) $$(CFLAGS) $$(FUZZ_SAN) $$(PKG_CFLAGS) -Itests/fuzz -o $$@ \
+	    tests/fuzz/$(1).c $$($(1)_SRCS) $$(PKG_LIBS) -lm
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 
 # check installs what it needs first, then builds with the found flags
 check:
@@ -112,6 +135,18 @@ demo-stop:
 
 deps:
 	@sh contrib/deps.sh
+
+# like check: install clang first, then build with the found flags
+fuzz-deps:
+	@sh contrib/deps.sh fuzz
+
+fuzz-build:
+	@$(MAKE) --no-print-directory fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(B)/fuzz/%)
+
+# each target FUZZ_TIME seconds over a copy of its seeds; fails on a crash
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_TARGETS:%=$(B)/fuzz/%)
 
 bench: all guest
 	@sh tests/bench/run.sh

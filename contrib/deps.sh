@@ -1,11 +1,18 @@
 #!/bin/sh
 # deps.sh: install every build, test and runtime dependency of fws from
 # Debian's packages.  Idempotent and quiet when everything is there.
+# "deps.sh fuzz" installs what make fuzz needs instead: the libraries,
+# clang and libFuzzer's runtime (which make check does without).
 set -e
-pkgs="make gcc pkg-config libevent-dev libjansson-dev libnl-3-dev
-libnl-route-3-dev libsqlite3-dev libcmocka-dev qemu-system-x86 qemu-utils
+build="make pkg-config libevent-dev libjansson-dev libnl-3-dev
+libnl-route-3-dev libsqlite3-dev libnftables-dev"
+case "$1" in
+fuzz)	pkgs="$build clang libclang-rt-dev" ;;
+"")	pkgs="$build gcc libcmocka-dev qemu-system-x86 qemu-utils
 busybox-static cpio gzip socat iproute2 python3
-libnftables-dev nftables dnsmasq-base groff-base man-db openssl"
+nftables dnsmasq-base groff-base man-db openssl" ;;
+*)	echo "usage: deps.sh [fuzz]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
@@ -15,7 +22,7 @@ done
 [ "$(id -u)" = 0 ] && sh "$(dirname "$0")/accounts.sh"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-	echo "deps: missing packages:$missing (run make deps as root)" >&2
+	echo "deps: missing packages:$missing (run make ${1:+$1-}deps as root)" >&2
 	exit 1
 fi
 echo "deps: installing$missing"

@@ -278,16 +278,18 @@ config_template_find(const struct fws_config *cf, const char *name)
 	return NULL;
 }
 
+/* Is v one of the blank separated words of choices, a whole word? */
 static int
 is_choice(const char *choices, const char *v)
 {
-	size_t	 len = strlen(v);
-	const char *p;
+	size_t		 len = strlen(v), n;
+	const char	*p;
 
-	for (p = choices; (p = strstr(p, v)) != NULL; p += len)
-		if ((p == choices || p[-1] == ' ') &&
-		    (p[len] == ' ' || p[len] == '\0'))
+	for (p = choices; *p != '\0'; p += n + (p[n] == ' ')) {
+		n = strcspn(p, " ");
+		if (n == len && strncmp(p, v, n) == 0)
 			return 1;
+	}
 	return 0;
 }
 

@@ -124,6 +124,59 @@ test_replies(void **state)
 	assert_string_equal(proto_err_code(99), "internal");
 }
 
+/* The message of an error reply as it goes out; the caller frees. */
+static char *
+error_message(json_t *id, const char *msg)
+{
+	json_t	*r;
+	char	*s;
+
+	r = proto_reply_error(id, PROTO_ERR_INVALID_ARGUMENT, msg);
+	assert_non_null(r);
+	s = strdup(json_string_value(json_object_get(json_object_get(r,
+	    "error"), "message")));
+	json_decref(r);
+	return s;
+}
+
+/*
+ * An error reply whose message is not UTF-8 still goes out, with '?' for
+ * each bad byte: a client's name cut inside a character, or jansson's
+ * own text about a line that is not UTF-8, used to leave the request
+ * unanswered.
+ */
+static void
+test_reply_not_utf8(void **state)
+{
+	static const char	 line[] = "{\"id\":4,\"cmd\":\"create\","
+	    "\"args\":{\"n\\u00e\xcc\x9a\xdd\xc5}}";
+	struct proto_request	 pr;
+	json_t			*id = json_integer(3);
+	char			*cause = NULL, *s;
+
+	(void)state;
+	s = error_message(id, "no VM named \"abc\xc3\"");
+	assert_string_equal(s, "no VM named \"abc?\"");
+	free(s);
+	/* overlong, surrogate, past U+10FFFF, stray continuation, cut */
+	s = error_message(id, "\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 "
+	    "\x80 \xe2\x82");
+	assert_string_equal(s, "?? ??? ???? ? ??");
+	free(s);
+	s = error_message(id, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe");
+	assert_string_equal(s, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe");
+	free(s);
+	json_decref(id);
+
+	assert_int_equal(proto_request_parse(line, sizeof(line) - 1, &pr,
+	    &cause), -1);
+	s = error_message(pr.pr_id, cause);
+	assert_non_null(strstr(s, "malformed JSON"));
+	free(s);
+	free(cause);
+	proto_request_clear(&pr);
+}
+
 static void
 test_args(void **state)
 {
@@ -183,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_parse_cases),
 		cmocka_unit_test(test_parse_oversized),
 		cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_reply_not_utf8),
 		cmocka_unit_test(test_args),
 	};
 
