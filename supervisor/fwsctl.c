@@ -130,7 +130,7 @@ static const struct verb verbs[] = {
 	{ "stop", verb_stop, 1, "timeout=", "NAME [--timeout SECONDS]",
 	    "ask the guest to power off (ACPI), then quit, then kill" },
 	{ "templates", verb_templates, 0, "json", "[--json]",
-	    "list the templates create --template takes" },
+	    "list the templates create can take" },
 	{ "version", verb_version, 0, "json", "[--json]",
 	    "show fwsctl's and fwsd's versions" },
 	{ "vnc", verb_vnc, 1, "json", "NAME [--json]",
