@@ -109,10 +109,10 @@ write_back(const struct fws_config *cf)
 	char	*text, *dirs, *s;
 	int	 i;
 
+	/* each with a ':' after it, which keeps a CR that ends one */
 	dirs = xasprintf("%s", "");
 	for (i = 0; i < cf->cf_nimage_dirs; i++) {
-		s = xasprintf("%s%s%s", dirs, i ? ":" : "",
-		    cf->cf_image_dirs[i]);
+		s = xasprintf("%s%s:", dirs, cf->cf_image_dirs[i]);
 		free(dirs);
 		dirs = s;
 	}
