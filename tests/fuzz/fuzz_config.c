@@ -80,7 +80,8 @@ check_config(const struct fws_config *cf, int finished)
 	for (i = 0; i < cf->cf_nimage_dirs; i++) {
 		FUZZ_ASSERT(cf->cf_image_dirs[i][0] == '/');
 		if (!finished)
-			FUZZ_ASSERT(strpbrk(cf->cf_image_dirs[i], ": \t") == NULL);
+			FUZZ_ASSERT(strpbrk(cf->cf_image_dirs[i],
+			    ": \t") == NULL);
 	}
 	FUZZ_ASSERT(is_word(cf->cf_machine, "q35", "pc", NULL));
 	FUZZ_ASSERT(is_word(cf->cf_accel, "auto", "kvm", "tcg"));
@@ -109,10 +110,10 @@ write_back(const struct fws_config *cf)
 	char	*text, *dirs, *s;
 	int	 i;
 
+	/* each with a ':' after it, which keeps a CR that ends one */
 	dirs = xasprintf("%s", "");
 	for (i = 0; i < cf->cf_nimage_dirs; i++) {
-		s = xasprintf("%s%s%s", dirs, i ? ":" : "",
-		    cf->cf_image_dirs[i]);
+		s = xasprintf("%s%s:", dirs, cf->cf_image_dirs[i]);
 		free(dirs);
 		dirs = s;
 	}

@@ -65,7 +65,8 @@ same_json(json_t *a, json_t *b)
 		if (json_array_size(a) != json_array_size(b))
 			return 0;
 		for (i = 0; i < json_array_size(a); i++)
-			if (!same_json(json_array_get(a, i), json_array_get(b, i)))
+			if (!same_json(json_array_get(a, i),
+			    json_array_get(b, i)))
 				return 0;
 		return 1;
 	}

@@ -36,7 +36,7 @@
 #define F_EXEC_IN_REPLY	0x10	/* a command from every answer */
 #define F_PEER_CLOSES	0x20	/* QEMU hangs up at the end */
 #define F_SMALL_CAP	0x40	/* max_msg 128 bytes */
-#define F_EARLY_EXEC	0x80	/* commands queued before the greeting */
+#define F_EARLY_EXEC	0x80	/* commands before the greeting */
 
 #define MAX_CALLS	32
 #define PUMP_MAX	256
@@ -53,9 +53,9 @@ struct call {
 struct fx {
 	struct qmp	*fx_q;
 	int		 fx_flags;
-	int		 fx_sock;	/* the library's end, while it has it */
+	int		 fx_sock;	/* the library's end */
 	int		 fx_peer;	/* QEMU's end */
-	char		 fx_in[65536];	/* what the library wrote, unparsed */
+	char		 fx_in[65536];	/* what it wrote, unread */
 	size_t		 fx_inlen;
 	int		 fx_in_execute;
 	int		 fx_ready;

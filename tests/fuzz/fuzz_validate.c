@@ -119,7 +119,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static int
 name_ok(const char *s)
 {
-#define ALNUM	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define ALNUM	"abcdefghijklmnopqrstuvwxyz" \
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	size_t	 len = strlen(s);
 
 	return len >= 1 && len <= 63 && strspn(s, ALNUM) >= 1 &&
@@ -295,7 +296,8 @@ static void
 check_path(const char *s)
 {
 	struct stat	 st;
-	char		*path, *resolved = NULL, *cause = NULL, real[PATH_MAX];
+	char		*path, *resolved = NULL, *cause = NULL;
+	char		 real[PATH_MAX];
 	int		 i, rc, inside = 0;
 
 	/* spelled from the tree's root, or as given when absolute */
