@@ -180,11 +180,15 @@ request_vm(struct request *rq, json_t *args, const char *name)
 		request_cause(rq, code, cause);
 		return NULL;
 	}
-	if (owner >= 0 || (found = vm_find(rq->rq_uid, name)) != NULL) {
-		if (found == NULL && (found = vm_find(owner, name)) == NULL)
+	/* a user (owner is theirs), or an admin naming the owner */
+	if (owner >= 0) {
+		if ((found = vm_find(owner, name)) == NULL)
 			goto none;
 		return found;
 	}
+	/* an admin: their own, else the only one of that name */
+	if ((found = vm_find(rq->rq_uid, name)) != NULL)
+		return found;
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		if (!vm->vm_creating && strcmp(vm->vm_name, name) == 0) {
 			found = vm;

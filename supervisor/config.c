@@ -99,11 +99,11 @@ enum config_type {
 	CONFIG_DIRS,		/* absolute paths, ':' or blank separated */
 	CONFIG_CHOICE,		/* one of k_choices */
 	CONFIG_UINT,		/* 0 .. k_max (1 .. k_max with k_nonzero) */
+	CONFIG_COUNT,		/* the same, into a 64-bit field */
 	CONFIG_MEMORY,		/* MiB, or a size with a suffix */
 	CONFIG_SIZE,		/* bytes, with an optional suffix */
 	CONFIG_ADDR,		/* an IPv4 or IPv6 address */
 	CONFIG_WORD,		/* a user or group name */
-	CONFIG_COUNT,		/* 0 .. k_max, 64 bits wide */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -332,20 +332,16 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		set_str((char **)field, v);
 		break;
 	case CONFIG_UINT:
-		if (parse_uint(v, k->k_max, &n) == -1 || (k->k_nonzero &&
-		    n == 0))
-			return cause_fail(cause, "%s: %s is not a whole number from "
-			    "%d to %llu", key, v, k->k_nonzero,
-			    (unsigned long long)k->k_max);
-		*(unsigned *)field = n;
-		break;
 	case CONFIG_COUNT:
 		if (parse_uint(v, k->k_max, &n) == -1 || (k->k_nonzero &&
 		    n == 0))
 			return cause_fail(cause, "%s: %s is not a whole number from "
 			    "%d to %llu", key, v, k->k_nonzero,
 			    (unsigned long long)k->k_max);
-		*(uint64_t *)field = n;
+		if (k->k_type == CONFIG_COUNT)
+			*(uint64_t *)field = n;
+		else
+			*(unsigned *)field = n;
 		break;
 	case CONFIG_WORD:
 		if (strspn(v, CONFIG_WORD_CHARS) != strlen(v) || *v == '-' ||

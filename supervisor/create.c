@@ -81,6 +81,7 @@ static int
 create_nics(struct vm *vm, json_t *nics, int admin, char **cause)
 {
 	struct net	*n;
+	struct vm	*other;
 	struct vm_nic	*nic;
 	json_t		*o;
 	const char	*net, *mac;
@@ -128,13 +129,12 @@ create_nics(struct vm *vm, json_t *nics, int admin, char **cause)
 		if (i > 0 && strcasecmp(vm->vm_mac, nic->n_mac) == 0)
 			return cause_fail(cause, "MAC address %s is the VM's "
 			    "own", nic->n_mac);
-		if (create_clash(0, NULL, nic->n_mac) != NULL &&
-		    create_clash(0, NULL, nic->n_mac) != vm) {
+		if ((other = create_clash(0, NULL, nic->n_mac)) != NULL &&
+		    other != vm) {
 			/* another user's VM is not named */
 			*cause = xasprintf("MAC address %s is already used by "
-			    "VM %s", nic->n_mac, admin || create_clash(0, NULL,
-			    nic->n_mac)->vm_owner == vm->vm_owner ?
-			    create_clash(0, NULL, nic->n_mac)->vm_name :
+			    "VM %s", nic->n_mac, admin ||
+			    other->vm_owner == vm->vm_owner ? other->vm_name :
 			    "of another user");
 			return -2;
 		}
@@ -301,6 +301,7 @@ create_parse(struct create *cr, json_t *args, char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
 	const struct fws_template *t = NULL;
+	struct vm	*other;
 	const char	*name, *mac, *restart, *append, *tname, *bname;
 	uint64_t	 vcpus = 1, mem = 1024, tdisk = 0;
 	int64_t		 owner;
@@ -366,10 +367,9 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		mac_from_name(key, vm->vm_mac, sizeof(vm->vm_mac));
 		free(key);
 	}
-	if (create_clash(0, NULL, vm->vm_mac) != NULL) {
+	if ((other = create_clash(0, NULL, vm->vm_mac)) != NULL) {
 		*cause = xasprintf("MAC address %s is already used by VM %s",
-		    vm->vm_mac, request_sees(cr->cr_rq, create_clash(0, NULL,
-		    vm->vm_mac)) ? create_clash(0, NULL, vm->vm_mac)->vm_name :
+		    vm->vm_mac, request_sees(cr->cr_rq, other) ? other->vm_name :
 		    "of another user");
 		return -2;
 	}

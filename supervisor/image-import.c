@@ -130,14 +130,6 @@ import_read(struct bufferevent *bev, void *arg)
 	}
 }
 
-static void
-import_eof(struct bufferevent *bev, short what, void *arg)
-{
-	(void)bev;
-	(void)what;
-	(void)arg;
-}
-
 /* qemu-img's last words, for an error: without the progress lines. */
 static char *
 import_words(struct import *im)
@@ -196,7 +188,7 @@ import_spawn(struct import *im, char **argv, int keep, int as_user,
 		kill(pid, SIGKILL);
 		return cause_fail(cause, "out of memory");
 	}
-	bufferevent_setcb(im->im_out, import_read, NULL, import_eof, im);
+	bufferevent_setcb(im->im_out, import_read, NULL, NULL, im);
 	bufferevent_enable(im->im_out, EV_READ);
 	if ((im->im_watch = proc_watch(pid, done, im, cause)) == NULL) {
 		kill(pid, SIGKILL);
@@ -205,33 +197,40 @@ import_spawn(struct import *im, char **argv, int keep, int as_user,
 	return 0;
 }
 
-/* Read what is left in the pipe: the child is gone, so it is all there. */
-static void
-import_drain(struct import *im)
+/*
+ * A qemu-img of step 1 or 2 ended: what is left in the pipe is read
+ * (the child is gone, so it is all there).  -1, and the import failed
+ * with qemu-img's last words, unless it succeeded.
+ */
+static int
+import_child_ended(struct import *im, int status, const char *fmt)
 {
+	char	*words;
+
+	proc_unwatch(im->im_watch);
+	im->im_watch = NULL;
 	if (im->im_out != NULL)
 		import_read(im->im_out, im);
+	if (status == 0)
+		return 0;
+	words = import_words(im);
+	import_fail(im, PROTO_ERR_FAILED, fmt, words);
+	free(words);
+	return -1;
 }
 
 static void
 import_step2_done(pid_t pid, int status, void *arg)
 {
 	struct import	*im = arg;
-	char		*cause, *words, *dirs[FWS_IMAGE_DIRS_MAX + 2];
+	char		*cause, *dirs[FWS_IMAGE_DIRS_MAX + 2];
 	uint64_t	 size;
 	int		 n;
 
 	(void)pid;
-	proc_unwatch(im->im_watch);
-	im->im_watch = NULL;
-	import_drain(im);
-	if (status != 0) {
-		words = import_words(im);
-		import_fail(im, PROTO_ERR_FAILED, "image %s: qemu-img could not "
-		    "write the qcow2: %s", words);
-		free(words);
+	if (import_child_ended(im, status, "image %s: qemu-img could not "
+	    "write the qcow2: %s") == -1)
 		return;
-	}
 	/* ours from the start, but checked as any image is */
 	n = image_dirs(im->im_owner, 0, dirs);
 	cause = NULL;
@@ -262,20 +261,11 @@ static void
 import_step1_done(pid_t pid, int status, void *arg)
 {
 	struct import	*im = arg;
-	char		*words;
 
 	(void)pid;
-	proc_unwatch(im->im_watch);
-	im->im_watch = NULL;
-	import_drain(im);
-	if (status != 0) {
-		words = import_words(im);
-		import_fail(im, PROTO_ERR_FAILED, "image %s: qemu-img could not "
-		    "read it: %s", words);
-		free(words);
-		return;
-	}
-	import_step2(im);
+	if (import_child_ended(im, status, "image %s: qemu-img could not "
+	    "read it: %s") == 0)
+		import_step2(im);
 }
 
 /* Step 2: raw (the user's scratch) to qcow2 (fwsd's alone). */

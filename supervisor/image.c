@@ -311,6 +311,8 @@ image_scan(json_t *a, const char *dir, int64_t owner)
 			free(path);
 			continue;
 		}
+		/* a qcow2's virtual size is in its header, read before (and
+		 * whatever) image_check says of its backing file */
 		vsize = sb.st_size;
 		if (strcmp(k->ik_format, "qcow2") == 0 && image_check(path,
 		    "qcow2", NULL, 0, &vsize, NULL) == -1 && vsize == 0)

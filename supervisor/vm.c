@@ -607,7 +607,7 @@ vm_spawn(struct vm *vm, char **cause)
 	struct vm_qemu_paths	 qp;
 	struct proc_spec	 ps;
 	struct stat		 sb;
-	char			*dir, *qmp_path, *serial_path, *pidfile;
+	char			*qmp_path, *serial_path, *pidfile;
 	char			*serial_log, *qemu_log, **argv = NULL;
 	char			*vnc = NULL;
 	int			 qmp_fd = -1, serial_fd = -1, log_fd = -1;
@@ -615,7 +615,6 @@ vm_spawn(struct vm *vm, char **cause)
 	int			 rc = -1, i;
 	pid_t			 pid;
 
-	dir = vm_dir(vm);
 	qmp_path = vm_run_path(vm, "qmp");
 	serial_path = vm_run_path(vm, "serial");
 	pidfile = vm_run_path(vm, "pid");
@@ -689,7 +688,6 @@ done:
 		close(tap_fds[i]);
 	vm_qemu_argv_free(argv);
 	free(vnc);
-	free(dir);
 	free(qmp_path);
 	free(serial_path);
 	free(pidfile);

@@ -127,6 +127,24 @@ assert i["virtual-size"] == 16 << 20, i' || fail "$i.qcow2 is not what it should
 	[ "$(head -c 15 "$T/back.raw")" = FWS-IMPORT-MARK ] ||
 	    fail "$i: the data did not come through"
 done
+# bad requests: a clear error each, and fwsd goes on serving
+expect_rc 1 as "$A" fwsctl image-import odd "$H/src.raw" --format iso
+expect_err "format iso: not one of"
+expect_rc 2 as "$A" fwsctl image-import ../up "$H/src.raw"
+expect_err "invalid VM name"
+expect_rc 1 as "$A" fwsctl image-import mine "$H/src.raw"
+expect_err "you have an image of that name already"
+r=$(runuser -u "$A" -- python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(json.dumps({"id": 1, "cmd": "image-import", "args": {"name": "x",
+    "path": "relative.raw", "format": "raw"}}).encode() + b"\n")
+print(s.makefile().readline())' "$SOCK")
+echo "$r" | grep -q '"code": *"invalid_argument".*absolute path' ||
+    fail "relative import path: $r"
+expect_rc 1 as "$A" fwsctl image-delete nosuch
+expect_err "you have no image of that name"
+as "$A" fwsctl version >/dev/null || fail "fwsd stopped serving"
 # what A may not read, A may not import; nothing is left behind
 expect_rc 1 as "$A" fwsctl image-import shadow /etc/shadow --format raw
 expect_err "Permission denied"

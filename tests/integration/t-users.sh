@@ -97,6 +97,11 @@ as "$A" fwsctl create n1 --memory 128 --kernel "$KERNEL" --net lan \
     >/dev/null || fail "A's second VM"
 expect_rc 1 as "$A" fwsctl create third --memory 128 --kernel "$KERNEL"
 expect_err "quota exceeded: VMs per user: asked for 3 (with the 2 you have), allowed 2"
+expect_rc 2 fwsctl quota-set "$A" --vms -1
+expect_rc 1 fwsctl quota-set "$A"
+expect_err "no limit to set"
+expect_rc 1 fwsctl create bad --template huge --kernel "$KERNEL"
+expect_err 'no template named "huge"'
 fwsctl quota-set "$A" --vms 3 >/dev/null || fail "quota-set"
 as "$A" fwsctl create third --memory 128 --kernel "$KERNEL" >/dev/null ||
     fail "A's third VM after quota-set"
