@@ -3,11 +3,17 @@
 # helpers to drive it and to check results, and a trap that ends every
 # process the test started (fwsd and each qemu, by PID) and removes its
 # files, whether the test passes or fails.
+#
+# FWS_BUILD names the directory holding the fwsd and fwsctl under test
+# (build/ by default; check-asan gives build-asan/), FWS_TIME_SCALE
+# multiplies every wait (for slow, e.g. sanitized, builds).
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-FWSD=$TOP/build/fwsd
-FWSCTL_BIN=$TOP/build/fwsctl
+BUILD=${FWS_BUILD:-$TOP/build}
+FWSD=$BUILD/fwsd
+FWSCTL_BIN=$BUILD/fwsctl
+TIME_SCALE=${FWS_TIME_SCALE:-1}
 GUEST=$TOP/tests/guest/out
 KERNEL=$GUEST/vmlinuz
 INITRD=$GUEST/initrd.img
@@ -38,7 +44,13 @@ our_pids() {
 cleanup() {
 	rc=$?
 	trap - EXIT INT TERM
-	[ -n "$FWSD_PID" ] && kill -9 "$FWSD_PID" 2>/dev/null
+	# SIGTERM first: fwsd's own exit path runs (and a sanitized fwsd
+	# checks for leaks); then whatever is left goes
+	if [ -n "$FWSD_PID" ] && kill -TERM "$FWSD_PID" 2>/dev/null; then
+		wait_until 10 gone "$FWSD_PID"
+		kill -9 "$FWSD_PID" 2>/dev/null
+		wait "$FWSD_PID" 2>/dev/null
+	fi
 	for pid in $(our_pids); do
 		kill -9 "$pid" 2>/dev/null
 	done
@@ -64,6 +76,10 @@ trap 'exit 1' INT TERM
 # is the process there and not a zombie (PID 1 here may not reap)?
 alive() {
 	[ -r "/proc/$1/stat" ] && ! awk '{ exit $3 != "Z" }' "/proc/$1/stat"
+}
+
+gone() {
+	! alive "$1"
 }
 
 fail() {
@@ -122,8 +138,9 @@ fwsctl() {
 }
 
 # wait_until SECONDS COMMAND...: retry the command until it succeeds
+# (SECONDS times FWS_TIME_SCALE)
 wait_until() {
-	limit=$(( $1 * 5 )); shift
+	limit=$(( $1 * 5 * TIME_SCALE )); shift
 	i=0
 	while [ "$i" -lt "$limit" ]; do
 		"$@" >/dev/null 2>&1 && return 0
@@ -235,3 +252,4 @@ small_fs() {
 	mount -t tmpfs -o "size=$2" tmpfs "$1" || fail "mount tmpfs on $1"
 	MOUNTS="$MOUNTS $1"
 }
+
