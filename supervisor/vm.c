@@ -340,6 +340,9 @@ vm_exited(pid_t pid, int status, void *arg)
 	enum vm_state	 st;
 	char		*why;
 	int		 operator_stop = vm->vm_operator_stop;
+	/* the operator hears of a start that failed: no restart behind it */
+	int		 operator_start = vm->vm_state == VM_STARTING &&
+			    !vm->vm_auto_start;
 
 	proc_unwatch(vm->vm_watch);
 	vm->vm_watch = NULL;
@@ -364,7 +367,7 @@ vm_exited(pid_t pid, int status, void *arg)
 	vm->vm_operator_stop = 0;
 	vm->vm_auto_start = 0;
 	vm_wake(vm, why);
-	if (!operator_stop)
+	if (!operator_stop && !operator_start)
 		vm_restart_consider(vm);
 }
 
