@@ -5,7 +5,7 @@ set -e
 pkgs="make gcc pkg-config libevent-dev libjansson-dev libnl-3-dev
 libnl-route-3-dev libsqlite3-dev libcmocka-dev qemu-system-x86 qemu-utils
 busybox-static cpio gzip socat iproute2 python3
-libnftables-dev nftables dnsmasq-base groff-base man-db openssl"
+libnftables-dev nftables dnsmasq-base groff-base man-db openssl valgrind"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
