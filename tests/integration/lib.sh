@@ -253,3 +253,36 @@ small_fs() {
 	MOUNTS="$MOUNTS $1"
 }
 
+# definitions: what create made of every VM (no run state), one JSON
+# line per VM in name order: compared before and after a fault
+definitions() {
+	for n in $(fwsctl list --json | python3 -c \
+	    'import json,sys; print(" ".join(v["name"] for v in json.load(sys.stdin)))'); do
+		fwsctl info "$n" --json | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+keys = ("name", "uuid", "vcpus", "memory_mib", "mac", "disks", "nics",
+        "iso", "kernel", "initrd", "append", "restart", "autostart", "created")
+print(json.dumps({k: v[k] for k in keys}, sort_keys=True))' || return 1
+	done
+}
+
+# save_definitions: remember every VM's definition (in $T/defs)
+save_definitions() {
+	definitions > "$T/defs" && [ -s "$T/defs" ] ||
+	    fail "cannot read the definitions: $(fwsctl list 2>&1)"
+}
+
+# same_definitions WHEN: fwsd still holds exactly the saved definitions
+same_definitions() {
+	definitions > "$T/defs.now" 2>"$T/defs.err" ||
+	    fail "$1: cannot read the definitions: $(cat "$T/defs.err")"
+	cmp -s "$T/defs" "$T/defs.now" ||
+	    fail "$1: definitions changed: $(diff "$T/defs" "$T/defs.now")"
+}
+
+# restart_fwsd: SIGTERM, then a new fwsd on the same directories
+restart_fwsd() {
+	stop_fwsd
+	start_fwsd
+}
