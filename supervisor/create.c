@@ -487,7 +487,8 @@ create_vm(struct request *rq, json_t *args)
 		create_free(cr, 1);
 		return;
 	}
-	cr->cr_log = xasprintf("%s/vms/%s/qemu-img.log", conf.cf_state_dir,
+	/* not in the state dir: a full one would swallow qemu-img's words */
+	cr->cr_log = xasprintf("%s/%s.qemu-img.out", conf.cf_run_dir,
 	    vm->vm_name);
 	create_next(cr);
 }

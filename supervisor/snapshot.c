@@ -237,14 +237,12 @@ snap_query_block_done(struct qmp *q, json_t *ret, const char *err_class,
 	snap_have_truth(so, snaps);
 }
 
+/* In the run dir: a full or read-only state dir keeps qemu-img's words. */
 static char *
 snap_out_path(struct snap_op *so)
 {
-	char	*dir = vm_dir(so->so_vm), *p;
-
-	p = xasprintf("%s/qemu-img.%u.out", dir, ++snap_job_seq);
-	free(dir);
-	return p;
+	return xasprintf("%s/%s.qemu-img.%u.out", conf.cf_run_dir,
+	    so->so_vm->vm_name, ++snap_job_seq);
 }
 
 static void	snap_img_exited(pid_t, int, void *);
