@@ -644,6 +644,8 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 	conn = -1;
 	rc = 0;
 done:
+	if (rc == -1)
+		vm_cleanup_run_files(vm);	/* the sockets made above */
 	if (conn != -1)
 		close(conn);
 	if (qmp_fd != -1)
