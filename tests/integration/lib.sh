@@ -286,3 +286,17 @@ restart_fwsd() {
 	stop_fwsd
 	start_fwsd
 }
+
+# read_only DIR: from now on DIR is read-only for every new open, by a
+# read-only bind mount over it (files open already stay writable, as
+# after a remount of a busy file system); undone by read_write or at
+# the end
+read_only() {
+	mount --bind "$1" "$1" || fail "bind mount $1"
+	MOUNTS="$1 $MOUNTS"
+	mount -o remount,bind,ro "$1" || fail "remount $1 read-only"
+}
+
+read_write() {
+	umount "$1" || fail "umount $1"
+}
