@@ -22,6 +22,11 @@ GUEST_APPEND=${GUEST_APPEND:-"console=ttyS0 quiet panic=-1"}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 
 T=$(mktemp -d /tmp/fws-it.XXXXXX)
+# the VNC servers listen on a loopback address of this test's own
+# (127.0.0.0/8 is all loopback): port 5900 and up may be taken by
+# another fwsd on the host, e.g. another suite running at once
+vnc_n=$(printf '%s' "$T" | cksum | cut -d' ' -f1)
+VNC_ADDR=127.$((vnc_n % 254 + 1)).$((vnc_n / 254 % 256)).$((vnc_n / 65024 % 254 + 1))
 mkdir -p "$T/state" "$T/run" "$T/images"
 SOCK=$T/run/fwsd.sock
 FWSD_PID=
@@ -95,6 +100,7 @@ write_config() {
 	cat > "$T/fwsd.conf" <<EOC
 image_dirs = $T/images:$GUEST
 stop_timeout = 30
+vnc_listen = $VNC_ADDR
 $*
 EOC
 }
