@@ -48,7 +48,8 @@ our_pids() {
 
 cleanup() {
 	rc=$?
-	trap - EXIT INT TERM
+	trap - EXIT HUP INT TERM
+	trap '' PIPE	# a reader gone (| head) must not stop the cleanup
 	# SIGTERM first: fwsd's own exit path runs (and a sanitized fwsd
 	# checks for leaks); then whatever is left goes
 	if [ -n "$FWSD_PID" ] && kill -TERM "$FWSD_PID" 2>/dev/null; then
@@ -56,8 +57,13 @@ cleanup() {
 		kill -9 "$FWSD_PID" 2>/dev/null
 		wait "$FWSD_PID" 2>/dev/null
 	fi
-	for pid in $(our_pids); do
+	pids=$(our_pids)
+	for pid in $pids; do
 		kill -9 "$pid" 2>/dev/null
+	done
+	# a dying process may still hold files in the mounts below
+	for pid in $pids; do
+		wait_until 5 gone "$pid"
 	done
 	if [ "$rc" != 0 ] && [ -f "$T/fwsd.log" ]; then
 		echo "--- fwsd log (last 30 lines) ---"
@@ -67,7 +73,7 @@ cleanup() {
 		done
 	fi
 	for m in $MOUNTS; do
-		umount "$m" 2>/dev/null
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
 	for ns in $NETNS_ALL; do
 		ip netns del "$ns" 2>/dev/null
@@ -76,7 +82,7 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 
 # is the process there and not a zombie (PID 1 here may not reap)?
 alive() {
