@@ -16,7 +16,7 @@ shift
 
 reports=$(mktemp -d /tmp/fws-san.XXXXXX) || exit 1
 trap 'rm -rf "$reports"' EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 export FWS_BUILD="$build"
 export FWS_TIME_SCALE="${FWS_TIME_SCALE:-2}"
 # leaks a library keeps for good, each one explained in the file
