@@ -594,7 +594,7 @@ create_vm(struct request *rq, json_t *args)
 {
 	struct create	*cr;
 	struct vm	*vm;
-	char		*cause = NULL, *p;
+	char		*cause = NULL;
 	int		 rc;
 
 	if ((cr = calloc(1, sizeof(*cr))) == NULL) {
@@ -633,8 +633,7 @@ create_vm(struct request *rq, json_t *args)
 		create_free(cr, 1);
 		return;
 	}
-	p = vm_dir(vm);
-	cr->cr_log = xasprintf("%s/qemu-img.log", p);
-	free(p);
+	/* not in the state dir: a full one would swallow qemu-img's words */
+	cr->cr_log = vm_run_path(vm, "qemu-img.out");
 	create_next(cr);
 }

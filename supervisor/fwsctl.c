@@ -350,7 +350,7 @@ fwsctl_progress(void)
 		fprintf(stderr, "\r\033[K");
 }
 
-/* Connect and send one request. */
+/* Send one request (args consumed) on a new connection. */
 static void
 fwsctl_send(const char *cmd, json_t *args)
 {
@@ -358,17 +358,18 @@ fwsctl_send(const char *cmd, json_t *args)
 	char	*line;
 	size_t	 len;
 
-	conn = fwsctl_connect();
-	conn_have = 0;
 	if (owner_uid >= 0) {
 		if (args == NULL)
 			args = json_object();
 		json_object_set_new(args, "owner", json_integer(owner_uid));
 	}
 	req = proto_request_new(1, cmd, args);
-	if ((line = proto_encode(req, &len)) == NULL)
-		fwsctl_errx(1, "cannot encode the request");
+	line = proto_encode(req, &len);
 	json_decref(req);
+	if (line == NULL)
+		fwsctl_errx(1, "cannot encode the request");
+	conn = fwsctl_connect();
+	conn_have = 0;
 	if (write(conn, line, len) != (ssize_t)len)
 		fwsctl_errx(1, "write to fwsd: %s", strerror(errno));
 	free(line);
@@ -454,7 +455,8 @@ show_progress(json_t *p)
 static json_t *
 fwsctl_reply(int *fdp)
 {
-	json_t	*reply, *err;
+	json_t		*reply;
+	const char	*msg;
 
 	if (fdp != NULL)
 		*fdp = -1;
@@ -467,9 +469,12 @@ fwsctl_reply(int *fdp)
 	if (reply == NULL)
 		fwsctl_errx(1, "fwsd closed the connection without replying");
 	if (json_is_false(json_object_get(reply, "ok"))) {
-		err = json_object_get(reply, "error");
-		fwsctl_errx(1, "%s", json_string_value(json_object_get(err,
-		    "message")));
+		msg = json_string_value(json_object_get(json_object_get(reply,
+		    "error"), "message"));
+		fprintf(stderr, "fwsctl: %s\n", msg ? msg : "refused, no "
+		    "reason given");
+		json_decref(reply);
+		exit(1);
 	}
 	return reply;
 }
@@ -605,28 +610,31 @@ static int
 verb_create(struct ctx *c)
 {
 	json_t		*args, *r;
-	const char	*v;
-	uint64_t	 n;
+	const char	*v, *vcpus, *memory;
+	uint64_t	 n, mib;
 	char		*cause, *end;
 
+	/* what can be refused is checked before the request is built */
 	if (validate_name(c->c_name, &cause) == -1)
 		fwsctl_errx(2, "%s", cause);
+	if ((vcpus = fwsctl_opt(c, "vcpus")) != NULL) {
+		n = strtoull(vcpus, &end, 10);
+		if (*vcpus < '0' || *vcpus > '9' || *end != '\0' || n > 1024)
+			fwsctl_errx(2, "--vcpus %s: not a number of CPUs",
+			    vcpus);
+	}
+	if ((memory = fwsctl_opt(c, "memory")) != NULL &&
+	    parse_memory_mib(memory, &mib, &cause) == -1)
+		fwsctl_errx(2, "--memory: %s", cause);
 	args = fwsctl_name_args(c);
 	if ((v = fwsctl_opt(c, "template")) != NULL)
 		json_object_set_new(args, "template", json_string(v));
 	if ((v = fwsctl_opt(c, "base")) != NULL)
 		json_object_set_new(args, "base", json_string(v));
-	if ((v = fwsctl_opt(c, "vcpus")) != NULL) {
-		n = strtoull(v, &end, 10);
-		if (*v < '0' || *v > '9' || *end != '\0' || n > 1024)
-			fwsctl_errx(2, "--vcpus %s: not a number of CPUs", v);
+	if (vcpus != NULL)
 		json_object_set_new(args, "vcpus", json_integer(n));
-	}
-	if ((v = fwsctl_opt(c, "memory")) != NULL) {
-		if (parse_memory_mib(v, &n, &cause) == -1)
-			fwsctl_errx(2, "--memory: %s", cause);
-		json_object_set_new(args, "memory_mib", json_integer(n));
-	}
+	if (memory != NULL)
+		json_object_set_new(args, "memory_mib", json_integer(mib));
 	opt_array(c, "disk", disk_arg, args, "disks");
 	/* a name is the library's ISO; anything else is a path */
 	if ((v = fwsctl_opt(c, "iso")) != NULL)
@@ -687,28 +695,35 @@ verb_simple(struct ctx *c)
 	return 0;
 }
 
-/* --timeout SECONDS, when given, into args.timeout */
-static void
+/* args (made here when NULL) with --timeout SECONDS, when given */
+static json_t *
 timeout_arg(struct ctx *c, json_t *args)
 {
 	const char	*v;
 	char		*end;
-	unsigned long	 t;
+	unsigned long	 t = 0;
 
-	if ((v = fwsctl_opt(c, "timeout")) == NULL)
-		return;
-	t = strtoul(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end != '\0' || t > 3600)
-		fwsctl_errx(2, "--timeout %s: give seconds, 0 to 3600", v);
-	json_object_set_new(args, "timeout", json_integer(t));
+	if ((v = fwsctl_opt(c, "timeout")) != NULL) {
+		t = strtoul(v, &end, 10);
+		if (*v < '0' || *v > '9' || *end != '\0' || t > 3600)
+			fwsctl_errx(2, "--timeout %s: give seconds, 0 to 3600",
+			    v);
+	}
+	if (args == NULL)
+		args = json_object();
+	if (v != NULL)
+		json_object_set_new(args, "timeout", json_integer(t));
+	return args;
 }
 
 static int
 verb_stop(struct ctx *c)
 {
-	json_t		*args = fwsctl_name_args(c), *r;
+	json_t		*args, *r;
 
-	timeout_arg(c, args);
+	/* the timeout is checked before the name is taken in */
+	args = timeout_arg(c, NULL);
+	json_object_set_new(args, "name", json_string(c->c_name));
 	r = fwsctl_call("stop", args, NULL);
 	print_state(c, r);
 	json_decref(r);
@@ -891,7 +906,7 @@ verb_version(struct ctx *c)
 static int
 verb_autostart(struct ctx *c)
 {
-	json_t		*args = fwsctl_name_args(c), *r;
+	json_t		*args, *r;
 	const char	*v = c->c_pos[1];
 	int		 on;
 
@@ -901,6 +916,7 @@ verb_autostart(struct ctx *c)
 		on = 0;
 	else
 		fwsctl_errx(2, "autostart %s: say on or off", v);
+	args = fwsctl_name_args(c);
 	json_object_set_new(args, "enabled", json_boolean(on));
 	r = fwsctl_call("autostart", args, NULL);
 	if (c->c_json)
@@ -940,26 +956,26 @@ print_event(struct ctx *c, json_t *e)
 static int
 verb_events(struct ctx *c)
 {
-	json_t		*args = json_object(), *r, *e;
+	json_t		*args, *r, *e;
 	const char	*v;
 	char		*cause, *end;
-	unsigned long	 limit;
+	unsigned long	 limit = 10;
 	int		 follow = fwsctl_opt(c, "follow") != NULL;
 	size_t		 i;
 
-	if (c->c_name != NULL) {
-		if (validate_name(c->c_name, &cause) == -1)
-			fwsctl_errx(2, "%s", cause);
-		json_object_set_new(args, "name", json_string(c->c_name));
-	}
+	if (c->c_name != NULL && validate_name(c->c_name, &cause) == -1)
+		fwsctl_errx(2, "%s", cause);
 	if ((v = fwsctl_opt(c, "limit")) != NULL) {
 		limit = strtoul(v, &end, 10);
 		if (*v < '0' || *v > '9' || *end != '\0' || limit > 1000000)
 			fwsctl_errx(2, "--limit %s: give a count, 0 to 1000000",
 			    v);
+	}
+	args = json_object();
+	if (c->c_name != NULL)
+		json_object_set_new(args, "name", json_string(c->c_name));
+	if (v != NULL || follow)
 		json_object_set_new(args, "limit", json_integer(limit));
-	} else if (follow)
-		json_object_set_new(args, "limit", json_integer(10));
 	json_object_set_new(args, "follow", json_boolean(follow));
 	fwsctl_send("events", args);
 	r = fwsctl_reply(NULL);
@@ -979,11 +995,10 @@ verb_events(struct ctx *c)
 static int
 verb_shutdown_all(struct ctx *c)
 {
-	json_t		*args = json_object(), *r, *a, *n;
+	json_t		*r, *a, *n;
 	size_t		 i;
 
-	timeout_arg(c, args);
-	r = fwsctl_call("shutdown-all", args, NULL);
+	r = fwsctl_call("shutdown-all", timeout_arg(c, NULL), NULL);
 	a = json_object_get(json_object_get(r, "result"), "stopped");
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
@@ -1002,15 +1017,19 @@ verb_shutdown_all(struct ctx *c)
 static int
 verb_net_create(struct ctx *c)
 {
-	json_t		*args = fwsctl_name_args(c), *r;
+	json_t		*args, *r;
 	const char	*v;
 	char		*range, *dash, *cause;
 
 	if (validate_name(c->c_name, &cause) == -1)
 		fwsctl_errx(2, "%s", cause);
+	if ((v = fwsctl_opt(c, "dhcp")) != NULL && strchr(v, '-') == NULL)
+		fwsctl_errx(2, "--dhcp %s: give START-END, e.g. "
+		    "10.0.0.100-10.0.0.199", v);
 	if ((v = fwsctl_opt(c, "bridge")) == NULL)
 		fwsctl_errx(2, "net-create %s: --bridge BR is needed",
 		    c->c_name);
+	args = fwsctl_name_args(c);
 	json_object_set_new(args, "bridge", json_string(v));
 	if ((v = fwsctl_opt(c, "uplink")) != NULL)
 		json_object_set_new(args, "uplink", json_string(v));
@@ -1024,9 +1043,7 @@ verb_net_create(struct ctx *c)
 		json_object_set_new(args, "open", json_true());
 	if ((v = fwsctl_opt(c, "dhcp")) != NULL) {
 		range = xasprintf("%s", v);
-		if ((dash = strchr(range, '-')) == NULL)
-			fwsctl_errx(2, "--dhcp %s: give START-END, e.g. "
-			    "10.0.0.100-10.0.0.199", v);
+		dash = strchr(range, '-');
 		*dash = '\0';
 		json_object_set_new(args, "dhcp_start", json_string(range));
 		json_object_set_new(args, "dhcp_end", json_string(dash + 1));
@@ -1173,12 +1190,13 @@ verb_net_leases(struct ctx *c)
 static int
 verb_snapshot(struct ctx *c)
 {
-	json_t		*args = fwsctl_name_args(c), *r;
+	json_t		*args, *r;
 	const char	*verb = c->c_verb->v_name + strlen("snapshot-");
 	char		*cause;
 
 	if (validate_name(c->c_pos[1], &cause) == -1)
 		fwsctl_errx(2, "tag %s", cause);
+	args = fwsctl_name_args(c);
 	json_object_set_new(args, "tag", json_string(c->c_pos[1]));
 	if (fwsctl_opt(c, "disk-only") != NULL)
 		json_object_set_new(args, "disk_only", json_true());
@@ -1196,19 +1214,17 @@ verb_snapshot(struct ctx *c)
 static int
 verb_snapshot_list(struct ctx *c)
 {
-	json_t	*args = json_object(), *r, *a, *s;
+	json_t	*args, *r, *a, *s;
 	char	 tbuf[64], size[32];
 	time_t	 t;
 	size_t	 i;
 
-	if (fwsctl_opt(c, "all") != NULL) {
-		if (c->c_name != NULL)
-			usage(c->c_verb);
-		json_object_set_new(args, "all", json_true());
-	} else if (c->c_name == NULL)
+	if ((fwsctl_opt(c, "all") != NULL) == (c->c_name != NULL))
 		usage(c->c_verb);
+	if (c->c_name == NULL)
+		args = json_pack("{sb}", "all", 1);
 	else
-		json_object_set_new(args, "name", json_string(c->c_name));
+		args = fwsctl_name_args(c);
 	r = fwsctl_call("snapshot-list", args, NULL);
 	a = json_object_get(r, "result");
 	if (c->c_json) {

@@ -237,14 +237,14 @@ snap_query_block_done(struct qmp *q, json_t *ret, const char *err_class,
 	snap_have_truth(so, snaps);
 }
 
+/* In the run dir: a full or read-only state dir keeps qemu-img's words. */
 static char *
 snap_out_path(struct snap_op *so)
 {
-	char	*dir = vm_dir(so->so_vm), *p;
+	char	 suffix[32];
 
-	p = xasprintf("%s/qemu-img.%u.out", dir, ++snap_job_seq);
-	free(dir);
-	return p;
+	snprintf(suffix, sizeof(suffix), "qemu-img.%u.out", ++snap_job_seq);
+	return vm_run_path(so->so_vm, suffix);
 }
 
 static void	snap_img_exited(pid_t, int, void *);

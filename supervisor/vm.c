@@ -353,6 +353,9 @@ vm_exited(pid_t pid, int status, void *arg)
 	enum vm_state	 st;
 	char		*why;
 	int		 operator_stop = vm->vm_operator_stop;
+	/* the operator hears of a start that failed: no restart behind it */
+	int		 operator_start = vm->vm_state == VM_STARTING &&
+			    !vm->vm_auto_start;
 
 	proc_unwatch(vm->vm_watch);
 	vm->vm_watch = NULL;
@@ -377,7 +380,7 @@ vm_exited(pid_t pid, int status, void *arg)
 	vm->vm_operator_stop = 0;
 	vm->vm_auto_start = 0;
 	vm_wake(vm, why);
-	if (!operator_stop)
+	if (!operator_stop && !operator_start)
 		vm_restart_consider(vm);
 }
 
@@ -600,9 +603,12 @@ vm_give_files(const struct vm *vm, const char *pidfile, const char *log,
 	return 0;
 }
 
-/* Spawn qemu stopped (-S); returns 0 and fills vm_pid and vm_watch. */
+/*
+ * Spawn qemu stopped (-S); returns 0, fills vm_pid and vm_watch, and
+ * gives in *qmp_conn fwsd's end of the monitor connection.
+ */
 static int
-vm_spawn(struct vm *vm, char **cause)
+vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 {
 	struct vm_qemu_paths	 qp;
 	struct proc_spec	 ps;
@@ -611,6 +617,7 @@ vm_spawn(struct vm *vm, char **cause)
 	char			*serial_log, *qemu_log, **argv = NULL;
 	char			*vnc = NULL;
 	int			 qmp_fd = -1, serial_fd = -1, log_fd = -1;
+	int			 conn = -1;
 	int			 tap_fds[FWS_NICS_MAX], ntaps = 0;
 	int			 rc = -1, i;
 	pid_t			 pid;
@@ -630,6 +637,13 @@ vm_spawn(struct vm *vm, char **cause)
 		goto done;
 	if ((qmp_fd = sock_listen(qmp_path, 0600, 0, cause)) == -1 ||
 	    (serial_fd = sock_listen(serial_path, 0600, 0, cause)) == -1)
+		goto done;
+	/*
+	 * Connect while the listening end is still ours: the connection
+	 * waits in the backlog for qemu, and a qemu that dies at once
+	 * cannot make it fail and hide its own words about why.
+	 */
+	if ((conn = sock_connect(qmp_path, SOCK_NONBLOCK, cause)) == -1)
 		goto done;
 	log_fd = open(qemu_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0640);
@@ -675,8 +689,14 @@ vm_spawn(struct vm *vm, char **cause)
 		kill(pid, SIGKILL);
 		goto done;
 	}
+	*qmp_conn = conn;
+	conn = -1;
 	rc = 0;
 done:
+	if (rc == -1)
+		vm_cleanup_run_files(vm);	/* the sockets made above */
+	if (conn != -1)
+		close(conn);
 	if (qmp_fd != -1)
 		close(qmp_fd);
 	if (serial_fd != -1)
@@ -696,22 +716,31 @@ done:
 	return rc;
 }
 
-int
-vm_qmp_attach(struct vm *vm, char **cause)
+/* QMP over fd (consumed), or over a new connection when fd is -1. */
+static int
+vm_qmp_open(struct vm *vm, int fd, char **cause)
 {
-	char	*path = vm_run_path(vm, "qmp");
-	int	 fd;
+	char	*path;
 
-	fd = sock_connect(path, SOCK_NONBLOCK, cause);
-	free(path);
-	if (fd == -1)
-		return -1;
+	if (fd == -1) {
+		path = vm_run_path(vm, "qmp");
+		fd = sock_connect(path, SOCK_NONBLOCK, cause);
+		free(path);
+		if (fd == -1)
+			return -1;
+	}
 	vm->vm_qmp = qmp_open(base, fd, &vm_qmp_handlers, vm, 0);
 	if (vm->vm_qmp == NULL) {
 		*cause = xasprintf("QMP: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+int
+vm_qmp_attach(struct vm *vm, char **cause)
+{
+	return vm_qmp_open(vm, -1, cause);
 }
 
 /*
@@ -723,13 +752,14 @@ static void
 vm_start_spawn(struct vm *vm, struct request *rq, const char *why)
 {
 	char	*cause = NULL;
+	int	 qmp_conn;
 
 	vm->vm_guest_shutdown = vm->vm_guest_panicked = 0;
 	vm->vm_operator_stop = 0;
 	vm->vm_stop_step = 0;
 	free(vm->vm_start_error);
 	vm->vm_start_error = NULL;
-	if (vm_spawn(vm, &cause) == -1) {
+	if (vm_spawn(vm, &qmp_conn, &cause) == -1) {
 		if (rq != NULL) {
 			request_error(rq, PROTO_ERR_FAILED, "%s: cannot "
 			    "start: %s", vm->vm_name, cause);
@@ -746,7 +776,7 @@ vm_start_spawn(struct vm *vm, struct request *rq, const char *why)
 	    (int)vm->vm_pid);
 	vm_wait(vm, rq, NULL, NULL, VM_RUNNING);
 	vm_timer_set(vm, FWS_START_TIMEOUT, vm_start_timeout);
-	if (vm_qmp_attach(vm, &cause) == -1) {
+	if (vm_qmp_open(vm, qmp_conn, &cause) == -1) {
 		vm_start_fail(vm, "%s", cause);
 		free(cause);
 	}

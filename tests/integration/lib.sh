@@ -3,11 +3,17 @@
 # helpers to drive it and to check results, and a trap that ends every
 # process the test started (fwsd and each qemu, by PID) and removes its
 # files, whether the test passes or fails.
+#
+# FWS_BUILD names the directory holding the fwsd and fwsctl under test
+# (build/ by default; check-asan gives build-asan/), FWS_TIME_SCALE
+# multiplies every wait (for slow, e.g. sanitized, builds).
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-FWSD=$TOP/build/fwsd
-FWSCTL_BIN=$TOP/build/fwsctl
+BUILD=${FWS_BUILD:-$TOP/build}
+FWSD=$BUILD/fwsd
+FWSCTL_BIN=$BUILD/fwsctl
+TIME_SCALE=${FWS_TIME_SCALE:-1}
 GUEST_BUILT=$TOP/tests/guest/out
 # the test guest: a Debian cloud kernel and a busybox initramfs
 GUEST_APPEND=${GUEST_APPEND:-"console=ttyS0 quiet panic=-1"}
@@ -23,6 +29,11 @@ GUEST=$T/guest
 cp "$GUEST_BUILT/vmlinuz" "$GUEST_BUILT/initrd.img" "$GUEST/" 2>/dev/null
 KERNEL=$GUEST/vmlinuz
 INITRD=$GUEST/initrd.img
+# the VNC servers listen on a loopback address of this test's own
+# (127.0.0.0/8 is all loopback): port 5900 and up may be taken by
+# another fwsd on the host, e.g. another suite running at once
+vnc_n=$(printf '%s' "$T" | cksum | cut -d' ' -f1)
+VNC_ADDR=127.$((vnc_n % 254 + 1)).$((vnc_n / 254 % 256)).$((vnc_n / 65024 % 254 + 1))
 SOCK=$T/run/fwsd.sock
 FWSD_PID=
 NETNS=		# set by use_netns: fwsd (and its qemus) run in it
@@ -44,10 +55,22 @@ our_pids() {
 
 cleanup() {
 	rc=$?
-	trap - EXIT INT TERM
-	[ -n "$FWSD_PID" ] && kill -9 "$FWSD_PID" 2>/dev/null
-	for pid in $(our_pids); do
+	trap - EXIT HUP INT TERM
+	trap '' PIPE	# a reader gone (| head) must not stop the cleanup
+	# SIGTERM first: fwsd's own exit path runs (and a sanitized fwsd
+	# checks for leaks); then whatever is left goes
+	if [ -n "$FWSD_PID" ] && kill -TERM "$FWSD_PID" 2>/dev/null; then
+		wait_until 10 gone "$FWSD_PID"
+		kill -9 "$FWSD_PID" 2>/dev/null
+		wait "$FWSD_PID" 2>/dev/null
+	fi
+	pids=$(our_pids)
+	for pid in $pids; do
 		kill -9 "$pid" 2>/dev/null
+	done
+	# a dying process may still hold files in the mounts below
+	for pid in $pids; do
+		wait_until 5 gone "$pid"
 	done
 	if [ "$rc" != 0 ] && [ -f "$T/fwsd.log" ]; then
 		echo "--- fwsd log (last 30 lines) ---"
@@ -57,7 +80,7 @@ cleanup() {
 		done
 	fi
 	for m in $MOUNTS; do
-		umount "$m" 2>/dev/null
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
 	for ns in $NETNS_ALL; do
 		ip netns del "$ns" 2>/dev/null
@@ -69,11 +92,15 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 
 # is the process there and not a zombie (PID 1 here may not reap)?
 alive() {
 	[ -r "/proc/$1/stat" ] && ! awk '{ exit $3 != "Z" }' "/proc/$1/stat"
+}
+
+gone() {
+	! alive "$1"
 }
 
 fail() {
@@ -89,6 +116,7 @@ write_config() {
 	cat > "$T/fwsd.conf" <<EOC
 image_dirs = $T/images:$GUEST
 stop_timeout = 30
+vnc_listen = $VNC_ADDR
 $*
 EOC
 }
@@ -132,8 +160,9 @@ fwsctl() {
 }
 
 # wait_until SECONDS COMMAND...: retry the command until it succeeds
+# (SECONDS times FWS_TIME_SCALE)
 wait_until() {
-	limit=$(( $1 * 5 )); shift
+	limit=$(( $1 * 5 * TIME_SCALE )); shift
 	i=0
 	while [ "$i" -lt "$limit" ]; do
 		"$@" >/dev/null 2>&1 && return 0
@@ -269,4 +298,52 @@ small_fs() {
 	mkdir -p "$1"
 	mount -t tmpfs -o "size=$2" tmpfs "$1" || fail "mount tmpfs on $1"
 	MOUNTS="$MOUNTS $1"
+}
+
+# definitions: what create made of every VM (no run state), one JSON
+# line per VM in name order: compared before and after a fault
+definitions() {
+	for n in $(fwsctl list --json | python3 -c \
+	    'import json,sys; print(" ".join(v["name"] for v in json.load(sys.stdin)))'); do
+		fwsctl info "$n" --json | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+keys = ("name", "uuid", "vcpus", "memory_mib", "mac", "disks", "nics",
+        "iso", "kernel", "initrd", "append", "restart", "autostart", "created")
+print(json.dumps({k: v[k] for k in keys}, sort_keys=True))' || return 1
+	done
+}
+
+# save_definitions: remember every VM's definition (in $T/defs)
+save_definitions() {
+	definitions > "$T/defs" && [ -s "$T/defs" ] ||
+	    fail "cannot read the definitions: $(fwsctl list 2>&1)"
+}
+
+# same_definitions WHEN: fwsd still holds exactly the saved definitions
+same_definitions() {
+	definitions > "$T/defs.now" 2>"$T/defs.err" ||
+	    fail "$1: cannot read the definitions: $(cat "$T/defs.err")"
+	cmp -s "$T/defs" "$T/defs.now" ||
+	    fail "$1: definitions changed: $(diff "$T/defs" "$T/defs.now")"
+}
+
+# restart_fwsd: SIGTERM, then a new fwsd on the same directories
+restart_fwsd() {
+	stop_fwsd
+	start_fwsd
+}
+
+# read_only DIR: from now on DIR is read-only for every new open, by a
+# read-only bind mount over it (files open already stay writable, as
+# after a remount of a busy file system); undone by read_write or at
+# the end
+read_only() {
+	mount --bind "$1" "$1" || fail "bind mount $1"
+	MOUNTS="$1 $MOUNTS"
+	mount -o remount,bind,ro "$1" || fail "remount $1 read-only"
+}
+
+read_write() {
+	umount "$1" || fail "umount $1"
 }

@@ -47,7 +47,7 @@ bash -n "$COMP" 2>"$T/err" || fail "bash -n $COMP: $(cat "$T/err")"
 # sorted, one a line, and its stderr kept in $T/comp.err
 comp() {
 	csock=$1; shift
-	env FWS_SOCKET="$csock" PATH="$TOP/build:$PATH" \
+	env FWS_SOCKET="$csock" PATH="$BUILD:$PATH" \
 	    bash --norc --noprofile -c '
 		. "$1" || exit 1
 		shift

@@ -131,7 +131,7 @@ fwsctl destroy f1 >/dev/null
 note "disk full during a save: error, VM running, image sound"
 
 # --- the example script: list, then prune, snapshots older than N days
-export PATH="$TOP/build:$PATH"
+export PATH="$BUILD:$PATH"
 sleep 1	# "older than 0 days" means created before now
 "$TOP/contrib/fws-snapshot-prune" --socket "$SOCK" --days 0 --vm s1 >"$T/prune" ||
     fail "prune listing: $(cat "$T/prune")"

@@ -11,10 +11,10 @@ fwsctl start w1 >/dev/null && fwsctl start w2 >/dev/null || fail "start"
 
 # rfb PORT PASSWORD: 0 when VNC authentication accepts the password
 rfb() {
-	python3 - "$1" "$2" <<'EOP'
+	python3 - "$VNC_ADDR" "$1" "$2" <<'EOP'
 import socket, subprocess, sys
-port, password = int(sys.argv[1]), sys.argv[2].encode()
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
+addr, port, password = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+s = socket.create_connection((addr, port), timeout=10)
 def recv(n):
     b = b""
     while len(b) < n:
@@ -47,7 +47,7 @@ p1=$(vnc_field w1 port); p2=$(vnc_field w2 port)
 pw1=$(vnc_field w1 password)
 [ "$p1" != "$p2" ] || fail "w1 and w2 share port $p1"
 [ "${#pw1}" = 8 ] || fail "password '$pw1' is not 8 characters"
-fwsctl vnc w1 | grep -q "^gvncviewer 127.0.0.1:" || fail "vnc: $(fwsctl vnc w1)"
+fwsctl vnc w1 | grep -q "^gvncviewer $VNC_ADDR:" || fail "vnc: $(fwsctl vnc w1)"
 rfb "$p1" "$pw1" || fail "the right password was refused"
 rfb "$p1" "wrong123" && fail "a wrong password was accepted"
 rfb "$p2" "$pw1" && fail "w1's password opened w2"
