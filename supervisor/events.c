@@ -59,12 +59,15 @@ event_record(const struct vm *vm, const char *event, const char *fmt, ...)
 	va_list		 ap;
 	json_t		*e;
 	int64_t		 ms, seq;
-	char		*reason, *cause;
+	char		*reason, *text, *cause;
 
+	/* a reason may quote qemu, whose words need not be UTF-8 */
 	va_start(ap, fmt);
-	if (vasprintf(&reason, fmt, ap) == -1)
-		reason = NULL;
+	if (vasprintf(&text, fmt, ap) == -1)
+		text = NULL;
 	va_end(ap);
+	reason = text ? proto_utf8_clean(text) : NULL;
+	free(text);
 	if (event_is_trouble(event))
 		log_warnx("%s: %s: %s", vm->vm_name, event, reason ? reason : "");
 	else

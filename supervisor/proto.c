@@ -144,7 +144,7 @@ proto_utf8_len(const unsigned char *p)
  * character, or jansson's own text with the bad bytes it met; jansson
  * refuses to pack such a string, and the request went unanswered.
  */
-static char *
+char *
 proto_utf8_clean(const char *s)
 {
 	unsigned char	*p, *out;

@@ -39,6 +39,20 @@ state_is q2 stopped || fail "q2 after a failed start: $(field q2 state)"
 same_definitions "after failed starts"
 note "qemu failing at start: its own words"
 
+# words that are not UTF-8 (a Latin-1 locale, a stray byte) reach the
+# client and the event history with the bad bytes as '?', not dropped
+printf '#!/bin/sh\nprintf "qemu: caf\\351 \\377 (fault injected)\\n" >&2\nexit 1\n' \
+    > "$T/qemu-latin1"
+chmod 755 "$T/qemu-latin1"
+stop_fwsd
+write_config "qemu = $T/qemu-latin1"
+start_fwsd
+expect_rc 1 fwsctl start q1
+expect_err "qemu failed to start: .*caf? ? (fault injected)"
+fwsctl events q1 --json --limit 1 > "$T/ev" || fail "events: $(cat "$T/err")"
+grep -q 'caf? ? (fault injected)' "$T/ev" || fail "event reason: $(cat "$T/ev")"
+note "qemu's words not in UTF-8: kept, bad bytes as ?"
+
 # not executable, then missing
 restart_fwsd_with() {
 	stop_fwsd

@@ -17,7 +17,7 @@ expect_err "state/vms/o3: Read-only file system"
 expect_rc 1 fwsctl create o4 --disk 16M --kernel "$KERNEL"
 expect_err "state/vms/o4: Read-only file system"
 expect_rc 1 fwsctl start o1
-expect_err "o1: cannot start: .*state/vms/o1/qemu.log: Read-only file system"
+expect_err "o1: cannot start: .*state/vms/o1/[a-z]*\.log: Read-only file system"
 state_is o1 stopped || fail "o1: $(field o1 state)"
 expect_rc 1 fwsctl snapshot-create o2 s1
 expect_err "o2: snapshot-create s1: .*Read-only file system"
