@@ -611,7 +611,7 @@ verb_create(struct ctx *c)
 {
 	json_t		*args, *r;
 	const char	*v, *vcpus, *memory;
-	uint64_t	 n, mib;
+	uint64_t	 n = 0, mib = 0;
 	char		*cause, *end;
 
 	/* what can be refused is checked before the request is built */
