@@ -4,8 +4,10 @@
 Measured side by side in one run, on the test guest, same qemu arguments:
 
   bare    a bare start: spawn qemu-system-x86_64 -S with the exact argv
-          fwsd uses (read from /proc/PID/cmdline of fwsd's qemu), connect
-          its QMP socket, qmp_capabilities, cont, query-status == running;
+          fwsd uses (read from /proc/PID/cmdline of fwsd's qemu; its own
+          pidfile, log and VNC display), as the same user (fws-qemu), by
+          posix_spawn (benchlib.Spawner), connect its QMP socket,
+          qmp_capabilities, cont, query-status == running;
   fwsd    kill -9 of the VM's qemu under fwsd until fwsd's "started" event
           (its replacement answered QMP query-status with "running"),
           seen on a control-socket connection following events.
@@ -35,8 +37,7 @@ def bare_start(argv, tmp):
     st = q.cmd("query-status")
     t1 = time.monotonic()
     assert st["return"]["status"] == "running", st
-    proc.kill()
-    proc.wait()
+    benchlib.stop_bare(proc)
     q.close()
     return t1 - t0
 
@@ -47,10 +48,10 @@ def main():
     try:
         info = f.guest("b1")
         qemu_pid = info["pid"]
-        argv = [a.replace(f.run + "/b1.pid", f.tmp + "/bare.pid")
-                 .replace(f.state + "/vms/b1/console.log",
-                          f.tmp + "/bare.log")
-                for a in benchlib.qemu_argv(qemu_pid)]
+        own = benchlib.qemu_dir(f.tmp)
+        argv = benchlib.bare_argv(benchlib.qemu_argv(qemu_pid), [
+            (f.run + "/b1.pid", own + "/bare.pid"),
+            (f.state + "/vms/b1/console.log", own + "/bare.log")])
 
         # follow events on one connection for the whole run
         ev = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -30,12 +30,13 @@ def main():
         disk = info["disks"][0]["path"]
         time.sleep(3)                     # let the guest boot
         argv = benchlib.qemu_argv(info["pid"])
-        copy = os.path.join(f.tmp, "bare.qcow2")
+        own = benchlib.qemu_dir(f.tmp)
+        copy = os.path.join(own, "bare.qcow2")
         shutil.copy(disk, copy)
-        argv = [a.replace(disk, copy)
-                 .replace(f.run + "/s1.pid", f.tmp + "/bare.pid")
-                 .replace(f.state + "/vms/s1/console.log",
-                          f.tmp + "/bare.log") for a in argv]
+        benchlib.give_qemu(copy)
+        argv = benchlib.bare_argv(argv, [
+            (disk, copy), (f.run + "/s1.pid", own + "/bare.pid"),
+            (f.state + "/vms/s1/console.log", own + "/bare.log")])
         bare, qmp_path, _ = benchlib.bare_qemu(argv, f.tmp)
         q = benchlib.Qmp(qmp_path)
         q.cmd("cont")

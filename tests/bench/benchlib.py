@@ -1,10 +1,23 @@
 """benchlib.py: what the benchmarks share: a private fwsd with the test
 guest, a raw control-socket client, a bare qemu started with the argv
-fwsd used (its QMP and serial sockets passed as fds 3 and 4, as fwsd
-does), and a small QMP client."""
+fwsd used (its QMP and serial sockets passed as fds 3 and 4, as the
+same unprivileged user, as fwsd does), a small QMP client, and the
+figures read from /proc.
+
+qemu runs as the qemu user (fwsd's qemu_user, fws-qemu): everything it
+opens by name must be reachable by that user, wherever the tree was
+cloned.  So the temporary directory is 0755 and the test guest is copied
+into it, as tests/integration/lib.sh does."""
+import atexit
+import ctypes
 import fcntl
 import json
+import math
 import os
+import pwd
+import select
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -14,8 +27,10 @@ import time
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FWSD = os.path.join(TOP, "build", "fwsd")
 FWSCTL = os.path.join(TOP, "build", "fwsctl")
-GUEST = os.path.join(TOP, "tests", "guest", "out")
+GUEST_BUILT = os.path.join(TOP, "tests", "guest", "out")
+QEMU_USER = "fws-qemu"
 APPEND = "console=ttyS0 quiet panic=-1"
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def lines(sock):
@@ -25,7 +40,7 @@ def lines(sock):
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
             yield json.loads(line)
-        data = sock.recv(65536)
+        data = sock.recv(1 << 20)
         if not data:
             return
         buf += data
@@ -61,41 +76,151 @@ class Qmp:
         self.s.close()
 
 
+class Conn:
+    """One control connection to fwsd, kept open: requests one after
+    the other, or pipelined (several sent before their replies)."""
+
+    def __init__(self, path, timeout=120):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path)
+        self.msgs = lines(self.s)
+        self.next_id = 1
+
+    def send(self, cmd, args=None):
+        rid = self.next_id
+        self.next_id += 1
+        m = {"id": rid, "cmd": cmd}
+        if args:
+            m["args"] = args
+        self.s.sendall(json.dumps(m).encode() + b"\n")
+        return rid
+
+    def reply(self):
+        msg = next(self.msgs, None)
+        if msg is None:
+            raise ConnectionError("fwsd closed the connection")
+        return msg
+
+    def call(self, cmd, args=None):
+        rid = self.send(cmd, args)
+        msg = self.reply()
+        if msg.get("id") != rid:
+            raise RuntimeError("reply to %r, not %r" % (msg.get("id"), rid))
+        if not msg.get("ok"):
+            raise RuntimeError("%s: %s" % (cmd, msg.get("error")))
+        return msg["result"]
+
+    def close(self):
+        self.s.close()
+
+
 class Fwsd:
     """A private fwsd in a temporary directory, killed on close."""
 
     def __init__(self, conf_extra=""):
         self.tmp = tempfile.mkdtemp(prefix="fws-bench.")
+        self.proc = None
+        try:
+            self._setup(conf_extra)
+        except BaseException:
+            self.close()
+            raise
+
+    def _setup(self, conf_extra):
+        # the qemu user passes through it to the guest and the state
+        os.chmod(self.tmp, 0o755)
+        self.guest_dir = os.path.join(self.tmp, "guest")
+        os.mkdir(self.guest_dir)
+        os.chmod(self.guest_dir, 0o755)
+        for f in ("vmlinuz", "initrd.img"):
+            shutil.copy(os.path.join(GUEST_BUILT, f), self.guest_dir)
+            os.chmod(os.path.join(self.guest_dir, f), 0o644)
+        self.kernel = os.path.join(self.guest_dir, "vmlinuz")
+        self.initrd = os.path.join(self.guest_dir, "initrd.img")
         self.state = os.path.join(self.tmp, "state")
         self.run = os.path.join(self.tmp, "run")
-        conf = os.path.join(self.tmp, "fwsd.conf")
-        with open(conf, "w") as f:
-            f.write("image_dirs = %s\n%s" % (GUEST, conf_extra))
+        self.conf = os.path.join(self.tmp, "fwsd.conf")
+        # screens on a loopback address of our own: the displays (ports
+        # 5900-5999) of another fwsd on this machine are not in the way
+        self.vnc = "127.%d.%d.%d" % tuple(os.urandom(3))
+        if self.vnc.endswith(".0") or self.vnc.endswith(".255"):
+            self.vnc = self.vnc.rsplit(".", 1)[0] + ".1"
+        with open(self.conf, "w") as f:
+            f.write("image_dirs = %s\nvnc_listen = %s\n%s" %
+                    (self.guest_dir, self.vnc, conf_extra))
         self.sock = os.path.join(self.run, "fwsd.sock")
+        self.start()
+        self.wait_serving()
+
+    def start(self):
+        """Start fwsd (again); returns the monotonic time of the spawn."""
+        t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            [FWSD, "--foreground", "--config", conf, "--state-dir",
+            [FWSD, "--foreground", "--config", self.conf, "--state-dir",
              self.state, "--run-dir", self.run],
             stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.tmp, "fwsd.log"), "w"))
-        for _ in range(200):
-            if os.path.exists(self.sock):
-                break
-            time.sleep(0.05)
+            stderr=open(os.path.join(self.tmp, "fwsd.log"), "a"))
+        return t0
+
+    def wait_serving(self, timeout=30):
+        """Until fwsd answers a request; returns the monotonic time of
+        its first answer."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("fwsd exited: see its log:\n" +
+                                   self.log_tail())
+            try:
+                c = Conn(self.sock, timeout=timeout)
+                try:
+                    c.call("version")
+                    return time.monotonic()
+                finally:
+                    c.close()
+            except (FileNotFoundError, ConnectionRefusedError,
+                    ConnectionError):
+                time.sleep(0.002)
+        raise RuntimeError("fwsd does not answer:\n" + self.log_tail())
+
+    def kill(self):
+        """kill -9 of fwsd alone: its guests keep running."""
+        self.proc.kill()
+        self.proc.wait()
+
+    def log_tail(self, n=20):
+        try:
+            with open(os.path.join(self.tmp, "fwsd.log")) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
 
     def ctl(self, *args):
-        return subprocess.run([FWSCTL, "--socket", self.sock] + list(args),
-                              check=True, capture_output=True,
-                              text=True).stdout
+        r = subprocess.run([FWSCTL, "--socket", self.sock] + list(args),
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("fwsctl %s: exit %d: %s\n%s" %
+                               (" ".join(args), r.returncode,
+                                r.stderr.strip(), self.log_tail()))
+        return r.stdout
 
     def info(self, name):
         return json.loads(self.ctl("info", name, "--json"))
 
-    def guest(self, name, *extra):
-        self.ctl("create", name, "--vcpus", "1", "--memory", "256",
-                 "--kernel", os.path.join(GUEST, "vmlinuz"),
-                 "--initrd", os.path.join(GUEST, "initrd.img"),
+    def create_args(self, name, memory=256, **extra):
+        """The create request's arguments for a VM on the test guest."""
+        args = {"name": name, "vcpus": 1, "memory_mib": memory,
+                "kernel": self.kernel, "initrd": self.initrd,
+                "append": APPEND}
+        args.update(extra)
+        return args
+
+    def guest(self, name, *extra, memory="256", start=True):
+        self.ctl("create", name, "--vcpus", "1", "--memory", memory,
+                 "--kernel", self.kernel, "--initrd", self.initrd,
                  "--append", APPEND, *extra)
-        self.ctl("start", name)
+        if start:
+            self.ctl("start", name)
         return self.info(name)
 
     def request(self, cmd, args):
@@ -112,22 +237,148 @@ class Fwsd:
             raise RuntimeError(reply)
         return t1 - t0
 
-    def close(self):
-        """End fwsd and every process it or we started: each names our
-        temporary directory on its command line."""
-        self.proc.kill()
-        self.proc.wait()
+    def ours(self):
+        """Every live process naming our temporary directory."""
+        found = []
         for pid in os.listdir("/proc"):
             if not pid.isdigit() or int(pid) == os.getpid():
                 continue
             try:
                 with open("/proc/%s/cmdline" % pid, "rb") as f:
-                    mine = self.tmp.encode() + b"/" in f.read()
-                if mine:
-                    os.kill(int(pid), 9)
-            except (OSError, ProcessLookupError):
+                    if self.tmp.encode() + b"/" in f.read() and \
+                            proc_state(int(pid)) != "Z":
+                        found.append(int(pid))
+            except OSError:
                 pass
+        return found
+
+    def close(self):
+        """End fwsd and every process it or we started: each names our
+        temporary directory on its command line.  fwsd first asks its
+        guests' qemus to quit, so that it reaps them itself."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                c = Conn(self.sock, timeout=60)
+                c.call("shutdown-all", {"timeout": 0})
+                c.close()
+            except Exception:
+                pass
+            self.proc.kill()
+            self.proc.wait()
+        pids = self.ours()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        reap(pids)
+        reap_orphans()
         subprocess.run(["rm", "-rf", self.tmp])
+
+
+def proc_state(pid):
+    """The state letter of /proc/PID/stat ("Z": a zombie, as good as dead;
+    None: gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def proc_status(pid):
+    """/proc/PID/status as a dict of strings."""
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
+def proc_kib(pid, key="VmRSS"):
+    return int(proc_status(pid)[key].split()[0])
+
+
+def proc_cpu(pid):
+    """utime + stime of a process, in seconds, to the tick."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def proc_cpu_ns(pid):
+    """Time every thread of a process spent on a CPU, in seconds, to the
+    nanosecond (/proc/PID/task/TID/schedstat)."""
+    ns = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+            ns += int(f.read().split()[0])
+    return ns / 1e9
+
+
+def proc_switches(pid):
+    """Context switches of every thread of a process: (voluntary,
+    involuntary)."""
+    vol = invol = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches"):
+                    vol += int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches"):
+                    invol += int(line.split()[1])
+    return vol, invol
+
+
+def cpu_busy():
+    """The machine's CPU time so far, (busy, total), in ticks of every
+    CPU (/proc/stat): the share of busy over a window says how quiet the
+    machine was."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]                  # idle, iowait
+    return sum(v) - idle, sum(v)
+
+
+_subreaper = False
+
+
+def become_subreaper():
+    """Orphans of our children (the guests of a killed fwsd) become ours,
+    so that they are reaped at the end, not left as zombies."""
+    global _subreaper
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_CHILD_SUBREAPER = 36
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0:
+        _subreaper = True
+
+
+def reap_orphans():
+    """As a subreaper: reap every child that has ended (the orphaned
+    qemus a later fwsd adopted, and stopped)."""
+    while _subreaper:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
+
+
+def reap(pids, timeout=5):
+    """Wait for those of pids that are our children (or orphans given to
+    us), so none stays a zombie."""
+    deadline = time.monotonic() + timeout
+    left = set(pids)
+    while left and time.monotonic() < deadline:
+        for pid in list(left):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    left.discard(pid)
+            except ChildProcessError:
+                left.discard(pid)     # not ours: its parent reaps it
+        if left:
+            time.sleep(0.01)
 
 
 def qemu_argv(pid):
@@ -135,43 +386,230 @@ def qemu_argv(pid):
         return [a.decode() for a in f.read().split(b"\0") if a]
 
 
+def free_vnc_display(host, first=100):
+    """A VNC display above fwsd's range (0-99) whose port is free."""
+    for d in range(first, first + 400):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, 5900 + d))
+            return d
+        except OSError:
+            pass
+        finally:
+            s.close()
+    raise RuntimeError("no free VNC port")
+
+
+def bare_argv(argv, swap, display=None):
+    """fwsd's qemu argv for a bare qemu: each (old, new) of swap replaced
+    in every argument (its pidfile, its log, its disks), and the VNC
+    screen moved to a display of its own (the VM's is taken)."""
+    out = []
+    for i, a in enumerate(argv):
+        for old, new in swap:
+            a = a.replace(old, new)
+        if i > 0 and argv[i - 1] == "-vnc":
+            host, rest = a.rsplit(":", 1)
+            opts = rest.split(",", 1)[1:]
+            d = display if display is not None else free_vnc_display(host)
+            a = ",".join(["%s:%d" % (host, d)] + opts)
+        out.append(a)
+    return out
+
+
+def qemu_dir(tmp, tag="bare"):
+    """A directory of the qemu user's for a bare qemu's own files (its
+    sockets, pidfile, serial log, a copy of a disk), as fwsd gives it
+    the VM's."""
+    d = os.path.join(tmp, tag + ".files")
+    os.makedirs(d, exist_ok=True)
+    pw = pwd.getpwnam(QEMU_USER)
+    os.chown(d, pw.pw_uid, pw.pw_gid)
+    os.chmod(d, 0o700)
+    return d
+
+
+def give_qemu(path):
+    """Hand a file to the qemu user, as fwsd does with a VM's disks."""
+    pw = pwd.getpwnam(QEMU_USER)
+    os.chown(path, pw.pw_uid, pw.pw_gid)
+    os.chmod(path, 0o600)
+
+
+class Spawner:
+    """A process of the qemu user's, forked once, that starts bare qemus
+    for us: posix_spawn (vfork and exec, as cheap as a start gets) of
+    qemu in a session of its own, stdin /dev/null, stdout and stderr to a
+    file, the QMP and serial sockets as fds 3 and 4, signals at their
+    defaults.  So a bare start pays no fork of this Python process and
+    no change of user on our side; it runs as the very user fwsd's qemus
+    run as.  Its children are reaped at once (SIGCHLD ignored); we learn
+    of their end through a pidfd, as fwsd does."""
+
+    def __init__(self):
+        pw = pwd.getpwnam(QEMU_USER)
+        groups = os.getgrouplist(pw.pw_name, pw.pw_gid)
+        ours, theirs = socket.socketpair(socket.AF_UNIX,
+                                         socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                ours.close()
+                keep = theirs.fileno()
+                for fd in [int(x) for x in os.listdir("/proc/self/fd")]:
+                    if fd > 2 and fd != keep:
+                        try:
+                            os.close(fd)
+                        except OSError:
+                            pass
+                os.setgroups(groups)
+                os.setresgid(pw.pw_gid, pw.pw_gid, pw.pw_gid)
+                os.setresuid(pw.pw_uid, pw.pw_uid, pw.pw_uid)
+                signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+                Spawner._serve(theirs)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        theirs.close()
+        self.chan = ours
+        self.pid = pid
+
+    @staticmethod
+    def _serve(chan):
+        sigdef = [s for s in signal.valid_signals()
+                  if s not in (signal.SIGKILL, signal.SIGSTOP)]
+        while True:
+            msg = chan.recv(1 << 20)
+            if not msg:
+                return
+            req = json.loads(msg)
+            fds = []
+            try:
+                socks = []
+                for p in (req["qmp"], req["serial"]):
+                    if os.path.exists(p):
+                        os.unlink(p)
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    s.bind(p)
+                    s.listen(16)
+                    socks.append(s)
+                # above 4: dup2 onto 3 and 4 must not find them there
+                fds = [fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, 10)
+                       for s in socks]
+                for s in socks:
+                    s.close()
+                null = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
+                err = os.open(req["err"], os.O_WRONLY | os.O_CREAT |
+                              os.O_APPEND | os.O_CLOEXEC, 0o600)
+                fds += [null, err]
+                actions = [(os.POSIX_SPAWN_DUP2, null, 0),
+                           (os.POSIX_SPAWN_DUP2, err, 1),
+                           (os.POSIX_SPAWN_DUP2, err, 2),
+                           (os.POSIX_SPAWN_DUP2, fds[0], 3),
+                           (os.POSIX_SPAWN_DUP2, fds[1], 4)]
+                argv = req["argv"]
+                pid = os.posix_spawn(argv[0], argv, dict(os.environ),
+                                     file_actions=actions, setsid=True,
+                                     setsigmask=[], setsigdef=sigdef)
+                pidfd = os.pidfd_open(pid)
+                socket.send_fds(chan, [json.dumps({"pid": pid}).encode()],
+                                [pidfd])
+                os.close(pidfd)
+            except Exception as e:   # noqa: BLE001: told to the caller
+                chan.send(json.dumps({"error": str(e)}).encode())
+            finally:
+                for fd in fds:
+                    os.close(fd)
+
+    def spawn(self, argv, qmp, serial, err):
+        self.chan.send(json.dumps({"argv": argv, "qmp": qmp,
+                                   "serial": serial, "err": err}).encode())
+        msg, fds, _, _ = socket.recv_fds(self.chan, 65536, 1)
+        rep = json.loads(msg)
+        if "error" in rep:
+            raise RuntimeError("bare qemu: " + rep["error"])
+        return BareProc(rep["pid"], fds[0])
+
+    def close(self):
+        self.chan.close()
+        os.waitpid(self.pid, 0)
+
+
+class BareProc:
+    """A bare qemu, known by a pidfd."""
+
+    def __init__(self, pid, pidfd):
+        self.pid = pid
+        self.pidfd = pidfd
+
+    def kill(self, sig=signal.SIGKILL):
+        try:
+            signal.pidfd_send_signal(self.pidfd, sig)
+        except ProcessLookupError:
+            pass
+
+    def wait(self, timeout=None):
+        """True once the process has ended (within timeout seconds)."""
+        r, _, _ = select.select([self.pidfd], [], [], timeout)
+        return bool(r)
+
+    def close(self):
+        if self.pidfd >= 0:
+            os.close(self.pidfd)
+        self.pidfd = -1
+
+
+_spawner = None
+
+
+def spawner():
+    global _spawner
+    if _spawner is None:
+        _spawner = Spawner()
+        atexit.register(_spawner.close)
+    return _spawner
+
+
 def bare_qemu(argv, tmp, tag="bare"):
-    """Spawn qemu with argv, QMP and serial as fds 3 and 4, as fwsd does.
-    Returns (process, path of its QMP socket, monotonic spawn time)."""
-    qmp_path = os.path.join(tmp, tag + ".qmp")
-    serial_path = os.path.join(tmp, tag + ".serial")
-    socks = []
-    for p in (qmp_path, serial_path):
-        if os.path.exists(p):
-            os.unlink(p)
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.bind(p)
-        s.listen(1)
-        socks.append(s)
-
-    def child_fds():
-        # move both out of the way first: either may sit on 3 or 4
-        high = [fcntl.fcntl(s.fileno(), fcntl.F_DUPFD, 100) for s in socks]
-        os.dup2(high[0], 3)
-        os.dup2(high[1], 4)
-        os.setsid()
-
+    """Spawn qemu with argv, QMP and serial as fds 3 and 4, as fwsd does,
+    as the qemu user with its groups, as fwsd does.  Returns (process,
+    path of its QMP socket, monotonic spawn time)."""
+    own = qemu_dir(tmp, tag)
+    qmp_path = os.path.join(own, "qmp")
     t0 = time.monotonic()
-    # subprocess closes fds after preexec_fn: keep all, ours are CLOEXEC
-    proc = subprocess.Popen(argv, preexec_fn=child_fds, close_fds=False,
-                            stdout=subprocess.DEVNULL,
-                            stderr=open(os.path.join(tmp, tag + ".err"),
-                                        "w"))
-    # our copies go, so a dead qemu refuses the connection, never hangs
-    for s in socks:
-        s.close()
+    proc = spawner().spawn(argv, qmp_path, os.path.join(own, "serial"),
+                           os.path.join(own, "err"))
     return proc, qmp_path, t0
+
+
+def stop_bare(proc):
+    """Kill a bare qemu and wait for its end."""
+    proc.kill()
+    proc.wait(30)
+    proc.close()
+
+
+def pct(xs, p):
+    """The p-th percentile (nearest rank) of xs."""
+    xs = sorted(xs)
+    k = max(0, min(len(xs) - 1, math.ceil(p / 100.0 * len(xs)) - 1))
+    return xs[k]
 
 
 def show(name, xs):
     xs = sorted(x * 1000 for x in xs)
-    print("  %-5s n=%d  min %.1f  median %.1f  max %.1f ms" %
+    print("  %-13s n=%-3d min %7.1f  median %7.1f  max %7.1f ms" %
           (name, len(xs), xs[0], statistics.median(xs), xs[-1]))
+
+
+def show_pct(name, xs, unit="ms", scale=1000):
+    xs = [x * scale for x in xs]
+    print("  %-22s n=%-5d p50 %8.3f  p90 %8.3f  p99 %8.3f  max %8.3f %s" %
+          (name, len(xs), pct(xs, 50), pct(xs, 90), pct(xs, 99), max(xs),
+           unit))
 
 
 def ratio(a, b):

@@ -2,9 +2,24 @@
 # run.sh: every benchmark under tests/bench, one after the other (they
 # measure time; running them in parallel would measure each other).
 # Each prints its method, its samples' distribution and its ratio.
+#
+# Their sizes come from the environment, for a quick run:
+#   BENCH_ROUNDS      rounds of restart, snapshot, lifecycle (10, 10, 8)
+#   BENCH_SCALE       guests running at each step of bench-scale (10,50,100)
+#   BENCH_IDLE        seconds of idleness measured at each step (10)
+#   BENCH_LIST_RUNS   list requests per step (1000; 200 in bench-control)
+#   BENCH_CTL_RUNS    fwsctl list processes per step (200)
+#   BENCH_PROBES      starts, fwsd and bare, at each step (8)
+#   BENCH_DEFINED     VMs defined in bench-control (1000)
+#   BENCH_INFO_N      info requests, one client (10000)
+#   BENCH_CLIENTS     concurrent clients (50), BENCH_PER_CLIENT requests (100)
+# e.g. BENCH_ROUNDS=3 BENCH_SCALE=5,10 BENCH_IDLE=2 BENCH_DEFINED=100 make bench
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
 rc=0
+echo "== machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
+    "$(uname -r), $(qemu-system-x86_64 --version | head -n 1)," \
+    "$([ -w /dev/kvm ] && echo kvm || echo "no KVM (TCG)")"
 for b in "$dir"/bench-*.py; do
 	echo "== $(basename "$b")"
 	python3 "$b" || rc=1

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""bench-lifecycle.py: start, stop and destroy through fwsd against the
+same done directly to a bare qemu, side by side in one run.
+
+The bare qemu gets the argv fwsd used for the VM (read from
+/proc/PID/cmdline), its QMP and serial sockets as fds 3 and 4, and runs
+as the same user (fws-qemu), spawned by posix_spawn (benchlib.Spawner).
+
+  start    bare: spawn until QMP qmp_capabilities, cont and query-status
+           say "running";  fwsd: the "start" request to its reply (sent
+           when qemu answers query-status "running"), on the socket, and
+           "fwsctl start" as a process, wall time;
+  stop     a second after the guest printed FWS-GUEST-READY on its
+           serial port (its acpid then listens):
+           bare: QMP system_powerdown until the qemu process has ended
+           (its pidfd);  fwsd: the "stop" request to its reply (fwsd
+           sends the same system_powerdown, sees the end through a pidfd,
+           reaps it, commits "stopped");
+  destroy  bare: kill -9 until the process has ended;  fwsd: the
+           "destroy" request to its reply.
+
+Each round does all of them, bare and fwsd alternately, so drift in the
+machine hits both alike.  BENCH_ROUNDS rounds (default 8).
+"""
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import benchlib  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "8"))
+READY = b"FWS-GUEST-READY"
+
+
+def size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def wait_ready(log, offset, timeout=120):
+    """Until the guest's serial log says it is up, past offset, and a
+    second more: acpid, started just before, must have its input device
+    open, or the power button goes unseen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(log, "rb") as f:
+                f.seek(offset)
+                if READY in f.read():
+                    time.sleep(1)
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("the guest did not boot: %s" % log)
+
+
+def bare_start(argv, tmp):
+    """Spawn qemu as fwsd does, time exec -> QMP says running."""
+    proc, qmp_path, t0 = benchlib.bare_qemu(argv, tmp)
+    q = benchlib.Qmp(qmp_path)
+    q.cmd("cont")
+    st = q.cmd("query-status")
+    t1 = time.monotonic()
+    assert st["return"]["status"] == "running", st
+    return proc, q, t1 - t0
+
+
+def main():
+    f = benchlib.Fwsd()
+    res = {k: [] for k in ("bare_start", "fwsd_start", "fwsctl_start",
+                           "bare_stop", "fwsd_stop", "bare_destroy",
+                           "fwsd_destroy")}
+    try:
+        info = f.guest("l1")
+        vm_log = info["serial_log"]
+        own = benchlib.qemu_dir(f.tmp)
+        bare_log = os.path.join(own, "bare.log")
+        argv = benchlib.bare_argv(benchlib.qemu_argv(info["pid"]), [
+            (f.run + "/l1.pid", own + "/bare.pid"),
+            (vm_log, bare_log)])
+        f.ctl("destroy", "l1")
+        time.sleep(0.5)
+
+        for _ in range(ROUNDS):
+            # bare: start, boot, power button
+            off = size(bare_log)
+            proc, q, dt = bare_start(argv, f.tmp)
+            res["bare_start"].append(dt)
+            wait_ready(bare_log, off)
+            t0 = time.monotonic()
+            q.cmd("system_powerdown")
+            if not proc.wait(60):
+                raise RuntimeError("bare qemu ignored the power button")
+            res["bare_stop"].append(time.monotonic() - t0)
+            q.close()
+            proc.close()
+            time.sleep(0.3)
+
+            # fwsd: start, boot, stop
+            off = size(vm_log)
+            res["fwsd_start"].append(f.request("start", {"name": "l1"}))
+            wait_ready(vm_log, off)
+            res["fwsd_stop"].append(f.request("stop", {"name": "l1"}))
+            time.sleep(0.3)
+
+            # bare: start, kill -9
+            proc, q, dt = bare_start(argv, f.tmp)
+            res["bare_start"].append(dt)
+            time.sleep(0.5)
+            t0 = time.monotonic()
+            proc.kill()
+            proc.wait(30)
+            res["bare_destroy"].append(time.monotonic() - t0)
+            q.close()
+            proc.close()
+            time.sleep(0.3)
+
+            # fwsd: fwsctl start, destroy
+            t0 = time.monotonic()
+            subprocess.run([benchlib.FWSCTL, "--socket", f.sock, "start",
+                            "l1"], check=True, stdout=subprocess.DEVNULL)
+            res["fwsctl_start"].append(time.monotonic() - t0)
+            time.sleep(0.5)
+            res["fwsd_destroy"].append(f.request("destroy", {"name": "l1"}))
+            time.sleep(0.3)
+    finally:
+        f.close()
+
+    print("start, stop, destroy: fwsd vs the same done directly to a bare"
+          " qemu (256 MiB, TCG)")
+    for k in ("bare_start", "fwsd_start", "fwsctl_start", "bare_stop",
+              "fwsd_stop", "bare_destroy", "fwsd_destroy"):
+        benchlib.show(k.replace("_", " "), res[k])
+    print("  ratio start fwsd/bare (medians): %.2f" %
+          benchlib.ratio(res["fwsd_start"], res["bare_start"]))
+    print("  ratio start fwsctl/bare (medians): %.2f" %
+          benchlib.ratio(res["fwsctl_start"], res["bare_start"]))
+    print("  ratio stop fwsd/bare (medians): %.2f" %
+          benchlib.ratio(res["fwsd_stop"], res["bare_stop"]))
+    print("  ratio destroy fwsd/bare (medians): %.2f" %
+          benchlib.ratio(res["fwsd_destroy"], res["bare_destroy"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
