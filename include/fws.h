@@ -33,7 +33,8 @@
 #define FWS_NICS_MAX		4
 #define FWS_DISK_NODE		"fws-disk"	/* + index: block node names */
 #define FWS_NET_NAME_MAX	32	/* names nft tables and files too */
-#define FWS_VNC_DISPLAYS	100	/* displays 0-99: ports 5900-5999 */
+#define FWS_VNC_DISPLAYS	100	/* by default displays 0-99: 5900-5999 */
+#define FWS_VNC_DISPLAYS_MAX	59636	/* port 5900 + display < 65536 */
 #define FWS_VNC_PASSWORD_LEN	8	/* what VNC authentication takes */
 #define FWS_IFNAME_MAX		15	/* Linux IFNAMSIZ - 1 */
 #define FWS_IMAGE_DIRS_MAX	8
@@ -94,6 +95,7 @@ struct fws_config {
 	unsigned	 cf_crash_loop_window;	/* s, ... within this: failed */
 	unsigned	 cf_event_history;	/* events kept in the store */
 	char		*cf_vnc_listen;		/* address of the VNC servers */
+	unsigned	 cf_vnc_displays;	/* displays 0 .. this - 1 */
 	char		*cf_socket_group;	/* group of the control socket */
 	char		*cf_admin_group;	/* its members are admins */
 	char		*cf_qemu_user;		/* qemu runs as this user */

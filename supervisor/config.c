@@ -31,6 +31,7 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_machine, "q35");
 	set_str(&cf->cf_accel, "auto");
 	set_str(&cf->cf_vnc_listen, "127.0.0.1");
+	cf->cf_vnc_displays = FWS_VNC_DISPLAYS;
 	set_str(&cf->cf_socket_group, FWS_SOCKET_GROUP);
 	set_str(&cf->cf_admin_group, FWS_ADMIN_GROUP);
 	set_str(&cf->cf_qemu_user, FWS_QEMU_USER);
@@ -168,6 +169,9 @@ static const struct config_key {
 	    NULL, 0, 0 },
 	{ "stop_timeout", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_stop_timeout), NULL, 3600, 0 },
+	{ "vnc_displays", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_vnc_displays), NULL,
+	    FWS_VNC_DISPLAYS_MAX, 1 },
 	{ "vnc_listen", CONFIG_ADDR,
 	    offsetof(struct fws_config, cf_vnc_listen), NULL, 0, 0 },
 };

@@ -59,22 +59,27 @@ int
 vnc_alloc(struct vm *vm, char **cause)
 {
 	struct vm	*o;
-	int		 d, taken;
+	unsigned char	*taken;
+	int		 d, n = conf.cf_vnc_displays;
 
-	for (d = 0; d < FWS_VNC_DISPLAYS; d++) {
-		taken = 0;
-		TAILQ_FOREACH(o, &vms, vm_entry)
-			if (o != vm && vm_is_active(o) &&
-			    o->vm_vnc_display == d)
-				taken = 1;
-		if (!taken && vnc_port_free(d)) {
+	/* one pass over the VMs, not one per display */
+	if ((taken = calloc(n, 1)) == NULL)
+		return cause_fail(cause, "out of memory");
+	TAILQ_FOREACH(o, &vms, vm_entry)
+		if (o != vm && vm_is_active(o) && o->vm_vnc_display >= 0 &&
+		    o->vm_vnc_display < n)
+			taken[o->vm_vnc_display] = 1;
+	for (d = 0; d < n; d++) {
+		if (!taken[d] && vnc_port_free(d)) {
+			free(taken);
 			vm->vm_vnc_display = d;
 			return 0;
 		}
 	}
-	return cause_fail(cause, "no free VNC display on %s (ports %d-%d)",
-	    conf.cf_vnc_listen, VNC_PORT_BASE,
-	    VNC_PORT_BASE + FWS_VNC_DISPLAYS - 1);
+	free(taken);
+	return cause_fail(cause, "no free VNC display on %s (ports %d-%d): "
+	    "raise vnc_displays in fwsd.conf", conf.cf_vnc_listen,
+	    VNC_PORT_BASE, VNC_PORT_BASE + n - 1);
 }
 
 /* The -vnc argument for qemu. */

@@ -33,8 +33,8 @@ fwsd is measured.  At each step:
            interleaved, a bare start of qemu with the argv fwsd used for
            it (spawn until QMP says "running", as bench-lifecycle.py):
            does what fwsd adds to a start grow with the guests it holds?
-           (Not n + 1: fwsd gives every running VM a VNC display of its
-           100, so 100 VMs at most run at once.)
+           (Not n + 1: fwsd gives every running VM a VNC display, of
+           vnc_displays = 100 by default, so 100 at most run at once.)
 
 The new fwsd carries on to the next step.  Each step also gives the
 latency of the "start" requests that made its guests, and fwsd's own
@@ -224,7 +224,7 @@ def main():
         have = 0
         for n in STEPS:
             # n - 1 guests, the probe as the n-th (fwsd gives every
-            # running VM one of 100 VNC displays: 100 at most), the last
+            # running VM one of its 100 VNC displays), the last
             starts, start_cpu = add_guests(f, have, n - 1)
             # after many starts every qemu start, a bare one too, is
             # slower for a few seconds: compare in the quiet that follows

@@ -2,11 +2,14 @@
 # and a fresh random password per start; a real RFB 3.8 handshake with
 # VNC authentication succeeds with that password and fails with a wrong
 # one; a stopped VM has no screen; after a restart of fwsd the display
-# is found again and a new password works.
+# is found again and a new password works.  With vnc_displays = 2 a
+# third VM cannot start, says why, and starts once a display is free.
 . "$(dirname "$0")/lib.sh"
+write_config "vnc_displays = 2"
 start_fwsd
 create_guest w1
 create_guest w2
+create_guest w3
 fwsctl start w1 >/dev/null && fwsctl start w2 >/dev/null || fail "start"
 
 # rfb PORT PASSWORD: 0 when VNC authentication accepts the password
@@ -72,3 +75,13 @@ wait_until 10 have_password || fail "no password after the restart: $(fwsctl vnc
 [ "$(vnc_field w2 port)" = "$p2" ] || fail "w2's display moved"
 rfb "$p2" "$(vnc_field w2 password)" || fail "the password after the restart was refused"
 note "after a restart of fwsd"
+
+# two displays, both held: the third start says why and leaves w3 whole
+expect_rc 1 fwsctl start w3
+expect_err "w3: cannot start: no free VNC display on $VNC_ADDR (ports 5900-5901): raise vnc_displays"
+state_is w3 stopped || fail "w3 after a refused start: $(field w3 state)"
+fwsctl destroy w1 >/dev/null || fail "destroy w1"
+fwsctl start w3 >/dev/null || fail "start w3 on the freed display: $(cat "$T/err")"
+[ "$(vnc_field w3 port)" = "$(( $p2 == 5900 ? 5901 : 5900 ))" ] ||
+    fail "w3 on port $(vnc_field w3 port)"
+note "vnc_displays: a start beyond them refused with the reason"

@@ -58,6 +58,8 @@ static const struct {
 	{ "crash_loop_window = 0\n", "crash_loop_window" },
 	{ "restart_delay = 1s\n", "restart_delay" },
 	{ "event_history = 0\n", "event_history" },
+	{ "vnc_displays = 0\n", "from 1 to 59636" },
+	{ "vnc_displays = 59637\n", "vnc_displays" },
 	{ "# fine\n\nqemu = /usr/bin/qemu-system-x86_64\nbogus line\n",
 	    ":4: expected" },
 	{ "qemu_user = fws qemu\n", "not a user or group name" },
@@ -120,6 +122,7 @@ test_good(void **state)
 	    "quota_vms = 10\n"
 	    "quota_vm_memory = 2G\n"
 	    "quota_disk = 1T\n"
+	    "vnc_displays = 1000\n"
 	    "template.small = 1 vcpu, 1024 MiB, 10G\n"
 	    "template.big = 8 vcpus, 16 GiB\n"
 	    "template.small = 2 vcpus, 2048 MiB, 20G\n", &cf, &cause), 0);
@@ -127,6 +130,7 @@ test_good(void **state)
 	assert_string_equal(cf.cf_admin_group, "wheel");
 	assert_string_equal(cf.cf_socket_group, "fws");
 	assert_true(cf.cf_quota.q_vms == 10);
+	assert_int_equal(cf.cf_vnc_displays, 1000);
 	assert_true(cf.cf_quota.q_vm_memory_mib == 2048);
 	assert_true(cf.cf_quota.q_disk == 1ULL << 40);
 	assert_true(cf.cf_quota.q_vm_vcpus == 4);	/* the default */
