@@ -464,6 +464,7 @@ void	 cmd_client_gone(uint64_t);
 void	 request_ok(struct request *, json_t *);
 void	 request_error(struct request *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+void	 request_cause(struct request *, int, char *);
 void	 request_free(struct request *);
 uid_t	 request_uid(const struct request *);
 uint64_t request_client(const struct request *);

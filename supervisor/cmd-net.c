@@ -28,8 +28,7 @@ cmd_net_lookup(struct request *rq, json_t *args)
 	char		*cause;
 
 	if (proto_arg_string(args, "name", 1, &name, &cause) == -1) {
-		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "%s", cause);
-		free(cause);
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return NULL;
 	}
 	if ((n = net_find(name)) == NULL)
@@ -163,8 +162,7 @@ cmd_net_create(struct request *rq, json_t *args, struct vm *vm)
 	}
 	n->net_created = time(NULL);
 	if (store_net_insert(n, &cause) == -1) {
-		request_error(rq, PROTO_ERR_INTERNAL, "%s", cause);
-		free(cause);
+		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		net_free(n);
 		return;
 	}
@@ -225,8 +223,7 @@ cmd_net_delete(struct request *rq, json_t *args, struct vm *vm)
 	if ((n = cmd_net_lookup(rq, args)) == NULL || cmd_net_down(rq, n, 0))
 		return;
 	if (store_net_delete(n, &cause) == -1) {
-		request_error(rq, PROTO_ERR_INTERNAL, "%s", cause);
-		free(cause);
+		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		return;
 	}
 	log_info("network %s: deleted", n->net_name);
@@ -271,8 +268,7 @@ cmd_net_open(struct request *rq, json_t *args, struct vm *vm)
 	n->net_open = open;
 	if (store_net_update(n, &cause) == -1) {
 		n->net_open = was;
-		request_error(rq, PROTO_ERR_INTERNAL, "%s", cause);
-		free(cause);
+		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		return;
 	}
 	log_info("network %s: %s users", n->net_name, open ? "open to" :
@@ -329,8 +325,7 @@ cmd_net_leases(struct request *rq, json_t *args, struct vm *vm)
 	if ((n = cmd_net_lookup(rq, args)) == NULL)
 		return;
 	if ((a = net_leases(n, &cause)) == NULL) {
-		request_error(rq, PROTO_ERR_BAD_STATE, "%s", cause);
-		free(cause);
+		request_cause(rq, PROTO_ERR_BAD_STATE, cause);
 		return;
 	}
 	request_ok(rq, a);

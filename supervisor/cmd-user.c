@@ -146,15 +146,13 @@ cmd_quota(struct request *rq, json_t *args, struct vm *vm)
 
 	(void)vm;
 	if (request_owner(rq, args, &owner, &code, &cause) == -1) {
-		request_error(rq, code, "%s", cause);
-		free(cause);
+		request_cause(rq, code, cause);
 		return;
 	}
 	if (owner < 0)
 		owner = request_uid(rq);
 	if (quota_of(owner, &q, &cause) == -1) {
-		request_error(rq, PROTO_ERR_INTERNAL, "%s", cause);
-		free(cause);
+		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		return;
 	}
 	quota_usage(owner, NULL, &used);
@@ -188,8 +186,7 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 	(void)vm;
 	if (proto_arg_uint(args, "owner", 1, 0, UINT32_MAX - 1, &owner,
 	    &cause) == -1) {
-		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "%s", cause);
-		free(cause);
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}
 	/* all checked before any is stored */
@@ -211,8 +208,7 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 		n++;
 		if (store_quota_set(owner, f->qf_column, json_is_null(v) ? -1 :
 		    json_integer_value(v), &cause) == -1) {
-			request_error(rq, PROTO_ERR_INTERNAL, "%s", cause);
-			free(cause);
+			request_cause(rq, PROTO_ERR_INTERNAL, cause);
 			return;
 		}
 	}
@@ -237,8 +233,7 @@ cmd_image_list(struct request *rq, json_t *args, struct vm *vm)
 
 	(void)vm;
 	if (request_owner(rq, args, &owner, &code, &cause) == -1) {
-		request_error(rq, code, "%s", cause);
-		free(cause);
+		request_cause(rq, code, cause);
 		return;
 	}
 	request_ok(rq, image_list(owner));
@@ -257,8 +252,7 @@ cmd_image_delete(struct request *rq, json_t *args, struct vm *vm)
 	    (code = PROTO_ERR_INVALID_ARGUMENT,
 	    proto_arg_string(args, "name", 1, &name, &cause) == -1) ||
 	    validate_name(name, &cause) == -1) {
-		request_error(rq, code, "%s", cause);
-		free(cause);
+		request_cause(rq, code, cause);
 		return;
 	}
 	if (owner < 0)

@@ -57,7 +57,6 @@ static void	cmd_snapshot(struct request *, json_t *, struct vm *);
 static void	cmd_vnc(struct request *, json_t *, struct vm *);
 static void	cmd_snapshot_list(struct request *, json_t *, struct vm *);
 static void	cmd_templates(struct request *, json_t *, struct vm *);
-static void	request_cause(struct request *, int, char *);
 
 static const struct cmd cmd_table[] = {
 	{ "autostart",	cmd_autostart,	CMD_VM,	{ "name", "owner", "enabled" } },
@@ -237,7 +236,7 @@ request_error(struct request *rq, int code, const char *fmt, ...)
 }
 
 /* Answer with the cause sentence as the message and free it. */
-static void
+void
 request_cause(struct request *rq, int code, char *cause)
 {
 	request_error(rq, code, "%s", cause ? cause : "invalid request");

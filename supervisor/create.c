@@ -628,8 +628,7 @@ create_vm(struct request *rq, json_t *args)
 	vm->vm_creating = 1;
 	TAILQ_INSERT_TAIL(&vms, vm, vm_entry);
 	if (vm_mkdir(vm, &cause) == -1) {
-		request_error(rq, PROTO_ERR_INTERNAL, "%s", cause);
-		free(cause);
+		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		create_free(cr, 1);
 		return;
 	}

@@ -403,6 +403,5 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 	close(fd);
 	return;
 bad:
-	request_error(rq, code, "%s", cause);
-	free(cause);
+	request_cause(rq, code, cause);
 }
