@@ -64,18 +64,6 @@ def create_all(f):
     return lat
 
 
-def list_runs(f):
-    lat = []
-    for _ in range(LIST_RUNS):
-        t0 = time.monotonic()
-        c = benchlib.Conn(f.sock)
-        vms = c.call("list")
-        lat.append(time.monotonic() - t0)
-        c.close()
-        assert len(vms) == DEFINED, len(vms)
-    return lat
-
-
 def info_sequential(f):
     c = benchlib.Conn(f.sock)
     lat = []
@@ -227,7 +215,8 @@ def main():
     f = benchlib.Fwsd()
     try:
         creates, cpu_create = cpu_of(f, create_all, f)
-        lists, cpu_list = cpu_of(f, list_runs, f)
+        lists, cpu_list = cpu_of(f, benchlib.list_latency, f.sock, DEFINED,
+                                 LIST_RUNS)
         (seq_s, seq_lat), cpu_seq = cpu_of(f, info_sequential, f)
         pipe_s, cpu_pipe = cpu_of(f, info_pipelined, f)
         per = Clients(f, fresh=False)

@@ -59,17 +59,6 @@ def wait_ready(log, offset, timeout=120):
     raise RuntimeError("the guest did not boot: %s" % log)
 
 
-def bare_start(argv, tmp):
-    """Spawn qemu as fwsd does, time exec -> QMP says running."""
-    proc, qmp_path, t0 = benchlib.bare_qemu(argv, tmp)
-    q = benchlib.Qmp(qmp_path)
-    q.cmd("cont")
-    st = q.cmd("query-status")
-    t1 = time.monotonic()
-    assert st["return"]["status"] == "running", st
-    return proc, q, t1 - t0
-
-
 def main():
     f = benchlib.Fwsd()
     res = {k: [] for k in ("bare_start", "fwsd_start", "fwsctl_start",
@@ -89,7 +78,7 @@ def main():
         for _ in range(ROUNDS):
             # bare: start, boot, power button
             off = size(bare_log)
-            proc, q, dt = bare_start(argv, f.tmp)
+            proc, q, dt = benchlib.bare_start(argv, f.tmp)
             res["bare_start"].append(dt)
             wait_ready(bare_log, off)
             t0 = time.monotonic()
@@ -109,7 +98,7 @@ def main():
             time.sleep(0.3)
 
             # bare: start, kill -9
-            proc, q, dt = bare_start(argv, f.tmp)
+            proc, q, dt = benchlib.bare_start(argv, f.tmp)
             res["bare_start"].append(dt)
             time.sleep(0.5)
             t0 = time.monotonic()

@@ -112,20 +112,6 @@ def fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
-def list_latency(f, n, runs):
-    """Fresh connection, "list", the whole reply: seconds per run."""
-    out = []
-    for _ in range(runs):
-        t0 = time.monotonic()
-        c = benchlib.Conn(f.sock)
-        vms = c.call("list")
-        out.append(time.monotonic() - t0)
-        c.close()
-        if len(vms) != n:
-            raise RuntimeError("list shows %d VMs, not %d" % (len(vms), n))
-    return out
-
-
 def probe_starts(f, k):
     """With the step's guests paused around: k starts (to its reply) and
     destroys of one more VM through fwsd, interleaved with k bare starts
@@ -146,12 +132,8 @@ def probe_starts(f, k):
                     (f.run + "/probe.pid", own + "/bare.pid"),
                     (log, own + "/bare.log")])
             c.call("destroy", {"name": "probe"})
-            proc, qmp_path, t0 = benchlib.bare_qemu(argv, f.tmp, "probe")
-            q = benchlib.Qmp(qmp_path)
-            q.cmd("cont")
-            st = q.cmd("query-status")
-            bare.append(time.monotonic() - t0)
-            assert st["return"]["status"] == "running", st
+            proc, q, dt = benchlib.bare_start(argv, f.tmp, "probe")
+            bare.append(dt)
             benchlib.stop_bare(proc)
             q.close()
         c.call("delete", {"name": "probe"})
@@ -241,7 +223,7 @@ def main():
             rss, nfd = benchlib.proc_kib(pid), fds(pid)
             threads = len(os.listdir("/proc/%d/task" % pid))
             c0 = benchlib.proc_cpu_ns(pid)
-            lat = list_latency(f, n, LIST_RUNS)
+            lat = benchlib.list_latency(f.sock, n, LIST_RUNS)
             list_cpu = (benchlib.proc_cpu_ns(pid) - c0) / LIST_RUNS
             ctl = fwsctl_latency(f, CTL_RUNS)
             t_serve, t_all = adopt(f, n)

@@ -585,6 +585,33 @@ def bare_qemu(argv, tmp, tag="bare"):
     return proc, qmp_path, t0
 
 
+def bare_start(argv, tmp, tag="bare"):
+    """A bare qemu (bare_qemu) taken from spawn to QMP "running".
+    Returns (process, its Qmp, seconds)."""
+    proc, qmp_path, t0 = bare_qemu(argv, tmp, tag)
+    q = Qmp(qmp_path)
+    q.cmd("cont")
+    st = q.cmd("query-status")
+    t1 = time.monotonic()
+    assert st["return"]["status"] == "running", st
+    return proc, q, t1 - t0
+
+
+def list_latency(sock, n, runs):
+    """A fresh connection, "list", the whole reply of n VMs: seconds for
+    each of runs runs."""
+    out = []
+    for _ in range(runs):
+        t0 = time.monotonic()
+        c = Conn(sock)
+        vms = c.call("list")
+        out.append(time.monotonic() - t0)
+        c.close()
+        if len(vms) != n:
+            raise RuntimeError("list shows %d VMs, not %d" % (len(vms), n))
+    return out
+
+
 def stop_bare(proc):
     """Kill a bare qemu and wait for its end."""
     proc.kill()
