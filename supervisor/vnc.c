@@ -69,14 +69,13 @@ vnc_alloc(struct vm *vm, char **cause)
 		if (o != vm && vm_is_active(o) && o->vm_vnc_display >= 0 &&
 		    o->vm_vnc_display < n)
 			taken[o->vm_vnc_display] = 1;
-	for (d = 0; d < n; d++) {
-		if (!taken[d] && vnc_port_free(d)) {
-			free(taken);
-			vm->vm_vnc_display = d;
-			return 0;
-		}
-	}
+	for (d = 0; d < n && (taken[d] || !vnc_port_free(d)); d++)
+		;
 	free(taken);
+	if (d < n) {
+		vm->vm_vnc_display = d;
+		return 0;
+	}
 	return cause_fail(cause, "no free VNC display on %s (ports %d-%d): "
 	    "raise vnc_displays in fwsd.conf", conf.cf_vnc_listen,
 	    VNC_PORT_BASE, VNC_PORT_BASE + n - 1);
