@@ -27,6 +27,7 @@ void	 fwsctl_errx(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 int	 fwsctl_connect(void);
 json_t	*fwsctl_call(const char *, json_t *, int *);
+json_t	*fwsctl_call_list(struct ctx *, const char *, json_t *, json_t **);
 const char *fwsctl_opt(struct ctx *, const char *);
 void	 fwsctl_print_json(json_t *);
 json_t	*fwsctl_abs_path(const char *);

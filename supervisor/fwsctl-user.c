@@ -40,16 +40,12 @@ size_str(uint64_t n, char *buf, size_t len)
 int
 verb_image_list(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("image-list", NULL, NULL), *a, *im;
+	json_t	*r, *a, *im;
 	char	 vs[16], fs[16], user[64];
 	size_t	 i;
 
-	a = json_object_get(r, "result");
-	if (c->c_json) {
-		fwsctl_print_json(a);
-		json_decref(r);
+	if ((a = fwsctl_call_list(c, "image-list", NULL, &r)) == NULL)
 		return 0;
-	}
 	printf("%-24s %-5s %-6s %8s %8s  %s\n", "NAME", "TYPE", "FORMAT",
 	    "SIZE", "ON DISK", "OWNER");
 	json_array_foreach(a, i, im)
@@ -295,16 +291,12 @@ verb_quota_set(struct ctx *c)
 int
 verb_templates(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("templates", NULL, NULL), *a, *t;
+	json_t	*r, *a, *t;
 	char	 ds[16];
 	size_t	 i;
 
-	a = json_object_get(r, "result");
-	if (c->c_json) {
-		fwsctl_print_json(a);
-		json_decref(r);
+	if ((a = fwsctl_call_list(c, "templates", NULL, &r)) == NULL)
 		return 0;
-	}
 	printf("%-16s %5s %10s %8s\n", "NAME", "VCPUS", "MEMORY", "DISK");
 	json_array_foreach(a, i, t)
 		printf("%-16s %5lld %7lldMiB %8s\n",

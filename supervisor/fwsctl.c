@@ -503,6 +503,26 @@ fwsctl_call(const char *cmd, json_t *args, int *fdp)
 	return reply;
 }
 
+/*
+ * fwsctl_call for a listing.  With --json the result is printed and
+ * NULL returned; else the result, *rp being the reply to json_decref.
+ */
+json_t *
+fwsctl_call_list(struct ctx *c, const char *cmd, json_t *args, json_t **rp)
+{
+	json_t	*r = fwsctl_call(cmd, args, NULL), *a;
+
+	a = json_object_get(r, "result");
+	if (c->c_json || a == NULL) {
+		if (c->c_json)
+			fwsctl_print_json(a);
+		json_decref(r);
+		return NULL;
+	}
+	*rp = r;
+	return a;
+}
+
 json_t *
 fwsctl_name_args(struct ctx *c)
 {
@@ -759,17 +779,13 @@ fmt_mib(uint64_t mib, char *buf, size_t len)
 static int
 verb_list(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("list", NULL, NULL), *a, *vm, *pid;
+	json_t	*r, *a, *vm, *pid;
 	char	 mem[32], pidbuf[16], user[64];
 	size_t	 i, w = 4;
 	int	 others = 0;
 
-	a = json_object_get(r, "result");
-	if (c->c_json) {
-		fwsctl_print_json(a);
-		json_decref(r);
+	if ((a = fwsctl_call_list(c, "list", NULL, &r)) == NULL)
 		return 0;
-	}
 	json_array_foreach(a, i, vm) {
 		if (strlen(json_string_value(json_object_get(vm, "name"))) > w)
 			w = strlen(json_string_value(json_object_get(vm,
@@ -1108,16 +1124,12 @@ str_or(json_t *v, const char *none)
 static int
 verb_net_list(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("net-list", NULL, NULL), *a, *n, *d;
+	json_t	*r, *a, *n, *d;
 	char	 dhcp[64];
 	size_t	 i;
 
-	a = json_object_get(r, "result");
-	if (c->c_json) {
-		fwsctl_print_json(a);
-		json_decref(r);
+	if ((a = fwsctl_call_list(c, "net-list", NULL, &r)) == NULL)
 		return 0;
-	}
 	printf("%-16s %-6s %-15s %-18s %-4s %s\n", "NAME", "STATE", "BRIDGE",
 	    "ADDRESS", "NAT", "DHCP");
 	json_array_foreach(a, i, n) {
@@ -1167,15 +1179,12 @@ verb_net_info(struct ctx *c)
 static int
 verb_net_leases(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("net-leases", fwsctl_name_args(c), NULL), *a, *l;
+	json_t	*r, *a, *l;
 	size_t	 i;
 
-	a = json_object_get(r, "result");
-	if (c->c_json) {
-		fwsctl_print_json(a);
-		json_decref(r);
+	if ((a = fwsctl_call_list(c, "net-leases", fwsctl_name_args(c),
+	    &r)) == NULL)
 		return 0;
-	}
 	printf("%-17s  %-15s  %s\n", "MAC", "IP", "VM");
 	json_array_foreach(a, i, l)
 		printf("%-17s  %-15s  %s\n",
@@ -1225,13 +1234,8 @@ verb_snapshot_list(struct ctx *c)
 		args = json_pack("{sb}", "all", 1);
 	else
 		args = fwsctl_name_args(c);
-	r = fwsctl_call("snapshot-list", args, NULL);
-	a = json_object_get(r, "result");
-	if (c->c_json) {
-		fwsctl_print_json(a);
-		json_decref(r);
+	if ((a = fwsctl_call_list(c, "snapshot-list", args, &r)) == NULL)
 		return 0;
-	}
 	printf("%-16s %-20s %-19s %-6s %10s %10s\n", "VM", "TAG", "CREATED",
 	    "MEMORY", "STATE", "VM CLOCK");
 	json_array_foreach(a, i, s) {
