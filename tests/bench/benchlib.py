@@ -147,7 +147,8 @@ class Fwsd:
         if self.vnc.endswith(".0") or self.vnc.endswith(".255"):
             self.vnc = self.vnc.rsplit(".", 1)[0] + ".1"
         with open(self.conf, "w") as f:
-            f.write("image_dirs = %s\nvnc_listen = %s\n%s" %
+            # the accelerator is pinned: bare qemu runs with the same
+            f.write("accel = tcg\nimage_dirs = %s\nvnc_listen = %s\n%s" %
                     (self.guest_dir, self.vnc, conf_extra))
         self.sock = os.path.join(self.run, "fwsd.sock")
         self.start()

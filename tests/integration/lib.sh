@@ -112,8 +112,11 @@ note() {
 	echo "  $TEST_NAME: $*"
 }
 
+# tests pin the accelerator: a host's /dev/kvm may exist and still not
+# run guests (tests that need "auto" say so in their own lines)
 write_config() {
 	cat > "$T/fwsd.conf" <<EOC
+accel = tcg
 image_dirs = $T/images:$GUEST
 stop_timeout = 30
 vnc_listen = $VNC_ADDR

@@ -127,6 +127,7 @@ note "$nkeys configuration keys in fwsd.conf.5 and fwsd.conf.example"
 # fwsd runs on them (the test's own directories after them)
 sed -n 's/^#\([a-z_]* = .*\)/\1/p' "$EXAMPLE" >"$T/fwsd.conf"
 cat >>"$T/fwsd.conf" <<EOC
+accel = tcg
 image_dirs = $T/images:$GUEST
 stop_timeout = 30
 EOC
