@@ -171,7 +171,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/fws
-	install -d -m 0750 $(DESTDIR)$(STATEDIR)
+	install -d -m 0710 $(DESTDIR)$(STATEDIR)
 	# the library: qemu (as fws-qemu) reads its ISOs and base images
 	install -d -m 0755 $(DESTDIR)$(STATEDIR)/images
 	install -m 0755 $(B)/fwsd $(DESTDIR)$(SBINDIR)/fwsd

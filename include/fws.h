@@ -50,8 +50,18 @@
 #define FWS_TEMPLATES_MAX	32
 #define FWS_SOCKET_GROUP	"fws"		/* may talk to fwsd */
 #define FWS_ADMIN_GROUP		"fws-admin"	/* may do anything */
-#define FWS_QEMU_USER		"fws-qemu"	/* qemu runs as this user */
+#define FWS_QEMU_USER		"fws-qemu"	/* qemu's groups come from it */
+/*
+ * Each VM's qemu runs as a uid of its own from qemu_uids: by default the
+ * 65536 uids from 0x70000000, a range systemd leaves unused (above the
+ * containers' 524288-1879048191) and above useradd's subordinate ids.
+ */
+#define FWS_QEMU_UID_FIRST	1879048192U
+#define FWS_QEMU_UID_LAST	1879113727U
+#define FWS_QEMU_UID_MIN	1000U		/* not the system's accounts */
+#define FWS_QEMU_UID_MAX	2147483646U	/* positive as a signed int */
 #define FWS_BACKING_DEPTH	16	/* longest backing chain accepted */
+#define FWS_CHAIN_MAX		(FWS_BACKING_DEPTH + 1)	/* and its top */
 
 /*
  * A user's limits.  Per VM: vCPUs, memory, disk; per user: how many VMs
@@ -98,7 +108,9 @@ struct fws_config {
 	unsigned	 cf_vnc_displays;	/* displays 0 .. this - 1 */
 	char		*cf_socket_group;	/* group of the control socket */
 	char		*cf_admin_group;	/* its members are admins */
-	char		*cf_qemu_user;		/* qemu runs as this user */
+	char		*cf_qemu_user;		/* qemu has its groups */
+	uid_t		 cf_qemu_uid_first;	/* qemu_uids: one per VM */
+	uid_t		 cf_qemu_uid_last;
 	struct quota	 cf_quota;		/* each user's default limits */
 	struct fws_template cf_templates[FWS_TEMPLATES_MAX];
 	int		 cf_ntemplates;
@@ -132,6 +144,8 @@ struct vm_disk {
 	char		*d_format;	/* "qcow2" or "raw": never probed */
 	uint64_t	 d_size;	/* bytes; virtual size when created here */
 	int		 d_owned;	/* created by fwsd: deleted with the VM */
+	int		 d_readonly;	/* an image of the library (or the
+					   owner's): the guest only reads it */
 };
 
 /* A NIC: a tap on a network's bridge, passed to qemu as an fd. */
@@ -168,6 +182,7 @@ struct vm {
 	TAILQ_ENTRY(vm)	 vm_entry;
 	int64_t		 vm_id;			/* store's row id */
 	uid_t		 vm_owner;		/* the user it is lent to */
+	uid_t		 vm_qemu_uid;		/* its qemu's, from qemu_uids */
 	char		 vm_name[FWS_NAME_MAX + 1];	/* unique per owner */
 	char		 vm_uuid[37];
 	unsigned	 vm_vcpus;
@@ -226,6 +241,7 @@ int		 vm_restart_parse(const char *, enum vm_restart *);
 struct vm	*vm_find(uid_t, const char *);
 char		*vm_key(const struct vm *);
 int		 vm_tap_name(const struct vm *, int, char *, size_t);
+int		 vm_qemu_uid_pick(struct vm *, uid_t, uid_t, char **);
 struct vm	*vm_new(void);
 void		 vm_free(struct vm *);
 int		 vm_is_active(const struct vm *);
@@ -279,6 +295,19 @@ int		 vm_console_connect(struct vm *, char **);
 json_t		*vm_to_json(const struct vm *, int);
 
 /* vm-qemu.c: the qemu command line, a pure function of its inputs */
+/*
+ * A disk's files as qemu gets them, top first: layer 0 is the disk
+ * (ql_fd -1: opened by qemu by its path, writable), the others its
+ * backing files, each a read-only descriptor.  qd_nlayers 0: the disk
+ * alone, by path.
+ */
+struct vm_qemu_disk {
+	int		 qd_nlayers;
+	struct {
+		int		 ql_fd;
+		const char	*ql_format;
+	}		 qd_layer[FWS_CHAIN_MAX];
+};
 struct vm_qemu_paths {
 	const char	*qp_qemu;
 	const char	*qp_machine;
@@ -290,6 +319,8 @@ struct vm_qemu_paths {
 	int		 qp_boot_iso;	/* first boot from the ISO */
 	int		 qp_tap_fd[FWS_NICS_MAX];	/* one per NIC */
 	const char	*qp_vnc;	/* the -vnc argument, or NULL */
+	struct vm_qemu_disk qp_disks[FWS_DISKS_MAX];
+	int		 qp_iso_fd;	/* the ISO, read-only */
 };
 char	**vm_qemu_argv(const struct vm *, const struct vm_qemu_paths *);
 void	  vm_qemu_argv_free(char **);
@@ -298,10 +329,13 @@ char	 *vm_qemu_escape(const char *);
 
 /* proc.c */
 typedef void (*proc_exit_fn)(pid_t, int, void *);
+/* what qemu inherits: QMP, serial, taps, the ISO, every disk's chain */
+#define FWS_SPAWN_KEEP_MAX	(2 + FWS_NICS_MAX + 1 + \
+				 FWS_DISKS_MAX * FWS_CHAIN_MAX)
 struct proc_spec {
 	char *const	*ps_argv;
 	int		 ps_stdout;	/* also stderr; -1: /dev/null */
-	int		 ps_keep[2 + FWS_NICS_MAX];	/* dup'ed to fd 3, 4, ... */
+	int		 ps_keep[FWS_SPAWN_KEEP_MAX];	/* dup'ed to fd 3, 4, ... */
 	int		 ps_nkeep;
 	uid_t		 ps_uid;	/* 0: stays root */
 	gid_t		 ps_gid;
@@ -375,6 +409,7 @@ void	 store_close(void);
 int	 store_schema_version(void);
 int	 store_vm_insert(struct vm *, char **);
 int	 store_vm_update_run(const struct vm *, char **);
+int	 store_vm_update_qemu_uid(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
 int64_t	 store_event_insert(int64_t, uid_t, const char *, const char *,
@@ -408,11 +443,13 @@ int	 control_push(uint64_t, json_t *);
 
 /* access.c: the qemu user, directories and files qemu may use */
 int		 access_init(gid_t *, gid_t *, char **);
-uid_t		 access_qemu_uid(void);
-gid_t		 access_qemu_gid(void);
+uid_t		 access_qemu_uid(uid_t);
 int		 access_mkdir(const char *, char **);
-int		 access_give_qemu(const char *, char **);
-void		 access_spec_qemu(struct proc_spec *);
+int		 access_mkdir_private(const char *, char **);
+int		 access_run_dir(const char *, char **);
+int		 access_give_qemu(const char *, uid_t, char **);
+int		 access_take_back(const char *, char **);
+void		 access_spec_qemu(struct proc_spec *, uid_t);
 int		 access_spec_user(struct proc_spec *, uid_t, gid_t *, char **);
 char		*access_user_path(uid_t, const char *);
 int		 access_user_area(uid_t, char **);
@@ -441,8 +478,27 @@ void	 cmd_net_leases(struct request *, json_t *, struct vm *);
 void	 cmd_net_open(struct request *, json_t *, struct vm *);
 
 /* image.c: the library, users' images, backing chains */
+/* One file of an image's chain, opened read-only and checked. */
+struct image_layer {
+	int		 il_fd;
+	char		*il_path;	/* resolved */
+	char		 il_format[8];	/* "qcow2" or "raw" */
+	uint64_t	 il_size;	/* virtual size */
+	dev_t		 il_dev;
+	ino_t		 il_ino;
+};
+/* An image (layer 0) and its backing files, top to bottom. */
+struct image_chain {
+	struct image_layer ic_layer[FWS_CHAIN_MAX];
+	int		 ic_n;
+};
 int	 image_dirs(uid_t, int, char **);
+int	 image_base_dirs(uid_t, char **);
+int	 image_is_base(uid_t, const char *);
 void	 image_dirs_free(char **, int);
+int	 image_chain_open(const char *, const char *, char **, int,
+	    struct image_chain *, char **);
+void	 image_chain_close(struct image_chain *);
 int	 image_check(const char *, const char *, char **, int, uint64_t *,
 	    char **);
 json_t	*image_list(int64_t);

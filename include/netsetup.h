@@ -91,27 +91,6 @@ int	 ns_addr_add(const char *, const char *, char **);
  * of another kind with that name, is a failure.
  */
 int	 ns_tap_open(const char *, int *, char **);
-/*
- * The tap name for NIC idx (>= 0) of the VM named vm, into buf (at least
- * NS_IFNAME_MAX + 1 bytes).  Stable: the same (vm, idx) gives the same
- * name in every run, so a restarted fwsd finds a running VM's taps.
- *
- *	"fws" VM "." idx	when that fits in 15 bytes (a VM name of up
- *				to 10 characters for idx 0-9), e.g. fwsweb1.0
- *	"fws" P H "-" idx	otherwise: P is the VM name's first 4 - D
- *				characters (D: digits in idx), H 7 lower-case
- *				hex digits of a hash of the whole VM name
- *				(the low 28 bits of its 64-bit FNV-1a folded
- *				to 32), e.g. fwsdat4b9e470-0 for NIC 0 of
- *				database-primary-01
- *
- * The short form ends in "." and digits and the long form in "-" and
- * digits after a fixed-width hash, so the two never meet; two long names
- * share a tap name only if their hashes collide.  vm is 1 or more of
- * [A-Za-z0-9_.-]; -1 for anything else, a negative idx, an idx over
- * 9999 or a buf too small.
- */
-int	 ns_tap_name(const char *, int, char *, size_t);
 
 /* nl.c: shared inside netsetup/ only */
 struct nl_sock;

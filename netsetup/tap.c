@@ -1,14 +1,13 @@
 /*
- * tap.c: taps for VM NICs, and their names.  A tap is opened on
- * /dev/net/tun and never made persistent: it lives exactly as long as
- * its descriptors, so the qemu that inherits it takes it along when it
- * dies.  Where the tap goes (a bridge) and its state (up) are link.c's;
- * which VM and NIC it belongs to is the caller's, through ns_tap_name().
+ * tap.c: taps for VM NICs.  A tap is opened on /dev/net/tun and never
+ * made persistent: it lives exactly as long as its descriptors, so the
+ * qemu that inherits it takes it along when it dies.  Where the tap goes
+ * (a bridge) and its state (up) are link.c's; its name, and which VM and
+ * NIC it belongs to, are the caller's.
  */
 #include <sys/ioctl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,12 +19,6 @@
 #include "netsetup.h"
 
 #define NS_TUN_PATH	"/dev/net/tun"
-#define NS_TAP_PREFIX	"fws"
-#define NS_TAP_HASHLEN	7	/* hex digits: 28 bits */
-#define NS_TAP_IDX_MAX	9999
-#define NS_TAP_VMCHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
-			"abcdefghijklmnopqrstuvwxyz0123456789_.-@"
-#define NS_TAP_OWNER	'@'	/* "NAME@UID": a user's VM, always hashed */
 
 int
 ns_tap_open(const char *name, int *fdp, char **cause)
@@ -77,56 +70,5 @@ ns_tap_open(const char *name, int *fdp, char **cause)
 		    "non-persistent: %s", name, strerror(saved));
 	}
 	*fdp = fd;
-	return 0;
-}
-
-/* 64-bit FNV-1a of s, folded to 32 bits. */
-static uint32_t
-ns_tap_hash(const char *s)
-{
-	uint64_t	 h = 0xcbf29ce484222325ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return (uint32_t)(h ^ (h >> 32));
-}
-
-int
-ns_tap_name(const char *vm, int idx, char *buf, size_t len)
-{
-	const char	*p;
-	size_t		 vlen, dlen, plen;
-	char		 digits[8];
-	int		 n;
-
-	if (vm == NULL || *vm == '\0' || idx < 0 || idx > NS_TAP_IDX_MAX ||
-	    len < NS_IFNAME_MAX + 1)
-		return -1;
-	for (p = vm; *p != '\0'; p++)
-		if (strchr(NS_TAP_VMCHARS, *p) == NULL)
-			return -1;
-	/* a user's VM: the hash tells owners apart, the prefix is the name */
-	if ((p = strchr(vm, NS_TAP_OWNER)) != NULL)
-		vlen = p - vm;
-	else
-		vlen = strlen(vm);
-	dlen = (size_t)snprintf(digits, sizeof(digits), "%d", idx);
-
-	/* the short form: "fws" VM "." idx */
-	if (p == NULL && strlen(NS_TAP_PREFIX) + vlen + 1 + dlen <=
-	    NS_IFNAME_MAX)
-		n = snprintf(buf, len, "%s%s.%s", NS_TAP_PREFIX, vm, digits);
-	else {
-		/* the long form: "fws" P H "-" idx, at most 15 bytes */
-		plen = NS_IFNAME_MAX - strlen(NS_TAP_PREFIX) - NS_TAP_HASHLEN -
-		    1 - dlen;
-		n = snprintf(buf, len, "%s%.*s%0*x-%s", NS_TAP_PREFIX,
-		    (int)(vlen < plen ? vlen : plen), vm, NS_TAP_HASHLEN,
-		    (unsigned)(ns_tap_hash(vm) & 0xfffffff), digits);
-	}
-	if (n < 0 || (size_t)n > NS_IFNAME_MAX)
-		return -1;
 	return 0;
 }

@@ -1,9 +1,14 @@
 /*
- * access.c: who may touch what on the host.  fwsd alone is root; qemu
- * runs as the qemu_user, which may reach the VM directories (root-owned,
- * group its group, 0750) and read and write the disks given to it, and
- * nothing else fwsd keeps.  The control socket's group and the admin
- * group are looked up here once, at start.  Each user's own area is
+ * access.c: who may touch what on the host.  fwsd alone is root.  Each
+ * VM's qemu runs as a uid of its own, from the range qemu_uids that fwsd
+ * owns (no account has those uids; no name service knows them), with the
+ * qemu_user's groups: the group that may pass through the directories
+ * fwsd keeps (root-owned, 0710: nobody may list them), and kvm's.  What
+ * a qemu must open by name, its writable disks, pidfile and console log,
+ * is its uid's alone (0600): one VM's qemu cannot open another's files.
+ * Read-only files (the library's, users' images) stay root's and reach
+ * qemu as descriptors.  The control socket's group and the admin group
+ * are looked up here once, at start.  Each user's own area is
  * STATE/users/UID: their VMs' directories and their imported images.
  */
 #include <sys/stat.h>
@@ -19,10 +24,12 @@
 #include "fws.h"
 #include "log.h"
 
-static uid_t	 qemu_uid;	/* 0: qemu runs as root (qemu_user = root) */
+static int	 qemu_confined;	/* 0: qemu runs as root (qemu_user = root) */
 static gid_t	 qemu_gid;
 static gid_t	 qemu_groups[64];	/* e.g. kvm, for /dev/kvm */
 static int	 qemu_ngroups;
+
+static int	access_uids_free(uid_t, char **);
 
 /* Resolve a group name; -1 (with cause) when there is no such group. */
 static int
@@ -61,7 +68,7 @@ access_init(gid_t *socket_gid, gid_t *admin_gid, char **cause)
 	}
 	if (strcmp(conf.cf_qemu_user, "root") == 0) {
 		log_warnx("qemu_user is root: qemu is not confined");
-		qemu_uid = 0;
+		qemu_confined = 0;
 		qemu_gid = 0;
 		return 0;
 	}
@@ -74,23 +81,59 @@ access_init(gid_t *socket_gid, gid_t *admin_gid, char **cause)
 		return cause_fail(cause, "qemu_user %s has uid 0: qemu would not "
 		    "be confined (say qemu_user = root if that is meant)",
 		    conf.cf_qemu_user);
-	qemu_uid = pw->pw_uid;
+	qemu_confined = 1;
 	qemu_gid = pw->pw_gid;
 	qemu_ngroups = sizeof(qemu_groups) / sizeof(*qemu_groups);
 	if (getgrouplist(pw->pw_name, pw->pw_gid, qemu_groups,
 	    &qemu_ngroups) == -1)
 		qemu_ngroups = 0;
-	return 0;
+	return access_uids_free(pw->pw_uid, cause);
 }
 
-/* Run a child as the qemu user. */
-void
-access_spec_qemu(struct proc_spec *ps)
+/*
+ * No account may have a uid of qemu_uids (a qemu running as it could
+ * reach that account's files), nor may the qemu user itself: one pass
+ * over the user database, at start.
+ */
+static int
+access_uids_free(uid_t qemu_user_uid, char **cause)
 {
-	ps->ps_uid = qemu_uid;
+	struct passwd	*pw;
+	int		 rc = 0;
+
+	if (qemu_user_uid >= conf.cf_qemu_uid_first &&
+	    qemu_user_uid <= conf.cf_qemu_uid_last)
+		return cause_fail(cause, "qemu_uids %u-%u holds the uid of "
+		    "qemu_user %s", (unsigned)conf.cf_qemu_uid_first,
+		    (unsigned)conf.cf_qemu_uid_last, conf.cf_qemu_user);
+	setpwent();
+	while (rc == 0 && (pw = getpwent()) != NULL)
+		if (pw->pw_uid >= conf.cf_qemu_uid_first &&
+		    pw->pw_uid <= conf.cf_qemu_uid_last)
+			rc = cause_fail(cause, "qemu_uids %u-%u: user %s has uid "
+			    "%u in it: give qemu_uids a range no account uses",
+			    (unsigned)conf.cf_qemu_uid_first,
+			    (unsigned)conf.cf_qemu_uid_last, pw->pw_name,
+			    (unsigned)pw->pw_uid);
+	endpwent();
+	return rc;
+}
+
+/* The uid a VM's qemu (and its qemu-img) runs as: its own, or root. */
+uid_t
+access_qemu_uid(uid_t vm_uid)
+{
+	return qemu_confined ? vm_uid : 0;
+}
+
+/* Run a child as the qemu of the VM with qemu uid vm_uid. */
+void
+access_spec_qemu(struct proc_spec *ps, uid_t vm_uid)
+{
+	ps->ps_uid = access_qemu_uid(vm_uid);
 	ps->ps_gid = qemu_gid;
 	ps->ps_groups = qemu_groups;
-	ps->ps_ngroups = qemu_ngroups;
+	ps->ps_ngroups = qemu_confined ? qemu_ngroups : 0;
 }
 
 /*
@@ -115,46 +158,58 @@ access_spec_user(struct proc_spec *ps, uid_t uid, gid_t *groups,
 	return 0;
 }
 
-uid_t
-access_qemu_uid(void)
-{
-	return qemu_uid;
-}
-
-gid_t
-access_qemu_gid(void)
-{
-	return qemu_gid;
-}
-
-/*
- * Make (or fix) a directory fwsd keeps that qemu must pass through:
- * root:QEMU-GROUP 0750.  Nobody else may look in.
- */
-int
-access_mkdir(const char *path, char **cause)
+/* Make (or fix) a directory: root:gid, mode. */
+static int
+access_dir(const char *path, gid_t gid, mode_t mode, char **cause)
 {
 	struct stat	 sb;
 
-	if (mkdir(path, 0750) == -1 && errno != EEXIST)
+	if (mkdir(path, mode) == -1 && errno != EEXIST)
 		return cause_fail(cause, "mkdir %s: %s", path, strerror(errno));
 	if (lstat(path, &sb) == -1 || !S_ISDIR(sb.st_mode))
 		return cause_fail(cause, "%s: not a directory", path);
-	if ((sb.st_uid != 0 || sb.st_gid != qemu_gid) &&
-	    chown(path, 0, qemu_gid) == -1)
+	if ((sb.st_uid != 0 || sb.st_gid != gid) && chown(path, 0, gid) == -1)
 		return cause_fail(cause, "chown %s: %s", path, strerror(errno));
-	if ((sb.st_mode & 07777) != 0750 && chmod(path, 0750) == -1)
+	if ((sb.st_mode & 07777) != mode && chmod(path, mode) == -1)
 		return cause_fail(cause, "chmod %s: %s", path, strerror(errno));
 	return 0;
 }
 
 /*
- * Hand a file (a disk, a pidfile) to qemu: owned by the qemu user, 0600.
- * Through an fd opened without following links, so a link planted in
- * its place gives nothing away.
+ * A directory fwsd keeps that qemu must pass through: root:QEMU-GROUP
+ * 0710.  qemu may open what it knows the name of, and list nothing;
+ * nobody else may come in.
  */
 int
-access_give_qemu(const char *path, char **cause)
+access_mkdir(const char *path, char **cause)
+{
+	return access_dir(path, qemu_gid, 0710, cause);
+}
+
+/*
+ * The run directory: 0711, so that everyone may reach the control
+ * socket (its own mode says who may connect) and each qemu its pidfile,
+ * whatever the umask was when it was made, and nobody may list it.
+ */
+int
+access_run_dir(const char *path, char **cause)
+{
+	return access_dir(path, 0, 0711, cause);
+}
+
+/* A directory of root's alone (users' images: qemu gets descriptors). */
+int
+access_mkdir_private(const char *path, char **cause)
+{
+	return access_dir(path, 0, 0700, cause);
+}
+
+/*
+ * A file's owner and mode, set through an fd opened without following
+ * links, so a link planted in its place gives nothing away.
+ */
+static int
+access_file(const char *path, uid_t uid, gid_t gid, char **cause)
 {
 	struct stat	 sb;
 	int		 fd, rc = 0;
@@ -164,13 +219,34 @@ access_give_qemu(const char *path, char **cause)
 		return cause_fail(cause, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
 		rc = cause_fail(cause, "%s: not a regular file", path);
-	else if ((sb.st_uid != qemu_uid || sb.st_gid != qemu_gid) &&
-	    fchown(fd, qemu_uid, qemu_gid) == -1)
+	else if ((sb.st_uid != uid || sb.st_gid != gid) &&
+	    fchown(fd, uid, gid) == -1)
 		rc = cause_fail(cause, "chown %s: %s", path, strerror(errno));
 	else if ((sb.st_mode & 07777) != 0600 && fchmod(fd, 0600) == -1)
 		rc = cause_fail(cause, "chmod %s: %s", path, strerror(errno));
 	close(fd);
 	return rc;
+}
+
+/*
+ * Hand a file (a writable disk, a pidfile, a log) to the qemu of the VM
+ * with qemu uid vm_uid: its uid's, 0600, as libvirt's dynamic ownership
+ * does.
+ */
+int
+access_give_qemu(const char *path, uid_t vm_uid, char **cause)
+{
+	return access_file(path, access_qemu_uid(vm_uid), qemu_gid, cause);
+}
+
+/*
+ * Take a file back from qemu (a disk kept when its VM was deleted):
+ * root's again, so that a later VM given the same uid cannot open it.
+ */
+int
+access_take_back(const char *path, char **cause)
+{
+	return access_file(path, 0, 0, cause);
 }
 
 /* STATE/users/UID/SUB (SUB "": the area itself). */
@@ -181,21 +257,32 @@ access_user_path(uid_t uid, const char *sub)
 	    *sub ? "/" : "", sub);
 }
 
-/* Make a user's area, with its vms and images directories. */
+/*
+ * Make a user's area: its vms directory (qemu passes through), its
+ * images directory (root's alone).
+ */
 int
 access_user_area(uid_t uid, char **cause)
 {
-	const char *const subs[] = { "", "vms", "images" };
 	char	*p;
-	size_t	 i;
-	int	 rc = 0;
+	int	 rc;
 
 	p = xasprintf("%s/users", conf.cf_state_dir);
 	rc = access_mkdir(p, cause);
 	free(p);
-	for (i = 0; rc == 0 && i < sizeof(subs) / sizeof(*subs); i++) {
-		p = access_user_path(uid, subs[i]);
+	if (rc == 0) {
+		p = access_user_path(uid, "");
 		rc = access_mkdir(p, cause);
+		free(p);
+	}
+	if (rc == 0) {
+		p = access_user_path(uid, "vms");
+		rc = access_mkdir(p, cause);
+		free(p);
+	}
+	if (rc == 0) {
+		p = access_user_path(uid, "images");
+		rc = access_mkdir_private(p, cause);
 		free(p);
 	}
 	return rc;

@@ -434,8 +434,9 @@ cmd_remove_logs(const char *dir)
 static void
 cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 {
-	char	*cause, *p;
-	int	 keep = 0, i;
+	struct vm_disk	*d;
+	char		*cause, *p;
+	int		 keep = 0, i;
 
 	if (proto_arg_bool(args, "keep_disks", &keep, &cause) == -1) {
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
@@ -451,12 +452,24 @@ cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		return;
 	}
-	/* the definition is gone; its files follow, best effort */
-	for (i = 0; i < vm->vm_ndisks && !keep; i++)
-		if (vm->vm_disks[i].d_owned &&
-		    unlink(vm->vm_disks[i].d_path) == -1 && errno != ENOENT)
-			log_warn("%s: unlink %s", vm->vm_name,
-			    vm->vm_disks[i].d_path);
+	/*
+	 * The definition is gone; its files follow, best effort.  A disk
+	 * that stays is root's again: a later VM whose qemu gets this
+	 * VM's uid must not find it open to it.
+	 */
+	for (i = 0; i < vm->vm_ndisks; i++) {
+		d = &vm->vm_disks[i];
+		if (d->d_readonly)
+			continue;
+		if (d->d_owned && !keep) {
+			if (unlink(d->d_path) == -1 && errno != ENOENT)
+				log_warn("%s: unlink %s", vm->vm_name,
+				    d->d_path);
+		} else if (access_take_back(d->d_path, &cause) == -1) {
+			log_warnx("%s: %s", vm->vm_name, cause);
+			free(cause);
+		}
+	}
 	p = vm_dir(vm);
 	cmd_remove_logs(p);
 	free(p);

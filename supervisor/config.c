@@ -35,6 +35,8 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_socket_group, FWS_SOCKET_GROUP);
 	set_str(&cf->cf_admin_group, FWS_ADMIN_GROUP);
 	set_str(&cf->cf_qemu_user, FWS_QEMU_USER);
+	cf->cf_qemu_uid_first = FWS_QEMU_UID_FIRST;
+	cf->cf_qemu_uid_last = FWS_QEMU_UID_LAST;
 	cf->cf_quota.q_vms = 4;
 	cf->cf_quota.q_vm_vcpus = 4;
 	cf->cf_quota.q_vm_memory_mib = 8 * 1024;
@@ -105,6 +107,7 @@ enum config_type {
 	CONFIG_SIZE,		/* bytes, with an optional suffix */
 	CONFIG_ADDR,		/* an IPv4 or IPv6 address */
 	CONFIG_WORD,		/* a user or group name */
+	CONFIG_UIDS,		/* FIRST-LAST: the qemu uids */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -140,6 +143,7 @@ static const struct config_key {
 	    NULL, 0, 0 },
 	{ "qemu_img", CONFIG_PATH, offsetof(struct fws_config, cf_qemu_img),
 	    NULL, 0, 0 },
+	{ "qemu_uids", CONFIG_UIDS, 0, NULL, 0, 0 },
 	{ "qemu_user", CONFIG_WORD, offsetof(struct fws_config, cf_qemu_user),
 	    NULL, 0, 0 },
 	{ "quota_disk", CONFIG_SIZE,
@@ -297,6 +301,28 @@ is_choice(const char *choices, const char *v)
 	return 0;
 }
 
+/* qemu_uids = FIRST-LAST, inside FWS_QEMU_UID_MIN .. FWS_QEMU_UID_MAX */
+static int
+config_uids(struct fws_config *cf, const char *v)
+{
+	char		*copy = xasprintf("%s", v), *dash;
+	uint64_t	 first, last;
+	int		 rc = -1;
+
+	if ((dash = strchr(copy, '-')) != NULL) {
+		*dash = '\0';
+		if (parse_uint(trim_blanks(copy), FWS_QEMU_UID_MAX, &first) == 0 &&
+		    parse_uint(trim_blanks(dash + 1), FWS_QEMU_UID_MAX,
+		    &last) == 0 && first >= FWS_QEMU_UID_MIN && first <= last) {
+			cf->cf_qemu_uid_first = first;
+			cf->cf_qemu_uid_last = last;
+			rc = 0;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
 /* Apply one key; a sentence in *cause for an unknown key or bad value. */
 static int
 config_set(struct fws_config *cf, const char *key, const char *v,
@@ -361,6 +387,13 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	case CONFIG_SIZE:
 		if (parse_size(v, (uint64_t *)field, cause) == -1)
 			return -1;
+		break;
+	case CONFIG_UIDS:
+		if (config_uids(cf, v) == -1)
+			return cause_fail(cause, "%s: %s is not a range FIRST-LAST "
+			    "of uids from %u to %u, like %u-%u", key, v,
+			    FWS_QEMU_UID_MIN, FWS_QEMU_UID_MAX, FWS_QEMU_UID_FIRST,
+			    FWS_QEMU_UID_LAST);
 		break;
 	case CONFIG_ADDR:
 		if (inet_pton(AF_INET, v, &in4) != 1 &&

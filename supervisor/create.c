@@ -6,6 +6,13 @@
  * or qcow2 overlays on a base image) are made one after another by
  * qemu-img in the background, and only then is the VM committed to the
  * store and announced.  On any failure the disks made so far go away.
+ *
+ * A disk file belongs to one VM: a path that is already another VM's
+ * disk (or ISO, kernel, initrd) is refused.  An image of the library or
+ * of the owner's own is attached read-only, never handed to qemu to
+ * write; other files become the VM's.  qemu-img runs as the VM's own
+ * qemu uid, on a file made for it, and never opens the base of an
+ * overlay (it is given its size).
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -35,6 +42,7 @@ struct create {
 };
 
 static void	create_next(struct create *);
+static struct vm *create_clash(uid_t, const char *, const char *);
 
 static void
 uuid_generate(char *buf, size_t len)
@@ -48,6 +56,47 @@ uuid_generate(char *buf, size_t len)
 	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 	    "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
 	    u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+/*
+ * A MAC address no VM has: 52:54 (QEMU's, locally administered) and
+ * four random bytes.  Never derived from the VM's name: a clash would
+ * then tell a user another user's VM names.
+ */
+static void
+create_random_mac(char *buf, size_t len)
+{
+	unsigned char	 b[4];
+	int		 tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		if (getrandom(b, sizeof(b), 0) != sizeof(b))
+			abort();	/* the kernel's RNG does not fail for 4 bytes */
+		snprintf(buf, len, "52:54:%02x:%02x:%02x:%02x", b[0], b[1],
+		    b[2], b[3]);
+		if (create_clash(0, NULL, buf) == NULL)
+			return;
+	}
+}
+
+/*
+ * A MAC address taken: whose is said only to who may see that VM, so a
+ * clash tells a user nothing of other users' VMs.
+ */
+static int
+create_mac_taken(struct create *cr, const char *mac, char **cause)
+{
+	struct vm	*other;
+
+	if ((other = create_clash(0, NULL, mac)) == NULL ||
+	    other == cr->cr_vm)
+		return 0;
+	if (request_sees(cr->cr_rq, other))
+		*cause = xasprintf("MAC address %s is already used by VM %s",
+		    mac, other->vm_name);
+	else
+		*cause = xasprintf("MAC address %s is already in use", mac);
+	return -2;
 }
 
 /*
@@ -75,17 +124,16 @@ create_clash(uid_t owner, const char *name, const char *mac)
 /*
  * nics: [{"network":N, "mac":M}]: each on an existing network, with a
  * MAC no other NIC has.  NIC 0 takes the VM's MAC; NIC i > 0 defaults
- * to the CRC32 scheme over "NAME/i".
+ * to a random one.
  */
 static int
-create_nics(struct vm *vm, json_t *nics, int admin, char **cause)
+create_nics(struct create *cr, json_t *nics, int admin, char **cause)
 {
+	struct vm	*vm = cr->cr_vm;
 	struct net	*n;
-	struct vm	*other;
 	struct vm_nic	*nic;
 	json_t		*o;
 	const char	*net, *mac;
-	char		*key, *vmkey;
 	size_t		 i;
 	int		 j;
 	static const char *const nic_args[] = { "network", "mac", NULL };
@@ -115,13 +163,8 @@ create_nics(struct vm *vm, json_t *nics, int admin, char **cause)
 		else if (i == 0)
 			snprintf(nic->n_mac, sizeof(nic->n_mac), "%s",
 			    vm->vm_mac);
-		else {
-			vmkey = vm_key(vm);
-			key = xasprintf("%s/%zu", vmkey, i);
-			mac_from_name(key, nic->n_mac, sizeof(nic->n_mac));
-			free(key);
-			free(vmkey);
-		}
+		else
+			create_random_mac(nic->n_mac, sizeof(nic->n_mac));
 		for (j = 0; j < vm->vm_nnics - 1; j++)
 			if (strcasecmp(vm->vm_nics[j].n_mac, nic->n_mac) == 0)
 				return cause_fail(cause, "MAC address %s is "
@@ -129,15 +172,8 @@ create_nics(struct vm *vm, json_t *nics, int admin, char **cause)
 		if (i > 0 && strcasecmp(vm->vm_mac, nic->n_mac) == 0)
 			return cause_fail(cause, "MAC address %s is the VM's "
 			    "own", nic->n_mac);
-		if ((other = create_clash(0, NULL, nic->n_mac)) != NULL &&
-		    other != vm) {
-			/* another user's VM is not named */
-			*cause = xasprintf("MAC address %s is already used by "
-			    "VM %s", nic->n_mac, admin ||
-			    other->vm_owner == vm->vm_owner ? other->vm_name :
-			    "of another user");
+		if (create_mac_taken(cr, nic->n_mac, cause) == -2)
 			return -2;
-		}
 	}
 	/* NIC 0's own MAC is the VM's: one place says what the guest sees */
 	snprintf(vm->vm_mac, sizeof(vm->vm_mac), "%s", vm->vm_nics[0].n_mac);
@@ -145,8 +181,54 @@ create_nics(struct vm *vm, json_t *nics, int admin, char **cause)
 }
 
 /*
+ * The VM that has path as a writable disk (cr's own: among its disks
+ * before upto), or, when writable asks about a disk to be written, as
+ * anything at all (a disk, ISO, kernel or initrd); NULL when none.
+ * Read-only files may be shared; a file written by a guest is one VM's.
+ */
+static struct vm *
+create_file_user(struct create *cr, const char *path, int upto,
+    int writable)
+{
+	struct vm	*vm;
+	int		 i, n;
+
+	TAILQ_FOREACH(vm, &vms, vm_entry) {
+		n = vm == cr->cr_vm ? upto : vm->vm_ndisks;
+		for (i = 0; i < n; i++)
+			if ((writable || !vm->vm_disks[i].d_readonly) &&
+			    strcmp(vm->vm_disks[i].d_path, path) == 0)
+				return vm;
+		if (!writable || vm == cr->cr_vm)
+			continue;
+		if ((vm->vm_iso != NULL && strcmp(vm->vm_iso, path) == 0) ||
+		    (vm->vm_kernel != NULL && strcmp(vm->vm_kernel,
+		    path) == 0) || (vm->vm_initrd != NULL &&
+		    strcmp(vm->vm_initrd, path) == 0))
+			return vm;
+	}
+	return NULL;
+}
+
+/* A file another VM (or this one) has: -1, saying whose if the caller may know. */
+static int
+create_file_taken(struct create *cr, const char *path, struct vm *other,
+    char **cause)
+{
+	if (other == cr->cr_vm)
+		return cause_fail(cause, "%s is given to %s twice", path,
+		    cr->cr_vm->vm_name);
+	if (request_sees(cr->cr_rq, other))
+		return cause_fail(cause, "%s is a file of VM %s: a disk belongs "
+		    "to one VM", path, other->vm_name);
+	return cause_fail(cause, "%s is a file of another VM: a disk belongs "
+	    "to one VM", path);
+}
+
+/*
  * A file argument: a path inside the directories the caller may use; an
- * ISO may also be named by its name in the library ("debian-12").
+ * ISO may also be named by its name in the library ("debian-12").  qemu
+ * only reads these; none may be a VM's disk.
  */
 static int
 create_path_arg(struct create *cr, json_t *args, const char *key,
@@ -154,6 +236,7 @@ create_path_arg(struct create *cr, json_t *args, const char *key,
 {
 	const char	*v;
 	struct stat	 sb;
+	struct vm	*other;
 	char		*fmt;
 
 	*out = NULL;
@@ -172,22 +255,52 @@ create_path_arg(struct create *cr, json_t *args, const char *key,
 		return -1;
 	if (stat(*out, &sb) == -1 || !S_ISREG(sb.st_mode)) {
 		*cause = xasprintf("%s: not a regular file", v);
-		free(*out);
-		*out = NULL;
-		return -1;
+		goto fail;
+	}
+	/* only a VM's disks are in a user's area outside the images */
+	if (!request_admin(cr->cr_rq) && !image_is_base(cr->cr_vm->vm_owner, *out)) {
+		*cause = xasprintf("%s: an %s must be an image (fwsctl "
+		    "image-list), not a VM's disk", v, key);
+		goto fail;
+	}
+	if ((other = create_file_user(cr, *out, 0, 0)) != NULL) {
+		create_file_taken(cr, *out, other, cause);
+		goto fail;
 	}
 	return 0;
+fail:
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
+/* Check an image's chain: backing files only among the owner's images. */
+static int
+create_chain_check(struct create *cr, const char *path, const char *fmt,
+    uint64_t *size, char **cause)
+{
+	char	*dirs[FWS_IMAGE_DIRS_MAX + 1];
+	int	 n, rc;
+
+	n = image_base_dirs(cr->cr_vm->vm_owner, dirs);
+	rc = image_check(path, fmt, dirs, n, size, cause);
+	image_dirs_free(dirs, n);
+	return rc;
 }
 
 /*
- * An existing image: its format is given, never probed; a qcow2's
- * header is read (image.c): its virtual size, and a backing chain that
- * stays in the caller's directories and names its formats.
+ * An existing file as disk idx: its format is given, never probed; a
+ * qcow2's header is read (image.c): its virtual size, and a backing
+ * chain that stays among the owner's images and names its formats.  An
+ * image is attached read-only; any other file becomes this VM's, unless
+ * it is another VM's already.
  */
 static int
-create_existing_disk(struct create *cr, struct vm_disk *d, const char *path,
-    const char *fmt, char **cause)
+create_existing_disk(struct create *cr, struct vm_disk *d, int idx,
+    const char *path, const char *fmt, char **cause)
 {
+	struct vm	*other;
+
 	if (fmt == NULL || (strcmp(fmt, "qcow2") != 0 &&
 	    strcmp(fmt, "raw") != 0)) {
 		*cause = xasprintf("disk %s: format must be qcow2 or raw", path);
@@ -197,8 +310,11 @@ create_existing_disk(struct create *cr, struct vm_disk *d, const char *path,
 	    cause) == -1)
 		return -1;
 	d->d_format = xasprintf("%s", fmt);
-	return image_check(d->d_path, fmt, cr->cr_dirs, cr->cr_ndirs,
-	    &d->d_size, cause);
+	d->d_readonly = image_is_base(cr->cr_vm->vm_owner, d->d_path);
+	if ((other = create_file_user(cr, d->d_path, idx,
+	    !d->d_readonly)) != NULL)
+		return create_file_taken(cr, d->d_path, other, cause);
+	return create_chain_check(cr, d->d_path, fmt, &d->d_size, cause);
 }
 
 /*
@@ -216,8 +332,8 @@ create_base_disk(struct create *cr, const char *name, uint64_t size,
 
 	if (image_find(vm->vm_owner, name, 0, &cr->cr_base,
 	    &cr->cr_base_format, cause) == -1 ||
-	    image_check(cr->cr_base, cr->cr_base_format, cr->cr_dirs,
-	    cr->cr_ndirs, &bsize, cause) == -1)
+	    create_chain_check(cr, cr->cr_base, cr->cr_base_format, &bsize,
+	    cause) == -1)
 		return -1;
 	dir = vm_dir(vm);
 	d->d_path = xasprintf("%s/disk0.qcow2", dir);
@@ -272,7 +388,8 @@ create_disks(struct create *cr, json_t *disks, char **cause)
 			return -1;
 		}
 		if (path != NULL) {
-			if (create_existing_disk(cr, d, path, fmt, cause) == -1)
+			if (create_existing_disk(cr, d, vm->vm_ndisks - 1, path,
+			    fmt, cause) == -1)
 				return -1;
 			continue;
 		}
@@ -301,7 +418,6 @@ create_parse(struct create *cr, json_t *args, char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
 	const struct fws_template *t = NULL;
-	struct vm	*other;
 	const char	*name, *mac, *restart, *append, *tname, *bname;
 	uint64_t	 vcpus = 1, mem = 1024, tdisk = 0;
 	int64_t		 owner;
@@ -362,17 +478,10 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		return -1;
 	if (mac != NULL)
 		snprintf(vm->vm_mac, sizeof(vm->vm_mac), "%s", mac);
-	else {
-		key = vm_key(vm);
-		mac_from_name(key, vm->vm_mac, sizeof(vm->vm_mac));
-		free(key);
-	}
-	if ((other = create_clash(0, NULL, vm->vm_mac)) != NULL) {
-		*cause = xasprintf("MAC address %s is already used by VM %s",
-		    vm->vm_mac, request_sees(cr->cr_rq, other) ? other->vm_name :
-		    "of another user");
+	else
+		create_random_mac(vm->vm_mac, sizeof(vm->vm_mac));
+	if (create_mac_taken(cr, vm->vm_mac, cause) == -2)
 		return -2;
-	}
 	if (create_path_arg(cr, args, "iso", &vm->vm_iso, cause) == -1 ||
 	    create_path_arg(cr, args, "kernel", &vm->vm_kernel, cause) == -1 ||
 	    create_path_arg(cr, args, "initrd", &vm->vm_initrd, cause) == -1)
@@ -393,7 +502,7 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		    "a kernel");
 		return -1;
 	}
-	if ((rc = create_nics(vm, json_object_get(args, "nics"),
+	if ((rc = create_nics(cr, json_object_get(args, "nics"),
 	    request_admin(cr->cr_rq), cause)) != 0)
 		return rc;
 	if (proto_arg_string(args, "base", 0, &bname, cause) == -1)
@@ -483,10 +592,13 @@ create_disk_done(pid_t pid, int status, void *arg)
 	proc_unwatch(cr->cr_watch);
 	cr->cr_watch = NULL;
 	if (status != 0) {
-		out = proc_output(cr->cr_log, 512);
+		/* its last line says why; one before it may be that it could
+		 * not delete the file in fwsd's directory (fwsd does) */
+		out = proc_output(cr->cr_log, 1024);
 		request_error(cr->cr_rq, PROTO_ERR_FAILED, "%s: qemu-img could "
 		    "not create %s: %s", cr->cr_vm->vm_name,
-		    cr->cr_vm->vm_disks[cr->cr_next].d_path, out);
+		    cr->cr_vm->vm_disks[cr->cr_next].d_path,
+		    strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out);
 		free(out);
 		cr->cr_made[cr->cr_next] = 1;	/* whatever it left */
 		cr->cr_next++;
@@ -495,7 +607,7 @@ create_disk_done(pid_t pid, int status, void *arg)
 	}
 	cr->cr_made[cr->cr_next] = 1;
 	if (access_give_qemu(cr->cr_vm->vm_disks[cr->cr_next].d_path,
-	    &out) == -1) {
+	    cr->cr_vm->vm_qemu_uid, &out) == -1) {
 		request_error(cr->cr_rq, PROTO_ERR_INTERNAL, "%s: %s",
 		    cr->cr_vm->vm_name, out);
 		free(out);
@@ -514,7 +626,7 @@ create_next(struct create *cr)
 	struct vm	*vm = cr->cr_vm;
 	struct vm_disk	*d;
 	struct proc_spec ps;
-	char		*argv[12], size[32], *cause;
+	char		*argv[13], size[32], *cause;
 	pid_t		 pid;
 	int		 fd;
 
@@ -550,19 +662,35 @@ create_next(struct create *cr)
 	argv[6] = size;
 	argv[7] = NULL;
 	if (cr->cr_next == 0 && cr->cr_base != NULL) {
-		/* an overlay: the base's format is written into its header */
-		argv[5] = "-F";
-		argv[6] = cr->cr_base_format;
-		argv[7] = "-b";
-		argv[8] = cr->cr_base;
-		argv[9] = d->d_path;
-		argv[10] = size;
-		argv[11] = NULL;
+		/* an overlay: the base's format is written into its header,
+		 * and the base is not opened (-u): its size is known */
+		argv[5] = "-u";
+		argv[6] = "-F";
+		argv[7] = cr->cr_base_format;
+		argv[8] = "-b";
+		argv[9] = cr->cr_base;
+		argv[10] = d->d_path;
+		argv[11] = size;
+		argv[12] = NULL;
+	}
+	/* the file is made here, the VM's; qemu-img, as the VM's qemu uid,
+	 * can write nothing else */
+	cr->cr_made[cr->cr_next] = 1;
+	if ((fd = open(d->d_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1 || (close(fd), access_give_qemu(d->d_path,
+	    vm->vm_qemu_uid, &cause)) == -1) {
+		if (fd == -1)
+			cause = xasprintf("%s: %s", d->d_path, strerror(errno));
+		request_cause(cr->cr_rq, PROTO_ERR_INTERNAL, cause);
+		cr->cr_next++;
+		create_free(cr, 1);
+		return;
 	}
 	fd = open(cr->cr_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	memset(&ps, 0, sizeof(ps));
 	ps.ps_argv = argv;
 	ps.ps_stdout = fd;
+	access_spec_qemu(&ps, vm->vm_qemu_uid);
 	if (proc_spawn(&ps, &pid, &cause) == -1 ||
 	    (cr->cr_watch = proc_watch(pid, create_disk_done, cr,
 	    &cause)) == NULL) {
@@ -571,6 +699,7 @@ create_next(struct create *cr)
 		request_error(cr->cr_rq, PROTO_ERR_FAILED, "%s: cannot run "
 		    "qemu-img: %s", vm->vm_name, cause);
 		free(cause);
+		cr->cr_next++;
 		create_free(cr, 1);
 		return;
 	}
@@ -627,6 +756,12 @@ create_vm(struct request *rq, json_t *args)
 	vm->vm_state = VM_STOPPED;
 	vm->vm_creating = 1;
 	TAILQ_INSERT_TAIL(&vms, vm, vm_entry);
+	if (vm_qemu_uid_pick(vm, conf.cf_qemu_uid_first,
+	    conf.cf_qemu_uid_last, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_QUOTA, cause);
+		create_free(cr, 1);
+		return;
+	}
 	if (vm_mkdir(vm, &cause) == -1) {
 		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		create_free(cr, 1);

@@ -60,13 +60,6 @@ fwsd_fail(char *cause)
 	fatalx("%s", cause);
 }
 
-static void
-mkdir_or_die(const char *path, mode_t mode)
-{
-	if (mkdir(path, mode) == -1 && errno != EEXIST)
-		fwsd_fail(xasprintf("mkdir %s: %s", path, strerror(errno)));
-}
-
 /*
  * Detach: the parent waits until the child says it is serving (or why
  * it is not), so "fwsd && fwsctl list" works.  Returns the write end the
@@ -178,7 +171,8 @@ main(int argc, char *argv[])
 	umask(027);
 	if (access_init(&socket_gid, &admin_gid, &cause) == -1)
 		fwsd_fail(cause);
-	mkdir_or_die(conf.cf_run_dir, 0755);
+	if (access_run_dir(conf.cf_run_dir, &cause) == -1)
+		fwsd_fail(cause);
 	path = xasprintf("%s/vms", conf.cf_state_dir);
 	if (access_mkdir(conf.cf_state_dir, &cause) == -1 ||
 	    access_mkdir(path, &cause) == -1)

@@ -231,12 +231,13 @@ import_step2_done(pid_t pid, int status, void *arg)
 	if (import_child_ended(im, status, "image %s: qemu-img could not "
 	    "write the qcow2: %s") == -1)
 		return;
-	/* ours from the start, but checked as any image is */
+	/* ours from the start, but checked as any image is; root's alone:
+	 * qemu is given images as descriptors */
 	n = image_dirs(im->im_owner, 0, dirs);
 	cause = NULL;
 	if (image_check(im->im_part, "qcow2", dirs, n, &size, &cause) == -1 ||
-	    chown(im->im_part, 0, access_qemu_gid()) == -1 ||
-	    chmod(im->im_part, 0640) == -1 ||
+	    chown(im->im_part, 0, 0) == -1 ||
+	    chmod(im->im_part, 0600) == -1 ||
 	    rename(im->im_part, im->im_dest) == -1) {
 		if (cause == NULL)
 			cause = xasprintf("%s: %s", im->im_part,

@@ -61,6 +61,37 @@ image_dirs(uid_t uid, int admin, char **dirs)
 	return n;
 }
 
+/*
+ * Where the files under an owner's disks may be: backing files and
+ * read-only disks are images, of the library or the owner's own, never
+ * another VM's disk.  Free with image_dirs_free.
+ */
+int
+image_base_dirs(uid_t owner, char **dirs)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < conf.cf_nimage_dirs; i++)
+		dirs[n++] = xasprintf("%s", conf.cf_image_dirs[i]);
+	dirs[n++] = access_user_path(owner, "images");
+	return n;
+}
+
+/* Is path an image: of the library, or one of owner's own? */
+int
+image_is_base(uid_t owner, const char *path)
+{
+	char	*resolved, *dirs[FWS_IMAGE_DIRS_MAX + 1];
+	int	 n, rc;
+
+	n = image_base_dirs(owner, dirs);
+	rc = path_confine(path, dirs, n, &resolved, NULL) == 0;
+	if (rc)
+		free(resolved);
+	image_dirs_free(dirs, n);
+	return rc;
+}
+
 void
 image_dirs_free(char **dirs, int n)
 {
@@ -108,25 +139,22 @@ image_plain_path(const char *name)
 	return colon == NULL || (slash != NULL && slash < colon);
 }
 
-static int	image_check_depth(const char *, const char *, char **, int,
-		    int, uint64_t *, char **, char **);
-
 /*
- * A qcow2's header: its virtual size, and a backing file checked too
- * (its resolved path in *chain when chain is not NULL).
+ * A qcow2's header, read from fd: its virtual size, and its backing
+ * file's name and format (backing[0] is '\0' when it has none).  An
+ * external data file is refused: qemu would open it by the name the
+ * header holds.
  */
 static int
-image_check_qcow2(int fd, const char *path, char **dirs, int ndirs,
-    int depth, uint64_t *size, char **chain, char **cause)
+image_qcow2_header(int fd, const char *path, uint64_t *size, char *backing,
+    char *fmt, size_t fmtlen, char **cause)
 {
 	unsigned char	 h[104], ext[8];
-	char		 backing[QCOW2_BACKING_MAX + 1], fmt[32], *dir, *full;
-	char		*resolved = NULL, *why;
 	uint64_t	 boff, incompat = 0;
 	uint32_t	 blen, version, hlen = 72, etype, elen;
 	off_t		 off;
-	int		 rc;
 
+	backing[0] = fmt[0] = '\0';
 	if (read_at(fd, h, 72, 0) == -1 || memcmp(h, QCOW2_MAGIC, 4) != 0)
 		return cause_fail(cause, "%s is not a qcow2 image", path);
 	version = be32(h + 4);
@@ -149,7 +177,6 @@ image_check_qcow2(int fd, const char *path, char **dirs, int ndirs,
 		return cause_fail(cause, "%s keeps its data in an external file: "
 		    "refused", path);
 	/* the header extensions, up to the end marker */
-	fmt[0] = '\0';
 	for (off = hlen; off < QCOW2_HEADER_MAX; off += 8 + ((elen + 7) & ~7U)) {
 		if (read_at(fd, ext, sizeof(ext), off) == -1)
 			return cause_fail(cause, "%s: truncated qcow2 header "
@@ -165,7 +192,7 @@ image_check_qcow2(int fd, const char *path, char **dirs, int ndirs,
 			return cause_fail(cause, "%s names an external data file: "
 			    "refused", path);
 		if (etype == QCOW2_EXT_BACKING_FMT) {
-			if (elen >= sizeof(fmt) || read_at(fd, fmt, elen,
+			if (elen >= fmtlen || read_at(fd, fmt, elen,
 			    off + 8) == -1)
 				return cause_fail(cause, "%s: bad backing format",
 				    path);
@@ -185,54 +212,109 @@ image_check_qcow2(int fd, const char *path, char **dirs, int ndirs,
 		return cause_fail(cause, "%s: backing file %s %s: refused (its "
 		    "format would be probed)", path, backing, fmt[0] ?
 		    "has a format other than qcow2 or raw" : "names no format");
-	/* relative names are relative to the image's directory, as qemu has it */
-	if (backing[0] == '/')
-		full = xasprintf("%s", backing);
-	else {
-		dir = xasprintf("%s", path);
-		*strrchr(dir, '/') = '\0';
-		full = xasprintf("%s/%s", dir, backing);
-		free(dir);
-	}
-	if (path_confine(full, dirs, ndirs, &resolved, &why) == -1) {
-		rc = cause_fail(cause, "%s: backing file %s: %s", path, backing,
-		    why);
-		free(why);
-	} else
-		rc = image_check_depth(resolved, fmt, dirs, ndirs, depth + 1,
-		    &(uint64_t){ 0 }, NULL, cause);
-	free(full);
-	if (rc == 0 && chain != NULL)
-		*chain = resolved;
-	else
-		free(resolved);
-	return rc;
+	return 0;
 }
 
+/* Open one layer of a chain and read what it is. */
 static int
-image_check_depth(const char *path, const char *fmt, char **dirs, int ndirs,
-    int depth, uint64_t *size, char **chain, char **cause)
+image_layer_open(struct image_layer *l, const char *path, const char *fmt,
+    char *backing, char *bfmt, size_t bfmtlen, char **cause)
 {
 	struct stat	 sb;
-	int		 fd, rc = 0;
 
-	if (depth > FWS_BACKING_DEPTH)
-		return cause_fail(cause, "%s: a backing chain longer than %d",
-		    path, FWS_BACKING_DEPTH);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+	backing[0] = '\0';
+	l->il_path = xasprintf("%s", path);
+	snprintf(l->il_format, sizeof(l->il_format), "%s", fmt);
+	if ((l->il_fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1)
 		return cause_fail(cause, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
-		rc = cause_fail(cause, "%s: not a regular file", path);
-	else if (strcmp(fmt, "qcow2") == 0)
-		rc = image_check_qcow2(fd, path, dirs, ndirs, depth, size,
-		    chain, cause);
-	else if (strcmp(fmt, "raw") == 0)
-		*size = sb.st_size;	/* whatever it holds is the guest's */
-	else
-		rc = cause_fail(cause, "%s: format %s is not qcow2 or raw", path,
-		    fmt);
-	close(fd);
-	return rc;
+	if (fstat(l->il_fd, &sb) == -1 || !S_ISREG(sb.st_mode))
+		return cause_fail(cause, "%s: not a regular file", path);
+	l->il_dev = sb.st_dev;
+	l->il_ino = sb.st_ino;
+	if (strcmp(fmt, "raw") == 0) {
+		l->il_size = sb.st_size;	/* whatever it holds is the guest's */
+		return 0;
+	}
+	if (strcmp(fmt, "qcow2") != 0)
+		return cause_fail(cause, "%s: format %s is not qcow2 or raw",
+		    path, fmt);
+	return image_qcow2_header(l->il_fd, path, &l->il_size, backing, bfmt,
+	    bfmtlen, cause);
+}
+
+/*
+ * Open an image (path resolved, already confined) of format fmt and
+ * every file of its backing chain, reading each header from the
+ * descriptor that qemu will be given: each backing file must be a plain
+ * path inside dirs and name its format.  The chain is the caller's to
+ * close, on failure too.
+ */
+int
+image_chain_open(const char *path, const char *fmt, char **dirs, int ndirs,
+    struct image_chain *ic, char **cause)
+{
+	struct image_layer *l;
+	char		 backing[QCOW2_BACKING_MAX + 1], bfmt[32], *dir, *full;
+	char		 next[PATH_MAX], *resolved, *why;
+	int		 i, rc;
+
+	memset(ic, 0, sizeof(*ic));
+	for (i = 0; i < FWS_CHAIN_MAX; i++)
+		ic->ic_layer[i].il_fd = -1;
+	for (;;) {
+		l = &ic->ic_layer[ic->ic_n++];
+		if (image_layer_open(l, path, fmt, backing, bfmt, sizeof(bfmt),
+		    cause) == -1)
+			return -1;
+		if (backing[0] == '\0')
+			return 0;
+		if (ic->ic_n == FWS_CHAIN_MAX)
+			return cause_fail(cause, "%s: a backing chain longer than "
+			    "%d", ic->ic_layer[0].il_path, FWS_BACKING_DEPTH);
+		/* relative names are relative to the image's directory, as
+		 * qemu has it */
+		if (backing[0] == '/')
+			full = xasprintf("%s", backing);
+		else {
+			dir = xasprintf("%s", l->il_path);
+			*strrchr(dir, '/') = '\0';
+			full = xasprintf("%s/%s", dir, backing);
+			free(dir);
+		}
+		rc = path_confine(full, dirs, ndirs, &resolved, &why);
+		free(full);
+		if (rc == -1) {
+			cause_fail(cause, "%s: backing file %s: %s", l->il_path,
+			    backing, why);
+			free(why);
+			return -1;
+		}
+		for (i = 0; i < ic->ic_n; i++)
+			if (strcmp(ic->ic_layer[i].il_path, resolved) == 0) {
+				free(resolved);
+				return cause_fail(cause, "%s: a backing chain that "
+				    "loops", ic->ic_layer[0].il_path);
+			}
+		/* the next layer: the resolved name, in the header's format */
+		snprintf(next, sizeof(next), "%s", resolved);
+		free(resolved);
+		path = next;
+		fmt = strcmp(bfmt, "qcow2") == 0 ? "qcow2" : "raw";
+	}
+}
+
+void
+image_chain_close(struct image_chain *ic)
+{
+	int	 i;
+
+	for (i = 0; i < ic->ic_n; i++) {
+		if (ic->ic_layer[i].il_fd != -1)
+			close(ic->ic_layer[i].il_fd);
+		free(ic->ic_layer[i].il_path);
+	}
+	memset(ic, 0, sizeof(*ic));
 }
 
 /*
@@ -243,27 +325,35 @@ int
 image_check(const char *path, const char *fmt, char **dirs, int ndirs,
     uint64_t *size, char **cause)
 {
-	return image_check_depth(path, fmt, dirs, ndirs, 0, size, NULL, cause);
+	struct image_chain	 ic;
+	int			 rc;
+
+	rc = image_chain_open(path, fmt, dirs, ndirs, &ic, cause);
+	if (rc == 0 || ic.ic_n > 0)
+		*size = ic.ic_layer[0].il_size;
+	image_chain_close(&ic);
+	return rc;
 }
 
-/* Is image (a resolved path) a disk of vm, or the base of one of them? */
+/* Is image (a resolved path) a disk of vm, or in the chain of one? */
 int
 image_in_use(const char *image, const struct vm *vm)
 {
-	char	*root[] = { "/" }, *backing;
-	int	 i, used = 0;
+	struct image_chain	 ic;
+	char			*root[] = { "/" };
+	int			 i, j, used = 0;
 
 	for (i = 0; i < vm->vm_ndisks && !used; i++) {
-		if (strcmp(vm->vm_disks[i].d_path, image) == 0)
+		if (strcmp(vm->vm_disks[i].d_path, image) == 0) {
 			used = 1;
-		else if (strcmp(vm->vm_disks[i].d_format, "qcow2") == 0) {
-			backing = NULL;
-			if (image_check_depth(vm->vm_disks[i].d_path, "qcow2",
-			    root, 1, 0, &(uint64_t){ 0 }, &backing, NULL) == 0 &&
-			    backing != NULL && strcmp(backing, image) == 0)
-				used = 1;
-			free(backing);
+			break;
 		}
+		(void)image_chain_open(vm->vm_disks[i].d_path,
+		    vm->vm_disks[i].d_format, root, 1, &ic, NULL);
+		for (j = 1; j < ic.ic_n; j++)
+			if (strcmp(ic.ic_layer[j].il_path, image) == 0)
+				used = 1;
+		image_chain_close(&ic);
 	}
 	return used;
 }

@@ -5,7 +5,11 @@
  * disk takes part), followed through JOB_STATUS_CHANGE events, their
  * errors read from query-jobs; a disk-only snapshot of a running VM is a
  * transaction of blockdev-snapshot-internal-sync.  A stopped VM's disks
- * are worked on by qemu-img snapshot, one disk after another.
+ * are worked on by qemu-img snapshot, one disk after another, run as the
+ * VM's own qemu uid on a block graph given in full (the qcow2 on its
+ * file, no backing file): what a guest wrote in a header since the last
+ * check is read again first, and qemu-img follows none of it.
+ * Read-only disks (images) take no part.
  *
  * One operation per VM at a time (vm_job): lifecycle verbs meanwhile
  * are refused as busy.  The images are the truth and the store the
@@ -220,6 +224,7 @@ snap_query_block_done(struct qmp *q, json_t *ret, const char *err_class,
 {
 	struct snap_op	*so = arg;
 	json_t		*b, *snaps = NULL;
+	const char	*node;
 	size_t		 i;
 
 	(void)q;
@@ -228,12 +233,13 @@ snap_query_block_done(struct qmp *q, json_t *ret, const char *err_class,
 		snap_done(so, PROTO_ERR_FAILED, "query-block: %s", err_desc);
 		return;
 	}
-	json_array_foreach(ret, i, b)
-		if (json_is_string(json_object_get(b, "device")) &&
-		    strcmp(json_string_value(json_object_get(b, "device")),
-		    "disk0") == 0)
+	json_array_foreach(ret, i, b) {
+		node = json_string_value(json_object_get(json_object_get(b,
+		    "inserted"), "node-name"));
+		if (node != NULL && strcmp(node, FWS_DISK_NODE "0") == 0)
 			snaps = json_object_get(json_object_get(json_object_get(b,
 			    "inserted"), "image"), "snapshots");
+	}
 	snap_have_truth(so, snaps);
 }
 
@@ -264,12 +270,13 @@ snap_img_run(struct snap_op *so, const char *const *args, char **cause)
 	argv[n] = NULL;
 	if (so->so_out == NULL)
 		so->so_out = snap_out_path(so);
-	fd = open(so->so_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = open(so->so_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return cause_fail(cause, "%s: %s", so->so_out, strerror(errno));
 	memset(&ps, 0, sizeof(ps));
 	ps.ps_argv = (char *const *)argv;
 	ps.ps_stdout = fd;
+	access_spec_qemu(&ps, so->so_vm->vm_qemu_uid);
 	i = proc_spawn(&ps, &pid, cause);
 	close(fd);
 	if (i == -1)
@@ -300,9 +307,12 @@ snap_img_exited(pid_t pid, int status, void *arg)
 		return;
 	}
 	if (so->so_step == 1) {
-		/* one disk done: the next, or read back */
+		/* one disk done: the next writable one, or read back */
 		free(out);
-		if (++so->so_disk == so->so_vm->vm_ndisks)
+		while (++so->so_disk < so->so_vm->vm_ndisks &&
+		    so->so_vm->vm_disks[so->so_disk].d_readonly)
+			;
+		if (so->so_disk == so->so_vm->vm_ndisks)
 			so->so_step++;
 		snap_next(so);
 		return;
@@ -318,14 +328,46 @@ snap_img_exited(pid_t pid, int status, void *arg)
 	json_decref(info);
 }
 
+/*
+ * A stopped VM's disk for qemu-img: its header read again (a guest had
+ * it in hand), then the whole graph as a json: name, so that qemu-img
+ * opens the qcow2 on its file and nothing else.
+ */
+static char *
+snap_img_target(struct snap_op *so, int disk, char **cause)
+{
+	struct vm		*vm = so->so_vm;
+	struct image_chain	 ic;
+	char			*dirs[FWS_IMAGE_DIRS_MAX + 1], *s, *name;
+	json_t			*o;
+	int			 n, rc;
+
+	n = image_base_dirs(vm->vm_owner, dirs);
+	rc = image_chain_open(vm->vm_disks[disk].d_path, "qcow2", dirs, n, &ic,
+	    cause);
+	image_chain_close(&ic);
+	image_dirs_free(dirs, n);
+	if (rc == -1)
+		return NULL;
+	o = json_pack("{ss sn s{ss ss}}", "driver", "qcow2", "backing",
+	    "file", "driver", "file", "filename", vm->vm_disks[disk].d_path);
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (s == NULL)
+		abort();
+	name = xasprintf("json:%s", s);
+	free(s);
+	return name;
+}
+
 /* Read what disk 0 holds, from qemu when it runs, else from the file. */
 static void
 snap_read_truth(struct snap_op *so)
 {
 	struct vm	*vm = so->so_vm;
 	const char	*args[] = { "info", "--output=json", "--force-share",
-	    "-f", "qcow2", vm->vm_disks[0].d_path, NULL };
-	char		*cause;
+	    NULL, NULL };
+	char		*cause, *target;
 
 	if (vm_is_active(vm)) {
 		if (snap_qmp(so, "query-block", NULL, FWS_QMP_TIMEOUT,
@@ -333,10 +375,12 @@ snap_read_truth(struct snap_op *so)
 			snap_done(so, PROTO_ERR_FAILED, "no QMP connection");
 		return;
 	}
-	if (snap_img_run(so, args, &cause) == -1) {
+	if ((target = snap_img_target(so, 0, &cause)) == NULL ||
+	    (args[3] = target, snap_img_run(so, args, &cause)) == -1) {
 		snap_done(so, PROTO_ERR_FAILED, "%s", cause);
 		free(cause);
 	}
+	free(target);
 }
 
 static void
@@ -367,39 +411,44 @@ snap_change(struct snap_op *so)
 	struct vm	*vm = so->so_vm;
 	json_t		*devs, *args, *acts;
 	const char	*cmd, *flag, *img[8];
-	char		 node[32], *cause, *p, *opts;
+	char		 node[32], *cause, *target;
 	int		 i;
 
 	if (!vm_is_active(vm)) {
 		flag = so->so_kind == SNAP_CREATE ? "-c" :
 		    so->so_kind == SNAP_REVERT ? "-a" : "-d";
-		/* qemu-img snapshot has no -f: the format goes in the
-		 * image options, never probed */
-		p = vm_qemu_escape(vm->vm_disks[so->so_disk].d_path);
-		opts = xasprintf("driver=qcow2,file.filename=%s", p);
-		free(p);
+		/* qemu-img snapshot has no -f: the format is in the json:
+		 * name, never probed */
+		if ((target = snap_img_target(so, so->so_disk,
+		    &cause)) == NULL) {
+			snap_done(so, PROTO_ERR_FAILED, "%s", cause);
+			free(cause);
+			return;
+		}
 		img[0] = "snapshot";
-		img[1] = "--image-opts";
-		img[2] = "-q";
-		img[3] = flag;
-		img[4] = so->so_tag;
-		img[5] = opts;
-		img[6] = NULL;
+		img[1] = "-q";
+		img[2] = flag;
+		img[3] = so->so_tag;
+		img[4] = target;
+		img[5] = NULL;
 		if (snap_img_run(so, img, &cause) == -1) {
 			snap_done(so, PROTO_ERR_FAILED, "%s", cause);
 			free(cause);
 		}
-		free(opts);
+		free(target);
 		return;
 	}
+	/* the writable disks: a read-only image keeps no snapshots */
 	devs = json_array();
 	for (i = 0; i < vm->vm_ndisks; i++) {
+		if (vm->vm_disks[i].d_readonly)
+			continue;
 		snprintf(node, sizeof(node), FWS_DISK_NODE "%d", i);
 		json_array_append_new(devs, json_string(node));
 	}
 	if (so->so_kind == SNAP_CREATE && so->so_disk_only) {
 		acts = json_array();
-		for (i = 0; i < vm->vm_ndisks; i++)
+		for (i = 0; i < (int)json_array_size(devs); i++)
 			json_array_append_new(acts, json_pack("{ss s{sO ss}}",
 			    "type", "blockdev-snapshot-internal-sync", "data",
 			    "device", json_array_get(devs, i), "name",
@@ -554,8 +603,12 @@ snap_usable(struct vm *vm, int *code, char **why)
 	if (vm->vm_ndisks == 0)
 		return cause_fail(why, "%s has no disk to keep snapshots in",
 		    vm->vm_name);
+	if (vm->vm_disks[0].d_readonly)
+		return cause_fail(why, "%s: disk 0 is a read-only image: "
+		    "snapshots are kept in disk 0", vm->vm_name);
 	for (i = 0; i < vm->vm_ndisks; i++)
-		if (strcmp(vm->vm_disks[i].d_format, "qcow2") != 0)
+		if (!vm->vm_disks[i].d_readonly &&
+		    strcmp(vm->vm_disks[i].d_format, "qcow2") != 0)
 			return cause_fail(why, "%s: disk %s is %s: snapshots "
 			    "need qcow2 disks", vm->vm_name,
 			    vm->vm_disks[i].d_path, vm->vm_disks[i].d_format);

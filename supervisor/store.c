@@ -119,6 +119,10 @@ static const char *const migrations[] = {
 	"  uid INTEGER PRIMARY KEY,"
 	"  vms INTEGER, vm_vcpus INTEGER, vm_memory_mib INTEGER,"
 	"  vm_disk INTEGER, vcpus INTEGER, memory_mib INTEGER, disk INTEGER);",
+	/* 5 -> 6: each VM's qemu runs as a uid of its own (NULL: one is
+	 * picked at load); a disk may be read-only to the guest */
+	"ALTER TABLE vms ADD COLUMN qemu_uid INTEGER;"
+	"ALTER TABLE disks ADD COLUMN readonly INTEGER NOT NULL DEFAULT 0;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -271,8 +275,8 @@ store_vm_insert(struct vm *vm, char **cause)
 		return -1;
 	if (prepare("INSERT INTO vms (name, uuid, vcpus, memory_mib, mac, "
 	    "iso, kernel, initrd, append, iso_booted, restart, created, state, "
-	    "autostart, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?)", &st, cause) == -1)
+	    "autostart, owner, qemu_uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?)", &st, cause) == -1)
 		goto fail;
 	bind_text(st, 1, vm->vm_name);
 	bind_text(st, 2, vm->vm_uuid);
@@ -289,12 +293,14 @@ store_vm_insert(struct vm *vm, char **cause)
 	bind_text(st, 13, vm_state_name(vm->vm_state));
 	sqlite3_bind_int(st, 14, vm->vm_autostart);
 	sqlite3_bind_int64(st, 15, vm->vm_owner);
+	sqlite3_bind_int64(st, 16, vm->vm_qemu_uid);
 	if (step_done(st, cause) == -1)
 		goto fail;
 	vm->vm_id = sqlite3_last_insert_rowid(db);
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		if (prepare("INSERT INTO disks (vm_id, idx, path, format, size, "
-		    "owned) VALUES (?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+		    "owned, readonly) VALUES (?, ?, ?, ?, ?, ?, ?)", &st,
+		    cause) == -1)
 			goto fail;
 		sqlite3_bind_int64(st, 1, vm->vm_id);
 		sqlite3_bind_int(st, 2, i);
@@ -302,6 +308,7 @@ store_vm_insert(struct vm *vm, char **cause)
 		bind_text(st, 4, vm->vm_disks[i].d_format);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)vm->vm_disks[i].d_size);
 		sqlite3_bind_int(st, 6, vm->vm_disks[i].d_owned);
+		sqlite3_bind_int(st, 7, vm->vm_disks[i].d_readonly);
 		if (step_done(st, cause) == -1)
 			goto fail;
 	}
@@ -345,6 +352,19 @@ store_vm_update_run(const struct vm *vm, char **cause)
 	sqlite3_bind_int64(st, 5, vm->vm_last_exit_time);
 	sqlite3_bind_int(st, 6, vm->vm_restarts);
 	sqlite3_bind_int64(st, 7, vm->vm_id);
+	return step_done(st, cause);
+}
+
+int
+store_vm_update_qemu_uid(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE vms SET qemu_uid = ? WHERE id = ?", &st,
+	    cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, vm->vm_qemu_uid);
+	sqlite3_bind_int64(st, 2, vm->vm_id);
 	return step_done(st, cause);
 }
 
@@ -419,7 +439,7 @@ store_disks_load(struct vm *vm, char **cause)
 	struct vm_disk	*d;
 	int		 rc;
 
-	if (prepare("SELECT path, format, size, owned FROM disks "
+	if (prepare("SELECT path, format, size, owned, readonly FROM disks "
 	    "WHERE vm_id = ? ORDER BY idx", &st, cause) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, vm->vm_id);
@@ -430,6 +450,7 @@ store_disks_load(struct vm *vm, char **cause)
 		d->d_format = column_strdup(st, 1);
 		d->d_size = sqlite3_column_int64(st, 2);
 		d->d_owned = sqlite3_column_int(st, 3);
+		d->d_readonly = sqlite3_column_int(st, 4);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -472,7 +493,7 @@ store_vm_load(struct vmlist *list, char **cause)
 	if (prepare("SELECT id, name, uuid, vcpus, memory_mib, mac, iso, "
 	    "kernel, initrd, append, iso_booted, restart, created, state, "
 	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start, "
-	    "owner FROM vms ORDER BY name, owner",
+	    "owner, qemu_uid FROM vms ORDER BY name, owner",
 	    &st, cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -501,6 +522,7 @@ store_vm_load(struct vmlist *list, char **cause)
 		vm->vm_restarts = sqlite3_column_int(st, 18);
 		vm->vm_pid_start = sqlite3_column_int64(st, 19);
 		vm->vm_owner = sqlite3_column_int64(st, 20);
+		vm->vm_qemu_uid = sqlite3_column_int64(st, 21);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1 ||
 		    store_nics_load(vm, cause) == -1) {

@@ -106,6 +106,72 @@ vm_adopt_lost(struct vm *vm)
 		vm_restart_consider(vm);
 }
 
+/*
+ * A VM defined before qemus had uids of their own (or whose uid is no
+ * longer in qemu_uids) gets one now; its files become that uid's at its
+ * next start.
+ */
+static void
+vm_adopt_qemu_uid(struct vm *vm)
+{
+	char	*cause;
+
+	if (vm->vm_qemu_uid >= conf.cf_qemu_uid_first &&
+	    vm->vm_qemu_uid <= conf.cf_qemu_uid_last)
+		return;
+	if (vm_qemu_uid_pick(vm, conf.cf_qemu_uid_first,
+	    conf.cf_qemu_uid_last, &cause) == -1 ||
+	    store_vm_update_qemu_uid(vm, &cause) == -1) {
+		log_warnx("%s: %s", vm->vm_name, cause);
+		free(cause);
+		return;
+	}
+	log_info("%s: its qemu runs as uid %u from its next start",
+	    vm->vm_name, (unsigned)vm->vm_qemu_uid);
+}
+
+/*
+ * Run files of a qemu started by an fwsd that named them NAME@UID: they
+ * take the names this fwsd looks for (a socket works under its new
+ * name; qemu's pidfile is read, never needed by qemu again).
+ */
+static void
+vm_adopt_run_files(struct vm *vm)
+{
+	const char	*const suffixes[] = { "qmp", "serial", "pid" };
+	char		*key = vm_key(vm), *old, *new;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		old = xasprintf("%s/%s.%s", conf.cf_run_dir, key, suffixes[i]);
+		new = vm_run_path(vm, suffixes[i]);
+		if (access(new, F_OK) == -1 && rename(old, new) == 0)
+			log_info("%s: %s is now %s", vm->vm_name, old, new);
+		free(old);
+		free(new);
+	}
+	free(key);
+}
+
+/*
+ * An image (of the library, or the owner's) is a read-only disk, even
+ * in a definition made before read-only disks were: the guest never
+ * writes it, fwsd never hands it to qemu.
+ */
+static void
+vm_adopt_readonly(struct vm *vm)
+{
+	int	 i;
+
+	for (i = 0; i < vm->vm_ndisks; i++)
+		if (!vm->vm_disks[i].d_readonly &&
+		    image_is_base(vm->vm_owner, vm->vm_disks[i].d_path)) {
+			vm->vm_disks[i].d_readonly = 1;
+			log_info("%s: disk %d (%s) is an image: read-only to the "
+			    "guest", vm->vm_name, i, vm->vm_disks[i].d_path);
+		}
+}
+
 void
 vm_adopt_all(void)
 {
@@ -113,6 +179,9 @@ vm_adopt_all(void)
 	char		*cause;
 
 	TAILQ_FOREACH(vm, &vms, vm_entry) {
+		vm_adopt_qemu_uid(vm);
+		vm_adopt_readonly(vm);
+		vm_adopt_run_files(vm);
 		if (!vm_pid_is_ours(vm) && vm_adopt_pidfile(vm)) {
 			log_warnx("%s: qemu pid %d was not in the store: the "
 			    "last fwsd ended while starting it", vm->vm_name,

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "fws.h"
-#include "netsetup.h"
 
 struct vmlist	vms = TAILQ_HEAD_INITIALIZER(vms);
 
@@ -111,16 +110,60 @@ vm_key(const struct vm *vm)
 	return xasprintf("%s@%u", vm->vm_name, (unsigned)vm->vm_owner);
 }
 
-/* The name of the tap of the VM's NIC idx. */
+/*
+ * The name of the tap of the VM's NIC idx: "fws" ID "." IDX, from the
+ * store's id of the VM, a number fwsd hands out: no name a user picks
+ * can make a tap of theirs collide with another's, nor show in it.
+ */
 int
 vm_tap_name(const struct vm *vm, int idx, char *buf, size_t len)
 {
-	char	*key = vm_key(vm);
-	int	 rc;
+	int	 n;
 
-	rc = ns_tap_name(key, idx, buf, len);
-	free(key);
-	return rc;
+	if (vm->vm_id <= 0 || idx < 0 || idx >= FWS_NICS_MAX)
+		return -1;
+	n = snprintf(buf, len, "fws%lld.%d", (long long)vm->vm_id, idx);
+	return n < 0 || (size_t)n >= len || n > FWS_IFNAME_MAX ? -1 : 0;
+}
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uid_t	 x = *(const uid_t *)a, y = *(const uid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Give vm a qemu uid: the lowest of first .. last (qemu_uids) that no
+ * other VM has.  -1 when every one is taken.
+ */
+int
+vm_qemu_uid_pick(struct vm *vm, uid_t first, uid_t last, char **cause)
+{
+	struct vm	*o;
+	uid_t		*used, next = first;
+	size_t		 n = 0, cap = 0, i;
+
+	TAILQ_FOREACH(o, &vms, vm_entry)
+		cap++;
+	if ((used = calloc(cap + 1, sizeof(*used))) == NULL)
+		abort();
+	TAILQ_FOREACH(o, &vms, vm_entry)
+		if (o != vm && o->vm_qemu_uid >= first &&
+		    o->vm_qemu_uid <= last)
+			used[n++] = o->vm_qemu_uid;
+	qsort(used, n, sizeof(*used), uid_cmp);
+	for (i = 0; i < n && used[i] <= next; i++)
+		if (used[i] == next)
+			next++;
+	free(used);
+	if (next > last || next < first)
+		return cause_fail(cause, "every uid of qemu_uids (%u-%u) is "
+		    "taken by a VM: widen the range in fwsd.conf",
+		    (unsigned)first, (unsigned)last);
+	vm->vm_qemu_uid = next;
+	return 0;
 }
 
 /* Does the VM have (or is about to have) a qemu process? */

@@ -2,7 +2,11 @@
  * vm-qemu.c: the qemu-system-x86_64 command line for a VM.  A pure
  * function of the VM's definition and the paths and descriptors fwsd
  * prepared, so it can be unit-tested; the result is an argv array for
- * execv, never a string for a shell.
+ * execv, never a string for a shell.  Disks are block graphs built
+ * explicitly with -blockdev (a file node under a format node, and the
+ * backing chain fwsd checked, node by node, ending in null): qemu never
+ * opens a file by a name it read from an image header.  Read-only files
+ * (backing files, read-only disks, the ISO) are descriptors in fdsets.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -55,11 +59,81 @@ vm_qemu_escape(const char *s)
 	return out;
 }
 
+/* A -blockdev argument: the JSON form, which has null (and no commas). */
+static void
+argv_blockdev(struct argv *a, json_t *o)
+{
+	char	*s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (s == NULL)
+		abort();
+	json_decref(o);
+	argv_pair(a, "-blockdev", s);
+}
+
+/*
+ * Two nodes: a file node (path, or when fd >= 0 the descriptor in an
+ * fdset of its own number) and the format node named name over it.
+ * backing (qcow2 only): the node under it, NULL for none at all.
+ */
+static void
+vm_qemu_node(struct argv *a, const char *name, const char *format,
+    const char *path, int fd, int readonly, const char *backing,
+    int has_backing_opt)
+{
+	char	*file = xasprintf("%s-file", name), *fname;
+	json_t	*o;
+
+	if (fd >= 0) {
+		argv_pair(a, "-add-fd", xasprintf("fd=%d,set=%d", fd, fd));
+		fname = xasprintf("/dev/fdset/%d", fd);
+	} else
+		fname = xasprintf("%s", path);
+	argv_blockdev(a, json_pack("{ss ss ss sb}", "driver", "file",
+	    "node-name", file, "filename", fname, "read-only", readonly));
+	o = json_pack("{ss ss ss sb}", "driver", format, "node-name", name,
+	    "file", file, "read-only", readonly);
+	if (has_backing_opt)
+		json_object_set_new(o, "backing", backing != NULL ?
+		    json_string(backing) : json_null());
+	argv_blockdev(a, o);
+	free(file);
+	free(fname);
+}
+
+/*
+ * Disk i: its chain from the bottom up, each layer's backing the node
+ * below it, the bottom's none.  The top is FWS_DISK_NODE i (what QMP
+ * snapshot jobs address), opened by path unless it is read-only.
+ */
+static void
+vm_qemu_disk(struct argv *a, const struct vm *vm, int i,
+    const struct vm_qemu_disk *qd)
+{
+	char	*name, *below = NULL;
+	int	 k, n = qd->qd_nlayers > 0 ? qd->qd_nlayers : 1;
+
+	for (k = n - 1; k >= 0; k--) {
+		name = k == 0 ? xasprintf(FWS_DISK_NODE "%d", i) :
+		    xasprintf(FWS_DISK_NODE "%d-%d", i, k);
+		vm_qemu_node(a, name, qd->qd_nlayers > 0 ?
+		    qd->qd_layer[k].ql_format : vm->vm_disks[i].d_format,
+		    vm->vm_disks[i].d_path, qd->qd_nlayers > 0 ?
+		    qd->qd_layer[k].ql_fd : -1,
+		    k > 0 || vm->vm_disks[i].d_readonly, below,
+		    strcmp(qd->qd_nlayers > 0 ? qd->qd_layer[k].ql_format :
+		    vm->vm_disks[i].d_format, "qcow2") == 0);
+		free(below);
+		below = name;
+	}
+	free(below);
+}
+
 char **
 vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 {
 	struct argv	 a = { NULL, 0, 0 };
-	char		*p, *q;
+	char		*p;
 	int		 i;
 
 	argv_add(&a, xasprintf("%s", qp->qp_qemu));
@@ -99,13 +173,9 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	/* the guest can tell us it panicked (GUEST_PANICKED) */
 	argv_pair(&a, "-device", xasprintf("pvpanic"));
 	for (i = 0; i < vm->vm_ndisks; i++) {
-		p = vm_qemu_escape(vm->vm_disks[i].d_path);
-		q = vm_qemu_escape(vm->vm_disks[i].d_format);
-		/* node-name: what QMP snapshot jobs address the image by */
-		argv_pair(&a, "-drive", xasprintf("file=%s,format=%s,if=virtio,"
-		    "id=disk%d,node-name=" FWS_DISK_NODE "%d", p, q, i, i));
-		free(p);
-		free(q);
+		vm_qemu_disk(&a, vm, i, &qp->qp_disks[i]);
+		argv_pair(&a, "-device", xasprintf("virtio-blk-pci,drive="
+		    FWS_DISK_NODE "%d,id=disk%d", i, i));
 	}
 	/* NICs: taps fwsd made, passed as descriptors: qemu needs no privilege */
 	for (i = 0; i < vm->vm_nnics; i++) {
@@ -117,10 +187,9 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 		    "mac=%s", i, vm->vm_nics[i].n_mac));
 	}
 	if (vm->vm_iso != NULL) {
-		p = vm_qemu_escape(vm->vm_iso);
-		argv_pair(&a, "-drive", xasprintf("file=%s,format=raw,"
-		    "media=cdrom,readonly=on,id=cd0", p));
-		free(p);
+		vm_qemu_node(&a, "fws-cd0", "raw", NULL, qp->qp_iso_fd, 1, NULL,
+		    0);
+		argv_pair(&a, "-device", xasprintf("ide-cd,drive=fws-cd0,id=cd0"));
 	}
 	if (qp->qp_boot_iso)
 		argv_pair(&a, "-boot", xasprintf("once=d"));

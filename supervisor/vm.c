@@ -47,14 +47,15 @@ vm_dir(const struct vm *vm)
 	    (unsigned)vm->vm_owner, vm->vm_name);
 }
 
+/*
+ * RUN_DIR/UUID.SUFFIX: named by the VM's uuid, so that nobody learns a
+ * VM's name from the run directory (its names cannot be listed, but any
+ * local user may try one).
+ */
 char *
 vm_run_path(const struct vm *vm, const char *suffix)
 {
-	char	*key = vm_key(vm), *p;
-
-	p = xasprintf("%s/%s.%s", conf.cf_run_dir, key, suffix);
-	free(key);
-	return p;
+	return xasprintf("%s/%s.%s", conf.cf_run_dir, vm->vm_uuid, suffix);
 }
 
 static char *
@@ -83,13 +84,16 @@ vm_to_json(const struct vm *vm, int full)
 	if (!full)
 		return o;
 	json_object_set_new(o, "mac", json_string(vm->vm_mac));
+	json_object_set_new(o, "qemu_uid", json_integer(
+	    access_qemu_uid(vm->vm_qemu_uid)));
 	disks = json_array();
 	for (i = 0; i < vm->vm_ndisks; i++)
-		json_array_append_new(disks, json_pack("{ss ss sI sb}",
+		json_array_append_new(disks, json_pack("{ss ss sI sb sb}",
 		    "path", vm->vm_disks[i].d_path,
 		    "format", vm->vm_disks[i].d_format,
 		    "size", (json_int_t)vm->vm_disks[i].d_size,
-		    "owned", vm->vm_disks[i].d_owned));
+		    "owned", vm->vm_disks[i].d_owned,
+		    "readonly", vm->vm_disks[i].d_readonly));
 	json_object_set_new(o, "disks", disks);
 	nics = json_array();
 	for (i = 0; i < vm->vm_nnics; i++) {
@@ -575,9 +579,10 @@ vm_mkdir(const struct vm *vm, char **cause)
 }
 
 /*
- * What qemu must open by name is given to the qemu user: the disks
- * (as libvirt's dynamic ownership does), the pidfile and the console
- * log, made here because qemu may not create files where they live.
+ * What qemu must open by name is given to the VM's qemu uid: its
+ * writable disks (as libvirt's dynamic ownership does), the pidfile
+ * and the console log, made here because qemu may not create files
+ * where they live.  Read-only files stay root's: qemu gets descriptors.
  */
 static int
 vm_give_files(const struct vm *vm, const char *pidfile, const char *log,
@@ -594,13 +599,87 @@ vm_give_files(const struct vm *vm, const char *pidfile, const char *log,
 			return cause_fail(cause, "%s: %s", made[j],
 			    strerror(errno));
 		close(fd);
-		if (access_give_qemu(made[j], cause) == -1)
+		if (access_give_qemu(made[j], vm->vm_qemu_uid, cause) == -1)
 			return -1;
 	}
 	for (i = 0; i < vm->vm_ndisks; i++)
-		if (access_give_qemu(vm->vm_disks[i].d_path, cause) == -1)
+		if (!vm->vm_disks[i].d_readonly && access_give_qemu(
+		    vm->vm_disks[i].d_path, vm->vm_qemu_uid, cause) == -1)
 			return -1;
 	return 0;
+}
+
+/* A read-only file for qemu: keep[*nkeep] holds it, at fd first + index. */
+static int
+vm_keep_fd(int fd, int *keep, int *nkeep, int first)
+{
+	keep[*nkeep] = fd;
+	return first + (*nkeep)++;
+}
+
+/*
+ * The disks' block graphs, read again at every start (a guest had its
+ * disks in hand since the last check): each disk's chain is opened and
+ * its headers read from the descriptors qemu will be given; a backing
+ * file must be one of the owner's images, an external data file is
+ * refused, and a disk may not have grown past the size it was made
+ * with.  Every read-only file (backing files, read-only disks, the ISO)
+ * goes into keep (from fd number first in qemu); qp says where.
+ */
+static int
+vm_open_images(struct vm *vm, struct vm_qemu_paths *qp, int *keep,
+    int *nkeep, int first, char **cause)
+{
+	struct image_chain	 ic;
+	struct image_layer	*l;
+	struct vm_disk		*d;
+	struct stat		 sb;
+	char			*dirs[FWS_IMAGE_DIRS_MAX + 1], *why;
+	int			 i, k, n, fd, rc = 0;
+
+	n = image_base_dirs(vm->vm_owner, dirs);
+	for (i = 0; rc == 0 && i < vm->vm_ndisks; i++) {
+		d = &vm->vm_disks[i];
+		if (image_chain_open(d->d_path, d->d_format, dirs, n, &ic,
+		    &why) == -1) {
+			rc = cause_fail(cause, "disk %d: %s", i, why);
+			free(why);
+		} else if (!d->d_readonly && ic.ic_layer[0].il_size > d->d_size)
+			rc = cause_fail(cause, "disk %d: %s: its virtual size is "
+			    "now %llu bytes, more than the %llu it was made with: "
+			    "refused", i, d->d_path,
+			    (unsigned long long)ic.ic_layer[0].il_size,
+			    (unsigned long long)d->d_size);
+		qp->qp_disks[i].qd_nlayers = rc == 0 ? ic.ic_n : 0;
+		for (k = 0; rc == 0 && k < ic.ic_n; k++) {
+			l = &ic.ic_layer[k];
+			qp->qp_disks[i].qd_layer[k].ql_format =
+			    strcmp(l->il_format, "qcow2") == 0 ? "qcow2" : "raw";
+			if (k == 0 && !d->d_readonly)
+				qp->qp_disks[i].qd_layer[k].ql_fd = -1;
+			else {
+				qp->qp_disks[i].qd_layer[k].ql_fd =
+				    vm_keep_fd(l->il_fd, keep, nkeep, first);
+				l->il_fd = -1;	/* keep's now */
+			}
+		}
+		image_chain_close(&ic);
+	}
+	image_dirs_free(dirs, n);
+	qp->qp_iso_fd = -1;
+	if (rc == 0 && vm->vm_iso != NULL) {
+		if ((fd = open(vm->vm_iso, O_RDONLY | O_CLOEXEC |
+		    O_NONBLOCK)) == -1)
+			return cause_fail(cause, "%s: %s", vm->vm_iso,
+			    strerror(errno));
+		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			close(fd);
+			return cause_fail(cause, "%s: not a regular file",
+			    vm->vm_iso);
+		}
+		qp->qp_iso_fd = vm_keep_fd(fd, keep, nkeep, first);
+	}
+	return rc;
 }
 
 /*
@@ -619,6 +698,7 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 	int			 qmp_fd = -1, serial_fd = -1, log_fd = -1;
 	int			 conn = -1;
 	int			 tap_fds[FWS_NICS_MAX], ntaps = 0;
+	int			 ro_fds[FWS_SPAWN_KEEP_MAX], nro = 0;
 	int			 rc = -1, i;
 	pid_t			 pid;
 
@@ -627,12 +707,17 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 	pidfile = vm_run_path(vm, "pid");
 	serial_log = vm_file(vm, "console.log");
 	qemu_log = vm_file(vm, "qemu.log");
+	memset(&qp, 0, sizeof(qp));
 	if (vm_mkdir(vm, cause) == -1)
 		goto done;
-	if (mkdir_p(conf.cf_run_dir, 0755) == -1) {
+	if (mkdir_p(conf.cf_run_dir, 0711) == -1) {
 		*cause = xasprintf("%s: %s", conf.cf_run_dir, strerror(errno));
 		goto done;
 	}
+	/* after the QMP and serial descriptors (3, 4) and the taps */
+	if (vm_open_images(vm, &qp, ro_fds, &nro, 5 + vm->vm_nnics,
+	    cause) == -1)
+		goto done;
 	if (vm_give_files(vm, pidfile, serial_log, cause) == -1)
 		goto done;
 	if ((qmp_fd = sock_listen(qmp_path, 0600, 0, cause)) == -1 ||
@@ -646,7 +731,7 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 	if ((conn = sock_connect(qmp_path, SOCK_NONBLOCK, cause)) == -1)
 		goto done;
 	log_fd = open(qemu_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0640);
+	    0600);
 	if (log_fd == -1 || fstat(log_fd, &sb) == -1) {
 		*cause = xasprintf("%s: %s", qemu_log, strerror(errno));
 		goto done;
@@ -658,7 +743,6 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 	ntaps = vm->vm_nnics;
 	vnc = vnc_qemu_arg(vm);
 
-	memset(&qp, 0, sizeof(qp));
 	qp.qp_qemu = conf.cf_qemu;
 	qp.qp_machine = conf.cf_machine;
 	qp.qp_accel = vm_qemu_accel(conf.cf_accel);
@@ -675,12 +759,14 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 	memset(&ps, 0, sizeof(ps));
 	ps.ps_argv = argv;
 	ps.ps_stdout = log_fd;
-	access_spec_qemu(&ps);
+	access_spec_qemu(&ps, vm->vm_qemu_uid);
 	ps.ps_keep[0] = qmp_fd;
 	ps.ps_keep[1] = serial_fd;
 	ps.ps_nkeep = 2;
 	for (i = 0; i < ntaps; i++)
 		ps.ps_keep[ps.ps_nkeep++] = tap_fds[i];
+	for (i = 0; i < nro; i++)
+		ps.ps_keep[ps.ps_nkeep++] = ro_fds[i];
 	if (proc_spawn(&ps, &pid, cause) == -1)
 		goto done;
 	vm->vm_pid = pid;
@@ -706,6 +792,8 @@ done:
 	/* qemu holds the taps now: they vanish when it ends */
 	for (i = 0; i < ntaps; i++)
 		close(tap_fds[i]);
+	for (i = 0; i < nro; i++)
+		close(ro_fds[i]);
 	vm_qemu_argv_free(argv);
 	free(vnc);
 	free(qmp_path);

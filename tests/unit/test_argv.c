@@ -1,8 +1,10 @@
 /*
  * test_argv.c: the qemu command line built from a VM definition.  It must
  * be an argv array (each value one element, nothing for a shell), carry
- * the options fwsd depends on, give every image's format explicitly and
- * escape commas in paths so a file name cannot add qemu options.
+ * the options fwsd depends on, give every image's format explicitly,
+ * build each disk's block graph node by node (a backing chain exactly
+ * as fwsd checked it, ending in null; read-only files as descriptors)
+ * and escape commas in paths so a file name cannot add qemu options.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,11 +97,22 @@ test_basic(void **state)
 	    "logfile=/var/lib/fws/vms/web1/console.log,logappend=on");
 	assert_string_equal(value_of(argv, "-serial", 0), "chardev:serial0");
 	assert_string_equal(value_of(argv, "-pidfile", 0), "/run/fws/web1.pid");
-	assert_string_equal(value_of(argv, "-drive", 0),
-	    "file=/var/lib/fws/vms/web1/disk0.qcow2,format=qcow2,if=virtio,"
-	    "id=disk0,node-name=fws-disk0");
+	/* the disk: its file, the qcow2 on it, no backing file at all */
+	assert_null(value_of(argv, "-drive", 0));
+	assert_string_equal(value_of(argv, "-blockdev", 0),
+	    "{\"driver\":\"file\",\"filename\":"
+	    "\"/var/lib/fws/vms/web1/disk0.qcow2\",\"node-name\":"
+	    "\"fws-disk0-file\",\"read-only\":false}");
+	assert_string_equal(value_of(argv, "-blockdev", 1),
+	    "{\"backing\":null,\"driver\":\"qcow2\",\"file\":"
+	    "\"fws-disk0-file\",\"node-name\":\"fws-disk0\","
+	    "\"read-only\":false}");
+	assert_null(value_of(argv, "-blockdev", 2));
+	assert_null(value_of(argv, "-add-fd", 0));
 	assert_string_equal(value_of(argv, "-boot", 0), "order=c");
 	assert_string_equal(value_of(argv, "-device", 0), "pvpanic");
+	assert_string_equal(value_of(argv, "-device", 1),
+	    "virtio-blk-pci,drive=fws-disk0,id=disk0");
 	assert_null(value_of(argv, "-kernel", 0));
 	/* every option that takes a value has one */
 	assert_true(argc_of(argv) > 30);
@@ -122,12 +135,21 @@ test_iso_kernel_kvm(void **state)
 	vm->vm_append = xasprintf("console=ttyS0 root=/dev/vda1 $(reboot) ;x");
 	qp.qp_boot_iso = 1;
 	qp.qp_accel = "kvm";
+	qp.qp_iso_fd = 9;
 	argv = vm_qemu_argv(vm, &qp);
 	assert_string_equal(value_of(argv, "-machine", 0), "q35,accel=kvm");
 	assert_string_equal(value_of(argv, "-cpu", 0), "host");
-	assert_string_equal(value_of(argv, "-drive", 1),
-	    "file=/srv/iso/debian 12.iso,format=raw,media=cdrom,readonly=on,"
-	    "id=cd0");
+	/* the ISO: a descriptor fwsd opened, read-only */
+	assert_string_equal(value_of(argv, "-add-fd", 0), "fd=9,set=9");
+	assert_string_equal(value_of(argv, "-blockdev", 2),
+	    "{\"driver\":\"file\",\"filename\":\"/dev/fdset/9\","
+	    "\"node-name\":\"fws-cd0-file\",\"read-only\":true}");
+	assert_string_equal(value_of(argv, "-blockdev", 3),
+	    "{\"driver\":\"raw\",\"file\":\"fws-cd0-file\",\"node-name\":"
+	    "\"fws-cd0\",\"read-only\":true}");
+	assert_null(strstr(value_of(argv, "-blockdev", 3), "debian"));
+	assert_string_equal(value_of(argv, "-device", 2),
+	    "ide-cd,drive=fws-cd0,id=cd0");
 	assert_string_equal(value_of(argv, "-boot", 0), "once=d");
 	assert_string_equal(value_of(argv, "-kernel", 0), "/srv/k/vmlinuz");
 	assert_string_equal(value_of(argv, "-initrd", 0), "/srv/k/initrd.img");
@@ -150,9 +172,11 @@ test_commas_escaped(void **state)
 	vm->vm_disks[0].d_path = xasprintf("/img/a,format=raw,file=/etc/shadow");
 	qp.qp_serial_log = "/state/x,y/console.log";
 	argv = vm_qemu_argv(vm, &qp);
-	assert_string_equal(value_of(argv, "-drive", 0),
-	    "file=/img/a,,format=raw,,file=/etc/shadow,format=qcow2,if=virtio,"
-	    "id=disk0,node-name=fws-disk0");
+	/* JSON: a comma is a comma, not an option */
+	assert_string_equal(value_of(argv, "-blockdev", 0),
+	    "{\"driver\":\"file\",\"filename\":"
+	    "\"/img/a,format=raw,file=/etc/shadow\",\"node-name\":"
+	    "\"fws-disk0-file\",\"read-only\":false}");
 	assert_non_null(strstr(value_of(argv, "-chardev", 1),
 	    "logfile=/state/x,,y/console.log,"));
 	vm_qemu_argv_free(argv);
@@ -184,11 +208,73 @@ test_nics(void **state)
 	    "tap,id=net0,fd=5");
 	assert_string_equal(value_of(argv, "-netdev", 1),
 	    "tap,id=net1,fd=6");
-	assert_string_equal(value_of(argv, "-device", 1),
-	    "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:01");
 	assert_string_equal(value_of(argv, "-device", 2),
+	    "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:01");
+	assert_string_equal(value_of(argv, "-device", 3),
 	    "virtio-net-pci,netdev=net1,mac=52:54:00:aa:bb:02");
 	assert_null(value_of(argv, "-netdev", 2));
+	vm_qemu_argv_free(argv);
+	vm_free(vm);
+}
+
+/*
+ * An overlay on a qcow2 base on a raw one: bottom up, each node's
+ * backing the one fwsd built below it, the bottom's none; the backing
+ * files are descriptors, read-only; the top, by its path, writable.
+ */
+static void
+test_chain(void **state)
+{
+	struct vm		*vm = sample();
+	struct vm_qemu_paths	 qp = paths;
+	char			**argv;
+
+	(void)state;
+	qp.qp_disks[0].qd_nlayers = 3;
+	qp.qp_disks[0].qd_layer[0].ql_fd = -1;
+	qp.qp_disks[0].qd_layer[0].ql_format = "qcow2";
+	qp.qp_disks[0].qd_layer[1].ql_fd = 7;
+	qp.qp_disks[0].qd_layer[1].ql_format = "qcow2";
+	qp.qp_disks[0].qd_layer[2].ql_fd = 8;
+	qp.qp_disks[0].qd_layer[2].ql_format = "raw";
+	argv = vm_qemu_argv(vm, &qp);
+	assert_string_equal(value_of(argv, "-add-fd", 0), "fd=8,set=8");
+	assert_string_equal(value_of(argv, "-add-fd", 1), "fd=7,set=7");
+	assert_null(value_of(argv, "-add-fd", 2));
+	assert_string_equal(value_of(argv, "-blockdev", 0),
+	    "{\"driver\":\"file\",\"filename\":\"/dev/fdset/8\","
+	    "\"node-name\":\"fws-disk0-2-file\",\"read-only\":true}");
+	assert_string_equal(value_of(argv, "-blockdev", 1),
+	    "{\"driver\":\"raw\",\"file\":\"fws-disk0-2-file\","
+	    "\"node-name\":\"fws-disk0-2\",\"read-only\":true}");
+	assert_string_equal(value_of(argv, "-blockdev", 3),
+	    "{\"backing\":\"fws-disk0-2\",\"driver\":\"qcow2\",\"file\":"
+	    "\"fws-disk0-1-file\",\"node-name\":\"fws-disk0-1\","
+	    "\"read-only\":true}");
+	assert_string_equal(value_of(argv, "-blockdev", 4),
+	    "{\"driver\":\"file\",\"filename\":"
+	    "\"/var/lib/fws/vms/web1/disk0.qcow2\",\"node-name\":"
+	    "\"fws-disk0-file\",\"read-only\":false}");
+	assert_string_equal(value_of(argv, "-blockdev", 5),
+	    "{\"backing\":\"fws-disk0-1\",\"driver\":\"qcow2\",\"file\":"
+	    "\"fws-disk0-file\",\"node-name\":\"fws-disk0\","
+	    "\"read-only\":false}");
+	assert_null(value_of(argv, "-blockdev", 6));
+	vm_qemu_argv_free(argv);
+
+	/* a read-only image attached as a disk: a descriptor, no path */
+	vm->vm_disks[0].d_readonly = 1;
+	qp.qp_disks[0].qd_nlayers = 1;
+	qp.qp_disks[0].qd_layer[0].ql_fd = 6;
+	argv = vm_qemu_argv(vm, &qp);
+	assert_string_equal(value_of(argv, "-add-fd", 0), "fd=6,set=6");
+	assert_string_equal(value_of(argv, "-blockdev", 0),
+	    "{\"driver\":\"file\",\"filename\":\"/dev/fdset/6\","
+	    "\"node-name\":\"fws-disk0-file\",\"read-only\":true}");
+	assert_string_equal(value_of(argv, "-blockdev", 1),
+	    "{\"backing\":null,\"driver\":\"qcow2\",\"file\":"
+	    "\"fws-disk0-file\",\"node-name\":\"fws-disk0\","
+	    "\"read-only\":true}");
 	vm_qemu_argv_free(argv);
 	vm_free(vm);
 }
@@ -213,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_iso_kernel_kvm),
 		cmocka_unit_test(test_commas_escaped),
 		cmocka_unit_test(test_nics),
+		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_accel),
 	};
 

@@ -162,113 +162,6 @@ test_ifname_valid(void **state)
 	expect_cause(ns_ifname_valid("a/b", &cause), &cause, "a/b", "'/'");
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-static void
-test_tap_name(void **state)
-{
-	char	 a[NS_IFNAME_MAX + 1], b[NS_IFNAME_MAX + 1], vm[64];
-	char	(*all)[NS_IFNAME_MAX + 1];
-	size_t	 i, n;
-	int	 idx, len;
-
-	(void)state;
-	/* the short form, readable */
-	assert_int_equal(ns_tap_name("web1", 0, a, sizeof(a)), 0);
-	assert_string_equal(a, "fwsweb1.0");
-	assert_int_equal(ns_tap_name("abcdefghij", 9, a, sizeof(a)), 0);
-	assert_string_equal(a, "fwsabcdefghij.9");
-	assert_int_equal(ns_tap_name("abcdefgh", 123, a, sizeof(a)), 0);
-	assert_string_equal(a, "fwsabcdefgh.123");
-
-	/* the long form: the prefix, 7 hex digits, "-" idx */
-	assert_int_equal(ns_tap_name("database-primary-01", 0, a, sizeof(a)),
-	    0);
-	assert_int_equal(strlen(a), 15);
-	assert_memory_equal(a, "fwsdat", 6);
-	assert_string_equal(a + 13, "-0");
-	for (i = 6; i < 13; i++)
-		assert_non_null(strchr("0123456789abcdef", a[i]));
-
-	/* stable */
-	assert_int_equal(ns_tap_name("database-primary-01", 0, b, sizeof(b)),
-	    0);
-	assert_string_equal(a, b);
-	/* and pinned: a running VM's taps are found by name after upgrades */
-	assert_string_equal(a, "fwsdat4b9e470-0");
-	assert_int_equal(ns_tap_name("database-primary-01", 11, b, sizeof(b)),
-	    0);
-	assert_string_equal(b, "fwsda4b9e470-11");
-
-	/* a user's VM ("NAME@UID"): always hashed, never the '@' */
-	assert_int_equal(ns_tap_name("web@1001", 0, a, sizeof(a)), 0);
-	assert_int_equal(ns_tap_name("web@1002", 0, b, sizeof(b)), 0);
-	assert_string_not_equal(a, b);
-	assert_memory_equal(a, "fwsweb", 6);
-	assert_null(strchr(a, '@'));
-	assert_true(strlen(a) <= 15);
-	assert_string_not_equal(a, "fwsweb.0");	/* root's web keeps its own */
-
-	/* long names sharing a prefix differ */
-	assert_int_equal(ns_tap_name("database-primary-02", 0, b, sizeof(b)),
-	    0);
-	assert_string_not_equal(a, b);
-	assert_int_equal(ns_tap_name("abcdefghijk", 0, a, sizeof(a)), 0);
-	assert_int_equal(ns_tap_name("abcdefghijkl", 0, b, sizeof(b)), 0);
-	assert_string_not_equal(a, b);
-
-	/* every length and index fits, and is a valid interface name */
-	memset(vm, 0, sizeof(vm));
-	for (len = 1; len <= 63; len++) {
-		vm[len - 1] = "abc.-_9"[len % 7];
-		for (idx = 0; idx <= 9999; idx += (idx < 20 ? 1 : 997)) {
-			assert_int_equal(ns_tap_name(vm, idx, a, sizeof(a)),
-			    0);
-			assert_true(strlen(a) <= NS_IFNAME_MAX);
-			assert_int_equal(ns_ifname_valid(a, NULL), 0);
-		}
-	}
-
-	/*
-	 * Unique across many names sharing long prefixes, each with four
-	 * NICs, short names mixed in: sort and compare neighbours.
-	 */
-	n = 0;
-	all = calloc(4 * 2100, sizeof(*all));
-	assert_non_null(all);
-	for (i = 0; i < 2000; i++)
-		for (idx = 0; idx < 4; idx++) {
-			snprintf(vm, sizeof(vm), "tenant-%04zu-web-frontend",
-			    i);
-			assert_int_equal(ns_tap_name(vm, idx, all[n++],
-			    sizeof(*all)), 0);
-		}
-	for (i = 0; i < 100; i++)
-		for (idx = 0; idx < 4; idx++) {
-			snprintf(vm, sizeof(vm), "vm%zu", i);
-			assert_int_equal(ns_tap_name(vm, idx, all[n++],
-			    sizeof(*all)), 0);
-		}
-	qsort(all, n, sizeof(*all), name_cmp);
-	for (i = 1; i < n; i++)
-		if (strcmp(all[i - 1], all[i]) == 0)
-			fail_msg("tap name %s given twice", all[i]);
-	free(all);
-
-	/* refused */
-	assert_int_equal(ns_tap_name("", 0, a, sizeof(a)), -1);
-	assert_int_equal(ns_tap_name(NULL, 0, a, sizeof(a)), -1);
-	assert_int_equal(ns_tap_name("a/b", 0, a, sizeof(a)), -1);
-	assert_int_equal(ns_tap_name("a b", 0, a, sizeof(a)), -1);
-	assert_int_equal(ns_tap_name("web", -1, a, sizeof(a)), -1);
-	assert_int_equal(ns_tap_name("web", 10000, a, sizeof(a)), -1);
-	assert_int_equal(ns_tap_name("web", 0, a, NS_IFNAME_MAX), -1);
-}
-
 static void
 test_bridge_create(void **state)
 {
@@ -664,7 +557,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ifname_valid),
-		cmocka_unit_test(test_tap_name),
 		cmocka_unit_test(test_bridge_create),
 		cmocka_unit_test(test_bridge_conflict),
 		cmocka_unit_test(test_up_down),

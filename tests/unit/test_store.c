@@ -13,6 +13,10 @@
 #include "unit.h"
 #include "fws.h"
 
+/* the schema this fwsd writes */
+#define STORE_SCHEMA	6
+#define STORE_SCHEMA_S	"6"
+
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
 
@@ -63,7 +67,9 @@ sample_vm(void)
 	vm->vm_disks[1].d_path = xasprintf("/srv/images/data.raw");
 	vm->vm_disks[1].d_format = xasprintf("raw");
 	vm->vm_disks[1].d_size = 1 << 20;
+	vm->vm_disks[1].d_readonly = 1;
 	vm->vm_ndisks = 2;
+	vm->vm_qemu_uid = FWS_QEMU_UID_FIRST + 7;
 	return vm;
 }
 
@@ -87,7 +93,7 @@ test_roundtrip(void **state)
 
 	(void)state;
 	assert_int_equal(store_open(dbpath, &cause), 0);
-	assert_int_equal(store_schema_version(), 5);
+	assert_int_equal(store_schema_version(), STORE_SCHEMA);
 	vm = sample_vm();
 	vm->vm_autostart = 1;
 	assert_int_equal(store_vm_insert(vm, &cause), 0);
@@ -139,6 +145,9 @@ test_roundtrip(void **state)
 	assert_int_equal(got->vm_disks[0].d_owned, 1);
 	assert_string_equal(got->vm_disks[1].d_format, "raw");
 	assert_int_equal(got->vm_disks[1].d_owned, 0);
+	assert_int_equal(got->vm_disks[0].d_readonly, 0);
+	assert_int_equal(got->vm_disks[1].d_readonly, 1);
+	assert_true(got->vm_qemu_uid == FWS_QEMU_UID_FIRST + 7);
 	free_list(&l);
 
 	/* deleting the VM takes its disks rows with it */
@@ -171,8 +180,8 @@ test_newer_schema_refused(void **state)
 	free(cause);
 	/* and the file was left as it was */
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 5", NULL,
-	    NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = "
+	    STORE_SCHEMA_S, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(dbpath, &cause), 0);
 	store_close();
@@ -191,7 +200,7 @@ test_migrates_empty_file(void **state)
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(p, &cause), 0);
-	assert_int_equal(store_schema_version(), 5);
+	assert_int_equal(store_schema_version(), STORE_SCHEMA);
 	store_close();
 	free(p);
 }
@@ -228,7 +237,7 @@ test_migrates_version_1(void **state)
 	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(p, &cause), 0);
-	assert_int_equal(store_schema_version(), 5);
+	assert_int_equal(store_schema_version(), STORE_SCHEMA);
 	assert_int_equal(store_vm_load(&l, &cause), 0);
 	vm = TAILQ_FIRST(&l);
 	assert_non_null(vm);
