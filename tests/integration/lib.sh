@@ -198,6 +198,11 @@ state_is() {
 	[ "$(field "$1" state)" = "$2" ]
 }
 
+# run_file NAME SUFFIX: a VM's file in the run directory (named by uuid)
+run_file() {
+	echo "$T/run/$(field "$1" uuid).$2"
+}
+
 console_log() {
 	echo "$T/state/vms/$1/console.log"
 }

@@ -9,7 +9,7 @@ pid=$(field c1 pid)
 kill -9 "$pid"
 wait_until 10 state_is c1 crashed || fail "state after kill -9: $(field c1 state)"
 field c1 last_exit | grep -q "killed by signal 9" || fail "last_exit: $(field c1 last_exit)"
-[ ! -e "$T/run/c1.qmp" ] || fail "stale QMP socket"
+[ ! -e "$(run_file c1 qmp)" ] || fail "stale QMP socket"
 fwsctl start c1 >/dev/null || fail "start after crash"
 wait_console c1 FWS-GUEST-READY
 guest_type c1 'poweroff -f'

@@ -37,7 +37,13 @@ truncate -s 1M "$T/images/fake.img"
 fwsctl create d4 --disk "$T/images/fake.img" --kernel "$KERNEL" >/dev/null || fail "attach fake"
 field d4 disks | grep -q "'format': 'raw'" || fail "fake.img: $(field d4 disks)"
 fwsctl start d4 >/dev/null || fail "start d4"
-tr '\0' ' ' < "/proc/$(field d4 pid)/cmdline" | grep -q "fake.img,format=raw," || fail "qemu not told raw"
+# an image of the library: read-only, a descriptor fwsd opened, raw
+field d4 disks | grep -q "'readonly': True" || fail "fake.img: $(field d4 disks)"
+tr '\0' '\n' < "/proc/$(field d4 pid)/cmdline" |
+    grep -qx '{"driver":"raw","file":"fws-disk0-file","node-name":"fws-disk0","read-only":true}' ||
+    fail "qemu not told raw"
+tr '\0' ' ' < "/proc/$(field d4 pid)/cmdline" | grep -q "fake.img" &&
+    fail "qemu was given the library image by its path"
 fwsctl destroy d4 >/dev/null && fwsctl delete d4 >/dev/null || fail "d4"
 qemu-img create -q -f qcow2 "$T/images/real.qcow2" 32M
 expect_rc 1 fwsctl create d3 --disk "$T/images/data.raw,format=vmdk" --kernel "$KERNEL"

@@ -59,7 +59,7 @@ wait_until 60 runs_anew r2 "$p2" || fail "r2 not restarted: $(field r2 state)"
 [ "$(field r2 restarts)" = 1 ] || fail "r2 restarts: $(field r2 restarts)"
 field r2 last_exit | grep -q "while fwsd was not running" ||
     fail "r2: $(field r2 last_exit)"
-[ "$(cat "$T/run/r2.pid")" = "$(field r2 pid)" ] || fail "stale r2 pidfile"
+[ "$(cat "$(run_file r2 pid)")" = "$(field r2 pid)" ] || fail "stale r2 pidfile"
 [ "$(field r1 pid)" = "$p1" ] && [ "$(field r3 pid)" = "$p3" ] ||
     fail "r1 or r3 replaced"
 wait_until "$BOOT_TIMEOUT" booted r2 2 ||

@@ -61,7 +61,8 @@ as "$A" fwsctl create rawvm --memory 128 --disk "$L/fake.img" \
 as "$A" fwsctl start rawvm >/dev/null || fail "start rawvm: $(cat "$T/err")"
 pid=$(as "$A" fwsctl info rawvm --json | python3 -c \
     'import json,sys; print(json.load(sys.stdin)["pid"])')
-tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "file=$L/fake.img,format=raw" ||
+tr '\0' '\n' < "/proc/$pid/cmdline" |
+    grep -qx '{"driver":"raw","file":"fws-disk0-file","node-name":"fws-disk0","read-only":true}' ||
     fail "fake.img not given as raw"
 as "$A" fwsctl destroy rawvm >/dev/null
 note "a raw file with a qcow2 header stays raw"
@@ -90,7 +91,9 @@ i = json.load(sys.stdin)
 assert i["backing-filename"] == sys.argv[1], i
 assert i["backing-filename-format"] == "qcow2", i' "$L/base.qcow2" ||
     fail "overlay has not the base as backing file"
-[ "$(stat -c %U "$ov")" = fws-qemu ] || fail "overlay not handed to fws-qemu"
+[ "$(stat -c '%u %a' "$ov")" = "$(as "$A" fwsctl info ov --json | python3 -c \
+    'import json,sys; print(json.load(sys.stdin)["qemu_uid"])') 600" ] ||
+    fail "overlay not handed to its VM's qemu uid"
 as "$A" fwsctl start ov >/dev/null || fail "start the overlay VM"
 as "$A" fwsctl destroy ov >/dev/null
 as "$A" fwsctl create t1 --template small --kernel "$KERNEL" >/dev/null ||

@@ -3,10 +3,12 @@
 # verbs and a second snapshot operation on that VM get "busy", and other
 # VMs are served meanwhile: nothing waits on the job.
 . "$(dirname "$0")/lib.sh"
+# qemu-img runs as the VM's qemu uid: it leaves its mark where it may
+mkdir -m 1777 "$T/marks"
 cat > "$T/slow-qemu-img" <<EOS
 #!/bin/sh
 if [ "\$1" = snapshot ]; then
-	touch "$T/img-running"
+	touch "$T/marks/img-running"
 	sleep 3
 fi
 exec /usr/bin/qemu-img "\$@"
@@ -18,7 +20,7 @@ create_guest b1 --disk 32M
 create_guest b2
 fwsctl snapshot-create b1 slow >"$T/slow.out" 2>&1 &
 job=$!
-wait_until 10 test -e "$T/img-running" || fail "qemu-img never ran"
+wait_until 10 test -e "$T/marks/img-running" || fail "qemu-img never ran"
 expect_rc 1 fwsctl start b1
 expect_err "snapshot operation is under way"
 expect_rc 1 fwsctl snapshot-create b1 other

@@ -56,8 +56,9 @@ fwsctl resume s1 >/dev/null || fail "resume"
 
 # --- fwsd dies while a job runs: the next fwsd reports how it ended,
 # and the snapshot shows in the list (read from the image)
+qmp=$(run_file s1 qmp)
 kill -9 "$FWSD_PID"; wait "$FWSD_PID" 2>/dev/null; FWSD_PID=
-python3 - "$T/run/s1.qmp" <<'EOP' || fail "the job by hand"
+python3 - "$qmp" <<'EOP' || fail "the job by hand"
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
@@ -100,8 +101,9 @@ qemu-img snapshot -l "$disk" | grep -q byhand && fail "byhand still in the image
 note "stopped: qemu-img, reconciled with the image"
 
 # --- a raw disk; --all
-qemu-img create -q -f raw "$T/images/r.raw" 16M
-create_guest r1 --disk "$T/images/r.raw"
+# (a writable one: outside the library, whose images are read-only)
+qemu-img create -q -f raw "$T/state/vms/r.raw" 16M
+create_guest r1 --disk "$T/state/vms/r.raw"
 expect_rc 1 fwsctl snapshot-create r1 x
 expect_err "need qcow2"
 fwsctl snapshot-list --all --json >"$T/all" || fail "snapshot-list --all"
@@ -115,9 +117,9 @@ note "raw disks refused; --all lists every VM"
 
 # --- the disk fills up during a save: a clear error, the VM runs on,
 # the image holds no half snapshot
-small_fs "$T/images/small" 6M
-qemu-img create -q -f qcow2 "$T/images/small/full.qcow2" 64M
-create_guest f1 --disk "$T/images/small/full.qcow2"
+small_fs "$T/state/vms/small" 6M
+qemu-img create -q -f qcow2 "$T/state/vms/small/full.qcow2" 64M
+create_guest f1 --disk "$T/state/vms/small/full.qcow2"
 fwsctl start f1 >/dev/null || fail "start f1"
 wait_console f1 FWS-GUEST-READY
 expect_rc 1 fwsctl snapshot-create f1 big
@@ -126,7 +128,7 @@ state_is f1 running || fail "f1 after a full disk: $(field f1 state)"
 [ "$(fwsctl snapshot-list f1 --json)" = "[]" ] || fail "a half snapshot is listed: $(fwsctl snapshot-list f1)"
 guest_type f1 'echo STILL-ALIVE'
 wait_console f1 STILL-ALIVE 30
-qemu-img check -U -q "$T/images/small/full.qcow2" || fail "the image is damaged"
+qemu-img check -U -q "$T/state/vms/small/full.qcow2" || fail "the image is damaged"
 fwsctl destroy f1 >/dev/null
 note "disk full during a save: error, VM running, image sound"
 

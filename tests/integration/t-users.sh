@@ -2,7 +2,7 @@
 # t-users.sh: two real unprivileged users share one fwsd.  Each sees and
 # controls only their own VMs (another's is "not found", its name never
 # shown), names are per user, admin verbs are refused to users, quotas
-# and templates hold, and qemu runs as fws-qemu under seccomp.
+# and templates hold, and qemu runs as its VM's own uid under seccomp.
 . "$(dirname "$0")/lib.sh"
 
 make_user a; A=$MADE_USER
@@ -28,14 +28,21 @@ pid=$(as "$A" fwsctl info web --json | python3 -c \
     'import json,sys; print(json.load(sys.stdin)["pid"])')
 note "A's VM runs (pid $pid)"
 
-# qemu is fws-qemu's, not root's, and filtered by seccomp
-[ "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" = "$(id -u fws-qemu)" ] ||
+# qemu runs as the VM's own uid (from qemu_uids, with fws-qemu's groups),
+# not root's, and filtered by seccomp
+quid=$(as "$A" fwsctl info web --json | python3 -c \
+    'import json,sys; print(json.load(sys.stdin)["qemu_uid"])')
+[ "$quid" -ge 1879048192 ] && [ "$quid" -le 1879113727 ] ||
+    fail "web's qemu uid $quid is not from qemu_uids"
+[ "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")" = "$quid $quid $quid $quid" ] ||
     fail "qemu runs as uid $(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")"
+[ "$(awk '/^Gid:/ { print $2 }' "/proc/$pid/status")" = "$(id -g fws-qemu)" ] ||
+    fail "qemu runs as gid $(awk '/^Gid:/ { print $2 }' "/proc/$pid/status")"
 [ "$(awk '/^Seccomp:/ { print $2 }' "/proc/$pid/status")" = 2 ] ||
     fail "qemu has no seccomp filter"
 tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- '-sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny' ||
     fail "qemu lacks -sandbox"
-note "qemu runs as fws-qemu with seccomp"
+note "qemu runs as its VM's own uid with seccomp"
 
 # B sees nothing of it, and can do nothing to it
 [ "$(as "$B" fwsctl list --json | tr -d ' \n')" = "[]" ] || fail "B lists A's VM"
