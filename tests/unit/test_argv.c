@@ -193,18 +193,6 @@ test_nics(void **state)
 	vm_free(vm);
 }
 
-static void
-test_accel(void **state)
-{
-	const char	*a;
-
-	(void)state;
-	assert_string_equal(vm_qemu_accel("tcg"), "tcg");
-	assert_string_equal(vm_qemu_accel("kvm"), "kvm");
-	a = vm_qemu_accel("auto");
-	assert_true(strcmp(a, "kvm") == 0 || strcmp(a, "tcg") == 0);
-}
-
 int
 main(void)
 {
@@ -213,7 +201,6 @@ main(void)
 		cmocka_unit_test(test_iso_kernel_kvm),
 		cmocka_unit_test(test_commas_escaped),
 		cmocka_unit_test(test_nics),
-		cmocka_unit_test(test_accel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
