@@ -36,7 +36,8 @@ NETSETUP_SRCS	= netsetup/nl.c netsetup/link.c netsetup/bridge.c \
 		  netsetup/addr.c netsetup/tap.c
 COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 		  supervisor/sock.c supervisor/validate.c
-FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/config.c \
+FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
+		  supervisor/config.c \
 		  supervisor/control.c \
 		  supervisor/cmd.c supervisor/cmd-net.c supervisor/cmd-user.c \
 		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
@@ -55,7 +56,7 @@ HDRS		= $(wildcard include/*.h)
 # unit tests: each is tests/unit/NAME.c plus the sources it tests, built
 # with ASan and UBSan
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
-		  test_argv test_config test_netsetup test_image
+		  test_argv test_config test_netsetup test_image test_accel
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/cause.c
@@ -67,6 +68,8 @@ test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c su
 test_netsetup_SRCS	= $(NETSETUP_SRCS) supervisor/cause.c
 test_image_SRCS		= supervisor/image.c supervisor/access.c supervisor/validate.c \
 			  supervisor/log.c supervisor/cause.c
+test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \
+			  $(QMP_SRCS) supervisor/log.c supervisor/cause.c
 
 .PHONY: all check check-asan unit integration demo demo-stop deps install \
 	uninstall clean guest bench fuzz fuzz-build fuzz-deps

@@ -44,6 +44,7 @@
 #define FWS_KILL_GRACE		5	/* s, quit before SIGKILL */
 #define FWS_START_TIMEOUT	30	/* s, exec to QMP "running" */
 #define FWS_QMP_TIMEOUT		10000	/* ms, one QMP command */
+#define FWS_ACCEL_PROBE_TIMEOUT	10	/* s, accel auto's probe qemu */
 #define FWS_CRASH_LOOP_MAX	64	/* crash_loop_restarts' ceiling */
 #define FWS_RESET_COALESCE_MS	2000	/* RESETs this close are one reboot */
 #define FWS_AUTOSTART_MARK	"autostart.done"	/* in RUN_DIR */
@@ -311,7 +312,7 @@ struct vm_qemu_disk {
 struct vm_qemu_paths {
 	const char	*qp_qemu;
 	const char	*qp_machine;
-	const char	*qp_accel;	/* "kvm" or "tcg" */
+	const char	*qp_accel;	/* "kvm" or "tcg": accel_for_start() */
 	const char	*qp_serial_log;
 	const char	*qp_pidfile;
 	int		 qp_qmp_fd;
@@ -324,8 +325,16 @@ struct vm_qemu_paths {
 };
 char	**vm_qemu_argv(const struct vm *, const struct vm_qemu_paths *);
 void	  vm_qemu_argv_free(char **);
-const char *vm_qemu_accel(const char *);
 char	 *vm_qemu_escape(const char *);
+
+/* accel.c: the accelerator, "auto" probed with the configured qemu */
+void		 accel_init(void);
+int		 accel_probing(void);
+const char	*accel_name(void);
+const char	*accel_reason(void);
+const char	*accel_for_start(void);
+void		 accel_release(void);
+char		*accel_qemu_words(const char *);
 
 /* proc.c */
 typedef void (*proc_exit_fn)(pid_t, int, void *);
@@ -347,6 +356,7 @@ struct proc_watch;
 struct proc_watch *proc_watch(pid_t, proc_exit_fn, void *, char **);
 void	 proc_unwatch(struct proc_watch *);
 int	 proc_signal(struct proc_watch *, int);
+void	 proc_kill_wait(struct proc_watch *);
 uint64_t proc_start_time(pid_t);
 int	 proc_cmdline_has(pid_t, const char *const *);
 pid_t	 proc_pidfile(const char *);

@@ -382,8 +382,9 @@ cmd_version(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
 	(void)vm;
-	request_ok(rq, json_pack("{ss si}", "version", FWS_VERSION,
-	    "protocol", PROTO_VERSION));
+	request_ok(rq, json_pack("{ss si ss ss ss}", "version", FWS_VERSION,
+	    "protocol", PROTO_VERSION, "accel", accel_name(), "accel_config",
+	    conf.cf_accel, "accel_reason", accel_reason()));
 }
 
 static void

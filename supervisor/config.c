@@ -313,7 +313,7 @@ config_uids(struct fws_config *cf, const char *v)
 		*dash = '\0';
 		if (parse_uint(trim_blanks(copy), FWS_QEMU_UID_MAX, &first) == 0 &&
 		    parse_uint(trim_blanks(dash + 1), FWS_QEMU_UID_MAX,
-		    &last) == 0 && first >= FWS_QEMU_UID_MIN && first <= last) {
+		    &last) == 0 && first >= FWS_QEMU_UID_MIN && first < last) {
 			cf->cf_qemu_uid_first = first;
 			cf->cf_qemu_uid_last = last;
 			rc = 0;

@@ -757,7 +757,7 @@ create_vm(struct request *rq, json_t *args)
 	vm->vm_creating = 1;
 	TAILQ_INSERT_TAIL(&vms, vm, vm_entry);
 	if (vm_qemu_uid_pick(vm, conf.cf_qemu_uid_first,
-	    conf.cf_qemu_uid_last, &cause) == -1) {
+	    conf.cf_qemu_uid_last - 1, &cause) == -1) {
 		request_cause(rq, PROTO_ERR_QUOTA, cause);
 		create_free(cr, 1);
 		return;

@@ -904,17 +904,24 @@ verb_console(struct ctx *c)
 static int
 verb_version(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("version", NULL, NULL);
-	json_t	*o = json_object_get(r, "result");
+	json_t		*r = fwsctl_call("version", NULL, NULL);
+	json_t		*o = json_object_get(r, "result");
+	const char	*accel, *reason;
 
 	if (c->c_json) {
 		json_object_set_new(o, "client", json_string(FWS_VERSION));
 		fwsctl_print_json(o);
-	} else
-		printf("fwsctl %s\nfwsd %s (protocol %lld)\n", FWS_VERSION,
-		    json_string_value(json_object_get(o, "version")),
-		    (long long)json_integer_value(json_object_get(o,
-		    "protocol")));
+		json_decref(r);
+		return 0;
+	}
+	printf("fwsctl %s\nfwsd %s (protocol %lld)\n", FWS_VERSION,
+	    json_string_value(json_object_get(o, "version")),
+	    (long long)json_integer_value(json_object_get(o, "protocol")));
+	accel = json_string_value(json_object_get(o, "accel"));
+	reason = json_string_value(json_object_get(o, "accel_reason"));
+	/* an older fwsd does not say */
+	if (accel != NULL && reason != NULL)
+		printf("accel %s: %s\n", accel, reason);
 	json_decref(r);
 	return 0;
 }

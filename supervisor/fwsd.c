@@ -23,6 +23,7 @@
 
 struct fws_config	 conf;
 struct event_base	*base;
+static int		 exiting;	/* SIGTERM or SIGINT seen */
 
 static void __attribute__((noreturn))
 usage(void)
@@ -45,6 +46,7 @@ fwsd_signal(int sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	log_info("fwsd: %s, exiting; guests keep running", strsignal(sig));
+	exiting = 1;
 	notify_stopping();
 	event_base_loopbreak(base);
 }
@@ -194,6 +196,16 @@ main(int argc, char *argv[])
 	evsignal_add(ev_int, NULL);
 	notify_init();
 
+	/*
+	 * The accelerator is known before anything is served or started:
+	 * the loop runs only for the probe (a signal ends the wait).
+	 */
+	accel_init();
+	while (accel_probing() && !exiting)
+		event_base_loop(base, EVLOOP_ONCE);
+	if (exiting)
+		goto stop;
+
 	path = xasprintf("%s/%s", conf.cf_run_dir, FWS_SOCKET_NAME);
 	if (control_listen(path, socket_gid, admin_gid, cmd_dispatch,
 	    cmd_client_gone, &cause) == -1)
@@ -207,7 +219,7 @@ main(int argc, char *argv[])
 	vm_autostart_all();
 	log_info("fwsd %s: serving on %s/%s, state in %s, accel %s",
 	    FWS_VERSION, conf.cf_run_dir, FWS_SOCKET_NAME, conf.cf_state_dir,
-	    vm_qemu_accel(conf.cf_accel));
+	    accel_name());
 	/* the socket listens and the store matches reality: ready */
 	notify_ready();
 	if (ready_fd != -1) {
@@ -217,11 +229,13 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(base);
 
+stop:
 	control_shutdown();
 	event_unfollow(0);
 	vm_release_all();
 	net_release_all();
 	ns_close();
+	accel_release();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_base_free(base);

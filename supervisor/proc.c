@@ -182,6 +182,22 @@ proc_signal(struct proc_watch *pw, int sig)
 	return syscall(SYS_pidfd_send_signal, pw->pw_fd, sig, NULL, 0);
 }
 
+/*
+ * Kill the process and wait for its end.  This blocks: only for fwsd's
+ * own exit, once the event loop is over.
+ */
+void
+proc_kill_wait(struct proc_watch *pw)
+{
+	siginfo_t	 si;
+
+	if (proc_signal(pw, SIGKILL) == -1)
+		return;
+	while (waitid(P_PIDFD, pw->pw_fd, &si, WEXITED) == -1 &&
+	    errno == EINTR)
+		;
+}
+
 /* The start of the file, NUL-terminated; its length, or -1. */
 static ssize_t
 proc_read_file(const char *path, char *buf, size_t len)

@@ -117,10 +117,10 @@ vm_adopt_qemu_uid(struct vm *vm)
 	char	*cause;
 
 	if (vm->vm_qemu_uid >= conf.cf_qemu_uid_first &&
-	    vm->vm_qemu_uid <= conf.cf_qemu_uid_last)
+	    vm->vm_qemu_uid < conf.cf_qemu_uid_last)
 		return;
 	if (vm_qemu_uid_pick(vm, conf.cf_qemu_uid_first,
-	    conf.cf_qemu_uid_last, &cause) == -1 ||
+	    conf.cf_qemu_uid_last - 1, &cause) == -1 ||
 	    store_vm_update_qemu_uid(vm, &cause) == -1) {
 		log_warnx("%s: %s", vm->vm_name, cause);
 		free(cause);

@@ -135,8 +135,9 @@ uid_cmp(const void *a, const void *b)
 }
 
 /*
- * Give vm a qemu uid: the lowest of first .. last (qemu_uids) that no
- * other VM has.  -1 when every one is taken.
+ * Give vm a qemu uid: the lowest of first .. last that no other VM has
+ * (qemu_uids but its last, the accelerator probe's).  -1 when every one
+ * is taken.
  */
 int
 vm_qemu_uid_pick(struct vm *vm, uid_t first, uid_t last, char **cause)

@@ -8,10 +8,8 @@
  * opens a file by a name it read from an image header.  Read-only files
  * (backing files, read-only disks, the ISO) are descriptors in fdsets.
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fws.h"
 
@@ -214,18 +212,4 @@ vm_qemu_argv_free(char **argv)
 	for (p = argv; *p != NULL; p++)
 		free(*p);
 	free(argv);
-}
-
-/* "auto" becomes kvm when /dev/kvm can be opened, tcg otherwise. */
-const char *
-vm_qemu_accel(const char *want)
-{
-	int	 fd;
-
-	if (strcmp(want, "auto") != 0)
-		return want;
-	if ((fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)) == -1)
-		return "tcg";
-	close(fd);
-	return "kvm";
 }

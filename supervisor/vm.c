@@ -745,7 +745,7 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 
 	qp.qp_qemu = conf.cf_qemu;
 	qp.qp_machine = conf.cf_machine;
-	qp.qp_accel = vm_qemu_accel(conf.cf_accel);
+	qp.qp_accel = accel_for_start();
 	qp.qp_serial_log = serial_log;
 	qp.qp_pidfile = pidfile;
 	qp.qp_qmp_fd = 3;

@@ -144,12 +144,14 @@ in_ns() {
 	ip netns exec "$NETNS" "$@"
 }
 
+# start_fwsd [SECONDS]: fwsd in the foreground, serving within SECONDS
+# (10 by default)
 start_fwsd() {
 	[ -f "$T/fwsd.conf" ] || write_config
 	${NETNS:+ip netns exec "$NETNS"} "$FWSD" --foreground --verbose --config "$T/fwsd.conf" \
 	    --state-dir "$T/state" --run-dir "$T/run" >>"$T/fwsd.log" 2>&1 &
 	FWSD_PID=$!
-	wait_until 10 test -S "$SOCK" || fail "fwsd did not start"
+	wait_until "${1:-10}" test -S "$SOCK" || fail "fwsd did not start"
 }
 
 stop_fwsd() {

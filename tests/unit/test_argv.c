@@ -279,18 +279,6 @@ test_chain(void **state)
 	vm_free(vm);
 }
 
-static void
-test_accel(void **state)
-{
-	const char	*a;
-
-	(void)state;
-	assert_string_equal(vm_qemu_accel("tcg"), "tcg");
-	assert_string_equal(vm_qemu_accel("kvm"), "kvm");
-	a = vm_qemu_accel("auto");
-	assert_true(strcmp(a, "kvm") == 0 || strcmp(a, "tcg") == 0);
-}
-
 int
 main(void)
 {
@@ -300,7 +288,6 @@ main(void)
 		cmocka_unit_test(test_commas_escaped),
 		cmocka_unit_test(test_nics),
 		cmocka_unit_test(test_chain),
-		cmocka_unit_test(test_accel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
