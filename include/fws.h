@@ -52,6 +52,8 @@
 #define FWS_ADMIN_GROUP		"fws-admin"	/* may do anything */
 #define FWS_QEMU_USER		"fws-qemu"	/* qemu runs as this user */
 #define FWS_BACKING_DEPTH	16	/* longest backing chain accepted */
+#define FWS_MAX_CLIENTS		1024	/* connections, everyone but root */
+#define FWS_MAX_CLIENTS_USER	32	/* connections of one uid */
 
 /*
  * A user's limits.  Per VM: vCPUs, memory, disk; per user: how many VMs
@@ -99,6 +101,8 @@ struct fws_config {
 	char		*cf_socket_group;	/* group of the control socket */
 	char		*cf_admin_group;	/* its members are admins */
 	char		*cf_qemu_user;		/* qemu runs as this user */
+	unsigned	 cf_max_clients;	/* connections but root's */
+	unsigned	 cf_max_clients_per_user;	/* of one uid but root */
 	struct quota	 cf_quota;		/* each user's default limits */
 	struct fws_template cf_templates[FWS_TEMPLATES_MAX];
 	int		 cf_ntemplates;

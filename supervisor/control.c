@@ -6,7 +6,14 @@
  * client that stops reading is dropped before its output grows without
  * bound.  Each connection's peer is known by SO_PEERCRED and
  * SO_PEERGROUPS: its uid, and whether it is an admin (root, or a member
- * of the admin group).  It knows connections, not commands or VMs.
+ * of the admin group).
+ *
+ * No one user can take the socket from the others: each uid but root's
+ * may hold max_clients_per_user connections, all of them together
+ * max_clients, and a connection over a cap is told why in one line and
+ * closed at once.  Root is admitted while descriptors last.
+ * Refusals are logged as counts, a line per CONTROL_REFUSED_EVERY
+ * seconds at most.  It knows connections, not commands or VMs.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -27,6 +34,7 @@
 #include "proto.h"
 
 #define CONTROL_MAX_OUTPUT	(4 * 1024 * 1024)
+#define CONTROL_REFUSED_EVERY	10	/* s between lines about refusals */
 
 struct client {
 	TAILQ_ENTRY(client)	 cl_entry;
@@ -41,6 +49,31 @@ struct client {
 };
 TAILQ_HEAD(clients, client);
 
+/* Why a connection is refused at accept; indexes control_refusal_what. */
+enum control_refusal {
+	CONTROL_OVER_USER,	/* over max_clients_per_user */
+	CONTROL_OVER_ALL,	/* over max_clients */
+	CONTROL_NREFUSALS
+};
+
+static const char *const control_refusal_what[] = {
+	[CONTROL_OVER_USER] = "over max_clients_per_user",
+	[CONTROL_OVER_ALL] = "over max_clients",
+};
+
+/*
+ * Refusals since the last line about them.  The first one after a quiet
+ * spell is logged at once and opens a window; at its end the window's
+ * refusals are summed up in one line, and another window opens, until
+ * one passes without any.
+ */
+struct control_refused {
+	unsigned	 rf_count[CONTROL_NREFUSALS];
+	uid_t		 rf_uid;	/* the first uid over its cap */
+	int		 rf_uids;	/* more than one was */
+	struct event	*rf_ev;		/* the end of the window */
+};
+
 static struct clients	 clients = TAILQ_HEAD_INITIALIZER(clients);
 static uint64_t		 control_next_id = 1;
 static int		 control_fd = -1;
@@ -49,6 +82,7 @@ static char		*control_path;
 static control_line_fn	 control_line;
 static control_gone_fn	 control_gone;
 static gid_t		 control_admin_gid = (gid_t)-1;
+static struct control_refused control_refused;
 
 static struct client *
 control_find(uint64_t id)
@@ -83,18 +117,29 @@ control_maybe_close(struct client *cl)
 		control_close(cl);
 }
 
+/* An error reply to no request in particular, encoded; NULL if it fails. */
+static char *
+control_error_line(enum proto_err code, const char *msg, size_t *len)
+{
+	json_t	*r = proto_reply_error(NULL, code, msg);
+	char	*line;
+
+	line = proto_encode(r, len);
+	json_decref(r);
+	return line;
+}
+
 static void
 control_error_close(struct client *cl, const char *msg)
 {
-	json_t	*r = proto_reply_error(NULL, PROTO_ERR_INVALID_ARGUMENT, msg);
 	char	*line;
 	size_t	 len;
 
-	if ((line = proto_encode(r, &len)) != NULL) {
+	if ((line = control_error_line(PROTO_ERR_INVALID_ARGUMENT, msg,
+	    &len)) != NULL) {
 		bufferevent_write(cl->cl_bev, line, len);
 		free(line);
 	}
-	json_decref(r);
 	cl->cl_closing = 1;
 	bufferevent_disable(cl->cl_bev, EV_READ);
 }
@@ -194,13 +239,121 @@ control_in_group(int s, gid_t gid)
 	return found;
 }
 
+/* The end of a window: its refusals in one line, or the end of counting. */
+static void
+control_refused_log(int fd, short what, void *arg)
+{
+	struct control_refused	*rf = &control_refused;
+	struct timeval		 tv = { CONTROL_REFUSED_EVERY, 0 };
+	char			 buf[512];	/* room for every reason */
+	const char		*sep = ":";
+	unsigned		 total = 0;
+	size_t			 off;
+	int			 i;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (i = 0; i < CONTROL_NREFUSALS; i++)
+		total += rf->rf_count[i];
+	if (total == 0)
+		return;		/* quiet: the next refusal is logged at once */
+	off = snprintf(buf, sizeof(buf), "refused %u connection%s in %d s",
+	    total, total == 1 ? "" : "s", CONTROL_REFUSED_EVERY);
+	for (i = 0; i < CONTROL_NREFUSALS; i++) {
+		if (rf->rf_count[i] == 0)
+			continue;
+		off += snprintf(buf + off, sizeof(buf) - off, "%s %u %s", sep,
+		    rf->rf_count[i], control_refusal_what[i]);
+		if (i == CONTROL_OVER_USER)
+			off += snprintf(buf + off, sizeof(buf) - off,
+			    " (uid %u%s)", (unsigned)rf->rf_uid,
+			    rf->rf_uids ? " and others" : "");
+		sep = ",";
+	}
+	log_warnx("%s", buf);
+	memset(rf->rf_count, 0, sizeof(rf->rf_count));
+	rf->rf_uids = 0;
+	evtimer_add(rf->rf_ev, &tv);
+}
+
+/*
+ * Tell the peer of a connection just accepted why it is refused, in one
+ * line (its empty buffer takes it without waiting), and close it.  The
+ * refusal is counted; only the first after a quiet spell is logged.
+ */
+static void
+control_refuse(int s, enum control_refusal why, const struct ucred *cred,
+    const char *msg)
+{
+	struct control_refused	*rf = &control_refused;
+	struct timeval		 tv = { CONTROL_REFUSED_EVERY, 0 };
+	char			*line;
+	size_t			 len;
+
+	if ((line = control_error_line(PROTO_ERR_BUSY, msg, &len)) != NULL) {
+		(void)send(s, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		free(line);
+	}
+	close(s);
+	if (!evtimer_pending(rf->rf_ev, NULL)) {
+		if (cred != NULL)
+			log_warnx("refused a connection from pid %d: %s",
+			    (int)cred->pid, msg);
+		else
+			log_warnx("refused a connection: %s", msg);
+		evtimer_add(rf->rf_ev, &tv);
+		return;
+	}
+	if (why == CONTROL_OVER_USER && rf->rf_count[why] == 0)
+		rf->rf_uid = cred->uid;
+	else if (why == CONTROL_OVER_USER && cred->uid != rf->rf_uid)
+		rf->rf_uids = 1;
+	rf->rf_count[why]++;
+}
+
+/*
+ * Why uid may not have one more connection, a sentence for the peer;
+ * NULL when it may.  Root may while descriptors last, so that an admin
+ * can act while others flood the socket.
+ */
+static char *
+control_over_cap(uid_t uid, enum control_refusal *why)
+{
+	struct client	*cl;
+	unsigned	 mine = 0, all = 0;
+
+	if (uid == 0)
+		return NULL;
+	TAILQ_FOREACH(cl, &clients, cl_entry) {
+		if (cl->cl_uid == uid)
+			mine++;
+		if (cl->cl_uid != 0)
+			all++;
+	}
+	if (mine >= conf.cf_max_clients_per_user) {
+		*why = CONTROL_OVER_USER;
+		return xasprintf("too many connections from uid %u "
+		    "(max_clients_per_user = %u)", (unsigned)uid,
+		    conf.cf_max_clients_per_user);
+	}
+	if (all >= conf.cf_max_clients) {
+		*why = CONTROL_OVER_ALL;
+		return xasprintf("too many connections from all users "
+		    "(max_clients = %u)", conf.cf_max_clients);
+	}
+	return NULL;
+}
+
 static void
 control_accept(int fd, short what, void *arg)
 {
-	struct client	*cl;
-	struct ucred	 cred;
-	socklen_t	 credlen = sizeof(cred);
-	int		 s;
+	struct client		*cl;
+	struct ucred		 cred;
+	socklen_t		 credlen = sizeof(cred);
+	enum control_refusal	 why;
+	char			*msg;
+	int			 s;
 
 	(void)what;
 	(void)arg;
@@ -210,14 +363,19 @@ control_accept(int fd, short what, void *arg)
 			log_warn("%s: accept", __func__);
 		return;
 	}
-	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
-		log_warn("%s: calloc", __func__);
-		close(s);
-		return;
-	}
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == -1) {
 		/* who is calling decides what they see: no answer, no entry */
 		log_warn("%s: SO_PEERCRED", __func__);
+		close(s);
+		return;
+	}
+	if ((msg = control_over_cap(cred.uid, &why)) != NULL) {
+		control_refuse(s, why, &cred, msg);
+		free(msg);
+		return;
+	}
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		log_warn("%s: calloc", __func__);
 		close(s);
 		free(cl);
 		return;
@@ -280,22 +438,24 @@ control_listen(const char *path, gid_t group, gid_t admin_gid,
 	if (group != (gid_t)-1 && chown(path, 0, group) == -1) {
 		cause_fail(cause, "%s: chown to group %u: %s", path,
 		    (unsigned)group, strerror(errno));
-		close(control_fd);
-		control_fd = -1;
-		return -1;
+		goto fail;
 	}
 	control_admin_gid = admin_gid;
 	control_ev = event_new(base, control_fd, EV_READ | EV_PERSIST,
 	    control_accept, NULL);
-	if (control_ev == NULL || event_add(control_ev, NULL) == -1) {
-		close(control_fd);
-		control_fd = -1;
-		return cause_fail(cause, "%s: cannot watch the socket", path);
+	control_refused.rf_ev = evtimer_new(base, control_refused_log, NULL);
+	if (control_ev == NULL || control_refused.rf_ev == NULL ||
+	    event_add(control_ev, NULL) == -1) {
+		cause_fail(cause, "%s: cannot watch the socket", path);
+		goto fail;
 	}
 	control_line = fn;
 	control_gone = gone;
 	control_path = xasprintf("%s", path);
 	return 0;
+fail:
+	control_shutdown();
+	return -1;
 }
 
 /* Stop listening and drop every client. */
@@ -307,9 +467,13 @@ control_shutdown(void)
 	if (control_ev != NULL)
 		event_free(control_ev);
 	control_ev = NULL;
+	if (control_refused.rf_ev != NULL)
+		event_free(control_refused.rf_ev);
+	control_refused.rf_ev = NULL;
 	if (control_fd != -1) {
 		close(control_fd);
-		unlink(control_path);
+		if (control_path != NULL)
+			unlink(control_path);
 	}
 	control_fd = -1;
 	free(control_path);
