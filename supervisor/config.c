@@ -53,6 +53,7 @@ config_defaults(struct fws_config *cf)
 	cf->cf_event_history = 10000;
 	cf->cf_max_clients = FWS_MAX_CLIENTS;
 	cf->cf_max_clients_per_user = FWS_MAX_CLIENTS_USER;
+	cf->cf_client_idle_timeout = FWS_CLIENT_IDLE;
 }
 
 static int
@@ -122,6 +123,9 @@ static const struct config_key {
 	    "auto kvm tcg", 0, 0 },
 	{ "admin_group", CONFIG_WORD,
 	    offsetof(struct fws_config, cf_admin_group), NULL, 0, 0 },
+	{ "client_idle_timeout", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_client_idle_timeout), NULL, 86400,
+	    0 },
 	{ "crash_loop_restarts", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_crash_loop_restarts), NULL,
 	    FWS_CRASH_LOOP_MAX, 1 },

@@ -11,7 +11,9 @@
  * No one user can take the socket from the others: each uid but root's
  * may hold max_clients_per_user connections, all of them together
  * max_clients, and a connection over a cap is told why in one line and
- * closed at once.  Root is admitted while descriptors last.
+ * closed at once.  A connection with no request in progress that sends
+ * nothing for client_idle_timeout seconds is closed, unless it was made
+ * a stream (control_stream).  Root is admitted while descriptors last.
  * Refusals are logged as counts, a line per CONTROL_REFUSED_EVERY
  * seconds at most.  It knows connections, not commands or VMs.
  */
@@ -43,6 +45,8 @@ struct client {
 	unsigned		 cl_pending;	/* requests not answered yet */
 	int			 cl_eof;	/* no more input */
 	int			 cl_closing;	/* close once output is sent */
+	int			 cl_stream;	/* pushes: never idle */
+	struct event		*cl_idle;	/* closes it when idle */
 	uid_t			 cl_uid;
 	pid_t			 cl_pid;
 	int			 cl_admin;
@@ -82,6 +86,7 @@ static char		*control_path;
 static control_line_fn	 control_line;
 static control_gone_fn	 control_gone;
 static gid_t		 control_admin_gid = (gid_t)-1;
+static const struct timeval *control_idle_tv;	/* NULL: idle is kept */
 static struct control_refused control_refused;
 
 static struct client *
@@ -102,9 +107,39 @@ control_close(struct client *cl)
 	    (unsigned long long)cl->cl_id, (int)cl->cl_pid);
 	TAILQ_REMOVE(&clients, cl, cl_entry);
 	bufferevent_free(cl->cl_bev);
+	event_free(cl->cl_idle);
 	if (control_gone != NULL)
 		control_gone(cl->cl_id);
 	free(cl);
+}
+
+/*
+ * Run cl's idle timer, from now, while it has nothing in progress (or
+ * is being closed and may never read what it was told); stop it while a
+ * request is answered or the connection streams.
+ */
+static void
+control_idle_check(struct client *cl)
+{
+	if (control_idle_tv == NULL)
+		return;
+	if (cl->cl_closing || (cl->cl_pending == 0 && !cl->cl_stream))
+		evtimer_add(cl->cl_idle, control_idle_tv);
+	else
+		evtimer_del(cl->cl_idle);
+}
+
+static void
+control_idle(int fd, short what, void *arg)
+{
+	struct client	*cl = arg;
+
+	(void)fd;
+	(void)what;
+	log_debug("%s: client %llu (pid %d) idle for %u s, closed", __func__,
+	    (unsigned long long)cl->cl_id, (int)cl->cl_pid,
+	    conf.cf_client_idle_timeout);
+	control_close(cl);
 }
 
 /* Close when nothing is left to say: input over, replies all written. */
@@ -142,6 +177,7 @@ control_error_close(struct client *cl, const char *msg)
 	}
 	cl->cl_closing = 1;
 	bufferevent_disable(cl->cl_bev, EV_READ);
+	control_idle_check(cl);
 }
 
 static void
@@ -187,6 +223,7 @@ control_read(struct bufferevent *bev, void *arg)
 		if ((cl = control_find(id)) == NULL)
 			return;
 	}
+	control_idle_check(cl);
 	control_maybe_close(cl);
 }
 
@@ -374,7 +411,8 @@ control_accept(int fd, short what, void *arg)
 		free(msg);
 		return;
 	}
-	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+	if ((cl = calloc(1, sizeof(*cl))) == NULL ||
+	    (cl->cl_idle = evtimer_new(base, control_idle, cl)) == NULL) {
 		log_warn("%s: calloc", __func__);
 		close(s);
 		free(cl);
@@ -390,6 +428,7 @@ control_accept(int fd, short what, void *arg)
 	if (cl->cl_bev == NULL) {
 		log_warnx("%s: bufferevent_socket_new failed", __func__);
 		close(s);
+		event_free(cl->cl_idle);
 		free(cl);
 		return;
 	}
@@ -397,6 +436,7 @@ control_accept(int fd, short what, void *arg)
 	    control_event, cl);
 	bufferevent_enable(cl->cl_bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&clients, cl, cl_entry);
+	control_idle_check(cl);
 	log_debug("%s: client %llu (pid %d uid %d%s)", __func__,
 	    (unsigned long long)cl->cl_id, (int)cl->cl_pid, (int)cl->cl_uid,
 	    cl->cl_admin ? ", admin" : "");
@@ -424,7 +464,8 @@ int
 control_listen(const char *path, gid_t group, gid_t admin_gid,
     control_line_fn fn, control_gone_fn gone, char **cause)
 {
-	int	 s;
+	static struct timeval	 idle;
+	int			 s;
 
 	if ((s = sock_connect(path, 0, NULL)) != -1) {
 		close(s);
@@ -448,6 +489,13 @@ control_listen(const char *path, gid_t group, gid_t admin_gid,
 	    event_add(control_ev, NULL) == -1) {
 		cause_fail(cause, "%s: cannot watch the socket", path);
 		goto fail;
+	}
+	/* idle timers all have one length: libevent keeps them in a queue */
+	if (conf.cf_client_idle_timeout != 0) {
+		idle.tv_sec = conf.cf_client_idle_timeout;
+		if ((control_idle_tv = event_base_init_common_timeout(base,
+		    &idle)) == NULL)
+			control_idle_tv = &idle;
 	}
 	control_line = fn;
 	control_gone = gone;
@@ -509,6 +557,8 @@ control_out(uint64_t id, json_t *msg, int answer)
 	    (line = proto_encode(msg, &len)) != NULL) {
 		if (answer && cl->cl_pending > 0)
 			cl->cl_pending--;
+		if (answer)
+			control_idle_check(cl);
 		rc = control_queue(cl, line, len);
 		free(line);
 	}
@@ -521,6 +571,22 @@ int
 control_send(uint64_t id, json_t *msg)
 {
 	return control_out(id, msg, 1);
+}
+
+/*
+ * Connection id streams what happens (events --follow): its silence is
+ * not idleness, and it is never closed for it.  -1 when it is gone.
+ */
+int
+control_stream(uint64_t id)
+{
+	struct client	*cl;
+
+	if ((cl = control_find(id)) == NULL)
+		return -1;
+	cl->cl_stream = 1;
+	control_idle_check(cl);
+	return 0;
 }
 
 /* Send a message that answers no request (a streamed event). */
@@ -573,6 +639,7 @@ control_send_fd(uint64_t id, json_t *msg, int fd)
 		goto done;
 	if (cl->cl_pending > 0)
 		cl->cl_pending--;
+	control_idle_check(cl);
 	rc = 0;
 	if ((size_t)n < len)
 		rc = control_queue(cl, line + n, len - n);
