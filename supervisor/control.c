@@ -13,15 +13,19 @@
  * max_clients, and a connection over a cap is told why in one line and
  * closed at once.  A connection with no request in progress that sends
  * nothing for client_idle_timeout seconds is closed, unless it was made
- * a stream (control_stream).  Root is admitted while descriptors last.
- * Refusals are logged as counts, a line per CONTROL_REFUSED_EVERY
- * seconds at most.  It knows connections, not commands or VMs.
+ * a stream (control_stream).  Root is admitted while descriptors last;
+ * when they run out, a spare one lets fwsd refuse the waiting
+ * connections, and the socket is left alone until a client leaves or a
+ * second has passed.  Refusals are logged as counts, a line per
+ * CONTROL_REFUSED_EVERY seconds at most.  It knows connections, not
+ * commands or VMs.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +40,8 @@
 #include "proto.h"
 
 #define CONTROL_MAX_OUTPUT	(4 * 1024 * 1024)
+#define CONTROL_PAUSE		1	/* s without accepting, out of fds */
+#define CONTROL_SHED_MAX	256	/* refused at once, out of fds */
 #define CONTROL_REFUSED_EVERY	10	/* s between lines about refusals */
 
 struct client {
@@ -57,12 +63,14 @@ TAILQ_HEAD(clients, client);
 enum control_refusal {
 	CONTROL_OVER_USER,	/* over max_clients_per_user */
 	CONTROL_OVER_ALL,	/* over max_clients */
+	CONTROL_NO_FDS,		/* out of descriptors */
 	CONTROL_NREFUSALS
 };
 
 static const char *const control_refusal_what[] = {
 	[CONTROL_OVER_USER] = "over max_clients_per_user",
 	[CONTROL_OVER_ALL] = "over max_clients",
+	[CONTROL_NO_FDS] = "with fwsd out of descriptors",
 };
 
 /*
@@ -86,6 +94,9 @@ static char		*control_path;
 static control_line_fn	 control_line;
 static control_gone_fn	 control_gone;
 static gid_t		 control_admin_gid = (gid_t)-1;
+static int		 control_spare = -1;	/* given up, out of fds */
+static struct event	*control_resume_ev;	/* ends a pause */
+static int		 control_paused;	/* control_ev is not watched */
 static const struct timeval *control_idle_tv;	/* NULL: idle is kept */
 static struct control_refused control_refused;
 
@@ -100,6 +111,36 @@ control_find(uint64_t id)
 	return NULL;
 }
 
+/*
+ * Watch the socket again: a client left (a descriptor is free) or the
+ * pause is over, whichever comes first.
+ */
+static void
+control_resume(int fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (!control_paused)
+		return;
+	control_paused = 0;
+	evtimer_del(control_resume_ev);
+	event_add(control_ev, NULL);
+}
+
+/* Leave the socket alone: every accept would fail as the last did. */
+static void
+control_pause(void)
+{
+	struct timeval	 tv = { CONTROL_PAUSE, 0 };
+
+	if (control_paused)
+		return;
+	control_paused = 1;
+	event_del(control_ev);
+	evtimer_add(control_resume_ev, &tv);
+}
+
 static void
 control_close(struct client *cl)
 {
@@ -111,6 +152,8 @@ control_close(struct client *cl)
 	if (control_gone != NULL)
 		control_gone(cl->cl_id);
 	free(cl);
+	/* a descriptor is free again */
+	control_resume(-1, 0, NULL);
 }
 
 /*
@@ -382,6 +425,29 @@ control_over_cap(uid_t uid, enum control_refusal *why)
 	return NULL;
 }
 
+/*
+ * Out of descriptors.  The spare one is given up for as long as it takes
+ * to refuse the connections waiting, rather than leave them waiting or
+ * the socket readable; then the socket is left alone until a client
+ * leaves or CONTROL_PAUSE has passed.
+ */
+static void
+control_shed(int fd)
+{
+	int	 i, s;
+
+	if (control_spare != -1)
+		close(control_spare);
+	for (i = 0; i < CONTROL_SHED_MAX; i++) {
+		if ((s = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+			break;
+		control_refuse(s, CONTROL_NO_FDS, NULL, "fwsd is out of file "
+		    "descriptors: try again later");
+	}
+	control_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	control_pause();
+}
+
 static void
 control_accept(int fd, short what, void *arg)
 {
@@ -395,9 +461,14 @@ control_accept(int fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	if ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
-		if (errno != EAGAIN && errno != EINTR &&
-		    errno != ECONNABORTED)
+		if (errno == EMFILE || errno == ENFILE)
+			control_shed(fd);
+		else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED) {
+			/* it would fail again at once: not in a loop */
 			log_warn("%s: accept", __func__);
+			control_pause();
+		}
 		return;
 	}
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == -1) {
@@ -481,11 +552,17 @@ control_listen(const char *path, gid_t group, gid_t admin_gid,
 		    (unsigned)group, strerror(errno));
 		goto fail;
 	}
+	if ((control_spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		cause_fail(cause, "/dev/null: %s", strerror(errno));
+		goto fail;
+	}
 	control_admin_gid = admin_gid;
 	control_ev = event_new(base, control_fd, EV_READ | EV_PERSIST,
 	    control_accept, NULL);
+	control_resume_ev = evtimer_new(base, control_resume, NULL);
 	control_refused.rf_ev = evtimer_new(base, control_refused_log, NULL);
-	if (control_ev == NULL || control_refused.rf_ev == NULL ||
+	if (control_ev == NULL || control_resume_ev == NULL ||
+	    control_refused.rf_ev == NULL ||
 	    event_add(control_ev, NULL) == -1) {
 		cause_fail(cause, "%s: cannot watch the socket", path);
 		goto fail;
@@ -512,9 +589,13 @@ control_shutdown(void)
 {
 	struct client	*cl;
 
+	control_paused = 0;
 	if (control_ev != NULL)
 		event_free(control_ev);
 	control_ev = NULL;
+	if (control_resume_ev != NULL)
+		event_free(control_resume_ev);
+	control_resume_ev = NULL;
 	if (control_refused.rf_ev != NULL)
 		event_free(control_refused.rf_ev);
 	control_refused.rf_ev = NULL;
@@ -524,6 +605,9 @@ control_shutdown(void)
 			unlink(control_path);
 	}
 	control_fd = -1;
+	if (control_spare != -1)
+		close(control_spare);
+	control_spare = -1;
 	free(control_path);
 	control_path = NULL;
 	while ((cl = TAILQ_FIRST(&clients)) != NULL)
