@@ -63,6 +63,9 @@
 #define FWS_QEMU_UID_MAX	2147483646U	/* positive as a signed int */
 #define FWS_BACKING_DEPTH	16	/* longest backing chain accepted */
 #define FWS_CHAIN_MAX		(FWS_BACKING_DEPTH + 1)	/* and its top */
+#define FWS_MAX_CLIENTS		1024	/* connections, everyone but root */
+#define FWS_MAX_CLIENTS_USER	32	/* connections of one uid */
+#define FWS_CLIENT_IDLE		60	/* s an idle connection is kept */
 
 /*
  * A user's limits.  Per VM: vCPUs, memory, disk; per user: how many VMs
@@ -112,6 +115,9 @@ struct fws_config {
 	char		*cf_qemu_user;		/* qemu has its groups */
 	uid_t		 cf_qemu_uid_first;	/* qemu_uids: one per VM */
 	uid_t		 cf_qemu_uid_last;
+	unsigned	 cf_max_clients;	/* connections but root's */
+	unsigned	 cf_max_clients_per_user;	/* of one uid but root */
+	unsigned	 cf_client_idle_timeout;	/* s; 0: never closed */
 	struct quota	 cf_quota;		/* each user's default limits */
 	struct fws_template cf_templates[FWS_TEMPLATES_MAX];
 	int		 cf_ntemplates;
@@ -450,6 +456,7 @@ void	 control_shutdown(void);
 int	 control_send(uint64_t, json_t *);
 int	 control_send_fd(uint64_t, json_t *, int);
 int	 control_push(uint64_t, json_t *);
+int	 control_stream(uint64_t);
 
 /* access.c: the qemu user, directories and files qemu may use */
 int		 access_init(gid_t *, gid_t *, char **);

@@ -53,6 +53,9 @@ config_defaults(struct fws_config *cf)
 	cf->cf_crash_loop_restarts = 5;
 	cf->cf_crash_loop_window = 300;
 	cf->cf_event_history = 10000;
+	cf->cf_max_clients = FWS_MAX_CLIENTS;
+	cf->cf_max_clients_per_user = FWS_MAX_CLIENTS_USER;
+	cf->cf_client_idle_timeout = FWS_CLIENT_IDLE;
 }
 
 static int
@@ -123,6 +126,9 @@ static const struct config_key {
 	    "auto kvm tcg", 0, 0 },
 	{ "admin_group", CONFIG_WORD,
 	    offsetof(struct fws_config, cf_admin_group), NULL, 0, 0 },
+	{ "client_idle_timeout", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_client_idle_timeout), NULL, 86400,
+	    0 },
 	{ "crash_loop_restarts", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_crash_loop_restarts), NULL,
 	    FWS_CRASH_LOOP_MAX, 1 },
@@ -133,6 +139,11 @@ static const struct config_key {
 	{ "image_dirs", CONFIG_DIRS, 0, NULL, 0, 0 },
 	{ "machine", CONFIG_CHOICE, offsetof(struct fws_config, cf_machine),
 	    "q35 pc", 0, 0 },
+	{ "max_clients", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_max_clients), NULL, 1000000, 1 },
+	{ "max_clients_per_user", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_max_clients_per_user), NULL, 1000000,
+	    1 },
 	{ "max_disk_size", CONFIG_SIZE,
 	    offsetof(struct fws_config, cf_max_disk_size), NULL, 0, 0 },
 	{ "max_memory", CONFIG_MEMORY,

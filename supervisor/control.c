@@ -6,13 +6,26 @@
  * client that stops reading is dropped before its output grows without
  * bound.  Each connection's peer is known by SO_PEERCRED and
  * SO_PEERGROUPS: its uid, and whether it is an admin (root, or a member
- * of the admin group).  It knows connections, not commands or VMs.
+ * of the admin group).
+ *
+ * No one user can take the socket from the others: each uid but root's
+ * may hold max_clients_per_user connections, all of them together
+ * max_clients, and a connection over a cap is told why in one line and
+ * closed at once.  A connection with no request in progress that sends
+ * nothing for client_idle_timeout seconds is closed, unless it was made
+ * a stream (control_stream).  Root is admitted while descriptors last;
+ * when they run out, a spare one lets fwsd refuse the waiting
+ * connections, and the socket is left alone until a client leaves or a
+ * second has passed.  Refusals are logged as counts, a line per
+ * CONTROL_REFUSED_EVERY seconds at most.  It knows connections, not
+ * commands or VMs.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +40,9 @@
 #include "proto.h"
 
 #define CONTROL_MAX_OUTPUT	(4 * 1024 * 1024)
+#define CONTROL_PAUSE		1	/* s without accepting, out of fds */
+#define CONTROL_SHED_MAX	256	/* refused at once, out of fds */
+#define CONTROL_REFUSED_EVERY	10	/* s between lines about refusals */
 
 struct client {
 	TAILQ_ENTRY(client)	 cl_entry;
@@ -35,11 +51,40 @@ struct client {
 	unsigned		 cl_pending;	/* requests not answered yet */
 	int			 cl_eof;	/* no more input */
 	int			 cl_closing;	/* close once output is sent */
+	int			 cl_stream;	/* pushes: never idle */
+	struct event		*cl_idle;	/* closes it when idle */
 	uid_t			 cl_uid;
 	pid_t			 cl_pid;
 	int			 cl_admin;
 };
 TAILQ_HEAD(clients, client);
+
+/* Why a connection is refused at accept; indexes control_refusal_what. */
+enum control_refusal {
+	CONTROL_OVER_USER,	/* over max_clients_per_user */
+	CONTROL_OVER_ALL,	/* over max_clients */
+	CONTROL_NO_FDS,		/* out of descriptors */
+	CONTROL_NREFUSALS
+};
+
+static const char *const control_refusal_what[] = {
+	[CONTROL_OVER_USER] = "over max_clients_per_user",
+	[CONTROL_OVER_ALL] = "over max_clients",
+	[CONTROL_NO_FDS] = "with fwsd out of descriptors",
+};
+
+/*
+ * Refusals since the last line about them.  The first one after a quiet
+ * spell is logged at once and opens a window; at its end the window's
+ * refusals are summed up in one line, and another window opens, until
+ * one passes without any.
+ */
+struct control_refused {
+	unsigned	 rf_count[CONTROL_NREFUSALS];
+	uid_t		 rf_uid;	/* the first uid over its cap */
+	int		 rf_uids;	/* more than one was */
+	struct event	*rf_ev;		/* the end of the window */
+};
 
 static struct clients	 clients = TAILQ_HEAD_INITIALIZER(clients);
 static uint64_t		 control_next_id = 1;
@@ -49,6 +94,11 @@ static char		*control_path;
 static control_line_fn	 control_line;
 static control_gone_fn	 control_gone;
 static gid_t		 control_admin_gid = (gid_t)-1;
+static int		 control_spare = -1;	/* given up, out of fds */
+static struct event	*control_resume_ev;	/* ends a pause */
+static int		 control_paused;	/* control_ev is not watched */
+static const struct timeval *control_idle_tv;	/* NULL: idle is kept */
+static struct control_refused control_refused;
 
 static struct client *
 control_find(uint64_t id)
@@ -61,6 +111,36 @@ control_find(uint64_t id)
 	return NULL;
 }
 
+/*
+ * Watch the socket again: a client left (a descriptor is free) or the
+ * pause is over, whichever comes first.
+ */
+static void
+control_resume(int fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (!control_paused)
+		return;
+	control_paused = 0;
+	evtimer_del(control_resume_ev);
+	event_add(control_ev, NULL);
+}
+
+/* Leave the socket alone: every accept would fail as the last did. */
+static void
+control_pause(void)
+{
+	struct timeval	 tv = { CONTROL_PAUSE, 0 };
+
+	if (control_paused)
+		return;
+	control_paused = 1;
+	event_del(control_ev);
+	evtimer_add(control_resume_ev, &tv);
+}
+
 static void
 control_close(struct client *cl)
 {
@@ -68,9 +148,41 @@ control_close(struct client *cl)
 	    (unsigned long long)cl->cl_id, (int)cl->cl_pid);
 	TAILQ_REMOVE(&clients, cl, cl_entry);
 	bufferevent_free(cl->cl_bev);
+	event_free(cl->cl_idle);
 	if (control_gone != NULL)
 		control_gone(cl->cl_id);
 	free(cl);
+	/* a descriptor is free again */
+	control_resume(-1, 0, NULL);
+}
+
+/*
+ * Run cl's idle timer, from now, while it has nothing in progress (or
+ * is being closed and may never read what it was told); stop it while a
+ * request is answered or the connection streams.
+ */
+static void
+control_idle_check(struct client *cl)
+{
+	if (control_idle_tv == NULL)
+		return;
+	if (cl->cl_closing || (cl->cl_pending == 0 && !cl->cl_stream))
+		evtimer_add(cl->cl_idle, control_idle_tv);
+	else
+		evtimer_del(cl->cl_idle);
+}
+
+static void
+control_idle(int fd, short what, void *arg)
+{
+	struct client	*cl = arg;
+
+	(void)fd;
+	(void)what;
+	log_debug("%s: client %llu (pid %d) idle for %u s, closed", __func__,
+	    (unsigned long long)cl->cl_id, (int)cl->cl_pid,
+	    conf.cf_client_idle_timeout);
+	control_close(cl);
 }
 
 /* Close when nothing is left to say: input over, replies all written. */
@@ -83,20 +195,32 @@ control_maybe_close(struct client *cl)
 		control_close(cl);
 }
 
+/* An error reply to no request in particular, encoded; NULL if it fails. */
+static char *
+control_error_line(enum proto_err code, const char *msg, size_t *len)
+{
+	json_t	*r = proto_reply_error(NULL, code, msg);
+	char	*line;
+
+	line = proto_encode(r, len);
+	json_decref(r);
+	return line;
+}
+
 static void
 control_error_close(struct client *cl, const char *msg)
 {
-	json_t	*r = proto_reply_error(NULL, PROTO_ERR_INVALID_ARGUMENT, msg);
 	char	*line;
 	size_t	 len;
 
-	if ((line = proto_encode(r, &len)) != NULL) {
+	if ((line = control_error_line(PROTO_ERR_INVALID_ARGUMENT, msg,
+	    &len)) != NULL) {
 		bufferevent_write(cl->cl_bev, line, len);
 		free(line);
 	}
-	json_decref(r);
 	cl->cl_closing = 1;
 	bufferevent_disable(cl->cl_bev, EV_READ);
+	control_idle_check(cl);
 }
 
 static void
@@ -142,6 +266,7 @@ control_read(struct bufferevent *bev, void *arg)
 		if ((cl = control_find(id)) == NULL)
 			return;
 	}
+	control_idle_check(cl);
 	control_maybe_close(cl);
 }
 
@@ -194,30 +319,172 @@ control_in_group(int s, gid_t gid)
 	return found;
 }
 
+/* The end of a window: its refusals in one line, or the end of counting. */
+static void
+control_refused_log(int fd, short what, void *arg)
+{
+	struct control_refused	*rf = &control_refused;
+	struct timeval		 tv = { CONTROL_REFUSED_EVERY, 0 };
+	char			 buf[512];	/* room for every reason */
+	const char		*sep = ":";
+	unsigned		 total = 0;
+	size_t			 off;
+	int			 i;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (i = 0; i < CONTROL_NREFUSALS; i++)
+		total += rf->rf_count[i];
+	if (total == 0)
+		return;		/* quiet: the next refusal is logged at once */
+	off = snprintf(buf, sizeof(buf), "refused %u connection%s in %d s",
+	    total, total == 1 ? "" : "s", CONTROL_REFUSED_EVERY);
+	for (i = 0; i < CONTROL_NREFUSALS; i++) {
+		if (rf->rf_count[i] == 0)
+			continue;
+		off += snprintf(buf + off, sizeof(buf) - off, "%s %u %s", sep,
+		    rf->rf_count[i], control_refusal_what[i]);
+		if (i == CONTROL_OVER_USER)
+			off += snprintf(buf + off, sizeof(buf) - off,
+			    " (uid %u%s)", (unsigned)rf->rf_uid,
+			    rf->rf_uids ? " and others" : "");
+		sep = ",";
+	}
+	log_warnx("%s", buf);
+	memset(rf->rf_count, 0, sizeof(rf->rf_count));
+	rf->rf_uids = 0;
+	evtimer_add(rf->rf_ev, &tv);
+}
+
+/*
+ * Tell the peer of a connection just accepted why it is refused, in one
+ * line (its empty buffer takes it without waiting), and close it.  The
+ * refusal is counted; only the first after a quiet spell is logged.
+ */
+static void
+control_refuse(int s, enum control_refusal why, const struct ucred *cred,
+    const char *msg)
+{
+	struct control_refused	*rf = &control_refused;
+	struct timeval		 tv = { CONTROL_REFUSED_EVERY, 0 };
+	char			*line;
+	size_t			 len;
+
+	if ((line = control_error_line(PROTO_ERR_BUSY, msg, &len)) != NULL) {
+		(void)send(s, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		free(line);
+	}
+	close(s);
+	if (!evtimer_pending(rf->rf_ev, NULL)) {
+		if (cred != NULL)
+			log_warnx("refused a connection from pid %d: %s",
+			    (int)cred->pid, msg);
+		else
+			log_warnx("refused a connection: %s", msg);
+		evtimer_add(rf->rf_ev, &tv);
+		return;
+	}
+	if (why == CONTROL_OVER_USER && rf->rf_count[why] == 0)
+		rf->rf_uid = cred->uid;
+	else if (why == CONTROL_OVER_USER && cred->uid != rf->rf_uid)
+		rf->rf_uids = 1;
+	rf->rf_count[why]++;
+}
+
+/*
+ * Why uid may not have one more connection, a sentence for the peer;
+ * NULL when it may.  Root may while descriptors last, so that an admin
+ * can act while others flood the socket.
+ */
+static char *
+control_over_cap(uid_t uid, enum control_refusal *why)
+{
+	struct client	*cl;
+	unsigned	 mine = 0, all = 0;
+
+	if (uid == 0)
+		return NULL;
+	TAILQ_FOREACH(cl, &clients, cl_entry) {
+		if (cl->cl_uid == uid)
+			mine++;
+		if (cl->cl_uid != 0)
+			all++;
+	}
+	if (mine >= conf.cf_max_clients_per_user) {
+		*why = CONTROL_OVER_USER;
+		return xasprintf("too many connections from uid %u "
+		    "(max_clients_per_user = %u)", (unsigned)uid,
+		    conf.cf_max_clients_per_user);
+	}
+	if (all >= conf.cf_max_clients) {
+		*why = CONTROL_OVER_ALL;
+		return xasprintf("too many connections from all users "
+		    "(max_clients = %u)", conf.cf_max_clients);
+	}
+	return NULL;
+}
+
+/*
+ * Out of descriptors.  The spare one is given up for as long as it takes
+ * to refuse the connections waiting, rather than leave them waiting or
+ * the socket readable; then the socket is left alone until a client
+ * leaves or CONTROL_PAUSE has passed.
+ */
+static void
+control_shed(int fd)
+{
+	int	 i, s;
+
+	if (control_spare != -1)
+		close(control_spare);
+	for (i = 0; i < CONTROL_SHED_MAX; i++) {
+		if ((s = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+			break;
+		control_refuse(s, CONTROL_NO_FDS, NULL, "fwsd is out of file "
+		    "descriptors: try again later");
+	}
+	control_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	control_pause();
+}
+
 static void
 control_accept(int fd, short what, void *arg)
 {
-	struct client	*cl;
-	struct ucred	 cred;
-	socklen_t	 credlen = sizeof(cred);
-	int		 s;
+	struct client		*cl;
+	struct ucred		 cred;
+	socklen_t		 credlen = sizeof(cred);
+	enum control_refusal	 why;
+	char			*msg;
+	int			 s;
 
 	(void)what;
 	(void)arg;
 	if ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
-		if (errno != EAGAIN && errno != EINTR &&
-		    errno != ECONNABORTED)
+		if (errno == EMFILE || errno == ENFILE)
+			control_shed(fd);
+		else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED) {
+			/* it would fail again at once: not in a loop */
 			log_warn("%s: accept", __func__);
-		return;
-	}
-	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
-		log_warn("%s: calloc", __func__);
-		close(s);
+			control_pause();
+		}
 		return;
 	}
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == -1) {
 		/* who is calling decides what they see: no answer, no entry */
 		log_warn("%s: SO_PEERCRED", __func__);
+		close(s);
+		return;
+	}
+	if ((msg = control_over_cap(cred.uid, &why)) != NULL) {
+		control_refuse(s, why, &cred, msg);
+		free(msg);
+		return;
+	}
+	if ((cl = calloc(1, sizeof(*cl))) == NULL ||
+	    (cl->cl_idle = evtimer_new(base, control_idle, cl)) == NULL) {
+		log_warn("%s: calloc", __func__);
 		close(s);
 		free(cl);
 		return;
@@ -232,6 +499,7 @@ control_accept(int fd, short what, void *arg)
 	if (cl->cl_bev == NULL) {
 		log_warnx("%s: bufferevent_socket_new failed", __func__);
 		close(s);
+		event_free(cl->cl_idle);
 		free(cl);
 		return;
 	}
@@ -239,6 +507,7 @@ control_accept(int fd, short what, void *arg)
 	    control_event, cl);
 	bufferevent_enable(cl->cl_bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&clients, cl, cl_entry);
+	control_idle_check(cl);
 	log_debug("%s: client %llu (pid %d uid %d%s)", __func__,
 	    (unsigned long long)cl->cl_id, (int)cl->cl_pid, (int)cl->cl_uid,
 	    cl->cl_admin ? ", admin" : "");
@@ -266,7 +535,8 @@ int
 control_listen(const char *path, gid_t group, gid_t admin_gid,
     control_line_fn fn, control_gone_fn gone, char **cause)
 {
-	int	 s;
+	static struct timeval	 idle;
+	int			 s;
 
 	if ((s = sock_connect(path, 0, NULL)) != -1) {
 		close(s);
@@ -280,22 +550,37 @@ control_listen(const char *path, gid_t group, gid_t admin_gid,
 	if (group != (gid_t)-1 && chown(path, 0, group) == -1) {
 		cause_fail(cause, "%s: chown to group %u: %s", path,
 		    (unsigned)group, strerror(errno));
-		close(control_fd);
-		control_fd = -1;
-		return -1;
+		goto fail;
+	}
+	if ((control_spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		cause_fail(cause, "/dev/null: %s", strerror(errno));
+		goto fail;
 	}
 	control_admin_gid = admin_gid;
 	control_ev = event_new(base, control_fd, EV_READ | EV_PERSIST,
 	    control_accept, NULL);
-	if (control_ev == NULL || event_add(control_ev, NULL) == -1) {
-		close(control_fd);
-		control_fd = -1;
-		return cause_fail(cause, "%s: cannot watch the socket", path);
+	control_resume_ev = evtimer_new(base, control_resume, NULL);
+	control_refused.rf_ev = evtimer_new(base, control_refused_log, NULL);
+	if (control_ev == NULL || control_resume_ev == NULL ||
+	    control_refused.rf_ev == NULL ||
+	    event_add(control_ev, NULL) == -1) {
+		cause_fail(cause, "%s: cannot watch the socket", path);
+		goto fail;
+	}
+	/* idle timers all have one length: libevent keeps them in a queue */
+	if (conf.cf_client_idle_timeout != 0) {
+		idle.tv_sec = conf.cf_client_idle_timeout;
+		if ((control_idle_tv = event_base_init_common_timeout(base,
+		    &idle)) == NULL)
+			control_idle_tv = &idle;
 	}
 	control_line = fn;
 	control_gone = gone;
 	control_path = xasprintf("%s", path);
 	return 0;
+fail:
+	control_shutdown();
+	return -1;
 }
 
 /* Stop listening and drop every client. */
@@ -304,14 +589,25 @@ control_shutdown(void)
 {
 	struct client	*cl;
 
+	control_paused = 0;
 	if (control_ev != NULL)
 		event_free(control_ev);
 	control_ev = NULL;
+	if (control_resume_ev != NULL)
+		event_free(control_resume_ev);
+	control_resume_ev = NULL;
+	if (control_refused.rf_ev != NULL)
+		event_free(control_refused.rf_ev);
+	control_refused.rf_ev = NULL;
 	if (control_fd != -1) {
 		close(control_fd);
-		unlink(control_path);
+		if (control_path != NULL)
+			unlink(control_path);
 	}
 	control_fd = -1;
+	if (control_spare != -1)
+		close(control_spare);
+	control_spare = -1;
 	free(control_path);
 	control_path = NULL;
 	while ((cl = TAILQ_FIRST(&clients)) != NULL)
@@ -345,6 +641,8 @@ control_out(uint64_t id, json_t *msg, int answer)
 	    (line = proto_encode(msg, &len)) != NULL) {
 		if (answer && cl->cl_pending > 0)
 			cl->cl_pending--;
+		if (answer)
+			control_idle_check(cl);
 		rc = control_queue(cl, line, len);
 		free(line);
 	}
@@ -357,6 +655,22 @@ int
 control_send(uint64_t id, json_t *msg)
 {
 	return control_out(id, msg, 1);
+}
+
+/*
+ * Connection id streams what happens (events --follow): its silence is
+ * not idleness, and it is never closed for it.  -1 when it is gone.
+ */
+int
+control_stream(uint64_t id)
+{
+	struct client	*cl;
+
+	if ((cl = control_find(id)) == NULL)
+		return -1;
+	cl->cl_stream = 1;
+	control_idle_check(cl);
+	return 0;
 }
 
 /* Send a message that answers no request (a streamed event). */
@@ -409,6 +723,7 @@ control_send_fd(uint64_t id, json_t *msg, int fd)
 		goto done;
 	if (cl->cl_pending > 0)
 		cl->cl_pending--;
+	control_idle_check(cl);
 	rc = 0;
 	if ((size_t)n < len)
 		rc = control_queue(cl, line + n, len - n);

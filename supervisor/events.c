@@ -121,7 +121,9 @@ event_follow(uint64_t client, json_t *id, int64_t owner, const char *vm)
 {
 	struct follower	*f;
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
+	/* its connection is quiet between events, not idle */
+	if (control_stream(client) == -1 ||
+	    (f = calloc(1, sizeof(*f))) == NULL)
 		return -1;
 	f->f_client = client;
 	f->f_id = json_incref(id);

@@ -357,6 +357,7 @@ fwsctl_send(const char *cmd, json_t *args)
 	json_t	*req;
 	char	*line;
 	size_t	 len;
+	ssize_t	 n;
 
 	if (owner_uid >= 0) {
 		if (args == NULL)
@@ -370,8 +371,16 @@ fwsctl_send(const char *cmd, json_t *args)
 		fwsctl_errx(1, "cannot encode the request");
 	conn = fwsctl_connect();
 	conn_have = 0;
-	if (write(conn, line, len) != (ssize_t)len)
+	/*
+	 * fwsd may have refused the connection (too many of them) and closed
+	 * it already: its reason is still there to read, instead of dying of
+	 * SIGPIPE
+	 */
+	n = send(conn, line, len, MSG_NOSIGNAL);
+	if (n == -1 && errno != EPIPE && errno != ECONNRESET)
 		fwsctl_errx(1, "write to fwsd: %s", strerror(errno));
+	if (n != -1 && (size_t)n != len)
+		fwsctl_errx(1, "write to fwsd: short write");
 	free(line);
 }
 

@@ -4,6 +4,7 @@
  * SIGTERM ends fwsd and leaves every qemu running, to be adopted by the
  * next fwsd.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -98,6 +99,27 @@ fwsd_daemonize(void)
 	return p[1];
 }
 
+/*
+ * Every connection and every running VM's sockets hold descriptors: take
+ * as many as the hard limit allows (the soft one is often 1024).
+ */
+static void
+fwsd_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("fwsd: getrlimit RLIMIT_NOFILE");
+		return;
+	}
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("fwsd: raising RLIMIT_NOFILE to %llu",
+		    (unsigned long long)rl.rlim_max);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -169,6 +191,7 @@ main(int argc, char *argv[])
 	if (!foreground)
 		ready_fd = fwsd_daemonize();
 	log_init(foreground, verbose);
+	fwsd_nofile();
 	signal(SIGPIPE, SIG_IGN);
 	umask(027);
 	if (access_init(&socket_gid, &admin_gid, &cause) == -1)

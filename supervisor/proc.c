@@ -95,8 +95,10 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 	dup2(out, 2);
 	for (i = 0; i < ps->ps_nkeep; i++)
 		dup2(kept[i], 3 + i);
-	for (fd = 3 + ps->ps_nkeep; fd < 1024; fd++)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* fwsd's limit is raised: there may be more than 1024 of them */
+	if (close_range(3 + ps->ps_nkeep, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		for (fd = 3 + ps->ps_nkeep; fd < 1024; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	execv(ps->ps_argv[0], ps->ps_argv);
 	{
 		const char	*e = strerror(errno);
