@@ -46,7 +46,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-def.c \
 		  supervisor/vm-qemu.c supervisor/vm-restart.c \
-		  supervisor/proc.c supervisor/store.c \
+		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c \
 		  supervisor/fwsctl-user.c $(COMMON_SRCS)

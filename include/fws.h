@@ -68,8 +68,9 @@
 #define FWS_CLIENT_IDLE		60	/* s an idle connection is kept */
 
 /*
- * A user's limits.  Per VM: vCPUs, memory, disk; per user: how many VMs
- * and the totals of their definitions (stopped VMs count too).
+ * A user's limits.  Per VM: vCPUs, memory, disk, snapshots; per user:
+ * how many VMs and images, the totals of their definitions (stopped VMs
+ * count too), and the bytes their files take (or may grow to).
  */
 struct quota {
 	uint64_t	 q_vms;
@@ -79,6 +80,16 @@ struct quota {
 	uint64_t	 q_vcpus;
 	uint64_t	 q_memory_mib;
 	uint64_t	 q_disk;		/* bytes */
+	uint64_t	 q_images;
+	uint64_t	 q_snapshots;
+};
+/* One of them: its store column, its words, its fwsd.conf key. */
+struct quota_field {
+	const char	*qf_column;
+	const char	*qf_what;
+	const char	*qf_key;
+	size_t		 qf_off;
+	int		 qf_bytes;	/* a size, not a count */
 };
 
 /* A template (flavor): what "create --template NAME" fills in. */
@@ -356,6 +367,7 @@ struct proc_spec {
 	gid_t		 ps_gid;
 	const gid_t	*ps_groups;	/* supplementary groups */
 	size_t		 ps_ngroups;
+	uint64_t	 ps_fsize_max;	/* largest file it may write; 0: any */
 };
 int	 proc_spawn(const struct proc_spec *, pid_t *, char **);
 struct proc_watch;
@@ -521,6 +533,7 @@ int	 image_check(const char *, const char *, char **, int, uint64_t *,
 json_t	*image_list(int64_t);
 int	 image_in_use(const char *, const struct vm *);
 int	 image_find(uid_t, const char *, int, char **, char **, char **);
+void	 image_scratch_clean(void);
 
 /* cmd-user.c: quotas, and the image library (handlers in cmd.c's table) */
 void	 cmd_quota(struct request *, json_t *, struct vm *);
@@ -528,8 +541,17 @@ void	 cmd_quota_set(struct request *, json_t *, struct vm *);
 void	 cmd_image_list(struct request *, json_t *, struct vm *);
 void	 cmd_image_import(struct request *, json_t *, struct vm *);
 void	 cmd_image_delete(struct request *, json_t *, struct vm *);
-int	 quota_check(uid_t, const struct vm *, uint64_t, int *, char **);
+
+/* quota.c: a user's limits and what they use */
+extern const struct quota_field quota_fields[];
 int	 quota_of(uid_t, struct quota *, char **);
+void	 quota_usage(uid_t, const struct vm *, struct quota *);
+int	 quota_check(uid_t, const struct vm *, int *, char **);
+int	 quota_check_snapshot(const struct vm *, unsigned, int, int *,
+	    char **);
+int	 quota_check_import(uid_t, uint64_t *, int *, char **);
+char	*quota_room_words(uint64_t);
+json_t	*quota_to_json(uid_t, char **);
 
 /* cmd.c */
 void	 cmd_dispatch(uint64_t, const char *, size_t);

@@ -44,6 +44,8 @@ config_defaults(struct fws_config *cf)
 	cf->cf_quota.q_vcpus = 8;
 	cf->cf_quota.q_memory_mib = 16 * 1024;
 	cf->cf_quota.q_disk = 400ULL << 30;
+	cf->cf_quota.q_images = 10;
+	cf->cf_quota.q_snapshots = 10;
 	cf->cf_max_vcpus = 16;
 	cf->cf_max_memory_mib = 64 * 1024;
 	cf->cf_max_disk_size = 2ULL << 40;
@@ -159,8 +161,12 @@ static const struct config_key {
 	    NULL, 0, 0 },
 	{ "quota_disk", CONFIG_SIZE,
 	    offsetof(struct fws_config, cf_quota.q_disk), NULL, 0, 0 },
+	{ "quota_images", CONFIG_COUNT,
+	    offsetof(struct fws_config, cf_quota.q_images), NULL, 100000, 0 },
 	{ "quota_memory", CONFIG_MEMORY,
 	    offsetof(struct fws_config, cf_quota.q_memory_mib), NULL, 0, 0 },
+	{ "quota_snapshots", CONFIG_COUNT,
+	    offsetof(struct fws_config, cf_quota.q_snapshots), NULL, 100000, 0 },
 	{ "quota_vcpus", CONFIG_COUNT,
 	    offsetof(struct fws_config, cf_quota.q_vcpus), NULL, 65535, 0 },
 	{ "quota_vm_disk", CONFIG_SIZE,

@@ -540,15 +540,12 @@ static int
 create_quota(struct create *cr)
 {
 	struct vm	*vm = cr->cr_vm;
-	uint64_t	 disk = 0;
 	char		*cause;
-	int		 i, code;
+	int		 code;
 
 	if (request_admin(cr->cr_rq) && vm->vm_owner == request_uid(cr->cr_rq))
 		return 0;
-	for (i = 0; i < vm->vm_ndisks; i++)
-		disk += vm->vm_disks[i].d_size;
-	if (quota_check(vm->vm_owner, vm, disk, &code, &cause) == -1) {
+	if (quota_check(vm->vm_owner, vm, &code, &cause) == -1) {
 		request_error(cr->cr_rq, code, "%s", cause);
 		free(cause);
 		return -1;

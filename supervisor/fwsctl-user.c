@@ -226,10 +226,14 @@ verb_quota(struct ctx *c)
 	    json_object_get(u, "memory_mib"), 0);
 	quota_line("disk", json_object_get(l, "disk"), json_object_get(u,
 	    "disk"), 1);
+	quota_line("images", json_object_get(l, "images"), json_object_get(u,
+	    "images"), 0);
 	quota_line("vCPUs per VM", json_object_get(l, "vm_vcpus"), NULL, 0);
 	quota_line("memory per VM", json_object_get(l, "vm_memory_mib"), NULL,
 	    0);
 	quota_line("disk per VM", json_object_get(l, "vm_disk"), NULL, 1);
+	quota_line("snapshots per VM", json_object_get(l, "snapshots"), NULL,
+	    0);
 	json_decref(r);
 	return 0;
 }
@@ -244,7 +248,8 @@ verb_quota_set(struct ctx *c)
 		{ "vms", "vms", 0 }, { "vm-vcpus", "vm_vcpus", 0 },
 		{ "vm-memory", "vm_memory_mib", 1 }, { "vm-disk", "vm_disk", 2 },
 		{ "vcpus", "vcpus", 0 }, { "memory", "memory_mib", 1 },
-		{ "disk", "disk", 2 },
+		{ "disk", "disk", 2 }, { "images", "images", 0 },
+		{ "snapshots", "snapshots", 0 },
 	};
 	json_t		*args = json_object(), *r, *owner;
 	const char	*v;

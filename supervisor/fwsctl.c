@@ -106,9 +106,9 @@ static const struct verb verbs[] = {
 	{ "quota", verb_quota, 0, "json", "[--json]",
 	    "show your limits and what your VMs use of them" },
 	{ "quota-set", verb_quota_set, 1, "vms= vm-vcpus= vm-memory= vm-disk= "
-	    "vcpus= memory= disk=", "USER [--vms N] [--vm-vcpus N] "
-	    "[--vm-memory SIZE]\n\t[--vm-disk SIZE] [--vcpus N] [--memory SIZE] "
-	    "[--disk SIZE]",
+	    "vcpus= memory= disk= images= snapshots=", "USER [--vms N] "
+	    "[--vm-vcpus N] [--vm-memory SIZE]\n\t[--vm-disk SIZE] [--vcpus N] "
+	    "[--memory SIZE] [--disk SIZE] [--images N]\n\t[--snapshots N]",
 	    "set a user's limits (\"default\" puts one back)" },
 	{ "reboot", verb_simple, 1, "", "NAME", "reset a VM" },
 	{ "resume", verb_simple, 1, "", "NAME", "resume a paused VM" },

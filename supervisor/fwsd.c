@@ -203,6 +203,7 @@ main(int argc, char *argv[])
 	    access_mkdir(path, &cause) == -1)
 		fwsd_fail(cause);
 	free(path);
+	image_scratch_clean();
 
 	path = xasprintf("%s/%s", conf.cf_state_dir, FWS_DB_NAME);
 	if (store_open(path, &cause) == -1 ||

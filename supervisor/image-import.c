@@ -11,6 +11,12 @@
  *   2. qemu-img convert, run as fwsd, reads that raw file (raw refers to
  *      nothing) and writes the qcow2, which fwsd alone has ever held.
  *
+ * An image counts against its owner's quota (quota_images, and the bytes
+ * of quota_disk): both steps may write files only as large as what is
+ * left of quota_disk (RLIMIT_FSIZE), so an image that would be larger,
+ * however small its compressed source, fails as it grows.  Its scratch
+ * files go on failure, and at fwsd's start (image_scratch_clean).
+ *
  * qemu-img's -p progress is read from a pipe in the event loop and
  * pushed to the client as {"id":ID,"progress":{...}} lines before the
  * reply.
@@ -53,6 +59,7 @@ struct import {
 	char			*im_dest;
 	int			 im_step;	/* 1 or 2 */
 	int			 im_percent;	/* last one pushed */
+	uint64_t		 im_room;	/* bytes of quota left; 0: any */
 	struct bufferevent	*im_out;	/* qemu-img's stdout+stderr */
 	char			 im_said[IMPORT_OUTPUT_MAX];
 	struct proc_watch	*im_watch;
@@ -163,6 +170,7 @@ import_spawn(struct import *im, char **argv, int keep, int as_user,
 	memset(&ps, 0, sizeof(ps));
 	ps.ps_argv = argv;
 	ps.ps_stdout = p[1];
+	ps.ps_fsize_max = im->im_room;
 	if (keep != -1) {
 		ps.ps_keep[0] = keep;
 		ps.ps_nkeep = 1;
@@ -214,7 +222,12 @@ import_child_ended(struct import *im, int status, const char *fmt)
 	if (status == 0)
 		return 0;
 	words = import_words(im);
-	import_fail(im, PROTO_ERR_FAILED, fmt, words);
+	if (im->im_room > 0 && strstr(words, strerror(EFBIG)) != NULL) {
+		free(words);
+		words = quota_room_words(im->im_room);
+		import_fail(im, PROTO_ERR_QUOTA, "image %s: %s", words);
+	} else
+		import_fail(im, PROTO_ERR_FAILED, fmt, words);
 	free(words);
 	return -1;
 }
@@ -293,7 +306,7 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 	struct import	*im, *o;
 	const char	*name, *path, *fmt;
 	char		*cause = NULL, *dir, *esc, *raw;
-	uint64_t	 offset = 0, length = 0;
+	uint64_t	 offset = 0, length = 0, room = 0;
 	int64_t		 owner;
 	int		 code, fd, i, known = 0;
 
@@ -325,10 +338,16 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 	}
 	if (owner < 0)
 		owner = request_uid(rq);
+	/* an admin's own images have no quota */
+	if ((!request_admin(rq) || owner != request_uid(rq)) &&
+	    quota_check_import(owner, &room, &code, &cause) == -1)
+		goto bad;
+	/* one at a time: the room left is each import's */
 	TAILQ_FOREACH(o, &imports, im_entry)
-		if (o->im_owner == owner && strcmp(o->im_name, name) == 0) {
+		if (o->im_owner == owner) {
 			request_error(rq, PROTO_ERR_BUSY, "image %s is being "
-			    "imported already", name);
+			    "imported%s: one import at a time", o->im_name,
+			    strcmp(o->im_name, name) == 0 ? " already" : "");
 			return;
 		}
 	if ((im = calloc(1, sizeof(*im))) == NULL) {
@@ -340,6 +359,7 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 	im->im_client = request_client(rq);
 	im->im_id = json_incref(request_id(rq));
 	im->im_owner = owner;
+	im->im_room = room;
 	im->im_step = 1;
 	snprintf(im->im_name, sizeof(im->im_name), "%s", name);
 	im->im_format = xasprintf("%s", fmt);

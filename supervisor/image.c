@@ -419,6 +419,50 @@ image_scan(json_t *a, const char *dir, int64_t owner)
 	closedir(d);
 }
 
+/*
+ * An import's scratch files (".NAME.raw", ".NAME.qcow2.part" in a
+ * user's images), left by an fwsd that ended during one: at start, none
+ * is being written.
+ */
+void
+image_scratch_clean(void)
+{
+	struct dirent	*de, *ie;
+	DIR		*d, *id;
+	char		*users, *dir, *p;
+	size_t		 len;
+
+	users = xasprintf("%s/users", conf.cf_state_dir);
+	if ((d = opendir(users)) == NULL) {
+		free(users);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		dir = xasprintf("%s/%s/images", users, de->d_name);
+		if ((id = opendir(dir)) != NULL) {
+			while ((ie = readdir(id)) != NULL) {
+				len = strlen(ie->d_name);
+				if (ie->d_name[0] != '.' || ((len < 5 ||
+				    strcmp(ie->d_name + len - 4, ".raw") != 0) &&
+				    (len < 12 || strcmp(ie->d_name + len - 11,
+				    ".qcow2.part") != 0)))
+					continue;
+				p = xasprintf("%s/%s", dir, ie->d_name);
+				if (unlink(p) == 0)
+					log_info("%s: an unfinished import's "
+					    "scratch file, removed", p);
+				free(p);
+			}
+			closedir(id);
+		}
+		free(dir);
+	}
+	closedir(d);
+	free(users);
+}
+
 /* The library, then the user's own images (every user's: owner -1). */
 json_t *
 image_list(int64_t owner)

@@ -8,6 +8,7 @@
  * in a file.  It knows nothing of what the processes are.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <errno.h>
@@ -41,7 +42,8 @@ pidfd_open_(pid_t pid)
 /*
  * Fork and exec.  In the child: a new session, stdin from /dev/null,
  * stdout and stderr to ps_stdout, ps_keep[i] at fd 3 + i, every other
- * descriptor closed on exec, signals back to their defaults.  An exec
+ * descriptor closed on exec, signals back to their defaults (but
+ * SIGXFSZ, ignored under a file size limit, ps_fsize_max).  An exec
  * failure is written to ps_stdout and the child exits 127: the caller
  * learns it from the exit status, without waiting here.
  */
@@ -78,6 +80,16 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	setsid();
 	/* give up root before anything of the child's own runs */
+	/* a file grown past the limit fails with EFBIG, not SIGXFSZ */
+	if (ps->ps_fsize_max > 0) {
+		struct rlimit	 rl = { ps->ps_fsize_max, ps->ps_fsize_max };
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) == -1) {
+			(void)!write(2, "cannot limit file sizes\n", 24);
+			_exit(126);
+		}
+	}
 	if (ps->ps_uid != 0 && (setgroups(ps->ps_ngroups, ps->ps_groups) == -1 ||
 	    setresgid(ps->ps_gid, ps->ps_gid, ps->ps_gid) == -1 ||
 	    setresuid(ps->ps_uid, ps->ps_uid, ps->ps_uid) == -1)) {

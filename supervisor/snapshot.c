@@ -485,7 +485,14 @@ snap_check(struct snap_op *so, char **why, int *code)
 			*code = PROTO_ERR_EXISTS;
 			return cause_fail(why, "the tag is already taken");
 		}
-		return 0;
+		/* a user's snapshots count, and take room: an admin's own
+		 * VMs have no quota */
+		if (so->so_rq != NULL && request_admin(so->so_rq) &&
+		    so->so_vm->vm_owner == request_uid(so->so_rq))
+			return 0;
+		return quota_check_snapshot(so->so_vm,
+		    json_array_size(so->so_snaps), !so->so_disk_only, code,
+		    why);
 	}
 	if (s == NULL)
 		return cause_fail(why, "no snapshot with that tag");

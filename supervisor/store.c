@@ -123,6 +123,9 @@ static const char *const migrations[] = {
 	 * picked at load); a disk may be read-only to the guest */
 	"ALTER TABLE vms ADD COLUMN qemu_uid INTEGER;"
 	"ALTER TABLE disks ADD COLUMN readonly INTEGER NOT NULL DEFAULT 0;",
+	/* 6 -> 7: limits on a user's images and each VM's snapshots */
+	"ALTER TABLE quotas ADD COLUMN images INTEGER;"
+	"ALTER TABLE quotas ADD COLUMN snapshots INTEGER;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -780,12 +783,14 @@ store_quota_get(uid_t uid, struct quota *q, char **cause)
 {
 	sqlite3_stmt	*st;
 	uint64_t	*f[] = { &q->q_vms, &q->q_vm_vcpus, &q->q_vm_memory_mib,
-	    &q->q_vm_disk, &q->q_vcpus, &q->q_memory_mib, &q->q_disk };
+	    &q->q_vm_disk, &q->q_vcpus, &q->q_memory_mib, &q->q_disk,
+	    &q->q_images, &q->q_snapshots };
 	size_t		 i;
 	int		 rc;
 
 	if (prepare("SELECT vms, vm_vcpus, vm_memory_mib, vm_disk, vcpus, "
-	    "memory_mib, disk FROM quotas WHERE uid = ?", &st, cause) == -1)
+	    "memory_mib, disk, images, snapshots FROM quotas WHERE uid = ?",
+	    &st, cause) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, uid);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -803,7 +808,8 @@ int
 store_quota_set(uid_t uid, const char *column, int64_t value, char **cause)
 {
 	static const char *const columns[] = { "vms", "vm_vcpus",
-	    "vm_memory_mib", "vm_disk", "vcpus", "memory_mib", "disk" };
+	    "vm_memory_mib", "vm_disk", "vcpus", "memory_mib", "disk",
+	    "images", "snapshots" };
 	sqlite3_stmt	*st;
 	char		*sql;
 	size_t		 i;

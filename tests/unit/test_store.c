@@ -14,8 +14,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	6
-#define STORE_SCHEMA_S	"6"
+#define STORE_SCHEMA	7
+#define STORE_SCHEMA_S	"7"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
@@ -365,6 +365,12 @@ test_owners_and_quotas(void **state)
 	q.q_vms = 4;
 	assert_int_equal(store_quota_get(1001, &q, &cause), 0);
 	assert_int_equal(q.q_vms, 4);		/* back to the default */
+	/* the limits on images and snapshots (schema 7) */
+	q.q_images = 10;
+	assert_int_equal(store_quota_set(1001, "snapshots", 3, &cause), 0);
+	assert_int_equal(store_quota_get(1001, &q, &cause), 0);
+	assert_int_equal(q.q_snapshots, 3);
+	assert_int_equal(q.q_images, 10);
 	vm_free(a);
 	vm_free(b);
 	vm_free(c);

@@ -1,0 +1,331 @@
+/*
+ * quota.c: a user's limits and what they use of them.  The limits are
+ * the configured defaults (quota_* in fwsd.conf) with an admin's
+ * overrides from the store on top.  What a user uses is counted from
+ * their VMs' definitions (VMs, vCPUs, memory) and, for disk, from what
+ * their files take on the host: every file of their area (their VMs'
+ * disks, internal snapshots included, and logs; kept disks; their
+ * images, and an import's scratch files), plus what their VMs' disks
+ * may still grow to before they reach their virtual size.  The checks
+ * answer with a sentence that names the limit, what was asked and what
+ * is allowed; the handlers (cmd*.c, create.c, snapshot.c,
+ * image-import.c) decide when to ask.
+ */
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fws.h"
+#include "log.h"
+#include "proto.h"
+
+/* Every limit: its store column, its name in messages, its unit. */
+const struct quota_field quota_fields[] = {
+	{ "vms", "VMs per user", "quota_vms",
+	    offsetof(struct quota, q_vms), 0 },
+	{ "vm_vcpus", "vCPUs per VM", "quota_vm_vcpus",
+	    offsetof(struct quota, q_vm_vcpus), 0 },
+	{ "vm_memory_mib", "memory per VM (MiB)", "quota_vm_memory",
+	    offsetof(struct quota, q_vm_memory_mib), 0 },
+	{ "vm_disk", "disk per VM", "quota_vm_disk",
+	    offsetof(struct quota, q_vm_disk), 1 },
+	{ "vcpus", "vCPUs in all", "quota_vcpus",
+	    offsetof(struct quota, q_vcpus), 0 },
+	{ "memory_mib", "memory in all (MiB)", "quota_memory",
+	    offsetof(struct quota, q_memory_mib), 0 },
+	{ "disk", "disk in all", "quota_disk",
+	    offsetof(struct quota, q_disk), 1 },
+	{ "images", "images per user", "quota_images",
+	    offsetof(struct quota, q_images), 0 },
+	{ "snapshots", "snapshots per VM", "quota_snapshots",
+	    offsetof(struct quota, q_snapshots), 0 },
+	{ NULL, NULL, NULL, 0, 0 },
+};
+
+#define QF(q, f)	(*(uint64_t *)((char *)(q) + (f)->qf_off))
+
+static const struct quota_field *
+quota_field(const char *column)
+{
+	const struct quota_field *f;
+
+	for (f = quota_fields; f->qf_column != NULL; f++)
+		if (strcmp(f->qf_column, column) == 0)
+			return f;
+	abort();	/* a column of ours: a broken invariant */
+}
+
+int
+quota_of(uid_t uid, struct quota *q, char **cause)
+{
+	*q = conf.cf_quota;
+	return store_quota_get(uid, q, cause);
+}
+
+/* The bytes a file takes on the host (its allocated blocks). */
+static uint64_t
+quota_file_bytes(const char *path)
+{
+	struct stat	 sb;
+
+	if (lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
+		return 0;
+	return (uint64_t)sb.st_blocks * 512;
+}
+
+/*
+ * What the regular files of dir (and of its subdirectories, to depth)
+ * take; *nfiles counts those whose name ends in suffix.
+ */
+static uint64_t
+quota_dir_bytes(const char *dir, int depth, const char *suffix,
+    uint64_t *nfiles)
+{
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	char		*p;
+	uint64_t	 bytes = 0;
+	size_t		 len, slen = suffix ? strlen(suffix) : 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode) && depth > 0)
+			bytes += quota_dir_bytes(p, depth - 1, NULL, NULL);
+		else if (S_ISREG(sb.st_mode)) {
+			bytes += (uint64_t)sb.st_blocks * 512;
+			len = strlen(de->d_name);
+			if (nfiles != NULL && de->d_name[0] != '.' &&
+			    len > slen && strcmp(de->d_name + len - slen,
+			    suffix) == 0)
+				(*nfiles)++;
+		}
+		free(p);
+	}
+	closedir(d);
+	return bytes;
+}
+
+/* Is path inside dir? */
+static int
+quota_under(const char *path, const char *dir)
+{
+	size_t	 len = strlen(dir);
+
+	return strncmp(path, dir, len) == 0 && path[len] == '/';
+}
+
+/*
+ * What a user's VMs (but skip) take now.  Disk: the files of the
+ * user's area, and for each writable disk what it may still grow to
+ * (a disk outside the area, given by an admin, counts in full).
+ */
+void
+quota_usage(uid_t uid, const struct vm *skip, struct quota *used)
+{
+	struct vm	*vm;
+	struct vm_disk	*d;
+	char		*area, *p;
+	uint64_t	 have;
+	int		 i;
+
+	memset(used, 0, sizeof(*used));
+	area = access_user_path(uid, "");
+	p = access_user_path(uid, "vms");
+	used->q_disk = quota_dir_bytes(p, 1, NULL, NULL);
+	free(p);
+	p = access_user_path(uid, "images");
+	used->q_disk += quota_dir_bytes(p, 0, ".qcow2", &used->q_images);
+	free(p);
+	TAILQ_FOREACH(vm, &vms, vm_entry) {
+		if (vm->vm_owner != uid || vm == skip)
+			continue;
+		used->q_vms++;
+		used->q_vcpus += vm->vm_vcpus;
+		used->q_memory_mib += vm->vm_memory_mib;
+		for (i = 0; i < vm->vm_ndisks; i++) {
+			d = &vm->vm_disks[i];
+			if (d->d_readonly)
+				continue;
+			have = quota_file_bytes(d->d_path);
+			if (!quota_under(d->d_path, area))
+				used->q_disk += have > d->d_size ? have :
+				    d->d_size;
+			else if (d->d_size > have)
+				used->q_disk += d->d_size - have;
+		}
+	}
+	free(area);
+}
+
+static char *
+quota_value(const struct quota_field *f, uint64_t v)
+{
+	if (f->qf_bytes && v % (1ULL << 30) == 0)
+		return xasprintf("%lluG", (unsigned long long)(v >> 30));
+	if (f->qf_bytes && v % (1ULL << 20) == 0)
+		return xasprintf("%lluM", (unsigned long long)(v >> 20));
+	if (f->qf_bytes && v >= 1ULL << 30)
+		return xasprintf("%.1fG", v / (double)(1ULL << 30));
+	if (f->qf_bytes)
+		return xasprintf("%.1fM", v / (double)(1ULL << 20));
+	return xasprintf("%llu", (unsigned long long)v);
+}
+
+/*
+ * Over one limit: the sentence says which (and the fwsd.conf key that
+ * sets it), what was asked (with what is used), what is allowed.
+ */
+static int
+quota_over(const char *column, uint64_t asked, uint64_t used,
+    uint64_t allowed, int *code, char **cause)
+{
+	const struct quota_field *f = quota_field(column);
+	char	*a = quota_value(f, asked), *l = quota_value(f, allowed);
+	char	*u = quota_value(f, used);
+
+	*code = PROTO_ERR_QUOTA;
+	if (used > 0 || strcmp(f->qf_column, "vms") == 0)
+		cause_fail(cause, "quota exceeded: %s: asked for %s (with the %s "
+		    "you have), allowed %s (%s)", f->qf_what, a, u, l,
+		    f->qf_key);
+	else
+		cause_fail(cause, "quota exceeded: %s: asked for %s, allowed %s "
+		    "(%s)", f->qf_what, a, l, f->qf_key);
+	free(a);
+	free(l);
+	free(u);
+	return -1;
+}
+
+/* used + asked over the limit of column in q? */
+static int
+quota_exceeds(const struct quota *q, const char *column, uint64_t used,
+    uint64_t asked, int *code, char **cause)
+{
+	const struct quota_field *f = quota_field(column);
+
+	if (used + asked <= QF(q, f))
+		return 0;
+	return quota_over(column, used + asked, used, QF(q, f), code, cause);
+}
+
+/*
+ * May uid have vm on top of what they have?  Its new disks count in
+ * full, existing files it takes as disks by what they may still grow.
+ * -1 with *code and a sentence when not.
+ */
+int
+quota_check(uid_t uid, const struct vm *vm, int *code, char **cause)
+{
+	struct quota	 q, used;
+	uint64_t	 size = 0, grow = 0, have;
+	int		 i;
+
+	*code = PROTO_ERR_INTERNAL;
+	if (quota_of(uid, &q, cause) == -1)
+		return -1;
+	quota_usage(uid, vm, &used);
+	for (i = 0; i < vm->vm_ndisks; i++) {
+		if (vm->vm_disks[i].d_readonly)
+			continue;
+		size += vm->vm_disks[i].d_size;
+		have = quota_file_bytes(vm->vm_disks[i].d_path);
+		if (vm->vm_disks[i].d_size > have)
+			grow += vm->vm_disks[i].d_size - have;
+	}
+	if (quota_exceeds(&q, "vms", used.q_vms, 1, code, cause) == -1 ||
+	    quota_exceeds(&q, "vm_vcpus", 0, vm->vm_vcpus, code, cause) == -1 ||
+	    quota_exceeds(&q, "vm_memory_mib", 0, vm->vm_memory_mib, code,
+	    cause) == -1 ||
+	    quota_exceeds(&q, "vm_disk", 0, size, code, cause) == -1 ||
+	    quota_exceeds(&q, "vcpus", used.q_vcpus, vm->vm_vcpus, code,
+	    cause) == -1 ||
+	    quota_exceeds(&q, "memory_mib", used.q_memory_mib,
+	    vm->vm_memory_mib, code, cause) == -1 ||
+	    quota_exceeds(&q, "disk", used.q_disk, grow, code, cause) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * May vm, holding nsnaps snapshots, take another?  One with the VM's
+ * memory may take as much as its memory on the host.
+ */
+int
+quota_check_snapshot(const struct vm *vm, unsigned nsnaps, int memory,
+    int *code, char **cause)
+{
+	struct quota	 q, used;
+
+	*code = PROTO_ERR_INTERNAL;
+	if (quota_of(vm->vm_owner, &q, cause) == -1)
+		return -1;
+	quota_usage(vm->vm_owner, NULL, &used);
+	if (quota_exceeds(&q, "snapshots", nsnaps, 1, code, cause) == -1 ||
+	    quota_exceeds(&q, "disk", used.q_disk, memory ?
+	    vm->vm_memory_mib << 20 : 0, code, cause) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * May uid import another image, and how many bytes may it take (its
+ * virtual size, as its raw copy takes as much)?
+ */
+int
+quota_check_import(uid_t uid, uint64_t *room, int *code, char **cause)
+{
+	struct quota	 q, used;
+
+	*code = PROTO_ERR_INTERNAL;
+	if (quota_of(uid, &q, cause) == -1)
+		return -1;
+	quota_usage(uid, NULL, &used);
+	if (quota_exceeds(&q, "images", used.q_images, 1, code, cause) == -1 ||
+	    quota_exceeds(&q, "disk", used.q_disk, 1, code, cause) == -1)
+		return -1;
+	*room = q.q_disk - used.q_disk;
+	return 0;
+}
+
+/* Why a file could not grow past room, the bytes of quota_disk left. */
+char *
+quota_room_words(uint64_t room)
+{
+	char	*r = quota_value(quota_field("disk"), room), *s;
+
+	s = xasprintf("quota exceeded: disk in all: larger than the %s left "
+	    "(quota_disk)", r);
+	free(r);
+	return s;
+}
+
+/* The limits and what is used of them, as the quota verb shows them. */
+json_t *
+quota_to_json(uid_t uid, char **cause)
+{
+	const struct quota_field *f;
+	struct quota	 q, used;
+	json_t		*lim, *use;
+
+	if (quota_of(uid, &q, cause) == -1)
+		return NULL;
+	quota_usage(uid, NULL, &used);
+	lim = json_object();
+	for (f = quota_fields; f->qf_column != NULL; f++)
+		json_object_set_new(lim, f->qf_column, json_integer(QF(&q, f)));
+	use = json_pack("{sI sI sI sI sI}", "vms", (json_int_t)used.q_vms,
+	    "vcpus", (json_int_t)used.q_vcpus, "memory_mib",
+	    (json_int_t)used.q_memory_mib, "disk", (json_int_t)used.q_disk,
+	    "images", (json_int_t)used.q_images);
+	return json_pack("{so so}", "limits", lim, "used", use);
+}
