@@ -27,7 +27,7 @@ if command -v systemd-analyze >/dev/null; then
 	systemd-analyze verify --man=no "$T/fwsd.service" >"$T/verify" 2>&1 ||
 	    fail "systemd-analyze verify: $(cat "$T/verify")"
 fi
-[ "$(stat -c %a "$R/var/lib/fws")" = 750 ] || fail "state dir mode $(stat -c %a "$R/var/lib/fws")"
+[ "$(stat -c %a "$R/var/lib/fws")" = 710 ] || fail "state dir mode $(stat -c %a "$R/var/lib/fws")"
 [ "$(getent group | sort | md5sum)" = "$groups_before" ] || fail "a DESTDIR install changed the host's groups"
 "$R/usr/sbin/fwsd" --version | grep -q "^fwsd " || fail "installed fwsd does not run"
 # the installed default configuration is one fwsd accepts
