@@ -891,7 +891,8 @@ verb_info(struct ctx *c)
 		    json_string_value(json_object_get(d, "path")),
 		    json_string_value(json_object_get(d, "format")),
 		    json_is_true(json_object_get(d, "owned")) ? "made by fwsd" :
-		    "attached",
+		    json_is_true(json_object_get(d, "readonly")) ?
+		    "an image, read-only" : "attached",
 		    (long long)json_integer_value(json_object_get(d, "size")));
 	json_decref(r);
 	return 0;
