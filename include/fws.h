@@ -375,6 +375,7 @@ struct proc_watch *proc_watch(pid_t, proc_exit_fn, void *, char **);
 void	 proc_unwatch(struct proc_watch *);
 int	 proc_signal(struct proc_watch *, int);
 void	 proc_kill_wait(struct proc_watch *);
+char	*proc_status_words(int);
 uint64_t proc_start_time(pid_t);
 int	 proc_cmdline_has(pid_t, const char *const *);
 pid_t	 proc_pidfile(const char *);

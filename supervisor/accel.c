@@ -143,16 +143,16 @@ accel_probe_words(struct accel_probe *p)
 	return accel_qemu_words(buf);
 }
 
-/* How it ended, in vm.c's words for a VM's qemu. */
+/* How it ended. */
 static char *
 accel_probe_status(int status)
 {
-	if (status == -1)
-		return xasprintf("qemu ended");
-	if (WIFSIGNALED(status))
-		return xasprintf("qemu was killed by signal %d (%s)",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	return xasprintf("qemu exited with status %d", WEXITSTATUS(status));
+	char	*w = proc_status_words(status), *s;
+
+	s = xasprintf("qemu %s%s", WIFSIGNALED(status) && status != -1 ?
+	    "was " : "", w);
+	free(w);
+	return s;
 }
 
 /* Take the probe's answer (failure NULL: KVM works) and say so. */

@@ -264,25 +264,21 @@ access_user_path(uid_t uid, const char *sub)
 int
 access_user_area(uid_t uid, char **cause)
 {
+	static const struct {
+		const char	*ud_sub;
+		int		 ud_private;
+	} dirs[] = { { "", 0 }, { "vms", 0 }, { "images", 1 } };
 	char	*p;
+	size_t	 i;
 	int	 rc;
 
 	p = xasprintf("%s/users", conf.cf_state_dir);
 	rc = access_mkdir(p, cause);
 	free(p);
-	if (rc == 0) {
-		p = access_user_path(uid, "");
-		rc = access_mkdir(p, cause);
-		free(p);
-	}
-	if (rc == 0) {
-		p = access_user_path(uid, "vms");
-		rc = access_mkdir(p, cause);
-		free(p);
-	}
-	if (rc == 0) {
-		p = access_user_path(uid, "images");
-		rc = access_mkdir_private(p, cause);
+	for (i = 0; rc == 0 && i < sizeof(dirs) / sizeof(*dirs); i++) {
+		p = access_user_path(uid, dirs[i].ud_sub);
+		rc = dirs[i].ud_private ? access_mkdir_private(p, cause) :
+		    access_mkdir(p, cause);
 		free(p);
 	}
 	return rc;

@@ -212,6 +212,21 @@ proc_kill_wait(struct proc_watch *pw)
 		;
 }
 
+/*
+ * How a process ended, from proc_exit_fn's status: "killed by signal 9
+ * (Killed)", "exited with status 1", or "ended" when it is not known.
+ */
+char *
+proc_status_words(int status)
+{
+	if (status == -1)
+		return xasprintf("ended");
+	if (WIFSIGNALED(status))
+		return xasprintf("killed by signal %d (%s)", WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	return xasprintf("exited with status %d", WEXITSTATUS(status));
+}
+
 /* The start of the file, NUL-terminated; its length, or -1. */
 static ssize_t
 proc_read_file(const char *path, char *buf, size_t len)

@@ -306,7 +306,7 @@ vm_cleanup_run_files(struct vm *vm)
 static char *
 vm_exit_reason(struct vm *vm, int status, enum vm_state *st)
 {
-	char	*tail;
+	char	*tail, *reason;
 
 	if (vm->vm_state == VM_STARTING && !vm->vm_operator_stop) {
 		/* fwsd's own start failing is a crash: the policy retries */
@@ -344,10 +344,10 @@ vm_exit_reason(struct vm *vm, int status, enum vm_state *st)
 	*st = VM_CRASHED;
 	if (status == -1)
 		return xasprintf("qemu died without a shutdown");
-	if (WIFSIGNALED(status))
-		return xasprintf("qemu killed by signal %d (%s)",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	return xasprintf("qemu exited with status %d", WEXITSTATUS(status));
+	tail = proc_status_words(status);
+	reason = xasprintf("qemu %s", tail);
+	free(tail);
+	return reason;
 }
 
 void
