@@ -424,6 +424,15 @@ void		 vnc_new_password(struct vm *);
 void		 vnc_adopt(struct vm *);
 json_t		*vnc_to_json(const struct vm *);
 
+/* logcap.c: caps on files other processes append to */
+#define LOGCAP_MIN	4096		/* the smallest cap */
+#define LOGCAP_COPY_MAX	(8 << 20)	/* kept at most, where copied */
+#define LOGCAP_COPY	0x1		/* logcap_trim: copy, never collapse */
+struct logcap;
+struct logcap	*logcap_add(const char *, uint64_t, char **);
+void		 logcap_remove(struct logcap *);
+int		 logcap_trim(int, uint64_t, int, char **);
+
 /* notify.c: sd_notify(3) for systemd */
 void	 notify_init(void);
 void	 notify_ready(void);
