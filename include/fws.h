@@ -52,6 +52,9 @@
 #define FWS_ADMIN_GROUP		"fws-admin"	/* may do anything */
 #define FWS_QEMU_USER		"fws-qemu"	/* qemu runs as this user */
 #define FWS_BACKING_DEPTH	16	/* longest backing chain accepted */
+#define FWS_CONSOLE_LOG_MAX	(1ULL << 20)	/* a VM log's default cap */
+#define FWS_CONSOLE_LOG_MIN	(64ULL << 10)	/* console_log_max's range */
+#define FWS_CONSOLE_LOG_LIMIT	(1ULL << 30)
 
 /*
  * A user's limits.  Per VM: vCPUs, memory, disk; per user: how many VMs
@@ -94,6 +97,7 @@ struct fws_config {
 	unsigned	 cf_crash_loop_restarts;	/* this many restarts ... */
 	unsigned	 cf_crash_loop_window;	/* s, ... within this: failed */
 	unsigned	 cf_event_history;	/* events kept in the store */
+	uint64_t	 cf_console_log_max;	/* bytes, each of a VM's logs */
 	char		*cf_vnc_listen;		/* address of the VNC servers */
 	unsigned	 cf_vnc_displays;	/* displays 0 .. this - 1 */
 	char		*cf_socket_group;	/* group of the control socket */

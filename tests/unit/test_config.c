@@ -60,6 +60,10 @@ static const struct {
 	{ "event_history = 0\n", "event_history" },
 	{ "vnc_displays = 0\n", "from 1 to 59636" },
 	{ "vnc_displays = 59637\n", "vnc_displays" },
+	{ "console_log_max = 63K\n", "not a size from 64K to 1G" },
+	{ "console_log_max = 1025M\n", "not a size from 64K to 1G" },
+	{ "console_log_max = 0\n", "greater than zero" },
+	{ "console_log_max = lots\n", "invalid size" },
 	{ "# fine\n\nqemu = /usr/bin/qemu-system-x86_64\nbogus line\n",
 	    ":4: expected" },
 	{ "qemu_user = fws qemu\n", "not a user or group name" },
@@ -123,6 +127,7 @@ test_good(void **state)
 	    "quota_vm_memory = 2G\n"
 	    "quota_disk = 1T\n"
 	    "vnc_displays = 1000\n"
+	    "console_log_max = 64K\n"
 	    "template.small = 1 vcpu, 1024 MiB, 10G\n"
 	    "template.big = 8 vcpus, 16 GiB\n"
 	    "template.small = 2 vcpus, 2048 MiB, 20G\n", &cf, &cause), 0);
@@ -131,6 +136,7 @@ test_good(void **state)
 	assert_string_equal(cf.cf_socket_group, "fws");
 	assert_true(cf.cf_quota.q_vms == 10);
 	assert_int_equal(cf.cf_vnc_displays, 1000);
+	assert_true(cf.cf_console_log_max == 64 << 10);
 	assert_true(cf.cf_quota.q_vm_memory_mib == 2048);
 	assert_true(cf.cf_quota.q_disk == 1ULL << 40);
 	assert_true(cf.cf_quota.q_vm_vcpus == 4);	/* the default */
@@ -186,6 +192,7 @@ test_defaults(void **state)
 	assert_int_equal(cf.cf_restart_delay_max, 60);
 	assert_int_equal(cf.cf_crash_loop_restarts, 5);
 	assert_int_equal(cf.cf_crash_loop_window, 300);
+	assert_true(cf.cf_console_log_max == 1 << 20);
 	config_clear(&cf);
 }
 
