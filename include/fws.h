@@ -218,6 +218,7 @@ struct vm {
 	unsigned	 vm_nrecent;
 	char		*vm_start_error;
 	off_t		 vm_log_offset;		/* qemu.log size before start */
+	struct logcap	*vm_logcaps[2];		/* console.log, qemu.log */
 	struct vm_waiters vm_waiters;
 };
 TAILQ_HEAD(vmlist, vm);
@@ -249,6 +250,8 @@ void		 vm_timer_set(struct vm *, int, void (*)(int, short, void *));
 void		 vm_timer_clear(struct vm *);
 void		 vm_exited(pid_t, int, void *);
 void		 vm_cleanup_run_files(struct vm *);
+int		 vm_logs_cap(struct vm *, char **);
+void		 vm_logs_uncap(struct vm *);
 int		 vm_qmp_attach(struct vm *, char **);
 void		 vm_stop_begin(struct vm *, unsigned);
 void		 vm_start_timeout(int, short, void *);
