@@ -66,6 +66,9 @@
 #define FWS_MAX_CLIENTS		1024	/* connections, everyone but root */
 #define FWS_MAX_CLIENTS_USER	32	/* connections of one uid */
 #define FWS_CLIENT_IDLE		60	/* s an idle connection is kept */
+#define FWS_CONSOLE_LOG_MAX	(1ULL << 20)	/* a VM log's default cap */
+#define FWS_CONSOLE_LOG_MIN	(64ULL << 10)	/* console_log_max's range */
+#define FWS_CONSOLE_LOG_LIMIT	(1ULL << 30)
 
 /*
  * A user's limits.  Per VM: vCPUs, memory, disk, snapshots; per user:
@@ -119,6 +122,7 @@ struct fws_config {
 	unsigned	 cf_crash_loop_restarts;	/* this many restarts ... */
 	unsigned	 cf_crash_loop_window;	/* s, ... within this: failed */
 	unsigned	 cf_event_history;	/* events kept in the store */
+	uint64_t	 cf_console_log_max;	/* bytes, each of a VM's logs */
 	char		*cf_vnc_listen;		/* address of the VNC servers */
 	unsigned	 cf_vnc_displays;	/* displays 0 .. this - 1 */
 	char		*cf_socket_group;	/* group of the control socket */
@@ -247,6 +251,7 @@ struct vm {
 	unsigned	 vm_nrecent;
 	char		*vm_start_error;
 	off_t		 vm_log_offset;		/* qemu.log size before start */
+	struct logcap	*vm_logcaps[2];		/* console.log, qemu.log */
 	struct vm_waiters vm_waiters;
 };
 TAILQ_HEAD(vmlist, vm);
@@ -279,6 +284,8 @@ void		 vm_timer_set(struct vm *, int, void (*)(int, short, void *));
 void		 vm_timer_clear(struct vm *);
 void		 vm_exited(pid_t, int, void *);
 void		 vm_cleanup_run_files(struct vm *);
+int		 vm_logs_cap(struct vm *, char **);
+void		 vm_logs_uncap(struct vm *);
 int		 vm_qmp_attach(struct vm *, char **);
 void		 vm_stop_begin(struct vm *, unsigned);
 void		 vm_start_timeout(int, short, void *);
@@ -490,6 +497,15 @@ char		*vnc_qemu_arg(const struct vm *);
 void		 vnc_new_password(struct vm *);
 void		 vnc_adopt(struct vm *);
 json_t		*vnc_to_json(const struct vm *);
+
+/* logcap.c: caps on files other processes append to */
+#define LOGCAP_MIN	4096		/* the smallest cap */
+#define LOGCAP_COPY_MAX	(8 << 20)	/* kept at most, where copied */
+#define LOGCAP_COPY	0x1		/* logcap_trim: copy, never collapse */
+struct logcap;
+struct logcap	*logcap_add(const char *, uint64_t, char **);
+void		 logcap_remove(struct logcap *);
+int		 logcap_trim(int, uint64_t, int, char **);
 
 /* notify.c: sd_notify(3) for systemd */
 void	 notify_init(void);

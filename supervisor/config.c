@@ -58,6 +58,7 @@ config_defaults(struct fws_config *cf)
 	cf->cf_max_clients = FWS_MAX_CLIENTS;
 	cf->cf_max_clients_per_user = FWS_MAX_CLIENTS_USER;
 	cf->cf_client_idle_timeout = FWS_CLIENT_IDLE;
+	cf->cf_console_log_max = FWS_CONSOLE_LOG_MAX;
 }
 
 static int
@@ -106,10 +107,11 @@ enum config_type {
 	CONFIG_PATH,		/* an absolute path */
 	CONFIG_DIRS,		/* absolute paths, ':' or blank separated */
 	CONFIG_CHOICE,		/* one of k_choices */
-	CONFIG_UINT,		/* 0 .. k_max (1 .. k_max with k_nonzero) */
+	CONFIG_UINT,		/* k_min .. k_max */
 	CONFIG_COUNT,		/* the same, into a 64-bit field */
 	CONFIG_MEMORY,		/* MiB, or a size with a suffix */
-	CONFIG_SIZE,		/* bytes, with an optional suffix */
+	CONFIG_SIZE,		/* bytes, with an optional suffix; k_min ..
+				   k_max unless k_max is 0 */
 	CONFIG_ADDR,		/* an IPv4 or IPv6 address */
 	CONFIG_WORD,		/* a user or group name */
 	CONFIG_UIDS,		/* FIRST-LAST: the qemu uids */
@@ -121,8 +123,8 @@ static const struct config_key {
 	enum config_type	 k_type;
 	size_t			 k_off;
 	const char		*k_choices;	/* CONFIG_CHOICE: blank separated */
-	uint64_t		 k_max;		/* CONFIG_UINT */
-	int			 k_nonzero;
+	uint64_t		 k_max;		/* CONFIG_UINT, COUNT, SIZE */
+	uint64_t		 k_min;
 } config_keys[] = {
 	{ "accel", CONFIG_CHOICE, offsetof(struct fws_config, cf_accel),
 	    "auto kvm tcg", 0, 0 },
@@ -131,6 +133,9 @@ static const struct config_key {
 	{ "client_idle_timeout", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_client_idle_timeout), NULL, 86400,
 	    0 },
+	{ "console_log_max", CONFIG_SIZE,
+	    offsetof(struct fws_config, cf_console_log_max), NULL,
+	    FWS_CONSOLE_LOG_LIMIT, FWS_CONSOLE_LOG_MIN },
 	{ "crash_loop_restarts", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_crash_loop_restarts), NULL,
 	    FWS_CRASH_LOOP_MAX, 1 },
@@ -303,6 +308,21 @@ config_template_find(const struct fws_config *cf, const char *name)
 	return NULL;
 }
 
+/* 65536 as "64K": with the largest suffix that divides it. */
+static void
+size_text(uint64_t n, char *buf, size_t len)
+{
+	const char	*suffixes = "KMGT";
+	int		 i = 0;
+
+	while (i < 4 && n >= 1024 && n % 1024 == 0) {
+		n /= 1024;
+		i++;
+	}
+	snprintf(buf, len, "%llu%.*s", (unsigned long long)n, i > 0,
+	    i > 0 ? suffixes + i - 1 : "");
+}
+
 /* Is v one of the blank separated words of choices, a whole word? */
 static int
 is_choice(const char *choices, const char *v)
@@ -348,7 +368,7 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	const struct config_key	*k = NULL;
 	struct in_addr		 in4;
 	struct in6_addr		 in6;
-	char			*field;
+	char			*field, lo[32], hi[32];
 	uint64_t		 n;
 	size_t			 i;
 
@@ -380,10 +400,10 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		break;
 	case CONFIG_UINT:
 	case CONFIG_COUNT:
-		if (parse_uint(v, k->k_max, &n) == -1 || (k->k_nonzero &&
-		    n == 0))
-			return cause_fail(cause, "%s: %s is not a whole number from "
-			    "%d to %llu", key, v, k->k_nonzero,
+		if (parse_uint(v, k->k_max, &n) == -1 || n < k->k_min)
+			return cause_fail(cause, "%s: %s is not a whole number "
+			    "from %llu to %llu", key, v,
+			    (unsigned long long)k->k_min,
 			    (unsigned long long)k->k_max);
 		if (k->k_type == CONFIG_COUNT)
 			*(uint64_t *)field = n;
@@ -402,8 +422,15 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			return -1;
 		break;
 	case CONFIG_SIZE:
-		if (parse_size(v, (uint64_t *)field, cause) == -1)
+		if (parse_size(v, &n, cause) == -1)
 			return -1;
+		if (k->k_max != 0 && (n < k->k_min || n > k->k_max)) {
+			size_text(k->k_min, lo, sizeof(lo));
+			size_text(k->k_max, hi, sizeof(hi));
+			return cause_fail(cause, "%s: %s is not a size from "
+			    "%s to %s", key, v, lo, hi);
+		}
+		*(uint64_t *)field = n;
 		break;
 	case CONFIG_UIDS:
 		if (config_uids(cf, v) == -1)

@@ -205,6 +205,11 @@ vm_adopt_all(void)
 		}
 		vm_commit(vm);
 		net_vm_adopt(vm);
+		if (vm_logs_cap(vm, &cause) == -1) {
+			log_warnx("%s: its logs are not capped: %s",
+			    vm->vm_name, cause);
+			free(cause);
+		}
 		if (vm_qmp_attach(vm, &cause) == -1) {
 			/* the pidfd still tells when it dies */
 			log_warnx("%s: qemu pid %d kept, but QMP cannot be "

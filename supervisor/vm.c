@@ -287,6 +287,43 @@ vm_log_tail(struct vm *vm)
 	return xasprintf("%s", p);
 }
 
+/*
+ * The guest's serial output and qemu's own are capped at console_log_max
+ * while qemu runs, and cut now if over.
+ */
+int
+vm_logs_cap(struct vm *vm, char **cause)
+{
+	const char	*const names[] = { "console.log", "qemu.log" };
+	char		*path;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		if (vm->vm_logcaps[i] != NULL)
+			continue;
+		path = vm_file(vm, names[i]);
+		vm->vm_logcaps[i] = logcap_add(path, conf.cf_console_log_max,
+		    cause);
+		free(path);
+		if (vm->vm_logcaps[i] == NULL) {
+			vm_logs_uncap(vm);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+vm_logs_uncap(struct vm *vm)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(vm->vm_logcaps) / sizeof(*vm->vm_logcaps); i++) {
+		logcap_remove(vm->vm_logcaps[i]);
+		vm->vm_logcaps[i] = NULL;
+	}
+}
+
 void
 vm_cleanup_run_files(struct vm *vm)
 {
@@ -371,6 +408,7 @@ vm_exited(pid_t pid, int status, void *arg)
 	}
 	vm_cleanup_run_files(vm);
 	why = vm_exit_reason(vm, status, &st);
+	vm_logs_uncap(vm);
 	vm->vm_vnc_display = -1;
 	memset(vm->vm_vnc_password, 0, sizeof(vm->vm_vnc_password));
 	vm->vm_pid = 0;
@@ -732,6 +770,9 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 		goto done;
 	log_fd = open(qemu_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0600);
+	/* qemu.log is cut (if over its cap) before its size is taken */
+	if (log_fd != -1 && vm_logs_cap(vm, cause) == -1)
+		goto done;
 	if (log_fd == -1 || fstat(log_fd, &sb) == -1) {
 		*cause = xasprintf("%s: %s", qemu_log, strerror(errno));
 		goto done;
@@ -779,8 +820,10 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 	conn = -1;
 	rc = 0;
 done:
-	if (rc == -1)
+	if (rc == -1) {
 		vm_cleanup_run_files(vm);	/* the sockets made above */
+		vm_logs_uncap(vm);
+	}
 	if (conn != -1)
 		close(conn);
 	if (qmp_fd != -1)
@@ -1207,6 +1250,7 @@ vm_release_all(void)
 		if (vm->vm_qmp != NULL)
 			qmp_free(vm->vm_qmp);
 		proc_unwatch(vm->vm_watch);
+		vm_logs_uncap(vm);
 		while ((w = TAILQ_FIRST(&vm->vm_waiters)) != NULL) {
 			TAILQ_REMOVE(&vm->vm_waiters, w, w_entry);
 			if (w->w_fn != NULL)

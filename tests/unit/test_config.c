@@ -64,6 +64,15 @@ static const struct {
 	{ "max_clients_per_user = 0\n", "max_clients_per_user" },
 	{ "client_idle_timeout = 86401\n", "from 0 to 86400" },
 	{ "client_idle_timeout = 1m\n", "client_idle_timeout" },
+	{ "console_log_max = 63K\n", "not a size from 64K to 1G" },
+	{ "console_log_max = 1025M\n", "not a size from 64K to 1G" },
+	{ "console_log_max = 0\n", "greater than zero" },
+	{ "console_log_max = lots\n", "invalid size" },
+	{ "qemu_uids = 5-100000\n", "not a range FIRST-LAST of uids from 1000" },
+	{ "qemu_uids = 200000-100000\n", "qemu_uids" },
+	{ "qemu_uids = 100000\n", "qemu_uids" },
+	{ "qemu_uids = 100000-4294967294\n", "qemu_uids" },
+	{ "quota_images = many\n", "quota_images" },
 	{ "# fine\n\nqemu = /usr/bin/qemu-system-x86_64\nbogus line\n",
 	    ":4: expected" },
 	{ "qemu_user = fws qemu\n", "not a user or group name" },
@@ -130,6 +139,9 @@ test_good(void **state)
 	    "max_clients = 100\n"
 	    "max_clients_per_user = 4\n"
 	    "client_idle_timeout = 0\n"
+	    "console_log_max = 64K\n"
+	    "qemu_uids = 200000-265535\n"
+	    "quota_snapshots = 3\n"
 	    "template.small = 1 vcpu, 1024 MiB, 10G\n"
 	    "template.big = 8 vcpus, 16 GiB\n"
 	    "template.small = 2 vcpus, 2048 MiB, 20G\n", &cf, &cause), 0);
@@ -141,6 +153,11 @@ test_good(void **state)
 	assert_int_equal(cf.cf_max_clients, 100);
 	assert_int_equal(cf.cf_max_clients_per_user, 4);
 	assert_int_equal(cf.cf_client_idle_timeout, 0);	/* never */
+	assert_true(cf.cf_console_log_max == 64 << 10);
+	assert_true(cf.cf_qemu_uid_first == 200000);
+	assert_true(cf.cf_qemu_uid_last == 265535);
+	assert_true(cf.cf_quota.q_snapshots == 3);
+	assert_true(cf.cf_quota.q_images == 10);	/* the default */
 	assert_true(cf.cf_quota.q_vm_memory_mib == 2048);
 	assert_true(cf.cf_quota.q_disk == 1ULL << 40);
 	assert_true(cf.cf_quota.q_vm_vcpus == 4);	/* the default */
@@ -199,6 +216,9 @@ test_defaults(void **state)
 	assert_int_equal(cf.cf_max_clients, FWS_MAX_CLIENTS);
 	assert_int_equal(cf.cf_max_clients_per_user, FWS_MAX_CLIENTS_USER);
 	assert_int_equal(cf.cf_client_idle_timeout, FWS_CLIENT_IDLE);
+	assert_true(cf.cf_console_log_max == 1 << 20);
+	assert_true(cf.cf_qemu_uid_first == FWS_QEMU_UID_FIRST);
+	assert_true(cf.cf_qemu_uid_last == FWS_QEMU_UID_LAST);
 	config_clear(&cf);
 }
 
