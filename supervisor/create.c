@@ -210,7 +210,7 @@ create_file_user(struct create *cr, const char *path, int upto,
 	return NULL;
 }
 
-/* A file another VM (or this one) has: -1, saying whose if the caller may know. */
+/* A file another VM (or this one) has: -1, whose only to who may know. */
 static int
 create_file_taken(struct create *cr, const char *path, struct vm *other,
     char **cause)
@@ -258,8 +258,9 @@ create_path_arg(struct create *cr, json_t *args, const char *key,
 		goto fail;
 	}
 	/* only a VM's disks are in a user's area outside the images */
-	if (!request_admin(cr->cr_rq) && !image_is_base(cr->cr_vm->vm_owner, *out)) {
-		*cause = xasprintf("%s: an %s must be an image (fwsctl "
+	if (!request_admin(cr->cr_rq) &&
+	    !image_is_base(cr->cr_vm->vm_owner, *out)) {
+		*cause = xasprintf("%s: the %s must be an image (fwsctl "
 		    "image-list), not a VM's disk", v, key);
 		goto fail;
 	}
