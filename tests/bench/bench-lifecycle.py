@@ -70,7 +70,7 @@ def main():
         own = benchlib.qemu_dir(f.tmp)
         bare_log = os.path.join(own, "bare.log")
         argv = benchlib.bare_argv(benchlib.qemu_argv(info["pid"]), [
-            (f.run + "/l1.pid", own + "/bare.pid"),
+            (f.run + "/" + info["uuid"] + ".pid", own + "/bare.pid"),
             (vm_log, bare_log)])
         f.ctl("destroy", "l1")
         time.sleep(0.5)

@@ -35,7 +35,8 @@ def main():
         shutil.copy(disk, copy)
         benchlib.give_qemu(copy)
         argv = benchlib.bare_argv(argv, [
-            (disk, copy), (f.run + "/s1.pid", own + "/bare.pid"),
+            (disk, copy), (f.run + "/" + info["uuid"] + ".pid",
+             own + "/bare.pid"),
             (f.state + "/vms/s1/console.log", own + "/bare.log")])
         bare, qmp_path, _ = benchlib.bare_qemu(argv, f.tmp)
         q = benchlib.Qmp(qmp_path)
