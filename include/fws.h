@@ -69,6 +69,7 @@
 #define FWS_CONSOLE_LOG_MAX	(1ULL << 20)	/* a VM log's default cap */
 #define FWS_CONSOLE_LOG_MIN	(64ULL << 10)	/* console_log_max's range */
 #define FWS_CONSOLE_LOG_LIMIT	(1ULL << 30)
+#define FWS_DURATION_MAX	((int64_t)36600 * 86400)	/* s: 100 years */
 
 /*
  * A user's limits.  Per VM: vCPUs, memory, disk, snapshots; per user:
@@ -605,5 +606,10 @@ int	 parse_size(const char *, uint64_t *, char **);
 int	 parse_memory_mib(const char *, uint64_t *, char **);
 void	 mac_from_name(const char *, char *, size_t);
 int	 path_confine(const char *, char *const *, int, char **, char **);
+int	 parse_duration(const char *, int64_t *, char **);
+int	 parse_date(const char *, int64_t *, char **);
+char	*duration_text(int64_t);
+char	*duration_words(int64_t);
+char	*date_text(int64_t);
 
 #endif
