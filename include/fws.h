@@ -70,6 +70,7 @@
 #define FWS_CONSOLE_LOG_MIN	(64ULL << 10)	/* console_log_max's range */
 #define FWS_CONSOLE_LOG_LIMIT	(1ULL << 30)
 #define FWS_DURATION_MAX	((int64_t)36600 * 86400)	/* s: 100 years */
+#define FWS_LOAN_WARNS_MAX	8	/* durations in loan_warn */
 
 /*
  * A user's limits.  Per VM: vCPUs, memory, disk, snapshots; per user:
@@ -86,6 +87,7 @@ struct quota {
 	uint64_t	 q_disk;		/* bytes */
 	uint64_t	 q_images;
 	uint64_t	 q_snapshots;
+	uint64_t	 q_loan;		/* s from now a loan may end; 0: any */
 };
 /* One of them: its store column, its words, its fwsd.conf key. */
 struct quota_field {
@@ -102,6 +104,7 @@ struct fws_template {
 	unsigned	 t_vcpus;
 	uint64_t	 t_memory_mib;
 	uint64_t	 t_disk;		/* bytes; 0: no disk */
+	int64_t		 t_loan;		/* s; 0: the default loan */
 };
 
 /* config.c */
@@ -135,6 +138,12 @@ struct fws_config {
 	unsigned	 cf_max_clients_per_user;	/* of one uid but root */
 	unsigned	 cf_client_idle_timeout;	/* s; 0: never closed */
 	struct quota	 cf_quota;		/* each user's default limits */
+	int64_t		 cf_loan_default;	/* s; 0: no loan, never ends */
+	int64_t		 cf_loan_warn[FWS_LOAN_WARNS_MAX];	/* s before the
+					   end, largest first */
+	int		 cf_loan_nwarn;
+	int64_t		 cf_loan_grace;		/* s after the end: deleted */
+	char		*cf_loan_expire;	/* keep or delete */
 	struct fws_template cf_templates[FWS_TEMPLATES_MAX];
 	int		 cf_ntemplates;
 };
