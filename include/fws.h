@@ -210,6 +210,13 @@ struct event;
 struct proc_watch;
 struct snap_op;
 
+/* A VM's loan: when it ends, and how far its warnings have gone. */
+struct vm_loan {
+	int64_t		 lo_end;	/* wall clock, s; 0: no loan, never ends */
+	int64_t		 lo_warned;	/* the last warning given, s before
+					   the end; 0: none yet */
+};
+
 struct vm {
 	TAILQ_ENTRY(vm)	 vm_entry;
 	int64_t		 vm_id;			/* store's row id */
@@ -232,6 +239,7 @@ struct vm {
 	struct vm_nic	 vm_nics[FWS_NICS_MAX];
 	int		 vm_nnics;
 	int64_t		 vm_created;
+	struct vm_loan	 vm_loan;
 
 	/* persisted run state */
 	enum vm_state	 vm_state;
@@ -458,6 +466,7 @@ int	 store_vm_update_run(const struct vm *, char **);
 int	 store_vm_update_qemu_uid(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
+int	 store_vm_update_loan(const struct vm *, char **);
 int64_t	 store_event_insert(int64_t, uid_t, const char *, const char *,
 	    const char *, char **);
 int	 store_event_prune(unsigned, char **);
