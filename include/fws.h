@@ -292,6 +292,7 @@ void		 vm_destroy(struct vm *, struct request *);
 void		 vm_qmp_simple(struct vm *, const char *, struct request *);
 void		 vm_shutdown_all(unsigned, struct request *);
 void		 vm_delete(struct vm *);
+int		 vm_remove(struct vm *, int, const char *, char **);
 void		 vm_release_all(void);
 /* vm.c, for vm-restart.c and vm-adopt.c */
 void		 vm_auto_start(struct vm *, const char *);

@@ -415,30 +415,12 @@ cmd_console(struct request *rq, json_t *args, struct vm *vm)
 	close(fd);
 }
 
-/* A deleted VM's directory: its logs go, kept disks stay. */
-static void
-cmd_remove_logs(const char *dir)
-{
-	const char	*const logs[] = { "console.log", "qemu.log" };
-	char		*p;
-	size_t		 i;
-
-	for (i = 0; i < sizeof(logs) / sizeof(*logs); i++) {
-		p = xasprintf("%s/%s", dir, logs[i]);
-		if (unlink(p) == -1 && errno != ENOENT)
-			log_warn("%s: unlink", p);
-		free(p);
-	}
-	if (rmdir(dir) == -1 && errno != ENOENT && errno != ENOTEMPTY)
-		log_warn("%s: rmdir", dir);
-}
-
 static void
 cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 {
-	struct vm_disk	*d;
-	char		*cause, *p;
-	int		 keep = 0, i;
+	json_t		*o;
+	char		*cause;
+	int		 keep = 0;
 
 	if (proto_arg_bool(args, "keep_disks", &keep, &cause) == -1) {
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
@@ -450,36 +432,14 @@ cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 		    vm_state_name(vm->vm_state));
 		return;
 	}
-	if (store_vm_delete(vm, &cause) == -1) {
+	o = json_pack("{ss sb}", "name", vm->vm_name, "kept_disks", keep);
+	if (vm_remove(vm, keep, keep ? "disks kept" :
+	    "with the disks fwsd made", &cause) == -1) {
+		json_decref(o);
 		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		return;
 	}
-	/*
-	 * The definition is gone; its files follow, best effort.  A disk
-	 * that stays is root's again: a later VM whose qemu gets this
-	 * VM's uid must not find it open to it.
-	 */
-	for (i = 0; i < vm->vm_ndisks; i++) {
-		d = &vm->vm_disks[i];
-		if (d->d_readonly)
-			continue;
-		if (d->d_owned && !keep) {
-			if (unlink(d->d_path) == -1 && errno != ENOENT)
-				log_warn("%s: unlink %s", vm->vm_name,
-				    d->d_path);
-		} else if (access_take_back(d->d_path, &cause) == -1) {
-			log_warnx("%s: %s", vm->vm_name, cause);
-			free(cause);
-		}
-	}
-	p = vm_dir(vm);
-	cmd_remove_logs(p);
-	free(p);
-	event_record(vm, "deleted", "%s", keep ? "disks kept" :
-	    "with the disks fwsd made");
-	request_ok(rq, json_pack("{ss sb}", "name", vm->vm_name, "kept_disks",
-	    keep));
-	vm_delete(vm);
+	request_ok(rq, o);
 }
 
 static void
