@@ -1001,6 +1001,8 @@ vm_stop_step(int fd, short what, void *arg)
 /*
  * Stop a running or paused VM: the ACPI power button, timeout seconds
  * for the guest, then quit, then SIGKILL.  A starting VM is killed.
+ * Before QMP's handshake ends (a VM just adopted) the button waits in
+ * QMP's queue as any command does; with QMP gone, qemu is killed.
  */
 void
 vm_stop_begin(struct vm *vm, unsigned timeout)
@@ -1015,20 +1017,19 @@ vm_stop_begin(struct vm *vm, unsigned timeout)
 		return;
 	}
 	vm->vm_stop_step = 0;
-	if (timeout == 0 || vm->vm_qmp == NULL ||
-	    !qmp_is_ready(vm->vm_qmp)) {
+	/* a paused guest cannot see the power button */
+	if (timeout > 0 && vm->vm_qmp != NULL && vm->vm_state == VM_PAUSED)
+		qmp_execute(vm->vm_qmp, "cont", NULL, FWS_QMP_TIMEOUT,
+		    vm_ignore_reply, vm);
+	if (timeout == 0 || vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp,
+	    "system_powerdown", NULL, FWS_QMP_TIMEOUT, vm_ignore_reply,
+	    vm) == -1) {
 		vm_set_state(vm, VM_STOPPING, NULL, "qemu asked to quit");
 		vm_stop_quit(vm);
 		return;
 	}
-	/* a paused guest cannot see the power button */
-	if (vm->vm_state == VM_PAUSED)
-		qmp_execute(vm->vm_qmp, "cont", NULL, FWS_QMP_TIMEOUT,
-		    vm_ignore_reply, vm);
 	vm_set_state(vm, VM_STOPPING, NULL, "ACPI power button, %u s to "
 	    "comply", timeout);
-	qmp_execute(vm->vm_qmp, "system_powerdown", NULL, FWS_QMP_TIMEOUT,
-	    vm_ignore_reply, vm);
 	vm_timer_set(vm, timeout, vm_stop_step);
 }
 
