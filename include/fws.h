@@ -162,8 +162,9 @@ enum vm_state {
 	VM_STOPPING,
 	VM_CRASHED,
 	VM_FAILED,		/* crash loop: restarts stopped */
+	VM_EXPIRED,		/* its loan ended: no start until extended */
 };
-#define VM_STATE_LAST	VM_FAILED
+#define VM_STATE_LAST	VM_EXPIRED
 
 enum vm_restart {
 	VM_RESTART_ON_FAILURE,
@@ -270,6 +271,8 @@ struct vm {
 	char		*vm_start_error;
 	off_t		 vm_log_offset;		/* qemu.log size before start */
 	struct logcap	*vm_logcaps[2];		/* console.log, qemu.log */
+	int		 vm_loan_ending;	/* stopping: its loan ended */
+	int64_t		 vm_loan_retry;		/* a failed deletion, again then */
 	struct vm_waiters vm_waiters;
 };
 TAILQ_HEAD(vmlist, vm);
@@ -293,6 +296,8 @@ void		 vm_qmp_simple(struct vm *, const char *, struct request *);
 void		 vm_shutdown_all(unsigned, struct request *);
 void		 vm_delete(struct vm *);
 int		 vm_remove(struct vm *, int, const char *, char **);
+void		 vm_expire(struct vm *);
+void		 vm_unexpire(struct vm *, const char *);
 void		 vm_release_all(void);
 /* vm.c, for vm-restart.c and vm-adopt.c */
 void		 vm_auto_start(struct vm *, const char *);
@@ -314,6 +319,31 @@ void		 vm_wake(struct vm *, const char *);
 void		 vm_restart_consider(struct vm *);
 int		 vm_restart_cancel(struct vm *);
 void		 vm_restart_reset(struct vm *);
+
+/* loan-policy.c: a loan's next step and its time, a pure function */
+enum loan_step {
+	LOAN_NONE,		/* no loan, or nothing more to do */
+	LOAN_WARN,		/* say that the end is near */
+	LOAN_EXPIRE,		/* the end: stop the VM, expire it */
+	LOAN_DELETE,		/* the grace is over: delete it */
+};
+struct loan_policy {
+	const int64_t	*lp_warn;	/* s before the end, largest first */
+	int		 lp_nwarn;
+	int64_t		 lp_grace;	/* s after the end */
+	int		 lp_delete;	/* loan_expire = delete */
+};
+const char	*loan_step_name(enum loan_step);
+int		 loan_over(const struct vm_loan *, int64_t);
+enum loan_step	 loan_next(const struct vm_loan *, int,
+		    const struct loan_policy *, int64_t, int64_t *, int64_t *);
+
+/* loan.c: the one timer of the loans' steps */
+void		 loan_init(void);
+void		 loan_release(void);
+void		 loan_changed(void);
+enum loan_step	 loan_step_of(const struct vm *, int64_t, int64_t *, int64_t *);
+void		 loan_json_add(json_t *, const struct vm *, int);
 
 /* vm-adopt.c: fwsd's own start-up */
 void		 vm_adopt_all(void);

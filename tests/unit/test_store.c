@@ -159,9 +159,12 @@ test_roundtrip(void **state)
 	vm->vm_loan.lo_end = 0;
 	vm->vm_loan.lo_warned = 0;
 	assert_int_equal(store_vm_update_loan(vm, &cause), 0);
+	vm->vm_state = VM_EXPIRED;
+	assert_int_equal(store_vm_update_run(vm, &cause), 0);
 	assert_int_equal(store_vm_load(&l, &cause), 0);
 	assert_true(TAILQ_FIRST(&l)->vm_loan.lo_end == 0);
 	assert_true(TAILQ_FIRST(&l)->vm_loan.lo_warned == 0);
+	assert_int_equal(TAILQ_FIRST(&l)->vm_state, VM_EXPIRED);
 	free_list(&l);
 	vm->vm_loan.lo_end = 1796126400;
 
