@@ -39,7 +39,8 @@ COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/config.c \
 		  supervisor/control.c \
-		  supervisor/cmd.c supervisor/cmd-net.c supervisor/cmd-user.c \
+		  supervisor/cmd.c supervisor/cmd-loan.c supervisor/cmd-net.c \
+		  supervisor/cmd-user.c \
 		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
 		  supervisor/logcap.c supervisor/net.c supervisor/net-def.c \
@@ -69,7 +70,7 @@ test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c netsetup/tap.c netset
 test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c supervisor/cause.c
 test_netsetup_SRCS	= $(NETSETUP_SRCS) supervisor/cause.c
 test_logcap_SRCS	= supervisor/logcap.c supervisor/log.c supervisor/cause.c
-test_loan_SRCS		= supervisor/loan-policy.c
+test_loan_SRCS		= supervisor/loan-policy.c supervisor/validate.c supervisor/cause.c
 test_image_SRCS		= supervisor/image.c supervisor/access.c supervisor/validate.c \
 			  supervisor/log.c supervisor/cause.c
 test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \

@@ -96,6 +96,7 @@ struct quota_field {
 	const char	*qf_key;
 	size_t		 qf_off;
 	int		 qf_bytes;	/* a size, not a count */
+	int		 qf_secs;	/* a duration, 0 for none */
 };
 
 /* A template (flavor): what "create --template NAME" fills in. */
@@ -337,6 +338,7 @@ const char	*loan_step_name(enum loan_step);
 int		 loan_over(const struct vm_loan *, int64_t);
 enum loan_step	 loan_next(const struct vm_loan *, int,
 		    const struct loan_policy *, int64_t, int64_t *, int64_t *);
+int		 loan_end_valid(int64_t, int64_t, char **);
 
 /* loan.c: the one timer of the loans' steps */
 void		 loan_init(void);
@@ -609,6 +611,10 @@ void	 cmd_image_list(struct request *, json_t *, struct vm *);
 void	 cmd_image_import(struct request *, json_t *, struct vm *);
 void	 cmd_image_delete(struct request *, json_t *, struct vm *);
 
+/* cmd-loan.c: loan and loans (handlers in cmd.c's table) */
+void	 cmd_loan(struct request *, json_t *, struct vm *);
+void	 cmd_loans(struct request *, json_t *, struct vm *);
+
 /* quota.c: a user's limits and what they use */
 extern const struct quota_field quota_fields[];
 int	 quota_of(uid_t, struct quota *, char **);
@@ -617,6 +623,7 @@ int	 quota_check(uid_t, const struct vm *, int *, char **);
 int	 quota_check_snapshot(const struct vm *, unsigned, int, int *,
 	    char **);
 int	 quota_check_import(uid_t, uint64_t *, int *, char **);
+int	 quota_check_loan(uid_t, int64_t, int64_t, int *, char **);
 char	*quota_room_words(uint64_t);
 json_t	*quota_to_json(uid_t, char **);
 

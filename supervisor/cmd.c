@@ -37,7 +37,7 @@ struct cmd {
 	const char	 *c_name;
 	void		(*c_fn)(struct request *, json_t *, struct vm *);
 	int		  c_flags;
-	const char *const c_args[16];
+	const char *const c_args[24];	/* NULL-terminated */
 };
 
 static void	cmd_create(struct request *, json_t *, struct vm *);
@@ -63,7 +63,7 @@ static const struct cmd cmd_table[] = {
 	{ "console",	cmd_console,	CMD_VM,	{ "name", "owner" } },
 	{ "create",	cmd_create,	0,	{ "name", "owner", "vcpus",
 	    "memory_mib", "disks", "iso", "kernel", "initrd", "append", "mac",
-	    "restart", "autostart", "nics", "template", "base" } },
+	    "restart", "autostart", "nics", "template", "base", "until" } },
 	{ "delete",	cmd_delete,	CMD_VM | CMD_NOJOB, { "name", "owner",
 	    "keep_disks" } },
 	{ "destroy",	cmd_destroy,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
@@ -75,6 +75,9 @@ static const struct cmd cmd_table[] = {
 	{ "image-list",	cmd_image_list,	0,	{ "owner" } },
 	{ "info",	cmd_info,	CMD_VM,	{ "name", "owner" } },
 	{ "list",	cmd_list,	0,	{ "owner" } },
+	{ "loan",	cmd_loan,	CMD_VM,	{ "name", "owner", "until", "extend",
+	    "remove" } },
+	{ "loans",	cmd_loans,	0,	{ "owner" } },
 	{ "net-create",	cmd_net_create,	CMD_ADMIN, { "name", "bridge",
 	    "uplink", "address", "nat", "dhcp_start", "dhcp_end", "autostart",
 	    "open" } },
@@ -89,7 +92,7 @@ static const struct cmd cmd_table[] = {
 	{ "quota",	cmd_quota,	0,	{ "owner" } },
 	{ "quota-set",	cmd_quota_set,	CMD_ADMIN, { "owner", "vms", "vm_vcpus",
 	    "vm_memory_mib", "vm_disk", "vcpus", "memory_mib", "disk",
-	    "images", "snapshots" } },
+	    "images", "snapshots", "loan" } },
 	{ "reboot",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
 	{ "resume",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
 	{ "shutdown-all", cmd_shutdown_all, CMD_ADMIN, { "timeout" } },
@@ -593,9 +596,10 @@ cmd_templates(struct request *rq, json_t *args, struct vm *vm)
 	(void)vm;
 	for (i = 0; i < conf.cf_ntemplates; i++) {
 		t = &conf.cf_templates[i];
-		json_array_append_new(a, json_pack("{ss si sI sI}", "name",
+		json_array_append_new(a, json_pack("{ss si sI sI so}", "name",
 		    t->t_name, "vcpus", (int)t->t_vcpus, "memory_mib",
-		    (json_int_t)t->t_memory_mib, "disk", (json_int_t)t->t_disk));
+		    (json_int_t)t->t_memory_mib, "disk", (json_int_t)t->t_disk,
+		    "loan", t->t_loan ? json_integer(t->t_loan) : json_null()));
 	}
 	request_ok(rq, a);
 }

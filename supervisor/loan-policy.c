@@ -78,3 +78,25 @@ loan_next(const struct vm_loan *lo, int expired, const struct loan_policy *lp,
 	*when = lo->lo_end - *lead;
 	return LOAN_WARN;
 }
+
+/*
+ * May a loan end at end: a time to come, at most FWS_DURATION_MAX from
+ * now?  -1 and a sentence when not.
+ */
+int
+loan_end_valid(int64_t end, int64_t now, char **cause)
+{
+	char	*t;
+
+	if (end <= now) {
+		t = date_text(end);
+		cause_fail(cause, "the loan would end %s, which is past: give a "
+		    "time to come", t);
+		free(t);
+		return -1;
+	}
+	if (end - now > FWS_DURATION_MAX)
+		return cause_fail(cause, "the loan would end more than %lld days "
+		    "from now", (long long)(FWS_DURATION_MAX / 86400));
+	return 0;
+}

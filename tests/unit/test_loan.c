@@ -2,7 +2,8 @@
  * test_loan.c: loan_next, a loan's next step and its time, as cases of
  * (loan, expired, policy, now) and the step expected; then whole loans
  * walked through by a clock that goes as loan.c's timer would, that
- * jumps forward past several steps, and that jumps back.
+ * jumps forward past several steps, and that jumps back; and the ends a
+ * loan may be given.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,28 @@ test_walk(void **state)
 	assert_true(d[2].d_step == LOAN_EXPIRE && d[2].d_at == END);
 }
 
+static void
+test_end_valid(void **state)
+{
+	char	*cause = NULL;
+
+	(void)state;
+	assert_int_equal(loan_end_valid(END + 1, END, NULL), 0);
+	assert_int_equal(loan_end_valid(END + FWS_DURATION_MAX, END, NULL), 0);
+	assert_int_equal(loan_end_valid(END, END, &cause), -1);
+	assert_non_null(strstr(cause, "which is past"));
+	free(cause);
+	assert_int_equal(loan_end_valid(0, END, &cause), -1);
+	assert_non_null(strstr(cause, "which is past"));
+	free(cause);
+	assert_int_equal(loan_end_valid(END + FWS_DURATION_MAX + 1, END,
+	    &cause), -1);
+	assert_non_null(strstr(cause, "more than 36600 days"));
+	free(cause);
+	assert_int_equal(loan_end_valid(INT64_MAX, END, &cause), -1);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -209,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_over),
 		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_end_valid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
