@@ -51,7 +51,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c \
-		  supervisor/fwsctl-user.c $(COMMON_SRCS)
+		  supervisor/fwsctl-loan.c supervisor/fwsctl-user.c $(COMMON_SRCS)
 
 HDRS		= $(wildcard include/*.h)
 
