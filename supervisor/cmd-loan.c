@@ -109,6 +109,10 @@ cmd_loan(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, code, cause);
 		return;
 	}
+	if (end == was.lo_end) {
+		request_ok(rq, cmd_loan_json(vm));
+		return;
+	}
 	/* committed before anyone is told; its warnings start over */
 	vm->vm_loan.lo_end = end;
 	vm->vm_loan.lo_warned = 0;

@@ -672,6 +672,11 @@ snapshot_op(struct vm *vm, struct request *rq, const char *verb,
 	for (kind = SNAP_LIST; kind <= SNAP_DELETE; kind++)
 		if (strcmp(snap_verbs[kind], verb) == 0)
 			break;
+	/* an expired VM's disks wait: their index is what the store says */
+	if (kind == SNAP_LIST && vm->vm_state == VM_EXPIRED) {
+		request_ok(rq, store_snap_list(vm));
+		return;
+	}
 	if (kind > SNAP_DELETE || snap_usable(vm, &code, &why) == -1) {
 		request_error(rq, kind > SNAP_DELETE ? PROTO_ERR_INTERNAL :
 		    code, "%s", kind > SNAP_DELETE ? "unknown snapshot verb" :

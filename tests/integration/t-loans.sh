@@ -192,7 +192,9 @@ for i in 1 2 3; do
 	expect_err "web is expired: its loan ended .*; it starts again once the loan is extended"
 done
 expect_rc 1 fwsctl snapshot-create web s1
-expect_err "expired"
+expect_err "web is expired: its snapshots wait"
+[ "$(fwsctl snapshot-list web --json | tr -d ' \n')" = "[]" ] ||
+    fail "snapshot-list of an expired VM: $(fwsctl snapshot-list web --json)"
 state_is web expired || fail "web after refused starts: $(field web state)"
 fwsctl loan web | grep -q "next: deletion at" || fail "loan web: $(fwsctl loan web)"
 [ "$(field web loan_next)" = deletion ] || fail "loan_next: $(field web loan_next)"
