@@ -69,7 +69,7 @@
 #define FWS_CONSOLE_LOG_MAX	(1ULL << 20)	/* a VM log's default cap */
 #define FWS_CONSOLE_LOG_MIN	(64ULL << 10)	/* console_log_max's range */
 #define FWS_CONSOLE_LOG_LIMIT	(1ULL << 30)
-#define FWS_DURATION_MAX	((int64_t)36600 * 86400)	/* s: 100 years */
+#define FWS_DURATION_MAX	((int64_t)36600 * 86400) /* s: 100 years */
 #define FWS_LOAN_WARNS_MAX	8	/* durations in loan_warn */
 
 /*
@@ -87,7 +87,7 @@ struct quota {
 	uint64_t	 q_disk;		/* bytes */
 	uint64_t	 q_images;
 	uint64_t	 q_snapshots;
-	uint64_t	 q_loan;		/* s from now a loan may end; 0: any */
+	uint64_t	 q_loan;		/* s a loan may reach; 0: any */
 };
 /* One of them: its store column, its words, its fwsd.conf key. */
 struct quota_field {
@@ -214,7 +214,7 @@ struct snap_op;
 
 /* A VM's loan: when it ends, and how far its warnings have gone. */
 struct vm_loan {
-	int64_t		 lo_end;	/* wall clock, s; 0: no loan, never ends */
+	int64_t		 lo_end;	/* wall clock, s; 0: no loan, no end */
 	int64_t		 lo_warned;	/* the last warning given, s before
 					   the end; 0: none yet */
 };
@@ -273,7 +273,7 @@ struct vm {
 	off_t		 vm_log_offset;		/* qemu.log size before start */
 	struct logcap	*vm_logcaps[2];		/* console.log, qemu.log */
 	int		 vm_loan_ending;	/* stopping: its loan ended */
-	int64_t		 vm_loan_retry;		/* a failed deletion, again then */
+	int64_t		 vm_loan_retry;		/* a failed deletion: again */
 	struct vm_waiters vm_waiters;
 };
 TAILQ_HEAD(vmlist, vm);
@@ -344,7 +344,6 @@ int		 loan_end_valid(int64_t, int64_t, char **);
 void		 loan_init(void);
 void		 loan_release(void);
 void		 loan_changed(void);
-enum loan_step	 loan_step_of(const struct vm *, int64_t, int64_t *, int64_t *);
 void		 loan_json_add(json_t *, const struct vm *, int);
 
 /* vm-adopt.c: fwsd's own start-up */

@@ -71,9 +71,10 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 			return;
 		}
 		if (f->qf_secs && json_integer_value(v) > FWS_DURATION_MAX) {
-			request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "quota %s "
-			    "is in seconds, at most %lld (0: no limit)",
-			    f->qf_column, (long long)FWS_DURATION_MAX);
+			request_error(rq, PROTO_ERR_INVALID_ARGUMENT,
+			    "quota %s is in seconds, at most %lld (0: no "
+			    "limit)", f->qf_column,
+			    (long long)FWS_DURATION_MAX);
 			return;
 		}
 	}

@@ -120,7 +120,7 @@ enum config_type {
 	CONFIG_ADDR,		/* an IPv4 or IPv6 address */
 	CONFIG_WORD,		/* a user or group name */
 	CONFIG_UIDS,		/* FIRST-LAST: the qemu uids */
-	CONFIG_DURATION,	/* a duration in s; "none" (0) when k_min is 0 */
+	CONFIG_DURATION,	/* s; "none" (0) too when k_min is 0 */
 	CONFIG_DURATIONS,	/* loan_warn: durations, or "none" */
 };
 
@@ -413,8 +413,8 @@ config_loan_warn(struct fws_config *cf, const char *v, char **cause)
 		if (*word == '\0')
 			continue;
 		if (n == FWS_LOAN_WARNS_MAX)
-			rc = cause_fail(cause, "loan_warn: at most %d durations",
-			    FWS_LOAN_WARNS_MAX);
+			rc = cause_fail(cause, "loan_warn: at most %d "
+			    "durations", FWS_LOAN_WARNS_MAX);
 		else if (parse_duration(word, &warn[n++], &why) == -1) {
 			rc = cause_fail(cause, "loan_warn: %s", why);
 			free(why);

@@ -2,9 +2,10 @@
  * fwsctl-user.c: fwsctl's verbs for a user of the lending service: the
  * image library and their own images (image-list, image-import,
  * image-delete), their quota (quota; quota-set for admins, quota_loan
- * included), and the templates.  image-import of an .ova finds the disk inside it here, as
- * the user, reading the tar headers: fwsd is told the file, the offset
- * and the length of the vmdk, and qemu-img reads it in place.
+ * included), and the templates.  image-import of an .ova finds the disk
+ * inside it here, as the user, reading the tar headers: fwsd is told the
+ * file, the offset and the length of the vmdk, and qemu-img reads it in
+ * place.
  */
 #include <errno.h>
 #include <fcntl.h>

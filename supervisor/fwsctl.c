@@ -88,7 +88,7 @@ static const struct verb verbs[] = {
 	{ "loan", verb_loan, 1, "extend= until= for= remove json",
 	    "NAME [--extend DURATION | --until DATE | --for DURATION |\n\t"
 	    "--remove] [--json]",
-	    "show a VM's loan, or extend it, or set its end (--remove: admins)" },
+	    "show a VM's loan, or extend it, or give it a new end" },
 	{ "loans", verb_loans, 0, "json", "[--json]",
 	    "list what ends when: the VMs lent until a time" },
 	{ "net-create", verb_net_create, 1,
@@ -838,8 +838,8 @@ verb_list(struct ctx *c)
 		else
 			snprintf(pidbuf, sizeof(pidbuf), "-");
 		end = json_object_get(vm, "loan_end");
-		ends = json_is_integer(end) ? date_text(json_integer_value(end)) :
-		    xasprintf("-");
+		ends = json_is_integer(end) ?
+		    date_text(json_integer_value(end)) : xasprintf("-");
 		printf("%-*s  %-8s  %5lld  %7s  %7s  %s\n", (int)w,
 		    json_string_value(json_object_get(vm, "name")),
 		    json_string_value(json_object_get(vm, "state")),

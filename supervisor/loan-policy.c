@@ -90,13 +90,13 @@ loan_end_valid(int64_t end, int64_t now, char **cause)
 
 	if (end <= now) {
 		t = date_text(end);
-		cause_fail(cause, "the loan would end %s, which is past: give a "
-		    "time to come", t);
+		cause_fail(cause, "the loan would end %s, which is past: "
+		    "give a time to come", t);
 		free(t);
 		return -1;
 	}
 	if (end - now > FWS_DURATION_MAX)
-		return cause_fail(cause, "the loan would end more than %lld days "
-		    "from now", (long long)(FWS_DURATION_MAX / 86400));
+		return cause_fail(cause, "the loan would end more than %lld "
+		    "days from now", (long long)(FWS_DURATION_MAX / 86400));
 	return 0;
 }

@@ -29,7 +29,7 @@
 #include "fws.h"
 #include "log.h"
 
-#define LOAN_RETRY	60	/* s before a deletion that failed is tried again */
+#define LOAN_RETRY	60	/* s before a failed deletion is tried again */
 
 static int		 loan_fd = -1;
 static struct event	*loan_ev;
@@ -44,7 +44,7 @@ loan_policy(struct loan_policy *lp)
 }
 
 /* The VM's next step, its time and a warning's lead. */
-enum loan_step
+static enum loan_step
 loan_step_of(const struct vm *vm, int64_t now, int64_t *when, int64_t *lead)
 {
 	struct loan_policy	 lp;

@@ -321,13 +321,14 @@ quota_check_loan(uid_t uid, int64_t end, int64_t now, int *code,
 	*code = PROTO_ERR_QUOTA;
 	max = duration_text(q.q_loan);
 	if (end == 0)
-		cause_fail(cause, "quota exceeded: loan: asked for a loan without "
-		    "end, allowed %s from now (quota_loan)", max);
+		cause_fail(cause, "quota exceeded: loan: asked for a loan "
+		    "without end, allowed %s from now (quota_loan)", max);
 	else {
 		when = date_text(end);
 		ahead = duration_text(end - now);
-		cause_fail(cause, "quota exceeded: loan: asked until %s, %s from "
-		    "now, allowed %s from now (quota_loan)", when, ahead, max);
+		cause_fail(cause, "quota exceeded: loan: asked until %s, %s "
+		    "from now, allowed %s from now (quota_loan)", when, ahead,
+		    max);
 		free(when);
 		free(ahead);
 	}

@@ -124,7 +124,8 @@ walk(struct vm_loan *lo, const struct loan_policy *lp, int64_t now,
 			break;
 		if (when > now) {
 			/* the timer sleeps; the clock may be set meanwhile */
-			if (jump_from != 0 && now < jump_from && when > jump_from) {
+			if (jump_from != 0 && now < jump_from &&
+			    when > jump_from) {
 				now = jump_to;
 				jump_from = 0;
 				continue;
