@@ -126,7 +126,7 @@ verb_loans(struct ctx *c)
 {
 	json_t	*r, *a, *o;
 	char	*end, *at, user[64];
-	size_t	 i, w = 4;
+	size_t	 i, w = 4, we = 4;
 	int	 others = 0;
 
 	if ((a = fwsctl_call_list(c, "loans", NULL, &r)) == NULL)
@@ -135,23 +135,27 @@ verb_loans(struct ctx *c)
 		if (strlen(json_string_value(json_object_get(o, "name"))) > w)
 			w = strlen(json_string_value(json_object_get(o,
 			    "name")));
+		end = loan_when(json_object_get(o, "loan_end"));
+		if (strlen(end) > we)
+			we = strlen(end);
+		free(end);
 		if (json_integer_value(json_object_get(o, "owner")) !=
 		    (json_int_t)getuid())
 			others = 1;
 	}
 	if (others)
 		printf("%-12s  ", "OWNER");
-	printf("%-*s  %-8s  %-32s  %s\n", (int)w, "NAME", "STATE", "ENDS",
-	    "NEXT");
+	printf("%-*s  %-8s  %-*s  %s\n", (int)w, "NAME", "STATE", (int)we,
+	    "ENDS", "NEXT");
 	json_array_foreach(a, i, o) {
 		if (others)
 			printf("%-12s  ", fwsctl_user_name(json_object_get(o,
 			    "owner"), user, sizeof(user)));
 		end = loan_when(json_object_get(o, "loan_end"));
 		at = loan_when(json_object_get(o, "loan_next_at"));
-		printf("%-*s  %-8s  %-32s  %s%s%s\n", (int)w,
+		printf("%-*s  %-8s  %-*s  %s%s%s\n", (int)w,
 		    json_string_value(json_object_get(o, "name")),
-		    json_string_value(json_object_get(o, "state")), end,
+		    json_string_value(json_object_get(o, "state")), (int)we, end,
 		    json_is_string(json_object_get(o, "loan_next")) ?
 		    json_string_value(json_object_get(o, "loan_next")) : "-",
 		    json_is_string(json_object_get(o, "loan_next")) ? " at " :

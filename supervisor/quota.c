@@ -322,12 +322,12 @@ quota_check_loan(uid_t uid, int64_t end, int64_t now, int *code,
 	max = duration_text(q.q_loan);
 	if (end == 0)
 		cause_fail(cause, "quota exceeded: loan: asked for a loan "
-		    "without end, allowed %s from now (quota_loan)", max);
+		    "without end, allowed %s ahead at most (quota_loan)", max);
 	else {
 		when = date_text(end);
-		ahead = duration_text(end - now);
-		cause_fail(cause, "quota exceeded: loan: asked until %s, %s "
-		    "from now, allowed %s from now (quota_loan)", when, ahead,
+		ahead = duration_words(end - now);
+		cause_fail(cause, "quota exceeded: loan: asked until %s (in "
+		    "%s), allowed %s ahead at most (quota_loan)", when, ahead,
 		    max);
 		free(when);
 		free(ahead);

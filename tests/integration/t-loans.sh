@@ -6,7 +6,9 @@
 # the end comes while fwsd is down and is done when it starts), refuses
 # to start, is extended and runs again, expires a second time and, with
 # fwsd down again past its grace, is deleted with its disk when fwsd
-# starts.  Last, under loan_expire = keep an expired VM stays.
+# starts; a second guest whose end and grace both pass while fwsd is
+# down is stopped, expired and deleted, in that order, when it starts.
+# Last, under loan_expire = keep an expired VM stays.
 . "$(dirname "$0")/lib.sh"
 
 make_user a; A=$MADE_USER
@@ -73,7 +75,7 @@ for bad in '-5' '0' '"tomorrow"' '1.5' 'true' '99999999999999'; do
 done
 # a user may not lend past quota_loan (1h from now)
 expect_rc 1 as "$A" fwsctl create x --kernel "$KERNEL" --for 2h
-expect_err "quota exceeded: loan: asked until .*, 2h from now, allowed 1h from now (quota_loan)"
+expect_err "quota exceeded: loan: asked until .* (in [0-9][^)]*), allowed 1h ahead at most (quota_loan)"
 as_raw "$A" "{\"id\":1,\"cmd\":\"create\",\"args\":{\"name\":\"x\",\"kernel\":\"$KERNEL\",\"until\":$(( $(date +%s) + 7200 ))}}" |
     grep -q '"code": *"quota_exceeded"' || fail "create past quota_loan: not quota_exceeded"
 [ "$(as "$A" fwsctl list --json | tr -d ' \n')" = "[]" ] ||
@@ -93,7 +95,7 @@ note "a user's VM made without a loan is lent for quota_loan"
 
 # --- extending: within quota_loan for users, beyond it for admins
 expect_rc 1 as "$A" fwsctl loan a1 --extend 2h
-expect_err "quota exceeded: loan: asked until .* allowed 1h from now (quota_loan)"
+expect_err "quota exceeded: loan: asked until .* (in [0-9][^)]*), allowed 1h ahead at most (quota_loan)"
 as_raw "$A" '{"id":1,"cmd":"loan","args":{"name":"a1","extend":7200}}' |
     grep -q '"code": *"quota_exceeded"' || fail "extend past quota_loan: not quota_exceeded"
 # again and again: the same answer, nothing changed
@@ -204,20 +206,29 @@ reason_of web loan | grep -q "extended to .*: it may start again" || fail "loan:
 end=$(field web loan_end)
 [ "$end" -ge $(( $(date +%s) + 86390 )) ] || fail "an ended loan extended from its end, not from now"
 fwsctl start web >/dev/null || fail "start web after the extension"
+create_guest web2 --disk 16M --for 1d
+disk2=$(fwsctl info web2 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["disks"][0]["path"])')
+fwsctl start web2 >/dev/null || fail "start web2"
 wait_until "$BOOT_TIMEOUT" booted web 2 || fail "web did not boot again"
+wait_console web2 FWS-GUEST-READY
 note "start refused while expired; extended, it runs again"
 
-# --- a second end, then fwsd away past the grace: deleted when it starts
+# --- a second end, then fwsd away past the grace: deleted when it starts;
+# web2's end and grace both pass while fwsd is away
 pid=$(field web pid)
+pid2=$(field web2 pid)
 t1=$(date +%s)
 fwsctl loan web --for 8s >/dev/null || fail "loan web --for 8s"
+fwsctl loan web2 --for 30s >/dev/null || fail "loan web2 --for 30s"
 wait_until 40 state_is web expired || fail "web not expired the second time: $(field web state)"
 gone "$pid" || fail "qemu $pid outlived the second end"
 [ "$(count_events web expired)" = 2 ] || fail "expired events: $(events_of web)"
+[ "$(date +%s)" -lt $((t1 + 28)) ] || fail "too slow: web2's end came before fwsd was stopped"
 stop_fwsd
 [ -f "$disk" ] || fail "web's disk went before its grace"
-while [ "$(date +%s)" -le $((t1 + 8 + 40 + 2)) ]; do sleep 1; done
+while [ "$(date +%s)" -le $((t1 + 30 + 40 + 2)) ]; do sleep 1; done
 [ -f "$disk" ] || fail "web's disk went while fwsd was away"
+alive "$pid2" || fail "web2's guest died while fwsd was away"
 start_fwsd
 wait_until 15 sh -c "! \"$FWSCTL_BIN\" --socket \"$SOCK\" info web >/dev/null 2>&1" ||
     fail "web not deleted after its grace: $(field web state)"
@@ -229,6 +240,22 @@ expect_err 'no VM named "web"'
 reason_of web deleted | grep -q "^after the loan's grace: its loan ended .*, loan_grace 40s; with the disks fwsd made$" ||
     fail "deleted: $(reason_of web deleted)"
 note "deleted with its disk when fwsd started after the grace"
+wait_until 40 sh -c "! \"$FWSCTL_BIN\" --socket \"$SOCK\" info web2 >/dev/null 2>&1" ||
+    fail "web2 not deleted: $(field web2 state) $(events_of web2)"
+gone "$pid2" || fail "web2's qemu $pid2 outlived its VM"
+[ ! -e "$disk2" ] || fail "web2's disk $disk2 outlived the VM"
+fwsctl events web2 --json --limit 100000 | python3 -c '
+import json, sys
+e = [json.loads(l) for l in sys.stdin]
+last = max(i for i, v in enumerate(e) if v["event"] == "loan")
+tail = [v["event"] for v in e[last + 1:]]
+assert tail[-4:] == ["stopping", "stopped", "expired", "deleted"], tail
+assert "loan-warning" not in tail[tail.index("stopping"):], tail
+r = {v["event"]: v["reason"] for v in e[last + 1:]}
+assert r["stopping"].startswith("its loan ended: ACPI power button"), r
+assert r["stopped"].startswith("the guest shut down as asked"), r' ||
+    fail "web2's end at start-up: $(events_of web2)"
+note "end and grace passed while away: stopped by ACPI, expired, deleted, in order"
 
 # --- keep: an expired VM stays, and can be started once extended
 stop_fwsd
