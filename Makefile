@@ -39,9 +39,11 @@ COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/config.c \
 		  supervisor/control.c \
-		  supervisor/cmd.c supervisor/cmd-net.c supervisor/cmd-user.c \
+		  supervisor/cmd.c supervisor/cmd-loan.c supervisor/cmd-net.c \
+		  supervisor/cmd-user.c \
 		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
-		  supervisor/events.c supervisor/logcap.c supervisor/net.c supervisor/net-def.c \
+		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
+		  supervisor/logcap.c supervisor/net.c supervisor/net-def.c \
 		  supervisor/net-dhcp.c supervisor/net-nat.c supervisor/notify.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-def.c \
@@ -49,7 +51,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c \
-		  supervisor/fwsctl-user.c $(COMMON_SRCS)
+		  supervisor/fwsctl-loan.c supervisor/fwsctl-user.c $(COMMON_SRCS)
 
 HDRS		= $(wildcard include/*.h)
 
@@ -57,7 +59,7 @@ HDRS		= $(wildcard include/*.h)
 # with ASan and UBSan
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
-		  test_logcap
+		  test_logcap test_loan
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/cause.c
@@ -68,6 +70,7 @@ test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c netsetup/tap.c netset
 test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c supervisor/cause.c
 test_netsetup_SRCS	= $(NETSETUP_SRCS) supervisor/cause.c
 test_logcap_SRCS	= supervisor/logcap.c supervisor/log.c supervisor/cause.c
+test_loan_SRCS		= supervisor/loan-policy.c supervisor/validate.c supervisor/cause.c
 test_image_SRCS		= supervisor/image.c supervisor/access.c supervisor/validate.c \
 			  supervisor/log.c supervisor/cause.c
 test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \

@@ -69,6 +69,8 @@
 #define FWS_CONSOLE_LOG_MAX	(1ULL << 20)	/* a VM log's default cap */
 #define FWS_CONSOLE_LOG_MIN	(64ULL << 10)	/* console_log_max's range */
 #define FWS_CONSOLE_LOG_LIMIT	(1ULL << 30)
+#define FWS_DURATION_MAX	((int64_t)36600 * 86400) /* s: 100 years */
+#define FWS_LOAN_WARNS_MAX	8	/* durations in loan_warn */
 
 /*
  * A user's limits.  Per VM: vCPUs, memory, disk, snapshots; per user:
@@ -85,6 +87,7 @@ struct quota {
 	uint64_t	 q_disk;		/* bytes */
 	uint64_t	 q_images;
 	uint64_t	 q_snapshots;
+	uint64_t	 q_loan;		/* s a loan may reach; 0: any */
 };
 /* One of them: its store column, its words, its fwsd.conf key. */
 struct quota_field {
@@ -93,6 +96,7 @@ struct quota_field {
 	const char	*qf_key;
 	size_t		 qf_off;
 	int		 qf_bytes;	/* a size, not a count */
+	int		 qf_secs;	/* a duration, 0 for none */
 };
 
 /* A template (flavor): what "create --template NAME" fills in. */
@@ -101,6 +105,7 @@ struct fws_template {
 	unsigned	 t_vcpus;
 	uint64_t	 t_memory_mib;
 	uint64_t	 t_disk;		/* bytes; 0: no disk */
+	int64_t		 t_loan;		/* s; 0: the default loan */
 };
 
 /* config.c */
@@ -134,6 +139,12 @@ struct fws_config {
 	unsigned	 cf_max_clients_per_user;	/* of one uid but root */
 	unsigned	 cf_client_idle_timeout;	/* s; 0: never closed */
 	struct quota	 cf_quota;		/* each user's default limits */
+	int64_t		 cf_loan_default;	/* s; 0: no loan, never ends */
+	int64_t		 cf_loan_warn[FWS_LOAN_WARNS_MAX];	/* s before the
+					   end, largest first */
+	int		 cf_loan_nwarn;
+	int64_t		 cf_loan_grace;		/* s after the end: deleted */
+	char		*cf_loan_expire;	/* keep or delete */
 	struct fws_template cf_templates[FWS_TEMPLATES_MAX];
 	int		 cf_ntemplates;
 };
@@ -152,8 +163,9 @@ enum vm_state {
 	VM_STOPPING,
 	VM_CRASHED,
 	VM_FAILED,		/* crash loop: restarts stopped */
+	VM_EXPIRED,		/* its loan ended: no start until extended */
 };
-#define VM_STATE_LAST	VM_FAILED
+#define VM_STATE_LAST	VM_EXPIRED
 
 enum vm_restart {
 	VM_RESTART_ON_FAILURE,
@@ -200,6 +212,13 @@ struct event;
 struct proc_watch;
 struct snap_op;
 
+/* A VM's loan: when it ends, and how far its warnings have gone. */
+struct vm_loan {
+	int64_t		 lo_end;	/* wall clock, s; 0: no loan, no end */
+	int64_t		 lo_warned;	/* the last warning given, s before
+					   the end; 0: none yet */
+};
+
 struct vm {
 	TAILQ_ENTRY(vm)	 vm_entry;
 	int64_t		 vm_id;			/* store's row id */
@@ -222,6 +241,7 @@ struct vm {
 	struct vm_nic	 vm_nics[FWS_NICS_MAX];
 	int		 vm_nnics;
 	int64_t		 vm_created;
+	struct vm_loan	 vm_loan;
 
 	/* persisted run state */
 	enum vm_state	 vm_state;
@@ -252,6 +272,8 @@ struct vm {
 	char		*vm_start_error;
 	off_t		 vm_log_offset;		/* qemu.log size before start */
 	struct logcap	*vm_logcaps[2];		/* console.log, qemu.log */
+	int		 vm_loan_ending;	/* stopping: its loan ended */
+	int64_t		 vm_loan_retry;		/* a failed deletion: again */
 	struct vm_waiters vm_waiters;
 };
 TAILQ_HEAD(vmlist, vm);
@@ -274,6 +296,9 @@ void		 vm_destroy(struct vm *, struct request *);
 void		 vm_qmp_simple(struct vm *, const char *, struct request *);
 void		 vm_shutdown_all(unsigned, struct request *);
 void		 vm_delete(struct vm *);
+int		 vm_remove(struct vm *, int, const char *, char **);
+void		 vm_expire(struct vm *);
+void		 vm_unexpire(struct vm *, const char *);
 void		 vm_release_all(void);
 /* vm.c, for vm-restart.c and vm-adopt.c */
 void		 vm_auto_start(struct vm *, const char *);
@@ -295,6 +320,31 @@ void		 vm_wake(struct vm *, const char *);
 void		 vm_restart_consider(struct vm *);
 int		 vm_restart_cancel(struct vm *);
 void		 vm_restart_reset(struct vm *);
+
+/* loan-policy.c: a loan's next step and its time, a pure function */
+enum loan_step {
+	LOAN_NONE,		/* no loan, or nothing more to do */
+	LOAN_WARN,		/* say that the end is near */
+	LOAN_EXPIRE,		/* the end: stop the VM, expire it */
+	LOAN_DELETE,		/* the grace is over: delete it */
+};
+struct loan_policy {
+	const int64_t	*lp_warn;	/* s before the end, largest first */
+	int		 lp_nwarn;
+	int64_t		 lp_grace;	/* s after the end */
+	int		 lp_delete;	/* loan_expire = delete */
+};
+const char	*loan_step_name(enum loan_step);
+int		 loan_over(const struct vm_loan *, int64_t);
+enum loan_step	 loan_next(const struct vm_loan *, int,
+		    const struct loan_policy *, int64_t, int64_t *, int64_t *);
+int		 loan_end_valid(int64_t, int64_t, char **);
+
+/* loan.c: the one timer of the loans' steps */
+void		 loan_init(void);
+void		 loan_release(void);
+void		 loan_changed(void);
+void		 loan_json_add(json_t *, const struct vm *, int);
 
 /* vm-adopt.c: fwsd's own start-up */
 void		 vm_adopt_all(void);
@@ -448,6 +498,7 @@ int	 store_vm_update_run(const struct vm *, char **);
 int	 store_vm_update_qemu_uid(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
+int	 store_vm_update_loan(const struct vm *, char **);
 int64_t	 store_event_insert(int64_t, uid_t, const char *, const char *,
 	    const char *, char **);
 int	 store_event_prune(unsigned, char **);
@@ -559,6 +610,10 @@ void	 cmd_image_list(struct request *, json_t *, struct vm *);
 void	 cmd_image_import(struct request *, json_t *, struct vm *);
 void	 cmd_image_delete(struct request *, json_t *, struct vm *);
 
+/* cmd-loan.c: loan and loans (handlers in cmd.c's table) */
+void	 cmd_loan(struct request *, json_t *, struct vm *);
+void	 cmd_loans(struct request *, json_t *, struct vm *);
+
 /* quota.c: a user's limits and what they use */
 extern const struct quota_field quota_fields[];
 int	 quota_of(uid_t, struct quota *, char **);
@@ -567,6 +622,7 @@ int	 quota_check(uid_t, const struct vm *, int *, char **);
 int	 quota_check_snapshot(const struct vm *, unsigned, int, int *,
 	    char **);
 int	 quota_check_import(uid_t, uint64_t *, int *, char **);
+int	 quota_check_loan(uid_t, int64_t, int64_t, int *, char **);
 char	*quota_room_words(uint64_t);
 json_t	*quota_to_json(uid_t, char **);
 
@@ -605,5 +661,10 @@ int	 parse_size(const char *, uint64_t *, char **);
 int	 parse_memory_mib(const char *, uint64_t *, char **);
 void	 mac_from_name(const char *, char *, size_t);
 int	 path_confine(const char *, char *const *, int, char **, char **);
+int	 parse_duration(const char *, int64_t *, char **);
+int	 parse_date(const char *, int64_t *, char **);
+char	*duration_text(int64_t);
+char	*duration_words(int64_t);
+char	*date_text(int64_t);
 
 #endif

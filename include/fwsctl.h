@@ -5,6 +5,7 @@
 #define FWS_FWSCTL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #define MAX_OPTS	32
@@ -42,6 +43,11 @@ int	 verb_image_delete(struct ctx *);
 int	 verb_quota(struct ctx *);
 int	 verb_quota_set(struct ctx *);
 int	 verb_templates(struct ctx *);
+
+/* fwsctl-loan.c: --until and --for, loan, loans */
+int	 fwsctl_until(struct ctx *, int64_t *);
+int	 verb_loan(struct ctx *);
+int	 verb_loans(struct ctx *);
 
 /* fwsctl-console.c */
 int	 fwsctl_console(const char *, int);

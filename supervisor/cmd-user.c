@@ -40,7 +40,10 @@ cmd_quota(struct request *rq, json_t *args, struct vm *vm)
 	request_ok(rq, o);
 }
 
-/* quota-set --owner UID [vms=N ...]: -1 (JSON null) puts back the default. */
+/*
+ * quota-set --owner UID [vms=N ...]: -1 (JSON null) puts back the
+ * default; loan is in seconds, 0 for no limit.
+ */
 void
 cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 {
@@ -67,6 +70,13 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 			    f->qf_column);
 			return;
 		}
+		if (f->qf_secs && json_integer_value(v) > FWS_DURATION_MAX) {
+			request_error(rq, PROTO_ERR_INVALID_ARGUMENT,
+			    "quota %s is in seconds, at most %lld (0: no "
+			    "limit)", f->qf_column,
+			    (long long)FWS_DURATION_MAX);
+			return;
+		}
 	}
 	for (f = quota_fields; f->qf_column != NULL; f++) {
 		if ((v = json_object_get(args, f->qf_column)) == NULL)
@@ -81,7 +91,7 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 	if (n == 0) {
 		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "no limit to set: "
 		    "give one of vms, vm_vcpus, vm_memory_mib, vm_disk, vcpus, "
-		    "memory_mib, disk, images, snapshots");
+		    "memory_mib, disk, images, snapshots, loan");
 		return;
 	}
 	log_info("quota of uid %llu changed", (unsigned long long)owner);

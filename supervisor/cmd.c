@@ -37,7 +37,7 @@ struct cmd {
 	const char	 *c_name;
 	void		(*c_fn)(struct request *, json_t *, struct vm *);
 	int		  c_flags;
-	const char *const c_args[16];
+	const char *const c_args[24];	/* NULL-terminated */
 };
 
 static void	cmd_create(struct request *, json_t *, struct vm *);
@@ -63,7 +63,7 @@ static const struct cmd cmd_table[] = {
 	{ "console",	cmd_console,	CMD_VM,	{ "name", "owner" } },
 	{ "create",	cmd_create,	0,	{ "name", "owner", "vcpus",
 	    "memory_mib", "disks", "iso", "kernel", "initrd", "append", "mac",
-	    "restart", "autostart", "nics", "template", "base" } },
+	    "restart", "autostart", "nics", "template", "base", "until" } },
 	{ "delete",	cmd_delete,	CMD_VM | CMD_NOJOB, { "name", "owner",
 	    "keep_disks" } },
 	{ "destroy",	cmd_destroy,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
@@ -75,6 +75,9 @@ static const struct cmd cmd_table[] = {
 	{ "image-list",	cmd_image_list,	0,	{ "owner" } },
 	{ "info",	cmd_info,	CMD_VM,	{ "name", "owner" } },
 	{ "list",	cmd_list,	0,	{ "owner" } },
+	{ "loan",	cmd_loan,	CMD_VM,	{ "name", "owner", "until",
+	    "extend", "remove" } },
+	{ "loans",	cmd_loans,	0,	{ "owner" } },
 	{ "net-create",	cmd_net_create,	CMD_ADMIN, { "name", "bridge",
 	    "uplink", "address", "nat", "dhcp_start", "dhcp_end", "autostart",
 	    "open" } },
@@ -89,7 +92,7 @@ static const struct cmd cmd_table[] = {
 	{ "quota",	cmd_quota,	0,	{ "owner" } },
 	{ "quota-set",	cmd_quota_set,	CMD_ADMIN, { "owner", "vms", "vm_vcpus",
 	    "vm_memory_mib", "vm_disk", "vcpus", "memory_mib", "disk",
-	    "images", "snapshots" } },
+	    "images", "snapshots", "loan" } },
 	{ "reboot",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
 	{ "resume",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
 	{ "shutdown-all", cmd_shutdown_all, CMD_ADMIN, { "timeout" } },
@@ -415,30 +418,12 @@ cmd_console(struct request *rq, json_t *args, struct vm *vm)
 	close(fd);
 }
 
-/* A deleted VM's directory: its logs go, kept disks stay. */
-static void
-cmd_remove_logs(const char *dir)
-{
-	const char	*const logs[] = { "console.log", "qemu.log" };
-	char		*p;
-	size_t		 i;
-
-	for (i = 0; i < sizeof(logs) / sizeof(*logs); i++) {
-		p = xasprintf("%s/%s", dir, logs[i]);
-		if (unlink(p) == -1 && errno != ENOENT)
-			log_warn("%s: unlink", p);
-		free(p);
-	}
-	if (rmdir(dir) == -1 && errno != ENOENT && errno != ENOTEMPTY)
-		log_warn("%s: rmdir", dir);
-}
-
 static void
 cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 {
-	struct vm_disk	*d;
-	char		*cause, *p;
-	int		 keep = 0, i;
+	json_t		*o;
+	char		*cause;
+	int		 keep = 0;
 
 	if (proto_arg_bool(args, "keep_disks", &keep, &cause) == -1) {
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
@@ -450,36 +435,14 @@ cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 		    vm_state_name(vm->vm_state));
 		return;
 	}
-	if (store_vm_delete(vm, &cause) == -1) {
+	o = json_pack("{ss sb}", "name", vm->vm_name, "kept_disks", keep);
+	if (vm_remove(vm, keep, keep ? "disks kept" :
+	    "with the disks fwsd made", &cause) == -1) {
+		json_decref(o);
 		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		return;
 	}
-	/*
-	 * The definition is gone; its files follow, best effort.  A disk
-	 * that stays is root's again: a later VM whose qemu gets this
-	 * VM's uid must not find it open to it.
-	 */
-	for (i = 0; i < vm->vm_ndisks; i++) {
-		d = &vm->vm_disks[i];
-		if (d->d_readonly)
-			continue;
-		if (d->d_owned && !keep) {
-			if (unlink(d->d_path) == -1 && errno != ENOENT)
-				log_warn("%s: unlink %s", vm->vm_name,
-				    d->d_path);
-		} else if (access_take_back(d->d_path, &cause) == -1) {
-			log_warnx("%s: %s", vm->vm_name, cause);
-			free(cause);
-		}
-	}
-	p = vm_dir(vm);
-	cmd_remove_logs(p);
-	free(p);
-	event_record(vm, "deleted", "%s", keep ? "disks kept" :
-	    "with the disks fwsd made");
-	request_ok(rq, json_pack("{ss sb}", "name", vm->vm_name, "kept_disks",
-	    keep));
-	vm_delete(vm);
+	request_ok(rq, o);
 }
 
 static void
@@ -633,9 +596,10 @@ cmd_templates(struct request *rq, json_t *args, struct vm *vm)
 	(void)vm;
 	for (i = 0; i < conf.cf_ntemplates; i++) {
 		t = &conf.cf_templates[i];
-		json_array_append_new(a, json_pack("{ss si sI sI}", "name",
+		json_array_append_new(a, json_pack("{ss si sI sI so}", "name",
 		    t->t_name, "vcpus", (int)t->t_vcpus, "memory_mib",
-		    (json_int_t)t->t_memory_mib, "disk", (json_int_t)t->t_disk));
+		    (json_int_t)t->t_memory_mib, "disk", (json_int_t)t->t_disk,
+		    "loan", t->t_loan ? json_integer(t->t_loan) : json_null()));
 	}
 	request_ok(rq, a);
 }

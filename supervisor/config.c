@@ -59,6 +59,11 @@ config_defaults(struct fws_config *cf)
 	cf->cf_max_clients_per_user = FWS_MAX_CLIENTS_USER;
 	cf->cf_client_idle_timeout = FWS_CLIENT_IDLE;
 	cf->cf_console_log_max = FWS_CONSOLE_LOG_MAX;
+	cf->cf_loan_warn[0] = 7 * 86400;
+	cf->cf_loan_warn[1] = 86400;
+	cf->cf_loan_nwarn = 2;
+	cf->cf_loan_grace = 30 * 86400;
+	set_str(&cf->cf_loan_expire, "keep");
 }
 
 static int
@@ -115,6 +120,8 @@ enum config_type {
 	CONFIG_ADDR,		/* an IPv4 or IPv6 address */
 	CONFIG_WORD,		/* a user or group name */
 	CONFIG_UIDS,		/* FIRST-LAST: the qemu uids */
+	CONFIG_DURATION,	/* s; "none" (0) too when k_min is 0 */
+	CONFIG_DURATIONS,	/* loan_warn: durations, or "none" */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -144,6 +151,13 @@ static const struct config_key {
 	{ "event_history", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_event_history), NULL, 10000000, 1 },
 	{ "image_dirs", CONFIG_DIRS, 0, NULL, 0, 0 },
+	{ "loan_default", CONFIG_DURATION,
+	    offsetof(struct fws_config, cf_loan_default), NULL, 0, 0 },
+	{ "loan_expire", CONFIG_CHOICE,
+	    offsetof(struct fws_config, cf_loan_expire), "keep delete", 0, 0 },
+	{ "loan_grace", CONFIG_DURATION,
+	    offsetof(struct fws_config, cf_loan_grace), NULL, 0, 1 },
+	{ "loan_warn", CONFIG_DURATIONS, 0, NULL, 0, 0 },
 	{ "machine", CONFIG_CHOICE, offsetof(struct fws_config, cf_machine),
 	    "q35 pc", 0, 0 },
 	{ "max_clients", CONFIG_UINT,
@@ -168,6 +182,8 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_quota.q_disk), NULL, 0, 0 },
 	{ "quota_images", CONFIG_COUNT,
 	    offsetof(struct fws_config, cf_quota.q_images), NULL, 100000, 0 },
+	{ "quota_loan", CONFIG_DURATION,
+	    offsetof(struct fws_config, cf_quota.q_loan), NULL, 0, 0 },
 	{ "quota_memory", CONFIG_MEMORY,
 	    offsetof(struct fws_config, cf_quota.q_memory_mib), NULL, 0, 0 },
 	{ "quota_snapshots", CONFIG_COUNT,
@@ -222,15 +238,16 @@ squeeze(const char *s)
 }
 
 /*
- * template.NAME = VCPUS [vcpu[s]], MEMORY, DISK: e.g. "1 vcpu, 1024 MiB,
- * 10G".  The disk may be left out (or 0): the template then makes none.
+ * template.NAME = VCPUS [vcpu[s]], MEMORY[, DISK][, loan DURATION]: e.g.
+ * "1 vcpu, 1024 MiB, 10G, loan 120d".  The disk may be left out (or 0):
+ * the template then makes none; without a loan its VMs take the default.
  */
 static int
 config_template(struct fws_config *cf, const char *name, const char *v,
     char **cause)
 {
 	struct fws_template	 t;
-	char			*copy, *p, *field[4], *sz, *why;
+	char			*copy, *p, *field[5], *sz, *why;
 	uint64_t		 n;
 	int			 i, nf = 0, rc = -1;
 
@@ -242,13 +259,24 @@ config_template(struct fws_config *cf, const char *name, const char *v,
 	}
 	snprintf(t.t_name, sizeof(t.t_name), "%s", name);
 	copy = p = xasprintf("%s", v);
-	while (nf < 4 && (field[nf] = strsep(&p, ",")) != NULL) {
+	while (nf < 5 && (field[nf] = strsep(&p, ",")) != NULL) {
 		field[nf] = trim_blanks(field[nf]);
 		nf++;
 	}
+	/* the loan, a word of its own: "30m" would read as a disk too */
+	if (nf > 2 && strncmp(field[nf - 1], "loan", 4) == 0 &&
+	    (field[nf - 1][4] == ' ' || field[nf - 1][4] == '\t')) {
+		sz = trim_blanks(field[nf - 1] + 5);
+		if (parse_duration(sz, &t.t_loan, &why) == -1) {
+			sz = NULL;
+			goto bad;
+		}
+		nf--;
+	}
 	if (nf < 2 || nf > 3 || p != NULL) {
 		cause_fail(cause, "template %s: expected \"VCPUS vcpu, MEMORY, "
-		    "DISK\", like \"1 vcpu, 1024 MiB, 10G\"", name);
+		    "DISK, loan DURATION\" (the disk and the loan optional), "
+		    "like \"1 vcpu, 1024 MiB, 10G, loan 120d\"", name);
 		goto done;
 	}
 	if ((sz = strchr(field[0], ' ')) != NULL) {
@@ -360,6 +388,51 @@ config_uids(struct fws_config *cf, const char *v)
 	return rc;
 }
 
+static int
+duration_cmp(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x > y ? -1 : x < y;
+}
+
+/* loan_warn = 7d, 1d: durations ("," or blank separated), or none */
+static int
+config_loan_warn(struct fws_config *cf, const char *v, char **cause)
+{
+	int64_t	 warn[FWS_LOAN_WARNS_MAX];
+	char	*copy, *p, *word, *why;
+	int	 n = 0, i, k, rc = 0;
+
+	if (strcmp(v, "none") == 0) {
+		cf->cf_loan_nwarn = 0;
+		return 0;
+	}
+	copy = p = xasprintf("%s", v);
+	while (rc == 0 && (word = strsep(&p, ", \t")) != NULL) {
+		if (*word == '\0')
+			continue;
+		if (n == FWS_LOAN_WARNS_MAX)
+			rc = cause_fail(cause, "loan_warn: at most %d "
+			    "durations", FWS_LOAN_WARNS_MAX);
+		else if (parse_duration(word, &warn[n++], &why) == -1) {
+			rc = cause_fail(cause, "loan_warn: %s", why);
+			free(why);
+		}
+	}
+	free(copy);
+	if (rc == -1)
+		return -1;
+	/* largest first, each once */
+	qsort(warn, n, sizeof(*warn), duration_cmp);
+	for (i = k = 0; i < n; i++)
+		if (k == 0 || warn[k - 1] != warn[i])
+			warn[k++] = warn[i];
+	memcpy(cf->cf_loan_warn, warn, k * sizeof(*warn));
+	cf->cf_loan_nwarn = k;
+	return 0;
+}
+
 /* Apply one key; a sentence in *cause for an unknown key or bad value. */
 static int
 config_set(struct fws_config *cf, const char *key, const char *v,
@@ -368,7 +441,7 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	const struct config_key	*k = NULL;
 	struct in_addr		 in4;
 	struct in6_addr		 in6;
-	char			*field, lo[32], hi[32];
+	char			*field, lo[32], hi[32], *why;
 	uint64_t		 n;
 	size_t			 i;
 
@@ -438,6 +511,19 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			    "of uids from %u to %u, like %u-%u", key, v,
 			    FWS_QEMU_UID_MIN, FWS_QEMU_UID_MAX, FWS_QEMU_UID_FIRST,
 			    FWS_QEMU_UID_LAST);
+		break;
+	case CONFIG_DURATION:
+		if (k->k_min == 0 && strcmp(v, "none") == 0)
+			*(int64_t *)field = 0;
+		else if (parse_duration(v, (int64_t *)field, &why) == -1) {
+			cause_fail(cause, "%s: %s", key, why);
+			free(why);
+			return -1;
+		}
+		break;
+	case CONFIG_DURATIONS:
+		if (config_loan_warn(cf, v, cause) == -1)
+			return -1;
 		break;
 	case CONFIG_ADDR:
 		if (inet_pton(AF_INET, v, &in4) != 1 &&
@@ -541,6 +627,7 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_socket_group);
 	free(cf->cf_admin_group);
 	free(cf->cf_qemu_user);
+	free(cf->cf_loan_expire);
 	for (i = 0; i < cf->cf_nimage_dirs; i++)
 		free(cf->cf_image_dirs[i]);
 	memset(cf, 0, sizeof(*cf));

@@ -7,6 +7,11 @@
  * qemu-img in the background, and only then is the VM committed to the
  * store and announced.  On any failure the disks made so far go away.
  *
+ * A VM may be lent until a time: asked for ("until"), or its template's
+ * loan, or loan_default, or for a user's VM under quota_loan the longest
+ * it allows (defaults longer than that are cut to it); a user's own
+ * request may not ask past quota_loan.
+ *
  * A disk file belongs to one VM: a path that is already another VM's
  * disk (or ISO, kernel, initrd) is refused.  An image of the library or
  * of the owner's own is attached read-only, never handed to qemu to
@@ -411,6 +416,45 @@ create_disks(struct create *cr, json_t *disks, char **cause)
 }
 
 /*
+ * The loan: "until" (a time: fwsctl's --until, or --for from now), else
+ * the template's, else loan_default, else none.  A VM lent to a user
+ * (not an admin's own) whose quota_loan is set is lent at most that
+ * long by default, and for that long when nothing else says.  Whether
+ * a user may ask for "until" is create_quota's.
+ */
+static int
+create_loan(struct create *cr, json_t *args, const struct fws_template *t,
+    char **cause)
+{
+	struct vm	*vm = cr->cr_vm;
+	struct quota	 q;
+	uint64_t	 until;
+	int64_t		 now = time(NULL), len = 0;
+
+	if (json_object_get(args, "until") != NULL &&
+	    !json_is_null(json_object_get(args, "until"))) {
+		if (proto_arg_uint(args, "until", 0, 0, INT64_MAX, &until,
+		    cause) == -1 || loan_end_valid(until, now, cause) == -1)
+			return -1;
+		vm->vm_loan.lo_end = until;
+		return 0;
+	}
+	if (t != NULL && t->t_loan != 0)
+		len = t->t_loan;
+	else
+		len = conf.cf_loan_default;
+	if (!(request_admin(cr->cr_rq) &&
+	    vm->vm_owner == request_uid(cr->cr_rq))) {
+		if (quota_of(vm->vm_owner, &q, cause) == -1)
+			return -1;
+		if (q.q_loan != 0 && (len == 0 || len > (int64_t)q.q_loan))
+			len = q.q_loan;
+	}
+	vm->vm_loan.lo_end = len != 0 ? now + len : 0;
+	return 0;
+}
+
+/*
  * Check the whole definition into cr->cr_vm; -1 invalid, -2 exists,
  * -3 forbidden.
  */
@@ -464,6 +508,8 @@ create_parse(struct create *cr, json_t *args, char **cause)
 	}
 	vm->vm_vcpus = vcpus;
 	vm->vm_memory_mib = mem;
+	if (create_loan(cr, args, t, cause) == -1)
+		return -1;
 	if (proto_arg_string(args, "restart", 0, &restart, cause) == -1)
 		return -1;
 	if (restart != NULL && vm_restart_parse(restart,
@@ -535,7 +581,8 @@ create_parse(struct create *cr, json_t *args, char **cause)
 
 /*
  * A user's VM must fit their quota; an admin's own VMs have only the
- * host's limits.  -1 (answered) when over.
+ * host's limits.  Admins lend for as long as they like.  -1 (answered)
+ * when over.
  */
 static int
 create_quota(struct create *cr)
@@ -544,6 +591,12 @@ create_quota(struct create *cr)
 	char		*cause;
 	int		 code;
 
+	if (!request_admin(cr->cr_rq) && quota_check_loan(vm->vm_owner,
+	    vm->vm_loan.lo_end, time(NULL), &code, &cause) == -1) {
+		request_error(cr->cr_rq, code, "%s", cause);
+		free(cause);
+		return -1;
+	}
 	if (request_admin(cr->cr_rq) && vm->vm_owner == request_uid(cr->cr_rq))
 		return 0;
 	if (quota_check(vm->vm_owner, vm, &code, &cause) == -1) {
@@ -624,7 +677,7 @@ create_next(struct create *cr)
 	struct vm	*vm = cr->cr_vm;
 	struct vm_disk	*d;
 	struct proc_spec ps;
-	char		*argv[13], size[32], *cause;
+	char		*argv[13], size[32], *cause, *end;
 	pid_t		 pid;
 	int		 fd;
 
@@ -640,11 +693,15 @@ create_next(struct create *cr)
 			return;
 		}
 		vm->vm_creating = 0;
+		end = vm->vm_loan.lo_end ? date_text(vm->vm_loan.lo_end) : NULL;
 		event_record(vm, "created", "vcpus %u, memory %llu MiB, disks %d, "
-		    "restart %s%s", vm->vm_vcpus,
+		    "restart %s%s%s%s", vm->vm_vcpus,
 		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks,
 		    vm_restart_name(vm->vm_restart),
-		    vm->vm_autostart ? ", autostart" : "");
+		    vm->vm_autostart ? ", autostart" : "",
+		    end ? ", lent until " : "", end ? end : "");
+		free(end);
+		loan_changed();
 		request_ok(cr->cr_rq, vm_to_json(vm, 1));
 		create_free(cr, 0);
 		return;

@@ -1,10 +1,11 @@
 /*
  * fwsctl-user.c: fwsctl's verbs for a user of the lending service: the
  * image library and their own images (image-list, image-import,
- * image-delete), their quota (quota; quota-set for admins), and the
- * templates.  image-import of an .ova finds the disk inside it here, as
- * the user, reading the tar headers: fwsd is told the file, the offset
- * and the length of the vmdk, and qemu-img reads it in place.
+ * image-delete), their quota (quota; quota-set for admins, quota_loan
+ * included), and the templates.  image-import of an .ova finds the disk
+ * inside it here, as the user, reading the tar headers: fwsd is told the
+ * file, the offset and the length of the vmdk, and qemu-img reads it in
+ * place.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -206,6 +207,7 @@ int
 verb_quota(struct ctx *c)
 {
 	json_t	*r = fwsctl_call("quota", NULL, NULL), *q, *l, *u;
+	char	*t;
 
 	q = json_object_get(r, "result");
 	if (c->c_json) {
@@ -234,6 +236,13 @@ verb_quota(struct ctx *c)
 	quota_line("disk per VM", json_object_get(l, "vm_disk"), NULL, 1);
 	quota_line("snapshots per VM", json_object_get(l, "snapshots"), NULL,
 	    0);
+	/* an older fwsd does not say; null: no limit */
+	if ((u = json_object_get(l, "loan")) != NULL) {
+		t = json_is_integer(u) ? duration_text(json_integer_value(u)) :
+		    xasprintf("none");
+		printf("%-16s %8s %8s\n", "loan ahead", "", t);
+		free(t);
+	}
 	json_decref(r);
 	return 0;
 }
@@ -243,18 +252,19 @@ verb_quota_set(struct ctx *c)
 {
 	static const struct {
 		const char	*opt, *key;
-		int		 kind;	/* 0 count, 1 MiB, 2 bytes */
+		int		 kind;	/* 0 count, 1 MiB, 2 bytes, 3 s */
 	} opts[] = {
 		{ "vms", "vms", 0 }, { "vm-vcpus", "vm_vcpus", 0 },
 		{ "vm-memory", "vm_memory_mib", 1 }, { "vm-disk", "vm_disk", 2 },
 		{ "vcpus", "vcpus", 0 }, { "memory", "memory_mib", 1 },
 		{ "disk", "disk", 2 }, { "images", "images", 0 },
-		{ "snapshots", "snapshots", 0 },
+		{ "snapshots", "snapshots", 0 }, { "loan", "loan", 3 },
 	};
 	json_t		*args = json_object(), *r, *owner;
 	const char	*v;
 	char		*end, *cause, user[64];
 	uint64_t	 n;
+	int64_t		 secs;
 	size_t		 i;
 	int		 rc;
 
@@ -267,7 +277,15 @@ verb_quota_set(struct ctx *c)
 			json_object_set_new(args, opts[i].key, json_null());
 			continue;
 		}
-		if (opts[i].kind == 1)
+		/* a duration's 0 is no limit */
+		if (opts[i].kind == 3 && strcmp(v, "none") == 0) {
+			json_object_set_new(args, opts[i].key, json_integer(0));
+			continue;
+		}
+		if (opts[i].kind == 3) {
+			rc = parse_duration(v, &secs, &cause);
+			n = secs;
+		} else if (opts[i].kind == 1)
 			rc = parse_memory_mib(v, &n, &cause);
 		else if (opts[i].kind == 2)
 			rc = parse_size(v, &n, &cause);
@@ -297,21 +315,27 @@ int
 verb_templates(struct ctx *c)
 {
 	json_t	*r, *a, *t;
-	char	 ds[16];
+	char	 ds[16], *loan;
 	size_t	 i;
 
 	if ((a = fwsctl_call_list(c, "templates", NULL, &r)) == NULL)
 		return 0;
-	printf("%-16s %5s %10s %8s\n", "NAME", "VCPUS", "MEMORY", "DISK");
-	json_array_foreach(a, i, t)
-		printf("%-16s %5lld %7lldMiB %8s\n",
+	printf("%-16s %5s %10s %8s  %s\n", "NAME", "VCPUS", "MEMORY", "DISK",
+	    "LOAN");
+	json_array_foreach(a, i, t) {
+		loan = json_is_integer(json_object_get(t, "loan")) ?
+		    duration_text(json_integer_value(json_object_get(t,
+		    "loan"))) : xasprintf("-");
+		printf("%-16s %5lld %7lldMiB %8s  %s\n",
 		    json_string_value(json_object_get(t, "name")),
 		    (long long)json_integer_value(json_object_get(t, "vcpus")),
 		    (long long)json_integer_value(json_object_get(t,
 		    "memory_mib")),
 		    json_integer_value(json_object_get(t, "disk")) ?
 		    size_str(json_integer_value(json_object_get(t, "disk")),
-		    ds, sizeof(ds)) : "-");
+		    ds, sizeof(ds)) : "-", loan);
+		free(loan);
+	}
 	json_decref(r);
 	return 0;
 }

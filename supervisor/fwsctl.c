@@ -59,14 +59,15 @@ static const struct verb verbs[] = {
 	    "attach to the serial console (leave with Ctrl-])" },
 	{ "create", verb_create, 1,
 	    "template= vcpus= memory= disk= base= iso= kernel= initrd= append= "
-	    "mac= restart= autostart net=",
+	    "mac= restart= autostart net= until= for=",
 	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t[--base "
 	    "IMAGE] [--disk SIZE|PATH[,format=F]]...\n\t[--iso NAME|PATH] "
 	    "[--kernel PATH [--initrd PATH] [--append CMDLINE]]\n\t[--mac MAC] "
 	    "[--restart on-failure|always|never] [--autostart]\n\t[--net "
-	    "NETWORK[,mac=MAC]]...",
+	    "NETWORK[,mac=MAC]]... [--until DATE | --for DURATION]",
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
-	    "\t   copy-on-write overlay on a library (or your own) image" },
+	    "\t   copy-on-write overlay on a library (or your own) image;\n"
+	    "\t   --until or --for lends it until a time" },
 	{ "delete", verb_delete, 1, "keep-disks", "NAME [--keep-disks]",
 	    "delete a stopped VM and the disks fwsd made for it" },
 	{ "destroy", verb_simple, 1, "", "NAME",
@@ -84,6 +85,12 @@ static const struct verb verbs[] = {
 	{ "info", verb_info, 1, "json", "NAME [--json]",
 	    "show a VM's definition and state" },
 	{ "list", verb_list, 0, "json", "[--json]", "list VMs" },
+	{ "loan", verb_loan, 1, "extend= until= for= remove json",
+	    "NAME [--extend DURATION | --until DATE | --for DURATION |\n\t"
+	    "--remove] [--json]",
+	    "show a VM's loan, or extend it, or give it a new end" },
+	{ "loans", verb_loans, 0, "json", "[--json]",
+	    "list what ends when: the VMs lent until a time" },
 	{ "net-create", verb_net_create, 1,
 	    "bridge= uplink= address= nat dhcp= no-autostart open",
 	    "NAME --bridge BR [--uplink IF] [--address CIDR] [--nat]\n\t"
@@ -106,9 +113,10 @@ static const struct verb verbs[] = {
 	{ "quota", verb_quota, 0, "json", "[--json]",
 	    "show your limits and what your VMs use of them" },
 	{ "quota-set", verb_quota_set, 1, "vms= vm-vcpus= vm-memory= vm-disk= "
-	    "vcpus= memory= disk= images= snapshots=", "USER [--vms N] "
+	    "vcpus= memory= disk= images= snapshots= loan=", "USER [--vms N] "
 	    "[--vm-vcpus N] [--vm-memory SIZE]\n\t[--vm-disk SIZE] [--vcpus N] "
-	    "[--memory SIZE] [--disk SIZE] [--images N]\n\t[--snapshots N]",
+	    "[--memory SIZE] [--disk SIZE] [--images N]\n\t[--snapshots N] "
+	    "[--loan DURATION|none]",
 	    "set a user's limits (\"default\" puts one back)" },
 	{ "reboot", verb_simple, 1, "", "NAME", "reset a VM" },
 	{ "resume", verb_simple, 1, "", "NAME", "resume a paused VM" },
@@ -638,10 +646,12 @@ nic_arg(const char *spec)
 static int
 verb_create(struct ctx *c)
 {
-	json_t		*args, *r;
+	json_t		*args, *r, *res;
 	const char	*v, *vcpus, *memory;
 	uint64_t	 n = 0, mib = 0;
+	int64_t		 until;
 	char		*cause, *end;
+	int		 lent;
 
 	/* what can be refused is checked before the request is built */
 	if (validate_name(c->c_name, &cause) == -1)
@@ -655,6 +665,7 @@ verb_create(struct ctx *c)
 	if ((memory = fwsctl_opt(c, "memory")) != NULL &&
 	    parse_memory_mib(memory, &mib, &cause) == -1)
 		fwsctl_errx(2, "--memory: %s", cause);
+	lent = fwsctl_until(c, &until);
 	args = fwsctl_name_args(c);
 	if ((v = fwsctl_opt(c, "template")) != NULL)
 		json_object_set_new(args, "template", json_string(v));
@@ -683,13 +694,21 @@ verb_create(struct ctx *c)
 	if (fwsctl_opt(c, "autostart") != NULL)
 		json_object_set_new(args, "autostart", json_true());
 	opt_array(c, "net", nic_arg, args, "nics");
+	if (lent)
+		json_object_set_new(args, "until", json_integer(until));
 	r = fwsctl_call("create", args, NULL);
+	res = json_object_get(r, "result");
 	if (c->c_json)
-		fwsctl_print_json(json_object_get(r, "result"));
-	else
+		fwsctl_print_json(res);
+	else if (json_is_integer(json_object_get(res, "loan_end"))) {
+		end = date_text(json_integer_value(json_object_get(res,
+		    "loan_end")));
+		printf("created %s (uuid %s), lent until %s\n", c->c_name,
+		    json_string_value(json_object_get(res, "uuid")), end);
+		free(end);
+	} else
 		printf("created %s (uuid %s)\n", c->c_name,
-		    json_string_value(json_object_get(json_object_get(r,
-		    "result"), "uuid")));
+		    json_string_value(json_object_get(res, "uuid")));
 	json_decref(r);
 	return 0;
 }
@@ -788,8 +807,8 @@ fmt_mib(uint64_t mib, char *buf, size_t len)
 static int
 verb_list(struct ctx *c)
 {
-	json_t	*r, *a, *vm, *pid;
-	char	 mem[32], pidbuf[16], user[64];
+	json_t	*r, *a, *vm, *pid, *end;
+	char	 mem[32], pidbuf[16], user[64], *ends;
 	size_t	 i, w = 4;
 	int	 others = 0;
 
@@ -806,8 +825,8 @@ verb_list(struct ctx *c)
 	/* an admin's list holds others' VMs: say whose */
 	if (others)
 		printf("%-12s  ", "OWNER");
-	printf("%-*s  %-8s  %5s  %7s  %7s\n", (int)w, "NAME", "STATE", "VCPUS",
-	    "MEMORY", "PID");
+	printf("%-*s  %-8s  %5s  %7s  %7s  %s\n", (int)w, "NAME", "STATE",
+	    "VCPUS", "MEMORY", "PID", "LOAN ENDS");
 	json_array_foreach(a, i, vm) {
 		if (others)
 			printf("%-12s  ", fwsctl_user_name(json_object_get(vm,
@@ -818,12 +837,16 @@ verb_list(struct ctx *c)
 			    (long long)json_integer_value(pid));
 		else
 			snprintf(pidbuf, sizeof(pidbuf), "-");
-		printf("%-*s  %-8s  %5lld  %7s  %7s\n", (int)w,
+		end = json_object_get(vm, "loan_end");
+		ends = json_is_integer(end) ?
+		    date_text(json_integer_value(end)) : xasprintf("-");
+		printf("%-*s  %-8s  %5lld  %7s  %7s  %s\n", (int)w,
 		    json_string_value(json_object_get(vm, "name")),
 		    json_string_value(json_object_get(vm, "state")),
 		    (long long)json_integer_value(json_object_get(vm, "vcpus")),
 		    fmt_mib(json_integer_value(json_object_get(vm,
-		    "memory_mib")), mem, sizeof(mem)), pidbuf);
+		    "memory_mib")), mem, sizeof(mem)), pidbuf, ends);
+		free(ends);
 	}
 	json_decref(r);
 	return 0;
@@ -853,7 +876,7 @@ verb_info(struct ctx *c)
 	const char	*keys[] = { "name", "uuid", "state", "pid", "vcpus",
 	    "mac", "restart", "autostart", "restarts", "iso", "kernel",
 	    "initrd", "append", "serial_log", "qemu_log", "last_exit" };
-	char		 mem[32], tbuf[64];
+	char		 mem[32], tbuf[64], *s;
 	time_t		 t;
 	size_t		 i;
 
@@ -880,6 +903,19 @@ verb_info(struct ctx *c)
 		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S",
 		    localtime(&t));
 		printf("%-12s %s\n", "next_restart", tbuf);
+	}
+	if (json_is_integer(json_object_get(o, "loan_end"))) {
+		s = date_text(json_integer_value(json_object_get(o,
+		    "loan_end")));
+		printf("%-12s %s\n", "loan_end", s);
+		free(s);
+	}
+	if (json_is_integer(json_object_get(o, "loan_next_at"))) {
+		s = date_text(json_integer_value(json_object_get(o,
+		    "loan_next_at")));
+		printf("%-12s %s at %s\n", "loan_next", json_string_value(
+		    json_object_get(o, "loan_next")), s);
+		free(s);
 	}
 	json_array_foreach(json_object_get(o, "nics"), i, d)
 		printf("%-12s %s on network %s (tap %s)\n", i == 0 ? "nics" : "",

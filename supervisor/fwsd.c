@@ -240,6 +240,8 @@ main(int argc, char *argv[])
 	/* networks first: adopted and autostarted VMs need their bridges */
 	net_autostart_all();
 	vm_adopt_all();
+	/* before autostart, which leaves alone what a loan's end ended */
+	loan_init();
 	vm_autostart_all();
 	log_info("fwsd %s: serving on %s/%s, state in %s, accel %s",
 	    FWS_VERSION, conf.cf_run_dir, FWS_SOCKET_NAME, conf.cf_state_dir,
@@ -256,6 +258,7 @@ main(int argc, char *argv[])
 stop:
 	control_shutdown();
 	event_unfollow(0);
+	loan_release();
 	vm_release_all();
 	net_release_all();
 	ns_close();

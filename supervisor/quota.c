@@ -1,5 +1,6 @@
 /*
- * quota.c: a user's limits and what they use of them.  The limits are
+ * quota.c: a user's limits and what they use of them, and how far ahead
+ * their VMs may be lent (quota_loan).  The limits are
  * the configured defaults (quota_* in fwsd.conf) with an admin's
  * overrides from the store on top.  What a user uses is counted from
  * their VMs' definitions (VMs, vCPUs, memory) and, for disk, from what
@@ -26,24 +27,26 @@
 /* Every limit: its store column, its name in messages, its unit. */
 const struct quota_field quota_fields[] = {
 	{ "vms", "VMs per user", "quota_vms",
-	    offsetof(struct quota, q_vms), 0 },
+	    offsetof(struct quota, q_vms), 0, 0 },
 	{ "vm_vcpus", "vCPUs per VM", "quota_vm_vcpus",
-	    offsetof(struct quota, q_vm_vcpus), 0 },
+	    offsetof(struct quota, q_vm_vcpus), 0, 0 },
 	{ "vm_memory_mib", "memory per VM (MiB)", "quota_vm_memory",
-	    offsetof(struct quota, q_vm_memory_mib), 0 },
+	    offsetof(struct quota, q_vm_memory_mib), 0, 0 },
 	{ "vm_disk", "disk per VM", "quota_vm_disk",
-	    offsetof(struct quota, q_vm_disk), 1 },
+	    offsetof(struct quota, q_vm_disk), 1, 0 },
 	{ "vcpus", "vCPUs in all", "quota_vcpus",
-	    offsetof(struct quota, q_vcpus), 0 },
+	    offsetof(struct quota, q_vcpus), 0, 0 },
 	{ "memory_mib", "memory in all (MiB)", "quota_memory",
-	    offsetof(struct quota, q_memory_mib), 0 },
+	    offsetof(struct quota, q_memory_mib), 0, 0 },
 	{ "disk", "disk in all", "quota_disk",
-	    offsetof(struct quota, q_disk), 1 },
+	    offsetof(struct quota, q_disk), 1, 0 },
 	{ "images", "images per user", "quota_images",
-	    offsetof(struct quota, q_images), 0 },
+	    offsetof(struct quota, q_images), 0, 0 },
 	{ "snapshots", "snapshots per VM", "quota_snapshots",
-	    offsetof(struct quota, q_snapshots), 0 },
-	{ NULL, NULL, NULL, 0, 0 },
+	    offsetof(struct quota, q_snapshots), 0, 0 },
+	{ "loan", "loan", "quota_loan",
+	    offsetof(struct quota, q_loan), 0, 1 },
+	{ NULL, NULL, NULL, 0, 0, 0 },
 };
 
 #define QF(q, f)	(*(uint64_t *)((char *)(q) + (f)->qf_off))
@@ -169,6 +172,8 @@ quota_usage(uid_t uid, const struct vm *skip, struct quota *used)
 static char *
 quota_value(const struct quota_field *f, uint64_t v)
 {
+	if (f->qf_secs)
+		return v == 0 ? xasprintf("none") : duration_text(v);
 	if (f->qf_bytes && v % (1ULL << 30) == 0)
 		return xasprintf("%lluG", (unsigned long long)(v >> 30));
 	if (f->qf_bytes && v % (1ULL << 20) == 0)
@@ -297,6 +302,40 @@ quota_check_import(uid_t uid, uint64_t *room, int *code, char **cause)
 	return 0;
 }
 
+/*
+ * May uid's VM be lent until end (0: for ever)?  Not later than
+ * quota_loan from now, when it is set.
+ */
+int
+quota_check_loan(uid_t uid, int64_t end, int64_t now, int *code,
+    char **cause)
+{
+	struct quota	 q;
+	char		*max, *when, *ahead;
+
+	*code = PROTO_ERR_INTERNAL;
+	if (quota_of(uid, &q, cause) == -1)
+		return -1;
+	if (q.q_loan == 0 || (end != 0 && end - now <= (int64_t)q.q_loan))
+		return 0;
+	*code = PROTO_ERR_QUOTA;
+	max = duration_text(q.q_loan);
+	if (end == 0)
+		cause_fail(cause, "quota exceeded: loan: asked for a loan "
+		    "without end, allowed %s ahead at most (quota_loan)", max);
+	else {
+		when = date_text(end);
+		ahead = duration_words(end - now);
+		cause_fail(cause, "quota exceeded: loan: asked until %s (in "
+		    "%s), allowed %s ahead at most (quota_loan)", when, ahead,
+		    max);
+		free(when);
+		free(ahead);
+	}
+	free(max);
+	return -1;
+}
+
 /* Why a file could not grow past room, the bytes of quota_disk left. */
 char *
 quota_room_words(uint64_t room)
@@ -321,8 +360,10 @@ quota_to_json(uid_t uid, char **cause)
 		return NULL;
 	quota_usage(uid, NULL, &used);
 	lim = json_object();
+	/* a duration of 0 is no limit at all */
 	for (f = quota_fields; f->qf_column != NULL; f++)
-		json_object_set_new(lim, f->qf_column, json_integer(QF(&q, f)));
+		json_object_set_new(lim, f->qf_column, f->qf_secs &&
+		    QF(&q, f) == 0 ? json_null() : json_integer(QF(&q, f)));
 	use = json_pack("{sI sI sI sI sI}", "vms", (json_int_t)used.q_vms,
 	    "vcpus", (json_int_t)used.q_vcpus, "memory_mib",
 	    (json_int_t)used.q_memory_mib, "disk", (json_int_t)used.q_disk,

@@ -102,8 +102,12 @@ snap_qmp(struct snap_op *so, const char *cmd, json_t *args, int timeout_ms,
 static void
 snap_free(struct snap_op *so)
 {
-	if (so->so_vm->vm_job == so)
+	if (so->so_vm->vm_job == so) {
 		so->so_vm->vm_job = NULL;
+		/* an expired VM's deletion may have waited for the job */
+		if (so->so_vm->vm_state == VM_EXPIRED)
+			loan_changed();
+	}
 	proc_unwatch(so->so_watch);
 	if (so->so_out != NULL)
 		unlink(so->so_out);
@@ -619,6 +623,10 @@ snap_usable(struct vm *vm, int *code, char **why)
 			return cause_fail(why, "%s: disk %s is %s: snapshots "
 			    "need qcow2 disks", vm->vm_name,
 			    vm->vm_disks[i].d_path, vm->vm_disks[i].d_format);
+	/* no job may hold up its deletion; its index stays readable */
+	if (vm->vm_state == VM_EXPIRED)
+		return cause_fail(why, "%s is expired: its snapshots wait for "
+		    "its loan to be extended", vm->vm_name);
 	*code = PROTO_ERR_BUSY;
 	if (vm->vm_job != NULL)
 		return cause_fail(why, "%s: a snapshot operation is under "
@@ -664,6 +672,11 @@ snapshot_op(struct vm *vm, struct request *rq, const char *verb,
 	for (kind = SNAP_LIST; kind <= SNAP_DELETE; kind++)
 		if (strcmp(snap_verbs[kind], verb) == 0)
 			break;
+	/* an expired VM's disks wait: their index is what the store says */
+	if (kind == SNAP_LIST && vm->vm_state == VM_EXPIRED) {
+		request_ok(rq, store_snap_list(vm));
+		return;
+	}
 	if (kind > SNAP_DELETE || snap_usable(vm, &code, &why) == -1) {
 		request_error(rq, kind > SNAP_DELETE ? PROTO_ERR_INTERNAL :
 		    code, "%s", kind > SNAP_DELETE ? "unknown snapshot verb" :
@@ -699,7 +712,8 @@ snapshot_list_all(struct request *rq, int64_t owner)
 			continue;
 		if (snap_usable(vm, &code, &why) == -1) {
 			free(why);
-			if (code == PROTO_ERR_BUSY)
+			if (code == PROTO_ERR_BUSY ||
+			    vm->vm_state == VM_EXPIRED)
 				snap_extend(sa->sa_list, store_snap_list(vm));
 			continue;
 		}

@@ -126,6 +126,11 @@ static const char *const migrations[] = {
 	/* 6 -> 7: limits on a user's images and each VM's snapshots */
 	"ALTER TABLE quotas ADD COLUMN images INTEGER;"
 	"ALTER TABLE quotas ADD COLUMN snapshots INTEGER;",
+	/* 7 -> 8: loans: when a VM's ends (NULL: never) and the last warning
+	 * given (seconds before the end, 0: none); a user's longest loan */
+	"ALTER TABLE vms ADD COLUMN loan_end INTEGER;"
+	"ALTER TABLE vms ADD COLUMN loan_warned INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE quotas ADD COLUMN loan INTEGER;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -268,6 +273,16 @@ step_done(sqlite3_stmt *st, char **cause)
 	return 0;
 }
 
+/* A loan's end: NULL for none, a VM that never ends. */
+static void
+bind_loan_end(sqlite3_stmt *st, int i, const struct vm *vm)
+{
+	if (vm->vm_loan.lo_end == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, vm->vm_loan.lo_end);
+}
+
 int
 store_vm_insert(struct vm *vm, char **cause)
 {
@@ -278,8 +293,9 @@ store_vm_insert(struct vm *vm, char **cause)
 		return -1;
 	if (prepare("INSERT INTO vms (name, uuid, vcpus, memory_mib, mac, "
 	    "iso, kernel, initrd, append, iso_booted, restart, created, state, "
-	    "autostart, owner, qemu_uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+	    "autostart, owner, qemu_uid, loan_end, loan_warned) VALUES (?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st,
+	    cause) == -1)
 		goto fail;
 	bind_text(st, 1, vm->vm_name);
 	bind_text(st, 2, vm->vm_uuid);
@@ -297,6 +313,8 @@ store_vm_insert(struct vm *vm, char **cause)
 	sqlite3_bind_int(st, 14, vm->vm_autostart);
 	sqlite3_bind_int64(st, 15, vm->vm_owner);
 	sqlite3_bind_int64(st, 16, vm->vm_qemu_uid);
+	bind_loan_end(st, 17, vm);
+	sqlite3_bind_int64(st, 18, vm->vm_loan.lo_warned);
 	if (step_done(st, cause) == -1)
 		goto fail;
 	vm->vm_id = sqlite3_last_insert_rowid(db);
@@ -394,6 +412,20 @@ store_vm_update_autostart(const struct vm *vm, char **cause)
 		return -1;
 	sqlite3_bind_int(st, 1, vm->vm_autostart);
 	sqlite3_bind_int64(st, 2, vm->vm_id);
+	return step_done(st, cause);
+}
+
+int
+store_vm_update_loan(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE vms SET loan_end = ?, loan_warned = ? WHERE id = ?",
+	    &st, cause) == -1)
+		return -1;
+	bind_loan_end(st, 1, vm);
+	sqlite3_bind_int64(st, 2, vm->vm_loan.lo_warned);
+	sqlite3_bind_int64(st, 3, vm->vm_id);
 	return step_done(st, cause);
 }
 
@@ -496,7 +528,8 @@ store_vm_load(struct vmlist *list, char **cause)
 	if (prepare("SELECT id, name, uuid, vcpus, memory_mib, mac, iso, "
 	    "kernel, initrd, append, iso_booted, restart, created, state, "
 	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start, "
-	    "owner, qemu_uid FROM vms ORDER BY name, owner",
+	    "owner, qemu_uid, loan_end, loan_warned FROM vms ORDER BY name, "
+	    "owner",
 	    &st, cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -526,6 +559,8 @@ store_vm_load(struct vmlist *list, char **cause)
 		vm->vm_pid_start = sqlite3_column_int64(st, 19);
 		vm->vm_owner = sqlite3_column_int64(st, 20);
 		vm->vm_qemu_uid = sqlite3_column_int64(st, 21);
+		vm->vm_loan.lo_end = sqlite3_column_int64(st, 22);
+		vm->vm_loan.lo_warned = sqlite3_column_int64(st, 23);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1 ||
 		    store_nics_load(vm, cause) == -1) {
@@ -784,12 +819,13 @@ store_quota_get(uid_t uid, struct quota *q, char **cause)
 	sqlite3_stmt	*st;
 	uint64_t	*f[] = { &q->q_vms, &q->q_vm_vcpus, &q->q_vm_memory_mib,
 	    &q->q_vm_disk, &q->q_vcpus, &q->q_memory_mib, &q->q_disk,
-	    &q->q_images, &q->q_snapshots };
+	    &q->q_images, &q->q_snapshots, &q->q_loan };
 	size_t		 i;
 	int		 rc;
 
 	if (prepare("SELECT vms, vm_vcpus, vm_memory_mib, vm_disk, vcpus, "
-	    "memory_mib, disk, images, snapshots FROM quotas WHERE uid = ?",
+	    "memory_mib, disk, images, snapshots, loan FROM quotas WHERE "
+	    "uid = ?",
 	    &st, cause) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, uid);
@@ -809,7 +845,7 @@ store_quota_set(uid_t uid, const char *column, int64_t value, char **cause)
 {
 	static const char *const columns[] = { "vms", "vm_vcpus",
 	    "vm_memory_mib", "vm_disk", "vcpus", "memory_mib", "disk",
-	    "images", "snapshots" };
+	    "images", "snapshots", "loan" };
 	sqlite3_stmt	*st;
 	char		*sql;
 	size_t		 i;

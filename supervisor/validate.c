@@ -1,8 +1,10 @@
 /*
  * validate.c: checks and parsers for what users type: VM names, sizes,
- * memory amounts, MAC addresses and paths confined to allowed
- * directories.  Pure functions, shared by fwsd and fwsctl, so a client
- * and the daemon agree on what is valid (the daemon checks again).
+ * memory amounts, MAC addresses, paths confined to allowed directories,
+ * durations and dates (and the words that give them back).  Pure
+ * functions (a date is read and written in the local time zone),
+ * shared by fwsd and fwsctl, so a client and the daemon agree on what
+ * is valid (the daemon checks again).
  */
 #include <errno.h>
 #include <limits.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fws.h"
 
@@ -239,4 +242,201 @@ path_confine(const char *path, char *const *dirs, int ndirs,
 	}
 outside:
 	return cause_fail(cause, "%s: outside the allowed image directories", path);
+}
+
+/* The units of a duration, largest first: its letter and seconds. */
+static const struct {
+	char		 du_letter;
+	const char	*du_word;
+	int64_t		 du_secs;
+} duration_units[] = {
+	{ 'w', "week", 7 * 86400 },
+	{ 'd', "day", 86400 },
+	{ 'h', "hour", 3600 },
+	{ 'm', "minute", 60 },
+	{ 's', "second", 1 },
+};
+#define DURATION_UNITS	(sizeof(duration_units) / sizeof(*duration_units))
+
+/*
+ * A length of time: numbers each followed by a unit, s, m, h, d or w
+ * ("120d", "1d12h", "90s"); more than zero, at most FWS_DURATION_MAX.
+ */
+int
+parse_duration(const char *s, int64_t *out, char **cause)
+{
+	const char	*p = s;
+	int64_t		 total = 0, n;
+	size_t		 i;
+
+	if (s == NULL || *s == '\0')
+		return cause_fail(cause, "a duration must not be empty");
+	if (*s == '-')
+		return cause_fail(cause, "duration \"%.32s\" is negative: give "
+		    "a length of time, like 30d", s);
+	while (*p != '\0') {
+		if (*p < '0' || *p > '9')
+			goto bad;
+		for (n = 0; *p >= '0' && *p <= '9'; p++) {
+			n = n * 10 + (*p - '0');
+			if (n > FWS_DURATION_MAX)
+				goto big;
+		}
+		for (i = 0; i < DURATION_UNITS; i++)
+			if (*p == duration_units[i].du_letter)
+				break;
+		if (i == DURATION_UNITS)
+			goto bad;
+		p++;
+		if (n > FWS_DURATION_MAX / duration_units[i].du_secs)
+			goto big;
+		total += n * duration_units[i].du_secs;
+		if (total > FWS_DURATION_MAX)
+			goto big;
+	}
+	if (total == 0)
+		return cause_fail(cause, "duration \"%.32s\" is zero: give a "
+		    "length of time, like 30d", s);
+	*out = total;
+	return 0;
+big:
+	return cause_fail(cause, "duration \"%.32s\" is longer than %lld "
+	    "days", s, (long long)(FWS_DURATION_MAX / 86400));
+bad:
+	return cause_fail(cause, "invalid duration \"%.32s\": expected a "
+	    "number and a unit (s, m, h, d or w), like 120d or 1d12h", s);
+}
+
+/* n digits at *p, moved past them; -1 if they are not all digits. */
+static int
+date_field(const char **p, int n)
+{
+	int	 v = 0;
+
+	for (; n > 0; n--, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+/*
+ * A point in time in the local time zone: YYYY-MM-DD (its first second),
+ * or YYYY-MM-DDTHH:MM[:SS] (a blank may stand for the T).  A time that
+ * a change to summer time skips is read as the one after it.
+ */
+int
+parse_date(const char *s, int64_t *out, char **cause)
+{
+	struct tm	 tm;
+	const char	*p = s;
+	time_t		 t;
+	int		 y, mo, d, h = 0, mi = 0, sec = 0;
+
+	if (s == NULL)
+		goto bad;
+	if ((y = date_field(&p, 4)) == -1 || *p++ != '-' ||
+	    (mo = date_field(&p, 2)) == -1 || *p++ != '-' ||
+	    (d = date_field(&p, 2)) == -1)
+		goto bad;
+	if (*p == 'T' || *p == ' ') {
+		p++;
+		if ((h = date_field(&p, 2)) == -1 || *p++ != ':' ||
+		    (mi = date_field(&p, 2)) == -1)
+			goto bad;
+		if (*p == ':' && (p++, (sec = date_field(&p, 2)) == -1))
+			goto bad;
+	}
+	if (*p != '\0')
+		goto bad;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 59)
+		return cause_fail(cause, "date \"%.32s\" does not exist", s);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1)
+		return cause_fail(cause, "date \"%.32s\" cannot be told in "
+		    "this time zone", s);
+	/* mktime moves 2026-02-30 to March: such a day does not exist */
+	if (tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 || tm.tm_mday != d)
+		return cause_fail(cause, "date \"%.32s\" does not exist", s);
+	*out = t;
+	return 0;
+bad:
+	return cause_fail(cause, "invalid date \"%.32s\": expected "
+	    "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], like 2026-12-01T12:00",
+	    s ? s : "");
+}
+
+/* secs as parse_duration reads it back: "120d", "1d12h", "90s". */
+char *
+duration_text(int64_t secs)
+{
+	char	 buf[64];
+	size_t	 i, len = 0;
+	int64_t	 n;
+
+	if (secs <= 0)
+		return xasprintf("0s");
+	buf[0] = '\0';
+	/* in days at most: "14d" is clearer than "2w" */
+	for (i = 1; i < DURATION_UNITS; i++) {
+		n = secs / duration_units[i].du_secs;
+		secs %= duration_units[i].du_secs;
+		if (n > 0)
+			len += snprintf(buf + len, sizeof(buf) - len, "%lld%c",
+			    (long long)n, duration_units[i].du_letter);
+	}
+	return xasprintf("%s", buf);
+}
+
+/* secs in words, its two largest units, rounded down: "1 day 3 hours". */
+char *
+duration_words(int64_t secs)
+{
+	char	 buf[64];
+	size_t	 i, len = 0;
+	int64_t	 n;
+	int	 said = 0;
+
+	if (secs <= 0)
+		return xasprintf("no time");
+	buf[0] = '\0';
+	for (i = 1; i < DURATION_UNITS && said < 2; i++) {
+		n = secs / duration_units[i].du_secs;
+		secs %= duration_units[i].du_secs;
+		if (n == 0) {
+			/* "1 day 20 minutes" would be precise, not plain */
+			if (said > 0)
+				break;
+			continue;
+		}
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%lld %s%s",
+		    said ? " " : "", (long long)n, duration_units[i].du_word,
+		    n == 1 ? "" : "s");
+		said++;
+	}
+	return xasprintf("%s", buf);
+}
+
+/* t in the local time zone, as parse_date reads it (blank for T). */
+char *
+date_text(int64_t t)
+{
+	struct tm	 tm;
+	time_t		 tt = t;
+	char		 buf[64];
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return xasprintf("%lld", (long long)t);
+	strftime(buf, sizeof(buf), tm.tm_sec != 0 ? "%Y-%m-%d %H:%M:%S" :
+	    "%Y-%m-%d %H:%M", &tm);
+	return xasprintf("%s", buf);
 }

@@ -18,6 +18,7 @@ static const char *const vm_state_names[] = {
 	[VM_STOPPING] = "stopping",
 	[VM_CRASHED] = "crashed",
 	[VM_FAILED] = "failed",
+	[VM_EXPIRED] = "expired",
 };
 
 static const char *const vm_restart_names[] = {
@@ -172,5 +173,5 @@ int
 vm_is_active(const struct vm *vm)
 {
 	return vm->vm_state != VM_STOPPED && vm->vm_state != VM_CRASHED &&
-	    vm->vm_state != VM_FAILED;
+	    vm->vm_state != VM_FAILED && vm->vm_state != VM_EXPIRED;
 }

@@ -6,7 +6,8 @@
  * crash_loop_window seconds waits twice as long as the last (from
  * restart_delay up to restart_delay_max), and a VM that needed
  * crash_loop_restarts restarts within the window is marked failed: no
- * more restarts until the operator starts it.
+ * more restarts until the operator starts it.  A VM whose loan ended is
+ * not restarted: loan.c expires it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,9 @@ mono_now(void)
 static int
 vm_restart_wanted(const struct vm *vm)
 {
+	/* a VM whose loan ended is expired, not restarted */
+	if (loan_over(&vm->vm_loan, time(NULL)))
+		return 0;
 	switch (vm->vm_state) {
 	case VM_CRASHED:
 		return vm->vm_restart != VM_RESTART_NEVER;

@@ -3,8 +3,9 @@
  * It starts qemu (argv from vm-qemu.c, process from proc.c), drives it
  * over QMP, learns of its death through a pidfd, decides what an exit
  * means (operator stop, guest power-off, crash) and answers the requests
- * waiting on a transition.  Every state change is committed to the store
- * before anyone is told.
+ * waiting on a transition.  It also ends what a loan's end ends (loan.c
+ * says when): stops and expires a VM, and removes one with its files.
+ * Every state change is committed to the store before anyone is told.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -81,6 +82,7 @@ vm_to_json(const struct vm *vm, int full)
 	    "owner", (json_int_t)vm->vm_owner);
 	json_object_set_new(o, "pid", vm->vm_pid > 0 ?
 	    json_integer(vm->vm_pid) : json_null());
+	loan_json_add(o, vm, full);
 	if (!full)
 		return o;
 	json_object_set_new(o, "mac", json_string(vm->vm_mac));
@@ -917,6 +919,18 @@ vm_start_spawn(struct vm *vm, struct request *rq, const char *why)
 void
 vm_start(struct vm *vm, struct request *rq)
 {
+	char	*end;
+
+	/* its loan's end is under way, or due (loan.c expires it) */
+	if (vm->vm_state == VM_EXPIRED || loan_over(&vm->vm_loan, time(NULL))) {
+		end = date_text(vm->vm_loan.lo_end);
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s is expired: its "
+		    "loan ended %s; it starts again once the loan is extended "
+		    "(fwsctl loan %s --extend DURATION)", vm->vm_name, end,
+		    vm->vm_name);
+		free(end);
+		return;
+	}
 	switch (vm->vm_state) {
 	case VM_STOPPED:
 	case VM_CRASHED:
@@ -948,6 +962,11 @@ vm_auto_start(struct vm *vm, const char *why)
 {
 	if (vm_is_active(vm))
 		return;
+	if (vm->vm_state == VM_EXPIRED || loan_over(&vm->vm_loan, time(NULL))) {
+		log_info("%s: not started (%s): its loan ended", vm->vm_name,
+		    why);
+		return;
+	}
 	vm->vm_auto_start = 1;
 	vm_start_spawn(vm, NULL, why);
 }
@@ -1001,10 +1020,14 @@ vm_stop_step(int fd, short what, void *arg)
 /*
  * Stop a running or paused VM: the ACPI power button, timeout seconds
  * for the guest, then quit, then SIGKILL.  A starting VM is killed.
+ * Before QMP's handshake ends (a VM just adopted) the button waits in
+ * QMP's queue as any command does; with QMP gone, qemu is killed.
  */
 void
 vm_stop_begin(struct vm *vm, unsigned timeout)
 {
+	const char	*lead = vm->vm_loan_ending ? "its loan ended: " : "";
+
 	vm->vm_operator_stop = 1;
 	if (vm->vm_state == VM_STOPPING)
 		return;		/* already on its way */
@@ -1015,20 +1038,20 @@ vm_stop_begin(struct vm *vm, unsigned timeout)
 		return;
 	}
 	vm->vm_stop_step = 0;
-	if (timeout == 0 || vm->vm_qmp == NULL ||
-	    !qmp_is_ready(vm->vm_qmp)) {
-		vm_set_state(vm, VM_STOPPING, NULL, "qemu asked to quit");
+	/* a paused guest cannot see the power button */
+	if (timeout > 0 && vm->vm_qmp != NULL && vm->vm_state == VM_PAUSED)
+		qmp_execute(vm->vm_qmp, "cont", NULL, FWS_QMP_TIMEOUT,
+		    vm_ignore_reply, vm);
+	if (timeout == 0 || vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp,
+	    "system_powerdown", NULL, FWS_QMP_TIMEOUT, vm_ignore_reply,
+	    vm) == -1) {
+		vm_set_state(vm, VM_STOPPING, NULL, "%sqemu asked to quit",
+		    lead);
 		vm_stop_quit(vm);
 		return;
 	}
-	/* a paused guest cannot see the power button */
-	if (vm->vm_state == VM_PAUSED)
-		qmp_execute(vm->vm_qmp, "cont", NULL, FWS_QMP_TIMEOUT,
-		    vm_ignore_reply, vm);
-	vm_set_state(vm, VM_STOPPING, NULL, "ACPI power button, %u s to "
-	    "comply", timeout);
-	qmp_execute(vm->vm_qmp, "system_powerdown", NULL, FWS_QMP_TIMEOUT,
-	    vm_ignore_reply, vm);
+	vm_set_state(vm, VM_STOPPING, NULL, "%sACPI power button, %u s to "
+	    "comply", lead, timeout);
 	vm_timer_set(vm, timeout, vm_stop_step);
 }
 
@@ -1146,6 +1169,120 @@ vm_delete(struct vm *vm)
 	vm_free(vm);
 }
 
+/* A deleted VM's directory: its logs go, kept disks stay. */
+static void
+vm_remove_logs(const char *dir)
+{
+	const char	*const logs[] = { "console.log", "qemu.log" };
+	char		*p;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(logs) / sizeof(*logs); i++) {
+		p = xasprintf("%s/%s", dir, logs[i]);
+		if (unlink(p) == -1 && errno != ENOENT)
+			log_warn("%s: unlink", p);
+		free(p);
+	}
+	if (rmdir(dir) == -1 && errno != ENOENT && errno != ENOTEMPTY)
+		log_warn("%s: rmdir", dir);
+}
+
+/*
+ * Delete a VM that has no qemu: from the store first, then its files,
+ * best effort: the disks fwsd made for it (unless keep), its logs and
+ * directory; why is the "deleted" event's reason.  vm is freed; -1 and
+ * *cause when the store refused, and the VM stays.
+ */
+int
+vm_remove(struct vm *vm, int keep, const char *why, char **cause)
+{
+	struct vm_disk	*d;
+	char		*p, *err;
+	int		 i;
+
+	if (store_vm_delete(vm, cause) == -1)
+		return -1;
+	/*
+	 * A disk that stays is root's again: a later VM whose qemu gets
+	 * this VM's uid must not find it open to it.
+	 */
+	for (i = 0; i < vm->vm_ndisks; i++) {
+		d = &vm->vm_disks[i];
+		if (d->d_readonly)
+			continue;
+		if (d->d_owned && !keep) {
+			if (unlink(d->d_path) == -1 && errno != ENOENT)
+				log_warn("%s: unlink %s", vm->vm_name,
+				    d->d_path);
+		} else if (access_take_back(d->d_path, &err) == -1) {
+			log_warnx("%s: %s", vm->vm_name, err);
+			free(err);
+		}
+	}
+	p = vm_dir(vm);
+	vm_remove_logs(p);
+	free(p);
+	event_record(vm, "deleted", "%s", why);
+	vm_delete(vm);
+	loan_changed();
+	return 0;
+}
+
+/* The stop a loan's end asked for is over: expire the VM, if still due. */
+static void
+vm_expire_stopped(struct vm *vm, const char *error, void *arg)
+{
+	char	*end;
+
+	(void)arg;
+	vm->vm_loan_ending = 0;
+	/* fwsd is exiting: the next one expires it when it starts */
+	if (error != NULL)
+		return;
+	/* extended meanwhile, or started again: it stays as it is */
+	if (!vm_is_active(vm) && vm->vm_state != VM_EXPIRED &&
+	    loan_over(&vm->vm_loan, time(NULL))) {
+		end = date_text(vm->vm_loan.lo_end);
+		vm_set_state(vm, VM_EXPIRED, "expired", "loan of %s ended %s: "
+		    "stopped and expired", vm->vm_name, end);
+		free(end);
+	}
+	loan_changed();
+}
+
+/*
+ * The VM's loan ended: a VM with a qemu is stopped as "stop" does (the
+ * power button, stop_timeout seconds, quit, kill), then expired; one
+ * without is expired at once.  A pending restart is called off.
+ */
+void
+vm_expire(struct vm *vm)
+{
+	char	*end;
+
+	if (vm->vm_state == VM_EXPIRED || vm->vm_loan_ending)
+		return;
+	vm_restart_cancel(vm);
+	if (vm_is_active(vm)) {
+		vm->vm_loan_ending = 1;
+		vm_wait(vm, NULL, vm_expire_stopped, NULL, VM_STOPPED);
+		vm_stop_begin(vm, conf.cf_stop_timeout);
+		return;
+	}
+	end = date_text(vm->vm_loan.lo_end);
+	vm_set_state(vm, VM_EXPIRED, "expired", "loan of %s ended %s: expired",
+	    vm->vm_name, end);
+	free(end);
+	loan_changed();
+}
+
+/* An expired VM's loan was extended (or taken away): it may start again. */
+void
+vm_unexpire(struct vm *vm, const char *why)
+{
+	if (vm->vm_state == VM_EXPIRED)
+		vm_set_state(vm, VM_STOPPED, "loan", "%s", why);
+}
 
 /* One QMP command, a request waiting for its answer. */
 struct vm_simple {

@@ -101,13 +101,38 @@ check_config(const struct fws_config *cf, int finished)
 	    cf->cf_crash_loop_window <= 86400);
 	FUZZ_ASSERT(cf->cf_event_history >= 1 &&
 	    cf->cf_event_history <= 10000000);
+	/* loans: durations within range, warnings largest first, once */
+	FUZZ_ASSERT(cf->cf_loan_default >= 0 &&
+	    cf->cf_loan_default <= FWS_DURATION_MAX);
+	FUZZ_ASSERT(cf->cf_loan_grace >= 1 &&
+	    cf->cf_loan_grace <= FWS_DURATION_MAX);
+	FUZZ_ASSERT(cf->cf_quota.q_loan <= (uint64_t)FWS_DURATION_MAX);
+	FUZZ_ASSERT(is_word(cf->cf_loan_expire, "keep", "delete", NULL));
+	FUZZ_ASSERT(cf->cf_loan_nwarn >= 0 &&
+	    cf->cf_loan_nwarn <= FWS_LOAN_WARNS_MAX);
+	for (i = 0; i < cf->cf_loan_nwarn; i++) {
+		FUZZ_ASSERT(cf->cf_loan_warn[i] >= 1 &&
+		    cf->cf_loan_warn[i] <= FWS_DURATION_MAX);
+		FUZZ_ASSERT(i == 0 || cf->cf_loan_warn[i] <
+		    cf->cf_loan_warn[i - 1]);
+	}
+}
+
+/* A duration fwsd.conf takes back: seconds, or none for 0. */
+static const char *
+secs_or_none(int64_t secs, char *buf, size_t len)
+{
+	if (secs == 0)
+		return "none";
+	snprintf(buf, len, "%llds", (long long)secs);
+	return buf;
 }
 
 /* The settings as a file fwsd.conf(5) describes; the caller frees. */
 static char *
 write_back(const struct fws_config *cf)
 {
-	char	*text, *dirs, *s;
+	char	*text, *dirs, *s, def[32], ql[32];
 	int	 i;
 
 	/* each with a ':' after it, which keeps a CR that ends one */
@@ -132,6 +157,24 @@ write_back(const struct fws_config *cf)
 	    cf->cf_restart_delay, cf->cf_restart_delay_max,
 	    cf->cf_crash_loop_restarts, cf->cf_crash_loop_window,
 	    cf->cf_event_history);
+	/* loans, as durations fwsd.conf takes back */
+	s = xasprintf("%sloan_grace = %llds\nloan_expire = %s\n"
+	    "loan_default = %s\nquota_loan = %s\nloan_warn = %s", text,
+	    (long long)cf->cf_loan_grace, cf->cf_loan_expire,
+	    secs_or_none(cf->cf_loan_default, def, sizeof(def)),
+	    secs_or_none(cf->cf_quota.q_loan, ql, sizeof(ql)),
+	    cf->cf_loan_nwarn ? "" : "none");
+	free(text);
+	text = s;
+	for (i = 0; i < cf->cf_loan_nwarn; i++) {
+		s = xasprintf("%s%llds ", text,
+		    (long long)cf->cf_loan_warn[i]);
+		free(text);
+		text = s;
+	}
+	s = xasprintf("%s\n", text);
+	free(text);
+	text = s;
 	free(dirs);
 	return text;
 }
@@ -161,6 +204,13 @@ check_same(const struct fws_config *a, const struct fws_config *b)
 	FUZZ_ASSERT(a->cf_crash_loop_restarts == b->cf_crash_loop_restarts);
 	FUZZ_ASSERT(a->cf_crash_loop_window == b->cf_crash_loop_window);
 	FUZZ_ASSERT(a->cf_event_history == b->cf_event_history);
+	FUZZ_ASSERT(a->cf_loan_default == b->cf_loan_default);
+	FUZZ_ASSERT(a->cf_loan_grace == b->cf_loan_grace);
+	FUZZ_ASSERT(a->cf_quota.q_loan == b->cf_quota.q_loan);
+	FUZZ_ASSERT(strcmp(a->cf_loan_expire, b->cf_loan_expire) == 0);
+	FUZZ_ASSERT(a->cf_loan_nwarn == b->cf_loan_nwarn);
+	for (i = 0; i < a->cf_loan_nwarn; i++)
+		FUZZ_ASSERT(a->cf_loan_warn[i] == b->cf_loan_warn[i]);
 }
 
 int

@@ -8,7 +8,9 @@
  * suffix and reads back the same when written with the largest suffix
  * that divides it; a memory amount likewise, in MiB; and path_confine
  * only ever hands back a resolved path inside an allowed directory of a
- * small tree made at start-up, however the path is spelled.
+ * small tree made at start-up, however the path is spelled; a duration
+ * is more than zero, at most FWS_DURATION_MAX, and reads back the same
+ * from its text, and so does a date (read in UTC).
  */
 #include <sys/stat.h>
 
@@ -18,6 +20,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -106,6 +109,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	link_to("..", "images/up");
 	link_to("../outside", "images/out");
 	link_to("images/sub", "lnk");
+	/* a date's text reads back the same where no hour repeats */
+	setenv("TZ", "UTC", 1);
+	tzset();
 	dirs[0] = xasprintf("%s/images", root);
 	dirs[1] = xasprintf("%s/lnk", root);
 	dirs[2] = xasprintf("%s/missing", root);
@@ -321,6 +327,43 @@ check_path(const char *s)
 	free(path);
 }
 
+static void
+check_duration(const char *s)
+{
+	int64_t		 v = 0, again = 0;
+	char		*cause = NULL, *t;
+	int		 rc;
+
+	rc = parse_duration(s, &v, &cause);
+	FUZZ_ASSERT((rc == -1) == (cause != NULL));
+	free(cause);
+	if (rc == -1)
+		return;
+	FUZZ_ASSERT(v > 0 && v <= FWS_DURATION_MAX);
+	t = duration_text(v);
+	FUZZ_ASSERT(parse_duration(t, &again, NULL) == 0 && again == v);
+	free(t);
+	free(duration_words(v));
+}
+
+static void
+check_date(const char *s)
+{
+	int64_t		 v = 0, again = 0;
+	char		*cause = NULL, *t;
+	int		 rc;
+
+	rc = parse_date(s, &v, &cause);
+	FUZZ_ASSERT((rc == -1) == (cause != NULL));
+	free(cause);
+	if (rc == -1)
+		return;
+	FUZZ_ASSERT(v >= 0);
+	t = date_text(v);
+	FUZZ_ASSERT(parse_date(t, &again, NULL) == 0 && again == v);
+	free(t);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -337,6 +380,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_size(s);
 	check_memory(s);
 	check_path(s);
+	check_duration(s);
+	check_date(s);
 	free(s);
 	return 0;
 }

@@ -50,6 +50,16 @@ vg 0 --socket "$SOCK" templates
 vg 0 --socket "$SOCK" --owner root list
 vg 0 --socket "$SOCK" quota-set root --vms 6 --memory default
 vg 0 --socket "$SOCK" image-import im1 "$KERNEL" --format raw
+vg 0 --socket "$SOCK" create v5 --kernel "$KERNEL" --for 1d
+vg 0 --socket "$SOCK" create v6 --kernel "$KERNEL" --until 2099-01-01T12:00
+vg 0 --socket "$SOCK" loan v5
+vg 0 --socket "$SOCK" loan v5 --extend 1d12h
+vg 0 --socket "$SOCK" loan v6 --for 2w --json
+vg 0 --socket "$SOCK" loans
+vg 0 --socket "$SOCK" loans --json
+vg 0 --socket "$SOCK" info v5
+vg 0 --socket "$SOCK" quota-set root --loan 30d
+vg 0 --socket "$SOCK" quota-set root --loan none
 note "answers"
 
 # fwsd refuses
@@ -67,6 +77,10 @@ vg 1 --socket "$SOCK" create v4 --template nosuch
 vg 1 --socket "$SOCK" image-import im1 "$T/no-such.qcow2"
 vg 1 --socket "$SOCK" image-import im1 "$KERNEL" --format raw
 expect_err "an image of that name already"
+vg 1 --socket "$SOCK" loan v1 --extend 1d
+expect_err "no loan to extend"
+vg 1 --socket "$SOCK" loan v5 --until 2020-01-01
+expect_err "which is past"
 note "refusals"
 
 # usage: asked for, and wrong
@@ -92,6 +106,10 @@ vg 2 --socket "$SOCK" --owner no-such-user-here list
 vg 2 --socket "$SOCK" quota-set root --vms many
 vg 2 --socket "$SOCK" quota-set root --vm-memory 0
 vg 2 --socket "$SOCK" create x --template t --memory lots
+vg 2 --socket "$SOCK" create x --kernel "$KERNEL" --for -1d
+vg 2 --socket "$SOCK" create x --kernel "$KERNEL" --until 2027-02-30
+vg 2 --socket "$SOCK" loan v5 --extend 1d --remove
+vg 2 --socket "$SOCK" quota-set root --loan forever
 note "usage"
 
 # no fwsd there

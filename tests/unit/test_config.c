@@ -80,12 +80,28 @@ static const struct {
 	{ "quota_vms = lots\n", "quota_vms" },
 	{ "quota_vm_vcpus = 0\n", "quota_vm_vcpus" },
 	{ "quota_vm_memory = 1.5G\n", "invalid size" },
-	{ "template.small = 1 vcpu\n", "expected \"VCPUS vcpu, MEMORY, DISK\"" },
+	{ "template.small = 1 vcpu\n",
+	    "expected \"VCPUS vcpu, MEMORY, DISK, loan" },
 	{ "template.small = 1 cpu, 1G\n", "\"cpu\" is not \"vcpu\"" },
 	{ "template.small = 0 vcpu, 1G\n", "not a number of vCPUs" },
 	{ "template.small = 1 vcpu, 1G, 10X\n", "invalid size" },
 	{ "template.small = 1 vcpu, 1G, 1G, 1G\n", "expected" },
 	{ "template.../x = 1 vcpu, 1G\n", "invalid VM name" },
+	{ "template.c = 1 vcpu, 1G, 10G, loan\n", "expected" },
+	{ "template.c = 1 vcpu, 1G, 10G, loan -1d\n", "negative" },
+	{ "template.c = 1 vcpu, 1G, 10G, loan 120\n", "invalid duration" },
+	{ "template.c = 1 vcpu, 1G, 10G, 120d\n", "expected" },
+	{ "template.c = 1 vcpu, 1G, loan 1d, 10G\n", "expected" },
+	{ "loan_default = 120\n", "loan_default: invalid duration" },
+	{ "loan_default = -1d\n", "negative" },
+	{ "loan_default = 0d\n", "zero" },
+	{ "loan_grace = none\n", "loan_grace: invalid duration" },
+	{ "loan_grace = 36601d\n", "longer than" },
+	{ "loan_expire = never\n", "not one of: keep delete" },
+	{ "loan_warn = 1d, soon\n", "loan_warn: invalid duration" },
+	{ "loan_warn = 0s\n", "zero" },
+	{ "loan_warn = 1s 2s 3s 4s 5s 6s 7s 8s 9s\n", "at most 8" },
+	{ "quota_loan = forever\n", "quota_loan: invalid duration" },
 };
 
 static void
@@ -144,7 +160,31 @@ test_good(void **state)
 	    "quota_snapshots = 3\n"
 	    "template.small = 1 vcpu, 1024 MiB, 10G\n"
 	    "template.big = 8 vcpus, 16 GiB\n"
-	    "template.small = 2 vcpus, 2048 MiB, 20G\n", &cf, &cause), 0);
+	    "template.small = 2 vcpus, 2048 MiB, 20G\n"
+	    "template.course = 1 vcpu, 1024 MiB, 10G, loan 120d\n"
+	    "template.lab = 2 vcpus, 2G, loan\t4w\n"
+	    "template.short = 1 vcpu, 512M, 0, loan 30m\n"
+	    "loan_default = 1d12h\n"
+	    "loan_warn = 1d 7d, 1d,30s\n"
+	    "loan_grace = 2w\n"
+	    "loan_expire = delete\n"
+	    "quota_loan = 180d\n", &cf, &cause), 0);
+	assert_int_equal(cf.cf_ntemplates, 5);
+	assert_true(config_template_find(&cf, "course")->t_loan == 120 * 86400);
+	assert_true(config_template_find(&cf, "course")->t_disk == 10ULL << 30);
+	assert_true(config_template_find(&cf, "lab")->t_loan == 28 * 86400);
+	assert_true(config_template_find(&cf, "lab")->t_disk == 0);
+	assert_true(config_template_find(&cf, "short")->t_loan == 1800);
+	assert_true(config_template_find(&cf, "big")->t_loan == 0);
+	assert_true(cf.cf_loan_default == 86400 + 12 * 3600);
+	/* largest first, each once */
+	assert_int_equal(cf.cf_loan_nwarn, 3);
+	assert_true(cf.cf_loan_warn[0] == 7 * 86400);
+	assert_true(cf.cf_loan_warn[1] == 86400);
+	assert_true(cf.cf_loan_warn[2] == 30);
+	assert_true(cf.cf_loan_grace == 14 * 86400);
+	assert_string_equal(cf.cf_loan_expire, "delete");
+	assert_true(cf.cf_quota.q_loan == 180 * 86400);
 	assert_string_equal(cf.cf_qemu_user, "qemu-runner");
 	assert_string_equal(cf.cf_admin_group, "wheel");
 	assert_string_equal(cf.cf_socket_group, "fws");
@@ -162,7 +202,6 @@ test_good(void **state)
 	assert_true(cf.cf_quota.q_disk == 1ULL << 40);
 	assert_true(cf.cf_quota.q_vm_vcpus == 4);	/* the default */
 	/* a template given twice: the later one */
-	assert_int_equal(cf.cf_ntemplates, 2);
 	assert_int_equal(config_template_find(&cf, "small")->t_vcpus, 2);
 	assert_true(config_template_find(&cf, "small")->t_disk == 20ULL << 30);
 	assert_true(config_template_find(&cf, "big")->t_memory_mib == 16384);
@@ -219,6 +258,30 @@ test_defaults(void **state)
 	assert_true(cf.cf_console_log_max == 1 << 20);
 	assert_true(cf.cf_qemu_uid_first == FWS_QEMU_UID_FIRST);
 	assert_true(cf.cf_qemu_uid_last == FWS_QEMU_UID_LAST);
+	/* no loans unless asked for; warnings a week and a day before */
+	assert_true(cf.cf_loan_default == 0);
+	assert_true(cf.cf_quota.q_loan == 0);
+	assert_int_equal(cf.cf_loan_nwarn, 2);
+	assert_true(cf.cf_loan_warn[0] == 7 * 86400);
+	assert_true(cf.cf_loan_warn[1] == 86400);
+	assert_true(cf.cf_loan_grace == 30 * 86400);
+	assert_string_equal(cf.cf_loan_expire, "keep");
+	config_clear(&cf);
+}
+
+/* "none" where no loan, no maximum or no warning is a choice. */
+static void
+test_loan_none(void **state)
+{
+	struct fws_config	 cf;
+	char			*cause = NULL;
+
+	(void)state;
+	assert_int_equal(load_text("loan_default = 30d\nloan_default = none\n"
+	    "quota_loan = none\nloan_warn = none\n", &cf, &cause), 0);
+	assert_true(cf.cf_loan_default == 0);
+	assert_true(cf.cf_quota.q_loan == 0);
+	assert_int_equal(cf.cf_loan_nwarn, 0);
 	config_clear(&cf);
 }
 
@@ -229,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_loan_none),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,8 +14,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	7
-#define STORE_SCHEMA_S	"7"
+#define STORE_SCHEMA	8
+#define STORE_SCHEMA_S	"8"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
@@ -115,6 +115,9 @@ test_roundtrip(void **state)
 	assert_int_equal(store_vm_update_run(vm, &cause), 0);
 	vm->vm_iso_booted = 1;
 	assert_int_equal(store_vm_update_iso_booted(vm, &cause), 0);
+	vm->vm_loan.lo_end = 1796126400;
+	vm->vm_loan.lo_warned = 86400;
+	assert_int_equal(store_vm_update_loan(vm, &cause), 0);
 	store_close();
 
 	/* a new process: everything comes back from the file */
@@ -148,7 +151,22 @@ test_roundtrip(void **state)
 	assert_int_equal(got->vm_disks[0].d_readonly, 0);
 	assert_int_equal(got->vm_disks[1].d_readonly, 1);
 	assert_true(got->vm_qemu_uid == FWS_QEMU_UID_FIRST + 7);
+	assert_true(got->vm_loan.lo_end == 1796126400);
+	assert_true(got->vm_loan.lo_warned == 86400);
 	free_list(&l);
+
+	/* a loan taken away: the VM never ends again */
+	vm->vm_loan.lo_end = 0;
+	vm->vm_loan.lo_warned = 0;
+	assert_int_equal(store_vm_update_loan(vm, &cause), 0);
+	vm->vm_state = VM_EXPIRED;
+	assert_int_equal(store_vm_update_run(vm, &cause), 0);
+	assert_int_equal(store_vm_load(&l, &cause), 0);
+	assert_true(TAILQ_FIRST(&l)->vm_loan.lo_end == 0);
+	assert_true(TAILQ_FIRST(&l)->vm_loan.lo_warned == 0);
+	assert_int_equal(TAILQ_FIRST(&l)->vm_state, VM_EXPIRED);
+	free_list(&l);
+	vm->vm_loan.lo_end = 1796126400;
 
 	/* deleting the VM takes its disks rows with it */
 	assert_int_equal(store_vm_delete(vm, &cause), 0);
@@ -157,6 +175,8 @@ test_roundtrip(void **state)
 	assert_int_equal(store_vm_insert(vm, &cause), 0);
 	assert_int_equal(store_vm_load(&l, &cause), 0);
 	assert_int_equal(TAILQ_FIRST(&l)->vm_ndisks, 2);
+	/* a loan is stored with the definition */
+	assert_true(TAILQ_FIRST(&l)->vm_loan.lo_end == 1796126400);
 	free_list(&l);
 	vm_free(vm);
 	store_close();
@@ -371,6 +391,15 @@ test_owners_and_quotas(void **state)
 	assert_int_equal(store_quota_get(1001, &q, &cause), 0);
 	assert_int_equal(q.q_snapshots, 3);
 	assert_int_equal(q.q_images, 10);
+	/* the longest loan (schema 8): 0 is no limit, -1 the default */
+	q.q_loan = 120 * 86400;
+	assert_int_equal(store_quota_set(1001, "loan", 0, &cause), 0);
+	assert_int_equal(store_quota_get(1001, &q, &cause), 0);
+	assert_true(q.q_loan == 0);
+	assert_int_equal(store_quota_set(1001, "loan", -1, &cause), 0);
+	q.q_loan = 120 * 86400;
+	assert_int_equal(store_quota_get(1001, &q, &cause), 0);
+	assert_true(q.q_loan == 120 * 86400);
 	vm_free(a);
 	vm_free(b);
 	vm_free(c);

@@ -1,11 +1,12 @@
 /*
- * test_validate.c: names, sizes, memory, MACs and path confinement, as
- * input/expected pairs.
+ * test_validate.c: names, sizes, memory, MACs, path confinement,
+ * durations and dates, as input/expected pairs.
  */
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -165,6 +166,167 @@ test_confine(void **state)
 	free(allowed);
 }
 
+static void
+test_durations(void **state)
+{
+	struct { const char *in; int64_t out; } good[] = {
+		{ "1s", 1 }, { "90s", 90 }, { "5m", 300 }, { "2h", 7200 },
+		{ "1d", 86400 }, { "120d", 120 * 86400 }, { "1w", 7 * 86400 },
+		{ "1d12h", 86400 + 12 * 3600 }, { "1w2d3h4m5s", 788645 },
+		{ "0d30s", 30 }, { "36600d", FWS_DURATION_MAX },
+	};
+	struct { const char *in, *error; } bad[] = {
+		{ "", "empty" }, { "-1d", "negative" }, { "0d", "zero" },
+		{ "0s0m", "zero" }, { "120", "invalid duration" },
+		{ "d", "invalid duration" }, { "1y", "invalid duration" },
+		{ "1D", "invalid duration" }, { "1.5d", "invalid duration" },
+		{ "1d ", "invalid duration" }, { " 1d", "invalid duration" },
+		{ "1 d", "invalid duration" }, { "+1d", "invalid duration" },
+		{ "1dd", "invalid duration" }, { "36601d", "longer than" },
+		{ "99999999999999999999s", "longer than" },
+		{ "36600d1s", "longer than" }, { "9223372036854775807w",
+		    "longer than" },
+	};
+	int64_t	 v;
+	char	*cause, *t;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		assert_int_equal(parse_duration(good[i].in, &v, NULL), 0);
+		assert_true(v == good[i].out);
+		/* written back, it reads the same */
+		t = duration_text(v);
+		assert_int_equal(parse_duration(t, &v, NULL), 0);
+		assert_true(v == good[i].out);
+		free(t);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cause = NULL;
+		assert_int_equal(parse_duration(bad[i].in, &v, &cause), -1);
+		if (cause == NULL || strstr(cause, bad[i].error) == NULL)
+			fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i].in,
+			    cause ? cause : "(null)", bad[i].error);
+		free(cause);
+	}
+	assert_int_equal(parse_duration(NULL, &v, NULL), -1);
+	t = duration_text(120 * 86400);
+	assert_string_equal(t, "120d");
+	free(t);
+	t = duration_text(86400 + 12 * 3600 + 5);
+	assert_string_equal(t, "1d12h5s");
+	free(t);
+}
+
+static void
+test_duration_words(void **state)
+{
+	struct { int64_t in; const char *out; } cases[] = {
+		{ 1, "1 second" }, { 20, "20 seconds" }, { 60, "1 minute" },
+		{ 90, "1 minute 30 seconds" }, { 3600, "1 hour" },
+		{ 86400, "1 day" }, { 7 * 86400, "7 days" },
+		{ 86400 + 3 * 3600 + 59, "1 day 3 hours" },
+		{ 86400 + 20 * 60, "1 day" }, { 2 * 86400 - 1,
+		    "1 day 23 hours" }, { 0, "no time" }, { -5, "no time" },
+	};
+	char	*w;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		w = duration_words(cases[i].in);
+		assert_string_equal(w, cases[i].out);
+		free(w);
+	}
+}
+
+static void
+test_dates(void **state)
+{
+	struct { const char *in; int64_t out; } good[] = {
+		{ "2026-12-01", 1796083200 },
+		{ "2026-12-01T12:00", 1796126400 },
+		{ "2026-12-01 12:00", 1796126400 },
+		{ "2026-12-01T12:00:07", 1796126407 },
+		{ "2028-02-29", 1835395200 },
+		{ "1970-01-01", 0 },
+	};
+	struct { const char *in, *error; } bad[] = {
+		{ "", "invalid date" }, { "tomorrow", "invalid date" },
+		{ "2026-1-01", "invalid date" },
+		{ "2026-12-1", "invalid date" },
+		{ "26-12-01", "invalid date" },
+		{ "2026/12/01", "invalid date" },
+		{ "2026-12-01T12", "invalid date" },
+		{ "2026-12-01T12:0", "invalid date" },
+		{ "2026-12-01T12:00:", "invalid date" },
+		{ "2026-12-01T12:00:00Z", "invalid date" },
+		{ "2026-12-01x", "invalid date" },
+		{ "2026-12-01 ", "invalid date" },
+		{ "-2026-12-01", "invalid date" },
+		{ "2026-13-01", "does not exist" },
+		{ "2026-00-10", "does not exist" },
+		{ "2026-02-29", "does not exist" },
+		{ "2026-04-31", "does not exist" },
+		{ "2026-12-32", "does not exist" },
+		{ "2026-12-01T24:00", "does not exist" },
+		{ "2026-12-01T12:60", "does not exist" },
+		{ "2026-12-01T12:00:60", "does not exist" },
+		{ "1969-12-31", "does not exist" },
+	};
+	int64_t	 v;
+	char	*cause, *t, *old = getenv("TZ");
+	size_t	 i;
+
+	(void)state;
+	old = old ? xasprintf("%s", old) : NULL;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	for (i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		if (parse_date(good[i].in, &v, &cause) == -1)
+			fail_msg("\"%s\": %s", good[i].in, cause);
+		assert_true(v == good[i].out);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cause = NULL;
+		assert_int_equal(parse_date(bad[i].in, &v, &cause), -1);
+		if (cause == NULL || strstr(cause, bad[i].error) == NULL)
+			fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i].in,
+			    cause ? cause : "(null)", bad[i].error);
+		free(cause);
+	}
+	assert_int_equal(parse_date(NULL, &v, NULL), -1);
+	t = date_text(1796126400);
+	assert_string_equal(t, "2026-12-01 12:00");
+	free(t);
+	t = date_text(1796126407);
+	assert_string_equal(t, "2026-12-01 12:00:07");
+	assert_int_equal(parse_date(t, &v, NULL), 0);
+	assert_true(v == 1796126407);
+	free(t);
+
+	/* the local time zone: summer time in Berlin is UTC+2 */
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	assert_int_equal(parse_date("2026-07-01T12:00", &v, NULL), 0);
+	assert_true(v == 1782900000);
+	assert_int_equal(parse_date("2026-12-01T12:00", &v, NULL), 0);
+	assert_true(v == 1796126400 - 3600);
+	/* 02:30 on the day clocks go forward does not exist: read as after */
+	assert_int_equal(parse_date("2026-03-29T02:30", &v, NULL), 0);
+	assert_true(v >= 1774746000 - 3600 && v <= 1774746000 + 3600);
+	t = date_text(1782900000);
+	assert_string_equal(t, "2026-07-01 12:00");
+	free(t);
+
+	if (old != NULL)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	free(old);
+	tzset();
+}
+
 int
 main(void)
 {
@@ -174,6 +336,9 @@ main(void)
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_confine),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_duration_words),
+		cmocka_unit_test(test_dates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
