@@ -603,6 +603,7 @@ int	 validate_name(const char *, char **);
 int	 validate_mac(const char *, char **);
 int	 parse_size(const char *, uint64_t *, char **);
 int	 parse_memory_mib(const char *, uint64_t *, char **);
+const char *format_size(uint64_t, char *, size_t);
 void	 mac_from_name(const char *, char *, size_t);
 int	 path_confine(const char *, char *const *, int, char **, char **);
 

@@ -308,21 +308,6 @@ config_template_find(const struct fws_config *cf, const char *name)
 	return NULL;
 }
 
-/* 65536 as "64K": with the largest suffix that divides it. */
-static void
-size_text(uint64_t n, char *buf, size_t len)
-{
-	const char	*suffixes = "KMGT";
-	int		 i = 0;
-
-	while (i < 4 && n >= 1024 && n % 1024 == 0) {
-		n /= 1024;
-		i++;
-	}
-	snprintf(buf, len, "%llu%.*s", (unsigned long long)n, i > 0,
-	    i > 0 ? suffixes + i - 1 : "");
-}
-
 /* Is v one of the blank separated words of choices, a whole word? */
 static int
 is_choice(const char *choices, const char *v)
@@ -368,7 +353,7 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	const struct config_key	*k = NULL;
 	struct in_addr		 in4;
 	struct in6_addr		 in6;
-	char			*field, lo[32], hi[32];
+	char			*field, *why, lo[32], hi[32];
 	uint64_t		 n;
 	size_t			 i;
 
@@ -418,18 +403,16 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		set_str((char **)field, v);
 		break;
 	case CONFIG_MEMORY:
-		if (parse_memory_mib(v, (uint64_t *)field, cause) == -1)
-			return -1;
+		if (parse_memory_mib(v, (uint64_t *)field, &why) == -1)
+			goto why;
 		break;
 	case CONFIG_SIZE:
-		if (parse_size(v, &n, cause) == -1)
-			return -1;
-		if (k->k_max != 0 && (n < k->k_min || n > k->k_max)) {
-			size_text(k->k_min, lo, sizeof(lo));
-			size_text(k->k_max, hi, sizeof(hi));
+		if (parse_size(v, &n, &why) == -1)
+			goto why;
+		if (k->k_max != 0 && (n < k->k_min || n > k->k_max))
 			return cause_fail(cause, "%s: %s is not a size from "
-			    "%s to %s", key, v, lo, hi);
-		}
+			    "%s to %s", key, v, format_size(k->k_min, lo,
+			    sizeof(lo)), format_size(k->k_max, hi, sizeof(hi)));
 		*(uint64_t *)field = n;
 		break;
 	case CONFIG_UIDS:
@@ -448,6 +431,11 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		break;
 	}
 	return 0;
+why:
+	/* the parsers' sentences start with the value: "10: say the unit" */
+	cause_fail(cause, "%s = %s", key, why);
+	free(why);
+	return -1;
 }
 
 static char *

@@ -276,10 +276,11 @@ verb_quota_set(struct ctx *c)
 			n = strtoull(v, &end, 10);
 			rc = (*v < '0' || *v > '9' || *end != '\0' ||
 			    errno != 0) ? -1 : 0;
-			cause = rc == -1 ? xasprintf("not a number") : NULL;
+			cause = rc == -1 ? xasprintf("%s: not a number", v) :
+			    NULL;
 		}
 		if (rc == -1)
-			fwsctl_errx(2, "--%s %s: %s", opts[i].opt, v, cause);
+			fwsctl_errx(2, "--%s %s", opts[i].opt, cause);
 		json_object_set_new(args, opts[i].key, json_integer(n));
 	}
 	r = fwsctl_call("quota-set", args, NULL);

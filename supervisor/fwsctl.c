@@ -576,7 +576,7 @@ disk_arg(const char *spec)
 
 	if (*spec >= '0' && *spec <= '9') {
 		if (parse_size(spec, &size, &cause) == -1)
-			fwsctl_errx(2, "--disk: %s", cause);
+			fwsctl_errx(2, "--disk %s", cause);
 		return json_pack("{sI}", "size", (json_int_t)size);
 	}
 	path = xasprintf("%s", spec);
@@ -654,7 +654,7 @@ verb_create(struct ctx *c)
 	}
 	if ((memory = fwsctl_opt(c, "memory")) != NULL &&
 	    parse_memory_mib(memory, &mib, &cause) == -1)
-		fwsctl_errx(2, "--memory: %s", cause);
+		fwsctl_errx(2, "--memory %s", cause);
 	args = fwsctl_name_args(c);
 	if ((v = fwsctl_opt(c, "template")) != NULL)
 		json_object_set_new(args, "template", json_string(v));

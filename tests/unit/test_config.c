@@ -44,7 +44,10 @@ static const struct {
 	{ "max_vcpus = 1000\n", "max_vcpus" },
 	{ "max_vcpus = -1\n", "max_vcpus" },
 	{ "max_memory = 0\n", "greater than zero" },
-	{ "max_disk_size = 10X\n", "invalid size" },
+	{ "max_disk_size = 10X\n", "max_disk_size = 10X: invalid size" },
+	{ "max_disk_size = 10\n", "max_disk_size = 10: say the unit, e.g. 10G" },
+	{ "quota_disk = 400\n", "quota_disk = 400: say the unit" },
+	{ "template.small = 1 vcpu, 1G, 10\n", "template small: 10: say the unit" },
 	{ "accel = hvf\n", "not one of: auto kvm tcg" },
 	{ "machine = virt\n", "not one of: q35 pc" },
 	{ "accel = kv\n", "not one of: auto kvm tcg" },
@@ -79,7 +82,7 @@ static const struct {
 	{ "socket_group = -fws\n", "not a user or group name" },
 	{ "quota_vms = lots\n", "quota_vms" },
 	{ "quota_vm_vcpus = 0\n", "quota_vm_vcpus" },
-	{ "quota_vm_memory = 1.5G\n", "invalid size" },
+	{ "quota_vm_memory = 1.5G\n", "1.5G: a size is a whole number" },
 	{ "template.small = 1 vcpu\n", "expected \"VCPUS vcpu, MEMORY, DISK\"" },
 	{ "template.small = 1 cpu, 1G\n", "\"cpu\" is not \"vcpu\"" },
 	{ "template.small = 0 vcpu, 1G\n", "not a number of vCPUs" },
@@ -121,7 +124,7 @@ test_good(void **state)
 	    "\timage_dirs = /srv/iso:/srv/images /srv/more\n"
 	    "max_vcpus = 8\n"
 	    "max_memory = 16G\n"
-	    "max_disk_size = 100G\n"
+	    "max_disk_size = 100gb\n"
 	    "accel = tcg\n"
 	    "machine = pc\n"
 	    "stop_timeout = 5\n"
@@ -134,7 +137,7 @@ test_good(void **state)
 	    "admin_group = wheel\n"
 	    "quota_vms = 10\n"
 	    "quota_vm_memory = 2G\n"
-	    "quota_disk = 1T\n"
+	    "quota_disk = 1TiB\n"
 	    "vnc_displays = 1000\n"
 	    "max_clients = 100\n"
 	    "max_clients_per_user = 4\n"
