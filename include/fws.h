@@ -40,6 +40,7 @@
 #define FWS_IMAGE_DIRS_MAX	8
 #define FWS_APPEND_MAX		1024
 #define FWS_VCPUS_LIMIT		255	/* what qemu's pc/q35 machines take */
+#define FWS_MEMORY_MIN		16	/* MiB, the least a VM is given */
 #define FWS_STOP_TIMEOUT	60	/* s, ACPI powerdown before quit */
 #define FWS_KILL_GRACE		5	/* s, quit before SIGKILL */
 #define FWS_START_TIMEOUT	30	/* s, exec to QMP "running" */
