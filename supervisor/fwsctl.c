@@ -775,14 +775,19 @@ verb_delete(struct ctx *c)
 	return 0;
 }
 
-static const char *
-fmt_mib(uint64_t mib, char *buf, size_t len)
+/*
+ * A size from the JSON for people, in the one style of format_size:
+ * bytes, or MiB when mib is set (as memory is given); "-" when absent.
+ */
+const char *
+fwsctl_size(json_t *v, int mib, char *buf, size_t len)
 {
-	if (mib >= 1024 && mib % 1024 == 0)
-		snprintf(buf, len, "%lluG", (unsigned long long)(mib / 1024));
-	else
-		snprintf(buf, len, "%lluM", (unsigned long long)mib);
-	return buf;
+	json_int_t	 n = json_integer_value(v);
+
+	if (!json_is_integer(v) || n < 0 || (mib && n > (json_int_t)(
+	    UINT64_MAX >> 20)))
+		return "-";
+	return format_size(mib ? (uint64_t)n << 20 : (uint64_t)n, buf, len);
 }
 
 static int
@@ -822,8 +827,8 @@ verb_list(struct ctx *c)
 		    json_string_value(json_object_get(vm, "name")),
 		    json_string_value(json_object_get(vm, "state")),
 		    (long long)json_integer_value(json_object_get(vm, "vcpus")),
-		    fmt_mib(json_integer_value(json_object_get(vm,
-		    "memory_mib")), mem, sizeof(mem)), pidbuf);
+		    fwsctl_size(json_object_get(vm, "memory_mib"), 1, mem,
+		    sizeof(mem)), pidbuf);
 	}
 	json_decref(r);
 	return 0;
@@ -865,9 +870,9 @@ verb_info(struct ctx *c)
 	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
 		info_line(keys[i], json_object_get(o, keys[i]));
 		if (strcmp(keys[i], "vcpus") == 0)
-			printf("%-12s %s\n", "memory", fmt_mib(
-			    json_integer_value(json_object_get(o, "memory_mib")),
-			    mem, sizeof(mem)));
+			printf("%-12s %s\n", "memory", fwsctl_size(
+			    json_object_get(o, "memory_mib"), 1, mem,
+			    sizeof(mem)));
 	}
 	if (json_is_integer(json_object_get(o, "last_exit_time"))) {
 		t = json_integer_value(json_object_get(o, "last_exit_time"));
@@ -887,13 +892,14 @@ verb_info(struct ctx *c)
 		    json_string_value(json_object_get(d, "network")),
 		    json_string_value(json_object_get(d, "tap")));
 	json_array_foreach(json_object_get(o, "disks"), i, d)
-		printf("%-12s %s (%s, %s, %lld bytes)\n", i == 0 ? "disks" : "",
+		printf("%-12s %s (%s, %s, %s)\n", i == 0 ? "disks" : "",
 		    json_string_value(json_object_get(d, "path")),
 		    json_string_value(json_object_get(d, "format")),
 		    json_is_true(json_object_get(d, "owned")) ? "made by fwsd" :
 		    json_is_true(json_object_get(d, "readonly")) ?
 		    "an image, read-only" : "attached",
-		    (long long)json_integer_value(json_object_get(d, "size")));
+		    fwsctl_size(json_object_get(d, "size"), 0, mem,
+		    sizeof(mem)));
 	json_decref(r);
 	return 0;
 }
@@ -1258,9 +1264,8 @@ verb_snapshot_list(struct ctx *c)
 	json_array_foreach(a, i, s) {
 		t = json_integer_value(json_object_get(s, "created"));
 		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", localtime(&t));
-		snprintf(size, sizeof(size), "%lldK", (long long)
-		    json_integer_value(json_object_get(s, "vm_state_size")) /
-		    1024);
+		fwsctl_size(json_object_get(s, "vm_state_size"), 0, size,
+		    sizeof(size));
 		printf("%-16s %-20s %-19s %-6s %10s %9.1fs\n",
 		    json_string_value(json_object_get(s, "vm")),
 		    json_string_value(json_object_get(s, "tag")), tbuf,
