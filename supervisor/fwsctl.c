@@ -1235,10 +1235,11 @@ verb_snapshot(struct ctx *c)
 	r = fwsctl_call(c->c_verb->v_name, args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
+	else if (strcmp(verb, "revert") == 0)
+		printf("%s: reverted to snapshot %s\n", c->c_name, c->c_pos[1]);
 	else
 		printf("%s: snapshot %s %s\n", c->c_name, c->c_pos[1],
-		    strcmp(verb, "create") == 0 ? "created" :
-		    strcmp(verb, "revert") == 0 ? "reverted to" : "deleted");
+		    strcmp(verb, "create") == 0 ? "taken" : "deleted");
 	json_decref(r);
 	return 0;
 }

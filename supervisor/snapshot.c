@@ -45,6 +45,14 @@ static const char *const snap_verbs[] = {
 	[SNAP_DELETE] = "delete",
 };
 
+/* The snapshot event's words around the tag: "reverted to snapshot T". */
+static const char *const snap_event_words[][2] = {
+	[SNAP_LIST] = { NULL, NULL },
+	[SNAP_CREATE] = { "snapshot ", " taken" },
+	[SNAP_REVERT] = { "reverted to snapshot ", "" },
+	[SNAP_DELETE] = { "snapshot ", " deleted" },
+};
+
 struct snap_op {
 	struct vm		*so_vm;
 	struct request		*so_rq;		/* NULL: part of a list --all */
@@ -194,9 +202,10 @@ snap_done(struct snap_op *so, int code, const char *fmt, ...)
 		request_ok(so->so_rq, json_pack("{ss ss}", "vm", vm->vm_name,
 		    "tag", so->so_tag));
 	if (msg == NULL && so->so_kind != SNAP_LIST)
-		event_record(vm, "snapshot", "%s %s%s", snap_verbs[so->so_kind],
-		    so->so_tag, so->so_kind == SNAP_CREATE && so->so_disk_only ?
-		    " (disk only)" : "");
+		event_record(vm, "snapshot", "%s%s%s%s",
+		    snap_event_words[so->so_kind][0], so->so_tag,
+		    snap_event_words[so->so_kind][1], so->so_kind ==
+		    SNAP_CREATE && so->so_disk_only ? " (disk only)" : "");
 	free(msg);
 	snap_free(so);
 }
