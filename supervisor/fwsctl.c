@@ -175,7 +175,10 @@ fwsctl_user_name(json_t *uid, char *buf, size_t len)
 	return buf;
 }
 
-/* Usage: of one verb or of all; asked for (--help) on stdout, exit 0. */
+/*
+ * Usage: of one verb or of all; asked for (--help, help) on stdout, exit
+ * 0.  Unasked, the whole list would scroll the error away: one line.
+ */
 static void __attribute__((noreturn))
 usage_out(const struct verb *only, int asked)
 {
@@ -189,7 +192,13 @@ usage_out(const struct verb *only, int asked)
 		exit(asked ? 0 : 2);
 	}
 	fprintf(f, "usage: fwsctl [--socket PATH] [--json] [--owner USER] "
-	    "VERB ...\n\n");
+	    "VERB ...\n");
+	if (!asked) {
+		fprintf(f, "fwsctl help lists the verbs; fwsctl VERB --help "
+		    "shows one.\n");
+		exit(2);
+	}
+	fprintf(f, "\n");
 	for (i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
 		fprintf(f, "  %-8s %s\n           %s\n", verbs[i].v_name,
 		    verbs[i].v_usage, verbs[i].v_help);
@@ -204,6 +213,134 @@ static void __attribute__((noreturn))
 usage(const struct verb *only)
 {
 	usage_out(only, 0);
+}
+
+#define SUGGEST_LEN	32	/* longer words are not typos of ours */
+#define SUGGEST_MAX	8
+
+/*
+ * What a mistyped word may have meant: the candidates it begins
+ * ("snap"), else the nearest within a typo or two ("lsit").
+ */
+struct suggest {
+	const char	*sg_word;
+	struct {
+		const char	*s;
+		int		 len;
+	}		 sg_best[SUGGEST_MAX];
+	int		 sg_n;
+	int		 sg_dist;	/* of sg_best; 0: words it begins */
+};
+
+/* Edits from a to b, a swap of neighbours counting as one (OSA). */
+static int
+suggest_distance(const char *a, int la, const char *b, int lb)
+{
+	int	 d[SUGGEST_LEN + 1][SUGGEST_LEN + 1], i, j, v;
+
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+static void
+suggest_add(struct suggest *sg, const char *cand, int len)
+{
+	int	 wlen = strlen(sg->sg_word), dist, i;
+
+	if (wlen == 0 || wlen > SUGGEST_LEN || len > SUGGEST_LEN)
+		return;
+	for (i = 0; i < sg->sg_n; i++)
+		if (sg->sg_best[i].len == len &&
+		    strncmp(sg->sg_best[i].s, cand, len) == 0)
+			return;		/* an option listed twice */
+	if (wlen >= 2 && wlen < len && strncmp(cand, sg->sg_word, wlen) == 0)
+		dist = 0;
+	else if ((dist = suggest_distance(sg->sg_word, wlen, cand, len)) > 2 ||
+	    dist > (wlen + 1) / 2)
+		return;
+	if (sg->sg_n == 0 || dist < sg->sg_dist) {
+		sg->sg_n = 0;
+		sg->sg_dist = dist;
+	} else if (dist > sg->sg_dist || sg->sg_n == SUGGEST_MAX)
+		return;
+	sg->sg_best[sg->sg_n].s = cand;
+	sg->sg_best[sg->sg_n++].len = len;
+}
+
+/* "LEAD WORD: did you mean --a, --b or --c?", or LEAD WORD OTHERWISE */
+static void __attribute__((noreturn))
+suggest_fail(struct suggest *sg, const char *lead, const char *dashes,
+    const char *otherwise)
+{
+	int	 i;
+
+	fprintf(stderr, "%s%.64s", lead, sg->sg_word);
+	if (sg->sg_n == 0) {
+		fprintf(stderr, "%s\n", otherwise);
+		exit(2);
+	}
+	fprintf(stderr, ": did you mean ");
+	for (i = 0; i < sg->sg_n; i++)
+		fprintf(stderr, "%s%s%.*s", i == 0 ? "" : i == sg->sg_n - 1 ?
+		    " or " : ", ", dashes, sg->sg_best[i].len, sg->sg_best[i].s);
+	fprintf(stderr, "?\n");
+	exit(2);
+}
+
+/* An unknown verb: the nearest of the table's, not the whole usage. */
+static void __attribute__((noreturn))
+unknown_verb(const char *word)
+{
+	struct suggest	 sg = { .sg_word = word };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
+		suggest_add(&sg, verbs[i].v_name, strlen(verbs[i].v_name));
+	suggest_fail(&sg, "fwsctl: unknown verb ", "",
+	    " (fwsctl help lists them)");
+}
+
+/*
+ * An unknown option: the nearest of those the verb takes (v NULL: of the
+ * global ones), then how to see them all.
+ */
+static void __attribute__((noreturn))
+unknown_option(const struct verb *v, const char *word)
+{
+	static const char	 global[] = "socket= json owner= help version";
+	static const char	 every[] = "json owner= help";
+	struct suggest		 sg = { .sg_word = word };
+	const char		*lists[2], *p;
+	char			 lead[64], hint[64];
+	int			 i, len;
+
+	lists[0] = v != NULL ? v->v_opts : global;
+	lists[1] = v != NULL ? every : "";
+	for (i = 0; i < 2; i++)
+		for (p = lists[i]; *p != '\0'; p += len + (p[len] == ' ')) {
+			len = strcspn(p, " ");
+			suggest_add(&sg, p, len - (len > 0 && p[len - 1] == '='));
+		}
+	snprintf(lead, sizeof(lead), "fwsctl%s%s: unknown option --",
+	    v != NULL ? " " : "", v != NULL ? v->v_name : "");
+	snprintf(hint, sizeof(hint), " (fwsctl %s%s--help lists them)",
+	    v != NULL ? v->v_name : "", v != NULL ? " " : "");
+	suggest_fail(&sg, lead, "--", hint);
 }
 
 void
@@ -283,11 +420,8 @@ parse(struct ctx *c, int argc, char **argv)
 		}
 		if ((eq = strchr(name, '=')) != NULL)
 			*eq = '\0';
-		if ((kind = opt_kind(v, name)) == 0) {
-			fprintf(stderr, "fwsctl %s: unknown option --%s\n",
-			    v->v_name, name);
-			usage(v);
-		}
+		if ((kind = opt_kind(v, name)) == 0)
+			unknown_option(v, name);
 		if (c->c_nopts == MAX_OPTS)
 			fwsctl_errx(2, "too many options");
 		c->c_opt[c->c_nopts] = name;
@@ -1320,8 +1454,15 @@ main(int argc, char *argv[])
 		else if (strcmp(argv[i], "--version") == 0) {
 			printf("fwsctl %s\n", FWS_VERSION);
 			return 0;
+		} else if (strcmp(argv[i], "--socket") == 0 ||
+		    strcmp(argv[i], "--owner") == 0)
+			fwsctl_errx(2, "%s needs a value", argv[i]);
+		else if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
+			argv[i][strcspn(argv[i], "=")] = '\0';
+			unknown_option(NULL, argv[i] + 2);
 		} else
-			usage(NULL);
+			fwsctl_errx(2, "unknown option %.64s (fwsctl --help "
+			    "lists them)", argv[i]);
 	}
 	if (i == argc)
 		usage(NULL);
@@ -1334,10 +1475,8 @@ main(int argc, char *argv[])
 	for (k = 0; k < sizeof(verbs) / sizeof(*verbs); k++)
 		if (strcmp(verbs[k].v_name, argv[i]) == 0)
 			c.c_verb = &verbs[k];
-	if (c.c_verb == NULL) {
-		fprintf(stderr, "fwsctl: unknown verb \"%s\"\n", argv[i]);
-		usage(NULL);
-	}
+	if (c.c_verb == NULL)
+		unknown_verb(argv[i]);
 	parse(&c, argc - i - 1, argv + i + 1);
 	return c.c_verb->v_fn(&c);
 }

@@ -11,8 +11,25 @@ expect_err "invalid VM name"
 expect_rc 2 fwsctl create x --memory 0 --kernel "$KERNEL"
 expect_err "greater than zero"
 expect_rc 2 fwsctl stop
-expect_rc 2 fwsctl frobnicate x
 expect_rc 2 fwsctl stop good --bogus
+# a typo is answered with the nearest verb or option, in one line, and
+# the whole usage only when asked for
+expect_rc 2 fwsctl lsit
+[ "$(cat "$T/err")" = "fwsctl: unknown verb lsit: did you mean list?" ] ||
+    fail "lsit: $(cat "$T/err")"
+expect_rc 2 fwsctl snap good
+expect_err "did you mean snapshot-create, snapshot-delete, snapshot-list or snapshot-revert?"
+expect_rc 2 fwsctl stop good --timout 5
+[ "$(cat "$T/err")" = "fwsctl stop: unknown option --timout: did you mean --timeout?" ] ||
+    fail "--timout: $(cat "$T/err")"
+expect_rc 2 fwsctl --jsn list
+expect_err "^fwsctl: unknown option --jsn: did you mean --json?$"
+expect_rc 2 fwsctl frobnicate x
+[ "$(wc -l < "$T/err")" = 1 ] || fail "an unknown verb printed: $(cat "$T/err")"
+expect_rc 2 "$FWSCTL_BIN"
+[ "$(wc -l < "$T/err")" = 2 ] || fail "fwsctl alone printed: $(cat "$T/err")"
+expect_rc 0 fwsctl help
+grep -q "^  snapshot-revert " "$T/out" || fail "help lacks the verbs: $(cat "$T/out")"
 expect_rc 2 fwsctl create y --disk nosuffix
 # a bare number is no size: it was bytes for --disk, MiB for --memory
 expect_rc 2 fwsctl create y --disk 10 --kernel "$KERNEL"
