@@ -6,8 +6,10 @@
  * unreachable, 2 usage error.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <limits.h>
 #include <poll.h>
@@ -444,15 +446,63 @@ parse(struct ctx *c, int argc, char **argv)
 		usage(v);
 }
 
+/*
+ * The socket refused us (EACCES): when the cause is that we are not in
+ * its group, say so and how to get in, rather than "Permission denied".
+ * Returns when it is something else.
+ */
+static void
+fwsctl_not_in_group(void)
+{
+	struct stat	 sb;
+	struct passwd	*pw;
+	struct group	*gr;
+	gid_t		 groups[NGROUPS_MAX + 1];
+	char		 gname[64], user[64];
+	int		 i, n, listed = 0;
+
+	if (stat(socket_path, &sb) == -1 || geteuid() == 0 ||
+	    (sb.st_mode & (S_IRGRP | S_IWGRP)) != (S_IRGRP | S_IWGRP) ||
+	    getegid() == sb.st_gid)
+		return;
+	if ((n = getgroups(NGROUPS_MAX + 1, groups)) == -1)
+		return;
+	for (i = 0; i < n; i++)
+		if (groups[i] == sb.st_gid)
+			return;		/* in it: the cause is elsewhere */
+	if ((pw = getpwuid(getuid())) != NULL) {
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+		listed = pw->pw_gid == sb.st_gid;
+	} else
+		snprintf(user, sizeof(user), "%u", (unsigned)getuid());
+	if ((gr = getgrgid(sb.st_gid)) != NULL) {
+		snprintf(gname, sizeof(gname), "%s", gr->gr_name);
+		for (i = 0; gr->gr_mem[i] != NULL; i++)
+			if (strcmp(gr->gr_mem[i], user) == 0)
+				listed = 1;
+	} else
+		snprintf(gname, sizeof(gname), "%u", (unsigned)sb.st_gid);
+	/* added to the group since this session began: it cannot know */
+	if (listed)
+		fwsctl_errx(1, "you are in group %s, which may use fwsd, but "
+		    "this login session is not yet: log in again (or run "
+		    "newgrp %s)", gname, gname);
+	fwsctl_errx(1, "you are not in group %s, which may use fwsd (ask an "
+	    "admin: usermod -a -G %s %s)", gname, gname, user);
+}
+
 int
 fwsctl_connect(void)
 {
 	char	*cause;
 	int	 s;
 
-	if ((s = sock_connect(socket_path, 0, &cause)) == -1)
+	if ((s = sock_connect(socket_path, 0, &cause)) == -1) {
+		if (errno == EACCES)
+			fwsctl_not_in_group();
 		fwsctl_errx(1, "cannot reach fwsd at %s (is fwsd running? "
 		    "--socket or FWS_SOCKET name another socket)", cause);
+	}
 	return s;
 }
 
