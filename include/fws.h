@@ -125,6 +125,7 @@ struct fws_config {
 	unsigned	 cf_event_history;	/* events kept in the store */
 	uint64_t	 cf_console_log_max;	/* bytes, each of a VM's logs */
 	char		*cf_vnc_listen;		/* address of the VNC servers */
+	char		*cf_public_host;	/* the host's name for users */
 	unsigned	 cf_vnc_displays;	/* displays 0 .. this - 1 */
 	char		*cf_socket_group;	/* group of the control socket */
 	char		*cf_admin_group;	/* its members are admins */

@@ -1461,18 +1461,59 @@ verb_snapshot_list(struct ctx *c)
 	return 0;
 }
 
+/*
+ * The way to the screen that works from where the user is.  VNC on
+ * loopback is reached from elsewhere through ssh to the host, as the
+ * caller: that line is made here, where the caller's name is known
+ * ("tunnel" in the JSON), fwsd gives the rest.
+ */
 static int
 verb_vnc(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("vnc", fwsctl_name_args(c), NULL);
-	json_t	*o = json_object_get(r, "result");
+	json_t		*r = fwsctl_call("vnc", fwsctl_name_args(c), NULL);
+	json_t		*o = json_object_get(r, "result");
+	const char	*host, *pub, *viewer, *cmd;
+	struct passwd	*pw;
+	char		*tunnel = NULL, user[64];
+	long long	 display, port;
 
-	if (c->c_json)
+	host = str_or_none(json_object_get(o, "host"));
+	pub = json_string_value(json_object_get(o, "public_host"));
+	cmd = str_or_none(json_object_get(o, "command"));
+	/* an older fwsd gives neither: its command is all there is */
+	if ((viewer = json_string_value(json_object_get(o, "viewer"))) == NULL)
+		viewer = cmd;
+	display = json_integer_value(json_object_get(o, "display"));
+	port = json_integer_value(json_object_get(o, "port"));
+	if (json_is_true(json_object_get(o, "loopback")) && pub != NULL) {
+		if ((pw = getpwuid(getuid())) != NULL)
+			snprintf(user, sizeof(user), "%s", pw->pw_name);
+		else
+			snprintf(user, sizeof(user), "%u", (unsigned)getuid());
+		tunnel = xasprintf("ssh -L %lld:%s%s%s:%lld %s@%s", port,
+		    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ?
+		    "]" : "", port, user, pub);
+	}
+	if (c->c_json) {
+		json_object_set_new(o, "tunnel", tunnel ? json_string(tunnel) :
+		    json_null());
 		fwsctl_print_json(o);
-	else
-		printf("%s\npassword %s\n",
-		    json_string_value(json_object_get(o, "command")),
-		    json_string_value(json_object_get(o, "password")));
+	} else if (tunnel != NULL) {
+		printf("%s's screen: VNC display %lld on %s (port %lld), "
+		    "reachable on %s alone.\n", c->c_name, display, host, port,
+		    pub);
+		printf("%-19s %s\n", "On this host:", cmd);
+		printf("%-19s %s\n", "From your machine:", tunnel);
+		printf("%-19s and while it is open: %s\n", "", viewer);
+	} else {
+		printf("%s's screen: VNC display %lld (port %lld).\n",
+		    c->c_name, display, port);
+		printf("%-19s %s\n", "Viewer:", viewer);
+	}
+	if (!c->c_json)
+		printf("%-19s %s (new at every start)\n", "Password:",
+		    str_or_none(json_object_get(o, "password")));
+	free(tunnel);
 	json_decref(r);
 	return 0;
 }

@@ -89,6 +89,9 @@ static const struct {
 	{ "template.small = 1 vcpu, 1G, 10X\n", "invalid size" },
 	{ "template.small = 1 vcpu, 1G, 1G, 1G\n", "expected" },
 	{ "template.../x = 1 vcpu, 1G\n", "invalid VM name" },
+	{ "public_host = gate;rm\n", "public_host: \"gate;rm\" is not a host name" },
+	{ "public_host = -oProxyCommand\n", "not a host name" },
+	{ "public_host = a:b\n", "not a host name or address" },
 };
 
 static void
@@ -145,6 +148,7 @@ test_good(void **state)
 	    "console_log_max = 64K\n"
 	    "qemu_uids = 200000-265535\n"
 	    "quota_snapshots = 3\n"
+	    "public_host = vmhost.example.org\n"
 	    "template.small = 1 vcpu, 1024 MiB, 10G\n"
 	    "template.big = 8 vcpus, 16 GiB\n"
 	    "template.small = 2 vcpus, 2048 MiB, 20G\n", &cf, &cause), 0);
@@ -160,6 +164,7 @@ test_good(void **state)
 	assert_true(cf.cf_qemu_uid_first == 200000);
 	assert_true(cf.cf_qemu_uid_last == 265535);
 	assert_true(cf.cf_quota.q_snapshots == 3);
+	assert_string_equal(cf.cf_public_host, "vmhost.example.org");
 	assert_true(cf.cf_quota.q_images == 10);	/* the default */
 	assert_true(cf.cf_quota.q_vm_memory_mib == 2048);
 	assert_true(cf.cf_quota.q_disk == 1ULL << 40);
@@ -222,6 +227,9 @@ test_defaults(void **state)
 	assert_true(cf.cf_console_log_max == 1 << 20);
 	assert_true(cf.cf_qemu_uid_first == FWS_QEMU_UID_FIRST);
 	assert_true(cf.cf_qemu_uid_last == FWS_QEMU_UID_LAST);
+	/* the host's own name, unless set */
+	assert_non_null(cf.cf_public_host);
+	assert_true(cf.cf_public_host[0] != '\0');
 	config_clear(&cf);
 }
 
