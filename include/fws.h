@@ -243,6 +243,10 @@ struct vm {
 	struct event	*vm_timer;		/* start deadline, stop steps */
 	int		 vm_stop_step;		/* 0 powerdown, 1 quit, 2 kill */
 	int		 vm_operator_stop;	/* stop/destroy asked for */
+	int64_t		 vm_actor;		/* uid that asked for the start,
+						   stop, pause or resume under
+						   way; -1: none, fwsd's own */
+	int64_t		 vm_reset_by;		/* uid whose reboot is due */
 	int		 vm_guest_shutdown;	/* SHUTDOWN from the guest seen */
 	int		 vm_guest_panicked;
 	int		 vm_auto_start;		/* this start is fwsd's own */
@@ -313,6 +317,8 @@ void		 snapshot_adopt(struct vm *);
 /* events.c: the lifecycle history, stored and streamed */
 void		 event_record(const struct vm *, const char *, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
+void		 event_record_by(const struct vm *, int64_t, const char *,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
 int		 event_follow(uint64_t, json_t *, int64_t, const char *);
 void		 event_unfollow(uint64_t);
 char		*vm_dir(const struct vm *);
@@ -450,8 +456,8 @@ int	 store_vm_update_run(const struct vm *, char **);
 int	 store_vm_update_qemu_uid(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
-int64_t	 store_event_insert(int64_t, uid_t, const char *, const char *,
-	    const char *, char **);
+int64_t	 store_event_insert(int64_t, uid_t, int64_t, const char *,
+	    const char *, const char *, char **);
 int	 store_event_prune(unsigned, char **);
 json_t	*store_event_list(int64_t, const char *, unsigned, char **);
 int	 store_vm_delete(const struct vm *, char **);
@@ -585,6 +591,7 @@ uint64_t request_client(const struct request *);
 json_t	*request_id(const struct request *);
 int	 request_admin(const struct request *);
 int	 request_sees(const struct request *, const struct vm *);
+char	*request_vm_words(const struct request *, const struct vm *);
 int	 request_owner(struct request *, json_t *, int64_t *, int *, char **);
 
 /* fwsd.c */

@@ -138,6 +138,20 @@ request_sees(const struct request *rq, const struct vm *vm)
 }
 
 /*
+ * A VM as a message names it to the caller: "web", or "web (uid 1001)"
+ * when it is another user's, which only an admin sees.  fwsd looks up
+ * no user names (NSS could block the loop): fwsctl shows the uid as the
+ * user's name.
+ */
+char *
+request_vm_words(const struct request *rq, const struct vm *vm)
+{
+	if (vm->vm_owner == rq->rq_uid)
+		return xasprintf("%s", vm->vm_name);
+	return xasprintf("%s (uid %u)", vm->vm_name, (unsigned)vm->vm_owner);
+}
+
+/*
  * Whose VMs a request means: "owner" when given (a user may only name
  * themselves), else -1 for an admin (everyone's) or the caller's uid.
  * -1 from the function itself: *cause (and *code) say why not.
@@ -475,7 +489,7 @@ cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 	p = vm_dir(vm);
 	cmd_remove_logs(p);
 	free(p);
-	event_record(vm, "deleted", "%s", keep ? "disks kept" :
+	event_record_by(vm, rq->rq_uid, "deleted", "%s", keep ? "disks kept" :
 	    "with the disks fwsd made");
 	request_ok(rq, json_pack("{ss sb}", "name", vm->vm_name, "kept_disks",
 	    keep));
@@ -504,7 +518,8 @@ cmd_autostart(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	if (on != was)
-		event_record(vm, "autostart", "%s", on ? "on" : "off");
+		event_record_by(vm, rq->rq_uid, "autostart", "%s", on ? "on" :
+		    "off");
 	request_ok(rq, json_pack("{ss sb}", "name", vm->vm_name, "autostart",
 	    on));
 }

@@ -88,14 +88,17 @@ static int
 create_mac_taken(struct create *cr, const char *mac, char **cause)
 {
 	struct vm	*other;
+	char		*who;
 
 	if ((other = create_clash(0, NULL, mac)) == NULL ||
 	    other == cr->cr_vm)
 		return 0;
-	if (request_sees(cr->cr_rq, other))
+	if (request_sees(cr->cr_rq, other)) {
+		who = request_vm_words(cr->cr_rq, other);
 		*cause = xasprintf("MAC address %s is already used by VM %s",
-		    mac, other->vm_name);
-	else
+		    mac, who);
+		free(who);
+	} else
 		*cause = xasprintf("MAC address %s is already in use", mac);
 	return -2;
 }
@@ -216,12 +219,19 @@ static int
 create_file_taken(struct create *cr, const char *path, struct vm *other,
     char **cause)
 {
+	char	*who;
+	int	 rc;
+
 	if (other == cr->cr_vm)
 		return cause_fail(cause, "%s is given to %s twice", path,
 		    cr->cr_vm->vm_name);
-	if (request_sees(cr->cr_rq, other))
-		return cause_fail(cause, "%s is a file of VM %s: a disk belongs "
-		    "to one VM", path, other->vm_name);
+	if (request_sees(cr->cr_rq, other)) {
+		who = request_vm_words(cr->cr_rq, other);
+		rc = cause_fail(cause, "%s is a file of VM %s: a disk belongs "
+		    "to one VM", path, who);
+		free(who);
+		return rc;
+	}
 	return cause_fail(cause, "%s is a file of another VM: a disk belongs "
 	    "to one VM", path);
 }
@@ -683,7 +693,8 @@ create_next(struct create *cr)
 			return;
 		}
 		vm->vm_creating = 0;
-		event_record(vm, "created", "vcpus %u, memory %llu MiB, disks %d, "
+		event_record_by(vm, request_uid(cr->cr_rq), "created",
+		    "vcpus %u, memory %llu MiB, disks %d, "
 		    "restart %s%s", vm->vm_vcpus,
 		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks,
 		    vm_restart_name(vm->vm_restart),

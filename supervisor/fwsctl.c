@@ -177,6 +177,60 @@ fwsctl_user_name(json_t *uid, char *buf, size_t len)
 	return buf;
 }
 
+static const char *
+str_or_none(json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/*
+ * A VM's name as an admin needs it, among several users' VMs: "web" when
+ * it is the caller's own, else "web (alice)".
+ */
+const char *
+fwsctl_vm_name(json_t *name, json_t *owner, char *buf, size_t len)
+{
+	char	 user[64];
+
+	if (!json_is_integer(owner) ||
+	    json_integer_value(owner) == (json_int_t)getuid())
+		snprintf(buf, len, "%s", str_or_none(name));
+	else
+		snprintf(buf, len, "%s (%s)", str_or_none(name),
+		    fwsctl_user_name(owner, user, sizeof(user)));
+	return buf;
+}
+
+/*
+ * fwsd names another user's VM "web (uid 1001)" in its messages, as it
+ * looks up no names: shown here as "web (alice)".
+ */
+static void
+fwsctl_print_refusal(const char *msg)
+{
+	const char	*p = msg, *q;
+	char		 user[64], *end;
+	unsigned long	 uid;
+	json_t		*j;
+
+	while ((q = strstr(p, "(uid ")) != NULL) {
+		errno = 0;
+		uid = strtoul(q + 5, &end, 10);
+		if (q[5] < '0' || q[5] > '9' || *end != ')' || errno != 0 ||
+		    uid >= UINT32_MAX) {
+			fprintf(stderr, "%.*s", (int)(q + 5 - p), p);
+			p = q + 5;
+			continue;
+		}
+		j = json_integer(uid);
+		fprintf(stderr, "%.*s(%s)", (int)(q - p), p,
+		    fwsctl_user_name(j, user, sizeof(user)));
+		json_decref(j);
+		p = end + 1;
+	}
+	fprintf(stderr, "%s\n", p);
+}
+
 /*
  * Usage: of one verb or of all; asked for (--help, help) on stdout, exit
  * 0.  Unasked, the whole list would scroll the error away: one line.
@@ -299,7 +353,8 @@ suggest_fail(struct suggest *sg, const char *lead, const char *dashes,
 	fprintf(stderr, ": did you mean ");
 	for (i = 0; i < sg->sg_n; i++)
 		fprintf(stderr, "%s%s%.*s", i == 0 ? "" : i == sg->sg_n - 1 ?
-		    " or " : ", ", dashes, sg->sg_best[i].len, sg->sg_best[i].s);
+		    " or " : ", ", dashes, sg->sg_best[i].len,
+		    sg->sg_best[i].s);
 	fprintf(stderr, "?\n");
 	exit(2);
 }
@@ -336,7 +391,9 @@ unknown_option(const struct verb *v, const char *word)
 	for (i = 0; i < 2; i++)
 		for (p = lists[i]; *p != '\0'; p += len + (p[len] == ' ')) {
 			len = strcspn(p, " ");
-			suggest_add(&sg, p, len - (len > 0 && p[len - 1] == '='));
+			/* "timeout=": the name before the '=' */
+			suggest_add(&sg, p, len > 0 && p[len - 1] == '=' ?
+			    len - 1 : len);
 		}
 	snprintf(lead, sizeof(lead), "fwsctl%s%s: unknown option --",
 	    v != NULL ? " " : "", v != NULL ? v->v_name : "");
@@ -625,12 +682,6 @@ fwsctl_read(int *fdp)
 	return msg;
 }
 
-static const char *
-str_or_none(json_t *v)
-{
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
 /* {"percent":P,"step":S} on a terminal, in place of the waiting line. */
 static void
 show_progress(json_t *p)
@@ -664,8 +715,8 @@ fwsctl_reply(int *fdp)
 	if (json_is_false(json_object_get(reply, "ok"))) {
 		msg = json_string_value(json_object_get(json_object_get(reply,
 		    "error"), "message"));
-		fprintf(stderr, "fwsctl: %s\n", msg ? msg : "refused, no "
-		    "reason given");
+		fprintf(stderr, "fwsctl: ");
+		fwsctl_print_refusal(msg ? msg : "refused, no reason given");
 		json_decref(reply);
 		exit(1);
 	}
@@ -1042,7 +1093,7 @@ verb_info(struct ctx *c)
 	const char	*keys[] = { "name", "uuid", "state", "pid", "vcpus",
 	    "mac", "restart", "autostart", "restarts", "iso", "kernel",
 	    "initrd", "append", "serial_log", "qemu_log", "last_exit" };
-	char		 mem[32], tbuf[64];
+	char		 mem[32], tbuf[64], user[64];
 	time_t		 t;
 	size_t		 i;
 
@@ -1053,6 +1104,9 @@ verb_info(struct ctx *c)
 	}
 	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
 		info_line(keys[i], json_object_get(o, keys[i]));
+		if (strcmp(keys[i], "name") == 0)
+			printf("%-12s %s\n", "owner", fwsctl_user_name(
+			    json_object_get(o, "owner"), user, sizeof(user)));
 		if (strcmp(keys[i], "vcpus") == 0)
 			printf("%-12s %s\n", "memory", fwsctl_size(
 			    json_object_get(o, "memory_mib"), 1, mem,
@@ -1150,29 +1204,50 @@ verb_autostart(struct ctx *c)
 	return 0;
 }
 
-/* One event: a JSON line with --json, else time, VM, event, reason. */
+/*
+ * One event: a JSON line with --json, else time, VM ("web (alice)" when
+ * another's), what happened and who asked ("stopped by root", "for
+ * alice" when it is the caller's VM and someone else acted), and why.
+ */
 static void
 print_event(struct ctx *c, json_t *e)
 {
-	char	*s, tbuf[64];
-	double	 t = json_number_value(json_object_get(e, "time"));
-	time_t	 secs = (time_t)t;
+	json_t		*owner = json_object_get(e, "owner");
+	json_t		*actor = json_object_get(e, "actor");
+	const char	*reason = str_or_none(json_object_get(e, "reason"));
+	char		*s, tbuf[64], vm[128], who[160], a[64], o[64];
+	double		 t = json_number_value(json_object_get(e, "time"));
+	time_t		 secs = (time_t)t;
+	size_t		 len;
+	int		 mine;
 
 	if (c->c_json) {
 		s = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER |
 		    JSON_REAL_PRECISION(13));
 		printf("%s\n", s ? s : "{}");
 		free(s);
-	} else {
-		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S",
-		    localtime(&secs));
-		printf("%s.%03d  %-16s %-10s %s\n", tbuf,
-		    (int)((t - (double)secs) * 1000),
-		    json_string_value(json_object_get(e, "vm")),
-		    json_string_value(json_object_get(e, "event")),
-		    json_is_string(json_object_get(e, "reason")) ?
-		    json_string_value(json_object_get(e, "reason")) : "");
+		fflush(stdout);
+		return;
 	}
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", localtime(&secs));
+	fwsctl_vm_name(json_object_get(e, "vm"), owner, vm, sizeof(vm));
+	who[0] = '\0';
+	if (json_is_integer(actor)) {
+		snprintf(who, sizeof(who), " by %s", fwsctl_user_name(actor, a,
+		    sizeof(a)));
+		/* another's VM is named with its owner already */
+		mine = json_integer_value(owner) == (json_int_t)getuid();
+		if (mine && json_integer_value(actor) !=
+		    json_integer_value(owner)) {
+			len = strlen(who);
+			snprintf(who + len, sizeof(who) - len, " for %s",
+			    fwsctl_user_name(owner, o, sizeof(o)));
+		}
+	}
+	printf("%s.%03d  %-16s %s%s%s%s\n", tbuf,
+	    (int)((t - (double)secs) * 1000), vm,
+	    str_or_none(json_object_get(e, "event")), who,
+	    *reason != '\0' ? ": " : "", reason);
 	fflush(stdout);
 }
 
@@ -1218,19 +1293,27 @@ verb_events(struct ctx *c)
 static int
 verb_shutdown_all(struct ctx *c)
 {
-	json_t		*r, *a, *n;
+	json_t		*r, *a, *n, *stopped;
+	char		 name[128];
 	size_t		 i;
 
 	r = fwsctl_call("shutdown-all", timeout_arg(c, NULL), NULL);
 	a = json_object_get(json_object_get(r, "result"), "stopped");
+	/* with their owners: two users may both have a "web" */
+	if ((stopped = json_object_get(json_object_get(r, "result"), "vms")) ==
+	    NULL)
+		stopped = a;
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
 	else if (json_array_size(a) == 0)
 		printf("no VM was running\n");
 	else {
 		printf("stopped");
-		json_array_foreach(a, i, n)
-			printf(" %s", json_string_value(n));
+		json_array_foreach(stopped, i, n)
+			printf("%s %s", i == 0 ? "" : ",", json_is_object(n) ?
+			    fwsctl_vm_name(json_object_get(n, "name"),
+			    json_object_get(n, "owner"), name, sizeof(name)) :
+			    str_or_none(n));
 		printf("\n");
 	}
 	json_decref(r);
@@ -1366,6 +1449,7 @@ verb_net_info(struct ctx *c)
 	json_t	*o = json_object_get(r, "result"), *nic;
 	const char *keys[] = { "name", "bridge", "uplink", "address", "nat",
 	    "dhcp", "dhcp_pid", "autostart", "active" };
+	char	 vm[128];
 	size_t	 i;
 
 	if (c->c_json) {
@@ -1376,9 +1460,10 @@ verb_net_info(struct ctx *c)
 	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 		info_line(keys[i], json_object_get(o, keys[i]));
 	json_array_foreach(json_object_get(o, "nics"), i, nic)
-		printf("%-12s %s (%s)\n", i == 0 ? "nics" : "",
-		    json_string_value(json_object_get(nic, "vm")),
-		    json_string_value(json_object_get(nic, "mac")));
+		printf("%-12s %s  %s\n", i == 0 ? "nics" : "",
+		    str_or_none(json_object_get(nic, "mac")),
+		    fwsctl_vm_name(json_object_get(nic, "vm"),
+		    json_object_get(nic, "owner"), vm, sizeof(vm)));
 	json_decref(r);
 	return 0;
 }
@@ -1387,6 +1472,7 @@ static int
 verb_net_leases(struct ctx *c)
 {
 	json_t	*r, *a, *l;
+	char	 vm[128];
 	size_t	 i;
 
 	if ((a = fwsctl_call_list(c, "net-leases", fwsctl_name_args(c),
@@ -1397,7 +1483,9 @@ verb_net_leases(struct ctx *c)
 		printf("%-17s  %-15s  %s\n",
 		    json_string_value(json_object_get(l, "mac")),
 		    json_string_value(json_object_get(l, "ip")),
-		    str_or(json_object_get(l, "vm"), "-"));
+		    json_is_string(json_object_get(l, "vm")) ?
+		    fwsctl_vm_name(json_object_get(l, "vm"), json_object_get(l,
+		    "owner"), vm, sizeof(vm)) : "-");
 	json_decref(r);
 	return 0;
 }
@@ -1432,7 +1520,7 @@ static int
 verb_snapshot_list(struct ctx *c)
 {
 	json_t	*args, *r, *a, *s;
-	char	 tbuf[64], size[32];
+	char	 tbuf[64], size[32], vm[128];
 	time_t	 t;
 	size_t	 i;
 
@@ -1447,12 +1535,13 @@ verb_snapshot_list(struct ctx *c)
 	printf("%-16s %-20s %-19s %-6s %10s %10s\n", "VM", "TAG", "CREATED",
 	    "MEMORY", "STATE", "VM CLOCK");
 	json_array_foreach(a, i, s) {
+		fwsctl_vm_name(json_object_get(s, "vm"), json_object_get(s,
+		    "owner"), vm, sizeof(vm));
 		t = json_integer_value(json_object_get(s, "created"));
 		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", localtime(&t));
 		fwsctl_size(json_object_get(s, "vm_state_size"), 0, size,
 		    sizeof(size));
-		printf("%-16s %-20s %-19s %-6s %10s %9.1fs\n",
-		    json_string_value(json_object_get(s, "vm")),
+		printf("%-16s %-20s %-19s %-6s %10s %9.1fs\n", vm,
 		    json_string_value(json_object_get(s, "tag")), tbuf,
 		    json_is_true(json_object_get(s, "memory")) ? "yes" : "no",
 		    size, json_number_value(json_object_get(s, "vm_clock")));

@@ -104,12 +104,13 @@ parse_size(const char *s, uint64_t *out, char **cause)
 	if (errno == ERANGE)
 		goto big;
 	if (*end == '\0' && n > 0)
-		return cause_fail(cause, "%.32s: say the unit, e.g. %.32sG", s, s);
+		return cause_fail(cause, "%.32s: say the unit, e.g. %.32sG", s,
+		    s);
 	if (*end == '\0')
 		goto zero;
 	if (*end == '.' || *end == ',')
-		return cause_fail(cause, "%.32s: a size is a whole number of K, "
-		    "M, G or T, e.g. 1536M rather than 1.5G", s);
+		return cause_fail(cause, "%.32s: a size is a whole number of "
+		    "K, M, G or T, e.g. 1536M rather than 1.5G", s);
 	if ((u = strchr(units, toupper((unsigned char)*end))) == NULL)
 		goto bad;
 	end++;
@@ -153,8 +154,8 @@ parse_memory_mib(const char *s, uint64_t *out, char **cause)
 		if (errno == ERANGE || n > UINT64_MAX >> 20)
 			return cause_fail(cause, "%.32s: too much memory", s);
 		if (n == 0)
-			return cause_fail(cause, "%.32s: memory must be greater "
-			    "than zero MiB", s);
+			return cause_fail(cause, "%.32s: memory must be "
+			    "greater than zero MiB", s);
 		*out = n;
 		return 0;
 	}

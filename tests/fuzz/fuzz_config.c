@@ -128,7 +128,8 @@ write_back(const struct fws_config *cf)
 	    cf->cf_nimage_dirs ? "image_dirs = " : "# no image_dirs", dirs,
 	    cf->cf_machine, cf->cf_accel, cf->cf_vnc_listen,
 	    cf->cf_max_vcpus, (unsigned long long)cf->cf_max_memory_mib,
-	    (unsigned long long)cf->cf_max_disk_size / 1024, cf->cf_stop_timeout,
+	    (unsigned long long)cf->cf_max_disk_size / 1024,
+	    cf->cf_stop_timeout,
 	    cf->cf_restart_delay, cf->cf_restart_delay_max,
 	    cf->cf_crash_loop_restarts, cf->cf_crash_loop_window,
 	    cf->cf_event_history);

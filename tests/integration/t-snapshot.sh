@@ -31,7 +31,7 @@ import json, sys
 l = json.load(open(sys.argv[1]))
 assert len(l) == 1, l
 s = l[0]
-assert set(s) == {"vm", "tag", "created", "memory", "vm_state_size", "vm_clock"}, s
+assert set(s) == {"vm", "owner", "tag", "created", "memory", "vm_state_size", "vm_clock"}, s
 assert s["vm"] == "s1" and s["tag"] == "snap1" and s["memory"] is True, s
 assert s["vm_state_size"] > 0 and s["created"] > 1700000000, s
 EOP

@@ -138,7 +138,8 @@ test_memory(void **state)
 	assert_non_null(strstr(cause, "greater than zero"));
 	free(cause);
 	assert_int_equal(parse_memory_mib("1000K", &v, &cause), -1);
-	assert_non_null(strstr(cause, "1000K: memory is a whole number of MiB"));
+	assert_non_null(strstr(cause,
+	    "1000K: memory is a whole number of MiB"));
 	free(cause);
 	assert_int_equal(parse_memory_mib("1.5G", &v, &cause), -1);
 	assert_non_null(strstr(cause, "1536M"));
