@@ -397,9 +397,10 @@ cmd_version(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
 	(void)vm;
-	request_ok(rq, json_pack("{ss si ss ss ss}", "version", FWS_VERSION,
+	request_ok(rq, json_pack("{ss si ss ss ss si}", "version", FWS_VERSION,
 	    "protocol", PROTO_VERSION, "accel", accel_name(), "accel_config",
-	    conf.cf_accel, "accel_reason", accel_reason()));
+	    conf.cf_accel, "accel_reason", accel_reason(), "stop_timeout",
+	    (int)conf.cf_stop_timeout));
 }
 
 static void

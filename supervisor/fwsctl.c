@@ -569,25 +569,49 @@ static const char *conn_waiting;	/* shown while a slow reply is due */
 static int	 conn_progress;		/* a progress line is showing */
 static char	 conn_buf[PROTO_MAX_LINE * 4];
 static size_t	 conn_have;
+static time_t	 conn_asked;		/* when the request went, monotonic */
+/* a verb's own words for the wait, after secs seconds (else generic) */
+static void	(*conn_line)(char *, size_t, int);
+
+static time_t
+fwsctl_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 /*
  * A slow request (start, stop, snapshots...) on a terminal: after a
- * second, show what is awaited and for how long, until the reply comes.
+ * second, show what is awaited and for how long, in place, once a
+ * second, until the reply comes; then clear the line.
  */
 static void
 fwsctl_progress(void)
 {
 	struct pollfd	 pfd;
-	int		 secs = 0;
+	char		 line[256];
+	int		 shown = 0;
 
-	if (conn_waiting == NULL || !isatty(STDERR_FILENO))
+	if ((conn_waiting == NULL && conn_line == NULL) ||
+	    !isatty(STDERR_FILENO))
 		return;
 	pfd.fd = conn;
 	pfd.events = POLLIN;
-	while (poll(&pfd, 1, 1000) == 0)
-		if (!conn_progress)
-			fprintf(stderr, "\r%s: %d s ", conn_waiting, ++secs);
-	if (secs > 0 || conn_progress)
+	while (poll(&pfd, 1, 1000) == 0) {
+		if (conn_progress)
+			continue;	/* the job's own progress shows */
+		if (conn_line != NULL)
+			conn_line(line, sizeof(line), (int)(fwsctl_now() -
+			    conn_asked));
+		else
+			snprintf(line, sizeof(line), "%s: %d s", conn_waiting,
+			    (int)(fwsctl_now() - conn_asked));
+		fprintf(stderr, "\r\033[K%s", line);
+		shown = 1;
+	}
+	if (shown || conn_progress)
 		fprintf(stderr, "\r\033[K");
 }
 
@@ -612,6 +636,7 @@ fwsctl_send(const char *cmd, json_t *args)
 		fwsctl_errx(1, "cannot encode the request");
 	conn = fwsctl_connect();
 	conn_have = 0;
+	conn_asked = fwsctl_now();
 	/*
 	 * fwsd may have refused the connection (too many of them) and closed
 	 * it already: its reason is still there to read, instead of dying of
@@ -980,14 +1005,55 @@ timeout_arg(struct ctx *c, json_t *args)
 	return args;
 }
 
+/* What stop waits for, from its timeout (-1: not known) and the time. */
+static const char	*stop_name;
+static long long	 stop_timeout;
+
+static void
+stop_line(char *buf, size_t len, int secs)
+{
+	if (stop_timeout == 0)
+		snprintf(buf, len, "%s: asked qemu to quit... %d s", stop_name,
+		    secs);
+	else if (stop_timeout < 0)
+		snprintf(buf, len, "%s: asked the guest to power off... %d s",
+		    stop_name, secs);
+	else if (secs < stop_timeout)
+		snprintf(buf, len, "%s: asked the guest to power off... %d s; "
+		    "will force in %lld s", stop_name, secs,
+		    stop_timeout - secs);
+	else
+		snprintf(buf, len, "%s: the guest did not power off in %lld s: "
+		    "making qemu quit... %d s", stop_name, stop_timeout, secs);
+}
+
 static int
 verb_stop(struct ctx *c)
 {
-	json_t		*args, *r;
+	json_t		*args, *r, *t;
 
 	/* the timeout is checked before the name is taken in */
 	args = timeout_arg(c, NULL);
 	json_object_set_new(args, "name", json_string(c->c_name));
+	/*
+	 * A guest may ignore the power button (an installer, a boot
+	 * menu): on a terminal, say what is awaited, and until when.  The
+	 * default timeout is fwsd's to know.
+	 */
+	if (!c->c_json && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) {
+		stop_name = c->c_name;
+		if ((t = json_object_get(args, "timeout")) != NULL)
+			stop_timeout = json_integer_value(t);
+		else {
+			r = fwsctl_call("version", NULL, NULL);
+			t = json_object_get(json_object_get(r, "result"),
+			    "stop_timeout");
+			stop_timeout = json_is_integer(t) ?
+			    json_integer_value(t) : -1;
+			json_decref(r);
+		}
+		conn_line = stop_line;
+	}
 	r = fwsctl_call("stop", args, NULL);
 	print_state(c, r);
 	json_decref(r);
