@@ -1,9 +1,10 @@
 /*
  * fwsctl.c: the command-line client.  One table of verbs drives option
- * parsing, dispatch and usage; each verb turns its arguments into one
- * control request (proto.c), and prints the reply as a table or
- * sentence, or as JSON with --json.  Exit status: 0 done, 1 refused or
- * unreachable, 2 usage error.
+ * parsing, dispatch, usage and the suggestions for a typo; each verb
+ * turns its arguments into one control request (proto.c), and prints the
+ * reply as a table or sentence, or as JSON with --json.  Names (users,
+ * owners) are looked up here, never by fwsd.  Exit status: 0 done, 1
+ * refused or unreachable, 2 usage error.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -318,7 +319,9 @@ suggest_add(struct suggest *sg, const char *cand, int len)
 {
 	int	 wlen = strlen(sg->sg_word), dist, i;
 
-	if (wlen == 0 || wlen > SUGGEST_LEN || len > SUGGEST_LEN)
+	/* the very word is no suggestion: it was refused for its value */
+	if (wlen == 0 || wlen > SUGGEST_LEN || len > SUGGEST_LEN ||
+	    (wlen == len && strncmp(cand, sg->sg_word, len) == 0))
 		return;
 	for (i = 0; i < sg->sg_n; i++)
 		if (sg->sg_best[i].len == len &&
