@@ -40,6 +40,7 @@
 #define FWS_IMAGE_DIRS_MAX	8
 #define FWS_APPEND_MAX		1024
 #define FWS_VCPUS_LIMIT		255	/* what qemu's pc/q35 machines take */
+#define FWS_MEMORY_MIN		16	/* MiB, the least a VM is given */
 #define FWS_STOP_TIMEOUT	60	/* s, ACPI powerdown before quit */
 #define FWS_KILL_GRACE		5	/* s, quit before SIGKILL */
 #define FWS_START_TIMEOUT	30	/* s, exec to QMP "running" */
@@ -129,6 +130,7 @@ struct fws_config {
 	unsigned	 cf_event_history;	/* events kept in the store */
 	uint64_t	 cf_console_log_max;	/* bytes, each of a VM's logs */
 	char		*cf_vnc_listen;		/* address of the VNC servers */
+	char		*cf_public_host;	/* the host's name for users */
 	unsigned	 cf_vnc_displays;	/* displays 0 .. this - 1 */
 	char		*cf_socket_group;	/* group of the control socket */
 	char		*cf_admin_group;	/* its members are admins */
@@ -261,6 +263,10 @@ struct vm {
 	struct event	*vm_timer;		/* start deadline, stop steps */
 	int		 vm_stop_step;		/* 0 powerdown, 1 quit, 2 kill */
 	int		 vm_operator_stop;	/* stop/destroy asked for */
+	int64_t		 vm_actor;		/* uid that asked for the start,
+						   stop, pause or resume under
+						   way; -1: none, fwsd's own */
+	int64_t		 vm_reset_by;		/* uid whose reboot is due */
 	int		 vm_guest_shutdown;	/* SHUTDOWN from the guest seen */
 	int		 vm_guest_panicked;
 	int		 vm_auto_start;		/* this start is fwsd's own */
@@ -296,7 +302,7 @@ void		 vm_destroy(struct vm *, struct request *);
 void		 vm_qmp_simple(struct vm *, const char *, struct request *);
 void		 vm_shutdown_all(unsigned, struct request *);
 void		 vm_delete(struct vm *);
-int		 vm_remove(struct vm *, int, const char *, char **);
+int		 vm_remove(struct vm *, int, int64_t, const char *, char **);
 void		 vm_expire(struct vm *);
 void		 vm_unexpire(struct vm *, const char *);
 void		 vm_release_all(void);
@@ -361,6 +367,8 @@ void		 snapshot_adopt(struct vm *);
 /* events.c: the lifecycle history, stored and streamed */
 void		 event_record(const struct vm *, const char *, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
+void		 event_record_by(const struct vm *, int64_t, const char *,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
 int		 event_follow(uint64_t, json_t *, int64_t, const char *);
 void		 event_unfollow(uint64_t);
 char		*vm_dir(const struct vm *);
@@ -499,8 +507,8 @@ int	 store_vm_update_qemu_uid(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
 int	 store_vm_update_loan(const struct vm *, char **);
-int64_t	 store_event_insert(int64_t, uid_t, const char *, const char *,
-	    const char *, char **);
+int64_t	 store_event_insert(int64_t, uid_t, int64_t, const char *,
+	    const char *, const char *, char **);
 int	 store_event_prune(unsigned, char **);
 json_t	*store_event_list(int64_t, const char *, unsigned, char **);
 int	 store_vm_delete(const struct vm *, char **);
@@ -639,6 +647,7 @@ uint64_t request_client(const struct request *);
 json_t	*request_id(const struct request *);
 int	 request_admin(const struct request *);
 int	 request_sees(const struct request *, const struct vm *);
+char	*request_vm_words(const struct request *, const struct vm *);
 int	 request_owner(struct request *, json_t *, int64_t *, int *, char **);
 
 /* fwsd.c */
@@ -659,6 +668,7 @@ int	 validate_name(const char *, char **);
 int	 validate_mac(const char *, char **);
 int	 parse_size(const char *, uint64_t *, char **);
 int	 parse_memory_mib(const char *, uint64_t *, char **);
+const char *format_size(uint64_t, char *, size_t);
 void	 mac_from_name(const char *, char *, size_t);
 int	 path_confine(const char *, char *const *, int, char **, char **);
 int	 parse_duration(const char *, int64_t *, char **);

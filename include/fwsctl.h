@@ -34,6 +34,8 @@ void	 fwsctl_print_json(json_t *);
 json_t	*fwsctl_abs_path(const char *);
 json_t	*fwsctl_name_args(struct ctx *);
 const char *fwsctl_user_name(json_t *, char *, size_t);
+const char *fwsctl_size(json_t *, int, char *, size_t);
+const char *fwsctl_vm_name(json_t *, json_t *, char *, size_t);
 void	 fwsctl_owner(const char *);
 
 /* fwsctl-user.c: images, quotas, templates */

@@ -17,8 +17,13 @@
  * After its reply, an "events" request with "follow":true keeps the
  * connection and sends one line per lifecycle event as it happens:
  *
- *   event    {"id":N,"event":{"seq":S,"time":T,"vm":"web1",
- *                             "event":"crashed","reason":"..."}}
+ *   event    {"id":N,"event":{"seq":S,"time":T,"vm":"web1","owner":U,
+ *                             "event":"crashed","reason":"...",
+ *                             "actor":A}}
+ *
+ * "actor" is the uid that asked for what the event tells, null when
+ * nobody did (a crash, fwsd's own restart).  Messages name another
+ * user's VM "web (uid 1001)": fwsd looks up no user names.
  *
  * A long job (image-import) sends its progress before its reply:
  *

@@ -195,12 +195,14 @@ static int
 cmd_net_down(struct request *rq, struct net *n, int running_only)
 {
 	const struct vm	*user;
-	char		*cause;
+	char		*cause, *who;
 
 	if (net_in_use(n, running_only, &user)) {
+		who = request_vm_words(rq, user);
 		request_error(rq, PROTO_ERR_BAD_STATE, "network %s is used by "
 		    "%sVM %s%s", n->net_name, running_only ? "running " : "",
-		    user->vm_name, running_only ? "" : ": delete the VM first");
+		    who, running_only ? "" : ": delete the VM first");
+		free(who);
 		return 1;
 	}
 	/* also when not marked up: whatever is left of it goes */

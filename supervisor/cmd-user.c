@@ -139,10 +139,11 @@ cmd_image_delete(struct request *rq, json_t *args, struct vm *vm)
 	/* a VM's disk, or the base of a VM's overlay, stays */
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		if (image_in_use(path, vm)) {
+			dir = request_sees(rq, vm) ? request_vm_words(rq, vm) :
+			    xasprintf("of another user");
 			request_error(rq, PROTO_ERR_BAD_STATE, "image %s is used "
-			    "by VM %s: delete the VM first", name,
-			    request_sees(rq, vm) ? vm->vm_name :
-			    "of another user");
+			    "by VM %s: delete the VM first", name, dir);
+			free(dir);
 			free(path);
 			return;
 		}

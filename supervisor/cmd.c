@@ -141,6 +141,20 @@ request_sees(const struct request *rq, const struct vm *vm)
 }
 
 /*
+ * A VM as a message names it to the caller: "web", or "web (uid 1001)"
+ * when it is another user's, which only an admin sees.  fwsd looks up
+ * no user names (NSS could block the loop): fwsctl shows the uid as the
+ * user's name.
+ */
+char *
+request_vm_words(const struct request *rq, const struct vm *vm)
+{
+	if (vm->vm_owner == rq->rq_uid)
+		return xasprintf("%s", vm->vm_name);
+	return xasprintf("%s (uid %u)", vm->vm_name, (unsigned)vm->vm_owner);
+}
+
+/*
  * Whose VMs a request means: "owner" when given (a user may only name
  * themselves), else -1 for an admin (everyone's) or the caller's uid.
  * -1 from the function itself: *cause (and *code) say why not.
@@ -386,9 +400,10 @@ cmd_version(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
 	(void)vm;
-	request_ok(rq, json_pack("{ss si ss ss ss}", "version", FWS_VERSION,
+	request_ok(rq, json_pack("{ss si ss ss ss si}", "version", FWS_VERSION,
 	    "protocol", PROTO_VERSION, "accel", accel_name(), "accel_config",
-	    conf.cf_accel, "accel_reason", accel_reason()));
+	    conf.cf_accel, "accel_reason", accel_reason(), "stop_timeout",
+	    (int)conf.cf_stop_timeout));
 }
 
 static void
@@ -436,7 +451,7 @@ cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	o = json_pack("{ss sb}", "name", vm->vm_name, "kept_disks", keep);
-	if (vm_remove(vm, keep, keep ? "disks kept" :
+	if (vm_remove(vm, keep, rq->rq_uid, keep ? "disks kept" :
 	    "with the disks fwsd made", &cause) == -1) {
 		json_decref(o);
 		request_cause(rq, PROTO_ERR_INTERNAL, cause);
@@ -467,7 +482,8 @@ cmd_autostart(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	if (on != was)
-		event_record(vm, "autostart", "%s", on ? "on" : "off");
+		event_record_by(vm, rq->rq_uid, "autostart", "%s", on ? "on" :
+		    "off");
 	request_ok(rq, json_pack("{ss sb}", "name", vm->vm_name, "autostart",
 	    on));
 }

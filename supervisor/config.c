@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fws.h"
 
@@ -118,6 +119,7 @@ enum config_type {
 	CONFIG_SIZE,		/* bytes, with an optional suffix; k_min ..
 				   k_max unless k_max is 0 */
 	CONFIG_ADDR,		/* an IPv4 or IPv6 address */
+	CONFIG_HOST,		/* a host name, or an address */
 	CONFIG_WORD,		/* a user or group name */
 	CONFIG_UIDS,		/* FIRST-LAST: the qemu uids */
 	CONFIG_DURATION,	/* s; "none" (0) too when k_min is 0 */
@@ -171,6 +173,8 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_max_memory_mib), NULL, 0, 0 },
 	{ "max_vcpus", CONFIG_UINT, offsetof(struct fws_config, cf_max_vcpus),
 	    NULL, FWS_VCPUS_LIMIT, 1 },
+	{ "public_host", CONFIG_HOST,
+	    offsetof(struct fws_config, cf_public_host), NULL, 0, 0 },
 	{ "qemu", CONFIG_PATH, offsetof(struct fws_config, cf_qemu),
 	    NULL, 0, 0 },
 	{ "qemu_img", CONFIG_PATH, offsetof(struct fws_config, cf_qemu_img),
@@ -223,6 +227,9 @@ static char	*trim_blanks(char *);
 #define CONFIG_TEMPLATE		"template."
 #define CONFIG_WORD_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
 				"abcdefghijklmnopqrstuvwxyz0123456789_.-"
+#define CONFIG_HOST_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+				"abcdefghijklmnopqrstuvwxyz0123456789.-:"
+#define CONFIG_HOST_MAX		253	/* a DNS name's longest */
 
 /* "1024 MiB" and "1024MiB" alike: a size without its blanks. */
 static char *
@@ -334,21 +341,6 @@ config_template_find(const struct fws_config *cf, const char *name)
 		if (strcmp(cf->cf_templates[i].t_name, name) == 0)
 			return &cf->cf_templates[i];
 	return NULL;
-}
-
-/* 65536 as "64K": with the largest suffix that divides it. */
-static void
-size_text(uint64_t n, char *buf, size_t len)
-{
-	const char	*suffixes = "KMGT";
-	int		 i = 0;
-
-	while (i < 4 && n >= 1024 && n % 1024 == 0) {
-		n /= 1024;
-		i++;
-	}
-	snprintf(buf, len, "%llu%.*s", (unsigned long long)n, i > 0,
-	    i > 0 ? suffixes + i - 1 : "");
 }
 
 /* Is v one of the blank separated words of choices, a whole word? */
@@ -491,18 +483,16 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		set_str((char **)field, v);
 		break;
 	case CONFIG_MEMORY:
-		if (parse_memory_mib(v, (uint64_t *)field, cause) == -1)
-			return -1;
+		if (parse_memory_mib(v, (uint64_t *)field, &why) == -1)
+			goto why;
 		break;
 	case CONFIG_SIZE:
-		if (parse_size(v, &n, cause) == -1)
-			return -1;
-		if (k->k_max != 0 && (n < k->k_min || n > k->k_max)) {
-			size_text(k->k_min, lo, sizeof(lo));
-			size_text(k->k_max, hi, sizeof(hi));
+		if (parse_size(v, &n, &why) == -1)
+			goto why;
+		if (k->k_max != 0 && (n < k->k_min || n > k->k_max))
 			return cause_fail(cause, "%s: %s is not a size from "
-			    "%s to %s", key, v, lo, hi);
-		}
+			    "%s to %s", key, v, format_size(k->k_min, lo,
+			    sizeof(lo)), format_size(k->k_max, hi, sizeof(hi)));
 		*(uint64_t *)field = n;
 		break;
 	case CONFIG_UIDS:
@@ -532,8 +522,23 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			    "address", key, v);
 		set_str((char **)field, v);
 		break;
+	case CONFIG_HOST:
+		/* it is shown to users in a command line: nothing else */
+		if (strspn(v, CONFIG_HOST_CHARS) != strlen(v) || *v == '-' ||
+		    *v == '.' || strlen(v) > CONFIG_HOST_MAX ||
+		    (strchr(v, ':') != NULL && inet_pton(AF_INET6, v,
+		    &in6) != 1))
+			return cause_fail(cause, "%s: \"%.64s\" is not a host "
+			    "name or address", key, v);
+		set_str((char **)field, v);
+		break;
 	}
 	return 0;
+why:
+	/* the parsers' sentences start with the value: "10: say the unit" */
+	cause_fail(cause, "%s = %s", key, why);
+	free(why);
+	return -1;
 }
 
 static char *
@@ -599,10 +604,19 @@ config_load(struct fws_config *cf, const char *path, int must_exist,
 	return rc;
 }
 
-/* Fill what depends on other keys. */
+/* Fill what depends on other keys, or on the host. */
 int
 config_finish(struct fws_config *cf, char **cause)
 {
+	char	 host[CONFIG_HOST_MAX + 1];
+
+	/* the name users reach the host by, unless set: its own */
+	if (cf->cf_public_host == NULL) {
+		if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		set_str(&cf->cf_public_host, host);
+	}
 	if (cf->cf_nimage_dirs == 0)
 		cf->cf_image_dirs[cf->cf_nimage_dirs++] =
 		    xasprintf("%s/images", cf->cf_state_dir);
@@ -624,6 +638,7 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_machine);
 	free(cf->cf_accel);
 	free(cf->cf_vnc_listen);
+	free(cf->cf_public_host);
 	free(cf->cf_socket_group);
 	free(cf->cf_admin_group);
 	free(cf->cf_qemu_user);

@@ -47,6 +47,7 @@ struct create {
 };
 
 static void	create_next(struct create *);
+static int	create_limits(struct create *, const char *, char **);
 static struct vm *create_clash(uid_t, const char *, const char *);
 
 static void
@@ -92,14 +93,17 @@ static int
 create_mac_taken(struct create *cr, const char *mac, char **cause)
 {
 	struct vm	*other;
+	char		*who;
 
 	if ((other = create_clash(0, NULL, mac)) == NULL ||
 	    other == cr->cr_vm)
 		return 0;
-	if (request_sees(cr->cr_rq, other))
+	if (request_sees(cr->cr_rq, other)) {
+		who = request_vm_words(cr->cr_rq, other);
 		*cause = xasprintf("MAC address %s is already used by VM %s",
-		    mac, other->vm_name);
-	else
+		    mac, who);
+		free(who);
+	} else
 		*cause = xasprintf("MAC address %s is already in use", mac);
 	return -2;
 }
@@ -220,12 +224,19 @@ static int
 create_file_taken(struct create *cr, const char *path, struct vm *other,
     char **cause)
 {
+	char	*who;
+	int	 rc;
+
 	if (other == cr->cr_vm)
 		return cause_fail(cause, "%s is given to %s twice", path,
 		    cr->cr_vm->vm_name);
-	if (request_sees(cr->cr_rq, other))
-		return cause_fail(cause, "%s is a file of VM %s: a disk belongs "
-		    "to one VM", path, other->vm_name);
+	if (request_sees(cr->cr_rq, other)) {
+		who = request_vm_words(cr->cr_rq, other);
+		rc = cause_fail(cause, "%s is a file of VM %s: a disk belongs "
+		    "to one VM", path, who);
+		free(who);
+		return rc;
+	}
 	return cause_fail(cause, "%s is a file of another VM: a disk belongs "
 	    "to one VM", path);
 }
@@ -385,8 +396,8 @@ create_disks(struct create *cr, json_t *disks, char **cause)
 		if (proto_args_allowed(o, keys, cause) == -1 ||
 		    proto_arg_string(o, "path", 0, &path, cause) == -1 ||
 		    proto_arg_string(o, "format", 0, &fmt, cause) == -1 ||
-		    proto_arg_uint(o, "size", 0, 1, conf.cf_max_disk_size,
-		    &d->d_size, cause) == -1)
+		    proto_arg_uint(o, "size", 0, 1, INT64_MAX, &d->d_size,
+		    cause) == -1)
 			return -1;
 		if ((path == NULL) == (d->d_size == 0)) {
 			*cause = xasprintf("disk %zu needs either a size or a "
@@ -494,18 +505,12 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		mem = t->t_memory_mib;
 		tdisk = t->t_disk;
 	}
-	if (proto_arg_uint(args, "vcpus", 0, 1, conf.cf_max_vcpus, &vcpus,
+	/* the types here; the host's limits, in the user's words, below */
+	if (proto_arg_uint(args, "vcpus", 0, 0, UINT32_MAX, &vcpus,
 	    cause) == -1 ||
-	    proto_arg_uint(args, "memory_mib", 0, 16, conf.cf_max_memory_mib,
-	    &mem, cause) == -1)
+	    proto_arg_uint(args, "memory_mib", 0, 0, UINT64_MAX >> 20, &mem,
+	    cause) == -1)
 		return -1;
-	if (vcpus > conf.cf_max_vcpus || mem > conf.cf_max_memory_mib) {
-		*cause = xasprintf("template %s asks for more than this host "
-		    "allows (max_vcpus %u, max_memory %llu MiB)", tname,
-		    conf.cf_max_vcpus,
-		    (unsigned long long)conf.cf_max_memory_mib);
-		return -1;
-	}
 	vm->vm_vcpus = vcpus;
 	vm->vm_memory_mib = mem;
 	if (create_loan(cr, args, t, cause) == -1)
@@ -576,7 +581,55 @@ create_parse(struct create *cr, json_t *args, char **cause)
 			return -2;
 		}
 	}
-	return 0;
+	return create_limits(cr, tname, cause);
+}
+
+/*
+ * The host's limits, said in the units people type, with the fwsd.conf
+ * key that sets each: "memory 100000 MiB (97.7G) is more than this host
+ * allows for a VM: max_memory = 64G".  Every disk fwsd is to make is
+ * checked, whether given, a template's or an overlay as large as its
+ * base; disks that exist already are what they are.
+ */
+static int
+create_limits(struct create *cr, const char *tname, char **cause)
+{
+	struct vm	*vm = cr->cr_vm;
+	struct vm_disk	*d;
+	char		 a[32], b[32], *from;
+	int		 i, rc = 0;
+
+	from = tname != NULL ? xasprintf(" (from template %s)", tname) :
+	    xasprintf("%s", "");
+	if (vm->vm_vcpus < 1)
+		rc = cause_fail(cause, "vcpus %u%s: a VM needs at least 1",
+		    vm->vm_vcpus, from);
+	else if (vm->vm_vcpus > conf.cf_max_vcpus)
+		rc = cause_fail(cause, "vcpus %u%s is more than this host "
+		    "allows for a VM: max_vcpus = %u", vm->vm_vcpus, from,
+		    conf.cf_max_vcpus);
+	else if (vm->vm_memory_mib < FWS_MEMORY_MIN)
+		rc = cause_fail(cause, "memory %llu MiB%s is less than the %d "
+		    "MiB a VM needs", (unsigned long long)vm->vm_memory_mib,
+		    from, FWS_MEMORY_MIN);
+	else if (vm->vm_memory_mib > conf.cf_max_memory_mib)
+		rc = cause_fail(cause, "memory %llu MiB (%s)%s is more than "
+		    "this host allows for a VM: max_memory = %s",
+		    (unsigned long long)vm->vm_memory_mib,
+		    format_size(vm->vm_memory_mib << 20, a, sizeof(a)), from,
+		    format_size(conf.cf_max_memory_mib << 20, b, sizeof(b)));
+	for (i = 0; rc == 0 && i < vm->vm_ndisks; i++) {
+		d = &vm->vm_disks[i];
+		if (d->d_owned && d->d_size > conf.cf_max_disk_size)
+			rc = cause_fail(cause, "disk %s%s is more than this "
+			    "host allows for a disk: max_disk_size = %s",
+			    format_size(d->d_size, a, sizeof(a)),
+			    i == 0 && cr->cr_base != NULL ? " (an overlay as "
+			    "large as its base)" : "",
+			    format_size(conf.cf_max_disk_size, b, sizeof(b)));
+	}
+	free(from);
+	return rc;
 }
 
 /*
@@ -694,8 +747,9 @@ create_next(struct create *cr)
 		}
 		vm->vm_creating = 0;
 		end = vm->vm_loan.lo_end ? date_text(vm->vm_loan.lo_end) : NULL;
-		event_record(vm, "created", "vcpus %u, memory %llu MiB, disks %d, "
-		    "restart %s%s%s%s", vm->vm_vcpus,
+		event_record_by(vm, request_uid(cr->cr_rq), "created",
+		    "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s",
+		    vm->vm_vcpus,
 		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks,
 		    vm_restart_name(vm->vm_restart),
 		    vm->vm_autostart ? ", autostart" : "",

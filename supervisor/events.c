@@ -3,8 +3,11 @@
  * starting, started, crashed, restarting, failed, stopped, ...) becomes
  * one event: logged once, stored (store.c keeps the newest
  * event_history of them) and pushed to every client following the
- * stream.  A follower is a control connection and the id of its
- * "events" request; it is forgotten when its connection is gone.
+ * stream.  An event carries who asked for it, when someone did: the
+ * uid of the request (event_record_by), or of the start, stop, pause or
+ * resume under way (event_record, vm_actor).  A follower is a control
+ * connection and the id of its "events" request; it is forgotten when
+ * its connection is gone.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,35 +51,37 @@ event_is_trouble(const char *event)
 }
 
 /*
- * Record that event happened to vm, and why.  A store failure is logged:
- * the history may miss a line, the VM itself goes on.
+ * Record that event happened to vm, and why; actor is the uid that asked
+ * for it (-1: nobody did: fwsd itself, or the guest).  A store failure
+ * is logged: the history may miss a line, the VM itself goes on.
  */
-void
-event_record(const struct vm *vm, const char *event, const char *fmt, ...)
+static void
+event_vrecord(const struct vm *vm, int64_t actor, const char *event,
+    const char *fmt, va_list ap)
 {
 	struct follower	*f, *tf;
 	struct timespec	 ts;
-	va_list		 ap;
 	json_t		*e;
 	int64_t		 ms, seq;
 	char		*reason, *text, *cause;
 
 	/* a reason may quote qemu, whose words need not be UTF-8 */
-	va_start(ap, fmt);
 	if (vasprintf(&text, fmt, ap) == -1)
 		text = NULL;
-	va_end(ap);
 	reason = text ? proto_utf8_clean(text) : NULL;
 	free(text);
 	if (event_is_trouble(event))
 		log_warnx("%s: %s: %s", vm->vm_name, event, reason ? reason : "");
+	else if (actor >= 0)
+		log_info("%s: %s by uid %lld: %s", vm->vm_name, event,
+		    (long long)actor, reason ? reason : "");
 	else
 		log_info("%s: %s: %s", vm->vm_name, event, reason ? reason : "");
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if ((seq = store_event_insert(ms, vm->vm_owner, vm->vm_name, event,
-	    reason, &cause)) == -1) {
+	if ((seq = store_event_insert(ms, vm->vm_owner, actor, vm->vm_name,
+	    event, reason, &cause)) == -1) {
 		log_warnx("%s: event %s not stored: %s", vm->vm_name, event,
 		    cause);
 		free(cause);
@@ -92,6 +97,8 @@ event_record(const struct vm *vm, const char *event, const char *fmt, ...)
 	    ms / 1000.0, "vm", vm->vm_name, "event", event, "owner",
 	    (json_int_t)vm->vm_owner);
 	json_object_set_new(e, "reason", reason ? json_string(reason) :
+	    json_null());
+	json_object_set_new(e, "actor", actor >= 0 ? json_integer(actor) :
 	    json_null());
 	/* a push may drop a client that does not read: see event_unfollow */
 	publishing = 1;
@@ -110,6 +117,29 @@ event_record(const struct vm *vm, const char *event, const char *fmt, ...)
 	json_decref(e);
 	free(reason);
 	notify_status();
+}
+
+/* An event of the transition under way: by whoever asked for it. */
+void
+event_record(const struct vm *vm, const char *event, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	event_vrecord(vm, vm->vm_actor, event, fmt, ap);
+	va_end(ap);
+}
+
+/* An event that actor (a uid, -1: nobody) asked for. */
+void
+event_record_by(const struct vm *vm, int64_t actor, const char *event,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	event_vrecord(vm, actor, event, fmt, ap);
+	va_end(ap);
 }
 
 /*

@@ -20,24 +20,6 @@
 
 #define TAR_BLOCK	512
 
-static const char *
-size_str(uint64_t n, char *buf, size_t len)
-{
-	const char	*units = "KMGT";
-	double		 v = n;
-	int		 u = -1;
-
-	while (v >= 1024 && u < 3) {
-		v /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, len, "%llu", (unsigned long long)n);
-	else
-		snprintf(buf, len, "%.1f%c", v, units[u]);
-	return buf;
-}
-
 int
 verb_image_list(struct ctx *c)
 {
@@ -54,10 +36,10 @@ verb_image_list(struct ctx *c)
 		    json_string_value(json_object_get(im, "name")),
 		    json_string_value(json_object_get(im, "type")),
 		    json_string_value(json_object_get(im, "format")),
-		    size_str(json_integer_value(json_object_get(im,
-		    "virtual_size")), vs, sizeof(vs)),
-		    size_str(json_integer_value(json_object_get(im,
-		    "file_size")), fs, sizeof(fs)),
+		    fwsctl_size(json_object_get(im, "virtual_size"), 0, vs,
+		    sizeof(vs)),
+		    fwsctl_size(json_object_get(im, "file_size"), 0, fs,
+		    sizeof(fs)),
 		    json_is_null(json_object_get(im, "owner")) ? "library" :
 		    fwsctl_user_name(json_object_get(im, "owner"), user,
 		    sizeof(user)));
@@ -166,8 +148,8 @@ verb_image_import(struct ctx *c)
 		fwsctl_print_json(res);
 	else
 		printf("image %s imported (%s): fwsctl create NAME --base %s\n",
-		    c->c_name, size_str(json_integer_value(json_object_get(res,
-		    "virtual_size")), vs, sizeof(vs)), c->c_name);
+		    c->c_name, fwsctl_size(json_object_get(res,
+		    "virtual_size"), 0, vs, sizeof(vs)), c->c_name);
 	json_decref(r);
 	return 0;
 }
@@ -185,15 +167,16 @@ verb_image_delete(struct ctx *c)
 	return 0;
 }
 
+/* kind: 0 a count, 1 MiB, 2 bytes; used is NULL for a per-VM limit */
 static void
-quota_line(const char *what, json_t *lim, json_t *used, int bytes)
+quota_line(const char *what, json_t *lim, json_t *used, int kind)
 {
 	char	 a[16], b[16];
 
-	if (bytes)
-		printf("%-16s %8s %8s\n", what, used ? size_str(
-		    json_integer_value(used), a, sizeof(a)) : "",
-		    size_str(json_integer_value(lim), b, sizeof(b)));
+	if (kind != 0)
+		printf("%-16s %8s %8s\n", what, used ? fwsctl_size(used,
+		    kind == 1, a, sizeof(a)) : "", fwsctl_size(lim, kind == 1,
+		    b, sizeof(b)));
 	else if (used != NULL)
 		printf("%-16s %8lld %8lld\n", what,
 		    (long long)json_integer_value(used),
@@ -224,16 +207,16 @@ verb_quota(struct ctx *c)
 	    0);
 	quota_line("vCPUs", json_object_get(l, "vcpus"), json_object_get(u,
 	    "vcpus"), 0);
-	quota_line("memory (MiB)", json_object_get(l, "memory_mib"),
-	    json_object_get(u, "memory_mib"), 0);
+	quota_line("memory", json_object_get(l, "memory_mib"),
+	    json_object_get(u, "memory_mib"), 1);
 	quota_line("disk", json_object_get(l, "disk"), json_object_get(u,
-	    "disk"), 1);
+	    "disk"), 2);
 	quota_line("images", json_object_get(l, "images"), json_object_get(u,
 	    "images"), 0);
 	quota_line("vCPUs per VM", json_object_get(l, "vm_vcpus"), NULL, 0);
 	quota_line("memory per VM", json_object_get(l, "vm_memory_mib"), NULL,
-	    0);
-	quota_line("disk per VM", json_object_get(l, "vm_disk"), NULL, 1);
+	    1);
+	quota_line("disk per VM", json_object_get(l, "vm_disk"), NULL, 2);
 	quota_line("snapshots per VM", json_object_get(l, "snapshots"), NULL,
 	    0);
 	/* an older fwsd does not say; null: no limit */
@@ -294,10 +277,11 @@ verb_quota_set(struct ctx *c)
 			n = strtoull(v, &end, 10);
 			rc = (*v < '0' || *v > '9' || *end != '\0' ||
 			    errno != 0) ? -1 : 0;
-			cause = rc == -1 ? xasprintf("not a number") : NULL;
+			cause = rc == -1 ? xasprintf("%s: not a number", v) :
+			    NULL;
 		}
 		if (rc == -1)
-			fwsctl_errx(2, "--%s %s: %s", opts[i].opt, v, cause);
+			fwsctl_errx(2, "--%s %s", opts[i].opt, cause);
 		json_object_set_new(args, opts[i].key, json_integer(n));
 	}
 	r = fwsctl_call("quota-set", args, NULL);
@@ -315,25 +299,25 @@ int
 verb_templates(struct ctx *c)
 {
 	json_t	*r, *a, *t;
-	char	 ds[16], *loan;
+	char	 ms[16], ds[16], *loan;
 	size_t	 i;
 
 	if ((a = fwsctl_call_list(c, "templates", NULL, &r)) == NULL)
 		return 0;
-	printf("%-16s %5s %10s %8s  %s\n", "NAME", "VCPUS", "MEMORY", "DISK",
+	printf("%-16s %5s %8s %8s  %s\n", "NAME", "VCPUS", "MEMORY", "DISK",
 	    "LOAN");
 	json_array_foreach(a, i, t) {
 		loan = json_is_integer(json_object_get(t, "loan")) ?
 		    duration_text(json_integer_value(json_object_get(t,
 		    "loan"))) : xasprintf("-");
-		printf("%-16s %5lld %7lldMiB %8s  %s\n",
+		printf("%-16s %5lld %8s %8s  %s\n",
 		    json_string_value(json_object_get(t, "name")),
 		    (long long)json_integer_value(json_object_get(t, "vcpus")),
-		    (long long)json_integer_value(json_object_get(t,
-		    "memory_mib")),
+		    fwsctl_size(json_object_get(t, "memory_mib"), 1, ms,
+		    sizeof(ms)),
 		    json_integer_value(json_object_get(t, "disk")) ?
-		    size_str(json_integer_value(json_object_get(t, "disk")),
-		    ds, sizeof(ds)) : "-", loan);
+		    fwsctl_size(json_object_get(t, "disk"), 0, ds,
+		    sizeof(ds)) : "-", loan);
 		free(loan);
 	}
 	json_decref(r);

@@ -1,13 +1,16 @@
 /*
  * fwsctl.c: the command-line client.  One table of verbs drives option
- * parsing, dispatch and usage; each verb turns its arguments into one
- * control request (proto.c), and prints the reply as a table or
- * sentence, or as JSON with --json.  Exit status: 0 done, 1 refused or
- * unreachable, 2 usage error.
+ * parsing, dispatch, usage and the suggestions for a typo; each verb
+ * turns its arguments into one control request (proto.c), and prints the
+ * reply as a table or sentence, or as JSON with --json.  Names (users,
+ * owners) are looked up here, never by fwsd.  Exit status: 0 done, 1
+ * refused or unreachable, 2 usage error.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <limits.h>
 #include <poll.h>
@@ -183,7 +186,64 @@ fwsctl_user_name(json_t *uid, char *buf, size_t len)
 	return buf;
 }
 
-/* Usage: of one verb or of all; asked for (--help) on stdout, exit 0. */
+static const char *
+str_or_none(json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/*
+ * A VM's name as an admin needs it, among several users' VMs: "web" when
+ * it is the caller's own, else "web (alice)".
+ */
+const char *
+fwsctl_vm_name(json_t *name, json_t *owner, char *buf, size_t len)
+{
+	char	 user[64];
+
+	if (!json_is_integer(owner) ||
+	    json_integer_value(owner) == (json_int_t)getuid())
+		snprintf(buf, len, "%s", str_or_none(name));
+	else
+		snprintf(buf, len, "%s (%s)", str_or_none(name),
+		    fwsctl_user_name(owner, user, sizeof(user)));
+	return buf;
+}
+
+/*
+ * fwsd names another user's VM "web (uid 1001)" in its messages, as it
+ * looks up no names: shown here as "web (alice)".
+ */
+static void
+fwsctl_print_refusal(const char *msg)
+{
+	const char	*p = msg, *q;
+	char		 user[64], *end;
+	unsigned long	 uid;
+	json_t		*j;
+
+	while ((q = strstr(p, "(uid ")) != NULL) {
+		errno = 0;
+		uid = strtoul(q + 5, &end, 10);
+		if (q[5] < '0' || q[5] > '9' || *end != ')' || errno != 0 ||
+		    uid >= UINT32_MAX) {
+			fprintf(stderr, "%.*s", (int)(q + 5 - p), p);
+			p = q + 5;
+			continue;
+		}
+		j = json_integer(uid);
+		fprintf(stderr, "%.*s(%s)", (int)(q - p), p,
+		    fwsctl_user_name(j, user, sizeof(user)));
+		json_decref(j);
+		p = end + 1;
+	}
+	fprintf(stderr, "%s\n", p);
+}
+
+/*
+ * Usage: of one verb or of all; asked for (--help, help) on stdout, exit
+ * 0.  Unasked, the whole list would scroll the error away: one line.
+ */
 static void __attribute__((noreturn))
 usage_out(const struct verb *only, int asked)
 {
@@ -197,7 +257,13 @@ usage_out(const struct verb *only, int asked)
 		exit(asked ? 0 : 2);
 	}
 	fprintf(f, "usage: fwsctl [--socket PATH] [--json] [--owner USER] "
-	    "VERB ...\n\n");
+	    "VERB ...\n");
+	if (!asked) {
+		fprintf(f, "fwsctl help lists the verbs; fwsctl VERB --help "
+		    "shows one.\n");
+		exit(2);
+	}
+	fprintf(f, "\n");
 	for (i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
 		fprintf(f, "  %-8s %s\n           %s\n", verbs[i].v_name,
 		    verbs[i].v_usage, verbs[i].v_help);
@@ -212,6 +278,139 @@ static void __attribute__((noreturn))
 usage(const struct verb *only)
 {
 	usage_out(only, 0);
+}
+
+#define SUGGEST_LEN	32	/* longer words are not typos of ours */
+#define SUGGEST_MAX	8
+
+/*
+ * What a mistyped word may have meant: the candidates it begins
+ * ("snap"), else the nearest within a typo or two ("lsit").
+ */
+struct suggest {
+	const char	*sg_word;
+	struct {
+		const char	*s;
+		int		 len;
+	}		 sg_best[SUGGEST_MAX];
+	int		 sg_n;
+	int		 sg_dist;	/* of sg_best; 0: words it begins */
+};
+
+/* Edits from a to b, a swap of neighbours counting as one (OSA). */
+static int
+suggest_distance(const char *a, int la, const char *b, int lb)
+{
+	int	 d[SUGGEST_LEN + 1][SUGGEST_LEN + 1], i, j, v;
+
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+static void
+suggest_add(struct suggest *sg, const char *cand, int len)
+{
+	int	 wlen = strlen(sg->sg_word), dist, i;
+
+	/* the very word is no suggestion: it was refused for its value */
+	if (wlen == 0 || wlen > SUGGEST_LEN || len > SUGGEST_LEN ||
+	    (wlen == len && strncmp(cand, sg->sg_word, len) == 0))
+		return;
+	for (i = 0; i < sg->sg_n; i++)
+		if (sg->sg_best[i].len == len &&
+		    strncmp(sg->sg_best[i].s, cand, len) == 0)
+			return;		/* an option listed twice */
+	if (wlen >= 2 && wlen < len && strncmp(cand, sg->sg_word, wlen) == 0)
+		dist = 0;
+	else if ((dist = suggest_distance(sg->sg_word, wlen, cand, len)) > 2 ||
+	    dist > (wlen + 1) / 2)
+		return;
+	if (sg->sg_n == 0 || dist < sg->sg_dist) {
+		sg->sg_n = 0;
+		sg->sg_dist = dist;
+	} else if (dist > sg->sg_dist || sg->sg_n == SUGGEST_MAX)
+		return;
+	sg->sg_best[sg->sg_n].s = cand;
+	sg->sg_best[sg->sg_n++].len = len;
+}
+
+/* "LEAD WORD: did you mean --a, --b or --c?", or LEAD WORD OTHERWISE */
+static void __attribute__((noreturn))
+suggest_fail(struct suggest *sg, const char *lead, const char *dashes,
+    const char *otherwise)
+{
+	int	 i;
+
+	fprintf(stderr, "%s%.64s", lead, sg->sg_word);
+	if (sg->sg_n == 0) {
+		fprintf(stderr, "%s\n", otherwise);
+		exit(2);
+	}
+	fprintf(stderr, ": did you mean ");
+	for (i = 0; i < sg->sg_n; i++)
+		fprintf(stderr, "%s%s%.*s", i == 0 ? "" : i == sg->sg_n - 1 ?
+		    " or " : ", ", dashes, sg->sg_best[i].len,
+		    sg->sg_best[i].s);
+	fprintf(stderr, "?\n");
+	exit(2);
+}
+
+/* An unknown verb: the nearest of the table's, not the whole usage. */
+static void __attribute__((noreturn))
+unknown_verb(const char *word)
+{
+	struct suggest	 sg = { .sg_word = word };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
+		suggest_add(&sg, verbs[i].v_name, strlen(verbs[i].v_name));
+	suggest_fail(&sg, "fwsctl: unknown verb ", "",
+	    " (fwsctl help lists them)");
+}
+
+/*
+ * An unknown option: the nearest of those the verb takes (v NULL: of the
+ * global ones), then how to see them all.
+ */
+static void __attribute__((noreturn))
+unknown_option(const struct verb *v, const char *word)
+{
+	static const char	 global[] = "socket= json owner= help version";
+	static const char	 every[] = "json owner= help";
+	struct suggest		 sg = { .sg_word = word };
+	const char		*lists[2], *p;
+	char			 lead[64], hint[64];
+	int			 i, len;
+
+	lists[0] = v != NULL ? v->v_opts : global;
+	lists[1] = v != NULL ? every : "";
+	for (i = 0; i < 2; i++)
+		for (p = lists[i]; *p != '\0'; p += len + (p[len] == ' ')) {
+			len = strcspn(p, " ");
+			/* "timeout=": the name before the '=' */
+			suggest_add(&sg, p, len > 0 && p[len - 1] == '=' ?
+			    len - 1 : len);
+		}
+	snprintf(lead, sizeof(lead), "fwsctl%s%s: unknown option --",
+	    v != NULL ? " " : "", v != NULL ? v->v_name : "");
+	snprintf(hint, sizeof(hint), " (fwsctl %s%s--help lists them)",
+	    v != NULL ? v->v_name : "", v != NULL ? " " : "");
+	suggest_fail(&sg, lead, "--", hint);
 }
 
 void
@@ -291,11 +490,8 @@ parse(struct ctx *c, int argc, char **argv)
 		}
 		if ((eq = strchr(name, '=')) != NULL)
 			*eq = '\0';
-		if ((kind = opt_kind(v, name)) == 0) {
-			fprintf(stderr, "fwsctl %s: unknown option --%s\n",
-			    v->v_name, name);
-			usage(v);
-		}
+		if ((kind = opt_kind(v, name)) == 0)
+			unknown_option(v, name);
 		if (c->c_nopts == MAX_OPTS)
 			fwsctl_errx(2, "too many options");
 		c->c_opt[c->c_nopts] = name;
@@ -318,15 +514,63 @@ parse(struct ctx *c, int argc, char **argv)
 		usage(v);
 }
 
+/*
+ * The socket refused us (EACCES): when the cause is that we are not in
+ * its group, say so and how to get in, rather than "Permission denied".
+ * Returns when it is something else.
+ */
+static void
+fwsctl_not_in_group(void)
+{
+	struct stat	 sb;
+	struct passwd	*pw;
+	struct group	*gr;
+	gid_t		 groups[NGROUPS_MAX + 1];
+	char		 gname[64], user[64];
+	int		 i, n, listed = 0;
+
+	if (stat(socket_path, &sb) == -1 || geteuid() == 0 ||
+	    (sb.st_mode & (S_IRGRP | S_IWGRP)) != (S_IRGRP | S_IWGRP) ||
+	    getegid() == sb.st_gid)
+		return;
+	if ((n = getgroups(NGROUPS_MAX + 1, groups)) == -1)
+		return;
+	for (i = 0; i < n; i++)
+		if (groups[i] == sb.st_gid)
+			return;		/* in it: the cause is elsewhere */
+	if ((pw = getpwuid(getuid())) != NULL) {
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+		listed = pw->pw_gid == sb.st_gid;
+	} else
+		snprintf(user, sizeof(user), "%u", (unsigned)getuid());
+	if ((gr = getgrgid(sb.st_gid)) != NULL) {
+		snprintf(gname, sizeof(gname), "%s", gr->gr_name);
+		for (i = 0; gr->gr_mem[i] != NULL; i++)
+			if (strcmp(gr->gr_mem[i], user) == 0)
+				listed = 1;
+	} else
+		snprintf(gname, sizeof(gname), "%u", (unsigned)sb.st_gid);
+	/* added to the group since this session began: it cannot know */
+	if (listed)
+		fwsctl_errx(1, "you are in group %s, which may use fwsd, but "
+		    "this login session is not yet: log in again (or run "
+		    "newgrp %s)", gname, gname);
+	fwsctl_errx(1, "you are not in group %s, which may use fwsd (ask an "
+	    "admin: usermod -a -G %s %s)", gname, gname, user);
+}
+
 int
 fwsctl_connect(void)
 {
 	char	*cause;
 	int	 s;
 
-	if ((s = sock_connect(socket_path, 0, &cause)) == -1)
+	if ((s = sock_connect(socket_path, 0, &cause)) == -1) {
+		if (errno == EACCES)
+			fwsctl_not_in_group();
 		fwsctl_errx(1, "cannot reach fwsd at %s (is fwsd running? "
 		    "--socket or FWS_SOCKET name another socket)", cause);
+	}
 	return s;
 }
 
@@ -336,25 +580,49 @@ static const char *conn_waiting;	/* shown while a slow reply is due */
 static int	 conn_progress;		/* a progress line is showing */
 static char	 conn_buf[PROTO_MAX_LINE * 4];
 static size_t	 conn_have;
+static time_t	 conn_asked;		/* when the request went, monotonic */
+/* a verb's own words for the wait, after secs seconds (else generic) */
+static void	(*conn_line)(char *, size_t, int);
+
+static time_t
+fwsctl_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 /*
  * A slow request (start, stop, snapshots...) on a terminal: after a
- * second, show what is awaited and for how long, until the reply comes.
+ * second, show what is awaited and for how long, in place, once a
+ * second, until the reply comes; then clear the line.
  */
 static void
 fwsctl_progress(void)
 {
 	struct pollfd	 pfd;
-	int		 secs = 0;
+	char		 line[256];
+	int		 shown = 0;
 
-	if (conn_waiting == NULL || !isatty(STDERR_FILENO))
+	if ((conn_waiting == NULL && conn_line == NULL) ||
+	    !isatty(STDERR_FILENO))
 		return;
 	pfd.fd = conn;
 	pfd.events = POLLIN;
-	while (poll(&pfd, 1, 1000) == 0)
-		if (!conn_progress)
-			fprintf(stderr, "\r%s: %d s ", conn_waiting, ++secs);
-	if (secs > 0 || conn_progress)
+	while (poll(&pfd, 1, 1000) == 0) {
+		if (conn_progress)
+			continue;	/* the job's own progress shows */
+		if (conn_line != NULL)
+			conn_line(line, sizeof(line), (int)(fwsctl_now() -
+			    conn_asked));
+		else
+			snprintf(line, sizeof(line), "%s: %d s", conn_waiting,
+			    (int)(fwsctl_now() - conn_asked));
+		fprintf(stderr, "\r\033[K%s", line);
+		shown = 1;
+	}
+	if (shown || conn_progress)
 		fprintf(stderr, "\r\033[K");
 }
 
@@ -379,6 +647,7 @@ fwsctl_send(const char *cmd, json_t *args)
 		fwsctl_errx(1, "cannot encode the request");
 	conn = fwsctl_connect();
 	conn_have = 0;
+	conn_asked = fwsctl_now();
 	/*
 	 * fwsd may have refused the connection (too many of them) and closed
 	 * it already: its reason is still there to read, instead of dying of
@@ -449,12 +718,6 @@ fwsctl_read(int *fdp)
 	return msg;
 }
 
-static const char *
-str_or_none(json_t *v)
-{
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
 /* {"percent":P,"step":S} on a terminal, in place of the waiting line. */
 static void
 show_progress(json_t *p)
@@ -488,8 +751,8 @@ fwsctl_reply(int *fdp)
 	if (json_is_false(json_object_get(reply, "ok"))) {
 		msg = json_string_value(json_object_get(json_object_get(reply,
 		    "error"), "message"));
-		fprintf(stderr, "fwsctl: %s\n", msg ? msg : "refused, no "
-		    "reason given");
+		fprintf(stderr, "fwsctl: ");
+		fwsctl_print_refusal(msg ? msg : "refused, no reason given");
 		json_decref(reply);
 		exit(1);
 	}
@@ -584,7 +847,7 @@ disk_arg(const char *spec)
 
 	if (*spec >= '0' && *spec <= '9') {
 		if (parse_size(spec, &size, &cause) == -1)
-			fwsctl_errx(2, "--disk: %s", cause);
+			fwsctl_errx(2, "--disk %s", cause);
 		return json_pack("{sI}", "size", (json_int_t)size);
 	}
 	path = xasprintf("%s", spec);
@@ -664,7 +927,7 @@ verb_create(struct ctx *c)
 	}
 	if ((memory = fwsctl_opt(c, "memory")) != NULL &&
 	    parse_memory_mib(memory, &mib, &cause) == -1)
-		fwsctl_errx(2, "--memory: %s", cause);
+		fwsctl_errx(2, "--memory %s", cause);
 	lent = fwsctl_until(c, &until);
 	args = fwsctl_name_args(c);
 	if ((v = fwsctl_opt(c, "template")) != NULL)
@@ -764,14 +1027,55 @@ timeout_arg(struct ctx *c, json_t *args)
 	return args;
 }
 
+/* What stop waits for, from its timeout (-1: not known) and the time. */
+static const char	*stop_name;
+static long long	 stop_timeout;
+
+static void
+stop_line(char *buf, size_t len, int secs)
+{
+	if (stop_timeout == 0)
+		snprintf(buf, len, "%s: asked qemu to quit... %d s", stop_name,
+		    secs);
+	else if (stop_timeout < 0)
+		snprintf(buf, len, "%s: asked the guest to power off... %d s",
+		    stop_name, secs);
+	else if (secs < stop_timeout)
+		snprintf(buf, len, "%s: asked the guest to power off... %d s; "
+		    "will force in %lld s", stop_name, secs,
+		    stop_timeout - secs);
+	else
+		snprintf(buf, len, "%s: the guest did not power off in %lld s: "
+		    "making qemu quit... %d s", stop_name, stop_timeout, secs);
+}
+
 static int
 verb_stop(struct ctx *c)
 {
-	json_t		*args, *r;
+	json_t		*args, *r, *t;
 
 	/* the timeout is checked before the name is taken in */
 	args = timeout_arg(c, NULL);
 	json_object_set_new(args, "name", json_string(c->c_name));
+	/*
+	 * A guest may ignore the power button (an installer, a boot
+	 * menu): on a terminal, say what is awaited, and until when.  The
+	 * default timeout is fwsd's to know.
+	 */
+	if (!c->c_json && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) {
+		stop_name = c->c_name;
+		if ((t = json_object_get(args, "timeout")) != NULL)
+			stop_timeout = json_integer_value(t);
+		else {
+			r = fwsctl_call("version", NULL, NULL);
+			t = json_object_get(json_object_get(r, "result"),
+			    "stop_timeout");
+			stop_timeout = json_is_integer(t) ?
+			    json_integer_value(t) : -1;
+			json_decref(r);
+		}
+		conn_line = stop_line;
+	}
 	r = fwsctl_call("stop", args, NULL);
 	print_state(c, r);
 	json_decref(r);
@@ -794,14 +1098,19 @@ verb_delete(struct ctx *c)
 	return 0;
 }
 
-static const char *
-fmt_mib(uint64_t mib, char *buf, size_t len)
+/*
+ * A size from the JSON for people, in the one style of format_size:
+ * bytes, or MiB when mib is set (as memory is given); "-" when absent.
+ */
+const char *
+fwsctl_size(json_t *v, int mib, char *buf, size_t len)
 {
-	if (mib >= 1024 && mib % 1024 == 0)
-		snprintf(buf, len, "%lluG", (unsigned long long)(mib / 1024));
-	else
-		snprintf(buf, len, "%lluM", (unsigned long long)mib);
-	return buf;
+	json_int_t	 n = json_integer_value(v);
+
+	if (!json_is_integer(v) || n < 0 || (mib && n > (json_int_t)(
+	    UINT64_MAX >> 20)))
+		return "-";
+	return format_size(mib ? (uint64_t)n << 20 : (uint64_t)n, buf, len);
 }
 
 static int
@@ -844,8 +1153,8 @@ verb_list(struct ctx *c)
 		    json_string_value(json_object_get(vm, "name")),
 		    json_string_value(json_object_get(vm, "state")),
 		    (long long)json_integer_value(json_object_get(vm, "vcpus")),
-		    fmt_mib(json_integer_value(json_object_get(vm,
-		    "memory_mib")), mem, sizeof(mem)), pidbuf, ends);
+		    fwsctl_size(json_object_get(vm, "memory_mib"), 1, mem,
+		    sizeof(mem)), pidbuf, ends);
 		free(ends);
 	}
 	json_decref(r);
@@ -876,7 +1185,7 @@ verb_info(struct ctx *c)
 	const char	*keys[] = { "name", "uuid", "state", "pid", "vcpus",
 	    "mac", "restart", "autostart", "restarts", "iso", "kernel",
 	    "initrd", "append", "serial_log", "qemu_log", "last_exit" };
-	char		 mem[32], tbuf[64], *s;
+	char		 mem[32], tbuf[64], user[64], *s;
 	time_t		 t;
 	size_t		 i;
 
@@ -887,10 +1196,13 @@ verb_info(struct ctx *c)
 	}
 	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
 		info_line(keys[i], json_object_get(o, keys[i]));
+		if (strcmp(keys[i], "name") == 0)
+			printf("%-12s %s\n", "owner", fwsctl_user_name(
+			    json_object_get(o, "owner"), user, sizeof(user)));
 		if (strcmp(keys[i], "vcpus") == 0)
-			printf("%-12s %s\n", "memory", fmt_mib(
-			    json_integer_value(json_object_get(o, "memory_mib")),
-			    mem, sizeof(mem)));
+			printf("%-12s %s\n", "memory", fwsctl_size(
+			    json_object_get(o, "memory_mib"), 1, mem,
+			    sizeof(mem)));
 	}
 	if (json_is_integer(json_object_get(o, "last_exit_time"))) {
 		t = json_integer_value(json_object_get(o, "last_exit_time"));
@@ -923,13 +1235,14 @@ verb_info(struct ctx *c)
 		    json_string_value(json_object_get(d, "network")),
 		    json_string_value(json_object_get(d, "tap")));
 	json_array_foreach(json_object_get(o, "disks"), i, d)
-		printf("%-12s %s (%s, %s, %lld bytes)\n", i == 0 ? "disks" : "",
+		printf("%-12s %s (%s, %s, %s)\n", i == 0 ? "disks" : "",
 		    json_string_value(json_object_get(d, "path")),
 		    json_string_value(json_object_get(d, "format")),
 		    json_is_true(json_object_get(d, "owned")) ? "made by fwsd" :
 		    json_is_true(json_object_get(d, "readonly")) ?
 		    "an image, read-only" : "attached",
-		    (long long)json_integer_value(json_object_get(d, "size")));
+		    fwsctl_size(json_object_get(d, "size"), 0, mem,
+		    sizeof(mem)));
 	json_decref(r);
 	return 0;
 }
@@ -996,29 +1309,50 @@ verb_autostart(struct ctx *c)
 	return 0;
 }
 
-/* One event: a JSON line with --json, else time, VM, event, reason. */
+/*
+ * One event: a JSON line with --json, else time, VM ("web (alice)" when
+ * another's), what happened and who asked ("stopped by root", "for
+ * alice" when it is the caller's VM and someone else acted), and why.
+ */
 static void
 print_event(struct ctx *c, json_t *e)
 {
-	char	*s, tbuf[64];
-	double	 t = json_number_value(json_object_get(e, "time"));
-	time_t	 secs = (time_t)t;
+	json_t		*owner = json_object_get(e, "owner");
+	json_t		*actor = json_object_get(e, "actor");
+	const char	*reason = str_or_none(json_object_get(e, "reason"));
+	char		*s, tbuf[64], vm[128], who[160], a[64], o[64];
+	double		 t = json_number_value(json_object_get(e, "time"));
+	time_t		 secs = (time_t)t;
+	size_t		 len;
+	int		 mine;
 
 	if (c->c_json) {
 		s = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER |
 		    JSON_REAL_PRECISION(13));
 		printf("%s\n", s ? s : "{}");
 		free(s);
-	} else {
-		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S",
-		    localtime(&secs));
-		printf("%s.%03d  %-16s %-10s %s\n", tbuf,
-		    (int)((t - (double)secs) * 1000),
-		    json_string_value(json_object_get(e, "vm")),
-		    json_string_value(json_object_get(e, "event")),
-		    json_is_string(json_object_get(e, "reason")) ?
-		    json_string_value(json_object_get(e, "reason")) : "");
+		fflush(stdout);
+		return;
 	}
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", localtime(&secs));
+	fwsctl_vm_name(json_object_get(e, "vm"), owner, vm, sizeof(vm));
+	who[0] = '\0';
+	if (json_is_integer(actor)) {
+		snprintf(who, sizeof(who), " by %s", fwsctl_user_name(actor, a,
+		    sizeof(a)));
+		/* another's VM is named with its owner already */
+		mine = json_integer_value(owner) == (json_int_t)getuid();
+		if (mine && json_integer_value(actor) !=
+		    json_integer_value(owner)) {
+			len = strlen(who);
+			snprintf(who + len, sizeof(who) - len, " for %s",
+			    fwsctl_user_name(owner, o, sizeof(o)));
+		}
+	}
+	printf("%s.%03d  %-16s %s%s%s%s\n", tbuf,
+	    (int)((t - (double)secs) * 1000), vm,
+	    str_or_none(json_object_get(e, "event")), who,
+	    *reason != '\0' ? ": " : "", reason);
 	fflush(stdout);
 }
 
@@ -1064,19 +1398,27 @@ verb_events(struct ctx *c)
 static int
 verb_shutdown_all(struct ctx *c)
 {
-	json_t		*r, *a, *n;
+	json_t		*r, *a, *n, *stopped;
+	char		 name[128];
 	size_t		 i;
 
 	r = fwsctl_call("shutdown-all", timeout_arg(c, NULL), NULL);
 	a = json_object_get(json_object_get(r, "result"), "stopped");
+	/* with their owners: two users may both have a "web" */
+	if ((stopped = json_object_get(json_object_get(r, "result"), "vms")) ==
+	    NULL)
+		stopped = a;
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
 	else if (json_array_size(a) == 0)
 		printf("no VM was running\n");
 	else {
 		printf("stopped");
-		json_array_foreach(a, i, n)
-			printf(" %s", json_string_value(n));
+		json_array_foreach(stopped, i, n)
+			printf("%s %s", i == 0 ? "" : ",", json_is_object(n) ?
+			    fwsctl_vm_name(json_object_get(n, "name"),
+			    json_object_get(n, "owner"), name, sizeof(name)) :
+			    str_or_none(n));
 		printf("\n");
 	}
 	json_decref(r);
@@ -1212,6 +1554,7 @@ verb_net_info(struct ctx *c)
 	json_t	*o = json_object_get(r, "result"), *nic;
 	const char *keys[] = { "name", "bridge", "uplink", "address", "nat",
 	    "dhcp", "dhcp_pid", "autostart", "active" };
+	char	 vm[128];
 	size_t	 i;
 
 	if (c->c_json) {
@@ -1222,9 +1565,10 @@ verb_net_info(struct ctx *c)
 	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 		info_line(keys[i], json_object_get(o, keys[i]));
 	json_array_foreach(json_object_get(o, "nics"), i, nic)
-		printf("%-12s %s (%s)\n", i == 0 ? "nics" : "",
-		    json_string_value(json_object_get(nic, "vm")),
-		    json_string_value(json_object_get(nic, "mac")));
+		printf("%-12s %s  %s\n", i == 0 ? "nics" : "",
+		    str_or_none(json_object_get(nic, "mac")),
+		    fwsctl_vm_name(json_object_get(nic, "vm"),
+		    json_object_get(nic, "owner"), vm, sizeof(vm)));
 	json_decref(r);
 	return 0;
 }
@@ -1233,6 +1577,7 @@ static int
 verb_net_leases(struct ctx *c)
 {
 	json_t	*r, *a, *l;
+	char	 vm[128];
 	size_t	 i;
 
 	if ((a = fwsctl_call_list(c, "net-leases", fwsctl_name_args(c),
@@ -1243,7 +1588,9 @@ verb_net_leases(struct ctx *c)
 		printf("%-17s  %-15s  %s\n",
 		    json_string_value(json_object_get(l, "mac")),
 		    json_string_value(json_object_get(l, "ip")),
-		    str_or(json_object_get(l, "vm"), "-"));
+		    json_is_string(json_object_get(l, "vm")) ?
+		    fwsctl_vm_name(json_object_get(l, "vm"), json_object_get(l,
+		    "owner"), vm, sizeof(vm)) : "-");
 	json_decref(r);
 	return 0;
 }
@@ -1265,10 +1612,11 @@ verb_snapshot(struct ctx *c)
 	r = fwsctl_call(c->c_verb->v_name, args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
+	else if (strcmp(verb, "revert") == 0)
+		printf("%s: reverted to snapshot %s\n", c->c_name, c->c_pos[1]);
 	else
 		printf("%s: snapshot %s %s\n", c->c_name, c->c_pos[1],
-		    strcmp(verb, "create") == 0 ? "created" :
-		    strcmp(verb, "revert") == 0 ? "reverted to" : "deleted");
+		    strcmp(verb, "create") == 0 ? "taken" : "deleted");
 	json_decref(r);
 	return 0;
 }
@@ -1277,7 +1625,7 @@ static int
 verb_snapshot_list(struct ctx *c)
 {
 	json_t	*args, *r, *a, *s;
-	char	 tbuf[64], size[32];
+	char	 tbuf[64], size[32], vm[128];
 	time_t	 t;
 	size_t	 i;
 
@@ -1292,13 +1640,13 @@ verb_snapshot_list(struct ctx *c)
 	printf("%-16s %-20s %-19s %-6s %10s %10s\n", "VM", "TAG", "CREATED",
 	    "MEMORY", "STATE", "VM CLOCK");
 	json_array_foreach(a, i, s) {
+		fwsctl_vm_name(json_object_get(s, "vm"), json_object_get(s,
+		    "owner"), vm, sizeof(vm));
 		t = json_integer_value(json_object_get(s, "created"));
 		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", localtime(&t));
-		snprintf(size, sizeof(size), "%lldK", (long long)
-		    json_integer_value(json_object_get(s, "vm_state_size")) /
-		    1024);
-		printf("%-16s %-20s %-19s %-6s %10s %9.1fs\n",
-		    json_string_value(json_object_get(s, "vm")),
+		fwsctl_size(json_object_get(s, "vm_state_size"), 0, size,
+		    sizeof(size));
+		printf("%-16s %-20s %-19s %-6s %10s %9.1fs\n", vm,
 		    json_string_value(json_object_get(s, "tag")), tbuf,
 		    json_is_true(json_object_get(s, "memory")) ? "yes" : "no",
 		    size, json_number_value(json_object_get(s, "vm_clock")));
@@ -1307,18 +1655,59 @@ verb_snapshot_list(struct ctx *c)
 	return 0;
 }
 
+/*
+ * The way to the screen that works from where the user is.  VNC on
+ * loopback is reached from elsewhere through ssh to the host, as the
+ * caller: that line is made here, where the caller's name is known
+ * ("tunnel" in the JSON), fwsd gives the rest.
+ */
 static int
 verb_vnc(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("vnc", fwsctl_name_args(c), NULL);
-	json_t	*o = json_object_get(r, "result");
+	json_t		*r = fwsctl_call("vnc", fwsctl_name_args(c), NULL);
+	json_t		*o = json_object_get(r, "result");
+	const char	*host, *pub, *viewer, *cmd;
+	struct passwd	*pw;
+	char		*tunnel = NULL, user[64];
+	long long	 display, port;
 
-	if (c->c_json)
+	host = str_or_none(json_object_get(o, "host"));
+	pub = json_string_value(json_object_get(o, "public_host"));
+	cmd = str_or_none(json_object_get(o, "command"));
+	/* an older fwsd gives neither: its command is all there is */
+	if ((viewer = json_string_value(json_object_get(o, "viewer"))) == NULL)
+		viewer = cmd;
+	display = json_integer_value(json_object_get(o, "display"));
+	port = json_integer_value(json_object_get(o, "port"));
+	if (json_is_true(json_object_get(o, "loopback")) && pub != NULL) {
+		if ((pw = getpwuid(getuid())) != NULL)
+			snprintf(user, sizeof(user), "%s", pw->pw_name);
+		else
+			snprintf(user, sizeof(user), "%u", (unsigned)getuid());
+		tunnel = xasprintf("ssh -L %lld:%s%s%s:%lld %s@%s", port,
+		    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ?
+		    "]" : "", port, user, pub);
+	}
+	if (c->c_json) {
+		json_object_set_new(o, "tunnel", tunnel ? json_string(tunnel) :
+		    json_null());
 		fwsctl_print_json(o);
-	else
-		printf("%s\npassword %s\n",
-		    json_string_value(json_object_get(o, "command")),
-		    json_string_value(json_object_get(o, "password")));
+	} else if (tunnel != NULL) {
+		printf("%s's screen: VNC display %lld on %s (port %lld), "
+		    "reachable on %s alone.\n", c->c_name, display, host, port,
+		    pub);
+		printf("%-19s %s\n", "On this host:", cmd);
+		printf("%-19s %s\n", "From your machine:", tunnel);
+		printf("%-19s and while it is open: %s\n", "", viewer);
+	} else {
+		printf("%s's screen: VNC display %lld (port %lld).\n",
+		    c->c_name, display, port);
+		printf("%-19s %s\n", "Viewer:", viewer);
+	}
+	if (!c->c_json)
+		printf("%-19s %s (new at every start)\n", "Password:",
+		    str_or_none(json_object_get(o, "password")));
+	free(tunnel);
 	json_decref(r);
 	return 0;
 }
@@ -1350,8 +1739,15 @@ main(int argc, char *argv[])
 		else if (strcmp(argv[i], "--version") == 0) {
 			printf("fwsctl %s\n", FWS_VERSION);
 			return 0;
+		} else if (strcmp(argv[i], "--socket") == 0 ||
+		    strcmp(argv[i], "--owner") == 0)
+			fwsctl_errx(2, "%s needs a value", argv[i]);
+		else if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
+			argv[i][strcspn(argv[i], "=")] = '\0';
+			unknown_option(NULL, argv[i] + 2);
 		} else
-			usage(NULL);
+			fwsctl_errx(2, "unknown option %.64s (fwsctl --help "
+			    "lists them)", argv[i]);
 	}
 	if (i == argc)
 		usage(NULL);
@@ -1364,10 +1760,8 @@ main(int argc, char *argv[])
 	for (k = 0; k < sizeof(verbs) / sizeof(*verbs); k++)
 		if (strcmp(verbs[k].v_name, argv[i]) == 0)
 			c.c_verb = &verbs[k];
-	if (c.c_verb == NULL) {
-		fprintf(stderr, "fwsctl: unknown verb \"%s\"\n", argv[i]);
-		usage(NULL);
-	}
+	if (c.c_verb == NULL)
+		unknown_verb(argv[i]);
 	parse(&c, argc - i - 1, argv + i + 1);
 	return c.c_verb->v_fn(&c);
 }

@@ -127,7 +127,7 @@ loan_delete(struct vm *vm, int64_t now)
 
 	why = xasprintf("after the loan's grace: its loan ended %s, "
 	    "loan_grace %s; with the disks fwsd made", end, grace);
-	if (vm_remove(vm, 0, why, &cause) == -1) {
+	if (vm_remove(vm, 0, -1, why, &cause) == -1) {
 		log_warnx("%s: not deleted after the loan's grace, tried again "
 		    "in %d s: %s", vm->vm_name, LOAN_RETRY, cause);
 		free(cause);

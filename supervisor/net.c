@@ -65,8 +65,9 @@ net_to_json(const struct net *n, int full)
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		for (i = 0; i < vm->vm_nnics; i++)
 			if (strcmp(vm->vm_nics[i].n_net, n->net_name) == 0)
-				json_array_append_new(a, json_pack("{ss ss}",
-				    "vm", vm->vm_name, "mac",
+				json_array_append_new(a, json_pack("{ss sI ss}",
+				    "vm", vm->vm_name, "owner",
+				    (json_int_t)vm->vm_owner, "mac",
 				    vm->vm_nics[i].n_mac));
 	json_object_set_new(o, "nics", a);
 	return o;
@@ -251,11 +252,10 @@ net_vm_adopt(struct vm *vm)
 json_t *
 net_leases(const struct net *n, char **cause)
 {
-	const struct vm	*vm;
+	const struct vm	*vm, *holder;
 	json_t		*a = json_array(), *l;
 	char		*path, line[512], mac[32], ip[64], host[256];
 	long long	 expiry;
-	const char	*owner;
 	FILE		*f;
 	int		 i;
 
@@ -273,17 +273,19 @@ net_leases(const struct net *n, char **cause)
 		if (sscanf(line, "%lld %31s %63s %255s", &expiry, mac, ip,
 		    host) != 4)
 			continue;
-		owner = NULL;
+		holder = NULL;
 		TAILQ_FOREACH(vm, &vms, vm_entry)
 			for (i = 0; i < vm->vm_nnics; i++)
 				if (strcasecmp(vm->vm_nics[i].n_mac, mac) == 0 &&
 				    strcmp(vm->vm_nics[i].n_net,
 				    n->net_name) == 0)
-					owner = vm->vm_name;
+					holder = vm;
 		l = json_pack("{ss ss sI}", "mac", mac, "ip", ip, "expires",
 		    (json_int_t)expiry);
-		json_object_set_new(l, "vm", owner ? json_string(owner) :
-		    json_null());
+		json_object_set_new(l, "vm", holder ?
+		    json_string(holder->vm_name) : json_null());
+		json_object_set_new(l, "owner", holder ?
+		    json_integer(holder->vm_owner) : json_null());
 		json_object_set_new(l, "hostname", strcmp(host, "*") == 0 ?
 		    json_null() : json_string(host));
 		json_array_append_new(a, l);

@@ -172,16 +172,12 @@ quota_usage(uid_t uid, const struct vm *skip, struct quota *used)
 static char *
 quota_value(const struct quota_field *f, uint64_t v)
 {
+	char	 buf[32];
+
 	if (f->qf_secs)
 		return v == 0 ? xasprintf("none") : duration_text(v);
-	if (f->qf_bytes && v % (1ULL << 30) == 0)
-		return xasprintf("%lluG", (unsigned long long)(v >> 30));
-	if (f->qf_bytes && v % (1ULL << 20) == 0)
-		return xasprintf("%lluM", (unsigned long long)(v >> 20));
-	if (f->qf_bytes && v >= 1ULL << 30)
-		return xasprintf("%.1fG", v / (double)(1ULL << 30));
 	if (f->qf_bytes)
-		return xasprintf("%.1fM", v / (double)(1ULL << 20));
+		return xasprintf("%s", format_size(v, buf, sizeof(buf)));
 	return xasprintf("%llu", (unsigned long long)v);
 }
 

@@ -45,6 +45,14 @@ static const char *const snap_verbs[] = {
 	[SNAP_DELETE] = "delete",
 };
 
+/* The snapshot event's words around the tag: "reverted to snapshot T". */
+static const char *const snap_event_words[][2] = {
+	[SNAP_LIST] = { NULL, NULL },
+	[SNAP_CREATE] = { "snapshot ", " taken" },
+	[SNAP_REVERT] = { "reverted to snapshot ", "" },
+	[SNAP_DELETE] = { "snapshot ", " deleted" },
+};
+
 struct snap_op {
 	struct vm		*so_vm;
 	struct request		*so_rq;		/* NULL: part of a list --all */
@@ -123,7 +131,8 @@ snap_to_json(const struct vm *vm, json_t *s)
 	json_int_t	 size = json_integer_value(json_object_get(s,
 			    "vm-state-size"));
 
-	return json_pack("{ss ss sI sb sI sf}", "vm", vm->vm_name, "tag",
+	return json_pack("{ss sI ss sI sb sI sf}", "vm", vm->vm_name, "owner",
+	    (json_int_t)vm->vm_owner, "tag",
 	    json_string_value(json_object_get(s, "name")), "created",
 	    json_integer_value(json_object_get(s, "date-sec")), "memory",
 	    size > 0, "vm_state_size", size, "vm_clock",
@@ -169,6 +178,9 @@ snap_done(struct snap_op *so, int code, const char *fmt, ...)
 	va_list		 ap;
 	char		*msg = NULL;
 	json_t		*s;
+	/* who asked: the request is answered, and freed, before the event */
+	int64_t		 actor = so->so_rq != NULL ?
+			    (int64_t)request_uid(so->so_rq) : -1;
 
 	if (fmt != NULL) {
 		va_start(ap, fmt);
@@ -198,9 +210,10 @@ snap_done(struct snap_op *so, int code, const char *fmt, ...)
 		request_ok(so->so_rq, json_pack("{ss ss}", "vm", vm->vm_name,
 		    "tag", so->so_tag));
 	if (msg == NULL && so->so_kind != SNAP_LIST)
-		event_record(vm, "snapshot", "%s %s%s", snap_verbs[so->so_kind],
-		    so->so_tag, so->so_kind == SNAP_CREATE && so->so_disk_only ?
-		    " (disk only)" : "");
+		event_record_by(vm, actor, "snapshot", "%s%s%s%s",
+		    snap_event_words[so->so_kind][0], so->so_tag,
+		    snap_event_words[so->so_kind][1], so->so_kind ==
+		    SNAP_CREATE && so->so_disk_only ? " (disk only)" : "");
 	free(msg);
 	snap_free(so);
 }
@@ -748,8 +761,8 @@ snap_adopt_jobs(struct qmp *q, json_t *ret, const char *err_class,
 		if (id == NULL || strncmp(id, "fws-", 4) != 0 ||
 		    status == NULL || strcmp(status, "concluded") != 0)
 			continue;
-		event_record(vm, "snapshot", "a %s job ended while fwsd was "
-		    "away: %s", type ? type : "snapshot", error ? error :
+		event_record_by(vm, -1, "snapshot", "a %s job ended while fwsd "
+		    "was away: %s", type ? type : "snapshot", error ? error :
 		    "done");
 		qmp_execute(q, "job-dismiss", json_pack("{ss}", "id", id),
 		    FWS_QMP_TIMEOUT, NULL, NULL);

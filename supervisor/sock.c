@@ -51,21 +51,24 @@ sock_listen(const char *path, mode_t mode, int flags, char **cause)
 
 /*
  * Connect to path.  On a listening UNIX socket this completes at once
- * (the connection waits in the backlog), even non-blocking.
+ * (the connection waits in the backlog), even non-blocking.  On failure
+ * errno is connect(2)'s.
  */
 int
 sock_connect(const char *path, int flags, char **cause)
 {
 	struct sockaddr_un	 sun;
-	int			 s;
+	int			 s, saved;
 
 	if (sock_addr(&sun, path, cause) == -1)
 		return -1;
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
 	if (s == -1 || connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;	/* the caller may ask why: EACCES */
 		cause_fail(cause, "%s: %s", path, strerror(errno));
 		if (s != -1)
 			close(s);
+		errno = saved;
 		return -1;
 	}
 	return s;

@@ -131,6 +131,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE vms ADD COLUMN loan_end INTEGER;"
 	"ALTER TABLE vms ADD COLUMN loan_warned INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE quotas ADD COLUMN loan INTEGER;",
+	/* 8 -> 9: who asked for what an event tells (NULL: fwsd itself,
+	 * or the guest) */
+	"ALTER TABLE events ADD COLUMN actor INTEGER;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -574,17 +577,24 @@ store_vm_load(struct vmlist *list, char **cause)
 	return 0;
 }
 
-/* Append one event; returns its id (its place in the history). */
+/*
+ * Append one event (actor: the uid that asked for it, -1 for none);
+ * returns its id (its place in the history).
+ */
 int64_t
-store_event_insert(int64_t ms, uid_t owner, const char *vm,
+store_event_insert(int64_t ms, uid_t owner, int64_t actor, const char *vm,
     const char *event, const char *reason, char **cause)
 {
 	sqlite3_stmt	*st;
 
-	if (prepare("INSERT INTO events (time, vm, event, reason, owner) "
-	    "VALUES (?, ?, ?, ?, ?)", &st, cause) == -1)
+	if (prepare("INSERT INTO events (time, vm, event, reason, owner, "
+	    "actor) VALUES (?, ?, ?, ?, ?, ?)", &st, cause) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 5, owner);
+	if (actor >= 0)
+		sqlite3_bind_int64(st, 6, actor);
+	else
+		sqlite3_bind_null(st, 6);
 	sqlite3_bind_int64(st, 1, ms);
 	bind_text(st, 2, vm);
 	bind_text(st, 3, event);
@@ -619,7 +629,8 @@ store_event_list(int64_t owner, const char *vm, unsigned limit,
 	json_t		*a, *e;
 	int		 rc;
 
-	if (prepare("SELECT id, time, vm, event, reason, owner FROM (SELECT * "
+	if (prepare("SELECT id, time, vm, event, reason, owner, actor FROM "
+	    "(SELECT * "
 	    "FROM events WHERE (?1 IS NULL OR vm = ?1) AND (?3 < 0 OR "
 	    "owner = ?3) ORDER BY id DESC LIMIT ?2) ORDER BY id", &st,
 	    cause) == -1)
@@ -639,6 +650,9 @@ store_event_list(int64_t owner, const char *vm, unsigned limit,
 		    sqlite3_column_text(st, 4)));
 		json_object_set_new(e, "owner",
 		    json_integer(sqlite3_column_int64(st, 5)));
+		json_object_set_new(e, "actor", sqlite3_column_type(st, 6) ==
+		    SQLITE_NULL ? json_null() :
+		    json_integer(sqlite3_column_int64(st, 6)));
 		json_array_append_new(a, e);
 	}
 	sqlite3_finalize(st);

@@ -1,17 +1,19 @@
 /*
  * validate.c: checks and parsers for what users type: VM names, sizes,
  * memory amounts, MAC addresses, paths confined to allowed directories,
- * durations and dates (and the words that give them back).  Pure
- * functions (a date is read and written in the local time zone),
- * shared by fwsd and fwsctl, so a client and the daemon agree on what
- * is valid (the daemon checks again).
+ * durations and dates, and the words that give sizes, durations and
+ * dates back in one style.  Pure functions (a date is read and written
+ * in the local time zone), shared by fwsd and fwsctl, so a client and
+ * the daemon agree on what is valid (the daemon checks again).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "fws.h"
@@ -81,15 +83,21 @@ bad:
 }
 
 /*
- * A byte count: a number with an optional binary suffix K, M, G, T (KiB,
- * MiB... and KB, MB... read the same).  Zero is refused.
+ * A size as people type it: a whole number and its unit, K, M, G or T,
+ * powers of 1024, in either case, alone or followed by B or iB: "10G",
+ * "10g", "10GB", "10gb" and "10GiB" are all 10 GiB.  A bare number is
+ * refused (a number of bytes where MiB were meant makes a 10-byte disk),
+ * and so are zero and fractions.  The cause starts with what was typed,
+ * for the caller to put after the option or key it came from.
  */
 int
 parse_size(const char *s, uint64_t *out, char **cause)
 {
+	static const char	 units[] = "KMGT";
+	const char		*u;
 	char			*end;
 	unsigned long long	 n;
-	uint64_t		 mult = 1;
+	int			 shift;
 
 	if (s == NULL || *s < '0' || *s > '9')
 		goto bad;
@@ -97,69 +105,102 @@ parse_size(const char *s, uint64_t *out, char **cause)
 	n = strtoull(s, &end, 10);
 	if (errno == ERANGE)
 		goto big;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		mult = 1ULL << 10;
-		break;
-	case 'm': case 'M':
-		mult = 1ULL << 20;
-		break;
-	case 'g': case 'G':
-		mult = 1ULL << 30;
-		break;
-	case 't': case 'T':
-		mult = 1ULL << 40;
-		break;
-	default:
+	if (*end == '\0' && n > 0)
+		return cause_fail(cause, "%.32s: say the unit, e.g. %.32sG", s,
+		    s);
+	if (*end == '\0')
+		goto zero;
+	if (*end == '.' || *end == ',')
+		return cause_fail(cause, "%.32s: a size is a whole number of "
+		    "K, M, G or T, e.g. 1536M rather than 1.5G", s);
+	if ((u = strchr(units, toupper((unsigned char)*end))) == NULL)
 		goto bad;
-	}
-	if (*end != '\0') {
-		end++;
-		if (strcmp(end, "") != 0 && strcmp(end, "B") != 0 &&
-		    strcmp(end, "iB") != 0)
-			goto bad;
-	}
+	end++;
+	if (strcasecmp(end, "") != 0 && strcasecmp(end, "b") != 0 &&
+	    strcasecmp(end, "ib") != 0)
+		goto bad;
 	if (n == 0)
-		return cause_fail(cause, "size must be greater than zero");
-	if (n > UINT64_MAX / mult)
+		goto zero;
+	shift = 10 * (int)(u - units + 1);
+	if (n > UINT64_MAX >> shift)
 		goto big;
-	*out = n * mult;
+	*out = (uint64_t)n << shift;
 	return 0;
+zero:
+	return cause_fail(cause, "%.32s: a size must be greater than zero", s);
 big:
-	return cause_fail(cause, "size \"%.32s\" is too large", s);
+	return cause_fail(cause, "%.32s: too large a size", s);
 bad:
-	return cause_fail(cause, "invalid size \"%.32s\": expected a number with "
-	    "an optional K, M, G or T suffix, like 20G", s ? s : "");
+	return cause_fail(cause, "%.32s: invalid size: give a whole number and "
+	    "K, M, G or T (powers of 1024), e.g. 20G", s ? s : "");
 }
 
-/* Memory in MiB: a plain number is MiB; a suffixed size must be whole MiB. */
+/*
+ * Memory in MiB: a bare number is MiB; a size with its unit must be a
+ * whole number of MiB.  The cause starts with what was typed.
+ */
 int
 parse_memory_mib(const char *s, uint64_t *out, char **cause)
 {
-	uint64_t	 bytes;
-	size_t		 len;
+	unsigned long long	 n;
+	uint64_t		 bytes;
+	char			*end;
+	size_t			 len;
 
 	if (s == NULL)
 		return cause_fail(cause, "memory is missing");
 	len = strspn(s, "0123456789");
 	if (len > 0 && s[len] == '\0') {
-		if (parse_size(s, &bytes, NULL) == -1)
-			return cause_fail(cause, "invalid memory \"%.32s\": it must "
-			    "be greater than zero MiB", s);
-		if (bytes > UINT64_MAX >> 20)
-			return cause_fail(cause, "memory \"%.32s\" is too large", s);
-		*out = bytes;
+		errno = 0;
+		n = strtoull(s, &end, 10);
+		if (errno == ERANGE || n > UINT64_MAX >> 20)
+			return cause_fail(cause, "%.32s: too much memory", s);
+		if (n == 0)
+			return cause_fail(cause, "%.32s: memory must be "
+			    "greater than zero MiB", s);
+		*out = n;
 		return 0;
 	}
 	if (parse_size(s, &bytes, cause) == -1)
 		return -1;
 	if (bytes % (1ULL << 20) != 0)
-		return cause_fail(cause, "memory \"%.32s\" is not a whole number of "
+		return cause_fail(cause, "%.32s: memory is a whole number of "
 		    "MiB", s);
 	*out = bytes >> 20;
 	return 0;
+}
+
+/*
+ * A size for people, in one style everywhere: "512M", "10G", "1.5G"
+ * (powers of 1024, with one decimal when not whole), "512B" below 1K.
+ */
+const char *
+format_size(uint64_t n, char *buf, size_t len)
+{
+	static const char	 units[] = "KMGTPE";
+	uint64_t		 div = 1;
+	double			 v;
+	int			 u = -1;
+
+	while (u < 5 && n / div >= 1024) {
+		div <<= 10;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%lluB", (unsigned long long)n);
+	else if (n % div == 0)
+		snprintf(buf, len, "%llu%c", (unsigned long long)(n / div),
+		    units[u]);
+	else {
+		v = (double)n / (double)div;
+		/* 1023.97M is shown as 1.0G, not 1024.0M */
+		if (v >= 1023.95 && u < 5) {
+			v /= 1024;
+			u++;
+		}
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+	}
+	return buf;
 }
 
 /* CRC-32 (IEEE 802.3, as zlib and the legacy scripts compute it). */

@@ -63,6 +63,8 @@ vm_new(void)
 		abort();
 	TAILQ_INIT(&vm->vm_waiters);
 	vm->vm_vnc_display = -1;
+	vm->vm_actor = -1;
+	vm->vm_reset_by = -1;
 	return vm;
 }
 

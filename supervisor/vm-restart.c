@@ -105,8 +105,8 @@ vm_restart_consider(struct vm *vm)
 	vm->vm_restart_pending = 1;
 	vm->vm_restart_at = time(NULL) + delay;
 	vm_timer_set(vm, delay, vm_restart_fire);
-	event_record(vm, "restarting", "in %u s (policy %s, %u restarts in "
-	    "the last %u s)", delay, vm_restart_name(vm->vm_restart),
+	event_record_by(vm, -1, "restarting", "in %u s (policy %s, %u "
+	    "restarts in the last %u s)", delay, vm_restart_name(vm->vm_restart),
 	    vm->vm_nrecent, conf.cf_crash_loop_window);
 }
 

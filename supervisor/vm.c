@@ -149,8 +149,9 @@ vm_commit(struct vm *vm)
 
 /*
  * The one way a VM changes state: committed, then recorded as an event
- * (named event, or after the new state) with the reason.  Staying in the
- * same state records nothing unless an event is named.
+ * (named event, or after the new state) with the reason, by whoever
+ * asked for the transition under way (vm_actor).  Staying in the same
+ * state records nothing unless an event is named.
  */
 void
 vm_set_state(struct vm *vm, enum vm_state st, const char *event,
@@ -423,6 +424,7 @@ vm_exited(pid_t pid, int status, void *arg)
 	vm->vm_start_error = NULL;
 	vm->vm_operator_stop = 0;
 	vm->vm_auto_start = 0;
+	vm->vm_actor = vm->vm_reset_by = -1;
 	vm_wake(vm, why);
 	if (!operator_stop && !operator_start)
 		vm_restart_consider(vm);
@@ -487,6 +489,7 @@ vm_started_status(struct qmp *q, json_t *ret, const char *err_class,
 	}
 	vm_set_state(vm, VM_RUNNING, "started", "qemu pid %d answers QMP: "
 	    "running", (int)vm->vm_pid);
+	vm->vm_actor = -1;	/* the start is done */
 	vm_wake(vm, NULL);
 }
 
@@ -559,10 +562,17 @@ vm_qmp_event(struct qmp *q, const char *name, json_t *data, void *arg)
 			return;
 		vm->vm_reset_ms = now_ms;
 		reason = json_string_value(json_object_get(data, "reason"));
-		event_record(vm, "reset", "%s", json_is_true(json_object_get(
-		    data, "guest")) ? "the guest rebooted" : reason &&
-		    strcmp(reason, "host-qmp-system-reset") == 0 ?
-		    "reset by the operator" : "reset");
+		if (json_is_true(json_object_get(data, "guest")))
+			event_record_by(vm, -1, "reset", "the guest rebooted");
+		else if (reason != NULL &&
+		    strcmp(reason, "host-qmp-system-reset") == 0) {
+			/* the reboot asked for: its reply came first */
+			event_record_by(vm, vm->vm_reset_by, "reset", "%s",
+			    vm->vm_reset_by >= 0 ? "system_reset" :
+			    "reset by the operator");
+			vm->vm_reset_by = -1;
+		} else
+			event_record_by(vm, -1, "reset", "reset");
 	}
 }
 
@@ -879,7 +889,7 @@ vm_qmp_attach(struct vm *vm, char **cause)
 /*
  * Spawn qemu for vm and follow it to "running"; rq (or nobody, for
  * fwsd's own starts) is answered when it runs or fails.  why is the
- * event's reason.
+ * event's reason (NULL: an operator's start, vm_actor says whose).
  */
 static void
 vm_start_spawn(struct vm *vm, struct request *rq, const char *why)
@@ -894,6 +904,7 @@ vm_start_spawn(struct vm *vm, struct request *rq, const char *why)
 	vm->vm_start_error = NULL;
 	if (vm_spawn(vm, &qmp_conn, &cause) == -1) {
 		if (rq != NULL) {
+			vm->vm_actor = -1;	/* nothing changed */
 			request_error(rq, PROTO_ERR_FAILED, "%s: cannot "
 			    "start: %s", vm->vm_name, cause);
 		} else {
@@ -905,8 +916,8 @@ vm_start_spawn(struct vm *vm, struct request *rq, const char *why)
 		free(cause);
 		return;
 	}
-	vm_set_state(vm, VM_STARTING, NULL, "%s, qemu pid %d", why,
-	    (int)vm->vm_pid);
+	vm_set_state(vm, VM_STARTING, NULL, "%s%sqemu pid %d", why ? why : "",
+	    why ? ", " : "", (int)vm->vm_pid);
 	vm_wait(vm, rq, NULL, NULL, VM_RUNNING);
 	vm_timer_set(vm, FWS_START_TIMEOUT, vm_start_timeout);
 	if (vm_qmp_open(vm, qmp_conn, &cause) == -1) {
@@ -953,7 +964,8 @@ vm_start(struct vm *vm, struct request *rq)
 	vm_restart_cancel(vm);
 	vm_restart_reset(vm);
 	vm->vm_auto_start = 0;
-	vm_start_spawn(vm, rq, "started by the operator");
+	vm->vm_actor = request_uid(rq);
+	vm_start_spawn(vm, rq, NULL);
 }
 
 /* fwsd's own start (a restart, autostart): nobody waits for it. */
@@ -968,6 +980,7 @@ vm_auto_start(struct vm *vm, const char *why)
 		return;
 	}
 	vm->vm_auto_start = 1;
+	vm->vm_actor = -1;
 	vm_start_spawn(vm, NULL, why);
 }
 
@@ -1061,8 +1074,9 @@ vm_stop_pending_restart(struct vm *vm, struct request *rq)
 {
 	if (!vm_restart_cancel(vm))
 		return 0;
-	vm_set_state(vm, VM_STOPPED, NULL, "restart cancelled by the "
-	    "operator");
+	vm->vm_actor = request_uid(rq);
+	vm_set_state(vm, VM_STOPPED, NULL, "restart cancelled");
+	vm->vm_actor = -1;
 	request_ok(rq, vm_to_json(vm, 0));
 	return 1;
 }
@@ -1087,6 +1101,8 @@ vm_stop(struct vm *vm, unsigned timeout, struct request *rq)
 		break;
 	}
 	vm_wait(vm, rq, NULL, NULL, VM_STOPPED);
+	if (vm->vm_state != VM_STOPPING)
+		vm->vm_actor = request_uid(rq);	/* else: the first asker's */
 	vm_stop_begin(vm, timeout);
 }
 
@@ -1102,6 +1118,7 @@ vm_destroy(struct vm *vm, struct request *rq)
 	}
 	vm->vm_operator_stop = 1;
 	vm->vm_stop_step = 2;
+	vm->vm_actor = request_uid(rq);
 	vm_wait(vm, rq, NULL, NULL, VM_STOPPED);
 	vm_timer_clear(vm);
 	if (vm->vm_state != VM_STARTING)
@@ -1114,8 +1131,17 @@ vm_destroy(struct vm *vm, struct request *rq)
 struct vm_shutdown {
 	struct request	*sd_rq;
 	json_t		*sd_stopped;	/* names */
+	json_t		*sd_vms;	/* {"name","owner"}: names repeat */
 	unsigned	 sd_left;
 };
+
+static void
+vm_shutdown_done(struct vm_shutdown *sd)
+{
+	request_ok(sd->sd_rq, json_pack("{so so}", "stopped", sd->sd_stopped,
+	    "vms", sd->sd_vms));
+	free(sd);
+}
 
 static void
 vm_shutdown_one(struct vm *vm, const char *error, void *arg)
@@ -1124,10 +1150,10 @@ vm_shutdown_one(struct vm *vm, const char *error, void *arg)
 
 	(void)error;	/* a stop always ends in "stopped" */
 	json_array_append_new(sd->sd_stopped, json_string(vm->vm_name));
-	if (--sd->sd_left > 0)
-		return;
-	request_ok(sd->sd_rq, json_pack("{so}", "stopped", sd->sd_stopped));
-	free(sd);
+	json_array_append_new(sd->sd_vms, json_pack("{ss sI}", "name",
+	    vm->vm_name, "owner", (json_int_t)vm->vm_owner));
+	if (--sd->sd_left == 0)
+		vm_shutdown_done(sd);
 }
 
 /* Stop every VM at once, each as "stop" would; answer when all are. */
@@ -1143,20 +1169,24 @@ vm_shutdown_all(unsigned timeout, struct request *rq)
 	}
 	sd->sd_rq = rq;
 	sd->sd_stopped = json_array();
+	sd->sd_vms = json_array();
 	TAILQ_FOREACH(vm, &vms, vm_entry) {
-		if (vm_restart_cancel(vm))
+		if (vm_restart_cancel(vm)) {
+			vm->vm_actor = request_uid(rq);
 			vm_set_state(vm, VM_STOPPED, NULL, "restart cancelled "
 			    "by shutdown-all");
+			vm->vm_actor = -1;
+		}
 		if (!vm_is_active(vm))
 			continue;
 		sd->sd_left++;
 		vm_wait(vm, NULL, vm_shutdown_one, sd, VM_STOPPED);
+		if (vm->vm_state != VM_STOPPING)
+			vm->vm_actor = request_uid(rq);
 		vm_stop_begin(vm, timeout);
 	}
-	if (sd->sd_left == 0) {
-		request_ok(rq, json_pack("{so}", "stopped", sd->sd_stopped));
-		free(sd);
-	}
+	if (sd->sd_left == 0)
+		vm_shutdown_done(sd);
 }
 
 /* The definition is gone from the store: let go of it here too. */
@@ -1190,11 +1220,13 @@ vm_remove_logs(const char *dir)
 /*
  * Delete a VM that has no qemu: from the store first, then its files,
  * best effort: the disks fwsd made for it (unless keep), its logs and
- * directory; why is the "deleted" event's reason.  vm is freed; -1 and
- * *cause when the store refused, and the VM stays.
+ * directory; why is the "deleted" event's reason, actor who asked (a
+ * uid, -1: fwsd itself).  vm is freed; -1 and *cause when the store
+ * refused, and the VM stays.
  */
 int
-vm_remove(struct vm *vm, int keep, const char *why, char **cause)
+vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
+    char **cause)
 {
 	struct vm_disk	*d;
 	char		*p, *err;
@@ -1222,7 +1254,7 @@ vm_remove(struct vm *vm, int keep, const char *why, char **cause)
 	p = vm_dir(vm);
 	vm_remove_logs(p);
 	free(p);
-	event_record(vm, "deleted", "%s", why);
+	event_record_by(vm, actor, "deleted", "%s", why);
 	vm_delete(vm);
 	loan_changed();
 	return 0;
@@ -1289,6 +1321,7 @@ struct vm_simple {
 	struct vm	*vs_vm;
 	struct request	*vs_rq;
 	enum vm_state	 vs_then;	/* state on success */
+	const char	*vs_cmd;	/* the QMP command */
 };
 
 static void
@@ -1308,9 +1341,12 @@ vm_simple_done(struct qmp *q, json_t *ret, const char *err_class,
 		if ((vm->vm_state == VM_RUNNING || vm->vm_state == VM_PAUSED) &&
 		    vm->vm_state != vs->vs_then)
 			vm_set_state(vm, vs->vs_then, vs->vs_then == VM_PAUSED ?
-			    "paused" : "resumed", "by the operator");
+			    "paused" : "resumed", "QMP %s", vs->vs_cmd);
 		request_ok(vs->vs_rq, vm_to_json(vm, 0));
 	}
+	/* done, unless a stop came meanwhile: that is the stopper's now */
+	if (!vm->vm_operator_stop)
+		vm->vm_actor = -1;
 	free(vs);
 }
 
@@ -1354,8 +1390,15 @@ vm_qmp_simple(struct vm *vm, const char *verb, struct request *rq)
 	vs->vs_vm = vm;
 	vs->vs_rq = rq;
 	vs->vs_then = then;
+	vs->vs_cmd = cmd;
+	/* the STOP or RESUME event may come first: it is this asker's */
+	if (strcmp(cmd, "system_reset") == 0)
+		vm->vm_reset_by = request_uid(rq);
+	else
+		vm->vm_actor = request_uid(rq);
 	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, cmd, NULL,
 	    FWS_QMP_TIMEOUT, vm_simple_done, vs) == -1) {
+		vm->vm_actor = vm->vm_reset_by = -1;
 		request_error(rq, PROTO_ERR_FAILED, "%s: no QMP connection to "
 		    "qemu", vm->vm_name);
 		free(vs);

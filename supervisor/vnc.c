@@ -5,6 +5,8 @@
  * fresh random password through QMP set_password before the guest runs,
  * so nobody sees the screen without asking fwsd.  After a restart of
  * fwsd the display is read back with query-vnc and a new password set.
+ * It also tells the way in from elsewhere: straight to vnc_listen, or
+ * through ssh to public_host when VNC listens on loopback.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -152,22 +154,67 @@ vnc_adopt(struct vm *vm)
 		    vnc_adopt_done, vm);
 }
 
-/* What the vnc verb tells: where to point a viewer, and the password. */
+/* Where vnc_listen is: this host alone, every address, or one. */
+enum vnc_reach {
+	VNC_LOOPBACK,
+	VNC_ANY,
+	VNC_ADDRESS,
+};
+
+static enum vnc_reach
+vnc_reach(void)
+{
+	struct in_addr	 in4;
+	struct in6_addr	 in6;
+
+	if (inet_pton(AF_INET, conf.cf_vnc_listen, &in4) == 1) {
+		if ((ntohl(in4.s_addr) >> 24) == 127)
+			return VNC_LOOPBACK;
+		return in4.s_addr == htonl(INADDR_ANY) ? VNC_ANY : VNC_ADDRESS;
+	}
+	if (inet_pton(AF_INET6, conf.cf_vnc_listen, &in6) != 1)
+		return VNC_ADDRESS;
+	if (IN6_IS_ADDR_LOOPBACK(&in6) || (IN6_IS_ADDR_V4MAPPED(&in6) &&
+	    in6.s6_addr[12] == 127))
+		return VNC_LOOPBACK;
+	return IN6_IS_ADDR_UNSPECIFIED(&in6) ? VNC_ANY : VNC_ADDRESS;
+}
+
+/* "gvncviewer HOST:DISPLAY", an IPv6 address in brackets */
+static char *
+vnc_viewer(const char *host, int display)
+{
+	if (strchr(host, ':') != NULL)
+		return xasprintf("gvncviewer [%s]:%d", host, display);
+	return xasprintf("gvncviewer %s:%d", host, display);
+}
+
+/*
+ * What the vnc verb tells: where the screen is and its password;
+ * "command", the viewer on this host; "viewer", the viewer on the
+ * user's own machine: through an ssh tunnel to public_host when VNC
+ * listens on loopback ("loopback": fwsctl adds the ssh line, which
+ * needs the user's name), else straight to the address (public_host
+ * when VNC listens on every address).
+ */
 json_t *
 vnc_to_json(const struct vm *vm)
 {
-	char	*target, *cmd;
-	json_t	*o;
+	enum vnc_reach	 reach = vnc_reach();
+	char		*cmd, *viewer;
+	json_t		*o;
 
-	target = strchr(conf.cf_vnc_listen, ':') != NULL ?
-	    xasprintf("[%s]:%d", conf.cf_vnc_listen, vm->vm_vnc_display) :
-	    xasprintf("%s:%d", conf.cf_vnc_listen, vm->vm_vnc_display);
-	cmd = xasprintf("gvncviewer %s", target);
-	o = json_pack("{ss ss si si ss ss}", "name", vm->vm_name, "host",
-	    conf.cf_vnc_listen, "display", vm->vm_vnc_display, "port",
+	cmd = vnc_viewer(conf.cf_vnc_listen, vm->vm_vnc_display);
+	viewer = vnc_viewer(reach == VNC_LOOPBACK ? "localhost" :
+	    reach == VNC_ANY ? conf.cf_public_host : conf.cf_vnc_listen,
+	    vm->vm_vnc_display);
+	o = json_pack("{ss ss si si ss ss ss sb ss}", "name", vm->vm_name,
+	    "host", conf.cf_vnc_listen, "display", vm->vm_vnc_display, "port",
 	    VNC_PORT_BASE + vm->vm_vnc_display, "password",
-	    vm->vm_vnc_password, "command", cmd);
-	free(target);
+	    vm->vm_vnc_password, "command", cmd, "public_host",
+	    conf.cf_public_host, "loopback", reach == VNC_LOOPBACK, "viewer",
+	    viewer);
 	free(cmd);
+	free(viewer);
 	return o;
 }

@@ -145,7 +145,7 @@ write_back(const struct fws_config *cf)
 	text = xasprintf(
 	    "state_dir = %s\nrun_dir = %s\nqemu = %s\nqemu_img = %s\n"
 	    "%s%s\nmachine = %s\naccel = %s\nvnc_listen = %s\n"
-	    "max_vcpus = %u\nmax_memory = %llu\nmax_disk_size = %llu\n"
+	    "max_vcpus = %u\nmax_memory = %llu\nmax_disk_size = %lluK\n"
 	    "stop_timeout = %u\nrestart_delay = %u\nrestart_delay_max = %u\n"
 	    "crash_loop_restarts = %u\ncrash_loop_window = %u\n"
 	    "event_history = %u\n",
@@ -153,7 +153,8 @@ write_back(const struct fws_config *cf)
 	    cf->cf_nimage_dirs ? "image_dirs = " : "# no image_dirs", dirs,
 	    cf->cf_machine, cf->cf_accel, cf->cf_vnc_listen,
 	    cf->cf_max_vcpus, (unsigned long long)cf->cf_max_memory_mib,
-	    (unsigned long long)cf->cf_max_disk_size, cf->cf_stop_timeout,
+	    (unsigned long long)cf->cf_max_disk_size / 1024,
+	    cf->cf_stop_timeout,
 	    cf->cf_restart_delay, cf->cf_restart_delay_max,
 	    cf->cf_crash_loop_restarts, cf->cf_crash_loop_window,
 	    cf->cf_event_history);

@@ -5,8 +5,9 @@
  * exactly when it matches [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, and the MAC
  * made from it is valid; a MAC exactly when it is six colon-separated
  * hex octets with the group bit clear; a size is the number times its
- * suffix and reads back the same when written with the largest suffix
- * that divides it; a memory amount likewise, in MiB; and path_confine
+ * unit (a bare number is no size) and reads back the same when written
+ * with the largest unit that divides it; a memory amount likewise, in
+ * MiB, or a bare number of MiB; and path_confine
  * only ever hands back a resolved path inside an allowed directory of a
  * small tree made at start-up, however the path is spelled; a duration
  * is more than zero, at most FWS_DURATION_MAX, and reads back the same
@@ -19,7 +20,9 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -182,9 +185,9 @@ check_mac(const char *s)
 }
 
 /*
- * The rule for a size: digits, then nothing, or K, M, G or T (either
- * case) alone or followed by B or iB; a nonzero result that fits.
- * Returns 0 and the bytes, or -1.
+ * The rule for a size: digits, then K, M, G or T, alone or followed by
+ * B or iB, in any case; a nonzero result that fits.  Returns 0 and the
+ * bytes, or -1.
  */
 static int
 size_rule(const char *s, uint64_t *out)
@@ -192,24 +195,21 @@ size_rule(const char *s, uint64_t *out)
 	static const char	 units[] = "KMGT";
 	unsigned __int128	 n = 0;
 	const char		*p, *u;
-	int			 shift = 0;
+	int			 shift;
 
 	for (p = s; *p >= '0' && *p <= '9'; p++) {
 		n = n * 10 + (*p - '0');
 		if (n > UINT64_MAX)
 			return -1;
 	}
-	if (p == s)
+	if (p == s || *p == '\0' ||
+	    (u = strchr(units, toupper((unsigned char)*p))) == NULL)
 		return -1;
-	if (*p != '\0') {
-		if ((u = strchr(units, toupper((unsigned char)*p))) == NULL)
-			return -1;
-		shift = 10 * (int)(u - units + 1);
-		p++;
-		if (strcmp(p, "") != 0 && strcmp(p, "B") != 0 &&
-		    strcmp(p, "iB") != 0)
-			return -1;
-	}
+	shift = 10 * (int)(u - units + 1);
+	p++;
+	if (strcasecmp(p, "") != 0 && strcasecmp(p, "B") != 0 &&
+	    strcasecmp(p, "iB") != 0)
+		return -1;
 	n <<= shift;
 	if (n == 0 || n > UINT64_MAX)
 		return -1;
@@ -265,7 +265,9 @@ check_memory(const char *s)
 	FUZZ_ASSERT((rc == -1) == (cause != NULL));
 	free(cause);
 	if (*s != '\0' && strspn(s, "0123456789") == strlen(s)) {
-		want = size_rule(s, &bytes) == 0 && bytes <= UINT64_MAX >> 20;
+		errno = 0;
+		bytes = strtoull(s, NULL, 10);	/* here, MiB */
+		want = errno == 0 && bytes > 0 && bytes <= UINT64_MAX >> 20;
 		FUZZ_ASSERT(rc == (want ? 0 : -1));
 		if (want)
 			FUZZ_ASSERT(out == bytes);

@@ -286,12 +286,15 @@ booted() {
 	[ "$(count_in_console "$1" FWS-GUEST-READY)" -ge "$2" ]
 }
 
-# make_user SUFFIX: a fresh unprivileged account in group fws (may use
-# fwsctl), named in $MADE_USER; removed at the end
+# make_user SUFFIX [GROUPS]: a fresh unprivileged account in GROUPS
+# (by default fws: may use fwsctl; "" for none), named in $MADE_USER;
+# removed at the end
 make_user() {
 	MADE_USER="fwst$(echo "${T##*.}" | tr 'A-Z' 'a-z')$1"
+	groups=${2-fws}
 	useradd --no-create-home --home-dir /nonexistent --shell /bin/sh \
-	    --groups fws "$MADE_USER" || fail "useradd $MADE_USER"
+	    ${groups:+--groups "$groups"} "$MADE_USER" ||
+	    fail "useradd $MADE_USER"
 	USERS="$USERS $MADE_USER"
 }
 

@@ -11,9 +11,31 @@ expect_err "invalid VM name"
 expect_rc 2 fwsctl create x --memory 0 --kernel "$KERNEL"
 expect_err "greater than zero"
 expect_rc 2 fwsctl stop
-expect_rc 2 fwsctl frobnicate x
 expect_rc 2 fwsctl stop good --bogus
+# a typo is answered with the nearest verb or option, in one line, and
+# the whole usage only when asked for
+expect_rc 2 fwsctl lsit
+[ "$(cat "$T/err")" = "fwsctl: unknown verb lsit: did you mean list?" ] ||
+    fail "lsit: $(cat "$T/err")"
+expect_rc 2 fwsctl snap good
+expect_err "did you mean snapshot-create, snapshot-delete, snapshot-list or snapshot-revert?"
+expect_rc 2 fwsctl stop good --timout 5
+[ "$(cat "$T/err")" = "fwsctl stop: unknown option --timout: did you mean --timeout?" ] ||
+    fail "--timout: $(cat "$T/err")"
+expect_rc 2 fwsctl --jsn list
+expect_err "^fwsctl: unknown option --jsn: did you mean --json?$"
+expect_rc 2 fwsctl frobnicate x
+[ "$(wc -l < "$T/err")" = 1 ] || fail "an unknown verb printed: $(cat "$T/err")"
+expect_rc 2 "$FWSCTL_BIN"
+[ "$(wc -l < "$T/err")" = 2 ] || fail "fwsctl alone printed: $(cat "$T/err")"
+expect_rc 0 fwsctl help
+grep -q "^  snapshot-revert " "$T/out" || fail "help lacks the verbs: $(cat "$T/out")"
 expect_rc 2 fwsctl create y --disk nosuffix
+# a bare number is no size: it was bytes for --disk, MiB for --memory
+expect_rc 2 fwsctl create y --disk 10 --kernel "$KERNEL"
+expect_err "^fwsctl: --disk 10: say the unit, e.g. 10G$"
+expect_rc 2 fwsctl create y --disk 1.5G --kernel "$KERNEL"
+expect_err "a whole number of K, M, G or T"
 
 # the daemon refuses the rest (exit 1), with the reason
 expect_rc 1 fwsctl create good --kernel "$KERNEL"
@@ -24,10 +46,17 @@ expect_rc 1 fwsctl create y --kernel /etc/shadow
 expect_err "outside the allowed image directories"
 expect_rc 1 fwsctl create y --kernel "$T/images/../../../etc/passwd"
 expect_err "outside"
+# the host's limits, in the units typed, with the key that sets them
 expect_rc 1 fwsctl create y --kernel "$KERNEL" --vcpus 999
-expect_err "between 1 and 16"
+expect_err "vcpus 999 is more than this host allows for a VM: max_vcpus = 16"
+expect_rc 1 fwsctl create y --kernel "$KERNEL" --memory 100000
+expect_err "memory 100000 MiB (97.7G) is more than this host allows for a VM: max_memory = 64G"
 expect_rc 1 fwsctl create y --kernel "$KERNEL" --memory 10T
-expect_err "memory_mib"
+expect_err "memory 10485760 MiB (10T) is more than this host allows for a VM: max_memory = 64G"
+expect_rc 1 fwsctl create y --kernel "$KERNEL" --memory 8
+expect_err "memory 8 MiB is less than the 16 MiB a VM needs"
+expect_rc 1 fwsctl create y --kernel "$KERNEL" --disk 3T
+expect_err "disk 3T is more than this host allows for a disk: max_disk_size = 2T"
 expect_rc 1 fwsctl create y --kernel "$KERNEL" --mac 01:00:5e:00:00:01
 expect_err "multicast"
 expect_rc 1 fwsctl create y --kernel "$KERNEL" --mac "$(field good mac)"
@@ -52,7 +81,9 @@ r=$(raw '{"id":2,"cmd":"reformat"}') ; echo "$r" | grep -q '"id":2,"ok":false,"e
 r=$(raw '{"id":3,"cmd":"start","args":{"name":5}}') ; echo "$r" | grep -q 'must be a string' || fail "type: $r"
 r=$(raw '{"id":4,"cmd":"start","args":{"name":"good","force":true}}') ; echo "$r" | grep -q 'unknown argument \\"force\\"' || fail "extra arg: $r"
 r=$(raw '{"id":5,"cmd":"create","args":{"name":"../etc","kernel":"'"$KERNEL"'"}}') ; echo "$r" | grep -q '"code":"invalid_argument","message":"invalid VM name' || fail "name: $r"
-r=$(raw '{"id":6,"cmd":"create","args":{"name":"z","memory_mib":0,"kernel":"'"$KERNEL"'"}}') ; echo "$r" | grep -q 'memory_mib' || fail "memory 0: $r"
+r=$(raw '{"id":6,"cmd":"create","args":{"name":"z","memory_mib":0,"kernel":"'"$KERNEL"'"}}') ; echo "$r" | grep -q 'memory 0 MiB is less than the 16 MiB' || fail "memory 0: $r"
+r=$(raw '{"id":6,"cmd":"create","args":{"name":"z","memory_mib":"lots","kernel":"'"$KERNEL"'"}}') ; echo "$r" | grep -q 'argument \\"memory_mib\\" must be an integer' || fail "memory type: $r"
+r=$(raw '{"id":6,"cmd":"create","args":{"name":"z","vcpus":0,"kernel":"'"$KERNEL"'"}}') ; echo "$r" | grep -q 'vcpus 0: a VM needs at least 1' || fail "vcpus 0: $r"
 r=$(raw '{"id":7,"cmd":"create","args":{"name":"z","disks":[{"size":1,"path":"/x"}]}}') ; echo "$r" | grep -q 'either a size or a path' || fail "disk: $r"
 r=$(raw '{"id":8,"cmd":"create","args":{"name":"z","disks":"big"}}') ; echo "$r" | grep -q 'must be an array' || fail "disks type: $r"
 r=$(raw '{"id":9,"cmd":"stop","args":{"name":"good","timeout":-1}}') ; echo "$r" | grep -q 'between 0 and 3600' || fail "timeout: $r"

@@ -71,4 +71,4 @@ stop_fwsd
 write_config "max_disk_size = 2G"
 start_fwsd
 expect_rc 1 fwsctl create big --disk 3G --kernel "$KERNEL"
-expect_err "between 1 and 2147483648"
+expect_err "disk 3G is more than this host allows for a disk: max_disk_size = 2G"

@@ -17,7 +17,9 @@ guest_type s1 'echo before > /tmp/mark; X=one'
 fwsctl snapshot-create s1 snap1 >/dev/null || fail "snapshot-create"
 state_is s1 running || fail "s1 not running after the snapshot: $(field s1 state)"
 guest_type s1 'echo after > /tmp/mark; X=two'
-fwsctl snapshot-revert s1 snap1 >/dev/null || fail "snapshot-revert"
+fwsctl snapshot-revert s1 snap1 >"$T/out" || fail "snapshot-revert"
+[ "$(cat "$T/out")" = "s1: reverted to snapshot snap1" ] ||
+    fail "snapshot-revert said: $(cat "$T/out")"
 guest_type s1 'echo "STATE-$(cat /tmp/mark)-$X"'
 wait_console s1 "STATE-before-one" 30
 grep -q "STATE-after-two" "$(console_log s1)" && fail "the state after the snapshot survived the revert"
@@ -29,7 +31,7 @@ import json, sys
 l = json.load(open(sys.argv[1]))
 assert len(l) == 1, l
 s = l[0]
-assert set(s) == {"vm", "tag", "created", "memory", "vm_state_size", "vm_clock"}, s
+assert set(s) == {"vm", "owner", "tag", "created", "memory", "vm_state_size", "vm_clock"}, s
 assert s["vm"] == "s1" and s["tag"] == "snap1" and s["memory"] is True, s
 assert s["vm_state_size"] > 0 and s["created"] > 1700000000, s
 EOP
@@ -46,6 +48,13 @@ fwsctl snapshot-create s1 donly --disk-only >/dev/null || fail "disk-only on a r
 expect_rc 1 fwsctl snapshot-revert s1 donly
 expect_err "disk-only snapshot"
 fwsctl snapshot-delete s1 donly >/dev/null || fail "delete donly while running"
+# the history reads as sentences
+fwsctl events s1 --json --limit 100 | python3 -c '
+import json, sys
+r = [e["reason"] for e in map(json.loads, sys.stdin) if e["event"] == "snapshot"]
+assert r == ["snapshot snap1 taken", "reverted to snapshot snap1",
+    "snapshot donly taken (disk only)", "snapshot donly deleted"], r' ||
+    fail "snapshot events: $(fwsctl events s1)"
 note "running: errors and disk-only"
 
 # --- paused: a snapshot too, and it stays paused

@@ -60,6 +60,11 @@ vg 0 --socket "$SOCK" loans --json
 vg 0 --socket "$SOCK" info v5
 vg 0 --socket "$SOCK" quota-set root --loan 30d
 vg 0 --socket "$SOCK" quota-set root --loan none
+vg 0 --socket "$SOCK" start v2
+vg 0 --socket "$SOCK" vnc v2
+vg 0 --socket "$SOCK" vnc v2 --json
+vg 0 --socket "$SOCK" events v2 --limit 5
+vg 0 --socket "$SOCK" shutdown-all --timeout 0
 note "answers"
 
 # fwsd refuses
@@ -89,6 +94,11 @@ vg 0 info --help
 vg 0 help
 vg 2
 vg 2 frobnicate
+vg 2 lsit
+vg 2 snap
+vg 2 --jsn list
+vg 2 --socket "$SOCK" stop v1 --timout 3
+vg 2 --socket "$SOCK" create x --disk 10
 vg 2 --socket "$SOCK" create ../x --kernel "$KERNEL"
 vg 2 --socket "$SOCK" create x --vcpus many --kernel "$KERNEL"
 vg 2 --socket "$SOCK" create x --memory 0 --kernel "$KERNEL"

@@ -50,7 +50,7 @@ p1=$(vnc_field w1 port); p2=$(vnc_field w2 port)
 pw1=$(vnc_field w1 password)
 [ "$p1" != "$p2" ] || fail "w1 and w2 share port $p1"
 [ "${#pw1}" = 8 ] || fail "password '$pw1' is not 8 characters"
-fwsctl vnc w1 | grep -q "^gvncviewer $VNC_ADDR:" || fail "vnc: $(fwsctl vnc w1)"
+fwsctl vnc w1 | grep -q "^On this host: *gvncviewer $VNC_ADDR:" || fail "vnc: $(fwsctl vnc w1)"
 rfb "$p1" "$pw1" || fail "the right password was refused"
 rfb "$p1" "wrong123" && fail "a wrong password was accepted"
 rfb "$p2" "$pw1" && fail "w1's password opened w2"

@@ -44,7 +44,12 @@ static const struct {
 	{ "max_vcpus = 1000\n", "max_vcpus" },
 	{ "max_vcpus = -1\n", "max_vcpus" },
 	{ "max_memory = 0\n", "greater than zero" },
-	{ "max_disk_size = 10X\n", "invalid size" },
+	{ "max_disk_size = 10X\n", "max_disk_size = 10X: invalid size" },
+	{ "max_disk_size = 10\n",
+	    "max_disk_size = 10: say the unit, e.g. 10G" },
+	{ "quota_disk = 400\n", "quota_disk = 400: say the unit" },
+	{ "template.small = 1 vcpu, 1G, 10\n",
+	    "template small: 10: say the unit" },
 	{ "accel = hvf\n", "not one of: auto kvm tcg" },
 	{ "machine = virt\n", "not one of: q35 pc" },
 	{ "accel = kv\n", "not one of: auto kvm tcg" },
@@ -79,7 +84,7 @@ static const struct {
 	{ "socket_group = -fws\n", "not a user or group name" },
 	{ "quota_vms = lots\n", "quota_vms" },
 	{ "quota_vm_vcpus = 0\n", "quota_vm_vcpus" },
-	{ "quota_vm_memory = 1.5G\n", "invalid size" },
+	{ "quota_vm_memory = 1.5G\n", "1.5G: a size is a whole number" },
 	{ "template.small = 1 vcpu\n",
 	    "expected \"VCPUS vcpu, MEMORY, DISK, loan" },
 	{ "template.small = 1 cpu, 1G\n", "\"cpu\" is not \"vcpu\"" },
@@ -102,6 +107,10 @@ static const struct {
 	{ "loan_warn = 0s\n", "zero" },
 	{ "loan_warn = 1s 2s 3s 4s 5s 6s 7s 8s 9s\n", "at most 8" },
 	{ "quota_loan = forever\n", "quota_loan: invalid duration" },
+	{ "public_host = gate;rm\n",
+	    "public_host: \"gate;rm\" is not a host name" },
+	{ "public_host = -oProxyCommand\n", "not a host name" },
+	{ "public_host = a:b\n", "not a host name or address" },
 };
 
 static void
@@ -137,7 +146,7 @@ test_good(void **state)
 	    "\timage_dirs = /srv/iso:/srv/images /srv/more\n"
 	    "max_vcpus = 8\n"
 	    "max_memory = 16G\n"
-	    "max_disk_size = 100G\n"
+	    "max_disk_size = 100gb\n"
 	    "accel = tcg\n"
 	    "machine = pc\n"
 	    "stop_timeout = 5\n"
@@ -150,7 +159,7 @@ test_good(void **state)
 	    "admin_group = wheel\n"
 	    "quota_vms = 10\n"
 	    "quota_vm_memory = 2G\n"
-	    "quota_disk = 1T\n"
+	    "quota_disk = 1TiB\n"
 	    "vnc_displays = 1000\n"
 	    "max_clients = 100\n"
 	    "max_clients_per_user = 4\n"
@@ -158,6 +167,7 @@ test_good(void **state)
 	    "console_log_max = 64K\n"
 	    "qemu_uids = 200000-265535\n"
 	    "quota_snapshots = 3\n"
+	    "public_host = vmhost.example.org\n"
 	    "template.small = 1 vcpu, 1024 MiB, 10G\n"
 	    "template.big = 8 vcpus, 16 GiB\n"
 	    "template.small = 2 vcpus, 2048 MiB, 20G\n"
@@ -197,6 +207,7 @@ test_good(void **state)
 	assert_true(cf.cf_qemu_uid_first == 200000);
 	assert_true(cf.cf_qemu_uid_last == 265535);
 	assert_true(cf.cf_quota.q_snapshots == 3);
+	assert_string_equal(cf.cf_public_host, "vmhost.example.org");
 	assert_true(cf.cf_quota.q_images == 10);	/* the default */
 	assert_true(cf.cf_quota.q_vm_memory_mib == 2048);
 	assert_true(cf.cf_quota.q_disk == 1ULL << 40);
@@ -266,6 +277,9 @@ test_defaults(void **state)
 	assert_true(cf.cf_loan_warn[1] == 86400);
 	assert_true(cf.cf_loan_grace == 30 * 86400);
 	assert_string_equal(cf.cf_loan_expire, "keep");
+	/* the host's own name, unless set */
+	assert_non_null(cf.cf_public_host);
+	assert_true(cf.cf_public_host[0] != '\0');
 	config_clear(&cf);
 }
 

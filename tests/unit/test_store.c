@@ -14,8 +14,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	8
-#define STORE_SCHEMA_S	"8"
+#define STORE_SCHEMA	9
+#define STORE_SCHEMA_S	"9"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
@@ -290,11 +290,11 @@ test_events(void **state)
 	for (i = 0; i < 10; i++) {
 		snprintf(reason, sizeof(reason), "reason %d", i);
 		assert_true(store_event_insert(1700000000000LL + i,
-		    i % 2 ? 1000 : 0, i % 2 ? "odd" : "even", "started", reason,
-		    &cause) > 0);
+		    i % 2 ? 1000 : 0, i % 2 ? 0 : -1, i % 2 ? "odd" : "even",
+		    "started", reason, &cause) > 0);
 	}
-	assert_true(store_event_insert(1700000000100LL, 1000, "odd", "crashed",
-	    NULL, &cause) > 0);
+	assert_true(store_event_insert(1700000000100LL, 1000, -1, "odd",
+	    "crashed", NULL, &cause) > 0);
 
 	/* one owner's: the other's are not there */
 	a = store_event_list(1000, NULL, 100, &cause);
@@ -309,6 +309,15 @@ test_events(void **state)
 	a = store_event_list(-1, NULL, 100, &cause);
 	assert_non_null(a);
 	assert_int_equal(json_array_size(a), 11);
+	/* who asked: root for odd's starts, nobody for the others */
+	assert_true(json_is_null(json_object_get(json_array_get(a, 0),
+	    "actor")));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a,
+	    1), "actor")), 0);
+	assert_true(json_is_integer(json_object_get(json_array_get(a, 1),
+	    "actor")));
+	assert_true(json_is_null(json_object_get(json_array_get(a, 10),
+	    "actor")));
 	assert_string_equal(json_string_value(json_object_get(
 	    json_array_get(a, 0), "reason")), "reason 0");
 	assert_true(json_is_null(json_object_get(json_array_get(a, 10),

@@ -40,13 +40,33 @@ static void
 test_sizes(void **state)
 {
 	struct { const char *in; uint64_t out; } good[] = {
-		{ "1", 1 }, { "512", 512 }, { "1K", 1024 }, { "2k", 2048 },
+		{ "1K", 1024 }, { "2k", 2048 }, { "512M", 512ULL << 20 },
 		{ "30G", 30ULL << 30 }, { "1T", 1ULL << 40 },
-		{ "10GiB", 10ULL << 30 }, { "4MB", 4ULL << 20 },
+		/* one size, however its unit is written: powers of 1024 */
+		{ "10G", 10ULL << 30 }, { "10g", 10ULL << 30 },
+		{ "10GB", 10ULL << 30 }, { "10gb", 10ULL << 30 },
+		{ "10Gb", 10ULL << 30 }, { "10GiB", 10ULL << 30 },
+		{ "10gib", 10ULL << 30 }, { "10GIB", 10ULL << 30 },
+		{ "4MB", 4ULL << 20 }, { "4mib", 4ULL << 20 },
+		{ "3kB", 3072 }, { "2TiB", 2ULL << 40 },
 		{ "16777215T", 16777215ULL << 40 },
 	};
-	const char *bad[] = { "", "0", "0G", "-1", "G", "1X", "1GG", "1.5G",
-	    " 1", "1 ", "99999999999999999999", "16777216T", "1Gi" };
+	/* what was typed, and words the refusal must hold */
+	struct { const char *in, *why; } bad[] = {
+		{ "10", "10: say the unit, e.g. 10G" },
+		{ "1", "1: say the unit, e.g. 1G" },
+		{ "512", "say the unit" },
+		{ "1.5G", "1.5G: a size is a whole number of K, M, G or T" },
+		{ "0", "0: a size must be greater than zero" },
+		{ "0G", "0G: a size must be greater than zero" },
+		{ "", "invalid size" }, { "-1", "invalid size" },
+		{ "G", "invalid size" }, { "1X", "1X: invalid size" },
+		{ "1GG", "invalid size" }, { "1Gi", "invalid size" },
+		{ "1GiBs", "invalid size" }, { "1B", "invalid size" },
+		{ " 1G", "invalid size" }, { "1G ", "invalid size" },
+		{ "99999999999999999999G", "too large" },
+		{ "16777216T", "16777216T: too large" },
+	};
 	uint64_t v;
 	char	*cause;
 	size_t	 i;
@@ -58,10 +78,44 @@ test_sizes(void **state)
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		cause = NULL;
-		assert_int_equal(parse_size(bad[i], &v, &cause), -1);
+		assert_int_equal(parse_size(bad[i].in, &v, &cause), -1);
 		assert_non_null(cause);
+		if (strstr(cause, bad[i].why) == NULL)
+			fail_msg("parse_size(\"%s\"): \"%s\" lacks \"%s\"",
+			    bad[i].in, cause, bad[i].why);
 		free(cause);
 	}
+	assert_int_equal(parse_size(NULL, &v, NULL), -1);
+}
+
+/* Sizes shown to people: one style, and a whole one reads back. */
+static void
+test_format_size(void **state)
+{
+	struct { uint64_t in; const char *out; } cases[] = {
+		{ 0, "0B" }, { 512, "512B" }, { 1023, "1023B" },
+		{ 1024, "1K" }, { 1536, "1.5K" }, { 512ULL << 20, "512M" },
+		{ 1ULL << 30, "1G" }, { 3ULL << 29, "1.5G" },
+		{ 10ULL << 30, "10G" }, { (10ULL << 30) + 1, "10.0G" },
+		{ 2ULL << 40, "2T" }, { (1ULL << 30) - 1, "1.0G" },
+		{ 100000ULL << 20, "97.7G" }, { UINT64_MAX, "16.0E" },
+	};
+	char	 buf[32];
+	uint64_t v, back;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		assert_string_equal(format_size(cases[i].in, buf, sizeof(buf)),
+		    cases[i].out);
+	/* whole sizes come back as they went */
+	for (v = 1024; v <= 1ULL << 40; v <<= 3) {
+		format_size(v, buf, sizeof(buf));
+		assert_int_equal(parse_size(buf, &back, NULL), 0);
+		assert_true(back == v);
+	}
+	/* a short buffer is cut, not overrun */
+	assert_string_equal(format_size(10ULL << 30, buf, 3), "10");
 }
 
 static void
@@ -75,13 +129,25 @@ test_memory(void **state)
 	assert_true(v == 2048);
 	assert_int_equal(parse_memory_mib("2G", &v, NULL), 0);
 	assert_true(v == 2048);
+	assert_int_equal(parse_memory_mib("2gib", &v, NULL), 0);
+	assert_true(v == 2048);
 	assert_int_equal(parse_memory_mib("128M", &v, NULL), 0);
+	assert_true(v == 128);
+	assert_int_equal(parse_memory_mib("128MB", &v, NULL), 0);
 	assert_true(v == 128);
 	assert_int_equal(parse_memory_mib("0", &v, &cause), -1);
 	assert_non_null(strstr(cause, "greater than zero"));
 	free(cause);
 	assert_int_equal(parse_memory_mib("1000K", &v, &cause), -1);
-	assert_non_null(strstr(cause, "whole number of MiB"));
+	assert_non_null(strstr(cause,
+	    "1000K: memory is a whole number of MiB"));
+	free(cause);
+	assert_int_equal(parse_memory_mib("1.5G", &v, &cause), -1);
+	assert_non_null(strstr(cause, "1536M"));
+	free(cause);
+	assert_int_equal(parse_memory_mib("99999999999999999999", &v,
+	    &cause), -1);
+	assert_non_null(strstr(cause, "too much"));
 	free(cause);
 	assert_int_equal(parse_memory_mib("lots", &v, &cause), -1);
 	free(cause);
@@ -333,6 +399,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_format_size),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_confine),
