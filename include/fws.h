@@ -524,6 +524,13 @@ void	 cmd_net_leases(struct request *, json_t *, struct vm *);
 void	 cmd_net_open(struct request *, json_t *, struct vm *);
 
 /* image.c: the library, users' images, backing chains */
+/* What a library file is, from its name. */
+enum image_type {
+	IMAGE_DISK,
+	IMAGE_ISO,
+	IMAGE_KERNEL,
+	IMAGE_INITRD,
+};
 /* One file of an image's chain, opened read-only and checked. */
 struct image_layer {
 	int		 il_fd;
@@ -549,7 +556,11 @@ int	 image_check(const char *, const char *, char **, int, uint64_t *,
 	    char **);
 json_t	*image_list(int64_t);
 int	 image_in_use(const char *, const struct vm *);
-int	 image_find(uid_t, const char *, int, char **, char **, char **);
+const char *image_type_name(enum image_type);
+int	 image_find(uid_t, const char *, enum image_type, char **, char **,
+	    char **);
+int	 image_file_arg(uid_t, int, enum image_type, const char *, char **,
+	    char **);
 void	 image_scratch_clean(void);
 
 /* cmd-user.c: quotas, and the image library (handlers in cmd.c's table) */

@@ -62,9 +62,9 @@ static const struct verb verbs[] = {
 	    "mac= restart= autostart net=",
 	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t[--base "
 	    "IMAGE] [--disk SIZE|PATH[,format=F]]...\n\t[--iso NAME|PATH] "
-	    "[--kernel PATH [--initrd PATH] [--append CMDLINE]]\n\t[--mac MAC] "
-	    "[--restart on-failure|always|never] [--autostart]\n\t[--net "
-	    "NETWORK[,mac=MAC]]...",
+	    "[--kernel NAME|PATH [--initrd NAME|PATH]\n\t[--append CMDLINE]] "
+	    "[--mac MAC] [--restart on-failure|always|never]\n\t[--autostart] "
+	    "[--net NETWORK[,mac=MAC]]...",
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
 	    "\t   copy-on-write overlay on a library (or your own) image" },
 	{ "delete", verb_delete, 1, "keep-disks", "NAME [--keep-disks]",
@@ -597,6 +597,18 @@ disk_arg(const char *spec)
 	return d;
 }
 
+/*
+ * --iso, --kernel, --initrd: a name is the library's (fwsd finds it);
+ * a path (with a '/', or an ISO's file name) is made absolute.
+ */
+static json_t *
+library_arg(const char *v)
+{
+	if (strchr(v, '/') == NULL && strstr(v, ".iso") == NULL)
+		return json_string(v);
+	return fwsctl_abs_path(v);
+}
+
 /* Each --opt given, made a JSON value by fn, into the array args.key. */
 static void
 opt_array(struct ctx *c, const char *opt, json_t *(*fn)(const char *),
@@ -665,15 +677,12 @@ verb_create(struct ctx *c)
 	if (memory != NULL)
 		json_object_set_new(args, "memory_mib", json_integer(mib));
 	opt_array(c, "disk", disk_arg, args, "disks");
-	/* a name is the library's ISO; anything else is a path */
 	if ((v = fwsctl_opt(c, "iso")) != NULL)
-		json_object_set_new(args, "iso", strchr(v, '/') == NULL &&
-		    strstr(v, ".iso") == NULL ? json_string(v) :
-		    fwsctl_abs_path(v));
+		json_object_set_new(args, "iso", library_arg(v));
 	if ((v = fwsctl_opt(c, "kernel")) != NULL)
-		json_object_set_new(args, "kernel", fwsctl_abs_path(v));
+		json_object_set_new(args, "kernel", library_arg(v));
 	if ((v = fwsctl_opt(c, "initrd")) != NULL)
-		json_object_set_new(args, "initrd", fwsctl_abs_path(v));
+		json_object_set_new(args, "initrd", library_arg(v));
 	if ((v = fwsctl_opt(c, "append")) != NULL)
 		json_object_set_new(args, "append", json_string(v));
 	if ((v = fwsctl_opt(c, "mac")) != NULL)
