@@ -32,6 +32,8 @@
 #define FWS_DISKS_MAX		8
 #define FWS_NICS_MAX		4
 #define FWS_DISK_NODE		"fws-disk"	/* + index: block node names */
+#define FWS_CD_ID		"cd0"		/* the CD drive's device id */
+#define FWS_CD_NODE		"fws-cd0"	/* its disc's node at start */
 #define FWS_NET_NAME_MAX	32	/* names nft tables and files too */
 #define FWS_VNC_DISPLAYS	100	/* by default displays 0-99: 5900-5999 */
 #define FWS_VNC_DISPLAYS_MAX	59636	/* port 5900 + display < 65536 */
