@@ -39,9 +39,11 @@ COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/config.c \
 		  supervisor/control.c \
-		  supervisor/cmd.c supervisor/cmd-net.c supervisor/cmd-user.c \
+		  supervisor/cmd.c supervisor/cmd-media.c supervisor/cmd-net.c \
+		  supervisor/cmd-user.c \
 		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
-		  supervisor/events.c supervisor/logcap.c supervisor/net.c supervisor/net-def.c \
+		  supervisor/events.c supervisor/logcap.c supervisor/media.c \
+		  supervisor/net.c supervisor/net-def.c \
 		  supervisor/net-dhcp.c supervisor/net-nat.c supervisor/notify.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-def.c \

@@ -201,6 +201,7 @@ struct qmp;
 struct event;
 struct proc_watch;
 struct snap_op;
+struct media_op;
 
 struct vm {
 	TAILQ_ENTRY(vm)	 vm_entry;
@@ -236,6 +237,7 @@ struct vm {
 	/* run time only */
 	int		 vm_creating;		/* being created: invisible */
 	struct snap_op	*vm_job;		/* the snapshot operation */
+	struct media_op	*vm_media;		/* a change of its CD drive */
 	int		 vm_vnc_display;	/* -1: none */
 	char		 vm_vnc_password[FWS_VNC_PASSWORD_LEN + 1];
 	struct proc_watch *vm_watch;
@@ -309,6 +311,20 @@ void		 snapshot_list_all(struct request *, int64_t);
 void		 snapshot_qmp_event(struct vm *, const char *, json_t *);
 void		 snapshot_vm_gone(struct vm *);
 void		 snapshot_adopt(struct vm *);
+
+/* media.c: the disc in a VM's CD drive, changed live or in its definition */
+enum media_err {
+	MEDIA_OK,
+	MEDIA_EMPTY,		/* nothing to take out */
+	MEDIA_BUSY,		/* a change under way, or the VM between states */
+	MEDIA_NO_DRIVE,		/* a qemu from before every VM had a drive */
+	MEDIA_FAILED,		/* qemu refused, or went away */
+	MEDIA_STORE,		/* the definition cannot be written */
+};
+typedef void (*media_done_fn)(struct vm *, enum media_err, const char *,
+    void *);
+void		 media_change(struct vm *, const char *, media_done_fn,
+		    void *);
 
 /* events.c: the lifecycle history, stored and streamed */
 void		 event_record(const struct vm *, const char *, const char *,
@@ -449,6 +465,7 @@ int	 store_vm_insert(struct vm *, char **);
 int	 store_vm_update_run(const struct vm *, char **);
 int	 store_vm_update_qemu_uid(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);
+int	 store_vm_update_iso(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
 int64_t	 store_event_insert(int64_t, uid_t, const char *, const char *,
 	    const char *, char **);
@@ -564,6 +581,9 @@ int	 image_find(uid_t, const char *, enum image_type, char **, char **,
 int	 image_file_arg(uid_t, int, enum image_type, const char *, char **,
 	    char **);
 void	 image_scratch_clean(void);
+
+/* cmd-media.c: the media command (a handler in cmd.c's table) */
+void	 cmd_media(struct request *, json_t *, struct vm *);
 
 /* cmd-user.c: quotas, and the image library (handlers in cmd.c's table) */
 void	 cmd_quota(struct request *, json_t *, struct vm *);

@@ -75,6 +75,8 @@ static const struct cmd cmd_table[] = {
 	{ "image-list",	cmd_image_list,	0,	{ "owner" } },
 	{ "info",	cmd_info,	CMD_VM,	{ "name", "owner" } },
 	{ "list",	cmd_list,	0,	{ "owner" } },
+	{ "media",	cmd_media,	CMD_VM | CMD_NOJOB, { "name", "owner",
+	    "iso", "eject" } },
 	{ "net-create",	cmd_net_create,	CMD_ADMIN, { "name", "bridge",
 	    "uplink", "address", "nat", "dhcp_start", "dhcp_end", "autostart",
 	    "open" } },

@@ -372,14 +372,23 @@ image_check(const char *path, const char *fmt, char **dirs, int ndirs,
 	return rc;
 }
 
-/* Is image (a resolved path) a disk of vm, or in the chain of one? */
+/*
+ * Is image (a resolved path) a disk of vm, in the chain of one, or its
+ * ISO, kernel or initrd?
+ */
 int
 image_in_use(const char *image, const struct vm *vm)
 {
 	struct image_chain	 ic;
 	char			*root[] = { "/" };
+	const char		*read[] = { vm->vm_iso, vm->vm_kernel,
+				    vm->vm_initrd };
+	size_t			 k;
 	int			 i, j, used = 0;
 
+	for (k = 0; k < sizeof(read) / sizeof(*read); k++)
+		if (read[k] != NULL && strcmp(read[k], image) == 0)
+			return 1;
 	for (i = 0; i < vm->vm_ndisks && !used; i++) {
 		if (strcmp(vm->vm_disks[i].d_path, image) == 0) {
 			used = 1;
