@@ -51,6 +51,7 @@ static int	verb_snapshot(struct ctx *);
 static int	verb_snapshot_list(struct ctx *);
 static int	verb_vnc(struct ctx *);
 static int	verb_net_open(struct ctx *);
+static int	verb_media(struct ctx *);
 
 static const struct verb verbs[] = {
 	{ "autostart", verb_autostart, 3, "", "NAME on|off",
@@ -84,6 +85,10 @@ static const struct verb verbs[] = {
 	{ "info", verb_info, 1, "json", "NAME [--json]",
 	    "show a VM's definition and state" },
 	{ "list", verb_list, 0, "json", "[--json]", "list VMs" },
+	{ "media", verb_media, 1, "iso= eject json",
+	    "NAME --iso NAME|PATH | NAME --eject",
+	    "put an ISO in the VM's CD drive, or take it out: live when\n"
+	    "\t   it runs, for its next start when it does not" },
 	{ "net-create", verb_net_create, 1,
 	    "bridge= uplink= address= nat dhcp= no-autostart open",
 	    "NAME --bridge BR [--uplink IF] [--address CIDR] [--nat]\n\t"
@@ -497,7 +502,7 @@ fwsctl_call(const char *cmd, json_t *args, int *fdp)
 {
 	static const char *const slow[] = { "create", "start", "stop",
 	    "shutdown-all", "snapshot-create", "snapshot-revert",
-	    "snapshot-delete", "snapshot-list", "image-import", NULL };
+	    "snapshot-delete", "snapshot-list", "image-import", "media", NULL };
 	json_t		*reply;
 	int		 i;
 
@@ -1276,6 +1281,38 @@ verb_snapshot_list(struct ctx *c)
 		    json_is_true(json_object_get(s, "memory")) ? "yes" : "no",
 		    size, json_number_value(json_object_get(s, "vm_clock")));
 	}
+	json_decref(r);
+	return 0;
+}
+
+static int
+verb_media(struct ctx *c)
+{
+	json_t		*args, *r, *o;
+	const char	*iso = fwsctl_opt(c, "iso");
+	int		 eject = fwsctl_opt(c, "eject") != NULL;
+
+	if ((iso == NULL) == !eject) {
+		fprintf(stderr, "fwsctl media: give --iso NAME|PATH or "
+		    "--eject\n");
+		usage(c->c_verb);
+	}
+	args = fwsctl_name_args(c);
+	if (iso != NULL)
+		json_object_set_new(args, "iso", library_arg(iso));
+	else
+		json_object_set_new(args, "eject", json_true());
+	r = fwsctl_call("media", args, NULL);
+	o = json_object_get(r, "result");
+	if (c->c_json)
+		fwsctl_print_json(o);
+	else if (!json_is_string(json_object_get(o, "iso")))
+		printf("%s: the CD drive is empty\n", c->c_name);
+	else
+		printf("%s: %s is in the CD drive%s\n", c->c_name,
+		    json_string_value(json_object_get(o, "iso")),
+		    json_is_true(json_object_get(o, "boot_once")) ?
+		    "; the next start boots from it once" : "");
 	json_decref(r);
 	return 0;
 }
