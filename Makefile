@@ -45,6 +45,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/events.c supervisor/logcap.c supervisor/media.c \
 		  supervisor/net.c supervisor/net-def.c \
 		  supervisor/net-dhcp.c supervisor/net-nat.c supervisor/notify.c \
+		  supervisor/pidfile.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-def.c \
 		  supervisor/vm-qemu.c supervisor/vm-restart.c \

@@ -526,6 +526,11 @@ struct logcap	*logcap_add(const char *, uint64_t, char **);
 void		 logcap_remove(struct logcap *);
 int		 logcap_trim(int, uint64_t, int, char **);
 
+/* pidfile.c: fwsd --pidfile, for hosts without systemd */
+int	 pidfile_lock(const char *, char **);
+void	 pidfile_write(void);
+void	 pidfile_remove(void);
+
 /* notify.c: sd_notify(3) for systemd */
 void	 notify_init(void);
 void	 notify_ready(void);
