@@ -14,7 +14,9 @@ SBINDIR	 = $(PREFIX)/sbin
 MANDIR	 = $(PREFIX)/share/man
 DOCDIR	 = $(PREFIX)/share/doc/fws
 COMPDIR	 = $(PREFIX)/share/bash-completion/completions
-UNITDIR	?= /lib/systemd/system
+# systemd's own units are in /lib/systemd/system (PREFIX=/usr); others
+# under PREFIX, which systemd reads too (/usr/local/lib/systemd/system)
+UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/fws
 
