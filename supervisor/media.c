@@ -316,9 +316,14 @@ media_end(struct media_op *mo)
 			    mo->mo_iso);
 		else if (mo->mo_err == MEDIA_OK)
 			event_record(vm, "media", "the CD drive emptied");
-		else if (mo->mo_err != MEDIA_STORE)
+		else if (mo->mo_err != MEDIA_STORE) {
 			event_record(vm, "media", "the CD drive is empty: %s",
 			    mo->mo_cause);
+			cause = mo->mo_cause;
+			mo->mo_cause = xasprintf("%s; the CD drive is empty "
+			    "now", cause);
+			free(cause);
+		}
 	}
 	vm->vm_media = NULL;
 	mo->mo_fn(vm, mo->mo_err, mo->mo_cause, mo->mo_arg);
