@@ -41,7 +41,7 @@
 static const struct image_kind {
 	const char	*ik_prefix;
 	const char	*ik_suffix;
-	int		 ik_bare;	/* the prefix alone: NAME is the file's */
+	int		 ik_bare;	/* the prefix alone, NAME the file's */
 	enum image_type	 ik_type;
 	const char	*ik_format;
 } image_kinds[] = {
@@ -590,10 +590,13 @@ image_find(uid_t owner, const char *name, enum image_type t, char **path,
 			if (k->ik_type != t || (k->ik_bare &&
 			    strcmp(name, k->ik_prefix) != 0))
 				continue;
-			p = k->ik_bare ? xasprintf("%s/%s",
-			    conf.cf_image_dirs[d], name) : xasprintf("%s/%s%s%s",
-			    conf.cf_image_dirs[d], k->ik_prefix, name,
-			    k->ik_suffix);
+			if (k->ik_bare)
+				p = xasprintf("%s/%s", conf.cf_image_dirs[d],
+				    name);
+			else
+				p = xasprintf("%s/%s%s%s",
+				    conf.cf_image_dirs[d], k->ik_prefix, name,
+				    k->ik_suffix);
 			/* a file is what its name says first: initrd.img is
 			 * no disk named "initrd" */
 			if (image_kind_of(strrchr(p, '/') + 1, nm,

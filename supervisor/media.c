@@ -57,7 +57,7 @@ struct media_op {
 	int		 mo_ndrop;
 	int		 mo_dropped;
 	int		 mo_drop_step;
-	int		 mo_drop_failed;	/* a node stays: keep its fdset */
+	int		 mo_drop_failed;	/* a node stays, so its fdset */
 	enum media_err	 mo_err;
 	char		*mo_cause;
 };
@@ -88,7 +88,8 @@ static const struct media_step {
 	int		(*ms_done)(struct media_op *, json_t *);
 } media_steps[] = {
 	{ "query-block",		0,		NULL,	media_found },
-	{ "add-fd",			MS_INSERT,	NULL,	media_fd_added },
+	{ "add-fd",			MS_INSERT,	NULL,
+	    media_fd_added },
 	{ "blockdev-add",		MS_INSERT,	media_file_args,
 	    media_file_added },
 	{ "blockdev-add",		MS_INSERT,	media_raw_args,
@@ -99,7 +100,8 @@ static const struct media_step {
 	{ "blockdev-insert-medium",	MS_INSERT,	media_insert_args,
 	    media_inserted },
 	/* the disc is in: a tray that stays open is the guest's to close */
-	{ "blockdev-close-tray",	MS_SOFT,	media_drive_args, NULL },
+	{ "blockdev-close-tray",	MS_SOFT,	media_drive_args,
+	    NULL },
 };
 #define MEDIA_NSTEPS	(sizeof(media_steps) / sizeof(*media_steps))
 
@@ -193,8 +195,8 @@ media_found(struct media_op *mo, json_t *ret)
 		    "get one", mo->mo_vm->vm_name);
 	if (in == NULL) {
 		if (mo->mo_iso == NULL)
-			return media_fail(mo, MEDIA_EMPTY, "there is no disc in "
-			    "%s's CD drive", mo->mo_vm->vm_name);
+			return media_fail(mo, MEDIA_EMPTY, "there is no disc "
+			    "in %s's CD drive", mo->mo_vm->vm_name);
 		return 0;
 	}
 	node = json_string_value(json_object_get(in, "node-name"));
@@ -307,8 +309,9 @@ media_end(struct media_op *mo)
 		if (media_record(vm, mo->mo_inserted ? mo->mo_iso : NULL,
 		    vm->vm_iso_booted || mo->mo_inserted, &cause) == -1) {
 			log_warnx("%s: %s", vm->vm_name, cause);
-			media_fail(mo, MEDIA_STORE, "the CD drive of %s changed, "
-			    "but fwsd cannot record it: %s", vm->vm_name, cause);
+			media_fail(mo, MEDIA_STORE, "the CD drive of %s "
+			    "changed, but fwsd cannot record it: %s",
+			    vm->vm_name, cause);
 			free(cause);
 		}
 		if (mo->mo_err == MEDIA_OK && mo->mo_iso != NULL)

@@ -202,8 +202,10 @@ test_library_names(void **state)
 	} finds[] = {
 		{ "vmlinuz",		IMAGE_KERNEL,	"vmlinuz" },
 		{ "initrd.img",		IMAGE_INITRD,	"initrd.img" },
-		{ "6.1.0-13-amd64",	IMAGE_KERNEL,	"vmlinuz-6.1.0-13-amd64" },
-		{ "6.1.0-13-amd64",	IMAGE_INITRD,	"initrd.img-6.1.0-13-amd64" },
+		{ "6.1.0-13-amd64",	IMAGE_KERNEL,
+		    "vmlinuz-6.1.0-13-amd64" },
+		{ "6.1.0-13-amd64",	IMAGE_INITRD,
+		    "initrd.img-6.1.0-13-amd64" },
 		{ "guest",		IMAGE_KERNEL,	"guest.kernel" },
 		{ "guest",		IMAGE_INITRD,	"guest.initrd" },
 		{ "debian",		IMAGE_ISO,	"debian.iso" },
