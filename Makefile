@@ -14,7 +14,9 @@ SBINDIR	 = $(PREFIX)/sbin
 MANDIR	 = $(PREFIX)/share/man
 DOCDIR	 = $(PREFIX)/share/doc/fws
 COMPDIR	 = $(PREFIX)/share/bash-completion/completions
-UNITDIR	?= /lib/systemd/system
+# systemd's own units are in /lib/systemd/system (PREFIX=/usr); others
+# under PREFIX, which systemd reads too (/usr/local/lib/systemd/system)
+UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/fws
 
@@ -39,12 +41,14 @@ COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/config.c \
 		  supervisor/control.c \
-		  supervisor/cmd.c supervisor/cmd-loan.c supervisor/cmd-net.c \
-		  supervisor/cmd-user.c \
+		  supervisor/cmd.c supervisor/cmd-loan.c supervisor/cmd-media.c \
+		  supervisor/cmd-net.c supervisor/cmd-user.c \
 		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
-		  supervisor/logcap.c supervisor/net.c supervisor/net-def.c \
+		  supervisor/logcap.c supervisor/media.c \
+		  supervisor/net.c supervisor/net-def.c \
 		  supervisor/net-dhcp.c supervisor/net-nat.c supervisor/notify.c \
+		  supervisor/pidfile.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-def.c \
 		  supervisor/vm-qemu.c supervisor/vm-restart.c \

@@ -1,13 +1,19 @@
 #!/bin/sh
 # demo.sh: "make demo".  Starts an fwsd whose state, sockets and config
-# live in ./demo-state (nothing to set up), creates a VM booting the
-# test guest and starts it, then says what to type next.  "make
-# demo-stop" ends the VM and the daemon again.
+# live in ./demo-state (nothing to set up; FWS_DEMO_DIR names another
+# directory), creates a VM booting the test guest and starts it, then
+# says what to type next.  "make demo-stop" ends the VM and the daemon
+# again.  demo-state/fwsd.conf opens with a block of the demo's own
+# lines, rewritten on every run; whatever else the file holds is the
+# user's, kept as it is, and wins (a key's last line counts).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-d=$top/demo-state
+d=${FWS_DEMO_DIR:-$top/demo-state}
 sock=$d/run/fwsd.sock
+conf=$d/fwsd.conf
 fwsctl="$top/build/fwsctl --socket $sock"
+begin="# --- make demo's own lines, rewritten on every run ---"
+end="# --- your settings go below: kept by make demo, they win ---"
 
 case "${1:-start}" in
 stop)
@@ -23,26 +29,41 @@ esac
 
 mkdir -p "$d/state" "$d/run" "$d/images"
 chmod 0755 "$d" "$d/images"
-cp "$top/tests/guest/out/vmlinuz" "$top/tests/guest/out/initrd.img" "$d/images/"
-chmod 0644 "$d/images/vmlinuz" "$d/images/initrd.img"
+# the test guest, named as the library names kernels and initrds
+cp "$top/tests/guest/out/vmlinuz" "$d/images/guest.kernel"
+cp "$top/tests/guest/out/initrd.img" "$d/images/guest.initrd"
+chmod 0644 "$d/images/guest.kernel" "$d/images/guest.initrd"
 # qemu runs as fws-qemu, which must be able to reach ./demo-state; a tree
 # in a private home directory is out of its reach: then (for the demo
 # only) qemu runs as root, and the configuration says so
 confine=
-if ! runuser -u fws-qemu -- test -r "$d/images/vmlinuz" 2>/dev/null; then
+if ! runuser -u fws-qemu -- test -r "$d/images/guest.kernel" 2>/dev/null; then
 	confine="qemu_user = root	# fws-qemu cannot reach $d"
 	echo "note: fws-qemu cannot reach $d: the demo's qemu runs as root" >&2
 fi
-cat > "$d/fwsd.conf" <<EOC
-# written by make demo
-image_dirs = $d/images
-$confine
-EOC
+# the demo's block, then the user's lines: those after the block of an
+# earlier run, or a whole file of the user's own (one an older demo
+# wrote is the demo's alone)
+{
+	echo "$begin"
+	echo "image_dirs = $d/images"
+	[ -z "$confine" ] || echo "$confine"
+	echo "$end"
+	if [ ! -f "$conf" ]; then
+		echo "#accel = kvm"
+	elif grep -qxF -- "$end" "$conf"; then
+		awk -v end="$end" 'mine { print } $0 == end { mine = 1 }' \
+		    "$conf"
+	elif [ "$(head -n 1 "$conf")" != "# written by make demo" ]; then
+		cat "$conf"
+	fi
+} > "$conf.new"
+mv "$conf.new" "$conf"
 if ! $fwsctl version >/dev/null 2>&1; then
 	# a session of its own: closing this terminal does not end fwsd
-	setsid "$top/build/fwsd" --foreground --config "$d/fwsd.conf" \
-	    --state-dir "$d/state" --run-dir "$d/run" >>"$d/fwsd.log" 2>&1 &
-	echo $! > "$d/fwsd.pid"
+	setsid "$top/build/fwsd" --foreground --config "$conf" \
+	    --state-dir "$d/state" --run-dir "$d/run" --pidfile "$d/fwsd.pid" \
+	    >>"$d/fwsd.log" 2>&1 &
 	i=0
 	until $fwsctl version >/dev/null 2>&1; do
 		i=$((i + 1))
@@ -55,8 +76,7 @@ if ! $fwsctl version >/dev/null 2>&1; then
 fi
 if ! $fwsctl info demo >/dev/null 2>&1; then
 	$fwsctl create demo --vcpus 1 --memory 256 \
-	    --kernel "$d/images/vmlinuz" \
-	    --initrd "$d/images/initrd.img" \
+	    --kernel guest --initrd guest \
 	    --append "console=ttyS0 quiet"
 fi
 state=$($fwsctl info demo --json | sed -n 's/.*"state": "\([a-z]*\)".*/\1/p')
@@ -72,4 +92,8 @@ fwsd is running with its state in $d.  Next:
   build/fwsctl console demo         # its serial console (leave with Ctrl-])
   build/fwsctl stop demo            # ACPI power-off, then quit, then kill
   make demo-stop                    # stop the VM and fwsd
+
+Settings (e.g. accel = kvm) go in $conf, below the
+demo's own lines: make demo keeps them, then make demo-stop and make
+demo again to use them.
 EOM

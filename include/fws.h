@@ -32,6 +32,8 @@
 #define FWS_DISKS_MAX		8
 #define FWS_NICS_MAX		4
 #define FWS_DISK_NODE		"fws-disk"	/* + index: block node names */
+#define FWS_CD_ID		"cd0"		/* the CD drive's device id */
+#define FWS_CD_NODE		"fws-cd0"	/* its disc's node at start */
 #define FWS_NET_NAME_MAX	32	/* names nft tables and files too */
 #define FWS_VNC_DISPLAYS	100	/* by default displays 0-99: 5900-5999 */
 #define FWS_VNC_DISPLAYS_MAX	59636	/* port 5900 + display < 65536 */
@@ -213,6 +215,7 @@ struct qmp;
 struct event;
 struct proc_watch;
 struct snap_op;
+struct media_op;
 
 /* A VM's loan: when it ends, and how far its warnings have gone. */
 struct vm_loan {
@@ -256,6 +259,7 @@ struct vm {
 	/* run time only */
 	int		 vm_creating;		/* being created: invisible */
 	struct snap_op	*vm_job;		/* the snapshot operation */
+	struct media_op	*vm_media;		/* a change of its CD drive */
 	int		 vm_vnc_display;	/* -1: none */
 	char		 vm_vnc_password[FWS_VNC_PASSWORD_LEN + 1];
 	struct proc_watch *vm_watch;
@@ -363,6 +367,20 @@ void		 snapshot_list_all(struct request *, int64_t);
 void		 snapshot_qmp_event(struct vm *, const char *, json_t *);
 void		 snapshot_vm_gone(struct vm *);
 void		 snapshot_adopt(struct vm *);
+
+/* media.c: the disc in a VM's CD drive, changed live or in its definition */
+enum media_err {
+	MEDIA_OK,
+	MEDIA_EMPTY,		/* nothing to take out */
+	MEDIA_BUSY,		/* a change under way, or the VM between states */
+	MEDIA_NO_DRIVE,		/* a qemu from before every VM had a drive */
+	MEDIA_FAILED,		/* qemu refused, or went away */
+	MEDIA_STORE,		/* the definition cannot be written */
+};
+typedef void (*media_done_fn)(struct vm *, enum media_err, const char *,
+    void *);
+void		 media_change(struct vm *, const char *, media_done_fn,
+		    void *);
 
 /* events.c: the lifecycle history, stored and streamed */
 void		 event_record(const struct vm *, const char *, const char *,
@@ -505,6 +523,7 @@ int	 store_vm_insert(struct vm *, char **);
 int	 store_vm_update_run(const struct vm *, char **);
 int	 store_vm_update_qemu_uid(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);
+int	 store_vm_update_iso(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
 int	 store_vm_update_loan(const struct vm *, char **);
 int64_t	 store_event_insert(int64_t, uid_t, int64_t, const char *,
@@ -566,6 +585,11 @@ struct logcap	*logcap_add(const char *, uint64_t, char **);
 void		 logcap_remove(struct logcap *);
 int		 logcap_trim(int, uint64_t, int, char **);
 
+/* pidfile.c: fwsd --pidfile, for hosts without systemd */
+int	 pidfile_lock(const char *, char **);
+void	 pidfile_write(void);
+void	 pidfile_remove(void);
+
 /* notify.c: sd_notify(3) for systemd */
 void	 notify_init(void);
 void	 notify_ready(void);
@@ -583,6 +607,13 @@ void	 cmd_net_leases(struct request *, json_t *, struct vm *);
 void	 cmd_net_open(struct request *, json_t *, struct vm *);
 
 /* image.c: the library, users' images, backing chains */
+/* What a library file is, from its name. */
+enum image_type {
+	IMAGE_DISK,
+	IMAGE_ISO,
+	IMAGE_KERNEL,
+	IMAGE_INITRD,
+};
 /* One file of an image's chain, opened read-only and checked. */
 struct image_layer {
 	int		 il_fd;
@@ -608,8 +639,15 @@ int	 image_check(const char *, const char *, char **, int, uint64_t *,
 	    char **);
 json_t	*image_list(int64_t);
 int	 image_in_use(const char *, const struct vm *);
-int	 image_find(uid_t, const char *, int, char **, char **, char **);
+const char *image_type_name(enum image_type);
+int	 image_find(uid_t, const char *, enum image_type, char **, char **,
+	    char **);
+int	 image_file_arg(uid_t, int, enum image_type, const char *, char **,
+	    char **);
 void	 image_scratch_clean(void);
+
+/* cmd-media.c: the media command (a handler in cmd.c's table) */
+void	 cmd_media(struct request *, json_t *, struct vm *);
 
 /* cmd-user.c: quotas, and the image library (handlers in cmd.c's table) */
 void	 cmd_quota(struct request *, json_t *, struct vm *);

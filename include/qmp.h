@@ -4,8 +4,9 @@
  * A struct qmp owns one connected stream socket to a QEMU monitor.  It
  * waits for the greeting, negotiates capabilities, then runs commands,
  * each with a unique id, a timeout and a callback, and hands events to
- * an event handler.  Nothing here blocks and nothing here knows about
- * VMs: the caller decides what a reply or an event means.
+ * an event handler; a command may carry a descriptor.  Nothing here
+ * blocks and nothing here knows about VMs: the caller decides what a
+ * reply or an event means.
  */
 #ifndef FWS_QMP_H
 #define FWS_QMP_H
@@ -60,6 +61,17 @@ struct qmp	*qmp_open(struct event_base *, int fd, const struct qmp_handlers *,
  */
 int		 qmp_execute(struct qmp *, const char *cmd, json_t *args,
 		    int timeout_ms, qmp_reply_fn, void *arg);
+/*
+ * qmp_execute, with a descriptor passed along (SCM_RIGHTS), as QEMU's
+ * getfd and add-fd take one.  The library sends a copy of fd: the
+ * caller keeps (and closes) its own.  The command waits until every
+ * command before it is answered, and holds back every command after it
+ * until it is answered itself, so that no other command can take the
+ * descriptor.  It is sent from the event loop, never from inside this
+ * call.  Returns 0, or -1 as qmp_execute does (EBADF: fd < 0).
+ */
+int		 qmp_execute_fd(struct qmp *, const char *cmd, json_t *args,
+		    int fd, int timeout_ms, qmp_reply_fn, void *arg);
 /* Is the handshake done and the connection still up? */
 int		 qmp_is_ready(const struct qmp *);
 /*

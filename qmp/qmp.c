@@ -2,12 +2,14 @@
  * qmp.c: one QMP connection on a libevent bufferevent.  It owns the
  * socket, the handshake (QEMU's greeting, then qmp_capabilities), the
  * pending commands with their ids, timers and callbacks, the routing of
- * every reply by its id and the hand-off of events.  Splitting the byte
- * stream into lines is qmp-frame.c's; what a reply or an event means is
- * the owner's.  Nothing here blocks, logs or exits: whatever goes wrong
- * reaches the owner through a callback.
+ * every reply by its id and the hand-off of events, and the descriptors
+ * some commands carry (SCM_RIGHTS, for QEMU's getfd and add-fd).
+ * Splitting the byte stream into lines is qmp-frame.c's; what a reply or
+ * an event means is the owner's.  Nothing here blocks, logs or exits:
+ * whatever goes wrong reaches the owner through a callback.
  */
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +39,8 @@ struct qmp_cmd {
 	struct qmp		*qc_qmp;
 	json_int_t		 qc_id;
 	char			*qc_line;	/* not sent yet while set */
+	int			 qc_fd;		/* ours, sent with the line */
+	int			 qc_alone;	/* carries a descriptor */
 	struct event		*qc_timer;
 	qmp_reply_fn		 qc_fn;
 	void			*qc_arg;
@@ -53,6 +57,7 @@ struct qmp {
 	json_int_t		 q_next_id;
 	json_int_t		 q_caps_id;
 	struct qmp_cmds		 q_cmds;	/* in the order asked for */
+	struct event		*q_pump_ev;	/* sends what may go out */
 	/*
 	 * How many of our frames that may call the owner are on the stack.
 	 * qmp_free() inside a callback only marks q_freed; whoever brings
@@ -75,6 +80,8 @@ qmp_leave(struct qmp *q)
 	if (--q->q_depth > 0 || !q->q_freed)
 		return;
 	qmp_frame_clear(&q->q_frame);
+	if (q->q_pump_ev != NULL)
+		event_free(q->q_pump_ev);
 	free(q);
 }
 
@@ -94,6 +101,8 @@ qmp_cmd_free(struct qmp_cmd *qc)
 {
 	if (qc->qc_timer != NULL)
 		event_free(qc->qc_timer);
+	if (qc->qc_fd != -1)
+		close(qc->qc_fd);
 	free(qc->qc_line);
 	free(qc);
 }
@@ -138,15 +147,96 @@ qmp_cmd_find(struct qmp *q, json_int_t id)
 	return NULL;
 }
 
+/*
+ * The line with its descriptor on its first byte: QEMU keeps the
+ * descriptors that came with what it read last, for the command it runs
+ * next that takes one.  What the socket does not take at once follows
+ * through the bufferevent, which is empty (qmp_pump waits for that).
+ */
+static int
+qmp_cmd_send_fd(struct qmp *q, struct qmp_cmd *qc)
+{
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsgbuf;
+	size_t		 len = strlen(qc->qc_line);
+	ssize_t		 n;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+	iov.iov_base = qc->qc_line;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cmsgbuf.buf;
+	mh.msg_controllen = sizeof(cmsgbuf.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &qc->qc_fd, sizeof(int));
+	do
+		n = sendmsg(bufferevent_getfd(q->q_bev), &mh, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0 || ((size_t)n < len && bufferevent_write(q->q_bev,
+	    qc->qc_line + n, len - n) == -1))
+		return -1;
+	close(qc->qc_fd);
+	qc->qc_fd = -1;
+	return 0;
+}
+
 static int
 qmp_cmd_send(struct qmp *q, struct qmp_cmd *qc)
 {
-	if (bufferevent_write(q->q_bev, qc->qc_line,
+	if (qc->qc_fd != -1) {
+		if (qmp_cmd_send_fd(q, qc) == -1)
+			return -1;
+	} else if (bufferevent_write(q->q_bev, qc->qc_line,
 	    strlen(qc->qc_line)) == -1)
 		return -1;
 	free(qc->qc_line);
 	qc->qc_line = NULL;
 	return 0;
+}
+
+/*
+ * Send what may go out now, in the order asked for.  A command carrying
+ * a descriptor goes alone: once every command before it is answered and
+ * all their bytes are out, and nothing after it goes until it is
+ * answered, so that no other command can take its descriptor (QEMU
+ * reads ahead of what it runs, and keeps only the descriptors it read
+ * last).  Returns the command that could not be sent, or NULL.
+ */
+static struct qmp_cmd *
+qmp_pump(struct qmp *q)
+{
+	struct qmp_cmd	*qc;
+	int		 unanswered = 0;
+
+	if (q->q_state != QMP_S_READY || q->q_freed)
+		return NULL;
+	TAILQ_FOREACH(qc, &q->q_cmds, qc_entry) {
+		if (qc->qc_line == NULL) {
+			if (qc->qc_alone)
+				return NULL;
+			unanswered++;
+			continue;
+		}
+		if (qc->qc_alone && (unanswered > 0 || evbuffer_get_length(
+		    bufferevent_get_output(q->q_bev)) > 0))
+			return NULL;
+		if (qmp_cmd_send(q, qc) == -1)
+			return qc;
+		if (qc->qc_alone)
+			return NULL;
+		unanswered++;
+	}
+	return NULL;
 }
 
 /* The connection cannot go on: fail what is pending, then tell the owner. */
@@ -160,6 +250,31 @@ qmp_lost(struct qmp *q, const char *cause)
 	qmp_fail_all(q, cause);
 	if (!q->q_freed && q->q_h.qh_closed != NULL)
 		q->q_h.qh_closed(q, cause, q->q_arg);
+	qmp_leave(q);
+}
+
+/* Send what may go out; a command that cannot be sent ends the session. */
+static void
+qmp_pump_or_lose(struct qmp *q)
+{
+	char	 cause[128];
+
+	if (qmp_pump(q) != NULL) {
+		snprintf(cause, sizeof(cause), "cannot send a command to QEMU: "
+		    "%s", strerror(errno));
+		qmp_lost(q, cause);
+	}
+}
+
+static void
+qmp_pump_cb(int fd, short what, void *arg)
+{
+	struct qmp	*q = arg;
+
+	(void)fd;
+	(void)what;
+	qmp_enter(q);
+	qmp_pump_or_lose(q);
 	qmp_leave(q);
 }
 
@@ -215,7 +330,6 @@ qmp_on_greeting(struct qmp *q, json_t *msg)
 static void
 qmp_on_caps_reply(struct qmp *q, json_t *err)
 {
-	struct qmp_cmd	*qc;
 	const char	*desc;
 	char		 cause[512];
 
@@ -227,12 +341,9 @@ qmp_on_caps_reply(struct qmp *q, json_t *err)
 		return;
 	}
 	q->q_state = QMP_S_READY;
-	TAILQ_FOREACH(qc, &q->q_cmds, qc_entry) {
-		if (qc->qc_line != NULL && qmp_cmd_send(q, qc) == -1) {
-			qmp_lost(q, "cannot send a command: out of memory");
-			return;
-		}
-	}
+	qmp_pump_or_lose(q);
+	if (q->q_state == QMP_S_CLOSED)
+		return;
 	if (q->q_h.qh_ready != NULL)
 		q->q_h.qh_ready(q, q->q_arg);
 }
@@ -267,6 +378,8 @@ qmp_on_reply(struct qmp *q, json_t *msg)
 		    desc ? desc : "QEMU gave no description");
 	} else
 		qmp_cmd_finish(qc, ret, NULL, NULL);
+	/* what waited for this answer may go now */
+	qmp_pump_or_lose(q);
 }
 
 static void
@@ -364,6 +477,18 @@ qmp_read_cb(struct bufferevent *bev, void *arg)
 	qmp_leave(q);
 }
 
+/* All written: a command carrying a descriptor may be waiting for it. */
+static void
+qmp_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct qmp	*q = arg;
+
+	(void)bev;
+	qmp_enter(q);
+	qmp_pump_or_lose(q);
+	qmp_leave(q);
+}
+
 static void
 qmp_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -421,7 +546,12 @@ qmp_open(struct event_base *base, int fd, const struct qmp_handlers *h,
 		errno = ENOMEM;
 		goto fail;
 	}
-	bufferevent_setcb(q->q_bev, qmp_read_cb, NULL, qmp_event_cb, q);
+	bufferevent_setcb(q->q_bev, qmp_read_cb, qmp_write_cb, qmp_event_cb,
+	    q);
+	if ((q->q_pump_ev = event_new(base, -1, 0, qmp_pump_cb, q)) == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
 	if (bufferevent_enable(q->q_bev, EV_READ | EV_WRITE) == -1) {
 		errno = ENOMEM;
 		goto fail;
@@ -433,18 +563,25 @@ fail:
 		bufferevent_free(q->q_bev);	/* closes fd */
 	else
 		close(fd);
+	if (q != NULL && q->q_pump_ev != NULL)
+		event_free(q->q_pump_ev);
 	free(q);
 	errno = saved;
 	return NULL;
 }
 
-int
-qmp_execute(struct qmp *q, const char *cmd, json_t *args, int timeout_ms,
-    qmp_reply_fn fn, void *arg)
+/*
+ * Queue a command (with a copy of fd when fd >= 0).  One without a
+ * descriptor goes out at once when nothing waits before it; one with a
+ * descriptor always from the loop (qmp_pump_cb), never from here.
+ */
+static int
+qmp_enqueue(struct qmp *q, const char *cmd, json_t *args, int fd,
+    int timeout_ms, qmp_reply_fn fn, void *arg)
 {
-	struct qmp_cmd	*qc = NULL;
+	struct qmp_cmd	*qc = NULL, *w;
 	struct timeval	 tv;
-	int		 error = ENOMEM;
+	int		 error = ENOMEM, waits = 0;
 
 	if (q->q_state == QMP_S_CLOSED || q->q_freed) {
 		error = ENOTCONN;
@@ -460,6 +597,14 @@ qmp_execute(struct qmp *q, const char *cmd, json_t *args, int timeout_ms,
 	qc->qc_id = q->q_next_id;
 	qc->qc_fn = fn;
 	qc->qc_arg = arg;
+	qc->qc_fd = -1;
+	if (fd >= 0) {
+		qc->qc_alone = 1;
+		if ((qc->qc_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
+			error = errno;
+			goto fail;
+		}
+	}
 	qc->qc_line = qmp_request(qc->qc_id, cmd, args);
 	args = NULL;
 	if (qc->qc_line == NULL)
@@ -471,11 +616,18 @@ qmp_execute(struct qmp *q, const char *cmd, json_t *args, int timeout_ms,
 		    qc)) == NULL || evtimer_add(qc->qc_timer, &tv) == -1)
 			goto fail;
 	}
-	/* before the handshake it waits in the list for qmp_on_caps_reply */
-	if (q->q_state == QMP_S_READY && qmp_cmd_send(q, qc) == -1)
+	/* before the handshake it waits in the list for qmp_on_caps_reply,
+	 * behind an unsent command or one with a descriptor for its turn */
+	TAILQ_FOREACH(w, &q->q_cmds, qc_entry)
+		if (w->qc_line != NULL || w->qc_alone)
+			waits = 1;
+	if (q->q_state == QMP_S_READY && !waits && !qc->qc_alone &&
+	    qmp_cmd_send(q, qc) == -1)
 		goto fail;
 	q->q_next_id++;
 	TAILQ_INSERT_TAIL(&q->q_cmds, qc, qc_entry);
+	if (qc->qc_alone)
+		event_active(q->q_pump_ev, 0, 0);
 	return 0;
 fail:
 	if (qc != NULL)
@@ -483,6 +635,25 @@ fail:
 	json_decref(args);
 	errno = error;
 	return -1;
+}
+
+int
+qmp_execute(struct qmp *q, const char *cmd, json_t *args, int timeout_ms,
+    qmp_reply_fn fn, void *arg)
+{
+	return qmp_enqueue(q, cmd, args, -1, timeout_ms, fn, arg);
+}
+
+int
+qmp_execute_fd(struct qmp *q, const char *cmd, json_t *args, int fd,
+    int timeout_ms, qmp_reply_fn fn, void *arg)
+{
+	if (fd < 0) {
+		json_decref(args);
+		errno = EBADF;
+		return -1;
+	}
+	return qmp_enqueue(q, cmd, args, fd, timeout_ms, fn, arg);
 }
 
 int

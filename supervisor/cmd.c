@@ -78,6 +78,8 @@ static const struct cmd cmd_table[] = {
 	{ "loan",	cmd_loan,	CMD_VM,	{ "name", "owner", "until",
 	    "extend", "remove" } },
 	{ "loans",	cmd_loans,	0,	{ "owner" } },
+	{ "media",	cmd_media,	CMD_VM | CMD_NOJOB, { "name", "owner",
+	    "iso", "eject" } },
 	{ "net-create",	cmd_net_create,	CMD_ADMIN, { "name", "bridge",
 	    "uplink", "address", "nat", "dhcp_start", "dhcp_end", "autostart",
 	    "open" } },

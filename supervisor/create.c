@@ -242,53 +242,32 @@ create_file_taken(struct create *cr, const char *path, struct vm *other,
 }
 
 /*
- * A file argument: a path inside the directories the caller may use; an
- * ISO may also be named by its name in the library ("debian-12").  qemu
- * only reads these; none may be a VM's disk.
+ * A file argument (image_file_arg): a library name, or a path inside the
+ * directories the caller may use.  qemu only reads these; none may be a
+ * VM's disk.
  */
 static int
 create_path_arg(struct create *cr, json_t *args, const char *key,
-    char **out, char **cause)
+    enum image_type t, char **out, char **cause)
 {
 	const char	*v;
-	struct stat	 sb;
 	struct vm	*other;
-	char		*fmt;
 
 	*out = NULL;
 	if (proto_arg_string(args, key, 0, &v, cause) == -1)
 		return -1;
 	if (v == NULL)
 		return 0;
-	if (strcmp(key, "iso") == 0 && strchr(v, '/') == NULL) {
-		if (image_find(cr->cr_vm->vm_owner, v, 1, out, &fmt,
-		    cause) == -1)
-			return -1;
-		free(fmt);
-		return 0;
-	}
-	if (path_confine(v, cr->cr_dirs, cr->cr_ndirs, out, cause) == -1)
+	if (image_file_arg(cr->cr_vm->vm_owner, request_admin(cr->cr_rq), t,
+	    v, out, cause) == -1)
 		return -1;
-	if (stat(*out, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		*cause = xasprintf("%s: not a regular file", v);
-		goto fail;
-	}
-	/* only a VM's disks are in a user's area outside the images */
-	if (!request_admin(cr->cr_rq) &&
-	    !image_is_base(cr->cr_vm->vm_owner, *out)) {
-		*cause = xasprintf("%s: the %s must be an image (fwsctl "
-		    "image-list), not a VM's disk", v, key);
-		goto fail;
-	}
 	if ((other = create_file_user(cr, *out, 0, 0)) != NULL) {
 		create_file_taken(cr, *out, other, cause);
-		goto fail;
+		free(*out);
+		*out = NULL;
+		return -1;
 	}
 	return 0;
-fail:
-	free(*out);
-	*out = NULL;
-	return -1;
 }
 
 /* Check an image's chain: backing files only among the owner's images. */
@@ -347,7 +326,7 @@ create_base_disk(struct create *cr, const char *name, uint64_t size,
 	char		*dir;
 	uint64_t	 bsize;
 
-	if (image_find(vm->vm_owner, name, 0, &cr->cr_base,
+	if (image_find(vm->vm_owner, name, IMAGE_DISK, &cr->cr_base,
 	    &cr->cr_base_format, cause) == -1 ||
 	    create_chain_check(cr, cr->cr_base, cr->cr_base_format, &bsize,
 	    cause) == -1)
@@ -534,9 +513,12 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		create_random_mac(vm->vm_mac, sizeof(vm->vm_mac));
 	if (create_mac_taken(cr, vm->vm_mac, cause) == -2)
 		return -2;
-	if (create_path_arg(cr, args, "iso", &vm->vm_iso, cause) == -1 ||
-	    create_path_arg(cr, args, "kernel", &vm->vm_kernel, cause) == -1 ||
-	    create_path_arg(cr, args, "initrd", &vm->vm_initrd, cause) == -1)
+	if (create_path_arg(cr, args, "iso", IMAGE_ISO, &vm->vm_iso,
+	    cause) == -1 ||
+	    create_path_arg(cr, args, "kernel", IMAGE_KERNEL, &vm->vm_kernel,
+	    cause) == -1 ||
+	    create_path_arg(cr, args, "initrd", IMAGE_INITRD, &vm->vm_initrd,
+	    cause) == -1)
 		return -1;
 	if (proto_arg_string(args, "append", 0, &append, cause) == -1)
 		return -1;

@@ -54,6 +54,7 @@ static int	verb_snapshot(struct ctx *);
 static int	verb_snapshot_list(struct ctx *);
 static int	verb_vnc(struct ctx *);
 static int	verb_net_open(struct ctx *);
+static int	verb_media(struct ctx *);
 
 static const struct verb verbs[] = {
 	{ "autostart", verb_autostart, 3, "", "NAME on|off",
@@ -65,9 +66,9 @@ static const struct verb verbs[] = {
 	    "mac= restart= autostart net= until= for=",
 	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t[--base "
 	    "IMAGE] [--disk SIZE|PATH[,format=F]]...\n\t[--iso NAME|PATH] "
-	    "[--kernel PATH [--initrd PATH] [--append CMDLINE]]\n\t[--mac MAC] "
-	    "[--restart on-failure|always|never] [--autostart]\n\t[--net "
-	    "NETWORK[,mac=MAC]]... [--until DATE | --for DURATION]",
+	    "[--kernel NAME|PATH [--initrd NAME|PATH]\n\t[--append CMDLINE]] "
+	    "[--mac MAC] [--restart on-failure|always|never]\n\t[--autostart] "
+	    "[--net NETWORK[,mac=MAC]]... [--until DATE | --for DURATION]",
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
 	    "\t   copy-on-write overlay on a library (or your own) image;\n"
 	    "\t   --until or --for lends it until a time" },
@@ -94,6 +95,10 @@ static const struct verb verbs[] = {
 	    "show a VM's loan, or extend it, or give it a new end" },
 	{ "loans", verb_loans, 0, "json", "[--json]",
 	    "list what ends when: the VMs lent until a time" },
+	{ "media", verb_media, 1, "iso= eject json",
+	    "NAME --iso NAME|PATH | NAME --eject",
+	    "put an ISO in the VM's CD drive, or take it out: live when\n"
+	    "\t   it runs, for its next start when it does not" },
 	{ "net-create", verb_net_create, 1,
 	    "bridge= uplink= address= nat dhcp= no-autostart open",
 	    "NAME --bridge BR [--uplink IF] [--address CIDR] [--nat]\n\t"
@@ -768,7 +773,7 @@ fwsctl_call(const char *cmd, json_t *args, int *fdp)
 {
 	static const char *const slow[] = { "create", "start", "stop",
 	    "shutdown-all", "snapshot-create", "snapshot-revert",
-	    "snapshot-delete", "snapshot-list", "image-import", NULL };
+	    "snapshot-delete", "snapshot-list", "image-import", "media", NULL };
 	json_t		*reply;
 	int		 i;
 
@@ -868,6 +873,18 @@ disk_arg(const char *spec)
 	return d;
 }
 
+/*
+ * --iso, --kernel, --initrd: a name is the library's (fwsd finds it);
+ * a path (with a '/', or an ISO's file name) is made absolute.
+ */
+static json_t *
+library_arg(const char *v)
+{
+	if (strchr(v, '/') == NULL && strstr(v, ".iso") == NULL)
+		return json_string(v);
+	return fwsctl_abs_path(v);
+}
+
 /* Each --opt given, made a JSON value by fn, into the array args.key. */
 static void
 opt_array(struct ctx *c, const char *opt, json_t *(*fn)(const char *),
@@ -939,15 +956,12 @@ verb_create(struct ctx *c)
 	if (memory != NULL)
 		json_object_set_new(args, "memory_mib", json_integer(mib));
 	opt_array(c, "disk", disk_arg, args, "disks");
-	/* a name is the library's ISO; anything else is a path */
 	if ((v = fwsctl_opt(c, "iso")) != NULL)
-		json_object_set_new(args, "iso", strchr(v, '/') == NULL &&
-		    strstr(v, ".iso") == NULL ? json_string(v) :
-		    fwsctl_abs_path(v));
+		json_object_set_new(args, "iso", library_arg(v));
 	if ((v = fwsctl_opt(c, "kernel")) != NULL)
-		json_object_set_new(args, "kernel", fwsctl_abs_path(v));
+		json_object_set_new(args, "kernel", library_arg(v));
 	if ((v = fwsctl_opt(c, "initrd")) != NULL)
-		json_object_set_new(args, "initrd", fwsctl_abs_path(v));
+		json_object_set_new(args, "initrd", library_arg(v));
 	if ((v = fwsctl_opt(c, "append")) != NULL)
 		json_object_set_new(args, "append", json_string(v));
 	if ((v = fwsctl_opt(c, "mac")) != NULL)
@@ -1661,6 +1675,38 @@ verb_snapshot_list(struct ctx *c)
  * caller: that line is made here, where the caller's name is known
  * ("tunnel" in the JSON), fwsd gives the rest.
  */
+static int
+verb_media(struct ctx *c)
+{
+	json_t		*args, *r, *o;
+	const char	*iso = fwsctl_opt(c, "iso");
+	int		 eject = fwsctl_opt(c, "eject") != NULL;
+
+	if ((iso == NULL) == !eject) {
+		fprintf(stderr, "fwsctl media: give --iso NAME|PATH or "
+		    "--eject\n");
+		usage(c->c_verb);
+	}
+	args = fwsctl_name_args(c);
+	if (iso != NULL)
+		json_object_set_new(args, "iso", library_arg(iso));
+	else
+		json_object_set_new(args, "eject", json_true());
+	r = fwsctl_call("media", args, NULL);
+	o = json_object_get(r, "result");
+	if (c->c_json)
+		fwsctl_print_json(o);
+	else if (!json_is_string(json_object_get(o, "iso")))
+		printf("%s: the CD drive is empty\n", c->c_name);
+	else
+		printf("%s: %s is in the CD drive%s\n", c->c_name,
+		    json_string_value(json_object_get(o, "iso")),
+		    json_is_true(json_object_get(o, "boot_once")) ?
+		    "; the next start boots from it once" : "");
+	json_decref(r);
+	return 0;
+}
+
 static int
 verb_vnc(struct ctx *c)
 {

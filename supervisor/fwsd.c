@@ -1,8 +1,8 @@
 /*
  * fwsd.c: the daemon's main: flags, configuration, directories, the
- * store, signals and the event loop.  Guests are never stopped here:
- * SIGTERM ends fwsd and leaves every qemu running, to be adopted by the
- * next fwsd.
+ * store, the pid file, signals and the event loop.  Guests are never
+ * stopped here: SIGTERM ends fwsd and leaves every qemu running, to be
+ * adopted by the next fwsd.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -30,12 +30,13 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: fwsd [-fv] [--config FILE] [--state-dir DIR] "
-	    "[--run-dir DIR]\n"
+	    "[--run-dir DIR]\n            [--pidfile FILE]\n"
 	    "  -f, --foreground   stay attached, log to stderr\n"
 	    "  -v, --verbose      log debug messages\n"
 	    "      --config FILE  default %s\n"
 	    "      --state-dir DIR  default %s\n"
 	    "      --run-dir DIR    default %s\n"
+	    "      --pidfile FILE   write fwsd's pid there once it serves\n"
 	    "      --version\n", FWS_CONFIG_DEFAULT, FWS_STATE_DIR_DEFAULT,
 	    FWS_RUN_DIR_DEFAULT);
 	exit(2);
@@ -60,6 +61,7 @@ fwsd_fail(char *cause)
 {
 	if (ready_fd != -1)
 		(void)!write(ready_fd, cause, strlen(cause));
+	pidfile_remove();
 	fatalx("%s", cause);
 }
 
@@ -127,6 +129,7 @@ main(int argc, char *argv[])
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "run-dir", required_argument, NULL, 'r' },
+		{ "pidfile", required_argument, NULL, 'p' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -136,6 +139,7 @@ main(int argc, char *argv[])
 	struct event	*ev_term, *ev_int;
 	gid_t		 socket_gid, admin_gid;
 	const char	*config = FWS_CONFIG_DEFAULT, *state = NULL, *run = NULL;
+	const char	*pidfile = NULL;
 	char		*cause, *path;
 	int		 ch, foreground = 0, verbose = 0, explicit = 0;
 
@@ -150,6 +154,9 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			run = optarg;
+			break;
+		case 'p':
+			pidfile = optarg;
 			break;
 		case 'f':
 			foreground = 1;
@@ -186,6 +193,9 @@ main(int argc, char *argv[])
 			fatal("run directory %s", run);
 	}
 	if (config_finish(&conf, &cause) == -1)
+		fatalx("%s", cause);
+	/* before the fork: a second fwsd is refused on the terminal */
+	if (pidfile != NULL && pidfile_lock(pidfile, &cause) == -1)
 		fatalx("%s", cause);
 
 	if (!foreground)
@@ -248,6 +258,7 @@ main(int argc, char *argv[])
 	    accel_name());
 	/* the socket listens and the store matches reality: ready */
 	notify_ready();
+	pidfile_write();
 	if (ready_fd != -1) {
 		(void)!write(ready_fd, "\n", 1);
 		close(ready_fd);
@@ -268,5 +279,6 @@ stop:
 	event_base_free(base);
 	store_close();
 	config_clear(&conf);
+	pidfile_remove();
 	return 0;
 }

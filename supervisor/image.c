@@ -1,9 +1,10 @@
 /*
  * image.c: the images VMs are made from.  The library is the configured
- * image_dirs (admins put install ISOs and base images there: NAME.iso,
- * NAME.qcow2, NAME.raw or NAME.img); each user's own images are the
- * qcow2 files image-import made in STATE/users/UID/images.  A file's
- * format comes from its name and is always told to qemu, never probed.
+ * image_dirs (admins put install ISOs, base images, kernels and initrds
+ * there, each named for what it is: image_kinds); each user's own
+ * images are the qcow2 files image-import made in STATE/users/UID/images.
+ * A file's type and format come from its name, the format is always told
+ * to qemu, never probed; a kernel or an initrd is never a disk.
  * Before a qcow2 is used its header is read here: a backing file must
  * be a plain path inside the directories the user may use and name its
  * format, recursively; protocols, "json:" names and external data files
@@ -30,16 +31,52 @@
 #define QCOW2_BACKING_MAX	1023	/* what qemu itself accepts */
 #define QCOW2_HEADER_MAX	65536	/* header and extensions we read */
 
+/*
+ * What a library file is, by its name: the first row that matches says,
+ * and NAME is what is left between the row's prefix and suffix.  Kernels
+ * and initrds come first, under Debian's names in /boot too
+ * (vmlinuz-VERSION, initrd.img-VERSION, or bare vmlinuz and initrd.img,
+ * named as they are), so that no initrd.img is ever taken for a disk.
+ */
 static const struct image_kind {
+	const char	*ik_prefix;
 	const char	*ik_suffix;
+	int		 ik_bare;	/* the prefix alone, NAME the file's */
+	enum image_type	 ik_type;
 	const char	*ik_format;
-	int		 ik_iso;
 } image_kinds[] = {
-	{ ".iso",	"raw",		1 },
-	{ ".qcow2",	"qcow2",	0 },
-	{ ".raw",	"raw",		0 },
-	{ ".img",	"raw",		0 },
+	{ "vmlinuz",	 "",		1,	IMAGE_KERNEL,	"raw" },
+	{ "initrd.img",	 "",		1,	IMAGE_INITRD,	"raw" },
+	{ "vmlinuz-",	 "",		0,	IMAGE_KERNEL,	"raw" },
+	{ "initrd.img-", "",		0,	IMAGE_INITRD,	"raw" },
+	{ "",		 ".kernel",	0,	IMAGE_KERNEL,	"raw" },
+	{ "",		 ".initrd",	0,	IMAGE_INITRD,	"raw" },
+	{ "",		 ".iso",	0,	IMAGE_ISO,	"raw" },
+	{ "",		 ".qcow2",	0,	IMAGE_DISK,	"qcow2" },
+	{ "",		 ".raw",	0,	IMAGE_DISK,	"raw" },
+	{ "",		 ".img",	0,	IMAGE_DISK,	"raw" },
 };
+
+static const char *const image_type_names[] = {
+	[IMAGE_DISK] = "disk",
+	[IMAGE_ISO] = "iso",
+	[IMAGE_KERNEL] = "kernel",
+	[IMAGE_INITRD] = "initrd",
+};
+
+/* How a sentence names one. */
+static const char *const image_type_words[] = {
+	[IMAGE_DISK] = "image",
+	[IMAGE_ISO] = "ISO",
+	[IMAGE_KERNEL] = "kernel",
+	[IMAGE_INITRD] = "initrd",
+};
+
+const char *
+image_type_name(enum image_type t)
+{
+	return image_type_names[t];
+}
 
 /*
  * The directories a user's paths may lie in: the library and their own
@@ -335,14 +372,23 @@ image_check(const char *path, const char *fmt, char **dirs, int ndirs,
 	return rc;
 }
 
-/* Is image (a resolved path) a disk of vm, or in the chain of one? */
+/*
+ * Is image (a resolved path) a disk of vm, in the chain of one, or its
+ * ISO, kernel or initrd?
+ */
 int
 image_in_use(const char *image, const struct vm *vm)
 {
 	struct image_chain	 ic;
 	char			*root[] = { "/" };
+	const char		*read[] = { vm->vm_iso, vm->vm_kernel,
+				    vm->vm_initrd };
+	size_t			 k;
 	int			 i, j, used = 0;
 
+	for (k = 0; k < sizeof(read) / sizeof(*read); k++)
+		if (read[k] != NULL && strcmp(read[k], image) == 0)
+			return 1;
 	for (i = 0; i < vm->vm_ndisks && !used; i++) {
 		if (strcmp(vm->vm_disks[i].d_path, image) == 0) {
 			used = 1;
@@ -358,18 +404,29 @@ image_in_use(const char *image, const struct vm *vm)
 	return used;
 }
 
+/* What file is, and its NAME (of FWS_NAME_MAX at most) in name. */
 static const struct image_kind *
-image_kind_of(const char *file, size_t *namelen)
+image_kind_of(const char *file, char *name, size_t namelen)
 {
-	size_t	 len = strlen(file), slen, i;
+	const struct image_kind	*k;
+	size_t			 len = strlen(file), plen, slen, i;
 
 	for (i = 0; i < sizeof(image_kinds) / sizeof(*image_kinds); i++) {
-		slen = strlen(image_kinds[i].ik_suffix);
-		if (len > slen && strcmp(file + len - slen,
-		    image_kinds[i].ik_suffix) == 0) {
-			*namelen = len - slen;
-			return &image_kinds[i];
-		}
+		k = &image_kinds[i];
+		plen = strlen(k->ik_prefix);
+		slen = strlen(k->ik_suffix);
+		if (k->ik_bare) {
+			if (strcmp(file, k->ik_prefix) != 0)
+				continue;
+			plen = slen = 0;
+		} else if (len <= plen + slen || strncmp(file, k->ik_prefix,
+		    plen) != 0 || strcmp(file + len - slen, k->ik_suffix) != 0)
+			continue;
+		if (len - plen - slen >= namelen)
+			return NULL;
+		snprintf(name, namelen, "%.*s", (int)(len - plen - slen),
+		    file + plen);
+		return validate_name(name, NULL) == 0 ? k : NULL;
 	}
 	return NULL;
 }
@@ -383,18 +440,16 @@ image_scan(json_t *a, const char *dir, int64_t owner)
 	struct stat		 sb;
 	DIR			*d;
 	char			*path, name[FWS_NAME_MAX + 1];
-	size_t			 nlen;
 	uint64_t		 vsize;
 	json_t			*o;
 
 	if ((d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if ((k = image_kind_of(de->d_name, &nlen)) == NULL ||
-		    nlen > FWS_NAME_MAX || (owner >= 0 && k->ik_iso))
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int)nlen, de->d_name);
-		if (validate_name(name, NULL) == -1)
+		/* a user's own images are disks, whatever their names */
+		if ((k = image_kind_of(de->d_name, name,
+		    sizeof(name))) == NULL ||
+		    (owner >= 0 && k->ik_type != IMAGE_DISK))
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
 		if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
@@ -408,7 +463,7 @@ image_scan(json_t *a, const char *dir, int64_t owner)
 		    "qcow2", NULL, 0, &vsize, NULL) == -1 && vsize == 0)
 			vsize = sb.st_size;
 		o = json_pack("{ss ss ss ss sI sI}", "name", name, "type",
-		    k->ik_iso ? "iso" : "disk", "format", k->ik_format, "path",
+		    image_type_name(k->ik_type), "format", k->ik_format, "path",
 		    path, "virtual_size", (json_int_t)vsize, "file_size",
 		    (json_int_t)sb.st_blocks * 512);
 		json_object_set_new(o, "owner", owner < 0 ? json_null() :
@@ -501,23 +556,23 @@ image_list(int64_t owner)
 }
 
 /*
- * An image by name: the owner's own first, then the library's.  iso
- * says which kind is wanted.  The path (resolved) and format are the
- * caller's to free.
+ * An image of type t by name: for a disk the owner's own first, then
+ * the library's.  The path (resolved) and format are the caller's to
+ * free.
  */
 int
-image_find(uid_t owner, const char *name, int iso, char **path, char **fmt,
-    char **cause)
+image_find(uid_t owner, const char *name, enum image_type t, char **path,
+    char **fmt, char **cause)
 {
 	const struct image_kind	*k;
 	struct stat		 sb;
-	char			*dir, *p;
+	char			*dir, *p, nm[FWS_NAME_MAX + 1];
 	size_t			 i;
 	int			 d;
 
 	if (validate_name(name, cause) == -1)
 		return -1;
-	if (!iso) {
+	if (t == IMAGE_DISK) {
 		dir = access_user_path(owner, "images");
 		p = xasprintf("%s/%s.qcow2", dir, name);
 		free(dir);
@@ -532,11 +587,21 @@ image_find(uid_t owner, const char *name, int iso, char **path, char **fmt,
 		for (i = 0; i < sizeof(image_kinds) / sizeof(*image_kinds);
 		    i++) {
 			k = &image_kinds[i];
-			if (k->ik_iso != iso)
+			if (k->ik_type != t || (k->ik_bare &&
+			    strcmp(name, k->ik_prefix) != 0))
 				continue;
-			p = xasprintf("%s/%s%s", conf.cf_image_dirs[d], name,
-			    k->ik_suffix);
-			if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+			if (k->ik_bare)
+				p = xasprintf("%s/%s", conf.cf_image_dirs[d],
+				    name);
+			else
+				p = xasprintf("%s/%s%s%s",
+				    conf.cf_image_dirs[d], k->ik_prefix, name,
+				    k->ik_suffix);
+			/* a file is what its name says first: initrd.img is
+			 * no disk named "initrd" */
+			if (image_kind_of(strrchr(p, '/') + 1, nm,
+			    sizeof(nm)) == k && stat(p, &sb) == 0 &&
+			    S_ISREG(sb.st_mode) &&
 			    (*path = realpath(p, NULL)) != NULL) {
 				free(p);
 				*fmt = xasprintf("%s", k->ik_format);
@@ -545,6 +610,47 @@ image_find(uid_t owner, const char *name, int iso, char **path, char **fmt,
 			free(p);
 		}
 	return cause_fail(cause, "no %s named \"%s\" in the image library%s "
-	    "(fwsctl image-list)", iso ? "ISO" : "image", name, iso ? "" :
-	    " or your own images");
+	    "(fwsctl image-list)", image_type_words[t], name, t == IMAGE_DISK ?
+	    " or your own images" : "");
+}
+
+/*
+ * A file a VM only reads (an ISO, a kernel, an initrd) as a request
+ * gives it: a name (no '/') is the library's; a path must lie, resolved,
+ * in the directories the caller may use (image_dirs) and be a regular
+ * file, and a user's must be an image (the library's or their own),
+ * never a VM's disk.  Whether it is some VM's disk is the caller's to
+ * ask.  *path (resolved) is the caller's to free.
+ */
+int
+image_file_arg(uid_t owner, int admin, enum image_type t, const char *v,
+    char **path, char **cause)
+{
+	struct stat	 sb;
+	char		*dirs[FWS_IMAGE_DIRS_MAX + 2], *fmt;
+	int		 n, rc;
+
+	*path = NULL;
+	if (strchr(v, '/') == NULL) {
+		if (image_find(owner, v, t, path, &fmt, cause) == -1)
+			return -1;
+		free(fmt);
+		return 0;
+	}
+	n = image_dirs(owner, admin, dirs);
+	rc = path_confine(v, dirs, n, path, cause);
+	image_dirs_free(dirs, n);
+	if (rc == -1)
+		return -1;
+	if (stat(*path, &sb) == -1 || !S_ISREG(sb.st_mode))
+		rc = cause_fail(cause, "%s: not a regular file", v);
+	/* only a VM's disks are in a user's area outside the images */
+	else if (!admin && !image_is_base(owner, *path))
+		rc = cause_fail(cause, "%s: the %s must be an image (fwsctl "
+		    "image-list), not a VM's disk", v, image_type_words[t]);
+	if (rc == -1) {
+		free(*path);
+		*path = NULL;
+	}
+	return rc;
 }

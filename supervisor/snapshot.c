@@ -644,6 +644,9 @@ snap_usable(struct vm *vm, int *code, char **why)
 	if (vm->vm_job != NULL)
 		return cause_fail(why, "%s: a snapshot operation is under "
 		    "way", vm->vm_name);
+	if (vm->vm_media != NULL)
+		return cause_fail(why, "%s: a change of its CD drive is under "
+		    "way", vm->vm_name);
 	if (vm->vm_state == VM_STARTING || vm->vm_state == VM_STOPPING ||
 	    vm->vm_restart_pending)
 		return cause_fail(why, "%s is %s", vm->vm_name,

@@ -405,6 +405,21 @@ store_vm_update_iso_booted(const struct vm *vm, char **cause)
 	return step_done(st, cause);
 }
 
+/* The disc in the VM's CD drive, and whether a start booted from it. */
+int
+store_vm_update_iso(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE vms SET iso = ?, iso_booted = ? WHERE id = ?", &st,
+	    cause) == -1)
+		return -1;
+	bind_text(st, 1, vm->vm_iso);
+	sqlite3_bind_int(st, 2, vm->vm_iso_booted);
+	sqlite3_bind_int64(st, 3, vm->vm_id);
+	return step_done(st, cause);
+}
+
 int
 store_vm_update_autostart(const struct vm *vm, char **cause)
 {

@@ -7,6 +7,7 @@
  * backing chain fwsd checked, node by node, ending in null): qemu never
  * opens a file by a name it read from an image header.  Read-only files
  * (backing files, read-only disks, the ISO) are descriptors in fdsets.
+ * Every VM has a CD drive, empty when it has no ISO.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -184,13 +185,21 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 		argv_pair(&a, "-device", xasprintf("virtio-net-pci,netdev=net%d,"
 		    "mac=%s", i, vm->vm_nics[i].n_mac));
 	}
+	/*
+	 * The CD drive is always there, empty without an ISO, so that a
+	 * disc can go in while the guest runs (media.c)
+	 */
 	if (vm->vm_iso != NULL) {
-		vm_qemu_node(&a, "fws-cd0", "raw", NULL, qp->qp_iso_fd, 1, NULL,
-		    0);
-		argv_pair(&a, "-device", xasprintf("ide-cd,drive=fws-cd0,id=cd0"));
-	}
+		vm_qemu_node(&a, FWS_CD_NODE, "raw", NULL, qp->qp_iso_fd, 1,
+		    NULL, 0);
+		argv_pair(&a, "-device", xasprintf("ide-cd,drive=" FWS_CD_NODE
+		    ",id=" FWS_CD_ID));
+	} else
+		argv_pair(&a, "-device", xasprintf("ide-cd,id=" FWS_CD_ID));
+	/* a disc that does not boot falls through to the disk */
 	if (qp->qp_boot_iso)
-		argv_pair(&a, "-boot", xasprintf("once=d"));
+		argv_pair(&a, "-boot", xasprintf(vm->vm_ndisks > 0 ?
+		    "once=dc" : "once=d"));
 	else if (vm->vm_ndisks > 0)
 		argv_pair(&a, "-boot", xasprintf("order=c"));
 	if (vm->vm_kernel != NULL)

@@ -15,6 +15,8 @@
 #   - on the ACPI power button (QMP system_powerdown) prints
 #     FWS-GUEST-POWEROFF and powers off for real (QEMU exits);
 #   - panics on "echo c > /proc/sysrq-trigger";
+#   - sees a CD drive (/dev/sr0) on the pc machine's IDE (ata_piix; the
+#     cloud kernel has no AHCI driver, q35's), and reads the disc in it;
 #   - configures eth0 from fws.ip=ADDR/PREFIX on its command line, if any,
 #     with a default route from fws.gw=ADDR; or, with fws.dhcp, asks DHCP
 #     for eth0's address and prints FWS-GUEST-DHCP ADDR once it has one.
@@ -145,6 +147,8 @@ want CONFIG_VIRTIO_NET virtio_net
 want CONFIG_VIRTIO_BLK virtio_blk
 want CONFIG_PVPANIC_MMIO pvpanic-mmio	# -device pvpanic (ISA)
 want CONFIG_PVPANIC_PCI pvpanic-pci	# -device pvpanic-pci
+want CONFIG_ATA_PIIX ata_piix		# the pc machine's IDE: the CD drive
+want CONFIG_BLK_DEV_SR sr_mod		# /dev/sr0
 
 cp /bin/busybox "$root/bin/busybox"
 for a in $(/bin/busybox --list); do

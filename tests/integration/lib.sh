@@ -145,15 +145,16 @@ in_ns() {
 }
 
 # FWSD_WRAP: a command fwsd is run under, e.g. "prlimit --nofile=64:64"
-# (it must exec fwsd, so that $FWSD_PID is fwsd's)
+# (it must exec fwsd, so that $FWSD_PID is fwsd's); FWSD_ARGS: more flags
 FWSD_WRAP=
+FWSD_ARGS=
 
 # start_fwsd [SECONDS]: fwsd in the foreground, serving within SECONDS
 # (10 by default)
 start_fwsd() {
 	[ -f "$T/fwsd.conf" ] || write_config
 	${NETNS:+ip netns exec "$NETNS"} $FWSD_WRAP "$FWSD" --foreground --verbose --config "$T/fwsd.conf" \
-	    --state-dir "$T/state" --run-dir "$T/run" >>"$T/fwsd.log" 2>&1 &
+	    --state-dir "$T/state" --run-dir "$T/run" $FWSD_ARGS >>"$T/fwsd.log" 2>&1 &
 	FWSD_PID=$!
 	wait_until "${1:-10}" test -S "$SOCK" || fail "fwsd did not start"
 }

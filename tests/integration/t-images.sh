@@ -3,7 +3,8 @@
 # and the library are refused (whether or not they exist, through ".."
 # too); a qcow2 whose backing file is /etc/shadow or a json: name is
 # refused; a raw file holding a qcow2 header stays raw; library ISOs and
-# base images (as copy-on-write overlays) and templates with a disk
+# base images (as copy-on-write overlays), library kernels and initrds
+# by name (listed as such, never as disks) and templates with a disk
 # work; image-import converts a user's own file (and the vmdk in an
 # .ova) with the user's rights, and nobody else sees the result.
 . "$(dirname "$0")/lib.sh"
@@ -75,6 +76,9 @@ l = {i["name"]: i for i in json.load(open(sys.argv[1]))}
 assert l["tiny"]["type"] == "iso" and l["base"]["type"] == "disk", l
 assert l["base"]["format"] == "qcow2" and l["fake"]["format"] == "raw", l
 assert l["base"]["virtual_size"] == 64 << 20 and l["base"]["owner"] is None, l
+# the test guest's files, in the library as they are built
+assert l["vmlinuz"]["type"] == "kernel" and l["initrd.img"]["type"] == "initrd", l
+assert "initrd" not in l, l
 EOP
 as "$A" fwsctl create inst --iso tiny --disk 64M >/dev/null ||
     fail "create --iso tiny: $(cat "$T/err")"
@@ -101,7 +105,19 @@ as "$A" fwsctl create t1 --template small --kernel "$KERNEL" >/dev/null ||
 [ "$(as "$A" fwsctl info t1 --json | python3 -c \
     'import json,sys; d=json.load(sys.stdin)["disks"]; print(len(d), d[0]["size"])')" = \
     "1 $((64 << 20))" ] || fail "template's disk"
-note "library ISO, base overlay, template disk"
+as "$A" fwsctl create kn --memory 128 --kernel vmlinuz --initrd initrd.img \
+    --append "$GUEST_APPEND" >/dev/null || fail "create --kernel NAME: $(cat "$T/err")"
+[ "$(as "$A" fwsctl info kn --json | python3 -c \
+    'import json,sys; v=json.load(sys.stdin); print(v["kernel"], v["initrd"])')" = \
+    "$(realpath "$KERNEL") $(realpath "$INITRD")" ] ||
+    fail "library kernel and initrd not found by name"
+expect_rc 1 as "$A" fwsctl create x --kernel nosuch
+expect_err 'no kernel named "nosuch" in the image library'
+expect_rc 1 as "$A" fwsctl create x --base initrd --kernel vmlinuz
+expect_err 'no image named "initrd"'
+expect_rc 1 as "$A" fwsctl create x --iso vmlinuz
+expect_err 'no ISO named "vmlinuz"'
+note "library ISO, kernel and initrd by name, base overlay, template disk"
 
 # image-import: A's own files, read with A's rights
 H=$T/home-a

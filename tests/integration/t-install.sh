@@ -3,7 +3,9 @@
 # fwsd, man pages, completion, an example and a default configuration,
 # the state directory with a safe mode), touches nothing outside DESTDIR
 # (no groups or users made), and make uninstall takes it away again,
-# leaving configuration and state.
+# leaving configuration and state.  With the default PREFIX=/usr/local
+# the unit goes under it (/usr/local/lib/systemd/system), as UNITDIR
+# says when given.
 . "$(dirname "$0")/lib.sh"
 R=$T/root
 groups_before=$(getent group | sort | md5sum)
@@ -43,3 +45,20 @@ grep -q "# edited" "$R/etc/fws/fwsd.conf" || fail "install overwrote fwsd.conf"
 make -s -C "$TOP" uninstall DESTDIR="$R" PREFIX=/usr >/dev/null 2>&1 || fail "uninstall"
 [ -z "$(find "$R" -type f ! -path "$R/etc/*")" ] || fail "left after uninstall: $(find "$R" -type f ! -path "$R/etc/*")"
 [ -f "$R/etc/fws/fwsd.conf" ] || fail "uninstall removed the configuration"
+
+# PREFIX=/usr/local (the default): everything under it, the unit too
+L=$T/local
+make -s -C "$TOP" install DESTDIR="$L" >"$T/install.log" 2>&1 ||
+    fail "make install (PREFIX=/usr/local): $(cat "$T/install.log")"
+u=$L/usr/local/lib/systemd/system/fwsd.service
+[ -f "$u" ] || fail "the unit is not in /usr/local/lib/systemd/system: $(cd "$L" && find . -name fwsd.service)"
+grep -q '^ExecStart=/usr/local/sbin/fwsd --foreground$' "$u" ||
+    fail "unit: $(grep ExecStart "$u")"
+[ ! -e "$L/lib" ] || fail "PREFIX=/usr/local installed into /lib: $(cd "$L" && find lib)"
+make -s -C "$TOP" uninstall DESTDIR="$L" >/dev/null 2>&1 || fail "uninstall"
+[ -z "$(find "$L" -type f ! -path "$L/etc/*")" ] || fail "left after uninstall: $(find "$L" -type f ! -path "$L/etc/*")"
+# UNITDIR, given, wins
+E=$T/etc-unit
+make -s -C "$TOP" install DESTDIR="$E" UNITDIR=/etc/systemd/system >/dev/null 2>&1 ||
+    fail "make install UNITDIR=..."
+[ -f "$E/etc/systemd/system/fwsd.service" ] || fail "UNITDIR ignored"

@@ -113,6 +113,8 @@ test_basic(void **state)
 	assert_string_equal(value_of(argv, "-device", 0), "pvpanic");
 	assert_string_equal(value_of(argv, "-device", 1),
 	    "virtio-blk-pci,drive=fws-disk0,id=disk0");
+	/* a CD drive with no disc, for one to go in later */
+	assert_string_equal(value_of(argv, "-device", 2), "ide-cd,id=cd0");
 	assert_null(value_of(argv, "-kernel", 0));
 	/* every option that takes a value has one */
 	assert_true(argc_of(argv) > 30);
@@ -150,7 +152,8 @@ test_iso_kernel_kvm(void **state)
 	assert_null(strstr(value_of(argv, "-blockdev", 3), "debian"));
 	assert_string_equal(value_of(argv, "-device", 2),
 	    "ide-cd,drive=fws-cd0,id=cd0");
-	assert_string_equal(value_of(argv, "-boot", 0), "once=d");
+	/* the disc once, the disk when it does not boot */
+	assert_string_equal(value_of(argv, "-boot", 0), "once=dc");
 	assert_string_equal(value_of(argv, "-kernel", 0), "/srv/k/vmlinuz");
 	assert_string_equal(value_of(argv, "-initrd", 0), "/srv/k/initrd.img");
 	/* passed through as one argument, untouched */

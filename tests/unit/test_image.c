@@ -3,9 +3,12 @@
  * given to qemu, on images qemu-img makes: a plain one passes with its
  * virtual size; backing files outside the allowed directories, json:
  * names, missing backing formats and external data files are refused;
- * a chain inside is followed; a raw file is never read as qcow2.
+ * a chain inside is followed; a raw file is never read as qcow2.  And
+ * what a library file is, by its name: kernels and initrds (Debian's
+ * names included) are never disks, and each is found by its NAME.
  */
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +169,102 @@ test_raw_is_raw(void **state)
 	free(cause);
 }
 
+/* The type of each file image-list shows, as "name type" lines. */
+static char *
+listed(void)
+{
+	json_t	*a = image_list(1000), *o;
+	char	*out = xasprintf("%s", ""), *p;
+	size_t	 i;
+
+	json_array_foreach(a, i, o) {
+		p = xasprintf("%s%s %s,", out, json_string_value(
+		    json_object_get(o, "name")), json_string_value(
+		    json_object_get(o, "type")));
+		free(out);
+		out = p;
+	}
+	json_decref(a);
+	return out;
+}
+
+static void
+test_library_names(void **state)
+{
+	const char	*const files[] = { "vmlinuz", "initrd.img",
+	    "vmlinuz-6.1.0-13-amd64", "initrd.img-6.1.0-13-amd64",
+	    "guest.kernel", "guest.initrd", "debian.iso", "base.qcow2",
+	    "disk.img", "data.raw", "notes.txt", ".hidden.iso" };
+	const struct {
+		const char	*name;
+		enum image_type	 type;
+		const char	*file;	/* NULL: not found */
+	} finds[] = {
+		{ "vmlinuz",		IMAGE_KERNEL,	"vmlinuz" },
+		{ "initrd.img",		IMAGE_INITRD,	"initrd.img" },
+		{ "6.1.0-13-amd64",	IMAGE_KERNEL,
+		    "vmlinuz-6.1.0-13-amd64" },
+		{ "6.1.0-13-amd64",	IMAGE_INITRD,
+		    "initrd.img-6.1.0-13-amd64" },
+		{ "guest",		IMAGE_KERNEL,	"guest.kernel" },
+		{ "guest",		IMAGE_INITRD,	"guest.initrd" },
+		{ "debian",		IMAGE_ISO,	"debian.iso" },
+		{ "disk",		IMAGE_DISK,	"disk.img" },
+		{ "initrd",		IMAGE_DISK,	NULL },
+		{ "guest",		IMAGE_DISK,	NULL },
+		{ "debian",		IMAGE_KERNEL,	NULL },
+		{ "vmlinuz",		IMAGE_DISK,	NULL },
+	};
+	char	*lib = xasprintf("%s/lib", dir), *p, *fmt, *cause, *got;
+	size_t	 i;
+	int	 fd;
+
+	(void)state;
+	assert_int_equal(mkdir(lib, 0755), 0);
+	for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		p = xasprintf("%s/%s", lib, files[i]);
+		assert_true((fd = open(p, O_WRONLY | O_CREAT, 0644)) != -1);
+		close(fd);
+		free(p);
+	}
+	conf.cf_image_dirs[0] = lib;
+	conf.cf_nimage_dirs = 1;
+	conf.cf_state_dir = dir;
+	got = listed();
+	for (i = 0; i < sizeof(finds) / sizeof(*finds); i++) {
+		p = xasprintf("%s %s,", finds[i].name,
+		    image_type_name(finds[i].type));
+		if (finds[i].file != NULL && strstr(got, p) == NULL)
+			fail_msg("image-list lacks %s: %s", p, got);
+		if (finds[i].file == NULL && strstr(got, p) != NULL)
+			fail_msg("image-list has %s: %s", p, got);
+		free(p);
+		cause = NULL;
+		if (image_find(0, finds[i].name, finds[i].type, &p, &fmt,
+		    &cause) == -1) {
+			if (finds[i].file != NULL)
+				fail_msg("%s: %s", finds[i].name, cause);
+			assert_non_null(strstr(cause, "no "));
+			free(cause);
+			continue;
+		}
+		if (finds[i].file == NULL)
+			fail_msg("%s %s found as %s", finds[i].name,
+			    image_type_name(finds[i].type), p);
+		assert_string_equal(strrchr(p, '/') + 1, finds[i].file);
+		assert_string_equal(fmt, "raw");
+		free(p);
+		free(fmt);
+	}
+	/* notes.txt and dot files are nothing */
+	assert_null(strstr(got, "notes"));
+	assert_null(strstr(got, "hidden"));
+	free(got);
+	conf.cf_nimage_dirs = 0;
+	conf.cf_state_dir = NULL;
+	free(lib);
+}
+
 int
 main(void)
 {
@@ -175,6 +274,7 @@ main(void)
 		cmocka_unit_test(test_protocols_and_json),
 		cmocka_unit_test(test_format_and_data_file),
 		cmocka_unit_test(test_raw_is_raw),
+		cmocka_unit_test(test_library_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,14 +3,17 @@
  * end of a socketpair, watched by the same event_base: a test writes
  * what QEMU would say, runs the loop until the library has done what it
  * must (bounded by a guard timer, never by sleeping), and reads back
- * what the library sent.  The last tests run the same library against a
- * real qemu-system-x86_64 when one is installed.
+ * what the library sent, and the descriptors that came with it.  The
+ * last tests run the same library against a real qemu-system-x86_64
+ * when one is installed.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+
+#include <dirent.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 			"\"minor\": 2, \"major\": 7}, \"package\": \"\"}, " \
 			"\"capabilities\": [\"oob\"]}}\r\n"
 #define MAX_EVENTS	16
+#define MAX_FDS		8
 #define PUMP_MAX	10000	/* loop iterations before giving up */
 
 /* What the fixture's qmp_handlers do besides recording. */
@@ -68,6 +72,11 @@ struct fx {
 	int			 fx_peer_eof;
 	char			 fx_inbox[65536];	/* what qmp.c sent */
 	size_t			 fx_inlen;
+	/* descriptors that came with it, and where in the stream */
+	int			 fx_fd[MAX_FDS];
+	size_t			 fx_fd_at[MAX_FDS];
+	int			 fx_nfd;
+	size_t			 fx_consumed;	/* bytes peer_next took */
 	int			 fx_in_execute;
 	/*
 	 * The calls live here, not on a test's stack: a test that fails
@@ -152,12 +161,41 @@ static void
 peer_read_cb(int fd, short what, void *arg)
 {
 	struct fx	*fx = arg;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+	} cmsgbuf;
 	ssize_t		 n;
+	int		 i, k;
 
 	(void)what;
-	n = read(fd, fx->fx_inbox + fx->fx_inlen,
-	    sizeof(fx->fx_inbox) - fx->fx_inlen - 1);
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = fx->fx_inbox + fx->fx_inlen;
+	iov.iov_len = sizeof(fx->fx_inbox) - fx->fx_inlen - 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cmsgbuf.buf;
+	mh.msg_controllen = sizeof(cmsgbuf.buf);
+	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	if (n > 0) {
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		    cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET ||
+			    cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (i = 0; i < k; i++) {
+				assert_true(fx->fx_nfd < MAX_FDS);
+				memcpy(&fx->fx_fd[fx->fx_nfd],
+				    CMSG_DATA(cm) + i * sizeof(int),
+				    sizeof(int));
+				fx->fx_fd_at[fx->fx_nfd++] = fx->fx_consumed +
+				    fx->fx_inlen;
+			}
+		}
 		fx->fx_inlen += n;
 		fx->fx_inbox[fx->fx_inlen] = '\0';
 	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -229,6 +267,7 @@ peer_next(struct fx *fx)
 		fail_msg("library sent bad JSON: %s", jerr.text);
 	memmove(fx->fx_inbox, fx->fx_inbox + len, fx->fx_inlen - len + 1);
 	fx->fx_inlen -= len;
+	fx->fx_consumed += len;
 	return msg;
 }
 
@@ -351,6 +390,20 @@ exec(struct fx *fx, struct call *c, const char *cmd, json_t *args,
 	return rv;
 }
 
+/* qmp_execute_fd, likewise. */
+static int
+exec_fd(struct fx *fx, struct call *c, const char *cmd, json_t *args, int fd,
+    int timeout_ms)
+{
+	int	 rv;
+
+	c->c_fx = fx;
+	fx->fx_in_execute++;
+	rv = qmp_execute_fd(fx->fx_q, cmd, args, fd, timeout_ms, on_reply, c);
+	fx->fx_in_execute--;
+	return rv;
+}
+
 static void
 on_reply(struct qmp *q, json_t *ret, const char *cls, const char *desc,
     void *arg)
@@ -430,6 +483,9 @@ fx_close(struct fx *fx)
 		fx->fx_q = NULL;
 	}
 	peer_close(fx);
+	while (fx->fx_nfd > 0)
+		close(fx->fx_fd[--fx->fx_nfd]);
+	fx->fx_consumed = 0;
 	fx->fx_peer_eof = 0;
 	fx->fx_inlen = 0;
 	fx->fx_flags = 0;
@@ -1174,6 +1230,218 @@ test_free_outside(void **state)
 	qmp_free(NULL);
 }
 
+
+/* A file to pass: its descriptor, read-only. */
+static int
+fd_file(void)
+{
+	char	 path[] = "/tmp/test_qmp.fd.XXXXXX";
+	int	 w, fd;
+
+	assert_true((w = mkstemp(path)) != -1);
+	assert_int_equal(write(w, "FWS", 3), 3);
+	assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1);
+	close(w);
+	unlink(path);
+	return fd;
+}
+
+/* Do a and b name the same open file? */
+static int
+same_file(int a, int b)
+{
+	struct stat	 sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int
+open_fds(void)
+{
+	struct dirent	*de;
+	DIR		*d = opendir("/proc/self/fd");
+	int		 n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * The descriptor goes with its command's line, on a copy: the caller
+ * keeps its own.  It is sent from the loop, not from inside the call.
+ */
+static void
+test_fd_passed(void **state)
+{
+	struct fx	*fx = *state;
+	struct call	*a = call_new(fx);
+	json_int_t	 id;
+	size_t		 at;
+	char		*args;
+	int		 fd = fd_file(), flags;
+
+	fx_open(fx, 0);
+	handshake(fx);
+	assert_int_equal(exec_fd(fx, a, "add-fd", json_pack("{s:s}",
+	    "opaque", "iso"), fd, 1000), 0);
+	assert_int_equal(fx->fx_inlen, 0);
+	at = fx->fx_consumed;
+	id = peer_expect(fx, "add-fd", &args);
+	assert_string_equal(args, "{\"opaque\":\"iso\"}");
+	free(args);
+	assert_int_equal(fx->fx_nfd, 1);
+	/* on the line's own bytes */
+	assert_true(fx->fx_fd_at[0] == at);
+	assert_true(same_file(fx->fx_fd[0], fd));
+	assert_true(fx->fx_fd[0] != fd);
+	flags = fcntl(fx->fx_fd[0], F_GETFL);
+	assert_int_equal(flags & O_ACCMODE, O_RDONLY);
+	assert_true(fcntl(fd, F_GETFD) != -1);	/* still the caller's */
+	peer_send(fx, "{\"return\": {\"fdset-id\": 0, \"fd\": 12}, "
+	    "\"id\": %lld}\r\n", (long long)id);
+	PUMP_UNTIL(fx, a->c_n == 1);
+	assert_string_equal(a->c_ret, "{\"fd\":12,\"fdset-id\":0}");
+	assert_false(a->c_sync);
+	close(fd);
+}
+
+/*
+ * A command with a descriptor waits for every answer before it, and
+ * holds back what comes after it until it is answered.
+ */
+static void
+test_fd_goes_alone(void **state)
+{
+	struct fx	*fx = *state;
+	struct call	*a = call_new(fx), *b = call_new(fx), *c = call_new(fx);
+	struct call	*d = call_new(fx);
+	json_int_t	 ida, idb, idc, idd;
+	char		*args;
+	int		 fd = fd_file();
+
+	fx_open(fx, 0);
+	handshake(fx);
+	assert_int_equal(exec(fx, a, "before", NULL, 0), 0);
+	assert_int_equal(exec_fd(fx, b, "getfd", json_pack("{s:s}", "fdname",
+	    "x"), fd, 0), 0);
+	assert_int_equal(exec(fx, c, "after", NULL, 0), 0);
+	close(fd);	/* the library has its own */
+	ida = peer_expect(fx, "before", NULL);
+	settle(fx);
+	assert_int_equal(fx->fx_inlen, 0);
+	assert_int_equal(fx->fx_nfd, 0);
+	peer_send(fx, "{\"return\": {}, \"id\": %lld}\r\n", (long long)ida);
+	idb = peer_expect(fx, "getfd", &args);
+	assert_string_equal(args, "{\"fdname\":\"x\"}");
+	free(args);
+	assert_int_equal(fx->fx_nfd, 1);
+	settle(fx);
+	assert_int_equal(fx->fx_inlen, 0);	/* "after" waits */
+	/* asked for meanwhile: behind "after", in order */
+	assert_int_equal(exec(fx, d, "later", NULL, 0), 0);
+	settle(fx);
+	assert_int_equal(fx->fx_inlen, 0);
+	peer_send(fx, "{\"return\": {}, \"id\": %lld}\r\n", (long long)idb);
+	idc = peer_expect(fx, "after", NULL);
+	idd = peer_expect(fx, "later", NULL);
+	peer_send(fx, "{\"return\": 3, \"id\": %lld}\r\n"
+	    "{\"return\": 4, \"id\": %lld}\r\n", (long long)idc,
+	    (long long)idd);
+	PUMP_UNTIL(fx, d->c_n == 1);
+	assert_true(a->c_seq < b->c_seq && b->c_seq < c->c_seq &&
+	    c->c_seq < d->c_seq);
+	assert_true(a->c_ok && b->c_ok && c->c_ok && d->c_ok);
+	assert_int_equal(fx->fx_nfd, 1);
+}
+
+/* Before the handshake too; a refusal is the command's, not the link's. */
+static void
+test_fd_before_handshake(void **state)
+{
+	struct fx	*fx = *state;
+	struct call	*a = call_new(fx), *b = call_new(fx);
+	json_int_t	 ida, idb;
+	int		 fd = fd_file();
+
+	fx_open(fx, 0);
+	assert_int_equal(exec_fd(fx, a, "add-fd", NULL, fd, 0), 0);
+	assert_int_equal(exec(fx, b, "next", NULL, 0), 0);
+	close(fd);
+	settle(fx);
+	assert_int_equal(fx->fx_inlen, 0);
+	handshake(fx);
+	ida = peer_expect(fx, "add-fd", NULL);
+	assert_int_equal(fx->fx_nfd, 1);
+	settle(fx);
+	assert_int_equal(fx->fx_inlen, 0);
+	peer_send(fx, "{\"error\": {\"class\": \"GenericError\", "
+	    "\"desc\": \"no fd\"}, \"id\": %lld}\r\n", (long long)ida);
+	idb = peer_expect(fx, "next", NULL);
+	peer_send(fx, "{\"return\": {}, \"id\": %lld}\r\n", (long long)idb);
+	PUMP_UNTIL(fx, b->c_n == 1);
+	assert_false(a->c_ok);
+	assert_string_equal(a->c_desc, "no fd");
+	assert_true(qmp_is_ready(fx->fx_q));
+}
+
+/*
+ * A command with a descriptor that is never sent (the line drops, or
+ * the owner frees) is answered once and keeps no descriptor open; a
+ * bad descriptor is refused at once.
+ */
+static void
+test_fd_not_sent(void **state)
+{
+	struct fx	*fx = *state;
+	struct call	*a = call_new(fx), *b = call_new(fx), *c = call_new(fx);
+	struct call	*d = call_new(fx), *e = call_new(fx);
+	int		 fd = fd_file(), before;
+
+	fx_open(fx, 0);
+	handshake(fx);
+	before = open_fds();
+	assert_int_equal(exec(fx, a, "slow", NULL, 0), 0);
+	assert_int_equal(exec_fd(fx, b, "add-fd", NULL, fd, 0), 0);
+	assert_int_equal(open_fds(), before + 1);
+	peer_expect(fx, "slow", NULL);
+	peer_close(fx);
+	PUMP_UNTIL(fx, fx->fx_closed == 1);
+	assert_string_equal(b->c_class, QMP_ERR_DISCONNECTED);
+	assert_int_equal(a->c_n + b->c_n, 2);
+	assert_int_equal(fx->fx_nfd, 0);
+	/* and both ends of the line are gone */
+	assert_int_equal(open_fds(), before - 2);
+	fx_close(fx);
+
+	fx_open(fx, 0);
+	handshake(fx);
+	before = open_fds();
+	assert_int_equal(exec(fx, c, "slow", NULL, 0), 0);
+	assert_int_equal(exec_fd(fx, d, "add-fd", NULL, fd, 0), 0);
+	qmp_free(fx->fx_q);
+	fx->fx_q = NULL;
+	assert_string_equal(d->c_class, QMP_ERR_DISCONNECTED);
+	assert_int_equal(d->c_n, 1);
+	settle(fx);
+	assert_int_equal(d->c_n, 1);
+	assert_int_equal(open_fds(), before - 1);	/* our socket too */
+	fx_close(fx);
+
+	fx_open(fx, 0);
+	handshake(fx);
+	errno = 0;
+	assert_int_equal(exec_fd(fx, e, "add-fd", json_object(), -1, 0), -1);
+	assert_int_equal(errno, EBADF);
+	settle(fx);
+	assert_int_equal(e->c_n, 0);
+	assert_int_equal(fx->fx_inlen, 0);
+	close(fd);
+}
+
 /* Where the qemu binary is, or NULL. */
 static const char *
 qemu_path(void)
@@ -1332,6 +1600,52 @@ test_real_qemu_listening(void **state)
 	qemu_session(fx);
 }
 
+/* A descriptor as QEMU takes it: add-fd, then query-fdsets shows it. */
+static void
+test_real_qemu_add_fd(void **state)
+{
+	struct fx	*fx = *state;
+	struct call	*add = call_new(fx), *q = call_new(fx);
+	struct call	*quit = call_new(fx);
+	const char	*qemu;
+	json_t		*ret;
+	json_int_t	 set;
+	char		 want[64];
+	int		 sv[2], fd;
+
+	if ((qemu = qemu_path()) == NULL)
+		skip();
+	fx->fx_guard_ms = 10000;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv), 0);
+	qemu_start(fx, qemu, sv[1], "");
+	close(sv[1]);
+	fx->fx_q = qmp_open(fx->fx_base, sv[0], &handlers, fx, 0);
+	assert_non_null(fx->fx_q);
+	PUMP_UNTIL(fx, fx->fx_ready == 1 || fx->fx_closed);
+	if (fx->fx_closed)
+		fail_msg("qemu closed the monitor: %s", fx->fx_cause);
+	fd = fd_file();
+	assert_int_equal(exec_fd(fx, add, "add-fd", json_pack("{s:s}",
+	    "opaque", "fws-test"), fd, 5000), 0);
+	close(fd);
+	assert_int_equal(exec(fx, q, "query-fdsets", NULL, 5000), 0);
+	PUMP_UNTIL(fx, add->c_n == 1 && q->c_n == 1);
+	if (!add->c_ok)
+		fail_msg("add-fd: %s: %s", add->c_class, add->c_desc);
+	ret = json_loads(add->c_ret, 0, NULL);
+	assert_non_null(ret);
+	set = json_integer_value(json_object_get(ret, "fdset-id"));
+	json_decref(ret);
+	assert_true(q->c_ok);
+	snprintf(want, sizeof(want), "\"fdset-id\":%lld", (long long)set);
+	assert_non_null(strstr(q->c_ret, want));
+	assert_non_null(strstr(q->c_ret, "\"opaque\":\"fws-test\""));
+	assert_int_equal(exec(fx, quit, "quit", NULL, 5000), 0);
+	PUMP_UNTIL(fx, fx->fx_closed == 1);
+	PUMP_UNTIL(fx, fx->fx_pid == 0);
+}
+
 int
 main(void)
 {
@@ -1360,8 +1674,13 @@ main(void)
 		T(test_free_in_closed),
 		T(test_free_in_timeout_and_disconnect),
 		T(test_free_outside),
+		T(test_fd_passed),
+		T(test_fd_goes_alone),
+		T(test_fd_before_handshake),
+		T(test_fd_not_sent),
 		T(test_real_qemu),
 		T(test_real_qemu_listening),
+		T(test_real_qemu_add_fd),
 #undef T
 	};
 
