@@ -27,6 +27,10 @@
 #define FWS_QEMU_DEFAULT	"/usr/bin/qemu-system-x86_64"
 #define FWS_QEMU_IMG_DEFAULT	"/usr/bin/qemu-img"
 #define FWS_DNSMASQ		"/usr/sbin/dnsmasq"
+#define FWS_DNSMASQ_USER	"dnsmasq"	/* else "nobody" */
+#define FWS_DNS_SUFFIX		"fws"	/* a network's domain: NETWORK.fws */
+#define FWS_DNS_LABEL_MAX	63	/* one DNS label */
+#define FWS_DNS_SERVERS_MAX	4	/* net-create --dns IP,... */
 
 #define FWS_NAME_MAX		63	/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 #define FWS_DISKS_MAX		8
@@ -174,6 +178,8 @@ struct vm_disk {
 struct vm_nic {
 	char		 n_net[FWS_NAME_MAX + 1];	/* network name */
 	char		 n_mac[18];
+	/* run time: its name in the network's DNS (net-dns.c), "" none */
+	char		 n_dns[FWS_DNS_LABEL_MAX + 1];
 };
 
 struct request;
@@ -385,8 +391,16 @@ void	 proc_kill_wait(struct proc_watch *);
 char	*proc_status_words(int);
 uint64_t proc_start_time(pid_t);
 int	 proc_cmdline_has(pid_t, const char *const *);
+int	 proc_cmdline_is(pid_t, char *const *);
 pid_t	 proc_pidfile(const char *);
 char	*proc_output(const char *, size_t);
+
+/* What a network's DHCP hands out as name servers. */
+enum net_dns {
+	NET_DNS_LOCAL,		/* dnsmasq's own, on the bridge (default) */
+	NET_DNS_SERVERS,	/* the servers net-create --dns named */
+	NET_DNS_NONE,		/* none */
+};
 
 /* A network: a bridge fwsd makes (or finds), with optional NAT and DHCP. */
 struct net {
@@ -399,6 +413,8 @@ struct net {
 	int		 net_nat;
 	char		*net_dhcp_start;
 	char		*net_dhcp_end;
+	enum net_dns	 net_dns;
+	char		*net_dns_servers;	/* "IP,IP": NET_DNS_SERVERS */
 	int		 net_autostart;
 	int64_t		 net_created;
 	int		 net_bridge_made;	/* fwsd made it: deletes it */
@@ -408,6 +424,7 @@ struct net {
 	int		 net_active;
 	struct proc_watch *net_dhcpd;		/* dnsmasq */
 	pid_t		 net_dhcpd_pid;
+	int		 net_dhcpd_replace;	/* an older one, told to go */
 	struct event	*net_dhcpd_timer;	/* its restart */
 };
 TAILQ_HEAD(netlist, net);
@@ -417,6 +434,8 @@ extern struct netlist	nets;
 struct net	*net_find(const char *);
 struct net	*net_new(void);
 void		 net_free(struct net *);
+const char	*net_dns_mode_name(enum net_dns);
+int		 net_dns_mode_parse(const char *, enum net_dns *);
 
 /* net.c */
 int		 net_start(struct net *, char **);
@@ -438,6 +457,17 @@ int		 net_dhcp_start(struct net *, char **);
 void		 net_dhcp_stop(struct net *);
 void		 net_dhcp_release(struct net *);
 char		*net_dhcp_leasefile(const struct net *);
+void		 net_dhcp_reload(struct net *);
+
+/* net-dns.c: the VMs' names on a network, the name servers handed out */
+#define NET_DNS_ARGS_MAX	10	/* dnsmasq words net_dns_args adds */
+char		*net_dns_domain(const struct net *);
+char		*net_dns_hostsfile(const struct net *);
+void		 net_dns_assign(struct net *);
+int		 net_dns_write_hosts(struct net *, int *, char **);
+void		 net_dns_sync(void);
+void		 net_dns_args(const struct net *, char **, int *);
+json_t		*net_dns_to_json(const struct net *);
 
 /* store.c */
 int	 store_open(const char *, char **);

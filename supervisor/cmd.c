@@ -77,7 +77,7 @@ static const struct cmd cmd_table[] = {
 	{ "list",	cmd_list,	0,	{ "owner" } },
 	{ "net-create",	cmd_net_create,	CMD_ADMIN, { "name", "bridge",
 	    "uplink", "address", "nat", "dhcp_start", "dhcp_end", "autostart",
-	    "open" } },
+	    "open", "dns", "no_dns" } },
 	{ "net-delete",	cmd_net_delete,	CMD_ADMIN, { "name" } },
 	{ "net-info",	cmd_net_info,	CMD_ADMIN, { "name" } },
 	{ "net-leases",	cmd_net_leases,	CMD_ADMIN, { "name" } },
@@ -480,6 +480,8 @@ cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 	request_ok(rq, json_pack("{ss sb}", "name", vm->vm_name, "kept_disks",
 	    keep));
 	vm_delete(vm);
+	/* its name is free on its networks */
+	net_dns_sync();
 }
 
 static void

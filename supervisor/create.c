@@ -640,6 +640,8 @@ create_next(struct create *cr)
 			return;
 		}
 		vm->vm_creating = 0;
+		/* its networks name it (their dnsmasq told) */
+		net_dns_sync();
 		event_record(vm, "created", "vcpus %u, memory %llu MiB, disks %d, "
 		    "restart %s%s", vm->vm_vcpus,
 		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks,

@@ -85,10 +85,12 @@ static const struct verb verbs[] = {
 	    "show a VM's definition and state" },
 	{ "list", verb_list, 0, "json", "[--json]", "list VMs" },
 	{ "net-create", verb_net_create, 1,
-	    "bridge= uplink= address= nat dhcp= no-autostart open",
+	    "bridge= uplink= address= nat dhcp= dns= no-dns no-autostart open",
 	    "NAME --bridge BR [--uplink IF] [--address CIDR] [--nat]\n\t"
-	    "[--dhcp START-END] [--no-autostart] [--open]",
-	    "define and start a network (a bridge, maybe NAT and DHCP)" },
+	    "[--dhcp START-END [--dns IP[,IP]... | --no-dns]] "
+	    "[--no-autostart]\n\t[--open]",
+	    "define and start a network (a bridge, maybe NAT and DHCP, whose\n"
+	    "\t   guests get fwsd's resolver unless --dns or --no-dns)" },
 	{ "net-delete", verb_net_simple, 1, "", "NAME",
 	    "stop and delete a network no VM uses" },
 	{ "net-info", verb_net_info, 1, "json", "NAME [--json]",
@@ -1050,9 +1052,9 @@ verb_shutdown_all(struct ctx *c)
 static int
 verb_net_create(struct ctx *c)
 {
-	json_t		*args, *r;
+	json_t		*args, *r, *dns;
 	const char	*v;
-	char		*range, *dash, *cause;
+	char		*range, *dash, *cause, *p, *save = NULL;
 
 	if (validate_name(c->c_name, &cause) == -1)
 		fwsctl_errx(2, "%s", cause);
@@ -1082,6 +1084,18 @@ verb_net_create(struct ctx *c)
 		json_object_set_new(args, "dhcp_end", json_string(dash + 1));
 		free(range);
 	}
+	/* --dns IP,IP: fwsd checks each address */
+	if ((v = fwsctl_opt(c, "dns")) != NULL) {
+		dns = json_array();
+		range = xasprintf("%s", v);
+		for (p = strtok_r(range, ",", &save); p != NULL;
+		    p = strtok_r(NULL, ",", &save))
+			json_array_append_new(dns, json_string(p));
+		free(range);
+		json_object_set_new(args, "dns", dns);
+	}
+	if (fwsctl_opt(c, "no-dns") != NULL)
+		json_object_set_new(args, "no_dns", json_true());
 	r = fwsctl_call("net-create", args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
@@ -1138,17 +1152,41 @@ str_or(json_t *v, const char *none)
 	return json_is_string(v) ? json_string_value(v) : none;
 }
 
+/* A network's DNS in words: its domain, the servers, or "none". */
+static void
+dns_words(json_t *d, char *buf, size_t len)
+{
+	json_t	*s;
+	size_t	 i, off;
+
+	if (!json_is_object(d)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (json_is_string(json_object_get(d, "domain"))) {
+		snprintf(buf, len, "%s", json_string_value(json_object_get(d,
+		    "domain")));
+		return;
+	}
+	snprintf(buf, len, "none");
+	off = 0;
+	json_array_foreach(json_object_get(d, "servers"), i, s)
+		if (off < len)
+			off += snprintf(buf + off, len - off, "%s%s",
+			    i == 0 ? "" : ",", str_or(s, "?"));
+}
+
 static int
 verb_net_list(struct ctx *c)
 {
 	json_t	*r, *a, *n, *d;
-	char	 dhcp[64];
+	char	 dhcp[64], dns[128];
 	size_t	 i;
 
 	if ((a = fwsctl_call_list(c, "net-list", NULL, &r)) == NULL)
 		return 0;
-	printf("%-16s %-6s %-15s %-18s %-4s %s\n", "NAME", "STATE", "BRIDGE",
-	    "ADDRESS", "NAT", "DHCP");
+	printf("%-16s %-6s %-15s %-18s %-4s %-31s %s\n", "NAME", "STATE",
+	    "BRIDGE", "ADDRESS", "NAT", "DHCP", "DNS");
 	json_array_foreach(a, i, n) {
 		d = json_object_get(n, "dhcp");
 		if (json_is_object(d))
@@ -1157,13 +1195,14 @@ verb_net_list(struct ctx *c)
 			    json_string_value(json_object_get(d, "end")));
 		else
 			snprintf(dhcp, sizeof(dhcp), "-");
-		printf("%-16s %-6s %-15s %-18s %-4s %s\n",
+		dns_words(json_object_get(n, "dns"), dns, sizeof(dns));
+		printf("%-16s %-6s %-15s %-18s %-4s %-31s %s\n",
 		    json_string_value(json_object_get(n, "name")),
 		    json_is_true(json_object_get(n, "active")) ? "up" : "down",
 		    json_string_value(json_object_get(n, "bridge")),
 		    str_or(json_object_get(n, "address"), "-"),
 		    json_is_true(json_object_get(n, "nat")) ? "yes" : "no",
-		    dhcp);
+		    dhcp, dns);
 	}
 	json_decref(r);
 	return 0;
@@ -1175,7 +1214,8 @@ verb_net_info(struct ctx *c)
 	json_t	*r = fwsctl_call("net-info", fwsctl_name_args(c), NULL);
 	json_t	*o = json_object_get(r, "result"), *nic;
 	const char *keys[] = { "name", "bridge", "uplink", "address", "nat",
-	    "dhcp", "dhcp_pid", "autostart", "active" };
+	    "dhcp", "dns", "dhcp_pid", "autostart", "active" };
+	char	 user[64];
 	size_t	 i;
 
 	if (c->c_json) {
@@ -1186,9 +1226,13 @@ verb_net_info(struct ctx *c)
 	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 		info_line(keys[i], json_object_get(o, keys[i]));
 	json_array_foreach(json_object_get(o, "nics"), i, nic)
-		printf("%-12s %s (%s)\n", i == 0 ? "nics" : "",
+		printf("%-12s %s of %s (%s)%s%s\n", i == 0 ? "nics" : "",
 		    json_string_value(json_object_get(nic, "vm")),
-		    json_string_value(json_object_get(nic, "mac")));
+		    fwsctl_user_name(json_object_get(nic, "owner"), user,
+		    sizeof(user)), json_string_value(json_object_get(nic, "mac")),
+		    json_is_string(json_object_get(nic, "dns_name")) ?
+		    " named " : "", str_or(json_object_get(nic, "dns_name"),
+		    ""));
 	json_decref(r);
 	return 0;
 }

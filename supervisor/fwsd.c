@@ -239,6 +239,7 @@ main(int argc, char *argv[])
 		fwsd_fail(cause);
 	/* networks first: adopted and autostarted VMs need their bridges */
 	net_autostart_all();
+	net_dns_sync();		/* networks not started name their VMs too */
 	vm_adopt_all();
 	vm_autostart_all();
 	log_info("fwsd %s: serving on %s/%s, state in %s, accel %s",

@@ -55,6 +55,7 @@ net_to_json(const struct net *n, int full)
 	json_object_set_new(o, "dhcp", n->net_dhcp_start ? json_pack(
 	    "{ss ss}", "start", n->net_dhcp_start, "end", n->net_dhcp_end) :
 	    json_null());
+	json_object_set_new(o, "dns", net_dns_to_json(n));
 	if (!full)
 		return o;
 	json_object_set_new(o, "dhcp_pid", n->net_dhcpd_pid > 0 ?
@@ -65,9 +66,13 @@ net_to_json(const struct net *n, int full)
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		for (i = 0; i < vm->vm_nnics; i++)
 			if (strcmp(vm->vm_nics[i].n_net, n->net_name) == 0)
-				json_array_append_new(a, json_pack("{ss ss}",
-				    "vm", vm->vm_name, "mac",
-				    vm->vm_nics[i].n_mac));
+				json_array_append_new(a, json_pack("{ss sI ss "
+				    "so}", "vm", vm->vm_name, "owner",
+				    (json_int_t)vm->vm_owner, "mac",
+				    vm->vm_nics[i].n_mac, "dns_name",
+				    vm->vm_nics[i].n_dns[0] != '\0' ?
+				    json_string(vm->vm_nics[i].n_dns) :
+				    json_null()));
 	json_object_set_new(o, "nics", a);
 	return o;
 }

@@ -14,8 +14,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	7
-#define STORE_SCHEMA_S	"7"
+#define STORE_SCHEMA	8
+#define STORE_SCHEMA_S	"8"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
