@@ -42,11 +42,11 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/cmd.c supervisor/cmd-net.c supervisor/cmd-user.c \
 		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/logcap.c supervisor/net.c supervisor/net-def.c \
-		  supervisor/net-dhcp.c supervisor/net-dns.c supervisor/net-nat.c \
-		  supervisor/notify.c \
+		  supervisor/net-dhcp.c supervisor/net-dns.c \
+		  supervisor/net-nat.c supervisor/notify.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
-		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-def.c \
-		  supervisor/vm-qemu.c supervisor/vm-restart.c \
+		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-agent.c \
+		  supervisor/vm-def.c supervisor/vm-qemu.c supervisor/vm-restart.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c \

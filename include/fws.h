@@ -31,6 +31,12 @@
 #define FWS_DNS_SUFFIX		"fws"	/* a network's domain: NETWORK.fws */
 #define FWS_DNS_LABEL_MAX	63	/* one DNS label */
 #define FWS_DNS_SERVERS_MAX	4	/* net-create --dns IP,... */
+#define FWS_ADDRS_MAX		16	/* addresses shown per NIC */
+#define FWS_AGENT_PORT		"org.qemu.guest_agent.0"
+#define FWS_AGENT_REFRESH	5	/* s, the guest agent asked at most */
+#define FWS_AGENT_TIMEOUT	3	/* s, for its answer */
+#define FWS_AGENT_LINE_MAX	(64 * 1024)	/* one line from the agent */
+#define FWS_AGENT_READ_MAX	(1024 * 1024)	/* read for one answer */
 
 #define FWS_NAME_MAX		63	/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 #define FWS_DISKS_MAX		8
@@ -205,6 +211,7 @@ struct qmp;
 struct event;
 struct proc_watch;
 struct snap_op;
+struct agent;
 
 struct vm {
 	TAILQ_ENTRY(vm)	 vm_entry;
@@ -244,6 +251,7 @@ struct vm {
 	char		 vm_vnc_password[FWS_VNC_PASSWORD_LEN + 1];
 	struct proc_watch *vm_watch;
 	struct qmp	*vm_qmp;
+	struct agent	*vm_agent;		/* the guest agent's channel */
 	struct event	*vm_timer;		/* start deadline, stop steps */
 	int		 vm_stop_step;		/* 0 powerdown, 1 quit, 2 kill */
 	int		 vm_operator_stop;	/* stop/destroy asked for */
@@ -325,6 +333,13 @@ char		*vm_run_path(const struct vm *, const char *);
 int		 vm_console_connect(struct vm *, char **);
 json_t		*vm_to_json(const struct vm *, int);
 
+/* vm-agent.c: the QEMU guest agent's channel, the addresses it tells */
+void		 agent_open(struct vm *, int);
+void		 agent_close(struct vm *);
+void		 agent_forget(struct vm *);
+void		 agent_refresh(struct vm *);
+json_t		*agent_addresses(const struct vm *, const char *);
+
 /* vm-qemu.c: the qemu command line, a pure function of its inputs */
 /*
  * A disk's files as qemu gets them, top first: layer 0 is the disk
@@ -347,6 +362,7 @@ struct vm_qemu_paths {
 	const char	*qp_pidfile;
 	int		 qp_qmp_fd;
 	int		 qp_serial_fd;
+	int		 qp_agent_fd;	/* the guest agent's channel; 0: none */
 	int		 qp_boot_iso;	/* first boot from the ISO */
 	int		 qp_tap_fd[FWS_NICS_MAX];	/* one per NIC */
 	const char	*qp_vnc;	/* the -vnc argument, or NULL */
@@ -368,8 +384,11 @@ char		*accel_qemu_words(const char *);
 
 /* proc.c */
 typedef void (*proc_exit_fn)(pid_t, int, void *);
-/* what qemu inherits: QMP, serial, taps, the ISO, every disk's chain */
-#define FWS_SPAWN_KEEP_MAX	(2 + FWS_NICS_MAX + 1 + \
+/*
+ * what qemu inherits: QMP, serial, the guest agent's channel, taps, the
+ * ISO, every disk's chain
+ */
+#define FWS_SPAWN_KEEP_MAX	(3 + FWS_NICS_MAX + 1 + \
 				 FWS_DISKS_MAX * FWS_CHAIN_MAX)
 struct proc_spec {
 	char *const	*ps_argv;
