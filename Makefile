@@ -42,7 +42,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/cmd.c supervisor/cmd-net.c supervisor/cmd-user.c \
 		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/logcap.c supervisor/net.c supervisor/net-def.c \
-		  supervisor/net-dhcp.c supervisor/net-dns.c \
+		  supervisor/net-dhcp.c supervisor/net-dns.c supervisor/net-lease.c \
 		  supervisor/net-nat.c supervisor/notify.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-agent.c \

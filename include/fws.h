@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <stdint.h>
+#include <time.h>
 #include <jansson.h>
 
 #ifndef TAILQ_FOREACH_SAFE
@@ -421,6 +422,14 @@ enum net_dns {
 	NET_DNS_NONE,		/* none */
 };
 
+/* A lease, as dnsmasq's lease file has it (net-lease.c). */
+struct net_lease {
+	char		 nl_mac[18];
+	char		 nl_ip[16];
+	char		 nl_host[FWS_DNS_LABEL_MAX + 1];	/* "": none */
+	int64_t		 nl_expires;	/* 0: never */
+};
+
 /* A network: a bridge fwsd makes (or finds), with optional NAT and DHCP. */
 struct net {
 	TAILQ_ENTRY(net) net_entry;
@@ -445,6 +454,14 @@ struct net {
 	pid_t		 net_dhcpd_pid;
 	int		 net_dhcpd_replace;	/* an older one, told to go */
 	struct event	*net_dhcpd_timer;	/* its restart */
+	/* its lease file as last read (net-lease.c) */
+	struct net_lease *net_lease_v;
+	size_t		 net_lease_n;
+	int		 net_lease_read;
+	dev_t		 net_lease_dev;
+	ino_t		 net_lease_ino;
+	off_t		 net_lease_size;
+	struct timespec	 net_lease_mtime;
 };
 TAILQ_HEAD(netlist, net);
 
@@ -465,7 +482,11 @@ void		 net_release_all(void);
 json_t		*net_to_json(const struct net *, int);
 int		 net_vm_taps(struct vm *, int *, char **);
 void		 net_vm_adopt(struct vm *);
-json_t		*net_leases(const struct net *, char **);
+
+/* net-lease.c: the leases dnsmasq gave, read back */
+void		 net_lease_refresh(void);
+int		 net_lease_addresses(const struct net *, const char *, json_t *);
+json_t		*net_leases(struct net *, char **);
 
 /* net-nat.c: nftables rules, one table per network */
 int		 net_nat_add(const struct net *, char **);

@@ -363,11 +363,15 @@ cmd_list(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, code, cause);
 		return;
 	}
+	/* the leases read once for all; the agents asked for later */
+	net_lease_refresh();
 	a = json_array();
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		if (request_sees(rq, vm) && (owner < 0 ||
-		    vm->vm_owner == owner))
+		    vm->vm_owner == owner)) {
+			agent_refresh(vm);
 			json_array_append_new(a, vm_to_json(vm, 0));
+		}
 	request_ok(rq, a);
 }
 
@@ -375,6 +379,8 @@ static void
 cmd_info(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
+	net_lease_refresh();
+	agent_refresh(vm);
 	request_ok(rq, vm_to_json(vm, 1));
 }
 

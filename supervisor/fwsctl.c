@@ -787,6 +787,20 @@ fmt_mib(uint64_t mib, char *buf, size_t len)
 	return buf;
 }
 
+/* The first IPv4 address of a list of addresses, or "-". */
+static const char *
+first_ipv4(json_t *addrs)
+{
+	json_t		*v;
+	const char	*s;
+	size_t		 i;
+
+	json_array_foreach(addrs, i, v)
+		if ((s = json_string_value(v)) != NULL && strchr(s, ':') == NULL)
+			return s;
+	return "-";
+}
+
 static int
 verb_list(struct ctx *c)
 {
@@ -808,8 +822,8 @@ verb_list(struct ctx *c)
 	/* an admin's list holds others' VMs: say whose */
 	if (others)
 		printf("%-12s  ", "OWNER");
-	printf("%-*s  %-8s  %5s  %7s  %7s\n", (int)w, "NAME", "STATE", "VCPUS",
-	    "MEMORY", "PID");
+	printf("%-*s  %-8s  %5s  %7s  %7s  %s\n", (int)w, "NAME", "STATE",
+	    "VCPUS", "MEMORY", "PID", "ADDRESS");
 	json_array_foreach(a, i, vm) {
 		if (others)
 			printf("%-12s  ", fwsctl_user_name(json_object_get(vm,
@@ -820,12 +834,13 @@ verb_list(struct ctx *c)
 			    (long long)json_integer_value(pid));
 		else
 			snprintf(pidbuf, sizeof(pidbuf), "-");
-		printf("%-*s  %-8s  %5lld  %7s  %7s\n", (int)w,
+		printf("%-*s  %-8s  %5lld  %7s  %7s  %s\n", (int)w,
 		    json_string_value(json_object_get(vm, "name")),
 		    json_string_value(json_object_get(vm, "state")),
 		    (long long)json_integer_value(json_object_get(vm, "vcpus")),
 		    fmt_mib(json_integer_value(json_object_get(vm,
-		    "memory_mib")), mem, sizeof(mem)), pidbuf);
+		    "memory_mib")), mem, sizeof(mem)), pidbuf,
+		    first_ipv4(json_object_get(vm, "addresses")));
 	}
 	json_decref(r);
 	return 0;
@@ -851,13 +866,13 @@ static int
 verb_info(struct ctx *c)
 {
 	json_t		*r = fwsctl_call("info", fwsctl_name_args(c), NULL);
-	json_t		*o = json_object_get(r, "result"), *d;
+	json_t		*o = json_object_get(r, "result"), *d, *a;
 	const char	*keys[] = { "name", "uuid", "state", "pid", "vcpus",
 	    "mac", "restart", "autostart", "restarts", "iso", "kernel",
 	    "initrd", "append", "serial_log", "qemu_log", "last_exit" };
 	char		 mem[32], tbuf[64];
 	time_t		 t;
-	size_t		 i;
+	size_t		 i, k;
 
 	if (c->c_json) {
 		fwsctl_print_json(o);
@@ -883,11 +898,20 @@ verb_info(struct ctx *c)
 		    localtime(&t));
 		printf("%-12s %s\n", "next_restart", tbuf);
 	}
-	json_array_foreach(json_object_get(o, "nics"), i, d)
+	json_array_foreach(json_object_get(o, "nics"), i, d) {
 		printf("%-12s %s on network %s (tap %s)\n", i == 0 ? "nics" : "",
 		    json_string_value(json_object_get(d, "mac")),
 		    json_string_value(json_object_get(d, "network")),
 		    json_string_value(json_object_get(d, "tap")));
+		if (json_is_string(json_object_get(d, "dns_name")))
+			printf("%-12s   named %s\n", "",
+			    json_string_value(json_object_get(d, "dns_name")));
+		json_array_foreach(json_object_get(d, "addresses"), k, a)
+			printf("%-12s   address %s (%s)\n", "", str_or_none(a),
+			    strcmp(str_or_none(json_object_get(d,
+			    "addresses_from")), "agent") == 0 ?
+			    "from the guest agent" : "leased by DHCP");
+	}
 	json_array_foreach(json_object_get(o, "disks"), i, d)
 		printf("%-12s %s (%s, %s, %lld bytes)\n", i == 0 ? "disks" : "",
 		    json_string_value(json_object_get(d, "path")),

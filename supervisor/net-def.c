@@ -55,6 +55,7 @@ net_free(struct net *n)
 	free(n->net_dhcp_start);
 	free(n->net_dhcp_end);
 	free(n->net_dns_servers);
+	free(n->net_lease_v);
 	free(n);
 }
 

@@ -68,12 +68,46 @@ vm_file(const struct vm *vm, const char *name)
 	return p;
 }
 
+/*
+ * NIC i's addresses: what the guest agent said of the NIC (by its MAC),
+ * else what the network's DHCP leased to it; none while the VM has no
+ * qemu.  *from says which.  The leases are as net_lease_refresh last
+ * read them.
+ */
+static json_t *
+vm_nic_addresses(const struct vm *vm, int i, const char **from)
+{
+	const struct net	*n;
+	json_t			*a;
+
+	*from = NULL;
+	if (!vm_is_active(vm))
+		return json_array();
+	if ((a = agent_addresses(vm, vm->vm_nics[i].n_mac)) != NULL &&
+	    json_array_size(a) > 0) {
+		*from = "agent";
+		return a;
+	}
+	json_decref(a);
+	a = json_array();
+	if ((n = net_find(vm->vm_nics[i].n_net)) != NULL &&
+	    net_lease_addresses(n, vm->vm_nics[i].n_mac, a) > 0)
+		*from = "dhcp";
+	return a;
+}
+
+/*
+ * A VM as list shows it (with each NIC's addresses, all together), or
+ * with full as info does.  Only the VM's owner and admins get here.
+ */
 json_t *
 vm_to_json(const struct vm *vm, int full)
 {
-	json_t	*o, *disks, *nics;
-	char	*p, tap[FWS_IFNAME_MAX + 1];
-	int	 i;
+	json_t		*o, *disks, *nics, *all, *a[FWS_NICS_MAX], *v;
+	const char	*from[FWS_NICS_MAX];
+	char		*p, tap[FWS_IFNAME_MAX + 1];
+	size_t		 k, m;
+	int		 i;
 
 	o = json_pack("{ss ss ss si sI sI}", "name", vm->vm_name, "uuid",
 	    vm->vm_uuid, "state", vm_state_name(vm->vm_state), "vcpus",
@@ -81,8 +115,23 @@ vm_to_json(const struct vm *vm, int full)
 	    "owner", (json_int_t)vm->vm_owner);
 	json_object_set_new(o, "pid", vm->vm_pid > 0 ?
 	    json_integer(vm->vm_pid) : json_null());
-	if (!full)
+	all = json_array();
+	for (i = 0; i < vm->vm_nnics; i++) {
+		a[i] = vm_nic_addresses(vm, i, &from[i]);
+		json_array_foreach(a[i], k, v) {
+			for (m = 0; m < json_array_size(all); m++)
+				if (json_equal(json_array_get(all, m), v))
+					break;
+			if (m == json_array_size(all))
+				json_array_append(all, v);
+		}
+	}
+	json_object_set_new(o, "addresses", all);
+	if (!full) {
+		for (i = 0; i < vm->vm_nnics; i++)
+			json_decref(a[i]);
 		return o;
+	}
 	json_object_set_new(o, "mac", json_string(vm->vm_mac));
 	json_object_set_new(o, "qemu_uid", json_integer(
 	    access_qemu_uid(vm->vm_qemu_uid)));
@@ -99,9 +148,12 @@ vm_to_json(const struct vm *vm, int full)
 	for (i = 0; i < vm->vm_nnics; i++) {
 		if (vm_tap_name(vm, i, tap, sizeof(tap)) == -1)
 			tap[0] = '\0';
-		json_array_append_new(nics, json_pack("{ss ss ss}", "network",
-		    vm->vm_nics[i].n_net, "mac", vm->vm_nics[i].n_mac, "tap",
-		    tap));
+		json_array_append_new(nics, json_pack("{ss ss ss so so so}",
+		    "network", vm->vm_nics[i].n_net, "mac",
+		    vm->vm_nics[i].n_mac, "tap", tap, "addresses", a[i],
+		    "addresses_from", from[i] != NULL ? json_string(from[i]) :
+		    json_null(), "dns_name", vm->vm_nics[i].n_dns[0] != '\0' ?
+		    json_string(vm->vm_nics[i].n_dns) : json_null()));
 	}
 	json_object_set_new(o, "nics", nics);
 	p = vm_file(vm, "console.log");
