@@ -58,7 +58,7 @@ HDRS		= $(wildcard include/*.h)
 # with ASan and UBSan
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
-		  test_logcap
+		  test_logcap test_dns
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/cause.c
@@ -69,6 +69,8 @@ test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c netsetup/tap.c netset
 test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c supervisor/cause.c
 test_netsetup_SRCS	= $(NETSETUP_SRCS) supervisor/cause.c
 test_logcap_SRCS	= supervisor/logcap.c supervisor/log.c supervisor/cause.c
+test_dns_SRCS		= supervisor/net-dns.c supervisor/net-def.c supervisor/vm-def.c \
+			  supervisor/log.c supervisor/cause.c
 test_image_SRCS		= supervisor/image.c supervisor/access.c supervisor/validate.c \
 			  supervisor/log.c supervisor/cause.c
 test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \
