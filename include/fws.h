@@ -502,6 +502,7 @@ void		 net_dhcp_reload(struct net *);
 /* net-dns.c: the VMs' names on a network, the name servers handed out */
 #define NET_DNS_ARGS_MAX	10	/* dnsmasq words net_dns_args adds */
 char		*net_dns_domain(const struct net *);
+json_t		*net_dns_fqdn(const struct net *, const char *);
 char		*net_dns_hostsfile(const struct net *);
 void		 net_dns_assign(struct net *);
 int		 net_dns_write_hosts(struct net *, int *, char **);

@@ -903,9 +903,13 @@ verb_info(struct ctx *c)
 		    json_string_value(json_object_get(d, "mac")),
 		    json_string_value(json_object_get(d, "network")),
 		    json_string_value(json_object_get(d, "tap")));
-		if (json_is_string(json_object_get(d, "dns_name")))
-			printf("%-12s   named %s\n", "",
-			    json_string_value(json_object_get(d, "dns_name")));
+		if (json_is_string(json_object_get(d, "hostname")))
+			printf("%-12s   named %s%s%s%s\n", "",
+			    json_string_value(json_object_get(d, "hostname")),
+			    json_is_string(json_object_get(d, "dns_name")) ?
+			    " (" : "", str_or_none(json_object_get(d,
+			    "dns_name")), json_is_string(json_object_get(d,
+			    "dns_name")) ? " in DNS)" : "");
 		json_array_foreach(json_object_get(d, "addresses"), k, a)
 			printf("%-12s   address %s (%s)\n", "", str_or_none(a),
 			    strcmp(str_or_none(json_object_get(d,
@@ -1254,8 +1258,8 @@ verb_net_info(struct ctx *c)
 		    json_string_value(json_object_get(nic, "vm")),
 		    fwsctl_user_name(json_object_get(nic, "owner"), user,
 		    sizeof(user)), json_string_value(json_object_get(nic, "mac")),
-		    json_is_string(json_object_get(nic, "dns_name")) ?
-		    " named " : "", str_or(json_object_get(nic, "dns_name"),
+		    json_is_string(json_object_get(nic, "hostname")) ?
+		    " named " : "", str_or(json_object_get(nic, "hostname"),
 		    ""));
 	json_decref(r);
 	return 0;

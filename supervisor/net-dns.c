@@ -66,6 +66,25 @@ net_dns_domain(const struct net *n)
 	return xasprintf("%s.%s", l, FWS_DNS_SUFFIX);
 }
 
+/*
+ * A NIC's name as the network's name server answers it (label.domain),
+ * or null: no name, or no name server of fwsd's on the network.
+ */
+json_t *
+net_dns_fqdn(const struct net *n, const char *label)
+{
+	json_t	*v;
+	char	*domain;
+
+	if (n == NULL || n->net_dhcp_start == NULL ||
+	    n->net_dns != NET_DNS_LOCAL || *label == '\0')
+		return json_null();
+	domain = net_dns_domain(n);
+	v = json_sprintf("%s.%s", label, domain);
+	free(domain);
+	return v;
+}
+
 /* One VM's first NIC on a network. */
 struct net_dns_entry {
 	struct vm	*e_vm;

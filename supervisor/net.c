@@ -67,12 +67,13 @@ net_to_json(const struct net *n, int full)
 		for (i = 0; i < vm->vm_nnics; i++)
 			if (strcmp(vm->vm_nics[i].n_net, n->net_name) == 0)
 				json_array_append_new(a, json_pack("{ss sI ss "
-				    "so}", "vm", vm->vm_name, "owner",
+				    "so so}", "vm", vm->vm_name, "owner",
 				    (json_int_t)vm->vm_owner, "mac",
-				    vm->vm_nics[i].n_mac, "dns_name",
+				    vm->vm_nics[i].n_mac, "hostname",
 				    vm->vm_nics[i].n_dns[0] != '\0' ?
 				    json_string(vm->vm_nics[i].n_dns) :
-				    json_null()));
+				    json_null(), "dns_name", net_dns_fqdn(n,
+				    vm->vm_nics[i].n_dns)));
 	json_object_set_new(o, "nics", a);
 	return o;
 }

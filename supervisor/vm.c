@@ -148,12 +148,14 @@ vm_to_json(const struct vm *vm, int full)
 	for (i = 0; i < vm->vm_nnics; i++) {
 		if (vm_tap_name(vm, i, tap, sizeof(tap)) == -1)
 			tap[0] = '\0';
-		json_array_append_new(nics, json_pack("{ss ss ss so so so}",
+		json_array_append_new(nics, json_pack("{ss ss ss so so so so}",
 		    "network", vm->vm_nics[i].n_net, "mac",
 		    vm->vm_nics[i].n_mac, "tap", tap, "addresses", a[i],
 		    "addresses_from", from[i] != NULL ? json_string(from[i]) :
-		    json_null(), "dns_name", vm->vm_nics[i].n_dns[0] != '\0' ?
-		    json_string(vm->vm_nics[i].n_dns) : json_null()));
+		    json_null(), "hostname", vm->vm_nics[i].n_dns[0] != '\0' ?
+		    json_string(vm->vm_nics[i].n_dns) : json_null(),
+		    "dns_name", net_dns_fqdn(net_find(vm->vm_nics[i].n_net),
+		    vm->vm_nics[i].n_dns)));
 	}
 	json_object_set_new(o, "nics", nics);
 	p = vm_file(vm, "console.log");

@@ -60,7 +60,8 @@ as "$UA" fwsctl list >"$T/out" || fail "$UA list"
     fail "list's ADDRESS column: $(cat "$T/out")"
 as "$UA" fwsctl info web >"$T/out" || fail "$UA info"
 grep -q "address $IP (leased by DHCP)" "$T/out" || fail "info: $(cat "$T/out")"
-grep -q "named web" "$T/out" || fail "info lacks the DNS name: $(cat "$T/out")"
+grep -q "named web (web.lan.fws in DNS)" "$T/out" ||
+    fail "info lacks the names: $(cat "$T/out")"
 note "the owner sees the leased address"
 
 # --- another user sees nothing of it; the admin sees it

@@ -67,8 +67,11 @@ ip2=$(dhcp_ip "$(console_log g2)")
     fail "g1's DHCP answer: $(dns_line "$(console_log g1)")"
 [ "$(dns_line "$(console_log g2)")" = "10.91.0.1 domain lan.fws name g2" ] ||
     fail "g2's DHCP answer: $(dns_line "$(console_log g2)")"
-[ "$(field g1 nics | grep -o "'dns_name': '[^']*'")" = "'dns_name': 'g1'" ] ||
-    fail "g1's dns_name: $(field g1 nics)"
+fwsctl info g1 --json | python3 -c '
+import json, sys
+nic = json.load(sys.stdin)["nics"][0]
+assert nic["hostname"] == "g1" and nic["dns_name"] == "g1.lan.fws", nic' ||
+    fail "g1's names: $(field g1 nics)"
 guest_type g1 "nslookup g2.lan.fws 2>&1 | sed 's/^/NS1 /'"
 wait_console g1 "^NS1 Address: $ip2[^0-9]*\$" 30
 guest_type g1 "nslookup g2 2>&1 | sed 's/^/NS2 /'"
@@ -130,7 +133,7 @@ as "$UB" fwsctl create web --vcpus 1 --memory 256 --kernel "$KERNEL" \
 ub=$(uid_of "$UB")
 dn() {
 	as "$1" fwsctl info web --json | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["nics"][0]["dns_name"])'
+	    'import json,sys; print(json.load(sys.stdin)["nics"][0]["hostname"])'
 }
 [ "$(dn "$UA")" = web ] || fail "$UA's web is named $(dn "$UA")"
 [ "$(dn "$UB")" = "web-$ub" ] || fail "$UB's web is named $(dn "$UB")"
@@ -177,6 +180,11 @@ wait_console q1 FWS-GUEST-DNS
     fail "p1's DHCP answer: $(dns_line "$(console_log p1)")"
 [ "$(dns_line "$(console_log q1)")" = "none domain - name q1" ] ||
     fail "q1's DHCP answer: $(dns_line "$(console_log q1)")"
+fwsctl info p1 --json | python3 -c '
+import json, sys
+nic = json.load(sys.stdin)["nics"][0]
+assert nic["hostname"] == "p1" and nic["dns_name"] is None, nic' ||
+    fail "p1's names: $(field p1 nics)"
 # neither network runs a name server
 for addr in 10.92.0.1 10.93.0.1; do
 	in_ns timeout 5 busybox nslookup p1 "$addr" >/dev/null 2>&1 &&
