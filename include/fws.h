@@ -38,6 +38,7 @@
 #define FWS_AGENT_TIMEOUT	3	/* s, for its answer */
 #define FWS_AGENT_LINE_MAX	(64 * 1024)	/* one line from the agent */
 #define FWS_AGENT_READ_MAX	(1024 * 1024)	/* read for one answer */
+#define FWS_AGENT_LINES_MAX	64	/* lines read for one answer */
 
 #define FWS_NAME_MAX		63	/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 #define FWS_DISKS_MAX		8

@@ -7,12 +7,15 @@
  * last asked more than FWS_AGENT_REFRESH seconds ago, one
  * guest-network-get-interfaces goes out with an id of fwsd's, and the
  * channel is read until the answer with that id comes, FWS_AGENT_TIMEOUT
- * passes, or FWS_AGENT_READ_MAX bytes came without it.  Nothing waits
- * for it: a reply says what was known when it was made.  Between
- * questions the channel is not read: a guest that writes without end
- * fills the socket and stalls only itself.  The guest is hostile: lines
- * are capped, every field is checked, and only the addresses of the
- * VM's own NICs (by MAC) are kept.  Who asked never learns from here
+ * passes, or FWS_AGENT_LINES_MAX lines or FWS_AGENT_READ_MAX bytes came
+ * without it.  Nothing waits for it: a reply says what was known when
+ * it was made.  Between questions the channel is not read: a guest that
+ * writes without end fills the socket and stalls only itself; what it
+ * wrote is thrown away unread before the next question (it cannot be
+ * the answer), FWS_AGENT_READ_MAX at most, and a channel still full
+ * after that gets no question.  The guest is hostile: lines are capped,
+ * every field is checked, and only the addresses of the VM's own NICs
+ * (by MAC) are kept.  Who asked never learns from here
  * more than the VM's owner may see: vm_to_json decides who sees what.
  */
 #include <sys/socket.h>
@@ -40,6 +43,7 @@ struct agent {
 	uint64_t	 ag_id;		/* the question out; 0: none */
 	int64_t		 ag_asked;	/* mono ms of the last question */
 	size_t		 ag_read;	/* bytes read for this question */
+	unsigned	 ag_lines;	/* lines read for this question */
 	char		*ag_line;	/* the line so far */
 	size_t		 ag_len;
 	int		 ag_skip;	/* in a line too long: until its end */
@@ -164,6 +168,37 @@ agent_forget(struct vm *vm)
 }
 
 /*
+ * Throw away what the guest wrote since the last question, unread:
+ * 0, or 1 when FWS_AGENT_READ_MAX bytes were not all of it, or -1 when
+ * the channel is gone (and disconnected).
+ */
+static int
+agent_drain(struct agent *ag)
+{
+	char	 buf[65536];
+	size_t	 total = 0;
+	ssize_t	 n = 0;
+
+	while (total < FWS_AGENT_READ_MAX) {
+		if ((n = read(ag->ag_fd, buf, sizeof(buf))) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return 0;
+		if (n <= 0) {
+			agent_disconnect(ag, n == 0 ? "its channel closed" :
+			    strerror(errno));
+			return -1;
+		}
+		total += n;
+		/* the line it cut off is no line of the answer */
+		ag->ag_len = 0;
+		ag->ag_skip = buf[n - 1] != '\n';
+	}
+	return 1;
+}
+
+/*
  * Ask the agent for the guest's interfaces, unless a question is out,
  * or one went out less than FWS_AGENT_REFRESH seconds ago, or the guest
  * does not run.  Returns at once.
@@ -188,6 +223,13 @@ agent_refresh(struct vm *vm)
 		free(cause);
 		return;
 	}
+	switch (agent_drain(ag)) {
+	case -1:
+		return;
+	case 1:
+		agent_done(ag, "its channel floods: not asked");
+		return;
+	}
 	len = snprintf(line, sizeof(line), "{\"execute\":"
 	    "\"guest-network-get-interfaces\",\"id\":%llu}\n",
 	    (unsigned long long)++agent_next_id);
@@ -205,6 +247,7 @@ agent_refresh(struct vm *vm)
 	}
 	ag->ag_id = agent_next_id;
 	ag->ag_read = 0;
+	ag->ag_lines = 0;
 	event_add(ag->ag_ev, NULL);
 	evtimer_add(ag->ag_timer, &tv);
 }
@@ -351,6 +394,7 @@ agent_read(int fd, short what, void *arg)
 			ag->ag_len += take;
 			if (nl != NULL) {
 				ag->ag_line[ag->ag_len] = '\0';
+				ag->ag_lines++;
 				agent_line(ag, ag->ag_line, ag->ag_len);
 				ag->ag_len = 0;
 			}
@@ -358,7 +402,8 @@ agent_read(int fd, short what, void *arg)
 		if (nl == NULL)
 			break;
 	}
-	if (ag->ag_id != 0 && ag->ag_read >= FWS_AGENT_READ_MAX)
+	if (ag->ag_id != 0 && (ag->ag_read >= FWS_AGENT_READ_MAX ||
+	    ag->ag_lines >= FWS_AGENT_LINES_MAX))
 		agent_done(ag, "it wrote too much without answering");
 }
 

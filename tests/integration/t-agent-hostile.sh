@@ -55,20 +55,21 @@ keep_serving() {
 	used=$(( $(cpu_ticks) - t0 ))
 	[ "$used" -lt $(( $1 * $(getconf CLK_TCK) / 3 )) ] ||
 	    fail "$2: fwsd used $used ticks in $1 s"
+	CPU="$used/$(( $1 * $(getconf CLK_TCK) )) ticks"
 }
 
 rss0=$(rss_kb)
 # --- silent: the guest runs no agent
 keep_serving 8 "a silent guest"
-note "a silent guest: fwsd serves"
+note "a silent guest: fwsd serves (CPU $CPU)"
 
 # --- garbage lines, and answers to questions never asked
 guest_type h 'while :; do echo "{\"id\": 1, \"return\": [garbage"; echo "{\"id\": 99999, \"return\": []}"; echo "not json"; done > $(fws-agent -p) & echo $! > /tmp/flood'
 keep_serving 10 "a guest writing garbage"
-grep -q "h: guest agent: no answer in time" "$T/fwsd.log" ||
-    fail "fwsd never waited out the garbage"
+grep -Eq "h: guest agent: (no answer in time|it wrote too much without answering|its channel floods)" "$T/fwsd.log" ||
+    fail "fwsd never gave up on the garbage"
 guest_type h 'kill $(cat /tmp/flood)'
-note "a guest writing garbage: fwsd serves"
+note "a guest writing garbage: fwsd serves (CPU $CPU)"
 
 # --- one line without end
 guest_type h 'cat /dev/zero > $(fws-agent -p) & echo $! > /tmp/flood'
@@ -78,13 +79,14 @@ fwsctl start other >/dev/null || fail "start other during the flood"
 fwsctl destroy other >/dev/null || fail "destroy other during the flood"
 keep_serving 5 "a guest writing one line without end"
 # the flood was read, up to the cap, and given up on
-grep -q "h: guest agent: it wrote too much without answering" "$T/fwsd.log" ||
+grep -Eq "h: guest agent: (it wrote too much without answering|its channel floods)" "$T/fwsd.log" ||
     fail "fwsd never read the flood to its cap"
 rss1=$(rss_kb)
-[ "$rss1" -lt $((rss0 + 16384)) ] ||
+# (a sanitized fwsd keeps what it freed a while: its size says nothing)
+ldd "$FWSD" | grep -q libasan || [ "$rss1" -lt $((rss0 + 16384)) ] ||
     fail "fwsd grew from $rss0 to $rss1 KiB during the flood"
 guest_type h 'kill $(cat /tmp/flood)'
-note "a guest writing one line without end: fwsd serves (RSS $rss0 -> $rss1 KiB)"
+note "a guest writing one line without end: fwsd serves (CPU $CPU, RSS $rss0 -> $rss1 KiB)"
 
 # --- a sound agent again: the channel recovers
 guest_type h 'sleep 1; fws-agent &'
