@@ -486,7 +486,8 @@ void		 net_vm_adopt(struct vm *);
 
 /* net-lease.c: the leases dnsmasq gave, read back */
 void		 net_lease_refresh(void);
-int		 net_lease_addresses(const struct net *, const char *, json_t *);
+int		 net_lease_addresses(const struct net *, const char *,
+		    json_t *);
 json_t		*net_leases(struct net *, char **);
 
 /* net-nat.c: nftables rules, one table per network */

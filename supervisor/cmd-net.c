@@ -123,8 +123,8 @@ cmd_net_dns(struct net *n, json_t *args, char **cause)
 		ip = ntohl(in.s_addr);
 		if (ip == 0 || ip == 0xffffffffU || (ip >> 28) == 0xe) {
 			free(list);
-			return cause_fail(cause, "DNS server %s: no name server "
-			    "can have this address", s);
+			return cause_fail(cause, "DNS server %s: no name "
+			    "server can have this address", s);
 		}
 		for (k = 0; k < i; k++)
 			if (seen[k] == ip) {

@@ -796,7 +796,8 @@ first_ipv4(json_t *addrs)
 	size_t		 i;
 
 	json_array_foreach(addrs, i, v)
-		if ((s = json_string_value(v)) != NULL && strchr(s, ':') == NULL)
+		if ((s = json_string_value(v)) != NULL &&
+		    strchr(s, ':') == NULL)
 			return s;
 	return "-";
 }
@@ -1257,7 +1258,8 @@ verb_net_info(struct ctx *c)
 		printf("%-12s %s of %s (%s)%s%s\n", i == 0 ? "nics" : "",
 		    json_string_value(json_object_get(nic, "vm")),
 		    fwsctl_user_name(json_object_get(nic, "owner"), user,
-		    sizeof(user)), json_string_value(json_object_get(nic, "mac")),
+		    sizeof(user)),
+		    json_string_value(json_object_get(nic, "mac")),
 		    json_is_string(json_object_get(nic, "hostname")) ?
 		    " named " : "", str_or(json_object_get(nic, "hostname"),
 		    ""));

@@ -154,13 +154,14 @@ net_leases(struct net *n, char **cause)
 		TAILQ_FOREACH(vm, &vms, vm_entry)
 			for (k = 0; k < vm->vm_nnics; k++)
 				if (strcasecmp(vm->vm_nics[k].n_mac,
-				    l->nl_mac) == 0 && strcmp(vm->vm_nics[k].n_net,
+				    l->nl_mac) == 0 &&
+				    strcmp(vm->vm_nics[k].n_net,
 				    n->net_name) == 0)
 					owner = vm;
 		o = json_pack("{ss ss sI}", "mac", l->nl_mac, "ip", l->nl_ip,
 		    "expires", (json_int_t)l->nl_expires);
-		json_object_set_new(o, "vm", owner ? json_string(owner->vm_name) :
-		    json_null());
+		json_object_set_new(o, "vm", owner ?
+		    json_string(owner->vm_name) : json_null());
 		json_object_set_new(o, "owner", owner ?
 		    json_integer(owner->vm_owner) : json_null());
 		json_object_set_new(o, "hostname", l->nl_host[0] != '\0' ?

@@ -304,7 +304,8 @@ agent_parse(const struct vm *vm, json_t *ret, const char **why)
 	}
 	out = json_object();
 	json_array_foreach(ret, i, itf) {
-		hw = json_string_value(json_object_get(itf, "hardware-address"));
+		hw = json_string_value(json_object_get(itf,
+		    "hardware-address"));
 		addrs = json_object_get(itf, "ip-addresses");
 		if (hw == NULL || validate_mac(hw, NULL) == -1 ||
 		    !json_is_array(addrs))
@@ -326,8 +327,8 @@ agent_parse(const struct vm *vm, json_t *ret, const char **why)
 			if (agent_address(a, buf, sizeof(buf)) == -1)
 				continue;
 			for (k = 0; k < json_array_size(list); k++)
-				if (strcmp(json_string_value(json_array_get(list,
-				    k)), buf) == 0)
+				if (strcmp(json_string_value(
+				    json_array_get(list, k)), buf) == 0)
 					break;
 			if (k == json_array_size(list))
 				json_array_append_new(list, json_string(buf));

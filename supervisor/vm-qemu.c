@@ -172,7 +172,8 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	if (qp->qp_agent_fd > 0) {
 		argv_pair(&a, "-chardev", xasprintf("socket,id=agent0,fd=%d,"
 		    "server=on,wait=off", qp->qp_agent_fd));
-		argv_pair(&a, "-device", xasprintf("virtio-serial-pci,id=vser0"));
+		argv_pair(&a, "-device",
+		    xasprintf("virtio-serial-pci,id=vser0"));
 		argv_pair(&a, "-device", xasprintf("virtserialport,bus=vser0.0,"
 		    "chardev=agent0,name=" FWS_AGENT_PORT));
 	}
