@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <stdint.h>
+#include <time.h>
 #include <jansson.h>
 
 #ifndef TAILQ_FOREACH_SAFE
@@ -27,6 +28,17 @@
 #define FWS_QEMU_DEFAULT	"/usr/bin/qemu-system-x86_64"
 #define FWS_QEMU_IMG_DEFAULT	"/usr/bin/qemu-img"
 #define FWS_DNSMASQ		"/usr/sbin/dnsmasq"
+#define FWS_DNSMASQ_USER	"dnsmasq"	/* else "nobody" */
+#define FWS_DNS_SUFFIX		"fws"	/* a network's domain: NETWORK.fws */
+#define FWS_DNS_LABEL_MAX	63	/* one DNS label */
+#define FWS_DNS_SERVERS_MAX	4	/* net-create --dns IP,... */
+#define FWS_ADDRS_MAX		16	/* addresses shown per NIC */
+#define FWS_AGENT_PORT		"org.qemu.guest_agent.0"
+#define FWS_AGENT_REFRESH	5	/* s, the guest agent asked at most */
+#define FWS_AGENT_TIMEOUT	3	/* s, for its answer */
+#define FWS_AGENT_LINE_MAX	(64 * 1024)	/* one line from the agent */
+#define FWS_AGENT_READ_MAX	(1024 * 1024)	/* read for one answer */
+#define FWS_AGENT_LINES_MAX	64	/* lines read for one answer */
 
 #define FWS_NAME_MAX		63	/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 #define FWS_DISKS_MAX		8
@@ -190,6 +202,8 @@ struct vm_disk {
 struct vm_nic {
 	char		 n_net[FWS_NAME_MAX + 1];	/* network name */
 	char		 n_mac[18];
+	/* run time: its name in the network's DNS (net-dns.c), "" none */
+	char		 n_dns[FWS_DNS_LABEL_MAX + 1];
 };
 
 struct request;
@@ -216,6 +230,7 @@ struct event;
 struct proc_watch;
 struct snap_op;
 struct media_op;
+struct agent;
 
 /* A VM's loan: when it ends, and how far its warnings have gone. */
 struct vm_loan {
@@ -264,6 +279,7 @@ struct vm {
 	char		 vm_vnc_password[FWS_VNC_PASSWORD_LEN + 1];
 	struct proc_watch *vm_watch;
 	struct qmp	*vm_qmp;
+	struct agent	*vm_agent;		/* the guest agent's channel */
 	struct event	*vm_timer;		/* start deadline, stop steps */
 	int		 vm_stop_step;		/* 0 powerdown, 1 quit, 2 kill */
 	int		 vm_operator_stop;	/* stop/destroy asked for */
@@ -395,6 +411,13 @@ char		*vm_run_path(const struct vm *, const char *);
 int		 vm_console_connect(struct vm *, char **);
 json_t		*vm_to_json(const struct vm *, int);
 
+/* vm-agent.c: the QEMU guest agent's channel, the addresses it tells */
+void		 agent_open(struct vm *, int);
+void		 agent_close(struct vm *);
+void		 agent_forget(struct vm *);
+void		 agent_refresh(struct vm *);
+json_t		*agent_addresses(const struct vm *, const char *);
+
 /* vm-qemu.c: the qemu command line, a pure function of its inputs */
 /*
  * A disk's files as qemu gets them, top first: layer 0 is the disk
@@ -417,6 +440,7 @@ struct vm_qemu_paths {
 	const char	*qp_pidfile;
 	int		 qp_qmp_fd;
 	int		 qp_serial_fd;
+	int		 qp_agent_fd;	/* the guest agent's channel; 0: none */
 	int		 qp_boot_iso;	/* first boot from the ISO */
 	int		 qp_tap_fd[FWS_NICS_MAX];	/* one per NIC */
 	const char	*qp_vnc;	/* the -vnc argument, or NULL */
@@ -438,8 +462,11 @@ char		*accel_qemu_words(const char *);
 
 /* proc.c */
 typedef void (*proc_exit_fn)(pid_t, int, void *);
-/* what qemu inherits: QMP, serial, taps, the ISO, every disk's chain */
-#define FWS_SPAWN_KEEP_MAX	(2 + FWS_NICS_MAX + 1 + \
+/*
+ * what qemu inherits: QMP, serial, the guest agent's channel, taps, the
+ * ISO, every disk's chain
+ */
+#define FWS_SPAWN_KEEP_MAX	(3 + FWS_NICS_MAX + 1 + \
 				 FWS_DISKS_MAX * FWS_CHAIN_MAX)
 struct proc_spec {
 	char *const	*ps_argv;
@@ -461,8 +488,24 @@ void	 proc_kill_wait(struct proc_watch *);
 char	*proc_status_words(int);
 uint64_t proc_start_time(pid_t);
 int	 proc_cmdline_has(pid_t, const char *const *);
+int	 proc_cmdline_is(pid_t, char *const *);
 pid_t	 proc_pidfile(const char *);
 char	*proc_output(const char *, size_t);
+
+/* What a network's DHCP hands out as name servers. */
+enum net_dns {
+	NET_DNS_LOCAL,		/* dnsmasq's own, on the bridge (default) */
+	NET_DNS_SERVERS,	/* the servers net-create --dns named */
+	NET_DNS_NONE,		/* none */
+};
+
+/* A lease, as dnsmasq's lease file has it (net-lease.c). */
+struct net_lease {
+	char		 nl_mac[18];
+	char		 nl_ip[16];
+	char		 nl_host[FWS_DNS_LABEL_MAX + 1];	/* "": none */
+	int64_t		 nl_expires;	/* 0: never */
+};
 
 /* A network: a bridge fwsd makes (or finds), with optional NAT and DHCP. */
 struct net {
@@ -475,6 +518,8 @@ struct net {
 	int		 net_nat;
 	char		*net_dhcp_start;
 	char		*net_dhcp_end;
+	enum net_dns	 net_dns;
+	char		*net_dns_servers;	/* "IP,IP": NET_DNS_SERVERS */
 	int		 net_autostart;
 	int64_t		 net_created;
 	int		 net_bridge_made;	/* fwsd made it: deletes it */
@@ -484,7 +529,16 @@ struct net {
 	int		 net_active;
 	struct proc_watch *net_dhcpd;		/* dnsmasq */
 	pid_t		 net_dhcpd_pid;
+	int		 net_dhcpd_replace;	/* an older one, told to go */
 	struct event	*net_dhcpd_timer;	/* its restart */
+	/* its lease file as last read (net-lease.c) */
+	struct net_lease *net_lease_v;
+	size_t		 net_lease_n;
+	int		 net_lease_read;
+	dev_t		 net_lease_dev;
+	ino_t		 net_lease_ino;
+	off_t		 net_lease_size;
+	struct timespec	 net_lease_mtime;
 };
 TAILQ_HEAD(netlist, net);
 
@@ -493,6 +547,8 @@ extern struct netlist	nets;
 struct net	*net_find(const char *);
 struct net	*net_new(void);
 void		 net_free(struct net *);
+const char	*net_dns_mode_name(enum net_dns);
+int		 net_dns_mode_parse(const char *, enum net_dns *);
 
 /* net.c */
 int		 net_start(struct net *, char **);
@@ -503,7 +559,12 @@ void		 net_release_all(void);
 json_t		*net_to_json(const struct net *, int);
 int		 net_vm_taps(struct vm *, int *, char **);
 void		 net_vm_adopt(struct vm *);
-json_t		*net_leases(const struct net *, char **);
+
+/* net-lease.c: the leases dnsmasq gave, read back */
+void		 net_lease_refresh(void);
+int		 net_lease_addresses(const struct net *, const char *,
+		    json_t *);
+json_t		*net_leases(struct net *, char **);
 
 /* net-nat.c: nftables rules, one table per network */
 int		 net_nat_add(const struct net *, char **);
@@ -514,6 +575,18 @@ int		 net_dhcp_start(struct net *, char **);
 void		 net_dhcp_stop(struct net *);
 void		 net_dhcp_release(struct net *);
 char		*net_dhcp_leasefile(const struct net *);
+void		 net_dhcp_reload(struct net *);
+
+/* net-dns.c: the VMs' names on a network, the name servers handed out */
+#define NET_DNS_ARGS_MAX	10	/* dnsmasq words net_dns_args adds */
+char		*net_dns_domain(const struct net *);
+json_t		*net_dns_fqdn(const struct net *, const char *);
+char		*net_dns_hostsfile(const struct net *);
+void		 net_dns_assign(struct net *);
+int		 net_dns_write_hosts(struct net *, int *, char **);
+void		 net_dns_sync(void);
+void		 net_dns_args(const struct net *, char **, int *);
+json_t		*net_dns_to_json(const struct net *);
 
 /* store.c */
 int	 store_open(const char *, char **);

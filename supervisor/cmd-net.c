@@ -4,8 +4,8 @@
  * net-open.  All but net-list are for admins (cmd.c's table says so);
  * a user's net-list shows the networks open to users.
  * Definitions are checked here (names, interface names, CIDR, DHCP
- * range inside the subnet) and committed before the reply; net.c does
- * the plumbing.
+ * range inside the subnet, name servers) and committed before the
+ * reply; net.c does the plumbing.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,6 +68,79 @@ cmd_net_ip(const char *s, uint32_t *addr)
 	if (inet_pton(AF_INET, s, &in) != 1)
 		return -1;
 	*addr = ntohl(in.s_addr);
+	return 0;
+}
+
+/*
+ * --dns IP[,IP] or --no-dns: the name servers the network's DHCP hands
+ * out, instead of dnsmasq's own resolver on the bridge.
+ */
+static int
+cmd_net_dns(struct net *n, json_t *args, char **cause)
+{
+	json_t		*a = json_object_get(args, "dns"), *v;
+	struct in_addr	 in;
+	uint32_t	 ip, seen[FWS_DNS_SERVERS_MAX];
+	char		 buf[INET_ADDRSTRLEN], *list = NULL, *t;
+	const char	*s;
+	size_t		 i, k;
+	int		 none = 0;
+
+	if (proto_arg_bool(args, "no_dns", &none, cause) == -1)
+		return -1;
+	if (json_is_null(a))
+		a = NULL;
+	n->net_dns = NET_DNS_LOCAL;
+	if (a == NULL && !none)
+		return 0;
+	if (a != NULL && none)
+		return cause_fail(cause, "give --dns or --no-dns, not both");
+	if (n->net_dhcp_start == NULL)
+		return cause_fail(cause, "--%s says what DHCP hands out: it "
+		    "needs --dhcp", none ? "no-dns" : "dns");
+	if (none) {
+		n->net_dns = NET_DNS_NONE;
+		return 0;
+	}
+	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > FWS_DNS_SERVERS_MAX)
+		return cause_fail(cause, "--dns takes 1 to %d IPv4 addresses, "
+		    "separated by commas", FWS_DNS_SERVERS_MAX);
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
+			free(list);
+			return cause_fail(cause, "argument \"dns\" must list "
+			    "addresses as strings");
+		}
+		s = json_string_value(v);
+		if (inet_pton(AF_INET, s, &in) != 1) {
+			free(list);
+			return cause_fail(cause, "DNS server \"%.40s\": not an "
+			    "IPv4 address (DHCP hands out IPv4 name servers)",
+			    s);
+		}
+		ip = ntohl(in.s_addr);
+		if (ip == 0 || ip == 0xffffffffU || (ip >> 28) == 0xe) {
+			free(list);
+			return cause_fail(cause, "DNS server %s: no name "
+			    "server can have this address", s);
+		}
+		for (k = 0; k < i; k++)
+			if (seen[k] == ip) {
+				free(list);
+				return cause_fail(cause, "DNS server %s is "
+				    "given twice", s);
+			}
+		seen[i] = ip;
+		inet_ntop(AF_INET, &in, buf, sizeof(buf));
+		t = list == NULL ? xasprintf("%s", buf) :
+		    xasprintf("%s,%s", list, buf);
+		free(list);
+		list = t;
+	}
+	n->net_dns = NET_DNS_SERVERS;
+	n->net_dns_servers = list;
 	return 0;
 }
 
@@ -140,6 +213,8 @@ cmd_net_parse(struct net *n, json_t *args, char **cause)
 		n->net_dhcp_start = xasprintf("%s", ds);
 		n->net_dhcp_end = xasprintf("%s", de);
 	}
+	if (cmd_net_dns(n, args, cause) == -1)
+		return -1;
 	if (uplink != NULL)
 		n->net_uplink = xasprintf("%s", uplink);
 	return 0;

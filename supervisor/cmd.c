@@ -82,7 +82,7 @@ static const struct cmd cmd_table[] = {
 	    "iso", "eject" } },
 	{ "net-create",	cmd_net_create,	CMD_ADMIN, { "name", "bridge",
 	    "uplink", "address", "nat", "dhcp_start", "dhcp_end", "autostart",
-	    "open" } },
+	    "open", "dns", "no_dns" } },
 	{ "net-delete",	cmd_net_delete,	CMD_ADMIN, { "name" } },
 	{ "net-info",	cmd_net_info,	CMD_ADMIN, { "name" } },
 	{ "net-leases",	cmd_net_leases,	CMD_ADMIN, { "name" } },
@@ -382,11 +382,15 @@ cmd_list(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, code, cause);
 		return;
 	}
+	/* the leases read once for all; the agents asked for later */
+	net_lease_refresh();
 	a = json_array();
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		if (request_sees(rq, vm) && (owner < 0 ||
-		    vm->vm_owner == owner))
+		    vm->vm_owner == owner)) {
+			agent_refresh(vm);
 			json_array_append_new(a, vm_to_json(vm, 0));
+		}
 	request_ok(rq, a);
 }
 
@@ -394,6 +398,8 @@ static void
 cmd_info(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
+	net_lease_refresh();
+	agent_refresh(vm);
 	request_ok(rq, vm_to_json(vm, 1));
 }
 

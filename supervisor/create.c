@@ -728,6 +728,8 @@ create_next(struct create *cr)
 			return;
 		}
 		vm->vm_creating = 0;
+		/* its networks name it (their dnsmasq told) */
+		net_dns_sync();
 		end = vm->vm_loan.lo_end ? date_text(vm->vm_loan.lo_end) : NULL;
 		event_record_by(vm, request_uid(cr->cr_rq), "created",
 		    "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s",

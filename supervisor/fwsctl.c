@@ -100,10 +100,12 @@ static const struct verb verbs[] = {
 	    "put an ISO in the VM's CD drive, or take it out: live when\n"
 	    "\t   it runs, for its next start when it does not" },
 	{ "net-create", verb_net_create, 1,
-	    "bridge= uplink= address= nat dhcp= no-autostart open",
+	    "bridge= uplink= address= nat dhcp= dns= no-dns no-autostart open",
 	    "NAME --bridge BR [--uplink IF] [--address CIDR] [--nat]\n\t"
-	    "[--dhcp START-END] [--no-autostart] [--open]",
-	    "define and start a network (a bridge, maybe NAT and DHCP)" },
+	    "[--dhcp START-END [--dns IP[,IP]... | --no-dns]] "
+	    "[--no-autostart]\n\t[--open]",
+	    "define and start a network (a bridge, maybe NAT and DHCP, whose\n"
+	    "\t   guests get fwsd's resolver unless --dns or --no-dns)" },
 	{ "net-delete", verb_net_simple, 1, "", "NAME",
 	    "stop and delete a network no VM uses" },
 	{ "net-info", verb_net_info, 1, "json", "NAME [--json]",
@@ -1127,6 +1129,21 @@ fwsctl_size(json_t *v, int mib, char *buf, size_t len)
 	return format_size(mib ? (uint64_t)n << 20 : (uint64_t)n, buf, len);
 }
 
+/* The first IPv4 address of a list of addresses, or "-". */
+static const char *
+first_ipv4(json_t *addrs)
+{
+	json_t		*v;
+	const char	*s;
+	size_t		 i;
+
+	json_array_foreach(addrs, i, v)
+		if ((s = json_string_value(v)) != NULL &&
+		    strchr(s, ':') == NULL)
+			return s;
+	return "-";
+}
+
 static int
 verb_list(struct ctx *c)
 {
@@ -1148,8 +1165,8 @@ verb_list(struct ctx *c)
 	/* an admin's list holds others' VMs: say whose */
 	if (others)
 		printf("%-12s  ", "OWNER");
-	printf("%-*s  %-8s  %5s  %7s  %7s  %s\n", (int)w, "NAME", "STATE",
-	    "VCPUS", "MEMORY", "PID", "LOAN ENDS");
+	printf("%-*s  %-8s  %5s  %7s  %7s  %-15s  %s\n", (int)w, "NAME",
+	    "STATE", "VCPUS", "MEMORY", "PID", "ADDRESS", "LOAN ENDS");
 	json_array_foreach(a, i, vm) {
 		if (others)
 			printf("%-12s  ", fwsctl_user_name(json_object_get(vm,
@@ -1163,12 +1180,13 @@ verb_list(struct ctx *c)
 		end = json_object_get(vm, "loan_end");
 		ends = json_is_integer(end) ?
 		    date_text(json_integer_value(end)) : xasprintf("-");
-		printf("%-*s  %-8s  %5lld  %7s  %7s  %s\n", (int)w,
+		printf("%-*s  %-8s  %5lld  %7s  %7s  %-15s  %s\n", (int)w,
 		    json_string_value(json_object_get(vm, "name")),
 		    json_string_value(json_object_get(vm, "state")),
 		    (long long)json_integer_value(json_object_get(vm, "vcpus")),
 		    fwsctl_size(json_object_get(vm, "memory_mib"), 1, mem,
-		    sizeof(mem)), pidbuf, ends);
+		    sizeof(mem)), pidbuf,
+		    first_ipv4(json_object_get(vm, "addresses")), ends);
 		free(ends);
 	}
 	json_decref(r);
@@ -1195,13 +1213,13 @@ static int
 verb_info(struct ctx *c)
 {
 	json_t		*r = fwsctl_call("info", fwsctl_name_args(c), NULL);
-	json_t		*o = json_object_get(r, "result"), *d;
+	json_t		*o = json_object_get(r, "result"), *d, *a;
 	const char	*keys[] = { "name", "uuid", "state", "pid", "vcpus",
 	    "mac", "restart", "autostart", "restarts", "iso", "kernel",
 	    "initrd", "append", "serial_log", "qemu_log", "last_exit" };
 	char		 mem[32], tbuf[64], user[64], *s;
 	time_t		 t;
-	size_t		 i;
+	size_t		 i, k;
 
 	if (c->c_json) {
 		fwsctl_print_json(o);
@@ -1243,11 +1261,24 @@ verb_info(struct ctx *c)
 		    json_object_get(o, "loan_next")), s);
 		free(s);
 	}
-	json_array_foreach(json_object_get(o, "nics"), i, d)
+	json_array_foreach(json_object_get(o, "nics"), i, d) {
 		printf("%-12s %s on network %s (tap %s)\n", i == 0 ? "nics" : "",
 		    json_string_value(json_object_get(d, "mac")),
 		    json_string_value(json_object_get(d, "network")),
 		    json_string_value(json_object_get(d, "tap")));
+		if (json_is_string(json_object_get(d, "hostname")))
+			printf("%-12s   named %s%s%s%s\n", "",
+			    json_string_value(json_object_get(d, "hostname")),
+			    json_is_string(json_object_get(d, "dns_name")) ?
+			    " (" : "", str_or_none(json_object_get(d,
+			    "dns_name")), json_is_string(json_object_get(d,
+			    "dns_name")) ? " in DNS)" : "");
+		json_array_foreach(json_object_get(d, "addresses"), k, a)
+			printf("%-12s   address %s (%s)\n", "", str_or_none(a),
+			    strcmp(str_or_none(json_object_get(d,
+			    "addresses_from")), "agent") == 0 ?
+			    "from the guest agent" : "leased by DHCP");
+	}
 	json_array_foreach(json_object_get(o, "disks"), i, d)
 		printf("%-12s %s (%s, %s, %s)\n", i == 0 ? "disks" : "",
 		    json_string_value(json_object_get(d, "path")),
@@ -1442,9 +1473,9 @@ verb_shutdown_all(struct ctx *c)
 static int
 verb_net_create(struct ctx *c)
 {
-	json_t		*args, *r;
+	json_t		*args, *r, *dns;
 	const char	*v;
-	char		*range, *dash, *cause;
+	char		*range, *dash, *cause, *p, *save = NULL;
 
 	if (validate_name(c->c_name, &cause) == -1)
 		fwsctl_errx(2, "%s", cause);
@@ -1474,6 +1505,18 @@ verb_net_create(struct ctx *c)
 		json_object_set_new(args, "dhcp_end", json_string(dash + 1));
 		free(range);
 	}
+	/* --dns IP,IP: fwsd checks each address */
+	if ((v = fwsctl_opt(c, "dns")) != NULL) {
+		dns = json_array();
+		range = xasprintf("%s", v);
+		for (p = strtok_r(range, ",", &save); p != NULL;
+		    p = strtok_r(NULL, ",", &save))
+			json_array_append_new(dns, json_string(p));
+		free(range);
+		json_object_set_new(args, "dns", dns);
+	}
+	if (fwsctl_opt(c, "no-dns") != NULL)
+		json_object_set_new(args, "no_dns", json_true());
 	r = fwsctl_call("net-create", args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
@@ -1530,17 +1573,41 @@ str_or(json_t *v, const char *none)
 	return json_is_string(v) ? json_string_value(v) : none;
 }
 
+/* A network's DNS in words: its domain, the servers, or "none". */
+static void
+dns_words(json_t *d, char *buf, size_t len)
+{
+	json_t	*s;
+	size_t	 i, off;
+
+	if (!json_is_object(d)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (json_is_string(json_object_get(d, "domain"))) {
+		snprintf(buf, len, "%s", json_string_value(json_object_get(d,
+		    "domain")));
+		return;
+	}
+	snprintf(buf, len, "none");
+	off = 0;
+	json_array_foreach(json_object_get(d, "servers"), i, s)
+		if (off < len)
+			off += snprintf(buf + off, len - off, "%s%s",
+			    i == 0 ? "" : ",", str_or(s, "?"));
+}
+
 static int
 verb_net_list(struct ctx *c)
 {
 	json_t	*r, *a, *n, *d;
-	char	 dhcp[64];
+	char	 dhcp[64], dns[128];
 	size_t	 i;
 
 	if ((a = fwsctl_call_list(c, "net-list", NULL, &r)) == NULL)
 		return 0;
-	printf("%-16s %-6s %-15s %-18s %-4s %s\n", "NAME", "STATE", "BRIDGE",
-	    "ADDRESS", "NAT", "DHCP");
+	printf("%-16s %-6s %-15s %-18s %-4s %-31s %s\n", "NAME", "STATE",
+	    "BRIDGE", "ADDRESS", "NAT", "DHCP", "DNS");
 	json_array_foreach(a, i, n) {
 		d = json_object_get(n, "dhcp");
 		if (json_is_object(d))
@@ -1549,13 +1616,14 @@ verb_net_list(struct ctx *c)
 			    json_string_value(json_object_get(d, "end")));
 		else
 			snprintf(dhcp, sizeof(dhcp), "-");
-		printf("%-16s %-6s %-15s %-18s %-4s %s\n",
+		dns_words(json_object_get(n, "dns"), dns, sizeof(dns));
+		printf("%-16s %-6s %-15s %-18s %-4s %-31s %s\n",
 		    json_string_value(json_object_get(n, "name")),
 		    json_is_true(json_object_get(n, "active")) ? "up" : "down",
 		    json_string_value(json_object_get(n, "bridge")),
 		    str_or(json_object_get(n, "address"), "-"),
 		    json_is_true(json_object_get(n, "nat")) ? "yes" : "no",
-		    dhcp);
+		    dhcp, dns);
 	}
 	json_decref(r);
 	return 0;
@@ -1567,7 +1635,7 @@ verb_net_info(struct ctx *c)
 	json_t	*r = fwsctl_call("net-info", fwsctl_name_args(c), NULL);
 	json_t	*o = json_object_get(r, "result"), *nic;
 	const char *keys[] = { "name", "bridge", "uplink", "address", "nat",
-	    "dhcp", "dhcp_pid", "autostart", "active" };
+	    "dhcp", "dns", "dhcp_pid", "autostart", "active" };
 	char	 vm[128];
 	size_t	 i;
 
@@ -1579,10 +1647,13 @@ verb_net_info(struct ctx *c)
 	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 		info_line(keys[i], json_object_get(o, keys[i]));
 	json_array_foreach(json_object_get(o, "nics"), i, nic)
-		printf("%-12s %s  %s\n", i == 0 ? "nics" : "",
+		printf("%-12s %s  %s%s%s\n", i == 0 ? "nics" : "",
 		    str_or_none(json_object_get(nic, "mac")),
 		    fwsctl_vm_name(json_object_get(nic, "vm"),
-		    json_object_get(nic, "owner"), vm, sizeof(vm)));
+		    json_object_get(nic, "owner"), vm, sizeof(vm)),
+		    json_is_string(json_object_get(nic, "hostname")) ?
+		    " named " : "", str_or(json_object_get(nic, "hostname"),
+		    ""));
 	json_decref(r);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * net-def.c: the network list and the plain parts of a network:
- * allocation and lookup by name.  No event loop and no I/O here; net.c
- * brings networks up and down.
+ * allocation, lookup by name, the names of its DNS modes.  No event
+ * loop and no I/O here; net.c brings networks up and down.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,32 @@
 #include "fws.h"
 
 struct netlist	nets = TAILQ_HEAD_INITIALIZER(nets);
+
+/* By enum net_dns: the words net-info and the store use. */
+static const char *const net_dns_names[] = {
+	[NET_DNS_LOCAL] = "local",
+	[NET_DNS_SERVERS] = "servers",
+	[NET_DNS_NONE] = "none",
+};
+
+const char *
+net_dns_mode_name(enum net_dns d)
+{
+	return net_dns_names[d];
+}
+
+int
+net_dns_mode_parse(const char *s, enum net_dns *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(net_dns_names) / sizeof(*net_dns_names); i++)
+		if (strcmp(s, net_dns_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
 
 struct net *
 net_new(void)
@@ -28,6 +54,8 @@ net_free(struct net *n)
 	free(n->net_address);
 	free(n->net_dhcp_start);
 	free(n->net_dhcp_end);
+	free(n->net_dns_servers);
+	free(n->net_lease_v);
 	free(n);
 }
 

@@ -55,6 +55,7 @@ net_to_json(const struct net *n, int full)
 	json_object_set_new(o, "dhcp", n->net_dhcp_start ? json_pack(
 	    "{ss ss}", "start", n->net_dhcp_start, "end", n->net_dhcp_end) :
 	    json_null());
+	json_object_set_new(o, "dns", net_dns_to_json(n));
 	if (!full)
 		return o;
 	json_object_set_new(o, "dhcp_pid", n->net_dhcpd_pid > 0 ?
@@ -65,10 +66,14 @@ net_to_json(const struct net *n, int full)
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		for (i = 0; i < vm->vm_nnics; i++)
 			if (strcmp(vm->vm_nics[i].n_net, n->net_name) == 0)
-				json_array_append_new(a, json_pack("{ss sI ss}",
-				    "vm", vm->vm_name, "owner",
+				json_array_append_new(a, json_pack("{ss sI ss "
+				    "so so}", "vm", vm->vm_name, "owner",
 				    (json_int_t)vm->vm_owner, "mac",
-				    vm->vm_nics[i].n_mac));
+				    vm->vm_nics[i].n_mac, "hostname",
+				    vm->vm_nics[i].n_dns[0] != '\0' ?
+				    json_string(vm->vm_nics[i].n_dns) :
+				    json_null(), "dns_name", net_dns_fqdn(n,
+				    vm->vm_nics[i].n_dns)));
 	json_object_set_new(o, "nics", a);
 	return o;
 }
@@ -246,50 +251,4 @@ net_vm_adopt(struct vm *vm)
 			log_info("%s: tap %s back on bridge %s", vm->vm_name,
 			    tap, n->net_bridge);
 	}
-}
-
-/* The DHCP leases: MAC, IP, the VM whose NIC has that MAC, expiry. */
-json_t *
-net_leases(const struct net *n, char **cause)
-{
-	const struct vm	*vm, *holder;
-	json_t		*a = json_array(), *l;
-	char		*path, line[512], mac[32], ip[64], host[256];
-	long long	 expiry;
-	FILE		*f;
-	int		 i;
-
-	if (n->net_dhcp_start == NULL) {
-		json_decref(a);
-		cause_fail(cause, "network %s has no DHCP", n->net_name);
-		return NULL;
-	}
-	path = net_dhcp_leasefile(n);
-	f = fopen(path, "re");
-	free(path);
-	if (f == NULL)
-		return a;	/* no lease given yet */
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "%lld %31s %63s %255s", &expiry, mac, ip,
-		    host) != 4)
-			continue;
-		holder = NULL;
-		TAILQ_FOREACH(vm, &vms, vm_entry)
-			for (i = 0; i < vm->vm_nnics; i++)
-				if (strcasecmp(vm->vm_nics[i].n_mac, mac) == 0 &&
-				    strcmp(vm->vm_nics[i].n_net,
-				    n->net_name) == 0)
-					holder = vm;
-		l = json_pack("{ss ss sI}", "mac", mac, "ip", ip, "expires",
-		    (json_int_t)expiry);
-		json_object_set_new(l, "vm", holder ?
-		    json_string(holder->vm_name) : json_null());
-		json_object_set_new(l, "owner", holder ?
-		    json_integer(holder->vm_owner) : json_null());
-		json_object_set_new(l, "hostname", strcmp(host, "*") == 0 ?
-		    json_null() : json_string(host));
-		json_array_append_new(a, l);
-	}
-	fclose(f);
-	return a;
 }

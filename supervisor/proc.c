@@ -254,6 +254,26 @@ proc_read(pid_t pid, const char *what, char *buf, size_t len)
 	return proc_read_file(path, buf, len);
 }
 
+/* Is the process's command line exactly argv (NULL-terminated)? */
+int
+proc_cmdline_is(pid_t pid, char *const *argv)
+{
+	char	 buf[8192];
+	ssize_t	 n;
+	size_t	 off = 0, l;
+	int	 i;
+
+	if (pid <= 0 || (n = proc_read(pid, "cmdline", buf, sizeof(buf))) == -1)
+		return 0;
+	for (i = 0; argv[i] != NULL; i++) {
+		l = strlen(argv[i]) + 1;
+		if (off + l > (size_t)n || memcmp(buf + off, argv[i], l) != 0)
+			return 0;
+		off += l;
+	}
+	return off == (size_t)n;
+}
+
 /*
  * The process's start time in clock ticks since boot (field 22 of
  * /proc/PID/stat), 0 when it cannot be read.

@@ -134,6 +134,10 @@ static const char *const migrations[] = {
 	/* 8 -> 9: who asked for what an event tells (NULL: fwsd itself,
 	 * or the guest) */
 	"ALTER TABLE events ADD COLUMN actor INTEGER;",
+	/* 9 -> 10: the name servers a network's DHCP hands out: dnsmasq's
+	 * own ('local'), the listed ones ('servers'), or none */
+	"ALTER TABLE networks ADD COLUMN dns TEXT NOT NULL DEFAULT 'local';"
+	"ALTER TABLE networks ADD COLUMN dns_servers TEXT;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -685,8 +689,9 @@ store_net_insert(struct net *n, char **cause)
 	sqlite3_stmt	*st;
 
 	if (prepare("INSERT INTO networks (name, bridge, uplink, address, "
-	    "nat, dhcp_start, dhcp_end, autostart, bridge_made, created, open) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+	    "nat, dhcp_start, dhcp_end, autostart, bridge_made, created, open, "
+	    "dns, dns_servers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    &st, cause) == -1)
 		return -1;
 	bind_text(st, 1, n->net_name);
 	bind_text(st, 2, n->net_bridge);
@@ -699,6 +704,8 @@ store_net_insert(struct net *n, char **cause)
 	sqlite3_bind_int(st, 9, n->net_bridge_made);
 	sqlite3_bind_int64(st, 10, n->net_created);
 	sqlite3_bind_int(st, 11, n->net_open);
+	bind_text(st, 12, net_dns_mode_name(n->net_dns));
+	bind_text(st, 13, n->net_dns_servers);
 	if (step_done(st, cause) == -1)
 		return -1;
 	n->net_id = sqlite3_last_insert_rowid(db);
@@ -740,11 +747,12 @@ store_net_load(struct netlist *list, char **cause)
 {
 	sqlite3_stmt	*st;
 	struct net	*n;
+	char		 buf[32];
 	int		 rc;
 
 	if (prepare("SELECT id, name, bridge, uplink, address, nat, "
-	    "dhcp_start, dhcp_end, autostart, bridge_made, created, open "
-	    "FROM networks ORDER BY name", &st, cause) == -1)
+	    "dhcp_start, dhcp_end, autostart, bridge_made, created, open, "
+	    "dns, dns_servers FROM networks ORDER BY name", &st, cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		n = net_new();
@@ -760,6 +768,17 @@ store_net_load(struct netlist *list, char **cause)
 		n->net_bridge_made = sqlite3_column_int(st, 9);
 		n->net_created = sqlite3_column_int64(st, 10);
 		n->net_open = sqlite3_column_int(st, 11);
+		column_copy(st, 12, buf, sizeof(buf));
+		n->net_dns_servers = column_strdup(st, 13);
+		if (net_dns_mode_parse(buf, &n->net_dns) == -1 ||
+		    (n->net_dns == NET_DNS_SERVERS) !=
+		    (n->net_dns_servers != NULL)) {
+			log_warnx("network %s: DNS \"%s\" not understood: "
+			    "none handed out", n->net_name, buf);
+			n->net_dns = NET_DNS_NONE;
+			free(n->net_dns_servers);
+			n->net_dns_servers = NULL;
+		}
 		TAILQ_INSERT_TAIL(list, n, net_entry);
 	}
 	sqlite3_finalize(st);

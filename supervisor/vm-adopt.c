@@ -210,6 +210,7 @@ vm_adopt_all(void)
 			    vm->vm_name, cause);
 			free(cause);
 		}
+		agent_open(vm, -1);
 		if (vm_qmp_attach(vm, &cause) == -1) {
 			/* the pidfd still tells when it dies */
 			log_warnx("%s: qemu pid %d kept, but QMP cannot be "

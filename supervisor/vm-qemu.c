@@ -7,7 +7,9 @@
  * backing chain fwsd checked, node by node, ending in null): qemu never
  * opens a file by a name it read from an image header.  Read-only files
  * (backing files, read-only disks, the ISO) are descriptors in fdsets.
- * Every VM has a CD drive, empty when it has no ISO.
+ * Every VM has a CD drive, empty when it has no ISO.  Sockets (QMP, the
+ * serial port, the guest agent's channel) are descriptors too,
+ * listening sockets fwsd made.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +169,15 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	    "server=on,wait=off,logfile=%s,logappend=on", qp->qp_serial_fd, p));
 	free(p);
 	argv_pair(&a, "-serial", xasprintf("chardev:serial0"));
+	/* the guest agent's channel, a socket fwsd made, on a virtio port */
+	if (qp->qp_agent_fd > 0) {
+		argv_pair(&a, "-chardev", xasprintf("socket,id=agent0,fd=%d,"
+		    "server=on,wait=off", qp->qp_agent_fd));
+		argv_pair(&a, "-device",
+		    xasprintf("virtio-serial-pci,id=vser0"));
+		argv_pair(&a, "-device", xasprintf("virtserialport,bus=vser0.0,"
+		    "chardev=agent0,name=" FWS_AGENT_PORT));
+	}
 	p = vm_qemu_escape(qp->qp_pidfile);
 	argv_pair(&a, "-pidfile", p);
 	/* the guest can tell us it panicked (GUEST_PANICKED) */

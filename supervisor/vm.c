@@ -69,12 +69,46 @@ vm_file(const struct vm *vm, const char *name)
 	return p;
 }
 
+/*
+ * NIC i's addresses: what the guest agent said of the NIC (by its MAC),
+ * else what the network's DHCP leased to it; none while the VM has no
+ * qemu.  *from says which.  The leases are as net_lease_refresh last
+ * read them.
+ */
+static json_t *
+vm_nic_addresses(const struct vm *vm, int i, const char **from)
+{
+	const struct net	*n;
+	json_t			*a;
+
+	*from = NULL;
+	if (!vm_is_active(vm))
+		return json_array();
+	if ((a = agent_addresses(vm, vm->vm_nics[i].n_mac)) != NULL &&
+	    json_array_size(a) > 0) {
+		*from = "agent";
+		return a;
+	}
+	json_decref(a);
+	a = json_array();
+	if ((n = net_find(vm->vm_nics[i].n_net)) != NULL &&
+	    net_lease_addresses(n, vm->vm_nics[i].n_mac, a) > 0)
+		*from = "dhcp";
+	return a;
+}
+
+/*
+ * A VM as list shows it (with each NIC's addresses, all together), or
+ * with full as info does.  Only the VM's owner and admins get here.
+ */
 json_t *
 vm_to_json(const struct vm *vm, int full)
 {
-	json_t	*o, *disks, *nics;
-	char	*p, tap[FWS_IFNAME_MAX + 1];
-	int	 i;
+	json_t		*o, *disks, *nics, *all, *a[FWS_NICS_MAX], *v;
+	const char	*from[FWS_NICS_MAX];
+	char		*p, tap[FWS_IFNAME_MAX + 1];
+	size_t		 k, m;
+	int		 i;
 
 	o = json_pack("{ss ss ss si sI sI}", "name", vm->vm_name, "uuid",
 	    vm->vm_uuid, "state", vm_state_name(vm->vm_state), "vcpus",
@@ -83,8 +117,23 @@ vm_to_json(const struct vm *vm, int full)
 	json_object_set_new(o, "pid", vm->vm_pid > 0 ?
 	    json_integer(vm->vm_pid) : json_null());
 	loan_json_add(o, vm, full);
-	if (!full)
+	all = json_array();
+	for (i = 0; i < vm->vm_nnics; i++) {
+		a[i] = vm_nic_addresses(vm, i, &from[i]);
+		json_array_foreach(a[i], k, v) {
+			for (m = 0; m < json_array_size(all); m++)
+				if (json_equal(json_array_get(all, m), v))
+					break;
+			if (m == json_array_size(all))
+				json_array_append(all, v);
+		}
+	}
+	json_object_set_new(o, "addresses", all);
+	if (!full) {
+		for (i = 0; i < vm->vm_nnics; i++)
+			json_decref(a[i]);
 		return o;
+	}
 	json_object_set_new(o, "mac", json_string(vm->vm_mac));
 	json_object_set_new(o, "qemu_uid", json_integer(
 	    access_qemu_uid(vm->vm_qemu_uid)));
@@ -101,9 +150,14 @@ vm_to_json(const struct vm *vm, int full)
 	for (i = 0; i < vm->vm_nnics; i++) {
 		if (vm_tap_name(vm, i, tap, sizeof(tap)) == -1)
 			tap[0] = '\0';
-		json_array_append_new(nics, json_pack("{ss ss ss}", "network",
-		    vm->vm_nics[i].n_net, "mac", vm->vm_nics[i].n_mac, "tap",
-		    tap));
+		json_array_append_new(nics, json_pack("{ss ss ss so so so so}",
+		    "network", vm->vm_nics[i].n_net, "mac",
+		    vm->vm_nics[i].n_mac, "tap", tap, "addresses", a[i],
+		    "addresses_from", from[i] != NULL ? json_string(from[i]) :
+		    json_null(), "hostname", vm->vm_nics[i].n_dns[0] != '\0' ?
+		    json_string(vm->vm_nics[i].n_dns) : json_null(),
+		    "dns_name", net_dns_fqdn(net_find(vm->vm_nics[i].n_net),
+		    vm->vm_nics[i].n_dns)));
 	}
 	json_object_set_new(o, "nics", nics);
 	p = vm_file(vm, "console.log");
@@ -330,7 +384,7 @@ vm_logs_uncap(struct vm *vm)
 void
 vm_cleanup_run_files(struct vm *vm)
 {
-	const char	*const suffixes[] = { "qmp", "serial", "pid" };
+	const char	*const suffixes[] = { "qmp", "serial", "qga", "pid" };
 	char		*p;
 	size_t		 i;
 
@@ -409,6 +463,7 @@ vm_exited(pid_t pid, int status, void *arg)
 		qmp_free(vm->vm_qmp);
 		vm->vm_qmp = NULL;
 	}
+	agent_close(vm);
 	vm_cleanup_run_files(vm);
 	why = vm_exit_reason(vm, status, &st);
 	vm_logs_uncap(vm);
@@ -561,6 +616,7 @@ vm_qmp_event(struct qmp *q, const char *name, json_t *data, void *arg)
 		    FWS_RESET_COALESCE_MS)
 			return;
 		vm->vm_reset_ms = now_ms;
+		agent_forget(vm);
 		reason = json_string_value(json_object_get(data, "reason"));
 		if (json_is_true(json_object_get(data, "guest")))
 			event_record_by(vm, -1, "reset", "the guest rebooted");
@@ -734,19 +790,20 @@ vm_open_images(struct vm *vm, struct vm_qemu_paths *qp, int *keep,
 
 /*
  * Spawn qemu stopped (-S); returns 0, fills vm_pid and vm_watch, and
- * gives in *qmp_conn fwsd's end of the monitor connection.
+ * gives in *qmp_conn and *agent_conn fwsd's ends of the monitor
+ * connection and of the guest agent's channel.
  */
 static int
-vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
+vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 {
 	struct vm_qemu_paths	 qp;
 	struct proc_spec	 ps;
 	struct stat		 sb;
-	char			*qmp_path, *serial_path, *pidfile;
+	char			*qmp_path, *serial_path, *agent_path, *pidfile;
 	char			*serial_log, *qemu_log, **argv = NULL;
 	char			*vnc = NULL;
 	int			 qmp_fd = -1, serial_fd = -1, log_fd = -1;
-	int			 conn = -1;
+	int			 agent_fd = -1, conn = -1, aconn = -1;
 	int			 tap_fds[FWS_NICS_MAX], ntaps = 0;
 	int			 ro_fds[FWS_SPAWN_KEEP_MAX], nro = 0;
 	int			 rc = -1, i;
@@ -754,6 +811,7 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 
 	qmp_path = vm_run_path(vm, "qmp");
 	serial_path = vm_run_path(vm, "serial");
+	agent_path = vm_run_path(vm, "qga");
 	pidfile = vm_run_path(vm, "pid");
 	serial_log = vm_file(vm, "console.log");
 	qemu_log = vm_file(vm, "qemu.log");
@@ -764,21 +822,23 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 		*cause = xasprintf("%s: %s", conf.cf_run_dir, strerror(errno));
 		goto done;
 	}
-	/* after the QMP and serial descriptors (3, 4) and the taps */
-	if (vm_open_images(vm, &qp, ro_fds, &nro, 5 + vm->vm_nnics,
+	/* after QMP, serial and the agent's channel (3, 4, 5) and the taps */
+	if (vm_open_images(vm, &qp, ro_fds, &nro, 6 + vm->vm_nnics,
 	    cause) == -1)
 		goto done;
 	if (vm_give_files(vm, pidfile, serial_log, cause) == -1)
 		goto done;
 	if ((qmp_fd = sock_listen(qmp_path, 0600, 0, cause)) == -1 ||
-	    (serial_fd = sock_listen(serial_path, 0600, 0, cause)) == -1)
+	    (serial_fd = sock_listen(serial_path, 0600, 0, cause)) == -1 ||
+	    (agent_fd = sock_listen(agent_path, 0600, 0, cause)) == -1)
 		goto done;
 	/*
 	 * Connect while the listening end is still ours: the connection
 	 * waits in the backlog for qemu, and a qemu that dies at once
 	 * cannot make it fail and hide its own words about why.
 	 */
-	if ((conn = sock_connect(qmp_path, SOCK_NONBLOCK, cause)) == -1)
+	if ((conn = sock_connect(qmp_path, SOCK_NONBLOCK, cause)) == -1 ||
+	    (aconn = sock_connect(agent_path, SOCK_NONBLOCK, cause)) == -1)
 		goto done;
 	log_fd = open(qemu_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0600);
@@ -803,9 +863,10 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 	qp.qp_pidfile = pidfile;
 	qp.qp_qmp_fd = 3;
 	qp.qp_serial_fd = 4;
+	qp.qp_agent_fd = 5;
 	qp.qp_boot_iso = vm->vm_iso != NULL && !vm->vm_iso_booted;
 	for (i = 0; i < ntaps; i++)
-		qp.qp_tap_fd[i] = 5 + i;
+		qp.qp_tap_fd[i] = 6 + i;
 	qp.qp_vnc = vnc;
 	argv = vm_qemu_argv(vm, &qp);
 
@@ -815,7 +876,8 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 	access_spec_qemu(&ps, vm->vm_qemu_uid);
 	ps.ps_keep[0] = qmp_fd;
 	ps.ps_keep[1] = serial_fd;
-	ps.ps_nkeep = 2;
+	ps.ps_keep[2] = agent_fd;
+	ps.ps_nkeep = 3;
 	for (i = 0; i < ntaps; i++)
 		ps.ps_keep[ps.ps_nkeep++] = tap_fds[i];
 	for (i = 0; i < nro; i++)
@@ -829,7 +891,8 @@ vm_spawn(struct vm *vm, int *qmp_conn, char **cause)
 		goto done;
 	}
 	*qmp_conn = conn;
-	conn = -1;
+	*agent_conn = aconn;
+	conn = aconn = -1;
 	rc = 0;
 done:
 	if (rc == -1) {
@@ -838,10 +901,14 @@ done:
 	}
 	if (conn != -1)
 		close(conn);
+	if (aconn != -1)
+		close(aconn);
 	if (qmp_fd != -1)
 		close(qmp_fd);
 	if (serial_fd != -1)
 		close(serial_fd);
+	if (agent_fd != -1)
+		close(agent_fd);
 	if (log_fd != -1)
 		close(log_fd);
 	/* qemu holds the taps now: they vanish when it ends */
@@ -853,6 +920,7 @@ done:
 	free(vnc);
 	free(qmp_path);
 	free(serial_path);
+	free(agent_path);
 	free(pidfile);
 	free(serial_log);
 	free(qemu_log);
@@ -895,14 +963,14 @@ static void
 vm_start_spawn(struct vm *vm, struct request *rq, const char *why)
 {
 	char	*cause = NULL;
-	int	 qmp_conn;
+	int	 qmp_conn, agent_conn;
 
 	vm->vm_guest_shutdown = vm->vm_guest_panicked = 0;
 	vm->vm_operator_stop = 0;
 	vm->vm_stop_step = 0;
 	free(vm->vm_start_error);
 	vm->vm_start_error = NULL;
-	if (vm_spawn(vm, &qmp_conn, &cause) == -1) {
+	if (vm_spawn(vm, &qmp_conn, &agent_conn, &cause) == -1) {
 		if (rq != NULL) {
 			vm->vm_actor = -1;	/* nothing changed */
 			request_error(rq, PROTO_ERR_FAILED, "%s: cannot "
@@ -920,6 +988,7 @@ vm_start_spawn(struct vm *vm, struct request *rq, const char *why)
 	    why ? ", " : "", (int)vm->vm_pid);
 	vm_wait(vm, rq, NULL, NULL, VM_RUNNING);
 	vm_timer_set(vm, FWS_START_TIMEOUT, vm_start_timeout);
+	agent_open(vm, agent_conn);
 	if (vm_qmp_open(vm, qmp_conn, &cause) == -1) {
 		vm_start_fail(vm, "%s", cause);
 		free(cause);
@@ -1257,6 +1326,8 @@ vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
 	event_record_by(vm, actor, "deleted", "%s", why);
 	vm_delete(vm);
 	loan_changed();
+	/* its name is free on its networks */
+	net_dns_sync();
 	return 0;
 }
 
@@ -1429,6 +1500,7 @@ vm_release_all(void)
 		vm_timer_clear(vm);
 		if (vm->vm_qmp != NULL)
 			qmp_free(vm->vm_qmp);
+		agent_close(vm);
 		proc_unwatch(vm->vm_watch);
 		vm_logs_uncap(vm);
 		while ((w = TAILQ_FIRST(&vm->vm_waiters)) != NULL) {

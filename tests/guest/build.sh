@@ -19,7 +19,13 @@
 #     cloud kernel has no AHCI driver, q35's), and reads the disc in it;
 #   - configures eth0 from fws.ip=ADDR/PREFIX on its command line, if any,
 #     with a default route from fws.gw=ADDR; or, with fws.dhcp, asks DHCP
-#     for eth0's address and prints FWS-GUEST-DHCP ADDR once it has one.
+#     for eth0's address and prints FWS-GUEST-DHCP ADDR once it has one,
+#     then FWS-GUEST-DNS SERVERS domain DOMAIN name HOSTNAME (what DHCP
+#     handed out: "none" and "-" for nothing), writes /etc/resolv.conf
+#     from them (for nslookup) and takes the host name;
+#   - fws-agent [REPLY] answers guest-network-get-interfaces on the QEMU
+#     guest agent's port (org.qemu.guest_agent.0) with its interfaces, or
+#     with the JSON in the file REPLY; fws-agent -p prints the port.
 # Cached: does nothing, silently, when the outputs are newer than this
 # script.  tests/guest/selftest.sh boots it under qemu and checks all this.
 set -eu
@@ -149,6 +155,7 @@ want CONFIG_PVPANIC_MMIO pvpanic-mmio	# -device pvpanic (ISA)
 want CONFIG_PVPANIC_PCI pvpanic-pci	# -device pvpanic-pci
 want CONFIG_ATA_PIIX ata_piix		# the pc machine's IDE: the CD drive
 want CONFIG_BLK_DEV_SR sr_mod		# /dev/sr0
+want CONFIG_VIRTIO_CONSOLE virtio_console	# the guest agent's port
 
 cp /bin/busybox "$root/bin/busybox"
 for a in $(/bin/busybox --list); do
@@ -175,12 +182,86 @@ bound|renew)
 	ip addr flush dev "$interface"
 	ip addr add "$ip/${mask:-24}" dev "$interface"
 	[ -n "${router:-}" ] && ip route add default via "${router%% *}"
-	printf '\nFWS-GUEST-DHCP %s\n' "$ip" > "$(cat /run/console)"
+	# the name servers, as a real guest's resolver takes them
+	{
+		[ -n "${domain:-}" ] && echo "search $domain"
+		for s in ${dns:-}; do echo "nameserver $s"; done
+	} > /etc/resolv.conf
+	[ -n "${hostname:-}" ] && hostname "$hostname"
+	con=$(cat /run/console)
+	printf '\nFWS-GUEST-DHCP %s\n' "$ip" > "$con"
+	printf '\nFWS-GUEST-DNS %s domain %s name %s\n' "$(echo ${dns:-none} |
+	    tr ' ' ,)" "${domain:--}" "${hostname:--}" > "$con"
 	;;
 esac
 exit 0
 EOF
 chmod 755 "$root/etc/udhcpc.script"
+
+# A QEMU guest agent that knows one command, for the tests of fwsd's side
+cat > "$root/bin/fws-agent" <<'EOF'
+#!/bin/sh
+# fws-agent [REPLY]: on the QEMU guest agent's port, answer each
+# guest-network-get-interfaces with this guest's interfaces and addresses
+# (or with the JSON value in the file REPLY), anything else with an
+# error; each answer carries its request's id.  fws-agent -p: the port.
+port=
+for f in /sys/class/virtio-ports/*/name; do
+	[ "$(cat "$f" 2>/dev/null)" = org.qemu.guest_agent.0 ] &&
+	    port=/dev/$(basename "$(dirname "$f")")
+done
+[ -n "$port" ] || { echo "fws-agent: no guest agent port" >&2; exit 1; }
+if [ "${1:-}" = -p ]; then
+	echo "$port"
+	exit 0
+fi
+ifaces() {
+	sep=
+	printf '['
+	for d in /sys/class/net/*; do
+		i=${d##*/}
+		printf '%s{"name":"%s","hardware-address":"%s","ip-addresses":[' \
+		    "$sep" "$i" "$(cat "$d/address")"
+		ip -o addr show dev "$i" | {
+			s=
+			while read -r _ _ fam a _; do
+				case $fam in
+				inet) t=ipv4 ;;
+				inet6) t=ipv6 ;;
+				*) continue ;;
+				esac
+				printf '%s{"ip-address-type":"%s","ip-address":"%s","prefix":%s}' \
+				    "$s" "$t" "${a%/*}" "${a#*/}"
+				s=,
+			done
+		}
+		printf ']}'
+		sep=,
+	done
+	printf ']'
+}
+printf '\nFWS-GUEST-AGENT %s\n' "$port" > "$(cat /run/console)"
+# the port reads as closed while nobody on the host holds it: open again
+while :; do
+	exec 3<>"$port"
+	while read -r line <&3; do
+		id=$(printf '%s' "$line" | sed -n 's/.*"id": *\([0-9][0-9]*\).*/\1/p')
+		case $line in
+		*guest-network-get-interfaces*)
+			if [ -n "${1:-}" ]; then ret=$(cat "$1"); else ret=$(ifaces); fi
+			printf '{"return":%s,"id":%s}\n' "$ret" "${id:-null}" >&3
+			;;
+		*)
+			printf '{"error":{"class":"CommandNotFound","desc":"fws-agent knows guest-network-get-interfaces only"},"id":%s}\n' \
+			    "${id:-null}" >&3
+			;;
+		esac
+	done
+	exec 3>&-
+	sleep 1
+done
+EOF
+chmod 755 "$root/bin/fws-agent"
 
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"

@@ -84,6 +84,7 @@ cleanup() {
 	done
 	for ns in $NETNS_ALL; do
 		ip netns del "$ns" 2>/dev/null
+		rm -rf "/etc/netns/$ns"
 	done
 	for u in $USERS; do
 		userdel "$u" 2>/dev/null
@@ -133,10 +134,21 @@ make_netns() {
 	ip -n "$MADE_NS" link set lo up
 }
 
-# use_netns: fwsd and everything it starts live in a namespace of ours
+# use_netns: fwsd and everything it starts live in a namespace of ours,
+# whose resolv.conf (what dnsmasq forwards to) names a server that is
+# not there: no name a guest asks for reaches the host's resolvers
 use_netns() {
 	make_netns fwsd
 	NETNS=$MADE_NS
+	netns_resolv "$NETNS" 127.0.0.1
+}
+
+# netns_resolv NS SERVER: what runs under "ip netns exec NS" (fwsd and
+# its dnsmasq) reads a resolv.conf naming SERVER alone (removed with NS)
+netns_resolv() {
+	mkdir -p "/etc/netns/$1" &&
+	    echo "nameserver $2" > "/etc/netns/$1/resolv.conf" ||
+	    fail "cannot write /etc/netns/$1/resolv.conf"
 }
 
 # in_ns COMMAND...: run a command in fwsd's namespace

@@ -16,7 +16,8 @@ field t1 mac | grep -Eq '^52:54(:[0-9a-f]{2}){4}$' ||
 fwsctl list --json | python3 -c '
 import json, sys
 l = json.load(sys.stdin)
-assert len(l) == 1 and set(l[0]) == {"name","uuid","state","vcpus","memory_mib","pid","owner","loan_end"}, l
+assert len(l) == 1 and set(l[0]) == {"name","uuid","state","vcpus","memory_mib","pid","owner","loan_end","addresses"}, l
+assert l[0]["addresses"] == [], l
 assert l[0]["owner"] == 0 and l[0]["loan_end"] is None, l
 assert l[0]["pid"] is None and l[0]["memory_mib"] == 256' || fail "list --json"
 

@@ -221,6 +221,37 @@ test_nics(void **state)
 }
 
 /*
+ * The guest agent's channel: a socket given as a descriptor, behind a
+ * virtio serial port of the name qemu-guest-agent opens; none without.
+ */
+static void
+test_agent(void **state)
+{
+	struct vm		*vm = sample();
+	struct vm_qemu_paths	 qp = paths;
+	char			**argv;
+	int			 i;
+
+	(void)state;
+	argv = vm_qemu_argv(vm, &qp);
+	for (i = 0; argv[i] != NULL; i++)
+		assert_null(strstr(argv[i], "virtserialport"));
+	assert_false(has(argv, "socket,id=agent0,fd=0,server=on,wait=off"));
+	vm_qemu_argv_free(argv);
+	qp.qp_agent_fd = 5;
+	argv = vm_qemu_argv(vm, &qp);
+	assert_true(has(argv, "socket,id=agent0,fd=5,server=on,wait=off"));
+	assert_true(has(argv, "virtio-serial-pci,id=vser0"));
+	assert_true(has(argv, "virtserialport,bus=vser0.0,chardev=agent0,"
+	    "name=org.qemu.guest_agent.0"));
+	/* a socket of fwsd's: never a path qemu would open or make */
+	for (i = 0; argv[i] != NULL; i++)
+		assert_null(strstr(argv[i], "path="));
+	vm_qemu_argv_free(argv);
+	vm_free(vm);
+}
+
+/*
  * An overlay on a qcow2 base on a raw one: bottom up, each node's
  * backing the one fwsd built below it, the bottom's none; the backing
  * files are descriptors, read-only; the top, by its path, writable.
@@ -290,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_iso_kernel_kvm),
 		cmocka_unit_test(test_commas_escaped),
 		cmocka_unit_test(test_nics),
+		cmocka_unit_test(test_agent),
 		cmocka_unit_test(test_chain),
 	};
 

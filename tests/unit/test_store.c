@@ -14,8 +14,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	9
-#define STORE_SCHEMA_S	"9"
+#define STORE_SCHEMA	10
+#define STORE_SCHEMA_S	"10"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
