@@ -56,7 +56,7 @@ EOP
 # --- the lease, as the owner sees it
 addrs_are "$UA" dhcp "$IP" || fail "web's addresses: $(cat "$T/info")"
 as "$UA" fwsctl list >"$T/out" || fail "$UA list"
-[ "$(awk 'NR == 1 { print $NF } NR == 2 { print $NF }' "$T/out" | tr '\n' ' ')" = "ADDRESS $IP " ] ||
+[ "$(awk 'NR == 1 { print $6 } NR == 2 { print $6 }' "$T/out" | tr '\n' ' ')" = "ADDRESS $IP " ] ||
     fail "list's ADDRESS column: $(cat "$T/out")"
 as "$UA" fwsctl info web >"$T/out" || fail "$UA info"
 grep -q "address $IP (leased by DHCP)" "$T/out" || fail "info: $(cat "$T/out")"
@@ -83,7 +83,7 @@ in_web "ip addr add 10.95.0.250/24 dev eth0; fws-agent &"
 wait_until 60 grep -q FWS-GUEST-AGENT "$CON" || fail "the guest's agent did not start"
 wait_until 30 addrs_are "$UA" agent "$IP" 10.95.0.250 ||
     fail "the agent's addresses never showed: $(cat "$T/info")"
-as "$UA" fwsctl list | awk 'NR == 2 { print $NF }' | grep -qx "$IP" ||
+as "$UA" fwsctl list | awk 'NR == 2 { print $6 }' | grep -qx "$IP" ||
     fail "list's ADDRESS is not the first IPv4: $(as "$UA" fwsctl list)"
 note "the guest agent's addresses show"
 
@@ -120,6 +120,6 @@ note "at most 16 addresses; an answer that is no list counts for nothing"
 # --- a stopped VM has no address
 as "$UA" fwsctl stop web --timeout 0 >/dev/null || fail "$UA stop web"
 addrs_are "$UA" dhcp || fail "a stopped VM's addresses: $(cat "$T/info")"
-as "$UA" fwsctl list | awk 'NR == 2 { print $NF }' | grep -qx -- - ||
+as "$UA" fwsctl list | awk 'NR == 2 { print $6 }' | grep -qx -- - ||
     fail "a stopped VM's ADDRESS: $(as "$UA" fwsctl list)"
 note "a stopped VM has none"
