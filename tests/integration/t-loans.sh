@@ -15,7 +15,7 @@ make_user a; A=$MADE_USER
 make_user b; B=$MADE_USER
 write_config "quota_loan = 1h
 loan_warn = 20s, 10s
-loan_grace = 40s
+loan_grace = 25s
 loan_expire = delete
 stop_timeout = 20"
 start_fwsd
@@ -226,7 +226,7 @@ gone "$pid" || fail "qemu $pid outlived the second end"
 [ "$(date +%s)" -lt $((t1 + 28)) ] || fail "too slow: web2's end came before fwsd was stopped"
 stop_fwsd
 [ -f "$disk" ] || fail "web's disk went before its grace"
-while [ "$(date +%s)" -le $((t1 + 30 + 40 + 2)) ]; do sleep 1; done
+while [ "$(date +%s)" -le $((t1 + 30 + 25 + 2)) ]; do sleep 1; done
 [ -f "$disk" ] || fail "web's disk went while fwsd was away"
 alive "$pid2" || fail "web2's guest died while fwsd was away"
 start_fwsd
@@ -237,7 +237,7 @@ expect_err 'no VM named "web"'
 [ ! -e "$disk" ] || fail "web's disk $disk outlived the VM"
 [ ! -d "$T/state/vms/web" ] || fail "web's directory outlived the VM: $(ls "$T/state/vms/web")"
 [ "$(last_event web)" = deleted ] || fail "web's last event: $(events_of web)"
-reason_of web deleted | grep -q "^after the loan's grace: its loan ended .*, loan_grace 40s; with the disks fwsd made$" ||
+reason_of web deleted | grep -q "^after the loan's grace: its loan ended .*, loan_grace 25s; with the disks fwsd made$" ||
     fail "deleted: $(reason_of web deleted)"
 note "deleted with its disk when fwsd started after the grace"
 wait_until 40 sh -c "! \"$FWSCTL_BIN\" --socket \"$SOCK\" info web2 >/dev/null 2>&1" ||
