@@ -3,8 +3,9 @@
 same done directly to a bare qemu, side by side in one run.
 
 The bare qemu gets the argv fwsd used for the VM (read from
-/proc/PID/cmdline), its QMP and serial sockets as fds 3 and 4, and runs
-as the same user (fws-qemu), spawned by posix_spawn (benchlib.Spawner).
+/proc/PID/cmdline), its QMP, serial and agent sockets as fds 3, 4 and 5,
+and runs as the same user (fws-qemu), spawned by posix_spawn
+(benchlib.Spawner).
 
   start    bare: spawn until QMP qmp_capabilities, cont and query-status
            say "running";  fwsd: the "start" request to its reply (sent

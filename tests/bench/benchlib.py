@@ -442,10 +442,10 @@ class Spawner:
     """A process of the qemu user's, forked once, that starts bare qemus
     for us: posix_spawn (vfork and exec, as cheap as a start gets) of
     qemu in a session of its own, stdin /dev/null, stdout and stderr to a
-    file, the QMP and serial sockets as fds 3 and 4, signals at their
-    defaults.  So a bare start pays no fork of this Python process and
-    no change of user on our side; it runs as the very user fwsd's qemus
-    run as.  Its children are reaped at once (SIGCHLD ignored); we learn
+    file, the QMP, serial and guest agent sockets as fds 3, 4 and 5, as
+    fwsd gives them, signals at their defaults.  So a bare start pays no
+    fork of this Python process and no change of user on our side; it
+    runs as the very user fwsd's qemus run as.  Its children are reaped at once (SIGCHLD ignored); we learn
     of their end through a pidfd, as fwsd does."""
 
     def __init__(self):
@@ -490,14 +490,14 @@ class Spawner:
             fds = []
             try:
                 socks = []
-                for p in (req["qmp"], req["serial"]):
+                for p in (req["qmp"], req["serial"], req["agent"]):
                     if os.path.exists(p):
                         os.unlink(p)
                     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                     s.bind(p)
                     s.listen(16)
                     socks.append(s)
-                # above 4: dup2 onto 3 and 4 must not find them there
+                # above 5: dup2 onto 3, 4 and 5 must not find them there
                 fds = [fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, 10)
                        for s in socks]
                 for s in socks:
@@ -510,7 +510,8 @@ class Spawner:
                            (os.POSIX_SPAWN_DUP2, err, 1),
                            (os.POSIX_SPAWN_DUP2, err, 2),
                            (os.POSIX_SPAWN_DUP2, fds[0], 3),
-                           (os.POSIX_SPAWN_DUP2, fds[1], 4)]
+                           (os.POSIX_SPAWN_DUP2, fds[1], 4),
+                           (os.POSIX_SPAWN_DUP2, fds[2], 5)]
                 argv = req["argv"]
                 pid = os.posix_spawn(argv[0], argv, dict(os.environ),
                                      file_actions=actions, setsid=True,
@@ -527,7 +528,8 @@ class Spawner:
 
     def spawn(self, argv, qmp, serial, err):
         self.chan.send(json.dumps({"argv": argv, "qmp": qmp,
-                                   "serial": serial, "err": err}).encode())
+                                   "serial": serial, "agent": qmp + ".agent",
+                                   "err": err}).encode())
         msg, fds, _, _ = socket.recv_fds(self.chan, 65536, 1)
         rep = json.loads(msg)
         if "error" in rep:
