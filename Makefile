@@ -39,6 +39,7 @@ NETSETUP_SRCS	= netsetup/nl.c netsetup/link.c netsetup/bridge.c \
 COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 		  supervisor/sock.c supervisor/validate.c
 FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
+		  supervisor/caller.c \
 		  supervisor/config.c \
 		  supervisor/control.c \
 		  supervisor/cmd.c supervisor/cmd-loan.c supervisor/cmd-media.c \

@@ -88,6 +88,39 @@
 #define FWS_LOAN_WARNS_MAX	8	/* durations in loan_warn */
 
 /*
+ * What the core says when an operation ends or is refused.  The core
+ * (vm.c, snapshot.c, create.c, image-import.c, quota.c) speaks no
+ * protocol: the reply layer (cmd*.c) alone picks the wire code.
+ */
+enum fws_err {
+	FWS_OK,
+	FWS_ERR_INVALID,	/* a bad value in what was asked */
+	FWS_ERR_NOT_FOUND,	/* no such VM, image, snapshot */
+	FWS_ERR_EXISTS,		/* the name (or file) is taken */
+	FWS_ERR_BUSY,		/* the VM's job (or another) is under way */
+	FWS_ERR_STATE,		/* not possible in the VM's state */
+	FWS_ERR_PERMISSION,	/* an admin's, or another user's */
+	FWS_ERR_QUOTA,		/* over one of the user's limits */
+	FWS_ERR_FAILED,		/* qemu or qemu-img refused */
+	FWS_ERR_INTERNAL,	/* the host: memory, disk, the store */
+};
+
+/* Who asks for an operation: the peer's uid, and whether an admin. */
+struct caller {
+	uid_t		 ca_uid;
+	int		 ca_admin;
+};
+
+/*
+ * An operation ends: FWS_OK and its result (given to the callee, NULL
+ * for none), or an error and why.  arg is the caller's.
+ */
+typedef void (*fws_done_fn)(void *arg, enum fws_err, const char *why,
+    json_t *result);
+/* A long operation's progress: percent done, and the step it is in. */
+typedef void (*fws_progress_fn)(void *arg, int percent, const char *step);
+
+/*
  * A user's limits.  Per VM: vCPUs, memory, disk, snapshots; per user:
  * how many VMs and images, the totals of their definitions (stopped VMs
  * count too), and the bytes their files take (or may grow to).
@@ -316,6 +349,7 @@ int		 vm_qemu_uid_pick(struct vm *, uid_t, uid_t, char **);
 struct vm	*vm_new(void);
 void		 vm_free(struct vm *);
 int		 vm_is_active(const struct vm *);
+int		 vm_is_hidden(const struct vm *);
 void		 vm_start(struct vm *, struct request *);
 void		 vm_stop(struct vm *, unsigned, struct request *);
 void		 vm_destroy(struct vm *, struct request *);
@@ -754,12 +788,22 @@ void	 request_error(struct request *, int, const char *, ...)
 void	 request_cause(struct request *, int, char *);
 void	 request_free(struct request *);
 uid_t	 request_uid(const struct request *);
+const struct caller *request_caller(const struct request *);
+int	 request_code(enum fws_err);
+void	 request_done(void *, enum fws_err, const char *, json_t *);
+void	 request_progress(void *, int, const char *);
 uint64_t request_client(const struct request *);
 json_t	*request_id(const struct request *);
 int	 request_admin(const struct request *);
 int	 request_sees(const struct request *, const struct vm *);
 char	*request_vm_words(const struct request *, const struct vm *);
 int	 request_owner(struct request *, json_t *, int64_t *, int *, char **);
+
+/* caller.c: who asks, what they see, whose VMs they may name */
+int	 caller_sees(const struct caller *, const struct vm *);
+char	*caller_vm_words(const struct caller *, const struct vm *);
+int	 caller_owner(const struct caller *, int64_t, int64_t *, char **);
+int	 caller_exempt(const struct caller *, uid_t);
 
 /* fwsd.c */
 extern struct fws_config	 conf;

@@ -25,8 +25,7 @@ struct request {
 	uint64_t	 rq_client;
 	json_t		*rq_id;
 	char		 rq_cmd[32];
-	uid_t		 rq_uid;	/* who asks */
-	int		 rq_admin;
+	struct caller	 rq_caller;	/* who asks */
 };
 
 #define CMD_VM		0x01	/* args.name (and owner) names a VM */
@@ -126,34 +125,31 @@ request_id(const struct request *rq)
 uid_t
 request_uid(const struct request *rq)
 {
-	return rq->rq_uid;
+	return rq->rq_caller.ca_uid;
 }
 
 int
 request_admin(const struct request *rq)
 {
-	return rq->rq_admin;
+	return rq->rq_caller.ca_admin;
 }
 
-/* May the caller see this VM?  Its owner and the admins may. */
+const struct caller *
+request_caller(const struct request *rq)
+{
+	return &rq->rq_caller;
+}
+
 int
 request_sees(const struct request *rq, const struct vm *vm)
 {
-	return !vm->vm_creating && (rq->rq_admin || vm->vm_owner == rq->rq_uid);
+	return caller_sees(&rq->rq_caller, vm);
 }
 
-/*
- * A VM as a message names it to the caller: "web", or "web (uid 1001)"
- * when it is another user's, which only an admin sees.  fwsd looks up
- * no user names (NSS could block the loop): fwsctl shows the uid as the
- * user's name.
- */
 char *
 request_vm_words(const struct request *rq, const struct vm *vm)
 {
-	if (vm->vm_owner == rq->rq_uid)
-		return xasprintf("%s", vm->vm_name);
-	return xasprintf("%s (uid %u)", vm->vm_name, (unsigned)vm->vm_owner);
+	return caller_vm_words(&rq->rq_caller, vm);
 }
 
 /*
@@ -171,16 +167,68 @@ request_owner(struct request *rq, json_t *args, int64_t *owner, int *code,
 	if (proto_arg_uint(args, "owner", 0, 0, UINT32_MAX - 1, &uid,
 	    cause) == -1)
 		return -1;
-	if (json_object_get(args, "owner") == NULL) {
-		*owner = rq->rq_admin ? -1 : (int64_t)rq->rq_uid;
-		return 0;
+	*code = PROTO_ERR_PERMISSION;
+	return caller_owner(&rq->rq_caller, json_object_get(args, "owner") ?
+	    (int64_t)uid : -1, owner, cause);
+}
+
+/* The wire's code for the core's error. */
+int
+request_code(enum fws_err err)
+{
+	switch (err) {
+	case FWS_OK:
+	case FWS_ERR_INTERNAL:
+		break;
+	case FWS_ERR_INVALID:
+		return PROTO_ERR_INVALID_ARGUMENT;
+	case FWS_ERR_NOT_FOUND:
+		return PROTO_ERR_NOT_FOUND;
+	case FWS_ERR_EXISTS:
+		return PROTO_ERR_EXISTS;
+	case FWS_ERR_BUSY:
+		return PROTO_ERR_BUSY;
+	case FWS_ERR_STATE:
+		return PROTO_ERR_BAD_STATE;
+	case FWS_ERR_PERMISSION:
+		return PROTO_ERR_PERMISSION;
+	case FWS_ERR_QUOTA:
+		return PROTO_ERR_QUOTA;
+	case FWS_ERR_FAILED:
+		return PROTO_ERR_FAILED;
 	}
-	if (!rq->rq_admin && uid != rq->rq_uid) {
-		*code = PROTO_ERR_PERMISSION;
-		return cause_fail(cause, "only admins act for another user");
+	return PROTO_ERR_INTERNAL;
+}
+
+/*
+ * The core's completion for a request (an fws_done_fn, arg the
+ * request): the result as the reply, or the error with its words.
+ */
+void
+request_done(void *arg, enum fws_err err, const char *why, json_t *result)
+{
+	struct request	*rq = arg;
+
+	if (err == FWS_OK)
+		request_ok(rq, result);
+	else {
+		json_decref(result);
+		request_error(rq, request_code(err), "%s", why ? why :
+		    "failed");
 	}
-	*owner = uid;
-	return 0;
+}
+
+/*
+ * A long operation's progress, sent to the request's client ahead of
+ * its reply (an fws_progress_fn, arg the request).
+ */
+void
+request_progress(void *arg, int percent, const char *step)
+{
+	struct request	*rq = arg;
+
+	control_push(rq->rq_client, json_pack("{sO s{si ss}}", "id",
+	    rq->rq_id, "progress", "percent", percent, "step", step));
 }
 
 /*
@@ -206,7 +254,7 @@ request_vm(struct request *rq, json_t *args, const char *name)
 		return found;
 	}
 	/* an admin: their own, else the only one of that name */
-	if ((found = vm_find(rq->rq_uid, name)) != NULL)
+	if ((found = vm_find(rq->rq_caller.ca_uid, name)) != NULL)
 		return found;
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		if (!vm->vm_creating && strcmp(vm->vm_name, name) == 0) {
@@ -279,7 +327,8 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 		return;
 	}
 	rq->rq_client = client;
-	if (control_peer(client, &rq->rq_uid, &rq->rq_admin) == -1) {
+	if (control_peer(client, &rq->rq_caller.ca_uid,
+	    &rq->rq_caller.ca_admin) == -1) {
 		free(rq);
 		return;
 	}
@@ -299,7 +348,7 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 		    "\"%.32s\"", pr.pr_cmd);
 		goto done;
 	}
-	if ((c->c_flags & CMD_ADMIN) && !rq->rq_admin) {
+	if ((c->c_flags & CMD_ADMIN) && !rq->rq_caller.ca_admin) {
 		request_error(rq, PROTO_ERR_PERMISSION, "%s is for admins only "
 		    "(root or group %s)", c->c_name, conf.cf_admin_group);
 		goto done;
@@ -459,7 +508,7 @@ cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	o = json_pack("{ss sb}", "name", vm->vm_name, "kept_disks", keep);
-	if (vm_remove(vm, keep, rq->rq_uid, keep ? "disks kept" :
+	if (vm_remove(vm, keep, rq->rq_caller.ca_uid, keep ? "disks kept" :
 	    "with the disks fwsd made", &cause) == -1) {
 		json_decref(o);
 		request_cause(rq, PROTO_ERR_INTERNAL, cause);
@@ -490,7 +539,7 @@ cmd_autostart(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	if (on != was)
-		event_record_by(vm, rq->rq_uid, "autostart", "%s", on ? "on" :
+		event_record_by(vm, rq->rq_caller.ca_uid, "autostart", "%s", on ? "on" :
 		    "off");
 	request_ok(rq, json_pack("{ss sb}", "name", vm->vm_name, "autostart",
 	    on));

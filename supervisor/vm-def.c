@@ -177,3 +177,10 @@ vm_is_active(const struct vm *vm)
 	return vm->vm_state != VM_STOPPED && vm->vm_state != VM_CRASHED &&
 	    vm->vm_state != VM_FAILED && vm->vm_state != VM_EXPIRED;
 }
+
+/* Being created: nobody sees it, nothing may touch it yet. */
+int
+vm_is_hidden(const struct vm *vm)
+{
+	return vm->vm_creating;
+}
