@@ -53,7 +53,8 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/pidfile.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-agent.c \
-		  supervisor/vm-def.c supervisor/vm-qemu.c supervisor/vm-restart.c \
+		  supervisor/vm-def.c supervisor/vm-json.c supervisor/vm-qemu.c \
+		  supervisor/vm-restart.c supervisor/vm-run.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c \
@@ -65,7 +66,7 @@ HDRS		= $(wildcard include/*.h)
 # with ASan and UBSan
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
-		  test_logcap test_loan test_dns
+		  test_logcap test_loan test_dns test_vm
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/cause.c
@@ -78,6 +79,9 @@ test_netsetup_SRCS	= $(NETSETUP_SRCS) supervisor/cause.c
 test_logcap_SRCS	= supervisor/logcap.c supervisor/log.c supervisor/cause.c
 test_loan_SRCS		= supervisor/loan-policy.c supervisor/validate.c supervisor/cause.c
 test_dns_SRCS		= supervisor/net-dns.c supervisor/net-def.c supervisor/vm-def.c \
+			  supervisor/log.c supervisor/cause.c
+test_vm_SRCS		= supervisor/vm.c supervisor/vm-def.c supervisor/vm-restart.c \
+			  supervisor/loan-policy.c supervisor/validate.c \
 			  supervisor/log.c supervisor/cause.c
 test_image_SRCS		= supervisor/image.c supervisor/access.c supervisor/validate.c \
 			  supervisor/log.c supervisor/cause.c

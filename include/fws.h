@@ -240,30 +240,98 @@ struct vm_nic {
 };
 
 struct request;
-
 struct vm;
-/* Told when a transition ends: error is NULL on success. */
-typedef void (*vm_done_fn)(struct vm *, const char *error, void *);
-
-/*
- * A waiter: a client request (or an internal callback) answered when a
- * VM's transition ends.
- */
-struct vm_waiter {
-	TAILQ_ENTRY(vm_waiter)	 w_entry;
-	struct request		*w_rq;
-	vm_done_fn		 w_fn;
-	void			*w_arg;
-	enum vm_state		 w_want;	/* VM_RUNNING or VM_STOPPED */
-};
-TAILQ_HEAD(vm_waiters, vm_waiter);
-
 struct qmp;
 struct event;
 struct proc_watch;
 struct snap_op;
-struct media_op;
 struct agent;
+
+/*
+ * What happens to a VM: the operator's verbs, what fwsd decides itself,
+ * what its qemu does, and what fwsd finds when it starts.  vm.c's table
+ * says, for each state, what each does.
+ */
+enum vm_event {
+	/* asked for: by the operator (or fwsd's own: AUTOSTART) */
+	EV_START,
+	EV_AUTOSTART,		/* autostart, or a restart that is due */
+	EV_STOP,		/* ACPI power button, then quit, then kill */
+	EV_DESTROY,		/* kill */
+	EV_PAUSE,
+	EV_RESUME,
+	EV_REBOOT,
+	EV_SNAPSHOT,		/* a snapshot operation's begin */
+	EV_MEDIA,		/* a change of the CD drive's begin */
+	EV_DELETE,
+	EV_LOAN_END,		/* loan.c: the loan ended */
+	EV_LOAN_EXTENDED,	/* loan.c: the loan reaches further again */
+	EV_RESTART_CANCEL,	/* a stop during a restart's wait */
+	/* told by qemu */
+	EV_SPAWN_FAILED,	/* no qemu: fork, exec, a file, a tap */
+	EV_RUNNING,		/* the start is done: qemu runs the guest */
+	EV_START_FAILED,	/* a QMP step of the start failed, or timed out */
+	EV_PAUSED,		/* QMP STOP: paused (by pause, or by itself) */
+	EV_RESUMED,		/* QMP RESUME */
+	EV_STOP_TIMER,		/* a stop's step took too long */
+	EV_EXIT_ASKED,		/* qemu ended: a stop or destroy did it */
+	EV_EXIT_POWEROFF,	/* qemu ended: the guest powered off */
+	EV_EXIT_PANIC,		/* qemu ended: the guest panicked */
+	EV_EXIT_CRASH,		/* qemu ended, nobody asked */
+	EV_EXIT_START,		/* qemu ended during the operator's start */
+	/* fwsd's own */
+	EV_RESTART_DUE,		/* the restart policy's wait is over */
+	EV_CRASH_LOOP,		/* the restart policy gives up */
+	EV_ADOPT_ALIVE,		/* fwsd started: the VM's qemu still runs */
+	EV_ADOPT_RUNNING,	/* ... and QMP says it runs the guest */
+	EV_ADOPT_PAUSED,	/* ... or that it does not */
+	EV_ADOPT_LOST,		/* fwsd started: the VM's qemu is gone */
+};
+#define EV_LAST		EV_ADOPT_LOST
+
+/*
+ * A VM's job: the one long operation under way on it.  Every busy
+ * refusal comes from it.  (Migrate, save and clone come here.)
+ */
+enum vm_job_kind {
+	JOB_NONE,
+	JOB_CREATE,		/* being made: nobody sees it yet */
+	JOB_START,
+	JOB_STOP,		/* stop, destroy, shutdown-all, a loan's end */
+	JOB_RESTART,		/* the restart policy's wait */
+	JOB_SNAPSHOT,
+	JOB_MEDIA,
+};
+#define JOB_LAST	JOB_MEDIA
+
+struct vm_job {
+	enum vm_job_kind j_kind;
+	int64_t		 j_since;	/* wall clock, s */
+	int64_t		 j_since_ms;	/* monotonic, ms */
+	int64_t		 j_actor;	/* uid that asked; -1: fwsd itself */
+	int		 j_percent;	/* progress; -1: not known */
+	const char	*j_step;	/* its step now, in words */
+	void		*j_op;		/* the operation's own (snapshot.c,
+					   media.c) */
+	/* a start's */
+	int		 j_by_fwsd;	/* autostart, restart: not an operator */
+	char		*j_error;	/* why a start failed, from fwsd */
+	/* a stop's */
+	int		 j_stop_step;	/* 0 power button, 1 quit, 2 kill */
+	int		 j_loan;	/* a loan's end asked for it */
+	unsigned	 j_timeout;	/* s for the guest to power off */
+	/* a restart's wait */
+	int64_t		 j_due;		/* wall clock, s */
+};
+
+/* Someone waiting for a VM's start or stop to end. */
+struct vm_waiter {
+	TAILQ_ENTRY(vm_waiter)	 w_entry;
+	fws_done_fn		 w_fn;
+	void			*w_arg;
+	enum vm_state		 w_want;	/* VM_RUNNING or VM_STOPPED */
+};
+TAILQ_HEAD(vm_waiters, vm_waiter);
 
 /* A VM's loan: when it ends, and how far its warnings have gone. */
 struct vm_loan {
@@ -296,7 +364,7 @@ struct vm {
 	int64_t		 vm_created;
 	struct vm_loan	 vm_loan;
 
-	/* persisted run state */
+	/* persisted run state: vm.c alone writes vm_state */
 	enum vm_state	 vm_state;
 	pid_t		 vm_pid;
 	uint64_t	 vm_pid_start;		/* its start time, for identity */
@@ -306,38 +374,29 @@ struct vm {
 
 	/* run time only */
 	int		 vm_creating;		/* being created: invisible */
-	struct snap_op	*vm_job;		/* the snapshot operation */
-	struct media_op	*vm_media;		/* a change of its CD drive */
+	struct vm_job	 vm_job;		/* vm.c's: the one under way */
+	int64_t		 vm_cmd_actor;		/* uid of a pause or resume */
 	int		 vm_vnc_display;	/* -1: none */
 	char		 vm_vnc_password[FWS_VNC_PASSWORD_LEN + 1];
 	struct proc_watch *vm_watch;
 	struct qmp	*vm_qmp;
 	struct agent	*vm_agent;		/* the guest agent's channel */
-	struct event	*vm_timer;		/* start deadline, stop steps */
-	int		 vm_stop_step;		/* 0 powerdown, 1 quit, 2 kill */
-	int		 vm_operator_stop;	/* stop/destroy asked for */
-	int64_t		 vm_actor;		/* uid that asked for the start,
-						   stop, pause or resume under
-						   way; -1: none, fwsd's own */
+	struct event	*vm_timer;		/* the job's: start deadline,
+						   stop steps, restart wait */
 	int64_t		 vm_reset_by;		/* uid whose reboot is due */
-	int		 vm_guest_shutdown;	/* SHUTDOWN from the guest seen */
-	int		 vm_guest_panicked;
-	int		 vm_auto_start;		/* this start is fwsd's own */
-	int		 vm_restart_pending;	/* vm_timer will start it */
-	int64_t		 vm_restart_at;		/* wall clock, for info */
+	int		 vm_guest_shutdown;	/* QMP: the guest shut down */
+	int		 vm_guest_panicked;	/* QMP: the guest panicked */
 	int64_t		 vm_reset_ms;		/* last RESET event, mono */
 	int64_t		 vm_recent[FWS_CRASH_LOOP_MAX];	/* restart times, mono */
 	unsigned	 vm_nrecent;
-	char		*vm_start_error;
 	off_t		 vm_log_offset;		/* qemu.log size before start */
 	struct logcap	*vm_logcaps[2];		/* console.log, qemu.log */
-	int		 vm_loan_ending;	/* stopping: its loan ended */
 	int64_t		 vm_loan_retry;		/* a failed deletion: again */
 	struct vm_waiters vm_waiters;
 };
 TAILQ_HEAD(vmlist, vm);
 
-/* vm.c */
+/* vm-def.c: the VM list, lookups, the names of states and policies */
 extern struct vmlist	vms;
 const char	*vm_state_name(enum vm_state);
 const char	*vm_restart_name(enum vm_restart);
@@ -350,36 +409,101 @@ struct vm	*vm_new(void);
 void		 vm_free(struct vm *);
 int		 vm_is_active(const struct vm *);
 int		 vm_is_hidden(const struct vm *);
-void		 vm_start(struct vm *, struct request *);
-void		 vm_stop(struct vm *, unsigned, struct request *);
-void		 vm_destroy(struct vm *, struct request *);
-void		 vm_qmp_simple(struct vm *, const char *, struct request *);
-void		 vm_shutdown_all(unsigned, struct request *);
-void		 vm_delete(struct vm *);
-int		 vm_remove(struct vm *, int, int64_t, const char *, char **);
+
+/*
+ * vm.c: the state machine.  Every change of a VM's state is vm_event()
+ * over vm.c's table; the qemu side (vm-run.c, or a test's fake) acts
+ * through struct vm_run_ops and reports back with vm_event().
+ */
+struct vm_run_ops {
+	int	(*ro_spawn)(struct vm *, char **);	/* qemu, -S, QMP */
+	int	(*ro_powerdown)(struct vm *, int);	/* ACPI; 1: cont too */
+	int	(*ro_quit)(struct vm *);
+	void	(*ro_kill)(struct vm *);
+	int	(*ro_command)(struct vm *, const char *, fws_done_fn, void *);
+	void	(*ro_attach)(struct vm *, int);		/* adopted: 1 start */
+	void	(*ro_teardown)(struct vm *);		/* qemu is gone */
+	void	(*ro_timer)(struct vm *, int);		/* s; -1: none */
+	/* one durable write: the run state and its event, together */
+	void	(*ro_commit)(struct vm *, int64_t, const char *,
+		    const char *);
+	void	(*ro_job_ended)(struct vm *, enum vm_job_kind);
+};
+extern const struct vm_run_ops *vm_run;
+const char	*vm_event_name(enum vm_event);
+const char	*vm_job_name(enum vm_job_kind);
+int		 vm_event(struct vm *, enum vm_event, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+int		 vm_job_begin(struct vm *, enum vm_job_kind, int64_t, void *,
+		    enum fws_err *, char **);
+int		 vm_check(struct vm *, enum vm_event, enum fws_err *, char **);
+void		 vm_start_failed(struct vm *, const char *);
+void		 vm_job_end(struct vm *, void *);
+void		 vm_job_progress(struct vm *, int, const char *);
+int64_t		 vm_actor(const struct vm *);
+json_t		*vm_job_json(const struct vm *);
+void		 vm_start(struct vm *, const struct caller *, fws_done_fn,
+		    void *);
+void		 vm_stop(struct vm *, unsigned, const struct caller *,
+		    fws_done_fn, void *);
+void		 vm_destroy(struct vm *, const struct caller *, fws_done_fn,
+		    void *);
+void		 vm_pause(struct vm *, const struct caller *, fws_done_fn,
+		    void *);
+void		 vm_resume(struct vm *, const struct caller *, fws_done_fn,
+		    void *);
+void		 vm_reboot(struct vm *, const struct caller *, fws_done_fn,
+		    void *);
+void		 vm_shutdown_all(unsigned, const struct caller *, fws_done_fn,
+		    void *);
+int		 vm_may_delete(struct vm *, enum fws_err *, char **);
+void		 vm_auto_start(struct vm *, const char *);
 void		 vm_expire(struct vm *);
 void		 vm_unexpire(struct vm *, const char *);
-void		 vm_release_all(void);
-/* vm.c, for vm-restart.c and vm-adopt.c */
-void		 vm_auto_start(struct vm *, const char *);
-void		 vm_commit(struct vm *);
-void		 vm_set_state(struct vm *, enum vm_state, const char *,
-		    const char *, ...) __attribute__((format(printf, 4, 5)));
-void		 vm_timer_set(struct vm *, int, void (*)(int, short, void *));
-void		 vm_timer_clear(struct vm *);
-void		 vm_exited(pid_t, int, void *);
+void		 vm_timer_fired(struct vm *);
+void		 vm_release(struct vm *);
+void		 vm_adopted_status(struct vm *, const char *);
+void		 vm_state_load(struct vm *, enum vm_state);
+
+/* vm-run.c: a VM's qemu: its files, process, QMP; vm.c's run ops */
+extern const struct vm_run_ops vm_run_qemu;
+char		*vm_dir(const struct vm *);
+char		*vm_file(const struct vm *, const char *);
+int		 vm_mkdir(const struct vm *, char **);
+char		*vm_run_path(const struct vm *, const char *);
 void		 vm_cleanup_run_files(struct vm *);
+void		 vm_run_exited(pid_t, int, void *);
 int		 vm_logs_cap(struct vm *, char **);
 void		 vm_logs_uncap(struct vm *);
-int		 vm_qmp_attach(struct vm *, char **);
-void		 vm_stop_begin(struct vm *, unsigned);
-void		 vm_start_timeout(int, short, void *);
-void		 vm_wake(struct vm *, const char *);
+int		 vm_console_connect(struct vm *, char **);
+int		 vm_remove(struct vm *, int, int64_t, const char *, char **);
+void		 vm_delete(struct vm *);
+void		 vm_release_all(void);
 
-/* vm-restart.c: the restart policy, back-off and crash loops */
-void		 vm_restart_consider(struct vm *);
-int		 vm_restart_cancel(struct vm *);
-void		 vm_restart_reset(struct vm *);
+/* vm-json.c: a VM as list and info show it */
+json_t		*vm_to_json(const struct vm *, int);
+
+/*
+ * vm-restart.c: the restart policy, a pure function: after an exit
+ * nobody asked for, restart now, after a delay, or give up (failed).
+ */
+enum restart_decision {
+	RESTART_NONE,
+	RESTART_AFTER,		/* *delay s from now */
+	RESTART_FAILED,		/* a crash loop */
+};
+struct restart_policy {
+	unsigned	 rp_delay;	/* restart_delay */
+	unsigned	 rp_delay_max;
+	unsigned	 rp_loop_restarts;	/* crash_loop_restarts */
+	unsigned	 rp_loop_window;	/* crash_loop_window, s */
+};
+void		 restart_policy_of(const struct fws_config *,
+		    struct restart_policy *);
+enum restart_decision restart_decide(struct vm *,
+		    const struct restart_policy *, int64_t, int64_t,
+		    unsigned *);
+void		 restart_note(struct vm *, int64_t);
 
 /* loan-policy.c: a loan's next step and its time, a pure function */
 enum loan_step {
@@ -406,15 +530,16 @@ void		 loan_release(void);
 void		 loan_changed(void);
 void		 loan_json_add(json_t *, const struct vm *, int);
 
-/* vm-adopt.c: fwsd's own start-up */
+/* vm-adopt.c: fwsd's own start-up: what it finds, told to vm.c */
 void		 vm_adopt_all(void);
 void		 vm_autostart_all(void);
 
 /* snapshot.c: internal snapshots, by QMP jobs or qemu-img */
-void		 snapshot_op(struct vm *, struct request *, const char *,
-		    const char *, int);
-void		 snapshot_list_all(struct request *, int64_t);
-void		 snapshot_qmp_event(struct vm *, const char *, json_t *);
+void		 snapshot_op(struct vm *, const struct caller *, const char *,
+		    const char *, int, fws_done_fn, void *);
+void		 snapshot_list_all(const struct caller *, int64_t, fws_done_fn,
+		    void *);
+void		 snapshot_job_status(struct vm *, json_t *);
 void		 snapshot_vm_gone(struct vm *);
 void		 snapshot_adopt(struct vm *);
 
@@ -439,11 +564,6 @@ void		 event_record_by(const struct vm *, int64_t, const char *,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 int		 event_follow(uint64_t, json_t *, int64_t, const char *);
 void		 event_unfollow(uint64_t);
-char		*vm_dir(const struct vm *);
-int		 vm_mkdir(const struct vm *, char **);
-char		*vm_run_path(const struct vm *, const char *);
-int		 vm_console_connect(struct vm *, char **);
-json_t		*vm_to_json(const struct vm *, int);
 
 /* vm-agent.c: the QEMU guest agent's channel, the addresses it tells */
 void		 agent_open(struct vm *, int);
@@ -627,6 +747,9 @@ int	 store_open(const char *, char **);
 void	 store_close(void);
 int	 store_schema_version(void);
 int	 store_vm_insert(struct vm *, char **);
+int	 store_begin(char **);
+int	 store_commit(char **);
+void	 store_rollback(void);
 int	 store_vm_update_run(const struct vm *, char **);
 int	 store_vm_update_qemu_uid(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);

@@ -29,7 +29,6 @@ struct request {
 };
 
 #define CMD_VM		0x01	/* args.name (and owner) names a VM */
-#define CMD_NOJOB	0x02	/* refused while a snapshot job runs */
 #define CMD_ADMIN	0x04	/* for admins only */
 
 struct cmd {
@@ -63,9 +62,9 @@ static const struct cmd cmd_table[] = {
 	{ "create",	cmd_create,	0,	{ "name", "owner", "vcpus",
 	    "memory_mib", "disks", "iso", "kernel", "initrd", "append", "mac",
 	    "restart", "autostart", "nics", "template", "base", "until" } },
-	{ "delete",	cmd_delete,	CMD_VM | CMD_NOJOB, { "name", "owner",
+	{ "delete",	cmd_delete,	CMD_VM, { "name", "owner",
 	    "keep_disks" } },
-	{ "destroy",	cmd_destroy,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
+	{ "destroy",	cmd_destroy,	CMD_VM, { "name", "owner" } },
 	{ "events",	cmd_events,	0,	{ "name", "owner", "follow",
 	    "limit" } },
 	{ "image-delete", cmd_image_delete, 0,	{ "name", "owner" } },
@@ -77,7 +76,7 @@ static const struct cmd cmd_table[] = {
 	{ "loan",	cmd_loan,	CMD_VM,	{ "name", "owner", "until",
 	    "extend", "remove" } },
 	{ "loans",	cmd_loans,	0,	{ "owner" } },
-	{ "media",	cmd_media,	CMD_VM | CMD_NOJOB, { "name", "owner",
+	{ "media",	cmd_media,	CMD_VM, { "name", "owner",
 	    "iso", "eject" } },
 	{ "net-create",	cmd_net_create,	CMD_ADMIN, { "name", "bridge",
 	    "uplink", "address", "nat", "dhcp_start", "dhcp_end", "autostart",
@@ -89,21 +88,21 @@ static const struct cmd cmd_table[] = {
 	{ "net-open",	cmd_net_open,	CMD_ADMIN, { "name", "open" } },
 	{ "net-start",	cmd_net_start,	CMD_ADMIN, { "name" } },
 	{ "net-stop",	cmd_net_stop,	CMD_ADMIN, { "name" } },
-	{ "pause",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
+	{ "pause",	cmd_simple,	CMD_VM, { "name", "owner" } },
 	{ "quota",	cmd_quota,	0,	{ "owner" } },
 	{ "quota-set",	cmd_quota_set,	CMD_ADMIN, { "owner", "vms", "vm_vcpus",
 	    "vm_memory_mib", "vm_disk", "vcpus", "memory_mib", "disk",
 	    "images", "snapshots", "loan" } },
-	{ "reboot",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
-	{ "resume",	cmd_simple,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
+	{ "reboot",	cmd_simple,	CMD_VM, { "name", "owner" } },
+	{ "resume",	cmd_simple,	CMD_VM, { "name", "owner" } },
 	{ "shutdown-all", cmd_shutdown_all, CMD_ADMIN, { "timeout" } },
 	{ "snapshot-create", cmd_snapshot, CMD_VM, { "name", "owner", "tag",
 	    "disk_only" } },
 	{ "snapshot-delete", cmd_snapshot, CMD_VM, { "name", "owner", "tag" } },
 	{ "snapshot-list", cmd_snapshot_list, 0, { "name", "owner", "all" } },
 	{ "snapshot-revert", cmd_snapshot, CMD_VM, { "name", "owner", "tag" } },
-	{ "start",	cmd_start,	CMD_VM | CMD_NOJOB, { "name", "owner" } },
-	{ "stop",	cmd_stop,	CMD_VM | CMD_NOJOB, { "name", "owner",
+	{ "start",	cmd_start,	CMD_VM, { "name", "owner" } },
+	{ "stop",	cmd_stop,	CMD_VM, { "name", "owner",
 	    "timeout" } },
 	{ "templates",	cmd_templates,	0,	{ NULL } },
 	{ "version",	cmd_version,	0,	{ NULL } },
@@ -366,11 +365,6 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 		if ((vm = request_vm(rq, pr.pr_args, name)) == NULL)
 			goto done;
 	}
-	if ((c->c_flags & CMD_NOJOB) && vm->vm_job != NULL) {
-		request_error(rq, PROTO_ERR_BUSY, "%s: a snapshot operation is "
-		    "under way: try again when it is done", vm->vm_name);
-		goto done;
-	}
 	c->c_fn(rq, pr.pr_args, vm);
 done:
 	proto_request_clear(&pr);
@@ -387,7 +381,7 @@ static void
 cmd_start(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
-	vm_start(vm, rq);
+	vm_start(vm, &rq->rq_caller, request_done, rq);
 }
 
 static void
@@ -401,21 +395,26 @@ cmd_stop(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}
-	vm_stop(vm, timeout, rq);
+	vm_stop(vm, timeout, &rq->rq_caller, request_done, rq);
 }
 
 static void
 cmd_destroy(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
-	vm_destroy(vm, rq);
+	vm_destroy(vm, &rq->rq_caller, request_done, rq);
 }
 
 static void
 cmd_simple(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
-	vm_qmp_simple(vm, rq->rq_cmd, rq);
+	if (strcmp(rq->rq_cmd, "pause") == 0)
+		vm_pause(vm, &rq->rq_caller, request_done, rq);
+	else if (strcmp(rq->rq_cmd, "resume") == 0)
+		vm_resume(vm, &rq->rq_caller, request_done, rq);
+	else
+		vm_reboot(vm, &rq->rq_caller, request_done, rq);
 }
 
 /* The caller's VMs; an admin's list is everyone's (or one owner's). */
@@ -494,6 +493,7 @@ static void
 cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 {
 	json_t		*o;
+	enum fws_err	 err;
 	char		*cause;
 	int		 keep = 0;
 
@@ -501,10 +501,8 @@ cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}
-	if (vm_is_active(vm)) {
-		request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s: stop it "
-		    "before deleting it", vm->vm_name,
-		    vm_state_name(vm->vm_state));
+	if (vm_may_delete(vm, &err, &cause) == -1) {
+		request_cause(rq, request_code(err), cause);
 		return;
 	}
 	o = json_pack("{ss sb}", "name", vm->vm_name, "kept_disks", keep);
@@ -598,7 +596,7 @@ cmd_shutdown_all(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}
-	vm_shutdown_all(timeout, rq);
+	vm_shutdown_all(timeout, &rq->rq_caller, request_done, rq);
 }
 
 /* snapshot-create, -revert, -delete NAME TAG */
@@ -615,7 +613,8 @@ cmd_snapshot(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}
-	snapshot_op(vm, rq, rq->rq_cmd + strlen("snapshot-"), tag, disk_only);
+	snapshot_op(vm, &rq->rq_caller, rq->rq_cmd + strlen("snapshot-"), tag,
+	    disk_only, request_done, rq);
 }
 
 /* snapshot-list NAME, or with "all" every VM's */
@@ -636,11 +635,13 @@ cmd_snapshot_list(struct request *rq, json_t *args, struct vm *vm)
 		if (request_owner(rq, args, &owner, &code, &cause) == -1)
 			request_cause(rq, code, cause);
 		else
-			snapshot_list_all(rq, owner);
+			snapshot_list_all(&rq->rq_caller, owner, request_done,
+			    rq);
 		return;
 	}
 	if ((vm = request_vm(rq, args, name)) != NULL)
-		snapshot_op(vm, rq, "list", NULL, 0);
+		snapshot_op(vm, &rq->rq_caller, "list", NULL, 0, request_done,
+		    rq);
 }
 
 /* Where the VM's screen is, and its password (fresh at every start). */

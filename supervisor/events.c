@@ -5,7 +5,7 @@
  * event_history of them) and pushed to every client following the
  * stream.  An event carries who asked for it, when someone did: the
  * uid of the request (event_record_by), or of the start, stop, pause or
- * resume under way (event_record, vm_actor).  A follower is a control
+ * resume under way (event_record, vm_actor()).  A follower is a control
  * connection and the id of its "events" request; it is forgotten when
  * its connection is gone.
  */
@@ -126,7 +126,7 @@ event_record(const struct vm *vm, const char *event, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	event_vrecord(vm, vm->vm_actor, event, fmt, ap);
+	event_vrecord(vm, vm_actor(vm), event, fmt, ap);
 	va_end(ap);
 }
 

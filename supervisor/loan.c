@@ -55,16 +55,28 @@ loan_step_of(const struct vm *vm, int64_t now, int64_t *when, int64_t *lead)
 }
 
 /*
- * A step that must wait for something else to end first, which says so
+ * A step that must wait for the VM's job to end first, which says so
  * (loan_changed) when it does: the stop of a VM whose loan ended, a
- * snapshot job on the disks of one to delete, a VM still being made.
+ * snapshot or a change of its CD drive, a VM still being made; a
+ * deletion waits for any job.
  */
 static int
 loan_waits(const struct vm *vm, enum loan_step step)
 {
-	return vm->vm_creating ||
-	    (step == LOAN_EXPIRE && vm->vm_loan_ending) ||
-	    (step == LOAN_DELETE && vm->vm_job != NULL);
+	switch (vm->vm_job.j_kind) {
+	case JOB_NONE:
+		return vm_is_hidden(vm);
+	case JOB_RESTART:
+		return 0;	/* called off by either */
+	case JOB_STOP:
+		return step == LOAN_DELETE || vm->vm_job.j_loan;
+	case JOB_CREATE:
+	case JOB_SNAPSHOT:
+	case JOB_MEDIA:
+		return 1;
+	default:
+		return step == LOAN_DELETE;
+	}
 }
 
 /* Arm the timer for the earliest step of all VMs, or disarm it. */

@@ -284,8 +284,7 @@ media_record(struct vm *vm, const char *iso, int booted, char **cause)
 static void
 media_free(struct media_op *mo)
 {
-	if (mo->mo_vm->vm_media == mo)
-		mo->mo_vm->vm_media = NULL;
+	vm_job_end(mo->mo_vm, mo);
 	if (mo->mo_fd != -1)
 		close(mo->mo_fd);
 	free(mo->mo_iso);
@@ -328,7 +327,7 @@ media_end(struct media_op *mo)
 			free(cause);
 		}
 	}
-	vm->vm_media = NULL;
+	vm_job_end(vm, mo);
 	mo->mo_fn(vm, mo->mo_err, mo->mo_cause, mo->mo_arg);
 	media_free(mo);
 }
@@ -484,22 +483,17 @@ media_change(struct vm *vm, const char *iso, media_done_fn fn, void *arg)
 {
 	struct media_op	*mo;
 	struct stat	 sb;
+	enum fws_err	 err;
 	char		*cause;
 	int		 live;
 
-	if (vm->vm_media != NULL) {
-		fn(vm, MEDIA_BUSY, "a change of its CD drive is under way",
-		    arg);
-		return;
-	}
-	switch (vm->vm_state) {
-	case VM_STARTING:
-	case VM_STOPPING:
-		cause = xasprintf("%s is %s: change its CD drive when it is "
-		    "done", vm->vm_name, vm_state_name(vm->vm_state));
+	/* a change under way, a start, a stop, a snapshot: busy */
+	if (vm_check(vm, EV_MEDIA, &err, &cause) == -1) {
 		fn(vm, MEDIA_BUSY, cause, arg);
 		free(cause);
 		return;
+	}
+	switch (vm->vm_state) {
 	case VM_RUNNING:
 	case VM_PAUSED:
 		live = 1;
@@ -559,6 +553,12 @@ media_change(struct vm *vm, const char *iso, media_done_fn fn, void *arg)
 		media_free(mo);
 		return;
 	}
-	vm->vm_media = mo;
+	if (vm_job_begin(vm, JOB_MEDIA, -1, mo, &err, &cause) == -1) {
+		media_fail(mo, MEDIA_BUSY, "%s", cause);
+		free(cause);
+		fn(vm, mo->mo_err, mo->mo_cause, arg);
+		media_free(mo);
+		return;
+	}
 	media_next(mo);
 }

@@ -11,8 +11,8 @@
  * check is read again first, and qemu-img follows none of it.
  * Read-only disks (images) take no part.
  *
- * One operation per VM at a time (vm_job): lifecycle verbs meanwhile
- * are refused as busy.  The images are the truth and the store the
+ * An operation is the VM's job (vm_job_begin): lifecycle verbs
+ * meanwhile are refused as busy, by vm.c.  The images are the truth and the store the
  * index: every operation starts and ends by reading what disk 0 really
  * holds (query-block, or qemu-img info) and writing that to the store.
  */
@@ -28,7 +28,6 @@
 
 #include "fws.h"
 #include "log.h"
-#include "proto.h"
 #include "qmp.h"
 
 enum snap_kind {
@@ -54,8 +53,11 @@ static const char *const snap_event_words[][2] = {
 };
 
 struct snap_op {
+	TAILQ_ENTRY(snap_op)	 so_entry;
 	struct vm		*so_vm;
-	struct request		*so_rq;		/* NULL: part of a list --all */
+	struct caller		 so_caller;	/* who asked */
+	fws_done_fn		 so_fn;		/* NULL: part of a list --all */
+	void			*so_arg;
 	struct snap_all		*so_all;
 	enum snap_kind		 so_kind;
 	char			 so_tag[FWS_NAME_MAX + 1];
@@ -69,9 +71,12 @@ struct snap_op {
 	int			 so_pending;	/* QMP replies still due */
 };
 
-/* list --all: one request for the snapshots of every VM. */
+TAILQ_HEAD(snap_ops, snap_op);
+
+/* list --all: one answer for the snapshots of every VM. */
 struct snap_all {
-	struct request	*sa_rq;
+	fws_done_fn	 sa_fn;
+	void		*sa_arg;
 	json_t		*sa_list;
 	unsigned	 sa_left;
 };
@@ -79,6 +84,7 @@ struct snap_all {
 #define SNAP_OUTPUT_MAX	(1024 * 1024)	/* qemu-img info's JSON, at most */
 
 static unsigned	snap_job_seq;
+static struct snap_ops	snap_ops = TAILQ_HEAD_INITIALIZER(snap_ops);
 
 /* Append b's items to a; b is consumed. */
 static void
@@ -110,12 +116,8 @@ snap_qmp(struct snap_op *so, const char *cmd, json_t *args, int timeout_ms,
 static void
 snap_free(struct snap_op *so)
 {
-	if (so->so_vm->vm_job == so) {
-		so->so_vm->vm_job = NULL;
-		/* an expired VM's deletion may have waited for the job */
-		if (so->so_vm->vm_state == VM_EXPIRED)
-			loan_changed();
-	}
+	TAILQ_REMOVE(&snap_ops, so, so_entry);
+	vm_job_end(so->so_vm, so);
 	proc_unwatch(so->so_watch);
 	if (so->so_out != NULL)
 		unlink(so->so_out);
@@ -167,20 +169,19 @@ snap_list_json(const struct vm *vm, json_t *snaps)
 
 /* The operation ends: answer (or count in list --all), free. */
 static void
-snap_done(struct snap_op *so, int code, const char *fmt, ...)
+snap_done(struct snap_op *so, enum fws_err code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
-snap_done(struct snap_op *so, int code, const char *fmt, ...)
+snap_done(struct snap_op *so, enum fws_err code, const char *fmt, ...)
 {
 	struct snap_all	*sa = so->so_all;
 	struct vm	*vm = so->so_vm;
 	va_list		 ap;
-	char		*msg = NULL;
+	char		*msg = NULL, *words;
 	json_t		*s;
-	/* who asked: the request is answered, and freed, before the event */
-	int64_t		 actor = so->so_rq != NULL ?
-			    (int64_t)request_uid(so->so_rq) : -1;
+	int64_t		 actor = so->so_fn != NULL ?
+			    (int64_t)so->so_caller.ca_uid : -1;
 
 	if (fmt != NULL) {
 		va_start(ap, fmt);
@@ -195,20 +196,23 @@ snap_done(struct snap_op *so, int code, const char *fmt, ...)
 		snap_extend(sa->sa_list, so->so_snaps != NULL ?
 		    snap_list_json(vm, so->so_snaps) : store_snap_list(vm));
 		if (--sa->sa_left == 0) {
-			request_ok(sa->sa_rq, sa->sa_list);
+			sa->sa_fn(sa->sa_arg, FWS_OK, NULL, sa->sa_list);
 			free(sa);
 		}
-	} else if (msg != NULL)
-		request_error(so->so_rq, code, "%s: snapshot-%s %s: %s",
-		    vm->vm_name, snap_verbs[so->so_kind], so->so_tag, msg);
-	else if (so->so_kind == SNAP_LIST)
-		request_ok(so->so_rq, snap_list_json(vm, so->so_snaps));
+	} else if (msg != NULL) {
+		words = xasprintf("%s: snapshot-%s %s: %s", vm->vm_name,
+		    snap_verbs[so->so_kind], so->so_tag, msg);
+		so->so_fn(so->so_arg, code, words, NULL);
+		free(words);
+	} else if (so->so_kind == SNAP_LIST)
+		so->so_fn(so->so_arg, FWS_OK, NULL, snap_list_json(vm,
+		    so->so_snaps));
 	else if (so->so_kind == SNAP_CREATE &&
 	    (s = snap_find(so->so_snaps, so->so_tag)) != NULL)
-		request_ok(so->so_rq, snap_to_json(vm, s));
+		so->so_fn(so->so_arg, FWS_OK, NULL, snap_to_json(vm, s));
 	else
-		request_ok(so->so_rq, json_pack("{ss ss}", "vm", vm->vm_name,
-		    "tag", so->so_tag));
+		so->so_fn(so->so_arg, FWS_OK, NULL, json_pack("{ss ss}", "vm",
+		    vm->vm_name, "tag", so->so_tag));
 	if (msg == NULL && so->so_kind != SNAP_LIST)
 		event_record_by(vm, actor, "snapshot", "%s%s%s%s",
 		    snap_event_words[so->so_kind][0], so->so_tag,
@@ -247,7 +251,7 @@ snap_query_block_done(struct qmp *q, json_t *ret, const char *err_class,
 	(void)q;
 	so->so_pending--;
 	if (err_class != NULL) {
-		snap_done(so, PROTO_ERR_FAILED, "query-block: %s", err_desc);
+		snap_done(so, FWS_ERR_FAILED, "query-block: %s", err_desc);
 		return;
 	}
 	json_array_foreach(ret, i, b) {
@@ -319,7 +323,7 @@ snap_img_exited(pid_t pid, int status, void *arg)
 	so->so_watch = NULL;
 	out = proc_output(so->so_out, SNAP_OUTPUT_MAX);
 	if (status != 0) {
-		snap_done(so, PROTO_ERR_FAILED, "%s", out);
+		snap_done(so, FWS_ERR_FAILED, "%s", out);
 		free(out);
 		return;
 	}
@@ -338,7 +342,7 @@ snap_img_exited(pid_t pid, int status, void *arg)
 	info = json_loads(out, 0, &jerr);
 	free(out);
 	if (info == NULL) {
-		snap_done(so, PROTO_ERR_FAILED, "qemu-img info: %s", jerr.text);
+		snap_done(so, FWS_ERR_FAILED, "qemu-img info: %s", jerr.text);
 		return;
 	}
 	snap_have_truth(so, json_object_get(info, "snapshots"));
@@ -389,12 +393,12 @@ snap_read_truth(struct snap_op *so)
 	if (vm_is_active(vm)) {
 		if (snap_qmp(so, "query-block", NULL, FWS_QMP_TIMEOUT,
 		    snap_query_block_done) == -1)
-			snap_done(so, PROTO_ERR_FAILED, "no QMP connection");
+			snap_done(so, FWS_ERR_FAILED, "no QMP connection");
 		return;
 	}
 	if ((target = snap_img_target(so, 0, &cause)) == NULL ||
 	    (args[3] = target, snap_img_run(so, args, &cause)) == -1) {
-		snap_done(so, PROTO_ERR_FAILED, "%s", cause);
+		snap_done(so, FWS_ERR_FAILED, "%s", cause);
 		free(cause);
 	}
 	free(target);
@@ -410,7 +414,7 @@ snap_qmp_started(struct qmp *q, json_t *ret, const char *err_class,
 	(void)ret;
 	so->so_pending--;
 	if (err_class != NULL) {
-		snap_done(so, PROTO_ERR_FAILED, "%s", err_desc);
+		snap_done(so, FWS_ERR_FAILED, "%s", err_desc);
 		return;
 	}
 	if (so->so_job[0] == '\0') {
@@ -438,7 +442,7 @@ snap_change(struct snap_op *so)
 		 * name, never probed */
 		if ((target = snap_img_target(so, so->so_disk,
 		    &cause)) == NULL) {
-			snap_done(so, PROTO_ERR_FAILED, "%s", cause);
+			snap_done(so, FWS_ERR_FAILED, "%s", cause);
 			free(cause);
 			return;
 		}
@@ -449,7 +453,7 @@ snap_change(struct snap_op *so)
 		img[4] = target;
 		img[5] = NULL;
 		if (snap_img_run(so, img, &cause) == -1) {
-			snap_done(so, PROTO_ERR_FAILED, "%s", cause);
+			snap_done(so, FWS_ERR_FAILED, "%s", cause);
 			free(cause);
 		}
 		free(target);
@@ -487,35 +491,34 @@ snap_change(struct snap_op *so)
 	}
 	/* a job may run long: no timeout on starting it */
 	if (snap_qmp(so, cmd, args, 0, snap_qmp_started) == -1)
-		snap_done(so, PROTO_ERR_FAILED, "no QMP connection");
+		snap_done(so, FWS_ERR_FAILED, "no QMP connection");
 }
 
 /* Is the change possible, given what disk 0 holds? */
 static int
-snap_check(struct snap_op *so, char **why, int *code)
+snap_check(struct snap_op *so, char **why, enum fws_err *code)
 {
 	json_t	*s = snap_find(so->so_snaps, so->so_tag);
 
-	*code = PROTO_ERR_NOT_FOUND;
+	*code = FWS_ERR_NOT_FOUND;
 	if (so->so_kind == SNAP_CREATE) {
 		if (s != NULL) {
-			*code = PROTO_ERR_EXISTS;
+			*code = FWS_ERR_EXISTS;
 			return cause_fail(why, "the tag is already taken");
 		}
 		/* a user's snapshots count, and take room: an admin's own
 		 * VMs have no quota */
-		if (so->so_rq != NULL && request_admin(so->so_rq) &&
-		    so->so_vm->vm_owner == request_uid(so->so_rq))
+		if (caller_exempt(&so->so_caller, so->so_vm->vm_owner))
 			return 0;
 		return quota_check_snapshot(so->so_vm,
-		    json_array_size(so->so_snaps), !so->so_disk_only, code,
-		    why);
+		    json_array_size(so->so_snaps), !so->so_disk_only,
+		    (int *)code, why);
 	}
 	if (s == NULL)
 		return cause_fail(why, "no snapshot with that tag");
 	if (so->so_kind == SNAP_REVERT && vm_is_active(so->so_vm) &&
 	    json_integer_value(json_object_get(s, "vm-state-size")) == 0) {
-		*code = PROTO_ERR_BAD_STATE;
+		*code = FWS_ERR_STATE;
 		return cause_fail(why, "a disk-only snapshot: stop %s, then "
 		    "revert", so->so_vm->vm_name);
 	}
@@ -526,8 +529,8 @@ snap_check(struct snap_op *so, char **why, int *code)
 static void
 snap_next(struct snap_op *so)
 {
-	char	*why;
-	int	 code;
+	char		*why;
+	enum fws_err	 code;
 
 	switch (so->so_step) {
 	case 0:
@@ -567,7 +570,7 @@ snap_jobs_done(struct qmp *q, json_t *ret, const char *err_class,
 
 	so->so_pending--;
 	if (err_class != NULL) {
-		snap_done(so, PROTO_ERR_FAILED, "query-jobs: %s", err_desc);
+		snap_done(so, FWS_ERR_FAILED, "query-jobs: %s", err_desc);
 		return;
 	}
 	json_array_foreach(ret, i, j) {
@@ -578,7 +581,7 @@ snap_jobs_done(struct qmp *q, json_t *ret, const char *err_class,
 	qmp_execute(q, "job-dismiss", json_pack("{ss}", "id", so->so_job),
 	    FWS_QMP_TIMEOUT, NULL, NULL);
 	if (error != NULL) {
-		snap_done(so, PROTO_ERR_FAILED, "%s", error);
+		snap_done(so, FWS_ERR_FAILED, "%s", error);
 		return;
 	}
 	so->so_job[0] = '\0';
@@ -586,14 +589,26 @@ snap_jobs_done(struct qmp *q, json_t *ret, const char *err_class,
 	snap_next(so);
 }
 
-void
-snapshot_qmp_event(struct vm *vm, const char *name, json_t *data)
+/* The VM's op running a QMP job, if any. */
+static struct snap_op *
+snap_op_of(struct vm *vm)
 {
-	struct snap_op	*so = vm->vm_job;
+	struct snap_op	*so;
+
+	TAILQ_FOREACH(so, &snap_ops, so_entry)
+		if (so->so_vm == vm)
+			return so;
+	return NULL;
+}
+
+/* QMP's JOB_STATUS_CHANGE: only our job's conclusion matters. */
+void
+snapshot_job_status(struct vm *vm, json_t *data)
+{
+	struct snap_op	*so = snap_op_of(vm);
 	const char	*id, *status;
 
-	if (so == NULL || so->so_job[0] == '\0' ||
-	    strcmp(name, "JOB_STATUS_CHANGE") != 0)
+	if (so == NULL || so->so_job[0] == '\0')
 		return;
 	id = json_string_value(json_object_get(data, "id"));
 	status = json_string_value(json_object_get(data, "status"));
@@ -602,28 +617,33 @@ snapshot_qmp_event(struct vm *vm, const char *name, json_t *data)
 		return;
 	if (snap_qmp(so, "query-jobs", NULL, FWS_QMP_TIMEOUT,
 	    snap_jobs_done) == -1)
-		snap_done(so, PROTO_ERR_FAILED, "no QMP connection");
+		snap_done(so, FWS_ERR_FAILED, "no QMP connection");
 }
 
 /* The VM's qemu ended in the middle of an operation. */
 void
 snapshot_vm_gone(struct vm *vm)
 {
-	struct snap_op	*so = vm->vm_job;
+	struct snap_op	*so = snap_op_of(vm);
 
 	/* a reply still due will say it, with qemu's disconnection */
 	if (so != NULL && so->so_watch == NULL && so->so_pending == 0)
-		snap_done(so, PROTO_ERR_FAILED, "qemu ended during the "
+		snap_done(so, FWS_ERR_FAILED, "qemu ended during the "
 		    "operation");
 }
 
-/* Can vm's snapshots be worked on now?  0, or -1 with a code and why. */
+/*
+ * Can vm's snapshots be worked on now?  0, or -1 with the core's error
+ * and why: the disks it has, then vm.c (its state, the job under way).
+ * With so, the job is so's from now on.
+ */
 static int
-snap_usable(struct vm *vm, int *code, char **why)
+snap_usable(struct vm *vm, struct snap_op *so, enum fws_err *code,
+    char **why)
 {
 	int	 i;
 
-	*code = PROTO_ERR_BAD_STATE;
+	*code = FWS_ERR_STATE;
 	if (vm->vm_ndisks == 0)
 		return cause_fail(why, "%s has no disk to keep snapshots in",
 		    vm->vm_name);
@@ -636,72 +656,69 @@ snap_usable(struct vm *vm, int *code, char **why)
 			return cause_fail(why, "%s: disk %s is %s: snapshots "
 			    "need qcow2 disks", vm->vm_name,
 			    vm->vm_disks[i].d_path, vm->vm_disks[i].d_format);
-	/* no job may hold up its deletion; its index stays readable */
-	if (vm->vm_state == VM_EXPIRED)
-		return cause_fail(why, "%s is expired: its snapshots wait for "
-		    "its loan to be extended", vm->vm_name);
-	*code = PROTO_ERR_BUSY;
-	if (vm->vm_job != NULL)
-		return cause_fail(why, "%s: a snapshot operation is under "
-		    "way", vm->vm_name);
-	if (vm->vm_media != NULL)
-		return cause_fail(why, "%s: a change of its CD drive is under "
-		    "way", vm->vm_name);
-	if (vm->vm_state == VM_STARTING || vm->vm_state == VM_STOPPING ||
-	    vm->vm_restart_pending)
-		return cause_fail(why, "%s is %s", vm->vm_name,
-		    vm->vm_restart_pending ? "about to restart" :
-		    vm_state_name(vm->vm_state));
+	if (so == NULL)
+		return vm_check(vm, EV_SNAPSHOT, code, why);
+	if (vm_job_begin(vm, JOB_SNAPSHOT, so->so_fn != NULL ?
+	    (int64_t)so->so_caller.ca_uid : -1, so, code, why) == -1)
+		return -1;
 	if (vm_is_active(vm) && (vm->vm_qmp == NULL ||
-	    !qmp_is_ready(vm->vm_qmp)))
+	    !qmp_is_ready(vm->vm_qmp))) {
+		vm_job_end(vm, so);
+		*code = FWS_ERR_BUSY;
 		return cause_fail(why, "%s: no QMP connection", vm->vm_name);
+	}
 	return 0;
 }
 
 static struct snap_op *
-snap_op_new(struct vm *vm, struct request *rq, enum snap_kind kind,
-    const char *tag)
+snap_op_new(struct vm *vm, const struct caller *ca, fws_done_fn fn,
+    void *arg, enum snap_kind kind, const char *tag)
 {
 	struct snap_op	*so;
 
 	if ((so = calloc(1, sizeof(*so))) == NULL)
 		abort();
 	so->so_vm = vm;
-	so->so_rq = rq;
+	if (ca != NULL)
+		so->so_caller = *ca;
+	so->so_fn = fn;
+	so->so_arg = arg;
 	so->so_kind = kind;
 	if (tag != NULL)
 		snprintf(so->so_tag, sizeof(so->so_tag), "%s", tag);
-	vm->vm_job = so;
 	return so;
 }
 
 /* create, revert, delete, list of one VM (tag NULL for list) */
 void
-snapshot_op(struct vm *vm, struct request *rq, const char *verb,
-    const char *tag, int disk_only)
+snapshot_op(struct vm *vm, const struct caller *ca, const char *verb,
+    const char *tag, int disk_only, fws_done_fn fn, void *arg)
 {
 	struct snap_op	*so;
 	enum snap_kind	 kind;
+	enum fws_err	 code;
 	char		*why;
-	int		 code;
 
 	for (kind = SNAP_LIST; kind <= SNAP_DELETE; kind++)
 		if (strcmp(snap_verbs[kind], verb) == 0)
 			break;
+	if (kind > SNAP_DELETE) {
+		fn(arg, FWS_ERR_INTERNAL, "unknown snapshot verb", NULL);
+		return;
+	}
 	/* an expired VM's disks wait: their index is what the store says */
 	if (kind == SNAP_LIST && vm->vm_state == VM_EXPIRED) {
-		request_ok(rq, store_snap_list(vm));
+		fn(arg, FWS_OK, NULL, store_snap_list(vm));
 		return;
 	}
-	if (kind > SNAP_DELETE || snap_usable(vm, &code, &why) == -1) {
-		request_error(rq, kind > SNAP_DELETE ? PROTO_ERR_INTERNAL :
-		    code, "%s", kind > SNAP_DELETE ? "unknown snapshot verb" :
-		    why);
-		if (kind <= SNAP_DELETE)
-			free(why);
+	so = snap_op_new(vm, ca, fn, arg, kind, tag);
+	if (snap_usable(vm, so, &code, &why) == -1) {
+		fn(arg, code, why, NULL);
+		free(why);
+		free(so);
 		return;
 	}
-	so = snap_op_new(vm, rq, kind, tag);
+	TAILQ_INSERT_TAIL(&snap_ops, so, so_entry);
 	/* a stopped VM's snapshots never hold memory */
 	so->so_disk_only = disk_only || !vm_is_active(vm);
 	snap_next(so);
@@ -709,37 +726,40 @@ snapshot_op(struct vm *vm, struct request *rq, const char *verb,
 
 /* snapshot-list --all: every VM, each read from its image if it can be. */
 void
-snapshot_list_all(struct request *rq, int64_t owner)
+snapshot_list_all(const struct caller *ca, int64_t owner, fws_done_fn fn,
+    void *arg)
 {
 	struct snap_all	*sa;
 	struct snap_op	*so;
 	struct vm	*vm, *tvm;
+	enum fws_err	 code;
 	char		*why;
-	int		 code;
 
 	if ((sa = calloc(1, sizeof(*sa))) == NULL)
 		abort();
-	sa->sa_rq = rq;
+	sa->sa_fn = fn;
+	sa->sa_arg = arg;
 	sa->sa_list = json_array();
 	sa->sa_left = 1;	/* held until every VM is under way */
 	TAILQ_FOREACH_SAFE(vm, &vms, vm_entry, tvm) {
-		if (!request_sees(rq, vm) || (owner >= 0 &&
+		if (!caller_sees(ca, vm) || (owner >= 0 &&
 		    vm->vm_owner != owner))
 			continue;
-		if (snap_usable(vm, &code, &why) == -1) {
+		so = snap_op_new(vm, NULL, NULL, NULL, SNAP_LIST, NULL);
+		if (snap_usable(vm, so, &code, &why) == -1) {
 			free(why);
-			if (code == PROTO_ERR_BUSY ||
-			    vm->vm_state == VM_EXPIRED)
+			free(so);
+			if (code == FWS_ERR_BUSY || vm->vm_state == VM_EXPIRED)
 				snap_extend(sa->sa_list, store_snap_list(vm));
 			continue;
 		}
+		TAILQ_INSERT_TAIL(&snap_ops, so, so_entry);
 		sa->sa_left++;
-		so = snap_op_new(vm, NULL, SNAP_LIST, NULL);
 		so->so_all = sa;
 		snap_next(so);
 	}
 	if (--sa->sa_left == 0) {
-		request_ok(rq, sa->sa_list);
+		fn(arg, FWS_OK, NULL, sa->sa_list);
 		free(sa);
 	}
 }

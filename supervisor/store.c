@@ -359,6 +359,32 @@ fail:
 	return -1;
 }
 
+/*
+ * One write of several statements: what comes between store_begin and
+ * store_commit is made durable at once (one sync) or not at all.
+ */
+int
+store_begin(char **cause)
+{
+	return exec_sql("BEGIN IMMEDIATE", cause);
+}
+
+int
+store_commit(char **cause)
+{
+	if (exec_sql("COMMIT", cause) == -1) {
+		exec_sql("ROLLBACK", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(void)
+{
+	exec_sql("ROLLBACK", NULL);
+}
+
 int
 store_vm_update_run(const struct vm *vm, char **cause)
 {
@@ -572,7 +598,7 @@ store_vm_load(struct vmlist *list, char **cause)
 			vm->vm_restart = VM_RESTART_ON_FAILURE;
 		vm->vm_created = sqlite3_column_int64(st, 12);
 		column_copy(st, 13, buf, sizeof(buf));
-		vm->vm_state = state_parse(buf);
+		vm_state_load(vm, state_parse(buf));
 		vm->vm_pid = sqlite3_column_int(st, 14);
 		vm->vm_last_exit = column_strdup(st, 15);
 		vm->vm_last_exit_time = sqlite3_column_int64(st, 16);

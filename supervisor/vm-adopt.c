@@ -1,12 +1,13 @@
 /*
- * vm-adopt.c: what fwsd does with the VMs it finds when it starts.  The
- * store says which VMs had a qemu; each either still has it (the same
- * process, checked by the uuid on its command line and its start time,
- * so a reused PID never matches: watched again, QMP reconnected, the real
- * state asked) or lost it while fwsd was down (crashed, and the restart
- * policy decides, as it does for a VM that crashed too late for the last
- * fwsd to restart it).  Then, once per boot of the host, VMs marked
- * autostart are started.
+ * vm-adopt.c: what fwsd finds of the VMs when it starts, told to vm.c.
+ * The store says which VMs had a qemu; each either still has it (the
+ * same process, checked by the uuid on its command line and its start
+ * time, so a reused PID never matches: watched again, EV_ADOPT_ALIVE) or
+ * lost it while fwsd was down (EV_ADOPT_LOST).  vm.c's table says what
+ * follows: a start or a stop that was under way goes on, a lost qemu is
+ * stopped or crashed, the restart policy decides (as it does for a VM
+ * that crashed too late for the last fwsd to restart it).  Then, once per
+ * boot of the host, VMs marked autostart are started.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -20,7 +21,6 @@
 
 #include "fws.h"
 #include "log.h"
-#include "qmp.h"
 
 /* Is vm_pid still this VM's qemu, and not a process that reused it? */
 static int
@@ -34,30 +34,6 @@ vm_pid_is_ours(const struct vm *vm)
 	    proc_start_time(vm->vm_pid) != vm->vm_pid_start)
 		return 0;
 	return proc_cmdline_has(vm->vm_pid, words);
-}
-
-static void
-vm_adopt_status(struct qmp *q, json_t *ret, const char *err_class,
-    const char *err_desc, void *arg)
-{
-	struct vm	*vm = arg;
-	const char	*status;
-
-	(void)q;
-	if (err_class != NULL) {
-		if (strcmp(err_class, QMP_ERR_DISCONNECTED) != 0)
-			log_warnx("%s: query-status: %s", vm->vm_name, err_desc);
-		return;
-	}
-	if (vm->vm_state != VM_RUNNING && vm->vm_state != VM_PAUSED)
-		return;		/* it moved on meanwhile */
-	status = json_string_value(json_object_get(ret, "status"));
-	if (status != NULL && strcmp(status, "paused") == 0)
-		vm->vm_state = VM_PAUSED;
-	else if (status != NULL && strcmp(status, "running") == 0)
-		vm->vm_state = VM_RUNNING;
-	vm_set_state(vm, vm->vm_state, "adopted", "qemu pid %d still runs "
-	    "(QMP status %s)", (int)vm->vm_pid, status ? status : "unknown");
 }
 
 /*
@@ -84,26 +60,6 @@ vm_adopt_pidfile(struct vm *vm)
 	}
 	vm->vm_pid_start = proc_start_time(pid);
 	return 1;
-}
-
-/* The qemu is gone: a stop that was under way ended, anything else died. */
-static void
-vm_adopt_lost(struct vm *vm)
-{
-	enum vm_state	 st = vm->vm_state == VM_STOPPING ? VM_STOPPED :
-	    VM_CRASHED;
-
-	free(vm->vm_last_exit);
-	vm->vm_last_exit = xasprintf("qemu pid %d ended while fwsd was not "
-	    "running", (int)vm->vm_pid);
-	vm->vm_last_exit_time = time(NULL);
-	vm->vm_pid = 0;
-	vm->vm_pid_start = 0;
-	vm_cleanup_run_files(vm);
-	vm_set_state(vm, st, st == VM_STOPPED ? "stopped" : "crashed", "%s",
-	    vm->vm_last_exit);
-	if (st == VM_CRASHED)
-		vm_restart_consider(vm);
 }
 
 /*
@@ -177,68 +133,40 @@ vm_adopt_all(void)
 {
 	struct vm	*vm;
 	char		*cause;
+	int		 from_pidfile;
 
 	TAILQ_FOREACH(vm, &vms, vm_entry) {
 		vm_adopt_qemu_uid(vm);
 		vm_adopt_readonly(vm);
 		vm_adopt_run_files(vm);
-		if (!vm_pid_is_ours(vm) && vm_adopt_pidfile(vm)) {
-			log_warnx("%s: qemu pid %d was not in the store: the "
-			    "last fwsd ended while starting it", vm->vm_name,
-			    (int)vm->vm_pid);
-			vm->vm_state = VM_STARTING;
-		}
-		if (!vm_is_active(vm)) {
+		from_pidfile = !vm_pid_is_ours(vm) && vm_adopt_pidfile(vm);
+		if (!vm_is_active(vm) && !from_pidfile) {
 			/* the previous fwsd ended before a pending restart */
 			if (vm->vm_state == VM_CRASHED)
-				vm_restart_consider(vm);
+				vm_event(vm, EV_ADOPT_LOST, NULL);
 			continue;
 		}
 		if (!vm_pid_is_ours(vm) || (vm->vm_watch = proc_watch(vm->vm_pid,
-		    vm_exited, vm, &cause)) == NULL) {
-			vm_adopt_lost(vm);
+		    vm_run_exited, vm, &cause)) == NULL) {
+			vm_event(vm, EV_ADOPT_LOST, "qemu pid %d ended while fwsd "
+			    "was not running", (int)vm->vm_pid);
 			continue;
 		}
 		if (vm->vm_pid_start == 0) {
 			/* stored before start times were: record it now */
 			vm->vm_pid_start = proc_start_time(vm->vm_pid);
 		}
-		vm_commit(vm);
-		net_vm_adopt(vm);
-		if (vm_logs_cap(vm, &cause) == -1) {
-			log_warnx("%s: its logs are not capped: %s",
-			    vm->vm_name, cause);
-			free(cause);
-		}
-		agent_open(vm, -1);
-		if (vm_qmp_attach(vm, &cause) == -1) {
-			/* the pidfd still tells when it dies */
-			log_warnx("%s: qemu pid %d kept, but QMP cannot be "
-			    "reconnected: %s", vm->vm_name, (int)vm->vm_pid,
-			    cause);
-			free(cause);
-			continue;
-		}
-		switch (vm->vm_state) {
-		case VM_STARTING:
-			/* fwsd died between spawn and "cont": finish the start */
-			vm->vm_auto_start = 1;
-			vm_timer_set(vm, FWS_START_TIMEOUT, vm_start_timeout);
-			log_info("%s: finishing the start of qemu pid %d",
-			    vm->vm_name, (int)vm->vm_pid);
-			break;
-		case VM_STOPPING:
-			/* its timer is lost: go on with quit */
-			vm->vm_state = VM_RUNNING;
-			vm_stop_begin(vm, 0);
-			break;
-		default:
-			qmp_execute(vm->vm_qmp, "query-status", NULL,
-			    FWS_QMP_TIMEOUT, vm_adopt_status, vm);
-			snapshot_adopt(vm);
-			vnc_adopt(vm);
-			break;
-		}
+		if (from_pidfile)
+			vm_event(vm, EV_ADOPT_ALIVE, "qemu pid %d was not in the "
+			    "store: the last fwsd ended while starting it; the "
+			    "start goes on", (int)vm->vm_pid);
+		else if (vm->vm_state == VM_STARTING)
+			vm_event(vm, EV_ADOPT_ALIVE, "qemu pid %d still runs: "
+			    "the start under way when fwsd ended goes on",
+			    (int)vm->vm_pid);
+		else
+			vm_event(vm, EV_ADOPT_ALIVE, "qemu pid %d still runs",
+			    (int)vm->vm_pid);
 	}
 }
 
@@ -268,6 +196,7 @@ vm_autostart_all(void)
 	free(mark);
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		if (vm->vm_autostart && !vm_is_active(vm) &&
-		    vm->vm_state != VM_FAILED && !vm->vm_restart_pending)
+		    vm->vm_state != VM_FAILED &&
+		    vm->vm_job.j_kind == JOB_NONE)
 			vm_auto_start(vm, "autostart");
 }

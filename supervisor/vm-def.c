@@ -63,7 +63,10 @@ vm_new(void)
 		abort();
 	TAILQ_INIT(&vm->vm_waiters);
 	vm->vm_vnc_display = -1;
-	vm->vm_actor = -1;
+	vm->vm_job.j_kind = JOB_NONE;
+	vm->vm_job.j_actor = -1;
+	vm->vm_job.j_percent = -1;
+	vm->vm_cmd_actor = -1;
 	vm->vm_reset_by = -1;
 	return vm;
 }
@@ -83,7 +86,7 @@ vm_free(struct vm *vm)
 	free(vm->vm_initrd);
 	free(vm->vm_append);
 	free(vm->vm_last_exit);
-	free(vm->vm_start_error);
+	free(vm->vm_job.j_error);
 	free(vm);
 }
 

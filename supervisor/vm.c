@@ -1,251 +1,547 @@
 /*
- * vm.c: the VM state machine, the only code that changes a VM's state.
- * It starts qemu (argv from vm-qemu.c, process from proc.c), drives it
- * over QMP, learns of its death through a pidfd, decides what an exit
- * means (operator stop, guest power-off, crash) and answers the requests
- * waiting on a transition.  It also ends what a loan's end ends (loan.c
- * says when): stops and expires a VM, and removes one with its files.
- * Every state change is committed to the store before anyone is told.
+ * vm.c: the VM state machine.  Every change of a VM's state is
+ * vm_event() over two tables:
+ *
+ *   vm_jobs   what an event does to the job under way (a VM has at most
+ *             one: a start, a stop, a restart's wait, a snapshot, a
+ *             change of its CD drive, its creation): every "busy" comes
+ *             from here, worded once (vm_busy_words);
+ *   vm_table  for each state, what each event does: the next state, what
+ *             is done, the event recorded, or why it is refused.
+ *
+ * vm.c does no I/O: the qemu side acts through vm_run (vm-run.c's ops in
+ * fwsd, a fake in the unit test) and reports what qemu did with
+ * vm_event().  A transition and its event are one durable write
+ * (ro_commit) before anyone waiting is told, and what a verb does to
+ * qemu (a kill) is done before that write, not after.
+ *
+ * The operators' verbs (start, stop, destroy, pause, resume, reboot,
+ * shutdown-all) and fwsd's own (autostart, restarts, a loan's end)
+ * answer through an fws_done_fn with the core's errors: the reply layer
+ * picks the wire's codes.
  */
-#include <sys/types.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <event2/event.h>
 
 #include "fws.h"
 #include "log.h"
-#include "netsetup.h"
-#include "proto.h"
-#include "qmp.h"
 
-static void	vm_qmp_ready(struct qmp *, void *);
-static void	vm_qmp_event(struct qmp *, const char *, json_t *, void *);
-static void	vm_qmp_closed(struct qmp *, const char *, void *);
+const struct vm_run_ops *vm_run = &vm_run_qemu;
 
-static const struct qmp_handlers vm_qmp_handlers = {
-	vm_qmp_ready, vm_qmp_event, vm_qmp_closed
+/* What an event does to the job under way. */
+enum job_rule {
+	J_DEFAULT,	/* unsaid: an asked-for event is J_BUSY, else J_OK */
+	J_OK,		/* no conflict: the state table decides */
+	J_BUSY,		/* refused: the job is under way */
+	J_JOIN,		/* the same job: wait for its end with the others */
+	J_TAKE,		/* it takes the job over (a destroy of a start) */
+	J_CANCEL,	/* the job is called off (a restart's wait) */
+	J_IGNORE,	/* nothing to do while the job runs */
+	J_WAIT,		/* not now: the job's end says when (loan.c) */
 };
 
-/* STATE/vms/NAME for root's VMs, STATE/users/UID/vms/NAME for a user's. */
-char *
-vm_dir(const struct vm *vm)
+/*
+ * [job][event]: an operator's verb meets any job but none as J_BUSY
+ * unless said otherwise here; what qemu and fwsd tell is J_OK unless
+ * said otherwise.  qemu ending ends every job with it (its operation is
+ * told by the qemu side: snapshot_vm_gone, media's QMP replies).
+ */
+static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
+	[JOB_CREATE] = {
+		[EV_AUTOSTART] = J_IGNORE, [EV_LOAN_END] = J_WAIT,
+	},
+	[JOB_START] = {
+		[EV_DESTROY] = J_TAKE,		/* killed before it runs */
+		[EV_LOAN_END] = J_TAKE,		/* killed too */
+		[EV_AUTOSTART] = J_IGNORE,
+	},
+	[JOB_STOP] = {
+		[EV_STOP] = J_JOIN,		/* told when the first is done */
+		[EV_DESTROY] = J_TAKE,		/* the stop goes on with kill */
+		[EV_LOAN_END] = J_JOIN,
+		[EV_AUTOSTART] = J_IGNORE,
+	},
+	[JOB_RESTART] = {
+		[EV_START] = J_CANCEL,		/* the operator's start instead */
+		[EV_STOP] = J_CANCEL,		/* no restart: stopped */
+		[EV_DESTROY] = J_CANCEL,
+		[EV_DELETE] = J_CANCEL,
+		[EV_LOAN_END] = J_CANCEL,	/* expired instead */
+		[EV_PAUSE] = J_OK, [EV_RESUME] = J_OK, [EV_REBOOT] = J_OK,
+		[EV_MEDIA] = J_OK,		/* the definition's disc */
+		[EV_AUTOSTART] = J_IGNORE,	/* autostart: the wait does it */
+	},
+	[JOB_SNAPSHOT] = {
+		/* a snapshot job stops the guest while it works: no pause */
+		[EV_PAUSED] = J_IGNORE, [EV_RESUMED] = J_IGNORE,
+		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+	},
+	[JOB_MEDIA] = {
+		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+	},
+};
+
+/* The events that are asked for, and meet a job as busy by default. */
+static int
+vm_event_asked(enum vm_event ev)
 {
-	if (vm->vm_owner == 0)
-		return xasprintf("%s/vms/%s", conf.cf_state_dir, vm->vm_name);
-	return xasprintf("%s/users/%u/vms/%s", conf.cf_state_dir,
-	    (unsigned)vm->vm_owner, vm->vm_name);
+	return ev <= EV_DELETE;
 }
+
+/* What the state table's rows do, in this order. */
+#define DO_SPAWN	0x0001	/* spawn qemu; the start job goes on */
+#define DO_POWERDOWN	0x0002	/* the stop: power button (or quit) */
+#define DO_ESCALATE	0x0004	/* the stop's next step: quit, kill */
+#define DO_KILL		0x0008	/* the stop: SIGKILL, now */
+#define DO_ATTACH	0x0020	/* adopted: watch qemu, QMP again */
+#define DO_FINISH_START	0x0040	/* adopted mid-start: the start goes on */
+#define DO_FINISH_STOP	0x2000	/* adopted mid-stop: quit now */
+#define DO_GONE		0x0080	/* qemu is gone: let go, record the exit */
+#define DO_SAVE		0x0100	/* commit even if nothing is recorded */
+#define DO_END_JOB	0x0200	/* after the commit: the job is over */
+#define DO_WAKE		0x0400	/* those waiting are told */
+#define DO_POLICY	0x0800	/* the restart policy decides */
+#define DO_LOAN		0x1000	/* loan.c looks again */
+
+#define VM_SAME		(VM_STATE_LAST + 1)
+
+struct vm_transition {
+	int		 t_set;		/* a row; else refused or ignored */
+	int		 t_to;		/* the next state, or VM_SAME */
+	unsigned	 t_do;
+	const char	*t_event;	/* recorded; NULL: the state's name,
+					   or nothing when it stays */
+	enum fws_err	 t_err;		/* refused: why (%1$s the VM's name,
+					   %2$s its state) */
+	const char	*t_why;
+};
+
+#define GO(to, acts, ev)	{ 1, (to), (acts), (ev), FWS_OK, NULL }
+#define NO(err, why)		{ 1, VM_SAME, 0, NULL, (err), (why) }
+
+#define NOT_RUNNING	NO(FWS_ERR_STATE, "%1$s is not running")
+#define NOT_RUNNING_ST	NO(FWS_ERR_STATE, "%1$s is %2$s, not running")
+#define NOT_PAUSED	NO(FWS_ERR_STATE, "%1$s is %2$s, not paused")
+#define NO_REBOOT	NO(FWS_ERR_STATE, "%1$s is %2$s")
+#define NO_DELETE	NO(FWS_ERR_STATE, "%1$s is %2$s: stop it before " \
+			    "deleting it")
+#define EXIT_STOPPED	GO(VM_STOPPED, DO_GONE | DO_END_JOB | DO_WAKE | \
+			    DO_POLICY, NULL)
+/* a stop or destroy did it: no restart, whatever the policy */
+#define EXIT_ASKED	GO(VM_STOPPED, DO_GONE | DO_END_JOB | DO_WAKE, NULL)
+#define EXIT_CRASHED	GO(VM_CRASHED, DO_GONE | DO_END_JOB | DO_WAKE | \
+			    DO_POLICY, NULL)
+#define LOST_STOPPED	GO(VM_STOPPED, DO_GONE | DO_END_JOB, "stopped")
+#define LOST_CRASHED	GO(VM_CRASHED, DO_GONE | DO_END_JOB | DO_POLICY, \
+			    "crashed")
+/* a VM without qemu: a start, and fwsd's own start that could not spawn */
+#define STARTS \
+	[EV_START] = GO(VM_STARTING, DO_SPAWN, NULL), \
+	[EV_AUTOSTART] = GO(VM_STARTING, DO_SPAWN, NULL), \
+	[EV_RESTART_DUE] = GO(VM_STARTING, DO_SPAWN, NULL), \
+	[EV_SPAWN_FAILED] = GO(VM_SAME, DO_END_JOB | DO_WAKE, NULL), \
+	[EV_EXIT_CRASH] = GO(VM_CRASHED, DO_END_JOB | DO_POLICY, "crashed"), \
+	[EV_ADOPT_ALIVE] = GO(VM_STARTING, DO_ATTACH | DO_FINISH_START, \
+	    "adopted")
 
 /*
- * RUN_DIR/UUID.SUFFIX: named by the VM's uuid, so that nobody learns a
- * VM's name from the run directory (its names cannot be listed, but any
- * local user may try one).
+ * [state][event].  An empty cell: an operator's verb is refused as not
+ * possible in that state; anything else is ignored (qemu's news about a
+ * state it has left).  Read a row as "in this state, this happens".
  */
-char *
-vm_run_path(const struct vm *vm, const char *suffix)
+static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
+	[VM_STOPPED] = {
+		STARTS,
+		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
+		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
+		[EV_REBOOT] = NO_REBOOT,
+		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* qemu-img */
+		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* the definition */
+		[EV_DELETE] = GO(VM_SAME, 0, NULL),
+		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
+		[EV_RESTART_CANCEL] = GO(VM_SAME, DO_END_JOB, NULL),
+		[EV_CRASH_LOOP] = GO(VM_FAILED, 0, NULL),
+	},
+	[VM_CRASHED] = {
+		STARTS,
+		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
+		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
+		[EV_REBOOT] = NO_REBOOT,
+		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
+		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
+		[EV_DELETE] = GO(VM_SAME, 0, NULL),
+		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
+		[EV_RESTART_CANCEL] = GO(VM_STOPPED, DO_END_JOB, NULL),
+		[EV_CRASH_LOOP] = GO(VM_FAILED, 0, NULL),
+		/* the last fwsd ended before its restart: decide again */
+		[EV_ADOPT_LOST] = GO(VM_SAME, DO_POLICY, NULL),
+	},
+	[VM_FAILED] = {
+		STARTS,
+		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
+		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
+		[EV_REBOOT] = NO_REBOOT,
+		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
+		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
+		[EV_DELETE] = GO(VM_SAME, 0, NULL),
+		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
+	},
+	[VM_EXPIRED] = {
+		[EV_START] = NO(FWS_ERR_STATE, "%1$s is expired"),
+		[EV_AUTOSTART] = GO(VM_SAME, 0, NULL),
+		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
+		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
+		[EV_REBOOT] = NO_REBOOT,
+		[EV_SNAPSHOT] = NO(FWS_ERR_STATE, "%1$s is expired: its "
+		    "snapshots wait for its loan to be extended"),
+		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
+		[EV_DELETE] = GO(VM_SAME, 0, NULL),
+		[EV_LOAN_EXTENDED] = GO(VM_STOPPED, DO_LOAN, "loan"),
+	},
+	[VM_STARTING] = {
+		[EV_START] = NO(FWS_ERR_BUSY, "%1$s is starting"),
+		[EV_DESTROY] = GO(VM_SAME, DO_KILL, NULL),
+		[EV_LOAN_END] = GO(VM_SAME, DO_KILL, NULL),
+		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
+		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
+		[EV_RUNNING] = GO(VM_RUNNING, DO_END_JOB | DO_WAKE, "started"),
+		[EV_START_FAILED] = GO(VM_SAME, DO_KILL, NULL),
+		/* destroyed while starting */
+		[EV_EXIT_ASKED] = EXIT_ASKED,
+		/* the operator's start failed: they hear it, no restart */
+		[EV_EXIT_START] = GO(VM_STOPPED, DO_GONE | DO_END_JOB |
+		    DO_WAKE, NULL),
+		/* fwsd's own start failed: the policy retries */
+		[EV_EXIT_CRASH] = EXIT_CRASHED,
+		[EV_EXIT_POWEROFF] = EXIT_CRASHED,
+		[EV_EXIT_PANIC] = EXIT_CRASHED,
+		/* the last fwsd died between spawn and cont: finish it */
+		[EV_ADOPT_ALIVE] = GO(VM_SAME, DO_ATTACH | DO_FINISH_START |
+		    DO_SAVE, "adopted"),
+		[EV_ADOPT_LOST] = LOST_CRASHED,
+	},
+	[VM_RUNNING] = {
+		[EV_START] = NO(FWS_ERR_STATE, "%1$s is already running"),
+		[EV_STOP] = GO(VM_STOPPING, DO_POWERDOWN, NULL),
+		[EV_LOAN_END] = GO(VM_STOPPING, DO_POWERDOWN, NULL),
+		[EV_DESTROY] = GO(VM_STOPPING, DO_KILL, NULL),
+		/* a QMP command; its reply (or QMP's event) moves it */
+		[EV_PAUSE] = GO(VM_SAME, 0, NULL),
+		[EV_RESUME] = NOT_PAUSED,
+		[EV_REBOOT] = GO(VM_SAME, 0, NULL),
+		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* by qemu */
+		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* live */
+		[EV_DELETE] = NO_DELETE,
+		[EV_PAUSED] = GO(VM_PAUSED, 0, "paused"),
+		[EV_EXIT_ASKED] = EXIT_ASKED,
+		[EV_EXIT_POWEROFF] = EXIT_STOPPED,	/* restart=always: again */
+		[EV_EXIT_PANIC] = EXIT_CRASHED,
+		[EV_EXIT_CRASH] = EXIT_CRASHED,
+		[EV_ADOPT_ALIVE] = GO(VM_SAME, DO_ATTACH | DO_SAVE, NULL),
+		[EV_ADOPT_RUNNING] = GO(VM_RUNNING, 0, "adopted"),
+		[EV_ADOPT_PAUSED] = GO(VM_PAUSED, 0, "adopted"),
+		[EV_ADOPT_LOST] = LOST_CRASHED,
+	},
+	[VM_PAUSED] = {
+		[EV_START] = NO(FWS_ERR_STATE, "%1$s is paused: resume it "
+		    "instead"),
+		[EV_STOP] = GO(VM_STOPPING, DO_POWERDOWN, NULL),
+		[EV_LOAN_END] = GO(VM_STOPPING, DO_POWERDOWN, NULL),
+		[EV_DESTROY] = GO(VM_STOPPING, DO_KILL, NULL),
+		[EV_PAUSE] = NOT_RUNNING_ST,
+		[EV_RESUME] = GO(VM_SAME, 0, NULL),
+		[EV_REBOOT] = GO(VM_SAME, 0, NULL),
+		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
+		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
+		[EV_DELETE] = NO_DELETE,
+		[EV_RESUMED] = GO(VM_RUNNING, 0, "resumed"),
+		[EV_EXIT_ASKED] = EXIT_ASKED,
+		[EV_EXIT_POWEROFF] = EXIT_STOPPED,
+		[EV_EXIT_PANIC] = EXIT_CRASHED,
+		[EV_EXIT_CRASH] = EXIT_CRASHED,
+		[EV_ADOPT_ALIVE] = GO(VM_SAME, DO_ATTACH | DO_SAVE, NULL),
+		[EV_ADOPT_RUNNING] = GO(VM_RUNNING, 0, "adopted"),
+		[EV_ADOPT_PAUSED] = GO(VM_PAUSED, 0, "adopted"),
+		[EV_ADOPT_LOST] = LOST_CRASHED,
+	},
+	[VM_STOPPING] = {
+		[EV_START] = NO(FWS_ERR_BUSY, "%1$s is stopping"),
+		[EV_DESTROY] = GO(VM_SAME, DO_KILL, NULL),
+		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
+		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
+		[EV_STOP_TIMER] = GO(VM_SAME, DO_ESCALATE, NULL),
+		/* however it ended, it was asked to: no restart */
+		[EV_EXIT_ASKED] = EXIT_ASKED,
+		[EV_EXIT_POWEROFF] = EXIT_ASKED,
+		[EV_EXIT_PANIC] = EXIT_ASKED,
+		[EV_EXIT_CRASH] = EXIT_ASKED,
+		/* its timer is lost with the last fwsd: quit */
+		[EV_ADOPT_ALIVE] = GO(VM_SAME, DO_ATTACH | DO_FINISH_STOP,
+		    "adopted"),
+		[EV_ADOPT_LOST] = LOST_STOPPED,
+	},
+};
+
+static const char *const vm_event_names[EV_LAST + 1] = {
+	[EV_START] = "start", [EV_AUTOSTART] = "autostart",
+	[EV_STOP] = "stop", [EV_DESTROY] = "destroy", [EV_PAUSE] = "pause",
+	[EV_RESUME] = "resume", [EV_REBOOT] = "reboot",
+	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media",
+	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
+	[EV_LOAN_EXTENDED] = "loan extended",
+	[EV_SPAWN_FAILED] = "spawn failed", [EV_RUNNING] = "running",
+	[EV_START_FAILED] = "start failed", [EV_PAUSED] = "paused",
+	[EV_RESUMED] = "resumed", [EV_STOP_TIMER] = "stop timer",
+	[EV_EXIT_ASKED] = "exit as asked", [EV_EXIT_POWEROFF] = "poweroff",
+	[EV_EXIT_PANIC] = "panic", [EV_EXIT_CRASH] = "crash",
+	[EV_EXIT_START] = "exit during start",
+	[EV_RESTART_CANCEL] = "restart cancelled",
+	[EV_RESTART_DUE] = "restart due", [EV_CRASH_LOOP] = "crash loop",
+	[EV_ADOPT_ALIVE] = "adopt alive", [EV_ADOPT_LOST] = "adopt lost",
+	[EV_ADOPT_RUNNING] = "adopt running", [EV_ADOPT_PAUSED] =
+	    "adopt paused",
+};
+
+/* The job's kind as info shows it, and its words in a "busy". */
+static const char *const vm_job_names[JOB_LAST + 1][2] = {
+	[JOB_NONE] = { "none", "" },
+	[JOB_CREATE] = { "create", " is being created" },
+	[JOB_START] = { "start", " is starting" },
+	[JOB_STOP] = { "stop", " is stopping" },
+	[JOB_RESTART] = { "restart", " is about to restart" },
+	[JOB_SNAPSHOT] = { "snapshot", ": a snapshot operation is under way" },
+	[JOB_MEDIA] = { "media", ": a change of its CD drive is under way" },
+};
+
+const char *
+vm_event_name(enum vm_event ev)
 {
-	return xasprintf("%s/%s.%s", conf.cf_run_dir, vm->vm_uuid, suffix);
+	return vm_event_names[ev];
 }
 
+const char *
+vm_job_name(enum vm_job_kind kind)
+{
+	return vm_job_names[kind][0];
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Who asked for what is under way: the job's, else a QMP command's. */
+int64_t
+vm_actor(const struct vm *vm)
+{
+	if (vm->vm_job.j_kind != JOB_NONE)
+		return vm->vm_job.j_actor;
+	return vm->vm_cmd_actor;
+}
+
+/* "busy: web is starting, started 2 s ago", and what to do about it */
 static char *
-vm_file(const struct vm *vm, const char *name)
+vm_busy_words(const struct vm *vm, enum vm_event ev)
 {
-	char	*dir = vm_dir(vm), *p;
+	int64_t	 ago = (mono_ms() - vm->vm_job.j_since_ms) / 1000;
 
-	p = xasprintf("%s/%s", dir, name);
-	free(dir);
-	return p;
+	return xasprintf("busy: %s%s, started %lld s ago%s", vm->vm_name,
+	    vm_job_names[vm->vm_job.j_kind][1], (long long)ago,
+	    vm->vm_job.j_kind == JOB_START && ev == EV_STOP ?
+	    ": wait, or destroy it" : "");
 }
 
-/*
- * NIC i's addresses: what the guest agent said of the NIC (by its MAC),
- * else what the network's DHCP leased to it; none while the VM has no
- * qemu.  *from says which.  The leases are as net_lease_refresh last
- * read them.
- */
-static json_t *
-vm_nic_addresses(const struct vm *vm, int i, const char **from)
+/* The job's rule for ev; J_OK when there is no job. */
+static enum job_rule
+vm_job_rule(const struct vm *vm, enum vm_event ev)
 {
-	const struct net	*n;
-	json_t			*a;
+	enum job_rule	 r;
 
-	*from = NULL;
-	if (!vm_is_active(vm))
-		return json_array();
-	if ((a = agent_addresses(vm, vm->vm_nics[i].n_mac)) != NULL &&
-	    json_array_size(a) > 0) {
-		*from = "agent";
-		return a;
-	}
-	json_decref(a);
-	a = json_array();
-	if ((n = net_find(vm->vm_nics[i].n_net)) != NULL &&
-	    net_lease_addresses(n, vm->vm_nics[i].n_mac, a) > 0)
-		*from = "dhcp";
-	return a;
+	if (vm->vm_job.j_kind == JOB_NONE)
+		return J_OK;
+	r = vm_jobs[vm->vm_job.j_kind][ev];
+	if (r == J_DEFAULT)
+		return vm_event_asked(ev) ? J_BUSY : J_OK;
+	return r;
 }
 
-/*
- * A VM as list shows it (with each NIC's addresses, all together), or
- * with full as info does.  Only the VM's owner and admins get here.
- */
-json_t *
-vm_to_json(const struct vm *vm, int full)
+/* The refusal of a row, in words. */
+static char *
+vm_refusal(const struct vm *vm, const struct vm_transition *t)
 {
-	json_t		*o, *disks, *nics, *all, *a[FWS_NICS_MAX], *v;
-	const char	*from[FWS_NICS_MAX];
-	char		*p, tap[FWS_IFNAME_MAX + 1];
-	size_t		 k, m;
-	int		 i;
+	char	*s;
 
-	o = json_pack("{ss ss ss si sI sI}", "name", vm->vm_name, "uuid",
-	    vm->vm_uuid, "state", vm_state_name(vm->vm_state), "vcpus",
-	    (int)vm->vm_vcpus, "memory_mib", (json_int_t)vm->vm_memory_mib,
-	    "owner", (json_int_t)vm->vm_owner);
-	json_object_set_new(o, "pid", vm->vm_pid > 0 ?
-	    json_integer(vm->vm_pid) : json_null());
-	loan_json_add(o, vm, full);
-	all = json_array();
-	for (i = 0; i < vm->vm_nnics; i++) {
-		a[i] = vm_nic_addresses(vm, i, &from[i]);
-		json_array_foreach(a[i], k, v) {
-			for (m = 0; m < json_array_size(all); m++)
-				if (json_equal(json_array_get(all, m), v))
-					break;
-			if (m == json_array_size(all))
-				json_array_append(all, v);
-		}
-	}
-	json_object_set_new(o, "addresses", all);
-	if (!full) {
-		for (i = 0; i < vm->vm_nnics; i++)
-			json_decref(a[i]);
-		return o;
-	}
-	json_object_set_new(o, "mac", json_string(vm->vm_mac));
-	json_object_set_new(o, "qemu_uid", json_integer(
-	    access_qemu_uid(vm->vm_qemu_uid)));
-	disks = json_array();
-	for (i = 0; i < vm->vm_ndisks; i++)
-		json_array_append_new(disks, json_pack("{ss ss sI sb sb}",
-		    "path", vm->vm_disks[i].d_path,
-		    "format", vm->vm_disks[i].d_format,
-		    "size", (json_int_t)vm->vm_disks[i].d_size,
-		    "owned", vm->vm_disks[i].d_owned,
-		    "readonly", vm->vm_disks[i].d_readonly));
-	json_object_set_new(o, "disks", disks);
-	nics = json_array();
-	for (i = 0; i < vm->vm_nnics; i++) {
-		if (vm_tap_name(vm, i, tap, sizeof(tap)) == -1)
-			tap[0] = '\0';
-		json_array_append_new(nics, json_pack("{ss ss ss so so so so}",
-		    "network", vm->vm_nics[i].n_net, "mac",
-		    vm->vm_nics[i].n_mac, "tap", tap, "addresses", a[i],
-		    "addresses_from", from[i] != NULL ? json_string(from[i]) :
-		    json_null(), "hostname", vm->vm_nics[i].n_dns[0] != '\0' ?
-		    json_string(vm->vm_nics[i].n_dns) : json_null(),
-		    "dns_name", net_dns_fqdn(net_find(vm->vm_nics[i].n_net),
-		    vm->vm_nics[i].n_dns)));
-	}
-	json_object_set_new(o, "nics", nics);
-	p = vm_file(vm, "console.log");
-	json_object_set_new(o, "serial_log", json_string(p));
-	free(p);
-	p = vm_file(vm, "qemu.log");
-	json_object_set_new(o, "qemu_log", json_string(p));
-	free(p);
-	json_object_set_new(o, "restart",
-	    json_string(vm_restart_name(vm->vm_restart)));
-	json_object_set_new(o, "iso", vm->vm_iso ? json_string(vm->vm_iso) :
-	    json_null());
-	json_object_set_new(o, "kernel", vm->vm_kernel ?
-	    json_string(vm->vm_kernel) : json_null());
-	json_object_set_new(o, "initrd", vm->vm_initrd ?
-	    json_string(vm->vm_initrd) : json_null());
-	json_object_set_new(o, "append", vm->vm_append ?
-	    json_string(vm->vm_append) : json_null());
-	json_object_set_new(o, "created", json_integer(vm->vm_created));
-	json_object_set_new(o, "last_exit", vm->vm_last_exit ?
-	    json_string(vm->vm_last_exit) : json_null());
-	json_object_set_new(o, "last_exit_time", vm->vm_last_exit_time ?
-	    json_integer(vm->vm_last_exit_time) : json_null());
-	json_object_set_new(o, "autostart", json_boolean(vm->vm_autostart));
-	json_object_set_new(o, "restarts", json_integer(vm->vm_restarts));
-	json_object_set_new(o, "next_restart", vm->vm_restart_pending ?
-	    json_integer(vm->vm_restart_at) : json_null());
-	return o;
+	if (asprintf(&s, t->t_why, vm->vm_name,
+	    vm_state_name(vm->vm_state)) == -1)
+		abort();
+	return s;
 }
 
-/* Commit the run state; a store failure is logged, the VM goes on. */
-void
-vm_commit(struct vm *vm)
-{
-	char	*cause;
-
-	if (store_vm_update_run(vm, &cause) == -1) {
-		log_warnx("%s: cannot record state %s: %s", vm->vm_name,
-		    vm_state_name(vm->vm_state), cause);
-		free(cause);
-	}
-}
-
-/*
- * The one way a VM changes state: committed, then recorded as an event
- * (named event, or after the new state) with the reason, by whoever
- * asked for the transition under way (vm_actor).  Staying in the same
- * state records nothing unless an event is named.
- */
-void
-vm_set_state(struct vm *vm, enum vm_state st, const char *event,
-    const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*reason;
-
-	if (vm->vm_state == st && event == NULL)
-		return;
-	log_debug("%s: %s -> %s", vm->vm_name, vm_state_name(vm->vm_state),
-	    vm_state_name(st));
-	vm->vm_state = st;
-	vm_commit(vm);
-	va_start(ap, fmt);
-	if (vasprintf(&reason, fmt, ap) == -1)
-		reason = NULL;
-	va_end(ap);
-	event_record(vm, event ? event : vm_state_name(st), "%s",
-	    reason ? reason : "");
-	free(reason);
-}
-
-/* Answer rq, or call fn(vm, error, arg), when the transition ends. */
+/* The one write of a VM's state: a transition's, or the store's load. */
 static void
-vm_wait(struct vm *vm, struct request *rq, vm_done_fn fn, void *arg,
-    enum vm_state want)
+vm_set(struct vm *vm, enum vm_state st)
+{
+	vm->vm_state = st;
+}
+
+/* The state the store had for vm when fwsd starts (store.c). */
+void
+vm_state_load(struct vm *vm, enum vm_state st)
+{
+	vm_set(vm, st);
+}
+
+static const struct vm_transition *
+vm_row(enum vm_state st, enum vm_event ev)
+{
+	return &vm_table[st][ev];
+}
+
+/*
+ * Can ev happen now?  0, or -1 with the core's error and why: the job's
+ * busy, or the state's refusal.  *rule says what it does to the job.
+ */
+static int
+vm_may(const struct vm *vm, enum vm_event ev, enum job_rule *rule,
+    enum fws_err *err, char **why)
+{
+	const struct vm_transition *t;
+
+	*rule = vm_job_rule(vm, ev);
+	if (*rule == J_BUSY) {
+		*err = FWS_ERR_BUSY;
+		*why = vm_busy_words(vm, ev);
+		return -1;
+	}
+	if (*rule != J_OK)
+		return 0;
+	t = vm_row(vm->vm_state, ev);
+	if (t->t_set && t->t_err != FWS_OK) {
+		*err = t->t_err;
+		*why = vm_refusal(vm, t);
+		return -1;
+	}
+	if (!t->t_set && vm_event_asked(ev)) {
+		*err = FWS_ERR_STATE;
+		*why = xasprintf("%s is %s", vm->vm_name,
+		    vm_state_name(vm->vm_state));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+vm_job_clear(struct vm *vm)
+{
+	free(vm->vm_job.j_error);
+	memset(&vm->vm_job, 0, sizeof(vm->vm_job));
+	vm->vm_job.j_kind = JOB_NONE;
+	vm->vm_job.j_actor = -1;
+	vm->vm_job.j_percent = -1;
+}
+
+static void
+vm_job_set(struct vm *vm, enum vm_job_kind kind, int64_t actor, void *op)
+{
+	vm_job_clear(vm);
+	vm->vm_job.j_kind = kind;
+	vm->vm_job.j_since = time(NULL);
+	vm->vm_job.j_since_ms = mono_ms();
+	vm->vm_job.j_actor = actor;
+	vm->vm_job.j_op = op;
+}
+
+/*
+ * Begin a job that is not a start or a stop (a snapshot, a change of
+ * the CD drive, a creation) as actor: 0, or -1 with the core's error and
+ * why (busy, or not in this state).
+ */
+int
+vm_job_begin(struct vm *vm, enum vm_job_kind kind, int64_t actor, void *op,
+    enum fws_err *err, char **why)
+{
+	enum job_rule	 rule;
+
+	if (kind == JOB_SNAPSHOT || kind == JOB_MEDIA) {
+		if (vm_may(vm, kind == JOB_SNAPSHOT ? EV_SNAPSHOT : EV_MEDIA,
+		    &rule, err, why) == -1)
+			return -1;
+		if (rule != J_OK) {
+			*err = FWS_ERR_BUSY;
+			*why = vm_busy_words(vm, EV_SNAPSHOT);
+			return -1;
+		}
+	} else if (vm->vm_job.j_kind != JOB_NONE) {
+		*err = FWS_ERR_BUSY;
+		*why = vm_busy_words(vm, EV_SNAPSHOT);
+		return -1;
+	}
+	vm_job_set(vm, kind, actor, op);
+	return 0;
+}
+
+/* May ev happen now?  0, or -1 with the core's error and why. */
+int
+vm_check(struct vm *vm, enum vm_event ev, enum fws_err *err, char **why)
+{
+	enum job_rule	 rule;
+
+	return vm_may(vm, ev, &rule, err, why);
+}
+
+/* The job of op (NULL: whatever it is) is over. */
+void
+vm_job_end(struct vm *vm, void *op)
+{
+	enum vm_job_kind kind = vm->vm_job.j_kind;
+
+	if (kind == JOB_NONE || (op != NULL && vm->vm_job.j_op != op))
+		return;
+	vm_run->ro_timer(vm, -1);
+	vm_job_clear(vm);
+	vm_run->ro_job_ended(vm, kind);
+}
+
+void
+vm_job_progress(struct vm *vm, int percent, const char *step)
+{
+	vm->vm_job.j_percent = percent;
+	vm->vm_job.j_step = step;
+}
+
+/* info's "job": {kind, since, progress, step}, or null. */
+json_t *
+vm_job_json(const struct vm *vm)
+{
+	const struct vm_job *j = &vm->vm_job;
+
+	if (j->j_kind == JOB_NONE)
+		return json_null();
+	return json_pack("{ss sI so so}", "kind", vm_job_name(j->j_kind),
+	    "since", (json_int_t)j->j_since, "progress", j->j_percent >= 0 ?
+	    json_integer(j->j_percent) : json_null(), "step", j->j_step ?
+	    json_string(j->j_step) : json_null());
+}
+
+/* Wait for the start or the stop under way: fn(arg, ...) at its end. */
+static void
+vm_wait(struct vm *vm, enum vm_state want, fws_done_fn fn, void *arg)
 {
 	struct vm_waiter	*w;
 
-	if (rq == NULL && fn == NULL)
-		return;		/* fwsd's own start: nobody waits */
+	if (fn == NULL)
+		return;		/* fwsd's own: nobody waits */
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		if (rq != NULL)
-			request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
-		else
-			fn(vm, "out of memory", arg);
+		fn(arg, FWS_ERR_INTERNAL, "out of memory", NULL);
 		return;
 	}
-	w->w_rq = rq;
 	w->w_fn = fn;
 	w->w_arg = arg;
 	w->w_want = want;
@@ -253,952 +549,472 @@ vm_wait(struct vm *vm, struct request *rq, vm_done_fn fn, void *arg,
 }
 
 /*
- * The VM is now running, or its qemu is gone.  Running answers those
- * waiting for it to run; gone answers everyone: ok to those waiting for
- * a stop, why to those waiting for a start.
+ * The VM runs now, or its qemu is gone (or never came).  Running tells
+ * those waiting for it to run; gone tells everyone: done to those
+ * waiting for a stop, why to those waiting for a start.
  */
-void
+static void
 vm_wake(struct vm *vm, const char *why)
 {
 	struct vm_waiter	*w, *tw;
 	int			 up = vm->vm_state == VM_RUNNING, ok;
+	char			*msg;
 
 	TAILQ_FOREACH_SAFE(w, &vm->vm_waiters, w_entry, tw) {
 		if (up && w->w_want != VM_RUNNING)
 			continue;
 		TAILQ_REMOVE(&vm->vm_waiters, w, w_entry);
-		ok = up || w->w_want == VM_STOPPED;
-		if (w->w_fn != NULL)
-			w->w_fn(vm, ok ? NULL : why ? why : "failed", w->w_arg);
-		else if (ok)
-			request_ok(w->w_rq, vm_to_json(vm, 0));
-		else
-			request_error(w->w_rq, PROTO_ERR_FAILED, "%s: %s",
-			    vm->vm_name, why ? why : "failed");
+		ok = (up && w->w_want == VM_RUNNING) ||
+		    (!vm_is_active(vm) && w->w_want == VM_STOPPED);
+		if (ok)
+			w->w_fn(w->w_arg, FWS_OK, NULL, vm_to_json(vm, 0));
+		else {
+			msg = xasprintf("%s: %s", vm->vm_name, why ? why :
+			    "failed");
+			w->w_fn(w->w_arg, FWS_ERR_FAILED, msg, NULL);
+			free(msg);
+		}
 		free(w);
 	}
 }
 
+/* fwsd is exiting: those waiting hear so, nothing is answered to them. */
 void
-vm_timer_set(struct vm *vm, int seconds, event_callback_fn fn)
+vm_release(struct vm *vm)
 {
-	struct timeval	 tv = { seconds, 0 };
+	struct vm_waiter	*w;
 
-	if (vm->vm_timer != NULL)
-		event_free(vm->vm_timer);
-	vm->vm_timer = evtimer_new(base, fn, vm);
-	evtimer_add(vm->vm_timer, &tv);
+	while ((w = TAILQ_FIRST(&vm->vm_waiters)) != NULL) {
+		TAILQ_REMOVE(&vm->vm_waiters, w, w_entry);
+		w->w_fn(w->w_arg, FWS_ERR_INTERNAL, "fwsd is exiting", NULL);
+		free(w);
+	}
+	vm_job_clear(vm);
 }
 
-void
-vm_timer_clear(struct vm *vm)
+/* The stop's step: the power button (or quit), quit, kill. */
+static const char *
+vm_stop_act(struct vm *vm, int step, unsigned timeout, int paused)
 {
-	if (vm->vm_timer != NULL)
-		event_free(vm->vm_timer);
-	vm->vm_timer = NULL;
+	vm->vm_job.j_stop_step = step;
+	switch (step) {
+	case 0:
+		if (timeout > 0 && vm_run->ro_powerdown(vm, paused) == 0) {
+			vm_run->ro_timer(vm, timeout);
+			vm_job_progress(vm, -1, "ACPI power button");
+			return NULL;
+		}
+		/* FALLTHROUGH */
+	case 1:
+		vm->vm_job.j_stop_step = 1;
+		if (vm_run->ro_quit(vm) == 0) {
+			vm_run->ro_timer(vm, FWS_KILL_GRACE);
+			vm_job_progress(vm, -1, "quit");
+			return "qemu asked to quit";
+		}
+		/* FALLTHROUGH */
+	default:
+		vm->vm_job.j_stop_step = 2;
+		vm_run->ro_timer(vm, -1);
+		vm_job_progress(vm, -1, "kill");
+		vm_run->ro_kill(vm);
+		return "qemu killed";
+	}
 }
 
-static void
-vm_kill(struct vm *vm)
-{
-	if (vm->vm_watch != NULL && proc_signal(vm->vm_watch, SIGKILL) == -1 &&
-	    errno != ESRCH)
-		log_warn("%s: kill pid %d", vm->vm_name, (int)vm->vm_pid);
-}
+static void	vm_policy(struct vm *);
 
 /*
- * The last lines qemu wrote to its log since this start: its own words
- * for why it failed.
- */
-static char *
-vm_log_tail(struct vm *vm)
-{
-	char	*path = vm_file(vm, "qemu.log"), buf[1024], *p, *s;
-	ssize_t	 n;
-	off_t	 size;
-	int	 fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
-	if (fd == -1)
-		return NULL;
-	size = lseek(fd, 0, SEEK_END);
-	if (size < vm->vm_log_offset)
-		vm->vm_log_offset = 0;
-	if (size - vm->vm_log_offset > (off_t)sizeof(buf) - 1)
-		vm->vm_log_offset = size - (sizeof(buf) - 1);
-	n = pread(fd, buf, sizeof(buf) - 1, vm->vm_log_offset);
-	close(fd);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	/* drop qemu's timestamps and join the lines */
-	for (p = buf; (s = strchr(p, '\n')) != NULL; p = s + 1)
-		*s = ' ';
-	p = buf;
-	if (n > 0 && buf[0] >= '0' && buf[0] <= '9' &&
-	    (s = strstr(buf, " qemu-system-")) != NULL)
-		p = s + 1;
-	return xasprintf("%s", p);
-}
-
-/*
- * The guest's serial output and qemu's own are capped at console_log_max
- * while qemu runs, and cut now if over.
+ * The one transition function: ev happens to vm, reason (printf) says
+ * why.  The state's row says what is done, in the order of the DO_
+ * bits: what acts on qemu first, then the new state and its event in one
+ * write, then the job's end, those waiting, the restart policy.  -1 when
+ * the row refuses it (the caller checked with vm_may first), or when a
+ * spawn failed (another event said so).
  */
 int
-vm_logs_cap(struct vm *vm, char **cause)
+vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 {
-	const char	*const names[] = { "console.log", "qemu.log" };
-	char		*path;
-	size_t		 i;
+	const struct vm_transition *t = vm_row(vm->vm_state, ev);
+	enum job_rule	 rule = vm_job_rule(vm, ev);
+	enum vm_state	 to;
+	va_list		 ap;
+	const char	*event, *step, *lead;
+	char		*reason = NULL, *cause, *why, *tmp;
+	int		 changed;
 
-	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
-		if (vm->vm_logcaps[i] != NULL)
-			continue;
-		path = vm_file(vm, names[i]);
-		vm->vm_logcaps[i] = logcap_add(path, conf.cf_console_log_max,
-		    cause);
-		free(path);
-		if (vm->vm_logcaps[i] == NULL) {
-			vm_logs_uncap(vm);
-			return -1;
-		}
+	if (rule == J_IGNORE && !vm_event_asked(ev)) {
+		log_debug("%s: %s ignored during its %s job", vm->vm_name,
+		    vm_event_name(ev), vm_job_name(vm->vm_job.j_kind));
+		return -1;
 	}
-	return 0;
-}
-
-void
-vm_logs_uncap(struct vm *vm)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(vm->vm_logcaps) / sizeof(*vm->vm_logcaps); i++) {
-		logcap_remove(vm->vm_logcaps[i]);
-		vm->vm_logcaps[i] = NULL;
+	if (!t->t_set || t->t_err != FWS_OK) {
+		log_debug("%s: %s ignored while %s", vm->vm_name,
+		    vm_event_name(ev), vm_state_name(vm->vm_state));
+		return -1;
 	}
-}
-
-void
-vm_cleanup_run_files(struct vm *vm)
-{
-	const char	*const suffixes[] = { "qmp", "serial", "qga", "pid" };
-	char		*p;
-	size_t		 i;
-
-	for (i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
-		p = vm_run_path(vm, suffixes[i]);
-		if (unlink(p) == -1 && errno != ENOENT)
-			log_warn("%s: unlink %s", vm->vm_name, p);
-		free(p);
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(&reason, fmt, ap) == -1)
+			reason = NULL;
+		va_end(ap);
 	}
-}
+	to = t->t_to == VM_SAME ? vm->vm_state : (enum vm_state)t->t_to;
 
-/* Why did qemu end?  Fills the new state and returns a sentence. */
-static char *
-vm_exit_reason(struct vm *vm, int status, enum vm_state *st)
-{
-	char	*tail, *reason;
-
-	if (vm->vm_state == VM_STARTING && !vm->vm_operator_stop) {
-		/* fwsd's own start failing is a crash: the policy retries */
-		*st = vm->vm_auto_start ? VM_CRASHED : VM_STOPPED;
-		if (vm->vm_start_error != NULL)
-			return xasprintf("%s", vm->vm_start_error);
-		tail = vm_log_tail(vm);
-		if (tail != NULL) {
-			char *r = xasprintf("qemu failed to start: %s", tail);
-			free(tail);
-			return r;
-		}
-		return xasprintf("qemu exited during start (status %d)",
-		    status);
-	}
-	if (vm->vm_operator_stop) {
-		*st = VM_STOPPED;
-		switch (vm->vm_stop_step) {
-		case 0:
-			return xasprintf("the guest shut down as asked");
-		case 1:
-			return xasprintf("qemu quit as asked");
-		default:
-			return xasprintf("qemu killed as asked");
-		}
-	}
-	if (vm->vm_guest_panicked) {
-		*st = VM_CRASHED;
-		return xasprintf("the guest panicked");
-	}
-	if (vm->vm_guest_shutdown) {
-		*st = VM_STOPPED;
-		return xasprintf("the guest powered off");
-	}
-	*st = VM_CRASHED;
-	if (status == -1)
-		return xasprintf("qemu died without a shutdown");
-	tail = proc_status_words(status);
-	reason = xasprintf("qemu %s", tail);
-	free(tail);
-	return reason;
-}
-
-void
-vm_exited(pid_t pid, int status, void *arg)
-{
-	struct vm	*vm = arg;
-	enum vm_state	 st;
-	char		*why;
-	int		 operator_stop = vm->vm_operator_stop;
-	/* the operator hears of a start that failed: no restart behind it */
-	int		 operator_start = vm->vm_state == VM_STARTING &&
-			    !vm->vm_auto_start;
-
-	proc_unwatch(vm->vm_watch);
-	vm->vm_watch = NULL;
-	vm_timer_clear(vm);
-	snapshot_vm_gone(vm);
-	if (vm->vm_qmp != NULL) {
-		qmp_free(vm->vm_qmp);
-		vm->vm_qmp = NULL;
-	}
-	agent_close(vm);
-	vm_cleanup_run_files(vm);
-	why = vm_exit_reason(vm, status, &st);
-	vm_logs_uncap(vm);
-	vm->vm_vnc_display = -1;
-	memset(vm->vm_vnc_password, 0, sizeof(vm->vm_vnc_password));
-	vm->vm_pid = 0;
-	vm->vm_pid_start = 0;
-	free(vm->vm_last_exit);
-	vm->vm_last_exit = why;
-	vm->vm_last_exit_time = time(NULL);
-	vm_set_state(vm, st, NULL, "%s (pid %d)", why, (int)pid);
-	free(vm->vm_start_error);
-	vm->vm_start_error = NULL;
-	vm->vm_operator_stop = 0;
-	vm->vm_auto_start = 0;
-	vm->vm_actor = vm->vm_reset_by = -1;
-	vm_wake(vm, why);
-	if (!operator_stop && !operator_start)
-		vm_restart_consider(vm);
-}
-
-/* A start went wrong after qemu was spawned: kill it, the exit answers. */
-static void
-vm_start_fail(struct vm *vm, const char *fmt, const char *detail)
-{
-	if (vm->vm_start_error == NULL)
-		vm->vm_start_error = xasprintf(fmt, detail);
-	log_warnx("%s: %s", vm->vm_name, vm->vm_start_error);
-	vm_kill(vm);
-}
-
-void
-vm_start_timeout(int fd, short what, void *arg)
-{
-	char	 secs[16];
-
-	(void)fd;
-	(void)what;
-	snprintf(secs, sizeof(secs), "%d", FWS_START_TIMEOUT);
-	vm_start_fail(arg, "qemu did not start within %s seconds", secs);
-}
-
-static int
-vm_qmp_gone(const char *err_class)
-{
-	return err_class != NULL && strcmp(err_class, QMP_ERR_DISCONNECTED) == 0;
-}
-
-static void
-vm_started_status(struct qmp *q, json_t *ret, const char *err_class,
-    const char *err_desc, void *arg)
-{
-	struct vm	*vm = arg;
-	const char	*status;
-	char		*cause;
-
-	(void)q;
-	if (vm_qmp_gone(err_class) || vm->vm_state != VM_STARTING)
-		return;
-	if (err_class != NULL) {
-		vm_start_fail(vm, "query-status failed: %s", err_desc);
-		return;
-	}
-	status = json_string_value(json_object_get(ret, "status"));
-	if (status == NULL || strcmp(status, "running") != 0) {
-		vm_start_fail(vm, "qemu reports status %s after cont",
-		    status ? status : "(none)");
-		return;
-	}
-	vm_timer_clear(vm);
-	vm->vm_auto_start = 0;
-	if (vm->vm_iso != NULL && !vm->vm_iso_booted) {
-		vm->vm_iso_booted = 1;
-		if (store_vm_update_iso_booted(vm, &cause) == -1) {
-			log_warnx("%s: %s", vm->vm_name, cause);
+	if (t->t_do & DO_SPAWN) {
+		if (vm_run->ro_spawn(vm, &cause) == -1) {
+			why = xasprintf("cannot start: %s", cause);
 			free(cause);
-		}
-	}
-	vm_set_state(vm, VM_RUNNING, "started", "qemu pid %d answers QMP: "
-	    "running", (int)vm->vm_pid);
-	vm->vm_actor = -1;	/* the start is done */
-	vm_wake(vm, NULL);
-}
-
-static void
-vm_started_cont(struct qmp *q, json_t *ret, const char *err_class,
-    const char *err_desc, void *arg)
-{
-	struct vm	*vm = arg;
-
-	(void)ret;
-	if (vm_qmp_gone(err_class) || vm->vm_state != VM_STARTING)
-		return;
-	if (err_class != NULL) {
-		vm_start_fail(vm, "cont failed: %s", err_desc);
-		return;
-	}
-	qmp_execute(q, "query-status", NULL, FWS_QMP_TIMEOUT,
-	    vm_started_status, vm);
-}
-
-static void
-vm_qmp_ready(struct qmp *q, void *arg)
-{
-	struct vm	*vm = arg;
-
-	if (vm->vm_state == VM_STARTING) {
-		/* the screen is locked before the guest runs */
-		vnc_new_password(vm);
-		qmp_execute(q, "cont", NULL, FWS_QMP_TIMEOUT, vm_started_cont,
-		    vm);
-	}
-}
-
-static void
-vm_qmp_event(struct qmp *q, const char *name, json_t *data, void *arg)
-{
-	struct vm	*vm = arg;
-	struct timespec	 ts;
-	const char	*reason;
-	int64_t		 now_ms;
-
-	(void)q;
-	log_debug("%s: QMP event %s", vm->vm_name, name);
-	if (vm->vm_job != NULL) {
-		snapshot_qmp_event(vm, name, data);
-		/* a snapshot job stops the VM while it works: not a pause */
-		if (strcmp(name, "STOP") == 0 || strcmp(name, "RESUME") == 0)
-			return;
-	}
-	if (strcmp(name, "SHUTDOWN") == 0) {
-		reason = json_string_value(json_object_get(data, "reason"));
-		if (json_is_true(json_object_get(data, "guest")))
-			vm->vm_guest_shutdown = 1;
-		if (reason != NULL && strcmp(reason, "guest-panic") == 0)
-			vm->vm_guest_panicked = 1;
-	} else if (strcmp(name, "GUEST_PANICKED") == 0) {
-		vm->vm_guest_panicked = 1;
-	} else if (strcmp(name, "STOP") == 0) {
-		if (vm->vm_state == VM_RUNNING)
-			vm_set_state(vm, VM_PAUSED, "paused", "QMP STOP");
-	} else if (strcmp(name, "RESUME") == 0) {
-		if (vm->vm_state == VM_PAUSED)
-			vm_set_state(vm, VM_RUNNING, "resumed", "QMP RESUME");
-	} else if (strcmp(name, "RESET") == 0) {
-		/* one reboot resets the machine a few times (firmware, kernel) */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-		if (vm->vm_reset_ms != 0 && now_ms - vm->vm_reset_ms <
-		    FWS_RESET_COALESCE_MS)
-			return;
-		vm->vm_reset_ms = now_ms;
-		agent_forget(vm);
-		reason = json_string_value(json_object_get(data, "reason"));
-		if (json_is_true(json_object_get(data, "guest")))
-			event_record_by(vm, -1, "reset", "the guest rebooted");
-		else if (reason != NULL &&
-		    strcmp(reason, "host-qmp-system-reset") == 0) {
-			/* the reboot asked for: its reply came first */
-			event_record_by(vm, vm->vm_reset_by, "reset", "%s",
-			    vm->vm_reset_by >= 0 ? "system_reset" :
-			    "reset by the operator");
-			vm->vm_reset_by = -1;
-		} else
-			event_record_by(vm, -1, "reset", "reset");
-	}
-}
-
-/*
- * QMP going away is not death: the pidfd says when qemu is gone, and
- * qemu's own log says why (a start that hangs instead meets its timer).
- */
-static void
-vm_qmp_closed(struct qmp *q, const char *cause, void *arg)
-{
-	struct vm	*vm = arg;
-
-	(void)q;
-	log_debug("%s: QMP connection closed: %s", vm->vm_name, cause);
-}
-
-static int
-mkdir_p(const char *path, mode_t mode)
-{
-	char	*p, *s;
-
-	if (mkdir(path, mode) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
-	p = xasprintf("%s", path);
-	if ((s = strrchr(p, '/')) != NULL && s != p) {
-		*s = '\0';
-		if (mkdir_p(p, mode) == -1) {
-			free(p);
-			return -1;
-		}
-	}
-	free(p);
-	return mkdir(path, mode) == -1 && errno != EEXIST ? -1 : 0;
-}
-
-/*
- * The VM's directory in the state dir (and its owner's area), made if
- * missing, passable by qemu.
- */
-int
-vm_mkdir(const struct vm *vm, char **cause)
-{
-	char	*dir;
-	int	 rc;
-
-	if (vm->vm_owner != 0 && access_user_area(vm->vm_owner, cause) == -1)
-		return -1;
-	dir = vm_dir(vm);
-	rc = access_mkdir(dir, cause);
-	free(dir);
-	return rc;
-}
-
-/*
- * What qemu must open by name is given to the VM's qemu uid: its
- * writable disks (as libvirt's dynamic ownership does), the pidfile
- * and the console log, made here because qemu may not create files
- * where they live.  Read-only files stay root's: qemu gets descriptors.
- */
-static int
-vm_give_files(const struct vm *vm, const char *pidfile, const char *log,
-    char **cause)
-{
-	const char *const made[] = { pidfile, log };
-	size_t	 j;
-	int	 fd, i;
-
-	for (j = 0; j < sizeof(made) / sizeof(*made); j++) {
-		fd = open(made[j], O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-		if (fd == -1)
-			return cause_fail(cause, "%s: %s", made[j],
-			    strerror(errno));
-		close(fd);
-		if (access_give_qemu(made[j], vm->vm_qemu_uid, cause) == -1)
-			return -1;
-	}
-	for (i = 0; i < vm->vm_ndisks; i++)
-		if (!vm->vm_disks[i].d_readonly && access_give_qemu(
-		    vm->vm_disks[i].d_path, vm->vm_qemu_uid, cause) == -1)
-			return -1;
-	return 0;
-}
-
-/* A read-only file for qemu: keep[*nkeep] holds it, at fd first + index. */
-static int
-vm_keep_fd(int fd, int *keep, int *nkeep, int first)
-{
-	keep[*nkeep] = fd;
-	return first + (*nkeep)++;
-}
-
-/*
- * The disks' block graphs, read again at every start (a guest had its
- * disks in hand since the last check): each disk's chain is opened and
- * its headers read from the descriptors qemu will be given; a backing
- * file must be one of the owner's images, an external data file is
- * refused, and a disk may not have grown past the size it was made
- * with.  Every read-only file (backing files, read-only disks, the ISO)
- * goes into keep (from fd number first in qemu); qp says where.
- */
-static int
-vm_open_images(struct vm *vm, struct vm_qemu_paths *qp, int *keep,
-    int *nkeep, int first, char **cause)
-{
-	struct image_chain	 ic;
-	struct image_layer	*l;
-	struct vm_disk		*d;
-	struct stat		 sb;
-	char			*dirs[FWS_IMAGE_DIRS_MAX + 1], *why;
-	int			 i, k, n, fd, rc = 0;
-
-	n = image_base_dirs(vm->vm_owner, dirs);
-	for (i = 0; rc == 0 && i < vm->vm_ndisks; i++) {
-		d = &vm->vm_disks[i];
-		if (image_chain_open(d->d_path, d->d_format, dirs, n, &ic,
-		    &why) == -1) {
-			rc = cause_fail(cause, "disk %d: %s", i, why);
+			free(reason);
+			vm_event(vm, vm->vm_job.j_by_fwsd ? EV_EXIT_CRASH :
+			    EV_SPAWN_FAILED, "%s", why);
 			free(why);
-		} else if (!d->d_readonly && ic.ic_layer[0].il_size > d->d_size)
-			rc = cause_fail(cause, "disk %d: %s: its virtual size is "
-			    "now %llu bytes, more than the %llu it was made with: "
-			    "refused", i, d->d_path,
-			    (unsigned long long)ic.ic_layer[0].il_size,
-			    (unsigned long long)d->d_size);
-		qp->qp_disks[i].qd_nlayers = rc == 0 ? ic.ic_n : 0;
-		for (k = 0; rc == 0 && k < ic.ic_n; k++) {
-			l = &ic.ic_layer[k];
-			qp->qp_disks[i].qd_layer[k].ql_format =
-			    strcmp(l->il_format, "qcow2") == 0 ? "qcow2" : "raw";
-			if (k == 0 && !d->d_readonly)
-				qp->qp_disks[i].qd_layer[k].ql_fd = -1;
-			else {
-				qp->qp_disks[i].qd_layer[k].ql_fd =
-				    vm_keep_fd(l->il_fd, keep, nkeep, first);
-				l->il_fd = -1;	/* keep's now */
-			}
-		}
-		image_chain_close(&ic);
-	}
-	image_dirs_free(dirs, n);
-	qp->qp_iso_fd = -1;
-	if (rc == 0 && vm->vm_iso != NULL) {
-		if ((fd = open(vm->vm_iso, O_RDONLY | O_CLOEXEC |
-		    O_NONBLOCK)) == -1)
-			return cause_fail(cause, "%s: %s", vm->vm_iso,
-			    strerror(errno));
-		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-			close(fd);
-			return cause_fail(cause, "%s: not a regular file",
-			    vm->vm_iso);
-		}
-		qp->qp_iso_fd = vm_keep_fd(fd, keep, nkeep, first);
-	}
-	return rc;
-}
-
-/*
- * Spawn qemu stopped (-S); returns 0, fills vm_pid and vm_watch, and
- * gives in *qmp_conn and *agent_conn fwsd's ends of the monitor
- * connection and of the guest agent's channel.
- */
-static int
-vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
-{
-	struct vm_qemu_paths	 qp;
-	struct proc_spec	 ps;
-	struct stat		 sb;
-	char			*qmp_path, *serial_path, *agent_path, *pidfile;
-	char			*serial_log, *qemu_log, **argv = NULL;
-	char			*vnc = NULL;
-	int			 qmp_fd = -1, serial_fd = -1, log_fd = -1;
-	int			 agent_fd = -1, conn = -1, aconn = -1;
-	int			 tap_fds[FWS_NICS_MAX], ntaps = 0;
-	int			 ro_fds[FWS_SPAWN_KEEP_MAX], nro = 0;
-	int			 rc = -1, i;
-	pid_t			 pid;
-
-	qmp_path = vm_run_path(vm, "qmp");
-	serial_path = vm_run_path(vm, "serial");
-	agent_path = vm_run_path(vm, "qga");
-	pidfile = vm_run_path(vm, "pid");
-	serial_log = vm_file(vm, "console.log");
-	qemu_log = vm_file(vm, "qemu.log");
-	memset(&qp, 0, sizeof(qp));
-	if (vm_mkdir(vm, cause) == -1)
-		goto done;
-	if (mkdir_p(conf.cf_run_dir, 0711) == -1) {
-		*cause = xasprintf("%s: %s", conf.cf_run_dir, strerror(errno));
-		goto done;
-	}
-	/* after QMP, serial and the agent's channel (3, 4, 5) and the taps */
-	if (vm_open_images(vm, &qp, ro_fds, &nro, 6 + vm->vm_nnics,
-	    cause) == -1)
-		goto done;
-	if (vm_give_files(vm, pidfile, serial_log, cause) == -1)
-		goto done;
-	if ((qmp_fd = sock_listen(qmp_path, 0600, 0, cause)) == -1 ||
-	    (serial_fd = sock_listen(serial_path, 0600, 0, cause)) == -1 ||
-	    (agent_fd = sock_listen(agent_path, 0600, 0, cause)) == -1)
-		goto done;
-	/*
-	 * Connect while the listening end is still ours: the connection
-	 * waits in the backlog for qemu, and a qemu that dies at once
-	 * cannot make it fail and hide its own words about why.
-	 */
-	if ((conn = sock_connect(qmp_path, SOCK_NONBLOCK, cause)) == -1 ||
-	    (aconn = sock_connect(agent_path, SOCK_NONBLOCK, cause)) == -1)
-		goto done;
-	log_fd = open(qemu_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0600);
-	/* qemu.log is cut (if over its cap) before its size is taken */
-	if (log_fd != -1 && vm_logs_cap(vm, cause) == -1)
-		goto done;
-	if (log_fd == -1 || fstat(log_fd, &sb) == -1) {
-		*cause = xasprintf("%s: %s", qemu_log, strerror(errno));
-		goto done;
-	}
-	vm->vm_log_offset = sb.st_size;
-	if (vnc_alloc(vm, cause) == -1 ||
-	    net_vm_taps(vm, tap_fds, cause) == -1)
-		goto done;
-	ntaps = vm->vm_nnics;
-	vnc = vnc_qemu_arg(vm);
-
-	qp.qp_qemu = conf.cf_qemu;
-	qp.qp_machine = conf.cf_machine;
-	qp.qp_accel = accel_for_start();
-	qp.qp_serial_log = serial_log;
-	qp.qp_pidfile = pidfile;
-	qp.qp_qmp_fd = 3;
-	qp.qp_serial_fd = 4;
-	qp.qp_agent_fd = 5;
-	qp.qp_boot_iso = vm->vm_iso != NULL && !vm->vm_iso_booted;
-	for (i = 0; i < ntaps; i++)
-		qp.qp_tap_fd[i] = 6 + i;
-	qp.qp_vnc = vnc;
-	argv = vm_qemu_argv(vm, &qp);
-
-	memset(&ps, 0, sizeof(ps));
-	ps.ps_argv = argv;
-	ps.ps_stdout = log_fd;
-	access_spec_qemu(&ps, vm->vm_qemu_uid);
-	ps.ps_keep[0] = qmp_fd;
-	ps.ps_keep[1] = serial_fd;
-	ps.ps_keep[2] = agent_fd;
-	ps.ps_nkeep = 3;
-	for (i = 0; i < ntaps; i++)
-		ps.ps_keep[ps.ps_nkeep++] = tap_fds[i];
-	for (i = 0; i < nro; i++)
-		ps.ps_keep[ps.ps_nkeep++] = ro_fds[i];
-	if (proc_spawn(&ps, &pid, cause) == -1)
-		goto done;
-	vm->vm_pid = pid;
-	vm->vm_pid_start = proc_start_time(pid);
-	if ((vm->vm_watch = proc_watch(pid, vm_exited, vm, cause)) == NULL) {
-		kill(pid, SIGKILL);
-		goto done;
-	}
-	*qmp_conn = conn;
-	*agent_conn = aconn;
-	conn = aconn = -1;
-	rc = 0;
-done:
-	if (rc == -1) {
-		vm_cleanup_run_files(vm);	/* the sockets made above */
-		vm_logs_uncap(vm);
-	}
-	if (conn != -1)
-		close(conn);
-	if (aconn != -1)
-		close(aconn);
-	if (qmp_fd != -1)
-		close(qmp_fd);
-	if (serial_fd != -1)
-		close(serial_fd);
-	if (agent_fd != -1)
-		close(agent_fd);
-	if (log_fd != -1)
-		close(log_fd);
-	/* qemu holds the taps now: they vanish when it ends */
-	for (i = 0; i < ntaps; i++)
-		close(tap_fds[i]);
-	for (i = 0; i < nro; i++)
-		close(ro_fds[i]);
-	vm_qemu_argv_free(argv);
-	free(vnc);
-	free(qmp_path);
-	free(serial_path);
-	free(agent_path);
-	free(pidfile);
-	free(serial_log);
-	free(qemu_log);
-	return rc;
-}
-
-/* QMP over fd (consumed), or over a new connection when fd is -1. */
-static int
-vm_qmp_open(struct vm *vm, int fd, char **cause)
-{
-	char	*path;
-
-	if (fd == -1) {
-		path = vm_run_path(vm, "qmp");
-		fd = sock_connect(path, SOCK_NONBLOCK, cause);
-		free(path);
-		if (fd == -1)
 			return -1;
+		}
+		vm_run->ro_timer(vm, FWS_START_TIMEOUT);
+		vm_job_progress(vm, -1, "qemu spawned");
+		tmp = xasprintf("%s%sqemu pid %d", reason ? reason : "",
+		    reason ? ", " : "", (int)vm->vm_pid);
+		free(reason);
+		reason = tmp;
 	}
-	vm->vm_qmp = qmp_open(base, fd, &vm_qmp_handlers, vm, 0);
-	if (vm->vm_qmp == NULL) {
-		*cause = xasprintf("QMP: %s", strerror(errno));
-		return -1;
+	if (t->t_do & DO_POWERDOWN) {
+		lead = vm->vm_job.j_loan ? "its loan ended: " : "";
+		step = vm_stop_act(vm, 0, vm->vm_job.j_timeout,
+		    vm->vm_state == VM_PAUSED);
+		free(reason);
+		reason = step != NULL ? xasprintf("%s%s", lead, step) :
+		    xasprintf("%sACPI power button, %u s to comply", lead,
+		    vm->vm_job.j_timeout);
 	}
+	if (t->t_do & DO_ESCALATE) {
+		if (vm->vm_job.j_stop_step == 0)
+			log_info("%s: the guest did not power off in time, "
+			    "quitting", vm->vm_name);
+		else
+			log_warnx("%s: qemu did not quit, killing it",
+			    vm->vm_name);
+		step = vm_stop_act(vm, vm->vm_job.j_stop_step + 1, 0, 0);
+		if (reason == NULL && step != NULL)
+			reason = xasprintf("%s", step);
+	}
+	if (t->t_do & DO_KILL) {
+		vm->vm_job.j_stop_step = 2;
+		vm_run->ro_timer(vm, -1);
+		vm_job_progress(vm, -1, "kill");
+		vm_run->ro_kill(vm);
+	}
+	if (t->t_do & DO_ATTACH)
+		vm_run->ro_attach(vm, (t->t_do & DO_FINISH_START) != 0);
+	if (t->t_do & DO_FINISH_START) {
+		vm_job_set(vm, JOB_START, -1, NULL);
+		vm->vm_job.j_by_fwsd = 1;
+		vm_run->ro_timer(vm, FWS_START_TIMEOUT);
+		vm_job_progress(vm, -1, "adopted");
+	}
+	if (t->t_do & DO_FINISH_STOP) {
+		vm_job_set(vm, JOB_STOP, -1, NULL);
+		step = vm_stop_act(vm, 1, 0, 0);
+		free(reason);
+		reason = xasprintf("the stop under way when fwsd ended goes "
+		    "on: %s", step);
+	}
+	if (t->t_do & DO_GONE) {
+		vm_run->ro_teardown(vm);
+		free(vm->vm_last_exit);
+		vm->vm_last_exit = xasprintf("%s", reason ? reason : "");
+		vm->vm_last_exit_time = time(NULL);
+		tmp = xasprintf("%s (pid %d)", reason ? reason : "",
+		    (int)vm->vm_pid);
+		free(reason);
+		reason = tmp;
+		vm->vm_pid = 0;
+		vm->vm_pid_start = 0;
+	}
+
+	changed = to != vm->vm_state;
+	event = t->t_event != NULL ? t->t_event : changed ?
+	    vm_state_name(to) : NULL;
+	if (changed)
+		log_debug("%s: %s -> %s (%s)", vm->vm_name,
+		    vm_state_name(vm->vm_state), vm_state_name(to),
+		    vm_event_name(ev));
+	vm_set(vm, to);
+	if (changed || event != NULL || (t->t_do & DO_SAVE))
+		vm_run->ro_commit(vm, vm_actor(vm), event, reason ? reason :
+		    "");
+
+	if (t->t_do & DO_END_JOB)
+		vm_job_end(vm, NULL);
+	if (t->t_do & DO_WAKE)
+		vm_wake(vm, reason);
+	if (t->t_do & DO_POLICY)
+		vm_policy(vm);
+	if (t->t_do & DO_LOAN)
+		loan_changed();
+	free(reason);
 	return 0;
 }
 
-int
-vm_qmp_attach(struct vm *vm, char **cause)
+/* After an exit nobody asked for: the restart policy decides. */
+static void
+vm_policy(struct vm *vm)
 {
-	return vm_qmp_open(vm, -1, cause);
+	struct restart_policy	 rp;
+	struct timespec		 ts;
+	unsigned		 delay;
+	char			*why;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	restart_policy_of(&conf, &rp);
+	switch (restart_decide(vm, &rp, time(NULL), ts.tv_sec, &delay)) {
+	case RESTART_NONE:
+		break;
+	case RESTART_FAILED:
+		vm_event(vm, EV_CRASH_LOOP, "%u restarts within %u s did not "
+		    "help; \"fwsctl start %s\" tries again", vm->vm_nrecent,
+		    rp.rp_loop_window, vm->vm_name);
+		break;
+	case RESTART_AFTER:
+		vm_job_set(vm, JOB_RESTART, -1, NULL);
+		vm->vm_job.j_due = time(NULL) + delay;
+		vm_job_progress(vm, -1, "waiting");
+		vm_run->ro_timer(vm, delay);
+		why = xasprintf("in %u s (policy %s, %u restarts in the last "
+		    "%u s)", delay, vm_restart_name(vm->vm_restart),
+		    vm->vm_nrecent, rp.rp_loop_window);
+		vm_run->ro_commit(vm, -1, "restarting", why);
+		free(why);
+		break;
+	}
+}
+
+/* A verb's refusal, or the core's error, told to the one who asked. */
+static void
+vm_refuse(fws_done_fn fn, void *arg, enum fws_err err, char *why)
+{
+	fn(arg, err, why, NULL);
+	free(why);
 }
 
 /*
- * Spawn qemu for vm and follow it to "running"; rq (or nobody, for
- * fwsd's own starts) is answered when it runs or fails.  why is the
- * event's reason (NULL: an operator's start, vm_actor says whose).
+ * The restart policy's wait is called off by an operator's stop,
+ * destroy or shutdown-all: a crashed VM is stopped.
  */
 static void
-vm_start_spawn(struct vm *vm, struct request *rq, const char *why)
+vm_restart_cancel(struct vm *vm, int64_t actor, const char *why)
 {
-	char	*cause = NULL;
-	int	 qmp_conn, agent_conn;
-
-	vm->vm_guest_shutdown = vm->vm_guest_panicked = 0;
-	vm->vm_operator_stop = 0;
-	vm->vm_stop_step = 0;
-	free(vm->vm_start_error);
-	vm->vm_start_error = NULL;
-	if (vm_spawn(vm, &qmp_conn, &agent_conn, &cause) == -1) {
-		if (rq != NULL) {
-			vm->vm_actor = -1;	/* nothing changed */
-			request_error(rq, PROTO_ERR_FAILED, "%s: cannot "
-			    "start: %s", vm->vm_name, cause);
-		} else {
-			vm->vm_auto_start = 0;
-			vm_set_state(vm, VM_CRASHED, "crashed", "cannot "
-			    "start: %s", cause);
-			vm_restart_consider(vm);
-		}
-		free(cause);
-		return;
-	}
-	vm_set_state(vm, VM_STARTING, NULL, "%s%sqemu pid %d", why ? why : "",
-	    why ? ", " : "", (int)vm->vm_pid);
-	vm_wait(vm, rq, NULL, NULL, VM_RUNNING);
-	vm_timer_set(vm, FWS_START_TIMEOUT, vm_start_timeout);
-	agent_open(vm, agent_conn);
-	if (vm_qmp_open(vm, qmp_conn, &cause) == -1) {
-		vm_start_fail(vm, "%s", cause);
-		free(cause);
-	}
+	vm->vm_job.j_actor = actor;
+	vm_event(vm, EV_RESTART_CANCEL, "%s", why);
 }
 
 /* The operator's start: also how a failed VM gets another chance. */
 void
-vm_start(struct vm *vm, struct request *rq)
+vm_start(struct vm *vm, const struct caller *ca, fws_done_fn fn, void *arg)
 {
-	char	*end;
+	enum job_rule	 rule;
+	enum fws_err	 err;
+	char		*why, *end;
 
 	/* its loan's end is under way, or due (loan.c expires it) */
 	if (vm->vm_state == VM_EXPIRED || loan_over(&vm->vm_loan, time(NULL))) {
 		end = date_text(vm->vm_loan.lo_end);
-		request_error(rq, PROTO_ERR_BAD_STATE, "%s is expired: its "
-		    "loan ended %s; it starts again once the loan is extended "
-		    "(fwsctl loan %s --extend DURATION)", vm->vm_name, end,
-		    vm->vm_name);
+		why = xasprintf("%s is expired: its loan ended %s; it starts "
+		    "again once the loan is extended (fwsctl loan %s --extend "
+		    "DURATION)", vm->vm_name, end, vm->vm_name);
 		free(end);
+		vm_refuse(fn, arg, FWS_ERR_STATE, why);
 		return;
 	}
-	switch (vm->vm_state) {
-	case VM_STOPPED:
-	case VM_CRASHED:
-	case VM_FAILED:
-		break;
-	case VM_STARTING:
-	case VM_STOPPING:
-		request_error(rq, PROTO_ERR_BUSY, "%s is %s", vm->vm_name,
-		    vm_state_name(vm->vm_state));
-		return;
-	case VM_PAUSED:
-		request_error(rq, PROTO_ERR_BAD_STATE, "%s is paused: resume "
-		    "it instead", vm->vm_name);
-		return;
-	default:
-		request_error(rq, PROTO_ERR_BAD_STATE, "%s is already running",
-		    vm->vm_name);
+	if (vm_may(vm, EV_START, &rule, &err, &why) == -1) {
+		vm_refuse(fn, arg, err, why);
 		return;
 	}
-	vm_restart_cancel(vm);
-	vm_restart_reset(vm);
-	vm->vm_auto_start = 0;
-	vm->vm_actor = request_uid(rq);
-	vm_start_spawn(vm, rq, NULL);
+	if (rule == J_CANCEL)
+		vm_job_end(vm, NULL);
+	/* the operator starts it: its crash history starts over */
+	vm->vm_nrecent = 0;
+	vm_job_set(vm, JOB_START, ca->ca_uid, NULL);
+	vm_wait(vm, VM_RUNNING, fn, arg);
+	vm_event(vm, EV_START, NULL);
 }
 
-/* fwsd's own start (a restart, autostart): nobody waits for it. */
+/* fwsd's own start (autostart, a restart): nobody waits for it. */
 void
 vm_auto_start(struct vm *vm, const char *why)
 {
-	if (vm_is_active(vm))
+	if (vm_is_active(vm) || vm_job_rule(vm, EV_AUTOSTART) == J_IGNORE)
 		return;
 	if (vm->vm_state == VM_EXPIRED || loan_over(&vm->vm_loan, time(NULL))) {
 		log_info("%s: not started (%s): its loan ended", vm->vm_name,
 		    why);
 		return;
 	}
-	vm->vm_auto_start = 1;
-	vm->vm_actor = -1;
-	vm_start_spawn(vm, NULL, why);
-}
-
-static void
-vm_ignore_reply(struct qmp *q, json_t *ret, const char *err_class,
-    const char *err_desc, void *arg)
-{
-	struct vm	*vm = arg;
-
-	(void)q;
-	(void)ret;
-	if (err_class != NULL && !vm_qmp_gone(err_class))
-		log_debug("%s: %s", vm->vm_name, err_desc);
-}
-
-static void vm_stop_step(int, short, void *);
-
-static void
-vm_stop_quit(struct vm *vm)
-{
-	vm->vm_stop_step = 1;
-	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, "quit", NULL,
-	    FWS_QMP_TIMEOUT, vm_ignore_reply, vm) == -1) {
-		vm->vm_stop_step = 2;
-		vm_kill(vm);
-		return;
-	}
-	vm_timer_set(vm, FWS_KILL_GRACE, vm_stop_step);
-}
-
-/* The guest ignored the power button (step 0), or qemu ignored quit. */
-static void
-vm_stop_step(int fd, short what, void *arg)
-{
-	struct vm	*vm = arg;
-
-	(void)fd;
-	(void)what;
-	if (vm->vm_stop_step == 0) {
-		log_info("%s: the guest did not power off in time, quitting",
-		    vm->vm_name);
-		vm_stop_quit(vm);
-	} else {
-		log_warnx("%s: qemu did not quit, killing it", vm->vm_name);
-		vm->vm_stop_step = 2;
-		vm_kill(vm);
-	}
+	vm_job_set(vm, JOB_START, -1, NULL);
+	vm->vm_job.j_by_fwsd = 1;
+	vm_event(vm, EV_AUTOSTART, "%s", why);
 }
 
 /*
  * Stop a running or paused VM: the ACPI power button, timeout seconds
- * for the guest, then quit, then SIGKILL.  A starting VM is killed.
- * Before QMP's handshake ends (a VM just adopted) the button waits in
- * QMP's queue as any command does; with QMP gone, qemu is killed.
+ * for the guest, then quit, then SIGKILL.  A second stop waits with the
+ * first.
  */
 void
-vm_stop_begin(struct vm *vm, unsigned timeout)
+vm_stop(struct vm *vm, unsigned timeout, const struct caller *ca,
+    fws_done_fn fn, void *arg)
 {
-	const char	*lead = vm->vm_loan_ending ? "its loan ended: " : "";
+	enum job_rule	 rule;
+	enum fws_err	 err;
+	char		*why;
 
-	vm->vm_operator_stop = 1;
-	if (vm->vm_state == VM_STOPPING)
-		return;		/* already on its way */
-	if (vm->vm_state == VM_STARTING) {
-		vm->vm_stop_step = 2;
-		vm_timer_clear(vm);
-		vm_kill(vm);
+	if (vm_may(vm, EV_STOP, &rule, &err, &why) == -1) {
+		vm_refuse(fn, arg, err, why);
 		return;
 	}
-	vm->vm_stop_step = 0;
-	/* a paused guest cannot see the power button */
-	if (timeout > 0 && vm->vm_qmp != NULL && vm->vm_state == VM_PAUSED)
-		qmp_execute(vm->vm_qmp, "cont", NULL, FWS_QMP_TIMEOUT,
-		    vm_ignore_reply, vm);
-	if (timeout == 0 || vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp,
-	    "system_powerdown", NULL, FWS_QMP_TIMEOUT, vm_ignore_reply,
-	    vm) == -1) {
-		vm_set_state(vm, VM_STOPPING, NULL, "%sqemu asked to quit",
-		    lead);
-		vm_stop_quit(vm);
+	switch (rule) {
+	case J_CANCEL:
+		vm_restart_cancel(vm, ca->ca_uid, "restart cancelled");
+		fn(arg, FWS_OK, NULL, vm_to_json(vm, 0));
 		return;
-	}
-	vm_set_state(vm, VM_STOPPING, NULL, "%sACPI power button, %u s to "
-	    "comply", lead, timeout);
-	vm_timer_set(vm, timeout, vm_stop_step);
-}
-
-/* A crashed VM waiting for its restart: the operator says no. */
-static int
-vm_stop_pending_restart(struct vm *vm, struct request *rq)
-{
-	if (!vm_restart_cancel(vm))
-		return 0;
-	vm->vm_actor = request_uid(rq);
-	vm_set_state(vm, VM_STOPPED, NULL, "restart cancelled");
-	vm->vm_actor = -1;
-	request_ok(rq, vm_to_json(vm, 0));
-	return 1;
-}
-
-void
-vm_stop(struct vm *vm, unsigned timeout, struct request *rq)
-{
-	if (vm_stop_pending_restart(vm, rq))
-		return;
-	switch (vm->vm_state) {
-	case VM_STOPPED:
-	case VM_CRASHED:
-	case VM_FAILED:
-		request_error(rq, PROTO_ERR_BAD_STATE, "%s is not running",
-		    vm->vm_name);
-		return;
-	case VM_STARTING:
-		request_error(rq, PROTO_ERR_BUSY, "%s is starting: wait, or "
-		    "destroy it", vm->vm_name);
+	case J_JOIN:
+		vm_wait(vm, VM_STOPPED, fn, arg);
 		return;
 	default:
 		break;
 	}
-	vm_wait(vm, rq, NULL, NULL, VM_STOPPED);
-	if (vm->vm_state != VM_STOPPING)
-		vm->vm_actor = request_uid(rq);	/* else: the first asker's */
-	vm_stop_begin(vm, timeout);
+	vm_job_set(vm, JOB_STOP, ca->ca_uid, NULL);
+	vm->vm_job.j_timeout = timeout;
+	vm_wait(vm, VM_STOPPED, fn, arg);
+	vm_event(vm, EV_STOP, NULL);
+}
+
+/* Kill its qemu: also how a start, or a stop, is cut short. */
+void
+vm_destroy(struct vm *vm, const struct caller *ca, fws_done_fn fn,
+    void *arg)
+{
+	enum job_rule	 rule;
+	enum fws_err	 err;
+	char		*why;
+
+	if (vm_may(vm, EV_DESTROY, &rule, &err, &why) == -1) {
+		vm_refuse(fn, arg, err, why);
+		return;
+	}
+	switch (rule) {
+	case J_CANCEL:
+		vm_restart_cancel(vm, ca->ca_uid, "restart cancelled");
+		fn(arg, FWS_OK, NULL, vm_to_json(vm, 0));
+		return;
+	case J_TAKE:
+		/* a start or a stop under way becomes this kill */
+		if (vm->vm_job.j_kind != JOB_STOP)
+			vm_job_set(vm, JOB_STOP, ca->ca_uid, NULL);
+		vm->vm_job.j_actor = ca->ca_uid;
+		vm_wait(vm, VM_STOPPED, fn, arg);
+		vm_event(vm, EV_DESTROY, NULL);
+		return;
+	default:
+		break;
+	}
+	vm_job_set(vm, JOB_STOP, ca->ca_uid, NULL);
+	vm_wait(vm, VM_STOPPED, fn, arg);
+	vm_event(vm, EV_DESTROY, "destroy: killing qemu pid %d",
+	    (int)vm->vm_pid);
+}
+
+/* pause, resume, reboot: one QMP command, answered when qemu did it. */
+struct vm_command {
+	struct vm	*vc_vm;
+	enum vm_event	 vc_ev;
+	fws_done_fn	 vc_fn;
+	void		*vc_arg;
+};
+
+static void
+vm_command_done(void *arg, enum fws_err err, const char *why, json_t *res)
+{
+	struct vm_command	*vc = arg;
+	struct vm		*vm = vc->vc_vm;
+	char			*msg;
+
+	json_decref(res);
+	if (err != FWS_OK) {
+		msg = xasprintf("%s: %s", vm->vm_name, why);
+		vc->vc_fn(vc->vc_arg, FWS_ERR_FAILED, msg, NULL);
+		free(msg);
+	} else {
+		/* QMP's STOP or RESUME event usually got here first */
+		if (vc->vc_ev == EV_PAUSE && vm->vm_state == VM_RUNNING)
+			vm_event(vm, EV_PAUSED, "QMP stop");
+		else if (vc->vc_ev == EV_RESUME && vm->vm_state == VM_PAUSED)
+			vm_event(vm, EV_RESUMED, "QMP cont");
+		vc->vc_fn(vc->vc_arg, FWS_OK, NULL, vm_to_json(vm, 0));
+	}
+	vm->vm_cmd_actor = -1;
+	free(vc);
+}
+
+static void
+vm_command(struct vm *vm, enum vm_event ev, const struct caller *ca,
+    fws_done_fn fn, void *arg)
+{
+	struct vm_command	*vc;
+	enum job_rule		 rule;
+	enum fws_err		 err;
+	const char		*cmd;
+	char			*why;
+
+	if (vm_may(vm, ev, &rule, &err, &why) == -1) {
+		vm_refuse(fn, arg, err, why);
+		return;
+	}
+	cmd = ev == EV_PAUSE ? "stop" : ev == EV_RESUME ? "cont" :
+	    "system_reset";
+	if ((vc = calloc(1, sizeof(*vc))) == NULL) {
+		fn(arg, FWS_ERR_INTERNAL, "out of memory", NULL);
+		return;
+	}
+	vc->vc_vm = vm;
+	vc->vc_ev = ev;
+	vc->vc_fn = fn;
+	vc->vc_arg = arg;
+	/* QMP's STOP, RESUME or RESET event may come first: it is theirs */
+	if (ev == EV_REBOOT)
+		vm->vm_reset_by = ca->ca_uid;
+	else
+		vm->vm_cmd_actor = ca->ca_uid;
+	if (vm_run->ro_command(vm, cmd, vm_command_done, vc) == -1) {
+		vm->vm_cmd_actor = vm->vm_reset_by = -1;
+		why = xasprintf("%s: no QMP connection to qemu", vm->vm_name);
+		vm_refuse(fn, arg, FWS_ERR_FAILED, why);
+		free(vc);
+	}
 }
 
 void
-vm_destroy(struct vm *vm, struct request *rq)
+vm_pause(struct vm *vm, const struct caller *ca, fws_done_fn fn, void *arg)
 {
-	if (vm_stop_pending_restart(vm, rq))
-		return;
-	if (!vm_is_active(vm)) {
-		request_error(rq, PROTO_ERR_BAD_STATE, "%s is not running",
-		    vm->vm_name);
-		return;
-	}
-	vm->vm_operator_stop = 1;
-	vm->vm_stop_step = 2;
-	vm->vm_actor = request_uid(rq);
-	vm_wait(vm, rq, NULL, NULL, VM_STOPPED);
-	vm_timer_clear(vm);
-	if (vm->vm_state != VM_STARTING)
-		vm_set_state(vm, VM_STOPPING, NULL, "destroy: killing qemu pid "
-		    "%d", (int)vm->vm_pid);
-	vm_kill(vm);
+	vm_command(vm, EV_PAUSE, ca, fn, arg);
 }
 
-/* shutdown-all: one request waiting for every VM to stop. */
+void
+vm_resume(struct vm *vm, const struct caller *ca, fws_done_fn fn, void *arg)
+{
+	vm_command(vm, EV_RESUME, ca, fn, arg);
+}
+
+void
+vm_reboot(struct vm *vm, const struct caller *ca, fws_done_fn fn, void *arg)
+{
+	vm_command(vm, EV_REBOOT, ca, fn, arg);
+}
+
+/* shutdown-all: one answer once every VM has stopped. */
 struct vm_shutdown {
-	struct request	*sd_rq;
+	fws_done_fn	 sd_fn;
+	void		*sd_arg;
 	json_t		*sd_stopped;	/* names */
 	json_t		*sd_vms;	/* {"name","owner"}: names repeat */
 	unsigned	 sd_left;
@@ -1207,147 +1023,106 @@ struct vm_shutdown {
 static void
 vm_shutdown_done(struct vm_shutdown *sd)
 {
-	request_ok(sd->sd_rq, json_pack("{so so}", "stopped", sd->sd_stopped,
-	    "vms", sd->sd_vms));
+	sd->sd_fn(sd->sd_arg, FWS_OK, NULL, json_pack("{so so}", "stopped",
+	    sd->sd_stopped, "vms", sd->sd_vms));
 	free(sd);
 }
 
 static void
-vm_shutdown_one(struct vm *vm, const char *error, void *arg)
+vm_shutdown_one(void *arg, enum fws_err err, const char *why, json_t *res)
 {
 	struct vm_shutdown	*sd = arg;
 
-	(void)error;	/* a stop always ends in "stopped" */
-	json_array_append_new(sd->sd_stopped, json_string(vm->vm_name));
-	json_array_append_new(sd->sd_vms, json_pack("{ss sI}", "name",
-	    vm->vm_name, "owner", (json_int_t)vm->vm_owner));
+	(void)err;	/* a stop always ends in "stopped" */
+	(void)why;
+	if (res != NULL) {
+		json_array_append(sd->sd_stopped, json_object_get(res, "name"));
+		json_array_append_new(sd->sd_vms, json_pack("{sO sO}", "name",
+		    json_object_get(res, "name"), "owner",
+		    json_object_get(res, "owner")));
+		json_decref(res);
+	}
 	if (--sd->sd_left == 0)
 		vm_shutdown_done(sd);
 }
 
-/* Stop every VM at once, each as "stop" would; answer when all are. */
+/*
+ * Stop every VM at once, each as "stop" would; whatever job a VM has
+ * gives way (the host is going down).  Answered when all are stopped.
+ */
 void
-vm_shutdown_all(unsigned timeout, struct request *rq)
+vm_shutdown_all(unsigned timeout, const struct caller *ca, fws_done_fn fn,
+    void *arg)
 {
 	struct vm_shutdown	*sd;
 	struct vm		*vm;
 
 	if ((sd = calloc(1, sizeof(*sd))) == NULL) {
-		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		fn(arg, FWS_ERR_INTERNAL, "out of memory", NULL);
 		return;
 	}
-	sd->sd_rq = rq;
+	sd->sd_fn = fn;
+	sd->sd_arg = arg;
 	sd->sd_stopped = json_array();
 	sd->sd_vms = json_array();
+	sd->sd_left = 1;	/* held until every VM is under way */
 	TAILQ_FOREACH(vm, &vms, vm_entry) {
-		if (vm_restart_cancel(vm)) {
-			vm->vm_actor = request_uid(rq);
-			vm_set_state(vm, VM_STOPPED, NULL, "restart cancelled "
-			    "by shutdown-all");
-			vm->vm_actor = -1;
-		}
+		if (vm->vm_job.j_kind == JOB_RESTART)
+			vm_restart_cancel(vm, ca->ca_uid, "restart cancelled by "
+			    "shutdown-all");
 		if (!vm_is_active(vm))
 			continue;
 		sd->sd_left++;
-		vm_wait(vm, NULL, vm_shutdown_one, sd, VM_STOPPED);
-		if (vm->vm_state != VM_STOPPING)
-			vm->vm_actor = request_uid(rq);
-		vm_stop_begin(vm, timeout);
+		vm_wait(vm, VM_STOPPED, vm_shutdown_one, sd);
+		switch (vm->vm_job.j_kind) {
+		case JOB_STOP:
+			break;		/* on its way */
+		case JOB_START:
+			vm_job_set(vm, JOB_STOP, ca->ca_uid, NULL);
+			vm_event(vm, EV_DESTROY, NULL);
+			break;
+		default:
+			vm_job_set(vm, JOB_STOP, ca->ca_uid, NULL);
+			vm->vm_job.j_timeout = timeout;
+			vm_event(vm, EV_STOP, NULL);
+			break;
+		}
 	}
-	if (sd->sd_left == 0)
+	if (--sd->sd_left == 0)
 		vm_shutdown_done(sd);
 }
 
-/* The definition is gone from the store: let go of it here too. */
-void
-vm_delete(struct vm *vm)
-{
-	vm_restart_cancel(vm);
-	vm_timer_clear(vm);
-	TAILQ_REMOVE(&vms, vm, vm_entry);
-	vm_free(vm);
-}
-
-/* A deleted VM's directory: its logs go, kept disks stay. */
-static void
-vm_remove_logs(const char *dir)
-{
-	const char	*const logs[] = { "console.log", "qemu.log" };
-	char		*p;
-	size_t		 i;
-
-	for (i = 0; i < sizeof(logs) / sizeof(*logs); i++) {
-		p = xasprintf("%s/%s", dir, logs[i]);
-		if (unlink(p) == -1 && errno != ENOENT)
-			log_warn("%s: unlink", p);
-		free(p);
-	}
-	if (rmdir(dir) == -1 && errno != ENOENT && errno != ENOTEMPTY)
-		log_warn("%s: rmdir", dir);
-}
-
-/*
- * Delete a VM that has no qemu: from the store first, then its files,
- * best effort: the disks fwsd made for it (unless keep), its logs and
- * directory; why is the "deleted" event's reason, actor who asked (a
- * uid, -1: fwsd itself).  vm is freed; -1 and *cause when the store
- * refused, and the VM stays.
- */
+/* May vm be deleted now?  A restart's wait is called off by it. */
 int
-vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
-    char **cause)
+vm_may_delete(struct vm *vm, enum fws_err *err, char **why)
 {
-	struct vm_disk	*d;
-	char		*p, *err;
-	int		 i;
+	enum job_rule	 rule;
 
-	if (store_vm_delete(vm, cause) == -1)
+	if (vm_may(vm, EV_DELETE, &rule, err, why) == -1)
 		return -1;
-	/*
-	 * A disk that stays is root's again: a later VM whose qemu gets
-	 * this VM's uid must not find it open to it.
-	 */
-	for (i = 0; i < vm->vm_ndisks; i++) {
-		d = &vm->vm_disks[i];
-		if (d->d_readonly)
-			continue;
-		if (d->d_owned && !keep) {
-			if (unlink(d->d_path) == -1 && errno != ENOENT)
-				log_warn("%s: unlink %s", vm->vm_name,
-				    d->d_path);
-		} else if (access_take_back(d->d_path, &err) == -1) {
-			log_warnx("%s: %s", vm->vm_name, err);
-			free(err);
-		}
-	}
-	p = vm_dir(vm);
-	vm_remove_logs(p);
-	free(p);
-	event_record_by(vm, actor, "deleted", "%s", why);
-	vm_delete(vm);
-	loan_changed();
-	/* its name is free on its networks */
-	net_dns_sync();
+	if (rule == J_CANCEL)
+		vm_job_end(vm, NULL);
 	return 0;
 }
 
 /* The stop a loan's end asked for is over: expire the VM, if still due. */
 static void
-vm_expire_stopped(struct vm *vm, const char *error, void *arg)
+vm_expire_stopped(void *arg, enum fws_err err, const char *why, json_t *res)
 {
-	char	*end;
+	struct vm	*vm = arg;
+	char		*end;
 
-	(void)arg;
-	vm->vm_loan_ending = 0;
+	(void)why;
+	json_decref(res);
 	/* fwsd is exiting: the next one expires it when it starts */
-	if (error != NULL)
+	if (err == FWS_ERR_INTERNAL)
 		return;
 	/* extended meanwhile, or started again: it stays as it is */
 	if (!vm_is_active(vm) && vm->vm_state != VM_EXPIRED &&
 	    loan_over(&vm->vm_loan, time(NULL))) {
 		end = date_text(vm->vm_loan.lo_end);
-		vm_set_state(vm, VM_EXPIRED, "expired", "loan of %s ended %s: "
-		    "stopped and expired", vm->vm_name, end);
+		vm_event(vm, EV_LOAN_END, "loan of %s ended %s: stopped and "
+		    "expired", vm->vm_name, end);
 		free(end);
 	}
 	loan_changed();
@@ -1356,161 +1131,113 @@ vm_expire_stopped(struct vm *vm, const char *error, void *arg)
 /*
  * The VM's loan ended: a VM with a qemu is stopped as "stop" does (the
  * power button, stop_timeout seconds, quit, kill), then expired; one
- * without is expired at once.  A pending restart is called off.
+ * without is expired at once.  A restart's wait is called off; a
+ * snapshot or a change of its CD drive is waited for (loan.c asks
+ * again when the job ends).
  */
 void
 vm_expire(struct vm *vm)
 {
 	char	*end;
 
-	if (vm->vm_state == VM_EXPIRED || vm->vm_loan_ending)
+	if (vm->vm_state == VM_EXPIRED)
 		return;
-	vm_restart_cancel(vm);
+	switch (vm_job_rule(vm, EV_LOAN_END)) {
+	case J_WAIT:
+	case J_IGNORE:
+		return;
+	case J_JOIN:
+		if (!vm->vm_job.j_loan) {
+			vm->vm_job.j_loan = 1;
+			vm_wait(vm, VM_STOPPED, vm_expire_stopped, vm);
+		}
+		return;
+	case J_TAKE:
+		vm_job_set(vm, JOB_STOP, -1, NULL);
+		vm->vm_job.j_loan = 1;
+		vm_wait(vm, VM_STOPPED, vm_expire_stopped, vm);
+		vm_event(vm, EV_LOAN_END, NULL);
+		return;
+	case J_CANCEL:
+		vm_job_end(vm, NULL);
+		break;
+	default:
+		break;
+	}
 	if (vm_is_active(vm)) {
-		vm->vm_loan_ending = 1;
-		vm_wait(vm, NULL, vm_expire_stopped, NULL, VM_STOPPED);
-		vm_stop_begin(vm, conf.cf_stop_timeout);
+		vm_job_set(vm, JOB_STOP, -1, NULL);
+		vm->vm_job.j_loan = 1;
+		vm->vm_job.j_timeout = conf.cf_stop_timeout;
+		vm_wait(vm, VM_STOPPED, vm_expire_stopped, vm);
+		vm_event(vm, EV_LOAN_END, NULL);
 		return;
 	}
 	end = date_text(vm->vm_loan.lo_end);
-	vm_set_state(vm, VM_EXPIRED, "expired", "loan of %s ended %s: expired",
-	    vm->vm_name, end);
+	vm_event(vm, EV_LOAN_END, "loan of %s ended %s: expired", vm->vm_name,
+	    end);
 	free(end);
-	loan_changed();
 }
 
 /* An expired VM's loan was extended (or taken away): it may start again. */
 void
 vm_unexpire(struct vm *vm, const char *why)
 {
-	if (vm->vm_state == VM_EXPIRED)
-		vm_set_state(vm, VM_STOPPED, "loan", "%s", why);
+	vm_event(vm, EV_LOAN_EXTENDED, "%s", why);
 }
 
-/* One QMP command, a request waiting for its answer. */
-struct vm_simple {
-	struct vm	*vs_vm;
-	struct request	*vs_rq;
-	enum vm_state	 vs_then;	/* state on success */
-	const char	*vs_cmd;	/* the QMP command */
-};
-
-static void
-vm_simple_done(struct qmp *q, json_t *ret, const char *err_class,
-    const char *err_desc, void *arg)
-{
-	struct vm_simple	*vs = arg;
-	struct vm		*vm = vs->vs_vm;
-
-	(void)q;
-	(void)ret;
-	if (err_class != NULL)
-		request_error(vs->vs_rq, PROTO_ERR_FAILED, "%s: %s", vm->vm_name,
-		    vm_qmp_gone(err_class) ? "qemu went away" : err_desc);
-	else {
-		/* QMP's STOP or RESUME event usually got here first */
-		if ((vm->vm_state == VM_RUNNING || vm->vm_state == VM_PAUSED) &&
-		    vm->vm_state != vs->vs_then)
-			vm_set_state(vm, vs->vs_then, vs->vs_then == VM_PAUSED ?
-			    "paused" : "resumed", "QMP %s", vs->vs_cmd);
-		request_ok(vs->vs_rq, vm_to_json(vm, 0));
-	}
-	/* done, unless a stop came meanwhile: that is the stopper's now */
-	if (!vm->vm_operator_stop)
-		vm->vm_actor = -1;
-	free(vs);
-}
-
-/* reboot (system_reset), pause (stop), resume (cont) */
+/* The qemu side's start went wrong after qemu was spawned: kill it. */
 void
-vm_qmp_simple(struct vm *vm, const char *verb, struct request *rq)
+vm_start_failed(struct vm *vm, const char *why)
 {
-	struct vm_simple	*vs;
-	const char		*cmd;
-	enum vm_state		 then;
-
-	if (strcmp(verb, "pause") == 0) {
-		cmd = "stop";
-		then = VM_PAUSED;
-		if (vm->vm_state != VM_RUNNING) {
-			request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s, not "
-			    "running", vm->vm_name, vm_state_name(vm->vm_state));
-			return;
-		}
-	} else if (strcmp(verb, "resume") == 0) {
-		cmd = "cont";
-		then = VM_RUNNING;
-		if (vm->vm_state != VM_PAUSED) {
-			request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s, not "
-			    "paused", vm->vm_name, vm_state_name(vm->vm_state));
-			return;
-		}
-	} else {
-		cmd = "system_reset";
-		then = vm->vm_state;
-		if (vm->vm_state != VM_RUNNING && vm->vm_state != VM_PAUSED) {
-			request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s",
-			    vm->vm_name, vm_state_name(vm->vm_state));
-			return;
-		}
-	}
-	if ((vs = calloc(1, sizeof(*vs))) == NULL) {
-		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+	if (vm->vm_job.j_kind != JOB_START)
 		return;
-	}
-	vs->vs_vm = vm;
-	vs->vs_rq = rq;
-	vs->vs_then = then;
-	vs->vs_cmd = cmd;
-	/* the STOP or RESUME event may come first: it is this asker's */
-	if (strcmp(cmd, "system_reset") == 0)
-		vm->vm_reset_by = request_uid(rq);
-	else
-		vm->vm_actor = request_uid(rq);
-	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, cmd, NULL,
-	    FWS_QMP_TIMEOUT, vm_simple_done, vs) == -1) {
-		vm->vm_actor = vm->vm_reset_by = -1;
-		request_error(rq, PROTO_ERR_FAILED, "%s: no QMP connection to "
-		    "qemu", vm->vm_name);
-		free(vs);
-	}
+	if (vm->vm_job.j_error == NULL)
+		vm->vm_job.j_error = xasprintf("%s", why);
+	log_warnx("%s: %s", vm->vm_name, vm->vm_job.j_error);
+	vm_event(vm, EV_START_FAILED, NULL);
 }
 
-/* A fresh connection to the VM's serial port, for the console verb. */
-int
-vm_console_connect(struct vm *vm, char **cause)
-{
-	char	*path = vm_run_path(vm, "serial");
-	int	 fd;
-
-	fd = sock_connect(path, SOCK_NONBLOCK, cause);
-	free(path);
-	return fd;
-}
-
-/* fwsd is exiting: let go of every qemu without touching it. */
+/* The job's timer: a start too slow, a stop's next step, a restart. */
 void
-vm_release_all(void)
+vm_timer_fired(struct vm *vm)
 {
-	struct vm	*vm;
-	struct vm_waiter *w;
+	char	*why;
 
-	while ((vm = TAILQ_FIRST(&vms)) != NULL) {
-		TAILQ_REMOVE(&vms, vm, vm_entry);
-		vm_timer_clear(vm);
-		if (vm->vm_qmp != NULL)
-			qmp_free(vm->vm_qmp);
-		agent_close(vm);
-		proc_unwatch(vm->vm_watch);
-		vm_logs_uncap(vm);
-		while ((w = TAILQ_FIRST(&vm->vm_waiters)) != NULL) {
-			TAILQ_REMOVE(&vm->vm_waiters, w, w_entry);
-			if (w->w_fn != NULL)
-				w->w_fn(vm, "fwsd is exiting", w->w_arg);
-			else
-				request_free(w->w_rq);
-			free(w);
+	switch (vm->vm_job.j_kind) {
+	case JOB_START:
+		why = xasprintf("qemu did not start within %d seconds",
+		    FWS_START_TIMEOUT);
+		vm_start_failed(vm, why);
+		free(why);
+		break;
+	case JOB_STOP:
+		vm_event(vm, EV_STOP_TIMER, NULL);
+		break;
+	case JOB_RESTART:
+		/* a VM whose loan ended is expired (loan.c), not started */
+		if (loan_over(&vm->vm_loan, time(NULL))) {
+			vm_job_end(vm, NULL);
+			break;
 		}
-		vm_free(vm);
+		restart_note(vm, mono_ms() / 1000);
+		vm->vm_restarts++;
+		vm_job_set(vm, JOB_START, -1, NULL);
+		vm->vm_job.j_by_fwsd = 1;
+		vm_event(vm, EV_RESTART_DUE, "restart %u (policy %s)",
+		    vm->vm_restarts, vm_restart_name(vm->vm_restart));
+		break;
+	default:
+		break;
 	}
+}
+
+/* Adopted: what qemu said its status is ("running", "paused", ...). */
+void
+vm_adopted_status(struct vm *vm, const char *status)
+{
+	if (status == NULL)
+		return;
+	vm_event(vm, strcmp(status, "running") == 0 ? EV_ADOPT_RUNNING :
+	    EV_ADOPT_PAUSED, "qemu pid %d still runs (QMP status %s)",
+	    (int)vm->vm_pid, status);
 }
