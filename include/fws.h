@@ -409,6 +409,7 @@ struct vm	*vm_new(void);
 void		 vm_free(struct vm *);
 int		 vm_is_active(const struct vm *);
 int		 vm_is_hidden(const struct vm *);
+void		 vm_state_load(struct vm *, enum vm_state);
 
 /*
  * vm.c: the state machine.  Every change of a VM's state is vm_event()
@@ -463,7 +464,6 @@ void		 vm_unexpire(struct vm *, const char *);
 void		 vm_timer_fired(struct vm *);
 void		 vm_release(struct vm *);
 void		 vm_adopted_status(struct vm *, const char *);
-void		 vm_state_load(struct vm *, enum vm_state);
 
 /* vm-run.c: a VM's qemu: its files, process, QMP; vm.c's run ops */
 extern const struct vm_run_ops vm_run_qemu;

@@ -187,3 +187,13 @@ vm_is_hidden(const struct vm *vm)
 {
 	return vm->vm_creating;
 }
+
+/*
+ * The one write of a VM's state: vm_event()'s (vm.c), and the store's
+ * when fwsd loads the VMs.  Nothing else changes it.
+ */
+void
+vm_state_load(struct vm *vm, enum vm_state st)
+{
+	vm->vm_state = st;
+}

@@ -384,20 +384,6 @@ vm_refusal(const struct vm *vm, const struct vm_transition *t)
 	return s;
 }
 
-/* The one write of a VM's state: a transition's, or the store's load. */
-static void
-vm_set(struct vm *vm, enum vm_state st)
-{
-	vm->vm_state = st;
-}
-
-/* The state the store had for vm when fwsd starts (store.c). */
-void
-vm_state_load(struct vm *vm, enum vm_state st)
-{
-	vm_set(vm, st);
-}
-
 static const struct vm_transition *
 vm_row(enum vm_state st, enum vm_event ev)
 {
@@ -739,7 +725,7 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 		log_debug("%s: %s -> %s (%s)", vm->vm_name,
 		    vm_state_name(vm->vm_state), vm_state_name(to),
 		    vm_event_name(ev));
-	vm_set(vm, to);
+	vm_state_load(vm, to);
 	if (changed || event != NULL || (t->t_do & DO_SAVE))
 		vm_run->ro_commit(vm, vm_actor(vm), event, reason ? reason :
 		    "");
