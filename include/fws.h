@@ -771,11 +771,11 @@ void	 cmd_loans(struct request *, json_t *, struct vm *);
 extern const struct quota_field quota_fields[];
 int	 quota_of(uid_t, struct quota *, char **);
 void	 quota_usage(uid_t, const struct vm *, struct quota *);
-int	 quota_check(uid_t, const struct vm *, int *, char **);
-int	 quota_check_snapshot(const struct vm *, unsigned, int, int *,
-	    char **);
-int	 quota_check_import(uid_t, uint64_t *, int *, char **);
-int	 quota_check_loan(uid_t, int64_t, int64_t, int *, char **);
+int	 quota_check(uid_t, const struct vm *, enum fws_err *, char **);
+int	 quota_check_snapshot(const struct vm *, unsigned, int,
+	    enum fws_err *, char **);
+int	 quota_check_import(uid_t, uint64_t *, enum fws_err *, char **);
+int	 quota_check_loan(uid_t, int64_t, int64_t, enum fws_err *, char **);
 char	*quota_room_words(uint64_t);
 json_t	*quota_to_json(uid_t, char **);
 

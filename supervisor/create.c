@@ -624,18 +624,18 @@ create_quota(struct create *cr)
 {
 	struct vm	*vm = cr->cr_vm;
 	char		*cause;
-	int		 code;
+	enum fws_err	 code;
 
 	if (!request_admin(cr->cr_rq) && quota_check_loan(vm->vm_owner,
 	    vm->vm_loan.lo_end, time(NULL), &code, &cause) == -1) {
-		request_error(cr->cr_rq, code, "%s", cause);
+		request_error(cr->cr_rq, request_code(code), "%s", cause);
 		free(cause);
 		return -1;
 	}
 	if (request_admin(cr->cr_rq) && vm->vm_owner == request_uid(cr->cr_rq))
 		return 0;
 	if (quota_check(vm->vm_owner, vm, &code, &cause) == -1) {
-		request_error(cr->cr_rq, code, "%s", cause);
+		request_error(cr->cr_rq, request_code(code), "%s", cause);
 		free(cause);
 		return -1;
 	}

@@ -308,6 +308,7 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 	char		*cause = NULL, *dir, *esc, *raw;
 	uint64_t	 offset = 0, length = 0, room = 0;
 	int64_t		 owner;
+	enum fws_err	 err;
 	int		 code, fd, i, known = 0;
 
 	(void)vm;
@@ -340,8 +341,10 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 		owner = request_uid(rq);
 	/* an admin's own images have no quota */
 	if ((!request_admin(rq) || owner != request_uid(rq)) &&
-	    quota_check_import(owner, &room, &code, &cause) == -1)
+	    quota_check_import(owner, &room, &err, &cause) == -1) {
+		code = request_code(err);
 		goto bad;
+	}
 	/* one at a time: the room left is each import's */
 	TAILQ_FOREACH(o, &imports, im_entry)
 		if (o->im_owner == owner) {

@@ -495,6 +495,8 @@ static int
 snap_check(struct snap_op *so, char **why, int *code)
 {
 	json_t	*s = snap_find(so->so_snaps, so->so_tag);
+	enum fws_err e;
+	int	 rc;
 
 	*code = PROTO_ERR_NOT_FOUND;
 	if (so->so_kind == SNAP_CREATE) {
@@ -507,9 +509,10 @@ snap_check(struct snap_op *so, char **why, int *code)
 		if (so->so_rq != NULL && request_admin(so->so_rq) &&
 		    so->so_vm->vm_owner == request_uid(so->so_rq))
 			return 0;
-		return quota_check_snapshot(so->so_vm,
-		    json_array_size(so->so_snaps), !so->so_disk_only, code,
-		    why);
+		rc = quota_check_snapshot(so->so_vm,
+		    json_array_size(so->so_snaps), !so->so_disk_only, &e, why);
+		*code = request_code(e);
+		return rc;
 	}
 	if (s == NULL)
 		return cause_fail(why, "no snapshot with that tag");
