@@ -831,5 +831,6 @@ int	 parse_date(const char *, int64_t *, char **);
 char	*duration_text(int64_t);
 char	*duration_words(int64_t);
 char	*date_text(int64_t);
+char	*utf8_clean(const char *);
 
 #endif
