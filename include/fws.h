@@ -797,6 +797,7 @@ json_t	*request_id(const struct request *);
 int	 request_admin(const struct request *);
 int	 request_sees(const struct request *, const struct vm *);
 char	*request_vm_words(const struct request *, const struct vm *);
+int	 request_owner_arg(json_t *, int64_t *, char **);
 int	 request_owner(struct request *, json_t *, int64_t *, int *, char **);
 
 /* caller.c: who asks, what they see, whose VMs they may name */

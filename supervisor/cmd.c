@@ -153,6 +153,25 @@ request_vm_words(const struct request *rq, const struct vm *vm)
 }
 
 /*
+ * The uid a request's "owner" names, -1 when it names none (absent or
+ * null); -1 from the function itself when it is no uid.  Who may name
+ * whom is caller_owner's.
+ */
+int
+request_owner_arg(json_t *args, int64_t *asked, char **cause)
+{
+	uint64_t	 uid = 0;
+	json_t		*v;
+
+	if (proto_arg_uint(args, "owner", 0, 0, UINT32_MAX - 1, &uid,
+	    cause) == -1)
+		return -1;
+	v = json_object_get(args, "owner");
+	*asked = v != NULL && !json_is_null(v) ? (int64_t)uid : -1;
+	return 0;
+}
+
+/*
  * Whose VMs a request means: "owner" when given (a user may only name
  * themselves), else -1 for an admin (everyone's) or the caller's uid.
  * -1 from the function itself: *cause (and *code) say why not.
@@ -161,15 +180,13 @@ int
 request_owner(struct request *rq, json_t *args, int64_t *owner, int *code,
     char **cause)
 {
-	uint64_t	 uid;
+	int64_t		 asked;
 
 	*code = PROTO_ERR_INVALID_ARGUMENT;
-	if (proto_arg_uint(args, "owner", 0, 0, UINT32_MAX - 1, &uid,
-	    cause) == -1)
+	if (request_owner_arg(args, &asked, cause) == -1)
 		return -1;
 	*code = PROTO_ERR_PERMISSION;
-	return caller_owner(&rq->rq_caller, json_object_get(args, "owner") ?
-	    (int64_t)uid : -1, owner, cause);
+	return caller_owner(&rq->rq_caller, asked, owner, cause);
 }
 
 /* The wire's code for the core's error. */
