@@ -648,8 +648,46 @@ json_t	*store_snap_list(const struct vm *);
 int	 store_quota_get(uid_t, struct quota *, char **);
 int	 store_quota_set(uid_t, const char *, int64_t, char **);
 
-/* create.c */
-void	 create_vm(struct request *, json_t *);
+/* create.c: making a VM */
+/* A disk asked for: a new one of cd_size bytes, or the file cd_path. */
+struct create_disk {
+	const char	*cd_path;	/* NULL: a new disk */
+	const char	*cd_format;	/* cd_path's, never probed */
+	uint64_t	 cd_size;	/* bytes; 0: none given */
+};
+/* A NIC asked for: on network cn_net, with MAC cn_mac (NULL: made). */
+struct create_nic {
+	const char	*cn_net;
+	const char	*cn_mac;
+};
+/*
+ * What "create" asks for, the types checked (cmd-create.c); create_vm
+ * checks the values.  NULL, or -1 for a number: not given.  The strings
+ * and arrays are the caller's.
+ */
+struct create_spec {
+	const char	*cs_name;
+	int64_t		 cs_owner;	/* a uid; -1: the caller's */
+	const char	*cs_template;
+	int64_t		 cs_vcpus;	/* -1: the template's, else 1 */
+	int64_t		 cs_memory_mib;	/* -1: the template's, else 1024 */
+	int64_t		 cs_until;	/* the loan's end; -1: the default */
+	const char	*cs_restart;	/* a policy's name */
+	int		 cs_autostart;
+	const char	*cs_mac;
+	const char	*cs_iso;	/* library names, or paths */
+	const char	*cs_kernel;
+	const char	*cs_initrd;
+	const char	*cs_append;	/* the kernel's command line */
+	const char	*cs_base;	/* disk 0 is an overlay on this image */
+	struct create_disk *cs_disks;
+	size_t		 cs_ndisks;
+	int		 cs_disks_given;	/* even none: no template disk */
+	struct create_nic *cs_nics;
+	size_t		 cs_nnics;
+};
+void	 create_vm(const struct caller *, const struct create_spec *,
+	    fws_done_fn, void *);
 
 /* control.c */
 typedef void (*control_line_fn)(uint64_t, const char *, size_t);
@@ -752,6 +790,9 @@ int	 image_find(uid_t, const char *, enum image_type, char **, char **,
 int	 image_file_arg(uid_t, int, enum image_type, const char *, char **,
 	    char **);
 void	 image_scratch_clean(void);
+
+/* cmd-create.c: the create command (a handler in cmd.c's table) */
+void	 cmd_create(struct request *, json_t *, struct vm *);
 
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);

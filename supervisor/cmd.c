@@ -39,7 +39,6 @@ struct cmd {
 	const char *const c_args[24];	/* NULL-terminated */
 };
 
-static void	cmd_create(struct request *, json_t *, struct vm *);
 static void	cmd_delete(struct request *, json_t *, struct vm *);
 static void	cmd_start(struct request *, json_t *, struct vm *);
 static void	cmd_stop(struct request *, json_t *, struct vm *);
@@ -391,13 +390,6 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 	c->c_fn(rq, pr.pr_args, vm);
 done:
 	proto_request_clear(&pr);
-}
-
-static void
-cmd_create(struct request *rq, json_t *args, struct vm *vm)
-{
-	(void)vm;
-	create_vm(rq, args);
 }
 
 static void
