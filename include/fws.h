@@ -797,12 +797,27 @@ void	 cmd_create(struct request *, json_t *, struct vm *);
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);
 
-/* cmd-user.c: quotas, and the image library (handlers in cmd.c's table) */
+/* cmd-user.c: quotas (handlers in cmd.c's table) */
 void	 cmd_quota(struct request *, json_t *, struct vm *);
 void	 cmd_quota_set(struct request *, json_t *, struct vm *);
+
+/* cmd-image.c: the image library (handlers in cmd.c's table) */
 void	 cmd_image_list(struct request *, json_t *, struct vm *);
 void	 cmd_image_import(struct request *, json_t *, struct vm *);
 void	 cmd_image_delete(struct request *, json_t *, struct vm *);
+
+/* image-import.c: a user's own image, converted into their area */
+/* What "image-import" asks for, the types checked (cmd-image.c). */
+struct import_spec {
+	const char	*is_name;
+	int64_t		 is_owner;	/* a uid; -1: the caller's */
+	const char	*is_path;
+	const char	*is_format;	/* never probed */
+	uint64_t	 is_offset;	/* with is_length: a slice of is_path */
+	uint64_t	 is_length;	/* 0: the whole file */
+};
+void	 import_image(const struct caller *, const struct import_spec *,
+	    fws_progress_fn, fws_done_fn, void *);
 
 /* cmd-loan.c: loan and loans (handlers in cmd.c's table) */
 void	 cmd_loan(struct request *, json_t *, struct vm *);
