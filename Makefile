@@ -42,8 +42,10 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/caller.c \
 		  supervisor/config.c \
 		  supervisor/control.c \
-		  supervisor/cmd.c supervisor/cmd-loan.c supervisor/cmd-media.c \
-		  supervisor/cmd-net.c supervisor/cmd-user.c \
+		  supervisor/cmd.c supervisor/cmd-create.c \
+		  supervisor/cmd-image.c supervisor/cmd-loan.c \
+		  supervisor/cmd-media.c supervisor/cmd-net.c \
+		  supervisor/cmd-user.c \
 		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
 		  supervisor/logcap.c supervisor/media.c \
@@ -69,7 +71,7 @@ UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_logcap test_loan test_dns test_vm
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
-test_proto_SRCS		= supervisor/proto.c supervisor/cause.c
+test_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
 test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
 test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/net-def.c netsetup/tap.c netsetup/link.c netsetup/nl.c \
 			  supervisor/validate.c supervisor/log.c supervisor/cause.c
@@ -122,7 +124,7 @@ FUZZ_TIME	?= 60
 FUZZ_SAN	 = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
 FUZZ_TARGETS	= fuzz_proto fuzz_qmp_frame fuzz_qmp fuzz_config fuzz_validate
-fuzz_proto_SRCS		= supervisor/proto.c supervisor/cause.c
+fuzz_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
 fuzz_qmp_frame_SRCS	= qmp/qmp-frame.c
 fuzz_qmp_SRCS		= $(QMP_SRCS)
 fuzz_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/cause.c

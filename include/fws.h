@@ -373,7 +373,6 @@ struct vm {
 	unsigned	 vm_restarts;		/* automatic restarts, ever */
 
 	/* run time only */
-	int		 vm_creating;		/* being created: invisible */
 	struct vm_job	 vm_job;		/* vm.c's: the one under way */
 	int64_t		 vm_cmd_actor;		/* uid of a pause or resume */
 	int		 vm_vnc_display;	/* -1: none */
@@ -771,8 +770,46 @@ json_t	*store_snap_list(const struct vm *);
 int	 store_quota_get(uid_t, struct quota *, char **);
 int	 store_quota_set(uid_t, const char *, int64_t, char **);
 
-/* create.c */
-void	 create_vm(struct request *, json_t *);
+/* create.c: making a VM */
+/* A disk asked for: a new one of cd_size bytes, or the file cd_path. */
+struct create_disk {
+	const char	*cd_path;	/* NULL: a new disk */
+	const char	*cd_format;	/* cd_path's, never probed */
+	uint64_t	 cd_size;	/* bytes; 0: none given */
+};
+/* A NIC asked for: on network cn_net, with MAC cn_mac (NULL: made). */
+struct create_nic {
+	const char	*cn_net;
+	const char	*cn_mac;
+};
+/*
+ * What "create" asks for, the types checked (cmd-create.c); create_vm
+ * checks the values.  NULL, or -1 for a number: not given.  The strings
+ * and arrays are the caller's.
+ */
+struct create_spec {
+	const char	*cs_name;
+	int64_t		 cs_owner;	/* a uid; -1: the caller's */
+	const char	*cs_template;
+	int64_t		 cs_vcpus;	/* -1: the template's, else 1 */
+	int64_t		 cs_memory_mib;	/* -1: the template's, else 1024 */
+	int64_t		 cs_until;	/* the loan's end; -1: the default */
+	const char	*cs_restart;	/* a policy's name */
+	int		 cs_autostart;
+	const char	*cs_mac;
+	const char	*cs_iso;	/* library names, or paths */
+	const char	*cs_kernel;
+	const char	*cs_initrd;
+	const char	*cs_append;	/* the kernel's command line */
+	const char	*cs_base;	/* disk 0 is an overlay on this image */
+	struct create_disk *cs_disks;
+	size_t		 cs_ndisks;
+	int		 cs_disks_given;	/* even none: no template disk */
+	struct create_nic *cs_nics;
+	size_t		 cs_nnics;
+};
+void	 create_vm(const struct caller *, const struct create_spec *,
+	    fws_done_fn, void *);
 
 /* control.c */
 typedef void (*control_line_fn)(uint64_t, const char *, size_t);
@@ -876,15 +913,33 @@ int	 image_file_arg(uid_t, int, enum image_type, const char *, char **,
 	    char **);
 void	 image_scratch_clean(void);
 
+/* cmd-create.c: the create command (a handler in cmd.c's table) */
+void	 cmd_create(struct request *, json_t *, struct vm *);
+
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);
 
-/* cmd-user.c: quotas, and the image library (handlers in cmd.c's table) */
+/* cmd-user.c: quotas (handlers in cmd.c's table) */
 void	 cmd_quota(struct request *, json_t *, struct vm *);
 void	 cmd_quota_set(struct request *, json_t *, struct vm *);
+
+/* cmd-image.c: the image library (handlers in cmd.c's table) */
 void	 cmd_image_list(struct request *, json_t *, struct vm *);
 void	 cmd_image_import(struct request *, json_t *, struct vm *);
 void	 cmd_image_delete(struct request *, json_t *, struct vm *);
+
+/* image-import.c: a user's own image, converted into their area */
+/* What "image-import" asks for, the types checked (cmd-image.c). */
+struct import_spec {
+	const char	*is_name;
+	int64_t		 is_owner;	/* a uid; -1: the caller's */
+	const char	*is_path;
+	const char	*is_format;	/* never probed */
+	uint64_t	 is_offset;	/* with is_length: a slice of is_path */
+	uint64_t	 is_length;	/* 0: the whole file */
+};
+void	 import_image(const struct caller *, const struct import_spec *,
+	    fws_progress_fn, fws_done_fn, void *);
 
 /* cmd-loan.c: loan and loans (handlers in cmd.c's table) */
 void	 cmd_loan(struct request *, json_t *, struct vm *);
@@ -894,11 +949,11 @@ void	 cmd_loans(struct request *, json_t *, struct vm *);
 extern const struct quota_field quota_fields[];
 int	 quota_of(uid_t, struct quota *, char **);
 void	 quota_usage(uid_t, const struct vm *, struct quota *);
-int	 quota_check(uid_t, const struct vm *, int *, char **);
-int	 quota_check_snapshot(const struct vm *, unsigned, int, int *,
-	    char **);
-int	 quota_check_import(uid_t, uint64_t *, int *, char **);
-int	 quota_check_loan(uid_t, int64_t, int64_t, int *, char **);
+int	 quota_check(uid_t, const struct vm *, enum fws_err *, char **);
+int	 quota_check_snapshot(const struct vm *, unsigned, int,
+	    enum fws_err *, char **);
+int	 quota_check_import(uid_t, uint64_t *, enum fws_err *, char **);
+int	 quota_check_loan(uid_t, int64_t, int64_t, enum fws_err *, char **);
 char	*quota_room_words(uint64_t);
 json_t	*quota_to_json(uid_t, char **);
 
@@ -920,6 +975,7 @@ json_t	*request_id(const struct request *);
 int	 request_admin(const struct request *);
 int	 request_sees(const struct request *, const struct vm *);
 char	*request_vm_words(const struct request *, const struct vm *);
+int	 request_owner_arg(json_t *, int64_t *, char **);
 int	 request_owner(struct request *, json_t *, int64_t *, int *, char **);
 
 /* caller.c: who asks, what they see, whose VMs they may name */
@@ -954,5 +1010,6 @@ int	 parse_date(const char *, int64_t *, char **);
 char	*duration_text(int64_t);
 char	*duration_words(int64_t);
 char	*date_text(int64_t);
+char	*utf8_clean(const char *);
 
 #endif

@@ -81,7 +81,6 @@ json_t		*proto_request_new(json_int_t, const char *, json_t *);
 json_t		*proto_reply_ok(json_t *, json_t *);
 json_t		*proto_reply_error(json_t *, enum proto_err, const char *);
 char		*proto_encode(json_t *, size_t *);
-char		*proto_utf8_clean(const char *);
 int		 proto_reply_parse(const char *, size_t, json_t **, char **);
 int		 proto_args_allowed(json_t *, const char *const *, char **);
 int		 proto_arg_string(json_t *, const char *, int, const char **,

@@ -63,7 +63,8 @@ cmd_loan(struct request *rq, json_t *args, struct vm *vm)
 	uint64_t	 until = 0, extend = 0;
 	int64_t		 now = time(NULL), end;
 	char		*cause, *why, *s;
-	int		 remove = 0, has_until, code;
+	enum fws_err	 code;
+	int		 remove = 0, has_until;
 
 	has_until = json_object_get(args, "until") != NULL &&
 	    !json_is_null(json_object_get(args, "until"));
@@ -106,7 +107,7 @@ cmd_loan(struct request *rq, json_t *args, struct vm *vm)
 	}
 	if (!request_admin(rq) && quota_check_loan(vm->vm_owner, end, now,
 	    &code, &cause) == -1) {
-		request_cause(rq, code, cause);
+		request_cause(rq, request_code(code), cause);
 		return;
 	}
 	if (end == was.lo_end) {

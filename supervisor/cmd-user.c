@@ -1,14 +1,12 @@
 /*
  * cmd-user.c: what a user of the lending service asks about themselves:
- * their quota (quota; quota-set for admins; quota.c counts) and the
- * images they may use (image-list, image-delete of their own).
+ * their quota (quota; quota-set for admins; quota.c counts).  The
+ * images they may use are cmd-image.c's.
  */
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fws.h"
 #include "log.h"
@@ -97,64 +95,4 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 	log_info("quota of uid %llu changed", (unsigned long long)owner);
 	json_object_set_new(args, "owner", json_integer(owner));
 	cmd_quota(rq, args, NULL);
-}
-
-/* image-list: the library and the caller's own (an admin's: everyone's). */
-void
-cmd_image_list(struct request *rq, json_t *args, struct vm *vm)
-{
-	int64_t		 owner;
-	char		*cause;
-	int		 code;
-
-	(void)vm;
-	if (request_owner(rq, args, &owner, &code, &cause) == -1) {
-		request_cause(rq, code, cause);
-		return;
-	}
-	request_ok(rq, image_list(owner));
-}
-
-/* image-delete NAME: one of the caller's own images, unless a VM uses it. */
-void
-cmd_image_delete(struct request *rq, json_t *args, struct vm *vm)
-{
-	const char	*name;
-	int64_t		 owner;
-	char		*cause, *dir, *path;
-	int		 code;
-
-	if (request_owner(rq, args, &owner, &code, &cause) == -1 ||
-	    (code = PROTO_ERR_INVALID_ARGUMENT,
-	    proto_arg_string(args, "name", 1, &name, &cause) == -1) ||
-	    validate_name(name, &cause) == -1) {
-		request_cause(rq, code, cause);
-		return;
-	}
-	if (owner < 0)
-		owner = request_uid(rq);
-	dir = access_user_path(owner, "images");
-	path = xasprintf("%s/%s.qcow2", dir, name);
-	free(dir);
-	/* a VM's disk, or the base of a VM's overlay, stays */
-	TAILQ_FOREACH(vm, &vms, vm_entry)
-		if (image_in_use(path, vm)) {
-			dir = request_sees(rq, vm) ? request_vm_words(rq, vm) :
-			    xasprintf("of another user");
-			request_error(rq, PROTO_ERR_BAD_STATE, "image %s is used "
-			    "by VM %s: delete the VM first", name, dir);
-			free(dir);
-			free(path);
-			return;
-		}
-	if (unlink(path) == -1) {
-		request_error(rq, errno == ENOENT ? PROTO_ERR_NOT_FOUND :
-		    PROTO_ERR_INTERNAL, "image %s: %s", name, errno == ENOENT ?
-		    "you have no image of that name" : strerror(errno));
-		free(path);
-		return;
-	}
-	log_info("image %s of uid %lld deleted", name, (long long)owner);
-	request_ok(rq, json_pack("{ss}", "name", name));
-	free(path);
 }

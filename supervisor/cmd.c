@@ -38,7 +38,6 @@ struct cmd {
 	const char *const c_args[24];	/* NULL-terminated */
 };
 
-static void	cmd_create(struct request *, json_t *, struct vm *);
 static void	cmd_delete(struct request *, json_t *, struct vm *);
 static void	cmd_start(struct request *, json_t *, struct vm *);
 static void	cmd_stop(struct request *, json_t *, struct vm *);
@@ -152,6 +151,25 @@ request_vm_words(const struct request *rq, const struct vm *vm)
 }
 
 /*
+ * The uid a request's "owner" names, -1 when it names none (absent or
+ * null); -1 from the function itself when it is no uid.  Who may name
+ * whom is caller_owner's.
+ */
+int
+request_owner_arg(json_t *args, int64_t *asked, char **cause)
+{
+	uint64_t	 uid = 0;
+	json_t		*v;
+
+	if (proto_arg_uint(args, "owner", 0, 0, UINT32_MAX - 1, &uid,
+	    cause) == -1)
+		return -1;
+	v = json_object_get(args, "owner");
+	*asked = v != NULL && !json_is_null(v) ? (int64_t)uid : -1;
+	return 0;
+}
+
+/*
  * Whose VMs a request means: "owner" when given (a user may only name
  * themselves), else -1 for an admin (everyone's) or the caller's uid.
  * -1 from the function itself: *cause (and *code) say why not.
@@ -160,15 +178,13 @@ int
 request_owner(struct request *rq, json_t *args, int64_t *owner, int *code,
     char **cause)
 {
-	uint64_t	 uid;
+	int64_t		 asked;
 
 	*code = PROTO_ERR_INVALID_ARGUMENT;
-	if (proto_arg_uint(args, "owner", 0, 0, UINT32_MAX - 1, &uid,
-	    cause) == -1)
+	if (request_owner_arg(args, &asked, cause) == -1)
 		return -1;
 	*code = PROTO_ERR_PERMISSION;
-	return caller_owner(&rq->rq_caller, json_object_get(args, "owner") ?
-	    (int64_t)uid : -1, owner, cause);
+	return caller_owner(&rq->rq_caller, asked, owner, cause);
 }
 
 /* The wire's code for the core's error. */
@@ -256,7 +272,7 @@ request_vm(struct request *rq, json_t *args, const char *name)
 	if ((found = vm_find(rq->rq_caller.ca_uid, name)) != NULL)
 		return found;
 	TAILQ_FOREACH(vm, &vms, vm_entry)
-		if (!vm->vm_creating && strcmp(vm->vm_name, name) == 0) {
+		if (!vm_is_hidden(vm) && strcmp(vm->vm_name, name) == 0) {
 			found = vm;
 			n++;
 		}
@@ -368,13 +384,6 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 	c->c_fn(rq, pr.pr_args, vm);
 done:
 	proto_request_clear(&pr);
-}
-
-static void
-cmd_create(struct request *rq, json_t *args, struct vm *vm)
-{
-	(void)vm;
-	create_vm(rq, args);
 }
 
 static void

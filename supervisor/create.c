@@ -7,6 +7,10 @@
  * qemu-img in the background, and only then is the VM committed to the
  * store and announced.  On any failure the disks made so far go away.
  *
+ * create_vm takes what was asked as a struct create_spec, its types
+ * checked by the reply layer (cmd-create.c), and completes through a
+ * callback with the VM, or a domain error and a sentence.
+ *
  * A VM may be lent until a time: asked for ("until"), or its template's
  * loan, or loan_default, or for a user's VM under quota_loan the longest
  * it allows (defaults longer than that are cut to it); a user's own
@@ -31,11 +35,12 @@
 
 #include "fws.h"
 #include "log.h"
-#include "proto.h"
 
 struct create {
 	struct vm		*cr_vm;
-	struct request		*cr_rq;
+	struct caller		 cr_caller;	/* who asks */
+	fws_done_fn		 cr_done;
+	void			*cr_arg;
 	char			*cr_dirs[FWS_IMAGE_DIRS_MAX + 2];
 	int			 cr_ndirs;
 	char			*cr_base;	/* disk 0 is an overlay on it */
@@ -98,8 +103,8 @@ create_mac_taken(struct create *cr, const char *mac, char **cause)
 	if ((other = create_clash(0, NULL, mac)) == NULL ||
 	    other == cr->cr_vm)
 		return 0;
-	if (request_sees(cr->cr_rq, other)) {
-		who = request_vm_words(cr->cr_rq, other);
+	if (caller_sees(&cr->cr_caller, other)) {
+		who = caller_vm_words(&cr->cr_caller, other);
 		*cause = xasprintf("MAC address %s is already used by VM %s",
 		    mac, who);
 		free(who);
@@ -131,35 +136,27 @@ create_clash(uid_t owner, const char *name, const char *mac)
 }
 
 /*
- * nics: [{"network":N, "mac":M}]: each on an existing network, with a
- * MAC no other NIC has.  NIC 0 takes the VM's MAC; NIC i > 0 defaults
- * to a random one.
+ * The NICs: each on an existing network (one open to users, for a
+ * user), with a MAC no other NIC has.  NIC 0 takes the VM's MAC; NIC
+ * i > 0 defaults to a random one.
  */
 static int
-create_nics(struct create *cr, json_t *nics, int admin, char **cause)
+create_nics(struct create *cr, const struct create_spec *cs, char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
 	struct net	*n;
 	struct vm_nic	*nic;
-	json_t		*o;
 	const char	*net, *mac;
 	size_t		 i;
-	int		 j;
-	static const char *const nic_args[] = { "network", "mac", NULL };
+	int		 j, admin = cr->cr_caller.ca_admin;
 
-	if (nics == NULL || json_is_null(nics))
+	if (cs->cs_nnics == 0)
 		return 0;
-	if (!json_is_array(nics))
-		return cause_fail(cause, "argument \"nics\" must be an array");
-	if (json_array_size(nics) > FWS_NICS_MAX)
+	if (cs->cs_nnics > FWS_NICS_MAX)
 		return cause_fail(cause, "at most %d NICs", FWS_NICS_MAX);
-	json_array_foreach(nics, i, o) {
-		if (!json_is_object(o))
-			return cause_fail(cause, "NIC %zu: not an object", i);
-		if (proto_args_allowed(o, nic_args, cause) == -1 ||
-		    proto_arg_string(o, "network", 1, &net, cause) == -1 ||
-		    proto_arg_string(o, "mac", 0, &mac, cause) == -1)
-			return -1;
+	for (i = 0; i < cs->cs_nnics; i++) {
+		net = cs->cs_nics[i].cn_net;
+		mac = cs->cs_nics[i].cn_mac;
 		if ((n = net_find(net)) == NULL || (!admin && !n->net_open))
 			return cause_fail(cause, "no network named \"%.64s\"%s",
 			    net, admin ? "" : " open to users (fwsctl net-list)");
@@ -230,8 +227,8 @@ create_file_taken(struct create *cr, const char *path, struct vm *other,
 	if (other == cr->cr_vm)
 		return cause_fail(cause, "%s is given to %s twice", path,
 		    cr->cr_vm->vm_name);
-	if (request_sees(cr->cr_rq, other)) {
-		who = request_vm_words(cr->cr_rq, other);
+	if (caller_sees(&cr->cr_caller, other)) {
+		who = caller_vm_words(&cr->cr_caller, other);
 		rc = cause_fail(cause, "%s is a file of VM %s: a disk belongs "
 		    "to one VM", path, who);
 		free(who);
@@ -242,23 +239,20 @@ create_file_taken(struct create *cr, const char *path, struct vm *other,
 }
 
 /*
- * A file argument (image_file_arg): a library name, or a path inside the
- * directories the caller may use.  qemu only reads these; none may be a
- * VM's disk.
+ * A file asked for (image_file_arg): a library name, or a path inside
+ * the directories the caller may use.  qemu only reads these; none may
+ * be a VM's disk.
  */
 static int
-create_path_arg(struct create *cr, json_t *args, const char *key,
-    enum image_type t, char **out, char **cause)
+create_path_arg(struct create *cr, const char *v, enum image_type t,
+    char **out, char **cause)
 {
-	const char	*v;
 	struct vm	*other;
 
 	*out = NULL;
-	if (proto_arg_string(args, key, 0, &v, cause) == -1)
-		return -1;
 	if (v == NULL)
 		return 0;
-	if (image_file_arg(cr->cr_vm->vm_owner, request_admin(cr->cr_rq), t,
+	if (image_file_arg(cr->cr_vm->vm_owner, cr->cr_caller.ca_admin, t,
 	    v, out, cause) == -1)
 		return -1;
 	if ((other = create_file_user(cr, *out, 0, 0)) != NULL) {
@@ -344,40 +338,26 @@ create_base_disk(struct create *cr, const char *name, uint64_t size,
 	return 0;
 }
 
+/* The disks asked for, after disk 0 when that is an overlay. */
 static int
-create_disks(struct create *cr, json_t *disks, char **cause)
+create_disks(struct create *cr, const struct create_spec *cs, char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
 	struct vm_disk	*d;
-	json_t		*o;
 	const char	*path, *fmt;
 	char		*dir;
 	size_t		 i;
-	const char	*const keys[] = { "size", "path", "format", NULL };
 
-	if (disks == NULL || json_is_null(disks))
-		return 0;
-	if (!json_is_array(disks)) {
-		*cause = xasprintf("argument \"disks\" must be an array");
-		return -1;
-	}
-	if (json_array_size(disks) + vm->vm_ndisks > FWS_DISKS_MAX) {
+	if (cs->cs_ndisks + vm->vm_ndisks > FWS_DISKS_MAX) {
 		*cause = xasprintf("%zu disks asked for, at most %d are allowed",
-		    json_array_size(disks) + vm->vm_ndisks, FWS_DISKS_MAX);
+		    cs->cs_ndisks + vm->vm_ndisks, FWS_DISKS_MAX);
 		return -1;
 	}
-	json_array_foreach(disks, i, o) {
+	for (i = 0; i < cs->cs_ndisks; i++) {
 		d = &vm->vm_disks[vm->vm_ndisks++];
-		if (!json_is_object(o)) {
-			*cause = xasprintf("disk %zu must be an object", i);
-			return -1;
-		}
-		if (proto_args_allowed(o, keys, cause) == -1 ||
-		    proto_arg_string(o, "path", 0, &path, cause) == -1 ||
-		    proto_arg_string(o, "format", 0, &fmt, cause) == -1 ||
-		    proto_arg_uint(o, "size", 0, 1, INT64_MAX, &d->d_size,
-		    cause) == -1)
-			return -1;
+		path = cs->cs_disks[i].cd_path;
+		fmt = cs->cs_disks[i].cd_format;
+		d->d_size = cs->cs_disks[i].cd_size;
 		if ((path == NULL) == (d->d_size == 0)) {
 			*cause = xasprintf("disk %zu needs either a size or a "
 			    "path", i);
@@ -413,18 +393,15 @@ create_disks(struct create *cr, json_t *disks, char **cause)
  * a user may ask for "until" is create_quota's.
  */
 static int
-create_loan(struct create *cr, json_t *args, const struct fws_template *t,
+create_loan(struct create *cr, int64_t until, const struct fws_template *t,
     char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
 	struct quota	 q;
-	uint64_t	 until;
 	int64_t		 now = time(NULL), len = 0;
 
-	if (json_object_get(args, "until") != NULL &&
-	    !json_is_null(json_object_get(args, "until"))) {
-		if (proto_arg_uint(args, "until", 0, 0, INT64_MAX, &until,
-		    cause) == -1 || loan_end_valid(until, now, cause) == -1)
+	if (until >= 0) {
+		if (loan_end_valid(until, now, cause) == -1)
 			return -1;
 		vm->vm_loan.lo_end = until;
 		return 0;
@@ -433,8 +410,7 @@ create_loan(struct create *cr, json_t *args, const struct fws_template *t,
 		len = t->t_loan;
 	else
 		len = conf.cf_loan_default;
-	if (!(request_admin(cr->cr_rq) &&
-	    vm->vm_owner == request_uid(cr->cr_rq))) {
+	if (!caller_exempt(&cr->cr_caller, vm->vm_owner)) {
 		if (quota_of(vm->vm_owner, &q, cause) == -1)
 			return -1;
 		if (q.q_loan != 0 && (len == 0 || len > (int64_t)q.q_loan))
@@ -449,78 +425,69 @@ create_loan(struct create *cr, json_t *args, const struct fws_template *t,
  * -3 forbidden.
  */
 static int
-create_parse(struct create *cr, json_t *args, char **cause)
+create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
 	const struct fws_template *t = NULL;
-	const char	*name, *mac, *restart, *append, *tname, *bname;
-	uint64_t	 vcpus = 1, mem = 1024, tdisk = 0;
+	const char	*tname = cs->cs_template, *append = cs->cs_append;
+	uint64_t	 tdisk = 0;
 	int64_t		 owner;
 	char		*key;
-	int		 rc, code;
+	int		 rc;
 
-	if (request_owner(cr->cr_rq, args, &owner, &code, cause) == -1)
-		return code == PROTO_ERR_PERMISSION ? -3 : -1;
-	vm->vm_owner = owner < 0 ? request_uid(cr->cr_rq) : (uid_t)owner;
-	cr->cr_ndirs = image_dirs(vm->vm_owner, request_admin(cr->cr_rq),
+	if (caller_owner(&cr->cr_caller, cs->cs_owner, &owner, cause) == -1)
+		return -3;
+	vm->vm_owner = owner < 0 ? cr->cr_caller.ca_uid : (uid_t)owner;
+	cr->cr_ndirs = image_dirs(vm->vm_owner, cr->cr_caller.ca_admin,
 	    cr->cr_dirs);
-	if (proto_arg_string(args, "name", 1, &name, cause) == -1 ||
-	    validate_name(name, cause) == -1)
+	if (validate_name(cs->cs_name, cause) == -1)
 		return -1;
-	snprintf(vm->vm_name, sizeof(vm->vm_name), "%s", name);
-	if (create_clash(vm->vm_owner, name, NULL) != NULL) {
-		*cause = xasprintf("a VM named %s already exists", name);
+	snprintf(vm->vm_name, sizeof(vm->vm_name), "%s", cs->cs_name);
+	if (create_clash(vm->vm_owner, cs->cs_name, NULL) != NULL) {
+		*cause = xasprintf("a VM named %s already exists", cs->cs_name);
 		return -2;
 	}
-	if (proto_arg_string(args, "template", 0, &tname, cause) == -1)
-		return -1;
+	vm->vm_vcpus = 1;
+	vm->vm_memory_mib = 1024;
 	if (tname != NULL) {
 		if ((t = config_template_find(&conf, tname)) == NULL) {
 			*cause = xasprintf("no template named \"%.64s\" (fwsctl "
 			    "templates)", tname);
 			return -1;
 		}
-		vcpus = t->t_vcpus;
-		mem = t->t_memory_mib;
+		vm->vm_vcpus = t->t_vcpus;
+		vm->vm_memory_mib = t->t_memory_mib;
 		tdisk = t->t_disk;
 	}
-	/* the types here; the host's limits, in the user's words, below */
-	if (proto_arg_uint(args, "vcpus", 0, 0, UINT32_MAX, &vcpus,
-	    cause) == -1 ||
-	    proto_arg_uint(args, "memory_mib", 0, 0, UINT64_MAX >> 20, &mem,
-	    cause) == -1)
+	/* the host's limits, in the user's words, below */
+	if (cs->cs_vcpus >= 0)
+		vm->vm_vcpus = cs->cs_vcpus > UINT32_MAX ? UINT32_MAX :
+		    cs->cs_vcpus;
+	if (cs->cs_memory_mib >= 0)
+		vm->vm_memory_mib = cs->cs_memory_mib;
+	if (create_loan(cr, cs->cs_until, t, cause) == -1)
 		return -1;
-	vm->vm_vcpus = vcpus;
-	vm->vm_memory_mib = mem;
-	if (create_loan(cr, args, t, cause) == -1)
-		return -1;
-	if (proto_arg_string(args, "restart", 0, &restart, cause) == -1)
-		return -1;
-	if (restart != NULL && vm_restart_parse(restart,
+	if (cs->cs_restart != NULL && vm_restart_parse(cs->cs_restart,
 	    &vm->vm_restart) == -1) {
 		*cause = xasprintf("restart policy must be always, on-failure "
-		    "or never, not \"%.32s\"", restart);
+		    "or never, not \"%.32s\"", cs->cs_restart);
 		return -1;
 	}
-	if (proto_arg_bool(args, "autostart", &vm->vm_autostart, cause) == -1)
+	vm->vm_autostart = cs->cs_autostart;
+	if (cs->cs_mac != NULL && validate_mac(cs->cs_mac, cause) == -1)
 		return -1;
-	if (proto_arg_string(args, "mac", 0, &mac, cause) == -1 ||
-	    (mac != NULL && validate_mac(mac, cause) == -1))
-		return -1;
-	if (mac != NULL)
-		snprintf(vm->vm_mac, sizeof(vm->vm_mac), "%s", mac);
+	if (cs->cs_mac != NULL)
+		snprintf(vm->vm_mac, sizeof(vm->vm_mac), "%s", cs->cs_mac);
 	else
 		create_random_mac(vm->vm_mac, sizeof(vm->vm_mac));
 	if (create_mac_taken(cr, vm->vm_mac, cause) == -2)
 		return -2;
-	if (create_path_arg(cr, args, "iso", IMAGE_ISO, &vm->vm_iso,
+	if (create_path_arg(cr, cs->cs_iso, IMAGE_ISO, &vm->vm_iso,
 	    cause) == -1 ||
-	    create_path_arg(cr, args, "kernel", IMAGE_KERNEL, &vm->vm_kernel,
+	    create_path_arg(cr, cs->cs_kernel, IMAGE_KERNEL, &vm->vm_kernel,
 	    cause) == -1 ||
-	    create_path_arg(cr, args, "initrd", IMAGE_INITRD, &vm->vm_initrd,
+	    create_path_arg(cr, cs->cs_initrd, IMAGE_INITRD, &vm->vm_initrd,
 	    cause) == -1)
-		return -1;
-	if (proto_arg_string(args, "append", 0, &append, cause) == -1)
 		return -1;
 	if (append != NULL) {
 		if (strlen(append) > FWS_APPEND_MAX) {
@@ -536,19 +503,15 @@ create_parse(struct create *cr, json_t *args, char **cause)
 		    "a kernel");
 		return -1;
 	}
-	if ((rc = create_nics(cr, json_object_get(args, "nics"),
-	    request_admin(cr->cr_rq), cause)) != 0)
+	if ((rc = create_nics(cr, cs, cause)) != 0)
 		return rc;
-	if (proto_arg_string(args, "base", 0, &bname, cause) == -1)
-		return -1;
-	if (bname != NULL && (rc = create_base_disk(cr, bname, tdisk,
-	    cause)) != 0)
+	if (cs->cs_base != NULL && (rc = create_base_disk(cr, cs->cs_base,
+	    tdisk, cause)) != 0)
 		return rc;
-	if ((rc = create_disks(cr, json_object_get(args, "disks"), cause)) != 0)
+	if ((rc = create_disks(cr, cs, cause)) != 0)
 		return rc;
 	/* the template's disk, when nothing else gives the VM one */
-	if (vm->vm_ndisks == 0 && tdisk > 0 && json_object_get(args,
-	    "disks") == NULL) {
+	if (vm->vm_ndisks == 0 && tdisk > 0 && !cs->cs_disks_given) {
 		key = vm_dir(vm);
 		vm->vm_disks[0].d_path = xasprintf("%s/disk0.qcow2", key);
 		free(key);
@@ -616,30 +579,20 @@ create_limits(struct create *cr, const char *tname, char **cause)
 
 /*
  * A user's VM must fit their quota; an admin's own VMs have only the
- * host's limits.  Admins lend for as long as they like.  -1 (answered)
- * when over.
+ * host's limits.  Admins lend for as long as they like.  -1, *err and
+ * *cause when over.
  */
 static int
-create_quota(struct create *cr)
+create_quota(struct create *cr, enum fws_err *err, char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
-	char		*cause;
-	int		 code;
 
-	if (!request_admin(cr->cr_rq) && quota_check_loan(vm->vm_owner,
-	    vm->vm_loan.lo_end, time(NULL), &code, &cause) == -1) {
-		request_error(cr->cr_rq, code, "%s", cause);
-		free(cause);
+	if (!cr->cr_caller.ca_admin && quota_check_loan(vm->vm_owner,
+	    vm->vm_loan.lo_end, time(NULL), err, cause) == -1)
 		return -1;
-	}
-	if (request_admin(cr->cr_rq) && vm->vm_owner == request_uid(cr->cr_rq))
+	if (caller_exempt(&cr->cr_caller, vm->vm_owner))
 		return 0;
-	if (quota_check(vm->vm_owner, vm, &code, &cause) == -1) {
-		request_error(cr->cr_rq, code, "%s", cause);
-		free(cause);
-		return -1;
-	}
-	return 0;
+	return quota_check(vm->vm_owner, vm, err, cause);
 }
 
 static void
@@ -668,11 +621,20 @@ create_free(struct create *cr, int discard)
 	free(cr);
 }
 
+/* The VM is not made: say why (why is freed), and take back what was. */
+static void
+create_fail(struct create *cr, enum fws_err err, char *why)
+{
+	cr->cr_done(cr->cr_arg, err, why, NULL);
+	free(why);
+	create_free(cr, 1);
+}
+
 static void
 create_disk_done(pid_t pid, int status, void *arg)
 {
 	struct create	*cr = arg;
-	char		*out;
+	char		*out, *why;
 
 	(void)pid;
 	proc_unwatch(cr->cr_watch);
@@ -681,24 +643,22 @@ create_disk_done(pid_t pid, int status, void *arg)
 		/* its last line says why; one before it may be that it could
 		 * not delete the file in fwsd's directory (fwsd does) */
 		out = proc_output(cr->cr_log, 1024);
-		request_error(cr->cr_rq, PROTO_ERR_FAILED, "%s: qemu-img could "
-		    "not create %s: %s", cr->cr_vm->vm_name,
-		    cr->cr_vm->vm_disks[cr->cr_next].d_path,
+		why = xasprintf("%s: qemu-img could not create %s: %s",
+		    cr->cr_vm->vm_name, cr->cr_vm->vm_disks[cr->cr_next].d_path,
 		    strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out);
 		free(out);
 		cr->cr_made[cr->cr_next] = 1;	/* whatever it left */
 		cr->cr_next++;
-		create_free(cr, 1);
+		create_fail(cr, FWS_ERR_FAILED, why);
 		return;
 	}
 	cr->cr_made[cr->cr_next] = 1;
 	if (access_give_qemu(cr->cr_vm->vm_disks[cr->cr_next].d_path,
 	    cr->cr_vm->vm_qemu_uid, &out) == -1) {
-		request_error(cr->cr_rq, PROTO_ERR_INTERNAL, "%s: %s",
-		    cr->cr_vm->vm_name, out);
+		why = xasprintf("%s: %s", cr->cr_vm->vm_name, out);
 		free(out);
 		cr->cr_next++;
-		create_free(cr, 1);
+		create_fail(cr, FWS_ERR_INTERNAL, why);
 		return;
 	}
 	cr->cr_next++;
@@ -712,7 +672,7 @@ create_next(struct create *cr)
 	struct vm	*vm = cr->cr_vm;
 	struct vm_disk	*d;
 	struct proc_spec ps;
-	char		*argv[13], size[32], *cause, *end;
+	char		*argv[13], size[32], *cause, *why, *end;
 	pid_t		 pid;
 	int		 fd;
 
@@ -721,17 +681,16 @@ create_next(struct create *cr)
 		cr->cr_next++;
 	if (cr->cr_next == vm->vm_ndisks) {
 		if (store_vm_insert(vm, &cause) == -1) {
-			request_error(cr->cr_rq, PROTO_ERR_INTERNAL, "%s: %s",
-			    vm->vm_name, cause);
+			why = xasprintf("%s: %s", vm->vm_name, cause);
 			free(cause);
-			create_free(cr, 1);
+			create_fail(cr, FWS_ERR_INTERNAL, why);
 			return;
 		}
-		vm->vm_creating = 0;
+		vm_job_end(vm, NULL);	/* made: everyone may see it */
 		/* its networks name it (their dnsmasq told) */
 		net_dns_sync();
 		end = vm->vm_loan.lo_end ? date_text(vm->vm_loan.lo_end) : NULL;
-		event_record_by(vm, request_uid(cr->cr_rq), "created",
+		event_record_by(vm, cr->cr_caller.ca_uid, "created",
 		    "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s",
 		    vm->vm_vcpus,
 		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks,
@@ -740,7 +699,7 @@ create_next(struct create *cr)
 		    end ? ", lent until " : "", end ? end : "");
 		free(end);
 		loan_changed();
-		request_ok(cr->cr_rq, vm_to_json(vm, 1));
+		cr->cr_done(cr->cr_arg, FWS_OK, NULL, vm_to_json(vm, 1));
 		create_free(cr, 0);
 		return;
 	}
@@ -774,9 +733,8 @@ create_next(struct create *cr)
 	    vm->vm_qemu_uid, &cause)) == -1) {
 		if (fd == -1)
 			cause = xasprintf("%s: %s", d->d_path, strerror(errno));
-		request_cause(cr->cr_rq, PROTO_ERR_INTERNAL, cause);
 		cr->cr_next++;
-		create_free(cr, 1);
+		create_fail(cr, FWS_ERR_INTERNAL, cause);
 		return;
 	}
 	fd = open(cr->cr_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -789,21 +747,23 @@ create_next(struct create *cr)
 	    &cause)) == NULL) {
 		if (fd != -1)
 			close(fd);
-		request_error(cr->cr_rq, PROTO_ERR_FAILED, "%s: cannot run "
-		    "qemu-img: %s", vm->vm_name, cause);
+		why = xasprintf("%s: cannot run qemu-img: %s", vm->vm_name,
+		    cause);
 		free(cause);
 		cr->cr_next++;
-		create_free(cr, 1);
+		create_fail(cr, FWS_ERR_FAILED, why);
 		return;
 	}
 	if (fd != -1)
 		close(fd);
 }
 
-/* Give up before anything was made. */
+/* Give up before anything was made: say why (why is freed). */
 static void
-create_abandon(struct create *cr)
+create_abandon(struct create *cr, enum fws_err err, char *why)
 {
+	cr->cr_done(cr->cr_arg, err, why, NULL);
+	free(why);
 	image_dirs_free(cr->cr_dirs, cr->cr_ndirs);
 	free(cr->cr_base);
 	free(cr->cr_base_format);
@@ -811,53 +771,64 @@ create_abandon(struct create *cr)
 	free(cr);
 }
 
+/*
+ * Make the VM cs asks for, on behalf of ca.  done(arg, ...) is called
+ * once: with FWS_OK and the VM as vm_to_json gives it in full, or with
+ * the error and why; maybe before create_vm returns.  cs is read before
+ * create_vm returns only.
+ */
 void
-create_vm(struct request *rq, json_t *args)
+create_vm(const struct caller *ca, const struct create_spec *cs,
+    fws_done_fn done, void *arg)
 {
 	struct create	*cr;
 	struct vm	*vm;
+	enum fws_err	 err;
 	char		*cause = NULL;
 	int		 rc;
 
 	if ((cr = calloc(1, sizeof(*cr))) == NULL) {
-		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		done(arg, FWS_ERR_INTERNAL, "out of memory", NULL);
 		return;
 	}
-	cr->cr_rq = rq;
+	cr->cr_caller = *ca;
+	cr->cr_done = done;
+	cr->cr_arg = arg;
 	cr->cr_vm = vm = vm_new();
 	vm->vm_restart = VM_RESTART_ON_FAILURE;
-	if ((rc = create_parse(cr, args, &cause)) != 0) {
-		request_error(rq, rc == -2 ? PROTO_ERR_EXISTS : rc == -3 ?
-		    PROTO_ERR_PERMISSION : PROTO_ERR_INVALID_ARGUMENT, "%s",
-		    cause);
-		free(cause);
-		create_abandon(cr);
+	if ((rc = create_parse(cr, cs, &cause)) != 0) {
+		create_abandon(cr, rc == -2 ? FWS_ERR_EXISTS : rc == -3 ?
+		    FWS_ERR_PERMISSION : FWS_ERR_INVALID, cause);
 		return;
 	}
 	if (vm->vm_ndisks == 0 && vm->vm_iso == NULL && vm->vm_kernel == NULL) {
-		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "%s has nothing "
-		    "to boot: give it a disk, an ISO or a kernel", vm->vm_name);
-		create_abandon(cr);
+		create_abandon(cr, FWS_ERR_INVALID, xasprintf("%s has nothing "
+		    "to boot: give it a disk, an ISO or a kernel",
+		    vm->vm_name));
 		return;
 	}
-	if (create_quota(cr) == -1) {
-		create_abandon(cr);
+	if (create_quota(cr, &err, &cause) == -1) {
+		create_abandon(cr, err, cause);
 		return;
 	}
 	uuid_generate(vm->vm_uuid, sizeof(vm->vm_uuid));
 	vm->vm_created = time(NULL);
-	vm->vm_state = VM_STOPPED;
-	vm->vm_creating = 1;
+	/* its job until it is made: nobody sees it, nothing touches it */
+	vm->vm_job.j_kind = JOB_NONE;
+	if (vm_job_begin(vm, JOB_CREATE, cr->cr_caller.ca_uid, NULL, &err,
+	    &cause) == -1) {
+		create_abandon(cr, err, cause);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&vms, vm, vm_entry);
+	/* every qemu uid taken: a limit of the host's, refused as a quota */
 	if (vm_qemu_uid_pick(vm, conf.cf_qemu_uid_first,
 	    conf.cf_qemu_uid_last - 1, &cause) == -1) {
-		request_cause(rq, PROTO_ERR_QUOTA, cause);
-		create_free(cr, 1);
+		create_fail(cr, FWS_ERR_QUOTA, cause);
 		return;
 	}
 	if (vm_mkdir(vm, &cause) == -1) {
-		request_cause(rq, PROTO_ERR_INTERNAL, cause);
-		create_free(cr, 1);
+		create_fail(cr, FWS_ERR_INTERNAL, cause);
 		return;
 	}
 	/* not in the state dir: a full one would swallow qemu-img's words */

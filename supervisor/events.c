@@ -17,7 +17,6 @@
 
 #include "fws.h"
 #include "log.h"
-#include "proto.h"
 
 #define EVENT_PRUNE_EVERY	256	/* inserts between prunes */
 
@@ -68,7 +67,7 @@ event_vrecord(const struct vm *vm, int64_t actor, const char *event,
 	/* a reason may quote qemu, whose words need not be UTF-8 */
 	if (vasprintf(&text, fmt, ap) == -1)
 		text = NULL;
-	reason = text ? proto_utf8_clean(text) : NULL;
+	reason = text ? utf8_clean(text) : NULL;
 	free(text);
 	if (event_is_trouble(event))
 		log_warnx("%s: %s: %s", vm->vm_name, event, reason ? reason : "");

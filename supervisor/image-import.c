@@ -17,9 +17,10 @@
  * however small its compressed source, fails as it grows.  Its scratch
  * files go on failure, and at fwsd's start (image_scratch_clean).
  *
- * qemu-img's -p progress is read from a pipe in the event loop and
- * pushed to the client as {"id":ID,"progress":{...}} lines before the
- * reply.
+ * qemu-img's -p progress is read from a pipe in the event loop and told
+ * to the caller's progress callback, the outcome to its completion:
+ * import_image speaks no protocol (cmd-image.c parses the request and
+ * replies).
  */
 #include <sys/stat.h>
 #include <signal.h>
@@ -36,7 +37,6 @@
 
 #include "fws.h"
 #include "log.h"
-#include "proto.h"
 
 #define IMPORT_OUTPUT_MAX	2048	/* qemu-img's words kept for errors */
 
@@ -46,9 +46,9 @@ static const char *const import_formats[] = {
 
 struct import {
 	TAILQ_ENTRY(import)	 im_entry;
-	struct request		*im_rq;
-	uint64_t		 im_client;
-	json_t			*im_id;
+	fws_progress_fn		 im_progress;
+	fws_done_fn		 im_done;
+	void			*im_arg;
 	uid_t			 im_owner;
 	char			 im_name[FWS_NAME_MAX + 1];
 	char			*im_source;	/* PATH, or --image-opts */
@@ -83,7 +83,6 @@ import_free(struct import *im, int discard)
 		unlink(im->im_raw);
 	if (discard && im->im_part != NULL)
 		unlink(im->im_part);
-	json_decref(im->im_id);
 	free(im->im_source);
 	free(im->im_format);
 	free(im->im_raw);
@@ -92,10 +91,15 @@ import_free(struct import *im, int discard)
 	free(im);
 }
 
+/* The import failed: fmt says why, with the image's name and what. */
 static void
-import_fail(struct import *im, int code, const char *fmt, const char *what)
+import_fail(struct import *im, enum fws_err err, const char *fmt,
+    const char *what)
 {
-	request_error(im->im_rq, code, fmt, im->im_name, what);
+	char	*why = xasprintf(fmt, im->im_name, what);
+
+	im->im_done(im->im_arg, err, why, NULL);
+	free(why);
 	import_free(im, 1);
 }
 
@@ -130,9 +134,8 @@ import_read(struct bufferevent *bev, void *arg)
 			if (total <= im->im_percent)
 				continue;
 			im->im_percent = total;
-			control_push(im->im_client, json_pack("{sO s{si ss}}",
-			    "id", im->im_id, "progress", "percent", total,
-			    "step", im->im_step == 1 ? "reading" : "writing"));
+			im->im_progress(im->im_arg, total,
+			    im->im_step == 1 ? "reading" : "writing");
 		}
 	}
 }
@@ -225,9 +228,9 @@ import_child_ended(struct import *im, int status, const char *fmt)
 	if (im->im_room > 0 && strstr(words, strerror(EFBIG)) != NULL) {
 		free(words);
 		words = quota_room_words(im->im_room);
-		import_fail(im, PROTO_ERR_QUOTA, "image %s: %s", words);
+		import_fail(im, FWS_ERR_QUOTA, "image %s: %s", words);
 	} else
-		import_fail(im, PROTO_ERR_FAILED, fmt, words);
+		import_fail(im, FWS_ERR_FAILED, fmt, words);
 	free(words);
 	return -1;
 }
@@ -256,7 +259,7 @@ import_step2_done(pid_t pid, int status, void *arg)
 			cause = xasprintf("%s: %s", im->im_part,
 			    strerror(errno));
 		image_dirs_free(dirs, n);
-		import_fail(im, PROTO_ERR_INTERNAL, "image %s: %s", cause);
+		import_fail(im, FWS_ERR_INTERNAL, "image %s: %s", cause);
 		free(cause);
 		return;
 	}
@@ -265,9 +268,9 @@ import_step2_done(pid_t pid, int status, void *arg)
 	im->im_part = NULL;
 	log_info("image %s of uid %u imported from %s (%s)", im->im_name,
 	    (unsigned)im->im_owner, im->im_source, im->im_format);
-	request_ok(im->im_rq, json_pack("{ss ss sI si}", "name", im->im_name,
-	    "path", im->im_dest, "virtual_size", (json_int_t)size, "owner",
-	    (int)im->im_owner));
+	im->im_done(im->im_arg, FWS_OK, NULL, json_pack("{ss ss sI si}",
+	    "name", im->im_name, "path", im->im_dest, "virtual_size",
+	    (json_int_t)size, "owner", (int)im->im_owner));
 	import_free(im, 0);
 }
 
@@ -293,35 +296,37 @@ import_step2(struct import *im)
 	im->im_step = 2;
 	unlink(im->im_part);
 	if (import_spawn(im, argv, -1, 0, import_step2_done, &cause) == -1) {
-		import_fail(im, PROTO_ERR_FAILED, "image %s: cannot run "
+		import_fail(im, FWS_ERR_FAILED, "image %s: cannot run "
 		    "qemu-img: %s", cause);
 		free(cause);
 		return;
 	}
 }
 
+/*
+ * Import the image is asks for, on behalf of ca.  progress(arg, ...) is
+ * told each new whole percent; done(arg, ...) once, at the end: FWS_OK
+ * with the image's name, path, virtual size and owner, or the error and
+ * why, maybe before import_image returns.  is is read before
+ * import_image returns only.
+ */
 void
-cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
+import_image(const struct caller *ca, const struct import_spec *is,
+    fws_progress_fn progress, fws_done_fn done, void *arg)
 {
 	struct import	*im, *o;
-	const char	*name, *path, *fmt;
-	char		*cause = NULL, *dir, *esc, *raw;
-	uint64_t	 offset = 0, length = 0, room = 0;
+	const char	*name = is->is_name, *path = is->is_path;
+	const char	*fmt = is->is_format;
+	char		*cause = NULL, *dir, *esc, *raw, *why;
+	uint64_t	 room = 0;
 	int64_t		 owner;
-	int		 code, fd, i, known = 0;
+	enum fws_err	 err = FWS_ERR_PERMISSION;
+	int		 fd, i, known = 0;
 
-	(void)vm;
-	if (request_owner(rq, args, &owner, &code, &cause) == -1)
+	if (caller_owner(ca, is->is_owner, &owner, &cause) == -1)
 		goto bad;
-	code = PROTO_ERR_INVALID_ARGUMENT;
-	if (proto_arg_string(args, "name", 1, &name, &cause) == -1 ||
-	    validate_name(name, &cause) == -1 ||
-	    proto_arg_string(args, "path", 1, &path, &cause) == -1 ||
-	    proto_arg_string(args, "format", 1, &fmt, &cause) == -1 ||
-	    proto_arg_uint(args, "offset", 0, 0, INT64_MAX, &offset,
-	    &cause) == -1 ||
-	    proto_arg_uint(args, "length", 0, 1, INT64_MAX, &length,
-	    &cause) == -1)
+	err = FWS_ERR_INVALID;
+	if (validate_name(name, &cause) == -1)
 		goto bad;
 	if (path[0] != '/' || strstr(path, ",") != NULL) {
 		cause = xasprintf("%s: give an absolute path without commas",
@@ -337,34 +342,36 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 		goto bad;
 	}
 	if (owner < 0)
-		owner = request_uid(rq);
+		owner = ca->ca_uid;
 	/* an admin's own images have no quota */
-	if ((!request_admin(rq) || owner != request_uid(rq)) &&
-	    quota_check_import(owner, &room, &code, &cause) == -1)
+	if (!caller_exempt(ca, owner) &&
+	    quota_check_import(owner, &room, &err, &cause) == -1)
 		goto bad;
 	/* one at a time: the room left is each import's */
 	TAILQ_FOREACH(o, &imports, im_entry)
 		if (o->im_owner == owner) {
-			request_error(rq, PROTO_ERR_BUSY, "image %s is being "
-			    "imported%s: one import at a time", o->im_name,
+			why = xasprintf("image %s is being imported%s: one "
+			    "import at a time", o->im_name,
 			    strcmp(o->im_name, name) == 0 ? " already" : "");
+			done(arg, FWS_ERR_BUSY, why, NULL);
+			free(why);
 			return;
 		}
 	if ((im = calloc(1, sizeof(*im))) == NULL) {
-		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		done(arg, FWS_ERR_INTERNAL, "out of memory", NULL);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&imports, im, im_entry);
-	im->im_rq = rq;
-	im->im_client = request_client(rq);
-	im->im_id = json_incref(request_id(rq));
+	im->im_progress = progress;
+	im->im_done = done;
+	im->im_arg = arg;
 	im->im_owner = owner;
 	im->im_room = room;
 	im->im_step = 1;
 	snprintf(im->im_name, sizeof(im->im_name), "%s", name);
 	im->im_format = xasprintf("%s", fmt);
 	if (access_user_area(owner, &cause) == -1) {
-		import_fail(im, PROTO_ERR_INTERNAL, "image %s: %s", cause);
+		import_fail(im, FWS_ERR_INTERNAL, "image %s: %s", cause);
 		free(cause);
 		return;
 	}
@@ -375,7 +382,7 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 	free(dir);
 	if (access(im->im_dest, F_OK) == 0) {
 		free(raw);
-		import_fail(im, PROTO_ERR_EXISTS, "image %s: %s", "you have an "
+		import_fail(im, FWS_ERR_EXISTS, "image %s: %s", "you have an "
 		    "image of that name already (fwsctl image-delete)");
 		return;
 	}
@@ -384,7 +391,7 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 	fd = open(raw, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1 || fchown(fd, owner, (gid_t)-1) == -1) {
-		import_fail(im, PROTO_ERR_INTERNAL, "image %s: %s",
+		import_fail(im, FWS_ERR_INTERNAL, "image %s: %s",
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -393,13 +400,14 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	im->im_raw = raw;
-	if (length > 0) {
+	if (is->is_length > 0) {
 		/* a slice of a file: the vmdk inside an .ova */
 		esc = vm_qemu_escape(path);
 		im->im_source = xasprintf("driver=%s,file.driver=raw,"
 		    "file.offset=%llu,file.size=%llu,file.file.driver=file,"
-		    "file.file.filename=%s", fmt, (unsigned long long)offset,
-		    (unsigned long long)length, esc);
+		    "file.file.filename=%s", fmt,
+		    (unsigned long long)is->is_offset,
+		    (unsigned long long)is->is_length, esc);
 		free(esc);
 		im->im_opts = 1;
 	} else
@@ -415,7 +423,7 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 		if (import_spawn(im, im->im_opts ? argv2 : argv1, fd, 1,
 		    import_step1_done, &cause) == -1) {
 			close(fd);
-			import_fail(im, PROTO_ERR_FAILED, "image %s: cannot run "
+			import_fail(im, FWS_ERR_FAILED, "image %s: cannot run "
 			    "qemu-img: %s", cause);
 			free(cause);
 			return;
@@ -424,5 +432,6 @@ cmd_image_import(struct request *rq, json_t *args, struct vm *vm)
 	close(fd);
 	return;
 bad:
-	request_cause(rq, code, cause);
+	done(arg, err, cause, NULL);
+	free(cause);
 }

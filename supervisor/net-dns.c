@@ -114,7 +114,7 @@ net_dns_entries(const struct net *n, size_t *count)
 	if ((e = calloc(cap + 1, sizeof(*e))) == NULL)
 		abort();
 	TAILQ_FOREACH(vm, &vms, vm_entry) {
-		if (vm->vm_creating)
+		if (vm_is_hidden(vm))
 			continue;
 		for (i = 0; i < vm->vm_nnics; i++)
 			if (strcmp(vm->vm_nics[i].n_net, n->net_name) == 0)

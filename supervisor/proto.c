@@ -103,71 +103,13 @@ proto_reply_ok(json_t *id, json_t *result)
 	    "result", result ? result : json_null());
 }
 
-/* The length of the well-formed UTF-8 sequence at p; 0 if there is none. */
-static size_t
-proto_utf8_len(const unsigned char *p)
-{
-	uint32_t	 cp, min;
-	size_t		 i, n;
-
-	if (*p < 0x80)
-		return 1;
-	if (*p >= 0xc0 && *p < 0xe0) {
-		n = 2;
-		cp = *p & 0x1f;
-		min = 0x80;
-	} else if (*p >= 0xe0 && *p < 0xf0) {
-		n = 3;
-		cp = *p & 0x0f;
-		min = 0x800;
-	} else if (*p >= 0xf0 && *p < 0xf8) {
-		n = 4;
-		cp = *p & 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)	/* the NUL at the end too */
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and past U+10FFFF, as jansson checks */
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
- * A copy of s that JSON can carry: each byte that does not start a
- * well-formed UTF-8 sequence becomes '?'.  Error messages quote what a
- * client sent, cut to a number of bytes that may fall inside a
- * character, or jansson's own text with the bad bytes it met; jansson
- * refuses to pack such a string, and the request went unanswered.
- */
-char *
-proto_utf8_clean(const char *s)
-{
-	unsigned char	*p, *out;
-	size_t		 n;
-
-	if ((out = (unsigned char *)strdup(s)) == NULL)
-		return NULL;
-	for (p = out; *p != '\0'; p += n) {
-		if ((n = proto_utf8_len(p)) == 0) {
-			*p = '?';
-			n = 1;
-		}
-	}
-	return (char *)out;
-}
-
 json_t *
 proto_reply_error(json_t *id, enum proto_err code, const char *msg)
 {
 	json_t	*r;
 	char	*clean;
 
-	if ((clean = proto_utf8_clean(msg ? msg : "")) == NULL)
+	if ((clean = utf8_clean(msg ? msg : "")) == NULL)
 		return NULL;
 	r = json_pack("{sO sb s{ss ss}}", "id", id ? id : json_null(),
 	    "ok", 0, "error", "code", proto_err_code(code), "message", clean);

@@ -22,7 +22,6 @@
 
 #include "fws.h"
 #include "log.h"
-#include "proto.h"
 
 /* Every limit: its store column, its name in messages, its unit. */
 const struct quota_field quota_fields[] = {
@@ -187,13 +186,13 @@ quota_value(const struct quota_field *f, uint64_t v)
  */
 static int
 quota_over(const char *column, uint64_t asked, uint64_t used,
-    uint64_t allowed, int *code, char **cause)
+    uint64_t allowed, enum fws_err *code, char **cause)
 {
 	const struct quota_field *f = quota_field(column);
 	char	*a = quota_value(f, asked), *l = quota_value(f, allowed);
 	char	*u = quota_value(f, used);
 
-	*code = PROTO_ERR_QUOTA;
+	*code = FWS_ERR_QUOTA;
 	if (used > 0 || strcmp(f->qf_column, "vms") == 0)
 		cause_fail(cause, "quota exceeded: %s: asked for %s (with the %s "
 		    "you have), allowed %s (%s)", f->qf_what, a, u, l,
@@ -210,7 +209,7 @@ quota_over(const char *column, uint64_t asked, uint64_t used,
 /* used + asked over the limit of column in q? */
 static int
 quota_exceeds(const struct quota *q, const char *column, uint64_t used,
-    uint64_t asked, int *code, char **cause)
+    uint64_t asked, enum fws_err *code, char **cause)
 {
 	const struct quota_field *f = quota_field(column);
 
@@ -225,13 +224,14 @@ quota_exceeds(const struct quota *q, const char *column, uint64_t used,
  * -1 with *code and a sentence when not.
  */
 int
-quota_check(uid_t uid, const struct vm *vm, int *code, char **cause)
+quota_check(uid_t uid, const struct vm *vm, enum fws_err *code,
+    char **cause)
 {
 	struct quota	 q, used;
 	uint64_t	 size = 0, grow = 0, have;
 	int		 i;
 
-	*code = PROTO_ERR_INTERNAL;
+	*code = FWS_ERR_INTERNAL;
 	if (quota_of(uid, &q, cause) == -1)
 		return -1;
 	quota_usage(uid, vm, &used);
@@ -263,11 +263,11 @@ quota_check(uid_t uid, const struct vm *vm, int *code, char **cause)
  */
 int
 quota_check_snapshot(const struct vm *vm, unsigned nsnaps, int memory,
-    int *code, char **cause)
+    enum fws_err *code, char **cause)
 {
 	struct quota	 q, used;
 
-	*code = PROTO_ERR_INTERNAL;
+	*code = FWS_ERR_INTERNAL;
 	if (quota_of(vm->vm_owner, &q, cause) == -1)
 		return -1;
 	quota_usage(vm->vm_owner, NULL, &used);
@@ -283,11 +283,12 @@ quota_check_snapshot(const struct vm *vm, unsigned nsnaps, int memory,
  * virtual size, as its raw copy takes as much)?
  */
 int
-quota_check_import(uid_t uid, uint64_t *room, int *code, char **cause)
+quota_check_import(uid_t uid, uint64_t *room, enum fws_err *code,
+    char **cause)
 {
 	struct quota	 q, used;
 
-	*code = PROTO_ERR_INTERNAL;
+	*code = FWS_ERR_INTERNAL;
 	if (quota_of(uid, &q, cause) == -1)
 		return -1;
 	quota_usage(uid, NULL, &used);
@@ -303,18 +304,18 @@ quota_check_import(uid_t uid, uint64_t *room, int *code, char **cause)
  * quota_loan from now, when it is set.
  */
 int
-quota_check_loan(uid_t uid, int64_t end, int64_t now, int *code,
+quota_check_loan(uid_t uid, int64_t end, int64_t now, enum fws_err *code,
     char **cause)
 {
 	struct quota	 q;
 	char		*max, *when, *ahead;
 
-	*code = PROTO_ERR_INTERNAL;
+	*code = FWS_ERR_INTERNAL;
 	if (quota_of(uid, &q, cause) == -1)
 		return -1;
 	if (q.q_loan == 0 || (end != 0 && end - now <= (int64_t)q.q_loan))
 		return 0;
-	*code = PROTO_ERR_QUOTA;
+	*code = FWS_ERR_QUOTA;
 	max = duration_text(q.q_loan);
 	if (end == 0)
 		cause_fail(cause, "quota exceeded: loan: asked for a loan "

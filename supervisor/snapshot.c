@@ -511,8 +511,8 @@ snap_check(struct snap_op *so, char **why, enum fws_err *code)
 		if (caller_exempt(&so->so_caller, so->so_vm->vm_owner))
 			return 0;
 		return quota_check_snapshot(so->so_vm,
-		    json_array_size(so->so_snaps), !so->so_disk_only,
-		    (int *)code, why);
+		    json_array_size(so->so_snaps), !so->so_disk_only, code,
+		    why);
 	}
 	if (s == NULL)
 		return cause_fail(why, "no snapshot with that tag");

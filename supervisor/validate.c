@@ -1,10 +1,11 @@
 /*
  * validate.c: checks and parsers for what users type: VM names, sizes,
  * memory amounts, MAC addresses, paths confined to allowed directories,
- * durations and dates, and the words that give sizes, durations and
- * dates back in one style.  Pure functions (a date is read and written
- * in the local time zone), shared by fwsd and fwsctl, so a client and
- * the daemon agree on what is valid (the daemon checks again).
+ * durations and dates, the words that give sizes, durations and dates
+ * back in one style, and text made fit for JSON (UTF-8).  Pure
+ * functions (a date is read and written in the local time zone), shared
+ * by fwsd and fwsctl, so a client and the daemon agree on what is valid
+ * (the daemon checks again).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -480,4 +481,63 @@ date_text(int64_t t)
 	strftime(buf, sizeof(buf), tm.tm_sec != 0 ? "%Y-%m-%d %H:%M:%S" :
 	    "%Y-%m-%d %H:%M", &tm);
 	return xasprintf("%s", buf);
+}
+
+/* The length of the well-formed UTF-8 sequence at p; 0 if there is none. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	uint32_t	 cp, min;
+	size_t		 i, n;
+
+	if (*p < 0x80)
+		return 1;
+	if (*p >= 0xc0 && *p < 0xe0) {
+		n = 2;
+		cp = *p & 0x1f;
+		min = 0x80;
+	} else if (*p >= 0xe0 && *p < 0xf0) {
+		n = 3;
+		cp = *p & 0x0f;
+		min = 0x800;
+	} else if (*p >= 0xf0 && *p < 0xf8) {
+		n = 4;
+		cp = *p & 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* the NUL at the end too */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and past U+10FFFF, as jansson checks */
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A copy of s that JSON can carry: each byte that does not start a
+ * well-formed UTF-8 sequence becomes '?'.  Error messages quote what a
+ * client sent, cut to a number of bytes that may fall inside a
+ * character, or jansson's own text with the bad bytes it met; events
+ * quote qemu.  jansson refuses to pack such a string, and a request
+ * went unanswered.
+ */
+char *
+utf8_clean(const char *s)
+{
+	unsigned char	*p, *out;
+	size_t		 n;
+
+	if ((out = (unsigned char *)strdup(s)) == NULL)
+		return NULL;
+	for (p = out; *p != '\0'; p += n) {
+		if ((n = utf8_len(p)) == 0) {
+			*p = '?';
+			n = 1;
+		}
+	}
+	return (char *)out;
 }

@@ -97,7 +97,7 @@ vm_find(uid_t owner, const char *name)
 	struct vm	*vm;
 
 	TAILQ_FOREACH(vm, &vms, vm_entry)
-		if (!vm->vm_creating && vm->vm_owner == owner &&
+		if (!vm_is_hidden(vm) && vm->vm_owner == owner &&
 		    strcmp(vm->vm_name, name) == 0)
 			return vm;
 	return NULL;
@@ -185,7 +185,7 @@ vm_is_active(const struct vm *vm)
 int
 vm_is_hidden(const struct vm *vm)
 {
-	return vm->vm_creating;
+	return vm->vm_job.j_kind == JOB_CREATE;
 }
 
 /*

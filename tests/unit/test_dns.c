@@ -206,14 +206,14 @@ test_nics(void **state)
 	snprintf(m->net_name, sizeof(m->net_name), "wan");
 	free(m->net_dhcp_start);
 	m->net_dhcp_start = NULL;
-	b->vm_creating = 1;
+	b->vm_job.j_kind = JOB_CREATE;	/* being made */
 	net_dns_assign(n);
 	net_dns_assign(m);
 	assert_string_equal(a->vm_nics[0].n_dns, "");
 	assert_string_equal(a->vm_nics[1].n_dns, "a");
 	assert_string_equal(a->vm_nics[2].n_dns, "");
 	assert_string_equal(b->vm_nics[0].n_dns, "");
-	b->vm_creating = 0;
+	b->vm_job.j_kind = JOB_NONE;
 	net_dns_assign(n);
 	assert_string_equal(b->vm_nics[0].n_dns, "b");
 }

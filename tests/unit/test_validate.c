@@ -1,6 +1,6 @@
 /*
  * test_validate.c: names, sizes, memory, MACs, path confinement,
- * durations and dates, as input/expected pairs.
+ * durations and dates, UTF-8 made fit for JSON, as input/expected pairs.
  */
 #include <sys/stat.h>
 #include <stdio.h>
@@ -393,6 +393,32 @@ test_dates(void **state)
 	tzset();
 }
 
+/* Each byte that starts no well-formed UTF-8 sequence becomes '?'. */
+static void
+test_utf8_clean(void **state)
+{
+	struct { const char *in, *out; } cases[] = {
+		{ "", "" },
+		{ "web1", "web1" },
+		{ "abc\xc3", "abc?" },
+		/* overlong, surrogate, past U+10FFFF, stray continuation */
+		{ "\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \x80",
+		    "?? ??? ???? ?" },
+		{ "\xe2\x82", "??" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe",
+		    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe" },
+	};
+	size_t	 i;
+	char	*s;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		s = utf8_clean(cases[i].in);
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+}
+
 int
 main(void)
 {
@@ -406,6 +432,7 @@ main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_duration_words),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_utf8_clean),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
