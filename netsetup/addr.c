@@ -15,7 +15,6 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
-#include "fws.h"
 #include "netsetup.h"
 
 /*
@@ -32,7 +31,7 @@ ns_addr_parse(const char *ifname, const char *cidr, struct in_addr *in,
 	int		 len;
 
 	if (cidr == NULL || (slash = strchr(cidr, '/')) == NULL)
-		return cause_fail(cause, "address %s on %s: not an IPv4 "
+		return ns_fail(cause, "address %s on %s: not an IPv4 "
 		    "address/prefix length (like 10.0.0.1/24)", cidr != NULL ?
 		    cidr : "(none)", ifname);
 	n = slash - cidr;
@@ -56,7 +55,7 @@ ns_addr_parse(const char *ifname, const char *cidr, struct in_addr *in,
 	*lenp = len;
 	return 0;
 bad:
-	return cause_fail(cause, "address %s on %s: not an IPv4 "
+	return ns_fail(cause, "address %s on %s: not an IPv4 "
 	    "address/prefix length (like 10.0.0.1/24)", cidr, ifname);
 }
 

@@ -4,7 +4,8 @@
  * can reach the host's links, and the namespace (with whatever a failed
  * test left in it) goes when the process exits.  Without the privilege
  * to unshare, the netlink tests are skipped, never run on the host.
- * Tap names and interface names are checked as pure functions.
+ * Interface names are checked as a pure function.  netsetup/ is linked
+ * alone: no part of fwsd comes along.
  */
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
