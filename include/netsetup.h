@@ -14,6 +14,7 @@
 #ifndef FWS_NETSETUP_H
 #define FWS_NETSETUP_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 
 #define NS_IFNAME_MAX	15	/* Linux IFNAMSIZ - 1 */
@@ -78,10 +79,11 @@ int	 ns_bridge_create(const char *, const char *, char **);
 
 /* addr.c */
 /*
- * Add an IPv4 address given as "a.b.c.d/len" (with its broadcast) to
- * ifname.  The same address already there is success.
+ * Add the IPv4 address with its prefix length (1 to 32) and its
+ * broadcast to ifname.  The same address already there is success.
+ * Reading addresses from text is the caller's.
  */
-int	 ns_addr_add(const char *, const char *, char **);
+int	 ns_addr_add(const char *, const struct in_addr *, int, char **);
 
 /* tap.c */
 /*
