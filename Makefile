@@ -73,11 +73,12 @@ test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
 test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
-test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/net-def.c netsetup/tap.c netsetup/link.c netsetup/nl.c \
+test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/net-def.c \
 			  supervisor/validate.c supervisor/log.c supervisor/cause.c
-test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c netsetup/tap.c netsetup/link.c netsetup/nl.c supervisor/validate.c supervisor/cause.c
+test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c supervisor/validate.c \
+			  supervisor/cause.c
 test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c supervisor/cause.c
-test_netsetup_SRCS	= $(NETSETUP_SRCS) supervisor/cause.c
+test_netsetup_SRCS	= $(NETSETUP_SRCS)
 test_logcap_SRCS	= supervisor/logcap.c supervisor/log.c supervisor/cause.c
 test_loan_SRCS		= supervisor/loan-policy.c supervisor/validate.c supervisor/cause.c
 test_dns_SRCS		= supervisor/net-dns.c supervisor/net-def.c supervisor/vm-def.c \

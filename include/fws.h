@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <time.h>
 #include <jansson.h>
@@ -1000,6 +1001,10 @@ int	 sock_connect(const char *, int, char **);
 /* validate.c: shared with fwsctl */
 int	 validate_name(const char *, char **);
 int	 validate_mac(const char *, char **);
+#define VALIDATE_IPV4_LEN	15	/* "255.255.255.255" */
+#define VALIDATE_CIDR_LEN	18	/* "255.255.255.255/32" */
+int	 validate_ipv4(const char *, struct in_addr *, char **);
+int	 validate_cidr(const char *, struct in_addr *, int *, char **);
 int	 parse_size(const char *, uint64_t *, char **);
 int	 parse_memory_mib(const char *, uint64_t *, char **);
 const char *format_size(uint64_t, char *, size_t);

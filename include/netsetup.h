@@ -7,11 +7,14 @@
  * A fallible function returns 0 (or a descriptor) and -1 on failure
  * with *cause set (when cause is not NULL) to an allocated sentence that
  * names the link and the reason, such as "bridge br0: Operation not
- * permitted"; the caller frees it.  Nothing here prints or exits.
+ * permitted"; the caller frees it (it is NULL when memory ran out).
+ * Nothing here prints or exits, and nothing here needs fwsd's headers:
+ * netsetup/ includes this one, libc's, the kernel's and libnl's alone.
  */
 #ifndef FWS_NETSETUP_H
 #define FWS_NETSETUP_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 
 #define NS_IFNAME_MAX	15	/* Linux IFNAMSIZ - 1 */
@@ -76,10 +79,11 @@ int	 ns_bridge_create(const char *, const char *, char **);
 
 /* addr.c */
 /*
- * Add an IPv4 address given as "a.b.c.d/len" (with its broadcast) to
- * ifname.  The same address already there is success.
+ * Add the IPv4 address with its prefix length (1 to 32) and its
+ * broadcast to ifname.  The same address already there is success.
+ * Reading addresses from text is the caller's.
  */
-int	 ns_addr_add(const char *, const char *, char **);
+int	 ns_addr_add(const char *, const struct in_addr *, int, char **);
 
 /* tap.c */
 /*
@@ -95,6 +99,8 @@ int	 ns_tap_open(const char *, int *, char **);
 /* nl.c: shared inside netsetup/ only */
 struct nl_sock;
 struct rtnl_link;
+int	 ns_fail(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 struct nl_sock	*ns_nl_sock(const char *, const char *, char **);
 int	 ns_nl_fail(char **, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -10,7 +10,6 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
-#include "fws.h"
 #include "netsetup.h"
 
 /* 1: a bridge, 0: missing, -1: something else or an error (cause set). */
@@ -30,10 +29,10 @@ ns_bridge_check(const char *name, char **cause)
 	if (kind != NULL && strcmp(kind, "bridge") == 0)
 		rc = 1;
 	else if (kind != NULL)
-		rc = cause_fail(cause, "bridge %s: a %s link of that name "
+		rc = ns_fail(cause, "bridge %s: a %s link of that name "
 		    "exists", name, kind);
 	else
-		rc = cause_fail(cause, "bridge %s: a link of that name exists "
+		rc = ns_fail(cause, "bridge %s: a link of that name exists "
 		    "and is not a bridge", name);
 	rtnl_link_put(link);
 	return rc;
@@ -55,7 +54,7 @@ ns_bridge_create(const char *name, const char *mac, char **cause)
 		return rc == 1 ? 0 : -1;
 
 	if ((link = rtnl_link_alloc()) == NULL)
-		return cause_fail(cause, "bridge %s: out of memory", name);
+		return ns_fail(cause, "bridge %s: out of memory", name);
 	rtnl_link_set_name(link, name);
 	if ((err = rtnl_link_set_type(link, "bridge")) < 0) {
 		rtnl_link_put(link);
@@ -64,7 +63,7 @@ ns_bridge_create(const char *name, const char *mac, char **cause)
 	if (mac != NULL) {
 		if ((err = nl_addr_parse(mac, AF_LLC, &addr)) < 0) {
 			rtnl_link_put(link);
-			return cause_fail(cause, "bridge %s: bad MAC address "
+			return ns_fail(cause, "bridge %s: bad MAC address "
 			    "%s", name, mac);
 		}
 		rtnl_link_set_addr(link, addr);

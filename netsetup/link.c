@@ -6,14 +6,12 @@
  */
 #include <net/if.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <netlink/netlink.h>
 #include <netlink/cache.h>
 #include <netlink/route/link.h>
 
-#include "fws.h"
 #include "netsetup.h"
 
 int
@@ -23,22 +21,22 @@ ns_ifname_valid(const char *name, char **cause)
 	size_t		 len;
 
 	if (name == NULL || *name == '\0')
-		return cause_fail(cause, "an interface name cannot be empty");
+		return ns_fail(cause, "an interface name cannot be empty");
 	len = strlen(name);
 	if (len > NS_IFNAME_MAX)
-		return cause_fail(cause, "interface name %.*s...: longer than "
+		return ns_fail(cause, "interface name %.*s...: longer than "
 		    "%d characters", NS_IFNAME_MAX, name, NS_IFNAME_MAX);
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return cause_fail(cause, "interface name %s: not allowed",
+		return ns_fail(cause, "interface name %s: not allowed",
 		    name);
 	for (p = name; *p != '\0'; p++) {
 		/* not isprint(): the locale must not widen it */
 		if (*p <= ' ' || *p >= 0x7f)
-			return cause_fail(cause, "interface name %s: spaces, "
+			return ns_fail(cause, "interface name %s: spaces, "
 			    "control and non-ASCII characters are not allowed",
 			    name);
 		if (*p == '/' || *p == ':')
-			return cause_fail(cause, "interface name %s: '%c' is "
+			return ns_fail(cause, "interface name %s: '%c' is "
 			    "not allowed", name, *p);
 	}
 	return 0;
@@ -135,7 +133,7 @@ ns_link_set_up(const char *name, int up, char **cause)
 	if (ns_ifname_valid(name, cause) == -1)
 		return -1;
 	if ((changes = rtnl_link_alloc()) == NULL)
-		return cause_fail(cause, "link %s: out of memory", name);
+		return ns_fail(cause, "link %s: out of memory", name);
 	if (up)
 		rtnl_link_set_flags(changes, IFF_UP);
 	else
@@ -149,8 +147,10 @@ ns_link_set_master(const char *ifname, const char *bridge, char **cause)
 {
 	struct rtnl_link	*link, *br, *changes;
 	const char		*kind;
-	char			 cur[NS_IFNAME_MAX + 1], *what;
-	int			 err, master, rc;
+	char			 cur[NS_IFNAME_MAX + 1];
+	char			 what[sizeof("cannot join bridge ") +
+				    NS_IFNAME_MAX];
+	int			 err, master;
 
 	if (ns_ifname_valid(ifname, cause) == -1 ||
 	    (bridge != NULL && ns_ifname_valid(bridge, cause) == -1))
@@ -167,11 +167,11 @@ ns_link_set_master(const char *ifname, const char *bridge, char **cause)
 			return 0;
 		if (ns_link_master(ifname, cur, sizeof(cur)) == -1)
 			snprintf(cur, sizeof(cur), "%d", master);
-		what = xasprintf("cannot leave %s", cur);
+		snprintf(what, sizeof(what), "cannot leave %s", cur);
 	} else {
 		if ((err = ns_nl_link_get(bridge, 0, &br)) != 0) {
 			if (ns_nl_missing(err))
-				return cause_fail(cause, "link %s: cannot join "
+				return ns_fail(cause, "link %s: cannot join "
 				    "bridge %s: there is no link %s", ifname,
 				    bridge, bridge);
 			return ns_nl_fail(cause, err, "link %s: cannot join "
@@ -180,11 +180,11 @@ ns_link_set_master(const char *ifname, const char *bridge, char **cause)
 		kind = rtnl_link_get_type(br);
 		if (kind == NULL || strcmp(kind, "bridge") != 0) {
 			if (kind != NULL)
-				cause_fail(cause, "link %s: cannot join %s: it "
+				ns_fail(cause, "link %s: cannot join %s: it "
 				    "is a %s link, not a bridge", ifname,
 				    bridge, kind);
 			else
-				cause_fail(cause, "link %s: cannot join %s: it "
+				ns_fail(cause, "link %s: cannot join %s: it "
 				    "is not a bridge", ifname, bridge);
 			rtnl_link_put(br);
 			return -1;
@@ -195,18 +195,14 @@ ns_link_set_master(const char *ifname, const char *bridge, char **cause)
 		}
 		master = rtnl_link_get_ifindex(br);
 		rtnl_link_put(br);
-		what = xasprintf("cannot join bridge %s", bridge);
+		snprintf(what, sizeof(what), "cannot join bridge %s", bridge);
 	}
 
-	if ((changes = rtnl_link_alloc()) == NULL) {
-		free(what);
-		return cause_fail(cause, "link %s: out of memory", ifname);
-	}
+	if ((changes = rtnl_link_alloc()) == NULL)
+		return ns_fail(cause, "link %s: out of memory", ifname);
 	/* index 0 is "no master" to the kernel */
 	rtnl_link_set_master(changes, bridge == NULL ? 0 : master);
-	rc = ns_link_change(ifname, changes, what, cause);
-	free(what);
-	return rc;
+	return ns_link_change(ifname, changes, what, cause);
 }
 
 int

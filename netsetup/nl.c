@@ -1,7 +1,7 @@
 /*
- * nl.c: netsetup's one NETLINK_ROUTE socket, and the translation of
- * libnl's negative NLE_* codes into the sentences handed back through a
- * char **cause (STYLE: in one place).  libnl folds the kernel's errno
+ * nl.c: netsetup's one NETLINK_ROUTE socket, the sentences handed back
+ * through a char **cause, and the translation of libnl's negative NLE_*
+ * codes into them (STYLE: in one place).  libnl folds the kernel's errno
  * into a few NLE_* codes ("Unspecific failure"), so an error callback
  * keeps the kernel's own errno and extended-ack message for the
  * sentence.  What the requests mean is left to link.c, bridge.c, addr.c
@@ -21,7 +21,6 @@
 #include <netlink/socket.h>
 #include <netlink/route/link.h>
 
-#include "fws.h"
 #include "netsetup.h"
 
 #ifndef SOL_NETLINK
@@ -67,6 +66,24 @@ ns_nl_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
+/*
+ * Set *cause (when cause is not NULL) to the formatted sentence, and
+ * return -1, for "return ns_fail(...)".  Out of memory, *cause is NULL.
+ */
+int
+ns_fail(char **cause, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (cause == NULL)
+		return -1;
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+	return -1;
+}
+
 int
 ns_open(char **cause)
 {
@@ -77,7 +94,7 @@ ns_open(char **cause)
 	if (ns_sock != NULL)
 		return 0;
 	if ((sk = nl_socket_alloc()) == NULL)
-		return cause_fail(cause, "netlink: cannot allocate a socket");
+		return ns_fail(cause, "netlink: cannot allocate a socket");
 	/* libnl opens it close-on-exec: qemu does not inherit it */
 	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0) {
 		nl_socket_free(sk);
@@ -112,7 +129,7 @@ ns_nl_sock(const char *what, const char *name, char **cause)
 {
 	ns_kerr = 0;
 	if (ns_sock == NULL)
-		cause_fail(cause, "%s%s%s: the netlink socket is not open",
+		ns_fail(cause, "%s%s%s: the netlink socket is not open",
 		    what, name != NULL ? " " : "", name != NULL ? name : "");
 	return ns_sock;
 }
@@ -127,23 +144,26 @@ ns_nl_fail(char **cause, int err, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*prefix;
+	int	 kerr = ns_kerr;
 
+	ns_kerr = 0;
 	if (cause == NULL)
 		return -1;
 	va_start(ap, fmt);
 	if (vasprintf(&prefix, fmt, ap) == -1)
 		prefix = NULL;
 	va_end(ap);
-	if (prefix == NULL)
-		abort();
+	if (prefix == NULL) {
+		*cause = NULL;
+		return -1;
+	}
 	if (ns_nl_missing(err))
-		*cause = xasprintf("%s: no such link", prefix);
-	else if (ns_kerr != 0 && -nl_syserr2nlerr(ns_kerr) == err)
-		*cause = xasprintf("%s: %s", prefix, *ns_kmsg != '\0' ?
-		    ns_kmsg : strerror(ns_kerr));
+		ns_fail(cause, "%s: no such link", prefix);
+	else if (kerr != 0 && -nl_syserr2nlerr(kerr) == err)
+		ns_fail(cause, "%s: %s", prefix, *ns_kmsg != '\0' ? ns_kmsg :
+		    strerror(kerr));
 	else
-		*cause = xasprintf("%s: %s", prefix, nl_geterror(err));
-	ns_kerr = 0;
+		ns_fail(cause, "%s: %s", prefix, nl_geterror(err));
 	free(prefix);
 	return -1;
 }

@@ -1,9 +1,9 @@
 /*
- * tap.c: taps for VM NICs.  A tap is opened on /dev/net/tun and never
- * made persistent: it lives exactly as long as its descriptors, so the
- * qemu that inherits it takes it along when it dies.  Where the tap goes
- * (a bridge) and its state (up) are link.c's; its name, and which VM and
- * NIC it belongs to, are the caller's.
+ * tap.c: taps.  A tap is opened on /dev/net/tun and never made
+ * persistent: it lives exactly as long as its descriptors, so the
+ * process that inherits it (a VM's qemu) takes it along when it dies.
+ * Where the tap goes (a bridge) and its state (up) are link.c's; its
+ * name, and what it is for, are the caller's.
  */
 #include <sys/ioctl.h>
 #include <errno.h>
@@ -15,7 +15,6 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 
-#include "fws.h"
 #include "netsetup.h"
 
 #define NS_TUN_PATH	"/dev/net/tun"
@@ -37,14 +36,14 @@ ns_tap_open(const char *name, int *fdp, char **cause)
 	existed = ns_link_kind(name, kind, sizeof(kind)) == 0;
 	if (existed && strcmp(kind, "tun") != 0) {
 		if (*kind == '\0')
-			return cause_fail(cause, "tap %s: a link of that name "
+			return ns_fail(cause, "tap %s: a link of that name "
 			    "exists and is not a tap", name);
-		return cause_fail(cause, "tap %s: a %s link of that name "
+		return ns_fail(cause, "tap %s: a %s link of that name "
 		    "exists", name, kind);
 	}
 
 	if ((fd = open(NS_TUN_PATH, O_RDWR | O_CLOEXEC)) == -1)
-		return cause_fail(cause, "tap %s: %s: %s", name, NS_TUN_PATH,
+		return ns_fail(cause, "tap %s: %s: %s", name, NS_TUN_PATH,
 		    strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	/* length checked by ns_ifname_valid(): it fits with its NUL */
@@ -54,19 +53,19 @@ ns_tap_open(const char *name, int *fdp, char **cause)
 		saved = errno;
 		close(fd);
 		if (saved == EBUSY)
-			return cause_fail(cause, "tap %s: %s (another process "
+			return ns_fail(cause, "tap %s: %s (another process "
 			    "holds it)", name, strerror(saved));
 		if (existed)
-			return cause_fail(cause, "tap %s: the tun device of "
+			return ns_fail(cause, "tap %s: the tun device of "
 			    "that name cannot be opened as a tap: %s", name,
 			    strerror(saved));
-		return cause_fail(cause, "tap %s: %s", name, strerror(saved));
+		return ns_fail(cause, "tap %s: %s", name, strerror(saved));
 	}
 	/* a leftover persistent tap is ours now, and goes with our fd */
 	if (existed && ioctl(fd, TUNSETPERSIST, 0) == -1) {
 		saved = errno;
 		close(fd);
-		return cause_fail(cause, "tap %s: cannot make it "
+		return ns_fail(cause, "tap %s: cannot make it "
 		    "non-persistent: %s", name, strerror(saved));
 	}
 	*fdp = fd;

@@ -3,8 +3,9 @@
  * net-delete, net-list, net-info, net-start, net-stop, net-leases,
  * net-open.  All but net-list are for admins (cmd.c's table says so);
  * a user's net-list shows the networks open to users.
- * Definitions are checked here (names, interface names, CIDR, DHCP
- * range inside the subnet, name servers) and committed before the
+ * Definitions are checked here (names, interface names, the prefix
+ * lengths a network may have, DHCP range inside the subnet, name
+ * servers; validate.c reads the addresses) and committed before the
  * reply; net.c does the plumbing.
  */
 #include <arpa/inet.h>
@@ -37,35 +38,36 @@ cmd_net_lookup(struct request *rq, json_t *args)
 	return n;
 }
 
-/* "10.0.0.1/24": the address and prefix, or -1. */
-static int
-cmd_net_cidr(const char *s, uint32_t *addr, unsigned *bits)
-{
-	char		 buf[32], *slash, *end;
-	struct in_addr	 in;
-	unsigned long	 b;
+/*
+ * A network's host address, as validate_cidr() reads it, and the
+ * prefix lengths a network may have: no wider than /8, and room for
+ * the host and at least one guest (/30).
+ */
+#define CMD_NET_PREFIX_MIN	8
+#define CMD_NET_PREFIX_MAX	30
 
-	if (strlen(s) >= sizeof(buf))
+static int
+cmd_net_address(const char *s, uint32_t *addr, int *prefix, char **cause)
+{
+	struct in_addr	 in;
+
+	if (validate_cidr(s, &in, prefix, cause) == -1)
 		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	if ((slash = strchr(buf, '/')) == NULL)
-		return -1;
-	*slash = '\0';
-	b = strtoul(slash + 1, &end, 10);
-	if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || b < 8 ||
-	    b > 30 || inet_pton(AF_INET, buf, &in) != 1)
-		return -1;
+	if (*prefix < CMD_NET_PREFIX_MIN || *prefix > CMD_NET_PREFIX_MAX)
+		return cause_fail(cause, "address %s: a network's prefix "
+		    "length is %d to %d", s, CMD_NET_PREFIX_MIN,
+		    CMD_NET_PREFIX_MAX);
 	*addr = ntohl(in.s_addr);
-	*bits = b;
 	return 0;
 }
 
+/* One end of a DHCP range, in host order. */
 static int
-cmd_net_ip(const char *s, uint32_t *addr)
+cmd_net_ip(const char *s, uint32_t *addr, char **cause)
 {
 	struct in_addr	 in;
 
-	if (inet_pton(AF_INET, s, &in) != 1)
+	if (validate_ipv4(s, &in, cause) == -1)
 		return -1;
 	*addr = ntohl(in.s_addr);
 	return 0;
@@ -114,7 +116,7 @@ cmd_net_dns(struct net *n, json_t *args, char **cause)
 			    "addresses as strings");
 		}
 		s = json_string_value(v);
-		if (inet_pton(AF_INET, s, &in) != 1) {
+		if (validate_ipv4(s, &in, NULL) == -1) {
 			free(list);
 			return cause_fail(cause, "DNS server \"%.40s\": not an "
 			    "IPv4 address (DHCP hands out IPv4 name servers)",
@@ -151,7 +153,8 @@ cmd_net_parse(struct net *n, json_t *args, char **cause)
 	const char	*name, *bridge, *uplink, *address, *ds, *de;
 	struct net	*o;
 	uint32_t	 a = 0, s, e, mask;
-	unsigned	 bits = 32;
+	int		 bits = 32;
+	char		*why;
 
 	if (proto_arg_string(args, "name", 1, &name, cause) == -1 ||
 	    validate_name(name, cause) == -1 ||
@@ -187,10 +190,8 @@ cmd_net_parse(struct net *n, json_t *args, char **cause)
 		}
 	}
 	if (address != NULL) {
-		if (cmd_net_cidr(address, &a, &bits) == -1)
-			return cause_fail(cause, "address %.40s: give the "
-			    "host's IPv4 address and prefix, e.g. "
-			    "10.0.0.1/24", address);
+		if (cmd_net_address(address, &a, &bits, cause) == -1)
+			return -1;
 		n->net_address = xasprintf("%s", address);
 	}
 	if (n->net_nat && address == NULL)
@@ -202,9 +203,13 @@ cmd_net_parse(struct net *n, json_t *args, char **cause)
 		if (address == NULL)
 			return cause_fail(cause, "DHCP needs --address");
 		mask = 0xffffffffU << (32 - bits);
-		if (cmd_net_ip(ds, &s) == -1 || cmd_net_ip(de, &e) == -1)
-			return cause_fail(cause, "DHCP range %.20s-%.20s: not "
-			    "IPv4 addresses", ds, de);
+		if (cmd_net_ip(ds, &s, &why) == -1 ||
+		    cmd_net_ip(de, &e, &why) == -1) {
+			cause_fail(cause, "DHCP range %.20s-%.20s: %s", ds, de,
+			    why);
+			free(why);
+			return -1;
+		}
 		if ((s & mask) != (a & mask) || (e & mask) != (a & mask) ||
 		    s > e || (a >= s && a <= e))
 			return cause_fail(cause, "DHCP range %s-%s must lie in "

@@ -83,18 +83,18 @@ net_dhcp_mkdir(const struct net *n, char **cause)
 static char **
 net_dhcp_argv(const struct net *n)
 {
+	struct in_addr	 in;
 	char		**argv, *leases, *pidfile;
-	unsigned	 bits = 24;
 	uint32_t	 mask;
-	const char	*slash;
-	int		 i = 0;
+	int		 bits, i = 0;
 
 	if ((argv = calloc(NET_DHCP_ARGS_MAX + 1, sizeof(*argv))) == NULL)
 		abort();
-	if (n->net_address != NULL &&
-	    (slash = strchr(n->net_address, '/')) != NULL)
-		bits = (unsigned)atoi(slash + 1);
-	mask = bits == 0 ? 0 : 0xffffffffU << (32 - bits);
+	/* cmd-net.c checked the address: /24 is for a store edited by hand */
+	if (n->net_address == NULL ||
+	    validate_cidr(n->net_address, &in, &bits, NULL) == -1)
+		bits = 24;
+	mask = 0xffffffffU << (32 - bits);
 	leases = net_dhcp_leasefile(n);
 	pidfile = net_dhcp_pidfile(n);
 	argv[i++] = xasprintf("%s", FWS_DNSMASQ);

@@ -5,6 +5,7 @@
  * wait for), so fws never edits a rule it did not make.  IPv4 forwarding
  * is switched on when a NAT network starts.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -48,16 +49,14 @@ net_nat_run(const char *cmds, char **cause)
 static int
 net_nat_subnet(const char *cidr, char *buf, size_t len)
 {
-	unsigned	 a, b, c, d, bits;
-	uint32_t	 ip, mask;
+	struct in_addr	 in;
+	uint32_t	 ip;
+	int		 bits;
 
-	if (sscanf(cidr, "%u.%u.%u.%u/%u", &a, &b, &c, &d, &bits) != 5 ||
-	    a > 255 || b > 255 || c > 255 || d > 255 || bits > 32)
+	if (validate_cidr(cidr, &in, &bits, NULL) == -1)
 		return -1;
-	ip = a << 24 | b << 16 | c << 8 | d;
-	mask = bits == 0 ? 0 : 0xffffffffU << (32 - bits);
-	ip &= mask;
-	snprintf(buf, len, "%u.%u.%u.%u/%u", ip >> 24, (ip >> 16) & 0xff,
+	ip = ntohl(in.s_addr) & 0xffffffffU << (32 - bits);
+	snprintf(buf, len, "%u.%u.%u.%u/%d", ip >> 24, (ip >> 16) & 0xff,
 	    (ip >> 8) & 0xff, ip & 0xff, bits);
 	return 0;
 }

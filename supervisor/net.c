@@ -86,8 +86,9 @@ net_to_json(const struct net *n, int full)
 int
 net_start(struct net *n, char **cause)
 {
-	char	*c2, mac[18];
-	int	 existed;
+	struct in_addr	 in;
+	char		*c2, mac[18];
+	int		 existed, len;
 
 	existed = ns_link_exists(n->net_bridge);
 	/* fe:54: + CRC32 of the bridge's name: stable, never a guest's */
@@ -104,7 +105,8 @@ net_start(struct net *n, char **cause)
 		}
 	}
 	if (n->net_address != NULL &&
-	    ns_addr_add(n->net_bridge, n->net_address, cause) == -1)
+	    (validate_cidr(n->net_address, &in, &len, cause) == -1 ||
+	    ns_addr_add(n->net_bridge, &in, len, cause) == -1))
 		goto fail;
 	if (n->net_uplink != NULL &&
 	    (ns_link_set_master(n->net_uplink, n->net_bridge, cause) == -1 ||

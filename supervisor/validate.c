@@ -1,12 +1,14 @@
 /*
  * validate.c: checks and parsers for what users type: VM names, sizes,
- * memory amounts, MAC addresses, paths confined to allowed directories,
- * durations and dates, the words that give sizes, durations and dates
- * back in one style, and text made fit for JSON (UTF-8).  Pure
- * functions (a date is read and written in the local time zone), shared
- * by fwsd and fwsctl, so a client and the daemon agree on what is valid
- * (the daemon checks again).
+ * memory amounts, MAC addresses, IPv4 addresses with or without a
+ * prefix length (one grammar for all), paths confined to allowed
+ * directories, durations and dates, the words that give sizes,
+ * durations and dates back in one style, and text made fit for JSON
+ * (UTF-8).  Pure functions (a date is read and written in the local
+ * time zone), shared by fwsd and fwsctl, so a client and the daemon
+ * agree on what is valid (the daemon checks again).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -227,6 +229,141 @@ mac_from_name(const char *name, char *buf, size_t len)
 
 	snprintf(buf, len, "52:54:%02x:%02x:%02x:%02x", (c >> 24) & 0xff,
 	    (c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff);
+}
+
+/*
+ * The one IPv4 grammar of fws, for every address it is given (a
+ * network's host address and prefix, its DHCP range, its name servers):
+ * four decimal numbers 0 to 255 separated by dots, each without leading
+ * zeros, and nothing else (no spaces, no hex or octal, no short forms
+ * such as 10.1).  Reads one from p up to end into *out, in host order:
+ * 0, or -1 with why not in why.
+ */
+static int
+ipv4_scan(const char *p, const char *end, uint32_t *out, char *why,
+    size_t len)
+{
+	const char	*num;
+	uint32_t	 a = 0;
+	unsigned	 v;
+	int		 i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0) {
+			if (p == end)
+				goto count;
+			if (*p != '.')
+				goto other;
+			p++;
+		}
+		for (num = p, v = 0; p < end && *p >= '0' && *p <= '9'; p++) {
+			/* without leading zeros, a fourth digit is over 255 */
+			if (p - num == 3) {
+				snprintf(why, len, "a number is over 255");
+				return -1;
+			}
+			v = v * 10 + (*p - '0');
+		}
+		if (p == num) {
+			if (p < end && *p != '.')
+				goto other;
+			goto count;
+		}
+		if (*num == '0' && p - num > 1) {
+			snprintf(why, len, "%.*s has a leading zero",
+			    (int)(p - num), num);
+			return -1;
+		}
+		if (v > 255) {
+			snprintf(why, len, "%u is over 255", v);
+			return -1;
+		}
+		a = a << 8 | v;
+	}
+	if (p == end) {
+		*out = a;
+		return 0;
+	}
+	if (*p == '.')
+		goto count;
+other:
+	snprintf(why, len, "an IPv4 address holds only digits and dots");
+	return -1;
+count:
+	snprintf(why, len, "an IPv4 address is four numbers separated by "
+	    "dots");
+	return -1;
+}
+
+int
+validate_ipv4(const char *s, struct in_addr *in, char **cause)
+{
+	char		 why[64];
+	uint32_t	 a;
+	size_t		 n;
+
+	if (s == NULL || *s == '\0')
+		return cause_fail(cause, "an IPv4 address cannot be empty");
+	if ((n = strlen(s)) > VALIDATE_IPV4_LEN)
+		return cause_fail(cause, "address \"%.*s...\": too long for "
+		    "an IPv4 address", VALIDATE_IPV4_LEN, s);
+	if (strpbrk(s, " \t\n") != NULL)
+		return cause_fail(cause, "address \"%s\": spaces are not "
+		    "allowed", s);
+	if (ipv4_scan(s, s + n, &a, why, sizeof(why)) == -1)
+		return cause_fail(cause, "address \"%s\": %s", s, why);
+	in->s_addr = htonl(a);
+	return 0;
+}
+
+/*
+ * An IPv4 address and its prefix length, "10.0.0.1/24": the address as
+ * validate_ipv4() takes it, '/', and 1 to 32 without leading zeros (0
+ * would be no prefix at all).  Which lengths suit a purpose is the
+ * caller's policy.
+ */
+int
+validate_cidr(const char *s, struct in_addr *in, int *prefix, char **cause)
+{
+	const char	*slash, *p;
+	char		 why[64];
+	uint32_t	 a;
+	size_t		 n;
+	int		 len = 0;
+
+	if (s == NULL || *s == '\0')
+		return cause_fail(cause, "an address cannot be empty: give an "
+		    "IPv4 address and its prefix length, like 10.0.0.1/24");
+	if ((n = strlen(s)) > VALIDATE_CIDR_LEN)
+		return cause_fail(cause, "address \"%.*s...\": too long for an "
+		    "IPv4 address and prefix length", VALIDATE_CIDR_LEN, s);
+	if (strpbrk(s, " \t\n") != NULL)
+		return cause_fail(cause, "address \"%s\": spaces are not "
+		    "allowed", s);
+	if ((slash = strchr(s, '/')) == NULL)
+		return cause_fail(cause, "address \"%s\": no prefix length: "
+		    "give it like 10.0.0.1/24", s);
+	if (ipv4_scan(s, slash, &a, why, sizeof(why)) == -1)
+		return cause_fail(cause, "address \"%s\": %s", s, why);
+	p = slash + 1;
+	if (*p == '\0')
+		return cause_fail(cause, "address \"%s\": no prefix length "
+		    "after the '/'", s);
+	if (p[strspn(p, "0123456789")] != '\0')
+		return cause_fail(cause, "address \"%s\": the prefix length "
+		    "must be a number", s);
+	if (*p == '0' && p[1] != '\0')
+		return cause_fail(cause, "address \"%s\": the prefix length "
+		    "has a leading zero", s);
+	/* within VALIDATE_CIDR_LEN: no overflow */
+	for (; *p != '\0'; p++)
+		len = len * 10 + (*p - '0');
+	if (len < 1 || len > 32)
+		return cause_fail(cause, "address \"%s\": the prefix length "
+		    "must be 1 to 32", s);
+	in->s_addr = htonl(a);
+	*prefix = len;
+	return 0;
 }
 
 /* Is path, taken as written or resolved, under one of dirs? */

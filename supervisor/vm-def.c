@@ -1,7 +1,9 @@
 /*
  * vm-def.c: the VM list and the plain parts of a VM: allocation, lookup
- * by name, and the names of states and restart policies.  No event loop
- * and no I/O here; vm.c owns state changes.
+ * by name, the names of states and restart policies, and the names a VM
+ * goes by on the host (its owner key, its taps' interface names, which
+ * netsetup/ takes as they are).  No event loop and no I/O here; vm.c
+ * owns state changes.
  */
 #include <stdlib.h>
 #include <string.h>

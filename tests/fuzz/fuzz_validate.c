@@ -4,7 +4,9 @@
  * in fws.h and fwsctl(1) rather than the code: a name is accepted
  * exactly when it matches [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, and the MAC
  * made from it is valid; a MAC exactly when it is six colon-separated
- * hex octets with the group bit clear; a size is the number times its
+ * hex octets with the group bit clear; an IPv4 address (and one with a
+ * prefix length) exactly when it is what inet_ntop() writes back (and
+ * "/" and 1 to 32 as printf writes it); a size is the number times its
  * unit (a bare number is no size) and reads back the same when written
  * with the largest unit that divides it; a memory amount likewise, in
  * MiB, or a bare number of MiB; and path_confine
@@ -14,6 +16,7 @@
  * from its text, and so does a date (read in UTC).
  */
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -154,6 +157,48 @@ mac_ok(const char *s)
 	}
 	sscanf(s, "%2x", &first);
 	return (first & 1) == 0;
+}
+
+/* What inet_ntop() writes for what inet_pton() reads: no other form. */
+static int
+ipv4_ok(const char *s, struct in_addr *in)
+{
+	char	 buf[INET_ADDRSTRLEN];
+
+	return inet_pton(AF_INET, s, in) == 1 &&
+	    inet_ntop(AF_INET, in, buf, sizeof(buf)) != NULL &&
+	    strcmp(buf, s) == 0;
+}
+
+static void
+check_cidr(const char *s)
+{
+	struct in_addr	 in, want;
+	char		*cause = NULL, *addr, *slash, len[8];
+	int		 rc, ok, prefix = -1, wlen = 0;
+
+	rc = validate_ipv4(s, &in, &cause);
+	FUZZ_ASSERT((rc == -1) == (cause != NULL));
+	free(cause);
+	FUZZ_ASSERT(rc == (ipv4_ok(s, &want) ? 0 : -1));
+	FUZZ_ASSERT(rc == -1 || in.s_addr == want.s_addr);
+
+	addr = xasprintf("%s", s);
+	ok = 0;
+	if ((slash = strrchr(addr, '/')) != NULL) {
+		*slash++ = '\0';
+		wlen = atoi(slash);
+		snprintf(len, sizeof(len), "%d", wlen);
+		ok = ipv4_ok(addr, &want) && wlen >= 1 && wlen <= 32 &&
+		    strcmp(len, slash) == 0;
+	}
+	free(addr);
+	cause = NULL;
+	rc = validate_cidr(s, &in, &prefix, &cause);
+	FUZZ_ASSERT((rc == -1) == (cause != NULL));
+	free(cause);
+	FUZZ_ASSERT(rc == (ok ? 0 : -1));
+	FUZZ_ASSERT(rc == -1 || (in.s_addr == want.s_addr && prefix == wlen));
 }
 
 static void
@@ -379,6 +424,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	check_name(s);
 	check_mac(s);
+	check_cidr(s);
 	check_size(s);
 	check_memory(s);
 	check_path(s);

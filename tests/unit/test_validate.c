@@ -1,8 +1,10 @@
 /*
- * test_validate.c: names, sizes, memory, MACs, path confinement,
- * durations and dates, UTF-8 made fit for JSON, as input/expected pairs.
+ * test_validate.c: names, sizes, memory, MACs, IPv4 addresses and
+ * prefixes, path confinement, durations and dates, UTF-8 made fit for
+ * JSON, as input/expected pairs.
  */
 #include <sys/stat.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +176,120 @@ test_mac(void **state)
 	mac_from_name("123456789", mac, sizeof(mac));
 	assert_string_equal(mac, "52:54:cb:f4:39:26");
 	assert_int_equal(validate_mac(mac, NULL), 0);
+}
+
+/* IPv4 addresses, with and without a prefix length: one grammar. */
+static void
+test_cidr(void **state)
+{
+	struct { const char *in, *addr; int len; } good[] = {
+		{ "10.0.0.1/24", "10.0.0.1", 24 },
+		{ "0.0.0.0/8", "0.0.0.0", 8 },
+		{ "255.255.255.255/32", "255.255.255.255", 32 },
+		{ "192.168.100.254/1", "192.168.100.254", 1 },
+		{ "172.16.0.10/30", "172.16.0.10", 30 },
+		{ "100.64.0.0/10", "100.64.0.0", 10 },
+	};
+	/* what was typed, and words the refusal must hold */
+	struct { const char *in, *why; } bad[] = {
+		{ "", "cannot be empty" },
+		{ "10.0.0.1", "no prefix length" },
+		{ "10.0.0.1/", "no prefix length after" },
+		{ "10.0.0.1/0", "1 to 32" },
+		{ "10.0.0.1/33", "1 to 32" },
+		{ "10.0.0.1/99", "1 to 32" },
+		{ "10.0.0.1/024", "prefix length has a leading zero" },
+		{ "10.0.0.1/00", "prefix length has a leading zero" },
+		{ "10.0.0.1/24x", "must be a number" },
+		{ "10.0.0.1/24/8", "must be a number" },
+		{ "10.0.0.1/-1", "must be a number" },
+		{ "10.0.0.1/+24", "must be a number" },
+		{ "10.0.0.1/0x18", "must be a number" },
+		{ "010.0.0.1/24", "010 has a leading zero" },
+		{ "10.0.0.01/24", "01 has a leading zero" },
+		{ "10.00.0.1/24", "00 has a leading zero" },
+		{ "10.0.0.256/24", "256 is over 255" },
+		{ "256.0.0.1/24", "256 is over 255" },
+		{ "10.0.0.1000/24", "over 255" },
+		{ "10.0.0/24", "four numbers" },
+		{ "10.1/24", "four numbers" },
+		{ "10.0.0.1.5/24", "four numbers" },
+		{ "10..0.1/24", "four numbers" },
+		{ ".10.0.0.1/24", "four numbers" },
+		{ "10.0.0./24", "four numbers" },
+		{ "/24", "four numbers" },
+		{ "x/24", "only digits and dots" },
+		{ "0x0a.0.0.1/24", "only digits and dots" },
+		{ "10.0.0.1a/24", "only digits and dots" },
+		{ "fd00::1/64", "only digits and dots" },
+		{ "10.0.0.1 /24", "spaces" },
+		{ " 10.0.0.1/24", "spaces" },
+		{ "10.0.0.1/24 ", "spaces" },
+		{ "10.0.0.1/ 24", "spaces" },
+		{ "10.0.0.1/24\n", "spaces" },
+		{ "255.255.255.255/320", "too long" },
+		{ "10.0.0.1/24xxxxxxxxxxxxxxxxxxxxxxxxxx", "too long" },
+	};
+	struct { const char *in, *why; } bad4[] = {
+		{ "", "cannot be empty" },
+		{ "10.0.0.1/24", "only digits and dots" },
+		{ "010.0.0.1", "010 has a leading zero" },
+		{ "10.0.0.256", "256 is over 255" },
+		{ "1111.1.1.1", "over 255" },
+		{ "10.0.0", "four numbers" },
+		{ "1.2.3.4.5", "four numbers" },
+		{ "1.2.3.4.", "four numbers" },
+		{ "10.0.0.1 ", "spaces" },
+		{ " 10.0.0.1", "spaces" },
+		{ "::1", "only digits and dots" },
+		{ "10.0.0.1x", "only digits and dots" },
+		{ "100.100.100.1000", "too long" },
+	};
+	struct in_addr	 in;
+	char		 buf[INET_ADDRSTRLEN], *cause;
+	size_t		 i;
+	int		 len;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		len = -1;
+		cause = NULL;
+		assert_int_equal(validate_cidr(good[i].in, &in, &len, &cause),
+		    0);
+		assert_null(cause);
+		assert_non_null(inet_ntop(AF_INET, &in, buf, sizeof(buf)));
+		assert_string_equal(buf, good[i].addr);
+		assert_int_equal(len, good[i].len);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cause = NULL;
+		if (validate_cidr(bad[i].in, &in, &len, &cause) != -1)
+			fail_msg("\"%s\" taken", bad[i].in);
+		assert_non_null(cause);
+		if (strstr(cause, bad[i].why) == NULL)
+			fail_msg("\"%s\": \"%s\" does not say \"%s\"",
+			    bad[i].in, cause, bad[i].why);
+		free(cause);
+	}
+	assert_int_equal(validate_cidr(NULL, &in, &len, NULL), -1);
+
+	/* the address alone: the same grammar, and no prefix */
+	assert_int_equal(validate_ipv4("10.0.0.7", &in, NULL), 0);
+	assert_int_equal(ntohl(in.s_addr), 0x0a000007);
+	assert_int_equal(validate_ipv4("0.0.0.0", &in, NULL), 0);
+	assert_int_equal(validate_ipv4("255.255.255.255", &in, NULL), 0);
+	assert_int_equal(ntohl(in.s_addr), 0xffffffffU);
+	for (i = 0; i < sizeof(bad4) / sizeof(*bad4); i++) {
+		cause = NULL;
+		if (validate_ipv4(bad4[i].in, &in, &cause) != -1)
+			fail_msg("\"%s\" taken", bad4[i].in);
+		assert_non_null(cause);
+		if (strstr(cause, bad4[i].why) == NULL)
+			fail_msg("\"%s\": \"%s\" does not say \"%s\"",
+			    bad4[i].in, cause, bad4[i].why);
+		free(cause);
+	}
+	assert_int_equal(validate_ipv4(NULL, &in, NULL), -1);
 }
 
 static void
@@ -428,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_format_size),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_mac),
+		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_confine),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_duration_words),
