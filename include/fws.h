@@ -997,6 +997,8 @@ int	 cause_fail(char **, const char *, ...)
 /* sock.c: shared with fwsctl */
 int	 sock_listen(const char *, mode_t, int, char **);
 int	 sock_connect(const char *, int, char **);
+ssize_t	 sock_send_fd(int, const void *, size_t, int, int);
+ssize_t	 sock_recv_fd(int, void *, size_t, int *);
 
 /* validate.c: shared with fwsctl */
 int	 validate_name(const char *, char **);

@@ -23,7 +23,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -688,13 +687,6 @@ int
 control_send_fd(uint64_t id, json_t *msg, int fd)
 {
 	struct client	*cl;
-	struct msghdr	 mh;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cmsgbuf;
 	char		*line = NULL;
 	size_t		 len;
 	ssize_t		 n;
@@ -704,21 +696,8 @@ control_send_fd(uint64_t id, json_t *msg, int fd)
 	    evbuffer_get_length(bufferevent_get_output(cl->cl_bev)) != 0 ||
 	    (line = proto_encode(msg, &len)) == NULL)
 		goto done;
-	memset(&mh, 0, sizeof(mh));
-	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
-	iov.iov_base = line;
-	iov.iov_len = len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cmsgbuf.buf;
-	mh.msg_controllen = sizeof(cmsgbuf.buf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	n = sendmsg(bufferevent_getfd(cl->cl_bev), &mh, MSG_NOSIGNAL |
-	    MSG_DONTWAIT);
+	n = sock_send_fd(bufferevent_getfd(cl->cl_bev), line, len, fd,
+	    MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n <= 0)
 		goto done;
 	if (cl->cl_pending > 0)

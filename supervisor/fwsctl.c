@@ -8,7 +8,6 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -675,46 +674,19 @@ fwsctl_send(const char *cmd, json_t *args)
 static json_t *
 fwsctl_read(int *fdp)
 {
-	struct msghdr	 mh;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cmsgbuf;
 	json_t		*msg;
 	char		*nl, *cause;
 	size_t		 len;
 	ssize_t		 n;
-	int		 fd;
 
 	while ((nl = memchr(conn_buf, '\n', conn_have)) == NULL) {
 		if (conn_have == sizeof(conn_buf))
 			fwsctl_errx(1, "reply from fwsd too long");
 		fwsctl_progress();
-		memset(&mh, 0, sizeof(mh));
-		iov.iov_base = conn_buf + conn_have;
-		iov.iov_len = sizeof(conn_buf) - conn_have;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cmsgbuf.buf;
-		mh.msg_controllen = sizeof(cmsgbuf.buf);
-		n = recvmsg(conn, &mh, MSG_CMSG_CLOEXEC);
-		if (n == -1 && errno == EINTR)
-			continue;
+		n = sock_recv_fd(conn, conn_buf + conn_have,
+		    sizeof(conn_buf) - conn_have, fdp);
 		if (n <= 0)
 			return NULL;
-		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
-		    cm = CMSG_NXTHDR(&mh, cm)) {
-			if (cm->cmsg_level != SOL_SOCKET ||
-			    cm->cmsg_type != SCM_RIGHTS)
-				continue;
-			memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-			if (fdp != NULL && *fdp == -1)
-				*fdp = fd;
-			else
-				close(fd);
-		}
 		conn_have += n;
 	}
 	len = nl - conn_buf;
