@@ -8,11 +8,14 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "proto.h"
+
 #define MAX_OPTS	32
 
 #define MAX_POS		2
 
 struct ctx {
+	enum proto_cmd	 c_cmd;			/* the verb's command */
 	const struct verb *c_verb;
 	const char	*c_name;		/* the positional VM name */
 	const char	*c_pos[MAX_POS];	/* every positional, in order */
@@ -27,8 +30,8 @@ struct ctx {
 void	 fwsctl_errx(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 int	 fwsctl_connect(void);
-json_t	*fwsctl_call(const char *, json_t *, int *);
-json_t	*fwsctl_call_list(struct ctx *, const char *, json_t *, json_t **);
+json_t	*fwsctl_call(enum proto_cmd, json_t *, int *);
+json_t	*fwsctl_call_list(struct ctx *, enum proto_cmd, json_t *, json_t **);
 const char *fwsctl_opt(struct ctx *, const char *);
 void	 fwsctl_print_json(json_t *);
 json_t	*fwsctl_abs_path(const char *);

@@ -64,6 +64,70 @@ enum proto_err {
 	PROTO_ERR_QUOTA,		/* over a user's limit; message says which */
 };
 
+/*
+ * Every command, once, kept sorted: its "cmd" on the wire, which is the
+ * fwsctl verb of the same name.  fwsd's command table (cmd.c) and
+ * fwsctl's verb table (fwsctl.c) are arrays indexed by enum proto_cmd;
+ * t-verbs.sh checks that both serve every command, and that the bash
+ * completion and fwsctl(1) name each and no other.
+ *
+ * PROTO_SLOW: the reply may take seconds (a VM boots or powers off, a
+ * snapshot or an import runs): fwsctl says on a terminal what it waits
+ * for.
+ */
+#define PROTO_SLOW		0x01
+
+#define PROTO_CMDS(X)							\
+	X(AUTOSTART,		"autostart",		0)		\
+	X(CONSOLE,		"console",		0)		\
+	X(CREATE,		"create",		PROTO_SLOW)	\
+	X(DELETE,		"delete",		0)		\
+	X(DESTROY,		"destroy",		0)		\
+	X(EVENTS,		"events",		0)		\
+	X(IMAGE_DELETE,		"image-delete",		0)		\
+	X(IMAGE_IMPORT,		"image-import",		PROTO_SLOW)	\
+	X(IMAGE_LIST,		"image-list",		0)		\
+	X(INFO,			"info",			0)		\
+	X(LIST,			"list",			0)		\
+	X(LOAN,			"loan",			0)		\
+	X(LOANS,		"loans",		0)		\
+	X(MEDIA,		"media",		PROTO_SLOW)	\
+	X(NET_CREATE,		"net-create",		0)		\
+	X(NET_DELETE,		"net-delete",		0)		\
+	X(NET_INFO,		"net-info",		0)		\
+	X(NET_LEASES,		"net-leases",		0)		\
+	X(NET_LIST,		"net-list",		0)		\
+	X(NET_OPEN,		"net-open",		0)		\
+	X(NET_START,		"net-start",		0)		\
+	X(NET_STOP,		"net-stop",		0)		\
+	X(PAUSE,		"pause",		0)		\
+	X(QUOTA,		"quota",		0)		\
+	X(QUOTA_SET,		"quota-set",		0)		\
+	X(REBOOT,		"reboot",		0)		\
+	X(RESUME,		"resume",		0)		\
+	X(SHUTDOWN_ALL,		"shutdown-all",		PROTO_SLOW)	\
+	X(SNAPSHOT_CREATE,	"snapshot-create",	PROTO_SLOW)	\
+	X(SNAPSHOT_DELETE,	"snapshot-delete",	PROTO_SLOW)	\
+	X(SNAPSHOT_LIST,	"snapshot-list",	PROTO_SLOW)	\
+	X(SNAPSHOT_REVERT,	"snapshot-revert",	PROTO_SLOW)	\
+	X(START,		"start",		PROTO_SLOW)	\
+	X(STOP,			"stop",			PROTO_SLOW)	\
+	X(TEMPLATES,		"templates",		0)		\
+	X(VERSION,		"version",		0)		\
+	X(VNC,			"vnc",			0)
+
+enum proto_cmd {
+#define PROTO_CMD_ENUM(id, name, flags)	PROTO_CMD_##id,
+	PROTO_CMDS(PROTO_CMD_ENUM)
+#undef PROTO_CMD_ENUM
+	PROTO_NCMDS
+};
+
+struct proto_cmd_info {
+	const char	*pc_name;
+	int		 pc_flags;	/* PROTO_SLOW */
+};
+
 /* A parsed request; everything points into pr_root. */
 struct proto_request {
 	json_t		*pr_root;
@@ -73,6 +137,8 @@ struct proto_request {
 };
 
 /* proto.c */
+extern const struct proto_cmd_info proto_cmds[PROTO_NCMDS];
+int		 proto_cmd_find(const char *);
 const char	*proto_err_code(enum proto_err);
 int		 proto_request_parse(const char *, size_t,
 		    struct proto_request *, char **);

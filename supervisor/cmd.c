@@ -1,7 +1,8 @@
 /*
  * cmd.c: the server's command table.  A request line is parsed (proto.c),
- * looked up in cmd_table, its arguments checked against the command's
- * list, its VM looked up when it names one, and handed to a handler,
+ * its command found in the protocol's list (proto.h) and its row in
+ * cmd_table, its arguments checked against the row's list, its VM
+ * looked up when it names one, and handed to the row's handler,
  * which answers at once or later through its struct request.  Handlers
  * check values; vm.c changes states.  Who asks matters: a user's
  * requests see only their own VMs, admin verbs are refused to users.
@@ -31,8 +32,8 @@ struct request {
 #define CMD_VM		0x01	/* args.name (and owner) names a VM */
 #define CMD_ADMIN	0x04	/* for admins only */
 
+/* A command's row: indexed by enum proto_cmd, which names it (proto.h). */
 struct cmd {
-	const char	 *c_name;
 	void		(*c_fn)(struct request *, json_t *, struct vm *);
 	int		  c_flags;
 	const char *const c_args[24];	/* NULL-terminated */
@@ -55,57 +56,62 @@ static void	cmd_vnc(struct request *, json_t *, struct vm *);
 static void	cmd_snapshot_list(struct request *, json_t *, struct vm *);
 static void	cmd_templates(struct request *, json_t *, struct vm *);
 
-static const struct cmd cmd_table[] = {
-	{ "autostart",	cmd_autostart,	CMD_VM,	{ "name", "owner", "enabled" } },
-	{ "console",	cmd_console,	CMD_VM,	{ "name", "owner" } },
-	{ "create",	cmd_create,	0,	{ "name", "owner", "vcpus",
+static const struct cmd cmd_table[PROTO_NCMDS] = {
+	[PROTO_CMD_AUTOSTART] = { cmd_autostart, CMD_VM,
+	    { "name", "owner", "enabled" } },
+	[PROTO_CMD_CONSOLE] = { cmd_console, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_CREATE] = { cmd_create, 0, { "name", "owner", "vcpus",
 	    "memory_mib", "disks", "iso", "kernel", "initrd", "append", "mac",
 	    "restart", "autostart", "nics", "template", "base", "until" } },
-	{ "delete",	cmd_delete,	CMD_VM, { "name", "owner",
-	    "keep_disks" } },
-	{ "destroy",	cmd_destroy,	CMD_VM, { "name", "owner" } },
-	{ "events",	cmd_events,	0,	{ "name", "owner", "follow",
-	    "limit" } },
-	{ "image-delete", cmd_image_delete, 0,	{ "name", "owner" } },
-	{ "image-import", cmd_image_import, 0,	{ "name", "owner", "path",
-	    "format", "offset", "length" } },
-	{ "image-list",	cmd_image_list,	0,	{ "owner" } },
-	{ "info",	cmd_info,	CMD_VM,	{ "name", "owner" } },
-	{ "list",	cmd_list,	0,	{ "owner" } },
-	{ "loan",	cmd_loan,	CMD_VM,	{ "name", "owner", "until",
-	    "extend", "remove" } },
-	{ "loans",	cmd_loans,	0,	{ "owner" } },
-	{ "media",	cmd_media,	CMD_VM, { "name", "owner",
-	    "iso", "eject" } },
-	{ "net-create",	cmd_net_create,	CMD_ADMIN, { "name", "bridge",
-	    "uplink", "address", "nat", "dhcp_start", "dhcp_end", "autostart",
-	    "open", "dns", "no_dns" } },
-	{ "net-delete",	cmd_net_delete,	CMD_ADMIN, { "name" } },
-	{ "net-info",	cmd_net_info,	CMD_ADMIN, { "name" } },
-	{ "net-leases",	cmd_net_leases,	CMD_ADMIN, { "name" } },
-	{ "net-list",	cmd_net_list,	0,	{ NULL } },
-	{ "net-open",	cmd_net_open,	CMD_ADMIN, { "name", "open" } },
-	{ "net-start",	cmd_net_start,	CMD_ADMIN, { "name" } },
-	{ "net-stop",	cmd_net_stop,	CMD_ADMIN, { "name" } },
-	{ "pause",	cmd_simple,	CMD_VM, { "name", "owner" } },
-	{ "quota",	cmd_quota,	0,	{ "owner" } },
-	{ "quota-set",	cmd_quota_set,	CMD_ADMIN, { "owner", "vms", "vm_vcpus",
-	    "vm_memory_mib", "vm_disk", "vcpus", "memory_mib", "disk",
-	    "images", "snapshots", "loan" } },
-	{ "reboot",	cmd_simple,	CMD_VM, { "name", "owner" } },
-	{ "resume",	cmd_simple,	CMD_VM, { "name", "owner" } },
-	{ "shutdown-all", cmd_shutdown_all, CMD_ADMIN, { "timeout" } },
-	{ "snapshot-create", cmd_snapshot, CMD_VM, { "name", "owner", "tag",
-	    "disk_only" } },
-	{ "snapshot-delete", cmd_snapshot, CMD_VM, { "name", "owner", "tag" } },
-	{ "snapshot-list", cmd_snapshot_list, 0, { "name", "owner", "all" } },
-	{ "snapshot-revert", cmd_snapshot, CMD_VM, { "name", "owner", "tag" } },
-	{ "start",	cmd_start,	CMD_VM, { "name", "owner" } },
-	{ "stop",	cmd_stop,	CMD_VM, { "name", "owner",
-	    "timeout" } },
-	{ "templates",	cmd_templates,	0,	{ NULL } },
-	{ "version",	cmd_version,	0,	{ NULL } },
-	{ "vnc",	cmd_vnc,	CMD_VM,	{ "name", "owner" } },
+	[PROTO_CMD_DELETE] = { cmd_delete, CMD_VM,
+	    { "name", "owner", "keep_disks" } },
+	[PROTO_CMD_DESTROY] = { cmd_destroy, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_EVENTS] = { cmd_events, 0,
+	    { "name", "owner", "follow", "limit" } },
+	[PROTO_CMD_IMAGE_DELETE] = { cmd_image_delete, 0, { "name", "owner" } },
+	[PROTO_CMD_IMAGE_IMPORT] = { cmd_image_import, 0, { "name", "owner",
+	    "path", "format", "offset", "length" } },
+	[PROTO_CMD_IMAGE_LIST] = { cmd_image_list, 0, { "owner" } },
+	[PROTO_CMD_INFO] = { cmd_info, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_LIST] = { cmd_list, 0, { "owner" } },
+	[PROTO_CMD_LOAN] = { cmd_loan, CMD_VM,
+	    { "name", "owner", "until", "extend", "remove" } },
+	[PROTO_CMD_LOANS] = { cmd_loans, 0, { "owner" } },
+	[PROTO_CMD_MEDIA] = { cmd_media, CMD_VM,
+	    { "name", "owner", "iso", "eject" } },
+	[PROTO_CMD_NET_CREATE] = { cmd_net_create, CMD_ADMIN, { "name",
+	    "bridge", "uplink", "address", "nat", "dhcp_start", "dhcp_end",
+	    "autostart", "open", "dns", "no_dns" } },
+	[PROTO_CMD_NET_DELETE] = { cmd_net_delete, CMD_ADMIN, { "name" } },
+	[PROTO_CMD_NET_INFO] = { cmd_net_info, CMD_ADMIN, { "name" } },
+	[PROTO_CMD_NET_LEASES] = { cmd_net_leases, CMD_ADMIN, { "name" } },
+	[PROTO_CMD_NET_LIST] = { cmd_net_list, 0, { NULL } },
+	[PROTO_CMD_NET_OPEN] = { cmd_net_open, CMD_ADMIN, { "name", "open" } },
+	[PROTO_CMD_NET_START] = { cmd_net_start, CMD_ADMIN, { "name" } },
+	[PROTO_CMD_NET_STOP] = { cmd_net_stop, CMD_ADMIN, { "name" } },
+	[PROTO_CMD_PAUSE] = { cmd_simple, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_QUOTA] = { cmd_quota, 0, { "owner" } },
+	[PROTO_CMD_QUOTA_SET] = { cmd_quota_set, CMD_ADMIN, { "owner", "vms",
+	    "vm_vcpus", "vm_memory_mib", "vm_disk", "vcpus", "memory_mib",
+	    "disk", "images", "snapshots", "loan" } },
+	[PROTO_CMD_REBOOT] = { cmd_simple, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_RESUME] = { cmd_simple, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_SHUTDOWN_ALL] = { cmd_shutdown_all, CMD_ADMIN,
+	    { "timeout" } },
+	[PROTO_CMD_SNAPSHOT_CREATE] = { cmd_snapshot, CMD_VM,
+	    { "name", "owner", "tag", "disk_only" } },
+	[PROTO_CMD_SNAPSHOT_DELETE] = { cmd_snapshot, CMD_VM,
+	    { "name", "owner", "tag" } },
+	[PROTO_CMD_SNAPSHOT_LIST] = { cmd_snapshot_list, 0,
+	    { "name", "owner", "all" } },
+	[PROTO_CMD_SNAPSHOT_REVERT] = { cmd_snapshot, CMD_VM,
+	    { "name", "owner", "tag" } },
+	[PROTO_CMD_START] = { cmd_start, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_STOP] = { cmd_stop, CMD_VM,
+	    { "name", "owner", "timeout" } },
+	[PROTO_CMD_TEMPLATES] = { cmd_templates, 0, { NULL } },
+	[PROTO_CMD_VERSION] = { cmd_version, 0, { NULL } },
+	[PROTO_CMD_VNC] = { cmd_vnc, CMD_VM, { "name", "owner" } },
 };
 
 uint64_t
@@ -335,7 +341,7 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 	struct vm		*vm = NULL;
 	const char		*name;
 	char			*cause = NULL;
-	size_t			 i;
+	int			 i;
 
 	if ((rq = calloc(1, sizeof(*rq))) == NULL) {
 		log_warn("%s: calloc", __func__);
@@ -355,9 +361,9 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 	}
 	rq->rq_id = json_incref(pr.pr_id);
 	snprintf(rq->rq_cmd, sizeof(rq->rq_cmd), "%s", pr.pr_cmd);
-	for (i = 0; i < sizeof(cmd_table) / sizeof(*cmd_table); i++)
-		if (strcmp(cmd_table[i].c_name, pr.pr_cmd) == 0)
-			c = &cmd_table[i];
+	if ((i = proto_cmd_find(pr.pr_cmd)) != -1 &&
+	    cmd_table[i].c_fn != NULL)
+		c = &cmd_table[i];
 	if (c == NULL) {
 		request_error(rq, PROTO_ERR_UNKNOWN_COMMAND, "unknown command "
 		    "\"%.32s\"", pr.pr_cmd);
@@ -365,7 +371,8 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 	}
 	if ((c->c_flags & CMD_ADMIN) && !rq->rq_caller.ca_admin) {
 		request_error(rq, PROTO_ERR_PERMISSION, "%s is for admins only "
-		    "(root or group %s)", c->c_name, conf.cf_admin_group);
+		    "(root or group %s)", proto_cmds[i].pc_name,
+		    conf.cf_admin_group);
 		goto done;
 	}
 	if (proto_args_allowed(pr.pr_args, c->c_args, &cause) == -1) {

@@ -111,7 +111,7 @@ verb_loan(struct ctx *c)
 	}
 	if (remove)
 		json_object_set_new(args, "remove", json_true());
-	r = fwsctl_call("loan", args, NULL);
+	r = fwsctl_call(PROTO_CMD_LOAN, args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
 	else
@@ -129,7 +129,7 @@ verb_loans(struct ctx *c)
 	size_t	 i, w = 4, we = 4;
 	int	 others = 0;
 
-	if ((a = fwsctl_call_list(c, "loans", NULL, &r)) == NULL)
+	if ((a = fwsctl_call_list(c, PROTO_CMD_LOANS, NULL, &r)) == NULL)
 		return 0;
 	json_array_foreach(a, i, o) {
 		if (strlen(json_string_value(json_object_get(o, "name"))) > w)

@@ -27,7 +27,7 @@ verb_image_list(struct ctx *c)
 	char	 vs[16], fs[16], user[64];
 	size_t	 i;
 
-	if ((a = fwsctl_call_list(c, "image-list", NULL, &r)) == NULL)
+	if ((a = fwsctl_call_list(c, PROTO_CMD_IMAGE_LIST, NULL, &r)) == NULL)
 		return 0;
 	printf("%-24s %-5s %-6s %8s %8s  %s\n", "NAME", "TYPE", "FORMAT",
 	    "SIZE", "ON DISK", "OWNER");
@@ -142,7 +142,7 @@ verb_image_import(struct ctx *c)
 		json_object_set_new(args, "length", json_integer(length));
 	} else
 		json_object_set_new(args, "format", json_string(fmt));
-	r = fwsctl_call("image-import", args, NULL);
+	r = fwsctl_call(PROTO_CMD_IMAGE_IMPORT, args, NULL);
 	res = json_object_get(r, "result");
 	if (c->c_json)
 		fwsctl_print_json(res);
@@ -157,7 +157,8 @@ verb_image_import(struct ctx *c)
 int
 verb_image_delete(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("image-delete", fwsctl_name_args(c), NULL);
+	json_t	*r = fwsctl_call(PROTO_CMD_IMAGE_DELETE, fwsctl_name_args(c),
+	    NULL);
 
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
@@ -189,7 +190,7 @@ quota_line(const char *what, json_t *lim, json_t *used, int kind)
 int
 verb_quota(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("quota", NULL, NULL), *q, *l, *u;
+	json_t	*r = fwsctl_call(PROTO_CMD_QUOTA, NULL, NULL), *q, *l, *u;
 	char	*t;
 
 	q = json_object_get(r, "result");
@@ -284,7 +285,7 @@ verb_quota_set(struct ctx *c)
 			fwsctl_errx(2, "--%s %s", opts[i].opt, cause);
 		json_object_set_new(args, opts[i].key, json_integer(n));
 	}
-	r = fwsctl_call("quota-set", args, NULL);
+	r = fwsctl_call(PROTO_CMD_QUOTA_SET, args, NULL);
 	owner = json_object_get(json_object_get(r, "result"), "owner");
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
@@ -302,7 +303,7 @@ verb_templates(struct ctx *c)
 	char	 ms[16], ds[16], *loan;
 	size_t	 i;
 
-	if ((a = fwsctl_call_list(c, "templates", NULL, &r)) == NULL)
+	if ((a = fwsctl_call_list(c, PROTO_CMD_TEMPLATES, NULL, &r)) == NULL)
 		return 0;
 	printf("%-16s %5s %8s %8s  %s\n", "NAME", "VCPUS", "MEMORY", "DISK",
 	    "LOAN");

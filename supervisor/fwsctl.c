@@ -1,8 +1,9 @@
 /*
- * fwsctl.c: the command-line client.  One table of verbs drives option
- * parsing, dispatch, usage and the suggestions for a typo; each verb
- * turns its arguments into one control request (proto.c), and prints the
- * reply as a table or sentence, or as JSON with --json.  Names (users,
+ * fwsctl.c: the command-line client.  One table of verbs, a row for each
+ * of the protocol's commands (proto.h), drives option parsing, dispatch,
+ * usage and the suggestions for a typo; each verb turns its arguments
+ * into one control request (proto.c), and prints the reply as a table
+ * or sentence, or as JSON with --json.  Names (users,
  * owners) are looked up here, never by fwsd.  Exit status: 0 done, 1
  * refused or unreachable, 2 usage error.
  */
@@ -24,8 +25,8 @@
 #include "fwsctl.h"
 #include "proto.h"
 
+/* A verb's row: indexed by enum proto_cmd, which names it (proto.h). */
 struct verb {
-	const char	*v_name;
 	int		(*v_fn)(struct ctx *);
 	int		 v_needs_name;	/* 0 none, 1 NAME, 2 [NAME], 3 NAME ARG */
 	const char	*v_opts;	/* "timeout= keep-disks": '=' takes a value */
@@ -55,12 +56,12 @@ static int	verb_vnc(struct ctx *);
 static int	verb_net_open(struct ctx *);
 static int	verb_media(struct ctx *);
 
-static const struct verb verbs[] = {
-	{ "autostart", verb_autostart, 3, "", "NAME on|off",
+static const struct verb verbs[PROTO_NCMDS] = {
+	[PROTO_CMD_AUTOSTART] = { verb_autostart, 3, "", "NAME on|off",
 	    "start the VM when fwsd starts (once per boot of the host)" },
-	{ "console", verb_console, 1, "", "NAME",
+	[PROTO_CMD_CONSOLE] = { verb_console, 1, "", "NAME",
 	    "attach to the serial console (leave with Ctrl-])" },
-	{ "create", verb_create, 1,
+	[PROTO_CMD_CREATE] = { verb_create, 1,
 	    "template= vcpus= memory= disk= base= iso= kernel= initrd= append= "
 	    "mac= restart= autostart net= until= for=",
 	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t[--base "
@@ -71,86 +72,92 @@ static const struct verb verbs[] = {
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
 	    "\t   copy-on-write overlay on a library (or your own) image;\n"
 	    "\t   --until or --for lends it until a time" },
-	{ "delete", verb_delete, 1, "keep-disks", "NAME [--keep-disks]",
+	[PROTO_CMD_DELETE] = { verb_delete, 1, "keep-disks",
+	    "NAME [--keep-disks]",
 	    "delete a stopped VM and the disks fwsd made for it" },
-	{ "destroy", verb_simple, 1, "", "NAME",
+	[PROTO_CMD_DESTROY] = { verb_simple, 1, "", "NAME",
 	    "stop a VM at once (kill its qemu)" },
-	{ "events", verb_events, 2, "json follow limit=",
+	[PROTO_CMD_EVENTS] = { verb_events, 2, "json follow limit=",
 	    "[NAME] [--follow] [--limit N] [--json]",
 	    "show the lifecycle history; --follow streams new events" },
-	{ "image-delete", verb_image_delete, 1, "", "NAME",
+	[PROTO_CMD_IMAGE_DELETE] = { verb_image_delete, 1, "", "NAME",
 	    "delete one of your own images" },
-	{ "image-import", verb_image_import, 3, "format=", "NAME FILE "
-	    "[--format qcow2|raw|vmdk|vdi|vhdx|vpc]",
+	[PROTO_CMD_IMAGE_IMPORT] = { verb_image_import, 3, "format=",
+	    "NAME FILE [--format qcow2|raw|vmdk|vdi|vhdx|vpc]",
 	    "convert your image (an .ova too) into a qcow2 of your own" },
-	{ "image-list", verb_image_list, 0, "json", "[--json]",
+	[PROTO_CMD_IMAGE_LIST] = { verb_image_list, 0, "json", "[--json]",
 	    "list the image library (ISOs, base images) and your images" },
-	{ "info", verb_info, 1, "json", "NAME [--json]",
+	[PROTO_CMD_INFO] = { verb_info, 1, "json", "NAME [--json]",
 	    "show a VM's definition and state" },
-	{ "list", verb_list, 0, "json", "[--json]", "list VMs" },
-	{ "loan", verb_loan, 1, "extend= until= for= remove json",
+	[PROTO_CMD_LIST] = { verb_list, 0, "json", "[--json]", "list VMs" },
+	[PROTO_CMD_LOAN] = { verb_loan, 1, "extend= until= for= remove json",
 	    "NAME [--extend DURATION | --until DATE | --for DURATION |\n\t"
 	    "--remove] [--json]",
 	    "show a VM's loan, or extend it, or give it a new end" },
-	{ "loans", verb_loans, 0, "json", "[--json]",
+	[PROTO_CMD_LOANS] = { verb_loans, 0, "json", "[--json]",
 	    "list what ends when: the VMs lent until a time" },
-	{ "media", verb_media, 1, "iso= eject json",
+	[PROTO_CMD_MEDIA] = { verb_media, 1, "iso= eject json",
 	    "NAME --iso NAME|PATH | NAME --eject",
 	    "put an ISO in the VM's CD drive, or take it out: live when\n"
 	    "\t   it runs, for its next start when it does not" },
-	{ "net-create", verb_net_create, 1,
+	[PROTO_CMD_NET_CREATE] = { verb_net_create, 1,
 	    "bridge= uplink= address= nat dhcp= dns= no-dns no-autostart open",
 	    "NAME --bridge BR [--uplink IF] [--address CIDR] [--nat]\n\t"
 	    "[--dhcp START-END [--dns IP[,IP]... | --no-dns]] "
 	    "[--no-autostart]\n\t[--open]",
 	    "define and start a network (a bridge, maybe NAT and DHCP, whose\n"
 	    "\t   guests get fwsd's resolver unless --dns or --no-dns)" },
-	{ "net-delete", verb_net_simple, 1, "", "NAME",
+	[PROTO_CMD_NET_DELETE] = { verb_net_simple, 1, "", "NAME",
 	    "stop and delete a network no VM uses" },
-	{ "net-info", verb_net_info, 1, "json", "NAME [--json]",
+	[PROTO_CMD_NET_INFO] = { verb_net_info, 1, "json", "NAME [--json]",
 	    "show a network and the NICs on it" },
-	{ "net-leases", verb_net_leases, 1, "json", "NAME [--json]",
+	[PROTO_CMD_NET_LEASES] = { verb_net_leases, 1, "json", "NAME [--json]",
 	    "show the DHCP leases: MAC, IP, VM" },
-	{ "net-list", verb_net_list, 0, "json", "[--json]", "list networks" },
-	{ "net-open", verb_net_open, 3, "", "NAME on|off",
+	[PROTO_CMD_NET_LIST] = { verb_net_list, 0, "json", "[--json]",
+	    "list networks" },
+	[PROTO_CMD_NET_OPEN] = { verb_net_open, 3, "", "NAME on|off",
 	    "let users attach their VMs to the network, or not" },
-	{ "net-start", verb_net_simple, 1, "", "NAME",
+	[PROTO_CMD_NET_START] = { verb_net_simple, 1, "", "NAME",
 	    "bring a network up" },
-	{ "net-stop", verb_net_simple, 1, "", "NAME",
+	[PROTO_CMD_NET_STOP] = { verb_net_simple, 1, "", "NAME",
 	    "take a network down (no running VM may use it)" },
-	{ "pause", verb_simple, 1, "", "NAME", "pause a running VM" },
-	{ "quota", verb_quota, 0, "json", "[--json]",
+	[PROTO_CMD_PAUSE] = { verb_simple, 1, "", "NAME",
+	    "pause a running VM" },
+	[PROTO_CMD_QUOTA] = { verb_quota, 0, "json", "[--json]",
 	    "show your limits and what your VMs use of them" },
-	{ "quota-set", verb_quota_set, 1, "vms= vm-vcpus= vm-memory= vm-disk= "
-	    "vcpus= memory= disk= images= snapshots= loan=", "USER [--vms N] "
+	[PROTO_CMD_QUOTA_SET] = { verb_quota_set, 1, "vms= vm-vcpus= "
+	    "vm-memory= vm-disk= vcpus= memory= disk= images= snapshots= "
+	    "loan=", "USER [--vms N] "
 	    "[--vm-vcpus N] [--vm-memory SIZE]\n\t[--vm-disk SIZE] [--vcpus N] "
 	    "[--memory SIZE] [--disk SIZE] [--images N]\n\t[--snapshots N] "
 	    "[--loan DURATION|none]",
 	    "set a user's limits (\"default\" puts one back)" },
-	{ "reboot", verb_simple, 1, "", "NAME", "reset a VM" },
-	{ "resume", verb_simple, 1, "", "NAME", "resume a paused VM" },
-	{ "shutdown-all", verb_shutdown_all, 0, "timeout=",
+	[PROTO_CMD_REBOOT] = { verb_simple, 1, "", "NAME", "reset a VM" },
+	[PROTO_CMD_RESUME] = { verb_simple, 1, "", "NAME",
+	    "resume a paused VM" },
+	[PROTO_CMD_SHUTDOWN_ALL] = { verb_shutdown_all, 0, "timeout=",
 	    "[--timeout SECONDS]", "stop every VM, as stop does, all at once" },
-	{ "snapshot-create", verb_snapshot, 3, "disk-only json",
+	[PROTO_CMD_SNAPSHOT_CREATE] = { verb_snapshot, 3, "disk-only json",
 	    "NAME TAG [--disk-only]",
 	    "snapshot a VM (a running one with its memory, unless "
 	    "--disk-only)" },
-	{ "snapshot-delete", verb_snapshot, 3, "json", "NAME TAG",
+	[PROTO_CMD_SNAPSHOT_DELETE] = { verb_snapshot, 3, "json", "NAME TAG",
 	    "delete a snapshot" },
-	{ "snapshot-list", verb_snapshot_list, 2, "all json",
+	[PROTO_CMD_SNAPSHOT_LIST] = { verb_snapshot_list, 2, "all json",
 	    "NAME [--json] | --all [--json]",
 	    "list a VM's snapshots, or every VM's" },
-	{ "snapshot-revert", verb_snapshot, 3, "json", "NAME TAG",
+	[PROTO_CMD_SNAPSHOT_REVERT] = { verb_snapshot, 3, "json", "NAME TAG",
 	    "go back to a snapshot" },
-	{ "start", verb_simple, 1, "", "NAME",
+	[PROTO_CMD_START] = { verb_simple, 1, "", "NAME",
 	    "start a VM; returns once it runs" },
-	{ "stop", verb_stop, 1, "timeout=", "NAME [--timeout SECONDS]",
+	[PROTO_CMD_STOP] = { verb_stop, 1, "timeout=",
+	    "NAME [--timeout SECONDS]",
 	    "ask the guest to power off (ACPI), then quit, then kill" },
-	{ "templates", verb_templates, 0, "json", "[--json]",
+	[PROTO_CMD_TEMPLATES] = { verb_templates, 0, "json", "[--json]",
 	    "list the templates create can take" },
-	{ "version", verb_version, 0, "json", "[--json]",
+	[PROTO_CMD_VERSION] = { verb_version, 0, "json", "[--json]",
 	    "show fwsctl's and fwsd's versions" },
-	{ "vnc", verb_vnc, 1, "json", "NAME [--json]",
+	[PROTO_CMD_VNC] = { verb_vnc, 1, "json", "NAME [--json]",
 	    "how to see the VM's screen, and its password" },
 };
 
@@ -251,15 +258,16 @@ fwsctl_print_refusal(const char *msg)
  * 0.  Unasked, the whole list would scroll the error away: one line.
  */
 static void __attribute__((noreturn))
-usage_out(const struct verb *only, int asked)
+usage_out(int only, int asked)
 {
 	FILE	*f = asked ? stdout : stderr;
-	size_t	 i;
+	int	 i;
 
-	if (only != NULL) {
-		fprintf(f, "usage: fwsctl %s %s\n", only->v_name, only->v_usage);
+	if (only != -1) {
+		fprintf(f, "usage: fwsctl %s %s\n", proto_cmds[only].pc_name,
+		    verbs[only].v_usage);
 		if (asked)
-			fprintf(f, "\n%s\n", only->v_help);
+			fprintf(f, "\n%s\n", verbs[only].v_help);
 		exit(asked ? 0 : 2);
 	}
 	fprintf(f, "usage: fwsctl [--socket PATH] [--json] [--owner USER] "
@@ -270,9 +278,11 @@ usage_out(const struct verb *only, int asked)
 		exit(2);
 	}
 	fprintf(f, "\n");
-	for (i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
-		fprintf(f, "  %-8s %s\n           %s\n", verbs[i].v_name,
-		    verbs[i].v_usage, verbs[i].v_help);
+	for (i = 0; i < PROTO_NCMDS; i++)
+		if (verbs[i].v_fn != NULL)
+			fprintf(f, "  %-8s %s\n           %s\n",
+			    proto_cmds[i].pc_name, verbs[i].v_usage,
+			    verbs[i].v_help);
 	fprintf(f, "\nAdmins act for a user with --owner USER.\n"
 	    "The socket is $FWS_SOCKET, or %s/%s.\n"
 	    "fwsctl VERB --help shows one verb; man fwsctl tells more.\n",
@@ -281,9 +291,30 @@ usage_out(const struct verb *only, int asked)
 }
 
 static void __attribute__((noreturn))
-usage(const struct verb *only)
+usage(int only)
 {
 	usage_out(only, 0);
+}
+
+/*
+ * fwsctl --verbs (not in the usage): every command of the protocol, one
+ * a line, for t-verbs.sh to hold against fwsd, the completion and the
+ * manual.  Fails when one has no verb here.
+ */
+static void __attribute__((noreturn))
+list_verbs(void)
+{
+	int	 i, missing = 0;
+
+	for (i = 0; i < PROTO_NCMDS; i++) {
+		if (verbs[i].v_fn == NULL) {
+			fprintf(stderr, "fwsctl: no verb for the command %s\n",
+			    proto_cmds[i].pc_name);
+			missing = 1;
+		} else
+			printf("%s\n", proto_cmds[i].pc_name);
+	}
+	exit(missing);
 }
 
 #define SUGGEST_LEN	32	/* longer words are not typos of ours */
@@ -381,10 +412,12 @@ static void __attribute__((noreturn))
 unknown_verb(const char *word)
 {
 	struct suggest	 sg = { .sg_word = word };
-	size_t		 i;
+	int		 i;
 
-	for (i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
-		suggest_add(&sg, verbs[i].v_name, strlen(verbs[i].v_name));
+	for (i = 0; i < PROTO_NCMDS; i++)
+		if (verbs[i].v_fn != NULL)
+			suggest_add(&sg, proto_cmds[i].pc_name,
+			    strlen(proto_cmds[i].pc_name));
 	suggest_fail(&sg, "fwsctl: unknown verb ", "",
 	    " (fwsctl help lists them)");
 }
@@ -394,15 +427,17 @@ unknown_verb(const char *word)
  * global ones), then how to see them all.
  */
 static void __attribute__((noreturn))
-unknown_option(const struct verb *v, const char *word)
+unknown_option(int cmd, const char *word)
 {
 	static const char	 global[] = "socket= json owner= help version";
 	static const char	 every[] = "json owner= help";
+	const struct verb	*v = cmd != -1 ? &verbs[cmd] : NULL;
 	struct suggest		 sg = { .sg_word = word };
-	const char		*lists[2], *p;
+	const char		*lists[2], *p, *vname;
 	char			 lead[64], hint[64];
 	int			 i, len;
 
+	vname = v != NULL ? proto_cmds[cmd].pc_name : "";
 	lists[0] = v != NULL ? v->v_opts : global;
 	lists[1] = v != NULL ? every : "";
 	for (i = 0; i < 2; i++)
@@ -413,9 +448,9 @@ unknown_option(const struct verb *v, const char *word)
 			    len - 1 : len);
 		}
 	snprintf(lead, sizeof(lead), "fwsctl%s%s: unknown option --",
-	    v != NULL ? " " : "", v != NULL ? v->v_name : "");
+	    v != NULL ? " " : "", vname);
 	snprintf(hint, sizeof(hint), " (fwsctl %s%s--help lists them)",
-	    v != NULL ? v->v_name : "", v != NULL ? " " : "");
+	    vname, v != NULL ? " " : "");
 	suggest_fail(&sg, lead, "--", hint);
 }
 
@@ -470,11 +505,11 @@ parse(struct ctx *c, int argc, char **argv)
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			usage_out(v, 1);
+			usage_out(c->c_cmd, 1);
 		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
 			if (c->c_npos == (v->v_needs_name == 0 ? 0 :
 			    v->v_needs_name == 3 ? 2 : 1))
-				usage(v);
+				usage(c->c_cmd);
 			c->c_pos[c->c_npos++] = argv[i];
 			c->c_name = c->c_pos[0];
 			continue;
@@ -491,19 +526,19 @@ parse(struct ctx *c, int argc, char **argv)
 			else if (i + 1 < argc)
 				fwsctl_owner(argv[++i]);
 			else
-				usage(v);
+				usage(c->c_cmd);
 			continue;
 		}
 		if ((eq = strchr(name, '=')) != NULL)
 			*eq = '\0';
 		if ((kind = opt_kind(v, name)) == 0)
-			unknown_option(v, name);
+			unknown_option(c->c_cmd, name);
 		if (c->c_nopts == MAX_OPTS)
 			fwsctl_errx(2, "too many options");
 		c->c_opt[c->c_nopts] = name;
 		if (kind == 1) {
 			if (eq != NULL)
-				usage(v);
+				usage(c->c_cmd);
 			c->c_val[c->c_nopts++] = "";
 		} else if (eq != NULL)
 			c->c_val[c->c_nopts++] = eq + 1;
@@ -511,13 +546,13 @@ parse(struct ctx *c, int argc, char **argv)
 			c->c_val[c->c_nopts++] = argv[++i];
 		else {
 			fprintf(stderr, "fwsctl %s: --%s needs a value\n",
-			    v->v_name, name);
-			usage(v);
+			    proto_cmds[c->c_cmd].pc_name, name);
+			usage(c->c_cmd);
 		}
 	}
 	if ((v->v_needs_name == 1 && c->c_npos < 1) ||
 	    (v->v_needs_name == 3 && c->c_npos < 2))
-		usage(v);
+		usage(c->c_cmd);
 }
 
 /*
@@ -634,7 +669,7 @@ fwsctl_progress(void)
 
 /* Send one request (args consumed) on a new connection. */
 static void
-fwsctl_send(const char *cmd, json_t *args)
+fwsctl_send(enum proto_cmd cmd, json_t *args)
 {
 	json_t	*req;
 	char	*line;
@@ -646,7 +681,7 @@ fwsctl_send(const char *cmd, json_t *args)
 			args = json_object();
 		json_object_set_new(args, "owner", json_integer(owner_uid));
 	}
-	req = proto_request_new(1, cmd, args);
+	req = proto_request_new(1, proto_cmds[cmd].pc_name, args);
 	line = proto_encode(req, &len);
 	json_decref(req);
 	if (line == NULL)
@@ -743,18 +778,13 @@ fwsctl_reply(int *fdp)
  * *fdp when fdp is given.  Exits 1 with fwsd's message on refusal.
  */
 json_t *
-fwsctl_call(const char *cmd, json_t *args, int *fdp)
+fwsctl_call(enum proto_cmd cmd, json_t *args, int *fdp)
 {
-	static const char *const slow[] = { "create", "start", "stop",
-	    "shutdown-all", "snapshot-create", "snapshot-revert",
-	    "snapshot-delete", "snapshot-list", "image-import", "media", NULL };
 	json_t		*reply;
-	int		 i;
 
-	for (i = 0; slow[i] != NULL; i++)
-		if (strcmp(cmd, slow[i]) == 0)
-			conn_waiting = xasprintf("waiting for fwsd to %s",
-			    cmd);
+	if (proto_cmds[cmd].pc_flags & PROTO_SLOW)
+		conn_waiting = xasprintf("waiting for fwsd to %s",
+		    proto_cmds[cmd].pc_name);
 	fwsctl_send(cmd, args);
 	reply = fwsctl_reply(fdp);
 	close(conn);
@@ -767,7 +797,8 @@ fwsctl_call(const char *cmd, json_t *args, int *fdp)
  * NULL returned; else the result, *rp being the reply to json_decref.
  */
 json_t *
-fwsctl_call_list(struct ctx *c, const char *cmd, json_t *args, json_t **rp)
+fwsctl_call_list(struct ctx *c, enum proto_cmd cmd, json_t *args,
+    json_t **rp)
 {
 	json_t	*r = fwsctl_call(cmd, args, NULL), *a;
 
@@ -947,7 +978,7 @@ verb_create(struct ctx *c)
 	opt_array(c, "net", nic_arg, args, "nics");
 	if (lent)
 		json_object_set_new(args, "until", json_integer(until));
-	r = fwsctl_call("create", args, NULL);
+	r = fwsctl_call(PROTO_CMD_CREATE, args, NULL);
 	res = json_object_get(r, "result");
 	if (c->c_json)
 		fwsctl_print_json(res);
@@ -987,7 +1018,7 @@ print_state(struct ctx *c, json_t *r)
 static int
 verb_simple(struct ctx *c)
 {
-	json_t	*r = fwsctl_call(c->c_verb->v_name, fwsctl_name_args(c), NULL);
+	json_t	*r = fwsctl_call(c->c_cmd, fwsctl_name_args(c), NULL);
 
 	print_state(c, r);
 	json_decref(r);
@@ -1055,7 +1086,7 @@ verb_stop(struct ctx *c)
 		if ((t = json_object_get(args, "timeout")) != NULL)
 			stop_timeout = json_integer_value(t);
 		else {
-			r = fwsctl_call("version", NULL, NULL);
+			r = fwsctl_call(PROTO_CMD_VERSION, NULL, NULL);
 			t = json_object_get(json_object_get(r, "result"),
 			    "stop_timeout");
 			stop_timeout = json_is_integer(t) ?
@@ -1064,7 +1095,7 @@ verb_stop(struct ctx *c)
 		}
 		conn_line = stop_line;
 	}
-	r = fwsctl_call("stop", args, NULL);
+	r = fwsctl_call(PROTO_CMD_STOP, args, NULL);
 	print_state(c, r);
 	json_decref(r);
 	return 0;
@@ -1077,7 +1108,7 @@ verb_delete(struct ctx *c)
 	int	 keep = fwsctl_opt(c, "keep-disks") != NULL;
 
 	json_object_set_new(args, "keep_disks", json_boolean(keep));
-	r = fwsctl_call("delete", args, NULL);
+	r = fwsctl_call(PROTO_CMD_DELETE, args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
 	else
@@ -1124,7 +1155,7 @@ verb_list(struct ctx *c)
 	size_t	 i, w = 4;
 	int	 others = 0;
 
-	if ((a = fwsctl_call_list(c, "list", NULL, &r)) == NULL)
+	if ((a = fwsctl_call_list(c, PROTO_CMD_LIST, NULL, &r)) == NULL)
 		return 0;
 	json_array_foreach(a, i, vm) {
 		if (strlen(json_string_value(json_object_get(vm, "name"))) > w)
@@ -1184,7 +1215,8 @@ info_line(const char *key, json_t *v)
 static int
 verb_info(struct ctx *c)
 {
-	json_t		*r = fwsctl_call("info", fwsctl_name_args(c), NULL);
+	json_t		*r = fwsctl_call(PROTO_CMD_INFO, fwsctl_name_args(c),
+	    NULL);
 	json_t		*o = json_object_get(r, "result"), *d, *a;
 	const char	*keys[] = { "name", "uuid", "state", "pid", "vcpus",
 	    "mac", "restart", "autostart", "restarts", "iso", "kernel",
@@ -1270,7 +1302,7 @@ verb_console(struct ctx *c)
 	json_t	*r;
 	int	 fd;
 
-	r = fwsctl_call("console", fwsctl_name_args(c), &fd);
+	r = fwsctl_call(PROTO_CMD_CONSOLE, fwsctl_name_args(c), &fd);
 	json_decref(r);
 	if (fd == -1)
 		fwsctl_errx(1, "fwsd sent no console connection");
@@ -1280,7 +1312,7 @@ verb_console(struct ctx *c)
 static int
 verb_version(struct ctx *c)
 {
-	json_t		*r = fwsctl_call("version", NULL, NULL);
+	json_t		*r = fwsctl_call(PROTO_CMD_VERSION, NULL, NULL);
 	json_t		*o = json_object_get(r, "result");
 	const char	*accel, *reason;
 
@@ -1317,7 +1349,7 @@ verb_autostart(struct ctx *c)
 		fwsctl_errx(2, "autostart %s: say on or off", v);
 	args = fwsctl_name_args(c);
 	json_object_set_new(args, "enabled", json_boolean(on));
-	r = fwsctl_call("autostart", args, NULL);
+	r = fwsctl_call(PROTO_CMD_AUTOSTART, args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
 	else
@@ -1397,7 +1429,7 @@ verb_events(struct ctx *c)
 	if (v != NULL || follow)
 		json_object_set_new(args, "limit", json_integer(limit));
 	json_object_set_new(args, "follow", json_boolean(follow));
-	fwsctl_send("events", args);
+	fwsctl_send(PROTO_CMD_EVENTS, args);
 	r = fwsctl_reply(NULL);
 	json_array_foreach(json_object_get(r, "result"), i, e)
 		print_event(c, e);
@@ -1419,7 +1451,7 @@ verb_shutdown_all(struct ctx *c)
 	char		 name[128];
 	size_t		 i;
 
-	r = fwsctl_call("shutdown-all", timeout_arg(c, NULL), NULL);
+	r = fwsctl_call(PROTO_CMD_SHUTDOWN_ALL, timeout_arg(c, NULL), NULL);
 	a = json_object_get(json_object_get(r, "result"), "stopped");
 	/* with their owners: two users may both have a "web" */
 	if ((stopped = json_object_get(json_object_get(r, "result"), "vms")) ==
@@ -1489,7 +1521,7 @@ verb_net_create(struct ctx *c)
 	}
 	if (fwsctl_opt(c, "no-dns") != NULL)
 		json_object_set_new(args, "no_dns", json_true());
-	r = fwsctl_call("net-create", args, NULL);
+	r = fwsctl_call(PROTO_CMD_NET_CREATE, args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
 	else
@@ -1504,14 +1536,14 @@ verb_net_create(struct ctx *c)
 static int
 verb_net_simple(struct ctx *c)
 {
-	json_t		*r = fwsctl_call(c->c_verb->v_name, fwsctl_name_args(c), NULL);
+	json_t		*r = fwsctl_call(c->c_cmd, fwsctl_name_args(c), NULL);
 	const char	*done;
 
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
 	else {
-		done = strcmp(c->c_verb->v_name, "net-start") == 0 ? "up" :
-		    strcmp(c->c_verb->v_name, "net-stop") == 0 ? "down" :
+		done = c->c_cmd == PROTO_CMD_NET_START ? "up" :
+		    c->c_cmd == PROTO_CMD_NET_STOP ? "down" :
 		    "deleted";
 		printf("network %s is %s\n", c->c_name, done);
 	}
@@ -1529,7 +1561,7 @@ verb_net_open(struct ctx *c)
 		fwsctl_errx(2, "net-open %s: say on or off, not \"%s\"",
 		    c->c_name, v);
 	json_object_set_new(args, "open", json_boolean(strcmp(v, "on") == 0));
-	r = fwsctl_call("net-open", args, NULL);
+	r = fwsctl_call(PROTO_CMD_NET_OPEN, args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
 	else
@@ -1576,7 +1608,7 @@ verb_net_list(struct ctx *c)
 	char	 dhcp[64], dns[128];
 	size_t	 i;
 
-	if ((a = fwsctl_call_list(c, "net-list", NULL, &r)) == NULL)
+	if ((a = fwsctl_call_list(c, PROTO_CMD_NET_LIST, NULL, &r)) == NULL)
 		return 0;
 	printf("%-16s %-6s %-15s %-18s %-4s %-31s %s\n", "NAME", "STATE",
 	    "BRIDGE", "ADDRESS", "NAT", "DHCP", "DNS");
@@ -1604,7 +1636,7 @@ verb_net_list(struct ctx *c)
 static int
 verb_net_info(struct ctx *c)
 {
-	json_t	*r = fwsctl_call("net-info", fwsctl_name_args(c), NULL);
+	json_t	*r = fwsctl_call(PROTO_CMD_NET_INFO, fwsctl_name_args(c), NULL);
 	json_t	*o = json_object_get(r, "result"), *nic;
 	const char *keys[] = { "name", "bridge", "uplink", "address", "nat",
 	    "dhcp", "dns", "dhcp_pid", "autostart", "active" };
@@ -1637,7 +1669,7 @@ verb_net_leases(struct ctx *c)
 	char	 vm[128];
 	size_t	 i;
 
-	if ((a = fwsctl_call_list(c, "net-leases", fwsctl_name_args(c),
+	if ((a = fwsctl_call_list(c, PROTO_CMD_NET_LEASES, fwsctl_name_args(c),
 	    &r)) == NULL)
 		return 0;
 	printf("%-17s  %-15s  %s\n", "MAC", "IP", "VM");
@@ -1657,7 +1689,6 @@ static int
 verb_snapshot(struct ctx *c)
 {
 	json_t		*args, *r;
-	const char	*verb = c->c_verb->v_name + strlen("snapshot-");
 	char		*cause;
 
 	if (validate_name(c->c_pos[1], &cause) == -1)
@@ -1666,14 +1697,14 @@ verb_snapshot(struct ctx *c)
 	json_object_set_new(args, "tag", json_string(c->c_pos[1]));
 	if (fwsctl_opt(c, "disk-only") != NULL)
 		json_object_set_new(args, "disk_only", json_true());
-	r = fwsctl_call(c->c_verb->v_name, args, NULL);
+	r = fwsctl_call(c->c_cmd, args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
-	else if (strcmp(verb, "revert") == 0)
+	else if (c->c_cmd == PROTO_CMD_SNAPSHOT_REVERT)
 		printf("%s: reverted to snapshot %s\n", c->c_name, c->c_pos[1]);
 	else
 		printf("%s: snapshot %s %s\n", c->c_name, c->c_pos[1],
-		    strcmp(verb, "create") == 0 ? "taken" : "deleted");
+		    c->c_cmd == PROTO_CMD_SNAPSHOT_CREATE ? "taken" : "deleted");
 	json_decref(r);
 	return 0;
 }
@@ -1687,12 +1718,12 @@ verb_snapshot_list(struct ctx *c)
 	size_t	 i;
 
 	if ((fwsctl_opt(c, "all") != NULL) == (c->c_name != NULL))
-		usage(c->c_verb);
+		usage(c->c_cmd);
 	if (c->c_name == NULL)
 		args = json_pack("{sb}", "all", 1);
 	else
 		args = fwsctl_name_args(c);
-	if ((a = fwsctl_call_list(c, "snapshot-list", args, &r)) == NULL)
+	if ((a = fwsctl_call_list(c, PROTO_CMD_SNAPSHOT_LIST, args, &r)) == NULL)
 		return 0;
 	printf("%-16s %-20s %-19s %-6s %10s %10s\n", "VM", "TAG", "CREATED",
 	    "MEMORY", "STATE", "VM CLOCK");
@@ -1728,14 +1759,14 @@ verb_media(struct ctx *c)
 	if ((iso == NULL) == !eject) {
 		fprintf(stderr, "fwsctl media: give --iso NAME|PATH or "
 		    "--eject\n");
-		usage(c->c_verb);
+		usage(c->c_cmd);
 	}
 	args = fwsctl_name_args(c);
 	if (iso != NULL)
 		json_object_set_new(args, "iso", library_arg(iso));
 	else
 		json_object_set_new(args, "eject", json_true());
-	r = fwsctl_call("media", args, NULL);
+	r = fwsctl_call(PROTO_CMD_MEDIA, args, NULL);
 	o = json_object_get(r, "result");
 	if (c->c_json)
 		fwsctl_print_json(o);
@@ -1753,7 +1784,8 @@ verb_media(struct ctx *c)
 static int
 verb_vnc(struct ctx *c)
 {
-	json_t		*r = fwsctl_call("vnc", fwsctl_name_args(c), NULL);
+	json_t		*r = fwsctl_call(PROTO_CMD_VNC, fwsctl_name_args(c),
+	    NULL);
 	json_t		*o = json_object_get(r, "result");
 	const char	*host, *pub, *viewer, *cmd;
 	struct passwd	*pw;
@@ -1805,8 +1837,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ctx	 c;
-	int		 i = 1;
-	size_t		 k;
+	int		 i = 1, cmd;
 	char		*def;
 
 	memset(&c, 0, sizeof(c));
@@ -1824,33 +1855,34 @@ main(int argc, char *argv[])
 			fwsctl_owner(argv[i] + 8);
 		else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
-			usage_out(NULL, 1);
+			usage_out(-1, 1);
 		else if (strcmp(argv[i], "--version") == 0) {
 			printf("fwsctl %s\n", FWS_VERSION);
 			return 0;
-		} else if (strcmp(argv[i], "--socket") == 0 ||
+		} else if (strcmp(argv[i], "--verbs") == 0)
+			list_verbs();
+		else if (strcmp(argv[i], "--socket") == 0 ||
 		    strcmp(argv[i], "--owner") == 0)
 			fwsctl_errx(2, "%s needs a value", argv[i]);
 		else if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
 			argv[i][strcspn(argv[i], "=")] = '\0';
-			unknown_option(NULL, argv[i] + 2);
+			unknown_option(-1, argv[i] + 2);
 		} else
 			fwsctl_errx(2, "unknown option %.64s (fwsctl --help "
 			    "lists them)", argv[i]);
 	}
 	if (i == argc)
-		usage(NULL);
+		usage(-1);
 	if (socket_path == NULL || *socket_path == '\0') {
 		def = xasprintf("%s/%s", FWS_RUN_DIR_DEFAULT, FWS_SOCKET_NAME);
 		socket_path = def;
 	}
 	if (strcmp(argv[i], "help") == 0)
-		usage_out(NULL, 1);
-	for (k = 0; k < sizeof(verbs) / sizeof(*verbs); k++)
-		if (strcmp(verbs[k].v_name, argv[i]) == 0)
-			c.c_verb = &verbs[k];
-	if (c.c_verb == NULL)
+		usage_out(-1, 1);
+	if ((cmd = proto_cmd_find(argv[i])) == -1 || verbs[cmd].v_fn == NULL)
 		unknown_verb(argv[i]);
+	c.c_cmd = cmd;
+	c.c_verb = &verbs[cmd];
 	parse(&c, argc - i - 1, argv + i + 1);
 	return c.c_verb->v_fn(&c);
 }

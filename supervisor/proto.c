@@ -1,7 +1,7 @@
 /*
  * proto.c: encoding and decoding of control protocol messages (see
- * proto.h), and type-checked access to request arguments.  No I/O;
- * linked into fwsd and fwsctl alike.
+ * proto.h), the commands by name, and type-checked access to request
+ * arguments.  No I/O; linked into fwsd and fwsctl alike.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +10,25 @@
 
 #include "fws.h"
 #include "proto.h"
+
+const struct proto_cmd_info proto_cmds[PROTO_NCMDS] = {
+#define PROTO_CMD_INFO(id, name, flags) \
+	[PROTO_CMD_##id] = { name, flags },
+	PROTO_CMDS(PROTO_CMD_INFO)
+#undef PROTO_CMD_INFO
+};
+
+/* The command of that name, or -1. */
+int
+proto_cmd_find(const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < PROTO_NCMDS; i++)
+		if (strcmp(proto_cmds[i].pc_name, name) == 0)
+			return i;
+	return -1;
+}
 
 static const char *const proto_err_codes[] = {
 	[PROTO_ERR_INVALID_ARGUMENT] = "invalid_argument",

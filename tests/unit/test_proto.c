@@ -2,6 +2,7 @@
  * test_proto.c: the control protocol parser and encoder.  Request lines
  * with the outcome each must have: parsed (command, id) or refused with
  * a sentence, the id kept for the error reply where it could be read.
+ * The list of commands is sorted and each is found by its name.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -229,10 +230,34 @@ test_args(void **state)
 	json_decref(a);
 }
 
+/* The commands: sorted, each found by its name, nothing else found. */
+static void
+test_cmds(void **state)
+{
+	int	 i;
+
+	(void)state;
+	for (i = 0; i < PROTO_NCMDS; i++) {
+		assert_non_null(proto_cmds[i].pc_name);
+		if (i > 0)
+			assert_true(strcmp(proto_cmds[i - 1].pc_name,
+			    proto_cmds[i].pc_name) < 0);
+		assert_int_equal(proto_cmd_find(proto_cmds[i].pc_name), i);
+	}
+	assert_int_equal(proto_cmd_find("help"), -1);
+	assert_int_equal(proto_cmd_find(""), -1);
+	assert_int_equal(proto_cmd_find("start "), -1);
+	assert_string_equal(proto_cmds[PROTO_CMD_NET_START].pc_name,
+	    "net-start");
+	assert_true(proto_cmds[PROTO_CMD_START].pc_flags & PROTO_SLOW);
+	assert_false(proto_cmds[PROTO_CMD_LIST].pc_flags & PROTO_SLOW);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cmds),
 		cmocka_unit_test(test_parse_cases),
 		cmocka_unit_test(test_parse_oversized),
 		cmocka_unit_test(test_replies),
