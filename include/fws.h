@@ -124,7 +124,8 @@ typedef void (*fws_progress_fn)(void *arg, int percent, const char *step);
 /*
  * A user's limits.  Per VM: vCPUs, memory, disk, snapshots; per user:
  * how many VMs and images, the totals of their definitions (stopped VMs
- * count too), and the bytes their files take (or may grow to).
+ * count too), and the bytes their files take (or may grow to).  A
+ * member for each of QUOTA_FIELDS, below.
  */
 struct quota {
 	uint64_t	 q_vms;
@@ -138,14 +139,53 @@ struct quota {
 	uint64_t	 q_snapshots;
 	uint64_t	 q_loan;		/* s a loan may reach; 0: any */
 };
-/* One of them: its store column, its words, its fwsd.conf key. */
+enum quota_kind {
+	QUOTA_COUNT,
+	QUOTA_MIB,			/* memory, in MiB */
+	QUOTA_BYTES,			/* a size */
+	QUOTA_SECS,			/* a duration; 0: no limit */
+};
+
+/*
+ * Every limit, once, in the order they are stored, sent and set:
+ *   X(column, option, key, kind, used, what, label)
+ * column is its member q_COLUMN of struct quota, its column of the
+ * store's quotas table and its name in the quota and quota-set
+ * commands; option is fwsctl quota-set's --OPTION; key its fwsd.conf
+ * key (config.c); used: fwsd counts what a user uses of it (quota.c);
+ * what names it in a refusal, label in fwsctl quota's table.  store.c,
+ * quota.c, cmd.c and fwsctl iterate this list.
+ */
+#define QUOTA_FIELDS(X)							\
+	X(vms, "vms", "quota_vms", QUOTA_COUNT, 1,			\
+	    "VMs per user", "VMs")					\
+	X(vm_vcpus, "vm-vcpus", "quota_vm_vcpus", QUOTA_COUNT, 0,	\
+	    "vCPUs per VM", "vCPUs per VM")				\
+	X(vm_memory_mib, "vm-memory", "quota_vm_memory", QUOTA_MIB, 0,	\
+	    "memory per VM (MiB)", "memory per VM")			\
+	X(vm_disk, "vm-disk", "quota_vm_disk", QUOTA_BYTES, 0,		\
+	    "disk per VM", "disk per VM")				\
+	X(vcpus, "vcpus", "quota_vcpus", QUOTA_COUNT, 1,		\
+	    "vCPUs in all", "vCPUs")					\
+	X(memory_mib, "memory", "quota_memory", QUOTA_MIB, 1,		\
+	    "memory in all (MiB)", "memory")				\
+	X(disk, "disk", "quota_disk", QUOTA_BYTES, 1,			\
+	    "disk in all", "disk")					\
+	X(images, "images", "quota_images", QUOTA_COUNT, 1,		\
+	    "images per user", "images")				\
+	X(snapshots, "snapshots", "quota_snapshots", QUOTA_COUNT, 0,	\
+	    "snapshots per VM", "snapshots per VM")			\
+	X(loan, "loan", "quota_loan", QUOTA_SECS, 0,			\
+	    "loan", "loan ahead")
+
+/* One of them as fwsd holds it (quota.c's quota_fields). */
 struct quota_field {
 	const char	*qf_column;
 	const char	*qf_what;
 	const char	*qf_key;
 	size_t		 qf_off;
-	int		 qf_bytes;	/* a size, not a count */
-	int		 qf_secs;	/* a duration, 0 for none */
+	enum quota_kind	 qf_kind;
+	int		 qf_used;	/* counted in what a user uses */
 };
 
 /* A template (flavor): what "create --template NAME" fills in. */

@@ -48,7 +48,8 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 	const struct quota_field *f;
 	json_t		*v;
 	uint64_t	 owner;
-	char		*cause;
+	char		*cause, names[256];
+	size_t		 len = 0;
 	int		 n = 0;
 
 	(void)vm;
@@ -68,7 +69,8 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 			    f->qf_column);
 			return;
 		}
-		if (f->qf_secs && json_integer_value(v) > FWS_DURATION_MAX) {
+		if (f->qf_kind == QUOTA_SECS &&
+		    json_integer_value(v) > FWS_DURATION_MAX) {
 			request_error(rq, PROTO_ERR_INVALID_ARGUMENT,
 			    "quota %s is in seconds, at most %lld (0: no "
 			    "limit)", f->qf_column,
@@ -87,9 +89,12 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 		}
 	}
 	if (n == 0) {
+		for (f = quota_fields; f->qf_column != NULL; f++)
+			if (len < sizeof(names))
+				len += snprintf(names + len, sizeof(names) - len,
+				    "%s%s", len > 0 ? ", " : "", f->qf_column);
 		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "no limit to set: "
-		    "give one of vms, vm_vcpus, vm_memory_mib, vm_disk, vcpus, "
-		    "memory_mib, disk, images, snapshots, loan");
+		    "give one of %s", names);
 		return;
 	}
 	log_info("quota of uid %llu changed", (unsigned long long)owner);

@@ -56,6 +56,9 @@ static void	cmd_vnc(struct request *, json_t *, struct vm *);
 static void	cmd_snapshot_list(struct request *, json_t *, struct vm *);
 static void	cmd_templates(struct request *, json_t *, struct vm *);
 
+/* quota-set's arguments: every limit by its column */
+#define CMD_QUOTA_ARG(col, opt, key, kind, used, what, label)	#col,
+
 static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_AUTOSTART] = { cmd_autostart, CMD_VM,
 	    { "name", "owner", "enabled" } },
@@ -91,9 +94,8 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_NET_STOP] = { cmd_net_stop, CMD_ADMIN, { "name" } },
 	[PROTO_CMD_PAUSE] = { cmd_simple, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_QUOTA] = { cmd_quota, 0, { "owner" } },
-	[PROTO_CMD_QUOTA_SET] = { cmd_quota_set, CMD_ADMIN, { "owner", "vms",
-	    "vm_vcpus", "vm_memory_mib", "vm_disk", "vcpus", "memory_mib",
-	    "disk", "images", "snapshots", "loan" } },
+	[PROTO_CMD_QUOTA_SET] = { cmd_quota_set, CMD_ADMIN,
+	    { "owner", QUOTA_FIELDS(CMD_QUOTA_ARG) } },
 	[PROTO_CMD_REBOOT] = { cmd_simple, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_RESUME] = { cmd_simple, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_SHUTDOWN_ALL] = { cmd_shutdown_all, CMD_ADMIN,
@@ -113,6 +115,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_VERSION] = { cmd_version, 0, { NULL } },
 	[PROTO_CMD_VNC] = { cmd_vnc, CMD_VM, { "name", "owner" } },
 };
+#undef CMD_QUOTA_ARG
 
 uint64_t
 request_client(const struct request *rq)

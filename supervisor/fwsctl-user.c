@@ -1,8 +1,8 @@
 /*
  * fwsctl-user.c: fwsctl's verbs for a user of the lending service: the
  * image library and their own images (image-list, image-import,
- * image-delete), their quota (quota; quota-set for admins, quota_loan
- * included), and the templates.  image-import of an .ova finds the disk
+ * image-delete), their quota (quota; quota-set for admins: every limit
+ * of QUOTA_FIELDS, quota_loan included), and the templates.  image-import of an .ova finds the disk
  * inside it here, as the user, reading the tar headers: fwsd is told the
  * file, the offset and the length of the vmdk, and qemu-img reads it in
  * place.
@@ -168,30 +168,63 @@ verb_image_delete(struct ctx *c)
 	return 0;
 }
 
-/* kind: 0 a count, 1 MiB, 2 bytes; used is NULL for a per-VM limit */
-static void
-quota_line(const char *what, json_t *lim, json_t *used, int kind)
-{
-	char	 a[16], b[16];
+/* The limits as QUOTA_FIELDS (fws.h) lists them, for quota and quota-set. */
+static const struct {
+	const char	*qc_column;	/* in the reply and the request */
+	const char	*qc_option;	/* quota-set --OPTION */
+	const char	*qc_label;	/* in quota's table */
+	enum quota_kind	 qc_kind;
+	int		 qc_used;	/* fwsd says what is used of it */
+} quota_cols[] = {
+#define FWSCTL_QUOTA_COL(col, opt, key, kind, used, what, label) \
+	{ #col, opt, label, kind, used },
+	QUOTA_FIELDS(FWSCTL_QUOTA_COL)
+#undef FWSCTL_QUOTA_COL
+};
 
-	if (kind != 0)
-		printf("%-16s %8s %8s\n", what, used ? fwsctl_size(used,
-		    kind == 1, a, sizeof(a)) : "", fwsctl_size(lim, kind == 1,
-		    b, sizeof(b)));
-	else if (used != NULL)
-		printf("%-16s %8lld %8lld\n", what,
-		    (long long)json_integer_value(used),
-		    (long long)json_integer_value(lim));
-	else
-		printf("%-16s %8s %8lld\n", what, "",
-		    (long long)json_integer_value(lim));
+/* One line of quota's table: what is used (if fwsd counts it), the limit. */
+static void
+quota_line(size_t i, json_t *limits, json_t *used)
+{
+	json_t	*l = json_object_get(limits, quota_cols[i].qc_column), *u;
+	char	 a[16], b[16], *t;
+
+	if (l == NULL)
+		return;		/* an older fwsd does not say */
+	u = quota_cols[i].qc_used ? json_object_get(used,
+	    quota_cols[i].qc_column) : NULL;
+	switch (quota_cols[i].qc_kind) {
+	case QUOTA_SECS:
+		/* null: no limit */
+		t = json_is_integer(l) ? duration_text(json_integer_value(l)) :
+		    xasprintf("none");
+		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, "", t);
+		free(t);
+		break;
+	case QUOTA_MIB:
+	case QUOTA_BYTES:
+		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, u != NULL ?
+		    fwsctl_size(u, quota_cols[i].qc_kind == QUOTA_MIB, a,
+		    sizeof(a)) : "", fwsctl_size(l, quota_cols[i].qc_kind ==
+		    QUOTA_MIB, b, sizeof(b)));
+		break;
+	case QUOTA_COUNT:
+		if (u != NULL)
+			printf("%-16s %8lld %8lld\n", quota_cols[i].qc_label,
+			    (long long)json_integer_value(u),
+			    (long long)json_integer_value(l));
+		else
+			printf("%-16s %8s %8lld\n", quota_cols[i].qc_label, "",
+			    (long long)json_integer_value(l));
+		break;
+	}
 }
 
 int
 verb_quota(struct ctx *c)
 {
 	json_t	*r = fwsctl_call(PROTO_CMD_QUOTA, NULL, NULL), *q, *l, *u;
-	char	*t;
+	size_t	 i;
 
 	q = json_object_get(r, "result");
 	if (c->c_json) {
@@ -204,29 +237,13 @@ verb_quota(struct ctx *c)
 	if (json_is_true(json_object_get(q, "exempt")))
 		printf("(an admin's own VMs are not held to a quota)\n");
 	printf("%-16s %8s %8s\n", "", "USED", "LIMIT");
-	quota_line("VMs", json_object_get(l, "vms"), json_object_get(u, "vms"),
-	    0);
-	quota_line("vCPUs", json_object_get(l, "vcpus"), json_object_get(u,
-	    "vcpus"), 0);
-	quota_line("memory", json_object_get(l, "memory_mib"),
-	    json_object_get(u, "memory_mib"), 1);
-	quota_line("disk", json_object_get(l, "disk"), json_object_get(u,
-	    "disk"), 2);
-	quota_line("images", json_object_get(l, "images"), json_object_get(u,
-	    "images"), 0);
-	quota_line("vCPUs per VM", json_object_get(l, "vm_vcpus"), NULL, 0);
-	quota_line("memory per VM", json_object_get(l, "vm_memory_mib"), NULL,
-	    1);
-	quota_line("disk per VM", json_object_get(l, "vm_disk"), NULL, 2);
-	quota_line("snapshots per VM", json_object_get(l, "snapshots"), NULL,
-	    0);
-	/* an older fwsd does not say; null: no limit */
-	if ((u = json_object_get(l, "loan")) != NULL) {
-		t = json_is_integer(u) ? duration_text(json_integer_value(u)) :
-		    xasprintf("none");
-		printf("%-16s %8s %8s\n", "loan ahead", "", t);
-		free(t);
-	}
+	/* the limits of what is used first, then those of each VM */
+	for (i = 0; i < sizeof(quota_cols) / sizeof(*quota_cols); i++)
+		if (quota_cols[i].qc_used)
+			quota_line(i, l, u);
+	for (i = 0; i < sizeof(quota_cols) / sizeof(*quota_cols); i++)
+		if (!quota_cols[i].qc_used)
+			quota_line(i, l, u);
 	json_decref(r);
 	return 0;
 }
@@ -234,18 +251,8 @@ verb_quota(struct ctx *c)
 int
 verb_quota_set(struct ctx *c)
 {
-	static const struct {
-		const char	*opt, *key;
-		int		 kind;	/* 0 count, 1 MiB, 2 bytes, 3 s */
-	} opts[] = {
-		{ "vms", "vms", 0 }, { "vm-vcpus", "vm_vcpus", 0 },
-		{ "vm-memory", "vm_memory_mib", 1 }, { "vm-disk", "vm_disk", 2 },
-		{ "vcpus", "vcpus", 0 }, { "memory", "memory_mib", 1 },
-		{ "disk", "disk", 2 }, { "images", "images", 0 },
-		{ "snapshots", "snapshots", 0 }, { "loan", "loan", 3 },
-	};
 	json_t		*args = json_object(), *r, *owner;
-	const char	*v;
+	const char	*v, *key;
 	char		*end, *cause, user[64];
 	uint64_t	 n;
 	int64_t		 secs;
@@ -254,36 +261,42 @@ verb_quota_set(struct ctx *c)
 
 	/* USER: as --owner does, through the one place that resolves it */
 	fwsctl_owner(c->c_name);
-	for (i = 0; i < sizeof(opts) / sizeof(*opts); i++) {
-		if ((v = fwsctl_opt(c, opts[i].opt)) == NULL)
+	for (i = 0; i < sizeof(quota_cols) / sizeof(*quota_cols); i++) {
+		if ((v = fwsctl_opt(c, quota_cols[i].qc_option)) == NULL)
 			continue;
+		key = quota_cols[i].qc_column;
 		if (strcmp(v, "default") == 0) {
-			json_object_set_new(args, opts[i].key, json_null());
+			json_object_set_new(args, key, json_null());
 			continue;
 		}
-		/* a duration's 0 is no limit */
-		if (opts[i].kind == 3 && strcmp(v, "none") == 0) {
-			json_object_set_new(args, opts[i].key, json_integer(0));
-			continue;
-		}
-		if (opts[i].kind == 3) {
-			rc = parse_duration(v, &secs, &cause);
+		switch (quota_cols[i].qc_kind) {
+		case QUOTA_SECS:
+			/* a duration's 0 is no limit */
+			if (strcmp(v, "none") == 0) {
+				secs = 0;
+				rc = 0;
+			} else
+				rc = parse_duration(v, &secs, &cause);
 			n = secs;
-		} else if (opts[i].kind == 1)
+			break;
+		case QUOTA_MIB:
 			rc = parse_memory_mib(v, &n, &cause);
-		else if (opts[i].kind == 2)
+			break;
+		case QUOTA_BYTES:
 			rc = parse_size(v, &n, &cause);
-		else {
+			break;
+		default:
 			errno = 0;
 			n = strtoull(v, &end, 10);
 			rc = (*v < '0' || *v > '9' || *end != '\0' ||
 			    errno != 0) ? -1 : 0;
 			cause = rc == -1 ? xasprintf("%s: not a number", v) :
 			    NULL;
+			break;
 		}
 		if (rc == -1)
-			fwsctl_errx(2, "--%s %s", opts[i].opt, cause);
-		json_object_set_new(args, opts[i].key, json_integer(n));
+			fwsctl_errx(2, "--%s %s", quota_cols[i].qc_option, cause);
+		json_object_set_new(args, key, json_integer(n));
 	}
 	r = fwsctl_call(PROTO_CMD_QUOTA_SET, args, NULL);
 	owner = json_object_get(json_object_get(r, "result"), "owner");

@@ -56,6 +56,15 @@ static int	verb_vnc(struct ctx *);
 static int	verb_net_open(struct ctx *);
 static int	verb_media(struct ctx *);
 
+/* quota-set's options and their usage: every limit of QUOTA_FIELDS */
+#define QUOTA_COUNT_ARG		"N"
+#define QUOTA_MIB_ARG		"SIZE"
+#define QUOTA_BYTES_ARG		"SIZE"
+#define QUOTA_SECS_ARG		"DURATION|none"
+#define VERB_QUOTA_OPT(col, opt, key, kind, used, what, label)	opt "= "
+#define VERB_QUOTA_USAGE(col, opt, key, kind, used, what, label) \
+	" [--" opt " " kind##_ARG "]"
+
 static const struct verb verbs[PROTO_NCMDS] = {
 	[PROTO_CMD_AUTOSTART] = { verb_autostart, 3, "", "NAME on|off",
 	    "start the VM when fwsd starts (once per boot of the host)" },
@@ -125,12 +134,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "pause a running VM" },
 	[PROTO_CMD_QUOTA] = { verb_quota, 0, "json", "[--json]",
 	    "show your limits and what your VMs use of them" },
-	[PROTO_CMD_QUOTA_SET] = { verb_quota_set, 1, "vms= vm-vcpus= "
-	    "vm-memory= vm-disk= vcpus= memory= disk= images= snapshots= "
-	    "loan=", "USER [--vms N] "
-	    "[--vm-vcpus N] [--vm-memory SIZE]\n\t[--vm-disk SIZE] [--vcpus N] "
-	    "[--memory SIZE] [--disk SIZE] [--images N]\n\t[--snapshots N] "
-	    "[--loan DURATION|none]",
+	[PROTO_CMD_QUOTA_SET] = { verb_quota_set, 1,
+	    QUOTA_FIELDS(VERB_QUOTA_OPT), "USER" QUOTA_FIELDS(VERB_QUOTA_USAGE),
 	    "set a user's limits (\"default\" puts one back)" },
 	[PROTO_CMD_REBOOT] = { verb_simple, 1, "", "NAME", "reset a VM" },
 	[PROTO_CMD_RESUME] = { verb_simple, 1, "", "NAME",
@@ -160,6 +165,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	[PROTO_CMD_VNC] = { verb_vnc, 1, "json", "NAME [--json]",
 	    "how to see the VM's screen, and its password" },
 };
+#undef VERB_QUOTA_OPT
+#undef VERB_QUOTA_USAGE
 
 static const char	*socket_path;
 static int64_t		 owner_uid = -1;	/* --owner: for an admin */
@@ -253,6 +260,46 @@ fwsctl_print_refusal(const char *msg)
 	fprintf(stderr, "%s\n", p);
 }
 
+#define USAGE_COLS	79
+
+/*
+ * A verb's usage, printed from column col.  A line that would grow past
+ * USAGE_COLS (as quota-set's, made from QUOTA_FIELDS, would) breaks
+ * before a "[" and goes on after a tab, as the breaks written in the
+ * table do.
+ */
+static void
+usage_words(FILE *f, const char *u, int col)
+{
+	const char	*p = u, *q, *nl, *s;
+	int		 len, w;
+
+	while (*p != '\0') {
+		if ((q = strstr(p + 1, " [")) == NULL)
+			q = p + strlen(p);
+		len = q - p;
+		if ((nl = memchr(p, '\n', len)) != NULL) {
+			/* a break written in the table */
+			fprintf(f, "%.*s", (int)(nl + 1 - p), p);
+			col = 0;
+			p = nl + 1;
+			continue;
+		}
+		for (w = col, s = p; s < q; s++)
+			w = *s == '\t' ? (w / 8 + 1) * 8 : w + 1;
+		if (w > USAGE_COLS && *p == ' ' && col > 8) {
+			fprintf(f, "\n\t");
+			p++;
+			len--;
+			for (w = 8, s = p; s < q; s++)
+				w++;
+		}
+		fprintf(f, "%.*s", len, p);
+		col = w;
+		p = q;
+	}
+}
+
 /*
  * Usage: of one verb or of all; asked for (--help, help) on stdout, exit
  * 0.  Unasked, the whole list would scroll the error away: one line.
@@ -261,11 +308,12 @@ static void __attribute__((noreturn))
 usage_out(int only, int asked)
 {
 	FILE	*f = asked ? stdout : stderr;
-	int	 i;
+	int	 i, col;
 
 	if (only != -1) {
-		fprintf(f, "usage: fwsctl %s %s\n", proto_cmds[only].pc_name,
-		    verbs[only].v_usage);
+		col = fprintf(f, "usage: fwsctl %s ", proto_cmds[only].pc_name);
+		usage_words(f, verbs[only].v_usage, col);
+		fprintf(f, "\n");
 		if (asked)
 			fprintf(f, "\n%s\n", verbs[only].v_help);
 		exit(asked ? 0 : 2);
@@ -278,11 +326,13 @@ usage_out(int only, int asked)
 		exit(2);
 	}
 	fprintf(f, "\n");
-	for (i = 0; i < PROTO_NCMDS; i++)
-		if (verbs[i].v_fn != NULL)
-			fprintf(f, "  %-8s %s\n           %s\n",
-			    proto_cmds[i].pc_name, verbs[i].v_usage,
-			    verbs[i].v_help);
+	for (i = 0; i < PROTO_NCMDS; i++) {
+		if (verbs[i].v_fn == NULL)
+			continue;
+		col = fprintf(f, "  %-8s ", proto_cmds[i].pc_name);
+		usage_words(f, verbs[i].v_usage, col);
+		fprintf(f, "\n           %s\n", verbs[i].v_help);
+	}
 	fprintf(f, "\nAdmins act for a user with --owner USER.\n"
 	    "The socket is $FWS_SOCKET, or %s/%s.\n"
 	    "fwsctl VERB --help shows one verb; man fwsctl tells more.\n",

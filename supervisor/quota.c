@@ -1,8 +1,8 @@
 /*
  * quota.c: a user's limits and what they use of them, and how far ahead
- * their VMs may be lent (quota_loan).  The limits are
- * the configured defaults (quota_* in fwsd.conf) with an admin's
- * overrides from the store on top.  What a user uses is counted from
+ * their VMs may be lent (quota_loan).  The limits are those QUOTA_FIELDS
+ * (fws.h) lists, each the configured default (quota_* in fwsd.conf) or
+ * an admin's override from the store.  What a user uses is counted from
  * their VMs' definitions (VMs, vCPUs, memory) and, for disk, from what
  * their files take on the host: every file of their area (their VMs'
  * disks, internal snapshots included, and logs; kept disks; their
@@ -23,28 +23,12 @@
 #include "fws.h"
 #include "log.h"
 
-/* Every limit: its store column, its name in messages, its unit. */
+/* Every limit, as QUOTA_FIELDS lists them. */
 const struct quota_field quota_fields[] = {
-	{ "vms", "VMs per user", "quota_vms",
-	    offsetof(struct quota, q_vms), 0, 0 },
-	{ "vm_vcpus", "vCPUs per VM", "quota_vm_vcpus",
-	    offsetof(struct quota, q_vm_vcpus), 0, 0 },
-	{ "vm_memory_mib", "memory per VM (MiB)", "quota_vm_memory",
-	    offsetof(struct quota, q_vm_memory_mib), 0, 0 },
-	{ "vm_disk", "disk per VM", "quota_vm_disk",
-	    offsetof(struct quota, q_vm_disk), 1, 0 },
-	{ "vcpus", "vCPUs in all", "quota_vcpus",
-	    offsetof(struct quota, q_vcpus), 0, 0 },
-	{ "memory_mib", "memory in all (MiB)", "quota_memory",
-	    offsetof(struct quota, q_memory_mib), 0, 0 },
-	{ "disk", "disk in all", "quota_disk",
-	    offsetof(struct quota, q_disk), 1, 0 },
-	{ "images", "images per user", "quota_images",
-	    offsetof(struct quota, q_images), 0, 0 },
-	{ "snapshots", "snapshots per VM", "quota_snapshots",
-	    offsetof(struct quota, q_snapshots), 0, 0 },
-	{ "loan", "loan", "quota_loan",
-	    offsetof(struct quota, q_loan), 0, 1 },
+#define QUOTA_FIELD(col, opt, key, kind, used, what, label) \
+	{ #col, what, key, offsetof(struct quota, q_##col), kind, used },
+	QUOTA_FIELDS(QUOTA_FIELD)
+#undef QUOTA_FIELD
 	{ NULL, NULL, NULL, 0, 0, 0 },
 };
 
@@ -173,11 +157,14 @@ quota_value(const struct quota_field *f, uint64_t v)
 {
 	char	 buf[32];
 
-	if (f->qf_secs)
+	switch (f->qf_kind) {
+	case QUOTA_SECS:
 		return v == 0 ? xasprintf("none") : duration_text(v);
-	if (f->qf_bytes)
+	case QUOTA_BYTES:
 		return xasprintf("%s", format_size(v, buf, sizeof(buf)));
-	return xasprintf("%llu", (unsigned long long)v);
+	default:
+		return xasprintf("%llu", (unsigned long long)v);
+	}
 }
 
 /*
@@ -357,13 +344,15 @@ quota_to_json(uid_t uid, char **cause)
 		return NULL;
 	quota_usage(uid, NULL, &used);
 	lim = json_object();
-	/* a duration of 0 is no limit at all */
-	for (f = quota_fields; f->qf_column != NULL; f++)
-		json_object_set_new(lim, f->qf_column, f->qf_secs &&
-		    QF(&q, f) == 0 ? json_null() : json_integer(QF(&q, f)));
-	use = json_pack("{sI sI sI sI sI}", "vms", (json_int_t)used.q_vms,
-	    "vcpus", (json_int_t)used.q_vcpus, "memory_mib",
-	    (json_int_t)used.q_memory_mib, "disk", (json_int_t)used.q_disk,
-	    "images", (json_int_t)used.q_images);
+	use = json_object();
+	for (f = quota_fields; f->qf_column != NULL; f++) {
+		/* a duration of 0 is no limit at all */
+		json_object_set_new(lim, f->qf_column, f->qf_kind ==
+		    QUOTA_SECS && QF(&q, f) == 0 ? json_null() :
+		    json_integer(QF(&q, f)));
+		if (f->qf_used)
+			json_object_set_new(use, f->qf_column,
+			    json_integer(QF(&used, f)));
+	}
 	return json_pack("{so so}", "limits", lim, "used", use);
 }

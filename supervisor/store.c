@@ -890,18 +890,19 @@ store_snap_list(const struct vm *vm)
 int
 store_quota_get(uid_t uid, struct quota *q, char **cause)
 {
+#define STORE_QUOTA_MEMBER(col, opt, key, kind, used, what, label) &q->q_##col,
+	uint64_t	*f[] = { QUOTA_FIELDS(STORE_QUOTA_MEMBER) };
+#undef STORE_QUOTA_MEMBER
 	sqlite3_stmt	*st;
-	uint64_t	*f[] = { &q->q_vms, &q->q_vm_vcpus, &q->q_vm_memory_mib,
-	    &q->q_vm_disk, &q->q_vcpus, &q->q_memory_mib, &q->q_disk,
-	    &q->q_images, &q->q_snapshots, &q->q_loan };
 	size_t		 i;
 	int		 rc;
 
-	if (prepare("SELECT vms, vm_vcpus, vm_memory_mib, vm_disk, vcpus, "
-	    "memory_mib, disk, images, snapshots, loan FROM quotas WHERE "
-	    "uid = ?",
-	    &st, cause) == -1)
+	/* "SELECT vms, vm_vcpus, ..., loan, uid": the columns in f's order */
+#define STORE_QUOTA_SELECT(col, opt, key, kind, used, what, label) #col ", "
+	if (prepare("SELECT " QUOTA_FIELDS(STORE_QUOTA_SELECT) "uid FROM quotas "
+	    "WHERE uid = ?", &st, cause) == -1)
 		return -1;
+#undef STORE_QUOTA_SELECT
 	sqlite3_bind_int64(st, 1, uid);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		for (i = 0; i < sizeof(f) / sizeof(*f); i++)
@@ -917,9 +918,9 @@ store_quota_get(uid_t uid, struct quota *q, char **cause)
 int
 store_quota_set(uid_t uid, const char *column, int64_t value, char **cause)
 {
-	static const char *const columns[] = { "vms", "vm_vcpus",
-	    "vm_memory_mib", "vm_disk", "vcpus", "memory_mib", "disk",
-	    "images", "snapshots", "loan" };
+#define STORE_QUOTA_COLUMN(col, opt, key, kind, used, what, label) #col,
+	static const char *const columns[] = { QUOTA_FIELDS(STORE_QUOTA_COLUMN) };
+#undef STORE_QUOTA_COLUMN
 	sqlite3_stmt	*st;
 	char		*sql;
 	size_t		 i;

@@ -1,7 +1,7 @@
 /*
  * test_config.c: fwsd.conf files and what fwsd makes of them: each case
  * is a file's text and either the error it must produce or a check of
- * the resulting values.
+ * the resulting values.  Each quota limit has its key.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,6 +299,45 @@ test_loan_none(void **state)
 	config_clear(&cf);
 }
 
+/* Each limit of QUOTA_FIELDS is set by its key, in its member. */
+static void
+test_quota_keys(void **state)
+{
+#define QUOTA_TEST_KEY(col, opt, key, kind, used, what, label) \
+	{ key, kind, offsetof(struct quota, q_##col) },
+	static const struct {
+		const char	*key;
+		enum quota_kind	 kind;
+		size_t		 off;
+	} keys[] = { QUOTA_FIELDS(QUOTA_TEST_KEY) };
+#undef QUOTA_TEST_KEY
+	/* a value of each kind, and what it is in the member */
+	static const struct {
+		const char	*text;
+		uint64_t	 value;
+	} val[] = {
+		[QUOTA_COUNT] = { "3", 3 },
+		[QUOTA_MIB] = { "3G", 3 * 1024 },
+		[QUOTA_BYTES] = { "3G", 3ULL << 30 },
+		[QUOTA_SECS] = { "3h", 3 * 3600 },
+	};
+	struct fws_config	 cf;
+	char			*cause = NULL, *text;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		text = xasprintf("%s = %s\n", keys[i].key,
+		    val[keys[i].kind].text);
+		if (load_text(text, &cf, &cause) != 0)
+			fail_msg("%s: %s", text, cause ? cause : "(null)");
+		assert_true(*(uint64_t *)((char *)&cf.cf_quota + keys[i].off) ==
+		    val[keys[i].kind].value);
+		config_clear(&cf);
+		free(text);
+	}
+}
+
 int
 main(void)
 {
@@ -307,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_loan_none),
+		cmocka_unit_test(test_quota_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /*
  * test_store.c: the sqlite store on a real database file: the schema is
  * created and versioned, a VM and its disks survive a close and reopen,
- * run state updates stick, deletes cascade, and a database from a newer
- * fwsd is refused rather than damaged.
+ * run state updates stick, deletes cascade, each quota limit has its
+ * column, and a database from a newer fwsd is refused rather than
+ * damaged.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -415,6 +416,37 @@ test_owners_and_quotas(void **state)
 	store_close();
 }
 
+/* Every limit of QUOTA_FIELDS has its column, read into its member. */
+static void
+test_quota_columns(void **state)
+{
+#define QUOTA_TEST_COLUMN(col, opt, key, kind, used, what, label) #col,
+	static const char *const cols[] = { QUOTA_FIELDS(QUOTA_TEST_COLUMN) };
+#undef QUOTA_TEST_COLUMN
+#define QUOTA_TEST_OFF(col, opt, key, kind, used, what, label) \
+	offsetof(struct quota, q_##col),
+	static const size_t offs[] = { QUOTA_FIELDS(QUOTA_TEST_OFF) };
+#undef QUOTA_TEST_OFF
+	struct quota	 q;
+	char		*cause = NULL, *p = xasprintf("%s/quotas.db", dir);
+	size_t		 i;
+
+	(void)state;
+	assert_int_equal(store_open(p, &cause), 0);
+	free(p);
+	for (i = 0; i < sizeof(cols) / sizeof(*cols); i++)
+		assert_int_equal(store_quota_set(2002, cols[i], 100 + i,
+		    &cause), 0);
+	memset(&q, 0, sizeof(q));
+	assert_int_equal(store_quota_get(2002, &q, &cause), 0);
+	for (i = 0; i < sizeof(cols) / sizeof(*cols); i++)
+		assert_int_equal(*(uint64_t *)((char *)&q + offs[i]), 100 + i);
+	/* and each member is one of them */
+	assert_int_equal(sizeof(cols) / sizeof(*cols) * sizeof(uint64_t),
+	    sizeof(q));
+	store_close();
+}
+
 static void
 test_unreadable(void **state)
 {
@@ -436,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_migrates_version_1),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_owners_and_quotas),
+		cmocka_unit_test(test_quota_columns),
 		cmocka_unit_test(test_unreadable),
 	};
 
