@@ -666,11 +666,13 @@ fwsctl_connect(void)
 }
 
 /* The connection to fwsd and what was read from it but not used yet. */
+#define FWSCTL_REPLY_MAX	(256 << 20)	/* bytes in one line */
 static int	 conn = -1;
 static const char *conn_waiting;	/* shown while a slow reply is due */
 static int	 conn_progress;		/* a progress line is showing */
-static char	 conn_buf[PROTO_MAX_LINE * 4];
-static size_t	 conn_have;
+static char	*conn_buf;		/* what was read, grown to a line */
+static size_t	 conn_size, conn_have;
+static size_t	 conn_used;		/* the line handed out last */
 static time_t	 conn_asked;		/* when the request went, monotonic */
 /* a verb's own words for the wait, after secs seconds (else generic) */
 static void	(*conn_line)(char *, size_t, int);
@@ -737,7 +739,7 @@ fwsctl_send(enum proto_cmd cmd, json_t *args)
 	if (line == NULL)
 		fwsctl_errx(1, "cannot encode the request");
 	conn = fwsctl_connect();
-	conn_have = 0;
+	conn_have = conn_used = 0;
 	conn_asked = fwsctl_now();
 	/*
 	 * fwsd may have refused the connection (too many of them) and closed
@@ -753,32 +755,62 @@ fwsctl_send(enum proto_cmd cmd, json_t *args)
 }
 
 /*
- * The next line from fwsd, parsed; NULL at the end of the stream.  A
- * descriptor passed along lands in *fdp when fdp is given.
+ * The next line from fwsd, its newline made a NUL, and its length in
+ * *lenp: valid until the next read, which consumes it.  NULL at the end
+ * of the stream.  A descriptor passed along lands in *fdp when fdp is
+ * given.  The buffer grows to the longest line (a list of many VMs),
+ * up to FWSCTL_REPLY_MAX.
  */
-static json_t *
-fwsctl_read(int *fdp)
+static char *
+fwsctl_line(int *fdp, size_t *lenp)
 {
-	json_t		*msg;
-	char		*nl, *cause;
-	size_t		 len;
-	ssize_t		 n;
+	char	*nl, *p;
+	size_t	 seen = 0;
+	ssize_t	 n;
 
-	while ((nl = memchr(conn_buf, '\n', conn_have)) == NULL) {
-		if (conn_have == sizeof(conn_buf))
-			fwsctl_errx(1, "reply from fwsd too long");
+	if (conn_used > 0) {
+		conn_have -= conn_used;
+		memmove(conn_buf, conn_buf + conn_used, conn_have);
+		conn_used = 0;
+	}
+	for (;;) {
+		if (conn_have > seen && (nl = memchr(conn_buf + seen, '\n',
+		    conn_have - seen)) != NULL)
+			break;
+		seen = conn_have;
+		if (conn_have == conn_size) {
+			if (conn_size >= FWSCTL_REPLY_MAX)
+				fwsctl_errx(1, "reply from fwsd too long");
+			conn_size = conn_size == 0 ? 64 * 1024 : conn_size * 2;
+			if ((p = realloc(conn_buf, conn_size)) == NULL)
+				fwsctl_errx(1, "out of memory");
+			conn_buf = p;
+		}
 		fwsctl_progress();
 		n = sock_recv_fd(conn, conn_buf + conn_have,
-		    sizeof(conn_buf) - conn_have, fdp);
+		    conn_size - conn_have, fdp);
 		if (n <= 0)
 			return NULL;
 		conn_have += n;
 	}
-	len = nl - conn_buf;
-	if (proto_reply_parse(conn_buf, len, &msg, &cause) == -1)
+	*nl = '\0';
+	*lenp = nl - conn_buf;
+	conn_used = *lenp + 1;
+	return conn_buf;
+}
+
+/* The next line from fwsd, parsed; NULL at the end of the stream. */
+static json_t *
+fwsctl_read(int *fdp)
+{
+	json_t	*msg;
+	char	*line, *cause;
+	size_t	 len;
+
+	if ((line = fwsctl_line(fdp, &len)) == NULL)
+		return NULL;
+	if (proto_reply_parse(line, len, &msg, &cause) == -1)
 		fwsctl_errx(1, "%s", cause);
-	conn_have -= len + 1;
-	memmove(conn_buf, nl + 1, conn_have);
 	return msg;
 }
 
