@@ -4,6 +4,7 @@
 #ifndef FWS_FWSCTL_H
 #define FWS_FWSCTL_H
 
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -36,6 +37,8 @@ const char *fwsctl_opt(struct ctx *, const char *);
 void	 fwsctl_print_json(json_t *);
 json_t	*fwsctl_abs_path(const char *);
 json_t	*fwsctl_name_args(struct ctx *);
+uid_t	 fwsctl_uid(void);
+const char *fwsctl_uid_name(uid_t);
 const char *fwsctl_user_name(json_t *, char *, size_t);
 const char *fwsctl_size(json_t *, int, char *, size_t);
 const char *fwsctl_vm_name(json_t *, json_t *, char *, size_t);

@@ -140,7 +140,7 @@ verb_loans(struct ctx *c)
 			we = strlen(end);
 		free(end);
 		if (json_integer_value(json_object_get(o, "owner")) !=
-		    (json_int_t)getuid())
+		    (json_int_t)fwsctl_uid())
 			others = 1;
 	}
 	if (others)

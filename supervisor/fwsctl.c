@@ -191,18 +191,64 @@ fwsctl_owner(const char *user)
 	owner_uid = uid;
 }
 
-/* A uid shown as its user name when it has one. */
+/* The caller's uid, asked of the kernel once. */
+uid_t
+fwsctl_uid(void)
+{
+	static uid_t	 uid;
+	static int	 known;
+
+	if (!known) {
+		uid = getuid();
+		known = 1;
+	}
+	return uid;
+}
+
+/*
+ * A uid's user name, or the number when it has none.  Each uid is looked
+ * up once (a listing names the same few owners again and again, and a
+ * lookup may read /etc/passwd or ask a directory): the answers are kept
+ * for the life of the process.
+ */
+const char *
+fwsctl_uid_name(uid_t uid)
+{
+	static struct {
+		uid_t	 un_uid;
+		char	*un_name;
+	}		*names;
+	static size_t	 nnames;
+	struct passwd	*pw;
+	size_t		 i;
+	void		*p;
+
+	for (i = 0; i < nnames; i++)
+		if (names[i].un_uid == uid)
+			return names[i].un_name;
+	if ((p = reallocarray(names, nnames + 1, sizeof(*names))) == NULL)
+		fwsctl_errx(1, "out of memory");
+	names = p;
+	names[nnames].un_uid = uid;
+	if ((pw = getpwuid(uid)) != NULL)
+		names[nnames].un_name = xasprintf("%s", pw->pw_name);
+	else
+		names[nnames].un_name = xasprintf("%u", (unsigned)uid);
+	return names[nnames++].un_name;
+}
+
+/* A uid from fwsd shown as its user name when it has one. */
 const char *
 fwsctl_user_name(json_t *uid, char *buf, size_t len)
 {
-	struct passwd	*pw;
+	json_int_t	 n = json_integer_value(uid);
 
 	if (!json_is_integer(uid))
 		return "-";
-	if ((pw = getpwuid(json_integer_value(uid))) != NULL)
-		snprintf(buf, len, "%s", pw->pw_name);
+	if (n < 0 || n > UINT32_MAX)
+		snprintf(buf, len, "%lld", (long long)n);
 	else
-		snprintf(buf, len, "%lld", (long long)json_integer_value(uid));
+		snprintf(buf, len, "%s", fwsctl_uid_name(n));
 	return buf;
 }
 
@@ -222,7 +268,7 @@ fwsctl_vm_name(json_t *name, json_t *owner, char *buf, size_t len)
 	char	 user[64];
 
 	if (!json_is_integer(owner) ||
-	    json_integer_value(owner) == (json_int_t)getuid())
+	    json_integer_value(owner) == (json_int_t)fwsctl_uid())
 		snprintf(buf, len, "%s", str_or_none(name));
 	else
 		snprintf(buf, len, "%s (%s)", str_or_none(name),
@@ -1244,7 +1290,7 @@ verb_list(struct ctx *c)
 			w = strlen(json_string_value(json_object_get(vm,
 			    "name")));
 		if (json_integer_value(json_object_get(vm, "owner")) !=
-		    (json_int_t)getuid())
+		    (json_int_t)fwsctl_uid())
 			others = 1;
 	}
 	/* an admin's list holds others' VMs: say whose */
@@ -1472,7 +1518,7 @@ print_event(struct ctx *c, json_t *e)
 		snprintf(who, sizeof(who), " by %s", fwsctl_user_name(actor, a,
 		    sizeof(a)));
 		/* another's VM is named with its owner already */
-		mine = json_integer_value(owner) == (json_int_t)getuid();
+		mine = json_integer_value(owner) == (json_int_t)fwsctl_uid();
 		if (mine && json_integer_value(actor) !=
 		    json_integer_value(owner)) {
 			len = strlen(who);
@@ -1870,7 +1916,6 @@ verb_vnc(struct ctx *c)
 	    NULL);
 	json_t		*o = json_object_get(r, "result");
 	const char	*host, *pub, *viewer, *cmd;
-	struct passwd	*pw;
 	char		*tunnel = NULL, user[64];
 	long long	 display, port;
 
@@ -1883,10 +1928,8 @@ verb_vnc(struct ctx *c)
 	display = json_integer_value(json_object_get(o, "display"));
 	port = json_integer_value(json_object_get(o, "port"));
 	if (json_is_true(json_object_get(o, "loopback")) && pub != NULL) {
-		if ((pw = getpwuid(getuid())) != NULL)
-			snprintf(user, sizeof(user), "%s", pw->pw_name);
-		else
-			snprintf(user, sizeof(user), "%u", (unsigned)getuid());
+		snprintf(user, sizeof(user), "%s",
+		    fwsctl_uid_name(fwsctl_uid()));
 		tunnel = xasprintf("ssh -L %lld:%s%s%s:%lld %s@%s", port,
 		    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ?
 		    "]" : "", port, user, pub);
