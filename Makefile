@@ -60,7 +60,8 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c \
-		  supervisor/fwsctl-loan.c supervisor/fwsctl-user.c $(COMMON_SRCS)
+		  supervisor/fwsctl-list.c supervisor/fwsctl-loan.c \
+		  supervisor/fwsctl-user.c $(COMMON_SRCS)
 
 HDRS		= $(wildcard include/*.h)
 
@@ -68,12 +69,14 @@ HDRS		= $(wildcard include/*.h)
 # with ASan and UBSan
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
-		  test_logcap test_loan test_dns test_vm test_sock
+		  test_logcap test_loan test_dns test_vm test_sock test_list
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
 test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
 test_sock_SRCS		= supervisor/sock.c supervisor/cause.c
+test_list_SRCS		= supervisor/fwsctl-list.c supervisor/validate.c \
+			  supervisor/cause.c
 test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/net-def.c \
 			  supervisor/validate.c supervisor/log.c supervisor/cause.c
 test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c supervisor/validate.c \

@@ -32,6 +32,8 @@ void	 fwsctl_errx(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 int	 fwsctl_connect(void);
 json_t	*fwsctl_call(enum proto_cmd, json_t *, int *);
+json_t	*fwsctl_call_scan(enum proto_cmd, json_t *,
+	    int (*)(const char *, size_t, void *), void *);
 json_t	*fwsctl_call_list(struct ctx *, enum proto_cmd, json_t *, json_t **);
 const char *fwsctl_opt(struct ctx *, const char *);
 void	 fwsctl_print_json(json_t *);
@@ -56,6 +58,42 @@ int	 verb_templates(struct ctx *);
 int	 fwsctl_until(struct ctx *, int64_t *);
 int	 verb_loan(struct ctx *);
 int	 verb_loans(struct ctx *);
+
+/*
+ * fwsctl-list.c: the list verb.  list_scan reads fwsd's reply line into
+ * rows, list_from_json a parsed reply (test_list holds one to the other).
+ */
+
+/* A string of the reply: not NUL-terminated when read from the line. */
+struct list_str {
+	const char	*ls_s;
+	int		 ls_len;
+};
+
+/* One VM, as its line of the table needs it. */
+struct list_row {
+	struct list_str	 lr_name;
+	struct list_str	 lr_state;
+	struct list_str	 lr_addr;	/* the first IPv4 address, or NULL */
+	long long	 lr_vcpus;
+	long long	 lr_memory_mib;	/* -1: not given */
+	long long	 lr_owner;
+	long long	 lr_pid;
+	long long	 lr_loan_end;
+	int		 lr_has_owner;
+	int		 lr_has_pid;
+	int		 lr_has_loan_end;
+};
+
+struct list_rows {
+	struct list_row	*lrs_rows;
+	size_t		 lrs_n;
+	size_t		 lrs_size;
+};
+
+int	 verb_list(struct ctx *);
+int	 list_scan(const char *, size_t, struct list_rows *);
+void	 list_from_json(json_t *, struct list_rows *);
 
 /* fwsctl-console.c */
 int	 fwsctl_console(const char *, int);

@@ -38,7 +38,6 @@ static int	verb_create(struct ctx *);
 static int	verb_simple(struct ctx *);
 static int	verb_stop(struct ctx *);
 static int	verb_delete(struct ctx *);
-static int	verb_list(struct ctx *);
 static int	verb_info(struct ctx *);
 static int	verb_console(struct ctx *);
 static int	verb_version(struct ctx *);
@@ -774,6 +773,9 @@ fwsctl_send(enum proto_cmd cmd, json_t *args)
 	size_t	 len;
 	ssize_t	 n;
 
+	if (proto_cmds[cmd].pc_flags & PROTO_SLOW)
+		conn_waiting = xasprintf("waiting for fwsd to %s",
+		    proto_cmds[cmd].pc_name);
 	if (owner_uid >= 0) {
 		if (args == NULL)
 			args = json_object();
@@ -910,11 +912,38 @@ fwsctl_call(enum proto_cmd cmd, json_t *args, int *fdp)
 {
 	json_t		*reply;
 
-	if (proto_cmds[cmd].pc_flags & PROTO_SLOW)
-		conn_waiting = xasprintf("waiting for fwsd to %s",
-		    proto_cmds[cmd].pc_name);
 	fwsctl_send(cmd, args);
 	reply = fwsctl_reply(fdp);
+	close(conn);
+	conn = -1;
+	return reply;
+}
+
+/*
+ * fwsctl_call for a reply too large for a JSON tree of it to be quick to
+ * make (a list of hundreds of VMs): scan reads the first line as it
+ * came, and when it takes it (returns 0) that was the reply, and NULL is
+ * returned.  Else the line is parsed and checked as fwsctl_call does,
+ * refusals and all, and the reply returned.
+ */
+json_t *
+fwsctl_call_scan(enum proto_cmd cmd, json_t *args,
+    int (*scan)(const char *, size_t, void *), void *arg)
+{
+	json_t	*reply = NULL;
+	char	*line;
+	size_t	 len;
+
+	fwsctl_send(cmd, args);
+	if ((line = fwsctl_line(NULL, &len)) == NULL ||
+	    scan(line, len, arg) == -1) {
+		/* read it again: the line as it came, its newline back */
+		if (line != NULL) {
+			line[len] = '\n';
+			conn_used = 0;
+		}
+		reply = fwsctl_reply(NULL);
+	}
 	close(conn);
 	conn = -1;
 	return reply;
@@ -1258,70 +1287,6 @@ fwsctl_size(json_t *v, int mib, char *buf, size_t len)
 	    UINT64_MAX >> 20)))
 		return "-";
 	return format_size(mib ? (uint64_t)n << 20 : (uint64_t)n, buf, len);
-}
-
-/* The first IPv4 address of a list of addresses, or "-". */
-static const char *
-first_ipv4(json_t *addrs)
-{
-	json_t		*v;
-	const char	*s;
-	size_t		 i;
-
-	json_array_foreach(addrs, i, v)
-		if ((s = json_string_value(v)) != NULL &&
-		    strchr(s, ':') == NULL)
-			return s;
-	return "-";
-}
-
-static int
-verb_list(struct ctx *c)
-{
-	json_t	*r, *a, *vm, *pid, *end;
-	char	 mem[32], pidbuf[16], user[64], *ends;
-	size_t	 i, w = 4;
-	int	 others = 0;
-
-	if ((a = fwsctl_call_list(c, PROTO_CMD_LIST, NULL, &r)) == NULL)
-		return 0;
-	json_array_foreach(a, i, vm) {
-		if (strlen(json_string_value(json_object_get(vm, "name"))) > w)
-			w = strlen(json_string_value(json_object_get(vm,
-			    "name")));
-		if (json_integer_value(json_object_get(vm, "owner")) !=
-		    (json_int_t)fwsctl_uid())
-			others = 1;
-	}
-	/* an admin's list holds others' VMs: say whose */
-	if (others)
-		printf("%-12s  ", "OWNER");
-	printf("%-*s  %-8s  %5s  %7s  %7s  %-15s  %s\n", (int)w, "NAME",
-	    "STATE", "VCPUS", "MEMORY", "PID", "ADDRESS", "LOAN ENDS");
-	json_array_foreach(a, i, vm) {
-		if (others)
-			printf("%-12s  ", fwsctl_user_name(json_object_get(vm,
-			    "owner"), user, sizeof(user)));
-		pid = json_object_get(vm, "pid");
-		if (json_is_integer(pid))
-			snprintf(pidbuf, sizeof(pidbuf), "%lld",
-			    (long long)json_integer_value(pid));
-		else
-			snprintf(pidbuf, sizeof(pidbuf), "-");
-		end = json_object_get(vm, "loan_end");
-		ends = json_is_integer(end) ?
-		    date_text(json_integer_value(end)) : xasprintf("-");
-		printf("%-*s  %-8s  %5lld  %7s  %7s  %-15s  %s\n", (int)w,
-		    json_string_value(json_object_get(vm, "name")),
-		    json_string_value(json_object_get(vm, "state")),
-		    (long long)json_integer_value(json_object_get(vm, "vcpus")),
-		    fwsctl_size(json_object_get(vm, "memory_mib"), 1, mem,
-		    sizeof(mem)), pidbuf,
-		    first_ipv4(json_object_get(vm, "addresses")), ends);
-		free(ends);
-	}
-	json_decref(r);
-	return 0;
 }
 
 static void
