@@ -7,6 +7,12 @@ and never started: nothing but the control socket is measured.
   create      each "create" request to its reply, one connection;
   list        "list" of every VM, on a fresh connection each time, from
               connect to the whole reply parsed (BENCH_LIST_RUNS, 200);
+  fwsctl list "fwsctl list" as a process, wall time, its output read,
+              against fwsd's own answer: "list" on a fresh connection
+              from connect to the reply's last byte, not parsed; and
+              "fwsctl version" likewise, what any fwsctl costs (exec,
+              dynamic linking, a connection) whatever it asks.  The
+              three in turn, BENCH_CTL_RUNS (200) times;
   info, one   requests/second of "info NAME" (every VM in turn), one
               client, one request at a time on one connection
               (BENCH_INFO_N requests, default 10000);
@@ -43,6 +49,7 @@ INFO_N = int(os.environ.get("BENCH_INFO_N", "10000"))
 WINDOW = int(os.environ.get("BENCH_WINDOW", "64"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "50"))
 PER_CLIENT = int(os.environ.get("BENCH_PER_CLIENT", "100"))
+CTL_RUNS = int(os.environ.get("BENCH_CTL_RUNS", "200"))
 
 
 def name(i):
@@ -62,6 +69,43 @@ def create_all(f):
     finally:
         c.close()
     return lat
+
+
+def answer_once(f):
+    """ "list" on a fresh connection, from connect to the last byte of
+    the reply, not parsed: fwsd's own answer, in seconds."""
+    t0 = time.monotonic()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect(f.sock)
+    s.sendall(b'{"id":1,"cmd":"list"}\n')
+    buf = b""
+    while not buf.endswith(b"\n"):
+        data = s.recv(1 << 20)
+        if not data:
+            raise ConnectionError("fwsd closed the connection")
+        buf += data
+    s.close()
+    return time.monotonic() - t0
+
+
+def fwsctl_once(f, *args):
+    """ "fwsctl ARGS" as a process, its output read, in seconds."""
+    t0 = time.monotonic()
+    subprocess.run([benchlib.FWSCTL, "--socket", f.sock] + list(args),
+                   check=True, stdout=subprocess.PIPE)
+    return time.monotonic() - t0
+
+
+def fwsctl_vs_answer(f, runs):
+    """fwsd's answer, "fwsctl list" and "fwsctl version", in turn, runs
+    times each: whatever else the machine does falls on all three."""
+    answers, lists, versions = [], [], []
+    for _ in range(runs):
+        answers.append(answer_once(f))
+        lists.append(fwsctl_once(f, "list"))
+        versions.append(fwsctl_once(f, "version"))
+    return answers, lists, versions
 
 
 def info_sequential(f):
@@ -217,6 +261,7 @@ def main():
         creates, cpu_create = cpu_of(f, create_all, f)
         lists, cpu_list = cpu_of(f, benchlib.list_latency, f.sock, DEFINED,
                                  LIST_RUNS)
+        answers, ctl_list, ctl_version = fwsctl_vs_answer(f, CTL_RUNS)
         (seq_s, seq_lat), cpu_seq = cpu_of(f, info_sequential, f)
         pipe_s, cpu_pipe = cpu_of(f, info_pipelined, f)
         per = Clients(f, fresh=False)
@@ -234,6 +279,11 @@ def main():
     print("    fwsd CPU per create: %.0f us" % (cpu_create / DEFINED * 1e6))
     benchlib.show_pct("list (socket)", lists)
     print("    fwsd CPU per list: %.0f us" % (cpu_list / LIST_RUNS * 1e6))
+    benchlib.show_pct("list answer, unparsed", answers)
+    benchlib.show_pct("fwsctl list (process)", ctl_list)
+    benchlib.show_pct("fwsctl version (proc.)", ctl_version)
+    print("    fwsctl list / fwsd's answer (p50): %.2f" %
+          (benchlib.pct(ctl_list, 50) / benchlib.pct(answers, 50)))
     print("  info, one client, one at a time: %d requests in %.2f s: "
           "%.0f requests/s; fwsd CPU %.1f us per request" %
           (INFO_N, seq_s, INFO_N / seq_s, cpu_seq / INFO_N * 1e6))

@@ -8,7 +8,7 @@
 #   BENCH_SCALE       guests running at each step of bench-scale (10,50,100)
 #   BENCH_IDLE        seconds of idleness measured at each step (10)
 #   BENCH_LIST_RUNS   list requests per step (1000; 200 in bench-control)
-#   BENCH_CTL_RUNS    fwsctl list processes per step (200)
+#   BENCH_CTL_RUNS    fwsctl list processes per step, and in bench-control (200)
 #   BENCH_PROBES      starts, fwsd and bare, at each step (8)
 #   BENCH_DEFINED     VMs defined in bench-control (1000)
 #   BENCH_INFO_N      info requests, one client (10000)
