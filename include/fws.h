@@ -365,6 +365,12 @@ struct vm_job {
 	int64_t		 j_due;		/* wall clock, s */
 };
 
+/* An event of a transition, as the history records it. */
+struct vm_record {
+	const char	*r_event;
+	const char	*r_reason;
+};
+
 /* Someone waiting for a VM's start or stop to end. */
 struct vm_waiter {
 	TAILQ_ENTRY(vm_waiter)	 w_entry;
@@ -465,9 +471,9 @@ struct vm_run_ops {
 	void	(*ro_attach)(struct vm *, int);		/* adopted: 1 start */
 	void	(*ro_teardown)(struct vm *);		/* qemu is gone */
 	void	(*ro_timer)(struct vm *, int);		/* s; -1: none */
-	/* one durable write: the run state and its event, together */
-	void	(*ro_commit)(struct vm *, int64_t, const char *,
-		    const char *);
+	/* one durable write: the run state and its events, together */
+	void	(*ro_commit)(struct vm *, int64_t, const struct vm_record *,
+		    int);
 	void	(*ro_job_ended)(struct vm *, enum vm_job_kind);
 };
 extern const struct vm_run_ops *vm_run;

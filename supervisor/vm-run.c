@@ -918,11 +918,10 @@ run_attach(struct vm *vm, int starting)
  * fails is logged: the VM goes on.
  */
 static void
-run_commit(struct vm *vm, int64_t actor, const char *event,
-    const char *reason)
+run_commit(struct vm *vm, int64_t actor, const struct vm_record *rec, int n)
 {
 	char	*cause;
-	int	 tx;
+	int	 tx, i;
 
 	if ((tx = store_begin(&cause)) == -1) {
 		log_warnx("%s: %s", vm->vm_name, cause);
@@ -933,8 +932,9 @@ run_commit(struct vm *vm, int64_t actor, const char *event,
 		    vm_state_name(vm->vm_state), cause);
 		free(cause);
 	}
-	if (event != NULL)
-		event_record_by(vm, actor, event, "%s", reason ? reason : "");
+	for (i = 0; i < n; i++)
+		event_record_by(vm, actor, rec[i].r_event, "%s",
+		    rec[i].r_reason);
 	if (tx == 0 && store_commit(&cause) == -1) {
 		log_warnx("%s: cannot record state %s: %s", vm->vm_name,
 		    vm_state_name(vm->vm_state), cause);

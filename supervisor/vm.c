@@ -100,6 +100,8 @@ vm_event_asked(enum vm_event ev)
 #define DO_FINISH_START	0x0040	/* adopted mid-start: the start goes on */
 #define DO_FINISH_STOP	0x2000	/* adopted mid-stop: quit now */
 #define DO_GONE		0x0080	/* qemu is gone: let go, record the exit */
+#define DO_DESTROY	0x4000	/* kill; record it stopped while it dies */
+#define DO_REAP		0x8000	/* a destroyed qemu is gone: let go */
 #define DO_SAVE		0x0100	/* commit even if nothing is recorded */
 #define DO_END_JOB	0x0200	/* after the commit: the job is over */
 #define DO_WAKE		0x0400	/* those waiting are told */
@@ -164,6 +166,9 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_SAME, DO_END_JOB, NULL),
 		[EV_CRASH_LOOP] = GO(VM_FAILED, 0, NULL),
+		/* a destroy's qemu is gone: recorded already, now told */
+		[EV_EXIT_ASKED] = GO(VM_SAME, DO_REAP | DO_END_JOB | DO_WAKE,
+		    NULL),
 	},
 	[VM_CRASHED] = {
 		STARTS,
@@ -227,7 +232,8 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_START] = NO(FWS_ERR_STATE, "%1$s is already running"),
 		[EV_STOP] = GO(VM_STOPPING, DO_POWERDOWN, NULL),
 		[EV_LOAN_END] = GO(VM_STOPPING, DO_POWERDOWN, NULL),
-		[EV_DESTROY] = GO(VM_STOPPING, DO_KILL, NULL),
+		/* SIGKILL cannot be refused: one write while qemu dies */
+		[EV_DESTROY] = GO(VM_STOPPED, DO_DESTROY, "stopped"),
 		/* a QMP command; its reply (or QMP's event) moves it */
 		[EV_PAUSE] = GO(VM_SAME, 0, NULL),
 		[EV_RESUME] = NOT_PAUSED,
@@ -250,7 +256,8 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		    "instead"),
 		[EV_STOP] = GO(VM_STOPPING, DO_POWERDOWN, NULL),
 		[EV_LOAN_END] = GO(VM_STOPPING, DO_POWERDOWN, NULL),
-		[EV_DESTROY] = GO(VM_STOPPING, DO_KILL, NULL),
+		/* SIGKILL cannot be refused: one write while qemu dies */
+		[EV_DESTROY] = GO(VM_STOPPED, DO_DESTROY, "stopped"),
 		[EV_PAUSE] = NOT_RUNNING_ST,
 		[EV_RESUME] = GO(VM_SAME, 0, NULL),
 		[EV_REBOOT] = GO(VM_SAME, 0, NULL),
@@ -625,9 +632,10 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 	enum job_rule	 rule = vm_job_rule(vm, ev);
 	enum vm_state	 to;
 	va_list		 ap;
+	struct vm_record rec[2];
 	const char	*event, *step, *lead;
-	char		*reason = NULL, *cause, *why, *tmp;
-	int		 changed;
+	char		*reason = NULL, *first = NULL, *cause, *why, *tmp;
+	int		 changed, n;
 
 	if (rule == J_IGNORE && !vm_event_asked(ev)) {
 		log_debug("%s: %s ignored during its %s job", vm->vm_name,
@@ -690,6 +698,25 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 		vm_job_progress(vm, -1, "kill");
 		vm_run->ro_kill(vm);
 	}
+	if (t->t_do & DO_DESTROY) {
+		/* the kill first: the write below overlaps qemu's dying */
+		vm->vm_job.j_stop_step = 2;
+		vm_run->ro_timer(vm, -1);
+		vm_job_progress(vm, -1, "kill");
+		vm_run->ro_kill(vm);
+		first = xasprintf("destroy: killing qemu pid %d",
+		    (int)vm->vm_pid);
+		free(vm->vm_last_exit);
+		vm->vm_last_exit = xasprintf("qemu killed as asked");
+		vm->vm_last_exit_time = time(NULL);
+		free(reason);
+		reason = xasprintf("qemu killed as asked (pid %d)",
+		    (int)vm->vm_pid);
+		vm->vm_pid = 0;
+		vm->vm_pid_start = 0;
+	}
+	if (t->t_do & DO_REAP)
+		vm_run->ro_teardown(vm);
 	if (t->t_do & DO_ATTACH)
 		vm_run->ro_attach(vm, (t->t_do & DO_FINISH_START) != 0);
 	if (t->t_do & DO_FINISH_START) {
@@ -726,9 +753,19 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 		    vm_state_name(vm->vm_state), vm_state_name(to),
 		    vm_event_name(ev));
 	vm_state_load(vm, to);
-	if (changed || event != NULL || (t->t_do & DO_SAVE))
-		vm_run->ro_commit(vm, vm_actor(vm), event, reason ? reason :
-		    "");
+	if (changed || event != NULL || (t->t_do & DO_SAVE)) {
+		n = 0;
+		if (first != NULL) {
+			rec[n].r_event = "stopping";
+			rec[n++].r_reason = first;
+		}
+		if (event != NULL) {
+			rec[n].r_event = event;
+			rec[n++].r_reason = reason ? reason : "";
+		}
+		vm_run->ro_commit(vm, vm_actor(vm), rec, n);
+	}
+	free(first);
 
 	if (t->t_do & DO_END_JOB)
 		vm_job_end(vm, NULL);
@@ -748,6 +785,7 @@ vm_policy(struct vm *vm)
 {
 	struct restart_policy	 rp;
 	struct timespec		 ts;
+	struct vm_record	 rec;
 	unsigned		 delay;
 	char			*why;
 
@@ -769,7 +807,9 @@ vm_policy(struct vm *vm)
 		why = xasprintf("in %u s (policy %s, %u restarts in the last "
 		    "%u s)", delay, vm_restart_name(vm->vm_restart),
 		    vm->vm_nrecent, rp.rp_loop_window);
-		vm_run->ro_commit(vm, -1, "restarting", why);
+		rec.r_event = "restarting";
+		rec.r_reason = why;
+		vm_run->ro_commit(vm, -1, &rec, 1);
 		free(why);
 		break;
 	}
@@ -906,8 +946,7 @@ vm_destroy(struct vm *vm, const struct caller *ca, fws_done_fn fn,
 	}
 	vm_job_set(vm, JOB_STOP, ca->ca_uid, NULL);
 	vm_wait(vm, VM_STOPPED, fn, arg);
-	vm_event(vm, EV_DESTROY, "destroy: killing qemu pid %d",
-	    (int)vm->vm_pid);
+	vm_event(vm, EV_DESTROY, NULL);
 }
 
 /* pause, resume, reboot: one QMP command, answered when qemu did it. */

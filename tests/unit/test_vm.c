@@ -118,14 +118,25 @@ fake_timer(struct vm *vm, int secs)
 }
 
 static void
-fake_commit(struct vm *vm, int64_t actor, const char *event,
-    const char *reason)
+fake_commit(struct vm *vm, int64_t actor, const struct vm_record *rec,
+    int n)
 {
+	char	 events[128] = "-";
+	size_t	 len;
+	int	 i;
+
 	(void)actor;
 	commits++;
-	act("commit:%s:%s", vm_state_name(vm->vm_state), event ? event : "-");
-	snprintf(last_event, sizeof(last_event), "%s", event ? event : "");
-	snprintf(last_reason, sizeof(last_reason), "%s", reason ? reason : "");
+	last_event[0] = last_reason[0] = '\0';
+	for (i = 0; i < n; i++) {
+		len = i ? strlen(events) : 0;
+		snprintf(events + len, sizeof(events) - len, "%s%s",
+		    i ? "+" : "", rec[i].r_event);
+		snprintf(last_event, sizeof(last_event), "%s", rec[i].r_event);
+		snprintf(last_reason, sizeof(last_reason), "%s",
+		    rec[i].r_reason);
+	}
+	act("commit:%s:%s", vm_state_name(vm->vm_state), events);
 }
 
 static void
@@ -316,21 +327,32 @@ test_kill_during_stop(void **state)
 	done_vm(vm);
 }
 
-/* destroy kills first, then writes: one write before, one after. */
+/*
+ * destroy kills first, then writes once (stopping and stopped, while
+ * qemu dies); the answer waits for qemu's end, which writes nothing.
+ */
 static void
 test_destroy_kills_before_writing(void **state)
 {
 	struct vm	*vm = new_vm(VM_RUNNING);
-	struct answer	 a = { 0 };
+	struct answer	 a = { 0 }, s = { 0 };
 
 	(void)state;
 	vm_destroy(vm, &alice, answered, &a);
-	assert_string_equal(acts, "kill commit:stopping:stopping");
-	vm_event(vm, EV_EXIT_ASKED, "qemu killed as asked");
-	assert_int_equal(commits, 2);
-	assert_int_equal(vm->vm_state, VM_STOPPED);
-	assert_int_equal(a.err, FWS_OK);
+	assert_string_equal(acts, "kill commit:stopped:stopping+stopped");
+	assert_string_equal(last_reason, "qemu killed as asked (pid 4242)");
 	assert_string_equal(vm->vm_last_exit, "qemu killed as asked");
+	assert_int_equal(a.called, 0);
+	/* until qemu is gone its job holds: no start, no second qemu */
+	vm_start(vm, &alice, answered, &s);
+	assert_int_equal(s.err, FWS_ERR_BUSY);
+	vm_event(vm, EV_EXIT_ASKED, "qemu killed as asked");
+	assert_int_equal(commits, 1);
+	assert_non_null(strstr(acts, "teardown"));
+	assert_int_equal(vm->vm_state, VM_STOPPED);
+	assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
+	assert_int_equal(a.called, 1);
+	assert_int_equal(a.err, FWS_OK);
 	done_vm(vm);
 }
 
