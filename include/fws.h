@@ -814,6 +814,7 @@ int	 store_net_update(const struct net *, char **);
 int	 store_net_load(struct netlist *, char **);
 int	 store_snap_sync(const struct vm *, json_t *, char **);
 json_t	*store_snap_list(const struct vm *);
+json_t	*store_snap_index(const struct vm *);
 int	 store_quota_get(uid_t, struct quota *, char **);
 int	 store_quota_set(uid_t, const char *, int64_t, char **);
 

@@ -12,9 +12,12 @@
  * Read-only disks (images) take no part.
  *
  * An operation is the VM's job (vm_job_begin): lifecycle verbs
- * meanwhile are refused as busy, by vm.c.  The images are the truth and the store the
- * index: every operation starts and ends by reading what disk 0 really
- * holds (query-block, or qemu-img info) and writing that to the store.
+ * meanwhile are refused as busy, by vm.c.  The images are the truth and
+ * the store the index: a change is checked on the index (only fwsd
+ * changes snapshots; when the index says no, disk 0 is read before
+ * saying so), and every operation ends by reading what disk 0 really
+ * holds (query-block, or qemu-img info), written to the store with its
+ * event in one transaction before the answer.  A list reads disk 0.
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -62,7 +65,13 @@ struct snap_op {
 	enum snap_kind		 so_kind;
 	char			 so_tag[FWS_NAME_MAX + 1];
 	int			 so_disk_only;
-	int			 so_step;	/* 0 check, 1 change, 2 read back */
+	int			 so_step;	/* 0 read, 1 check and change,
+						   2 read back */
+	int			 so_indexed;	/* 1: checked on the store's
+						   index; 2: that failed, the
+						   image is read */
+	int			 so_sync_due;	/* the read back, for the store
+						   with the event */
 	int			 so_disk;	/* qemu-img: the disk it is on */
 	char			 so_job[48];	/* the QMP job's id */
 	struct proc_watch	*so_watch;
@@ -167,6 +176,33 @@ snap_list_json(const struct vm *vm, json_t *snaps)
 	return a;
 }
 
+/* The index as read back, and the event: one transaction. */
+static void
+snap_record(struct snap_op *so, int64_t actor)
+{
+	struct vm	*vm = so->so_vm;
+	char		*cause;
+	int		 tx;
+
+	if ((tx = store_begin(&cause)) == -1) {
+		log_warnx("%s: %s", vm->vm_name, cause);
+		free(cause);
+	}
+	if (so->so_sync_due && store_snap_sync(vm, so->so_snaps,
+	    &cause) == -1) {
+		log_warnx("%s: %s", vm->vm_name, cause);
+		free(cause);
+	}
+	event_record_by(vm, actor, "snapshot", "%s%s%s%s",
+	    snap_event_words[so->so_kind][0], so->so_tag,
+	    snap_event_words[so->so_kind][1], so->so_kind == SNAP_CREATE &&
+	    so->so_disk_only ? " (disk only)" : "");
+	if (tx == 0 && store_commit(&cause) == -1) {
+		log_warnx("%s: %s", vm->vm_name, cause);
+		free(cause);
+	}
+}
+
 /* The operation ends: answer (or count in list --all), free. */
 static void
 snap_done(struct snap_op *so, enum fws_err code, const char *fmt, ...)
@@ -189,6 +225,9 @@ snap_done(struct snap_op *so, enum fws_err code, const char *fmt, ...)
 			msg = NULL;
 		va_end(ap);
 	}
+	/* done: what disk 0 holds now and the event, one write, then told */
+	if (msg == NULL && so->so_kind != SNAP_LIST)
+		snap_record(so, actor);
 	if (sa != NULL) {
 		/* a VM that cannot be read shows what the store knows */
 		if (msg != NULL)
@@ -213,16 +252,14 @@ snap_done(struct snap_op *so, enum fws_err code, const char *fmt, ...)
 	else
 		so->so_fn(so->so_arg, FWS_OK, NULL, json_pack("{ss ss}", "vm",
 		    vm->vm_name, "tag", so->so_tag));
-	if (msg == NULL && so->so_kind != SNAP_LIST)
-		event_record_by(vm, actor, "snapshot", "%s%s%s%s",
-		    snap_event_words[so->so_kind][0], so->so_tag,
-		    snap_event_words[so->so_kind][1], so->so_kind ==
-		    SNAP_CREATE && so->so_disk_only ? " (disk only)" : "");
 	free(msg);
 	snap_free(so);
 }
 
-/* What disk 0 holds is known: write it to the store, go on. */
+/*
+ * What disk 0 holds is known: write it to the store (the read back is
+ * written with the operation's event, in snap_record), go on.
+ */
 static void
 snap_have_truth(struct snap_op *so, json_t *snaps)
 {
@@ -231,7 +268,9 @@ snap_have_truth(struct snap_op *so, json_t *snaps)
 	json_decref(so->so_snaps);
 	so->so_snaps = json_is_array(snaps) ? json_incref(snaps) :
 	    json_array();
-	if (store_snap_sync(so->so_vm, so->so_snaps, &cause) == -1) {
+	if (so->so_step == 2 && so->so_kind != SNAP_LIST)
+		so->so_sync_due = 1;
+	else if (store_snap_sync(so->so_vm, so->so_snaps, &cause) == -1) {
 		log_warnx("%s: %s", so->so_vm->vm_name, cause);
 		free(cause);
 	}
@@ -534,6 +573,18 @@ snap_next(struct snap_op *so)
 
 	switch (so->so_step) {
 	case 0:
+		/*
+		 * A change is checked on the store's index, what the last
+		 * operation read back (only fwsd changes snapshots); if the
+		 * index says no, disk 0 itself is read before saying so.
+		 */
+		if (so->so_kind != SNAP_LIST && so->so_indexed == 0) {
+			so->so_indexed = 1;
+			so->so_snaps = store_snap_index(so->so_vm);
+			so->so_step = 1;
+			snap_next(so);
+			break;
+		}
 		snap_read_truth(so);
 		break;
 	case 1:
@@ -542,6 +593,13 @@ snap_next(struct snap_op *so)
 			break;
 		}
 		if (snap_check(so, &why, &code) == -1) {
+			if (so->so_indexed == 1) {
+				free(why);
+				so->so_indexed = 2;
+				so->so_step = 0;
+				snap_next(so);
+				break;
+			}
 			snap_done(so, code, "%s", why);
 			free(why);
 			break;

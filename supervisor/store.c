@@ -820,8 +820,10 @@ store_snap_sync(const struct vm *vm, json_t *snaps, char **cause)
 	sqlite3_stmt	*st;
 	json_t		*s;
 	size_t		 i;
+	/* inside the caller's transaction, or one of its own */
+	int		 own = sqlite3_get_autocommit(db);
 
-	if (exec_sql("BEGIN IMMEDIATE", cause) == -1)
+	if (own && exec_sql("BEGIN IMMEDIATE", cause) == -1)
 		return -1;
 	if (prepare("DELETE FROM snapshots WHERE vm_id = ?", &st, cause) == -1)
 		goto fail;
@@ -847,12 +849,47 @@ store_snap_sync(const struct vm *vm, json_t *snaps, char **cause)
 		if (step_done(st, cause) == -1)
 			goto fail;
 	}
-	if (exec_sql("COMMIT", cause) == -1)
+	if (own && exec_sql("COMMIT", cause) == -1)
 		goto fail;
 	return 0;
 fail:
-	exec_sql("ROLLBACK", NULL);
+	if (own)
+		exec_sql("ROLLBACK", NULL);
 	return -1;
+}
+
+/*
+ * The index of a VM's snapshots as QEMU's SnapshotInfo has them (name,
+ * vm-state-size, date-sec, vm-clock-sec, vm-clock-nsec): what the last
+ * operation read from disk 0.
+ */
+json_t *
+store_snap_index(const struct vm *vm)
+{
+	sqlite3_stmt	*st;
+	json_t		*a = json_array();
+	char		*cause;
+	int64_t		 ns;
+
+	if (prepare("SELECT tag, created, vm_state_size, vm_clock_ns FROM "
+	    "snapshots WHERE vm_id = ? ORDER BY created, tag", &st,
+	    &cause) == -1) {
+		log_warnx("%s: %s", vm->vm_name, cause);
+		free(cause);
+		return a;
+	}
+	sqlite3_bind_int64(st, 1, vm->vm_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ns = sqlite3_column_int64(st, 3);
+		json_array_append_new(a, json_pack("{ss sI sI sI sI}", "name",
+		    (const char *)sqlite3_column_text(st, 0), "date-sec",
+		    (json_int_t)sqlite3_column_int64(st, 1), "vm-state-size",
+		    (json_int_t)sqlite3_column_int64(st, 2), "vm-clock-sec",
+		    (json_int_t)(ns / 1000000000LL), "vm-clock-nsec",
+		    (json_int_t)(ns % 1000000000LL)));
+	}
+	sqlite3_finalize(st);
+	return a;
 }
 
 /* The index's view of a VM's snapshots, as snapshot-list shows them. */

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""bench-snapshot.py: snapshot-save latency through fwsd against the same
-QMP job sent directly, in one run.
+"""bench-snapshot.py: snapshot-save and snapshot-delete latency through
+fwsd against the same QMP jobs sent directly, in one run.
 
   direct  a bare qemu started with the argv fwsd used for the VM (on a
-          copy of its disk): QMP snapshot-save job, until it concludes,
-          then query-jobs and job-dismiss, as fwsd does;
-  fwsd    the control request snapshot-create, to its reply: the VM's
-          disk read before and after (query-block), the same job, the
-          store updated, the event recorded.
+          copy of its disk): QMP snapshot-save (or snapshot-delete) job,
+          until it concludes, then query-jobs and job-dismiss, as fwsd
+          does;
+  fwsd    the control request snapshot-create (snapshot-delete), to its
+          reply: the tag checked on the store's index, the same job, the
+          disk read back (query-block), the store and the event written
+          in one transaction.
 
 Rounds interleave the two; each snapshot is deleted before the next.
 """
@@ -43,7 +45,7 @@ def main():
         q.cmd("cont")
         time.sleep(3)
 
-        direct, via = [], []
+        direct, via, direct_del, via_del = [], [], [], []
         for i in range(ROUNDS):
             tag = "b%d" % i
             t0 = time.monotonic()
@@ -54,14 +56,18 @@ def main():
             q.cmd("query-jobs")
             q.cmd("job-dismiss", {"id": "j" + tag})
             direct.append(time.monotonic() - t0)
+            t0 = time.monotonic()
             q.cmd("snapshot-delete", {"job-id": "d" + tag, "tag": tag,
                                       "devices": ["fws-disk0"]})
             q.wait_job("d" + tag)
+            q.cmd("query-jobs")
             q.cmd("job-dismiss", {"id": "d" + tag})
+            direct_del.append(time.monotonic() - t0)
 
             via.append(f.request("snapshot-create",
                                  {"name": "s1", "tag": tag}))
-            f.request("snapshot-delete", {"name": "s1", "tag": tag})
+            via_del.append(f.request("snapshot-delete",
+                                     {"name": "s1", "tag": tag}))
         q.close()
     finally:
         f.close()
@@ -70,6 +76,11 @@ def main():
     benchlib.show("direct", direct)
     benchlib.show("fwsd", via)
     print("  ratio fwsd/direct (medians): %.2f" % benchlib.ratio(via, direct))
+    print("snapshot-delete of a running guest's snapshot: fwsd vs direct QMP")
+    benchlib.show("direct", direct_del)
+    benchlib.show("fwsd", via_del)
+    print("  ratio fwsd/direct (medians): %.2f" %
+          benchlib.ratio(via_del, direct_del))
 
 
 if __name__ == "__main__":

@@ -107,6 +107,14 @@ EOP
 fwsctl snapshot-revert s1 cold >/dev/null || fail "revert of a stopped VM"
 fwsctl snapshot-delete s1 byhand >/dev/null || fail "delete of a stopped VM"
 qemu-img snapshot -l "$disk" | grep -q byhand && fail "byhand still in the image"
+# a change is checked on fwsd's index; when the index does not know a
+# tag, the image is read before "no snapshot" is said
+qemu-img snapshot -c unindexed "$disk" || fail "qemu-img by hand"
+fwsctl snapshot-delete s1 unindexed >/dev/null 2>"$T/err" ||
+    fail "delete of a tag the index did not know: $(cat "$T/err")"
+qemu-img snapshot -l "$disk" | grep -q unindexed && fail "unindexed still in the image"
+expect_rc 1 fwsctl snapshot-delete s1 unindexed
+expect_err "no snapshot with that tag"
 note "stopped: qemu-img, reconciled with the image"
 
 # --- a raw disk; --all
