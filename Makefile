@@ -52,10 +52,11 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/net.c supervisor/net-def.c \
 		  supervisor/net-dhcp.c supervisor/net-dns.c supervisor/net-lease.c \
 		  supervisor/net-nat.c supervisor/notify.c \
-		  supervisor/pidfile.c \
+		  supervisor/pidfile.c supervisor/request.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-agent.c \
-		  supervisor/vm-def.c supervisor/vm-json.c supervisor/vm-qemu.c \
+		  supervisor/vm-def.c supervisor/vm-json.c supervisor/vm-paths.c \
+		  supervisor/vm-qemu.c supervisor/vm-remove.c \
 		  supervisor/vm-restart.c supervisor/vm-run.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)

@@ -456,6 +456,8 @@ void		 vm_free(struct vm *);
 int		 vm_is_active(const struct vm *);
 int		 vm_is_hidden(const struct vm *);
 void		 vm_state_load(struct vm *, enum vm_state);
+const char	*vm_job_name(enum vm_job_kind);
+int64_t		 vm_actor(const struct vm *);
 
 /*
  * vm.c: the state machine.  Every change of a VM's state is vm_event()
@@ -474,11 +476,11 @@ struct vm_run_ops {
 	/* one durable write: the run state and its events, together */
 	void	(*ro_commit)(struct vm *, int64_t, const struct vm_record *,
 		    int);
-	void	(*ro_job_ended)(struct vm *, enum vm_job_kind);
+	/* a job ended (or a loan's state changed): loan.c looks again */
+	void	(*ro_changed)(struct vm *, enum vm_job_kind);
 };
 extern const struct vm_run_ops *vm_run;
 const char	*vm_event_name(enum vm_event);
-const char	*vm_job_name(enum vm_job_kind);
 int		 vm_event(struct vm *, enum vm_event, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 vm_job_begin(struct vm *, enum vm_job_kind, int64_t, void *,
@@ -487,8 +489,7 @@ int		 vm_check(struct vm *, enum vm_event, enum fws_err *, char **);
 void		 vm_start_failed(struct vm *, const char *);
 void		 vm_job_end(struct vm *, void *);
 void		 vm_job_progress(struct vm *, int, const char *);
-int64_t		 vm_actor(const struct vm *);
-json_t		*vm_job_json(const struct vm *);
+
 void		 vm_start(struct vm *, const struct caller *, fws_done_fn,
 		    void *);
 void		 vm_stop(struct vm *, unsigned, const struct caller *,
@@ -511,23 +512,28 @@ void		 vm_timer_fired(struct vm *);
 void		 vm_release(struct vm *);
 void		 vm_adopted_status(struct vm *, const char *);
 
-/* vm-run.c: a VM's qemu: its files, process, QMP; vm.c's run ops */
-extern const struct vm_run_ops vm_run_qemu;
+/* vm-paths.c: where a VM's files are */
 char		*vm_dir(const struct vm *);
 char		*vm_file(const struct vm *, const char *);
 int		 vm_mkdir(const struct vm *, char **);
 char		*vm_run_path(const struct vm *, const char *);
+
+/* vm-run.c: a VM's qemu: its run files, process, QMP; vm.c's run ops */
+extern const struct vm_run_ops vm_run_qemu;
 void		 vm_cleanup_run_files(struct vm *);
 void		 vm_run_exited(pid_t, int, void *);
 int		 vm_logs_cap(struct vm *, char **);
 void		 vm_logs_uncap(struct vm *);
 int		 vm_console_connect(struct vm *, char **);
+void		 vm_release_all(void);
+
+/* vm-remove.c: a VM deleted, with its files */
 int		 vm_remove(struct vm *, int, int64_t, const char *, char **);
 void		 vm_delete(struct vm *);
-void		 vm_release_all(void);
 
 /* vm-json.c: a VM as list and info show it */
 json_t		*vm_to_json(const struct vm *, int);
+json_t		*vm_job_json(const struct vm *);
 
 /*
  * vm-restart.c: the restart policy, a pure function: after an exit
@@ -776,6 +782,7 @@ void		 net_dhcp_stop(struct net *);
 void		 net_dhcp_release(struct net *);
 char		*net_dhcp_leasefile(const struct net *);
 void		 net_dhcp_reload(struct net *);
+void		 net_dhcp_sync(void);
 
 /* net-dns.c: the VMs' names on a network, the name servers handed out */
 #define NET_DNS_ARGS_MAX	10	/* dnsmasq words net_dns_args adds */
@@ -784,7 +791,6 @@ json_t		*net_dns_fqdn(const struct net *, const char *);
 char		*net_dns_hostsfile(const struct net *);
 void		 net_dns_assign(struct net *);
 int		 net_dns_write_hosts(struct net *, int *, char **);
-void		 net_dns_sync(void);
 void		 net_dns_args(const struct net *, char **, int *);
 json_t		*net_dns_to_json(const struct net *);
 
@@ -1005,9 +1011,20 @@ int	 quota_check_loan(uid_t, int64_t, int64_t, enum fws_err *, char **);
 char	*quota_room_words(uint64_t);
 json_t	*quota_to_json(uid_t, char **);
 
-/* cmd.c */
+/* cmd.c: the command table */
 void	 cmd_dispatch(uint64_t, const char *, size_t);
 void	 cmd_client_gone(uint64_t);
+
+/* request.c: a request in flight and its answer */
+/* A request in flight: answered exactly once, then freed. */
+struct request {
+	uint64_t	 rq_client;
+	json_t		*rq_id;
+	char		 rq_cmd[32];
+	struct caller	 rq_caller;	/* who asks */
+	struct vm	*rq_vm;		/* the VM it names, if any */
+};
+void	 request_vm_done(void *, enum fws_err, const char *, json_t *);
 void	 request_ok(struct request *, json_t *);
 void	 request_error(struct request *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));

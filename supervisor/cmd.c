@@ -3,7 +3,8 @@
  * its command found in the protocol's list (proto.h) and its row in
  * cmd_table, its arguments checked against the row's list, its VM
  * looked up when it names one, and handed to the row's handler,
- * which answers at once or later through its struct request.  Handlers
+ * which answers at once or later through its struct request (request.c:
+ * one answer, the wire code picked from the core's error).  Handlers
  * check values; vm.c changes states.  Who asks matters: a user's
  * requests see only their own VMs, admin verbs are refused to users.
  */
@@ -21,13 +22,6 @@
 #include "log.h"
 #include "proto.h"
 
-/* A request in flight: answered exactly once, then freed. */
-struct request {
-	uint64_t	 rq_client;
-	json_t		*rq_id;
-	char		 rq_cmd[32];
-	struct caller	 rq_caller;	/* who asks */
-};
 
 #define CMD_VM		0x01	/* args.name (and owner) names a VM */
 #define CMD_ADMIN	0x04	/* for admins only */
@@ -117,144 +111,6 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 };
 #undef CMD_QUOTA_ARG
 
-uint64_t
-request_client(const struct request *rq)
-{
-	return rq->rq_client;
-}
-
-json_t *
-request_id(const struct request *rq)
-{
-	return rq->rq_id;
-}
-
-uid_t
-request_uid(const struct request *rq)
-{
-	return rq->rq_caller.ca_uid;
-}
-
-int
-request_admin(const struct request *rq)
-{
-	return rq->rq_caller.ca_admin;
-}
-
-const struct caller *
-request_caller(const struct request *rq)
-{
-	return &rq->rq_caller;
-}
-
-int
-request_sees(const struct request *rq, const struct vm *vm)
-{
-	return caller_sees(&rq->rq_caller, vm);
-}
-
-char *
-request_vm_words(const struct request *rq, const struct vm *vm)
-{
-	return caller_vm_words(&rq->rq_caller, vm);
-}
-
-/*
- * The uid a request's "owner" names, -1 when it names none (absent or
- * null); -1 from the function itself when it is no uid.  Who may name
- * whom is caller_owner's.
- */
-int
-request_owner_arg(json_t *args, int64_t *asked, char **cause)
-{
-	uint64_t	 uid = 0;
-	json_t		*v;
-
-	if (proto_arg_uint(args, "owner", 0, 0, UINT32_MAX - 1, &uid,
-	    cause) == -1)
-		return -1;
-	v = json_object_get(args, "owner");
-	*asked = v != NULL && !json_is_null(v) ? (int64_t)uid : -1;
-	return 0;
-}
-
-/*
- * Whose VMs a request means: "owner" when given (a user may only name
- * themselves), else -1 for an admin (everyone's) or the caller's uid.
- * -1 from the function itself: *cause (and *code) say why not.
- */
-int
-request_owner(struct request *rq, json_t *args, int64_t *owner, int *code,
-    char **cause)
-{
-	int64_t		 asked;
-
-	*code = PROTO_ERR_INVALID_ARGUMENT;
-	if (request_owner_arg(args, &asked, cause) == -1)
-		return -1;
-	*code = PROTO_ERR_PERMISSION;
-	return caller_owner(&rq->rq_caller, asked, owner, cause);
-}
-
-/* The wire's code for the core's error. */
-int
-request_code(enum fws_err err)
-{
-	switch (err) {
-	case FWS_OK:
-	case FWS_ERR_INTERNAL:
-		break;
-	case FWS_ERR_INVALID:
-		return PROTO_ERR_INVALID_ARGUMENT;
-	case FWS_ERR_NOT_FOUND:
-		return PROTO_ERR_NOT_FOUND;
-	case FWS_ERR_EXISTS:
-		return PROTO_ERR_EXISTS;
-	case FWS_ERR_BUSY:
-		return PROTO_ERR_BUSY;
-	case FWS_ERR_STATE:
-		return PROTO_ERR_BAD_STATE;
-	case FWS_ERR_PERMISSION:
-		return PROTO_ERR_PERMISSION;
-	case FWS_ERR_QUOTA:
-		return PROTO_ERR_QUOTA;
-	case FWS_ERR_FAILED:
-		return PROTO_ERR_FAILED;
-	}
-	return PROTO_ERR_INTERNAL;
-}
-
-/*
- * The core's completion for a request (an fws_done_fn, arg the
- * request): the result as the reply, or the error with its words.
- */
-void
-request_done(void *arg, enum fws_err err, const char *why, json_t *result)
-{
-	struct request	*rq = arg;
-
-	if (err == FWS_OK)
-		request_ok(rq, result);
-	else {
-		json_decref(result);
-		request_error(rq, request_code(err), "%s", why ? why :
-		    "failed");
-	}
-}
-
-/*
- * A long operation's progress, sent to the request's client ahead of
- * its reply (an fws_progress_fn, arg the request).
- */
-void
-request_progress(void *arg, int percent, const char *step)
-{
-	struct request	*rq = arg;
-
-	control_push(rq->rq_client, json_pack("{sO s{si ss}}", "id",
-	    rq->rq_id, "progress", "percent", percent, "step", step));
-}
-
 /*
  * The VM a request names.  An admin naming no owner gets their own VM
  * of that name, else the only one of that name; several are ambiguous.
@@ -295,44 +151,6 @@ request_vm(struct request *rq, json_t *args, const char *name)
 none:
 	request_error(rq, PROTO_ERR_NOT_FOUND, "no VM named \"%.64s\"", name);
 	return NULL;
-}
-
-void
-request_free(struct request *rq)
-{
-	json_decref(rq->rq_id);
-	free(rq);
-}
-
-void
-request_ok(struct request *rq, json_t *result)
-{
-	control_send(rq->rq_client, proto_reply_ok(rq->rq_id, result));
-	request_free(rq);
-}
-
-void
-request_error(struct request *rq, int code, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
-	log_debug("%s: %s: %s", rq->rq_cmd, proto_err_code(code), msg);
-	control_send(rq->rq_client, proto_reply_error(rq->rq_id, code, msg));
-	free(msg);
-	request_free(rq);
-}
-
-/* Answer with the cause sentence as the message and free it. */
-void
-request_cause(struct request *rq, int code, char *cause)
-{
-	request_error(rq, code, "%s", cause ? cause : "invalid request");
-	free(cause);
 }
 
 void
@@ -390,6 +208,7 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 		}
 		if ((vm = request_vm(rq, pr.pr_args, name)) == NULL)
 			goto done;
+		rq->rq_vm = vm;
 	}
 	c->c_fn(rq, pr.pr_args, vm);
 done:
@@ -400,7 +219,7 @@ static void
 cmd_start(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
-	vm_start(vm, &rq->rq_caller, request_done, rq);
+	vm_start(vm, &rq->rq_caller, request_vm_done, rq);
 }
 
 static void
@@ -414,14 +233,14 @@ cmd_stop(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}
-	vm_stop(vm, timeout, &rq->rq_caller, request_done, rq);
+	vm_stop(vm, timeout, &rq->rq_caller, request_vm_done, rq);
 }
 
 static void
 cmd_destroy(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
-	vm_destroy(vm, &rq->rq_caller, request_done, rq);
+	vm_destroy(vm, &rq->rq_caller, request_vm_done, rq);
 }
 
 static void
@@ -429,11 +248,11 @@ cmd_simple(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
 	if (strcmp(rq->rq_cmd, "pause") == 0)
-		vm_pause(vm, &rq->rq_caller, request_done, rq);
+		vm_pause(vm, &rq->rq_caller, request_vm_done, rq);
 	else if (strcmp(rq->rq_cmd, "resume") == 0)
-		vm_resume(vm, &rq->rq_caller, request_done, rq);
+		vm_resume(vm, &rq->rq_caller, request_vm_done, rq);
 	else
-		vm_reboot(vm, &rq->rq_caller, request_done, rq);
+		vm_reboot(vm, &rq->rq_caller, request_vm_done, rq);
 }
 
 /* The caller's VMs; an admin's list is everyone's (or one owner's). */
@@ -531,6 +350,7 @@ cmd_delete(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, PROTO_ERR_INTERNAL, cause);
 		return;
 	}
+	loan_changed();		/* its loan's steps are gone with it */
 	request_ok(rq, o);
 }
 

@@ -688,7 +688,7 @@ create_next(struct create *cr)
 		}
 		vm_job_end(vm, NULL);	/* made: everyone may see it */
 		/* its networks name it (their dnsmasq told) */
-		net_dns_sync();
+		net_dhcp_sync();
 		end = vm->vm_loan.lo_end ? date_text(vm->vm_loan.lo_end) : NULL;
 		event_record_by(vm, cr->cr_caller.ca_uid, "created",
 		    "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s",

@@ -249,7 +249,7 @@ main(int argc, char *argv[])
 		fwsd_fail(cause);
 	/* networks first: adopted and autostarted VMs need their bridges */
 	net_autostart_all();
-	net_dns_sync();		/* networks not started name their VMs too */
+	net_dhcp_sync();		/* networks not started name their VMs too */
 	vm_adopt_all();
 	/* before autostart, which leaves alone what a loan's end ended */
 	loan_init();

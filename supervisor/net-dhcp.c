@@ -343,3 +343,29 @@ net_dhcp_release(struct net *n)
 	proc_unwatch(n->net_dhcpd);
 	n->net_dhcpd = NULL;
 }
+
+/*
+ * VMs came or went: every network with DHCP names its VMs anew, and the
+ * dnsmasq of one that is up reads its changed dhcp-hosts file again.
+ */
+void
+net_dhcp_sync(void)
+{
+	struct net	*n;
+	char		*cause;
+	int		 changed;
+
+	TAILQ_FOREACH(n, &nets, net_entry) {
+		net_dns_assign(n);
+		if (!n->net_active)
+			continue;
+		if (net_dns_write_hosts(n, &changed, &cause) == -1) {
+			log_warnx("network %s: the VMs' names: %s", n->net_name,
+			    cause);
+			free(cause);
+			continue;
+		}
+		if (changed)
+			net_dhcp_reload(n);
+	}
+}

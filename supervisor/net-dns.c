@@ -323,32 +323,6 @@ done:
 }
 
 /*
- * VMs came or went: every network with DHCP names its VMs anew, and the
- * dnsmasq of one that is up reads its changed dhcp-hosts file again.
- */
-void
-net_dns_sync(void)
-{
-	struct net	*n;
-	char		*cause;
-	int		 changed;
-
-	TAILQ_FOREACH(n, &nets, net_entry) {
-		net_dns_assign(n);
-		if (!n->net_active)
-			continue;
-		if (net_dns_write_hosts(n, &changed, &cause) == -1) {
-			log_warnx("network %s: the VMs' names: %s", n->net_name,
-			    cause);
-			free(cause);
-			continue;
-		}
-		if (changed)
-			net_dhcp_reload(n);
-	}
-}
-
-/*
  * dnsmasq's words for the network's names and name servers, appended
  * to argv (each malloc'ed) from argv[*i]: NET_DNS_ARGS_MAX at most.
  */

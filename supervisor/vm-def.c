@@ -23,6 +23,16 @@ static const char *const vm_state_names[] = {
 	[VM_EXPIRED] = "expired",
 };
 
+static const char *const vm_job_names[] = {
+	[JOB_NONE] = "none",
+	[JOB_CREATE] = "create",
+	[JOB_START] = "start",
+	[JOB_STOP] = "stop",
+	[JOB_RESTART] = "restart",
+	[JOB_SNAPSHOT] = "snapshot",
+	[JOB_MEDIA] = "media",
+};
+
 static const char *const vm_restart_names[] = {
 	[VM_RESTART_ON_FAILURE] = "on-failure",
 	[VM_RESTART_ALWAYS] = "always",
@@ -198,4 +208,19 @@ void
 vm_state_load(struct vm *vm, enum vm_state st)
 {
 	vm->vm_state = st;
+}
+
+const char *
+vm_job_name(enum vm_job_kind kind)
+{
+	return vm_job_names[kind];
+}
+
+/* Who asked for what is under way: the job's, else a QMP command's. */
+int64_t
+vm_actor(const struct vm *vm)
+{
+	if (vm->vm_job.j_kind != JOB_NONE)
+		return vm->vm_job.j_actor;
+	return vm->vm_cmd_actor;
 }

@@ -34,6 +34,20 @@ vm_nic_addresses(const struct vm *vm, int i, const char **from)
 	return a;
 }
 
+/* info's "job": {kind, since, progress, step}, or null. */
+json_t *
+vm_job_json(const struct vm *vm)
+{
+	const struct vm_job *j = &vm->vm_job;
+
+	if (j->j_kind == JOB_NONE)
+		return json_null();
+	return json_pack("{ss sI so so}", "kind", vm_job_name(j->j_kind),
+	    "since", (json_int_t)j->j_since, "progress", j->j_percent >= 0 ?
+	    json_integer(j->j_percent) : json_null(), "step", j->j_step ?
+	    json_string(j->j_step) : json_null());
+}
+
 /*
  * A VM as list shows it (with each NIC's addresses, all together), or
  * with full as info does.  Only the VM's owner and admins get here.

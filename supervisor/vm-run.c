@@ -42,37 +42,6 @@ static const struct qmp_handlers vm_qmp_handlers = {
 static void	run_timer(struct vm *, int);
 static void	vm_start_fail(struct vm *, const char *, const char *);
 
-/* STATE/vms/NAME for root's VMs, STATE/users/UID/vms/NAME for a user's. */
-char *
-vm_dir(const struct vm *vm)
-{
-	if (vm->vm_owner == 0)
-		return xasprintf("%s/vms/%s", conf.cf_state_dir, vm->vm_name);
-	return xasprintf("%s/users/%u/vms/%s", conf.cf_state_dir,
-	    (unsigned)vm->vm_owner, vm->vm_name);
-}
-
-/*
- * RUN_DIR/UUID.SUFFIX: named by the VM's uuid, so that nobody learns a
- * VM's name from the run directory (its names cannot be listed, but any
- * local user may try one).
- */
-char *
-vm_run_path(const struct vm *vm, const char *suffix)
-{
-	return xasprintf("%s/%s.%s", conf.cf_run_dir, vm->vm_uuid, suffix);
-}
-
-char *
-vm_file(const struct vm *vm, const char *name)
-{
-	char	*dir = vm_dir(vm), *p;
-
-	p = xasprintf("%s/%s", dir, name);
-	free(dir);
-	return p;
-}
-
 static void
 vm_kill(struct vm *vm)
 {
@@ -467,24 +436,6 @@ mkdir_p(const char *path, mode_t mode)
 	}
 	free(p);
 	return mkdir(path, mode) == -1 && errno != EEXIST ? -1 : 0;
-}
-
-/*
- * The VM's directory in the state dir (and its owner's area), made if
- * missing, passable by qemu.
- */
-int
-vm_mkdir(const struct vm *vm, char **cause)
-{
-	char	*dir;
-	int	 rc;
-
-	if (vm->vm_owner != 0 && access_user_area(vm->vm_owner, cause) == -1)
-		return -1;
-	dir = vm_dir(vm);
-	rc = access_mkdir(dir, cause);
-	free(dir);
-	return rc;
 }
 
 /*
@@ -942,9 +893,9 @@ run_commit(struct vm *vm, int64_t actor, const struct vm_record *rec, int n)
 	}
 }
 
-/* A job ended: a loan's step may have waited for it. */
+/* A job ended, or a loan's state changed: a loan's step may wait. */
 static void
-run_job_ended(struct vm *vm, enum vm_job_kind kind)
+run_changed(struct vm *vm, enum vm_job_kind kind)
 {
 	(void)vm;
 	(void)kind;
@@ -961,80 +912,8 @@ const struct vm_run_ops vm_run_qemu = {
 	.ro_teardown = run_teardown,
 	.ro_timer = run_timer,
 	.ro_commit = run_commit,
-	.ro_job_ended = run_job_ended,
+	.ro_changed = run_changed,
 };
-
-/* The definition is gone from the store: let go of it here too. */
-void
-vm_delete(struct vm *vm)
-{
-	vm_job_end(vm, NULL);
-	TAILQ_REMOVE(&vms, vm, vm_entry);
-	vm_free(vm);
-}
-
-/* A deleted VM's directory: its logs go, kept disks stay. */
-static void
-vm_remove_logs(const char *dir)
-{
-	const char	*const logs[] = { "console.log", "qemu.log" };
-	char		*p;
-	size_t		 i;
-
-	for (i = 0; i < sizeof(logs) / sizeof(*logs); i++) {
-		p = xasprintf("%s/%s", dir, logs[i]);
-		if (unlink(p) == -1 && errno != ENOENT)
-			log_warn("%s: unlink", p);
-		free(p);
-	}
-	if (rmdir(dir) == -1 && errno != ENOENT && errno != ENOTEMPTY)
-		log_warn("%s: rmdir", dir);
-}
-
-/*
- * Delete a VM that has no qemu: from the store first, then its files,
- * best effort: the disks fwsd made for it (unless keep), its logs and
- * directory; why is the "deleted" event's reason, actor who asked (a
- * uid, -1: fwsd itself).  vm is freed; -1 and *cause when the store
- * refused, and the VM stays.
- */
-int
-vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
-    char **cause)
-{
-	struct vm_disk	*d;
-	char		*p, *err;
-	int		 i;
-
-	if (store_vm_delete(vm, cause) == -1)
-		return -1;
-	/*
-	 * A disk that stays is root's again: a later VM whose qemu gets
-	 * this VM's uid must not find it open to it.
-	 */
-	for (i = 0; i < vm->vm_ndisks; i++) {
-		d = &vm->vm_disks[i];
-		if (d->d_readonly)
-			continue;
-		if (d->d_owned && !keep) {
-			if (unlink(d->d_path) == -1 && errno != ENOENT)
-				log_warn("%s: unlink %s", vm->vm_name,
-				    d->d_path);
-		} else if (access_take_back(d->d_path, &err) == -1) {
-			log_warnx("%s: %s", vm->vm_name, err);
-			free(err);
-		}
-	}
-	p = vm_dir(vm);
-	vm_remove_logs(p);
-	free(p);
-	event_record_by(vm, actor, "deleted", "%s", why);
-	vm_delete(vm);
-	loan_changed();
-	/* its name is free on its networks */
-	net_dns_sync();
-	return 0;
-}
 
 /* A fresh connection to the VM's serial port, for the console verb. */
 int

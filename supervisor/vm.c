@@ -312,27 +312,21 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	    "adopt paused",
 };
 
-/* The job's kind as info shows it, and its words in a "busy". */
-static const char *const vm_job_names[JOB_LAST + 1][2] = {
-	[JOB_NONE] = { "none", "" },
-	[JOB_CREATE] = { "create", " is being created" },
-	[JOB_START] = { "start", " is starting" },
-	[JOB_STOP] = { "stop", " is stopping" },
-	[JOB_RESTART] = { "restart", " is about to restart" },
-	[JOB_SNAPSHOT] = { "snapshot", ": a snapshot operation is under way" },
-	[JOB_MEDIA] = { "media", ": a change of its CD drive is under way" },
+/* The job's words in a "busy". */
+static const char *const vm_job_busy[JOB_LAST + 1] = {
+	[JOB_NONE] = "",
+	[JOB_CREATE] = " is being created",
+	[JOB_START] = " is starting",
+	[JOB_STOP] = " is stopping",
+	[JOB_RESTART] = " is about to restart",
+	[JOB_SNAPSHOT] = ": a snapshot operation is under way",
+	[JOB_MEDIA] = ": a change of its CD drive is under way",
 };
 
 const char *
 vm_event_name(enum vm_event ev)
 {
 	return vm_event_names[ev];
-}
-
-const char *
-vm_job_name(enum vm_job_kind kind)
-{
-	return vm_job_names[kind][0];
 }
 
 static int64_t
@@ -344,15 +338,6 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Who asked for what is under way: the job's, else a QMP command's. */
-int64_t
-vm_actor(const struct vm *vm)
-{
-	if (vm->vm_job.j_kind != JOB_NONE)
-		return vm->vm_job.j_actor;
-	return vm->vm_cmd_actor;
-}
-
 /* "busy: web is starting, started 2 s ago", and what to do about it */
 static char *
 vm_busy_words(const struct vm *vm, enum vm_event ev)
@@ -360,7 +345,7 @@ vm_busy_words(const struct vm *vm, enum vm_event ev)
 	int64_t	 ago = (mono_ms() - vm->vm_job.j_since_ms) / 1000;
 
 	return xasprintf("busy: %s%s, started %lld s ago%s", vm->vm_name,
-	    vm_job_names[vm->vm_job.j_kind][1], (long long)ago,
+	    vm_job_busy[vm->vm_job.j_kind], (long long)ago,
 	    vm->vm_job.j_kind == JOB_START && ev == EV_STOP ?
 	    ": wait, or destroy it" : "");
 }
@@ -499,7 +484,7 @@ vm_job_end(struct vm *vm, void *op)
 		return;
 	vm_run->ro_timer(vm, -1);
 	vm_job_clear(vm);
-	vm_run->ro_job_ended(vm, kind);
+	vm_run->ro_changed(vm, kind);
 }
 
 void
@@ -509,18 +494,15 @@ vm_job_progress(struct vm *vm, int percent, const char *step)
 	vm->vm_job.j_step = step;
 }
 
-/* info's "job": {kind, since, progress, step}, or null. */
-json_t *
-vm_job_json(const struct vm *vm)
+/*
+ * What a verb's answer carries: the VM's name and owner (the reply layer
+ * shows the VM as it likes).
+ */
+static json_t *
+vm_result(const struct vm *vm)
 {
-	const struct vm_job *j = &vm->vm_job;
-
-	if (j->j_kind == JOB_NONE)
-		return json_null();
-	return json_pack("{ss sI so so}", "kind", vm_job_name(j->j_kind),
-	    "since", (json_int_t)j->j_since, "progress", j->j_percent >= 0 ?
-	    json_integer(j->j_percent) : json_null(), "step", j->j_step ?
-	    json_string(j->j_step) : json_null());
+	return json_pack("{ss sI}", "name", vm->vm_name, "owner",
+	    (json_int_t)vm->vm_owner);
 }
 
 /* Wait for the start or the stop under way: fn(arg, ...) at its end. */
@@ -560,7 +542,7 @@ vm_wake(struct vm *vm, const char *why)
 		ok = (up && w->w_want == VM_RUNNING) ||
 		    (!vm_is_active(vm) && w->w_want == VM_STOPPED);
 		if (ok)
-			w->w_fn(w->w_arg, FWS_OK, NULL, vm_to_json(vm, 0));
+			w->w_fn(w->w_arg, FWS_OK, NULL, vm_result(vm));
 		else {
 			msg = xasprintf("%s: %s", vm->vm_name, why ? why :
 			    "failed");
@@ -774,7 +756,7 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 	if (t->t_do & DO_POLICY)
 		vm_policy(vm);
 	if (t->t_do & DO_LOAN)
-		loan_changed();
+		vm_run->ro_changed(vm, JOB_NONE);
 	free(reason);
 	return 0;
 }
@@ -901,7 +883,7 @@ vm_stop(struct vm *vm, unsigned timeout, const struct caller *ca,
 	switch (rule) {
 	case J_CANCEL:
 		vm_restart_cancel(vm, ca->ca_uid, "restart cancelled");
-		fn(arg, FWS_OK, NULL, vm_to_json(vm, 0));
+		fn(arg, FWS_OK, NULL, vm_result(vm));
 		return;
 	case J_JOIN:
 		vm_wait(vm, VM_STOPPED, fn, arg);
@@ -931,7 +913,7 @@ vm_destroy(struct vm *vm, const struct caller *ca, fws_done_fn fn,
 	switch (rule) {
 	case J_CANCEL:
 		vm_restart_cancel(vm, ca->ca_uid, "restart cancelled");
-		fn(arg, FWS_OK, NULL, vm_to_json(vm, 0));
+		fn(arg, FWS_OK, NULL, vm_result(vm));
 		return;
 	case J_TAKE:
 		/* a start or a stop under way becomes this kill */
@@ -975,7 +957,7 @@ vm_command_done(void *arg, enum fws_err err, const char *why, json_t *res)
 			vm_event(vm, EV_PAUSED, "QMP stop");
 		else if (vc->vc_ev == EV_RESUME && vm->vm_state == VM_PAUSED)
 			vm_event(vm, EV_RESUMED, "QMP cont");
-		vc->vc_fn(vc->vc_arg, FWS_OK, NULL, vm_to_json(vm, 0));
+		vc->vc_fn(vc->vc_arg, FWS_OK, NULL, vm_result(vm));
 	}
 	vm->vm_cmd_actor = -1;
 	free(vc);
@@ -1150,7 +1132,7 @@ vm_expire_stopped(void *arg, enum fws_err err, const char *why, json_t *res)
 		    "expired", vm->vm_name, end);
 		free(end);
 	}
-	loan_changed();
+	vm_run->ro_changed(vm, JOB_NONE);
 }
 
 /*

@@ -140,10 +140,11 @@ fake_commit(struct vm *vm, int64_t actor, const struct vm_record *rec,
 }
 
 static void
-fake_job_ended(struct vm *vm, enum vm_job_kind kind)
+fake_changed(struct vm *vm, enum vm_job_kind kind)
 {
 	(void)vm;
-	act("job-ended:%s", vm_job_name(kind));
+	if (kind != JOB_NONE)
+		act("job-ended:%s", vm_job_name(kind));
 }
 
 const struct vm_run_ops vm_run_qemu = {
@@ -156,22 +157,8 @@ const struct vm_run_ops vm_run_qemu = {
 	.ro_teardown = fake_teardown,
 	.ro_timer = fake_timer,
 	.ro_commit = fake_commit,
-	.ro_job_ended = fake_job_ended,
+	.ro_changed = fake_changed,
 };
-
-/* what vm.c needs of the rest of fwsd */
-json_t *
-vm_to_json(const struct vm *vm, int full)
-{
-	(void)full;
-	return json_pack("{ss sI}", "name", vm->vm_name, "owner",
-	    (json_int_t)vm->vm_owner);
-}
-
-void
-loan_changed(void)
-{
-}
 
 /* An answer to a verb, as the reply layer would get it. */
 struct answer {
