@@ -505,7 +505,7 @@ void		 vm_reboot(struct vm *, const struct caller *, fws_done_fn,
 void		 vm_shutdown_all(unsigned, const struct caller *, fws_done_fn,
 		    void *);
 int		 vm_may_delete(struct vm *, enum fws_err *, char **);
-void		 vm_auto_start(struct vm *, const char *);
+void		 vm_start_by_fwsd(struct vm *, const char *);
 void		 vm_expire(struct vm *);
 void		 vm_unexpire(struct vm *, const char *);
 void		 vm_timer_fired(struct vm *);

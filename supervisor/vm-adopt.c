@@ -198,5 +198,5 @@ vm_autostart_all(void)
 		if (vm->vm_autostart && !vm_is_active(vm) &&
 		    vm->vm_state != VM_FAILED &&
 		    vm->vm_job.j_kind == JOB_NONE)
-			vm_auto_start(vm, "autostart");
+			vm_start_by_fwsd(vm, "autostart");
 }

@@ -849,7 +849,7 @@ vm_start(struct vm *vm, const struct caller *ca, fws_done_fn fn, void *arg)
 
 /* fwsd's own start (autostart, a restart): nobody waits for it. */
 void
-vm_auto_start(struct vm *vm, const char *why)
+vm_start_by_fwsd(struct vm *vm, const char *why)
 {
 	if (vm_is_active(vm) || vm_job_rule(vm, EV_AUTOSTART) == J_IGNORE)
 		return;

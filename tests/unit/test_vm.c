@@ -260,7 +260,7 @@ test_start_spawn_fails(void **state)
 	assert_string_equal(a.why, "web: cannot start: no such file");
 	assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
 	/* fwsd's own start that cannot spawn is a crash: the policy waits */
-	vm_auto_start(vm, "autostart");
+	vm_start_by_fwsd(vm, "autostart");
 	assert_int_equal(vm->vm_state, VM_CRASHED);
 	assert_string_equal(last_event, "restarting");
 	assert_int_equal(vm->vm_job.j_kind, JOB_RESTART);
