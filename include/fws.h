@@ -455,7 +455,7 @@ struct vm	*vm_new(void);
 void		 vm_free(struct vm *);
 int		 vm_is_active(const struct vm *);
 int		 vm_is_hidden(const struct vm *);
-void		 vm_state_load(struct vm *, enum vm_state);
+void		 vm_state_set(struct vm *, enum vm_state);
 const char	*vm_job_name(enum vm_job_kind);
 int64_t		 vm_actor(const struct vm *);
 

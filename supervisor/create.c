@@ -814,7 +814,6 @@ create_vm(const struct caller *ca, const struct create_spec *cs,
 	uuid_generate(vm->vm_uuid, sizeof(vm->vm_uuid));
 	vm->vm_created = time(NULL);
 	/* its job until it is made: nobody sees it, nothing touches it */
-	vm->vm_job.j_kind = JOB_NONE;
 	if (vm_job_begin(vm, JOB_CREATE, cr->cr_caller.ca_uid, NULL, &err,
 	    &cause) == -1) {
 		create_abandon(cr, err, cause);

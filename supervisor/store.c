@@ -598,7 +598,7 @@ store_vm_load(struct vmlist *list, char **cause)
 			vm->vm_restart = VM_RESTART_ON_FAILURE;
 		vm->vm_created = sqlite3_column_int64(st, 12);
 		column_copy(st, 13, buf, sizeof(buf));
-		vm_state_load(vm, state_parse(buf));
+		vm_state_set(vm, state_parse(buf));
 		vm->vm_pid = sqlite3_column_int(st, 14);
 		vm->vm_last_exit = column_strdup(st, 15);
 		vm->vm_last_exit_time = sqlite3_column_int64(st, 16);

@@ -205,7 +205,7 @@ vm_is_hidden(const struct vm *vm)
  * when fwsd loads the VMs.  Nothing else changes it.
  */
 void
-vm_state_load(struct vm *vm, enum vm_state st)
+vm_state_set(struct vm *vm, enum vm_state st)
 {
 	vm->vm_state = st;
 }

@@ -747,6 +747,7 @@ run_spawn(struct vm *vm, char **cause)
 	agent_open(vm, agent_conn);
 	if (vm_qmp_open(vm, qmp_conn, cause) == -1) {
 		/* qemu runs: the start fails when vm.c has the state */
+		free(vm->vm_job.j_error);
 		vm->vm_job.j_error = *cause;
 		*cause = NULL;
 		vm_kill(vm);

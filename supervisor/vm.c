@@ -674,18 +674,11 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 		if (reason == NULL && step != NULL)
 			reason = xasprintf("%s", step);
 	}
-	if (t->t_do & DO_KILL) {
-		vm->vm_job.j_stop_step = 2;
-		vm_run->ro_timer(vm, -1);
-		vm_job_progress(vm, -1, "kill");
-		vm_run->ro_kill(vm);
-	}
+	if (t->t_do & DO_KILL)
+		vm_stop_act(vm, 2, 0, 0);
 	if (t->t_do & DO_DESTROY) {
 		/* the kill first: the write below overlaps qemu's dying */
-		vm->vm_job.j_stop_step = 2;
-		vm_run->ro_timer(vm, -1);
-		vm_job_progress(vm, -1, "kill");
-		vm_run->ro_kill(vm);
+		vm_stop_act(vm, 2, 0, 0);
 		first = xasprintf("destroy: killing qemu pid %d",
 		    (int)vm->vm_pid);
 		free(vm->vm_last_exit);
@@ -734,7 +727,7 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 		log_debug("%s: %s -> %s (%s)", vm->vm_name,
 		    vm_state_name(vm->vm_state), vm_state_name(to),
 		    vm_event_name(ev));
-	vm_state_load(vm, to);
+	vm_state_set(vm, to);
 	if (changed || event != NULL || (t->t_do & DO_SAVE)) {
 		n = 0;
 		if (first != NULL) {
