@@ -904,6 +904,7 @@ json_t		*vnc_to_json(const struct vm *);
 struct logcap;
 struct logcap	*logcap_add(const char *, uint64_t, char **);
 void		 logcap_remove(struct logcap *);
+void		 logcap_release(void);
 int		 logcap_trim(int, uint64_t, int, char **);
 
 /* pidfile.c: fwsd --pidfile, for hosts without systemd */

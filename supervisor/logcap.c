@@ -328,11 +328,19 @@ logcap_open_inotify(char **cause)
 	return 0;
 }
 
-/* The last cap is gone: so is the inotify descriptor. */
-static void
-logcap_close_idle(void)
+/*
+ * fwsd ends: the inotify descriptor goes (with the caps left).  It is
+ * kept open in between, not closed with the last cap: closing an
+ * inotify descriptor waits for an RCU grace period (a millisecond or
+ * more), and the last cap goes when a VM ends, on the way to the reply
+ * to its destroy.
+ */
+void
+logcap_release(void)
 {
-	if (!TAILQ_EMPTY(&logcaps) || logcap_ifd == -1)
+	while (!TAILQ_EMPTY(&logcaps))
+		logcap_remove(TAILQ_FIRST(&logcaps));
+	if (logcap_ifd == -1)
 		return;
 	event_free(logcap_ev);
 	logcap_ev = NULL;
@@ -403,7 +411,6 @@ fail:
 	saved = errno;
 	if (fd != -1)
 		close(fd);
-	logcap_close_idle();
 	errno = saved;
 	return NULL;
 }
@@ -426,5 +433,4 @@ logcap_remove(struct logcap *lc)
 	close(lc->lc_fd);
 	free(lc->lc_path);
 	free(lc);
-	logcap_close_idle();
 }

@@ -18,14 +18,19 @@ and runs as the same user (fws-qemu), spawned by posix_spawn
            sends the same system_powerdown, sees the end through a pidfd,
            reaps it, commits "stopped");
   destroy  bare: kill -9 until the process has ended;  fwsd: the
-           "destroy" request to its reply.
+           "destroy" request to its reply, and, through a pidfd of our
+           own on fwsd's qemu, when that qemu had ended: what fwsd
+           spends after the end (its teardown and the reply) apart
+           from the end itself.
 
 Each round does all of them, bare and fwsd alternately, so drift in the
 machine hits both alike.  BENCH_ROUNDS rounds (default 8).
 """
 import os
+import select
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -60,11 +65,32 @@ def wait_ready(log, offset, timeout=120):
     raise RuntimeError("the guest did not boot: %s" % log)
 
 
+def timed_destroy(f, name, pidfile):
+    """The destroy request, timed, and how long after the request was
+    sent our own pidfd on the VM's qemu said that qemu had ended."""
+    with open(pidfile) as p:
+        pidfd = os.pidfd_open(int(p.read()))
+    ended = []
+
+    def watch():
+        select.select([pidfd], [], [], 30)
+        ended.append(time.monotonic())
+
+    t = threading.Thread(target=watch)
+    t.start()
+    time.sleep(0.05)            # the watcher is in select by now
+    t0 = time.monotonic()
+    dt = f.request("destroy", {"name": name})
+    t.join()
+    os.close(pidfd)
+    return dt, (ended[0] - t0) if ended else dt
+
+
 def main():
     f = benchlib.Fwsd()
     res = {k: [] for k in ("bare_start", "fwsd_start", "fwsctl_start",
                            "bare_stop", "fwsd_stop", "bare_destroy",
-                           "fwsd_destroy")}
+                           "fwsd_destroy", "fwsd_after_end")}
     try:
         info = f.guest("l1")
         vm_log = info["serial_log"]
@@ -73,6 +99,7 @@ def main():
         argv = benchlib.bare_argv(benchlib.qemu_argv(info["pid"]), [
             (f.run + "/" + info["uuid"] + ".pid", own + "/bare.pid"),
             (vm_log, bare_log)])
+        pidfile = f.run + "/" + info["uuid"] + ".pid"
         f.ctl("destroy", "l1")
         time.sleep(0.5)
 
@@ -116,7 +143,9 @@ def main():
                             "l1"], check=True, stdout=subprocess.DEVNULL)
             res["fwsctl_start"].append(time.monotonic() - t0)
             time.sleep(0.5)
-            res["fwsd_destroy"].append(f.request("destroy", {"name": "l1"}))
+            dt, end = timed_destroy(f, "l1", pidfile)
+            res["fwsd_destroy"].append(dt)
+            res["fwsd_after_end"].append(dt - end)
             time.sleep(0.3)
     finally:
         f.close()
@@ -124,7 +153,8 @@ def main():
     print("start, stop, destroy: fwsd vs the same done directly to a bare"
           " qemu (256 MiB, TCG)")
     for k in ("bare_start", "fwsd_start", "fwsctl_start", "bare_stop",
-              "fwsd_stop", "bare_destroy", "fwsd_destroy"):
+              "fwsd_stop", "bare_destroy", "fwsd_destroy",
+              "fwsd_after_end"):
         benchlib.show(k.replace("_", " "), res[k])
     print("  ratio start fwsd/bare (medians): %.2f" %
           benchlib.ratio(res["fwsd_start"], res["bare_start"]))
