@@ -314,6 +314,7 @@ snap_out_path(struct snap_op *so)
 }
 
 static void	snap_img_exited(pid_t, int, void *);
+static void	snap_change(struct snap_op *);
 
 /* Run qemu-img (argv after "qemu-img"), its output to so_out. */
 static int
@@ -372,8 +373,11 @@ snap_img_exited(pid_t pid, int status, void *arg)
 		while (++so->so_disk < so->so_vm->vm_ndisks &&
 		    so->so_vm->vm_disks[so->so_disk].d_readonly)
 			;
-		if (so->so_disk == so->so_vm->vm_ndisks)
-			so->so_step++;
+		if (so->so_disk < so->so_vm->vm_ndisks) {
+			snap_change(so);
+			return;
+		}
+		so->so_step++;
 		snap_next(so);
 		return;
 	}
