@@ -594,6 +594,7 @@ void		 snapshot_list_all(const struct caller *, int64_t, fws_done_fn,
 void		 snapshot_job_status(struct vm *, json_t *);
 void		 snapshot_vm_gone(struct vm *);
 void		 snapshot_adopt(struct vm *);
+void		 snapshot_adopt_stopped(struct vm *);
 
 /* media.c: the disc in a VM's CD drive, changed live or in its definition */
 enum media_err {

@@ -73,7 +73,10 @@ struct snap_op {
 	int			 so_sync_due;	/* the read back, for the store
 						   with the event */
 	int			 so_disk;	/* qemu-img: the disk it is on */
-	char			 so_job[48];	/* the QMP job's id */
+	char			 so_job[32 + FWS_NAME_MAX]; /* the QMP job's
+						   id: fws-VERB-N-TAG */
+	int			 so_adopted;	/* the last fwsd's, taken over:
+						   nobody waits for it */
 	struct proc_watch	*so_watch;
 	char			*so_out;	/* qemu-img's output */
 	json_t			*so_snaps;	/* what disk 0 holds */
@@ -122,6 +125,44 @@ snap_qmp(struct snap_op *so, const char *cmd, json_t *args, int timeout_ms,
 	return 0;
 }
 
+/*
+ * A stopped VM's snapshot is changed by qemu-img, fwsd's child: a run
+ * file says which (PID, its start time, the verb, the disk, the output
+ * file, the tag), so that a later fwsd can follow it to its end.
+ */
+#define SNAP_NOTE	"snapshot"
+
+static void
+snap_img_note(struct snap_op *so, pid_t pid)
+{
+	char	*path = vm_run_path(so->so_vm, SNAP_NOTE);
+	char	*line, *prefix = vm_run_path(so->so_vm, "");
+	int	 fd;
+
+	/* the output file's name after vm_run_path's part */
+	line = xasprintf("%d %llu %s %d %s %s\n", (int)pid,
+	    (unsigned long long)proc_start_time(pid), snap_verbs[so->so_kind],
+	    so->so_disk, so->so_out + strlen(prefix), so->so_tag);
+	free(prefix);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		log_warn("%s", path);
+	if (fd != -1)
+		close(fd);
+	free(line);
+	free(path);
+}
+
+static void
+snap_img_unnote(struct snap_op *so)
+{
+	char	*path = vm_run_path(so->so_vm, SNAP_NOTE);
+
+	unlink(path);
+	free(path);
+}
+
 static void
 snap_free(struct snap_op *so)
 {
@@ -131,6 +172,7 @@ snap_free(struct snap_op *so)
 	if (so->so_out != NULL)
 		unlink(so->so_out);
 	free(so->so_out);
+	snap_img_unnote(so);
 	json_decref(so->so_snaps);
 	free(so);
 }
@@ -225,10 +267,22 @@ snap_done(struct snap_op *so, enum fws_err code, const char *fmt, ...)
 			msg = NULL;
 		va_end(ap);
 	}
+	/* taken over: what disk 0 holds says whether it was done */
+	if (msg == NULL && so->so_adopted && so->so_kind != SNAP_REVERT &&
+	    (snap_find(so->so_snaps, so->so_tag) != NULL) !=
+	    (so->so_kind == SNAP_CREATE))
+		msg = xasprintf("disk 0 %s snapshot %s", so->so_kind ==
+		    SNAP_CREATE ? "has no" : "still has", so->so_tag);
 	/* done: what disk 0 holds now and the event, one write, then told */
 	if (msg == NULL && so->so_kind != SNAP_LIST)
 		snap_record(so, actor);
-	if (sa != NULL) {
+	if (so->so_adopted) {
+		/* nobody asked this fwsd: the end is told as an event */
+		if (msg != NULL)
+			event_record_by(vm, -1, "snapshot", "snapshot-%s %s, "
+			    "taken over from the last fwsd, failed: %s",
+			    snap_verbs[so->so_kind], so->so_tag, msg);
+	} else if (sa != NULL) {
 		/* a VM that cannot be read shows what the store knows */
 		if (msg != NULL)
 			log_warnx("%s: snapshot-list: %s", vm->vm_name, msg);
@@ -347,6 +401,8 @@ snap_img_run(struct snap_op *so, const char *const *args, char **cause)
 		kill(pid, SIGKILL);
 		return -1;
 	}
+	if (so->so_step == 1)
+		snap_img_note(so, pid);
 	return 0;
 }
 
@@ -362,12 +418,17 @@ snap_img_exited(pid_t pid, int status, void *arg)
 	proc_unwatch(so->so_watch);
 	so->so_watch = NULL;
 	out = proc_output(so->so_out, SNAP_OUTPUT_MAX);
+	/* the last fwsd's qemu-img: how it ended is not known; the read
+	 * back says */
+	if (status == -1 && so->so_adopted && so->so_step == 1)
+		status = 0;
 	if (status != 0) {
 		snap_done(so, FWS_ERR_FAILED, "%s", out);
 		free(out);
 		return;
 	}
 	if (so->so_step == 1) {
+		snap_img_unnote(so);
 		/* one disk done: the next writable one, or read back */
 		free(out);
 		while (++so->so_disk < so->so_vm->vm_ndisks &&
@@ -521,8 +582,9 @@ snap_change(struct snap_op *so)
 		cmd = "transaction";
 		args = json_pack("{so}", "actions", acts);
 	} else {
-		snprintf(so->so_job, sizeof(so->so_job), "fws-%s-%u",
-		    snap_verbs[so->so_kind], ++snap_job_seq);
+		/* the id says what the job does, to a later fwsd */
+		snprintf(so->so_job, sizeof(so->so_job), "fws-%s-%u-%s",
+		    snap_verbs[so->so_kind], ++snap_job_seq, so->so_tag);
 		cmd = so->so_kind == SNAP_CREATE ? "snapshot-save" :
 		    so->so_kind == SNAP_REVERT ? "snapshot-load" :
 		    "snapshot-delete";
@@ -826,6 +888,51 @@ snapshot_list_all(const struct caller *ca, int64_t owner, fws_done_fn fn,
 	}
 }
 
+/*
+ * A job the last fwsd started, still running: this fwsd follows it to
+ * its end, as its own, and says so.  Its id (fws-VERB-N-TAG) says what
+ * it does.
+ */
+static void
+snap_adopt_running(struct vm *vm, const char *id)
+{
+	struct snap_op	*so;
+	enum snap_kind	 kind;
+	enum fws_err	 code;
+	const char	*verb = id + 4, *tag;
+	char		*why;
+	size_t		 len;
+
+	for (kind = SNAP_CREATE; kind <= SNAP_DELETE; kind++) {
+		len = strlen(snap_verbs[kind]);
+		if (strncmp(verb, snap_verbs[kind], len) == 0 &&
+		    verb[len] == '-')
+			break;
+	}
+	if (kind > SNAP_DELETE || snap_op_of(vm) != NULL ||
+	    strlen(id) >= sizeof(so->so_job))
+		return;
+	/* an id without the tag (an older fwsd's) is left to end alone */
+	if ((tag = strchr(verb + len + 1, '-')) == NULL)
+		return;
+	so = snap_op_new(vm, NULL, NULL, NULL, kind, tag + 1);
+	snprintf(so->so_job, sizeof(so->so_job), "%s", id);
+	so->so_adopted = 1;
+	so->so_step = 1;
+	if (vm_job_begin(vm, JOB_SNAPSHOT, -1, so, &code, &why) == -1) {
+		log_warnx("%s: the snapshot job %s is not followed: %s",
+		    vm->vm_name, id, why);
+		free(why);
+		free(so);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&snap_ops, so, so_entry);
+	vm_job_progress(vm, -1, "taken over from the last fwsd");
+	event_record_by(vm, -1, "snapshot", "snapshot-%s %s was under way "
+	    "when fwsd ended: followed to its end", snap_verbs[kind],
+	    so->so_tag);
+}
+
 static void
 snap_adopt_jobs(struct qmp *q, json_t *ret, const char *err_class,
     const char *err_desc, void *arg)
@@ -844,8 +951,12 @@ snap_adopt_jobs(struct qmp *q, json_t *ret, const char *err_class,
 		status = json_string_value(json_object_get(j, "status"));
 		error = json_string_value(json_object_get(j, "error"));
 		if (id == NULL || strncmp(id, "fws-", 4) != 0 ||
-		    status == NULL || strcmp(status, "concluded") != 0)
+		    status == NULL || strcmp(status, "null") == 0)
 			continue;
+		if (strcmp(status, "concluded") != 0) {
+			snap_adopt_running(vm, id);
+			continue;
+		}
 		event_record_by(vm, -1, "snapshot", "a %s job ended while fwsd "
 		    "was away: %s", type ? type : "snapshot", error ? error :
 		    "done");
@@ -855,9 +966,89 @@ snap_adopt_jobs(struct qmp *q, json_t *ret, const char *err_class,
 }
 
 /*
- * After a restart of fwsd: a snapshot job the last fwsd started has
- * ended meanwhile; say how, and clear it from qemu.  The store's index
- * is brought up to date by the next operation, which reads the image.
+ * After a restart of fwsd, a VM without a qemu: the qemu-img the last
+ * fwsd left changing its snapshots (its run file says which) is
+ * followed to its end, as this fwsd's own, and the disks after it get
+ * the same change; one that ended meanwhile is said, and the store's
+ * index is brought up to date by the next operation.
+ */
+void
+snapshot_adopt_stopped(struct vm *vm)
+{
+	struct snap_op	*so;
+	enum snap_kind	 kind;
+	enum fws_err	 code;
+	char		*path = vm_run_path(vm, SNAP_NOTE), *why;
+	char		 line[256], verb[16], out[64], tag[FWS_NAME_MAX + 1];
+	unsigned long long start;
+	int		 pid, disk, fd;
+	ssize_t		 n;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	n = fd == -1 ? -1 : read(fd, line, sizeof(line) - 1);
+	if (fd != -1)
+		close(fd);
+	if (n <= 0) {
+		free(path);
+		return;
+	}
+	line[n] = '\0';
+	for (kind = SNAP_CREATE; kind <= SNAP_DELETE; kind++)
+		if (sscanf(line, "%d %llu %15s %d %63s %63s", &pid, &start, verb,
+		    &disk, out, tag) == 6 && strcmp(verb, snap_verbs[kind]) == 0)
+			break;
+	why = NULL;
+	if (kind > SNAP_DELETE || disk < 0 || disk >= vm->vm_ndisks ||
+	    strncmp(out, "qemu-img.", 9) != 0 || strchr(out, '/') != NULL ||
+	    validate_name(tag, &why) == -1) {
+		free(why);
+		log_warnx("%s: %s: not understood, removed", vm->vm_name, path);
+		unlink(path);
+		free(path);
+		return;
+	}
+	free(path);
+	so = snap_op_new(vm, NULL, NULL, NULL, kind, tag);
+	so->so_adopted = 1;
+	so->so_step = 1;
+	so->so_disk = disk;
+	so->so_out = vm_run_path(vm, out);
+	if (start == 0 || proc_start_time(pid) != start) {
+		event_record_by(vm, -1, "snapshot", "snapshot-%s %s ended while "
+		    "fwsd was away", snap_verbs[kind], tag);
+		snap_img_unnote(so);
+		unlink(so->so_out);
+		free(so->so_out);
+		free(so);
+		return;
+	}
+	if (vm_job_begin(vm, JOB_SNAPSHOT, -1, so, &code, &why) == -1) {
+		log_warnx("%s: qemu-img pid %d is not followed: %s",
+		    vm->vm_name, pid, why);
+		free(why);
+		free(so->so_out);
+		free(so);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&snap_ops, so, so_entry);
+	if ((so->so_watch = proc_watch(pid, snap_img_exited, so,
+	    &why)) == NULL) {
+		snap_done(so, FWS_ERR_FAILED, "%s", why);
+		free(why);
+		return;
+	}
+	vm_job_progress(vm, -1, "taken over from the last fwsd");
+	event_record_by(vm, -1, "snapshot", "snapshot-%s %s was under way "
+	    "when fwsd ended (qemu-img pid %d): followed to its end",
+	    snap_verbs[kind], tag, pid);
+}
+
+/*
+ * After a restart of fwsd: a snapshot job the last fwsd started either
+ * runs still (followed to its end, as if this fwsd had started it: the
+ * VM's job until then, the index and an event at the end) or has ended
+ * meanwhile (said how, and cleared from qemu; the store's index is
+ * brought up to date by the next operation, which reads the image).
  */
 void
 snapshot_adopt(struct vm *vm)

@@ -141,6 +141,8 @@ vm_adopt_all(void)
 		vm_adopt_run_files(vm);
 		from_pidfile = !vm_pid_is_ours(vm) && vm_adopt_pidfile(vm);
 		if (!vm_is_active(vm) && !from_pidfile) {
+			/* a snapshot the last fwsd had qemu-img change */
+			snapshot_adopt_stopped(vm);
 			/* the previous fwsd ended before a pending restart */
 			if (vm->vm_state == VM_CRASHED)
 				vm_event(vm, EV_ADOPT_LOST, NULL);

@@ -858,9 +858,10 @@ run_attach(struct vm *vm, int starting)
 	}
 	if (starting || vm->vm_state == VM_STOPPING)
 		return;
+	/* a snapshot job under way first: its status is not the VM's */
+	snapshot_adopt(vm);
 	qmp_execute(vm->vm_qmp, "query-status", NULL, FWS_QMP_TIMEOUT,
 	    run_adopt_status, vm);
-	snapshot_adopt(vm);
 	vnc_adopt(vm);
 }
 

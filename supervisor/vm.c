@@ -75,8 +75,11 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 		[EV_AUTOSTART] = J_IGNORE,	/* autostart: the wait does it */
 	},
 	[JOB_SNAPSHOT] = {
-		/* a snapshot job stops the guest while it works: no pause */
+		/* a snapshot job stops the guest while it works: no pause;
+		 * one taken over at fwsd's start may be seen mid-way (QMP
+		 * status save-vm): the state is the one before the job */
 		[EV_PAUSED] = J_IGNORE, [EV_RESUMED] = J_IGNORE,
+		[EV_ADOPT_RUNNING] = J_IGNORE, [EV_ADOPT_PAUSED] = J_IGNORE,
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
 	},
 	[JOB_MEDIA] = {

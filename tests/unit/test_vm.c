@@ -542,6 +542,32 @@ test_adopt_half_done(void **state)
 	assert_int_equal(vm->vm_state, VM_PAUSED);
 	assert_string_equal(last_event, "adopted");
 	done_vm(vm);
+
+	/*
+	 * A snapshot job the last fwsd started runs on: taken over (the
+	 * qemu side asks its jobs first), the guest is stopped by it for
+	 * now (QMP status save-vm), which is not the VM's state: it stays
+	 * running, and a verb meets the job.
+	 */
+	{
+		struct answer	 a = { 0 };
+		enum fws_err	 err;
+		char		*why;
+		int		 op;
+
+		vm = new_vm(VM_RUNNING);
+		vm_event(vm, EV_ADOPT_ALIVE, NULL);
+		assert_int_equal(vm_job_begin(vm, JOB_SNAPSHOT, -1, &op, &err,
+		    &why), 0);
+		vm_adopted_status(vm, "save-vm");
+		assert_int_equal(vm->vm_state, VM_RUNNING);
+		vm_pause(vm, &alice, answered, &a);
+		assert_int_equal(a.err, FWS_ERR_BUSY);
+		vm_job_end(vm, &op);
+		assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
+		assert_int_equal(vm->vm_state, VM_RUNNING);
+		done_vm(vm);
+	}
 }
 
 /* pause and resume: QMP's answer (or its event) moves the state. */
