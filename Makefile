@@ -44,7 +44,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/control.c \
 		  supervisor/cmd.c supervisor/cmd-create.c \
 		  supervisor/cmd-image.c supervisor/cmd-loan.c \
-		  supervisor/cmd-media.c supervisor/cmd-net.c \
+		  supervisor/cmd-keys.c supervisor/cmd-media.c supervisor/cmd-net.c \
 		  supervisor/cmd-user.c \
 		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \

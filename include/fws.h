@@ -304,6 +304,7 @@ enum vm_event {
 	EV_REBOOT,
 	EV_SNAPSHOT,		/* a snapshot operation's begin */
 	EV_MEDIA,		/* a change of the CD drive's begin */
+	EV_KEYS,		/* send-key: keys pressed on the guest's keyboard */
 	EV_DELETE,
 	EV_LOAN_END,		/* loan.c: the loan ended */
 	EV_LOAN_EXTENDED,	/* loan.c: the loan reaches further again */
@@ -469,7 +470,9 @@ struct vm_run_ops {
 	int	(*ro_powerdown)(struct vm *, int);	/* ACPI; 1: cont too */
 	int	(*ro_quit)(struct vm *);
 	void	(*ro_kill)(struct vm *);
-	int	(*ro_command)(struct vm *, const char *, fws_done_fn, void *);
+	/* a QMP command (args consumed; NULL: none), answered to fn */
+	int	(*ro_command)(struct vm *, const char *, json_t *, fws_done_fn,
+		    void *);
 	void	(*ro_attach)(struct vm *, int);		/* adopted: 1 start */
 	void	(*ro_teardown)(struct vm *);		/* qemu is gone */
 	void	(*ro_timer)(struct vm *, int);		/* s; -1: none */
@@ -502,6 +505,8 @@ void		 vm_resume(struct vm *, const struct caller *, fws_done_fn,
 		    void *);
 void		 vm_reboot(struct vm *, const struct caller *, fws_done_fn,
 		    void *);
+void		 vm_send_keys(struct vm *, const struct caller *, json_t *,
+		    fws_done_fn, void *);
 void		 vm_shutdown_all(unsigned, const struct caller *, fws_done_fn,
 		    void *);
 int		 vm_may_delete(struct vm *, enum fws_err *, char **);
@@ -974,6 +979,9 @@ void	 cmd_create(struct request *, json_t *, struct vm *);
 
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);
+
+/* cmd-keys.c: the send-key command (a handler in cmd.c's table) */
+void	 cmd_send_key(struct request *, json_t *, struct vm *);
 
 /* cmd-user.c: quotas (handlers in cmd.c's table) */
 void	 cmd_quota(struct request *, json_t *, struct vm *);

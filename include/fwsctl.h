@@ -13,7 +13,7 @@
 
 #define MAX_OPTS	32
 
-#define MAX_POS		2
+#define MAX_POS		65	/* send-key: NAME and 64 combinations */
 
 struct ctx {
 	enum proto_cmd	 c_cmd;			/* the verb's command */

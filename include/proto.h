@@ -105,6 +105,7 @@ enum proto_err {
 	X(QUOTA_SET,		"quota-set",		0)		\
 	X(REBOOT,		"reboot",		0)		\
 	X(RESUME,		"resume",		0)		\
+	X(SEND_KEY,		"send-key",		0)		\
 	X(SHUTDOWN_ALL,		"shutdown-all",		PROTO_SLOW)	\
 	X(SNAPSHOT_CREATE,	"snapshot-create",	PROTO_SLOW)	\
 	X(SNAPSHOT_DELETE,	"snapshot-delete",	PROTO_SLOW)	\

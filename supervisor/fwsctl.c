@@ -28,7 +28,8 @@
 /* A verb's row: indexed by enum proto_cmd, which names it (proto.h). */
 struct verb {
 	int		(*v_fn)(struct ctx *);
-	int		 v_needs_name;	/* 0 none, 1 NAME, 2 [NAME], 3 NAME ARG */
+	int		 v_needs_name;	/* 0 none, 1 NAME, 2 [NAME], 3 NAME ARG,
+					   4 NAME ARG... */
 	const char	*v_opts;	/* "timeout= keep-disks": '=' takes a value */
 	const char	*v_usage;
 	const char	*v_help;
@@ -54,6 +55,7 @@ static int	verb_snapshot_list(struct ctx *);
 static int	verb_vnc(struct ctx *);
 static int	verb_net_open(struct ctx *);
 static int	verb_media(struct ctx *);
+static int	verb_send_key(struct ctx *);
 
 /* quota-set's options and their usage: every limit of QUOTA_FIELDS */
 #define QUOTA_COUNT_ARG		"N"
@@ -139,6 +141,9 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	[PROTO_CMD_REBOOT] = { verb_simple, 1, "", "NAME", "reset a VM" },
 	[PROTO_CMD_RESUME] = { verb_simple, 1, "", "NAME",
 	    "resume a paused VM" },
+	[PROTO_CMD_SEND_KEY] = { verb_send_key, 4, "", "NAME KEYS...",
+	    "press keys on the guest's keyboard, one combination after\n"
+	    "\t   another (e.g. ctrl-alt-delete, or h i ret)" },
 	[PROTO_CMD_SHUTDOWN_ALL] = { verb_shutdown_all, 0, "timeout=",
 	    "[--timeout SECONDS]", "stop every VM, as stop does, all at once" },
 	[PROTO_CMD_SNAPSHOT_CREATE] = { verb_snapshot, 3, "disk-only json",
@@ -603,7 +608,8 @@ parse(struct ctx *c, int argc, char **argv)
 			usage_out(c->c_cmd, 1);
 		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
 			if (c->c_npos == (v->v_needs_name == 0 ? 0 :
-			    v->v_needs_name == 3 ? 2 : 1))
+			    v->v_needs_name == 3 ? 2 : v->v_needs_name == 4 ?
+			    MAX_POS : 1))
 				usage(c->c_cmd);
 			c->c_pos[c->c_npos++] = argv[i];
 			c->c_name = c->c_pos[0];
@@ -646,7 +652,7 @@ parse(struct ctx *c, int argc, char **argv)
 		}
 	}
 	if ((v->v_needs_name == 1 && c->c_npos < 1) ||
-	    (v->v_needs_name == 3 && c->c_npos < 2))
+	    (v->v_needs_name >= 3 && c->c_npos < 2))
 		usage(c->c_cmd);
 }
 
@@ -1178,6 +1184,23 @@ verb_simple(struct ctx *c)
 	json_t	*r = fwsctl_call(c->c_cmd, fwsctl_name_args(c), NULL);
 
 	print_state(c, r);
+	json_decref(r);
+	return 0;
+}
+
+/* send-key NAME KEYS...: each argument one combination, in order */
+static int
+verb_send_key(struct ctx *c)
+{
+	json_t	*args = fwsctl_name_args(c), *keys = json_array(), *r;
+	int	 i;
+
+	for (i = 1; i < c->c_npos; i++)
+		json_array_append_new(keys, json_string(c->c_pos[i]));
+	json_object_set_new(args, "keys", keys);
+	r = fwsctl_call(c->c_cmd, args, NULL);
+	if (c->c_json)
+		fwsctl_print_json(json_object_get(r, "result"));
 	json_decref(r);
 	return 0;
 }

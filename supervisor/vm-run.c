@@ -800,15 +800,18 @@ run_command_done(struct qmp *q, json_t *ret, const char *err_class,
 }
 
 static int
-run_command(struct vm *vm, const char *cmd, fws_done_fn fn, void *arg)
+run_command(struct vm *vm, const char *cmd, json_t *args, fws_done_fn fn,
+    void *arg)
 {
 	struct run_command	*rc;
 
-	if (vm->vm_qmp == NULL || (rc = calloc(1, sizeof(*rc))) == NULL)
+	if (vm->vm_qmp == NULL || (rc = calloc(1, sizeof(*rc))) == NULL) {
+		json_decref(args);
 		return -1;
+	}
 	rc->rc_fn = fn;
 	rc->rc_arg = arg;
-	if (qmp_execute(vm->vm_qmp, cmd, NULL, FWS_QMP_TIMEOUT,
+	if (qmp_execute(vm->vm_qmp, cmd, args, FWS_QMP_TIMEOUT,
 	    run_command_done, rc) == -1) {
 		free(rc);
 		return -1;

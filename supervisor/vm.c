@@ -243,6 +243,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_REBOOT] = GO(VM_SAME, 0, NULL),
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* by qemu */
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* live */
+		[EV_KEYS] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_DELETE] = NO_DELETE,
 		[EV_PAUSED] = GO(VM_PAUSED, 0, "paused"),
 		[EV_EXIT_ASKED] = EXIT_ASKED,
@@ -266,6 +267,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_REBOOT] = GO(VM_SAME, 0, NULL),
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
+		[EV_KEYS] = NOT_RUNNING_ST,	/* nobody would read them */
 		[EV_DELETE] = NO_DELETE,
 		[EV_RESUMED] = GO(VM_RUNNING, 0, "resumed"),
 		[EV_EXIT_ASKED] = EXIT_ASKED,
@@ -299,7 +301,7 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_START] = "start", [EV_AUTOSTART] = "autostart",
 	[EV_STOP] = "stop", [EV_DESTROY] = "destroy", [EV_PAUSE] = "pause",
 	[EV_RESUME] = "resume", [EV_REBOOT] = "reboot",
-	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media",
+	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media", [EV_KEYS] = "send-key",
 	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
 	[EV_LOAN_EXTENDED] = "loan extended",
 	[EV_SPAWN_FAILED] = "spawn failed", [EV_RUNNING] = "running",
@@ -988,7 +990,7 @@ vm_command(struct vm *vm, enum vm_event ev, const struct caller *ca,
 		vm->vm_reset_by = ca->ca_uid;
 	else
 		vm->vm_cmd_actor = ca->ca_uid;
-	if (vm_run->ro_command(vm, cmd, vm_command_done, vc) == -1) {
+	if (vm_run->ro_command(vm, cmd, NULL, vm_command_done, vc) == -1) {
 		vm->vm_cmd_actor = vm->vm_reset_by = -1;
 		why = xasprintf("%s: no QMP connection to qemu", vm->vm_name);
 		vm_refuse(fn, arg, FWS_ERR_FAILED, why);
@@ -1012,6 +1014,84 @@ void
 vm_reboot(struct vm *vm, const struct caller *ca, fws_done_fn fn, void *arg)
 {
 	vm_command(vm, EV_REBOOT, ca, fn, arg);
+}
+
+/*
+ * send-key: each combination (an array of QEMU key names, pressed
+ * together) one QMP send-key, in order; one answer once qemu took all.
+ */
+struct vm_keys {
+	struct vm	*vk_vm;
+	fws_done_fn	 vk_fn;
+	void		*vk_arg;
+	unsigned	 vk_left;
+	char		*vk_error;	/* qemu's first refusal */
+	int		 vk_gone;	/* QMP went away */
+};
+
+static void
+vm_keys_done(void *arg, enum fws_err err, const char *why, json_t *res)
+{
+	struct vm_keys	*vk = arg;
+	char		*msg;
+
+	json_decref(res);
+	if (err != FWS_OK && vk->vk_error == NULL)
+		vk->vk_error = xasprintf("%s", why);
+	if (--vk->vk_left > 0)
+		return;
+	if (vk->vk_error != NULL) {
+		/* qemu's refusal of a key name: the request's fault */
+		msg = xasprintf("%s: send-key: %s", vk->vk_vm->vm_name,
+		    vk->vk_error);
+		vk->vk_fn(vk->vk_arg, strcmp(vk->vk_error, "qemu went away") ?
+		    FWS_ERR_INVALID : FWS_ERR_FAILED, msg, NULL);
+		free(msg);
+	} else
+		vk->vk_fn(vk->vk_arg, FWS_OK, NULL, vm_result(vk->vk_vm));
+	free(vk->vk_error);
+	free(vk);
+}
+
+void
+vm_send_keys(struct vm *vm, const struct caller *ca, json_t *combos,
+    fws_done_fn fn, void *arg)
+{
+	struct vm_keys	*vk;
+	enum job_rule	 rule;
+	enum fws_err	 err;
+	json_t		*combo, *keys, *name;
+	size_t		 i, j;
+	char		*why;
+
+	(void)ca;
+	if (vm_may(vm, EV_KEYS, &rule, &err, &why) == -1) {
+		vm_refuse(fn, arg, err, why);
+		return;
+	}
+	if ((vk = calloc(1, sizeof(*vk))) == NULL) {
+		fn(arg, FWS_ERR_INTERNAL, "out of memory", NULL);
+		return;
+	}
+	vk->vk_vm = vm;
+	vk->vk_fn = fn;
+	vk->vk_arg = arg;
+	vk->vk_left = 1;	/* held until every combination is sent */
+	json_array_foreach(combos, i, combo) {
+		keys = json_array();
+		json_array_foreach(combo, j, name)
+			json_array_append_new(keys, json_pack("{ss sO}", "type",
+			    "qcode", "data", name));
+		vk->vk_left++;
+		if (vm_run->ro_command(vm, "send-key", json_pack("{so}",
+		    "keys", keys), vm_keys_done, vk) == -1) {
+			vk->vk_left--;
+			if (vk->vk_error == NULL)
+				vk->vk_error = xasprintf("qemu went away");
+			break;
+		}
+	}
+	vm_keys_done(vk, FWS_OK, NULL, NULL);
 }
 
 /* shutdown-all: one answer once every VM has stopped. */

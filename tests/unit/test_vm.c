@@ -83,9 +83,11 @@ fake_kill(struct vm *vm)
 }
 
 static int
-fake_command(struct vm *vm, const char *cmd, fws_done_fn fn, void *arg)
+fake_command(struct vm *vm, const char *cmd, json_t *args, fws_done_fn fn,
+    void *arg)
 {
 	(void)vm;
+	json_decref(args);
 	if (no_qmp)
 		return -1;
 	act("qmp:%s", cmd);

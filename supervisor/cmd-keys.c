@@ -1,0 +1,95 @@
+/*
+ * cmd-keys.c: the "send-key" command.  It reads the combinations a
+ * request names ("ctrl-alt-delete", "a", "ret": QEMU's key names, those
+ * of one combination pressed together, joined by '-'), checks their
+ * shape and their number, and hands them to vm.c, which types them on
+ * the guest's keyboard in order.  qemu says which names it does not
+ * know; that comes back as a bad request.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fws.h"
+#include "proto.h"
+
+#define KEYS_COMBOS_MAX	64	/* combinations in one request */
+#define KEYS_PER_COMBO	8	/* keys pressed together */
+#define KEY_NAME_MAX	24	/* QEMU's longest is 16 */
+
+/* One QEMU key name: lower-case letters, digits, '_'. */
+static int
+key_name_ok(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > KEY_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* "ctrl-alt-delete" as ["ctrl", "alt", "delete"], or NULL and why. */
+static json_t *
+keys_combo(const char *combo, char **cause)
+{
+	json_t		*keys = json_array();
+	const char	*p = combo, *end;
+	size_t		 len;
+
+	for (;;) {
+		end = strchr(p, '-');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (!key_name_ok(p, len)) {
+			cause_fail(cause, "bad key combination \"%.64s\": "
+			    "QEMU's key names (a, ret, ctrl, alt, delete, f1, "
+			    "...), those pressed together joined by '-'", combo);
+			json_decref(keys);
+			return NULL;
+		}
+		json_array_append_new(keys, json_stringn(p, len));
+		if (json_array_size(keys) > KEYS_PER_COMBO) {
+			cause_fail(cause, "\"%.64s\": at most %d keys are "
+			    "pressed together", combo, KEYS_PER_COMBO);
+			json_decref(keys);
+			return NULL;
+		}
+		if (end == NULL)
+			return keys;
+		p = end + 1;
+	}
+}
+
+void
+cmd_send_key(struct request *rq, json_t *args, struct vm *vm)
+{
+	json_t	*keys = json_object_get(args, "keys"), *combos, *c, *k;
+	size_t	 i;
+	char	*cause;
+
+	if (!json_is_array(keys) || json_array_size(keys) == 0 ||
+	    json_array_size(keys) > KEYS_COMBOS_MAX) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "keys: a list of "
+		    "1 to %d key combinations", KEYS_COMBOS_MAX);
+		return;
+	}
+	combos = json_array();
+	json_array_foreach(keys, i, c) {
+		if (!json_is_string(c)) {
+			json_decref(combos);
+			request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "keys: "
+			    "each key combination is a string");
+			return;
+		}
+		if ((k = keys_combo(json_string_value(c), &cause)) == NULL) {
+			json_decref(combos);
+			request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+			return;
+		}
+		json_array_append_new(combos, k);
+	}
+	vm_send_keys(vm, &rq->rq_caller, combos, request_vm_done, rq);
+	json_decref(combos);
+}
