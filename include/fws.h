@@ -305,6 +305,7 @@ enum vm_event {
 	EV_SNAPSHOT,		/* a snapshot operation's begin */
 	EV_MEDIA,		/* a change of the CD drive's begin */
 	EV_KEYS,		/* send-key: keys pressed on the guest's keyboard */
+	EV_SCREEN,		/* screenshot: a picture of the guest's screen */
 	EV_DELETE,
 	EV_LOAN_END,		/* loan.c: the loan ended */
 	EV_LOAN_EXTENDED,	/* loan.c: the loan reaches further again */
@@ -507,6 +508,9 @@ void		 vm_reboot(struct vm *, const struct caller *, fws_done_fn,
 		    void *);
 void		 vm_send_keys(struct vm *, const struct caller *, json_t *,
 		    fws_done_fn, void *);
+
+/* vm-screen.c: a picture of a VM's screen */
+void		 vm_screenshot(struct vm *, fws_done_fn, void *);
 void		 vm_shutdown_all(unsigned, const struct caller *, fws_done_fn,
 		    void *);
 int		 vm_may_delete(struct vm *, enum fws_err *, char **);
@@ -980,8 +984,9 @@ void	 cmd_create(struct request *, json_t *, struct vm *);
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);
 
-/* cmd-keys.c: the send-key command (a handler in cmd.c's table) */
+/* cmd-screen.c: send-key and screenshot (handlers in cmd.c's table) */
 void	 cmd_send_key(struct request *, json_t *, struct vm *);
+void	 cmd_screenshot(struct request *, json_t *, struct vm *);
 
 /* cmd-user.c: quotas (handlers in cmd.c's table) */
 void	 cmd_quota(struct request *, json_t *, struct vm *);

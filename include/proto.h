@@ -31,7 +31,7 @@
  *
  * The "console" command's successful reply carries, as SCM_RIGHTS
  * ancillary data on the reply's first byte, a connected socket to the
- * VM's serial port.
+ * VM's serial port; "screenshot"'s a file open for reading, the PNG.
  *
  * fwsd knows the caller by the socket's peer credentials: a user sees
  * and acts on their own VMs only (another user's VM is "not_found"),
@@ -105,6 +105,7 @@ enum proto_err {
 	X(QUOTA_SET,		"quota-set",		0)		\
 	X(REBOOT,		"reboot",		0)		\
 	X(RESUME,		"resume",		0)		\
+	X(SCREENSHOT,		"screenshot",		0)		\
 	X(SEND_KEY,		"send-key",		0)		\
 	X(SHUTDOWN_ALL,		"shutdown-all",		PROTO_SLOW)	\
 	X(SNAPSHOT_CREATE,	"snapshot-create",	PROTO_SLOW)	\

@@ -92,6 +92,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "owner", QUOTA_FIELDS(CMD_QUOTA_ARG) } },
 	[PROTO_CMD_REBOOT] = { cmd_simple, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_RESUME] = { cmd_simple, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_SCREENSHOT] = { cmd_screenshot, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_SEND_KEY] = { cmd_send_key, CMD_VM,
 	    { "name", "owner", "keys" } },
 	[PROTO_CMD_SHUTDOWN_ALL] = { cmd_shutdown_all, CMD_ADMIN,

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <limits.h>
@@ -56,6 +57,7 @@ static int	verb_vnc(struct ctx *);
 static int	verb_net_open(struct ctx *);
 static int	verb_media(struct ctx *);
 static int	verb_send_key(struct ctx *);
+static int	verb_screenshot(struct ctx *);
 
 /* quota-set's options and their usage: every limit of QUOTA_FIELDS */
 #define QUOTA_COUNT_ARG		"N"
@@ -141,6 +143,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	[PROTO_CMD_REBOOT] = { verb_simple, 1, "", "NAME", "reset a VM" },
 	[PROTO_CMD_RESUME] = { verb_simple, 1, "", "NAME",
 	    "resume a paused VM" },
+	[PROTO_CMD_SCREENSHOT] = { verb_screenshot, 3, "json", "NAME FILE",
+	    "a PNG of the VM's screen, written to FILE (- for stdout)" },
 	[PROTO_CMD_SEND_KEY] = { verb_send_key, 4, "", "NAME KEYS...",
 	    "press keys on the guest's keyboard, one combination after\n"
 	    "\t   another (e.g. ctrl-alt-delete, or h i ret)" },
@@ -1423,6 +1427,57 @@ verb_console(struct ctx *c)
 	if (fd == -1)
 		fwsctl_errx(1, "fwsd sent no console connection");
 	return fwsctl_console(c->c_name, fd);
+}
+
+/* screenshot NAME FILE: the PNG fwsd hands on, into FILE ("-": stdout) */
+static int
+verb_screenshot(struct ctx *c)
+{
+	const char	*file = c->c_pos[1];
+	json_t		*r, *res;
+	char		 buf[65536];
+	ssize_t		 n, w;
+	off_t		 off = 0;
+	int		 fd, out;
+
+	r = fwsctl_call(PROTO_CMD_SCREENSHOT, fwsctl_name_args(c), &fd);
+	res = json_object_get(r, "result");
+	if (fd == -1)
+		fwsctl_errx(1, "fwsd sent no picture");
+	if (strcmp(file, "-") == 0)
+		out = STDOUT_FILENO;
+	else if ((out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0666)) == -1)
+		fwsctl_errx(1, "%s: %s", file, strerror(errno));
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		for (w = 0; w < n; ) {
+			ssize_t k = write(out, buf + w, n - w);
+
+			if (k == -1 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				fwsctl_errx(1, "%s: %s", file, strerror(errno));
+			w += k;
+		}
+		off += n;
+	}
+	if (n == -1)
+		fwsctl_errx(1, "reading the picture: %s", strerror(errno));
+	if (out != STDOUT_FILENO && close(out) == -1)
+		fwsctl_errx(1, "%s: %s", file, strerror(errno));
+	close(fd);
+	if (out == STDOUT_FILENO)
+		;	/* the picture is the output */
+	else if (c->c_json) {
+		json_object_set_new(res, "file", json_string(file));
+		fwsctl_print_json(res);
+	} else
+		printf("%s: %lldx%lld screenshot in %s\n", c->c_name,
+		    (long long)json_integer_value(json_object_get(res, "width")),
+		    (long long)json_integer_value(json_object_get(res,
+		    "height")), file);
+	json_decref(r);
+	return 0;
 }
 
 static int

@@ -57,12 +57,14 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 		[EV_DESTROY] = J_TAKE,		/* killed before it runs */
 		[EV_LOAN_END] = J_TAKE,		/* killed too */
 		[EV_AUTOSTART] = J_IGNORE,
+		[EV_SCREEN] = J_OK,		/* a picture meets no job */
 	},
 	[JOB_STOP] = {
 		[EV_STOP] = J_JOIN,		/* told when the first is done */
 		[EV_DESTROY] = J_TAKE,		/* the stop goes on with kill */
 		[EV_LOAN_END] = J_JOIN,
 		[EV_AUTOSTART] = J_IGNORE,
+		[EV_SCREEN] = J_OK,		/* why it does not power off */
 	},
 	[JOB_RESTART] = {
 		[EV_START] = J_CANCEL,		/* the operator's start instead */
@@ -81,9 +83,11 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 		[EV_PAUSED] = J_IGNORE, [EV_RESUMED] = J_IGNORE,
 		[EV_ADOPT_RUNNING] = J_IGNORE, [EV_ADOPT_PAUSED] = J_IGNORE,
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+		[EV_SCREEN] = J_OK,
 	},
 	[JOB_MEDIA] = {
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+		[EV_SCREEN] = J_OK,
 	},
 };
 
@@ -244,6 +248,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* by qemu */
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_KEYS] = GO(VM_SAME, 0, NULL),	/* a QMP command */
+		[EV_SCREEN] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_DELETE] = NO_DELETE,
 		[EV_PAUSED] = GO(VM_PAUSED, 0, "paused"),
 		[EV_EXIT_ASKED] = EXIT_ASKED,
@@ -268,6 +273,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_KEYS] = NOT_RUNNING_ST,	/* nobody would read them */
+		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = NO_DELETE,
 		[EV_RESUMED] = GO(VM_RUNNING, 0, "resumed"),
 		[EV_EXIT_ASKED] = EXIT_ASKED,
@@ -284,6 +290,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_DESTROY] = GO(VM_SAME, DO_KILL, NULL),
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
+		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_STOP_TIMER] = GO(VM_SAME, DO_ESCALATE, NULL),
 		/* however it ended, it was asked to: no restart */
 		[EV_EXIT_ASKED] = EXIT_ASKED,
@@ -302,6 +309,7 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_STOP] = "stop", [EV_DESTROY] = "destroy", [EV_PAUSE] = "pause",
 	[EV_RESUME] = "resume", [EV_REBOOT] = "reboot",
 	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media", [EV_KEYS] = "send-key",
+	[EV_SCREEN] = "screenshot",
 	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
 	[EV_LOAN_EXTENDED] = "loan extended",
 	[EV_SPAWN_FAILED] = "spawn failed", [EV_RUNNING] = "running",

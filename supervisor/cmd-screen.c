@@ -1,13 +1,16 @@
 /*
- * cmd-keys.c: the "send-key" command.  It reads the combinations a
- * request names ("ctrl-alt-delete", "a", "ret": QEMU's key names, those
- * of one combination pressed together, joined by '-'), checks their
- * shape and their number, and hands them to vm.c, which types them on
- * the guest's keyboard in order.  qemu says which names it does not
- * know; that comes back as a bad request.
+ * cmd-screen.c: the guest's screen and keyboard.  "send-key" reads the
+ * combinations a request names ("ctrl-alt-delete", "a", "ret": QEMU's
+ * key names, those of one combination pressed together, joined by '-'),
+ * checks their shape and their number, and hands them to vm.c, which
+ * types them on the guest's keyboard in order; qemu says which names it
+ * does not know, and that comes back as a bad request.  "screenshot"
+ * answers with vm-screen.c's PNG: its size in the reply, the open file
+ * attached to it (SCM_RIGHTS), as "console" hands on a socket.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fws.h"
 #include "proto.h"
@@ -92,4 +95,33 @@ cmd_send_key(struct request *rq, json_t *args, struct vm *vm)
 	}
 	vm_send_keys(vm, &rq->rq_caller, combos, request_vm_done, rq);
 	json_decref(combos);
+}
+
+static void
+cmd_screenshot_done(void *arg, enum fws_err err, const char *why,
+    json_t *res)
+{
+	struct request	*rq = arg;
+	int		 fd;
+
+	if (err != FWS_OK) {
+		request_done(rq, err, why, res);
+		return;
+	}
+	fd = (int)json_integer_value(json_object_get(res, "fd"));
+	json_object_del(res, "fd");
+	if (control_send_fd(rq->rq_client, proto_reply_ok(rq->rq_id, res),
+	    fd) == -1)
+		request_error(rq, PROTO_ERR_BUSY, "the connection has replies "
+		    "queued: ask for the screenshot on an idle connection");
+	else
+		request_free(rq);
+	close(fd);
+}
+
+void
+cmd_screenshot(struct request *rq, json_t *args, struct vm *vm)
+{
+	(void)args;
+	vm_screenshot(vm, cmd_screenshot_done, rq);
 }
