@@ -398,6 +398,9 @@ struct vm {
 	char		 vm_uuid[37];
 	unsigned	 vm_vcpus;
 	uint64_t	 vm_memory_mib;
+	/* set on a VM with a qemu: from its next start (0: none) */
+	unsigned	 vm_pending_vcpus;
+	uint64_t	 vm_pending_memory_mib;
 	char		 vm_mac[18];
 	char		*vm_iso;
 	char		*vm_kernel;
@@ -508,6 +511,25 @@ void		 vm_reboot(struct vm *, const struct caller *, fws_done_fn,
 		    void *);
 void		 vm_send_keys(struct vm *, const struct caller *, json_t *,
 		    fws_done_fn, void *);
+
+/* vm-set.c: a VM's definition changed (fwsctl set); the sizes it will
+ * have: vm-def.c */
+struct vm_change {
+	int64_t		 vc_vcpus;	/* -1: unchanged */
+	int64_t		 vc_memory_mib;	/* -1: unchanged */
+	int		 vc_restart;	/* an enum vm_restart; -1: unchanged */
+	int		 vc_autostart;	/* 0, 1; -1: unchanged */
+};
+int		 vm_set(struct vm *, const struct caller *,
+		    const struct vm_change *, json_t **, enum fws_err *,
+		    char **);
+int		 vm_limits(unsigned, uint64_t, const char *, char **);
+void		 vm_pending_apply(struct vm *);
+json_t		*vm_pending_json(const struct vm *);
+unsigned	 vm_quota_vcpus(const struct vm *);
+uint64_t	 vm_quota_memory(const struct vm *);
+unsigned	 vm_next_vcpus(const struct vm *);
+uint64_t	 vm_next_memory(const struct vm *);
 
 /* vm-screen.c: a picture of a VM's screen */
 void		 vm_screenshot(struct vm *, fws_done_fn, void *);
@@ -817,6 +839,7 @@ int	 store_vm_update_qemu_uid(const struct vm *, char **);
 int	 store_vm_update_iso_booted(const struct vm *, char **);
 int	 store_vm_update_iso(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
+int	 store_vm_update_config(const struct vm *, char **);
 int	 store_vm_update_loan(const struct vm *, char **);
 int64_t	 store_event_insert(int64_t, uid_t, int64_t, const char *,
 	    const char *, const char *, char **);
@@ -983,6 +1006,9 @@ void	 cmd_create(struct request *, json_t *, struct vm *);
 
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);
+
+/* cmd-set.c: the set command (a handler in cmd.c's table) */
+void	 cmd_set(struct request *, json_t *, struct vm *);
 
 /* cmd-screen.c: send-key and screenshot (handlers in cmd.c's table) */
 void	 cmd_send_key(struct request *, json_t *, struct vm *);

@@ -107,6 +107,7 @@ enum proto_err {
 	X(RESUME,		"resume",		0)		\
 	X(SCREENSHOT,		"screenshot",		0)		\
 	X(SEND_KEY,		"send-key",		0)		\
+	X(SET,			"set",			0)		\
 	X(SHUTDOWN_ALL,		"shutdown-all",		PROTO_SLOW)	\
 	X(SNAPSHOT_CREATE,	"snapshot-create",	PROTO_SLOW)	\
 	X(SNAPSHOT_DELETE,	"snapshot-delete",	PROTO_SLOW)	\

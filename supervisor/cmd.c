@@ -95,6 +95,8 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_SCREENSHOT] = { cmd_screenshot, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_SEND_KEY] = { cmd_send_key, CMD_VM,
 	    { "name", "owner", "keys" } },
+	[PROTO_CMD_SET] = { cmd_set, CMD_VM, { "name", "owner", "vcpus",
+	    "memory_mib", "restart", "autostart" } },
 	[PROTO_CMD_SHUTDOWN_ALL] = { cmd_shutdown_all, CMD_ADMIN,
 	    { "timeout" } },
 	[PROTO_CMD_SNAPSHOT_CREATE] = { cmd_snapshot, CMD_VM,

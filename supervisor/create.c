@@ -546,23 +546,7 @@ create_limits(struct create *cr, const char *tname, char **cause)
 
 	from = tname != NULL ? xasprintf(" (from template %s)", tname) :
 	    xasprintf("%s", "");
-	if (vm->vm_vcpus < 1)
-		rc = cause_fail(cause, "vcpus %u%s: a VM needs at least 1",
-		    vm->vm_vcpus, from);
-	else if (vm->vm_vcpus > conf.cf_max_vcpus)
-		rc = cause_fail(cause, "vcpus %u%s is more than this host "
-		    "allows for a VM: max_vcpus = %u", vm->vm_vcpus, from,
-		    conf.cf_max_vcpus);
-	else if (vm->vm_memory_mib < FWS_MEMORY_MIN)
-		rc = cause_fail(cause, "memory %llu MiB%s is less than the %d "
-		    "MiB a VM needs", (unsigned long long)vm->vm_memory_mib,
-		    from, FWS_MEMORY_MIN);
-	else if (vm->vm_memory_mib > conf.cf_max_memory_mib)
-		rc = cause_fail(cause, "memory %llu MiB (%s)%s is more than "
-		    "this host allows for a VM: max_memory = %s",
-		    (unsigned long long)vm->vm_memory_mib,
-		    format_size(vm->vm_memory_mib << 20, a, sizeof(a)), from,
-		    format_size(conf.cf_max_memory_mib << 20, b, sizeof(b)));
+	rc = vm_limits(vm->vm_vcpus, vm->vm_memory_mib, from, cause);
 	for (i = 0; rc == 0 && i < vm->vm_ndisks; i++) {
 		d = &vm->vm_disks[i];
 		if (d->d_owned && d->d_size > conf.cf_max_disk_size)

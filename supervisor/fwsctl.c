@@ -58,6 +58,7 @@ static int	verb_net_open(struct ctx *);
 static int	verb_media(struct ctx *);
 static int	verb_send_key(struct ctx *);
 static int	verb_screenshot(struct ctx *);
+static int	verb_set(struct ctx *);
 
 /* quota-set's options and their usage: every limit of QUOTA_FIELDS */
 #define QUOTA_COUNT_ARG		"N"
@@ -148,6 +149,11 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	[PROTO_CMD_SEND_KEY] = { verb_send_key, 4, "", "NAME KEYS...",
 	    "press keys on the guest's keyboard, one combination after\n"
 	    "\t   another (e.g. ctrl-alt-delete, or h i ret)" },
+	[PROTO_CMD_SET] = { verb_set, 1, "vcpus= memory= restart= autostart= "
+	    "json", "NAME [--vcpus N] [--memory MiB|SIZE] [--restart POLICY]\n\t"
+	    "[--autostart on|off] [--json]",
+	    "change a VM: at once when it is stopped; a running one's\n"
+	    "\t   vCPUs and memory from its next start" },
 	[PROTO_CMD_SHUTDOWN_ALL] = { verb_shutdown_all, 0, "timeout=",
 	    "[--timeout SECONDS]", "stop every VM, as stop does, all at once" },
 	[PROTO_CMD_SNAPSHOT_CREATE] = { verb_snapshot, 3, "disk-only json",
@@ -1360,6 +1366,17 @@ verb_info(struct ctx *c)
 			    json_object_get(o, "memory_mib"), 1, mem,
 			    sizeof(mem)));
 	}
+	if (json_is_object(json_object_get(o, "pending"))) {
+		json_t	*p = json_object_get(o, "pending"), *v;
+
+		printf("%-12s", "pending");
+		if ((v = json_object_get(p, "vcpus")) != NULL)
+			printf(" vcpus %lld", (long long)json_integer_value(v));
+		if ((v = json_object_get(p, "memory_mib")) != NULL)
+			printf(" memory %s", fwsctl_size(v, 1, mem,
+			    sizeof(mem)));
+		printf(" (from the next start)\n");
+	}
 	if (json_is_integer(json_object_get(o, "last_exit_time"))) {
 		t = json_integer_value(json_object_get(o, "last_exit_time"));
 		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S",
@@ -1427,6 +1444,73 @@ verb_console(struct ctx *c)
 	if (fd == -1)
 		fwsctl_errx(1, "fwsd sent no console connection");
 	return fwsctl_console(c->c_name, fd);
+}
+
+/* set NAME --vcpus N ...: what changed now, what waits for a start */
+static int
+verb_set(struct ctx *c)
+{
+	json_t		*args, *r, *res, *pend, *v;
+	const char	*vcpus, *memory, *restart, *autostart;
+	uint64_t	 n = 0, mib = 0;
+	char		*cause, *end, mem[32];
+	size_t		 i;
+
+	vcpus = fwsctl_opt(c, "vcpus");
+	memory = fwsctl_opt(c, "memory");
+	restart = fwsctl_opt(c, "restart");
+	autostart = fwsctl_opt(c, "autostart");
+	if (vcpus == NULL && memory == NULL && restart == NULL &&
+	    autostart == NULL)
+		fwsctl_errx(2, "set %s: say what to change: --vcpus, --memory, "
+		    "--restart or --autostart", c->c_name);
+	if (vcpus != NULL) {
+		n = strtoull(vcpus, &end, 10);
+		if (*vcpus < '0' || *vcpus > '9' || *end != '\0' || n > 1024)
+			fwsctl_errx(2, "--vcpus %s: not a number of CPUs",
+			    vcpus);
+	}
+	if (memory != NULL && parse_memory_mib(memory, &mib, &cause) == -1)
+		fwsctl_errx(2, "--memory %s", cause);
+	if (autostart != NULL && strcmp(autostart, "on") != 0 &&
+	    strcmp(autostart, "off") != 0)
+		fwsctl_errx(2, "--autostart %s: on or off", autostart);
+	args = fwsctl_name_args(c);
+	if (vcpus != NULL)
+		json_object_set_new(args, "vcpus", json_integer(n));
+	if (memory != NULL)
+		json_object_set_new(args, "memory_mib", json_integer(mib));
+	if (restart != NULL)
+		json_object_set_new(args, "restart", json_string(restart));
+	if (autostart != NULL)
+		json_object_set_new(args, "autostart",
+		    json_boolean(strcmp(autostart, "on") == 0));
+	r = fwsctl_call(PROTO_CMD_SET, args, NULL);
+	res = json_object_get(r, "result");
+	if (c->c_json) {
+		fwsctl_print_json(res);
+		json_decref(r);
+		return 0;
+	}
+	if (json_array_size(json_object_get(res, "changed")) == 0)
+		printf("%s: nothing changed\n", c->c_name);
+	json_array_foreach(json_object_get(res, "changed"), i, v) {
+		if (strncmp(json_string_value(v), "pending_", 8) == 0)
+			continue;
+		printf("%s: %s changed\n", c->c_name, json_string_value(v));
+	}
+	pend = json_object_get(res, "pending");
+	if (json_is_object(pend)) {
+		printf("%s: from its next start:", c->c_name);
+		if ((v = json_object_get(pend, "vcpus")) != NULL)
+			printf(" vcpus %lld", (long long)json_integer_value(v));
+		if ((v = json_object_get(pend, "memory_mib")) != NULL)
+			printf(" memory %s", fwsctl_size(v, 1, mem,
+			    sizeof(mem)));
+		printf("\n");
+	}
+	json_decref(r);
+	return 0;
 }
 
 /* screenshot NAME FILE: the PNG fwsd hands on, into FILE ("-": stdout) */

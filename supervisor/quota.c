@@ -135,8 +135,8 @@ quota_usage(uid_t uid, const struct vm *skip, struct quota *used)
 		if (vm->vm_owner != uid || vm == skip)
 			continue;
 		used->q_vms++;
-		used->q_vcpus += vm->vm_vcpus;
-		used->q_memory_mib += vm->vm_memory_mib;
+		used->q_vcpus += vm_quota_vcpus(vm);
+		used->q_memory_mib += vm_quota_memory(vm);
 		for (i = 0; i < vm->vm_ndisks; i++) {
 			d = &vm->vm_disks[i];
 			if (d->d_readonly)
@@ -231,14 +231,15 @@ quota_check(uid_t uid, const struct vm *vm, enum fws_err *code,
 			grow += vm->vm_disks[i].d_size - have;
 	}
 	if (quota_exceeds(&q, "vms", used.q_vms, 1, code, cause) == -1 ||
-	    quota_exceeds(&q, "vm_vcpus", 0, vm->vm_vcpus, code, cause) == -1 ||
-	    quota_exceeds(&q, "vm_memory_mib", 0, vm->vm_memory_mib, code,
+	    quota_exceeds(&q, "vm_vcpus", 0, vm_quota_vcpus(vm), code,
+	    cause) == -1 ||
+	    quota_exceeds(&q, "vm_memory_mib", 0, vm_quota_memory(vm), code,
 	    cause) == -1 ||
 	    quota_exceeds(&q, "vm_disk", 0, size, code, cause) == -1 ||
-	    quota_exceeds(&q, "vcpus", used.q_vcpus, vm->vm_vcpus, code,
+	    quota_exceeds(&q, "vcpus", used.q_vcpus, vm_quota_vcpus(vm), code,
 	    cause) == -1 ||
 	    quota_exceeds(&q, "memory_mib", used.q_memory_mib,
-	    vm->vm_memory_mib, code, cause) == -1 ||
+	    vm_quota_memory(vm), code, cause) == -1 ||
 	    quota_exceeds(&q, "disk", used.q_disk, grow, code, cause) == -1)
 		return -1;
 	return 0;

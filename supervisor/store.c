@@ -138,6 +138,10 @@ static const char *const migrations[] = {
 	 * own ('local'), the listed ones ('servers'), or none */
 	"ALTER TABLE networks ADD COLUMN dns TEXT NOT NULL DEFAULT 'local';"
 	"ALTER TABLE networks ADD COLUMN dns_servers TEXT;",
+	/* 10 -> 11: a running VM's definition changed from its next start
+	 * (NULL: nothing pending) */
+	"ALTER TABLE vms ADD COLUMN pending_vcpus INTEGER;"
+	"ALTER TABLE vms ADD COLUMN pending_memory_mib INTEGER;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -385,14 +389,33 @@ store_rollback(void)
 	exec_sql("ROLLBACK", NULL);
 }
 
+/* vcpus, memory_mib, pending_vcpus, pending_memory_mib from column i */
+static void
+bind_sizes(sqlite3_stmt *st, int i, const struct vm *vm)
+{
+	sqlite3_bind_int(st, i, vm->vm_vcpus);
+	sqlite3_bind_int64(st, i + 1, (sqlite3_int64)vm->vm_memory_mib);
+	if (vm->vm_pending_vcpus > 0)
+		sqlite3_bind_int(st, i + 2, vm->vm_pending_vcpus);
+	else
+		sqlite3_bind_null(st, i + 2);
+	if (vm->vm_pending_memory_mib > 0)
+		sqlite3_bind_int64(st, i + 3,
+		    (sqlite3_int64)vm->vm_pending_memory_mib);
+	else
+		sqlite3_bind_null(st, i + 3);
+}
+
 int
 store_vm_update_run(const struct vm *vm, char **cause)
 {
 	sqlite3_stmt	*st;
 
+	/* the sizes too: a start takes what was pending, in this write */
 	if (prepare("UPDATE vms SET state = ?, pid = ?, pid_start = ?, "
-	    "last_exit = ?, last_exit_time = ?, restarts = ? WHERE id = ?",
-	    &st, cause) == -1)
+	    "last_exit = ?, last_exit_time = ?, restarts = ?, vcpus = ?, "
+	    "memory_mib = ?, pending_vcpus = ?, pending_memory_mib = ? "
+	    "WHERE id = ?", &st, cause) == -1)
 		return -1;
 	bind_text(st, 1, vm_state_name(vm->vm_state));
 	if (vm->vm_pid > 0) {
@@ -405,6 +428,24 @@ store_vm_update_run(const struct vm *vm, char **cause)
 	bind_text(st, 4, vm->vm_last_exit);
 	sqlite3_bind_int64(st, 5, vm->vm_last_exit_time);
 	sqlite3_bind_int(st, 6, vm->vm_restarts);
+	bind_sizes(st, 7, vm);
+	sqlite3_bind_int64(st, 11, vm->vm_id);
+	return step_done(st, cause);
+}
+
+/* A changed definition (fwsctl set): sizes, pending ones, policies. */
+int
+store_vm_update_config(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE vms SET vcpus = ?, memory_mib = ?, "
+	    "pending_vcpus = ?, pending_memory_mib = ?, restart = ?, "
+	    "autostart = ? WHERE id = ?", &st, cause) == -1)
+		return -1;
+	bind_sizes(st, 1, vm);
+	bind_text(st, 5, vm_restart_name(vm->vm_restart));
+	sqlite3_bind_int(st, 6, vm->vm_autostart);
 	sqlite3_bind_int64(st, 7, vm->vm_id);
 	return step_done(st, cause);
 }
@@ -576,7 +617,8 @@ store_vm_load(struct vmlist *list, char **cause)
 	if (prepare("SELECT id, name, uuid, vcpus, memory_mib, mac, iso, "
 	    "kernel, initrd, append, iso_booted, restart, created, state, "
 	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start, "
-	    "owner, qemu_uid, loan_end, loan_warned FROM vms ORDER BY name, "
+	    "owner, qemu_uid, loan_end, loan_warned, pending_vcpus, "
+	    "pending_memory_mib FROM vms ORDER BY name, "
 	    "owner",
 	    &st, cause) == -1)
 		return -1;
@@ -609,6 +651,8 @@ store_vm_load(struct vmlist *list, char **cause)
 		vm->vm_qemu_uid = sqlite3_column_int64(st, 21);
 		vm->vm_loan.lo_end = sqlite3_column_int64(st, 22);
 		vm->vm_loan.lo_warned = sqlite3_column_int64(st, 23);
+		vm->vm_pending_vcpus = sqlite3_column_int(st, 24);
+		vm->vm_pending_memory_mib = sqlite3_column_int64(st, 25);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1 ||
 		    store_nics_load(vm, cause) == -1) {

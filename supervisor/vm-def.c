@@ -2,8 +2,9 @@
  * vm-def.c: the VM list and the plain parts of a VM: allocation, lookup
  * by name, the names of states and restart policies, and the names a VM
  * goes by on the host (its owner key, its taps' interface names, which
- * netsetup/ takes as they are).  No event loop and no I/O here; vm.c
- * owns state changes.
+ * netsetup/ takes as they are), the sizes a VM has and will have
+ * (set's pending ones).  No event loop and no I/O here; vm.c owns state
+ * changes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -223,4 +224,61 @@ vm_actor(const struct vm *vm)
 	if (vm->vm_job.j_kind != JOB_NONE)
 		return vm->vm_job.j_actor;
 	return vm->vm_cmd_actor;
+}
+
+/* What the VM will run with: a pending size, else the defined one. */
+unsigned
+vm_next_vcpus(const struct vm *vm)
+{
+	return vm->vm_pending_vcpus > 0 ? vm->vm_pending_vcpus : vm->vm_vcpus;
+}
+
+uint64_t
+vm_next_memory(const struct vm *vm)
+{
+	return vm->vm_pending_memory_mib > 0 ? vm->vm_pending_memory_mib :
+	    vm->vm_memory_mib;
+}
+
+/* What the quota counts: the larger of the defined and pending size. */
+unsigned
+vm_quota_vcpus(const struct vm *vm)
+{
+	return vm->vm_pending_vcpus > vm->vm_vcpus ? vm->vm_pending_vcpus :
+	    vm->vm_vcpus;
+}
+
+uint64_t
+vm_quota_memory(const struct vm *vm)
+{
+	return vm->vm_pending_memory_mib > vm->vm_memory_mib ?
+	    vm->vm_pending_memory_mib : vm->vm_memory_mib;
+}
+
+/* A start takes what was pending (vm.c, before it spawns qemu). */
+void
+vm_pending_apply(struct vm *vm)
+{
+	vm->vm_vcpus = vm_next_vcpus(vm);
+	vm->vm_memory_mib = vm_next_memory(vm);
+	vm->vm_pending_vcpus = 0;
+	vm->vm_pending_memory_mib = 0;
+}
+
+/* info's "pending": what the next start changes, or null. */
+json_t *
+vm_pending_json(const struct vm *vm)
+{
+	json_t	*o;
+
+	if (vm->vm_pending_vcpus == 0 && vm->vm_pending_memory_mib == 0)
+		return json_null();
+	o = json_object();
+	if (vm->vm_pending_vcpus > 0)
+		json_object_set_new(o, "vcpus",
+		    json_integer(vm->vm_pending_vcpus));
+	if (vm->vm_pending_memory_mib > 0)
+		json_object_set_new(o, "memory_mib",
+		    json_integer((json_int_t)vm->vm_pending_memory_mib));
+	return o;
 }

@@ -137,6 +137,7 @@ vm_to_json(const struct vm *vm, int full)
 	json_object_set_new(o, "next_restart", vm->vm_job.j_kind ==
 	    JOB_RESTART ? json_integer(vm->vm_job.j_due) : json_null());
 	json_object_set_new(o, "job", vm_job_json(vm));
+	json_object_set_new(o, "pending", vm_pending_json(vm));
 	return o;
 }
 

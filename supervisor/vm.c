@@ -651,6 +651,8 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 	to = t->t_to == VM_SAME ? vm->vm_state : (enum vm_state)t->t_to;
 
 	if (t->t_do & DO_SPAWN) {
+		/* what set left pending: recorded with "starting" below */
+		vm_pending_apply(vm);
 		if (vm_run->ro_spawn(vm, &cause) == -1) {
 			why = xasprintf("cannot start: %s", cause);
 			free(cause);

@@ -15,8 +15,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	10
-#define STORE_SCHEMA_S	"10"
+#define STORE_SCHEMA	11
+#define STORE_SCHEMA_S	"11"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
@@ -119,6 +119,11 @@ test_roundtrip(void **state)
 	vm->vm_loan.lo_end = 1796126400;
 	vm->vm_loan.lo_warned = 86400;
 	assert_int_equal(store_vm_update_loan(vm, &cause), 0);
+	/* set on a running VM: sizes pending, policies at once */
+	vm->vm_pending_vcpus = 4;
+	vm->vm_pending_memory_mib = 3072;
+	vm->vm_restart = VM_RESTART_NEVER;
+	assert_int_equal(store_vm_update_config(vm, &cause), 0);
 	store_close();
 
 	/* a new process: everything comes back from the file */
@@ -135,7 +140,9 @@ test_roundtrip(void **state)
 	assert_string_equal(got->vm_iso, "/srv/iso/debian.iso");
 	assert_null(got->vm_kernel);
 	assert_string_equal(got->vm_append, "console=ttyS0 quiet");
-	assert_int_equal(got->vm_restart, VM_RESTART_ALWAYS);
+	assert_int_equal(got->vm_restart, VM_RESTART_NEVER);
+	assert_int_equal(got->vm_pending_vcpus, 4);
+	assert_true(got->vm_pending_memory_mib == 3072);
 	assert_int_equal(got->vm_iso_booted, 1);
 	assert_int_equal(got->vm_state, VM_RUNNING);
 	assert_int_equal(got->vm_pid, 4242);

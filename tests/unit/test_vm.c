@@ -52,6 +52,8 @@ fake_spawn(struct vm *vm, char **cause)
 	}
 	vm->vm_pid = 4242;
 	act("spawn");
+	if (vm->vm_pending_vcpus > 0 || vm->vm_pending_memory_mib > 0)
+		act("pending-left");	/* qemu would run the old size */
 	return 0;
 }
 
@@ -243,6 +245,19 @@ test_start(void **state)
 	vm_start(vm, &alice, answered, &a);
 	assert_int_equal(a.err, FWS_ERR_STATE);
 	assert_string_equal(a.why, "web is already running");
+	done_vm(vm);
+
+	/* what set left pending is the size of the next start, one write */
+	vm = new_vm(VM_STOPPED);
+	vm->vm_vcpus = 1;
+	vm->vm_pending_vcpus = 4;
+	vm->vm_pending_memory_mib = 2048;
+	vm_start(vm, &alice, answered, &a);
+	assert_string_equal(acts, "spawn timer:30 commit:starting:starting");
+	assert_int_equal(vm->vm_vcpus, 4);
+	assert_true(vm->vm_memory_mib == 2048);
+	assert_int_equal(vm->vm_pending_vcpus, 0);
+	assert_true(vm->vm_pending_memory_mib == 0);
 	done_vm(vm);
 }
 

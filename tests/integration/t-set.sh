@@ -1,0 +1,125 @@
+# t-set.sh: set changes a VM after create.  A stopped VM takes new vCPUs
+# and memory at once (the guest sees them at its start); a running one
+# keeps what it runs with and shows the new size as pending, through an
+# fwsd restart, until its next start; the policies change at once.  The
+# attacks: sizes past the host's limits or the quota (pending sizes
+# count, so that VMs cannot each promise the same room), a request that
+# changes nothing or says it badly, another user's VM; each refused,
+# nothing changed.
+. "$(dirname "$0")/lib.sh"
+make_user a; A=$MADE_USER
+write_config "max_vcpus = 4
+max_memory = 1G
+quota_vcpus = 3
+quota_vm_vcpus = 2"
+start_fwsd
+create_guest v1
+
+# sizes NAME: "VCPUS MEMORY_MIB PENDING" from info --json
+sizes() {
+	fwsctl info "$1" --json | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+p = v["pending"]
+print(v["vcpus"], v["memory_mib"], "none" if p is None else
+    "%s/%s" % (p.get("vcpus", "-"), p.get("memory_mib", "-")))'
+}
+# in_guest NAME: "CPUS MEMTOTAL_KIB" as the guest counts them
+in_guest() {
+	n=$(grep -ac 'GUEST-SIZE:[0-9]' "$(console_log "$1")")
+	guest_type "$1" 'echo "GUEST-SIZE:$(nproc):$(awk "/MemTotal/ {print \$2}" /proc/meminfo):"'
+	wait_until 30 sh -c "[ \$(grep -ac 'GUEST-SIZE:[0-9]' '$(console_log "$1")') -gt $n ]" ||
+	    fail "$1 did not say its size"
+	grep -a 'GUEST-SIZE:[0-9]' "$(console_log "$1")" | tail -1 |
+	    sed 's/.*GUEST-SIZE:\([0-9]*\):\([0-9]*\):.*/\1 \2/'
+}
+# mem_about KIB MIB: the guest's MemTotal is what MIB gives a guest
+mem_about() {
+	[ "$1" -gt $(( ($2 - 64) * 1024 )) ] && [ "$1" -le $(( $2 * 1024 )) ]
+}
+
+# --- stopped: at once
+fwsctl set v1 --vcpus 2 --memory 320M >"$T/out" || fail "set stopped"
+grep -q "v1: vcpus changed" "$T/out" || fail "set said: $(cat "$T/out")"
+[ "$(sizes v1)" = "2 320 none" ] || fail "stopped v1: $(sizes v1)"
+fwsctl start v1 >/dev/null || fail "start v1"
+wait_console v1 FWS-GUEST-READY
+set -- $(in_guest v1)
+[ "$1" = 2 ] && mem_about "$2" 320 || fail "the guest sees $1 CPUs, $2 KiB"
+note "a stopped VM changed at once; the guest sees 2 CPUs, 320M"
+
+# --- running: pending until the next start; policies at once
+fwsctl set v1 --vcpus 1 --memory 288M --restart never --autostart on \
+    >"$T/out" || fail "set running"
+grep -q "v1: from its next start: vcpus 1 memory 288M" "$T/out" ||
+    fail "set said: $(cat "$T/out")"
+grep -q "v1: restart changed" "$T/out" || fail "set said: $(cat "$T/out")"
+[ "$(sizes v1)" = "2 320 1/288" ] || fail "running v1: $(sizes v1)"
+[ "$(field v1 restart)" = never ] || fail "restart not changed at once"
+[ "$(field v1 autostart)" = True ] || fail "autostart not changed at once"
+fwsctl info v1 | grep -q "^pending .*vcpus 1 memory 288M (from the next start)" ||
+    fail "info does not show what is pending"
+set -- $(in_guest v1)
+[ "$1" = 2 ] || fail "the running guest changed: $1 CPUs"
+expect_events v1 changed
+stop_fwsd
+start_fwsd
+wait_until 10 fwsctl list || fail "fwsd does not answer"
+[ "$(sizes v1)" = "2 320 1/288" ] || fail "after an fwsd restart: $(sizes v1)"
+fwsctl stop v1 >/dev/null || fail "stop v1"
+fwsctl start v1 >/dev/null || fail "start v1 again"
+[ "$(sizes v1)" = "1 288 none" ] || fail "the start did not take it: $(sizes v1)"
+wait_until "$BOOT_TIMEOUT" booted v1 2 || fail "v1 did not boot again"
+set -- $(in_guest v1)
+[ "$1" = 1 ] && mem_about "$2" 288 || fail "the guest sees $1 CPUs, $2 KiB"
+# back to what it runs with: nothing pending any more
+fwsctl set v1 --vcpus 2 >/dev/null && [ "$(sizes v1)" = "1 288 2/-" ] ||
+    fail "pending vcpus: $(sizes v1)"
+fwsctl set v1 --vcpus 1 --json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+sys.exit(0 if r["pending"] is None and r["changed"] == ["pending_vcpus"] else 1)' ||
+    fail "set back: $(fwsctl info v1 --json)"
+fwsctl set v1 --vcpus 1 | grep -q "nothing changed" || fail "a no-op set"
+note "a running VM's sizes pending until its next start, through an fwsd restart"
+
+# --- bad input: nothing changes
+before=$(fwsctl info v1 --json | python3 -c 'import json,sys; v=json.load(sys.stdin); print(v["vcpus"], v["memory_mib"], v["pending"], v["restart"])')
+expect_rc 1 fwsctl set v1 --vcpus 0
+expect_err "a VM needs at least 1"
+expect_rc 1 fwsctl set v1 --vcpus 5
+expect_err "max_vcpus = 4"
+expect_rc 1 fwsctl set v1 --memory 2G
+expect_err "max_memory = 1G"
+expect_rc 1 fwsctl set v1 --memory 8M
+expect_err "less than the 16 MiB"
+expect_rc 1 fwsctl set v1 --vcpus 2 --restart sometimes
+expect_err "restart policy must be"
+expect_rc 2 fwsctl set v1
+expect_rc 2 fwsctl set v1 --vcpus two
+expect_rc 2 fwsctl set v1 --autostart maybe
+for bad in '' ',"vcpus":"2"' ',"vcpus":-1' ',"memory_mib":1.5' \
+    ',"autostart":"yes"' ',"restart":7' ',"vcpus":99999999999'; do
+	raw "{\"id\":1,\"cmd\":\"set\",\"args\":{\"name\":\"v1\"$bad}}" |
+	    grep -q '"invalid_argument"' || fail "fwsd took set with '$bad'"
+done
+after=$(fwsctl info v1 --json | python3 -c 'import json,sys; v=json.load(sys.stdin); print(v["vcpus"], v["memory_mib"], v["pending"], v["restart"])')
+[ "$before" = "$after" ] || fail "a refused set changed v1: $before -> $after"
+note "sizes past the host's limits, bad policies and shapes refused"
+
+# --- a user's quota: 3 vCPUs in all, 2 per VM; pending sizes count
+as "$A" fwsctl create u1 --vcpus 1 --memory 128 --kernel "$KERNEL" \
+    --initrd "$INITRD" --append "$GUEST_APPEND" >/dev/null || fail "create u1"
+as "$A" fwsctl create u2 --vcpus 1 --memory 128 --kernel "$KERNEL" \
+    --initrd "$INITRD" --append "$GUEST_APPEND" >/dev/null || fail "create u2"
+expect_rc 1 as "$A" fwsctl set u1 --vcpus 3
+expect_err "vm_vcpus"
+as "$A" fwsctl start u1 >/dev/null || fail "start u1"
+as "$A" fwsctl set u1 --vcpus 2 >/dev/null || fail "u1 to 2 vCPUs (pending)"
+expect_rc 1 as "$A" fwsctl set u2 --vcpus 2
+expect_err "quota"
+[ "$(as "$A" fwsctl info u2 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["vcpus"])')" = 1 ] ||
+    fail "a refused set changed u2"
+expect_rc 1 as "$A" fwsctl set v1 --vcpus 1
+expect_err "no VM named \"v1\""
+note "the quota holds, pending sizes counted; another user's VM not found"
