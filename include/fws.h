@@ -401,6 +401,8 @@ struct vm {
 	/* set on a VM with a qemu: from its next start (0: none) */
 	unsigned	 vm_pending_vcpus;
 	uint64_t	 vm_pending_memory_mib;
+	uint64_t	 vm_balloon_mib;	/* the guest's, as it says; 0:
+						   not known */
 	char		 vm_mac[18];
 	char		*vm_iso;
 	char		*vm_kernel;
@@ -520,9 +522,8 @@ struct vm_change {
 	int		 vc_restart;	/* an enum vm_restart; -1: unchanged */
 	int		 vc_autostart;	/* 0, 1; -1: unchanged */
 };
-int		 vm_set(struct vm *, const struct caller *,
-		    const struct vm_change *, json_t **, enum fws_err *,
-		    char **);
+void		 vm_set(struct vm *, const struct caller *,
+		    const struct vm_change *, fws_done_fn, void *);
 int		 vm_limits(unsigned, uint64_t, const char *, char **);
 void		 vm_pending_apply(struct vm *);
 json_t		*vm_pending_json(const struct vm *);

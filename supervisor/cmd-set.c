@@ -16,10 +16,8 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 {
 	struct vm_change ch = { -1, -1, -1, -1 };
 	enum vm_restart	 restart;
-	enum fws_err	 err;
 	const char	*policy = NULL;
 	uint64_t	 n;
-	json_t		*res;
 	char		*cause;
 	int		 given;
 
@@ -61,10 +59,5 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 		    "change: give vcpus, memory_mib, restart or autostart");
 		return;
 	}
-	if (vm_set(vm, &rq->rq_caller, &ch, &res, &err, &cause) == -1) {
-		request_done(rq, err, cause, NULL);
-		free(cause);
-		return;
-	}
-	request_ok(rq, res);
+	vm_set(vm, &rq->rq_caller, &ch, request_done, rq);
 }

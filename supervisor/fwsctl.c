@@ -153,7 +153,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "json", "NAME [--vcpus N] [--memory MiB|SIZE] [--restart POLICY]\n\t"
 	    "[--autostart on|off] [--json]",
 	    "change a VM: at once when it is stopped; a running one's\n"
-	    "\t   vCPUs and memory from its next start" },
+	    "\t   vCPUs and memory from its next start (less memory, and\n"
+	    "\t   up to what it started with, live too)" },
 	[PROTO_CMD_SHUTDOWN_ALL] = { verb_shutdown_all, 0, "timeout=",
 	    "[--timeout SECONDS]", "stop every VM, as stop does, all at once" },
 	[PROTO_CMD_SNAPSHOT_CREATE] = { verb_snapshot, 3, "disk-only json",
@@ -1495,10 +1496,18 @@ verb_set(struct ctx *c)
 	if (json_array_size(json_object_get(res, "changed")) == 0)
 		printf("%s: nothing changed\n", c->c_name);
 	json_array_foreach(json_object_get(res, "changed"), i, v) {
-		if (strncmp(json_string_value(v), "pending_", 8) == 0)
+		if (strncmp(json_string_value(v), "pending_", 8) == 0 ||
+		    strncmp(json_string_value(v), "live_", 5) == 0)
 			continue;
 		printf("%s: %s changed\n", c->c_name, json_string_value(v));
 	}
+	if ((v = json_object_get(json_object_get(res, "live"),
+	    "memory_mib")) != NULL)
+		printf("%s: memory %s in the running guest now (its balloon)\n",
+		    c->c_name, fwsctl_size(v, 1, mem, sizeof(mem)));
+	if ((v = json_object_get(res, "live_error")) != NULL)
+		printf("%s: not changed in the running guest: %s\n", c->c_name,
+		    json_string_value(v));
 	pend = json_object_get(res, "pending");
 	if (json_is_object(pend)) {
 		printf("%s: from its next start:", c->c_name);

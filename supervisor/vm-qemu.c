@@ -182,6 +182,8 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	argv_pair(&a, "-pidfile", p);
 	/* the guest can tell us it panicked (GUEST_PANICKED) */
 	argv_pair(&a, "-device", xasprintf("pvpanic"));
+	/* memory given back live (set --memory), up to -m */
+	argv_pair(&a, "-device", xasprintf("virtio-balloon-pci,id=balloon0"));
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		vm_qemu_disk(&a, vm, i, &qp->qp_disks[i]);
 		argv_pair(&a, "-device", xasprintf("virtio-blk-pci,drive="

@@ -215,6 +215,7 @@ run_teardown(struct vm *vm)
 	vm_cleanup_run_files(vm);
 	vm_logs_uncap(vm);
 	vm->vm_vnc_display = -1;
+	vm->vm_balloon_mib = 0;
 	memset(vm->vm_vnc_password, 0, sizeof(vm->vm_vnc_password));
 	vm->vm_cmd_actor = vm->vm_reset_by = -1;
 }
@@ -371,11 +372,23 @@ vm_qmp_job(struct vm *vm, json_t *data)
 	snapshot_job_status(vm, data);
 }
 
+/* The guest's balloon moved: what it says it has now (info shows it). */
+static void
+vm_qmp_balloon(struct vm *vm, json_t *data)
+{
+	json_int_t	 actual = json_integer_value(json_object_get(data,
+			    "actual"));
+
+	if (actual > 0)
+		vm->vm_balloon_mib = (uint64_t)actual >> 20;
+}
+
 /* The QMP events fwsd follows, sorted by name (bsearch). */
 static const struct vm_qmp_event {
 	const char	*qe_name;
 	void		(*qe_fn)(struct vm *, json_t *);
 } vm_qmp_events[] = {
+	{ "BALLOON_CHANGE",	vm_qmp_balloon },
 	{ "GUEST_PANICKED",	vm_qmp_panicked },
 	{ "JOB_STATUS_CHANGE",	vm_qmp_job },
 	{ "RESET",		vm_qmp_reset },

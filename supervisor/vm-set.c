@@ -3,10 +3,11 @@
  * vCPUs and memory, its restart policy, autostart.  A VM without a qemu
  * takes a new size at once; one with a qemu keeps what it runs with, and
  * the new size is pending until its next start (vm.c takes it then, in
- * the start's own write).  The policies change at once either way.  The
- * host's limits and the owner's quota hold for the new sizes (quota.c
- * counts a pending size where it is the larger).  One write: the
- * definition and its event.
+ * the start's own write); memory up to what qemu runs with also goes to
+ * the running guest at once, through its virtio balloon.  The policies
+ * change at once either way.  The host's limits and the owner's quota
+ * hold for the new sizes (quota.c counts a pending size where it is the
+ * larger).  One write, the definition and its event, before the reply.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,40 +61,75 @@ vm_set_sizes(struct vm *vm, unsigned vcpus, uint64_t memory_mib)
 	    memory_mib : 0;
 }
 
+/* A live change under way: the reply waits for qemu's answer. */
+struct vm_set_live {
+	struct vm	*sl_vm;
+	json_t		*sl_result;
+	uint64_t	 sl_memory_mib;
+	fws_done_fn	 sl_fn;
+	void		*sl_arg;
+};
+
+static void
+vm_set_ballooned(void *arg, enum fws_err err, const char *why, json_t *res)
+{
+	struct vm_set_live *sl = arg;
+
+	json_decref(res);
+	/* the definition changed either way: the reply says what is live */
+	if (err == FWS_OK)
+		json_object_set_new(sl->sl_result, "live", json_pack("{sI}",
+		    "memory_mib", (json_int_t)sl->sl_memory_mib));
+	else
+		json_object_set_new(sl->sl_result, "live_error",
+		    json_sprintf("the balloon: %s", why ? why : "failed"));
+	sl->sl_fn(sl->sl_arg, FWS_OK, NULL, sl->sl_result);
+	free(sl);
+}
+
 /*
- * Change vm as ch says, for ca: 0 with *result ({name, owner, changed:
- * [what changed now], pending: {what the next start changes} or null}),
- * or -1 with the core's error and why, nothing changed.
+ * Change vm as ch says, for ca; fn(arg, ...) with {name, owner, changed:
+ * [what changed now], pending: {what the next start changes} or null,
+ * live: {what changed in the running guest} or live_error}, or with the
+ * core's error and why, nothing changed.  Memory at most what qemu runs
+ * with goes to the running guest too, through its balloon.
  */
-int
+void
 vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
-    json_t **result, enum fws_err *err, char **why)
+    fws_done_fn fn, void *arg)
 {
 	struct vm	 was = *vm;
+	struct vm_set_live *sl;
 	unsigned	 vcpus = vm_next_vcpus(vm);
 	uint64_t	 memory = vm_next_memory(vm);
-	json_t		*changed = json_array();
-	char		*cause, *words = NULL, *tmp;
-	int		 tx, sized;
+	enum fws_err	 err;
+	json_t		*changed, *result;
+	char		*cause, *words = NULL, *tmp, *why;
+	int		 tx, sized, live;
 
-	*err = FWS_ERR_INVALID;
 	if (ch->vc_vcpus >= 0)
 		vcpus = ch->vc_vcpus > UINT32_MAX ? UINT32_MAX :
 		    (unsigned)ch->vc_vcpus;
 	if (ch->vc_memory_mib >= 0)
 		memory = (uint64_t)ch->vc_memory_mib;
-	if (vm_limits(vcpus, memory, "", why) == -1) {
-		json_decref(changed);
-		return -1;
+	if (vm_limits(vcpus, memory, "", &why) == -1) {
+		fn(arg, FWS_ERR_INVALID, why, NULL);
+		free(why);
+		return;
 	}
 	sized = vcpus != vm_next_vcpus(vm) || memory != vm_next_memory(vm);
+	/* the running guest's memory moves when it is asked for, and fits */
+	live = ch->vc_memory_mib >= 0 && vm_is_active(vm) &&
+	    memory <= vm->vm_memory_mib && memory != (vm->vm_balloon_mib ?
+	    vm->vm_balloon_mib : vm->vm_memory_mib);
 	vm_set_sizes(vm, vcpus, memory);
 	/* the quota counts what the VM will have, pending or not */
 	if (sized && !caller_exempt(ca, vm->vm_owner) &&
-	    quota_check(vm->vm_owner, vm, err, why) == -1) {
+	    quota_check(vm->vm_owner, vm, &err, &why) == -1) {
 		*vm = was;
-		json_decref(changed);
-		return -1;
+		fn(arg, err, why, NULL);
+		free(why);
+		return;
 	}
 	if (ch->vc_restart >= 0)
 		vm->vm_restart = (enum vm_restart)ch->vc_restart;
@@ -101,6 +137,7 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		vm->vm_autostart = ch->vc_autostart;
 
 	/* what changed now, in words for the event and names for the reply */
+	changed = json_array();
 #define SAID(name, fmt, ...) do {					\
 	json_array_append_new(changed, json_string(name));		\
 	tmp = xasprintf("%s%s" fmt, words ? words : "", words ? ", " : "", \
@@ -127,6 +164,9 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	if (vm->vm_pending_memory_mib != was.vm_pending_memory_mib)
 		SAID("pending_memory_mib", "memory %llu MiB from the next "
 		    "start", (unsigned long long)vm_next_memory(vm));
+	if (live)
+		SAID("live_memory_mib", "memory %llu MiB live",
+		    (unsigned long long)memory);
 #undef SAID
 
 	if (words != NULL) {
@@ -136,27 +176,40 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 			if (tx == 0)
 				store_rollback();
 			*vm = was;
-			*err = FWS_ERR_INTERNAL;
-			*why = cause;
+			fn(arg, FWS_ERR_INTERNAL, cause, NULL);
+			free(cause);
 			free(words);
 			json_decref(changed);
-			return -1;
+			return;
 		}
 		event_record_by(vm, ca->ca_uid, "changed", "%s", words);
 		if (store_commit(&cause) == -1) {
 			*vm = was;
-			*err = FWS_ERR_INTERNAL;
-			*why = cause;
+			fn(arg, FWS_ERR_INTERNAL, cause, NULL);
+			free(cause);
 			free(words);
 			json_decref(changed);
-			return -1;
+			return;
 		}
 		log_info("%s: changed by uid %u: %s", vm->vm_name,
 		    (unsigned)ca->ca_uid, words);
 		free(words);
 	}
-	*result = json_pack("{ss sI so so}", "name", vm->vm_name, "owner",
+	result = json_pack("{ss sI so so}", "name", vm->vm_name, "owner",
 	    (json_int_t)vm->vm_owner, "changed", changed, "pending",
 	    vm_pending_json(vm));
-	return 0;
+	if (!live) {
+		fn(arg, FWS_OK, NULL, result);
+		return;
+	}
+	if ((sl = calloc(1, sizeof(*sl))) == NULL)
+		abort();
+	sl->sl_vm = vm;
+	sl->sl_result = result;
+	sl->sl_memory_mib = memory;
+	sl->sl_fn = fn;
+	sl->sl_arg = arg;
+	if (vm_run->ro_command(vm, "balloon", json_pack("{sI}", "value",
+	    (json_int_t)(memory << 20)), vm_set_ballooned, sl) == -1)
+		vm_set_ballooned(sl, FWS_ERR_FAILED, "no QMP connection", NULL);
 }

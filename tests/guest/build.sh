@@ -156,6 +156,7 @@ want CONFIG_PVPANIC_PCI pvpanic-pci	# -device pvpanic-pci
 want CONFIG_ATA_PIIX ata_piix		# the pc machine's IDE: the CD drive
 want CONFIG_BLK_DEV_SR sr_mod		# /dev/sr0
 want CONFIG_VIRTIO_CONSOLE virtio_console	# the guest agent's port
+want CONFIG_VIRTIO_BALLOON virtio_balloon	# set --memory, live
 
 cp /bin/busybox "$root/bin/busybox"
 for a in $(/bin/busybox --list); do

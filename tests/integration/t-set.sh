@@ -48,6 +48,29 @@ set -- $(in_guest v1)
 [ "$1" = 2 ] && mem_about "$2" 320 || fail "the guest sees $1 CPUs, $2 KiB"
 note "a stopped VM changed at once; the guest sees 2 CPUs, 320M"
 
+# --- running: memory given back and taken again live, by the balloon
+# guest_mem_about NAME MIB: the running guest's MemTotal is about MIB
+guest_mem_about() {
+	set -- "$1" "$2" $(in_guest "$1")
+	mem_about "$4" "$2"
+}
+fwsctl set v1 --memory 224M >"$T/out" || fail "set memory live"
+grep -q "v1: memory 224M in the running guest now" "$T/out" ||
+    fail "set said: $(cat "$T/out")"
+[ "$(sizes v1)" = "2 320 -/224" ] || fail "ballooned v1: $(sizes v1)"
+wait_until 30 guest_mem_about v1 224 ||
+    fail "the guest still has $(in_guest v1) after the balloon"
+wait_until 10 sh -c "[ \"\$($FWSCTL_BIN --socket $SOCK info v1 --json |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)[\"balloon_mib\"])')\" = 224 ]" ||
+    fail "info's balloon_mib: $(field v1 balloon_mib)"
+fwsctl set v1 --memory 320M >"$T/out" || fail "set memory back"
+grep -q "v1: memory 320M in the running guest now" "$T/out" ||
+    fail "set said: $(cat "$T/out")"
+[ "$(sizes v1)" = "2 320 none" ] || fail "v1 back: $(sizes v1)"
+wait_until 30 guest_mem_about v1 320 ||
+    fail "the guest has $(in_guest v1) after the balloon let go"
+note "memory given back and taken again by the running guest"
+
 # --- running: pending until the next start; policies at once
 fwsctl set v1 --vcpus 1 --memory 288M --restart never --autostart on \
     >"$T/out" || fail "set running"

@@ -111,10 +111,13 @@ test_basic(void **state)
 	assert_null(value_of(argv, "-add-fd", 0));
 	assert_string_equal(value_of(argv, "-boot", 0), "order=c");
 	assert_string_equal(value_of(argv, "-device", 0), "pvpanic");
+	/* every VM has a balloon: set --memory, live */
 	assert_string_equal(value_of(argv, "-device", 1),
+	    "virtio-balloon-pci,id=balloon0");
+	assert_string_equal(value_of(argv, "-device", 2),
 	    "virtio-blk-pci,drive=fws-disk0,id=disk0");
 	/* a CD drive with no disc, for one to go in later */
-	assert_string_equal(value_of(argv, "-device", 2), "ide-cd,id=cd0");
+	assert_string_equal(value_of(argv, "-device", 3), "ide-cd,id=cd0");
 	assert_null(value_of(argv, "-kernel", 0));
 	/* every option that takes a value has one */
 	assert_true(argc_of(argv) > 30);
@@ -150,7 +153,7 @@ test_iso_kernel_kvm(void **state)
 	    "{\"driver\":\"raw\",\"file\":\"fws-cd0-file\",\"node-name\":"
 	    "\"fws-cd0\",\"read-only\":true}");
 	assert_null(strstr(value_of(argv, "-blockdev", 3), "debian"));
-	assert_string_equal(value_of(argv, "-device", 2),
+	assert_string_equal(value_of(argv, "-device", 3),
 	    "ide-cd,drive=fws-cd0,id=cd0");
 	/* the disc once, the disk when it does not boot */
 	assert_string_equal(value_of(argv, "-boot", 0), "once=dc");
@@ -211,9 +214,9 @@ test_nics(void **state)
 	    "tap,id=net0,fd=5");
 	assert_string_equal(value_of(argv, "-netdev", 1),
 	    "tap,id=net1,fd=6");
-	assert_string_equal(value_of(argv, "-device", 2),
-	    "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:01");
 	assert_string_equal(value_of(argv, "-device", 3),
+	    "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:01");
+	assert_string_equal(value_of(argv, "-device", 4),
 	    "virtio-net-pci,netdev=net1,mac=52:54:00:aa:bb:02");
 	assert_null(value_of(argv, "-netdev", 2));
 	vm_qemu_argv_free(argv);
