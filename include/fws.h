@@ -306,6 +306,7 @@ enum vm_event {
 	EV_MEDIA,		/* a change of the CD drive's begin */
 	EV_KEYS,		/* send-key: keys pressed on the guest's keyboard */
 	EV_SCREEN,		/* screenshot: a picture of the guest's screen */
+	EV_DISK,		/* a change of a disk's begin (disk-resize) */
 	EV_DELETE,
 	EV_LOAN_END,		/* loan.c: the loan ended */
 	EV_LOAN_EXTENDED,	/* loan.c: the loan reaches further again */
@@ -344,8 +345,9 @@ enum vm_job_kind {
 	JOB_RESTART,		/* the restart policy's wait */
 	JOB_SNAPSHOT,
 	JOB_MEDIA,
+	JOB_DISK,		/* a disk grown */
 };
-#define JOB_LAST	JOB_MEDIA
+#define JOB_LAST	JOB_DISK
 
 struct vm_job {
 	enum vm_job_kind j_kind;
@@ -531,6 +533,10 @@ unsigned	 vm_quota_vcpus(const struct vm *);
 uint64_t	 vm_quota_memory(const struct vm *);
 unsigned	 vm_next_vcpus(const struct vm *);
 uint64_t	 vm_next_memory(const struct vm *);
+
+/* vm-disk.c: a VM's disks grown */
+void		 vm_disk_resize(struct vm *, const struct caller *, int,
+		    uint64_t, fws_done_fn, void *);
 
 /* vm-screen.c: a picture of a VM's screen */
 void		 vm_screenshot(struct vm *, fws_done_fn, void *);
@@ -841,6 +847,7 @@ int	 store_vm_update_iso_booted(const struct vm *, char **);
 int	 store_vm_update_iso(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
 int	 store_vm_update_config(const struct vm *, char **);
+int	 store_disk_update_size(const struct vm *, int, char **);
 int	 store_vm_update_loan(const struct vm *, char **);
 int64_t	 store_event_insert(int64_t, uid_t, int64_t, const char *,
 	    const char *, const char *, char **);
@@ -1010,6 +1017,9 @@ void	 cmd_media(struct request *, json_t *, struct vm *);
 
 /* cmd-set.c: the set command (a handler in cmd.c's table) */
 void	 cmd_set(struct request *, json_t *, struct vm *);
+
+/* cmd-disk.c: the disk-resize command (a handler in cmd.c's table) */
+void	 cmd_disk_resize(struct request *, json_t *, struct vm *);
 
 /* cmd-screen.c: send-key and screenshot (handlers in cmd.c's table) */
 void	 cmd_send_key(struct request *, json_t *, struct vm *);

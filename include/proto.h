@@ -83,6 +83,7 @@ enum proto_err {
 	X(CREATE,		"create",		PROTO_SLOW)	\
 	X(DELETE,		"delete",		0)		\
 	X(DESTROY,		"destroy",		0)		\
+	X(DISK_RESIZE,		"disk-resize",		PROTO_SLOW)	\
 	X(EVENTS,		"events",		0)		\
 	X(IMAGE_DELETE,		"image-delete",		0)		\
 	X(IMAGE_IMPORT,		"image-import",		PROTO_SLOW)	\

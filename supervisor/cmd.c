@@ -63,6 +63,8 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_DELETE] = { cmd_delete, CMD_VM,
 	    { "name", "owner", "keep_disks" } },
 	[PROTO_CMD_DESTROY] = { cmd_destroy, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_DISK_RESIZE] = { cmd_disk_resize, CMD_VM,
+	    { "name", "owner", "disk", "size" } },
 	[PROTO_CMD_EVENTS] = { cmd_events, 0,
 	    { "name", "owner", "follow", "limit" } },
 	[PROTO_CMD_IMAGE_DELETE] = { cmd_image_delete, 0, { "name", "owner" } },

@@ -59,6 +59,7 @@ static int	verb_media(struct ctx *);
 static int	verb_send_key(struct ctx *);
 static int	verb_screenshot(struct ctx *);
 static int	verb_set(struct ctx *);
+static int	verb_disk_resize(struct ctx *);
 
 /* quota-set's options and their usage: every limit of QUOTA_FIELDS */
 #define QUOTA_COUNT_ARG		"N"
@@ -90,6 +91,10 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "delete a stopped VM and the disks fwsd made for it" },
 	[PROTO_CMD_DESTROY] = { verb_simple, 1, "", "NAME",
 	    "stop a VM at once (kill its qemu)" },
+	[PROTO_CMD_DISK_RESIZE] = { verb_disk_resize, 4, "json",
+	    "NAME DISK SIZE [--json]",
+	    "grow a disk (DISK: its number in info), live when the VM\n"
+	    "\t   runs; never shrink" },
 	[PROTO_CMD_EVENTS] = { verb_events, 2, "json follow limit=",
 	    "[NAME] [--follow] [--limit N] [--json]",
 	    "show the lifecycle history; --follow streams new events" },
@@ -1445,6 +1450,40 @@ verb_console(struct ctx *c)
 	if (fd == -1)
 		fwsctl_errx(1, "fwsd sent no console connection");
 	return fwsctl_console(c->c_name, fd);
+}
+
+/* disk-resize NAME DISK SIZE */
+static int
+verb_disk_resize(struct ctx *c)
+{
+	json_t		*args, *r, *res;
+	uint64_t	 disk, size;
+	char		*cause, *end, buf[32];
+
+	if (c->c_npos != 3)
+		usage(c->c_cmd);
+	disk = strtoull(c->c_pos[1], &end, 10);
+	if (*c->c_pos[1] < '0' || *c->c_pos[1] > '9' || *end != '\0' ||
+	    disk >= FWS_DISKS_MAX)
+		fwsctl_errx(2, "disk-resize: DISK %s: the disk's number, as "
+		    "info lists them (0 is the first)", c->c_pos[1]);
+	if (parse_size(c->c_pos[2], &size, &cause) == -1)
+		fwsctl_errx(2, "disk-resize: SIZE %s", cause);
+	args = fwsctl_name_args(c);
+	json_object_set_new(args, "disk", json_integer(disk));
+	json_object_set_new(args, "size", json_integer(size));
+	r = fwsctl_call(PROTO_CMD_DISK_RESIZE, args, NULL);
+	res = json_object_get(r, "result");
+	if (c->c_json)
+		fwsctl_print_json(res);
+	else
+		printf("%s: disk %llu is %s%s\n", c->c_name,
+		    (unsigned long long)disk, fwsctl_size(json_object_get(res,
+		    "size"), 0, buf, sizeof(buf)),
+		    json_is_true(json_object_get(res, "live")) ?
+		    ", in the running guest too" : "");
+	json_decref(r);
+	return 0;
 }
 
 /* set NAME --vcpus N ...: what changed now, what waits for a start */

@@ -73,6 +73,7 @@ loan_waits(const struct vm *vm, enum loan_step step)
 	case JOB_CREATE:
 	case JOB_SNAPSHOT:
 	case JOB_MEDIA:
+	case JOB_DISK:
 		return 1;
 	default:
 		return step == LOAN_DELETE;

@@ -433,6 +433,21 @@ store_vm_update_run(const struct vm *vm, char **cause)
 	return step_done(st, cause);
 }
 
+/* A disk grown (disk-resize): its size as the guest sees it. */
+int
+store_disk_update_size(const struct vm *vm, int idx, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE disks SET size = ? WHERE vm_id = ? AND idx = ?",
+	    &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)vm->vm_disks[idx].d_size);
+	sqlite3_bind_int64(st, 2, vm->vm_id);
+	sqlite3_bind_int(st, 3, idx);
+	return step_done(st, cause);
+}
+
 /* A changed definition (fwsctl set): sizes, pending ones, policies. */
 int
 store_vm_update_config(const struct vm *vm, char **cause)

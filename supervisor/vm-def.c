@@ -32,6 +32,7 @@ static const char *const vm_job_names[] = {
 	[JOB_RESTART] = "restart",
 	[JOB_SNAPSHOT] = "snapshot",
 	[JOB_MEDIA] = "media",
+	[JOB_DISK] = "disk",
 };
 
 static const char *const vm_restart_names[] = {

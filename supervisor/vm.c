@@ -89,6 +89,10 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
 		[EV_SCREEN] = J_OK,
 	},
+	[JOB_DISK] = {
+		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+		[EV_SCREEN] = J_OK,
+	},
 };
 
 /* The events that are asked for, and meet a job as busy by default. */
@@ -169,6 +173,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_REBOOT] = NO_REBOOT,
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* qemu-img */
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* the definition */
+		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* qemu-img */
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_SAME, DO_END_JOB, NULL),
@@ -184,6 +189,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_REBOOT] = NO_REBOOT,
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
+		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_STOPPED, DO_END_JOB, NULL),
@@ -198,6 +204,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_REBOOT] = NO_REBOOT,
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
+		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 	},
@@ -209,6 +216,8 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_REBOOT] = NO_REBOOT,
 		[EV_SNAPSHOT] = NO(FWS_ERR_STATE, "%1$s is expired: its "
 		    "snapshots wait for its loan to be extended"),
+		[EV_DISK] = NO(FWS_ERR_STATE, "%1$s is expired: its disks "
+		    "wait for its loan to be extended"),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_EXTENDED] = GO(VM_STOPPED, DO_LOAN, "loan"),
@@ -247,6 +256,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_REBOOT] = GO(VM_SAME, 0, NULL),
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* by qemu */
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* live */
+		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_KEYS] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_DELETE] = NO_DELETE,
@@ -272,6 +282,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_REBOOT] = GO(VM_SAME, 0, NULL),
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
+		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_KEYS] = NOT_RUNNING_ST,	/* nobody would read them */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = NO_DELETE,
@@ -309,7 +320,7 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_STOP] = "stop", [EV_DESTROY] = "destroy", [EV_PAUSE] = "pause",
 	[EV_RESUME] = "resume", [EV_REBOOT] = "reboot",
 	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media", [EV_KEYS] = "send-key",
-	[EV_SCREEN] = "screenshot",
+	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk",
 	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
 	[EV_LOAN_EXTENDED] = "loan extended",
 	[EV_SPAWN_FAILED] = "spawn failed", [EV_RUNNING] = "running",
@@ -334,6 +345,7 @@ static const char *const vm_job_busy[JOB_LAST + 1] = {
 	[JOB_RESTART] = " is about to restart",
 	[JOB_SNAPSHOT] = ": a snapshot operation is under way",
 	[JOB_MEDIA] = ": a change of its CD drive is under way",
+	[JOB_DISK] = ": a change of its disks is under way",
 };
 
 const char *
@@ -460,9 +472,10 @@ vm_job_begin(struct vm *vm, enum vm_job_kind kind, int64_t actor, void *op,
 {
 	enum job_rule	 rule;
 
-	if (kind == JOB_SNAPSHOT || kind == JOB_MEDIA) {
-		if (vm_may(vm, kind == JOB_SNAPSHOT ? EV_SNAPSHOT : EV_MEDIA,
-		    &rule, err, why) == -1)
+	if (kind == JOB_SNAPSHOT || kind == JOB_MEDIA || kind == JOB_DISK) {
+		if (vm_may(vm, kind == JOB_SNAPSHOT ? EV_SNAPSHOT :
+		    kind == JOB_MEDIA ? EV_MEDIA : EV_DISK, &rule, err,
+		    why) == -1)
 			return -1;
 		if (rule != J_OK) {
 			*err = FWS_ERR_BUSY;
