@@ -58,12 +58,13 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-agent.c \
 		  supervisor/vm-def.c supervisor/vm-json.c supervisor/vm-paths.c \
 		  supervisor/vm-qemu.c supervisor/vm-remove.c supervisor/vm-screen.c \
-		  supervisor/vm-set.c supervisor/vm-disk.c \
+		  supervisor/vm-set.c supervisor/vm-disk.c supervisor/vm-stats.c \
 		  supervisor/vm-restart.c supervisor/vm-run.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c \
 		  supervisor/fwsctl-list.c supervisor/fwsctl-loan.c \
+		  supervisor/fwsctl-stats.c \
 		  supervisor/fwsctl-user.c $(COMMON_SRCS)
 
 HDRS		= $(wildcard include/*.h)

@@ -534,6 +534,10 @@ uint64_t	 vm_quota_memory(const struct vm *);
 unsigned	 vm_next_vcpus(const struct vm *);
 uint64_t	 vm_next_memory(const struct vm *);
 
+/* vm-stats.c: what VMs use: CPU, memory, disk and network traffic */
+void		 vm_stats(const struct caller *, int64_t, struct vm *,
+		    fws_done_fn, void *);
+
 /* vm-disk.c: a VM's disks grown */
 void		 vm_disk_resize(struct vm *, const struct caller *, int,
 		    uint64_t, fws_done_fn, void *);
@@ -732,6 +736,8 @@ int	 proc_signal(struct proc_watch *, int);
 void	 proc_kill_wait(struct proc_watch *);
 char	*proc_status_words(int);
 uint64_t proc_start_time(pid_t);
+uint64_t proc_cpu_ns(pid_t);
+uint64_t proc_rss_bytes(pid_t);
 int	 proc_cmdline_has(pid_t, const char *const *);
 int	 proc_cmdline_is(pid_t, char *const *);
 pid_t	 proc_pidfile(const char *);

@@ -54,6 +54,9 @@ int	 verb_quota(struct ctx *);
 int	 verb_quota_set(struct ctx *);
 int	 verb_templates(struct ctx *);
 
+/* fwsctl-stats.c: stats, as a table, JSON or for Prometheus */
+int	 verb_stats(struct ctx *);
+
 /* fwsctl-loan.c: --until and --for, loan, loans */
 int	 fwsctl_until(struct ctx *, int64_t *);
 int	 verb_loan(struct ctx *);

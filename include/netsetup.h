@@ -15,6 +15,7 @@
 #define FWS_NETSETUP_H
 
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #define NS_IFNAME_MAX	15	/* Linux IFNAMSIZ - 1 */
@@ -66,6 +67,17 @@ int	 ns_link_master(const char *, char *, size_t);
 typedef void (*ns_link_fn)(const char *name, const char *kind,
     const char *master, int up, void *arg);
 int	 ns_link_list(ns_link_fn, void *, char **);
+/*
+ * The link's traffic counters, as the kernel counts them on that side
+ * (a tap's rx is what its user, qemu, sent); -1 when it is missing.
+ */
+struct ns_link_stats {
+	uint64_t	 ls_rx_bytes;
+	uint64_t	 ls_tx_bytes;
+	uint64_t	 ls_rx_packets;
+	uint64_t	 ls_tx_packets;
+};
+int	 ns_link_stats(const char *, struct ns_link_stats *);
 
 /* bridge.c */
 /*

@@ -115,6 +115,7 @@ enum proto_err {
 	X(SNAPSHOT_LIST,	"snapshot-list",	PROTO_SLOW)	\
 	X(SNAPSHOT_REVERT,	"snapshot-revert",	PROTO_SLOW)	\
 	X(START,		"start",		PROTO_SLOW)	\
+	X(STATS,		"stats",		0)		\
 	X(STOP,			"stop",			PROTO_SLOW)	\
 	X(TEMPLATES,		"templates",		0)		\
 	X(VERSION,		"version",		0)		\

@@ -228,6 +228,23 @@ ns_link_master(const char *ifname, char *buf, size_t len)
 }
 
 int
+ns_link_stats(const char *ifname, struct ns_link_stats *ls)
+{
+	struct rtnl_link	*link;
+
+	memset(ls, 0, sizeof(*ls));
+	if (ns_ifname_valid(ifname, NULL) == -1 ||
+	    ns_nl_link_get(ifname, 0, &link) != 0)
+		return -1;
+	ls->ls_rx_bytes = rtnl_link_get_stat(link, RTNL_LINK_RX_BYTES);
+	ls->ls_tx_bytes = rtnl_link_get_stat(link, RTNL_LINK_TX_BYTES);
+	ls->ls_rx_packets = rtnl_link_get_stat(link, RTNL_LINK_RX_PACKETS);
+	ls->ls_tx_packets = rtnl_link_get_stat(link, RTNL_LINK_TX_PACKETS);
+	rtnl_link_put(link);
+	return 0;
+}
+
+int
 ns_link_list(ns_link_fn fn, void *arg, char **cause)
 {
 	struct nl_sock		*sk;

@@ -49,6 +49,7 @@ static void	cmd_snapshot(struct request *, json_t *, struct vm *);
 static void	cmd_vnc(struct request *, json_t *, struct vm *);
 static void	cmd_snapshot_list(struct request *, json_t *, struct vm *);
 static void	cmd_templates(struct request *, json_t *, struct vm *);
+static void	cmd_stats(struct request *, json_t *, struct vm *);
 
 /* quota-set's arguments: every limit by its column */
 #define CMD_QUOTA_ARG(col, opt, key, kind, used, what, label)	#col,
@@ -110,6 +111,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_SNAPSHOT_REVERT] = { cmd_snapshot, CMD_VM,
 	    { "name", "owner", "tag" } },
 	[PROTO_CMD_START] = { cmd_start, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_STATS] = { cmd_stats, 0, { "name", "owner" } },
 	[PROTO_CMD_STOP] = { cmd_stop, CMD_VM,
 	    { "name", "owner", "timeout" } },
 	[PROTO_CMD_TEMPLATES] = { cmd_templates, 0, { NULL } },
@@ -488,6 +490,30 @@ cmd_snapshot_list(struct request *rq, json_t *args, struct vm *vm)
 	if ((vm = request_vm(rq, args, name)) != NULL)
 		snapshot_op(vm, &rq->rq_caller, "list", NULL, 0, request_done,
 		    rq);
+}
+
+/* What VMs use: one (by name) or every VM the caller sees. */
+static void
+cmd_stats(struct request *rq, json_t *args, struct vm *vm)
+{
+	const char	*name;
+	char		*cause;
+	int64_t		 owner;
+	int		 code;
+
+	if (proto_arg_string(args, "name", 0, &name, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	if (name != NULL) {
+		if ((vm = request_vm(rq, args, name)) != NULL)
+			vm_stats(&rq->rq_caller, -1, vm, request_done, rq);
+		return;
+	}
+	if (request_owner(rq, args, &owner, &code, &cause) == -1)
+		request_cause(rq, code, cause);
+	else
+		vm_stats(&rq->rq_caller, owner, NULL, request_done, rq);
 }
 
 /* Where the VM's screen is, and its password (fresh at every start). */

@@ -175,6 +175,10 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "go back to a snapshot" },
 	[PROTO_CMD_START] = { verb_simple, 1, "", "NAME",
 	    "start a VM; returns once it runs" },
+	[PROTO_CMD_STATS] = { verb_stats, 2, "json prometheus",
+	    "[NAME] [--json | --prometheus]",
+	    "what VMs use: CPU, memory, disk and network traffic (in\n"
+	    "\t   Prometheus's text format with --prometheus)" },
 	[PROTO_CMD_STOP] = { verb_stop, 1, "timeout=",
 	    "NAME [--timeout SECONDS]",
 	    "ask the guest to power off (ACPI), then quit, then kill" },

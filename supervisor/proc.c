@@ -297,6 +297,42 @@ proc_start_time(pid_t pid)
 	return start;
 }
 
+/*
+ * The CPU time the process has used, user and system, in nanoseconds
+ * (fields 14 and 15 of /proc/PID/stat, in clock ticks); 0 when it
+ * cannot be read.
+ */
+uint64_t
+proc_cpu_ns(pid_t pid)
+{
+	char			 buf[1024], *p;
+	unsigned long long	 utime, stime;
+	long			 hz = sysconf(_SC_CLK_TCK);
+	int			 field;
+
+	if (proc_read(pid, "stat", buf, sizeof(buf)) == -1 || hz <= 0 ||
+	    (p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (field = 2; field < 14 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%llu %llu", &utime, &stime) != 2)
+		return 0;
+	return (utime + stime) * (1000000000ULL / (unsigned long long)hz);
+}
+
+/* The process's resident memory in bytes (/proc/PID/statm); 0: unknown. */
+uint64_t
+proc_rss_bytes(pid_t pid)
+{
+	char			 buf[256];
+	unsigned long long	 size, resident;
+
+	if (proc_read(pid, "statm", buf, sizeof(buf)) == -1 ||
+	    sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return 0;
+	return resident * (unsigned long long)sysconf(_SC_PAGESIZE);
+}
+
 /* Does the process's command line hold each of the NULL-ended words? */
 int
 proc_cmdline_has(pid_t pid, const char *const *words)
