@@ -307,6 +307,7 @@ enum vm_event {
 	EV_KEYS,		/* send-key: keys pressed on the guest's keyboard */
 	EV_SCREEN,		/* screenshot: a picture of the guest's screen */
 	EV_DISK,		/* a change of a disk's begin (disk-resize) */
+	EV_RENAME,		/* a new name, for a VM without a qemu */
 	EV_DELETE,
 	EV_LOAN_END,		/* loan.c: the loan ended */
 	EV_LOAN_EXTENDED,	/* loan.c: the loan reaches further again */
@@ -537,6 +538,10 @@ uint64_t	 vm_next_memory(const struct vm *);
 /* vm-stats.c: what VMs use: CPU, memory, disk and network traffic */
 void		 vm_stats(const struct caller *, int64_t, struct vm *,
 		    fws_done_fn, void *);
+
+/* vm-rename.c: a VM's new name */
+int		 vm_rename(struct vm *, const struct caller *, const char *,
+		    json_t **, enum fws_err *, char **);
 
 /* vm-disk.c: a VM's disks grown */
 void		 vm_disk_resize(struct vm *, const struct caller *, int,
@@ -854,6 +859,7 @@ int	 store_vm_update_iso(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
 int	 store_vm_update_config(const struct vm *, char **);
 int	 store_disk_update_size(const struct vm *, int, char **);
+int	 store_vm_rename(const struct vm *, char **);
 int	 store_vm_update_loan(const struct vm *, char **);
 int64_t	 store_event_insert(int64_t, uid_t, int64_t, const char *,
 	    const char *, const char *, char **);
@@ -1021,8 +1027,9 @@ void	 cmd_create(struct request *, json_t *, struct vm *);
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);
 
-/* cmd-set.c: the set command (a handler in cmd.c's table) */
+/* cmd-set.c: set and rename (handlers in cmd.c's table) */
 void	 cmd_set(struct request *, json_t *, struct vm *);
+void	 cmd_rename(struct request *, json_t *, struct vm *);
 
 /* cmd-disk.c: the disk-resize command (a handler in cmd.c's table) */
 void	 cmd_disk_resize(struct request *, json_t *, struct vm *);

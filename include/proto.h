@@ -105,6 +105,7 @@ enum proto_err {
 	X(QUOTA,		"quota",		0)		\
 	X(QUOTA_SET,		"quota-set",		0)		\
 	X(REBOOT,		"reboot",		0)		\
+	X(RENAME,		"rename",		0)		\
 	X(RESUME,		"resume",		0)		\
 	X(SCREENSHOT,		"screenshot",		0)		\
 	X(SEND_KEY,		"send-key",		0)		\

@@ -1,9 +1,10 @@
 /*
- * cmd-set.c: the "set" command.  It reads what a request changes in a
- * VM's definition (vcpus, memory_mib, restart, autostart), refuses a
- * request that changes nothing or says it badly, and hands the change
- * to vm-set.c, whose answer (what changed now, what waits for the next
- * start) becomes the reply.
+ * cmd-set.c: the "set" and "rename" commands.  set reads what a request
+ * changes in a VM's definition (vcpus, memory_mib, restart, autostart),
+ * refuses a request that changes nothing or says it badly, and hands
+ * the change to vm-set.c, whose answer (what changed now, what waits
+ * for the next start) becomes the reply; rename hands the new name to
+ * vm-rename.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,4 +61,24 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 		return;
 	}
 	vm_set(vm, &rq->rq_caller, &ch, request_done, rq);
+}
+
+void
+cmd_rename(struct request *rq, json_t *args, struct vm *vm)
+{
+	enum fws_err	 err;
+	const char	*to;
+	json_t		*res;
+	char		*cause;
+
+	if (proto_arg_string(args, "new_name", 1, &to, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	if (vm_rename(vm, &rq->rq_caller, to, &res, &err, &cause) == -1) {
+		request_done(rq, err, cause, NULL);
+		free(cause);
+		return;
+	}
+	request_ok(rq, res);
 }

@@ -94,6 +94,8 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_QUOTA_SET] = { cmd_quota_set, CMD_ADMIN,
 	    { "owner", QUOTA_FIELDS(CMD_QUOTA_ARG) } },
 	[PROTO_CMD_REBOOT] = { cmd_simple, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_RENAME] = { cmd_rename, CMD_VM,
+	    { "name", "owner", "new_name" } },
 	[PROTO_CMD_RESUME] = { cmd_simple, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_SCREENSHOT] = { cmd_screenshot, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_SEND_KEY] = { cmd_send_key, CMD_VM,

@@ -60,6 +60,7 @@ static int	verb_send_key(struct ctx *);
 static int	verb_screenshot(struct ctx *);
 static int	verb_set(struct ctx *);
 static int	verb_disk_resize(struct ctx *);
+static int	verb_rename(struct ctx *);
 
 /* quota-set's options and their usage: every limit of QUOTA_FIELDS */
 #define QUOTA_COUNT_ARG		"N"
@@ -147,6 +148,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    QUOTA_FIELDS(VERB_QUOTA_OPT), "USER" QUOTA_FIELDS(VERB_QUOTA_USAGE),
 	    "set a user's limits (\"default\" puts one back)" },
 	[PROTO_CMD_REBOOT] = { verb_simple, 1, "", "NAME", "reset a VM" },
+	[PROTO_CMD_RENAME] = { verb_rename, 3, "json", "NAME NEW-NAME [--json]",
+	    "give a VM without a qemu a new name" },
 	[PROTO_CMD_RESUME] = { verb_simple, 1, "", "NAME",
 	    "resume a paused VM" },
 	[PROTO_CMD_SCREENSHOT] = { verb_screenshot, 3, "json", "NAME FILE",
@@ -1454,6 +1457,27 @@ verb_console(struct ctx *c)
 	if (fd == -1)
 		fwsctl_errx(1, "fwsd sent no console connection");
 	return fwsctl_console(c->c_name, fd);
+}
+
+/* rename NAME NEW-NAME */
+static int
+verb_rename(struct ctx *c)
+{
+	json_t	*args, *r;
+	char	*cause;
+
+	if (validate_name(c->c_pos[1], &cause) == -1)
+		fwsctl_errx(2, "rename: %s", cause);
+	args = fwsctl_name_args(c);
+	json_object_set_new(args, "new_name", json_string(c->c_pos[1]));
+	r = fwsctl_call(PROTO_CMD_RENAME, args, NULL);
+	if (c->c_json)
+		fwsctl_print_json(json_object_get(r, "result"));
+	else
+		printf("%s is now %s\n", c->c_name, json_string_value(
+		    json_object_get(json_object_get(r, "result"), "name")));
+	json_decref(r);
+	return 0;
 }
 
 /* disk-resize NAME DISK SIZE */

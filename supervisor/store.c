@@ -433,6 +433,32 @@ store_vm_update_run(const struct vm *vm, char **cause)
 	return step_done(st, cause);
 }
 
+/* A new name (rename): the VM's, and its disks' paths that moved. */
+int
+store_vm_rename(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 i;
+
+	if (prepare("UPDATE vms SET name = ? WHERE id = ?", &st, cause) == -1)
+		return -1;
+	bind_text(st, 1, vm->vm_name);
+	sqlite3_bind_int64(st, 2, vm->vm_id);
+	if (step_done(st, cause) == -1)
+		return -1;
+	for (i = 0; i < vm->vm_ndisks; i++) {
+		if (prepare("UPDATE disks SET path = ? WHERE vm_id = ? AND "
+		    "idx = ?", &st, cause) == -1)
+			return -1;
+		bind_text(st, 1, vm->vm_disks[i].d_path);
+		sqlite3_bind_int64(st, 2, vm->vm_id);
+		sqlite3_bind_int(st, 3, i);
+		if (step_done(st, cause) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* A disk grown (disk-resize): its size as the guest sees it. */
 int
 store_disk_update_size(const struct vm *vm, int idx, char **cause)

@@ -141,6 +141,8 @@ struct vm_transition {
 #define NO_REBOOT	NO(FWS_ERR_STATE, "%1$s is %2$s")
 #define NO_DELETE	NO(FWS_ERR_STATE, "%1$s is %2$s: stop it before " \
 			    "deleting it")
+#define NO_RENAME	NO(FWS_ERR_STATE, "%1$s is %2$s: stop it before " \
+			    "renaming it")
 #define EXIT_STOPPED	GO(VM_STOPPED, DO_GONE | DO_END_JOB | DO_WAKE | \
 			    DO_POLICY, NULL)
 /* a stop or destroy did it: no restart, whatever the policy */
@@ -174,6 +176,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* qemu-img */
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* the definition */
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* qemu-img */
+		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_SAME, DO_END_JOB, NULL),
@@ -190,6 +193,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
+		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_STOPPED, DO_END_JOB, NULL),
@@ -205,6 +209,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
+		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 	},
@@ -218,6 +223,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		    "snapshots wait for its loan to be extended"),
 		[EV_DISK] = NO(FWS_ERR_STATE, "%1$s is expired: its disks "
 		    "wait for its loan to be extended"),
+		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_EXTENDED] = GO(VM_STOPPED, DO_LOAN, "loan"),
@@ -257,6 +263,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* by qemu */
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* live */
+		[EV_RENAME] = NO_RENAME,
 		[EV_KEYS] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_DELETE] = NO_DELETE,
@@ -283,6 +290,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
+		[EV_RENAME] = NO_RENAME,
 		[EV_KEYS] = NOT_RUNNING_ST,	/* nobody would read them */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = NO_DELETE,
@@ -320,7 +328,7 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_STOP] = "stop", [EV_DESTROY] = "destroy", [EV_PAUSE] = "pause",
 	[EV_RESUME] = "resume", [EV_REBOOT] = "reboot",
 	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media", [EV_KEYS] = "send-key",
-	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk",
+	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk", [EV_RENAME] = "rename",
 	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
 	[EV_LOAN_EXTENDED] = "loan extended",
 	[EV_SPAWN_FAILED] = "spawn failed", [EV_RUNNING] = "running",

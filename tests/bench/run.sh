@@ -13,6 +13,7 @@
 #   BENCH_DEFINED     VMs defined in bench-control (1000)
 #   BENCH_INFO_N      info requests, one client (10000)
 #   BENCH_CLIENTS     concurrent clients (50), BENCH_PER_CLIENT requests (100)
+#   BENCH_STATS_VMS   guests in bench-stats (100), BENCH_STATS_RUNS calls (50)
 # e.g. BENCH_ROUNDS=3 BENCH_SCALE=5,10 BENCH_IDLE=2 BENCH_DEFINED=100 make bench
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
