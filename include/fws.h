@@ -656,6 +656,7 @@ typedef void (*media_done_fn)(struct vm *, enum media_err, const char *,
     void *);
 void		 media_change(struct vm *, const char *, media_done_fn,
 		    void *);
+void		 media_adopt(struct vm *);
 
 /* events.c: the lifecycle history, stored and streamed */
 void		 event_record(const struct vm *, const char *, const char *,

@@ -8,8 +8,9 @@
  * disc in the drive removed, the new one inserted, the tray closed, and
  * the nodes and fdset of the disc taken out are let go.  What is in the
  * drive is asked of qemu (query-block), never remembered, so a change
- * works as well on a qemu adopted after fwsd restarted.  When qemu does
- * not run, the definition alone changes.
+ * works as well on a qemu adopted after fwsd restarted; a change that
+ * the last fwsd's end cut short is found then (media_adopt).  When qemu
+ * does not run, the definition alone changes.
  *
  * Either way the VM's iso in the store is what its drive holds,
  * committed before the caller hears of it: the disc stays in across the
@@ -502,7 +503,9 @@ media_change(struct vm *vm, const char *iso, media_done_fn fn, void *arg)
 		live = 0;
 		break;
 	}
-	if (iso == NULL && vm->vm_iso == NULL) {
+	/* a running VM's drive says itself (query-block): it may hold a
+	 * disc a change cut short left, which the store does not know */
+	if (iso == NULL && vm->vm_iso == NULL && !live) {
 		cause = xasprintf("there is no disc in %s's CD drive",
 		    vm->vm_name);
 		fn(vm, MEDIA_EMPTY, cause, arg);
@@ -561,4 +564,69 @@ media_change(struct vm *vm, const char *iso, media_done_fn fn, void *arg)
 		return;
 	}
 	media_next(mo);
+}
+
+static void
+media_adopt_found(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+	json_t		*b, *in = NULL;
+	const char	*qdev;
+	char		*cause;
+	size_t		 i;
+	int		 found = 0, tx;
+
+	(void)q;
+	(void)err_desc;
+	if (err_class != NULL)
+		return;
+	json_array_foreach(ret, i, b) {
+		qdev = json_string_value(json_object_get(b, "qdev"));
+		if (qdev != NULL && strcmp(qdev, FWS_CD_ID) == 0) {
+			found = 1;
+			in = json_object_get(b, "inserted");
+		}
+	}
+	if (!found || (in != NULL) == (vm->vm_iso != NULL))
+		return;
+	if (in != NULL) {
+		event_record(vm, "media", "the CD drive holds a disc fwsd has "
+		    "no record of: a change of it was cut short when fwsd "
+		    "ended; media --eject takes it out");
+		return;
+	}
+	/* the store follows the drive, with the event: one write */
+	if ((tx = store_begin(&cause)) == -1) {
+		log_warnx("%s: %s", vm->vm_name, cause);
+		free(cause);
+		return;
+	}
+	event_record(vm, "media", "the CD drive is empty, not holding %s: a "
+	    "change of it was cut short when fwsd ended", vm->vm_iso);
+	if (media_record(vm, NULL, 0, &cause) == -1) {
+		store_rollback();
+		log_warnx("%s: %s", vm->vm_name, cause);
+		free(cause);
+		return;
+	}
+	if (store_commit(&cause) == -1) {
+		log_warnx("%s: %s", vm->vm_name, cause);
+		free(cause);
+	}
+}
+
+/*
+ * After a restart of fwsd: the CD drive of a qemu it adopted against
+ * the store.  A change cut short by the last fwsd's end leaves them
+ * apart: an empty drive the store gives a disc (the store follows the
+ * drive), or a disc the store has no record of (left in; "media
+ * --eject" takes it out).  An event says which.
+ */
+void
+media_adopt(struct vm *vm)
+{
+	if (vm->vm_qmp != NULL)
+		qmp_execute(vm->vm_qmp, "query-block", NULL, FWS_QMP_TIMEOUT,
+		    media_adopt_found, vm);
 }

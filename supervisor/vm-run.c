@@ -876,6 +876,7 @@ run_attach(struct vm *vm, int starting)
 		return;
 	/* a snapshot job under way first: its status is not the VM's */
 	snapshot_adopt(vm);
+	media_adopt(vm);
 	qmp_execute(vm->vm_qmp, "query-status", NULL, FWS_QMP_TIMEOUT,
 	    run_adopt_status, vm);
 	vnc_adopt(vm);

@@ -5,8 +5,10 @@
 # are live (the disc goes to qemu as a read-only descriptor, never a
 # path; the old one is let go), and the disc stays in across a reboot of
 # the guest, a stop and start, and a restart of fwsd (whose successor
-# changes the disc of the qemu it adopted).  On a stopped VM the change
-# is recorded, and the next start boots from a disc put in once.  Bad
+# changes the disc of the qemu it adopted, and finds a change the last
+# fwsd's end cut short: the store and the drive apart).  On a stopped
+# VM the change is recorded, and the next start boots from a disc put
+# in once.  Bad
 # requests fail with a clear error and change nothing: no such ISO, a
 # path outside, another user's VM, a VM's disk as an ISO, an eject with
 # no disc, neither or both of --iso and --eject.  The ISOs stay root's
@@ -247,6 +249,39 @@ esac
 [ "$(ls "/proc/$pid/fd" | wc -l)" = "$nfd" ] ||
     fail "qemu's descriptors grew from $nfd to $(ls "/proc/$pid/fd" | wc -l)"
 note "changes over and over, and at once"
+
+# a change cut short by the end of fwsd: the store and the drive apart,
+# found by the next fwsd (the store is made to say what a change cut
+# after its QMP steps and before its write would leave)
+DB=$T/state/fws.db
+set_iso() {	# set_iso PATH: the store's disc of m1 ("": none)
+	python3 - "$DB" "$1" <<'EOP' || fail "cannot edit the store"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE vms SET iso = ? WHERE name = 'm1'",
+          (sys.argv[2] or None,))
+c.commit()
+EOP
+}
+reason_has() {
+	as "$A" fwsctl events m1 --json | grep -q "$1"
+}
+stop_fwsd
+set_iso ""
+start_fwsd
+wait_until 10 reason_has "holds a disc fwsd has no record of" ||
+    fail "the unrecorded disc is not said: $(as "$A" fwsctl events m1)"
+[ -z "$(info m1 iso)" ] || fail "info iso: $(info m1 iso)"
+as "$A" fwsctl media m1 --eject >/dev/null 2>"$T/err" ||
+    fail "eject the unrecorded disc: $(cat "$T/err")"
+cd_is m1 /0
+stop_fwsd
+set_iso "$L/disc-A.iso"
+start_fwsd
+wait_until 10 reason_has "the CD drive is empty, not holding" ||
+    fail "the empty drive is not said: $(as "$A" fwsctl events m1)"
+[ -z "$(info m1 iso)" ] || fail "the store still gives a disc: $(info m1 iso)"
+note "a change cut short by fwsd's end: found, said, and put right"
 
 as "$A" fwsctl destroy m1 >/dev/null
 [ "$(library)" = "$before" ] || fail "the ISOs changed: $(library)"
