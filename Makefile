@@ -45,7 +45,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/cmd.c supervisor/cmd-create.c \
 		  supervisor/cmd-image.c supervisor/cmd-loan.c \
 		  supervisor/cmd-screen.c supervisor/cmd-media.c supervisor/cmd-net.c \
-		  supervisor/cmd-set.c supervisor/cmd-disk.c \
+		  supervisor/cmd-set.c supervisor/cmd-disk.c supervisor/cmd-pin.c \
 		  supervisor/cmd-user.c \
 		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
@@ -59,13 +59,13 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/vm-def.c supervisor/vm-json.c supervisor/vm-paths.c \
 		  supervisor/vm-qemu.c supervisor/vm-remove.c supervisor/vm-screen.c \
 		  supervisor/vm-set.c supervisor/vm-disk.c supervisor/vm-stats.c \
-		  supervisor/vm-rename.c \
+		  supervisor/vm-rename.c supervisor/vm-pin.c \
 		  supervisor/vm-restart.c supervisor/vm-run.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c \
 		  supervisor/fwsctl-list.c supervisor/fwsctl-loan.c \
-		  supervisor/fwsctl-stats.c \
+		  supervisor/fwsctl-stats.c supervisor/fwsctl-pin.c \
 		  supervisor/fwsctl-user.c $(COMMON_SRCS)
 
 HDRS		= $(wildcard include/*.h)

@@ -406,6 +406,8 @@ struct vm {
 	uint64_t	 vm_pending_memory_mib;
 	uint64_t	 vm_balloon_mib;	/* the guest's, as it says; 0:
 						   not known */
+	json_t		*vm_pins;		/* {"vcpus": {"0": "2-3"},
+						   "emulator": "0"}; NULL */
 	char		 vm_mac[18];
 	char		*vm_iso;
 	char		*vm_kernel;
@@ -537,6 +539,12 @@ uint64_t	 vm_next_memory(const struct vm *);
 
 /* vm-stats.c: what VMs use: CPU, memory, disk and network traffic */
 void		 vm_stats(const struct caller *, int64_t, struct vm *,
+		    fws_done_fn, void *);
+
+/* vm-pin.c: the host CPUs a VM's threads may run on */
+void		 vm_pins_apply(struct vm *);
+void		 vm_vcpu_info(struct vm *, fws_done_fn, void *);
+void		 vm_pin(struct vm *, const struct caller *, int, const char *,
 		    fws_done_fn, void *);
 
 /* vm-rename.c: a VM's new name */
@@ -861,6 +869,7 @@ int	 store_vm_update_autostart(const struct vm *, char **);
 int	 store_vm_update_config(const struct vm *, char **);
 int	 store_disk_update_size(const struct vm *, int, char **);
 int	 store_vm_rename(const struct vm *, char **);
+int	 store_vm_update_pins(const struct vm *, char **);
 int	 store_vm_update_loan(const struct vm *, char **);
 int64_t	 store_event_insert(int64_t, uid_t, int64_t, const char *,
 	    const char *, const char *, char **);
@@ -1034,6 +1043,10 @@ void	 cmd_rename(struct request *, json_t *, struct vm *);
 
 /* cmd-disk.c: the disk-resize command (a handler in cmd.c's table) */
 void	 cmd_disk_resize(struct request *, json_t *, struct vm *);
+
+/* cmd-pin.c: vcpu-info, vcpu-pin, emulator-pin (cmd.c's table) */
+void	 cmd_vcpu_info(struct request *, json_t *, struct vm *);
+void	 cmd_vcpu_pin(struct request *, json_t *, struct vm *);
 
 /* cmd-screen.c: send-key and screenshot (handlers in cmd.c's table) */
 void	 cmd_send_key(struct request *, json_t *, struct vm *);

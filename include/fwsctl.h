@@ -54,6 +54,10 @@ int	 verb_quota(struct ctx *);
 int	 verb_quota_set(struct ctx *);
 int	 verb_templates(struct ctx *);
 
+/* fwsctl-pin.c: vcpu-info, vcpu-pin, emulator-pin */
+int	 verb_vcpu_info(struct ctx *);
+int	 verb_vcpu_pin(struct ctx *);
+
 /* fwsctl-stats.c: stats, as a table, JSON or for Prometheus */
 int	 verb_stats(struct ctx *);
 

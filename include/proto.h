@@ -84,6 +84,7 @@ enum proto_err {
 	X(DELETE,		"delete",		0)		\
 	X(DESTROY,		"destroy",		0)		\
 	X(DISK_RESIZE,		"disk-resize",		PROTO_SLOW)	\
+	X(EMULATOR_PIN,		"emulator-pin",		0)		\
 	X(EVENTS,		"events",		0)		\
 	X(IMAGE_DELETE,		"image-delete",		0)		\
 	X(IMAGE_IMPORT,		"image-import",		PROTO_SLOW)	\
@@ -119,6 +120,8 @@ enum proto_err {
 	X(STATS,		"stats",		0)		\
 	X(STOP,			"stop",			PROTO_SLOW)	\
 	X(TEMPLATES,		"templates",		0)		\
+	X(VCPU_INFO,		"vcpu-info",		0)		\
+	X(VCPU_PIN,		"vcpu-pin",		0)		\
 	X(VERSION,		"version",		0)		\
 	X(VNC,			"vnc",			0)
 

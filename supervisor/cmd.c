@@ -66,6 +66,8 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_DESTROY] = { cmd_destroy, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_DISK_RESIZE] = { cmd_disk_resize, CMD_VM,
 	    { "name", "owner", "disk", "size" } },
+	[PROTO_CMD_EMULATOR_PIN] = { cmd_vcpu_pin, CMD_VM,
+	    { "name", "owner", "cpus" } },
 	[PROTO_CMD_EVENTS] = { cmd_events, 0,
 	    { "name", "owner", "follow", "limit" } },
 	[PROTO_CMD_IMAGE_DELETE] = { cmd_image_delete, 0, { "name", "owner" } },
@@ -117,6 +119,9 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_STOP] = { cmd_stop, CMD_VM,
 	    { "name", "owner", "timeout" } },
 	[PROTO_CMD_TEMPLATES] = { cmd_templates, 0, { NULL } },
+	[PROTO_CMD_VCPU_INFO] = { cmd_vcpu_info, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_VCPU_PIN] = { cmd_vcpu_pin, CMD_VM,
+	    { "name", "owner", "vcpu", "cpus" } },
 	[PROTO_CMD_VERSION] = { cmd_version, 0, { NULL } },
 	[PROTO_CMD_VNC] = { cmd_vnc, CMD_VM, { "name", "owner" } },
 };

@@ -96,6 +96,10 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "NAME DISK SIZE [--json]",
 	    "grow a disk (DISK: its number in info), live when the VM\n"
 	    "\t   runs; never shrink" },
+	[PROTO_CMD_EMULATOR_PIN] = { verb_vcpu_pin, 3, "json",
+	    "NAME CPUS|all [--json]",
+	    "run the VM's other qemu threads (main loop, I/O) on those\n"
+	    "\t   host CPUs only; all: anywhere again" },
 	[PROTO_CMD_EVENTS] = { verb_events, 2, "json follow limit=",
 	    "[NAME] [--follow] [--limit N] [--json]",
 	    "show the lifecycle history; --follow streams new events" },
@@ -187,6 +191,13 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "ask the guest to power off (ACPI), then quit, then kill" },
 	[PROTO_CMD_TEMPLATES] = { verb_templates, 0, "json", "[--json]",
 	    "list the templates create can take" },
+	[PROTO_CMD_VCPU_INFO] = { verb_vcpu_info, 1, "json", "NAME [--json]",
+	    "each vCPU's thread, the host CPU it last ran on, where it\n"
+	    "\t   may run" },
+	[PROTO_CMD_VCPU_PIN] = { verb_vcpu_pin, 4, "json",
+	    "NAME VCPU CPUS|all [--json]",
+	    "run a vCPU on those host CPUs only (e.g. 2-3), from now on\n"
+	    "\t   and at every start; all: anywhere again" },
 	[PROTO_CMD_VERSION] = { verb_version, 0, "json", "[--json]",
 	    "show fwsctl's and fwsd's versions" },
 	[PROTO_CMD_VNC] = { verb_vnc, 1, "json", "NAME [--json]",

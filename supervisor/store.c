@@ -142,6 +142,9 @@ static const char *const migrations[] = {
 	 * (NULL: nothing pending) */
 	"ALTER TABLE vms ADD COLUMN pending_vcpus INTEGER;"
 	"ALTER TABLE vms ADD COLUMN pending_memory_mib INTEGER;",
+	/* 11 -> 12: the host CPUs a VM's threads may run on, JSON
+	 * {"vcpus": {"0": "2-3"}, "emulator": "0"} (NULL: anywhere) */
+	"ALTER TABLE vms ADD COLUMN pins TEXT;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -459,6 +462,25 @@ store_vm_rename(const struct vm *vm, char **cause)
 	return 0;
 }
 
+/* The pins (vcpu-pin, emulator-pin): JSON, or NULL for none. */
+int
+store_vm_update_pins(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+	char		*js = NULL;
+	int		 rc;
+
+	if (prepare("UPDATE vms SET pins = ? WHERE id = ?", &st, cause) == -1)
+		return -1;
+	if (vm->vm_pins != NULL && json_object_size(vm->vm_pins) > 0)
+		js = json_dumps(vm->vm_pins, JSON_COMPACT | JSON_SORT_KEYS);
+	bind_text(st, 1, js);
+	sqlite3_bind_int64(st, 2, vm->vm_id);
+	rc = step_done(st, cause);
+	free(js);
+	return rc;
+}
+
 /* A disk grown (disk-resize): its size as the guest sees it. */
 int
 store_disk_update_size(const struct vm *vm, int idx, char **cause)
@@ -659,7 +681,7 @@ store_vm_load(struct vmlist *list, char **cause)
 	    "kernel, initrd, append, iso_booted, restart, created, state, "
 	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start, "
 	    "owner, qemu_uid, loan_end, loan_warned, pending_vcpus, "
-	    "pending_memory_mib FROM vms ORDER BY name, "
+	    "pending_memory_mib, pins FROM vms ORDER BY name, "
 	    "owner",
 	    &st, cause) == -1)
 		return -1;
@@ -694,6 +716,9 @@ store_vm_load(struct vmlist *list, char **cause)
 		vm->vm_loan.lo_warned = sqlite3_column_int64(st, 23);
 		vm->vm_pending_vcpus = sqlite3_column_int(st, 24);
 		vm->vm_pending_memory_mib = sqlite3_column_int64(st, 25);
+		if (sqlite3_column_type(st, 26) == SQLITE_TEXT)
+			vm->vm_pins = json_loads((const char *)
+			    sqlite3_column_text(st, 26), 0, NULL);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1 ||
 		    store_nics_load(vm, cause) == -1) {

@@ -101,6 +101,7 @@ vm_free(struct vm *vm)
 	free(vm->vm_append);
 	free(vm->vm_last_exit);
 	free(vm->vm_job.j_error);
+	json_decref(vm->vm_pins);
 	free(vm);
 }
 

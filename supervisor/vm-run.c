@@ -268,6 +268,7 @@ vm_started_status(struct qmp *q, json_t *ret, const char *err_class,
 	}
 	vm_event(vm, EV_RUNNING, "qemu pid %d answers QMP: running",
 	    (int)vm->vm_pid);
+	vm_pins_apply(vm);	/* its threads exist: the pins, if any */
 }
 
 static void

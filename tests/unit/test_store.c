@@ -15,8 +15,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	11
-#define STORE_SCHEMA_S	"11"
+#define STORE_SCHEMA	12
+#define STORE_SCHEMA_S	"12"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
@@ -124,6 +124,9 @@ test_roundtrip(void **state)
 	vm->vm_pending_memory_mib = 3072;
 	vm->vm_restart = VM_RESTART_NEVER;
 	assert_int_equal(store_vm_update_config(vm, &cause), 0);
+	vm->vm_pins = json_pack("{s{ss} ss}", "vcpus", "1", "2-3", "emulator",
+	    "0");
+	assert_int_equal(store_vm_update_pins(vm, &cause), 0);
 	store_close();
 
 	/* a new process: everything comes back from the file */
@@ -142,6 +145,10 @@ test_roundtrip(void **state)
 	assert_string_equal(got->vm_append, "console=ttyS0 quiet");
 	assert_int_equal(got->vm_restart, VM_RESTART_NEVER);
 	assert_int_equal(got->vm_pending_vcpus, 4);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    got->vm_pins, "vcpus"), "1")), "2-3");
+	assert_string_equal(json_string_value(json_object_get(got->vm_pins,
+	    "emulator")), "0");
 	assert_true(got->vm_pending_memory_mib == 3072);
 	assert_int_equal(got->vm_iso_booted, 1);
 	assert_int_equal(got->vm_state, VM_RUNNING);
