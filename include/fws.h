@@ -757,6 +757,10 @@ int	 proc_cmdline_is(pid_t, char *const *);
 pid_t	 proc_pidfile(const char *);
 char	*proc_output(const char *, size_t);
 
+/* vm-img.c: qemu-img on a VM's disks, as its qemu uid */
+pid_t	 vm_qemu_img(const struct vm *, const char *const *, const char *,
+	    proc_exit_fn, void *, struct proc_watch **, char **);
+
 /* What a network's DHCP hands out as name servers. */
 enum net_dns {
 	NET_DNS_LOCAL,		/* dnsmasq's own, on the bridge (default) */

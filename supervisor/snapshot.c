@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,33 +373,13 @@ static void	snap_change(struct snap_op *);
 static int
 snap_img_run(struct snap_op *so, const char *const *args, char **cause)
 {
-	struct proc_spec	 ps;
-	const char		*argv[16];
-	pid_t			 pid;
-	int			 fd, i, n = 0;
+	pid_t	 pid;
 
-	argv[n++] = conf.cf_qemu_img;
-	for (i = 0; args[i] != NULL && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
 	if (so->so_out == NULL)
 		so->so_out = snap_out_path(so);
-	fd = open(so->so_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return cause_fail(cause, "%s: %s", so->so_out, strerror(errno));
-	memset(&ps, 0, sizeof(ps));
-	ps.ps_argv = (char *const *)argv;
-	ps.ps_stdout = fd;
-	access_spec_qemu(&ps, so->so_vm->vm_qemu_uid);
-	i = proc_spawn(&ps, &pid, cause);
-	close(fd);
-	if (i == -1)
+	if ((pid = vm_qemu_img(so->so_vm, args, so->so_out, snap_img_exited,
+	    so, &so->so_watch, cause)) == -1)
 		return -1;
-	if ((so->so_watch = proc_watch(pid, snap_img_exited, so,
-	    cause)) == NULL) {
-		kill(pid, SIGKILL);
-		return -1;
-	}
 	if (so->so_step == 1)
 		snap_img_note(so, pid);
 	return 0;

@@ -8,9 +8,6 @@
  * the owner's quota hold; the change is the VM's job while it runs;
  * the store's size and an event are one write, before the reply.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,13 +127,11 @@ disk_img_exited(pid_t pid, int status, void *arg)
 static int
 disk_img_run(struct disk_op *dop, char **cause)
 {
-	struct vm_disk		*d = &dop->do_vm->vm_disks[dop->do_disk];
-	struct proc_spec	 ps;
-	const char		*argv[6];
-	json_t			*o;
-	char			*target, *js, size[32], suffix[48];
-	pid_t			 pid;
-	int			 fd, rc;
+	struct vm_disk	*d = &dop->do_vm->vm_disks[dop->do_disk];
+	const char	*args[5];
+	json_t		*o;
+	char		*target, *js, size[32], suffix[48];
+	int		 rc;
 
 	o = json_pack("{ss s{ss ss}}", "driver", d->d_format, "file",
 	    "driver", "file", "filename", d->d_path);
@@ -152,34 +147,15 @@ disk_img_run(struct disk_op *dop, char **cause)
 	snprintf(suffix, sizeof(suffix), "qemu-img-resize.%d.out",
 	    dop->do_disk);
 	dop->do_out = vm_run_path(dop->do_vm, suffix);
-	fd = open(dop->do_out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd == -1) {
-		free(target);
-		return cause_fail(cause, "%s: %s", dop->do_out,
-		    strerror(errno));
-	}
-	argv[0] = conf.cf_qemu_img;
-	argv[1] = "resize";
-	argv[2] = "-q";
-	argv[3] = target;
-	argv[4] = size;
-	argv[5] = NULL;
-	memset(&ps, 0, sizeof(ps));
-	ps.ps_argv = (char *const *)argv;
-	ps.ps_stdout = fd;
-	access_spec_qemu(&ps, dop->do_vm->vm_qemu_uid);
-	rc = proc_spawn(&ps, &pid, cause);
-	close(fd);
+	args[0] = "resize";
+	args[1] = "-q";
+	args[2] = target;
+	args[3] = size;
+	args[4] = NULL;
+	rc = vm_qemu_img(dop->do_vm, args, dop->do_out, disk_img_exited, dop,
+	    &dop->do_watch, cause) == -1 ? -1 : 0;
 	free(target);
-	if (rc == -1)
-		return -1;
-	if ((dop->do_watch = proc_watch(pid, disk_img_exited, dop,
-	    cause)) == NULL) {
-		kill(pid, SIGKILL);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 /* Refused before anything is done: fn hears why. */

@@ -241,6 +241,18 @@ wait_console() {
 	    fail "$1: '$2' never appeared on the console"
 }
 
+# guest_answer NAME TAG EXPR: the guest's shell asked to echo
+# "TAG:EXPR:" (EXPR expanded there, e.g. '$(nproc)'); prints what it
+# answered between "TAG:" and the last ":"
+guest_answer() {
+	_log=$(console_log "$1")
+	_n=$(grep -ac "$2:[0-9A-Za-z]" "$_log")
+	guest_type "$1" "echo \"$2:$3:\""
+	wait_until 30 sh -c "[ \$(grep -ac '$2:[0-9A-Za-z]' '$_log') -gt $_n ]" ||
+	    fail "$1 did not answer $2"
+	grep -a "$2:[0-9A-Za-z]" "$_log" | tail -1 | sed "s/.*$2:\(.*\):.*/\1/"
+}
+
 # type a line into the guest's shell through fwsctl console
 guest_type() {
 	printf '%s\n' "$2" | fwsctl console "$1" >/dev/null 2>"$T/err" ||

@@ -29,12 +29,7 @@ file_size() {
 }
 # guest_sectors NAME: /sys/block/vda/size as the guest reads it
 guest_sectors() {
-	n=$(grep -ac 'VDA-SIZE:[0-9]' "$(console_log "$1")")
-	guest_type "$1" 'echo "VDA-SIZE:$(cat /sys/block/vda/size):"'
-	wait_until 30 sh -c "[ \$(grep -ac 'VDA-SIZE:[0-9]' '$(console_log "$1")') -gt $n ]" ||
-	    fail "$1 did not say its disk's size"
-	grep -a 'VDA-SIZE:[0-9]' "$(console_log "$1")" | tail -1 |
-	    sed 's/.*VDA-SIZE:\([0-9]*\):.*/\1/'
+	guest_answer "$1" VDA-SIZE '$(cat /sys/block/vda/size)'
 }
 sectors_are() {
 	[ "$(guest_sectors "$1")" = "$2" ]

@@ -26,12 +26,7 @@ print(v["vcpus"], v["memory_mib"], "none" if p is None else
 }
 # in_guest NAME: "CPUS MEMTOTAL_KIB" as the guest counts them
 in_guest() {
-	n=$(grep -ac 'GUEST-SIZE:[0-9]' "$(console_log "$1")")
-	guest_type "$1" 'echo "GUEST-SIZE:$(nproc):$(awk "/MemTotal/ {print \$2}" /proc/meminfo):"'
-	wait_until 30 sh -c "[ \$(grep -ac 'GUEST-SIZE:[0-9]' '$(console_log "$1")') -gt $n ]" ||
-	    fail "$1 did not say its size"
-	grep -a 'GUEST-SIZE:[0-9]' "$(console_log "$1")" | tail -1 |
-	    sed 's/.*GUEST-SIZE:\([0-9]*\):\([0-9]*\):.*/\1 \2/'
+	guest_answer "$1" GUEST-SIZE '$(nproc) $(awk "/MemTotal/ {print \$2}" /proc/meminfo)'
 }
 # mem_about KIB MIB: the guest's MemTotal is what MIB gives a guest
 mem_about() {
