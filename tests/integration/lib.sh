@@ -241,6 +241,22 @@ wait_console() {
 	    fail "$1: '$2' never appeared on the console"
 }
 
+# slow_qemu_img SECONDS: $T/slow-qemu-img, a qemu-img whose "snapshot"
+# waits SECONDS first, after leaving $T/marks/img-running (it runs as a
+# VM's qemu uid: the marks directory is open to all), for qemu_img =
+slow_qemu_img() {
+	mkdir -p -m 1777 "$T/marks"
+	cat > "$T/slow-qemu-img" <<EOS
+#!/bin/sh
+if [ "\$1" = snapshot ]; then
+	touch "$T/marks/img-running"
+	sleep $1
+fi
+exec /usr/bin/qemu-img "\$@"
+EOS
+	chmod +x "$T/slow-qemu-img"
+}
+
 # guest_answer NAME TAG EXPR: the guest's shell asked to echo
 # "TAG:EXPR:" (EXPR expanded there, e.g. '$(nproc)'); prints what it
 # answered between "TAG:" and the last ":"

@@ -6,16 +6,7 @@
 # over.  A run file that lies (a PID now another process's, garbage) is
 # not followed.
 . "$(dirname "$0")/lib.sh"
-mkdir -m 1777 "$T/marks"
-cat > "$T/slow-qemu-img" <<EOS
-#!/bin/sh
-if [ "\$1" = snapshot ]; then
-	touch "$T/marks/img-running"
-	sleep 4
-fi
-exec /usr/bin/qemu-img "\$@"
-EOS
-chmod +x "$T/slow-qemu-img"
+slow_qemu_img 4
 write_config "qemu_img = $T/slow-qemu-img"
 start_fwsd
 create_guest a1 --disk 32M --disk 16M

@@ -3,17 +3,7 @@
 # verbs and a second snapshot operation on that VM get "busy", and other
 # VMs are served meanwhile: nothing waits on the job.
 . "$(dirname "$0")/lib.sh"
-# qemu-img runs as the VM's qemu uid: it leaves its mark where it may
-mkdir -m 1777 "$T/marks"
-cat > "$T/slow-qemu-img" <<EOS
-#!/bin/sh
-if [ "\$1" = snapshot ]; then
-	touch "$T/marks/img-running"
-	sleep 3
-fi
-exec /usr/bin/qemu-img "\$@"
-EOS
-chmod +x "$T/slow-qemu-img"
+slow_qemu_img 3
 write_config "qemu_img = $T/slow-qemu-img"
 start_fwsd
 create_guest b1 --disk 32M
