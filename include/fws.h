@@ -408,6 +408,9 @@ struct vm {
 						   not known */
 	json_t		*vm_pins;		/* {"vcpus": {"0": "2-3"},
 						   "emulator": "0"}; NULL */
+	json_t		*vm_pending_boot;	/* set on a VM with a qemu:
+						   {"kernel": PATH|null, ...}
+						   from its next start; NULL */
 	char		 vm_mac[18];
 	char		*vm_iso;
 	char		*vm_kernel;
@@ -526,6 +529,10 @@ struct vm_change {
 	int64_t		 vc_memory_mib;	/* -1: unchanged */
 	int		 vc_restart;	/* an enum vm_restart; -1: unchanged */
 	int		 vc_autostart;	/* 0, 1; -1: unchanged */
+	/* NULL: unchanged; "": none; else the resolved path, the line */
+	const char	*vc_kernel;
+	const char	*vc_initrd;
+	const char	*vc_append;
 };
 void		 vm_set(struct vm *, const struct caller *,
 		    const struct vm_change *, fws_done_fn, void *);
@@ -534,6 +541,7 @@ void		 vm_pending_apply(struct vm *);
 json_t		*vm_pending_json(const struct vm *);
 unsigned	 vm_quota_vcpus(const struct vm *);
 uint64_t	 vm_quota_memory(const struct vm *);
+struct vm	*vm_disk_writer(const char *);
 unsigned	 vm_next_vcpus(const struct vm *);
 uint64_t	 vm_next_memory(const struct vm *);
 

@@ -41,21 +41,6 @@ cmd_media_done(struct vm *vm, enum media_err err, const char *cause,
 	request_ok(rq, o);
 }
 
-/* The VM that writes path as a disk, if any. */
-static struct vm *
-cmd_media_disk_of(const char *path)
-{
-	struct vm	*vm;
-	int		 i;
-
-	TAILQ_FOREACH(vm, &vms, vm_entry)
-		for (i = 0; i < vm->vm_ndisks; i++)
-			if (!vm->vm_disks[i].d_readonly &&
-			    strcmp(vm->vm_disks[i].d_path, path) == 0)
-				return vm;
-	return NULL;
-}
-
 /* media NAME with "iso": NAME|PATH, or "eject": true */
 void
 cmd_media(struct request *rq, json_t *args, struct vm *vm)
@@ -81,7 +66,7 @@ cmd_media(struct request *rq, json_t *args, struct vm *vm)
 			request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 			return;
 		}
-		if ((other = cmd_media_disk_of(path)) != NULL) {
+		if ((other = vm_disk_writer(path)) != NULL) {
 			if (request_sees(rq, other))
 				request_error(rq, PROTO_ERR_INVALID_ARGUMENT,
 				    "%s is a disk of VM %s, not an ISO", path,

@@ -12,10 +12,48 @@
 #include "fws.h"
 #include "proto.h"
 
+/*
+ * A boot file a request names: a library name or a path it may use, as
+ * create takes them, never a VM's disk; "" is none.  *path is "" then,
+ * else the resolved path (the caller frees it); -1 and a reply sent.
+ */
+static int
+cmd_set_file(struct request *rq, struct vm *vm, const char *v,
+    enum image_type t, char **path)
+{
+	struct vm	*other;
+	char		*cause;
+
+	*path = NULL;
+	if (v == NULL)
+		return 0;
+	if (*v == '\0') {
+		*path = xasprintf("%s", "");
+		return 0;
+	}
+	if (image_file_arg(vm->vm_owner, request_admin(rq), t, v, path,
+	    &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return -1;
+	}
+	if ((other = vm_disk_writer(*path)) != NULL) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "%s is a disk of "
+		    "%s, not %s", request_sees(rq, other) ? *path : v,
+		    request_sees(rq, other) ? other->vm_name : "another VM",
+		    t == IMAGE_KERNEL ? "a kernel" : "an initrd");
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 void
 cmd_set(struct request *rq, json_t *args, struct vm *vm)
 {
-	struct vm_change ch = { -1, -1, -1, -1 };
+	struct vm_change ch = { -1, -1, -1, -1, NULL, NULL, NULL };
+	const char	*kernel, *initrd, *append;
+	char		*kpath = NULL, *ipath = NULL;
 	enum vm_restart	 restart;
 	const char	*policy = NULL;
 	uint64_t	 n;
@@ -53,14 +91,46 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 		}
 		ch.vc_restart = restart;
 	}
-	given = ch.vc_vcpus >= 0 || ch.vc_memory_mib >= 0 ||
-	    ch.vc_restart >= 0 || ch.vc_autostart >= 0;
-	if (!given) {
-		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "nothing to "
-		    "change: give vcpus, memory_mib, restart or autostart");
+	if (proto_arg_string(args, "kernel", 0, &kernel, &cause) == -1 ||
+	    proto_arg_string(args, "initrd", 0, &initrd, &cause) == -1 ||
+	    proto_arg_string(args, "append", 0, &append, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}
+	if (append != NULL && strlen(append) > FWS_APPEND_MAX) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "the kernel "
+		    "command line is longer than %d characters",
+		    FWS_APPEND_MAX);
+		return;
+	}
+	/* no kernel: nothing to boot it with either */
+	if (kernel != NULL && *kernel == '\0') {
+		if (initrd == NULL)
+			initrd = "";
+		if (append == NULL)
+			append = "";
+	}
+	given = ch.vc_vcpus >= 0 || ch.vc_memory_mib >= 0 ||
+	    ch.vc_restart >= 0 || ch.vc_autostart >= 0 || kernel != NULL ||
+	    initrd != NULL || append != NULL;
+	if (!given) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "nothing to "
+		    "change: give vcpus, memory_mib, restart, autostart, "
+		    "kernel, initrd or append");
+		return;
+	}
+	if (cmd_set_file(rq, vm, kernel, IMAGE_KERNEL, &kpath) == -1)
+		return;
+	if (cmd_set_file(rq, vm, initrd, IMAGE_INITRD, &ipath) == -1) {
+		free(kpath);
+		return;
+	}
+	ch.vc_kernel = kpath;
+	ch.vc_initrd = ipath;
+	ch.vc_append = append;
 	vm_set(vm, &rq->rq_caller, &ch, request_done, rq);
+	free(kpath);
+	free(ipath);
 }
 
 void

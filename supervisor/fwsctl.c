@@ -162,8 +162,10 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "press keys on the guest's keyboard, one combination after\n"
 	    "\t   another (e.g. ctrl-alt-delete, or h i ret)" },
 	[PROTO_CMD_SET] = { verb_set, 1, "vcpus= memory= restart= autostart= "
-	    "json", "NAME [--vcpus N] [--memory MiB|SIZE] [--restart POLICY]\n\t"
-	    "[--autostart on|off] [--json]",
+	    "kernel= initrd= append= json",
+	    "NAME [--vcpus N] [--memory MiB|SIZE] [--restart POLICY]\n\t"
+	    "[--autostart on|off] [--kernel NAME|PATH|none]\n\t"
+	    "[--initrd NAME|PATH|none] [--append LINE] [--json]",
 	    "change a VM: at once when it is stopped; a running one's\n"
 	    "\t   vCPUs and memory from its next start (less memory, and\n"
 	    "\t   up to what it started with, live too)" },
@@ -1399,6 +1401,15 @@ verb_info(struct ctx *c)
 		if ((v = json_object_get(p, "memory_mib")) != NULL)
 			printf(" memory %s", fwsctl_size(v, 1, mem,
 			    sizeof(mem)));
+		if ((v = json_object_get(p, "kernel")) != NULL)
+			printf(" kernel %s", json_is_string(v) ?
+			    json_string_value(v) : "none");
+		if ((v = json_object_get(p, "initrd")) != NULL)
+			printf(" initrd %s", json_is_string(v) ?
+			    json_string_value(v) : "none");
+		if ((v = json_object_get(p, "append")) != NULL)
+			printf(" append %s", json_is_string(v) ?
+			    json_string_value(v) : "none");
 		printf(" (from the next start)\n");
 	}
 	if (json_is_integer(json_object_get(o, "last_exit_time"))) {
@@ -1530,19 +1541,26 @@ static int
 verb_set(struct ctx *c)
 {
 	json_t		*args, *r, *res, *pend, *v;
-	const char	*vcpus, *memory, *restart, *autostart;
+	const char	*vcpus, *memory, *restart, *autostart, *kernel, *initrd;
+	const char	*append;
 	uint64_t	 n = 0, mib = 0;
 	char		*cause, *end, mem[32];
+	const char	*boot[3] = { "kernel", "initrd", "append" };
 	size_t		 i;
 
 	vcpus = fwsctl_opt(c, "vcpus");
 	memory = fwsctl_opt(c, "memory");
 	restart = fwsctl_opt(c, "restart");
 	autostart = fwsctl_opt(c, "autostart");
+	kernel = fwsctl_opt(c, "kernel");
+	initrd = fwsctl_opt(c, "initrd");
+	append = fwsctl_opt(c, "append");
 	if (vcpus == NULL && memory == NULL && restart == NULL &&
-	    autostart == NULL)
+	    autostart == NULL && kernel == NULL && initrd == NULL &&
+	    append == NULL)
 		fwsctl_errx(2, "set %s: say what to change: --vcpus, --memory, "
-		    "--restart or --autostart", c->c_name);
+		    "--restart, --autostart, --kernel, --initrd or --append",
+		    c->c_name);
 	if (vcpus != NULL) {
 		n = strtoull(vcpus, &end, 10);
 		if (*vcpus < '0' || *vcpus > '9' || *end != '\0' || n > 1024)
@@ -1564,6 +1582,15 @@ verb_set(struct ctx *c)
 	if (autostart != NULL)
 		json_object_set_new(args, "autostart",
 		    json_boolean(strcmp(autostart, "on") == 0));
+	/* "none": no kernel (and so no initrd or command line), no initrd */
+	if (kernel != NULL)
+		json_object_set_new(args, "kernel", strcmp(kernel, "none") == 0 ?
+		    json_string("") : library_arg(kernel));
+	if (initrd != NULL)
+		json_object_set_new(args, "initrd", strcmp(initrd, "none") == 0 ?
+		    json_string("") : library_arg(initrd));
+	if (append != NULL)
+		json_object_set_new(args, "append", json_string(append));
 	r = fwsctl_call(PROTO_CMD_SET, args, NULL);
 	res = json_object_get(r, "result");
 	if (c->c_json) {
@@ -1594,6 +1621,10 @@ verb_set(struct ctx *c)
 		if ((v = json_object_get(pend, "memory_mib")) != NULL)
 			printf(" memory %s", fwsctl_size(v, 1, mem,
 			    sizeof(mem)));
+		for (i = 0; i < 3; i++)
+			if ((v = json_object_get(pend, boot[i])) != NULL)
+				printf(" %s %s", boot[i], json_is_string(v) ?
+				    json_string_value(v) : "none");
 		printf("\n");
 	}
 	json_decref(r);

@@ -145,6 +145,9 @@ static const char *const migrations[] = {
 	/* 11 -> 12: the host CPUs a VM's threads may run on, JSON
 	 * {"vcpus": {"0": "2-3"}, "emulator": "0"} (NULL: anywhere) */
 	"ALTER TABLE vms ADD COLUMN pins TEXT;",
+	/* 12 -> 13: a running VM's kernel, initrd, append changed from its
+	 * next start: JSON {"kernel": PATH|null, ...} (NULL: nothing) */
+	"ALTER TABLE vms ADD COLUMN pending_boot TEXT;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -392,6 +395,19 @@ store_rollback(void)
 	exec_sql("ROLLBACK", NULL);
 }
 
+/* kernel, initrd, append, pending_boot from column i; the JSON of
+ * pending_boot is the caller's to free (*js) */
+static void
+bind_boot(sqlite3_stmt *st, int i, const struct vm *vm, char **js)
+{
+	bind_text(st, i, vm->vm_kernel);
+	bind_text(st, i + 1, vm->vm_initrd);
+	bind_text(st, i + 2, vm->vm_append);
+	*js = vm->vm_pending_boot != NULL ? json_dumps(vm->vm_pending_boot,
+	    JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	bind_text(st, i + 3, *js);
+}
+
 /* vcpus, memory_mib, pending_vcpus, pending_memory_mib from column i */
 static void
 bind_sizes(sqlite3_stmt *st, int i, const struct vm *vm)
@@ -413,11 +429,14 @@ int
 store_vm_update_run(const struct vm *vm, char **cause)
 {
 	sqlite3_stmt	*st;
+	char		*js;
+	int		 rc;
 
 	/* the sizes too: a start takes what was pending, in this write */
 	if (prepare("UPDATE vms SET state = ?, pid = ?, pid_start = ?, "
 	    "last_exit = ?, last_exit_time = ?, restarts = ?, vcpus = ?, "
-	    "memory_mib = ?, pending_vcpus = ?, pending_memory_mib = ? "
+	    "memory_mib = ?, pending_vcpus = ?, pending_memory_mib = ?, "
+	    "kernel = ?, initrd = ?, append = ?, pending_boot = ? "
 	    "WHERE id = ?", &st, cause) == -1)
 		return -1;
 	bind_text(st, 1, vm_state_name(vm->vm_state));
@@ -432,8 +451,11 @@ store_vm_update_run(const struct vm *vm, char **cause)
 	sqlite3_bind_int64(st, 5, vm->vm_last_exit_time);
 	sqlite3_bind_int(st, 6, vm->vm_restarts);
 	bind_sizes(st, 7, vm);
-	sqlite3_bind_int64(st, 11, vm->vm_id);
-	return step_done(st, cause);
+	bind_boot(st, 11, vm, &js);
+	sqlite3_bind_int64(st, 15, vm->vm_id);
+	rc = step_done(st, cause);
+	free(js);
+	return rc;
 }
 
 /* A new name (rename): the VM's, and its disks' paths that moved. */
@@ -501,16 +523,22 @@ int
 store_vm_update_config(const struct vm *vm, char **cause)
 {
 	sqlite3_stmt	*st;
+	char		*js;
+	int		 rc;
 
 	if (prepare("UPDATE vms SET vcpus = ?, memory_mib = ?, "
 	    "pending_vcpus = ?, pending_memory_mib = ?, restart = ?, "
-	    "autostart = ? WHERE id = ?", &st, cause) == -1)
+	    "autostart = ?, kernel = ?, initrd = ?, append = ?, "
+	    "pending_boot = ? WHERE id = ?", &st, cause) == -1)
 		return -1;
 	bind_sizes(st, 1, vm);
 	bind_text(st, 5, vm_restart_name(vm->vm_restart));
 	sqlite3_bind_int(st, 6, vm->vm_autostart);
-	sqlite3_bind_int64(st, 7, vm->vm_id);
-	return step_done(st, cause);
+	bind_boot(st, 7, vm, &js);
+	sqlite3_bind_int64(st, 11, vm->vm_id);
+	rc = step_done(st, cause);
+	free(js);
+	return rc;
 }
 
 int
@@ -681,7 +709,7 @@ store_vm_load(struct vmlist *list, char **cause)
 	    "kernel, initrd, append, iso_booted, restart, created, state, "
 	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start, "
 	    "owner, qemu_uid, loan_end, loan_warned, pending_vcpus, "
-	    "pending_memory_mib, pins FROM vms ORDER BY name, "
+	    "pending_memory_mib, pins, pending_boot FROM vms ORDER BY name, "
 	    "owner",
 	    &st, cause) == -1)
 		return -1;
@@ -719,6 +747,9 @@ store_vm_load(struct vmlist *list, char **cause)
 		if (sqlite3_column_type(st, 26) == SQLITE_TEXT)
 			vm->vm_pins = json_loads((const char *)
 			    sqlite3_column_text(st, 26), 0, NULL);
+		if (sqlite3_column_type(st, 27) == SQLITE_TEXT)
+			vm->vm_pending_boot = json_loads((const char *)
+			    sqlite3_column_text(st, 27), 0, NULL);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1 ||
 		    store_nics_load(vm, cause) == -1) {

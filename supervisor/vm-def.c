@@ -102,6 +102,7 @@ vm_free(struct vm *vm)
 	free(vm->vm_last_exit);
 	free(vm->vm_job.j_error);
 	json_decref(vm->vm_pins);
+	json_decref(vm->vm_pending_boot);
 	free(vm);
 }
 
@@ -257,6 +258,19 @@ vm_quota_memory(const struct vm *vm)
 	    vm->vm_pending_memory_mib : vm->vm_memory_mib;
 }
 
+/* One boot file of what is pending: *field takes it ("" or null: none). */
+static void
+vm_pending_boot_take(struct vm *vm, const char *key, char **field)
+{
+	json_t	*v = json_object_get(vm->vm_pending_boot, key);
+
+	if (v == NULL)
+		return;
+	free(*field);
+	*field = json_is_string(v) && *json_string_value(v) != '\0' ?
+	    xasprintf("%s", json_string_value(v)) : NULL;
+}
+
 /* A start takes what was pending (vm.c, before it spawns qemu). */
 void
 vm_pending_apply(struct vm *vm)
@@ -265,6 +279,28 @@ vm_pending_apply(struct vm *vm)
 	vm->vm_memory_mib = vm_next_memory(vm);
 	vm->vm_pending_vcpus = 0;
 	vm->vm_pending_memory_mib = 0;
+	if (vm->vm_pending_boot == NULL)
+		return;
+	vm_pending_boot_take(vm, "kernel", &vm->vm_kernel);
+	vm_pending_boot_take(vm, "initrd", &vm->vm_initrd);
+	vm_pending_boot_take(vm, "append", &vm->vm_append);
+	json_decref(vm->vm_pending_boot);
+	vm->vm_pending_boot = NULL;
+}
+
+/* The VM that writes path as a disk, if any. */
+struct vm *
+vm_disk_writer(const char *path)
+{
+	struct vm	*vm;
+	int		 i;
+
+	TAILQ_FOREACH(vm, &vms, vm_entry)
+		for (i = 0; i < vm->vm_ndisks; i++)
+			if (!vm->vm_disks[i].d_readonly &&
+			    strcmp(vm->vm_disks[i].d_path, path) == 0)
+				return vm;
+	return NULL;
 }
 
 /* info's "pending": what the next start changes, or null. */
@@ -273,9 +309,11 @@ vm_pending_json(const struct vm *vm)
 {
 	json_t	*o;
 
-	if (vm->vm_pending_vcpus == 0 && vm->vm_pending_memory_mib == 0)
+	if (vm->vm_pending_vcpus == 0 && vm->vm_pending_memory_mib == 0 &&
+	    vm->vm_pending_boot == NULL)
 		return json_null();
-	o = json_object();
+	o = vm->vm_pending_boot != NULL ? json_deep_copy(vm->vm_pending_boot) :
+	    json_object();
 	if (vm->vm_pending_vcpus > 0)
 		json_object_set_new(o, "vcpus",
 		    json_integer(vm->vm_pending_vcpus));

@@ -61,6 +61,119 @@ vm_set_sizes(struct vm *vm, unsigned vcpus, uint64_t memory_mib)
 	    memory_mib : 0;
 }
 
+static const char *const boot_keys[3] = { "kernel", "initrd", "append" };
+
+static char **
+boot_field(struct vm *vm, int k)
+{
+	return k == 0 ? &vm->vm_kernel : k == 1 ? &vm->vm_initrd :
+	    &vm->vm_append;
+}
+
+/* What the next start boots with: a change asked for, else what is
+ * pending, else the definition; NULL for none. */
+static const char *
+boot_next(struct vm *vm, const struct vm_change *ch, int k)
+{
+	const char *const asked[3] = { ch->vc_kernel, ch->vc_initrd,
+	    ch->vc_append };
+	json_t	*v;
+
+	if (asked[k] != NULL)
+		return *asked[k] != '\0' ? asked[k] : NULL;
+	if ((v = json_object_get(vm->vm_pending_boot, boot_keys[k])) != NULL)
+		return json_string_value(v);
+	return *boot_field(vm, k);
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
+	    strcmp(a, b) == 0);
+}
+
+/*
+ * The boot files asked for: into the definition without a qemu (the
+ * strings replaced are put in old[], the new ones are vm's), else into
+ * what is pending (a new object; the one replaced in *old_pending).
+ * Which changed, a bit per boot_keys[] entry.
+ */
+static int
+vm_set_boot(struct vm *vm, const struct vm_change *ch, char **old,
+    json_t **old_pending)
+{
+	const char *const asked[3] = { ch->vc_kernel, ch->vc_initrd,
+	    ch->vc_append };
+	const char	*want;
+	json_t		*pb;
+	int		 k, changed = 0;
+
+	*old_pending = NULL;
+	if (!vm_is_active(vm)) {
+		for (k = 0; k < 3; k++) {
+			old[k] = NULL;
+			want = asked[k] == NULL ? NULL : *asked[k] != '\0' ?
+			    asked[k] : NULL;
+			if (asked[k] == NULL || same_str(want, *boot_field(vm,
+			    k)))
+				continue;
+			old[k] = *boot_field(vm, k);
+			*boot_field(vm, k) = want != NULL ?
+			    xasprintf("%s", want) : NULL;
+			changed |= 1 << k;
+		}
+		return changed;
+	}
+	pb = vm->vm_pending_boot != NULL ?
+	    json_deep_copy(vm->vm_pending_boot) : json_object();
+	for (k = 0; k < 3; k++) {
+		old[k] = NULL;
+		if (asked[k] == NULL)
+			continue;
+		want = *asked[k] != '\0' ? asked[k] : NULL;
+		if (same_str(want, *boot_field(vm, k)))
+			json_object_del(pb, boot_keys[k]);	/* what runs */
+		else
+			json_object_set_new(pb, boot_keys[k], want != NULL ?
+			    json_string(want) : json_null());
+	}
+	if (json_object_size(pb) == 0) {
+		json_decref(pb);
+		pb = NULL;
+	}
+	for (k = 0; k < 3; k++) {
+		json_t	*a = json_object_get(pb, boot_keys[k]);
+		json_t	*b = json_object_get(vm->vm_pending_boot,
+			    boot_keys[k]);
+
+		if ((a == NULL) != (b == NULL) || (a != NULL &&
+		    !json_equal(a, b)))
+			changed |= 1 << k;
+	}
+	if (!changed) {
+		json_decref(pb);
+		return 0;
+	}
+	*old_pending = vm->vm_pending_boot;
+	vm->vm_pending_boot = pb;
+	return changed;
+}
+
+/* A failed write: what vm_set_boot made goes, the VM is as it was. */
+static void
+vm_set_undo(struct vm *vm, struct vm *was)
+{
+	int	 k;
+
+	for (k = 0; k < 3; k++)
+		if (*boot_field(vm, k) != *boot_field(was, k))
+			free(*boot_field(vm, k));
+	if (vm->vm_pending_boot != was->vm_pending_boot)
+		json_decref(vm->vm_pending_boot);
+	*vm = *was;
+}
+
 /* A live change under way: the reply waits for qemu's answer. */
 struct vm_set_live {
 	struct vm	*sl_vm;
@@ -103,9 +216,11 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	unsigned	 vcpus = vm_next_vcpus(vm);
 	uint64_t	 memory = vm_next_memory(vm);
 	enum fws_err	 err;
-	json_t		*changed, *result;
-	char		*cause, *words = NULL, *tmp, *why;
-	int		 tx, sized, live;
+	json_t		*changed, *result, *old_pending = NULL;
+	char		*cause, *words = NULL, *tmp, *why, *old_boot[3];
+	int		 tx, sized, live, booted, k;
+	const struct vm_change no_change = { -1, -1, -1, -1, NULL, NULL,
+	    NULL };
 
 	if (ch->vc_vcpus >= 0)
 		vcpus = ch->vc_vcpus > UINT32_MAX ? UINT32_MAX :
@@ -115,6 +230,12 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	if (vm_limits(vcpus, memory, "", &why) == -1) {
 		fn(arg, FWS_ERR_INVALID, why, NULL);
 		free(why);
+		return;
+	}
+	if ((boot_next(vm, ch, 1) != NULL || boot_next(vm, ch, 2) != NULL) &&
+	    boot_next(vm, ch, 0) == NULL) {
+		fn(arg, FWS_ERR_INVALID, "an initrd or a kernel command line "
+		    "needs a kernel", NULL);
 		return;
 	}
 	sized = vcpus != vm_next_vcpus(vm) || memory != vm_next_memory(vm);
@@ -135,6 +256,7 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		vm->vm_restart = (enum vm_restart)ch->vc_restart;
 	if (ch->vc_autostart >= 0)
 		vm->vm_autostart = ch->vc_autostart;
+	booted = vm_set_boot(vm, ch, old_boot, &old_pending);
 
 	/* what changed now, in words for the event and names for the reply */
 	changed = json_array();
@@ -167,6 +289,14 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	if (live)
 		SAID("live_memory_mib", "memory %llu MiB live",
 		    (unsigned long long)memory);
+	for (k = 0; k < 3; k++)
+		if (booted & (1 << k)) {
+			const char *v = boot_next(vm, &no_change, k);
+
+			SAID(boot_keys[k], "%s %s%s", boot_keys[k],
+			    v != NULL ? v : "none", vm_is_active(vm) ?
+			    " from the next start" : "");
+		}
 #undef SAID
 
 	if (words != NULL) {
@@ -175,7 +305,7 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		    store_vm_update_config(vm, &cause) == -1) {
 			if (tx == 0)
 				store_rollback();
-			*vm = was;
+			vm_set_undo(vm, &was);
 			fn(arg, FWS_ERR_INTERNAL, cause, NULL);
 			free(cause);
 			free(words);
@@ -184,7 +314,7 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		}
 		event_record_by(vm, ca->ca_uid, "changed", "%s", words);
 		if (store_commit(&cause) == -1) {
-			*vm = was;
+			vm_set_undo(vm, &was);
 			fn(arg, FWS_ERR_INTERNAL, cause, NULL);
 			free(cause);
 			free(words);
@@ -195,6 +325,11 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		    (unsigned)ca->ca_uid, words);
 		free(words);
 	}
+	/* kept: what was replaced goes */
+	for (k = 0; k < 3; k++)
+		if (booted & (1 << k) && !vm_is_active(vm))
+			free(old_boot[k]);
+	json_decref(old_pending);
 	result = json_pack("{ss sI so so}", "name", vm->vm_name, "owner",
 	    (json_int_t)vm->vm_owner, "changed", changed, "pending",
 	    vm_pending_json(vm));

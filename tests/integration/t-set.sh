@@ -101,6 +101,43 @@ sys.exit(0 if r["pending"] is None and r["changed"] == ["pending_vcpus"] else 1)
 fwsctl set v1 --vcpus 1 | grep -q "nothing changed" || fail "a no-op set"
 note "a running VM's sizes pending until its next start, through an fwsd restart"
 
+# --- the kernel's command line: pending while it runs, taken at its
+# start; the kernel and initrd go with "none"
+marker() {
+	guest_answer "$1" MARK '$(tr " " "\n" </proc/cmdline | grep fws.marker= | cut -d= -f2)'
+}
+fwsctl set v1 --append "$GUEST_APPEND fws.marker=two" >"$T/out" ||
+    fail "set --append: $(cat "$T/out")"
+grep -q "from its next start: append $GUEST_APPEND fws.marker=two" "$T/out" ||
+    fail "set said: $(cat "$T/out")"
+fwsctl info v1 | grep -q "^pending .*append $GUEST_APPEND fws.marker=two" ||
+    fail "info does not show the pending command line"
+[ "$(field v1 append)" = "$GUEST_APPEND" ] || fail "the definition changed while it runs"
+fwsctl stop v1 >/dev/null && fwsctl start v1 >/dev/null || fail "restart v1"
+[ "$(field v1 append)" = "$GUEST_APPEND fws.marker=two" ] ||
+    fail "the start did not take the command line: $(field v1 append)"
+[ "$(field v1 pending)" = "" ] || fail "still pending: $(field v1 pending)"
+wait_until "$BOOT_TIMEOUT" booted v1 3 || fail "v1 did not boot again"
+[ "$(marker v1)" = two ] || fail "the guest's command line: $(marker v1)"
+create_guest v2
+fwsctl set v2 --kernel none >/dev/null || fail "set --kernel none"
+[ "$(field v2 kernel)$(field v2 initrd)$(field v2 append)" = "" ] ||
+    fail "v2 still boots a kernel: $(fwsctl info v2 --json)"
+expect_rc 1 fwsctl set v2 --initrd "$INITRD"
+expect_err "needs a kernel"
+fwsctl set v2 --kernel "$KERNEL" --initrd "$INITRD" --append "$GUEST_APPEND" \
+    >/dev/null || fail "a kernel again"
+[ "$(field v2 kernel)" = "$KERNEL" ] || fail "v2's kernel: $(field v2 kernel)"
+expect_rc 1 fwsctl set v2 --kernel /etc/passwd
+expect_err "/etc/passwd"
+create_guest v3 --disk 16M
+expect_rc 1 fwsctl set v2 --initrd "$(fwsctl info v3 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["disks"][0]["path"])')"
+expect_err "is a disk of v3, not an initrd"
+expect_rc 1 fwsctl set v2 --append "$(head -c 1100 /dev/zero | tr '\0' x)"
+expect_err "longer than 1024"
+[ "$(field v2 kernel)" = "$KERNEL" ] || fail "a refusal changed v2's kernel"
+note "the kernel's command line pending until the next start; none; bad files refused"
+
 # --- bad input: nothing changes
 before=$(fwsctl info v1 --json | python3 -c 'import json,sys; v=json.load(sys.stdin); print(v["vcpus"], v["memory_mib"], v["pending"], v["restart"])')
 expect_rc 1 fwsctl set v1 --vcpus 0
@@ -138,6 +175,10 @@ expect_rc 1 as "$A" fwsctl set u2 --vcpus 2
 expect_err "quota"
 [ "$(as "$A" fwsctl info u2 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["vcpus"])')" = 1 ] ||
     fail "a refused set changed u2"
+expect_rc 1 as "$A" fwsctl set u1 --kernel "$(fwsctl info v3 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["disks"][0]["path"])')"
+expect_err "outside"
+[ "$(as "$A" fwsctl info u1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["kernel"])')" = "$KERNEL" ] ||
+    fail "a user's refused kernel changed u1"
 expect_rc 1 as "$A" fwsctl set v1 --vcpus 1
 expect_err "no VM named \"v1\""
-note "the quota holds, pending sizes counted; another user's VM not found"
+note "the quota holds, pending sizes counted; a user's files confined; another user's VM not found"
