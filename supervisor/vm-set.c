@@ -218,7 +218,7 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	enum fws_err	 err;
 	json_t		*changed, *result, *old_pending = NULL;
 	char		*cause, *words = NULL, *tmp, *why, *old_boot[3];
-	int		 tx, sized, live, booted, k;
+	int		 sized, live, booted, k;
 	const struct vm_change no_change = { -1, -1, -1, -1, NULL, NULL,
 	    NULL };
 
@@ -301,26 +301,15 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 
 	if (words != NULL) {
 		/* the definition and its event: one write */
-		if ((tx = store_begin(&cause)) == -1 ||
-		    store_vm_update_config(vm, &cause) == -1) {
-			if (tx == 0)
-				store_rollback();
-			vm_set_undo(vm, &was);
-			fn(arg, FWS_ERR_INTERNAL, cause, NULL);
-			free(cause);
-			free(words);
-			json_decref(changed);
-			return;
+		if (store_begin(&cause) == -1)
+			goto unwritten;
+		if (store_vm_update_config(vm, &cause) == -1) {
+			store_rollback();
+			goto unwritten;
 		}
 		event_record_by(vm, ca->ca_uid, "changed", "%s", words);
-		if (store_commit(&cause) == -1) {
-			vm_set_undo(vm, &was);
-			fn(arg, FWS_ERR_INTERNAL, cause, NULL);
-			free(cause);
-			free(words);
-			json_decref(changed);
-			return;
-		}
+		if (store_commit(&cause) == -1)
+			goto unwritten;
 		log_info("%s: changed by uid %u: %s", vm->vm_name,
 		    (unsigned)ca->ca_uid, words);
 		free(words);
@@ -347,4 +336,13 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	if (vm_run->ro_command(vm, "balloon", json_pack("{sI}", "value",
 	    (json_int_t)(memory << 20)), vm_set_ballooned, sl) == -1)
 		vm_set_ballooned(sl, FWS_ERR_FAILED, "no QMP connection", NULL);
+	return;
+
+unwritten:
+	/* nothing kept: the VM as it was, and why */
+	vm_set_undo(vm, &was);
+	fn(arg, FWS_ERR_INTERNAL, cause, NULL);
+	free(cause);
+	free(words);
+	json_decref(changed);
 }
