@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -760,45 +761,52 @@ static int	 conn_progress;		/* a progress line is showing */
 static char	*conn_buf;		/* what was read, grown to a line */
 static size_t	 conn_size, conn_have;
 static size_t	 conn_used;		/* the line handed out last */
-static time_t	 conn_asked;		/* when the request went, monotonic */
+static int64_t	 conn_asked;		/* when the request went, monotonic ms */
 /* a verb's own words for the wait, after secs seconds (else generic) */
 static void	(*conn_line)(char *, size_t, int);
 
-static time_t
-fwsctl_now(void)
+/* The monotonic clock in milliseconds. */
+static int64_t
+fwsctl_now_ms(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
  * A slow request (start, stop, snapshots...) on a terminal: after a
  * second, show what is awaited and for how long, in place, once a
- * second, until the reply comes; then clear the line.
+ * second, until the reply comes; then clear the line.  The wake-ups
+ * keep to whole seconds after the request, so a late one does not
+ * push the next ones late and the count goes 1, 2, 3.
  */
 static void
 fwsctl_progress(void)
 {
 	struct pollfd	 pfd;
 	char		 line[256];
-	int		 shown = 0;
+	int64_t		 elapsed;
+	int		 secs, shown = 0;
 
 	if ((conn_waiting == NULL && conn_line == NULL) ||
 	    !isatty(STDERR_FILENO))
 		return;
 	pfd.fd = conn;
 	pfd.events = POLLIN;
-	while (poll(&pfd, 1, 1000) == 0) {
+	for (;;) {
+		elapsed = fwsctl_now_ms() - conn_asked;
+		if (poll(&pfd, 1, (int)(1000 - elapsed % 1000)) != 0)
+			break;
 		if (conn_progress)
 			continue;	/* the job's own progress shows */
+		secs = (int)((fwsctl_now_ms() - conn_asked) / 1000);
 		if (conn_line != NULL)
-			conn_line(line, sizeof(line), (int)(fwsctl_now() -
-			    conn_asked));
+			conn_line(line, sizeof(line), secs);
 		else
 			snprintf(line, sizeof(line), "%s: %d s", conn_waiting,
-			    (int)(fwsctl_now() - conn_asked));
+			    secs);
 		fprintf(stderr, "\r\033[K%s", line);
 		shown = 1;
 	}
@@ -830,7 +838,7 @@ fwsctl_send(enum proto_cmd cmd, json_t *args)
 		fwsctl_errx(1, "cannot encode the request");
 	conn = fwsctl_connect();
 	conn_have = conn_used = 0;
-	conn_asked = fwsctl_now();
+	conn_asked = fwsctl_now_ms();
 	/*
 	 * fwsd may have refused the connection (too many of them) and closed
 	 * it already: its reason is still there to read, instead of dying of

@@ -27,5 +27,8 @@ fwsctl start b1 >/dev/null || fail "start after the job"
 fwsctl stop b1 --timeout 0 >/dev/null || fail "stop b1"
 script -qec "$FWSCTL_BIN --socket $SOCK snapshot-create b1 shown" "$T/typescript" \
     >/dev/null 2>&1 || fail "snapshot-create on a terminal: $(cat "$T/typescript")"
-grep -q "waiting for fwsd to snapshot-create: 2 s" "$T/typescript" ||
-    fail "no progress shown: $(cat -v "$T/typescript")"
+# the count follows the clock: a loaded machine may skip a second, so
+# ask for two different counts, not for a given one
+ticks=$(grep -Eo "waiting for fwsd to snapshot-create: [0-9]+ s" "$T/typescript" |
+    sort -u | wc -l)
+[ "$ticks" -ge 2 ] || fail "no progress shown: $(cat -v "$T/typescript")"
