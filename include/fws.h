@@ -254,8 +254,10 @@ enum vm_state {
 	VM_CRASHED,
 	VM_FAILED,		/* crash loop: restarts stopped */
 	VM_EXPIRED,		/* its loan ended: no start until extended */
+	VM_SAVED,		/* no qemu; its RAM and devices in a file: the
+				   next start resumes the guest */
 };
-#define VM_STATE_LAST	VM_EXPIRED
+#define VM_STATE_LAST	VM_SAVED
 
 enum vm_restart {
 	VM_RESTART_ON_FAILURE,
@@ -308,6 +310,8 @@ enum vm_event {
 	EV_SCREEN,		/* screenshot: a picture of the guest's screen */
 	EV_DISK,		/* a change of a disk's begin (disk-resize) */
 	EV_RENAME,		/* a new name, for a VM without a qemu */
+	EV_SAVE,		/* save: the guest's state to a file, qemu quits */
+	EV_DISCARD,		/* start --fresh: the saved state thrown away */
 	EV_DELETE,
 	EV_LOAN_END,		/* loan.c: the loan ended */
 	EV_LOAN_EXTENDED,	/* loan.c: the loan reaches further again */
@@ -324,6 +328,9 @@ enum vm_event {
 	EV_EXIT_PANIC,		/* qemu ended: the guest panicked */
 	EV_EXIT_CRASH,		/* qemu ended, nobody asked */
 	EV_EXIT_START,		/* qemu ended during the operator's start */
+	EV_EXIT_SAVED,		/* qemu quit after its state was saved */
+	EV_EXIT_RESTORE,	/* qemu ended before a saved state was back */
+	EV_SAVE_FAILED,		/* a save's step failed: the guest runs on */
 	/* fwsd's own */
 	EV_RESTART_DUE,		/* the restart policy's wait is over */
 	EV_CRASH_LOOP,		/* the restart policy gives up */
@@ -331,8 +338,9 @@ enum vm_event {
 	EV_ADOPT_RUNNING,	/* ... and QMP says it runs the guest */
 	EV_ADOPT_PAUSED,	/* ... or that it does not */
 	EV_ADOPT_LOST,		/* fwsd started: the VM's qemu is gone */
+	EV_ADOPT_SAVED,		/* ... gone after its state was saved whole */
 };
-#define EV_LAST		EV_ADOPT_LOST
+#define EV_LAST		EV_ADOPT_SAVED
 
 /*
  * A VM's job: the one long operation under way on it.  Every busy
@@ -347,8 +355,9 @@ enum vm_job_kind {
 	JOB_SNAPSHOT,
 	JOB_MEDIA,
 	JOB_DISK,		/* a disk grown */
+	JOB_SAVE,		/* the guest's state to a file, then qemu quits */
 };
-#define JOB_LAST	JOB_DISK
+#define JOB_LAST	JOB_SAVE
 
 struct vm_job {
 	enum vm_job_kind j_kind;
@@ -368,6 +377,9 @@ struct vm_job {
 	unsigned	 j_timeout;	/* s for the guest to power off */
 	/* a restart's wait */
 	int64_t		 j_due;		/* wall clock, s */
+	/* a save's */
+	int		 j_saved;	/* the state is whole on disk: qemu was
+					   asked to quit */
 };
 
 /* An event of a transition, as the history records it. */
@@ -381,7 +393,8 @@ struct vm_waiter {
 	TAILQ_ENTRY(vm_waiter)	 w_entry;
 	fws_done_fn		 w_fn;
 	void			*w_arg;
-	enum vm_state		 w_want;	/* VM_RUNNING or VM_STOPPED */
+	enum vm_state		 w_want;	/* VM_RUNNING, VM_STOPPED, or
+						   VM_SAVED (a save's end) */
 };
 TAILQ_HEAD(vm_waiters, vm_waiter);
 
@@ -447,6 +460,8 @@ struct vm {
 	int64_t		 vm_reset_by;		/* uid whose reboot is due */
 	int		 vm_guest_shutdown;	/* QMP: the guest shut down */
 	int		 vm_guest_panicked;	/* QMP: the guest panicked */
+	int		 vm_restoring;		/* this start resumes a saved
+						   state (vm-save.c) */
 	int64_t		 vm_reset_ms;		/* last RESET event, mono */
 	int64_t		 vm_recent[FWS_CRASH_LOOP_MAX];	/* restart times, mono */
 	unsigned	 vm_nrecent;
@@ -495,6 +510,7 @@ struct vm_run_ops {
 		    int);
 	/* a job ended (or a loan's state changed): loan.c looks again */
 	void	(*ro_changed)(struct vm *, enum vm_job_kind);
+	void	(*ro_discard)(struct vm *);		/* the saved state */
 };
 extern const struct vm_run_ops *vm_run;
 const char	*vm_event_name(enum vm_event);
@@ -563,10 +579,26 @@ int		 vm_rename(struct vm *, const struct caller *, const char *,
 void		 vm_disk_resize(struct vm *, const struct caller *, int,
 		    uint64_t, fws_done_fn, void *);
 
+/* vm-save.c: a guest's state parked in a file, and resumed from it */
+void		 vm_save(struct vm *, const struct caller *, fws_done_fn,
+		    void *);
+void		 vm_save_all(const struct caller *, fws_done_fn, void *);
+void		 vm_start_fresh(struct vm *, const struct caller *, fws_done_fn,
+		    void *);
+char		*vm_saved_path(const struct vm *);
+int		 vm_saved_exists(const struct vm *);
+void		 vm_saved_discard(struct vm *);
+void		 vm_save_migration(struct vm *, json_t *);
+void		 vm_save_gone(struct vm *);
+void		 vm_restore_begin(struct vm *);
+void		 vm_restore_running(struct vm *);
+json_t		*vm_saved_json(const struct vm *);
+
 /* vm-screen.c: a picture of a VM's screen */
 void		 vm_screenshot(struct vm *, fws_done_fn, void *);
 void		 vm_shutdown_all(unsigned, const struct caller *, fws_done_fn,
 		    void *);
+void		 vm_save_wait(struct vm *, fws_done_fn, void *);
 int		 vm_may_delete(struct vm *, enum fws_err *, char **);
 void		 vm_start_by_fwsd(struct vm *, const char *);
 void		 vm_expire(struct vm *);
@@ -713,6 +745,7 @@ struct vm_qemu_paths {
 	int		 qp_serial_fd;
 	int		 qp_agent_fd;	/* the guest agent's channel; 0: none */
 	int		 qp_boot_iso;	/* first boot from the ISO */
+	int		 qp_incoming;	/* -incoming defer: a saved state */
 	int		 qp_tap_fd[FWS_NICS_MAX];	/* one per NIC */
 	const char	*qp_vnc;	/* the -vnc argument, or NULL */
 	struct vm_qemu_disk qp_disks[FWS_DISKS_MAX];

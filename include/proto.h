@@ -108,6 +108,7 @@ enum proto_err {
 	X(REBOOT,		"reboot",		0)		\
 	X(RENAME,		"rename",		0)		\
 	X(RESUME,		"resume",		0)		\
+	X(SAVE,			"save",			PROTO_SLOW)	\
 	X(SCREENSHOT,		"screenshot",		0)		\
 	X(SEND_KEY,		"send-key",		0)		\
 	X(SET,			"set",			0)		\

@@ -35,6 +35,7 @@ struct cmd {
 
 static void	cmd_delete(struct request *, json_t *, struct vm *);
 static void	cmd_start(struct request *, json_t *, struct vm *);
+static void	cmd_save(struct request *, json_t *, struct vm *);
 static void	cmd_stop(struct request *, json_t *, struct vm *);
 static void	cmd_destroy(struct request *, json_t *, struct vm *);
 static void	cmd_simple(struct request *, json_t *, struct vm *);
@@ -99,6 +100,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_RENAME] = { cmd_rename, CMD_VM,
 	    { "name", "owner", "new_name" } },
 	[PROTO_CMD_RESUME] = { cmd_simple, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_SAVE] = { cmd_save, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_SCREENSHOT] = { cmd_screenshot, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_SEND_KEY] = { cmd_send_key, CMD_VM,
 	    { "name", "owner", "keys" } },
@@ -106,7 +108,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    "memory_mib", "restart", "autostart", "kernel", "initrd",
 	    "append" } },
 	[PROTO_CMD_SHUTDOWN_ALL] = { cmd_shutdown_all, CMD_ADMIN,
-	    { "timeout" } },
+	    { "timeout", "save" } },
 	[PROTO_CMD_SNAPSHOT_CREATE] = { cmd_snapshot, CMD_VM,
 	    { "name", "owner", "tag", "disk_only" } },
 	[PROTO_CMD_SNAPSHOT_DELETE] = { cmd_snapshot, CMD_VM,
@@ -115,7 +117,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "all" } },
 	[PROTO_CMD_SNAPSHOT_REVERT] = { cmd_snapshot, CMD_VM,
 	    { "name", "owner", "tag" } },
-	[PROTO_CMD_START] = { cmd_start, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_START] = { cmd_start, CMD_VM, { "name", "owner", "fresh" } },
 	[PROTO_CMD_STATS] = { cmd_stats, 0, { "name", "owner" } },
 	[PROTO_CMD_STOP] = { cmd_stop, CMD_VM,
 	    { "name", "owner", "timeout" } },
@@ -235,8 +237,25 @@ done:
 static void
 cmd_start(struct request *rq, json_t *args, struct vm *vm)
 {
+	char	*cause;
+	int	 fresh = 0;
+
+	if (proto_arg_bool(args, "fresh", &fresh, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	if (fresh == 1)
+		vm_start_fresh(vm, &rq->rq_caller, request_vm_done, rq);
+	else
+		vm_start(vm, &rq->rq_caller, request_vm_done, rq);
+}
+
+/* save NAME: answered once qemu is gone and the VM is saved */
+static void
+cmd_save(struct request *rq, json_t *args, struct vm *vm)
+{
 	(void)args;
-	vm_start(vm, &rq->rq_caller, request_vm_done, rq);
+	vm_save(vm, &rq->rq_caller, request_vm_done, rq);
 }
 
 static void
@@ -445,14 +464,19 @@ cmd_shutdown_all(struct request *rq, json_t *args, struct vm *vm)
 {
 	uint64_t	 timeout = conf.cf_stop_timeout;
 	char		*cause;
+	int		 save = 0;
 
 	(void)vm;
 	if (proto_arg_uint(args, "timeout", 0, 0, 3600, &timeout,
-	    &cause) == -1) {
+	    &cause) == -1 ||
+	    proto_arg_bool(args, "save", &save, &cause) == -1) {
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}
-	vm_shutdown_all(timeout, &rq->rq_caller, request_done, rq);
+	if (save == 1)
+		vm_save_all(&rq->rq_caller, request_done, rq);
+	else
+		vm_shutdown_all(timeout, &rq->rq_caller, request_done, rq);
 }
 
 /* snapshot-create, -revert, -delete NAME TAG */

@@ -47,6 +47,7 @@ static int	verb_version(struct ctx *);
 static int	verb_autostart(struct ctx *);
 static int	verb_events(struct ctx *);
 static int	verb_shutdown_all(struct ctx *);
+static int	verb_start(struct ctx *);
 static int	verb_net_create(struct ctx *);
 static int	verb_net_simple(struct ctx *);
 static int	verb_net_list(struct ctx *);
@@ -157,6 +158,9 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "give a VM without a qemu a new name" },
 	[PROTO_CMD_RESUME] = { verb_simple, 1, "", "NAME",
 	    "resume a paused VM" },
+	[PROTO_CMD_SAVE] = { verb_simple, 1, "json", "NAME [--json]",
+	    "park a running guest: its RAM and devices to a file, qemu\n"
+	    "\t   quits; the next start resumes it where it was" },
 	[PROTO_CMD_SCREENSHOT] = { verb_screenshot, 3, "json", "NAME FILE",
 	    "a PNG of the VM's screen, written to FILE (- for stdout)" },
 	[PROTO_CMD_SEND_KEY] = { verb_send_key, 4, "", "NAME KEYS...",
@@ -170,8 +174,10 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "change a VM: at once when it is stopped; a running one's\n"
 	    "\t   vCPUs and memory from its next start (less memory, and\n"
 	    "\t   up to what it started with, live too)" },
-	[PROTO_CMD_SHUTDOWN_ALL] = { verb_shutdown_all, 0, "timeout=",
-	    "[--timeout SECONDS]", "stop every VM, as stop does, all at once" },
+	[PROTO_CMD_SHUTDOWN_ALL] = { verb_shutdown_all, 0, "timeout= save json",
+	    "[--timeout SECONDS | --save] [--json]",
+	    "stop every VM, as stop does, all at once (--save: save\n"
+	    "\t   every running guest instead, as save does)" },
 	[PROTO_CMD_SNAPSHOT_CREATE] = { verb_snapshot, 3, "disk-only json",
 	    "NAME TAG [--disk-only]",
 	    "snapshot a VM (a running one with its memory, unless "
@@ -183,8 +189,9 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "list a VM's snapshots, or every VM's" },
 	[PROTO_CMD_SNAPSHOT_REVERT] = { verb_snapshot, 3, "json", "NAME TAG",
 	    "go back to a snapshot" },
-	[PROTO_CMD_START] = { verb_simple, 1, "", "NAME",
-	    "start a VM; returns once it runs" },
+	[PROTO_CMD_START] = { verb_start, 1, "fresh json", "NAME [--fresh] [--json]",
+	    "start a VM (a saved one resumes, unless --fresh throws\n"
+	    "\t   its saved state away); returns once it runs" },
 	[PROTO_CMD_STATS] = { verb_stats, 2, "json prometheus",
 	    "[NAME] [--json | --prometheus]",
 	    "what VMs use: CPU, memory, disk and network traffic (in\n"
@@ -1232,6 +1239,20 @@ verb_simple(struct ctx *c)
 	return 0;
 }
 
+/* start NAME [--fresh] */
+static int
+verb_start(struct ctx *c)
+{
+	json_t	*args = fwsctl_name_args(c), *r;
+
+	if (fwsctl_opt(c, "fresh") != NULL)
+		json_object_set_new(args, "fresh", json_true());
+	r = fwsctl_call(PROTO_CMD_START, args, NULL);
+	print_state(c, r);
+	json_decref(r);
+	return 0;
+}
+
 /* send-key NAME KEYS...: each argument one combination, in order */
 static int
 verb_send_key(struct ctx *c)
@@ -1825,14 +1846,55 @@ verb_events(struct ctx *c)
 	fwsctl_errx(1, "fwsd closed the connection");
 }
 
+/* shutdown-all --save's answer: the saved, then each failure; 1 if any */
+static int
+print_saved_all(struct ctx *c, json_t *res, json_t *r)
+{
+	json_t	*saved = json_object_get(res, "saved");
+	json_t	*failed = json_object_get(res, "failed"), *n;
+	char	 name[128];
+	size_t	 i;
+	int	 rc = json_array_size(failed) > 0;
+
+	if (c->c_json)
+		fwsctl_print_json(res);
+	else if (json_array_size(saved) == 0 && !rc)
+		printf("no VM was running\n");
+	else {
+		if (json_array_size(saved) > 0) {
+			printf("saved");
+			json_array_foreach(saved, i, n)
+				printf("%s %s", i == 0 ? "" : ",",
+				    fwsctl_vm_name(json_object_get(n, "name"),
+				    json_object_get(n, "owner"), name,
+				    sizeof(name)));
+			printf("\n");
+		}
+		json_array_foreach(failed, i, n)
+			fprintf(stderr, "fwsctl: not saved: %s\n",
+			    str_or_none(json_object_get(n, "error")));
+	}
+	json_decref(r);
+	return rc;
+}
+
 static int
 verb_shutdown_all(struct ctx *c)
 {
-	json_t		*r, *a, *n, *stopped;
+	json_t		*r, *a, *n, *stopped, *args;
 	char		 name[128];
 	size_t		 i;
 
-	r = fwsctl_call(PROTO_CMD_SHUTDOWN_ALL, timeout_arg(c, NULL), NULL);
+	args = timeout_arg(c, NULL);
+	if (fwsctl_opt(c, "save") != NULL) {
+		if (fwsctl_opt(c, "timeout") != NULL)
+			fwsctl_errx(2, "shutdown-all: --save or --timeout, not "
+			    "both (a save does not wait for the guest)");
+		json_object_set_new(args, "save", json_true());
+		r = fwsctl_call(PROTO_CMD_SHUTDOWN_ALL, args, NULL);
+		return print_saved_all(c, json_object_get(r, "result"), r);
+	}
+	r = fwsctl_call(PROTO_CMD_SHUTDOWN_ALL, args, NULL);
 	a = json_object_get(json_object_get(r, "result"), "stopped");
 	/* with their owners: two users may both have a "web" */
 	if ((stopped = json_object_get(json_object_get(r, "result"), "vms")) ==

@@ -150,8 +150,16 @@ vm_adopt_all(void)
 		}
 		if (!vm_pid_is_ours(vm) || (vm->vm_watch = proc_watch(vm->vm_pid,
 		    vm_run_exited, vm, &cause)) == NULL) {
-			vm_event(vm, EV_ADOPT_LOST, "qemu pid %d ended while fwsd "
-			    "was not running", (int)vm->vm_pid);
+			/* a save whose file was whole: saved, not lost */
+			if ((vm->vm_state == VM_RUNNING ||
+			    vm->vm_state == VM_PAUSED) && vm_saved_exists(vm))
+				vm_event(vm, EV_ADOPT_SAVED, "qemu pid %d quit "
+				    "after its state was saved, while fwsd was "
+				    "not running", (int)vm->vm_pid);
+			else
+				vm_event(vm, EV_ADOPT_LOST, "qemu pid %d ended "
+				    "while fwsd was not running",
+				    (int)vm->vm_pid);
 			continue;
 		}
 		if (vm->vm_pid_start == 0) {

@@ -22,6 +22,7 @@ static const char *const vm_state_names[] = {
 	[VM_CRASHED] = "crashed",
 	[VM_FAILED] = "failed",
 	[VM_EXPIRED] = "expired",
+	[VM_SAVED] = "saved",
 };
 
 static const char *const vm_job_names[] = {
@@ -33,6 +34,7 @@ static const char *const vm_job_names[] = {
 	[JOB_SNAPSHOT] = "snapshot",
 	[JOB_MEDIA] = "media",
 	[JOB_DISK] = "disk",
+	[JOB_SAVE] = "save",
 };
 
 static const char *const vm_restart_names[] = {
@@ -194,7 +196,8 @@ int
 vm_is_active(const struct vm *vm)
 {
 	return vm->vm_state != VM_STOPPED && vm->vm_state != VM_CRASHED &&
-	    vm->vm_state != VM_FAILED && vm->vm_state != VM_EXPIRED;
+	    vm->vm_state != VM_FAILED && vm->vm_state != VM_EXPIRED &&
+	    vm->vm_state != VM_SAVED;
 }
 
 /* Being created: nobody sees it, nothing may touch it yet. */

@@ -138,6 +138,8 @@ vm_to_json(const struct vm *vm, int full)
 	    JOB_RESTART ? json_integer(vm->vm_job.j_due) : json_null());
 	json_object_set_new(o, "job", vm_job_json(vm));
 	json_object_set_new(o, "pending", vm_pending_json(vm));
+	json_object_set_new(o, "saved", vm->vm_state == VM_SAVED ?
+	    vm_saved_json(vm) : json_null());
 	json_object_set_new(o, "pins", vm->vm_pins != NULL &&
 	    json_object_size(vm->vm_pins) > 0 ? json_deep_copy(vm->vm_pins) :
 	    json_null());

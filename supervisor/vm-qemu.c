@@ -151,6 +151,9 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	    (unsigned long long)vm->vm_memory_mib));
 	/* stopped until fwsd has the monitor and says "cont" */
 	argv_add(&a, xasprintf("-S"));
+	/* a saved state comes by QMP (migrate-incoming from a descriptor) */
+	if (qp->qp_incoming)
+		argv_pair(&a, "-incoming", xasprintf("defer"));
 	argv_pair(&a, "-display", xasprintf("none"));
 	if (qp->qp_vnc != NULL) {
 		/* a screen for the VNC server (-nodefaults has none) */

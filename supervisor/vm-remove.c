@@ -39,8 +39,8 @@ vm_remove_logs(const char *dir)
 
 /*
  * Delete a VM that has no qemu: from the store first, then its files,
- * best effort: the disks fwsd made for it (unless keep), its logs and
- * directory; why is the "deleted" event's reason, actor who asked (a
+ * best effort: the disks fwsd made for it (unless keep), a saved
+ * state, its logs and directory; why is the "deleted" event's reason, actor who asked (a
  * uid, -1: fwsd itself).  vm is freed; -1 and *cause when the store
  * refused, and the VM stays.
  */
@@ -71,6 +71,7 @@ vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
 			free(err);
 		}
 	}
+	vm_saved_discard(vm);	/* a saved guest's state, if any */
 	p = vm_dir(vm);
 	vm_remove_logs(p);
 	free(p);

@@ -150,6 +150,20 @@ vm_exit_event(struct vm *vm, int status, char **why)
 {
 	char	*tail, *words;
 
+	if (vm->vm_job.j_kind == JOB_SAVE && vm->vm_job.j_saved) {
+		*why = xasprintf("the guest's state is in saved.state; qemu "
+		    "quit");
+		return EV_EXIT_SAVED;
+	}
+	if (vm->vm_state == VM_STARTING && vm->vm_restoring) {
+		tail = vm->vm_job.j_error != NULL ?
+		    xasprintf("%s", vm->vm_job.j_error) : vm_log_tail(vm);
+		*why = xasprintf("could not resume the saved state: %s; it is "
+		    "kept: start tries again, start --fresh boots afresh",
+		    tail != NULL ? tail : "qemu ended");
+		free(tail);
+		return EV_EXIT_RESTORE;
+	}
 	if (vm->vm_job.j_kind == JOB_STOP) {
 		*why = xasprintf("%s", vm->vm_job.j_stop_step == 0 ?
 		    "the guest shut down as asked" : vm->vm_job.j_stop_step == 1 ?
@@ -207,6 +221,8 @@ run_teardown(struct vm *vm)
 	proc_unwatch(vm->vm_watch);
 	vm->vm_watch = NULL;
 	snapshot_vm_gone(vm);
+	vm_save_gone(vm);
+	vm->vm_restoring = 0;
 	if (vm->vm_qmp != NULL) {
 		qmp_free(vm->vm_qmp);
 		vm->vm_qmp = NULL;
@@ -259,15 +275,17 @@ vm_started_status(struct qmp *q, json_t *ret, const char *err_class,
 		    status ? status : "(none)");
 		return;
 	}
-	if (vm->vm_iso != NULL && !vm->vm_iso_booted) {
+	if (vm->vm_iso != NULL && !vm->vm_iso_booted && !vm->vm_restoring) {
 		vm->vm_iso_booted = 1;
 		if (store_vm_update_iso_booted(vm, &cause) == -1) {
 			log_warnx("%s: %s", vm->vm_name, cause);
 			free(cause);
 		}
 	}
-	vm_event(vm, EV_RUNNING, "qemu pid %d answers QMP: running",
-	    (int)vm->vm_pid);
+	vm_event(vm, EV_RUNNING, "qemu pid %d answers QMP: running%s",
+	    (int)vm->vm_pid, vm->vm_restoring ? ", resumed from its saved "
+	    "state" : "");
+	vm_restore_running(vm);	/* the saved state is spent */
 	vm_pins_apply(vm);	/* its threads exist: the pins, if any */
 }
 
@@ -296,8 +314,11 @@ vm_qmp_ready(struct qmp *q, void *arg)
 	if (vm->vm_state == VM_STARTING) {
 		/* the screen is locked before the guest runs */
 		vnc_new_password(vm);
-		qmp_execute(q, "cont", NULL, FWS_QMP_TIMEOUT, vm_started_cont,
-		    vm);
+		if (vm->vm_restoring)
+			vm_restore_begin(vm);	/* cont once it is back */
+		else
+			qmp_execute(q, "cont", NULL, FWS_QMP_TIMEOUT,
+			    vm_started_cont, vm);
 	}
 }
 
@@ -373,6 +394,30 @@ vm_qmp_job(struct vm *vm, json_t *data)
 	snapshot_job_status(vm, data);
 }
 
+/*
+ * A migration's news: a save's (vm-save.c), or a resume's, whose start
+ * goes on (cont) once the saved state is back in qemu.
+ */
+static void
+vm_qmp_migration(struct vm *vm, json_t *data)
+{
+	const char	*status;
+
+	if (vm->vm_job.j_kind == JOB_SAVE) {
+		vm_save_migration(vm, data);
+		return;
+	}
+	status = json_string_value(json_object_get(data, "status"));
+	if (vm->vm_state != VM_STARTING || !vm->vm_restoring || status == NULL)
+		return;
+	if (strcmp(status, "completed") == 0) {
+		vm_job_progress(vm, -1, "the guest resumes");
+		qmp_execute(vm->vm_qmp, "cont", NULL, FWS_QMP_TIMEOUT,
+		    vm_started_cont, vm);
+	} else if (strcmp(status, "failed") == 0)
+		vm_start_fail(vm, "%s", "qemu could not load the saved state");
+}
+
 /* The guest's balloon moved: what it says it has now (info shows it). */
 static void
 vm_qmp_balloon(struct vm *vm, json_t *data)
@@ -392,6 +437,7 @@ static const struct vm_qmp_event {
 	{ "BALLOON_CHANGE",	vm_qmp_balloon },
 	{ "GUEST_PANICKED",	vm_qmp_panicked },
 	{ "JOB_STATUS_CHANGE",	vm_qmp_job },
+	{ "MIGRATION",		vm_qmp_migration },
 	{ "RESET",		vm_qmp_reset },
 	{ "RESUME",		vm_qmp_resumed },
 	{ "SHUTDOWN",		vm_qmp_shutdown },
@@ -633,6 +679,7 @@ vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 	qp.qp_serial_fd = 4;
 	qp.qp_agent_fd = 5;
 	qp.qp_boot_iso = vm->vm_iso != NULL && !vm->vm_iso_booted;
+	qp.qp_incoming = vm->vm_restoring;
 	for (i = 0; i < ntaps; i++)
 		qp.qp_tap_fd[i] = 6 + i;
 	qp.qp_vnc = vnc;
@@ -756,8 +803,15 @@ run_spawn(struct vm *vm, char **cause)
 	int	 qmp_conn, agent_conn;
 
 	vm->vm_guest_shutdown = vm->vm_guest_panicked = 0;
-	if (vm_spawn(vm, &qmp_conn, &agent_conn, cause) == -1)
+	/* a saved VM resumes; any other start boots, and a saved state
+	 * left over (a resume cut short) means nothing any more */
+	vm->vm_restoring = vm->vm_state == VM_SAVED;
+	if (!vm->vm_restoring)
+		vm_saved_discard(vm);
+	if (vm_spawn(vm, &qmp_conn, &agent_conn, cause) == -1) {
+		vm->vm_restoring = 0;
 		return -1;
+	}
 	agent_open(vm, agent_conn);
 	if (vm_qmp_open(vm, qmp_conn, cause) == -1) {
 		/* qemu runs: the start fails when vm.c has the state */
@@ -913,6 +967,13 @@ run_commit(struct vm *vm, int64_t actor, const struct vm_record *rec, int n)
 	}
 }
 
+/* vm.c's DO_DISCARD: the saved state is no longer wanted. */
+static void
+run_discard(struct vm *vm)
+{
+	vm_saved_discard(vm);
+}
+
 /* A job ended, or a loan's state changed: a loan's step may wait. */
 static void
 run_changed(struct vm *vm, enum vm_job_kind kind)
@@ -933,6 +994,7 @@ const struct vm_run_ops vm_run_qemu = {
 	.ro_timer = run_timer,
 	.ro_commit = run_commit,
 	.ro_changed = run_changed,
+	.ro_discard = run_discard,
 };
 
 /* A fresh connection to the VM's serial port, for the console verb. */

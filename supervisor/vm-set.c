@@ -1,7 +1,8 @@
 /*
  * vm-set.c: a VM's definition changed after create (fwsctl set): its
  * vCPUs and memory, its restart policy, autostart.  A VM without a qemu
- * takes a new size at once; one with a qemu keeps what it runs with, and
+ * takes a new size at once; one with a qemu (or a saved state, which
+ * resumes the same machine) keeps what it runs with, and
  * the new size is pending until its next start (vm.c takes it then, in
  * the start's own write); memory up to what qemu runs with also goes to
  * the running guest at once, through its virtio balloon.  The policies
@@ -47,11 +48,18 @@ vm_limits(unsigned vcpus, uint64_t memory_mib, const char *from,
 	return 0;
 }
 
+/* Does the VM keep its machine as it is until its next fresh start? */
+static int
+vm_keeps_machine(const struct vm *vm)
+{
+	return vm_is_active(vm) || vm->vm_state == VM_SAVED;
+}
+
 /* Size changes: at once without a qemu, else pending (or no longer). */
 static void
 vm_set_sizes(struct vm *vm, unsigned vcpus, uint64_t memory_mib)
 {
-	if (!vm_is_active(vm)) {
+	if (!vm_keeps_machine(vm)) {
 		vm->vm_vcpus = vcpus;
 		vm->vm_memory_mib = memory_mib;
 		return;
@@ -110,7 +118,7 @@ vm_set_boot(struct vm *vm, const struct vm_change *ch, char **old,
 	int		 k, changed = 0;
 
 	*old_pending = NULL;
-	if (!vm_is_active(vm)) {
+	if (!vm_keeps_machine(vm)) {
 		for (k = 0; k < 3; k++) {
 			old[k] = NULL;
 			want = asked[k] == NULL ? NULL : *asked[k] != '\0' ?
@@ -294,7 +302,7 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 			const char *v = boot_next(vm, &no_change, k);
 
 			SAID(boot_keys[k], "%s %s%s", boot_keys[k],
-			    v != NULL ? v : "none", vm_is_active(vm) ?
+			    v != NULL ? v : "none", vm_keeps_machine(vm) ?
 			    " from the next start" : "");
 		}
 #undef SAID
@@ -316,7 +324,7 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	}
 	/* kept: what was replaced goes */
 	for (k = 0; k < 3; k++)
-		if (booted & (1 << k) && !vm_is_active(vm))
+		if (booted & (1 << k) && !vm_keeps_machine(vm))
 			free(old_boot[k]);
 	json_decref(old_pending);
 	result = json_pack("{ss sI so so}", "name", vm->vm_name, "owner",

@@ -93,6 +93,13 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
 		[EV_SCREEN] = J_OK,
 	},
+	[JOB_SAVE] = {
+		/* the save stops the guest while its RAM goes to the file,
+		 * and lets it run again if the save fails */
+		[EV_PAUSED] = J_IGNORE, [EV_RESUMED] = J_IGNORE,
+		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+		[EV_SCREEN] = J_OK,
+	},
 };
 
 /* The events that are asked for, and meet a job as busy by default. */
@@ -118,13 +125,14 @@ vm_event_asked(enum vm_event ev)
 #define DO_WAKE		0x0400	/* those waiting are told */
 #define DO_POLICY	0x0800	/* the restart policy decides */
 #define DO_LOAN		0x1000	/* loan.c looks again */
+#define DO_DISCARD	0x10000	/* the saved state's file goes */
 
 #define VM_SAME		(VM_STATE_LAST + 1)
 
 struct vm_transition {
 	int		 t_set;		/* a row; else refused or ignored */
 	int		 t_to;		/* the next state, or VM_SAME */
-	unsigned	 t_do;
+	unsigned	 t_do;		/* DO_ bits */
 	const char	*t_event;	/* recorded; NULL: the state's name,
 					   or nothing when it stays */
 	enum fws_err	 t_err;		/* refused: why (%1$s the VM's name,
@@ -143,6 +151,12 @@ struct vm_transition {
 			    "deleting it")
 #define NO_RENAME	NO(FWS_ERR_STATE, "%1$s is %2$s: stop it before " \
 			    "renaming it")
+#define NO_SAVE		NO(FWS_ERR_STATE, "%1$s is %2$s, not running: " \
+			    "only a running guest can be saved")
+/* what the saved state holds must stay as it was until it is resumed */
+#define NO_CHANGE_SAVED	NO(FWS_ERR_STATE, "%1$s is saved: its disks and " \
+			    "devices stay as the saved state has them; start " \
+			    "it, or discard the state with start --fresh")
 #define EXIT_STOPPED	GO(VM_STOPPED, DO_GONE | DO_END_JOB | DO_WAKE | \
 			    DO_POLICY, NULL)
 /* a stop or destroy did it: no restart, whatever the policy */
@@ -152,6 +166,10 @@ struct vm_transition {
 #define LOST_STOPPED	GO(VM_STOPPED, DO_GONE | DO_END_JOB, "stopped")
 #define LOST_CRASHED	GO(VM_CRASHED, DO_GONE | DO_END_JOB | DO_POLICY, \
 			    "crashed")
+/* qemu quit with the guest's state whole on disk */
+#define SAVED		GO(VM_SAVED, DO_GONE | DO_END_JOB | DO_WAKE, "saved")
+#define SAVE_FAILED	GO(VM_SAME, DO_END_JOB | DO_WAKE, "save-failed")
+#define LOST_SAVED	GO(VM_SAVED, DO_GONE | DO_END_JOB, "saved")
 /* a VM without qemu: a start, and fwsd's own start that could not spawn */
 #define STARTS \
 	[EV_START] = GO(VM_STARTING, DO_SPAWN, NULL), \
@@ -177,6 +195,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* the definition */
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* qemu-img */
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
+		[EV_SAVE] = NO_SAVE,
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_SAME, DO_END_JOB, NULL),
@@ -194,6 +213,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
+		[EV_SAVE] = NO_SAVE,
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_STOPPED, DO_END_JOB, NULL),
@@ -210,6 +230,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
+		[EV_SAVE] = NO_SAVE,
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 	},
@@ -225,8 +246,26 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		    "wait for its loan to be extended"),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
+		[EV_SAVE] = NO_SAVE,
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_EXTENDED] = GO(VM_STOPPED, DO_LOAN, "loan"),
+	},
+	[VM_SAVED] = {
+		/* the start resumes the guest (vm-save.c's steps) */
+		[EV_START] = GO(VM_STARTING, DO_SPAWN, NULL),
+		[EV_AUTOSTART] = GO(VM_STARTING, DO_SPAWN, NULL),
+		[EV_SPAWN_FAILED] = GO(VM_SAME, DO_END_JOB | DO_WAKE, NULL),
+		[EV_EXIT_CRASH] = GO(VM_SAME, DO_END_JOB, "resume-failed"),
+		[EV_DISCARD] = GO(VM_STOPPED, DO_DISCARD, "stopped"),
+		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
+		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
+		[EV_REBOOT] = NO_REBOOT, [EV_SAVE] = NO_SAVE,
+		[EV_SNAPSHOT] = NO_CHANGE_SAVED, [EV_MEDIA] = NO_CHANGE_SAVED,
+		[EV_DISK] = NO_CHANGE_SAVED,
+		[EV_RENAME] = GO(VM_SAME, 0, NULL),	/* its directory moves */
+		[EV_DELETE] = GO(VM_SAME, 0, NULL),	/* with its directory */
+		/* a loan's end is a stop: the guest's state goes */
+		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN | DO_DISCARD, "expired"),
 	},
 	[VM_STARTING] = {
 		[EV_START] = NO(FWS_ERR_BUSY, "%1$s is starting"),
@@ -234,6 +273,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_END] = GO(VM_SAME, DO_KILL, NULL),
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
+		[EV_SAVE] = NO_SAVE,
 		[EV_RUNNING] = GO(VM_RUNNING, DO_END_JOB | DO_WAKE, "started"),
 		[EV_START_FAILED] = GO(VM_SAME, DO_KILL, NULL),
 		/* destroyed while starting */
@@ -241,6 +281,9 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		/* the operator's start failed: they hear it, no restart */
 		[EV_EXIT_START] = GO(VM_STOPPED, DO_GONE | DO_END_JOB |
 		    DO_WAKE, NULL),
+		/* a resume failed: the saved state is kept for another */
+		[EV_EXIT_RESTORE] = GO(VM_SAVED, DO_GONE | DO_END_JOB |
+		    DO_WAKE, "saved"),
 		/* fwsd's own start failed: the policy retries */
 		[EV_EXIT_CRASH] = EXIT_CRASHED,
 		[EV_EXIT_POWEROFF] = EXIT_CRASHED,
@@ -266,6 +309,9 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_RENAME] = NO_RENAME,
 		[EV_KEYS] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),	/* a QMP command */
+		[EV_SAVE] = GO(VM_SAME, 0, "saving"),	/* vm-save.c's steps */
+		[EV_EXIT_SAVED] = SAVED,
+		[EV_SAVE_FAILED] = SAVE_FAILED,
 		[EV_DELETE] = NO_DELETE,
 		[EV_PAUSED] = GO(VM_PAUSED, 0, "paused"),
 		[EV_EXIT_ASKED] = EXIT_ASKED,
@@ -276,6 +322,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_ADOPT_RUNNING] = GO(VM_RUNNING, 0, "adopted"),
 		[EV_ADOPT_PAUSED] = GO(VM_PAUSED, 0, "adopted"),
 		[EV_ADOPT_LOST] = LOST_CRASHED,
+		[EV_ADOPT_SAVED] = LOST_SAVED,
 	},
 	[VM_PAUSED] = {
 		[EV_START] = NO(FWS_ERR_STATE, "%1$s is paused: resume it "
@@ -293,6 +340,9 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_RENAME] = NO_RENAME,
 		[EV_KEYS] = NOT_RUNNING_ST,	/* nobody would read them */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
+		[EV_SAVE] = GO(VM_SAME, 0, "saving"),
+		[EV_EXIT_SAVED] = SAVED,
+		[EV_SAVE_FAILED] = SAVE_FAILED,
 		[EV_DELETE] = NO_DELETE,
 		[EV_RESUMED] = GO(VM_RUNNING, 0, "resumed"),
 		[EV_EXIT_ASKED] = EXIT_ASKED,
@@ -303,12 +353,14 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_ADOPT_RUNNING] = GO(VM_RUNNING, 0, "adopted"),
 		[EV_ADOPT_PAUSED] = GO(VM_PAUSED, 0, "adopted"),
 		[EV_ADOPT_LOST] = LOST_CRASHED,
+		[EV_ADOPT_SAVED] = LOST_SAVED,
 	},
 	[VM_STOPPING] = {
 		[EV_START] = NO(FWS_ERR_BUSY, "%1$s is stopping"),
 		[EV_DESTROY] = GO(VM_SAME, DO_KILL, NULL),
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
+		[EV_SAVE] = NO_SAVE,
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_STOP_TIMER] = GO(VM_SAME, DO_ESCALATE, NULL),
 		/* however it ended, it was asked to: no restart */
@@ -329,6 +381,7 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_RESUME] = "resume", [EV_REBOOT] = "reboot",
 	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media", [EV_KEYS] = "send-key",
 	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk", [EV_RENAME] = "rename",
+	[EV_SAVE] = "save", [EV_DISCARD] = "discard",
 	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
 	[EV_LOAN_EXTENDED] = "loan extended",
 	[EV_SPAWN_FAILED] = "spawn failed", [EV_RUNNING] = "running",
@@ -337,11 +390,13 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_EXIT_ASKED] = "exit as asked", [EV_EXIT_POWEROFF] = "poweroff",
 	[EV_EXIT_PANIC] = "panic", [EV_EXIT_CRASH] = "crash",
 	[EV_EXIT_START] = "exit during start",
+	[EV_EXIT_SAVED] = "exit after save", [EV_EXIT_RESTORE] =
+	    "exit during resume", [EV_SAVE_FAILED] = "save failed",
 	[EV_RESTART_CANCEL] = "restart cancelled",
 	[EV_RESTART_DUE] = "restart due", [EV_CRASH_LOOP] = "crash loop",
 	[EV_ADOPT_ALIVE] = "adopt alive", [EV_ADOPT_LOST] = "adopt lost",
 	[EV_ADOPT_RUNNING] = "adopt running", [EV_ADOPT_PAUSED] =
-	    "adopt paused",
+	    "adopt paused", [EV_ADOPT_SAVED] = "adopt saved",
 };
 
 /* The job's words in a "busy". */
@@ -354,6 +409,7 @@ static const char *const vm_job_busy[JOB_LAST + 1] = {
 	[JOB_SNAPSHOT] = ": a snapshot operation is under way",
 	[JOB_MEDIA] = ": a change of its CD drive is under way",
 	[JOB_DISK] = ": a change of its disks is under way",
+	[JOB_SAVE] = ": its state is being saved",
 };
 
 const char *
@@ -480,10 +536,11 @@ vm_job_begin(struct vm *vm, enum vm_job_kind kind, int64_t actor, void *op,
 {
 	enum job_rule	 rule;
 
-	if (kind == JOB_SNAPSHOT || kind == JOB_MEDIA || kind == JOB_DISK) {
+	if (kind == JOB_SNAPSHOT || kind == JOB_MEDIA || kind == JOB_DISK ||
+	    kind == JOB_SAVE) {
 		if (vm_may(vm, kind == JOB_SNAPSHOT ? EV_SNAPSHOT :
-		    kind == JOB_MEDIA ? EV_MEDIA : EV_DISK, &rule, err,
-		    why) == -1)
+		    kind == JOB_MEDIA ? EV_MEDIA : kind == JOB_DISK ? EV_DISK :
+		    EV_SAVE, &rule, err, why) == -1)
 			return -1;
 		if (rule != J_OK) {
 			*err = FWS_ERR_BUSY;
@@ -557,10 +614,18 @@ vm_wait(struct vm *vm, enum vm_state want, fws_done_fn fn, void *arg)
 	TAILQ_INSERT_TAIL(&vm->vm_waiters, w, w_entry);
 }
 
+/* A save's end, told to fn(arg, ...): saved, or why not. */
+void
+vm_save_wait(struct vm *vm, fws_done_fn fn, void *arg)
+{
+	vm_wait(vm, VM_SAVED, fn, arg);
+}
+
 /*
- * The VM runs now, or its qemu is gone (or never came).  Running tells
- * those waiting for it to run; gone tells everyone: done to those
- * waiting for a stop, why to those waiting for a start.
+ * The VM runs now, or its qemu is gone (or never came), or a save
+ * ended.  Running tells those waiting for it to run; gone tells
+ * everyone: done to those waiting for a stop, why to those waiting for a
+ * start; a save's end tells those waiting for it whether it is saved.
  */
 static void
 vm_wake(struct vm *vm, const char *why)
@@ -570,11 +635,12 @@ vm_wake(struct vm *vm, const char *why)
 	char			*msg;
 
 	TAILQ_FOREACH_SAFE(w, &vm->vm_waiters, w_entry, tw) {
-		if (up && w->w_want != VM_RUNNING)
+		if (up && w->w_want == VM_STOPPED)
 			continue;
 		TAILQ_REMOVE(&vm->vm_waiters, w, w_entry);
 		ok = (up && w->w_want == VM_RUNNING) ||
-		    (!vm_is_active(vm) && w->w_want == VM_STOPPED);
+		    (!vm_is_active(vm) && w->w_want == VM_STOPPED) ||
+		    (vm->vm_state == VM_SAVED && w->w_want == VM_SAVED);
 		if (ok)
 			w->w_fn(w->w_arg, FWS_OK, NULL, vm_result(vm));
 		else {
@@ -672,8 +738,10 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 	to = t->t_to == VM_SAME ? vm->vm_state : (enum vm_state)t->t_to;
 
 	if (t->t_do & DO_SPAWN) {
-		/* what set left pending: recorded with "starting" below */
-		vm_pending_apply(vm);
+		/* what set left pending: recorded with "starting" below;
+		 * a resume keeps it pending: the saved machine is as it was */
+		if (vm->vm_state != VM_SAVED)
+			vm_pending_apply(vm);
 		if (vm_run->ro_spawn(vm, &cause) == -1) {
 			why = xasprintf("cannot start: %s", cause);
 			free(cause);
@@ -728,6 +796,8 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 	}
 	if (t->t_do & DO_REAP)
 		vm_run->ro_teardown(vm);
+	if (t->t_do & DO_DISCARD)
+		vm_run->ro_discard(vm);
 	if (t->t_do & DO_ATTACH)
 		vm_run->ro_attach(vm, (t->t_do & DO_FINISH_START) != 0);
 	if (t->t_do & DO_FINISH_START) {

@@ -151,6 +151,13 @@ fake_changed(struct vm *vm, enum vm_job_kind kind)
 		act("job-ended:%s", vm_job_name(kind));
 }
 
+static void
+fake_discard(struct vm *vm)
+{
+	(void)vm;
+	act("discard");
+}
+
 const struct vm_run_ops vm_run_qemu = {
 	.ro_spawn = fake_spawn,
 	.ro_powerdown = fake_powerdown,
@@ -162,6 +169,7 @@ const struct vm_run_ops vm_run_qemu = {
 	.ro_timer = fake_timer,
 	.ro_commit = fake_commit,
 	.ro_changed = fake_changed,
+	.ro_discard = fake_discard,
 };
 
 /* An answer to a verb, as the reply layer would get it. */
@@ -693,6 +701,98 @@ test_every_cell(void **state)
 		}
 }
 
+/*
+ * save: the job keeps lifecycle verbs out and the save's own pause
+ * quiet; qemu's end after a whole save makes the VM saved and tells
+ * those waiting; a failed save leaves it running and says why.  A saved
+ * VM resumes on start with what set left pending still pending, goes
+ * back to saved if the resume fails, and its state goes only on
+ * start --fresh (discard) or a loan's end.
+ */
+static void
+test_save(void **state)
+{
+	struct vm	*vm = new_vm(VM_RUNNING);
+	struct answer	 a = { 0 }, b = { 0 };
+	enum fws_err	 err;
+	char		*why;
+	int		 op;
+
+	(void)state;
+	assert_int_equal(vm_job_begin(vm, JOB_SAVE, 1001, &op, &err, &why), 0);
+	vm_save_wait(vm, answered, &a);
+	vm_event(vm, EV_SAVE, "to saved.state");
+	assert_string_equal(last_event, "saving");
+	vm_event(vm, EV_PAUSED, "QMP STOP");
+	assert_int_equal(vm->vm_state, VM_RUNNING);
+	vm_stop(vm, 60, &alice, answered, &b);
+	assert_int_equal(b.err, FWS_ERR_BUSY);
+	assert_non_null(strstr(b.why, "its state is being saved"));
+	vm->vm_job.j_saved = 1;
+	acts[0] = '\0';
+	vm_event(vm, EV_EXIT_SAVED, "qemu quit");
+	assert_int_equal(vm->vm_state, VM_SAVED);
+	assert_string_equal(acts, "teardown commit:saved:saved job-ended:save");
+	assert_int_equal(a.called, 1);
+	assert_int_equal(a.err, FWS_OK);
+	assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
+	assert_false(vm_is_active(vm));
+
+	/* saved: no stop, no snapshot; start resumes, pending kept */
+	assert_int_equal(vm_check(vm, EV_STOP, &err, &why), -1);
+	free(why);
+	assert_int_equal(vm_check(vm, EV_SNAPSHOT, &err, &why), -1);
+	assert_non_null(strstr(why, "start --fresh"));
+	free(why);
+	vm->vm_vcpus = 1;
+	vm->vm_pending_vcpus = 4;
+	acts[0] = '\0';
+	vm_start(vm, &alice, answered, &b);
+	assert_int_equal(vm->vm_state, VM_STARTING);
+	assert_string_equal(acts, "spawn pending-left timer:30 "
+	    "commit:starting:starting");
+	assert_int_equal(vm->vm_vcpus, 1);
+	/* the resume fails: saved again, the operator told */
+	vm_event(vm, EV_EXIT_RESTORE, "could not resume");
+	assert_int_equal(vm->vm_state, VM_SAVED);
+	assert_int_equal(b.err, FWS_ERR_FAILED);
+	assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
+	/* start --fresh's discard, and a loan's end, throw it away */
+	acts[0] = '\0';
+	vm_event(vm, EV_DISCARD, "start --fresh");
+	assert_int_equal(vm->vm_state, VM_STOPPED);
+	assert_string_equal(acts, "discard commit:stopped:stopped");
+	vm_state_set(vm, VM_SAVED);
+	acts[0] = '\0';
+	vm_event(vm, EV_LOAN_END, "loan ended");
+	assert_int_equal(vm->vm_state, VM_EXPIRED);
+	assert_non_null(strstr(acts, "discard"));
+	done_vm(vm);
+
+	/* a failed save: running on, the job over, why told */
+	vm = new_vm(VM_PAUSED);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(vm_job_begin(vm, JOB_SAVE, 1001, &op, &err, &why), 0);
+	vm_save_wait(vm, answered, &a);
+	vm_event(vm, EV_SAVE_FAILED, "no space left on device");
+	assert_int_equal(vm->vm_state, VM_PAUSED);
+	assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
+	assert_int_equal(a.called, 1);
+	assert_int_equal(a.err, FWS_ERR_FAILED);
+	assert_non_null(strstr(a.why, "no space left"));
+	assert_string_equal(last_event, "save-failed");
+	done_vm(vm);
+
+	/* only a running or paused guest is saved */
+	vm = new_vm(VM_STOPPED);
+	assert_int_equal(vm_job_begin(vm, JOB_SAVE, 1001, &op, &err, &why), -1);
+	assert_int_equal(err, FWS_ERR_STATE);
+	assert_string_equal(why, "web is stopped, not running: only a running "
+	    "guest can be saved");
+	free(why);
+	done_vm(vm);
+}
+
 int
 main(void)
 {
@@ -710,6 +810,7 @@ main(void)
 		cmocka_unit_test_setup(test_adopt_half_done, setup),
 		cmocka_unit_test_setup(test_pause_resume, setup),
 		cmocka_unit_test_setup(test_loan_end, setup),
+		cmocka_unit_test_setup(test_save, setup),
 		cmocka_unit_test_setup(test_every_cell, setup),
 	};
 
