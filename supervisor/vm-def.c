@@ -33,6 +33,7 @@ static const char *const vm_job_names[] = {
 	[JOB_SNAPSHOT] = "snapshot",
 	[JOB_MEDIA] = "media",
 	[JOB_DISK] = "disk",
+	[JOB_CLONE] = "clone",
 };
 
 static const char *const vm_restart_names[] = {

@@ -4,7 +4,7 @@
  *
  *   vm_jobs   what an event does to the job under way (a VM has at most
  *             one: a start, a stop, a restart's wait, a snapshot, a
- *             change of its CD drive, its creation): every "busy" comes
+ *             change of its CD drive, its creation, a clone of it): every "busy" comes
  *             from here, worded once (vm_busy_words);
  *   vm_table  for each state, what each event does: the next state, what
  *             is done, the event recorded, or why it is refused.
@@ -93,6 +93,9 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
 		[EV_SCREEN] = J_OK,
 	},
+	[JOB_CLONE] = {
+		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+	},
 };
 
 /* The events that are asked for, and meet a job as busy by default. */
@@ -143,6 +146,9 @@ struct vm_transition {
 			    "deleting it")
 #define NO_RENAME	NO(FWS_ERR_STATE, "%1$s is %2$s: stop it before " \
 			    "renaming it")
+#define NO_CLONE	NO(FWS_ERR_STATE, "%1$s is %2$s: stop it before " \
+			    "cloning it (a running guest's disks are not " \
+			    "consistent)")
 #define EXIT_STOPPED	GO(VM_STOPPED, DO_GONE | DO_END_JOB | DO_WAKE | \
 			    DO_POLICY, NULL)
 /* a stop or destroy did it: no restart, whatever the policy */
@@ -177,6 +183,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* the definition */
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* qemu-img */
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
+		[EV_CLONE] = GO(VM_SAME, 0, NULL),	/* qemu-img */
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_SAME, DO_END_JOB, NULL),
@@ -194,6 +201,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
+		[EV_CLONE] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_STOPPED, DO_END_JOB, NULL),
@@ -210,6 +218,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
+		[EV_CLONE] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 	},
@@ -224,6 +233,8 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_DISK] = NO(FWS_ERR_STATE, "%1$s is expired: its disks "
 		    "wait for its loan to be extended"),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
+		[EV_CLONE] = NO(FWS_ERR_STATE, "%1$s is expired: its disks "
+		    "wait for its loan to be extended"),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_EXTENDED] = GO(VM_STOPPED, DO_LOAN, "loan"),
@@ -234,6 +245,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_END] = GO(VM_SAME, DO_KILL, NULL),
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
+		[EV_CLONE] = NO_CLONE,
 		[EV_RUNNING] = GO(VM_RUNNING, DO_END_JOB | DO_WAKE, "started"),
 		[EV_START_FAILED] = GO(VM_SAME, DO_KILL, NULL),
 		/* destroyed while starting */
@@ -264,6 +276,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_RENAME] = NO_RENAME,
+		[EV_CLONE] = NO_CLONE,
 		[EV_KEYS] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_DELETE] = NO_DELETE,
@@ -291,6 +304,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = NO_RENAME,
+		[EV_CLONE] = NO_CLONE,
 		[EV_KEYS] = NOT_RUNNING_ST,	/* nobody would read them */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = NO_DELETE,
@@ -309,6 +323,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_DESTROY] = GO(VM_SAME, DO_KILL, NULL),
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
+		[EV_CLONE] = NO_CLONE,
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_STOP_TIMER] = GO(VM_SAME, DO_ESCALATE, NULL),
 		/* however it ended, it was asked to: no restart */
@@ -329,6 +344,7 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_RESUME] = "resume", [EV_REBOOT] = "reboot",
 	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media", [EV_KEYS] = "send-key",
 	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk", [EV_RENAME] = "rename",
+	[EV_CLONE] = "clone",
 	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
 	[EV_LOAN_EXTENDED] = "loan extended",
 	[EV_SPAWN_FAILED] = "spawn failed", [EV_RUNNING] = "running",
@@ -354,6 +370,7 @@ static const char *const vm_job_busy[JOB_LAST + 1] = {
 	[JOB_SNAPSHOT] = ": a snapshot operation is under way",
 	[JOB_MEDIA] = ": a change of its CD drive is under way",
 	[JOB_DISK] = ": a change of its disks is under way",
+	[JOB_CLONE] = " is being cloned",
 };
 
 const char *
@@ -480,10 +497,11 @@ vm_job_begin(struct vm *vm, enum vm_job_kind kind, int64_t actor, void *op,
 {
 	enum job_rule	 rule;
 
-	if (kind == JOB_SNAPSHOT || kind == JOB_MEDIA || kind == JOB_DISK) {
+	if (kind == JOB_SNAPSHOT || kind == JOB_MEDIA || kind == JOB_DISK ||
+	    kind == JOB_CLONE) {
 		if (vm_may(vm, kind == JOB_SNAPSHOT ? EV_SNAPSHOT :
-		    kind == JOB_MEDIA ? EV_MEDIA : EV_DISK, &rule, err,
-		    why) == -1)
+		    kind == JOB_MEDIA ? EV_MEDIA : kind == JOB_DISK ? EV_DISK :
+		    EV_CLONE, &rule, err, why) == -1)
 			return -1;
 		if (rule != J_OK) {
 			*err = FWS_ERR_BUSY;
