@@ -42,12 +42,12 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/caller.c \
 		  supervisor/config.c \
 		  supervisor/control.c \
-		  supervisor/cmd.c supervisor/cmd-create.c \
+		  supervisor/cmd.c supervisor/cmd-clone.c supervisor/cmd-create.c \
 		  supervisor/cmd-image.c supervisor/cmd-loan.c \
 		  supervisor/cmd-screen.c supervisor/cmd-media.c supervisor/cmd-net.c \
 		  supervisor/cmd-set.c supervisor/cmd-disk.c supervisor/cmd-pin.c \
 		  supervisor/cmd-user.c \
-		  supervisor/create.c supervisor/image.c supervisor/image-import.c \
+		  supervisor/clone.c supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
 		  supervisor/logcap.c supervisor/media.c \
 		  supervisor/net.c supervisor/net-def.c \

@@ -312,6 +312,7 @@ enum vm_event {
 	EV_RENAME,		/* a new name, for a VM without a qemu */
 	EV_SAVE,		/* save: the guest's state to a file, qemu quits */
 	EV_DISCARD,		/* start --fresh: the saved state thrown away */
+	EV_CLONE,		/* a clone's begin: its disks read, no qemu */
 	EV_DELETE,
 	EV_LOAN_END,		/* loan.c: the loan ended */
 	EV_LOAN_EXTENDED,	/* loan.c: the loan reaches further again */
@@ -344,7 +345,7 @@ enum vm_event {
 
 /*
  * A VM's job: the one long operation under way on it.  Every busy
- * refusal comes from it.  (Migrate, save and clone come here.)
+ * refusal comes from it.  (Migrate and save come here.)
  */
 enum vm_job_kind {
 	JOB_NONE,
@@ -356,8 +357,9 @@ enum vm_job_kind {
 	JOB_MEDIA,
 	JOB_DISK,		/* a disk grown */
 	JOB_SAVE,		/* the guest's state to a file, then qemu quits */
+	JOB_CLONE,		/* its disks copied (or made bases) for a clone */
 };
-#define JOB_LAST	JOB_SAVE
+#define JOB_LAST	JOB_CLONE
 
 struct vm_job {
 	enum vm_job_kind j_kind;
@@ -801,6 +803,8 @@ char	*proc_output(const char *, size_t);
 /* vm-img.c: qemu-img on a VM's disks, as its qemu uid */
 pid_t	 vm_qemu_img(const struct vm *, const char *const *, const char *,
 	    proc_exit_fn, void *, struct proc_watch **, char **);
+pid_t	 vm_qemu_img_fd(const struct vm *, const char *const *, int,
+	    proc_exit_fn, void *, struct proc_watch **, char **);
 
 /* What a network's DHCP hands out as name servers. */
 enum net_dns {
@@ -972,6 +976,18 @@ struct create_spec {
 };
 void	 create_vm(const struct caller *, const struct create_spec *,
 	    fws_done_fn, void *);
+void	 create_uuid(char *, size_t);
+void	 create_random_mac(char *, size_t);
+struct vm *create_clash(uid_t, const char *, const char *);
+
+/* clone.c: a VM made from another's disks */
+/* What "clone" asks for, the types checked (cmd-clone.c). */
+struct clone_spec {
+	const char	*cl_name;	/* the new VM's */
+	int		 cl_linked;	/* overlays on the source's disks */
+};
+void	 clone_vm(struct vm *, const struct caller *,
+	    const struct clone_spec *, fws_progress_fn, fws_done_fn, void *);
 
 /* control.c */
 typedef void (*control_line_fn)(uint64_t, const char *, size_t);
@@ -1067,6 +1083,7 @@ int	 image_chain_open(const char *, const char *, char **, int,
 void	 image_chain_close(struct image_chain *);
 int	 image_check(const char *, const char *, char **, int, uint64_t *,
 	    char **);
+int	 image_snapshot_count(int, const char *, uint32_t *, char **);
 json_t	*image_list(int64_t);
 int	 image_in_use(const char *, const struct vm *);
 const char *image_type_name(enum image_type);
@@ -1085,6 +1102,9 @@ void	 cmd_media(struct request *, json_t *, struct vm *);
 /* cmd-set.c: set and rename (handlers in cmd.c's table) */
 void	 cmd_set(struct request *, json_t *, struct vm *);
 void	 cmd_rename(struct request *, json_t *, struct vm *);
+
+/* cmd-clone.c: the clone command (a handler in cmd.c's table) */
+void	 cmd_clone(struct request *, json_t *, struct vm *);
 
 /* cmd-disk.c: the disk-resize command (a handler in cmd.c's table) */
 void	 cmd_disk_resize(struct request *, json_t *, struct vm *);
@@ -1131,6 +1151,8 @@ int	 quota_check(uid_t, const struct vm *, enum fws_err *, char **);
 int	 quota_check_snapshot(const struct vm *, unsigned, int,
 	    enum fws_err *, char **);
 int	 quota_check_import(uid_t, uint64_t *, enum fws_err *, char **);
+int	 quota_check_bases(uid_t, unsigned, uint64_t, enum fws_err *,
+	    char **);
 int	 quota_check_loan(uid_t, int64_t, int64_t, enum fws_err *, char **);
 char	*quota_room_words(uint64_t);
 json_t	*quota_to_json(uid_t, char **);

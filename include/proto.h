@@ -25,7 +25,7 @@
  * nobody did (a crash, fwsd's own restart).  Messages name another
  * user's VM "web (uid 1001)": fwsd looks up no user names.
  *
- * A long job (image-import) sends its progress before its reply:
+ * A long job (image-import, clone) sends its progress before its reply:
  *
  *   progress {"id":N,"progress":{"percent":P,"step":"reading"}}
  *
@@ -79,6 +79,7 @@ enum proto_err {
 
 #define PROTO_CMDS(X)							\
 	X(AUTOSTART,		"autostart",		0)		\
+	X(CLONE,		"clone",		PROTO_SLOW)	\
 	X(CONSOLE,		"console",		0)		\
 	X(CREATE,		"create",		PROTO_SLOW)	\
 	X(DELETE,		"delete",		0)		\

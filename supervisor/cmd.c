@@ -58,6 +58,8 @@ static void	cmd_stats(struct request *, json_t *, struct vm *);
 static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_AUTOSTART] = { cmd_autostart, CMD_VM,
 	    { "name", "owner", "enabled" } },
+	[PROTO_CMD_CLONE] = { cmd_clone, CMD_VM,
+	    { "name", "owner", "new_name", "linked" } },
 	[PROTO_CMD_CONSOLE] = { cmd_console, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_CREATE] = { cmd_create, 0, { "name", "owner", "vcpus",
 	    "memory_mib", "disks", "iso", "kernel", "initrd", "append", "mac",

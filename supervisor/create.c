@@ -53,10 +53,9 @@ struct create {
 
 static void	create_next(struct create *);
 static int	create_limits(struct create *, const char *, char **);
-static struct vm *create_clash(uid_t, const char *, const char *);
 
-static void
-uuid_generate(char *buf, size_t len)
+void
+create_uuid(char *buf, size_t len)
 {
 	unsigned char	 u[16];
 
@@ -74,7 +73,7 @@ uuid_generate(char *buf, size_t len)
  * four random bytes.  Never derived from the VM's name: a clash would
  * then tell a user another user's VM names.
  */
-static void
+void
 create_random_mac(char *buf, size_t len)
 {
 	unsigned char	 b[4];
@@ -117,7 +116,7 @@ create_mac_taken(struct create *cr, const char *mac, char **cause)
  * Is the name taken by another of the owner's VMs, or the MAC by any VM
  * (or one being created)?
  */
-static struct vm *
+struct vm *
 create_clash(uid_t owner, const char *name, const char *mac)
 {
 	struct vm	*vm;
@@ -795,7 +794,7 @@ create_vm(const struct caller *ca, const struct create_spec *cs,
 		create_abandon(cr, err, cause);
 		return;
 	}
-	uuid_generate(vm->vm_uuid, sizeof(vm->vm_uuid));
+	create_uuid(vm->vm_uuid, sizeof(vm->vm_uuid));
 	vm->vm_created = time(NULL);
 	/* its job until it is made: nobody sees it, nothing touches it */
 	if (vm_job_begin(vm, JOB_CREATE, cr->cr_caller.ca_uid, NULL, &err,

@@ -63,6 +63,7 @@ static int	verb_screenshot(struct ctx *);
 static int	verb_set(struct ctx *);
 static int	verb_disk_resize(struct ctx *);
 static int	verb_rename(struct ctx *);
+static int	verb_clone(struct ctx *);
 
 /* quota-set's options and their usage: every limit of QUOTA_FIELDS */
 #define QUOTA_COUNT_ARG		"N"
@@ -76,6 +77,10 @@ static int	verb_rename(struct ctx *);
 static const struct verb verbs[PROTO_NCMDS] = {
 	[PROTO_CMD_AUTOSTART] = { verb_autostart, 3, "", "NAME on|off",
 	    "start the VM when fwsd starts (once per boot of the host)" },
+	[PROTO_CMD_CLONE] = { verb_clone, 3, "linked json",
+	    "NAME NEW-NAME [--linked] [--json]",
+	    "make a new VM of a stopped VM's disks: copies of them, or\n"
+	    "\t   with --linked overlays on them (they become images)" },
 	[PROTO_CMD_CONSOLE] = { verb_console, 1, "", "NAME",
 	    "attach to the serial console (leave with Ctrl-])" },
 	[PROTO_CMD_CREATE] = { verb_create, 1,
@@ -1527,6 +1532,30 @@ verb_rename(struct ctx *c)
 	else
 		printf("%s is now %s\n", c->c_name, json_string_value(
 		    json_object_get(json_object_get(r, "result"), "name")));
+	json_decref(r);
+	return 0;
+}
+
+/* clone NAME NEW-NAME [--linked] */
+static int
+verb_clone(struct ctx *c)
+{
+	json_t	*args, *r;
+	char	*cause;
+
+	if (validate_name(c->c_pos[1], &cause) == -1)
+		fwsctl_errx(2, "clone: %s", cause);
+	args = fwsctl_name_args(c);
+	json_object_set_new(args, "new_name", json_string(c->c_pos[1]));
+	if (fwsctl_opt(c, "linked") != NULL)
+		json_object_set_new(args, "linked", json_true());
+	r = fwsctl_call(PROTO_CMD_CLONE, args, NULL);
+	if (c->c_json)
+		fwsctl_print_json(json_object_get(r, "result"));
+	else
+		printf("%s: a %s clone of %s\n", c->c_pos[1],
+		    fwsctl_opt(c, "linked") != NULL ? "linked" : "full",
+		    c->c_name);
 	json_decref(r);
 	return 0;
 }

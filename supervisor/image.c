@@ -373,6 +373,22 @@ image_check(const char *path, const char *fmt, char **dirs, int ndirs,
 }
 
 /*
+ * How many internal snapshots a qcow2 holds, from its header (read on
+ * fd, opened by the caller).
+ */
+int
+image_snapshot_count(int fd, const char *path, uint32_t *n, char **cause)
+{
+	unsigned char	 h[64];
+
+	if (read_at(fd, h, sizeof(h), 0) == -1 ||
+	    memcmp(h, QCOW2_MAGIC, 4) != 0)
+		return cause_fail(cause, "%s is not a qcow2 image", path);
+	*n = be32(h + 60);
+	return 0;
+}
+
+/*
  * Is image (a resolved path) a disk of vm, in the chain of one, or its
  * ISO, kernel or initrd?
  */

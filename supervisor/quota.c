@@ -288,6 +288,27 @@ quota_check_import(uid_t uid, uint64_t *room, enum fws_err *code,
 }
 
 /*
+ * May uid have n more images, made of files they have already, and
+ * bytes more of disk (what the disks those files were may grow to
+ * again, as overlays)?
+ */
+int
+quota_check_bases(uid_t uid, unsigned n, uint64_t bytes, enum fws_err *code,
+    char **cause)
+{
+	struct quota	 q, used;
+
+	*code = FWS_ERR_INTERNAL;
+	if (quota_of(uid, &q, cause) == -1)
+		return -1;
+	quota_usage(uid, NULL, &used);
+	if (quota_exceeds(&q, "images", used.q_images, n, code, cause) == -1 ||
+	    quota_exceeds(&q, "disk", used.q_disk, bytes, code, cause) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * May uid's VM be lent until end (0: for ever)?  Not later than
  * quota_loan from now, when it is set.
  */

@@ -35,6 +35,7 @@ static const char *const vm_job_names[] = {
 	[JOB_MEDIA] = "media",
 	[JOB_DISK] = "disk",
 	[JOB_SAVE] = "save",
+	[JOB_CLONE] = "clone",
 };
 
 static const char *const vm_restart_names[] = {

@@ -2,7 +2,8 @@
  * vm-img.c: qemu-img on a VM's disks while no qemu has them (snapshots
  * of a stopped VM, a disk grown): run as the VM's qemu uid, as its qemu
  * would, its words to a file of the run directory, its end watched
- * through a pidfd like any child.
+ * through a pidfd like any child (or, for a long copy, read from a
+ * pipe by its caller, for its progress).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,26 +22,37 @@ pid_t
 vm_qemu_img(const struct vm *vm, const char *const *args, const char *out,
     proc_exit_fn fn, void *arg, struct proc_watch **pwp, char **cause)
 {
+	pid_t	 pid;
+	int	 fd;
+
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return cause_fail(cause, "%s: %s", out, strerror(errno));
+	pid = vm_qemu_img_fd(vm, args, fd, fn, arg, pwp, cause);
+	close(fd);
+	return pid;
+}
+
+/* The same, its output to fd (a pipe read in the loop: its progress). */
+pid_t
+vm_qemu_img_fd(const struct vm *vm, const char *const *args, int fd,
+    proc_exit_fn fn, void *arg, struct proc_watch **pwp, char **cause)
+{
 	struct proc_spec	 ps;
 	const char		*argv[16];
 	pid_t			 pid;
-	int			 fd, i, n = 0;
+	int			 i, n = 0;
 
 	argv[n++] = conf.cf_qemu_img;
 	for (i = 0; args[i] != NULL && n < 15; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1)
-		return cause_fail(cause, "%s: %s", out, strerror(errno));
 	memset(&ps, 0, sizeof(ps));
 	ps.ps_argv = (char *const *)argv;
 	ps.ps_stdout = fd;
 	access_spec_qemu(&ps, vm->vm_qemu_uid);
-	i = proc_spawn(&ps, &pid, cause);
-	close(fd);
-	if (i == -1)
+	if (proc_spawn(&ps, &pid, cause) == -1)
 		return -1;
 	if ((*pwp = proc_watch(pid, fn, arg, cause)) == NULL) {
 		kill(pid, SIGKILL);

@@ -4,7 +4,7 @@
  *
  *   vm_jobs   what an event does to the job under way (a VM has at most
  *             one: a start, a stop, a restart's wait, a snapshot, a
- *             change of its CD drive, its creation): every "busy" comes
+ *             change of its CD drive, its creation, a clone of it): every "busy" comes
  *             from here, worded once (vm_busy_words);
  *   vm_table  for each state, what each event does: the next state, what
  *             is done, the event recorded, or why it is refused.
@@ -100,6 +100,9 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
 		[EV_SCREEN] = J_OK,
 	},
+	[JOB_CLONE] = {
+		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+	},
 };
 
 /* The events that are asked for, and meet a job as busy by default. */
@@ -157,6 +160,9 @@ struct vm_transition {
 #define NO_CHANGE_SAVED	NO(FWS_ERR_STATE, "%1$s is saved: its disks and " \
 			    "devices stay as the saved state has them; start " \
 			    "it, or discard the state with start --fresh")
+#define NO_CLONE	NO(FWS_ERR_STATE, "%1$s is %2$s: stop it before " \
+			    "cloning it (a running guest's disks are not " \
+			    "consistent)")
 #define EXIT_STOPPED	GO(VM_STOPPED, DO_GONE | DO_END_JOB | DO_WAKE | \
 			    DO_POLICY, NULL)
 /* a stop or destroy did it: no restart, whatever the policy */
@@ -196,6 +202,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* qemu-img */
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_SAVE] = NO_SAVE,
+		[EV_CLONE] = GO(VM_SAME, 0, NULL),	/* qemu-img */
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_SAME, DO_END_JOB, NULL),
@@ -214,6 +221,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_SAVE] = NO_SAVE,
+		[EV_CLONE] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 		[EV_RESTART_CANCEL] = GO(VM_STOPPED, DO_END_JOB, NULL),
@@ -231,6 +239,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_SAVE] = NO_SAVE,
+		[EV_CLONE] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 	},
@@ -245,6 +254,8 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_DISK] = NO(FWS_ERR_STATE, "%1$s is expired: its disks "
 		    "wait for its loan to be extended"),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
+		[EV_CLONE] = NO(FWS_ERR_STATE, "%1$s is expired: its disks "
+		    "wait for its loan to be extended"),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_SAVE] = NO_SAVE,
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
@@ -262,6 +273,10 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_REBOOT] = NO_REBOOT, [EV_SAVE] = NO_SAVE,
 		[EV_SNAPSHOT] = NO_CHANGE_SAVED, [EV_MEDIA] = NO_CHANGE_SAVED,
 		[EV_DISK] = NO_CHANGE_SAVED,
+		/* its disks belong with the RAM in the file */
+		[EV_CLONE] = NO(FWS_ERR_STATE, "%1$s is saved: its disks go with "
+		    "the guest's saved RAM; start it (or start --fresh) and "
+		    "stop it before cloning it"),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),	/* its directory moves */
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),	/* with its directory */
 		/* a loan's end is a stop: the guest's state goes */
@@ -274,6 +289,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
 		[EV_SAVE] = NO_SAVE,
+		[EV_CLONE] = NO_CLONE,
 		[EV_RUNNING] = GO(VM_RUNNING, DO_END_JOB | DO_WAKE, "started"),
 		[EV_START_FAILED] = GO(VM_SAME, DO_KILL, NULL),
 		/* destroyed while starting */
@@ -307,6 +323,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_RENAME] = NO_RENAME,
+		[EV_CLONE] = NO_CLONE,
 		[EV_KEYS] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_SAVE] = GO(VM_SAME, 0, "saving"),	/* vm-save.c's steps */
@@ -338,6 +355,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = NO_RENAME,
+		[EV_CLONE] = NO_CLONE,
 		[EV_KEYS] = NOT_RUNNING_ST,	/* nobody would read them */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_SAVE] = GO(VM_SAME, 0, "saving"),
@@ -361,6 +379,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
 		[EV_SAVE] = NO_SAVE,
+		[EV_CLONE] = NO_CLONE,
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_STOP_TIMER] = GO(VM_SAME, DO_ESCALATE, NULL),
 		/* however it ended, it was asked to: no restart */
@@ -382,6 +401,7 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media", [EV_KEYS] = "send-key",
 	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk", [EV_RENAME] = "rename",
 	[EV_SAVE] = "save", [EV_DISCARD] = "discard",
+	[EV_CLONE] = "clone",
 	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
 	[EV_LOAN_EXTENDED] = "loan extended",
 	[EV_SPAWN_FAILED] = "spawn failed", [EV_RUNNING] = "running",
@@ -410,6 +430,7 @@ static const char *const vm_job_busy[JOB_LAST + 1] = {
 	[JOB_MEDIA] = ": a change of its CD drive is under way",
 	[JOB_DISK] = ": a change of its disks is under way",
 	[JOB_SAVE] = ": its state is being saved",
+	[JOB_CLONE] = " is being cloned",
 };
 
 const char *
@@ -525,6 +546,26 @@ vm_job_set(struct vm *vm, enum vm_job_kind kind, int64_t actor, void *op)
 	vm->vm_job.j_op = op;
 }
 
+/* The event that begins a job of kind, the tables' way in; -1: none */
+static int
+vm_job_event(enum vm_job_kind kind)
+{
+	switch (kind) {
+	case JOB_SNAPSHOT:
+		return EV_SNAPSHOT;
+	case JOB_MEDIA:
+		return EV_MEDIA;
+	case JOB_DISK:
+		return EV_DISK;
+	case JOB_SAVE:
+		return EV_SAVE;
+	case JOB_CLONE:
+		return EV_CLONE;
+	default:
+		return -1;
+	}
+}
+
 /*
  * Begin a job that is not a start or a stop (a snapshot, a change of
  * the CD drive, a creation) as actor: 0, or -1 with the core's error and
@@ -535,12 +576,10 @@ vm_job_begin(struct vm *vm, enum vm_job_kind kind, int64_t actor, void *op,
     enum fws_err *err, char **why)
 {
 	enum job_rule	 rule;
+	int		 ev;
 
-	if (kind == JOB_SNAPSHOT || kind == JOB_MEDIA || kind == JOB_DISK ||
-	    kind == JOB_SAVE) {
-		if (vm_may(vm, kind == JOB_SNAPSHOT ? EV_SNAPSHOT :
-		    kind == JOB_MEDIA ? EV_MEDIA : kind == JOB_DISK ? EV_DISK :
-		    EV_SAVE, &rule, err, why) == -1)
+	if ((ev = vm_job_event(kind)) != -1) {
+		if (vm_may(vm, (enum vm_event)ev, &rule, err, why) == -1)
 			return -1;
 		if (rule != J_OK) {
 			*err = FWS_ERR_BUSY;

@@ -47,8 +47,8 @@ note "$(cat "$T/cycles")"
 
 cd "$TOP" || fail "cd $TOP"
 core="vm.c vm-run.c vm-adopt.c vm-restart.c vm-def.c vm-json.c vm-paths.c
-    vm-remove.c snapshot.c create.c image-import.c quota.c events.c loan.c
-    media.c vm-save.c"
+    vm-remove.c snapshot.c create.c clone.c image-import.c quota.c events.c
+    loan.c media.c vm-save.c"
 for f in $core; do
 	grep -q '#include "proto.h"' "supervisor/$f" &&
 	    fail "supervisor/$f includes proto.h: the core speaks no protocol"

@@ -664,6 +664,41 @@ test_loan_end(void **state)
 }
 
 /*
+ * A clone reads a VM's disks: only one without a qemu; while it runs
+ * the VM is busy and its loan's end waits.
+ */
+static void
+test_clone_job(void **state)
+{
+	struct vm	*vm = new_vm(VM_RUNNING);
+	struct answer	 a = { 0 };
+	enum fws_err	 err;
+	char		*why;
+	int		 op;
+
+	(void)state;
+	assert_int_equal(vm_job_begin(vm, JOB_CLONE, 1001, &op, &err, &why),
+	    -1);
+	assert_int_equal(err, FWS_ERR_STATE);
+	assert_non_null(strstr(why, "web is running: stop it before cloning "
+	    "it"));
+	free(why);
+	done_vm(vm);
+	vm = new_vm(VM_CRASHED);
+	assert_int_equal(vm_job_begin(vm, JOB_CLONE, 1001, &op, &err, &why),
+	    0);
+	vm_start(vm, &alice, answered, &a);
+	assert_int_equal(a.err, FWS_ERR_BUSY);
+	assert_non_null(strstr(a.why, "busy: web is being cloned"));
+	vm->vm_loan.lo_end = time(NULL) - 10;
+	vm_expire(vm);
+	assert_int_equal(vm->vm_state, VM_CRASHED);
+	vm_job_end(vm, &op);
+	assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
+	done_vm(vm);
+}
+
+/*
  * Every cell: an operator's verb is either refused with words, or
  * allowed; whatever any event does leaves a VM in a real state, and
  * only a spawn ever gives a VM without qemu one.
@@ -811,6 +846,7 @@ main(void)
 		cmocka_unit_test_setup(test_pause_resume, setup),
 		cmocka_unit_test_setup(test_loan_end, setup),
 		cmocka_unit_test_setup(test_save, setup),
+		cmocka_unit_test_setup(test_clone_job, setup),
 		cmocka_unit_test_setup(test_every_cell, setup),
 	};
 
