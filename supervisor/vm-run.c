@@ -207,6 +207,7 @@ run_teardown(struct vm *vm)
 	proc_unwatch(vm->vm_watch);
 	vm->vm_watch = NULL;
 	snapshot_vm_gone(vm);
+	plug_vm_gone(vm);
 	if (vm->vm_qmp != NULL) {
 		qmp_free(vm->vm_qmp);
 		vm->vm_qmp = NULL;
@@ -390,6 +391,7 @@ static const struct vm_qmp_event {
 	void		(*qe_fn)(struct vm *, json_t *);
 } vm_qmp_events[] = {
 	{ "BALLOON_CHANGE",	vm_qmp_balloon },
+	{ "DEVICE_DELETED",	plug_deleted },
 	{ "GUEST_PANICKED",	vm_qmp_panicked },
 	{ "JOB_STATUS_CHANGE",	vm_qmp_job },
 	{ "RESET",		vm_qmp_reset },

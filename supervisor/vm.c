@@ -4,7 +4,7 @@
  *
  *   vm_jobs   what an event does to the job under way (a VM has at most
  *             one: a start, a stop, a restart's wait, a snapshot, a
- *             change of its CD drive, its creation): every "busy" comes
+ *             change of its CD drive, of its disks or NICs, its creation): every "busy" comes
  *             from here, worded once (vm_busy_words);
  *   vm_table  for each state, what each event does: the next state, what
  *             is done, the event recorded, or why it is refused.
@@ -93,6 +93,10 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
 		[EV_SCREEN] = J_OK,
 	},
+	[JOB_NIC] = {
+		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+		[EV_SCREEN] = J_OK,
+	},
 };
 
 /* The events that are asked for, and meet a job as busy by default. */
@@ -176,6 +180,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* qemu-img */
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* the definition */
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* qemu-img */
+		[EV_NIC] = GO(VM_SAME, 0, NULL),	/* the definition */
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
@@ -193,6 +198,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
+		[EV_NIC] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
@@ -209,6 +215,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
+		[EV_NIC] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_DELETE] = GO(VM_SAME, 0, NULL),
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
@@ -222,6 +229,8 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = NO(FWS_ERR_STATE, "%1$s is expired: its "
 		    "snapshots wait for its loan to be extended"),
 		[EV_DISK] = NO(FWS_ERR_STATE, "%1$s is expired: its disks "
+		    "wait for its loan to be extended"),
+		[EV_NIC] = NO(FWS_ERR_STATE, "%1$s is expired: its NICs "
 		    "wait for its loan to be extended"),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
@@ -263,6 +272,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* by qemu */
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* live */
+		[EV_NIC] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_RENAME] = NO_RENAME,
 		[EV_KEYS] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),	/* a QMP command */
@@ -290,6 +300,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
+		[EV_NIC] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = NO_RENAME,
 		[EV_KEYS] = NOT_RUNNING_ST,	/* nobody would read them */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
@@ -328,7 +339,8 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_STOP] = "stop", [EV_DESTROY] = "destroy", [EV_PAUSE] = "pause",
 	[EV_RESUME] = "resume", [EV_REBOOT] = "reboot",
 	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media", [EV_KEYS] = "send-key",
-	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk", [EV_RENAME] = "rename",
+	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk", [EV_NIC] = "nic",
+	[EV_RENAME] = "rename",
 	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
 	[EV_LOAN_EXTENDED] = "loan extended",
 	[EV_SPAWN_FAILED] = "spawn failed", [EV_RUNNING] = "running",
@@ -354,6 +366,7 @@ static const char *const vm_job_busy[JOB_LAST + 1] = {
 	[JOB_SNAPSHOT] = ": a snapshot operation is under way",
 	[JOB_MEDIA] = ": a change of its CD drive is under way",
 	[JOB_DISK] = ": a change of its disks is under way",
+	[JOB_NIC] = ": a change of its NICs is under way",
 };
 
 const char *
@@ -480,10 +493,11 @@ vm_job_begin(struct vm *vm, enum vm_job_kind kind, int64_t actor, void *op,
 {
 	enum job_rule	 rule;
 
-	if (kind == JOB_SNAPSHOT || kind == JOB_MEDIA || kind == JOB_DISK) {
+	if (kind == JOB_SNAPSHOT || kind == JOB_MEDIA || kind == JOB_DISK ||
+	    kind == JOB_NIC) {
 		if (vm_may(vm, kind == JOB_SNAPSHOT ? EV_SNAPSHOT :
-		    kind == JOB_MEDIA ? EV_MEDIA : EV_DISK, &rule, err,
-		    why) == -1)
+		    kind == JOB_MEDIA ? EV_MEDIA : kind == JOB_DISK ? EV_DISK :
+		    EV_NIC, &rule, err, why) == -1)
 			return -1;
 		if (rule != J_OK) {
 			*err = FWS_ERR_BUSY;
