@@ -58,8 +58,8 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-agent.c \
 		  supervisor/vm-def.c supervisor/vm-json.c supervisor/vm-paths.c \
 		  supervisor/vm-qemu.c supervisor/vm-remove.c supervisor/vm-screen.c \
-		  supervisor/vm-set.c supervisor/vm-disk.c supervisor/vm-stats.c \
-		  supervisor/vm-save.c \
+		  supervisor/vm-set.c supervisor/vm-disk.c supervisor/vm-disk-plug.c \
+		  supervisor/vm-plug.c supervisor/vm-stats.c supervisor/vm-save.c \
 		  supervisor/vm-rename.c supervisor/vm-pin.c supervisor/vm-img.c \
 		  supervisor/vm-restart.c supervisor/vm-run.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/store.c \

@@ -44,7 +44,8 @@
 #define FWS_NAME_MAX		63	/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 #define FWS_DISKS_MAX		8
 #define FWS_NICS_MAX		4
-#define FWS_DISK_NODE		"fws-disk"	/* + index: block node names */
+#define FWS_DISK_NODE		"fws-disk"	/* + slot: block node names */
+#define FWS_UNPLUG_TIMEOUT	30	/* s for a guest to let a device go */
 #define FWS_CD_ID		"cd0"		/* the CD drive's device id */
 #define FWS_CD_NODE		"fws-cd0"	/* its disc's node at start */
 #define FWS_NET_NAME_MAX	32	/* names nft tables and files too */
@@ -272,12 +273,16 @@ struct vm_disk {
 	int		 d_owned;	/* created by fwsd: deleted with the VM */
 	int		 d_readonly;	/* an image of the library (or the
 					   owner's): the guest only reads it */
+	int		 d_slot;	/* qemu's number for it (node, device,
+					   store row): kept while it is there */
 };
 
 /* A NIC: a tap on a network's bridge, passed to qemu as an fd. */
 struct vm_nic {
 	char		 n_net[FWS_NAME_MAX + 1];	/* network name */
 	char		 n_mac[18];
+	int		 n_slot;	/* qemu's number for it (netdev,
+					   device, tap, store row) */
 	/* run time: its name in the network's DNS (net-dns.c), "" none */
 	char		 n_dns[FWS_DNS_LABEL_MAX + 1];
 };
@@ -289,6 +294,8 @@ struct event;
 struct proc_watch;
 struct snap_op;
 struct agent;
+struct plug;
+struct create_disk;
 
 /*
  * What happens to a VM: the operator's verbs, what fwsd decides itself,
@@ -308,7 +315,10 @@ enum vm_event {
 	EV_MEDIA,		/* a change of the CD drive's begin */
 	EV_KEYS,		/* send-key: keys pressed on the guest's keyboard */
 	EV_SCREEN,		/* screenshot: a picture of the guest's screen */
-	EV_DISK,		/* a change of a disk's begin (disk-resize) */
+	EV_DISK,		/* a change of the disks' begin (disk-resize,
+				   disk-add, disk-remove) */
+	EV_NIC,			/* a change of the NICs' begin (nic-add,
+				   nic-remove) */
 	EV_RENAME,		/* a new name, for a VM without a qemu */
 	EV_SAVE,		/* save: the guest's state to a file, qemu quits */
 	EV_DISCARD,		/* start --fresh: the saved state thrown away */
@@ -355,7 +365,8 @@ enum vm_job_kind {
 	JOB_RESTART,		/* the restart policy's wait */
 	JOB_SNAPSHOT,
 	JOB_MEDIA,
-	JOB_DISK,		/* a disk grown */
+	JOB_DISK,		/* a disk grown, added or removed */
+	JOB_NIC,		/* a NIC added or removed */
 	JOB_SAVE,		/* the guest's state to a file, then qemu quits */
 	JOB_CLONE,		/* its disks copied (or made bases) for a clone */
 };
@@ -457,6 +468,8 @@ struct vm {
 	struct proc_watch *vm_watch;
 	struct qmp	*vm_qmp;
 	struct agent	*vm_agent;		/* the guest agent's channel */
+	struct plug	*vm_plug;		/* a device_del waiting for
+						   DEVICE_DELETED (vm-plug.c) */
 	struct event	*vm_timer;		/* the job's: start deadline,
 						   stop steps, restart wait */
 	int64_t		 vm_reset_by;		/* uid whose reboot is due */
@@ -595,6 +608,21 @@ void		 vm_save_gone(struct vm *);
 void		 vm_restore_begin(struct vm *);
 void		 vm_restore_running(struct vm *);
 json_t		*vm_saved_json(const struct vm *);
+/* vm-plug.c: QMP steps that plug devices into a running qemu, and out */
+#define PLUG_GONE	"qemu went away"
+typedef void (*plug_done_fn)(struct vm *, json_t *, const char *, void *);
+void		 plug_run(struct vm *, json_t *, const int *, int,
+		    plug_done_fn, void *);
+json_t		*plug_cmd(const char *, json_t *);
+void		 plug_unplug(struct vm *, const char *, plug_done_fn, void *);
+void		 plug_deleted(struct vm *, json_t *);
+void		 plug_vm_gone(struct vm *);
+
+/* vm-disk-plug.c: a disk added to a VM, or taken from it */
+void		 vm_disk_add(struct vm *, const struct caller *,
+		    const struct create_disk *, fws_done_fn, void *);
+void		 vm_disk_remove(struct vm *, const struct caller *, int,
+		    fws_done_fn, void *);
 
 /* vm-screen.c: a picture of a VM's screen */
 void		 vm_screenshot(struct vm *, fws_done_fn, void *);
@@ -754,6 +782,7 @@ struct vm_qemu_paths {
 	int		 qp_iso_fd;	/* the ISO, read-only */
 };
 char	**vm_qemu_argv(const struct vm *, const struct vm_qemu_paths *);
+char	 *vm_qemu_port(const char *, const char *, int);
 void	  vm_qemu_argv_free(char **);
 char	 *vm_qemu_escape(const char *);
 
@@ -917,6 +946,7 @@ int	 store_vm_update_iso(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
 int	 store_vm_update_config(const struct vm *, char **);
 int	 store_disk_update_size(const struct vm *, int, char **);
+int	 store_vm_devices(const struct vm *, char **);
 int	 store_vm_rename(const struct vm *, char **);
 int	 store_vm_update_pins(const struct vm *, char **);
 int	 store_vm_update_loan(const struct vm *, char **);
@@ -988,6 +1018,8 @@ struct clone_spec {
 };
 void	 clone_vm(struct vm *, const struct caller *,
 	    const struct clone_spec *, fws_progress_fn, fws_done_fn, void *);
+int	 create_disk_check(const struct caller *, struct vm *, const char *,
+	    const char *, struct vm_disk *, char **);
 
 /* control.c */
 typedef void (*control_line_fn)(uint64_t, const char *, size_t);
@@ -1106,8 +1138,10 @@ void	 cmd_rename(struct request *, json_t *, struct vm *);
 /* cmd-clone.c: the clone command (a handler in cmd.c's table) */
 void	 cmd_clone(struct request *, json_t *, struct vm *);
 
-/* cmd-disk.c: the disk-resize command (a handler in cmd.c's table) */
+/* cmd-disk.c: disk-resize, disk-add, disk-remove (cmd.c's table) */
 void	 cmd_disk_resize(struct request *, json_t *, struct vm *);
+void	 cmd_disk_add(struct request *, json_t *, struct vm *);
+void	 cmd_disk_remove(struct request *, json_t *, struct vm *);
 
 /* cmd-pin.c: vcpu-info, vcpu-pin, emulator-pin (cmd.c's table) */
 void	 cmd_vcpu_info(struct request *, json_t *, struct vm *);

@@ -84,6 +84,8 @@ enum proto_err {
 	X(CREATE,		"create",		PROTO_SLOW)	\
 	X(DELETE,		"delete",		0)		\
 	X(DESTROY,		"destroy",		0)		\
+	X(DISK_ADD,		"disk-add",		PROTO_SLOW)	\
+	X(DISK_REMOVE,		"disk-remove",		PROTO_SLOW)	\
 	X(DISK_RESIZE,		"disk-resize",		PROTO_SLOW)	\
 	X(EMULATOR_PIN,		"emulator-pin",		0)		\
 	X(EVENTS,		"events",		0)		\

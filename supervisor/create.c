@@ -307,6 +307,34 @@ create_existing_disk(struct create *cr, struct vm_disk *d, int idx,
 }
 
 /*
+ * An existing file as a new disk of vm (disk-add), checked as create
+ * checks its --disk PATH: confined to the directories ca may use, its
+ * format given, a chain among the owner's images, read-only when it is
+ * an image, no other VM's (nor this one's twice).  d is filled (d_path
+ * and d_format are the caller's to free, also on failure).  0, -1 for
+ * a bad path, -2 for a file another VM has.
+ */
+int
+create_disk_check(const struct caller *ca, struct vm *vm, const char *path,
+    const char *fmt, struct vm_disk *d, char **cause)
+{
+	struct create	 cr;
+	int		 rc;
+
+	memset(&cr, 0, sizeof(cr));
+	cr.cr_vm = vm;
+	cr.cr_caller = *ca;
+	cr.cr_ndirs = image_dirs(vm->vm_owner, ca->ca_admin, cr.cr_dirs);
+	rc = create_existing_disk(&cr, d, vm->vm_ndisks, path, fmt, cause);
+	if (rc == -1 && d->d_path != NULL && d->d_format != NULL &&
+	    create_file_user(&cr, d->d_path, vm->vm_ndisks,
+	    !d->d_readonly) != NULL)
+		rc = -2;
+	image_dirs_free(cr.cr_dirs, cr.cr_ndirs);
+	return rc;
+}
+
+/*
  * Disk 0 as a qcow2 overlay on a base image (the owner's own or the
  * library's), at least as large as the template's disk.
  */

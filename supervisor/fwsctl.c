@@ -62,6 +62,8 @@ static int	verb_send_key(struct ctx *);
 static int	verb_screenshot(struct ctx *);
 static int	verb_set(struct ctx *);
 static int	verb_disk_resize(struct ctx *);
+static int	verb_disk_add(struct ctx *);
+static int	verb_disk_remove(struct ctx *);
 static int	verb_rename(struct ctx *);
 static int	verb_clone(struct ctx *);
 
@@ -99,6 +101,14 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "delete a stopped VM and the disks fwsd made for it" },
 	[PROTO_CMD_DESTROY] = { verb_simple, 1, "", "NAME",
 	    "stop a VM at once (kill its qemu)" },
+	[PROTO_CMD_DISK_ADD] = { verb_disk_add, 4, "json",
+	    "NAME SIZE|PATH[,format=qcow2|raw] [--json]",
+	    "give a VM another disk: a new one of SIZE, or a file; live\n"
+	    "\t   when the VM runs" },
+	[PROTO_CMD_DISK_REMOVE] = { verb_disk_remove, 4, "json",
+	    "NAME DISK [--json]",
+	    "take disk DISK (its number in info) from a VM, live when it\n"
+	    "\t   runs (not disk 0 then); a disk fwsd made is deleted" },
 	[PROTO_CMD_DISK_RESIZE] = { verb_disk_resize, 4, "json",
 	    "NAME DISK SIZE [--json]",
 	    "grow a disk (DISK: its number in info), live when the VM\n"
@@ -1064,10 +1074,11 @@ fwsctl_abs_path(const char *p)
 	return v;
 }
 
-/* --disk SIZE or --disk PATH[,format=F]; the format is never guessed
- * from content: from ,format= or the file name's ending. */
+/* --disk SIZE or --disk PATH[,format=F] (what: "--disk", "disk-add");
+ * the format is never guessed from content: from ,format= or the file
+ * name's ending. */
 static json_t *
-disk_arg(const char *spec)
+disk_spec(const char *what, const char *spec)
 {
 	uint64_t	 size;
 	char		*path, *opt, *cause;
@@ -1076,7 +1087,7 @@ disk_arg(const char *spec)
 
 	if (*spec >= '0' && *spec <= '9') {
 		if (parse_size(spec, &size, &cause) == -1)
-			fwsctl_errx(2, "--disk %s", cause);
+			fwsctl_errx(2, "%s %s", what, cause);
 		return json_pack("{sI}", "size", (json_int_t)size);
 	}
 	path = xasprintf("%s", spec);
@@ -1090,11 +1101,17 @@ disk_arg(const char *spec)
 			fmt = "raw";
 	}
 	if (fmt == NULL)
-		fwsctl_errx(2, "--disk %s: say its format: %s,format=qcow2 or "
-		    ",format=raw", spec, spec);
+		fwsctl_errx(2, "%s %s: say its format: %s,format=qcow2 or "
+		    ",format=raw", what, spec, spec);
 	d = json_pack("{so ss}", "path", fwsctl_abs_path(path), "format", fmt);
 	free(path);
 	return d;
+}
+
+static json_t *
+disk_arg(const char *spec)
+{
+	return disk_spec("--disk", spec);
 }
 
 /*
@@ -1556,6 +1573,70 @@ verb_clone(struct ctx *c)
 		printf("%s: a %s clone of %s\n", c->c_pos[1],
 		    fwsctl_opt(c, "linked") != NULL ? "linked" : "full",
 		    c->c_name);
+	json_decref(r);
+	return 0;
+}
+
+/* disk-add NAME SIZE|PATH[,format=F] */
+static int
+verb_disk_add(struct ctx *c)
+{
+	json_t		*args, *r, *res, *d;
+	char		 buf[32];
+
+	if (c->c_npos != 2)
+		usage(c->c_cmd);
+	d = disk_spec("disk-add:", c->c_pos[1]);
+	args = fwsctl_name_args(c);
+	json_object_update(args, d);
+	json_decref(d);
+	r = fwsctl_call(PROTO_CMD_DISK_ADD, args, NULL);
+	res = json_object_get(r, "result");
+	if (c->c_json)
+		fwsctl_print_json(res);
+	else
+		printf("%s: disk %lld is %s (%s, %s%s)%s\n", c->c_name,
+		    (long long)json_integer_value(json_object_get(res, "disk")),
+		    json_string_value(json_object_get(res, "path")),
+		    json_string_value(json_object_get(res, "format")),
+		    fwsctl_size(json_object_get(res, "size"), 0, buf,
+		    sizeof(buf)), json_is_true(json_object_get(res,
+		    "readonly")) ? ", read-only" : "",
+		    json_is_true(json_object_get(res, "live")) ?
+		    ", in the running guest too" : "");
+	json_decref(r);
+	return 0;
+}
+
+/* disk-remove NAME DISK */
+static int
+verb_disk_remove(struct ctx *c)
+{
+	json_t		*args, *r, *res;
+	uint64_t	 disk;
+	char		*end;
+
+	if (c->c_npos != 2)
+		usage(c->c_cmd);
+	disk = strtoull(c->c_pos[1], &end, 10);
+	if (*c->c_pos[1] < '0' || *c->c_pos[1] > '9' || *end != '\0' ||
+	    disk >= FWS_DISKS_MAX)
+		fwsctl_errx(2, "disk-remove: DISK %s: the disk's number, as "
+		    "info lists them (0 is the first)", c->c_pos[1]);
+	args = fwsctl_name_args(c);
+	json_object_set_new(args, "disk", json_integer(disk));
+	r = fwsctl_call(PROTO_CMD_DISK_REMOVE, args, NULL);
+	res = json_object_get(r, "result");
+	if (c->c_json)
+		fwsctl_print_json(res);
+	else
+		printf("%s: disk %llu (%s) removed%s%s\n", c->c_name,
+		    (unsigned long long)disk, json_string_value(
+		    json_object_get(res, "path")),
+		    json_is_true(json_object_get(res, "deleted")) ?
+		    ", its file deleted" : ", its file kept",
+		    json_is_true(json_object_get(res, "live")) ?
+		    ", from the running guest too" : "");
 	json_decref(r);
 	return 0;
 }

@@ -75,6 +75,7 @@ loan_waits(const struct vm *vm, enum loan_step step)
 	case JOB_MEDIA:
 	case JOB_DISK:
 	case JOB_CLONE:
+	case JOB_NIC:
 		return 1;
 	default:
 		return step == LOAN_DELETE;

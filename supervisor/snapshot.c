@@ -547,7 +547,8 @@ snap_change(struct snap_op *so)
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		if (vm->vm_disks[i].d_readonly)
 			continue;
-		snprintf(node, sizeof(node), FWS_DISK_NODE "%d", i);
+		snprintf(node, sizeof(node), FWS_DISK_NODE "%d",
+		    vm->vm_disks[i].d_slot);
 		json_array_append_new(devs, json_string(node));
 	}
 	if (so->so_kind == SNAP_CREATE && so->so_disk_only) {

@@ -290,6 +290,65 @@ step_done(sqlite3_stmt *st, char **cause)
 	return 0;
 }
 
+/* The VM's disks and NICs, each row by its slot. */
+static int
+store_devices_insert(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 i;
+
+	for (i = 0; i < vm->vm_ndisks; i++) {
+		if (prepare("INSERT INTO disks (vm_id, idx, path, format, size, "
+		    "owned, readonly) VALUES (?, ?, ?, ?, ?, ?, ?)", &st,
+		    cause) == -1)
+			return -1;
+		sqlite3_bind_int64(st, 1, vm->vm_id);
+		sqlite3_bind_int(st, 2, vm->vm_disks[i].d_slot);
+		bind_text(st, 3, vm->vm_disks[i].d_path);
+		bind_text(st, 4, vm->vm_disks[i].d_format);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)vm->vm_disks[i].d_size);
+		sqlite3_bind_int(st, 6, vm->vm_disks[i].d_owned);
+		sqlite3_bind_int(st, 7, vm->vm_disks[i].d_readonly);
+		if (step_done(st, cause) == -1)
+			return -1;
+	}
+	for (i = 0; i < vm->vm_nnics; i++) {
+		if (prepare("INSERT INTO nics (vm_id, idx, network, mac) "
+		    "VALUES (?, ?, ?, ?)", &st, cause) == -1)
+			return -1;
+		sqlite3_bind_int64(st, 1, vm->vm_id);
+		sqlite3_bind_int(st, 2, vm->vm_nics[i].n_slot);
+		bind_text(st, 3, vm->vm_nics[i].n_net);
+		bind_text(st, 4, vm->vm_nics[i].n_mac);
+		if (step_done(st, cause) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A disk or NIC added or removed (disk-add, nic-remove, ...): the VM's
+ * rows of both, written again as they are now.
+ */
+int
+store_vm_devices(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("DELETE FROM disks WHERE vm_id = ?", &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, vm->vm_id);
+	if (step_done(st, cause) == -1)
+		return -1;
+	if (prepare("DELETE FROM nics WHERE vm_id = ?", &st, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, vm->vm_id);
+	if (step_done(st, cause) == -1)
+		return -1;
+	return store_devices_insert(vm, cause);
+}
+
+
 /* A loan's end: NULL for none, a VM that never ends. */
 static void
 bind_loan_end(sqlite3_stmt *st, int i, const struct vm *vm)
@@ -304,7 +363,6 @@ int
 store_vm_insert(struct vm *vm, char **cause)
 {
 	sqlite3_stmt	*st;
-	int		 i;
 
 	if (exec_sql("BEGIN IMMEDIATE", cause) == -1)
 		return -1;
@@ -335,32 +393,8 @@ store_vm_insert(struct vm *vm, char **cause)
 	if (step_done(st, cause) == -1)
 		goto fail;
 	vm->vm_id = sqlite3_last_insert_rowid(db);
-	for (i = 0; i < vm->vm_ndisks; i++) {
-		if (prepare("INSERT INTO disks (vm_id, idx, path, format, size, "
-		    "owned, readonly) VALUES (?, ?, ?, ?, ?, ?, ?)", &st,
-		    cause) == -1)
-			goto fail;
-		sqlite3_bind_int64(st, 1, vm->vm_id);
-		sqlite3_bind_int(st, 2, i);
-		bind_text(st, 3, vm->vm_disks[i].d_path);
-		bind_text(st, 4, vm->vm_disks[i].d_format);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)vm->vm_disks[i].d_size);
-		sqlite3_bind_int(st, 6, vm->vm_disks[i].d_owned);
-		sqlite3_bind_int(st, 7, vm->vm_disks[i].d_readonly);
-		if (step_done(st, cause) == -1)
-			goto fail;
-	}
-	for (i = 0; i < vm->vm_nnics; i++) {
-		if (prepare("INSERT INTO nics (vm_id, idx, network, mac) "
-		    "VALUES (?, ?, ?, ?)", &st, cause) == -1)
-			goto fail;
-		sqlite3_bind_int64(st, 1, vm->vm_id);
-		sqlite3_bind_int(st, 2, i);
-		bind_text(st, 3, vm->vm_nics[i].n_net);
-		bind_text(st, 4, vm->vm_nics[i].n_mac);
-		if (step_done(st, cause) == -1)
-			goto fail;
-	}
+	if (store_devices_insert(vm, cause) == -1)
+		goto fail;
 	if (exec_sql("COMMIT", cause) == -1)
 		goto fail;
 	return 0;
@@ -477,7 +511,7 @@ store_vm_rename(const struct vm *vm, char **cause)
 			return -1;
 		bind_text(st, 1, vm->vm_disks[i].d_path);
 		sqlite3_bind_int64(st, 2, vm->vm_id);
-		sqlite3_bind_int(st, 3, i);
+		sqlite3_bind_int(st, 3, vm->vm_disks[i].d_slot);
 		if (step_done(st, cause) == -1)
 			return -1;
 	}
@@ -514,7 +548,7 @@ store_disk_update_size(const struct vm *vm, int idx, char **cause)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)vm->vm_disks[idx].d_size);
 	sqlite3_bind_int64(st, 2, vm->vm_id);
-	sqlite3_bind_int(st, 3, idx);
+	sqlite3_bind_int(st, 3, vm->vm_disks[idx].d_slot);
 	return step_done(st, cause);
 }
 
@@ -654,7 +688,7 @@ store_disks_load(struct vm *vm, char **cause)
 	struct vm_disk	*d;
 	int		 rc;
 
-	if (prepare("SELECT path, format, size, owned, readonly FROM disks "
+	if (prepare("SELECT path, format, size, owned, readonly, idx FROM disks "
 	    "WHERE vm_id = ? ORDER BY idx", &st, cause) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, vm->vm_id);
@@ -666,6 +700,7 @@ store_disks_load(struct vm *vm, char **cause)
 		d->d_size = sqlite3_column_int64(st, 2);
 		d->d_owned = sqlite3_column_int(st, 3);
 		d->d_readonly = sqlite3_column_int(st, 4);
+		d->d_slot = sqlite3_column_int(st, 5);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -680,7 +715,7 @@ store_nics_load(struct vm *vm, char **cause)
 	struct vm_nic	*n;
 	int		 rc;
 
-	if (prepare("SELECT network, mac FROM nics WHERE vm_id = ? "
+	if (prepare("SELECT network, mac, idx FROM nics WHERE vm_id = ? "
 	    "ORDER BY idx", &st, cause) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, vm->vm_id);
@@ -689,6 +724,7 @@ store_nics_load(struct vm *vm, char **cause)
 		n = &vm->vm_nics[vm->vm_nnics++];
 		column_copy(st, 0, n->n_net, sizeof(n->n_net));
 		column_copy(st, 1, n->n_mac, sizeof(n->n_mac));
+		n->n_slot = sqlite3_column_int(st, 2);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -36,6 +36,7 @@ static const char *const vm_job_names[] = {
 	[JOB_DISK] = "disk",
 	[JOB_SAVE] = "save",
 	[JOB_CLONE] = "clone",
+	[JOB_NIC] = "nic",
 };
 
 static const char *const vm_restart_names[] = {
@@ -75,9 +76,15 @@ struct vm *
 vm_new(void)
 {
 	struct vm	*vm;
+	int		 i;
 
 	if ((vm = calloc(1, sizeof(*vm))) == NULL)
 		abort();
+	/* a definition made in one go numbers its devices as it lists them */
+	for (i = 0; i < FWS_DISKS_MAX; i++)
+		vm->vm_disks[i].d_slot = i;
+	for (i = 0; i < FWS_NICS_MAX; i++)
+		vm->vm_nics[i].n_slot = i;
 	TAILQ_INIT(&vm->vm_waiters);
 	vm->vm_vnc_display = -1;
 	vm->vm_job.j_kind = JOB_NONE;
@@ -136,7 +143,7 @@ vm_key(const struct vm *vm)
 }
 
 /*
- * The name of the tap of the VM's NIC idx: "fws" ID "." IDX, from the
+ * The name of the tap of the VM's NIC idx: "fws" ID "." SLOT, from the
  * store's id of the VM, a number fwsd hands out: no name a user picks
  * can make a tap of theirs collide with another's, nor show in it.
  */
@@ -147,7 +154,8 @@ vm_tap_name(const struct vm *vm, int idx, char *buf, size_t len)
 
 	if (vm->vm_id <= 0 || idx < 0 || idx >= FWS_NICS_MAX)
 		return -1;
-	n = snprintf(buf, len, "fws%lld.%d", (long long)vm->vm_id, idx);
+	n = snprintf(buf, len, "fws%lld.%d", (long long)vm->vm_id,
+	    vm->vm_nics[idx].n_slot);
 	return n < 0 || (size_t)n >= len || n > FWS_IFNAME_MAX ? -1 : 0;
 }
 

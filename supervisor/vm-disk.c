@@ -244,7 +244,7 @@ vm_disk_resize(struct vm *vm, const struct caller *ca, int disk,
 		return;
 	}
 	if (vm_is_active(vm)) {
-		snprintf(node, sizeof(node), FWS_DISK_NODE "%d", disk);
+		snprintf(node, sizeof(node), FWS_DISK_NODE "%d", d->d_slot);
 		if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp,
 		    "block_resize", json_pack("{ss sI}", "node-name", node,
 		    "size", (json_int_t)size), FWS_QMP_TIMEOUT, disk_resized,

@@ -9,7 +9,10 @@
  * (backing files, read-only disks, the ISO) are descriptors in fdsets.
  * Every VM has a CD drive, empty when it has no ISO.  Sockets (QMP, the
  * serial port, the guest agent's channel) are descriptors too,
- * listening sockets fwsd made.
+ * listening sockets fwsd made.  Disks and NICs are named by their slots
+ * (disk-add and nic-add plug more in while qemu runs, disk-remove and
+ * nic-remove take them out): on q35 each slot has a PCIe root port of
+ * its own, used or not, as PCIe has no hotplug on its root bus.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +107,8 @@ vm_qemu_node(struct argv *a, const char *name, const char *format,
 
 /*
  * Disk i: its chain from the bottom up, each layer's backing the node
- * below it, the bottom's none.  The top is FWS_DISK_NODE i (what QMP
- * snapshot jobs address), opened by path unless it is read-only.
+ * below it, the bottom's none.  The top is FWS_DISK_NODE and its slot
+ * (what QMP snapshot jobs address), opened by path unless it is read-only.
  */
 static void
 vm_qemu_disk(struct argv *a, const struct vm *vm, int i,
@@ -113,10 +116,11 @@ vm_qemu_disk(struct argv *a, const struct vm *vm, int i,
 {
 	char	*name, *below = NULL;
 	int	 k, n = qd->qd_nlayers > 0 ? qd->qd_nlayers : 1;
+	int	 slot = vm->vm_disks[i].d_slot;
 
 	for (k = n - 1; k >= 0; k--) {
-		name = k == 0 ? xasprintf(FWS_DISK_NODE "%d", i) :
-		    xasprintf(FWS_DISK_NODE "%d-%d", i, k);
+		name = k == 0 ? xasprintf(FWS_DISK_NODE "%d", slot) :
+		    xasprintf(FWS_DISK_NODE "%d-%d", slot, k);
 		vm_qemu_node(a, name, qd->qd_nlayers > 0 ?
 		    qd->qd_layer[k].ql_format : vm->vm_disks[i].d_format,
 		    vm->vm_disks[i].d_path, qd->qd_nlayers > 0 ?
@@ -130,12 +134,55 @@ vm_qemu_disk(struct argv *a, const struct vm *vm, int i,
 	free(below);
 }
 
+/*
+ * The root port a disk's or NIC's slot plugs into (kind "disk" or "nic"),
+ * NULL on a machine whose root bus takes hotplug itself (pc).
+ */
+char *
+vm_qemu_port(const char *machine, const char *kind, int slot)
+{
+	if (strcmp(machine, "q35") != 0)
+		return NULL;
+	return xasprintf("port-%s%d", kind, slot);
+}
+
+/* ",bus=PORT" for a slot's device, or "" */
+static char *
+vm_qemu_bus(const char *machine, const char *kind, int slot)
+{
+	char	*port = vm_qemu_port(machine, kind, slot), *s;
+
+	if (port == NULL)
+		return xasprintf("%s", "");
+	s = xasprintf(",bus=%s", port);
+	free(port);
+	return s;
+}
+
+/* A root port for every slot of a disk or a NIC (q35). */
+static void
+vm_qemu_ports(struct argv *a, const char *machine)
+{
+	char	*port;
+	int	 i, chassis = 1;
+
+	for (i = 0; i < FWS_DISKS_MAX + FWS_NICS_MAX; i++) {
+		port = i < FWS_DISKS_MAX ? vm_qemu_port(machine, "disk", i) :
+		    vm_qemu_port(machine, "nic", i - FWS_DISKS_MAX);
+		if (port == NULL)
+			return;
+		argv_pair(a, "-device", xasprintf("pcie-root-port,id=%s,"
+		    "chassis=%d", port, chassis++));
+		free(port);
+	}
+}
+
 char **
 vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 {
 	struct argv	 a = { NULL, 0, 0 };
-	char		*p;
-	int		 i;
+	char		*p, *bus;
+	int		 i, slot;
 
 	argv_add(&a, xasprintf("%s", qp->qp_qemu));
 	argv_pair(&a, "-name", xasprintf("guest=%s", vm->vm_name));
@@ -187,19 +234,26 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	argv_pair(&a, "-device", xasprintf("pvpanic"));
 	/* memory given back live (set --memory), up to -m */
 	argv_pair(&a, "-device", xasprintf("virtio-balloon-pci,id=balloon0"));
+	vm_qemu_ports(&a, qp->qp_machine);
 	for (i = 0; i < vm->vm_ndisks; i++) {
+		slot = vm->vm_disks[i].d_slot;
 		vm_qemu_disk(&a, vm, i, &qp->qp_disks[i]);
+		bus = vm_qemu_bus(qp->qp_machine, "disk", slot);
 		argv_pair(&a, "-device", xasprintf("virtio-blk-pci,drive="
-		    FWS_DISK_NODE "%d,id=disk%d", i, i));
+		    FWS_DISK_NODE "%d,id=disk%d%s", slot, slot, bus));
+		free(bus);
 	}
 	/* NICs: taps fwsd made, passed as descriptors: qemu needs no privilege */
 	for (i = 0; i < vm->vm_nnics; i++) {
+		slot = vm->vm_nics[i].n_slot;
 		/* qemu reads IFF_VNET_HDR from the fd itself (and refuses
 		 * vnet_hdr= next to fd=) */
-		argv_pair(&a, "-netdev", xasprintf("tap,id=net%d,fd=%d", i,
+		argv_pair(&a, "-netdev", xasprintf("tap,id=net%d,fd=%d", slot,
 		    qp->qp_tap_fd[i]));
+		bus = vm_qemu_bus(qp->qp_machine, "nic", slot);
 		argv_pair(&a, "-device", xasprintf("virtio-net-pci,netdev=net%d,"
-		    "mac=%s", i, vm->vm_nics[i].n_mac));
+		    "mac=%s,id=nic%d%s", slot, vm->vm_nics[i].n_mac, slot, bus));
+		free(bus);
 	}
 	/*
 	 * The CD drive is always there, empty without an ISO, so that a

@@ -223,6 +223,7 @@ run_teardown(struct vm *vm)
 	snapshot_vm_gone(vm);
 	vm_save_gone(vm);
 	vm->vm_restoring = 0;
+	plug_vm_gone(vm);
 	if (vm->vm_qmp != NULL) {
 		qmp_free(vm->vm_qmp);
 		vm->vm_qmp = NULL;
@@ -435,6 +436,7 @@ static const struct vm_qmp_event {
 	void		(*qe_fn)(struct vm *, json_t *);
 } vm_qmp_events[] = {
 	{ "BALLOON_CHANGE",	vm_qmp_balloon },
+	{ "DEVICE_DELETED",	plug_deleted },
 	{ "GUEST_PANICKED",	vm_qmp_panicked },
 	{ "JOB_STATUS_CHANGE",	vm_qmp_job },
 	{ "MIGRATION",		vm_qmp_migration },

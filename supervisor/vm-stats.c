@@ -26,6 +26,7 @@ struct stats_one {
 	struct stats_all *so_all;
 	json_t		*so_vm;		/* this VM's entry of sa_list */
 	int		 so_ndisks;
+	int		 so_slot[FWS_DISKS_MAX];	/* each disk's */
 };
 
 static void
@@ -56,7 +57,7 @@ stats_blocks(struct qmp *q, json_t *ret, const char *err_class,
 	json_t		*disks, *b;
 	const char	*node;
 	size_t		 i;
-	int		 n;
+	int		 n, k;
 
 	(void)q;
 	(void)err_desc;
@@ -69,9 +70,11 @@ stats_blocks(struct qmp *q, json_t *ret, const char *err_class,
 			    strlen(FWS_DISK_NODE)) != 0)
 				continue;
 			n = atoi(node + strlen(FWS_DISK_NODE));
-			if (n >= 0 && n < so->so_ndisks)
-				json_array_set_new(disks, n, stats_disk(n,
-				    json_object_get(b, "stats")));
+			for (k = 0; k < so->so_ndisks; k++)
+				if (so->so_slot[k] == n)
+					json_array_set_new(disks, k,
+					    stats_disk(k, json_object_get(b,
+					    "stats")));
 		}
 	stats_settle(so->so_all);
 	free(so);
@@ -128,6 +131,7 @@ vm_stats(const struct caller *ca, int64_t owner, struct vm *one,
 	struct stats_one *so;
 	struct vm	*vm;
 	json_t		*o;
+	int		 k;
 
 	if ((sa = calloc(1, sizeof(*sa))) == NULL) {
 		fn(arg, FWS_ERR_INTERNAL, "out of memory", NULL);
@@ -152,6 +156,8 @@ vm_stats(const struct caller *ca, int64_t owner, struct vm *one,
 		so->so_all = sa;
 		so->so_vm = o;
 		so->so_ndisks = vm->vm_ndisks;
+		for (k = 0; k < vm->vm_ndisks; k++)
+			so->so_slot[k] = vm->vm_disks[k].d_slot;
 		sa->sa_left++;
 		if (qmp_execute(vm->vm_qmp, "query-blockstats", NULL,
 		    FWS_QMP_TIMEOUT, stats_blocks, so) == -1) {

@@ -4,7 +4,8 @@
  *
  *   vm_jobs   what an event does to the job under way (a VM has at most
  *             one: a start, a stop, a restart's wait, a snapshot, a
- *             change of its CD drive, its creation, a clone of it): every "busy" comes
+ *             change of its CD drive, of its disks or NICs, its
+ *             creation, a save, a clone of it): every "busy" comes
  *             from here, worded once (vm_busy_words);
  *   vm_table  for each state, what each event does: the next state, what
  *             is done, the event recorded, or why it is refused.
@@ -90,6 +91,10 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 		[EV_SCREEN] = J_OK,
 	},
 	[JOB_DISK] = {
+		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+		[EV_SCREEN] = J_OK,
+	},
+	[JOB_NIC] = {
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
 		[EV_SCREEN] = J_OK,
 	},
@@ -200,6 +205,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* qemu-img */
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* the definition */
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* qemu-img */
+		[EV_NIC] = GO(VM_SAME, 0, NULL),	/* the definition */
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_SAVE] = NO_SAVE,
 		[EV_CLONE] = GO(VM_SAME, 0, NULL),	/* qemu-img */
@@ -219,6 +225,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
+		[EV_NIC] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_SAVE] = NO_SAVE,
 		[EV_CLONE] = GO(VM_SAME, 0, NULL),
@@ -237,6 +244,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
+		[EV_NIC] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_SAVE] = NO_SAVE,
 		[EV_CLONE] = GO(VM_SAME, 0, NULL),
@@ -252,6 +260,8 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = NO(FWS_ERR_STATE, "%1$s is expired: its "
 		    "snapshots wait for its loan to be extended"),
 		[EV_DISK] = NO(FWS_ERR_STATE, "%1$s is expired: its disks "
+		    "wait for its loan to be extended"),
+		[EV_NIC] = NO(FWS_ERR_STATE, "%1$s is expired: its NICs "
 		    "wait for its loan to be extended"),
 		[EV_RENAME] = GO(VM_SAME, 0, NULL),
 		[EV_CLONE] = NO(FWS_ERR_STATE, "%1$s is expired: its disks "
@@ -272,7 +282,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT, [EV_SAVE] = NO_SAVE,
 		[EV_SNAPSHOT] = NO_CHANGE_SAVED, [EV_MEDIA] = NO_CHANGE_SAVED,
-		[EV_DISK] = NO_CHANGE_SAVED,
+		[EV_DISK] = NO_CHANGE_SAVED, [EV_NIC] = NO_CHANGE_SAVED,
 		/* its disks belong with the RAM in the file */
 		[EV_CLONE] = NO(FWS_ERR_STATE, "%1$s is saved: its disks go with "
 		    "the guest's saved RAM; start it (or start --fresh) and "
@@ -322,6 +332,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),	/* by qemu */
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_DISK] = GO(VM_SAME, 0, NULL),	/* live */
+		[EV_NIC] = GO(VM_SAME, 0, NULL),	/* live */
 		[EV_RENAME] = NO_RENAME,
 		[EV_CLONE] = NO_CLONE,
 		[EV_KEYS] = GO(VM_SAME, 0, NULL),	/* a QMP command */
@@ -354,6 +365,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
 		[EV_MEDIA] = GO(VM_SAME, 0, NULL),
 		[EV_DISK] = GO(VM_SAME, 0, NULL),
+		[EV_NIC] = GO(VM_SAME, 0, NULL),
 		[EV_RENAME] = NO_RENAME,
 		[EV_CLONE] = NO_CLONE,
 		[EV_KEYS] = NOT_RUNNING_ST,	/* nobody would read them */
@@ -399,8 +411,8 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_STOP] = "stop", [EV_DESTROY] = "destroy", [EV_PAUSE] = "pause",
 	[EV_RESUME] = "resume", [EV_REBOOT] = "reboot",
 	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media", [EV_KEYS] = "send-key",
-	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk", [EV_RENAME] = "rename",
-	[EV_SAVE] = "save", [EV_DISCARD] = "discard",
+	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk", [EV_NIC] = "nic",
+	[EV_RENAME] = "rename", [EV_SAVE] = "save", [EV_DISCARD] = "discard",
 	[EV_CLONE] = "clone",
 	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
 	[EV_LOAN_EXTENDED] = "loan extended",
@@ -429,6 +441,7 @@ static const char *const vm_job_busy[JOB_LAST + 1] = {
 	[JOB_SNAPSHOT] = ": a snapshot operation is under way",
 	[JOB_MEDIA] = ": a change of its CD drive is under way",
 	[JOB_DISK] = ": a change of its disks is under way",
+	[JOB_NIC] = ": a change of its NICs is under way",
 	[JOB_SAVE] = ": its state is being saved",
 	[JOB_CLONE] = " is being cloned",
 };
@@ -557,6 +570,8 @@ vm_job_event(enum vm_job_kind kind)
 		return EV_MEDIA;
 	case JOB_DISK:
 		return EV_DISK;
+	case JOB_NIC:
+		return EV_NIC;
 	case JOB_SAVE:
 		return EV_SAVE;
 	case JOB_CLONE:

@@ -35,6 +35,9 @@ value_of(char **argv, const char *opt, int nth)
 	return NULL;
 }
 
+/* q35's root ports, one per slot, before the disks */
+#define PORTS	(FWS_DISKS_MAX + FWS_NICS_MAX)
+
 static int
 has(char **argv, const char *arg)
 {
@@ -114,10 +117,16 @@ test_basic(void **state)
 	/* every VM has a balloon: set --memory, live */
 	assert_string_equal(value_of(argv, "-device", 1),
 	    "virtio-balloon-pci,id=balloon0");
+	/* q35: a root port for every disk's and NIC's slot, for hotplug */
 	assert_string_equal(value_of(argv, "-device", 2),
-	    "virtio-blk-pci,drive=fws-disk0,id=disk0");
+	    "pcie-root-port,id=port-disk0,chassis=1");
+	assert_string_equal(value_of(argv, "-device", 1 + PORTS),
+	    "pcie-root-port,id=port-nic3,chassis=12");
+	assert_string_equal(value_of(argv, "-device", 2 + PORTS),
+	    "virtio-blk-pci,drive=fws-disk0,id=disk0,bus=port-disk0");
 	/* a CD drive with no disc, for one to go in later */
-	assert_string_equal(value_of(argv, "-device", 3), "ide-cd,id=cd0");
+	assert_string_equal(value_of(argv, "-device", 3 + PORTS),
+	    "ide-cd,id=cd0");
 	assert_null(value_of(argv, "-kernel", 0));
 	/* every option that takes a value has one */
 	assert_true(argc_of(argv) > 30);
@@ -153,7 +162,7 @@ test_iso_kernel_kvm(void **state)
 	    "{\"driver\":\"raw\",\"file\":\"fws-cd0-file\",\"node-name\":"
 	    "\"fws-cd0\",\"read-only\":true}");
 	assert_null(strstr(value_of(argv, "-blockdev", 3), "debian"));
-	assert_string_equal(value_of(argv, "-device", 3),
+	assert_string_equal(value_of(argv, "-device", 3 + PORTS),
 	    "ide-cd,drive=fws-cd0,id=cd0");
 	/* the disc once, the disk when it does not boot */
 	assert_string_equal(value_of(argv, "-boot", 0), "once=dc");
@@ -214,10 +223,12 @@ test_nics(void **state)
 	    "tap,id=net0,fd=5");
 	assert_string_equal(value_of(argv, "-netdev", 1),
 	    "tap,id=net1,fd=6");
-	assert_string_equal(value_of(argv, "-device", 3),
-	    "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:01");
-	assert_string_equal(value_of(argv, "-device", 4),
-	    "virtio-net-pci,netdev=net1,mac=52:54:00:aa:bb:02");
+	assert_string_equal(value_of(argv, "-device", 3 + PORTS),
+	    "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:01,id=nic0,"
+	    "bus=port-nic0");
+	assert_string_equal(value_of(argv, "-device", 4 + PORTS),
+	    "virtio-net-pci,netdev=net1,mac=52:54:00:aa:bb:02,id=nic1,"
+	    "bus=port-nic1");
 	assert_null(value_of(argv, "-netdev", 2));
 	vm_qemu_argv_free(argv);
 	vm_free(vm);
