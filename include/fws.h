@@ -602,7 +602,8 @@ void		 vm_start_fresh(struct vm *, const struct caller *, fws_done_fn,
 		    void *);
 char		*vm_saved_path(const struct vm *);
 int		 vm_saved_exists(const struct vm *);
-void		 vm_saved_discard(struct vm *);
+void		 vm_saved_discard(struct vm *, int);
+void		 vm_saved_release(void);
 void		 vm_save_migration(struct vm *, json_t *);
 void		 vm_save_gone(struct vm *);
 void		 vm_restore_begin(struct vm *);

@@ -272,6 +272,7 @@ stop:
 	event_unfollow(0);
 	loan_release();
 	vm_release_all();
+	vm_saved_release();
 	logcap_release();
 	net_release_all();
 	ns_close();

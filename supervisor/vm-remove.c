@@ -71,7 +71,7 @@ vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
 			free(err);
 		}
 	}
-	vm_saved_discard(vm);	/* a saved guest's state, if any */
+	vm_saved_discard(vm, 1);	/* a saved guest's state, if any */
 	p = vm_dir(vm);
 	vm_remove_logs(p);
 	free(p);

@@ -809,7 +809,7 @@ run_spawn(struct vm *vm, char **cause)
 	 * left over (a resume cut short) means nothing any more */
 	vm->vm_restoring = vm->vm_state == VM_SAVED;
 	if (!vm->vm_restoring)
-		vm_saved_discard(vm);
+		vm_saved_discard(vm, 0);
 	if (vm_spawn(vm, &qmp_conn, &agent_conn, cause) == -1) {
 		vm->vm_restoring = 0;
 		return -1;
@@ -973,7 +973,7 @@ run_commit(struct vm *vm, int64_t actor, const struct vm_record *rec, int n)
 static void
 run_discard(struct vm *vm)
 {
-	vm_saved_discard(vm);
+	vm_saved_discard(vm, 0);
 }
 
 /* A job ended, or a loan's state changed: a loan's step may wait. */

@@ -21,6 +21,7 @@
  *
  * Also here: shutdown-all --save, every running guest saved at once.
  */
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,7 @@
 #define SAVE_FDNAME	"fws-save"
 #define RESTORE_FDNAME	"fws-restore"
 #define SAVE_SYNC	"/bin/sync"
+#define SAVE_RM		"/bin/rm"
 /* bytes/s: QEMU's default cap (32 MiB/s) is for a network, not a file */
 #define SAVE_BANDWIDTH	1099511627776LL
 
@@ -81,9 +83,100 @@ vm_saved_exists(const struct vm *vm)
 	return rc;
 }
 
-/* The saved state (and a save's leftover) go. */
+/*
+ * A spent state's removal is a child's (rm): freeing the blocks of a
+ * file as large as a guest's RAM takes the disk a while, and fwsd does
+ * not wait on the disk.  The file first takes a name of its own, so a
+ * new save is never in its way.
+ */
+struct save_rm {
+	TAILQ_ENTRY(save_rm)	 sr_entry;
+	struct proc_watch	*sr_watch;
+	char			*sr_path;
+};
+static TAILQ_HEAD(, save_rm) save_rms = TAILQ_HEAD_INITIALIZER(save_rms);
+
+static void
+save_rm_free(struct save_rm *sr)
+{
+	TAILQ_REMOVE(&save_rms, sr, sr_entry);
+	proc_unwatch(sr->sr_watch);
+	free(sr->sr_path);
+	free(sr);
+}
+
+static void
+save_rm_done(pid_t pid, int status, void *arg)
+{
+	struct save_rm	*sr = arg;
+
+	(void)pid;
+	if (status != 0)
+		log_warnx("%s: %s -f exited with status %d", sr->sr_path,
+		    SAVE_RM, status);
+	save_rm_free(sr);
+}
+
+static void
+save_rm(const char *path)
+{
+	struct proc_spec	 ps;
+	struct save_rm		*sr;
+	const char		*argv[5];
+	char			*spent, *cause;
+	pid_t			 pid;
+
+	spent = xasprintf("%s.spent", path);
+	if (rename(path, spent) == -1) {
+		if (errno != ENOENT)
+			log_warn("rename %s", path);
+		free(spent);
+		return;
+	}
+	argv[0] = SAVE_RM;
+	argv[1] = "-f";
+	argv[2] = "--";
+	argv[3] = spent;
+	argv[4] = NULL;
+	memset(&ps, 0, sizeof(ps));
+	ps.ps_argv = (char *const *)argv;
+	ps.ps_stdout = -1;
+	if ((sr = calloc(1, sizeof(*sr))) == NULL ||
+	    proc_spawn(&ps, &pid, &cause) == -1) {
+		if (sr != NULL) {
+			log_warnx("%s", cause);
+			free(cause);
+			free(sr);
+		}
+		if (unlink(spent) == -1)	/* then here, and now */
+			log_warn("unlink %s", spent);
+		free(spent);
+		return;
+	}
+	sr->sr_path = spent;
+	TAILQ_INSERT_TAIL(&save_rms, sr, sr_entry);
+	if ((sr->sr_watch = proc_watch(pid, save_rm_done, sr,
+	    &cause)) == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
+		save_rm_free(sr);	/* the child ends unwatched */
+	}
+}
+
+/* fwsd is exiting: removals under way go on without it. */
 void
-vm_saved_discard(struct vm *vm)
+vm_saved_release(void)
+{
+	while (!TAILQ_EMPTY(&save_rms))
+		save_rm_free(TAILQ_FIRST(&save_rms));
+}
+
+/*
+ * The saved state (and a save's leftover) go: by a child, or now (a
+ * VM being deleted: its directory goes right after).
+ */
+void
+vm_saved_discard(struct vm *vm, int now)
 {
 	const char	*const names[] = { SAVE_FILE, SAVE_TMP };
 	char		*path;
@@ -91,7 +184,9 @@ vm_saved_discard(struct vm *vm)
 
 	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		path = vm_file(vm, names[i]);
-		if (unlink(path) == -1 && errno != ENOENT)
+		if (!now)
+			save_rm(path);
+		else if (unlink(path) == -1 && errno != ENOENT)
 			log_warn("%s: unlink %s", vm->vm_name, path);
 		free(path);
 	}
@@ -127,8 +222,8 @@ save_op_free(struct save_op *so)
 	if (so->so_fd != -1)
 		close(so->so_fd);
 	proc_unwatch(so->so_sync);
-	if (so->so_tmp != NULL && unlink(so->so_tmp) == -1 && errno != ENOENT)
-		log_warn("%s: unlink %s", so->so_vm->vm_name, so->so_tmp);
+	if (so->so_tmp != NULL)
+		save_rm(so->so_tmp);
 	free(so->so_tmp);
 	free(so->so_why);
 	free(so);
@@ -183,8 +278,8 @@ save_fail(struct save_op *so, const char *fmt, ...)
 	if (so->so_why == NULL)
 		so->so_why = xasprintf("save failed");
 	log_warnx("%s: save failed: %s", vm->vm_name, so->so_why);
-	if (so->so_tmp != NULL && unlink(so->so_tmp) == -1 && errno != ENOENT)
-		log_warn("%s: unlink %s", vm->vm_name, so->so_tmp);
+	if (so->so_tmp != NULL)
+		save_rm(so->so_tmp);
 	free(so->so_tmp);
 	so->so_tmp = NULL;
 	if (so->so_stopped && vm->vm_qmp != NULL && qmp_execute(vm->vm_qmp,
@@ -406,10 +501,7 @@ vm_save(struct vm *vm, const struct caller *ca, fws_done_fn fn, void *arg)
 	/* root's file in root's directory: a symlink planted there is
 	 * replaced, never followed */
 	so->so_tmp = vm_file(vm, SAVE_TMP);
-	if (unlink(so->so_tmp) == -1 && errno != ENOENT) {
-		save_fail(so, "unlink %s: %s", so->so_tmp, strerror(errno));
-		return;
-	}
+	save_rm(so->so_tmp);	/* a save cut short by fwsd's end */
 	so->so_fd = open(so->so_tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (so->so_fd == -1) {
@@ -514,7 +606,7 @@ vm_restore_running(struct vm *vm)
 	if (!vm->vm_restoring)
 		return;
 	vm->vm_restoring = 0;
-	vm_saved_discard(vm);
+	vm_saved_discard(vm, 0);
 }
 
 /* shutdown-all --save: one answer once every save has ended. */

@@ -112,7 +112,10 @@ grep -q "save failed\|writing the guest's state failed" "$T/out" ||
 state_is s2 running || fail "after a failed save s2 is $(field s2 state)"
 [ "$(guest_answer s2 HELD '$HELD')" = "two-$$" ] ||
     fail "the guest did not run on after a failed save"
-[ -z "$(ls "$T/state/vms/s2" | grep saved)" ] ||
+no_saved_files() {
+	[ -z "$(ls "$T/state/vms/$1" | grep saved)" ]
+}
+wait_until 10 no_saved_files s2 ||
     fail "a failed save left files: $(ls "$T/state/vms/s2")"
 expect_events s2 started saving save-failed
 note "a save that fails half-way: the guest runs on, the reason told"
