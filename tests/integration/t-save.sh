@@ -141,6 +141,19 @@ fwsctl start s1 >/dev/null || fail "start s1 with its own state back"
     fail "s1 lost its state after a refused resume"
 note "planted links: not followed, not resumed from; the state kept"
 
+# a disk added live is in the machine the saved state resumes into
+fwsctl disk-add s1 16M >/dev/null || fail "disk-add to the running s1"
+[ "$(guest_answer s1 VDB '$(for i in 1 2 3 4 5 6 7 8 9 10; do
+    [ -e /sys/block/vdb ] && break; sleep 1; done; cat /sys/block/vdb/size)')" = 32768 ] ||
+    fail "the guest did not see its new disk"
+fwsctl save s1 >/dev/null || fail "save s1 with a disk added live"
+fwsctl start s1 >/dev/null || fail "resume s1 with a disk added live"
+[ "$(guest_answer s1 VDB '$(cat /sys/block/vdb/size)')" = 32768 ] ||
+    fail "the resumed guest lost its added disk"
+[ "$(guest_answer s1 HELD '$HELD')" = "three-$$" ] ||
+    fail "s1 lost its state with a disk added live"
+note "a disk added live: saved and resumed with it"
+
 # shutdown-all --save, then a host reboot: autostart resumes
 create_guest s3
 fwsctl set s1 --autostart on >/dev/null || fail "autostart s1"
