@@ -293,6 +293,7 @@ struct qmp;
 struct event;
 struct proc_watch;
 struct snap_op;
+struct save_op;
 struct agent;
 struct plug;
 struct create_disk;
@@ -477,6 +478,9 @@ struct vm {
 	int		 vm_guest_panicked;	/* QMP: the guest panicked */
 	int		 vm_restoring;		/* this start resumes a saved
 						   state (vm-save.c) */
+	struct save_op	*vm_save_op;		/* vm-save.c's, while its qemu
+						   lives (a destroy may take
+						   the job over) */
 	int64_t		 vm_reset_ms;		/* last RESET event, mono */
 	int64_t		 vm_recent[FWS_CRASH_LOOP_MAX];	/* restart times, mono */
 	unsigned	 vm_nrecent;

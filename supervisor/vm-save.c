@@ -208,12 +208,13 @@ vm_saved_json(const struct vm *vm)
 	return j;
 }
 
+/* The save under way, unless a destroy took its job over. */
 static struct save_op *
 save_op_of(struct vm *vm)
 {
 	if (vm->vm_job.j_kind != JOB_SAVE)
 		return NULL;
-	return vm->vm_job.j_op;
+	return vm->vm_save_op;
 }
 
 static void
@@ -236,6 +237,7 @@ save_end_failed(struct save_op *so)
 	struct vm	*vm = so->so_vm;
 
 	vm->vm_job.j_op = NULL;
+	vm->vm_save_op = NULL;
 	vm_event(vm, EV_SAVE_FAILED, "%s; the guest runs on", so->so_why);
 	save_op_free(so);
 }
@@ -466,11 +468,13 @@ vm_save_migration(struct vm *vm, json_t *data)
 void
 vm_save_gone(struct vm *vm)
 {
-	struct save_op	*so = save_op_of(vm);
+	struct save_op	*so = vm->vm_save_op;
 
 	if (so == NULL)
 		return;
-	vm->vm_job.j_op = NULL;
+	if (vm->vm_job.j_kind == JOB_SAVE)
+		vm->vm_job.j_op = NULL;
+	vm->vm_save_op = NULL;
 	save_op_free(so);
 }
 
@@ -497,6 +501,7 @@ vm_save(struct vm *vm, const struct caller *ca, fws_done_fn fn, void *arg)
 		free(so);
 		return;
 	}
+	vm->vm_save_op = so;
 	vm_save_wait(vm, fn, arg);
 	/* root's file in root's directory: a symlink planted there is
 	 * replaced, never followed */

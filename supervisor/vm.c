@@ -100,7 +100,9 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 	},
 	[JOB_SAVE] = {
 		/* the save stops the guest while its RAM goes to the file,
-		 * and lets it run again if the save fails */
+		 * and lets it run again if the save fails; a destroy (of a
+		 * save that does not end) kills qemu and the save with it */
+		[EV_DESTROY] = J_TAKE,
 		[EV_PAUSED] = J_IGNORE, [EV_RESUMED] = J_IGNORE,
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
 		[EV_SCREEN] = J_OK,

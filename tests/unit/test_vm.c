@@ -818,6 +818,22 @@ test_save(void **state)
 	assert_string_equal(last_event, "save-failed");
 	done_vm(vm);
 
+	/* a save that does not end: destroy takes its job over */
+	vm = new_vm(VM_RUNNING);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(vm_job_begin(vm, JOB_SAVE, 1001, &op, &err, &why), 0);
+	vm_save_wait(vm, answered, &a);
+	vm_destroy(vm, &alice, answered, &b);
+	assert_int_equal(vm->vm_job.j_kind, JOB_STOP);
+	assert_non_null(strstr(acts, "kill"));
+	vm_event(vm, EV_EXIT_ASKED, "qemu killed as asked");
+	assert_int_equal(vm->vm_state, VM_STOPPED);
+	assert_int_equal(b.err, FWS_OK);
+	assert_int_equal(a.called, 1);
+	assert_int_equal(a.err, FWS_ERR_FAILED);
+	done_vm(vm);
+
 	/* only a running or paused guest is saved */
 	vm = new_vm(VM_STOPPED);
 	assert_int_equal(vm_job_begin(vm, JOB_SAVE, 1001, &op, &err, &why), -1);
