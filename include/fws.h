@@ -625,6 +625,12 @@ void		 vm_disk_add(struct vm *, const struct caller *,
 void		 vm_disk_remove(struct vm *, const struct caller *, int,
 		    fws_done_fn, void *);
 
+/* vm-nic.c: a NIC added to a VM, or taken from it */
+void		 vm_nic_add(struct vm *, const struct caller *, const char *,
+		    const char *, fws_done_fn, void *);
+void		 vm_nic_remove(struct vm *, const struct caller *,
+		    const char *, fws_done_fn, void *);
+
 /* vm-screen.c: a picture of a VM's screen */
 void		 vm_screenshot(struct vm *, fws_done_fn, void *);
 void		 vm_shutdown_all(unsigned, const struct caller *, fws_done_fn,
@@ -1148,6 +1154,10 @@ void	 cmd_clone(struct request *, json_t *, struct vm *);
 void	 cmd_disk_resize(struct request *, json_t *, struct vm *);
 void	 cmd_disk_add(struct request *, json_t *, struct vm *);
 void	 cmd_disk_remove(struct request *, json_t *, struct vm *);
+
+/* cmd-nic.c: nic-add, nic-remove (cmd.c's table) */
+void	 cmd_nic_add(struct request *, json_t *, struct vm *);
+void	 cmd_nic_remove(struct request *, json_t *, struct vm *);
 
 /* cmd-pin.c: vcpu-info, vcpu-pin, emulator-pin (cmd.c's table) */
 void	 cmd_vcpu_info(struct request *, json_t *, struct vm *);
