@@ -46,6 +46,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/cmd-image.c supervisor/cmd-loan.c \
 		  supervisor/cmd-screen.c supervisor/cmd-media.c supervisor/cmd-net.c \
 		  supervisor/cmd-set.c supervisor/cmd-disk.c supervisor/cmd-pin.c \
+		  supervisor/cmd-nic.c \
 		  supervisor/cmd-user.c \
 		  supervisor/clone.c supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
@@ -59,6 +60,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/vm-def.c supervisor/vm-json.c supervisor/vm-paths.c \
 		  supervisor/vm-qemu.c supervisor/vm-remove.c supervisor/vm-screen.c \
 		  supervisor/vm-set.c supervisor/vm-disk.c supervisor/vm-disk-plug.c \
+		  supervisor/vm-nic.c \
 		  supervisor/vm-plug.c supervisor/vm-stats.c supervisor/vm-save.c \
 		  supervisor/vm-rename.c supervisor/vm-pin.c supervisor/vm-img.c \
 		  supervisor/vm-restart.c supervisor/vm-run.c \

@@ -499,6 +499,7 @@ int		 vm_restart_parse(const char *, enum vm_restart *);
 struct vm	*vm_find(uid_t, const char *);
 char		*vm_key(const struct vm *);
 int		 vm_tap_name(const struct vm *, int, char *, size_t);
+int		 vm_slot_tap_name(const struct vm *, int, char *, size_t);
 int		 vm_qemu_uid_pick(struct vm *, uid_t, uid_t, char **);
 struct vm	*vm_new(void);
 void		 vm_free(struct vm *);
@@ -628,6 +629,12 @@ void		 vm_disk_add(struct vm *, const struct caller *,
 		    const struct create_disk *, fws_done_fn, void *);
 void		 vm_disk_remove(struct vm *, const struct caller *, int,
 		    fws_done_fn, void *);
+
+/* vm-nic.c: a NIC added to a VM, or taken from it */
+void		 vm_nic_add(struct vm *, const struct caller *, const char *,
+		    const char *, fws_done_fn, void *);
+void		 vm_nic_remove(struct vm *, const struct caller *,
+		    const char *, fws_done_fn, void *);
 
 /* vm-screen.c: a picture of a VM's screen */
 void		 vm_screenshot(struct vm *, fws_done_fn, void *);
@@ -906,6 +913,8 @@ void		 net_autostart_all(void);
 void		 net_release_all(void);
 json_t		*net_to_json(const struct net *, int);
 int		 net_vm_taps(struct vm *, int *, char **);
+int		 net_vm_tap(const struct vm *, const struct vm_nic *, int *,
+		    char **);
 void		 net_vm_adopt(struct vm *);
 
 /* net-lease.c: the leases dnsmasq gave, read back */
@@ -1014,6 +1023,9 @@ void	 create_vm(const struct caller *, const struct create_spec *,
 void	 create_uuid(char *, size_t);
 void	 create_random_mac(char *, size_t);
 struct vm *create_clash(uid_t, const char *, const char *);
+int	 create_mac_free(const struct caller *, const struct vm *,
+	    const char *, char **);
+int	 create_nic_net(const struct caller *, const char *, char **);
 
 /* clone.c: a VM made from another's disks */
 /* What "clone" asks for, the types checked (cmd-clone.c). */
@@ -1147,6 +1159,10 @@ void	 cmd_clone(struct request *, json_t *, struct vm *);
 void	 cmd_disk_resize(struct request *, json_t *, struct vm *);
 void	 cmd_disk_add(struct request *, json_t *, struct vm *);
 void	 cmd_disk_remove(struct request *, json_t *, struct vm *);
+
+/* cmd-nic.c: nic-add, nic-remove (cmd.c's table) */
+void	 cmd_nic_add(struct request *, json_t *, struct vm *);
+void	 cmd_nic_remove(struct request *, json_t *, struct vm *);
 
 /* cmd-pin.c: vcpu-info, vcpu-pin, emulator-pin (cmd.c's table) */
 void	 cmd_vcpu_info(struct request *, json_t *, struct vm *);

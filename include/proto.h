@@ -105,6 +105,8 @@ enum proto_err {
 	X(NET_OPEN,		"net-open",		0)		\
 	X(NET_START,		"net-start",		0)		\
 	X(NET_STOP,		"net-stop",		0)		\
+	X(NIC_ADD,		"nic-add",		PROTO_SLOW)	\
+	X(NIC_REMOVE,		"nic-remove",		PROTO_SLOW)	\
 	X(PAUSE,		"pause",		0)		\
 	X(QUOTA,		"quota",		0)		\
 	X(QUOTA_SET,		"quota-set",		0)		\

@@ -90,26 +90,48 @@ create_random_mac(char *buf, size_t len)
 }
 
 /*
- * A MAC address taken: whose is said only to who may see that VM, so a
- * clash tells a user nothing of other users' VMs.
+ * A MAC address another VM than vm has taken (-2): whose is said only
+ * to who may see that VM, so a clash tells a user nothing of other
+ * users' VMs.  Shared with nic-add (vm-nic.c).
  */
-static int
-create_mac_taken(struct create *cr, const char *mac, char **cause)
+int
+create_mac_free(const struct caller *ca, const struct vm *vm,
+    const char *mac, char **cause)
 {
 	struct vm	*other;
 	char		*who;
 
-	if ((other = create_clash(0, NULL, mac)) == NULL ||
-	    other == cr->cr_vm)
+	if ((other = create_clash(0, NULL, mac)) == NULL || other == vm)
 		return 0;
-	if (caller_sees(&cr->cr_caller, other)) {
-		who = caller_vm_words(&cr->cr_caller, other);
+	if (caller_sees(ca, other)) {
+		who = caller_vm_words(ca, other);
 		*cause = xasprintf("MAC address %s is already used by VM %s",
 		    mac, who);
 		free(who);
 	} else
 		*cause = xasprintf("MAC address %s is already in use", mac);
 	return -2;
+}
+
+static int
+create_mac_taken(struct create *cr, const char *mac, char **cause)
+{
+	return create_mac_free(&cr->cr_caller, cr->cr_vm, mac, cause);
+}
+
+/*
+ * A network a NIC of ca's may join: one that exists, and for a user one
+ * open to users; a closed one reads as none.  Shared with nic-add.
+ */
+int
+create_nic_net(const struct caller *ca, const char *net, char **cause)
+{
+	struct net	*n;
+
+	if ((n = net_find(net)) == NULL || (!ca->ca_admin && !n->net_open))
+		return cause_fail(cause, "no network named \"%.64s\"%s", net,
+		    ca->ca_admin ? "" : " open to users (fwsctl net-list)");
+	return 0;
 }
 
 /*
@@ -143,11 +165,10 @@ static int
 create_nics(struct create *cr, const struct create_spec *cs, char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
-	struct net	*n;
 	struct vm_nic	*nic;
 	const char	*net, *mac;
 	size_t		 i;
-	int		 j, admin = cr->cr_caller.ca_admin;
+	int		 j;
 
 	if (cs->cs_nnics == 0)
 		return 0;
@@ -156,9 +177,8 @@ create_nics(struct create *cr, const struct create_spec *cs, char **cause)
 	for (i = 0; i < cs->cs_nnics; i++) {
 		net = cs->cs_nics[i].cn_net;
 		mac = cs->cs_nics[i].cn_mac;
-		if ((n = net_find(net)) == NULL || (!admin && !n->net_open))
-			return cause_fail(cause, "no network named \"%.64s\"%s",
-			    net, admin ? "" : " open to users (fwsctl net-list)");
+		if (create_nic_net(&cr->cr_caller, net, cause) == -1)
+			return -1;
 		if (mac != NULL && validate_mac(mac, cause) == -1)
 			return -1;
 		nic = &vm->vm_nics[vm->vm_nnics++];

@@ -64,6 +64,8 @@ static int	verb_set(struct ctx *);
 static int	verb_disk_resize(struct ctx *);
 static int	verb_disk_add(struct ctx *);
 static int	verb_disk_remove(struct ctx *);
+static int	verb_nic_add(struct ctx *);
+static int	verb_nic_remove(struct ctx *);
 static int	verb_rename(struct ctx *);
 static int	verb_clone(struct ctx *);
 
@@ -161,6 +163,12 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "bring a network up" },
 	[PROTO_CMD_NET_STOP] = { verb_net_simple, 1, "", "NAME",
 	    "take a network down (no running VM may use it)" },
+	[PROTO_CMD_NIC_ADD] = { verb_nic_add, 4, "json",
+	    "NAME NETWORK[,mac=MAC] [--json]",
+	    "give a VM another NIC on NETWORK; live when the VM runs" },
+	[PROTO_CMD_NIC_REMOVE] = { verb_nic_remove, 4, "json",
+	    "NAME MAC [--json]",
+	    "take the NIC with MAC from a VM, live when it runs" },
 	[PROTO_CMD_PAUSE] = { verb_simple, 1, "", "NAME",
 	    "pause a running VM" },
 	[PROTO_CMD_QUOTA] = { verb_quota, 0, "json", "[--json]",
@@ -1142,9 +1150,9 @@ opt_array(struct ctx *c, const char *opt, json_t *(*fn)(const char *),
 	json_decref(a);
 }
 
-/* --net NETWORK[,mac=MAC] */
+/* NETWORK[,mac=MAC] (what: "--net", "nic-add:") */
 static json_t *
-nic_arg(const char *spec)
+nic_spec(const char *what, const char *spec)
 {
 	char	*net = xasprintf("%s", spec), *mac, *cause;
 	json_t	*o;
@@ -1153,15 +1161,22 @@ nic_arg(const char *spec)
 		*mac = '\0';
 		mac += strlen(",mac=");
 		if (validate_mac(mac, &cause) == -1)
-			fwsctl_errx(2, "--net %s: %s", spec, cause);
+			fwsctl_errx(2, "%s %s: %s", what, spec, cause);
 	}
 	if (validate_name(net, &cause) == -1)
-		fwsctl_errx(2, "--net %s: %s", spec, cause);
+		fwsctl_errx(2, "%s %s: %s", what, spec, cause);
 	o = json_pack("{ss}", "network", net);
 	if (mac != NULL)
 		json_object_set_new(o, "mac", json_string(mac));
 	free(net);
 	return o;
+}
+
+/* --net NETWORK[,mac=MAC] */
+static json_t *
+nic_arg(const char *spec)
+{
+	return nic_spec("--net", spec);
 }
 
 static int
@@ -1635,6 +1650,59 @@ verb_disk_remove(struct ctx *c)
 		    json_object_get(res, "path")),
 		    json_is_true(json_object_get(res, "deleted")) ?
 		    ", its file deleted" : ", its file kept",
+		    json_is_true(json_object_get(res, "live")) ?
+		    ", from the running guest too" : "");
+	json_decref(r);
+	return 0;
+}
+
+/* nic-add NAME NETWORK[,mac=MAC] */
+static int
+verb_nic_add(struct ctx *c)
+{
+	json_t		*args, *r, *res, *n;
+
+	if (c->c_npos != 2)
+		usage(c->c_cmd);
+	n = nic_spec("nic-add:", c->c_pos[1]);
+	args = fwsctl_name_args(c);
+	json_object_update(args, n);
+	json_decref(n);
+	r = fwsctl_call(PROTO_CMD_NIC_ADD, args, NULL);
+	res = json_object_get(r, "result");
+	if (c->c_json)
+		fwsctl_print_json(res);
+	else
+		printf("%s: NIC %s on network %s%s\n", c->c_name,
+		    json_string_value(json_object_get(res, "mac")),
+		    json_string_value(json_object_get(res, "network")),
+		    json_is_true(json_object_get(res, "live")) ?
+		    ", in the running guest too" : "");
+	json_decref(r);
+	return 0;
+}
+
+/* nic-remove NAME MAC */
+static int
+verb_nic_remove(struct ctx *c)
+{
+	json_t		*args, *r, *res;
+	char		*cause;
+
+	if (c->c_npos != 2)
+		usage(c->c_cmd);
+	if (validate_mac(c->c_pos[1], &cause) == -1)
+		fwsctl_errx(2, "nic-remove: %s", cause);
+	args = fwsctl_name_args(c);
+	json_object_set_new(args, "mac", json_string(c->c_pos[1]));
+	r = fwsctl_call(PROTO_CMD_NIC_REMOVE, args, NULL);
+	res = json_object_get(r, "result");
+	if (c->c_json)
+		fwsctl_print_json(res);
+	else
+		printf("%s: NIC %s (network %s) removed%s\n", c->c_name,
+		    json_string_value(json_object_get(res, "mac")),
+		    json_string_value(json_object_get(res, "network")),
 		    json_is_true(json_object_get(res, "live")) ?
 		    ", from the running guest too" : "");
 	json_decref(r);

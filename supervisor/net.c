@@ -3,8 +3,9 @@
  * one it finds), optionally with the host's address on it, an uplink
  * enslaved into it, NAT out of the host (net-nat.c) and a DHCP server
  * (net-dhcp.c).  VMs join networks through taps: net_vm_taps() makes a
- * VM's taps (netsetup/) when its qemu starts; they vanish with the
- * qemu, which holds their only descriptors.  The store keeps the
+ * VM's taps (netsetup/) when its qemu starts, net_vm_tap() one more
+ * for a NIC plugged in live; they vanish with the qemu (or its
+ * netdev), which holds their only descriptors.  The store keeps the
  * definitions; which networks are up is a run-time fact, rebuilt at
  * start-up for autostart networks (every step is idempotent).
  */
@@ -187,35 +188,49 @@ net_release_all(void)
 }
 
 /*
+ * Make the tap of nic, a NIC of vm (in its list or about to be), on its
+ * network's bridge and up; *fd is the tap, to hand to qemu.  On failure
+ * nothing is left open.
+ */
+int
+net_vm_tap(const struct vm *vm, const struct vm_nic *nic, int *fd,
+    char **cause)
+{
+	struct net	*n;
+	char		 tap[FWS_IFNAME_MAX + 1];
+
+	*fd = -1;
+	n = net_find(nic->n_net);
+	if (n == NULL || !n->net_active)
+		return cause_fail(cause, "network %s is %s", nic->n_net,
+		    n == NULL ? "gone" : "not started (fwsctl net-start)");
+	if (vm_slot_tap_name(vm, nic->n_slot, tap, sizeof(tap)) == -1)
+		return cause_fail(cause, "no tap name for %s", vm->vm_name);
+	if (ns_tap_open(tap, fd, cause) == -1)
+		return -1;
+	if (ns_link_set_master(tap, n->net_bridge, cause) == -1 ||
+	    ns_link_set_up(tap, 1, cause) == -1) {
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Make the VM's taps, each on its network's bridge and up; fds[i] is
  * NIC i's tap, to hand to qemu.  On failure none is left open.
  */
 int
 net_vm_taps(struct vm *vm, int *fds, char **cause)
 {
-	struct net	*n;
-	char		 tap[FWS_IFNAME_MAX + 1];
-	int		 i, j;
+	int	 i, j;
 
 	for (i = 0; i < vm->vm_nnics; i++)
 		fds[i] = -1;
-	for (i = 0; i < vm->vm_nnics; i++) {
-		n = net_find(vm->vm_nics[i].n_net);
-		if (n == NULL || !n->net_active) {
-			cause_fail(cause, "network %s is %s",
-			    vm->vm_nics[i].n_net, n == NULL ? "gone" :
-			    "not started (fwsctl net-start)");
+	for (i = 0; i < vm->vm_nnics; i++)
+		if (net_vm_tap(vm, &vm->vm_nics[i], &fds[i], cause) == -1)
 			goto fail;
-		}
-		if (vm_tap_name(vm, i, tap, sizeof(tap)) == -1) {
-			cause_fail(cause, "no tap name for %s", vm->vm_name);
-			goto fail;
-		}
-		if (ns_tap_open(tap, &fds[i], cause) == -1 ||
-		    ns_link_set_master(tap, n->net_bridge, cause) == -1 ||
-		    ns_link_set_up(tap, 1, cause) == -1)
-			goto fail;
-	}
 	return 0;
 fail:
 	for (j = 0; j < vm->vm_nnics; j++)

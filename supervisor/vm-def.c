@@ -143,20 +143,28 @@ vm_key(const struct vm *vm)
 }
 
 /*
- * The name of the tap of the VM's NIC idx: "fws" ID "." SLOT, from the
- * store's id of the VM, a number fwsd hands out: no name a user picks
- * can make a tap of theirs collide with another's, nor show in it.
+ * The name of the tap of the VM's NIC in slot: "fws" ID "." SLOT, from
+ * the store's id of the VM, a number fwsd hands out: no name a user
+ * picks can make a tap of theirs collide with another's, nor show in it.
  */
 int
-vm_tap_name(const struct vm *vm, int idx, char *buf, size_t len)
+vm_slot_tap_name(const struct vm *vm, int slot, char *buf, size_t len)
 {
 	int	 n;
 
-	if (vm->vm_id <= 0 || idx < 0 || idx >= FWS_NICS_MAX)
+	if (vm->vm_id <= 0 || slot < 0 || slot >= FWS_NICS_MAX)
 		return -1;
-	n = snprintf(buf, len, "fws%lld.%d", (long long)vm->vm_id,
-	    vm->vm_nics[idx].n_slot);
+	n = snprintf(buf, len, "fws%lld.%d", (long long)vm->vm_id, slot);
 	return n < 0 || (size_t)n >= len || n > FWS_IFNAME_MAX ? -1 : 0;
+}
+
+/* The name of the tap of the VM's NIC idx (in the list). */
+int
+vm_tap_name(const struct vm *vm, int idx, char *buf, size_t len)
+{
+	if (idx < 0 || idx >= FWS_NICS_MAX)
+		return -1;
+	return vm_slot_tap_name(vm, vm->vm_nics[idx].n_slot, buf, len);
 }
 
 static int
