@@ -93,6 +93,8 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 	[JOB_DISK] = {
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
 		[EV_SCREEN] = J_OK,
+		/* a paused guest cannot let a disk go: a resume lets it */
+		[EV_RESUME] = J_OK,
 	},
 	[JOB_NIC] = {
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
