@@ -554,8 +554,9 @@ clone_image_name(struct clone *cl, int i, char **cause)
 
 	dir = access_user_path(cl->cl_src->vm_owner, "images");
 	for (n = 1; n < 1000; n++) {
-		snprintf(name, sizeof(name), "%.48s.disk%d.%d",
-		    cl->cl_src->vm_name, i, n);
+		if (snprintf(name, sizeof(name), "%.48s.disk%d.%d",
+		    cl->cl_src->vm_name, i, n) >= (int)sizeof(name))
+			break;		/* cannot be: 48 + 14 at most */
 		free(cl->cl_base[i]);
 		cl->cl_base[i] = xasprintf("%s/%s.qcow2", dir, name);
 		taken = access(cl->cl_base[i], F_OK) == 0;
