@@ -620,6 +620,8 @@ typedef void (*plug_done_fn)(struct vm *, json_t *, const char *, void *);
 void		 plug_run(struct vm *, json_t *, const int *, int,
 		    plug_done_fn, void *);
 json_t		*plug_cmd(const char *, json_t *);
+int		 plug_record(struct vm *, int64_t, const char *, char **,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
 void		 plug_unplug(struct vm *, const char *, plug_done_fn, void *);
 void		 plug_deleted(struct vm *, json_t *);
 void		 plug_vm_gone(struct vm *);
@@ -846,6 +848,9 @@ pid_t	 vm_qemu_img(const struct vm *, const char *const *, const char *,
 	    proc_exit_fn, void *, struct proc_watch **, char **);
 pid_t	 vm_qemu_img_fd(const struct vm *, const char *const *, int,
 	    proc_exit_fn, void *, struct proc_watch **, char **);
+struct evbuffer;
+double	 img_progress_read(struct evbuffer *, char *, size_t);
+char	*img_last_words(const char *, const char *);
 
 /* What a network's DHCP hands out as name servers. */
 enum net_dns {

@@ -172,51 +172,17 @@ clone_percent(struct clone *cl, double pct)
 	cl->cl_progress(cl->cl_arg, total, "copying");
 }
 
-/* qemu-img -p writes "    (12.34/100%)\r": the progress, and its words. */
+/* qemu-img -p's output: the copy's percent. */
 static void
 clone_read(struct bufferevent *bev, void *arg)
 {
 	struct clone	*cl = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	char		 buf[512], *p, *q;
-	size_t		 n, have;
 	double		 pct;
 
-	while ((n = evbuffer_remove(in, buf, sizeof(buf) - 1)) > 0) {
-		buf[n] = '\0';
-		have = strlen(cl->cl_said);
-		if (have + n >= sizeof(cl->cl_said)) {
-			memmove(cl->cl_said, cl->cl_said + have / 2,
-			    have - have / 2 + 1);
-			have = strlen(cl->cl_said);
-		}
-		if (have + n < sizeof(cl->cl_said))
-			memcpy(cl->cl_said + have, buf, n + 1);
-		for (p = buf; (p = strchr(p, '(')) != NULL; p++) {
-			pct = strtod(p + 1, &q);
-			if (q != p + 1 && strncmp(q, "/100%)", 6) == 0)
-				clone_percent(cl, pct);
-		}
-	}
-}
-
-/* qemu-img's last line, without the progress. */
-static char *
-clone_words(struct clone *cl)
-{
-	char	*s = xasprintf("%s", cl->cl_said), *p, *line, *out;
-
-	out = xasprintf("%s", "it said nothing");
-	for (p = s; (line = strsep(&p, "\r\n")) != NULL; ) {
-		while (*line == ' ')
-			line++;
-		if (*line == '\0' || *line == '(')
-			continue;
-		free(out);
-		out = xasprintf("%s", line);
-	}
-	free(s);
-	return out;
+	pct = img_progress_read(bufferevent_get_input(bev), cl->cl_said,
+	    sizeof(cl->cl_said));
+	if (pct >= 0)
+		clone_percent(cl, pct);
 }
 
 static void
@@ -234,7 +200,7 @@ clone_exited(pid_t pid, int status, void *arg)
 		cl->cl_out = NULL;
 	}
 	if (status != 0) {
-		words = clone_words(cl);
+		words = img_last_words(cl->cl_said, "it said nothing");
 		why = xasprintf("%s: disk %d: qemu-img failed: %s",
 		    cl->cl_vm->vm_name, cl->cl_next, words);
 		free(words);

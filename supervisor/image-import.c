@@ -103,60 +103,25 @@ import_fail(struct import *im, enum fws_err err, const char *fmt,
 	import_free(im, 1);
 }
 
-/* qemu-img -p writes "    (12.34/100%)\r": push each new whole percent. */
+/* qemu-img -p's output: each new whole percent pushed. */
 static void
 import_read(struct bufferevent *bev, void *arg)
 {
 	struct import	*im = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	char		 buf[512], *p, *q;
-	size_t		 n, have;
 	double		 pct;
 	int		 total;
 
-	while ((n = evbuffer_remove(in, buf, sizeof(buf) - 1)) > 0) {
-		buf[n] = '\0';
-		/* keep the tail of what it said, for an error */
-		have = strlen(im->im_said);
-		if (have + n >= sizeof(im->im_said)) {
-			memmove(im->im_said, im->im_said + have / 2,
-			    have - have / 2 + 1);
-			have = strlen(im->im_said);
-		}
-		if (have + n < sizeof(im->im_said))
-			memcpy(im->im_said + have, buf, n + 1);
-		for (p = buf; (p = strchr(p, '(')) != NULL; p++) {
-			pct = strtod(p + 1, &q);
-			if (q == p + 1 || strncmp(q, "/100%)", 6) != 0)
-				continue;
-			/* step 1 is the first half, step 2 the second */
-			total = (int)(pct / 2) + (im->im_step == 2 ? 50 : 0);
-			if (total <= im->im_percent)
-				continue;
-			im->im_percent = total;
-			im->im_progress(im->im_arg, total,
-			    im->im_step == 1 ? "reading" : "writing");
-		}
-	}
-}
-
-/* qemu-img's last words, for an error: without the progress lines. */
-static char *
-import_words(struct import *im)
-{
-	char	*s = xasprintf("%s", im->im_said), *p, *line, *out;
-
-	out = xasprintf("%s", "");
-	for (p = s; (line = strsep(&p, "\r\n")) != NULL; ) {
-		while (*line == ' ')
-			line++;
-		if (*line == '\0' || *line == '(')
-			continue;
-		free(out);
-		out = xasprintf("%s", line);
-	}
-	free(s);
-	return out;
+	pct = img_progress_read(bufferevent_get_input(bev), im->im_said,
+	    sizeof(im->im_said));
+	if (pct < 0)
+		return;
+	/* step 1 is the first half, step 2 the second */
+	total = (int)(pct / 2) + (im->im_step == 2 ? 50 : 0);
+	if (total <= im->im_percent)
+		return;
+	im->im_percent = total;
+	im->im_progress(im->im_arg, total, im->im_step == 1 ? "reading" :
+	    "writing");
 }
 
 /* Spawn one qemu-img convert, watched; its output comes to im_out. */
@@ -224,7 +189,7 @@ import_child_ended(struct import *im, int status, const char *fmt)
 		import_read(im->im_out, im);
 	if (status == 0)
 		return 0;
-	words = import_words(im);
+	words = img_last_words(im->im_said, "");
 	if (im->im_room > 0 && strstr(words, strerror(EFBIG)) != NULL) {
 		free(words);
 		words = quota_room_words(im->im_room);

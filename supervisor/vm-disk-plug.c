@@ -96,24 +96,14 @@ disk_plug_result(struct disk_plug *dp)
 static int
 disk_plug_store(struct disk_plug *dp, const char *what, char **cause)
 {
-	struct vm	*vm = dp->dp_vm;
 	char		 a[32];
-	int		 tx;
 
-	if ((tx = store_begin(cause)) == -1 ||
-	    store_vm_devices(vm, cause) == -1) {
-		if (tx == 0)
-			store_rollback();
-		return -1;
-	}
-	event_record_by(vm, dp->dp_actor, "disk", "disk %d %s: %s (%s, %s%s)%s",
-	    dp->dp_index, what, dp->dp_disk.d_path, dp->dp_disk.d_format,
+	return plug_record(dp->dp_vm, dp->dp_actor, "disk", cause,
+	    "disk %d %s: %s (%s, %s%s)%s", dp->dp_index, what,
+	    dp->dp_disk.d_path, dp->dp_disk.d_format,
 	    format_size(dp->dp_disk.d_size, a, sizeof(a)),
 	    dp->dp_disk.d_readonly ? ", read-only" : "",
 	    dp->dp_live ? ", live" : "");
-	if (store_commit(cause) == -1)
-		return -1;
-	return 0;
 }
 
 /* The disk is in the VM (and in its qemu, if it runs): record it. */

@@ -8,8 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <event2/buffer.h>
 
 #include "fws.h"
 
@@ -59,4 +62,53 @@ vm_qemu_img_fd(const struct vm *vm, const char *const *args, int fd,
 		return -1;
 	}
 	return pid;
+}
+
+/*
+ * qemu-img -p's output waiting in in: its tail kept in said (len bytes,
+ * NUL-ended, for img_last_words), and the last "(12.34/100%)" in it
+ * returned, or -1 when it printed none.
+ */
+double
+img_progress_read(struct evbuffer *in, char *said, size_t len)
+{
+	char	 buf[512], *p, *q;
+	size_t	 n, have;
+	double	 pct, last = -1;
+
+	while ((n = evbuffer_remove(in, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		have = strlen(said);
+		if (have + n >= len) {
+			memmove(said, said + have / 2, have - have / 2 + 1);
+			have = strlen(said);
+		}
+		if (have + n < len)
+			memcpy(said + have, buf, n + 1);
+		for (p = buf; (p = strchr(p, '(')) != NULL; p++) {
+			pct = strtod(p + 1, &q);
+			if (q != p + 1 && strncmp(q, "/100%)", 6) == 0)
+				last = pct;
+		}
+	}
+	return last;
+}
+
+/* qemu-img's last line in said, without the progress; none if no line. */
+char *
+img_last_words(const char *said, const char *none)
+{
+	char	*s = xasprintf("%s", said), *p, *line, *out;
+
+	out = xasprintf("%s", none);
+	for (p = s; (line = strsep(&p, "\r\n")) != NULL; ) {
+		while (*line == ' ')
+			line++;
+		if (*line == '\0' || *line == '(')
+			continue;
+		free(out);
+		out = xasprintf("%s", line);
+	}
+	free(s);
+	return out;
 }

@@ -74,19 +74,9 @@ nic_plug_result(struct nic_plug *np)
 static int
 nic_plug_store(struct nic_plug *np, const char *what, char **cause)
 {
-	struct vm	*vm = np->np_vm;
-	int		 tx;
-
-	if ((tx = store_begin(cause)) == -1 ||
-	    store_vm_devices(vm, cause) == -1) {
-		if (tx == 0)
-			store_rollback();
-		return -1;
-	}
-	event_record_by(vm, np->np_actor, "nic", "NIC %s %s: network %s%s",
-	    np->np_nic.n_mac, what, np->np_nic.n_net, np->np_live ?
-	    ", live" : "");
-	return store_commit(cause);
+	return plug_record(np->np_vm, np->np_actor, "nic", cause,
+	    "NIC %s %s: network %s%s", np->np_nic.n_mac, what,
+	    np->np_nic.n_net, np->np_live ? ", live" : "");
 }
 
 /* The NIC is in the VM (and in its qemu, if it runs): record it. */

@@ -7,7 +7,10 @@
  * only when qemu says the guest did (DEVICE_DELETED), or when its time
  * is up.  It knows QMP and device ids, not what the devices are: the
  * VM's job holds the operation, so one plug runs per VM at a time.
+ * plug_record writes what changed: the VM's devices and an event, one
+ * write.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,4 +261,31 @@ plug_vm_gone(struct vm *vm)
 {
 	if (vm->vm_plug != NULL)
 		plug_end(vm->vm_plug, PLUG_GONE);
+}
+
+/*
+ * A device added or taken away: the VM's disks and NICs and the event
+ * (ev, its reason fmt) in one write; -1 and why when it is not kept.
+ */
+int
+plug_record(struct vm *vm, int64_t actor, const char *ev, char **cause,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*reason;
+	int	 tx;
+
+	if ((tx = store_begin(cause)) == -1 ||
+	    store_vm_devices(vm, cause) == -1) {
+		if (tx == 0)
+			store_rollback();
+		return -1;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&reason, fmt, ap) == -1)
+		reason = NULL;
+	va_end(ap);
+	event_record_by(vm, actor, ev, "%s", reason != NULL ? reason : "");
+	free(reason);
+	return store_commit(cause);
 }
