@@ -148,6 +148,23 @@ static const char *const migrations[] = {
 	/* 12 -> 13: a running VM's kernel, initrd, append changed from its
 	 * next start: JSON {"kernel": PATH|null, ...} (NULL: nothing) */
 	"ALTER TABLE vms ADD COLUMN pending_boot TEXT;",
+	/* 13 -> 14: fair shares (NULL: no limit): a VM's CPU weight and
+	 * cap (thousandths of a CPU), each disk's I/O limits (per second),
+	 * each NIC's rate (bit/s), and users' ceilings on them */
+	"ALTER TABLE vms ADD COLUMN cpu_weight INTEGER;"
+	"ALTER TABLE vms ADD COLUMN cpu_max INTEGER;"
+	"ALTER TABLE disks ADD COLUMN iops INTEGER;"
+	"ALTER TABLE disks ADD COLUMN iops_rd INTEGER;"
+	"ALTER TABLE disks ADD COLUMN iops_wr INTEGER;"
+	"ALTER TABLE disks ADD COLUMN bps INTEGER;"
+	"ALTER TABLE disks ADD COLUMN bps_rd INTEGER;"
+	"ALTER TABLE disks ADD COLUMN bps_wr INTEGER;"
+	"ALTER TABLE nics ADD COLUMN rate INTEGER;"
+	"ALTER TABLE quotas ADD COLUMN vm_cpu_weight INTEGER;"
+	"ALTER TABLE quotas ADD COLUMN vm_cpu_max INTEGER;"
+	"ALTER TABLE quotas ADD COLUMN vm_disk_iops INTEGER;"
+	"ALTER TABLE quotas ADD COLUMN vm_disk_bps INTEGER;"
+	"ALTER TABLE quotas ADD COLUMN vm_net_rate INTEGER;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
