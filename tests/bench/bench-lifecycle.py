@@ -97,7 +97,7 @@ def main():
         own = benchlib.qemu_dir(f.tmp)
         bare_log = os.path.join(own, "bare.log")
         argv = benchlib.bare_argv(benchlib.qemu_argv(info["pid"]), [
-            (f.run + "/" + info["uuid"] + ".pid", own + "/bare.pid"),
+            (f.run + "/" + info["uuid"] + ".pid", benchlib.bare_pidfile(f.tmp)),
             (vm_log, bare_log)])
         pidfile = f.run + "/" + info["uuid"] + ".pid"
         f.ctl("destroy", "l1")

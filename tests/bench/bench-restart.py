@@ -45,7 +45,7 @@ def main():
         qemu_pid = info["pid"]
         own = benchlib.qemu_dir(f.tmp)
         argv = benchlib.bare_argv(benchlib.qemu_argv(qemu_pid), [
-            (f.run + "/" + info["uuid"] + ".pid", own + "/bare.pid"),
+            (f.run + "/" + info["uuid"] + ".pid", benchlib.bare_pidfile(f.tmp)),
             (f.state + "/vms/b1/console.log", own + "/bare.log")])
 
         # follow events on one connection for the whole run

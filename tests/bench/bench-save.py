@@ -135,7 +135,7 @@ def main():
         own = benchlib.qemu_dir(f.tmp)
         console = f.state + "/vms/s1/console.log"
         argv = benchlib.bare_argv(argv, [
-            (f.run + "/" + info["uuid"] + ".pid", own + "/bare.pid"),
+            (f.run + "/" + info["uuid"] + ".pid", benchlib.bare_pidfile(f.tmp)),
             (console, own + "/bare.log")])
         bare, qmp_path, _ = benchlib.bare_qemu(argv, f.tmp)
         q = benchlib.Qmp(qmp_path)

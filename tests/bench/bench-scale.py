@@ -129,7 +129,7 @@ def probe_starts(f, k):
             if argv is None:
                 log = c.call("info", {"name": "probe"})["serial_log"]
                 argv = benchlib.bare_argv(benchlib.qemu_argv(vm["pid"]), [
-                    (f.run + "/" + vm["uuid"] + ".pid", own + "/bare.pid"),
+                    (f.run + "/" + vm["uuid"] + ".pid", benchlib.bare_pidfile(f.tmp, "probe")),
                     (log, own + "/bare.log")])
             c.call("destroy", {"name": "probe"})
             proc, q, dt = benchlib.bare_start(argv, f.tmp, "probe")

@@ -38,7 +38,7 @@ def main():
         benchlib.give_qemu(copy)
         argv = benchlib.bare_argv(argv, [
             (disk, copy), (f.run + "/" + info["uuid"] + ".pid",
-             own + "/bare.pid"),
+             benchlib.bare_pidfile(f.tmp)),
             (f.state + "/vms/s1/console.log", own + "/bare.log")])
         bare, qmp_path, _ = benchlib.bare_qemu(argv, f.tmp)
         q = benchlib.Qmp(qmp_path)

@@ -31,6 +31,7 @@ GUEST_BUILT = os.path.join(TOP, "tests", "guest", "out")
 QEMU_USER = "fws-qemu"
 APPEND = "console=ttyS0 quiet panic=-1"
 TICK = os.sysconf("SC_CLK_TCK")
+SHM = "/dev/shm"
 
 
 def lines(sock):
@@ -139,7 +140,7 @@ class Fwsd:
         self.kernel = os.path.join(self.guest_dir, "vmlinuz")
         self.initrd = os.path.join(self.guest_dir, "initrd.img")
         self.state = os.path.join(self.tmp, "state")
-        self.run = os.path.join(self.tmp, "run")
+        self.run = os.path.join(run_base(self.tmp), "run")
         self.conf = os.path.join(self.tmp, "fwsd.conf")
         # screens on a loopback address of our own: the displays (ports
         # 5900-5999) of another fwsd on this machine are not in the way
@@ -274,7 +275,7 @@ class Fwsd:
                 pass
         reap(pids)
         reap_orphans()
-        subprocess.run(["rm", "-rf", self.tmp])
+        subprocess.run(["rm", "-rf", self.tmp, run_base(self.tmp)])
 
 
 def proc_state(pid):
@@ -419,6 +420,18 @@ def bare_argv(argv, swap, display=None):
     return out
 
 
+def run_base(tmp):
+    """Where the run files (sockets, pidfiles) of a bench's fwsd and
+    bare qemus go: a tmpfs, as /run is on a Debian host, named after
+    the bench's temporary directory (removed with it); else in it."""
+    if not os.path.isdir(SHM):
+        return tmp
+    d = os.path.join(SHM, os.path.basename(tmp))
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o755)
+    return d
+
+
 def qemu_dir(tmp, tag="bare"):
     """A directory of the qemu user's for a bare qemu's own files (its
     sockets, pidfile, serial log, a copy of a disk), as fwsd gives it
@@ -429,6 +442,12 @@ def qemu_dir(tmp, tag="bare"):
     os.chown(d, pw.pw_uid, pw.pw_gid)
     os.chmod(d, 0o700)
     return d
+
+
+def bare_pidfile(tmp, tag="bare"):
+    """The bare qemu's pidfile, beside its sockets, as fwsd's qemus'
+    are in its run directory."""
+    return os.path.join(qemu_dir(run_base(tmp), tag), "bare.pid")
 
 
 def give_qemu(path):
@@ -581,9 +600,10 @@ def bare_qemu(argv, tmp, tag="bare"):
     as the qemu user with its groups, as fwsd does.  Returns (process,
     path of its QMP socket, monotonic spawn time)."""
     own = qemu_dir(tmp, tag)
-    qmp_path = os.path.join(own, "qmp")
+    socks = qemu_dir(run_base(tmp), tag)
+    qmp_path = os.path.join(socks, "qmp")
     t0 = time.monotonic()
-    proc = spawner().spawn(argv, qmp_path, os.path.join(own, "serial"),
+    proc = spawner().spawn(argv, qmp_path, os.path.join(socks, "serial"),
                            os.path.join(own, "err"))
     return proc, qmp_path, t0
 
@@ -640,6 +660,12 @@ def show_pct(name, xs, unit="ms", scale=1000):
     print("  %-22s n=%-5d p50 %8.3f  p90 %8.3f  p99 %8.3f  max %8.3f %s" %
           (name, len(xs), pct(xs, 50), pct(xs, 90), pct(xs, 99), max(xs),
            unit))
+
+
+def parse_rate(text):
+    """A size the way fwsctl takes one (16M, 1G: powers of 1024)."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(float(text[:-1]) * units[text[-1].upper()])
 
 
 def ratio(a, b):
