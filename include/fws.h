@@ -644,6 +644,12 @@ void		 vm_shutdown_all(unsigned, const struct caller *, fws_done_fn,
 		    void *);
 void		 vm_save_wait(struct vm *, fws_done_fn, void *);
 int		 vm_may_delete(struct vm *, enum fws_err *, char **);
+enum vm_look {
+	LOOK_CONSOLE,			/* its serial console */
+	LOOK_SCREEN,			/* its VNC screen */
+	LOOK_THREADS,			/* its vCPUs' threads */
+};
+int		 vm_may_look(const struct vm *, enum vm_look, char **);
 void		 vm_start_by_fwsd(struct vm *, const char *);
 void		 vm_expire(struct vm *);
 void		 vm_unexpire(struct vm *, const char *);

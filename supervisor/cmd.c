@@ -353,9 +353,8 @@ cmd_console(struct request *rq, json_t *args, struct vm *vm)
 	int	 fd;
 
 	(void)args;
-	if (!vm_is_active(vm) || vm->vm_state == VM_STOPPING) {
-		request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s: no console",
-		    vm->vm_name, vm_state_name(vm->vm_state));
+	if (vm_may_look(vm, LOOK_CONSOLE, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_BAD_STATE, cause);
 		return;
 	}
 	if ((fd = vm_console_connect(vm, &cause)) == -1) {
@@ -562,11 +561,16 @@ cmd_stats(struct request *rq, json_t *args, struct vm *vm)
 static void
 cmd_vnc(struct request *rq, json_t *args, struct vm *vm)
 {
+	char	*cause;
+
 	(void)args;
-	if ((vm->vm_state != VM_RUNNING && vm->vm_state != VM_PAUSED) ||
-	    vm->vm_vnc_display < 0 || vm->vm_vnc_password[0] == '\0') {
-		request_error(rq, PROTO_ERR_BAD_STATE, "%s is %s: no screen "
-		    "to show", vm->vm_name, vm_state_name(vm->vm_state));
+	if (vm_may_look(vm, LOOK_SCREEN, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_BAD_STATE, cause);
+		return;
+	}
+	if (vm->vm_vnc_display < 0 || vm->vm_vnc_password[0] == '\0') {
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s has no screen yet",
+		    vm->vm_name);
 		return;
 	}
 	request_ok(rq, vnc_to_json(vm));

@@ -250,9 +250,7 @@ vm_vcpu_info(struct vm *vm, fws_done_fn fn, void *arg)
 {
 	char	*why;
 
-	if (vm->vm_state != VM_RUNNING && vm->vm_state != VM_PAUSED) {
-		why = xasprintf("%s is %s: its vCPUs have no threads",
-		    vm->vm_name, vm_state_name(vm->vm_state));
+	if (vm_may_look(vm, LOOK_THREADS, &why) == -1) {
 		fn(arg, FWS_ERR_STATE, why, NULL);
 		free(why);
 		return;

@@ -1336,6 +1336,33 @@ vm_shutdown_all(unsigned timeout, const struct caller *ca, fws_done_fn fn,
 		vm_shutdown_done(sd);
 }
 
+/*
+ * May vm be looked at this way now?  Views change nothing, so they are
+ * not events of the table; what each needs of the qemu is said here,
+ * and their refusals worded, once: a console, any qemu not being
+ * stopped; a screen or the vCPUs' threads, a guest running or paused.
+ */
+int
+vm_may_look(const struct vm *vm, enum vm_look look, char **why)
+{
+	static const char *const lacks[] = {
+		[LOOK_CONSOLE] = "no console",
+		[LOOK_SCREEN] = "no screen to show",
+		[LOOK_THREADS] = "its vCPUs have no threads",
+	};
+	int	ok;
+
+	if (look == LOOK_CONSOLE)
+		ok = vm_is_active(vm) && vm->vm_state != VM_STOPPING;
+	else
+		ok = vm->vm_state == VM_RUNNING || vm->vm_state == VM_PAUSED;
+	if (ok)
+		return 0;
+	*why = xasprintf("%s is %s: %s", vm->vm_name,
+	    vm_state_name(vm->vm_state), lacks[look]);
+	return -1;
+}
+
 /* May vm be deleted now?  A restart's wait is called off by it. */
 int
 vm_may_delete(struct vm *vm, enum fws_err *err, char **why)
