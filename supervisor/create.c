@@ -504,6 +504,8 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 		}
 		vm->vm_vcpus = t->t_vcpus;
 		vm->vm_memory_mib = t->t_memory_mib;
+		vm->vm_cpu_weight = t->t_cpu_weight;
+		vm->vm_cpu_max = t->t_cpu_max;
 		tdisk = t->t_disk;
 	}
 	/* the host's limits, in the user's words, below */
@@ -512,6 +514,18 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 		    cs->cs_vcpus;
 	if (cs->cs_memory_mib >= 0)
 		vm->vm_memory_mib = cs->cs_memory_mib;
+	if ((cs->cs_cpu_weight >= 0 || cs->cs_cpu_max >= 0) &&
+	    !cgroup_enabled()) {
+		*cause = xasprintf("%s", cgroup_off_words());
+		return -1;
+	}
+	if (cs->cs_cpu_weight >= 0) {
+		if (cgroup_weight_check(cs->cs_cpu_weight, cause) == -1)
+			return -1;
+		vm->vm_cpu_weight = (unsigned)cs->cs_cpu_weight;
+	}
+	if (cs->cs_cpu_max >= 0)
+		vm->vm_cpu_max = (unsigned)cs->cs_cpu_max;
 	if (create_loan(cr, cs->cs_until, t, cause) == -1)
 		return -1;
 	if (cs->cs_restart != NULL && vm_restart_parse(cs->cs_restart,
@@ -594,6 +608,8 @@ create_limits(struct create *cr, const char *tname, char **cause)
 	from = tname != NULL ? xasprintf(" (from template %s)", tname) :
 	    xasprintf("%s", "");
 	rc = vm_limits(vm->vm_vcpus, vm->vm_memory_mib, from, cause);
+	if (rc == 0 && vm->vm_cpu_max > 0)
+		rc = cgroup_cpu_max_check(vm->vm_cpu_max, vm->vm_vcpus, cause);
 	for (i = 0; rc == 0 && i < vm->vm_ndisks; i++) {
 		d = &vm->vm_disks[i];
 		if (d->d_owned && d->d_size > conf.cf_max_disk_size)
@@ -623,6 +639,9 @@ create_quota(struct create *cr, enum fws_err *err, char **cause)
 		return -1;
 	if (caller_exempt(&cr->cr_caller, vm->vm_owner))
 		return 0;
+	if (quota_check_cpu(vm->vm_owner, vm->vm_vcpus, &vm->vm_cpu_weight,
+	    &vm->vm_cpu_max, err, cause) == -1)
+		return -1;
 	return quota_check(vm->vm_owner, vm, err, cause);
 }
 

@@ -41,6 +41,9 @@ NETNS_ALL=	# every namespace the test made, removed at the end
 MOUNTS=		# every file system the test mounted, unmounted at the end
 USERS=		# every account the test made, removed at the end
 TEST_NAME=$(basename "$0" .sh)
+# this test's own cgroup subtree (fwsd.conf's cgroup): tests in parallel
+# never share one, and the cleanup removes it
+CGROUP_NAME="fws-it-${T##*.}"
 
 # every process whose command line names our temporary directory is ours
 our_pids() {
@@ -82,6 +85,7 @@ cleanup() {
 	for m in $MOUNTS; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
+	cgroup_remove
 	for ns in $NETNS_ALL; do
 		ip netns del "$ns" 2>/dev/null
 		rm -rf "/etc/netns/$ns"
@@ -113,6 +117,23 @@ note() {
 	echo "  $TEST_NAME: $*"
 }
 
+# cgroup_dirs: the directories of this test's cgroup subtree (one per v1
+# hierarchy, or the one of v2)
+cgroup_dirs() {
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -name "$CGROUP_NAME" \
+	    2>/dev/null
+}
+
+# the test's cgroups, its VMs' and the subtree's (their processes ended)
+cgroup_remove() {
+	for d in $(cgroup_dirs); do
+		for v in "$d"/*/; do
+			[ -d "$v" ] && rmdir "$v" 2>/dev/null
+		done
+		rmdir "$d" 2>/dev/null
+	done
+}
+
 # tests pin the accelerator: a host's /dev/kvm may exist and still not
 # run guests (tests that need "auto" say so in their own lines)
 write_config() {
@@ -121,6 +142,7 @@ accel = tcg
 image_dirs = $T/images:$GUEST
 stop_timeout = 30
 vnc_listen = $VNC_ADDR
+cgroup = $CGROUP_NAME
 $*
 EOC
 }
