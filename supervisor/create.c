@@ -637,11 +637,13 @@ create_quota(struct create *cr, enum fws_err *err, char **cause)
 	if (!cr->cr_caller.ca_admin && quota_check_loan(vm->vm_owner,
 	    vm->vm_loan.lo_end, time(NULL), err, cause) == -1)
 		return -1;
+	/* the CPU's ceilings hold users, never an admin (who sets them) */
+	if (!cr->cr_caller.ca_admin && quota_check_cpu(vm->vm_owner,
+	    vm->vm_vcpus, &vm->vm_cpu_weight, &vm->vm_cpu_max, err,
+	    cause) == -1)
+		return -1;
 	if (caller_exempt(&cr->cr_caller, vm->vm_owner))
 		return 0;
-	if (quota_check_cpu(vm->vm_owner, vm->vm_vcpus, &vm->vm_cpu_weight,
-	    &vm->vm_cpu_max, err, cause) == -1)
-		return -1;
 	return quota_check(vm->vm_owner, vm, err, cause);
 }
 

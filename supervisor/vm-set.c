@@ -254,9 +254,12 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		weight = (unsigned)ch->vc_cpu_weight;
 	if (ch->vc_cpu_max >= 0)
 		cap = (unsigned)ch->vc_cpu_max;
-	/* a user's ceilings: more is refused, none takes the ceiling */
+	/*
+	 * a user's ceilings: more is refused, none takes the ceiling; an
+	 * admin (who may set them) is not held by them
+	 */
 	if ((ch->vc_cpu_weight >= 0 || ch->vc_cpu_max >= 0) &&
-	    !caller_exempt(ca, vm->vm_owner) && quota_check_cpu(vm->vm_owner,
+	    !ca->ca_admin && quota_check_cpu(vm->vm_owner,
 	    vcpus, ch->vc_cpu_weight >= 0 ? &weight : NULL,
 	    ch->vc_cpu_max >= 0 ? &cap : NULL, &err, &why) == -1) {
 		fn(arg, err, why, NULL);

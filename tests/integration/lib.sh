@@ -124,11 +124,12 @@ cgroup_dirs() {
 	    2>/dev/null
 }
 
-# the test's cgroups, its VMs' and the subtree's (their processes ended)
+# the test's cgroups, its VMs' and the subtree's (their processes were
+# killed: a cgroup is busy until its dead are reaped, so a few tries)
 cgroup_remove() {
 	for d in $(cgroup_dirs); do
 		for v in "$d"/*/; do
-			[ -d "$v" ] && rmdir "$v" 2>/dev/null
+			[ -d "$v" ] && wait_until 5 rmdir "$v"
 		done
 		rmdir "$d" 2>/dev/null
 	done
