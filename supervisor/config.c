@@ -129,6 +129,7 @@ enum config_type {
 	CONFIG_MEMORY0,		/* CONFIG_MEMORY, or 0 */
 	CONFIG_CGROUP,		/* a plain name, or "none" */
 	CONFIG_CPUS,		/* CPUs, "1.5", in thousandths; "none": 0 */
+	CONFIG_CEILING,		/* CONFIG_COUNT, or "none": 0 */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -207,7 +208,7 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_quota.q_vcpus), NULL, 65535, 0 },
 	{ "quota_vm_cpu_max", CONFIG_CPUS,
 	    offsetof(struct fws_config, cf_quota.q_vm_cpu_max), NULL, 0, 0 },
-	{ "quota_vm_cpu_weight", CONFIG_COUNT,
+	{ "quota_vm_cpu_weight", CONFIG_CEILING,
 	    offsetof(struct fws_config, cf_quota.q_vm_cpu_weight), NULL,
 	    FWS_CPU_WEIGHT_MAX, 0 },
 	{ "quota_vm_disk", CONFIG_SIZE,
@@ -516,6 +517,12 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			    k->k_choices);
 		set_str((char **)field, v);
 		break;
+	case CONFIG_CEILING:
+		if (strcmp(v, "none") == 0) {
+			*(uint64_t *)field = 0;
+			break;
+		}
+		/* FALLTHROUGH */
 	case CONFIG_UINT:
 	case CONFIG_COUNT:
 		if (parse_uint(v, k->k_max, &n) == -1 || n < k->k_min)
@@ -523,7 +530,7 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			    "from %llu to %llu", key, v,
 			    (unsigned long long)k->k_min,
 			    (unsigned long long)k->k_max);
-		if (k->k_type == CONFIG_COUNT)
+		if (k->k_type == CONFIG_COUNT || k->k_type == CONFIG_CEILING)
 			*(uint64_t *)field = n;
 		else
 			*(unsigned *)field = n;

@@ -166,6 +166,28 @@ use_netns() {
 	netns_resolv "$NETNS" 127.0.0.1
 }
 
+# ns_cgroups: $T/ns-cgroups, a script that mounts the host's cgroup file
+# systems (cpu, cpuacct, memory; cgroup2) again and execs its arguments:
+# "ip netns exec" mounts a sysfs of the namespace on /sys, and fwsd there
+# would find no cgroups
+ns_cgroups() {
+	awk '{
+		for (i = 1; i <= NF && $i != "-"; i++)
+			;
+		t = $(i + 1); o = $(i + 3)
+		if (t == "tmpfs" && $5 == "/sys/fs/cgroup")
+			print "mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup"
+		else if (t == "cgroup2" || (t == "cgroup" &&
+		    o ~ /(^|,)(cpu|cpuacct|memory)(,|$)/)) {
+			sub(/^r[ow],?/, "", o)
+			print "mkdir -p " $5 " && mount -t " t \
+			    (o != "" ? " -o " o : "") " " t " " $5
+		}
+	}
+	BEGIN { print "set -e" }
+	END { print "exec \"$@\"" }' /proc/self/mountinfo >"$T/ns-cgroups"
+}
+
 # netns_resolv NS SERVER: what runs under "ip netns exec NS" (fwsd and
 # its dnsmasq) reads a resolv.conf naming SERVER alone (removed with NS)
 netns_resolv() {
@@ -188,7 +210,8 @@ FWSD_ARGS=
 # (10 by default)
 start_fwsd() {
 	[ -f "$T/fwsd.conf" ] || write_config
-	${NETNS:+ip netns exec "$NETNS"} $FWSD_WRAP "$FWSD" --foreground --verbose --config "$T/fwsd.conf" \
+	[ -z "$NETNS" ] || ns_cgroups
+	${NETNS:+ip netns exec "$NETNS" sh "$T/ns-cgroups"} $FWSD_WRAP "$FWSD" --foreground --verbose --config "$T/fwsd.conf" \
 	    --state-dir "$T/state" --run-dir "$T/run" $FWSD_ARGS >>"$T/fwsd.log" 2>&1 &
 	FWSD_PID=$!
 	wait_until "${1:-10}" test -S "$SOCK" || fail "fwsd did not start"
