@@ -266,9 +266,8 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		free(why);
 		return;
 	}
-	/* the cap fits in the VM's vCPUs, now and from its next start */
-	if (cap > 0 && (cgroup_cpu_max_check(cap, vcpus, &why) == -1 ||
-	    cgroup_cpu_max_check(cap, vm->vm_vcpus, &why) == -1)) {
+	/* the cap fits in the vCPUs the VM has from its next start */
+	if (cap > 0 && cgroup_cpu_max_check(cap, vcpus, &why) == -1) {
 		fn(arg, FWS_ERR_INVALID, why, NULL);
 		free(why);
 		return;

@@ -5,9 +5,10 @@
 # saying why).  The files hold what was asked (weight, cap, memory); a
 # guest capped at 0.5 CPU that spins uses about half a CPU; set changes
 # the weight and the cap live; the limits survive an fwsd restart; a
-# deleted VM leaves no cgroup.  The attacks: weights and caps out of
-# range or not numbers, and a user past their ceilings or leaving a
-# flag out to escape them: refused, nothing changed.
+# deleted VM leaves no cgroup; cgroup = none refuses limits.  The
+# attacks: weights and caps out of range or not numbers, and a user past
+# their ceilings or leaving a flag out to escape them: refused, nothing
+# changed.
 . "$(dirname "$0")/lib.sh"
 make_user a; A=$MADE_USER
 # qemu's first instruction is the wrapper's: it says where it runs
@@ -226,4 +227,21 @@ if [ "$V1" = 1 ] && [ -f "$(sub_dir cpu)/cpu.rt_runtime_us" ] &&
 else
 	note "skipped: the failed join (needs v1 RT group scheduling and chrt)"
 fi
+
+# --- cgroup = none: said at start, limits refused, VMs run without
+[ -n "$FWSD_PID" ] && stop_fwsd
+write_config "qemu = $T/qemu-wrap
+cgroup = none"
+start_fwsd
+grep -q "cgroups: off (cgroup = none)" "$T/fwsd.log" || fail "cgroup = none not logged"
+expect_rc 1 fwsctl create c3 --kernel "$KERNEL" --cpu-max 0.5
+expect_err "not enforced on this host"
+fwsctl info c3 >/dev/null 2>&1 && fail "c3 made without its limit"
+create_guest c3
+fwsctl start c3 >/dev/null || fail "start c3 without cgroups"
+expect_rc 1 fwsctl set c3 --cpu-weight 300
+expect_err "not enforced on this host"
+[ "$(limits c3)" = "100 None None" ] || fail "c3's limits without cgroups: $(limits c3)"
+fwsctl destroy c3 >/dev/null
+note "cgroup = none: limits refused, VMs run in fwsd's cgroup"
 echo "ok"
