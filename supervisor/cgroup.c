@@ -32,6 +32,23 @@ static int			 cg_swap;	/* swap can be limited */
 
 static const char *const ctrl_names[CG_NCTRL] = { "cpu", "cpuacct", "memory" };
 
+/* Is word one of list's words, separated by any of seps? */
+static int
+cg_word(const char *list, const char *word, const char *seps)
+{
+	size_t		 len = strlen(word);
+	const char	*p = list;
+
+	while (*p != '\0') {
+		if (strncmp(p, word, len) == 0 && (p[len] == '\0' ||
+		    strchr(seps, p[len]) != NULL))
+			return 1;
+		p += strcspn(p, seps);
+		p += strspn(p, seps);
+	}
+	return 0;
+}
+
 /* The hierarchy of ctrl: on v2 every controller is in the one. */
 static int
 cg_index(enum cgroup_ctrl c)
@@ -147,7 +164,7 @@ cg_v2_delegate(const char *own, char **cause)
 	if (ctrls == NULL)
 		return cause_fail(cause, "%s/cgroup.controllers: %s", own,
 		    strerror(errno));
-	rc = strstr(ctrls, "cpu") == NULL || strstr(ctrls, "memory") == NULL;
+	rc = !cg_word(ctrls, "cpu", " \n") || !cg_word(ctrls, "memory", " \n");
 	free(ctrls);
 	if (rc)
 		return cause_fail(cause, "cgroup v2: fwsd's cgroup %s is not "
@@ -165,7 +182,15 @@ cg_v2_delegate(const char *own, char **cause)
 		if (rc == -1)
 			return -1;
 	}
-	return cg_write(own, "cgroup.subtree_control", "+cpu +memory", cause);
+	if (cg_write(own, "cgroup.subtree_control", "+cpu +memory",
+	    &ctrls) == -1) {
+		/* EBUSY: another process still in fwsd's cgroup */
+		cause_fail(cause, "%s (fwsd needs a cgroup of its own: under "
+		    "systemd, Delegate=yes)", ctrls);
+		free(ctrls);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -195,6 +220,11 @@ cgroup_init(char **cause)
 		    "fwsd.conf)", p);
 		free(p);
 		goto done;
+	}
+	if (layout.cl_mode == CGROUP_V2 && strcmp(conf.cf_cgroup, "fwsd") == 0) {
+		cause_fail(cause, "cgroups: cgroup = fwsd names fwsd's own leaf "
+		    "on cgroup v2: choose another name");
+		goto fail;
 	}
 	if (layout.cl_mode == CGROUP_V2) {
 		own = layout.cl_own[0];
@@ -440,7 +470,7 @@ cg_pid_in(const struct vm *vm, pid_t pid, enum cgroup_ctrl c)
 		if (list == NULL)
 			continue;
 		if ((layout.cl_mode == CGROUP_V2 ? *list == '\0' :
-		    strstr(list, ctrl_names[c]) != NULL) &&
+		    cg_word(list, ctrl_names[c], ",")) &&
 		    strcmp(b + 1, want) == 0)
 			in = 1;
 		free(list);
@@ -602,7 +632,7 @@ json_t *
 cgroup_vm_stats(const struct vm *vm)
 {
 	char		*cpu, *mem;
-	uint64_t	 thr, nthr, peak, used;
+	uint64_t	 thr, nthr, peak;
 	json_t		*j;
 
 	if (!cgroup_enabled() || vm->vm_cg_memory == 0)
@@ -612,20 +642,14 @@ cgroup_vm_stats(const struct vm *vm)
 	nthr = cg_key(cpu, "cpu.stat", "nr_throttled");
 	if (layout.cl_mode == CGROUP_V2) {
 		thr = cg_key(cpu, "cpu.stat", "throttled_usec") * 1000;
-		used = cg_key(cpu, "cpu.stat", "usage_usec") * 1000;
 		peak = cg_number(mem, "memory.peak");
 	} else {
-		char *acct = cg_vm_ctrl(vm, CG_CPUACCT);
-
 		thr = cg_key(cpu, "cpu.stat", "throttled_time");
-		used = cg_number(acct, "cpuacct.usage");
 		peak = cg_number(mem, "memory.max_usage_in_bytes");
-		free(acct);
 	}
-	j = json_pack("{sI sI sI so}", "cgroup_cpu_ns", (json_int_t)used,
-	    "cpu_throttled_ns", (json_int_t)thr, "cpu_throttled_periods",
-	    (json_int_t)nthr, "memory_peak", peak ? json_integer(
-	    (json_int_t)peak) : json_null());
+	j = json_pack("{sI sI so}", "cpu_throttled_ns", (json_int_t)thr,
+	    "cpu_throttled_periods", (json_int_t)nthr, "memory_peak", peak ?
+	    json_integer((json_int_t)peak) : json_null());
 	free(cpu);
 	free(mem);
 	return j;
