@@ -717,6 +717,19 @@ create_disk_done(pid_t pid, int status, void *arg)
 	create_next(cr);
 }
 
+/* The CPU's limits, for the created event: ", cpu max 0.5", or "". */
+static char *
+create_cpu_words(const struct vm *vm)
+{
+	char	 w[32], a[16];
+
+	*w = '\0';
+	if (vm->vm_cpu_weight > 0)
+		snprintf(w, sizeof(w), ", cpu weight %u", vm->vm_cpu_weight);
+	return xasprintf("%s%s%s", w, vm->vm_cpu_max ? ", cpu max " : "",
+	    vm->vm_cpu_max ? format_cpus(vm->vm_cpu_max, a, sizeof(a)) : "");
+}
+
 /* Make the next disk, or once all are made, commit the VM. */
 static void
 create_next(struct create *cr)
@@ -724,7 +737,7 @@ create_next(struct create *cr)
 	struct vm	*vm = cr->cr_vm;
 	struct vm_disk	*d;
 	struct proc_spec ps;
-	char		*argv[13], size[32], *cause, *why, *end;
+	char		*argv[13], size[32], *cause, *why, *end, *cpu;
 	pid_t		 pid;
 	int		 fd;
 
@@ -742,14 +755,16 @@ create_next(struct create *cr)
 		/* its networks name it (their dnsmasq told) */
 		net_dhcp_sync();
 		end = vm->vm_loan.lo_end ? date_text(vm->vm_loan.lo_end) : NULL;
+		cpu = create_cpu_words(vm);
 		event_record_by(vm, cr->cr_caller.ca_uid, "created",
-		    "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s",
+		    "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s%s",
 		    vm->vm_vcpus,
 		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks,
 		    vm_restart_name(vm->vm_restart),
-		    vm->vm_autostart ? ", autostart" : "",
+		    vm->vm_autostart ? ", autostart" : "", cpu,
 		    end ? ", lent until " : "", end ? end : "");
 		free(end);
+		free(cpu);
 		loan_changed();
 		cr->cr_done(cr->cr_arg, FWS_OK, NULL, vm_to_json(vm, 1));
 		create_free(cr, 0);

@@ -73,6 +73,8 @@ note "$(grep -o 'cgroups: v[12][^:]*' "$T/fwsd.log" | head -1)"
 
 # --- placed before exec, limits in the files
 create_guest c1 --cpu-max 0.5 --cpu-weight 200
+fwsctl events c1 | grep -q "created by root: .*, cpu weight 200, cpu max 0.5" ||
+    fail "the created event lacks the limits: $(fwsctl events c1)"
 fwsctl start c1 >/dev/null || fail "start c1"
 pid=$(field c1 pid)
 uuid=$(field c1 uuid)
