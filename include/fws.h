@@ -66,6 +66,7 @@
 #define FWS_RESET_COALESCE_MS	2000	/* RESETs this close are one reboot */
 #define FWS_AUTOSTART_MARK	"autostart.done"	/* in RUN_DIR */
 #define FWS_TEMPLATES_MAX	32
+#define FWS_TEMPLATE_FIELDS	12	/* comma-separated parts of one */
 #define FWS_SOCKET_GROUP	"fws"		/* may talk to fwsd */
 #define FWS_ADMIN_GROUP		"fws-admin"	/* may do anything */
 #define FWS_QEMU_USER		"fws-qemu"	/* qemu's groups come from it */
@@ -88,6 +89,13 @@
 #define FWS_CONSOLE_LOG_LIMIT	(1ULL << 30)
 #define FWS_DURATION_MAX	((int64_t)36600 * 86400) /* s: 100 years */
 #define FWS_LOAN_WARNS_MAX	8	/* durations in loan_warn */
+#define FWS_CGROUP_DEFAULT	"fws"	/* the subtree below fwsd's cgroup */
+#define FWS_CPU_WEIGHT_DEFAULT	100	/* a VM's share when none is asked */
+#define FWS_CPU_WEIGHT_MAX	10000	/* cpu-weight: 1 .. this */
+#define FWS_CPU_MAX_MIN		10	/* thousandths of a CPU: cpu-max 0.01 */
+#define FWS_CPU_PERIOD		100000	/* us, the period of the CPU cap */
+#define FWS_MEMORY_OVERHEAD	192	/* MiB of qemu's own over guest RAM */
+#define FWS_MEMORY_OVERHEAD_DIV	8	/* ... and RAM / this */
 
 /*
  * What the core says when an operation ends or is refused.  The core
@@ -139,12 +147,16 @@ struct quota {
 	uint64_t	 q_images;
 	uint64_t	 q_snapshots;
 	uint64_t	 q_loan;		/* s a loan may reach; 0: any */
+	uint64_t	 q_vm_cpu_weight;	/* 0: no ceiling */
+	uint64_t	 q_vm_cpu_max;		/* thousandths of a CPU; 0: none */
 };
 enum quota_kind {
 	QUOTA_COUNT,
 	QUOTA_MIB,			/* memory, in MiB */
 	QUOTA_BYTES,			/* a size */
 	QUOTA_SECS,			/* a duration; 0: no limit */
+	QUOTA_CEILING,			/* a number; 0: no ceiling */
+	QUOTA_CPUS,			/* thousandths of a CPU; 0: no ceiling */
 };
 
 /*
@@ -177,7 +189,11 @@ enum quota_kind {
 	X(snapshots, "snapshots", "quota_snapshots", QUOTA_COUNT, 0,	\
 	    "snapshots per VM", "snapshots per VM")			\
 	X(loan, "loan", "quota_loan", QUOTA_SECS, 0,			\
-	    "loan", "loan ahead")
+	    "loan", "loan ahead")					\
+	X(vm_cpu_weight, "vm-cpu-weight", "quota_vm_cpu_weight",	\
+	    QUOTA_CEILING, 0, "CPU weight per VM", "CPU weight per VM")	\
+	X(vm_cpu_max, "vm-cpu-max", "quota_vm_cpu_max", QUOTA_CPUS, 0,	\
+	    "CPU cap per VM (CPUs)", "CPU cap per VM")
 
 /* One of them as fwsd holds it (quota.c's quota_fields). */
 struct quota_field {
@@ -196,6 +212,8 @@ struct fws_template {
 	uint64_t	 t_memory_mib;
 	uint64_t	 t_disk;		/* bytes; 0: no disk */
 	int64_t		 t_loan;		/* s; 0: the default loan */
+	unsigned	 t_cpu_weight;		/* 0: none given */
+	unsigned	 t_cpu_max;		/* thousandths of a CPU; 0: none */
 };
 
 /* config.c */
@@ -238,6 +256,9 @@ struct fws_config {
 	char		*cf_loan_expire;	/* keep or delete */
 	struct fws_template cf_templates[FWS_TEMPLATES_MAX];
 	int		 cf_ntemplates;
+	char		*cf_cgroup;		/* the VMs' subtree; "none": off */
+	uint64_t	 cf_memory_overhead_mib;	/* qemu's own, over RAM */
+	uint64_t	 cf_memory_swap_mib;	/* swap a qemu may use */
 };
 void	 config_defaults(struct fws_config *);
 int	 config_load(struct fws_config *, const char *, int, char **);
@@ -460,6 +481,9 @@ struct vm {
 	char		*vm_last_exit;		/* why it last stopped */
 	int64_t		 vm_last_exit_time;
 	unsigned	 vm_restarts;		/* automatic restarts, ever */
+	/* fair shares (cgroup.c): 0, the default weight, no cap */
+	unsigned	 vm_cpu_weight;
+	unsigned	 vm_cpu_max;		/* thousandths of a CPU */
 
 	/* run time only */
 	struct vm_job	 vm_job;		/* vm.c's: the one under way */
@@ -486,6 +510,10 @@ struct vm {
 	unsigned	 vm_nrecent;
 	off_t		 vm_log_offset;		/* qemu.log size before start */
 	struct logcap	*vm_logcaps[2];		/* console.log, qemu.log */
+	uint64_t	 vm_cg_ooms;		/* its cgroup's OOM kills when
+						   its qemu started (cgroup.c) */
+	uint64_t	 vm_cg_memory;		/* the memory limit in force,
+						   bytes; 0: none */
 	int64_t		 vm_loan_retry;		/* a failed deletion: again */
 	struct vm_waiters vm_waiters;
 };
@@ -569,6 +597,8 @@ struct vm_change {
 	const char	*vc_kernel;
 	const char	*vc_initrd;
 	const char	*vc_append;
+	int64_t		 vc_cpu_weight;	/* -1: unchanged; 0: the default */
+	int64_t		 vc_cpu_max;	/* thousandths; -1: unchanged; 0: none */
 };
 void		 vm_set(struct vm *, const struct caller *,
 		    const struct vm_change *, fws_done_fn, void *);
@@ -815,6 +845,50 @@ const char	*accel_for_start(void);
 void		 accel_release(void);
 char		*accel_qemu_words(const char *);
 
+/*
+ * cgroup.c: each qemu in a cgroup of its own below fwsd's (v1 or v2),
+ * with its CPU weight and cap and its memory limit
+ */
+#define FWS_CGROUP_JOIN		3	/* v1: cpu, cpuacct, memory */
+enum cgroup_mode {
+	CGROUP_OFF,		/* cgroup = none: nothing enforced */
+	CGROUP_V1,		/* a hierarchy per controller */
+	CGROUP_V2,		/* the unified hierarchy */
+};
+enum cgroup_ctrl {
+	CG_CPU,
+	CG_CPUACCT,
+	CG_MEMORY,
+};
+#define CG_NCTRL	3
+/* Where fwsd's own cgroup is, from the mount table and /proc/self/cgroup. */
+struct cgroup_layout {
+	enum cgroup_mode cl_mode;
+	/* v1: each controller's directory of fwsd's cgroup; v2: [0] only */
+	char		*cl_own[CG_NCTRL];
+	char		*cl_rel[CG_NCTRL];	/* its path in the hierarchy */
+};
+int		 cgroup_layout_parse(const char *, const char *,
+		    struct cgroup_layout *, char **);
+void		 cgroup_layout_clear(struct cgroup_layout *);
+unsigned	 cgroup_shares(unsigned);
+void		 cgroup_quota(unsigned, unsigned *, unsigned *);
+uint64_t	 cgroup_memory_max(uint64_t, uint64_t);
+int		 cgroup_weight_check(int64_t, char **);
+int		 cgroup_cpu_max_check(int64_t, unsigned, char **);
+int		 cgroup_init(char **);
+void		 cgroup_release(void);
+int		 cgroup_enabled(void);
+const char	*cgroup_off_words(void);
+int		 cgroup_vm_prepare(struct vm *, int *, int *, char **);
+int		 cgroup_vm_apply_cpu(struct vm *, char **);
+void		 cgroup_vm_adopt(struct vm *);
+int		 cgroup_vm_oom_killed(struct vm *);
+void		 cgroup_vm_remove(struct vm *);
+void		 cgroup_sweep(void);
+json_t		*cgroup_vm_json(const struct vm *);
+json_t		*cgroup_vm_stats(const struct vm *);
+
 /* proc.c */
 typedef void (*proc_exit_fn)(pid_t, int, void *);
 /*
@@ -833,6 +907,9 @@ struct proc_spec {
 	const gid_t	*ps_groups;	/* supplementary groups */
 	size_t		 ps_ngroups;
 	uint64_t	 ps_fsize_max;	/* largest file it may write; 0: any */
+	int		 ps_cgroup[FWS_CGROUP_JOIN];	/* cgroup.procs files
+					   it joins before it runs */
+	int		 ps_ncgroup;
 };
 int	 proc_spawn(const struct proc_spec *, pid_t *, char **);
 struct proc_watch;
@@ -1015,6 +1092,8 @@ struct create_spec {
 	int64_t		 cs_vcpus;	/* -1: the template's, else 1 */
 	int64_t		 cs_memory_mib;	/* -1: the template's, else 1024 */
 	int64_t		 cs_until;	/* the loan's end; -1: the default */
+	int64_t		 cs_cpu_weight;	/* -1: the template's, else none */
+	int64_t		 cs_cpu_max;	/* thousandths; -1: the template's */
 	const char	*cs_restart;	/* a policy's name */
 	int		 cs_autostart;
 	const char	*cs_mac;
@@ -1220,6 +1299,8 @@ int	 quota_check_import(uid_t, uint64_t *, enum fws_err *, char **);
 int	 quota_check_bases(uid_t, unsigned, uint64_t, enum fws_err *,
 	    char **);
 int	 quota_check_loan(uid_t, int64_t, int64_t, enum fws_err *, char **);
+int	 quota_check_cpu(uid_t, unsigned, unsigned *, unsigned *,
+	    enum fws_err *, char **);
 char	*quota_room_words(uint64_t);
 json_t	*quota_to_json(uid_t, char **);
 
@@ -1285,6 +1366,8 @@ int	 validate_ipv4(const char *, struct in_addr *, char **);
 int	 validate_cidr(const char *, struct in_addr *, int *, char **);
 int	 parse_size(const char *, uint64_t *, char **);
 int	 parse_memory_mib(const char *, uint64_t *, char **);
+int	 parse_cpus(const char *, unsigned *, char **);
+const char *format_cpus(unsigned, char *, size_t);
 const char *format_size(uint64_t, char *, size_t);
 void	 mac_from_name(const char *, char *, size_t);
 int	 path_confine(const char *, char *const *, int, char **, char **);

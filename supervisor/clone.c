@@ -612,6 +612,8 @@ clone_define(struct clone *cl, const char *name, enum fws_err *err,
 	snprintf(vm->vm_name, sizeof(vm->vm_name), "%s", name);
 	vm->vm_vcpus = src->vm_vcpus;
 	vm->vm_memory_mib = src->vm_memory_mib;
+	vm->vm_cpu_weight = src->vm_cpu_weight;
+	vm->vm_cpu_max = src->vm_cpu_max;
 	vm->vm_restart = src->vm_restart;
 	vm->vm_loan.lo_end = src->vm_loan.lo_end;
 	vm->vm_iso_booted = src->vm_iso_booted;

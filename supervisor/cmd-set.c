@@ -1,6 +1,7 @@
 /*
  * cmd-set.c: the "set" and "rename" commands.  set reads what a request
- * changes in a VM's definition (vcpus, memory_mib, restart, autostart),
+ * changes in a VM's definition (vcpus, memory_mib, restart, autostart,
+ * the boot files, the CPU weight and cap),
  * refuses a request that changes nothing or says it badly, and hands
  * the change to vm-set.c, whose answer (what changed now, what waits
  * for the next start) becomes the reply; rename hands the new name to
@@ -48,10 +49,66 @@ cmd_set_file(struct request *rq, struct vm *vm, const char *v,
 	return 0;
 }
 
+/*
+ * cpu_weight: 1 .. 10000, or "default"; cpu_max: CPUs as a string
+ * ("1.5"), or "none".  Into ch (0: the default, no cap); -1 and a reply
+ * sent when said badly.
+ */
+static int
+cmd_set_cpu(struct request *rq, json_t *args, struct vm_change *ch)
+{
+	json_t		*w = json_object_get(args, "cpu_weight");
+	json_t		*m = json_object_get(args, "cpu_max");
+	unsigned	 milli;
+	char		*cause;
+
+	if (w != NULL && !json_is_null(w)) {
+		if (json_is_string(w) && strcmp(json_string_value(w),
+		    "default") == 0)
+			ch->vc_cpu_weight = 0;
+		else if (!json_is_integer(w)) {
+			request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "cpu_weight "
+			    "must be a number from 1 to %d, or \"default\"",
+			    FWS_CPU_WEIGHT_MAX);
+			return -1;
+		} else if (cgroup_weight_check(json_integer_value(w),
+		    &cause) == -1) {
+			request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+			return -1;
+		} else
+			ch->vc_cpu_weight = json_integer_value(w);
+	}
+	if (m != NULL && !json_is_null(m)) {
+		if (!json_is_string(m)) {
+			request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "cpu_max "
+			    "must be a number of CPUs as a string (\"1.5\"), or "
+			    "\"none\"");
+			return -1;
+		}
+		if (strcmp(json_string_value(m), "none") == 0)
+			ch->vc_cpu_max = 0;
+		else if (parse_cpus(json_string_value(m), &milli,
+		    &cause) == -1) {
+			request_cause(rq, PROTO_ERR_INVALID_ARGUMENT,
+			    xasprintf("cpu_max %s", cause));
+			free(cause);
+			return -1;
+		} else
+			ch->vc_cpu_max = milli;
+	}
+	if ((ch->vc_cpu_weight >= 0 || ch->vc_cpu_max >= 0) &&
+	    !cgroup_enabled()) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "%s",
+		    cgroup_off_words());
+		return -1;
+	}
+	return 0;
+}
+
 void
 cmd_set(struct request *rq, json_t *args, struct vm *vm)
 {
-	struct vm_change ch = { -1, -1, -1, -1, NULL, NULL, NULL };
+	struct vm_change ch = { -1, -1, -1, -1, NULL, NULL, NULL, -1, -1 };
 	const char	*kernel, *initrd, *append;
 	char		*kpath = NULL, *ipath = NULL;
 	enum vm_restart	 restart;
@@ -110,13 +167,16 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 		if (append == NULL)
 			append = "";
 	}
+	if (cmd_set_cpu(rq, args, &ch) == -1)
+		return;
 	given = ch.vc_vcpus >= 0 || ch.vc_memory_mib >= 0 ||
 	    ch.vc_restart >= 0 || ch.vc_autostart >= 0 || kernel != NULL ||
-	    initrd != NULL || append != NULL;
+	    initrd != NULL || append != NULL || ch.vc_cpu_weight >= 0 ||
+	    ch.vc_cpu_max >= 0;
 	if (!given) {
 		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "nothing to "
 		    "change: give vcpus, memory_mib, restart, autostart, "
-		    "kernel, initrd or append");
+		    "kernel, initrd, append, cpu_weight or cpu_max");
 		return;
 	}
 	if (cmd_set_file(rq, vm, kernel, IMAGE_KERNEL, &kpath) == -1)

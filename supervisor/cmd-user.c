@@ -77,6 +77,20 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 			    (long long)FWS_DURATION_MAX);
 			return;
 		}
+		if (f->qf_kind == QUOTA_CEILING &&
+		    json_integer_value(v) > FWS_CPU_WEIGHT_MAX) {
+			request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "quota %s "
+			    "is a weight, at most %d (0: no ceiling)",
+			    f->qf_column, FWS_CPU_WEIGHT_MAX);
+			return;
+		}
+		if (f->qf_kind == QUOTA_CPUS &&
+		    json_integer_value(v) > FWS_VCPUS_LIMIT * 1000) {
+			request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "quota %s "
+			    "is in thousandths of a CPU, at most %d (0: no "
+			    "ceiling)", f->qf_column, FWS_VCPUS_LIMIT * 1000);
+			return;
+		}
 	}
 	for (f = quota_fields; f->qf_column != NULL; f++) {
 		if ((v = json_object_get(args, f->qf_column)) == NULL)

@@ -63,7 +63,8 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_CONSOLE] = { cmd_console, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_CREATE] = { cmd_create, 0, { "name", "owner", "vcpus",
 	    "memory_mib", "disks", "iso", "kernel", "initrd", "append", "mac",
-	    "restart", "autostart", "nics", "template", "base", "until" } },
+	    "restart", "autostart", "nics", "template", "base", "until",
+	    "cpu_weight", "cpu_max" } },
 	[PROTO_CMD_DELETE] = { cmd_delete, CMD_VM,
 	    { "name", "owner", "keep_disks" } },
 	[PROTO_CMD_DESTROY] = { cmd_destroy, CMD_VM, { "name", "owner" } },
@@ -116,7 +117,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "keys" } },
 	[PROTO_CMD_SET] = { cmd_set, CMD_VM, { "name", "owner", "vcpus",
 	    "memory_mib", "restart", "autostart", "kernel", "initrd",
-	    "append" } },
+	    "append", "cpu_weight", "cpu_max" } },
 	[PROTO_CMD_SHUTDOWN_ALL] = { cmd_shutdown_all, CMD_ADMIN,
 	    { "timeout", "save" } },
 	[PROTO_CMD_SNAPSHOT_CREATE] = { cmd_snapshot, CMD_VM,
@@ -588,10 +589,13 @@ cmd_templates(struct request *rq, json_t *args, struct vm *vm)
 	(void)vm;
 	for (i = 0; i < conf.cf_ntemplates; i++) {
 		t = &conf.cf_templates[i];
-		json_array_append_new(a, json_pack("{ss si sI sI so}", "name",
-		    t->t_name, "vcpus", (int)t->t_vcpus, "memory_mib",
+		json_array_append_new(a, json_pack("{ss si sI sI so so so}",
+		    "name", t->t_name, "vcpus", (int)t->t_vcpus, "memory_mib",
 		    (json_int_t)t->t_memory_mib, "disk", (json_int_t)t->t_disk,
-		    "loan", t->t_loan ? json_integer(t->t_loan) : json_null()));
+		    "loan", t->t_loan ? json_integer(t->t_loan) : json_null(),
+		    "cpu_weight", t->t_cpu_weight ? json_integer(t->t_cpu_weight) :
+		    json_null(), "cpu_max", t->t_cpu_max ?
+		    json_real(t->t_cpu_max / 1000.0) : json_null()));
 	}
 	request_ok(rq, a);
 }

@@ -65,6 +65,8 @@ config_defaults(struct fws_config *cf)
 	cf->cf_loan_nwarn = 2;
 	cf->cf_loan_grace = 30 * 86400;
 	set_str(&cf->cf_loan_expire, "keep");
+	set_str(&cf->cf_cgroup, FWS_CGROUP_DEFAULT);
+	cf->cf_memory_overhead_mib = FWS_MEMORY_OVERHEAD;
 }
 
 static int
@@ -124,6 +126,10 @@ enum config_type {
 	CONFIG_UIDS,		/* FIRST-LAST: the qemu uids */
 	CONFIG_DURATION,	/* s; "none" (0) too when k_min is 0 */
 	CONFIG_DURATIONS,	/* loan_warn: durations, or "none" */
+	CONFIG_MEMORY0,		/* CONFIG_MEMORY, or 0 */
+	CONFIG_CGROUP,		/* a plain name, or "none" */
+	CONFIG_CPUS,		/* CPUs, "1.5", in thousandths; "none": 0 */
+	CONFIG_CEILING,		/* CONFIG_COUNT, or "none": 0 */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -139,6 +145,8 @@ static const struct config_key {
 	    "auto kvm tcg", 0, 0 },
 	{ "admin_group", CONFIG_WORD,
 	    offsetof(struct fws_config, cf_admin_group), NULL, 0, 0 },
+	{ "cgroup", CONFIG_CGROUP, offsetof(struct fws_config, cf_cgroup),
+	    NULL, 0, 0 },
 	{ "client_idle_timeout", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_client_idle_timeout), NULL, 86400,
 	    0 },
@@ -173,6 +181,10 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_max_memory_mib), NULL, 0, 0 },
 	{ "max_vcpus", CONFIG_UINT, offsetof(struct fws_config, cf_max_vcpus),
 	    NULL, FWS_VCPUS_LIMIT, 1 },
+	{ "memory_overhead", CONFIG_MEMORY0,
+	    offsetof(struct fws_config, cf_memory_overhead_mib), NULL, 0, 0 },
+	{ "memory_swap", CONFIG_MEMORY0,
+	    offsetof(struct fws_config, cf_memory_swap_mib), NULL, 0, 0 },
 	{ "public_host", CONFIG_HOST,
 	    offsetof(struct fws_config, cf_public_host), NULL, 0, 0 },
 	{ "qemu", CONFIG_PATH, offsetof(struct fws_config, cf_qemu),
@@ -194,6 +206,11 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_quota.q_snapshots), NULL, 100000, 0 },
 	{ "quota_vcpus", CONFIG_COUNT,
 	    offsetof(struct fws_config, cf_quota.q_vcpus), NULL, 65535, 0 },
+	{ "quota_vm_cpu_max", CONFIG_CPUS,
+	    offsetof(struct fws_config, cf_quota.q_vm_cpu_max), NULL, 0, 0 },
+	{ "quota_vm_cpu_weight", CONFIG_CEILING,
+	    offsetof(struct fws_config, cf_quota.q_vm_cpu_weight), NULL,
+	    FWS_CPU_WEIGHT_MAX, 0 },
 	{ "quota_vm_disk", CONFIG_SIZE,
 	    offsetof(struct fws_config, cf_quota.q_vm_disk), NULL, 0, 0 },
 	{ "quota_vm_memory", CONFIG_MEMORY,
@@ -244,18 +261,33 @@ squeeze(const char *s)
 	return out;
 }
 
+/* Does field start with the word kw and a blank?  Its value then. */
+static char *
+template_word(char *field, const char *kw)
+{
+	size_t	 len = strlen(kw);
+
+	if (strncmp(field, kw, len) != 0 || (field[len] != ' ' &&
+	    field[len] != '\t'))
+		return NULL;
+	return trim_blanks(field + len);
+}
+
 /*
- * template.NAME = VCPUS [vcpu[s]], MEMORY[, DISK][, loan DURATION]: e.g.
- * "1 vcpu, 1024 MiB, 10G, loan 120d".  The disk may be left out (or 0):
- * the template then makes none; without a loan its VMs take the default.
+ * template.NAME = VCPUS [vcpu[s]], MEMORY[, DISK][, WORD VALUE...]: e.g.
+ * "1 vcpu, 1024 MiB, 10G, cpu-max 0.5, cpu-weight 100, loan 120d".  The
+ * disk may be left out (or 0): the template then makes none; the words
+ * after it, in any order: loan (else the default loan), cpu-max (a cap
+ * in CPUs), cpu-weight (1 .. 10000).
  */
 static int
 config_template(struct fws_config *cf, const char *name, const char *v,
     char **cause)
 {
 	struct fws_template	 t;
-	char			*copy, *p, *field[5], *sz, *why;
+	char			*copy, *p, *field[FWS_TEMPLATE_FIELDS], *sz, *why;
 	uint64_t		 n;
+	unsigned		 cpus;
 	int			 i, nf = 0, rc = -1;
 
 	memset(&t, 0, sizeof(t));
@@ -266,24 +298,45 @@ config_template(struct fws_config *cf, const char *name, const char *v,
 	}
 	snprintf(t.t_name, sizeof(t.t_name), "%s", name);
 	copy = p = xasprintf("%s", v);
-	while (nf < 5 && (field[nf] = strsep(&p, ",")) != NULL) {
+	while (nf < FWS_TEMPLATE_FIELDS && (field[nf] = strsep(&p, ",")) !=
+	    NULL) {
 		field[nf] = trim_blanks(field[nf]);
 		nf++;
 	}
-	/* the loan, a word of its own: "30m" would read as a disk too */
-	if (nf > 2 && strncmp(field[nf - 1], "loan", 4) == 0 &&
-	    (field[nf - 1][4] == ' ' || field[nf - 1][4] == '\t')) {
-		sz = trim_blanks(field[nf - 1] + 5);
-		if (parse_duration(sz, &t.t_loan, &why) == -1) {
-			sz = NULL;
-			goto bad;
-		}
+	/* the words, each a field of its own: "30m" would read as a disk */
+	while (nf > 2) {
+		sz = NULL;
+		if ((sz = template_word(field[nf - 1], "loan")) != NULL) {
+			if (parse_duration(sz, &t.t_loan, &why) == -1) {
+				sz = NULL;
+				goto bad;
+			}
+		} else if ((sz = template_word(field[nf - 1], "cpu-max")) !=
+		    NULL) {
+			if (parse_cpus(sz, &cpus, &why) == -1) {
+				sz = NULL;
+				goto bad;
+			}
+			t.t_cpu_max = cpus;
+		} else if ((sz = template_word(field[nf - 1], "cpu-weight")) !=
+		    NULL) {
+			if (parse_uint(sz, FWS_CPU_WEIGHT_MAX, &n) == -1 ||
+			    n == 0) {
+				cause_fail(cause, "template %s: cpu-weight %s is "
+				    "not a number from 1 to %d", name, sz,
+				    FWS_CPU_WEIGHT_MAX);
+				goto done;
+			}
+			t.t_cpu_weight = n;
+		} else
+			break;
 		nf--;
 	}
 	if (nf < 2 || nf > 3 || p != NULL) {
 		cause_fail(cause, "template %s: expected \"VCPUS vcpu, MEMORY, "
-		    "DISK, loan DURATION\" (the disk and the loan optional), "
-		    "like \"1 vcpu, 1024 MiB, 10G, loan 120d\"", name);
+		    "DISK, cpu-max CPUS, cpu-weight N, loan DURATION\" (the "
+		    "disk and the words after it optional), like \"1 vcpu, "
+		    "1024 MiB, 10G, cpu-max 0.5, loan 120d\"", name);
 		goto done;
 	}
 	if ((sz = strchr(field[0], ' ')) != NULL) {
@@ -435,6 +488,7 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	struct in6_addr		 in6;
 	char			*field, lo[32], hi[32], *why;
 	uint64_t		 n;
+	unsigned		 u;
 	size_t			 i;
 
 	if (strncmp(key, CONFIG_TEMPLATE, strlen(CONFIG_TEMPLATE)) == 0)
@@ -463,6 +517,12 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			    k->k_choices);
 		set_str((char **)field, v);
 		break;
+	case CONFIG_CEILING:
+		if (strcmp(v, "none") == 0) {
+			*(uint64_t *)field = 0;
+			break;
+		}
+		/* FALLTHROUGH */
 	case CONFIG_UINT:
 	case CONFIG_COUNT:
 		if (parse_uint(v, k->k_max, &n) == -1 || n < k->k_min)
@@ -470,7 +530,7 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			    "from %llu to %llu", key, v,
 			    (unsigned long long)k->k_min,
 			    (unsigned long long)k->k_max);
-		if (k->k_type == CONFIG_COUNT)
+		if (k->k_type == CONFIG_COUNT || k->k_type == CONFIG_CEILING)
 			*(uint64_t *)field = n;
 		else
 			*(unsigned *)field = n;
@@ -482,9 +542,29 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			    "group name", key, v);
 		set_str((char **)field, v);
 		break;
+	case CONFIG_MEMORY0:
+		if (strcmp(v, "0") == 0) {
+			*(uint64_t *)field = 0;
+			break;
+		}
+		/* FALLTHROUGH */
 	case CONFIG_MEMORY:
 		if (parse_memory_mib(v, (uint64_t *)field, &why) == -1)
 			goto why;
+		break;
+	case CONFIG_CPUS:
+		if (strcmp(v, "none") == 0 || strcmp(v, "0") == 0)
+			*(uint64_t *)field = 0;
+		else if (parse_cpus(v, &u, &why) == -1)
+			goto why;
+		else
+			*(uint64_t *)field = u;
+		break;
+	case CONFIG_CGROUP:
+		/* a directory's name in the cgroup tree, nothing more */
+		if (strcmp(v, "none") != 0 && validate_name(v, &why) == -1)
+			goto why;
+		set_str((char **)field, v);
 		break;
 	case CONFIG_SIZE:
 		if (parse_size(v, &n, &why) == -1)
@@ -643,6 +723,7 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_admin_group);
 	free(cf->cf_qemu_user);
 	free(cf->cf_loan_expire);
+	free(cf->cf_cgroup);
 	for (i = 0; i < cf->cf_nimage_dirs; i++)
 		free(cf->cf_image_dirs[i]);
 	memset(cf, 0, sizeof(*cf));

@@ -504,6 +504,8 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 		}
 		vm->vm_vcpus = t->t_vcpus;
 		vm->vm_memory_mib = t->t_memory_mib;
+		vm->vm_cpu_weight = t->t_cpu_weight;
+		vm->vm_cpu_max = t->t_cpu_max;
 		tdisk = t->t_disk;
 	}
 	/* the host's limits, in the user's words, below */
@@ -512,6 +514,18 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 		    cs->cs_vcpus;
 	if (cs->cs_memory_mib >= 0)
 		vm->vm_memory_mib = cs->cs_memory_mib;
+	if ((cs->cs_cpu_weight >= 0 || cs->cs_cpu_max >= 0) &&
+	    !cgroup_enabled()) {
+		*cause = xasprintf("%s", cgroup_off_words());
+		return -1;
+	}
+	if (cs->cs_cpu_weight >= 0) {
+		if (cgroup_weight_check(cs->cs_cpu_weight, cause) == -1)
+			return -1;
+		vm->vm_cpu_weight = (unsigned)cs->cs_cpu_weight;
+	}
+	if (cs->cs_cpu_max >= 0)
+		vm->vm_cpu_max = (unsigned)cs->cs_cpu_max;
 	if (create_loan(cr, cs->cs_until, t, cause) == -1)
 		return -1;
 	if (cs->cs_restart != NULL && vm_restart_parse(cs->cs_restart,
@@ -594,6 +608,8 @@ create_limits(struct create *cr, const char *tname, char **cause)
 	from = tname != NULL ? xasprintf(" (from template %s)", tname) :
 	    xasprintf("%s", "");
 	rc = vm_limits(vm->vm_vcpus, vm->vm_memory_mib, from, cause);
+	if (rc == 0 && vm->vm_cpu_max > 0)
+		rc = cgroup_cpu_max_check(vm->vm_cpu_max, vm->vm_vcpus, cause);
 	for (i = 0; rc == 0 && i < vm->vm_ndisks; i++) {
 		d = &vm->vm_disks[i];
 		if (d->d_owned && d->d_size > conf.cf_max_disk_size)
@@ -620,6 +636,11 @@ create_quota(struct create *cr, enum fws_err *err, char **cause)
 
 	if (!cr->cr_caller.ca_admin && quota_check_loan(vm->vm_owner,
 	    vm->vm_loan.lo_end, time(NULL), err, cause) == -1)
+		return -1;
+	/* the CPU's ceilings hold users, never an admin (who sets them) */
+	if (!cr->cr_caller.ca_admin && quota_check_cpu(vm->vm_owner,
+	    vm->vm_vcpus, &vm->vm_cpu_weight, &vm->vm_cpu_max, err,
+	    cause) == -1)
 		return -1;
 	if (caller_exempt(&cr->cr_caller, vm->vm_owner))
 		return 0;
@@ -696,6 +717,19 @@ create_disk_done(pid_t pid, int status, void *arg)
 	create_next(cr);
 }
 
+/* The CPU's limits, for the created event: ", cpu max 0.5", or "". */
+static char *
+create_cpu_words(const struct vm *vm)
+{
+	char	 w[32], a[16];
+
+	*w = '\0';
+	if (vm->vm_cpu_weight > 0)
+		snprintf(w, sizeof(w), ", cpu weight %u", vm->vm_cpu_weight);
+	return xasprintf("%s%s%s", w, vm->vm_cpu_max ? ", cpu max " : "",
+	    vm->vm_cpu_max ? format_cpus(vm->vm_cpu_max, a, sizeof(a)) : "");
+}
+
 /* Make the next disk, or once all are made, commit the VM. */
 static void
 create_next(struct create *cr)
@@ -703,7 +737,7 @@ create_next(struct create *cr)
 	struct vm	*vm = cr->cr_vm;
 	struct vm_disk	*d;
 	struct proc_spec ps;
-	char		*argv[13], size[32], *cause, *why, *end;
+	char		*argv[13], size[32], *cause, *why, *end, *cpu;
 	pid_t		 pid;
 	int		 fd;
 
@@ -721,14 +755,16 @@ create_next(struct create *cr)
 		/* its networks name it (their dnsmasq told) */
 		net_dhcp_sync();
 		end = vm->vm_loan.lo_end ? date_text(vm->vm_loan.lo_end) : NULL;
+		cpu = create_cpu_words(vm);
 		event_record_by(vm, cr->cr_caller.ca_uid, "created",
-		    "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s",
+		    "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s%s",
 		    vm->vm_vcpus,
 		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks,
 		    vm_restart_name(vm->vm_restart),
-		    vm->vm_autostart ? ", autostart" : "",
+		    vm->vm_autostart ? ", autostart" : "", cpu,
 		    end ? ", lent until " : "", end ? end : "");
 		free(end);
+		free(cpu);
 		loan_changed();
 		cr->cr_done(cr->cr_arg, FWS_OK, NULL, vm_to_json(vm, 1));
 		create_free(cr, 0);

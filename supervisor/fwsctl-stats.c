@@ -60,6 +60,11 @@ static const struct prom_family prom_families[] = {
 	    "qemu", NULL, "rss_bytes", NULL, 1 },
 	{ "fws_vm_memory_bytes", "gauge", "memory the VM is defined with",
 	    NULL, "memory_mib", NULL, 1048576 },
+	{ "fws_vm_cpu_throttled_seconds_total", "counter", "CPU time the "
+	    "VM's cap held its qemu back", NULL, "cpu_throttled_seconds", NULL,
+	    1 },
+	{ "fws_vm_memory_peak_bytes", "gauge", "the most memory the VM's "
+	    "qemu took since its start", NULL, "memory_peak_bytes", NULL, 1 },
 	{ "fws_vm_balloon_bytes", "gauge", "memory the guest has, as its "
 	    "balloon driver last said", NULL, "balloon_mib", NULL, 1048576 },
 	{ "fws_vm_disk_read_bytes_total", "counter", "bytes the guest read "
@@ -181,9 +186,9 @@ verb_stats(struct ctx *c)
 		if (strlen(json_string_value(json_object_get(o, "name"))) > w)
 			w = strlen(json_string_value(json_object_get(o,
 			    "name")));
-	printf("%-*s  %-8s  %8s  %10s  %10s  %10s  %10s  %10s\n", (int)w,
-	    "NAME", "STATE", "CPU", "RSS", "DISK-READ", "DISK-WRITE",
-	    "NET-RX", "NET-TX");
+	printf("%-*s  %-8s  %8s  %10s  %10s  %10s  %10s  %10s  %9s  %10s\n",
+	    (int)w, "NAME", "STATE", "CPU", "RSS", "DISK-READ", "DISK-WRITE",
+	    "NET-RX", "NET-TX", "THROTTLED", "MEM-PEAK");
 	json_array_foreach(a, i, o) {
 		printf("%-*s  %-8s  %7.1fs", (int)w,
 		    json_string_value(json_object_get(o, "name")),
@@ -194,6 +199,13 @@ verb_stats(struct ctx *c)
 		table_size(sum_of(o, "disks", "wr_bytes"));
 		table_size(sum_of(o, "nics", "rx_bytes"));
 		table_size(sum_of(o, "nics", "tx_bytes"));
+		if (json_is_number(json_object_get(o, "cpu_throttled_seconds")))
+			printf("  %8.1fs", json_number_value(json_object_get(o,
+			    "cpu_throttled_seconds")));
+		else
+			printf("  %9s", "-");
+		table_size(json_incref(json_object_get(o,
+		    "memory_peak_bytes")));
 		printf("\n");
 	}
 	json_decref(r);

@@ -208,6 +208,19 @@ quota_line(size_t i, json_t *limits, json_t *used)
 		    sizeof(a)) : "", fwsctl_size(l, quota_cols[i].qc_kind ==
 		    QUOTA_MIB, b, sizeof(b)));
 		break;
+	case QUOTA_CEILING:
+	case QUOTA_CPUS:
+		/* null: no ceiling */
+		if (!json_is_integer(l))
+			t = xasprintf("none");
+		else if (quota_cols[i].qc_kind == QUOTA_CPUS)
+			t = xasprintf("%s", format_cpus(json_integer_value(l), a,
+			    sizeof(a)));
+		else
+			t = xasprintf("%lld", (long long)json_integer_value(l));
+		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, "", t);
+		free(t);
+		break;
 	case QUOTA_COUNT:
 		if (u != NULL)
 			printf("%-16s %8lld %8lld\n", quota_cols[i].qc_label,
@@ -255,6 +268,7 @@ verb_quota_set(struct ctx *c)
 	const char	*v, *key;
 	char		*end, *cause, user[64];
 	uint64_t	 n;
+	unsigned	 cpus;
 	int64_t		 secs;
 	size_t		 i;
 	int		 rc;
@@ -285,6 +299,23 @@ verb_quota_set(struct ctx *c)
 		case QUOTA_BYTES:
 			rc = parse_size(v, &n, &cause);
 			break;
+		case QUOTA_CPUS:
+			/* a ceiling's 0 is none */
+			if (strcmp(v, "none") == 0) {
+				n = 0;
+				rc = 0;
+			} else {
+				rc = parse_cpus(v, &cpus, &cause);
+				n = cpus;
+			}
+			break;
+		case QUOTA_CEILING:
+			if (strcmp(v, "none") == 0) {
+				n = 0;
+				rc = 0;
+				break;
+			}
+			/* FALLTHROUGH */
 		default:
 			errno = 0;
 			n = strtoull(v, &end, 10);
@@ -312,26 +343,32 @@ verb_quota_set(struct ctx *c)
 int
 verb_templates(struct ctx *c)
 {
-	json_t	*r, *a, *t;
-	char	 ms[16], ds[16], *loan;
+	json_t	*r, *a, *t, *v;
+	char	 ms[16], ds[16], cs[16], ws[16], *loan;
 	size_t	 i;
 
 	if ((a = fwsctl_call_list(c, PROTO_CMD_TEMPLATES, NULL, &r)) == NULL)
 		return 0;
-	printf("%-16s %5s %8s %8s  %s\n", "NAME", "VCPUS", "MEMORY", "DISK",
-	    "LOAN");
+	printf("%-16s %5s %8s %8s  %-8s %7s %6s\n", "NAME", "VCPUS", "MEMORY",
+	    "DISK", "LOAN", "CPU-MAX", "WEIGHT");
 	json_array_foreach(a, i, t) {
 		loan = json_is_integer(json_object_get(t, "loan")) ?
 		    duration_text(json_integer_value(json_object_get(t,
 		    "loan"))) : xasprintf("-");
-		printf("%-16s %5lld %8s %8s  %s\n",
+		v = json_object_get(t, "cpu_max");
+		printf("%-16s %5lld %8s %8s  %-8s %7s %6s\n",
 		    json_string_value(json_object_get(t, "name")),
 		    (long long)json_integer_value(json_object_get(t, "vcpus")),
 		    fwsctl_size(json_object_get(t, "memory_mib"), 1, ms,
 		    sizeof(ms)),
 		    json_integer_value(json_object_get(t, "disk")) ?
 		    fwsctl_size(json_object_get(t, "disk"), 0, ds,
-		    sizeof(ds)) : "-", loan);
+		    sizeof(ds)) : "-", loan, json_is_number(v) ?
+		    format_cpus((unsigned)(json_number_value(v) * 1000 + 0.5),
+		    cs, sizeof(cs)) : "-", json_is_integer(json_object_get(t,
+		    "cpu_weight")) ? (snprintf(ws, sizeof(ws), "%lld",
+		    (long long)json_integer_value(json_object_get(t,
+		    "cpu_weight"))), ws) : "-");
 		free(loan);
 	}
 	json_decref(r);

@@ -74,6 +74,8 @@ static int	verb_clone(struct ctx *);
 #define QUOTA_MIB_ARG		"SIZE"
 #define QUOTA_BYTES_ARG		"SIZE"
 #define QUOTA_SECS_ARG		"DURATION|none"
+#define QUOTA_CEILING_ARG	"N|none"
+#define QUOTA_CPUS_ARG		"CPUS|none"
 #define VERB_QUOTA_OPT(col, opt, key, kind, used, what, label)	opt "= "
 #define VERB_QUOTA_USAGE(col, opt, key, kind, used, what, label) \
 	" [--" opt " " kind##_ARG "]"
@@ -89,15 +91,18 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "attach to the serial console (leave with Ctrl-])" },
 	[PROTO_CMD_CREATE] = { verb_create, 1,
 	    "template= vcpus= memory= disk= base= iso= kernel= initrd= append= "
-	    "mac= restart= autostart net= until= for=",
-	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t[--base "
+	    "mac= restart= autostart net= until= for= cpu-weight= cpu-max=",
+	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t"
+	    "[--cpu-weight N] [--cpu-max CPUS] [--base "
 	    "IMAGE] [--disk SIZE|PATH[,format=F]]...\n\t[--iso NAME|PATH] "
 	    "[--kernel NAME|PATH [--initrd NAME|PATH]\n\t[--append CMDLINE]] "
 	    "[--mac MAC] [--restart on-failure|always|never]\n\t[--autostart] "
 	    "[--net NETWORK[,mac=MAC]]... [--until DATE | --for DURATION]",
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
 	    "\t   copy-on-write overlay on a library (or your own) image;\n"
-	    "\t   --until or --for lends it until a time" },
+	    "\t   --until or --for lends it until a time; --cpu-weight (1-10000,\n"
+	    "\t   100 by default) is its share of busy CPUs, --cpu-max CPUS\n"
+	    "\t   (e.g. 0.5) caps it" },
 	[PROTO_CMD_DELETE] = { verb_delete, 1, "keep-disks",
 	    "NAME [--keep-disks]",
 	    "delete a stopped VM and the disks fwsd made for it" },
@@ -190,13 +195,15 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "press keys on the guest's keyboard, one combination after\n"
 	    "\t   another (e.g. ctrl-alt-delete, or h i ret)" },
 	[PROTO_CMD_SET] = { verb_set, 1, "vcpus= memory= restart= autostart= "
-	    "kernel= initrd= append= json",
+	    "kernel= initrd= append= cpu-weight= cpu-max= json",
 	    "NAME [--vcpus N] [--memory MiB|SIZE] [--restart POLICY]\n\t"
 	    "[--autostart on|off] [--kernel NAME|PATH|none]\n\t"
-	    "[--initrd NAME|PATH|none] [--append LINE] [--json]",
+	    "[--initrd NAME|PATH|none] [--append LINE]\n\t"
+	    "[--cpu-weight N|default] [--cpu-max CPUS|none] [--json]",
 	    "change a VM: at once when it is stopped; a running one's\n"
 	    "\t   vCPUs and memory from its next start (less memory, and\n"
-	    "\t   up to what it started with, live too)" },
+	    "\t   up to what it started with, live too); its CPU weight\n"
+	    "\t   and cap at once, live too" },
 	[PROTO_CMD_SHUTDOWN_ALL] = { verb_shutdown_all, 0, "timeout= save json",
 	    "[--timeout SECONDS | --save] [--json]",
 	    "stop every VM, as stop does, all at once (--save: save\n"
@@ -1179,7 +1186,43 @@ nic_arg(const char *spec)
 	return nic_spec("--net", spec);
 }
 
-static int
+/*
+ * --cpu-weight N and --cpu-max CPUS into args (set: "default" and "none"
+ * too); fwsd checks the ranges, a word that is no number stops here.
+ */
+static void
+cpu_args(struct ctx *c, json_t *args, int set)
+{
+	const char	*v;
+	char		*end, *cause;
+	unsigned long long n;
+	unsigned	 milli;
+
+	if ((v = fwsctl_opt(c, "cpu-weight")) != NULL) {
+		if (set && strcmp(v, "default") == 0)
+			json_object_set_new(args, "cpu_weight",
+			    json_string("default"));
+		else {
+			errno = 0;
+			n = strtoull(v, &end, 10);
+			if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 ||
+			    n > UINT32_MAX)
+				fwsctl_errx(2, "--cpu-weight %s: not a number "
+				    "from 1 to %d%s", v, FWS_CPU_WEIGHT_MAX,
+				    set ? ", or default" : "");
+			json_object_set_new(args, "cpu_weight",
+			    json_integer((json_int_t)n));
+		}
+	}
+	if ((v = fwsctl_opt(c, "cpu-max")) != NULL) {
+		if (!(set && strcmp(v, "none") == 0) &&
+		    parse_cpus(v, &milli, &cause) == -1)
+			fwsctl_errx(2, "--cpu-max %s", cause);
+		json_object_set_new(args, "cpu_max", json_string(v));
+	}
+}
+
+int
 verb_create(struct ctx *c)
 {
 	json_t		*args, *r, *res;
@@ -1203,6 +1246,7 @@ verb_create(struct ctx *c)
 		fwsctl_errx(2, "--memory %s", cause);
 	lent = fwsctl_until(c, &until);
 	args = fwsctl_name_args(c);
+	cpu_args(c, args, 0);
 	if ((v = fwsctl_opt(c, "template")) != NULL)
 		json_object_set_new(args, "template", json_string(v));
 	if ((v = fwsctl_opt(c, "base")) != NULL)
@@ -1430,6 +1474,33 @@ info_line(const char *key, json_t *v)
 	}
 }
 
+/* info's limits: the CPU's share and cap, memory, the cgroup. */
+static void
+info_limits(json_t *l)
+{
+	json_t	*v;
+	char	 buf[32];
+
+	if (!json_is_object(l))
+		return;		/* an older fwsd does not say */
+	printf("%-12s cpu weight %lld, cpu max ", "limits",
+	    (long long)json_integer_value(json_object_get(l, "cpu_weight")));
+	if (json_is_number(v = json_object_get(l, "cpu_max")))
+		printf("%s CPUs", format_cpus((unsigned)(json_number_value(v) *
+		    1000 + 0.5), buf, sizeof(buf)));
+	else
+		printf("none");
+	if (json_is_integer(v = json_object_get(l, "memory_max")))
+		printf(", memory %s", fwsctl_size(v, 0, buf, sizeof(buf)));
+	else
+		printf(", memory not limited");
+	if (json_is_integer(v = json_object_get(l, "memory_swap_max")))
+		printf(", swap %s", fwsctl_size(v, 0, buf, sizeof(buf)));
+	printf("\n");
+	if (json_is_string(v = json_object_get(l, "cgroup")))
+		printf("%-12s %s\n", "cgroup", json_string_value(v));
+}
+
 static int
 verb_info(struct ctx *c)
 {
@@ -1503,6 +1574,7 @@ verb_info(struct ctx *c)
 		    json_object_get(o, "loan_next")), s);
 		free(s);
 	}
+	info_limits(json_object_get(o, "limits"));
 	json_array_foreach(json_object_get(o, "nics"), i, d) {
 		printf("%-12s %s on network %s (tap %s)\n", i == 0 ? "nics" : "",
 		    json_string_value(json_object_get(d, "mac")),
@@ -1764,10 +1836,11 @@ verb_set(struct ctx *c)
 	append = fwsctl_opt(c, "append");
 	if (vcpus == NULL && memory == NULL && restart == NULL &&
 	    autostart == NULL && kernel == NULL && initrd == NULL &&
-	    append == NULL)
+	    append == NULL && fwsctl_opt(c, "cpu-weight") == NULL &&
+	    fwsctl_opt(c, "cpu-max") == NULL)
 		fwsctl_errx(2, "set %s: say what to change: --vcpus, --memory, "
-		    "--restart, --autostart, --kernel, --initrd or --append",
-		    c->c_name);
+		    "--restart, --autostart, --kernel, --initrd, --append, "
+		    "--cpu-weight or --cpu-max", c->c_name);
 	if (vcpus != NULL) {
 		n = strtoull(vcpus, &end, 10);
 		if (*vcpus < '0' || *vcpus > '9' || *end != '\0' || n > 1024)
@@ -1798,6 +1871,7 @@ verb_set(struct ctx *c)
 		    json_string("") : library_arg(initrd));
 	if (append != NULL)
 		json_object_set_new(args, "append", json_string(append));
+	cpu_args(c, args, 1);
 	r = fwsctl_call(PROTO_CMD_SET, args, NULL);
 	res = json_object_get(r, "result");
 	if (c->c_json) {

@@ -214,6 +214,8 @@ main(int argc, char *argv[])
 		fwsd_fail(cause);
 	free(path);
 	image_scratch_clean();
+	if (cgroup_init(&cause) == -1)
+		fwsd_fail(cause);
 
 	path = xasprintf("%s/%s", conf.cf_state_dir, FWS_DB_NAME);
 	if (store_open(path, &cause) == -1 ||
@@ -251,6 +253,7 @@ main(int argc, char *argv[])
 	net_autostart_all();
 	net_dhcp_sync();		/* networks not started name their VMs too */
 	vm_adopt_all();
+	cgroup_sweep();			/* after adoption: what is left is ours */
 	/* before autostart, which leaves alone what a loan's end ended */
 	loan_init();
 	vm_autostart_all();
@@ -277,6 +280,7 @@ stop:
 	net_release_all();
 	ns_close();
 	accel_release();
+	cgroup_release();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_base_free(base);

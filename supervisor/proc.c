@@ -42,7 +42,8 @@ pidfd_open_(pid_t pid)
 /*
  * Fork and exec.  In the child: a new session, stdin from /dev/null,
  * stdout and stderr to ps_stdout, ps_keep[i] at fd 3 + i, every other
- * descriptor closed on exec, signals back to their defaults (but
+ * descriptor closed on exec, the cgroups of ps_cgroup joined (or no
+ * exec at all), signals back to their defaults (but
  * SIGXFSZ, ignored under a file size limit, ps_fsize_max).  An exec
  * failure is written to ps_stdout and the child exits 127: the caller
  * learns it from the exit status, without waiting here.
@@ -79,6 +80,20 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	setsid();
+	/*
+	 * Into its cgroups before anything of its own runs (and while
+	 * still root, which v1 asks of a process that moves itself)
+	 */
+	for (i = 0; i < ps->ps_ncgroup; i++)
+		if (write(ps->ps_cgroup[i], "0", 1) != 1) {
+			const char	*e = strerror(errno);
+			int		 o = ps->ps_stdout >= 0 ? ps->ps_stdout : 2;
+
+			(void)!write(o, "cannot join its cgroup: ", 24);
+			(void)!write(o, e, strlen(e));
+			(void)!write(o, "\n", 1);
+			_exit(126);
+		}
 	/* give up root before anything of the child's own runs */
 	/* a file grown past the limit fails with EFBIG, not SIGXFSZ */
 	if (ps->ps_fsize_max > 0) {

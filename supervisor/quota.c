@@ -162,6 +162,9 @@ quota_value(const struct quota_field *f, uint64_t v)
 		return v == 0 ? xasprintf("none") : duration_text(v);
 	case QUOTA_BYTES:
 		return xasprintf("%s", format_size(v, buf, sizeof(buf)));
+	case QUOTA_CPUS:
+		return xasprintf("%s", v == 0 ? "none" : format_cpus(v, buf,
+		    sizeof(buf)));
 	default:
 		return xasprintf("%llu", (unsigned long long)v);
 	}
@@ -368,13 +371,56 @@ quota_to_json(uid_t uid, char **cause)
 	lim = json_object();
 	use = json_object();
 	for (f = quota_fields; f->qf_column != NULL; f++) {
-		/* a duration of 0 is no limit at all */
-		json_object_set_new(lim, f->qf_column, f->qf_kind ==
-		    QUOTA_SECS && QF(&q, f) == 0 ? json_null() :
+		/* a duration or a ceiling of 0 is no limit at all */
+		json_object_set_new(lim, f->qf_column, (f->qf_kind ==
+		    QUOTA_SECS || f->qf_kind == QUOTA_CEILING || f->qf_kind ==
+		    QUOTA_CPUS) && QF(&q, f) == 0 ? json_null() :
 		    json_integer(QF(&q, f)));
 		if (f->qf_used)
 			json_object_set_new(use, f->qf_column,
 			    json_integer(QF(&used, f)));
 	}
 	return json_pack("{so so}", "limits", lim, "used", use);
+}
+
+/*
+ * A VM's CPU weight and cap against uid's ceilings (quota_vm_cpu_weight,
+ * quota_vm_cpu_max; 0: none).  weight and milli (NULL: not asked) are
+ * what is asked, 0 for the default weight or no cap: more than a
+ * ceiling is refused; none at all takes the ceiling (no further than
+ * the VM's vcpus), so that leaving the option out never escapes it.
+ */
+int
+quota_check_cpu(uid_t uid, unsigned vcpus, unsigned *weight,
+    unsigned *milli, enum fws_err *code, char **cause)
+{
+	struct quota	 q;
+	char		 a[32], b[32];
+
+	*code = FWS_ERR_INTERNAL;
+	if (quota_of(uid, &q, cause) == -1)
+		return -1;
+	*code = FWS_ERR_QUOTA;
+	if (weight != NULL && q.q_vm_cpu_weight > 0) {
+		if (*weight > q.q_vm_cpu_weight)
+			return cause_fail(cause, "quota exceeded: CPU weight per "
+			    "VM: asked for %u, allowed %llu "
+			    "(quota_vm_cpu_weight)", *weight,
+			    (unsigned long long)q.q_vm_cpu_weight);
+		if (*weight == 0 && q.q_vm_cpu_weight < FWS_CPU_WEIGHT_DEFAULT)
+			*weight = q.q_vm_cpu_weight;
+	}
+	if (milli != NULL && q.q_vm_cpu_max > 0) {
+		if (*milli > q.q_vm_cpu_max)
+			return cause_fail(cause, "quota exceeded: CPU cap per "
+			    "VM: asked for %s CPUs, allowed %s "
+			    "(quota_vm_cpu_max)", format_cpus(*milli, a,
+			    sizeof(a)), format_cpus(q.q_vm_cpu_max, b,
+			    sizeof(b)));
+		if (*milli == 0)
+			*milli = q.q_vm_cpu_max < vcpus * 1000ULL ?
+			    q.q_vm_cpu_max : vcpus * 1000;
+	}
+	*code = FWS_OK;
+	return 0;
 }

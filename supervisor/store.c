@@ -376,6 +376,20 @@ bind_loan_end(sqlite3_stmt *st, int i, const struct vm *vm)
 		sqlite3_bind_int64(st, i, vm->vm_loan.lo_end);
 }
 
+/* cpu_weight, cpu_max from column i: NULL for the default, no cap */
+static void
+bind_cpu(sqlite3_stmt *st, int i, const struct vm *vm)
+{
+	if (vm->vm_cpu_weight > 0)
+		sqlite3_bind_int(st, i, vm->vm_cpu_weight);
+	else
+		sqlite3_bind_null(st, i);
+	if (vm->vm_cpu_max > 0)
+		sqlite3_bind_int(st, i + 1, vm->vm_cpu_max);
+	else
+		sqlite3_bind_null(st, i + 1);
+}
+
 int
 store_vm_insert(struct vm *vm, char **cause)
 {
@@ -385,9 +399,9 @@ store_vm_insert(struct vm *vm, char **cause)
 		return -1;
 	if (prepare("INSERT INTO vms (name, uuid, vcpus, memory_mib, mac, "
 	    "iso, kernel, initrd, append, iso_booted, restart, created, state, "
-	    "autostart, owner, qemu_uid, loan_end, loan_warned) VALUES (?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st,
-	    cause) == -1)
+	    "autostart, owner, qemu_uid, loan_end, loan_warned, cpu_weight, "
+	    "cpu_max) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?)", &st, cause) == -1)
 		goto fail;
 	bind_text(st, 1, vm->vm_name);
 	bind_text(st, 2, vm->vm_uuid);
@@ -407,6 +421,7 @@ store_vm_insert(struct vm *vm, char **cause)
 	sqlite3_bind_int64(st, 16, vm->vm_qemu_uid);
 	bind_loan_end(st, 17, vm);
 	sqlite3_bind_int64(st, 18, vm->vm_loan.lo_warned);
+	bind_cpu(st, 19, vm);
 	if (step_done(st, cause) == -1)
 		goto fail;
 	vm->vm_id = sqlite3_last_insert_rowid(db);
@@ -580,13 +595,15 @@ store_vm_update_config(const struct vm *vm, char **cause)
 	if (prepare("UPDATE vms SET vcpus = ?, memory_mib = ?, "
 	    "pending_vcpus = ?, pending_memory_mib = ?, restart = ?, "
 	    "autostart = ?, kernel = ?, initrd = ?, append = ?, "
-	    "pending_boot = ? WHERE id = ?", &st, cause) == -1)
+	    "pending_boot = ?, cpu_weight = ?, cpu_max = ? WHERE id = ?", &st,
+	    cause) == -1)
 		return -1;
 	bind_sizes(st, 1, vm);
 	bind_text(st, 5, vm_restart_name(vm->vm_restart));
 	sqlite3_bind_int(st, 6, vm->vm_autostart);
 	bind_boot(st, 7, vm, &js);
-	sqlite3_bind_int64(st, 11, vm->vm_id);
+	bind_cpu(st, 11, vm);
+	sqlite3_bind_int64(st, 13, vm->vm_id);
 	rc = step_done(st, cause);
 	free(js);
 	return rc;
@@ -762,8 +779,8 @@ store_vm_load(struct vmlist *list, char **cause)
 	    "kernel, initrd, append, iso_booted, restart, created, state, "
 	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start, "
 	    "owner, qemu_uid, loan_end, loan_warned, pending_vcpus, "
-	    "pending_memory_mib, pins, pending_boot FROM vms ORDER BY name, "
-	    "owner",
+	    "pending_memory_mib, pins, pending_boot, cpu_weight, cpu_max "
+	    "FROM vms ORDER BY name, owner",
 	    &st, cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -803,6 +820,8 @@ store_vm_load(struct vmlist *list, char **cause)
 		if (sqlite3_column_type(st, 27) == SQLITE_TEXT)
 			vm->vm_pending_boot = json_loads((const char *)
 			    sqlite3_column_text(st, 27), 0, NULL);
+		vm->vm_cpu_weight = sqlite3_column_int(st, 28);
+		vm->vm_cpu_max = sqlite3_column_int(st, 29);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1 ||
 		    store_nics_load(vm, cause) == -1) {

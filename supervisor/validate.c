@@ -678,3 +678,59 @@ utf8_clean(const char *s)
 	}
 	return (char *)out;
 }
+
+/*
+ * A number of CPUs, "1.5", "0.25", "2": in thousandths of a CPU, at most
+ * three decimals; 0 is refused (a cap of nothing), as is anything over
+ * FWS_VCPUS_LIMIT.
+ */
+int
+parse_cpus(const char *s, unsigned *out, char **cause)
+{
+	unsigned long	 whole = 0, frac = 0;
+	const char	*p = s;
+	int		 ndig = 0, nfrac = 0;
+
+	if (s == NULL || *s == '\0')
+		return cause_fail(cause, "a number of CPUs is missing");
+	for (; *p >= '0' && *p <= '9'; p++, ndig++) {
+		whole = whole * 10 + (unsigned long)(*p - '0');
+		if (whole > FWS_VCPUS_LIMIT)
+			return cause_fail(cause, "%.32s: more CPUs than %d", s,
+			    FWS_VCPUS_LIMIT);
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, nfrac++) {
+			if (nfrac == 3)
+				return cause_fail(cause, "%.32s: CPUs to a "
+				    "thousandth at most (0.001)", s);
+			frac = frac * 10 + (unsigned long)(*p - '0');
+		}
+		if (nfrac == 0)
+			ndig = 0;
+	}
+	if (ndig + nfrac == 0 || *p != '\0')
+		return cause_fail(cause, "%.32s is not a number of CPUs, like "
+		    "1.5 or 0.25", s);
+	for (; nfrac < 3; nfrac++)
+		frac *= 10;
+	*out = (unsigned)(whole * 1000 + frac);
+	if (*out == 0)
+		return cause_fail(cause, "%.32s: a number of CPUs must be more "
+		    "than 0", s);
+	return 0;
+}
+
+/* Thousandths of a CPU as people write it: "1.5", "0.25", "2". */
+const char *
+format_cpus(unsigned milli, char *buf, size_t len)
+{
+	int	 n;
+
+	n = snprintf(buf, len, "%u.%03u", milli / 1000, milli % 1000);
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	return buf;
+}

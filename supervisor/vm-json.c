@@ -145,6 +145,7 @@ vm_to_json(const struct vm *vm, int full)
 	    json_null());
 	json_object_set_new(o, "balloon_mib", vm->vm_balloon_mib > 0 ?
 	    json_integer((json_int_t)vm->vm_balloon_mib) : json_null());
+	json_object_set_new(o, "limits", cgroup_vm_json(vm));
 	return o;
 }
 

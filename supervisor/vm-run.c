@@ -182,6 +182,10 @@ vm_exit_event(struct vm *vm, int status, char **why)
 		/* fwsd's own start failing is a crash: the policy retries */
 		return vm->vm_job.j_by_fwsd ? EV_EXIT_CRASH : EV_EXIT_START;
 	}
+	if (cgroup_vm_oom_killed(vm)) {
+		*why = xasprintf("killed by the memory limit");
+		return EV_EXIT_CRASH;
+	}
 	if (vm->vm_guest_panicked) {
 		*why = xasprintf("the guest panicked");
 		return EV_EXIT_PANIC;
@@ -231,6 +235,7 @@ run_teardown(struct vm *vm)
 	agent_close(vm);
 	vm_cleanup_run_files(vm);
 	vm_logs_uncap(vm);
+	cgroup_vm_remove(vm);		/* what it said was read at the exit */
 	vm->vm_vnc_display = -1;
 	vm->vm_balloon_mib = 0;
 	memset(vm->vm_vnc_password, 0, sizeof(vm->vm_vnc_password));
@@ -699,7 +704,13 @@ vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 		ps.ps_keep[ps.ps_nkeep++] = tap_fds[i];
 	for (i = 0; i < nro; i++)
 		ps.ps_keep[ps.ps_nkeep++] = ro_fds[i];
-	if (proc_spawn(&ps, &pid, cause) == -1)
+	/* its cgroups, limits written, joined by the child before exec */
+	if (cgroup_vm_prepare(vm, ps.ps_cgroup, &ps.ps_ncgroup, cause) == -1)
+		goto done;
+	i = proc_spawn(&ps, &pid, cause);
+	while (ps.ps_ncgroup > 0)
+		close(ps.ps_cgroup[--ps.ps_ncgroup]);
+	if (i == -1)
 		goto done;
 	vm->vm_pid = pid;
 	vm->vm_pid_start = proc_start_time(pid);
@@ -715,6 +726,7 @@ done:
 	if (rc == -1) {
 		vm_cleanup_run_files(vm);	/* the sockets made above */
 		vm_logs_uncap(vm);
+		cgroup_vm_remove(vm);
 	}
 	if (conn != -1)
 		close(conn);
@@ -916,6 +928,7 @@ run_attach(struct vm *vm, int starting)
 	char	*cause;
 
 	net_vm_adopt(vm);
+	cgroup_vm_adopt(vm);
 	if (vm_logs_cap(vm, &cause) == -1) {
 		log_warnx("%s: its logs are not capped: %s", vm->vm_name,
 		    cause);

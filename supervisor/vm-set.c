@@ -1,6 +1,7 @@
 /*
  * vm-set.c: a VM's definition changed after create (fwsctl set): its
- * vCPUs and memory, its restart policy, autostart.  A VM without a qemu
+ * vCPUs and memory, its restart policy, autostart, its CPU weight and
+ * cap (written at once into a running qemu's cgroup too, cgroup.c).  A VM without a qemu
  * takes a new size at once; one with a qemu (or a saved state, which
  * resumes the same machine) keeps what it runs with, and
  * the new size is pending until its next start (vm.c takes it then, in
@@ -228,7 +229,10 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	char		*cause, *words = NULL, *tmp, *why, *old_boot[3];
 	int		 sized, live, booted, k;
 	const struct vm_change no_change = { -1, -1, -1, -1, NULL, NULL,
-	    NULL };
+	    NULL, -1, -1 };
+	unsigned	 weight = vm->vm_cpu_weight, cap = vm->vm_cpu_max;
+	char		 a[16], b[16];
+	char		*live_cpu = NULL;
 
 	if (ch->vc_vcpus >= 0)
 		vcpus = ch->vc_vcpus > UINT32_MAX ? UINT32_MAX :
@@ -244,6 +248,28 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	    boot_next(vm, ch, 0) == NULL) {
 		fn(arg, FWS_ERR_INVALID, "an initrd or a kernel command line "
 		    "needs a kernel", NULL);
+		return;
+	}
+	if (ch->vc_cpu_weight >= 0)
+		weight = (unsigned)ch->vc_cpu_weight;
+	if (ch->vc_cpu_max >= 0)
+		cap = (unsigned)ch->vc_cpu_max;
+	/*
+	 * a user's ceilings: more is refused, none takes the ceiling; an
+	 * admin (who may set them) is not held by them
+	 */
+	if ((ch->vc_cpu_weight >= 0 || ch->vc_cpu_max >= 0) &&
+	    !ca->ca_admin && quota_check_cpu(vm->vm_owner,
+	    vcpus, ch->vc_cpu_weight >= 0 ? &weight : NULL,
+	    ch->vc_cpu_max >= 0 ? &cap : NULL, &err, &why) == -1) {
+		fn(arg, err, why, NULL);
+		free(why);
+		return;
+	}
+	/* the cap fits in the vCPUs the VM has from its next start */
+	if (cap > 0 && cgroup_cpu_max_check(cap, vcpus, &why) == -1) {
+		fn(arg, FWS_ERR_INVALID, why, NULL);
+		free(why);
 		return;
 	}
 	sized = vcpus != vm_next_vcpus(vm) || memory != vm_next_memory(vm);
@@ -264,6 +290,8 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		vm->vm_restart = (enum vm_restart)ch->vc_restart;
 	if (ch->vc_autostart >= 0)
 		vm->vm_autostart = ch->vc_autostart;
+	vm->vm_cpu_weight = weight;
+	vm->vm_cpu_max = cap;
 	booted = vm_set_boot(vm, ch, old_boot, &old_pending);
 
 	/* what changed now, in words for the event and names for the reply */
@@ -294,6 +322,16 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	if (vm->vm_pending_memory_mib != was.vm_pending_memory_mib)
 		SAID("pending_memory_mib", "memory %llu MiB from the next "
 		    "start", (unsigned long long)vm_next_memory(vm));
+	if (vm->vm_cpu_weight != was.vm_cpu_weight)
+		SAID("cpu_weight", "cpu weight %u -> %u", was.vm_cpu_weight ?
+		    was.vm_cpu_weight : FWS_CPU_WEIGHT_DEFAULT,
+		    vm->vm_cpu_weight ? vm->vm_cpu_weight :
+		    FWS_CPU_WEIGHT_DEFAULT);
+	if (vm->vm_cpu_max != was.vm_cpu_max)
+		SAID("cpu_max", "cpu max %s -> %s", was.vm_cpu_max ?
+		    format_cpus(was.vm_cpu_max, a, sizeof(a)) : "none",
+		    vm->vm_cpu_max ? format_cpus(vm->vm_cpu_max, b, sizeof(b)) :
+		    "none");
 	if (live)
 		SAID("live_memory_mib", "memory %llu MiB live",
 		    (unsigned long long)memory);
@@ -322,6 +360,11 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		    (unsigned)ca->ca_uid, words);
 		free(words);
 	}
+	/* the CPU's limits hold at once in a running qemu's cgroup */
+	if ((vm->vm_cpu_weight != was.vm_cpu_weight || vm->vm_cpu_max !=
+	    was.vm_cpu_max) && vm_is_active(vm) && vm->vm_pid > 0 &&
+	    cgroup_vm_apply_cpu(vm, &live_cpu) == -1)
+		log_warnx("%s: %s", vm->vm_name, live_cpu);
 	/* kept: what was replaced goes */
 	for (k = 0; k < 3; k++)
 		if (booted & (1 << k) && !vm_keeps_machine(vm))
@@ -330,6 +373,11 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	result = json_pack("{ss sI so so}", "name", vm->vm_name, "owner",
 	    (json_int_t)vm->vm_owner, "changed", changed, "pending",
 	    vm_pending_json(vm));
+	if (live_cpu != NULL) {
+		json_object_set_new(result, "live_error", json_sprintf("the "
+		    "CPU limits: %s", live_cpu));
+		free(live_cpu);
+	}
 	if (!live) {
 		fn(arg, FWS_OK, NULL, result);
 		return;

@@ -85,7 +85,7 @@ static json_t *
 stats_vm(struct vm *vm)
 {
 	struct ns_link_stats ls;
-	json_t		*o, *disks, *nics;
+	json_t		*o, *disks, *nics, *cg;
 	char		 tap[32];
 	int		 i, active = vm_is_active(vm) && vm->vm_pid > 0;
 
@@ -113,13 +113,25 @@ stats_vm(struct vm *vm)
 	    (json_int_t)vm->vm_memory_mib, "disks", disks, "nics", nics);
 	json_object_set_new(o, "balloon_mib", vm->vm_balloon_mib > 0 ?
 	    json_integer((json_int_t)vm->vm_balloon_mib) : json_null());
+	/* its cgroup's: time the CPU cap held it back, its memory's peak */
+	cg = active ? cgroup_vm_stats(vm) : NULL;
+	json_object_set_new(o, "cpu_throttled_seconds", cg != NULL ?
+	    json_real(json_integer_value(json_object_get(cg,
+	    "cpu_throttled_ns")) / 1e9) : json_null());
+	json_object_set_new(o, "cpu_throttled_periods", cg != NULL ?
+	    json_incref(json_object_get(cg, "cpu_throttled_periods")) :
+	    json_null());
+	json_object_set_new(o, "memory_peak_bytes", cg != NULL ?
+	    json_incref(json_object_get(cg, "memory_peak")) : json_null());
+	json_decref(cg);
 	return o;
 }
 
 /*
  * The stats of one VM (one), or of every VM ca sees (of owner's, when
  * owner >= 0): fn(arg, FWS_OK, NULL, [{name, owner, state, cpu_seconds,
- * rss_bytes, memory_mib, balloon_mib, disks: [{disk, rd_bytes,
+ * rss_bytes, memory_mib, balloon_mib, cpu_throttled_seconds,
+ * cpu_throttled_periods, memory_peak_bytes (null: no cgroup), disks: [{disk, rd_bytes,
  * wr_bytes, rd_ops, wr_ops}], nics: [{mac, rx_bytes, tx_bytes,
  * rx_packets, tx_packets}]}]), the counters from the qemu's start.
  */

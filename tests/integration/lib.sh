@@ -41,6 +41,9 @@ NETNS_ALL=	# every namespace the test made, removed at the end
 MOUNTS=		# every file system the test mounted, unmounted at the end
 USERS=		# every account the test made, removed at the end
 TEST_NAME=$(basename "$0" .sh)
+# this test's own cgroup subtree (fwsd.conf's cgroup): tests in parallel
+# never share one, and the cleanup removes it
+CGROUP_NAME="fws-it-${T##*.}"
 
 # every process whose command line names our temporary directory is ours
 our_pids() {
@@ -82,6 +85,7 @@ cleanup() {
 	for m in $MOUNTS; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
+	cgroup_remove
 	for ns in $NETNS_ALL; do
 		ip netns del "$ns" 2>/dev/null
 		rm -rf "/etc/netns/$ns"
@@ -113,6 +117,24 @@ note() {
 	echo "  $TEST_NAME: $*"
 }
 
+# cgroup_dirs: the directories of this test's cgroup subtree (one per v1
+# hierarchy, or the one of v2)
+cgroup_dirs() {
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -name "$CGROUP_NAME" \
+	    2>/dev/null
+}
+
+# the test's cgroups, its VMs' and the subtree's (their processes were
+# killed: a cgroup is busy until its dead are reaped, so a few tries)
+cgroup_remove() {
+	for d in $(cgroup_dirs); do
+		for v in "$d"/*/; do
+			[ -d "$v" ] && wait_until 5 rmdir "$v"
+		done
+		rmdir "$d" 2>/dev/null
+	done
+}
+
 # tests pin the accelerator: a host's /dev/kvm may exist and still not
 # run guests (tests that need "auto" say so in their own lines)
 write_config() {
@@ -121,6 +143,7 @@ accel = tcg
 image_dirs = $T/images:$GUEST
 stop_timeout = 30
 vnc_listen = $VNC_ADDR
+cgroup = $CGROUP_NAME
 $*
 EOC
 }
@@ -141,6 +164,28 @@ use_netns() {
 	make_netns fwsd
 	NETNS=$MADE_NS
 	netns_resolv "$NETNS" 127.0.0.1
+}
+
+# ns_cgroups: $T/ns-cgroups, a script that mounts the host's cgroup file
+# systems (cpu, cpuacct, memory; cgroup2) again and execs its arguments:
+# "ip netns exec" mounts a sysfs of the namespace on /sys, and fwsd there
+# would find no cgroups
+ns_cgroups() {
+	awk '{
+		for (i = 1; i <= NF && $i != "-"; i++)
+			;
+		t = $(i + 1); o = $(i + 3)
+		if (t == "tmpfs" && $5 == "/sys/fs/cgroup")
+			print "mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup"
+		else if (t == "cgroup2" || (t == "cgroup" &&
+		    o ~ /(^|,)(cpu|cpuacct|memory)(,|$)/)) {
+			sub(/^r[ow],?/, "", o)
+			print "mkdir -p " $5 " && mount -t " t \
+			    (o != "" ? " -o " o : "") " " t " " $5
+		}
+	}
+	BEGIN { print "set -e" }
+	END { print "exec \"$@\"" }' /proc/self/mountinfo >"$T/ns-cgroups"
 }
 
 # netns_resolv NS SERVER: what runs under "ip netns exec NS" (fwsd and
@@ -165,7 +210,8 @@ FWSD_ARGS=
 # (10 by default)
 start_fwsd() {
 	[ -f "$T/fwsd.conf" ] || write_config
-	${NETNS:+ip netns exec "$NETNS"} $FWSD_WRAP "$FWSD" --foreground --verbose --config "$T/fwsd.conf" \
+	[ -z "$NETNS" ] || ns_cgroups
+	${NETNS:+ip netns exec "$NETNS" sh "$T/ns-cgroups"} $FWSD_WRAP "$FWSD" --foreground --verbose --config "$T/fwsd.conf" \
 	    --state-dir "$T/state" --run-dir "$T/run" $FWSD_ARGS >>"$T/fwsd.log" 2>&1 &
 	FWSD_PID=$!
 	wait_until "${1:-10}" test -S "$SOCK" || fail "fwsd did not start"

@@ -18,9 +18,10 @@ dctl() {
 	"$FWSCTL_BIN" --socket "$D/run/fwsd.sock" "$@"
 }
 
-# a configuration of the user's own, before the first run
+# a configuration of the user's own, before the first run (and the
+# test's own cgroup subtree, which the test removes)
 mkdir -p "$D"
-printf 'accel = tcg\t# mine\nstop_timeout = 20\n' > "$conf"
+printf 'accel = tcg\t# mine\nstop_timeout = 20\ncgroup = %s\n' "$CGROUP_NAME" > "$conf"
 demo start
 grep -q "^accel = tcg	# mine$" "$conf" && grep -q "^stop_timeout = 20$" "$conf" ||
     fail "the user's lines are gone: $(cat "$conf")"

@@ -121,12 +121,13 @@ done
 note "$nkeys configuration keys in fwsd.conf.5 and fwsd.conf.example"
 
 # --- the example's defaults, all uncommented, are what fwsd takes: this
-# fwsd runs on them (the test's own directories after them)
+# fwsd runs on them (the test's own directories and cgroup after them)
 sed -n 's/^#\([a-z_]* = .*\)/\1/p' "$EXAMPLE" >"$T/fwsd.conf"
 cat >>"$T/fwsd.conf" <<EOC
 accel = tcg
 image_dirs = $T/images:$GUEST
 stop_timeout = 30
+cgroup = $CGROUP_NAME
 EOC
 start_fwsd
 create_guest alpha --disk 16M

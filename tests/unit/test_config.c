@@ -86,7 +86,7 @@ static const struct {
 	{ "quota_vm_vcpus = 0\n", "quota_vm_vcpus" },
 	{ "quota_vm_memory = 1.5G\n", "1.5G: a size is a whole number" },
 	{ "template.small = 1 vcpu\n",
-	    "expected \"VCPUS vcpu, MEMORY, DISK, loan" },
+	    "expected \"VCPUS vcpu, MEMORY, DISK, cpu-max" },
 	{ "template.small = 1 cpu, 1G\n", "\"cpu\" is not \"vcpu\"" },
 	{ "template.small = 0 vcpu, 1G\n", "not a number of vCPUs" },
 	{ "template.small = 1 vcpu, 1G, 10X\n", "invalid size" },
@@ -97,6 +97,18 @@ static const struct {
 	{ "template.c = 1 vcpu, 1G, 10G, loan 120\n", "invalid duration" },
 	{ "template.c = 1 vcpu, 1G, 10G, 120d\n", "expected" },
 	{ "template.c = 1 vcpu, 1G, loan 1d, 10G\n", "expected" },
+	{ "template.c = 1 vcpu, 1G, cpu-max 0\n", "more than 0" },
+	{ "template.c = 1 vcpu, 1G, cpu-max half\n", "not a number of CPUs" },
+	{ "template.c = 1 vcpu, 1G, cpu-weight 0\n", "from 1 to 10000" },
+	{ "template.c = 1 vcpu, 1G, cpu-weight 10001\n", "from 1 to 10000" },
+	{ "template.c = 1 vcpu, 1G, cpu-max 0.5, 10G\n", "expected" },
+	{ "cgroup = ../x\n", "cgroup" },
+	{ "cgroup = a/b\n", "cgroup" },
+	{ "memory_overhead = 10K\n", "memory_overhead" },
+	{ "memory_overhead = -1M\n", "memory_overhead" },
+	{ "memory_swap = lots\n", "memory_swap" },
+	{ "quota_vm_cpu_max = 0.0001\n", "thousandth" },
+	{ "quota_vm_cpu_weight = 10001\n", "quota_vm_cpu_weight" },
 	{ "loan_default = 120\n", "loan_default: invalid duration" },
 	{ "loan_default = -1d\n", "negative" },
 	{ "loan_default = 0d\n", "zero" },
@@ -174,12 +186,25 @@ test_good(void **state)
 	    "template.course = 1 vcpu, 1024 MiB, 10G, loan 120d\n"
 	    "template.lab = 2 vcpus, 2G, loan\t4w\n"
 	    "template.short = 1 vcpu, 512M, 0, loan 30m\n"
+	    "template.fair = 2 vcpus, 1G, 10G, cpu-max 0.5, cpu-weight 50, "
+	    "loan 1d\n"
+	    "cgroup = fws-lab\n"
+	    "memory_overhead = 64M\n"
+	    "memory_swap = 0\n"
 	    "loan_default = 1d12h\n"
 	    "loan_warn = 1d 7d, 1d,30s\n"
 	    "loan_grace = 2w\n"
 	    "loan_expire = delete\n"
 	    "quota_loan = 180d\n", &cf, &cause), 0);
-	assert_int_equal(cf.cf_ntemplates, 5);
+	assert_int_equal(cf.cf_ntemplates, 6);
+	assert_int_equal(config_template_find(&cf, "fair")->t_cpu_max, 500);
+	assert_int_equal(config_template_find(&cf, "fair")->t_cpu_weight, 50);
+	assert_true(config_template_find(&cf, "fair")->t_loan == 86400);
+	assert_true(config_template_find(&cf, "fair")->t_disk == 10ULL << 30);
+	assert_int_equal(config_template_find(&cf, "course")->t_cpu_max, 0);
+	assert_string_equal(cf.cf_cgroup, "fws-lab");
+	assert_true(cf.cf_memory_overhead_mib == 64);
+	assert_true(cf.cf_memory_swap_mib == 0);
 	assert_true(config_template_find(&cf, "course")->t_loan == 120 * 86400);
 	assert_true(config_template_find(&cf, "course")->t_disk == 10ULL << 30);
 	assert_true(config_template_find(&cf, "lab")->t_loan == 28 * 86400);
@@ -320,6 +345,8 @@ test_quota_keys(void **state)
 		[QUOTA_MIB] = { "3G", 3 * 1024 },
 		[QUOTA_BYTES] = { "3G", 3ULL << 30 },
 		[QUOTA_SECS] = { "3h", 3 * 3600 },
+		[QUOTA_CEILING] = { "3", 3 },
+		[QUOTA_CPUS] = { "1.5", 1500 },
 	};
 	struct fws_config	 cf;
 	char			*cause = NULL, *text;
