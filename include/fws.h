@@ -44,6 +44,8 @@
 #define FWS_NAME_MAX		63	/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 #define FWS_DISKS_MAX		8
 #define FWS_NICS_MAX		4
+#define FWS_NET_RATE_MIN	64000ULL	/* bit/s, a NIC's least rate */
+#define FWS_NET_RATE_MAX	10000000000ULL	/* 10 Gbit/s, its most */
 #define FWS_DISK_NODE		"fws-disk"	/* + slot: block node names */
 #define FWS_UNPLUG_TIMEOUT	30	/* s for a guest to let a device go */
 #define FWS_CD_ID		"cd0"		/* the CD drive's device id */
@@ -1280,6 +1282,8 @@ int	 validate_cidr(const char *, struct in_addr *, int *, char **);
 int	 parse_size(const char *, uint64_t *, char **);
 int	 parse_memory_mib(const char *, uint64_t *, char **);
 const char *format_size(uint64_t, char *, size_t);
+int	 parse_rate(const char *, uint64_t *, char **);
+const char *format_rate(uint64_t, char *, size_t);
 void	 mac_from_name(const char *, char *, size_t);
 int	 path_confine(const char *, char *const *, int, char **, char **);
 int	 parse_duration(const char *, int64_t *, char **);
