@@ -141,12 +141,15 @@ struct quota {
 	uint64_t	 q_images;
 	uint64_t	 q_snapshots;
 	uint64_t	 q_loan;		/* s a loan may reach; 0: any */
+	uint64_t	 q_vm_net_rate;		/* bit/s a VM's NICs may have in
+						   all; 0: no ceiling */
 };
 enum quota_kind {
 	QUOTA_COUNT,
 	QUOTA_MIB,			/* memory, in MiB */
 	QUOTA_BYTES,			/* a size */
 	QUOTA_SECS,			/* a duration; 0: no limit */
+	QUOTA_RATE,			/* bit/s; 0: no ceiling */
 };
 
 /*
@@ -179,7 +182,9 @@ enum quota_kind {
 	X(snapshots, "snapshots", "quota_snapshots", QUOTA_COUNT, 0,	\
 	    "snapshots per VM", "snapshots per VM")			\
 	X(loan, "loan", "quota_loan", QUOTA_SECS, 0,			\
-	    "loan", "loan ahead")
+	    "loan", "loan ahead")					\
+	X(vm_net_rate, "vm-net-rate", "quota_vm_net_rate", QUOTA_RATE, 0, \
+	    "network rate per VM", "net rate per VM")
 
 /* One of them as fwsd holds it (quota.c's quota_fields). */
 struct quota_field {
@@ -198,6 +203,7 @@ struct fws_template {
 	uint64_t	 t_memory_mib;
 	uint64_t	 t_disk;		/* bytes; 0: no disk */
 	int64_t		 t_loan;		/* s; 0: the default loan */
+	uint64_t	 t_net_rate;		/* bit/s of each NIC; 0: none */
 };
 
 /* config.c */
@@ -285,6 +291,8 @@ struct vm_nic {
 	char		 n_mac[18];
 	int		 n_slot;	/* qemu's number for it (netdev,
 					   device, tap, store row) */
+	uint64_t	 n_rate;	/* bit/s each way (net.c shapes its
+					   tap); 0: no limit */
 	/* run time: its name in the network's DNS (net-dns.c), "" none */
 	char		 n_dns[FWS_DNS_LABEL_MAX + 1];
 };
@@ -502,6 +510,7 @@ struct vm	*vm_find(uid_t, const char *);
 char		*vm_key(const struct vm *);
 int		 vm_tap_name(const struct vm *, int, char *, size_t);
 int		 vm_slot_tap_name(const struct vm *, int, char *, size_t);
+int		 vm_slot_ifb_name(const struct vm *, int, char *, size_t);
 int		 vm_qemu_uid_pick(struct vm *, uid_t, uid_t, char **);
 struct vm	*vm_new(void);
 void		 vm_free(struct vm *);
@@ -636,9 +645,11 @@ void		 vm_disk_remove(struct vm *, const struct caller *, int,
 
 /* vm-nic.c: a NIC added to a VM, or taken from it */
 void		 vm_nic_add(struct vm *, const struct caller *, const char *,
-		    const char *, fws_done_fn, void *);
+		    const char *, uint64_t, fws_done_fn, void *);
 void		 vm_nic_remove(struct vm *, const struct caller *,
 		    const char *, fws_done_fn, void *);
+void		 vm_nic_limit(struct vm *, const struct caller *, int,
+		    uint64_t, fws_done_fn, void *);
 
 /* vm-screen.c: a picture of a VM's screen */
 void		 vm_screenshot(struct vm *, fws_done_fn, void *);
@@ -923,6 +934,12 @@ int		 net_vm_taps(struct vm *, int *, char **);
 int		 net_vm_tap(const struct vm *, const struct vm_nic *, int *,
 		    char **);
 void		 net_vm_adopt(struct vm *);
+int		 net_vm_shape(const struct vm *, const struct vm_nic *,
+		    char **);
+void		 net_vm_untap(const struct vm *, int);
+int		 net_vm_has_tap(const struct vm *, int);
+void		 net_vm_untaps(const struct vm *);
+void		 net_ifb_sweep(void);
 
 /* net-lease.c: the leases dnsmasq gave, read back */
 void		 net_lease_refresh(void);
@@ -968,6 +985,7 @@ int	 store_vm_update_autostart(const struct vm *, char **);
 int	 store_vm_update_config(const struct vm *, char **);
 int	 store_disk_update_size(const struct vm *, int, char **);
 int	 store_vm_devices(const struct vm *, char **);
+int	 store_nic_update_rate(const struct vm *, int, char **);
 int	 store_vm_rename(const struct vm *, char **);
 int	 store_vm_update_pins(const struct vm *, char **);
 int	 store_vm_update_loan(const struct vm *, char **);
@@ -994,10 +1012,14 @@ struct create_disk {
 	const char	*cd_format;	/* cd_path's, never probed */
 	uint64_t	 cd_size;	/* bytes; 0: none given */
 };
-/* A NIC asked for: on network cn_net, with MAC cn_mac (NULL: made). */
+/*
+ * A NIC asked for: on network cn_net, with MAC cn_mac (NULL: made), at
+ * most cn_rate bit/s each way (0: the template's, else none).
+ */
 struct create_nic {
 	const char	*cn_net;
 	const char	*cn_mac;
+	uint64_t	 cn_rate;
 };
 /*
  * What "create" asks for, the types checked (cmd-create.c); create_vm
@@ -1216,6 +1238,8 @@ int	 quota_check_import(uid_t, uint64_t *, enum fws_err *, char **);
 int	 quota_check_bases(uid_t, unsigned, uint64_t, enum fws_err *,
 	    char **);
 int	 quota_check_loan(uid_t, int64_t, int64_t, enum fws_err *, char **);
+int	 quota_net_rate(const struct caller *, const struct vm *, int,
+	    uint64_t, uint64_t *, enum fws_err *, char **);
 char	*quota_room_words(uint64_t);
 json_t	*quota_to_json(uid_t, char **);
 

@@ -124,6 +124,7 @@ enum config_type {
 	CONFIG_UIDS,		/* FIRST-LAST: the qemu uids */
 	CONFIG_DURATION,	/* s; "none" (0) too when k_min is 0 */
 	CONFIG_DURATIONS,	/* loan_warn: durations, or "none" */
+	CONFIG_RATE,		/* bit/s, as tc writes them; "none" (0) */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -198,6 +199,8 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_quota.q_vm_disk), NULL, 0, 0 },
 	{ "quota_vm_memory", CONFIG_MEMORY,
 	    offsetof(struct fws_config, cf_quota.q_vm_memory_mib), NULL, 0, 0 },
+	{ "quota_vm_net_rate", CONFIG_RATE,
+	    offsetof(struct fws_config, cf_quota.q_vm_net_rate), NULL, 0, 0 },
 	{ "quota_vm_vcpus", CONFIG_COUNT,
 	    offsetof(struct fws_config, cf_quota.q_vm_vcpus), NULL,
 	    FWS_VCPUS_LIMIT, 1 },
@@ -244,17 +247,31 @@ squeeze(const char *s)
 	return out;
 }
 
+/* "WORD VALUE": VALUE, when field is that (blanks after WORD), else NULL */
+static char *
+config_template_word(char *field, const char *word)
+{
+	size_t	 len = strlen(word);
+
+	if (strncmp(field, word, len) != 0 || (field[len] != ' ' &&
+	    field[len] != '\t'))
+		return NULL;
+	return trim_blanks(field + len);
+}
+
 /*
- * template.NAME = VCPUS [vcpu[s]], MEMORY[, DISK][, loan DURATION]: e.g.
- * "1 vcpu, 1024 MiB, 10G, loan 120d".  The disk may be left out (or 0):
- * the template then makes none; without a loan its VMs take the default.
+ * template.NAME = VCPUS [vcpu[s]], MEMORY[, DISK][, loan DURATION]
+ * [, net RATE]: e.g. "1 vcpu, 1024 MiB, 10G, loan 120d, net 100 Mbit".
+ * The disk may be left out (or 0): the template then makes none;
+ * without a loan its VMs take the default; without a rate its NICs
+ * have none.
  */
 static int
 config_template(struct fws_config *cf, const char *name, const char *v,
     char **cause)
 {
 	struct fws_template	 t;
-	char			*copy, *p, *field[5], *sz, *why;
+	char			*copy, *p, *field[6], *sz, *why;
 	uint64_t		 n;
 	int			 i, nf = 0, rc = -1;
 
@@ -266,24 +283,34 @@ config_template(struct fws_config *cf, const char *name, const char *v,
 	}
 	snprintf(t.t_name, sizeof(t.t_name), "%s", name);
 	copy = p = xasprintf("%s", v);
-	while (nf < 5 && (field[nf] = strsep(&p, ",")) != NULL) {
+	while (nf < 6 && (field[nf] = strsep(&p, ",")) != NULL) {
 		field[nf] = trim_blanks(field[nf]);
 		nf++;
 	}
-	/* the loan, a word of its own: "30m" would read as a disk too */
-	if (nf > 2 && strncmp(field[nf - 1], "loan", 4) == 0 &&
-	    (field[nf - 1][4] == ' ' || field[nf - 1][4] == '\t')) {
-		sz = trim_blanks(field[nf - 1] + 5);
-		if (parse_duration(sz, &t.t_loan, &why) == -1) {
-			sz = NULL;
-			goto bad;
-		}
+	/* the loan and the rate, words of their own, last ("30m" would
+	 * read as a disk too) */
+	while (nf > 2) {
+		if ((sz = config_template_word(field[nf - 1], "loan")) !=
+		    NULL) {
+			if (parse_duration(sz, &t.t_loan, &why) == -1) {
+				sz = NULL;
+				goto bad;
+			}
+		} else if ((sz = config_template_word(field[nf - 1],
+		    "net")) != NULL) {
+			sz = squeeze(sz);
+			if (parse_rate(sz, &t.t_net_rate, &why) == -1)
+				goto bad;
+			free(sz);
+		} else
+			break;
 		nf--;
 	}
 	if (nf < 2 || nf > 3 || p != NULL) {
 		cause_fail(cause, "template %s: expected \"VCPUS vcpu, MEMORY, "
-		    "DISK, loan DURATION\" (the disk and the loan optional), "
-		    "like \"1 vcpu, 1024 MiB, 10G, loan 120d\"", name);
+		    "DISK, loan DURATION, net RATE\" (the disk, the loan and "
+		    "the rate optional), like \"1 vcpu, 1024 MiB, 10G, loan "
+		    "120d, net 100 Mbit\"", name);
 		goto done;
 	}
 	if ((sz = strchr(field[0], ' ')) != NULL) {
@@ -433,7 +460,7 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	const struct config_key	*k = NULL;
 	struct in_addr		 in4;
 	struct in6_addr		 in6;
-	char			*field, lo[32], hi[32], *why;
+	char			*field, lo[32], hi[32], *why, *field_text;
 	uint64_t		 n;
 	size_t			 i;
 
@@ -514,6 +541,18 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	case CONFIG_DURATIONS:
 		if (config_loan_warn(cf, v, cause) == -1)
 			return -1;
+		break;
+	case CONFIG_RATE:
+		/* "100 Mbit" as tc's "100mbit" */
+		if (strcmp(v, "none") == 0) {
+			*(uint64_t *)field = 0;
+			break;
+		}
+		field_text = squeeze(v);
+		n = parse_rate(field_text, (uint64_t *)field, &why);
+		free(field_text);
+		if (n != 0)
+			goto why;
 		break;
 	case CONFIG_ADDR:
 		if (inet_pton(AF_INET, v, &in4) != 1 &&

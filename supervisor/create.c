@@ -49,6 +49,7 @@ struct create {
 	int			 cr_made[FWS_DISKS_MAX];
 	struct proc_watch	*cr_watch;
 	char			*cr_log;	/* qemu-img's output */
+	uint64_t		 cr_net_rate;	/* the template's NICs' */
 };
 
 static void	create_next(struct create *);
@@ -183,6 +184,9 @@ create_nics(struct create *cr, const struct create_spec *cs, char **cause)
 			return -1;
 		nic = &vm->vm_nics[vm->vm_nnics++];
 		snprintf(nic->n_net, sizeof(nic->n_net), "%s", net);
+		/* as asked, else the template's: create_quota has the last word */
+		nic->n_rate = cs->cs_nics[i].cn_rate != 0 ?
+		    cs->cs_nics[i].cn_rate : cr->cr_net_rate;
 		if (mac != NULL)
 			snprintf(nic->n_mac, sizeof(nic->n_mac), "%s", mac);
 		else if (i == 0)
@@ -505,6 +509,7 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 		vm->vm_vcpus = t->t_vcpus;
 		vm->vm_memory_mib = t->t_memory_mib;
 		tdisk = t->t_disk;
+		cr->cr_net_rate = t->t_net_rate;
 	}
 	/* the host's limits, in the user's words, below */
 	if (cs->cs_vcpus >= 0)
@@ -609,6 +614,34 @@ create_limits(struct create *cr, const char *tname, char **cause)
 }
 
 /*
+ * The NICs' rates within the owner's ceiling (quota_net_rate): those
+ * asked for must fit in it together, then those without one share what
+ * is left of it, so that a NIC made without a rate escapes nothing.
+ */
+static int
+create_net_rates(struct create *cr, enum fws_err *err, char **cause)
+{
+	struct vm	*vm = cr->cr_vm;
+	uint64_t	 rate;
+	char		*why;
+	int		 i, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < vm->vm_nnics; i++) {
+			if ((pass == 0) != (vm->vm_nics[i].n_rate > 0))
+				continue;
+			if (quota_net_rate(&cr->cr_caller, vm, i,
+			    vm->vm_nics[i].n_rate, &rate, err, &why) == -1) {
+				*cause = xasprintf("NIC %d: %s", i, why);
+				free(why);
+				return -1;
+			}
+			vm->vm_nics[i].n_rate = rate;
+		}
+	return 0;
+}
+
+/*
  * A user's VM must fit their quota; an admin's own VMs have only the
  * host's limits.  Admins lend for as long as they like.  -1, *err and
  * *cause when over.
@@ -620,6 +653,8 @@ create_quota(struct create *cr, enum fws_err *err, char **cause)
 
 	if (!cr->cr_caller.ca_admin && quota_check_loan(vm->vm_owner,
 	    vm->vm_loan.lo_end, time(NULL), err, cause) == -1)
+		return -1;
+	if (create_net_rates(cr, err, cause) == -1)
 		return -1;
 	if (caller_exempt(&cr->cr_caller, vm->vm_owner))
 		return 0;

@@ -201,6 +201,12 @@ quota_line(size_t i, json_t *limits, json_t *used)
 		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, "", t);
 		free(t);
 		break;
+	case QUOTA_RATE:
+		/* null: no ceiling */
+		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, "",
+		    json_is_integer(l) ? format_rate(json_integer_value(l), a,
+		    sizeof(a)) : "none");
+		break;
 	case QUOTA_MIB:
 	case QUOTA_BYTES:
 		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, u != NULL ?
@@ -285,6 +291,12 @@ verb_quota_set(struct ctx *c)
 		case QUOTA_BYTES:
 			rc = parse_size(v, &n, &cause);
 			break;
+		case QUOTA_RATE:
+			/* 0: no ceiling */
+			n = 0;
+			rc = strcmp(v, "none") == 0 ? 0 :
+			    parse_rate(v, &n, &cause);
+			break;
 		default:
 			errno = 0;
 			n = strtoull(v, &end, 10);
@@ -313,25 +325,28 @@ int
 verb_templates(struct ctx *c)
 {
 	json_t	*r, *a, *t;
-	char	 ms[16], ds[16], *loan;
+	char	 ms[16], ds[16], rs[16], *loan;
 	size_t	 i;
 
 	if ((a = fwsctl_call_list(c, PROTO_CMD_TEMPLATES, NULL, &r)) == NULL)
 		return 0;
-	printf("%-16s %5s %8s %8s  %s\n", "NAME", "VCPUS", "MEMORY", "DISK",
-	    "LOAN");
+	printf("%-16s %5s %8s %8s %8s  %s\n", "NAME", "VCPUS", "MEMORY",
+	    "DISK", "NET", "LOAN");
 	json_array_foreach(a, i, t) {
 		loan = json_is_integer(json_object_get(t, "loan")) ?
 		    duration_text(json_integer_value(json_object_get(t,
 		    "loan"))) : xasprintf("-");
-		printf("%-16s %5lld %8s %8s  %s\n",
+		printf("%-16s %5lld %8s %8s %8s  %s\n",
 		    json_string_value(json_object_get(t, "name")),
 		    (long long)json_integer_value(json_object_get(t, "vcpus")),
 		    fwsctl_size(json_object_get(t, "memory_mib"), 1, ms,
 		    sizeof(ms)),
 		    json_integer_value(json_object_get(t, "disk")) ?
 		    fwsctl_size(json_object_get(t, "disk"), 0, ds,
-		    sizeof(ds)) : "-", loan);
+		    sizeof(ds)) : "-", json_is_integer(json_object_get(t,
+		    "net_rate")) ? format_rate(json_integer_value(
+		    json_object_get(t, "net_rate")), rs, sizeof(rs)) : "-",
+		    loan);
 		free(loan);
 	}
 	json_decref(r);

@@ -251,6 +251,7 @@ main(int argc, char *argv[])
 	net_autostart_all();
 	net_dhcp_sync();		/* networks not started name their VMs too */
 	vm_adopt_all();
+	net_ifb_sweep();		/* after: adopted taps keep theirs */
 	/* before autostart, which leaves alone what a loan's end ended */
 	loan_init();
 	vm_autostart_all();

@@ -229,6 +229,7 @@ run_teardown(struct vm *vm)
 		vm->vm_qmp = NULL;
 	}
 	agent_close(vm);
+	net_vm_untaps(vm);	/* the taps went with qemu, their IFBs now */
 	vm_cleanup_run_files(vm);
 	vm_logs_uncap(vm);
 	vm->vm_vnc_display = -1;
@@ -715,6 +716,8 @@ done:
 	if (rc == -1) {
 		vm_cleanup_run_files(vm);	/* the sockets made above */
 		vm_logs_uncap(vm);
+		if (ntaps > 0)
+			net_vm_untaps(vm);	/* the taps go below */
 	}
 	if (conn != -1)
 		close(conn);
