@@ -616,29 +616,51 @@ create_limits(struct create *cr, const char *tname, char **cause)
 /*
  * The NICs' rates within the owner's ceiling (quota_net_rate): those
  * asked for must fit in it together, then those without one share what
- * is left of it, so that a NIC made without a rate escapes nothing.
+ * is left of it evenly, so that a NIC made without a rate escapes
+ * nothing.
  */
 static int
 create_net_rates(struct create *cr, enum fws_err *err, char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
-	uint64_t	 rate;
-	char		*why;
-	int		 i, pass;
+	uint64_t	 left;
+	char		*why, r[16];
+	int		 i, first = -1, n = 0;
 
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < vm->vm_nnics; i++) {
-			if ((pass == 0) != (vm->vm_nics[i].n_rate > 0))
-				continue;
-			if (quota_net_rate(&cr->cr_caller, vm, i,
-			    vm->vm_nics[i].n_rate, &rate, err, &why) == -1) {
-				*cause = xasprintf("NIC %d: %s", i, why);
-				free(why);
-				return -1;
-			}
-			vm->vm_nics[i].n_rate = rate;
-		}
+	for (i = 0; i < vm->vm_nnics; i++) {
+		if (vm->vm_nics[i].n_rate == 0) {
+			if (first == -1)
+				first = i;
+			n++;
+		} else if (quota_net_rate(&cr->cr_caller, vm, i,
+		    vm->vm_nics[i].n_rate, &vm->vm_nics[i].n_rate, err,
+		    &why) == -1)
+			goto over;
+	}
+	if (first == -1)
+		return 0;
+	/* what the first NIC without a rate would get is what is left */
+	i = first;
+	if (quota_net_rate(&cr->cr_caller, vm, first, 0, &left, err,
+	    &why) == -1)
+		goto over;
+	if (left == 0)
+		return 0;	/* no ceiling */
+	if (left / n < FWS_NET_RATE_MIN) {
+		*err = FWS_ERR_QUOTA;
+		*cause = xasprintf("quota exceeded: %d NICs without a rate "
+		    "cannot share the %s left (quota_vm_net_rate)", n,
+		    format_rate(left, r, sizeof(r)));
+		return -1;
+	}
+	for (i = 0; i < vm->vm_nnics; i++)
+		if (vm->vm_nics[i].n_rate == 0)
+			vm->vm_nics[i].n_rate = left / n;
 	return 0;
+over:
+	*cause = xasprintf("NIC %d: %s", i, why);
+	free(why);
+	return -1;
 }
 
 /*
