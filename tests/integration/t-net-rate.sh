@@ -233,7 +233,12 @@ kill -9 "$(field v1 pid)"
 wait_until 30 sh -c "[ -z \"\$(ip netns exec $NETNS ip -o link show type ifb)\" ]" ||
     fail "IFBs left after a crash: $(ifbs)"
 wait_until 30 state_is v1 crashed || fail "v1 is $(field v1 state) after a crash"
-note "the rate survives fwsd's restart; no IFB after stop, crash, nic-remove"
+fwsctl start v1 >/dev/null || fail "start v1 once more"
+[ "$(tc_rate "$ifb")" = 2Mbit ] || fail "no IFB at the start"
+fwsctl destroy v1 >/dev/null || fail "destroy v1"
+wait_until 30 sh -c "[ -z \"\$(ip netns exec $NETNS ip -o link show type ifb)\" ]" ||
+    fail "IFBs left after destroy: $(ifbs)"
+note "the rate survives fwsd's restart; no IFB after stop, crash, destroy, nic-remove"
 
 # --- a template's rate; a flag wins
 create_guest t1 --template lim --net lan
