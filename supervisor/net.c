@@ -283,9 +283,25 @@ net_vm_untaps(const struct vm *vm)
 
 /* The IFBs ns_link_list() found whose tap is not there. */
 struct net_sweep {
-	char	 ns_name[FWS_NICS_MAX * 16][FWS_IFNAME_MAX + 1];
-	int	 ns_n;
+	char	(*ns_name)[FWS_IFNAME_MAX + 1];
+	size_t	 ns_n;
+	size_t	 ns_cap;
 };
+
+/* Is name one of ours, fwi<id>.<slot>, as vm_slot_ifb_name() makes them? */
+static int
+net_ifb_ours(const char *name)
+{
+	size_t	 id, slot;
+
+	if (strncmp(name, "fwi", 3) != 0)
+		return 0;
+	id = strspn(name + 3, "0123456789");
+	if (id == 0 || name[3 + id] != '.')
+		return 0;
+	slot = strspn(name + 4 + id, "0123456789");
+	return slot > 0 && name[4 + id + slot] == '\0';
+}
 
 static void
 net_sweep_link(const char *name, const char *kind, const char *master,
@@ -296,14 +312,19 @@ net_sweep_link(const char *name, const char *kind, const char *master,
 
 	(void)master;
 	(void)up;
-	if (strcmp(kind, "ifb") != 0 || strncmp(name, "fwi", 3) != 0 ||
-	    strlen(name) >= sizeof(tap) ||
-	    sw->ns_n == (int)(sizeof(sw->ns_name) / sizeof(*sw->ns_name)))
+	if (strcmp(kind, "ifb") != 0 || !net_ifb_ours(name) ||
+	    strlen(name) >= sizeof(tap))
 		return;
 	snprintf(tap, sizeof(tap), "fws%s", name + 3);
-	if (ns_link_exists(tap) == 0)
-		snprintf(sw->ns_name[sw->ns_n++], sizeof(*sw->ns_name), "%s",
-		    name);
+	if (ns_link_exists(tap) != 0)
+		return;
+	if (sw->ns_n == sw->ns_cap) {
+		sw->ns_cap = sw->ns_cap ? sw->ns_cap * 2 : 16;
+		if ((sw->ns_name = reallocarray(sw->ns_name, sw->ns_cap,
+		    sizeof(*sw->ns_name))) == NULL)
+			abort();
+	}
+	snprintf(sw->ns_name[sw->ns_n++], sizeof(*sw->ns_name), "%s", name);
 }
 
 /*
@@ -313,25 +334,23 @@ net_sweep_link(const char *name, const char *kind, const char *master,
 void
 net_ifb_sweep(void)
 {
-	struct net_sweep *sw;
+	struct net_sweep sw = { NULL, 0, 0 };
 	char		*cause;
-	int		 i;
+	size_t		 i;
 
-	if ((sw = calloc(1, sizeof(*sw))) == NULL)
-		abort();
-	if (ns_link_list(net_sweep_link, sw, &cause) == -1) {
+	if (ns_link_list(net_sweep_link, &sw, &cause) == -1) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	}
-	for (i = 0; i < sw->ns_n; i++) {
-		if (ns_link_delete(sw->ns_name[i], &cause) == -1) {
+	for (i = 0; i < sw.ns_n; i++) {
+		if (ns_link_delete(sw.ns_name[i], &cause) == -1) {
 			log_warnx("%s: %s", __func__, cause);
 			free(cause);
 		} else
 			log_info("IFB %s deleted: its tap is gone",
-			    sw->ns_name[i]);
+			    sw.ns_name[i]);
 	}
-	free(sw);
+	free(sw.ns_name);
 }
 
 /*
