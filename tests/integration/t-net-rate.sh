@@ -204,11 +204,15 @@ kill -9 "$FWSD_PID"; wait "$FWSD_PID" 2>/dev/null; FWSD_PID=
 in_ns tc qdisc del dev "$tap" root || fail "tc qdisc del"
 in_ns ip link del "$ifb" || fail "ip link del $ifb"
 in_ns ip link add fwi99.0 type ifb || fail "a stray IFB"
+in_ns ip link add fwiother type ifb || fail "an IFB not of fwsd's"
 start_fwsd
 wait_until 10 state_is v1 running || fail "v1 not adopted"
 [ "$(tc_rate "$tap")" = 2Mbit ] && [ "$(tc_rate "$ifb")" = 2Mbit ] ||
     fail "rate not made again after the restart: $(in_ns tc qdisc show)"
-[ "$(ifbs)" = "$ifb" ] || fail "IFBs after the restart: $(ifbs)"
+[ "$(ifbs | tr '\n' ' ')" = "fwiother $ifb " ] ||
+    [ "$(ifbs | tr '\n' ' ')" = "$ifb fwiother " ] ||
+    fail "IFBs after the restart: $(ifbs)"
+in_ns ip link del fwiother
 grep -q "rate 2Mbit on tap $tap again" "$T/fwsd.log" || fail "the log does not say"
 out=$(from_guest v1)
 note "after fwsd's restart: from the guest $(kbit "$out")"
