@@ -97,10 +97,14 @@ ns_shape_ifb(struct nl_sock *sk, const char *ifb, char **cause)
 	int			 err;
 
 	if (ns_link_kind(ifb, kind, sizeof(kind)) == 0) {
+		if (*kind == '\0') {
+			ns_fail(cause, "ifb %s: a link of that name exists "
+			    "and is not an IFB", ifb);
+			return 0;
+		}
 		if (strcmp(kind, "ifb") != 0) {
-			ns_fail(cause, "ifb %s: a%s %s link of that name "
-			    "exists", ifb, *kind == '\0' ? "nother" : "",
-			    kind);
+			ns_fail(cause, "ifb %s: a %s link of that name exists",
+			    ifb, kind);
 			return 0;
 		}
 	} else {
