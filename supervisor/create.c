@@ -184,9 +184,8 @@ create_nics(struct create *cr, const struct create_spec *cs, char **cause)
 			return -1;
 		nic = &vm->vm_nics[vm->vm_nnics++];
 		snprintf(nic->n_net, sizeof(nic->n_net), "%s", net);
-		/* as asked, else the template's: create_quota has the last word */
-		nic->n_rate = cs->cs_nics[i].cn_rate != 0 ?
-		    cs->cs_nics[i].cn_rate : cr->cr_net_rate;
+		/* as asked (0: the template's, create_net_rates) */
+		nic->n_rate = cs->cs_nics[i].cn_rate;
 		if (mac != NULL)
 			snprintf(nic->n_mac, sizeof(nic->n_mac), "%s", mac);
 		else if (i == 0)
@@ -617,7 +616,8 @@ create_limits(struct create *cr, const char *tname, char **cause)
  * The NICs' rates within the owner's ceiling (quota_net_rate): those
  * asked for must fit in it together, then those without one share what
  * is left of it evenly, so that a NIC made without a rate escapes
- * nothing.
+ * nothing; the template's rate, if any, where it is less than their
+ * share (or where there is no ceiling).
  */
 static int
 create_net_rates(struct create *cr, enum fws_err *err, char **cause)
@@ -644,8 +644,10 @@ create_net_rates(struct create *cr, enum fws_err *err, char **cause)
 	if (quota_net_rate(&cr->cr_caller, vm, first, 0, &left, err,
 	    &why) == -1)
 		goto over;
+	if (left == 0 || (cr->cr_net_rate > 0 && cr->cr_net_rate <= left / n))
+		left = cr->cr_net_rate * n;	/* no ceiling, or below it */
 	if (left == 0)
-		return 0;	/* no ceiling */
+		return 0;
 	if (left / n < FWS_NET_RATE_MIN) {
 		*err = FWS_ERR_QUOTA;
 		*cause = xasprintf("quota exceeded: %d NICs without a rate "
