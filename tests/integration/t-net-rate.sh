@@ -12,7 +12,8 @@
 # nothing changed.
 . "$(dirname "$0")/lib.sh"
 use_netns
-write_config "template.lim = 1 vcpu, 256 MiB, net 3 Mbit"
+write_config "template.lim = 1 vcpu, 256 MiB, net 3 Mbit
+template.big = 1 vcpu, 256 MiB, net 50 Mbit"
 start_fwsd
 A="$GUEST_APPEND"
 XFER=$T/xfer.py
@@ -269,6 +270,11 @@ ucreate u2 --net lan --net lan >/dev/null || fail "two NICs without a rate: $(ca
 [ "$(nic_field u2 0 rate) $(nic_field u2 1 rate)" = "10000000 10000000" ] ||
     fail "u2's NICs do not share the ceiling: $(nic_field u2 0 rate) $(nic_field u2 1 rate)"
 as "$U" fwsctl clone u2 u3 >/dev/null || fail "clone u2"
+# a template's rate holds under the ceiling, the ceiling over it
+ucreate u4 --template lim --net lan >/dev/null || fail "u4: $(cat "$T/err")"
+ucreate u5 --template big --net lan >/dev/null || fail "u5: $(cat "$T/err")"
+[ "$(nic_field u4 0 rate) $(nic_field u5 0 rate)" = "3000000 20000000" ] ||
+    fail "templates under a ceiling: $(nic_field u4 0 rate) $(nic_field u5 0 rate)"
 [ "$(nic_field u3 0 rate) $(nic_field u3 1 rate)" = "10000000 10000000" ] ||
     fail "u3 escaped its rates by a clone: $(nic_field u3 0 rate) $(nic_field u3 1 rate)"
 save_definitions
@@ -295,7 +301,7 @@ as "$U" fwsctl set u1 --nic-limit 1,none >/dev/null || fail "no ceiling, no limi
 note "a template's rate; the user's ceiling holds, and is the rate left out"
 
 # --- deleted: nothing of ours remains
-for v in v1 t1 t2 u1 u2 u3; do fwsctl delete "$v" >/dev/null || fail "delete $v"; done
+for v in v1 t1 t2 u1 u2 u3 u4 u5; do fwsctl delete "$v" >/dev/null || fail "delete $v"; done
 fwsctl net-delete lan >/dev/null || fail "net-delete lan"
 left=$(in_ns ip -o link show | awk -F': ' '{ print $2 }' | sed 's/@.*//' | grep -v '^lo$')
 [ -z "$left" ] || fail "links left: $left"
