@@ -35,7 +35,7 @@ BUILD_SAN =
 
 QMP_SRCS	= qmp/qmp.c qmp/qmp-frame.c
 NETSETUP_SRCS	= netsetup/nl.c netsetup/link.c netsetup/bridge.c \
-		  netsetup/addr.c netsetup/tap.c
+		  netsetup/addr.c netsetup/tap.c netsetup/shape.c
 COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 		  supervisor/sock.c supervisor/validate.c
 FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \

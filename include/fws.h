@@ -44,6 +44,8 @@
 #define FWS_NAME_MAX		63	/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 #define FWS_DISKS_MAX		8
 #define FWS_NICS_MAX		4
+#define FWS_NET_RATE_MIN	64000ULL	/* bit/s, a NIC's least rate */
+#define FWS_NET_RATE_MAX	10000000000ULL	/* 10 Gbit/s, its most */
 #define FWS_DISK_NODE		"fws-disk"	/* + slot: block node names */
 #define FWS_UNPLUG_TIMEOUT	30	/* s for a guest to let a device go */
 #define FWS_CD_ID		"cd0"		/* the CD drive's device id */
@@ -149,6 +151,8 @@ struct quota {
 	uint64_t	 q_loan;		/* s a loan may reach; 0: any */
 	uint64_t	 q_vm_cpu_weight;	/* 0: no ceiling */
 	uint64_t	 q_vm_cpu_max;		/* thousandths of a CPU; 0: none */
+	uint64_t	 q_vm_net_rate;		/* bit/s a VM's NICs may have in
+						   all; 0: no ceiling */
 };
 enum quota_kind {
 	QUOTA_COUNT,
@@ -157,6 +161,7 @@ enum quota_kind {
 	QUOTA_SECS,			/* a duration; 0: no limit */
 	QUOTA_CEILING,			/* a number; 0: no ceiling */
 	QUOTA_CPUS,			/* thousandths of a CPU; 0: no ceiling */
+	QUOTA_RATE,			/* bit/s; 0: no ceiling */
 };
 
 /*
@@ -193,7 +198,9 @@ enum quota_kind {
 	X(vm_cpu_weight, "vm-cpu-weight", "quota_vm_cpu_weight",	\
 	    QUOTA_CEILING, 0, "CPU weight per VM", "CPU weight per VM")	\
 	X(vm_cpu_max, "vm-cpu-max", "quota_vm_cpu_max", QUOTA_CPUS, 0,	\
-	    "CPU cap per VM (CPUs)", "CPU cap per VM")
+	    "CPU cap per VM (CPUs)", "CPU cap per VM")		\
+	X(vm_net_rate, "vm-net-rate", "quota_vm_net_rate", QUOTA_RATE, 0, \
+	    "network rate per VM", "net rate per VM")
 
 /* One of them as fwsd holds it (quota.c's quota_fields). */
 struct quota_field {
@@ -214,6 +221,7 @@ struct fws_template {
 	int64_t		 t_loan;		/* s; 0: the default loan */
 	unsigned	 t_cpu_weight;		/* 0: none given */
 	unsigned	 t_cpu_max;		/* thousandths of a CPU; 0: none */
+	uint64_t	 t_net_rate;		/* bit/s of each NIC; 0: none */
 };
 
 /* config.c */
@@ -304,6 +312,8 @@ struct vm_nic {
 	char		 n_mac[18];
 	int		 n_slot;	/* qemu's number for it (netdev,
 					   device, tap, store row) */
+	uint64_t	 n_rate;	/* bit/s each way (net.c shapes its
+					   tap); 0: no limit */
 	/* run time: its name in the network's DNS (net-dns.c), "" none */
 	char		 n_dns[FWS_DNS_LABEL_MAX + 1];
 };
@@ -528,6 +538,7 @@ struct vm	*vm_find(uid_t, const char *);
 char		*vm_key(const struct vm *);
 int		 vm_tap_name(const struct vm *, int, char *, size_t);
 int		 vm_slot_tap_name(const struct vm *, int, char *, size_t);
+int		 vm_slot_ifb_name(const struct vm *, int, char *, size_t);
 int		 vm_qemu_uid_pick(struct vm *, uid_t, uid_t, char **);
 struct vm	*vm_new(void);
 void		 vm_free(struct vm *);
@@ -664,9 +675,11 @@ void		 vm_disk_remove(struct vm *, const struct caller *, int,
 
 /* vm-nic.c: a NIC added to a VM, or taken from it */
 void		 vm_nic_add(struct vm *, const struct caller *, const char *,
-		    const char *, fws_done_fn, void *);
+		    const char *, uint64_t, fws_done_fn, void *);
 void		 vm_nic_remove(struct vm *, const struct caller *,
 		    const char *, fws_done_fn, void *);
+void		 vm_nic_limit(struct vm *, const struct caller *, int,
+		    uint64_t, fws_done_fn, void *);
 
 /* vm-screen.c: a picture of a VM's screen */
 void		 vm_screenshot(struct vm *, fws_done_fn, void *);
@@ -1004,6 +1017,12 @@ int		 net_vm_taps(struct vm *, int *, char **);
 int		 net_vm_tap(const struct vm *, const struct vm_nic *, int *,
 		    char **);
 void		 net_vm_adopt(struct vm *);
+int		 net_vm_shape(const struct vm *, const struct vm_nic *,
+		    char **);
+void		 net_vm_untap(const struct vm *, int);
+int		 net_vm_has_tap(const struct vm *, int);
+void		 net_vm_untaps(const struct vm *);
+void		 net_ifb_sweep(void);
 
 /* net-lease.c: the leases dnsmasq gave, read back */
 void		 net_lease_refresh(void);
@@ -1049,6 +1068,7 @@ int	 store_vm_update_autostart(const struct vm *, char **);
 int	 store_vm_update_config(const struct vm *, char **);
 int	 store_disk_update_size(const struct vm *, int, char **);
 int	 store_vm_devices(const struct vm *, char **);
+int	 store_nic_update_rate(const struct vm *, int, char **);
 int	 store_vm_rename(const struct vm *, char **);
 int	 store_vm_update_pins(const struct vm *, char **);
 int	 store_vm_update_loan(const struct vm *, char **);
@@ -1075,10 +1095,14 @@ struct create_disk {
 	const char	*cd_format;	/* cd_path's, never probed */
 	uint64_t	 cd_size;	/* bytes; 0: none given */
 };
-/* A NIC asked for: on network cn_net, with MAC cn_mac (NULL: made). */
+/*
+ * A NIC asked for: on network cn_net, with MAC cn_mac (NULL: made), at
+ * most cn_rate bit/s each way (0: the template's, else none).
+ */
 struct create_nic {
 	const char	*cn_net;
 	const char	*cn_mac;
+	uint64_t	 cn_rate;
 };
 /*
  * What "create" asks for, the types checked (cmd-create.c); create_vm
@@ -1301,6 +1325,8 @@ int	 quota_check_bases(uid_t, unsigned, uint64_t, enum fws_err *,
 int	 quota_check_loan(uid_t, int64_t, int64_t, enum fws_err *, char **);
 int	 quota_check_cpu(uid_t, unsigned, unsigned *, unsigned *,
 	    enum fws_err *, char **);
+int	 quota_net_rate(const struct caller *, const struct vm *, int,
+	    uint64_t, uint64_t *, enum fws_err *, char **);
 char	*quota_room_words(uint64_t);
 json_t	*quota_to_json(uid_t, char **);
 
@@ -1369,6 +1395,8 @@ int	 parse_memory_mib(const char *, uint64_t *, char **);
 int	 parse_cpus(const char *, unsigned *, char **);
 const char *format_cpus(unsigned, char *, size_t);
 const char *format_size(uint64_t, char *, size_t);
+int	 parse_rate(const char *, uint64_t *, char **);
+const char *format_rate(uint64_t, char *, size_t);
 void	 mac_from_name(const char *, char *, size_t);
 int	 path_confine(const char *, char *const *, int, char **, char **);
 int	 parse_duration(const char *, int64_t *, char **);

@@ -108,6 +108,29 @@ int	 ns_addr_add(const char *, const struct in_addr *, int, char **);
  */
 int	 ns_tap_open(const char *, int *, char **);
 
+/* shape.c */
+/* The most ns_shape_set() takes: tbf's rate is 32-bit bytes/s in libnl */
+#define NS_SHAPE_RATE_MAX	(8ULL * INT32_MAX)	/* bit/s */
+/*
+ * Limit what the link ifname sends and what it receives to rate bit/s
+ * each way: a tbf as its root qdisc, and its ingress redirected to the
+ * IFB link ifb (made here when missing, and up), whose root qdisc is a
+ * tbf of the same rate.  Done again, it changes the rate; rate 0 is
+ * ns_shape_clear().  The qdiscs go with ifname; the IFB does not.
+ */
+int	 ns_shape_set(const char *, const char *, uint64_t, char **);
+/*
+ * Take the limits away: ifname's tbf and ingress qdiscs (none, or no
+ * link, is fine), then the IFB ifb.
+ */
+int	 ns_shape_clear(const char *, const char *, char **);
+/*
+ * The limit on ifname through ifb as the kernel holds it: 1 and *rate
+ * (bit/s) when both ways are limited alike, 0 when neither is, -1 when
+ * they are in part, differ, or cannot be read.
+ */
+int	 ns_shape_rate(const char *, const char *, uint64_t *);
+
 /* nl.c: shared inside netsetup/ only */
 struct nl_sock;
 struct rtnl_link;

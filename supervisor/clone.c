@@ -627,6 +627,8 @@ clone_define(struct clone *cl, const char *name, enum fws_err *err,
 	for (i = 0; i < src->vm_nnics; i++) {
 		snprintf(vm->vm_nics[i].n_net, sizeof(vm->vm_nics[i].n_net),
 		    "%s", src->vm_nics[i].n_net);
+		/* the rates too: a clone is no way around a limit */
+		vm->vm_nics[i].n_rate = src->vm_nics[i].n_rate;
 		if (i == 0)
 			snprintf(vm->vm_nics[i].n_mac,
 			    sizeof(vm->vm_nics[i].n_mac), "%s", vm->vm_mac);

@@ -46,12 +46,12 @@ cmd_create_disks(json_t *disks, struct create_spec *cs, int *code,
 	return 0;
 }
 
-/* nics: [{"network":NAME, "mac":MAC}, ...] */
+/* nics: [{"network":NAME, "mac":MAC, "rate":BITS}, ...] */
 static int
 cmd_create_nics(json_t *nics, struct create_spec *cs, int *code,
     char **cause)
 {
-	static const char *const keys[] = { "network", "mac", NULL };
+	static const char *const keys[] = { "network", "mac", "rate", NULL };
 	struct create_nic *n;
 	json_t		*o;
 	size_t		 i;
@@ -73,7 +73,9 @@ cmd_create_nics(json_t *nics, struct create_spec *cs, int *code,
 		if (proto_args_allowed(o, keys, cause) == -1 ||
 		    proto_arg_string(o, "network", 1, &n->cn_net,
 		    cause) == -1 ||
-		    proto_arg_string(o, "mac", 0, &n->cn_mac, cause) == -1)
+		    proto_arg_string(o, "mac", 0, &n->cn_mac, cause) == -1 ||
+		    proto_arg_uint(o, "rate", 0, FWS_NET_RATE_MIN,
+		    FWS_NET_RATE_MAX, &n->cn_rate, cause) == -1)
 			return -1;
 	}
 	return 0;

@@ -4,8 +4,9 @@
  * the boot files, the CPU weight and cap),
  * refuses a request that changes nothing or says it badly, and hands
  * the change to vm-set.c, whose answer (what changed now, what waits
- * for the next start) becomes the reply; rename hands the new name to
- * vm-rename.c.
+ * for the next start) becomes the reply; a NIC's rate (nic_limit, in a
+ * request of its own) goes to vm-nic.c instead.  rename hands the new
+ * name to vm-rename.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,53 @@ cmd_set_file(struct request *rq, struct vm *vm, const char *v,
 		*path = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * nic_limit: {"nic": IDX, "rate": BITS or null (no limit)}, alone in its
+ * request (its change is vm-nic.c's, with a write of its own).  1: not
+ * asked; 0: handed on; -1: refused, the reply sent.
+ */
+static int
+cmd_set_nic_limit(struct request *rq, json_t *args, struct vm *vm)
+{
+	static const char *const keys[] = { "nic", "rate", NULL };
+	json_t		*o = json_object_get(args, "nic_limit"), *v;
+	const char	*k;
+	uint64_t	 nic, rate = 0;
+	char		*cause;
+
+	if (o == NULL)
+		return 1;
+	json_object_foreach(args, k, v)
+		if (strcmp(k, "name") != 0 && strcmp(k, "owner") != 0 &&
+		    strcmp(k, "nic_limit") != 0) {
+			request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "nic_limit "
+			    "is changed in a request of its own, not with %s",
+			    k);
+			return -1;
+		}
+	if (!json_is_object(o)) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "argument "
+		    "\"nic_limit\" must be an object {\"nic\": N, \"rate\": "
+		    "BITS or null}");
+		return -1;
+	}
+	if (proto_args_allowed(o, keys, &cause) == -1 ||
+	    proto_arg_uint(o, "nic", 1, 0, FWS_NICS_MAX - 1, &nic,
+	    &cause) == -1 ||
+	    proto_arg_uint(o, "rate", 0, FWS_NET_RATE_MIN, FWS_NET_RATE_MAX,
+	    &rate, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return -1;
+	}
+	if (json_object_get(o, "rate") == NULL) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "nic_limit: say "
+		    "the rate (bit/s), or null for no limit");
+		return -1;
+	}
+	vm_nic_limit(vm, &rq->rq_caller, (int)nic, rate, request_done, rq);
 	return 0;
 }
 
@@ -117,6 +165,8 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 	char		*cause;
 	int		 given;
 
+	if (cmd_set_nic_limit(rq, args, vm) != 1)
+		return;
 	/* absent or null: unchanged (n stays past any allowed value) */
 	n = UINT64_MAX;
 	if (proto_arg_uint(args, "vcpus", 0, 0, UINT32_MAX, &n, &cause) == -1) {
@@ -176,7 +226,7 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 	if (!given) {
 		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "nothing to "
 		    "change: give vcpus, memory_mib, restart, autostart, "
-		    "kernel, initrd, append, cpu_weight or cpu_max");
+		    "kernel, initrd, append, cpu_weight, cpu_max or nic_limit");
 		return;
 	}
 	if (cmd_set_file(rq, vm, kernel, IMAGE_KERNEL, &kpath) == -1)

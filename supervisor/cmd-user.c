@@ -69,6 +69,15 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 			    f->qf_column);
 			return;
 		}
+		if (f->qf_kind == QUOTA_RATE && json_integer_value(v) != 0 &&
+		    (json_integer_value(v) < (json_int_t)FWS_NET_RATE_MIN ||
+		    json_integer_value(v) > (json_int_t)FWS_NET_RATE_MAX)) {
+			request_error(rq, PROTO_ERR_INVALID_ARGUMENT,
+			    "quota %s is in bit/s, from %llu to %llu (0: no "
+			    "ceiling)", f->qf_column, FWS_NET_RATE_MIN,
+			    FWS_NET_RATE_MAX);
+			return;
+		}
 		if (f->qf_kind == QUOTA_SECS &&
 		    json_integer_value(v) > FWS_DURATION_MAX) {
 			request_error(rq, PROTO_ERR_INVALID_ARGUMENT,

@@ -100,7 +100,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_NET_START] = { cmd_net_start, CMD_ADMIN, { "name" } },
 	[PROTO_CMD_NET_STOP] = { cmd_net_stop, CMD_ADMIN, { "name" } },
 	[PROTO_CMD_NIC_ADD] = { cmd_nic_add, CMD_VM,
-	    { "name", "owner", "network", "mac" } },
+	    { "name", "owner", "network", "mac", "rate" } },
 	[PROTO_CMD_NIC_REMOVE] = { cmd_nic_remove, CMD_VM,
 	    { "name", "owner", "mac" } },
 	[PROTO_CMD_PAUSE] = { cmd_simple, CMD_VM, { "name", "owner" } },
@@ -117,7 +117,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "keys" } },
 	[PROTO_CMD_SET] = { cmd_set, CMD_VM, { "name", "owner", "vcpus",
 	    "memory_mib", "restart", "autostart", "kernel", "initrd",
-	    "append", "cpu_weight", "cpu_max" } },
+	    "append", "cpu_weight", "cpu_max", "nic_limit" } },
 	[PROTO_CMD_SHUTDOWN_ALL] = { cmd_shutdown_all, CMD_ADMIN,
 	    { "timeout", "save" } },
 	[PROTO_CMD_SNAPSHOT_CREATE] = { cmd_snapshot, CMD_VM,
@@ -589,13 +589,15 @@ cmd_templates(struct request *rq, json_t *args, struct vm *vm)
 	(void)vm;
 	for (i = 0; i < conf.cf_ntemplates; i++) {
 		t = &conf.cf_templates[i];
-		json_array_append_new(a, json_pack("{ss si sI sI so so so}",
+		json_array_append_new(a, json_pack("{ss si sI sI so so so so}",
 		    "name", t->t_name, "vcpus", (int)t->t_vcpus, "memory_mib",
 		    (json_int_t)t->t_memory_mib, "disk", (json_int_t)t->t_disk,
 		    "loan", t->t_loan ? json_integer(t->t_loan) : json_null(),
 		    "cpu_weight", t->t_cpu_weight ? json_integer(t->t_cpu_weight) :
 		    json_null(), "cpu_max", t->t_cpu_max ?
-		    json_real(t->t_cpu_max / 1000.0) : json_null()));
+		    json_real(t->t_cpu_max / 1000.0) : json_null(),
+		    "net_rate", t->t_net_rate ? json_integer(
+		    (json_int_t)t->t_net_rate) : json_null()));
 	}
 	request_ok(rq, a);
 }

@@ -130,6 +130,7 @@ enum config_type {
 	CONFIG_CGROUP,		/* a plain name, or "none" */
 	CONFIG_CPUS,		/* CPUs, "1.5", in thousandths; "none": 0 */
 	CONFIG_CEILING,		/* CONFIG_COUNT, or "none": 0 */
+	CONFIG_RATE,		/* bit/s, as tc writes them; "none" (0) */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -215,6 +216,8 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_quota.q_vm_disk), NULL, 0, 0 },
 	{ "quota_vm_memory", CONFIG_MEMORY,
 	    offsetof(struct fws_config, cf_quota.q_vm_memory_mib), NULL, 0, 0 },
+	{ "quota_vm_net_rate", CONFIG_RATE,
+	    offsetof(struct fws_config, cf_quota.q_vm_net_rate), NULL, 0, 0 },
 	{ "quota_vm_vcpus", CONFIG_COUNT,
 	    offsetof(struct fws_config, cf_quota.q_vm_vcpus), NULL,
 	    FWS_VCPUS_LIMIT, 1 },
@@ -275,10 +278,11 @@ template_word(char *field, const char *kw)
 
 /*
  * template.NAME = VCPUS [vcpu[s]], MEMORY[, DISK][, WORD VALUE...]: e.g.
- * "1 vcpu, 1024 MiB, 10G, cpu-max 0.5, cpu-weight 100, loan 120d".  The
- * disk may be left out (or 0): the template then makes none; the words
- * after it, in any order: loan (else the default loan), cpu-max (a cap
- * in CPUs), cpu-weight (1 .. 10000).
+ * "1 vcpu, 1024 MiB, 10G, cpu-max 0.5, cpu-weight 100, net 100 Mbit,
+ * loan 120d".  The disk may be left out (or 0): the template then
+ * makes none; the words after it, in any order: loan (else the default
+ * loan), cpu-max (a cap in CPUs), cpu-weight (1 .. 10000), net (each
+ * NIC's rate, else none).
  */
 static int
 config_template(struct fws_config *cf, const char *name, const char *v,
@@ -328,15 +332,22 @@ config_template(struct fws_config *cf, const char *name, const char *v,
 				goto done;
 			}
 			t.t_cpu_weight = n;
+		} else if ((sz = template_word(field[nf - 1], "net")) !=
+		    NULL) {
+			sz = squeeze(sz);
+			if (parse_rate(sz, &t.t_net_rate, &why) == -1)
+				goto bad;
+			free(sz);
 		} else
 			break;
 		nf--;
 	}
 	if (nf < 2 || nf > 3 || p != NULL) {
 		cause_fail(cause, "template %s: expected \"VCPUS vcpu, MEMORY, "
-		    "DISK, cpu-max CPUS, cpu-weight N, loan DURATION\" (the "
-		    "disk and the words after it optional), like \"1 vcpu, "
-		    "1024 MiB, 10G, cpu-max 0.5, loan 120d\"", name);
+		    "DISK, cpu-max CPUS, cpu-weight N, net RATE, loan DURATION\" "
+		    "(the disk and the words after it optional), like \"1 "
+		    "vcpu, 1024 MiB, 10G, cpu-max 0.5, net 100 Mbit, loan 120d\"",
+		    name);
 		goto done;
 	}
 	if ((sz = strchr(field[0], ' ')) != NULL) {
@@ -486,7 +497,7 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	const struct config_key	*k = NULL;
 	struct in_addr		 in4;
 	struct in6_addr		 in6;
-	char			*field, lo[32], hi[32], *why;
+	char			*field, lo[32], hi[32], *why, *field_text;
 	uint64_t		 n;
 	unsigned		 u;
 	size_t			 i;
@@ -594,6 +605,18 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	case CONFIG_DURATIONS:
 		if (config_loan_warn(cf, v, cause) == -1)
 			return -1;
+		break;
+	case CONFIG_RATE:
+		/* "100 Mbit" as tc's "100mbit" */
+		if (strcmp(v, "none") == 0) {
+			*(uint64_t *)field = 0;
+			break;
+		}
+		field_text = squeeze(v);
+		n = parse_rate(field_text, (uint64_t *)field, &why);
+		free(field_text);
+		if (n != 0)
+			goto why;
 		break;
 	case CONFIG_ADDR:
 		if (inet_pton(AF_INET, v, &in4) != 1 &&

@@ -49,6 +49,7 @@ struct create {
 	int			 cr_made[FWS_DISKS_MAX];
 	struct proc_watch	*cr_watch;
 	char			*cr_log;	/* qemu-img's output */
+	uint64_t		 cr_net_rate;	/* the template's NICs' */
 };
 
 static void	create_next(struct create *);
@@ -183,6 +184,8 @@ create_nics(struct create *cr, const struct create_spec *cs, char **cause)
 			return -1;
 		nic = &vm->vm_nics[vm->vm_nnics++];
 		snprintf(nic->n_net, sizeof(nic->n_net), "%s", net);
+		/* as asked (0: the template's, create_net_rates) */
+		nic->n_rate = cs->cs_nics[i].cn_rate;
 		if (mac != NULL)
 			snprintf(nic->n_mac, sizeof(nic->n_mac), "%s", mac);
 		else if (i == 0)
@@ -507,6 +510,7 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 		vm->vm_cpu_weight = t->t_cpu_weight;
 		vm->vm_cpu_max = t->t_cpu_max;
 		tdisk = t->t_disk;
+		cr->cr_net_rate = t->t_net_rate;
 	}
 	/* the host's limits, in the user's words, below */
 	if (cs->cs_vcpus >= 0)
@@ -625,6 +629,59 @@ create_limits(struct create *cr, const char *tname, char **cause)
 }
 
 /*
+ * The NICs' rates within the owner's ceiling (quota_net_rate): those
+ * asked for must fit in it together, then those without one share what
+ * is left of it evenly, so that a NIC made without a rate escapes
+ * nothing; the template's rate, if any, where it is less than their
+ * share (or where there is no ceiling).
+ */
+static int
+create_net_rates(struct create *cr, enum fws_err *err, char **cause)
+{
+	struct vm	*vm = cr->cr_vm;
+	uint64_t	 left;
+	char		*why, r[16];
+	int		 i, first = -1, n = 0;
+
+	for (i = 0; i < vm->vm_nnics; i++) {
+		if (vm->vm_nics[i].n_rate == 0) {
+			if (first == -1)
+				first = i;
+			n++;
+		} else if (quota_net_rate(&cr->cr_caller, vm, i,
+		    vm->vm_nics[i].n_rate, &vm->vm_nics[i].n_rate, err,
+		    &why) == -1)
+			goto over;
+	}
+	if (first == -1)
+		return 0;
+	/* what the first NIC without a rate would get is what is left */
+	i = first;
+	if (quota_net_rate(&cr->cr_caller, vm, first, 0, &left, err,
+	    &why) == -1)
+		goto over;
+	if (left == 0 || (cr->cr_net_rate > 0 && cr->cr_net_rate <= left / n))
+		left = cr->cr_net_rate * n;	/* no ceiling, or below it */
+	if (left == 0)
+		return 0;
+	if (left / n < FWS_NET_RATE_MIN) {
+		*err = FWS_ERR_QUOTA;
+		*cause = xasprintf("quota exceeded: %d NICs without a rate "
+		    "cannot share the %s left (quota_vm_net_rate)", n,
+		    format_rate(left, r, sizeof(r)));
+		return -1;
+	}
+	for (i = 0; i < vm->vm_nnics; i++)
+		if (vm->vm_nics[i].n_rate == 0)
+			vm->vm_nics[i].n_rate = left / n;
+	return 0;
+over:
+	*cause = xasprintf("NIC %d: %s", i, why);
+	free(why);
+	return -1;
+}
+
+/*
  * A user's VM must fit their quota; an admin's own VMs have only the
  * host's limits.  Admins lend for as long as they like.  -1, *err and
  * *cause when over.
@@ -641,6 +698,8 @@ create_quota(struct create *cr, enum fws_err *err, char **cause)
 	if (!cr->cr_caller.ca_admin && quota_check_cpu(vm->vm_owner,
 	    vm->vm_vcpus, &vm->vm_cpu_weight, &vm->vm_cpu_max, err,
 	    cause) == -1)
+		return -1;
+	if (create_net_rates(cr, err, cause) == -1)
 		return -1;
 	if (caller_exempt(&cr->cr_caller, vm->vm_owner))
 		return 0;

@@ -201,6 +201,12 @@ quota_line(size_t i, json_t *limits, json_t *used)
 		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, "", t);
 		free(t);
 		break;
+	case QUOTA_RATE:
+		/* null: no ceiling */
+		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, "",
+		    json_is_integer(l) ? format_rate(json_integer_value(l), a,
+		    sizeof(a)) : "none");
+		break;
 	case QUOTA_MIB:
 	case QUOTA_BYTES:
 		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, u != NULL ?
@@ -299,6 +305,12 @@ verb_quota_set(struct ctx *c)
 		case QUOTA_BYTES:
 			rc = parse_size(v, &n, &cause);
 			break;
+		case QUOTA_RATE:
+			/* 0: no ceiling */
+			n = 0;
+			rc = strcmp(v, "none") == 0 ? 0 :
+			    parse_rate(v, &n, &cause);
+			break;
 		case QUOTA_CPUS:
 			/* a ceiling's 0 is none */
 			if (strcmp(v, "none") == 0) {
@@ -344,26 +356,29 @@ int
 verb_templates(struct ctx *c)
 {
 	json_t	*r, *a, *t, *v;
-	char	 ms[16], ds[16], cs[16], ws[16], *loan;
+	char	 ms[16], ds[16], cs[16], ws[16], rs[16], *loan;
 	size_t	 i;
 
 	if ((a = fwsctl_call_list(c, PROTO_CMD_TEMPLATES, NULL, &r)) == NULL)
 		return 0;
-	printf("%-16s %5s %8s %8s  %-8s %7s %6s\n", "NAME", "VCPUS", "MEMORY",
-	    "DISK", "LOAN", "CPU-MAX", "WEIGHT");
+	printf("%-16s %5s %8s %8s %8s  %-8s %7s %6s\n", "NAME", "VCPUS",
+	    "MEMORY", "DISK", "NET", "LOAN", "CPU-MAX", "WEIGHT");
 	json_array_foreach(a, i, t) {
 		loan = json_is_integer(json_object_get(t, "loan")) ?
 		    duration_text(json_integer_value(json_object_get(t,
 		    "loan"))) : xasprintf("-");
 		v = json_object_get(t, "cpu_max");
-		printf("%-16s %5lld %8s %8s  %-8s %7s %6s\n",
+		printf("%-16s %5lld %8s %8s %8s  %-8s %7s %6s\n",
 		    json_string_value(json_object_get(t, "name")),
 		    (long long)json_integer_value(json_object_get(t, "vcpus")),
 		    fwsctl_size(json_object_get(t, "memory_mib"), 1, ms,
 		    sizeof(ms)),
 		    json_integer_value(json_object_get(t, "disk")) ?
 		    fwsctl_size(json_object_get(t, "disk"), 0, ds,
-		    sizeof(ds)) : "-", loan, json_is_number(v) ?
+		    sizeof(ds)) : "-", json_is_integer(json_object_get(t,
+		    "net_rate")) ? format_rate(json_integer_value(
+		    json_object_get(t, "net_rate")), rs, sizeof(rs)) : "-",
+		    loan, json_is_number(v) ?
 		    format_cpus((unsigned)(json_number_value(v) * 1000 + 0.5),
 		    cs, sizeof(cs)) : "-", json_is_integer(json_object_get(t,
 		    "cpu_weight")) ? (snprintf(ws, sizeof(ws), "%lld",

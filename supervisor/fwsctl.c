@@ -76,6 +76,7 @@ static int	verb_clone(struct ctx *);
 #define QUOTA_SECS_ARG		"DURATION|none"
 #define QUOTA_CEILING_ARG	"N|none"
 #define QUOTA_CPUS_ARG		"CPUS|none"
+#define QUOTA_RATE_ARG		"RATE|none"
 #define VERB_QUOTA_OPT(col, opt, key, kind, used, what, label)	opt "= "
 #define VERB_QUOTA_USAGE(col, opt, key, kind, used, what, label) \
 	" [--" opt " " kind##_ARG "]"
@@ -97,7 +98,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "IMAGE] [--disk SIZE|PATH[,format=F]]...\n\t[--iso NAME|PATH] "
 	    "[--kernel NAME|PATH [--initrd NAME|PATH]\n\t[--append CMDLINE]] "
 	    "[--mac MAC] [--restart on-failure|always|never]\n\t[--autostart] "
-	    "[--net NETWORK[,mac=MAC]]... [--until DATE | --for DURATION]",
+	    "[--net NETWORK[,mac=MAC][,rate=RATE]]...\n\t[--until DATE | "
+	    "--for DURATION]",
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
 	    "\t   copy-on-write overlay on a library (or your own) image;\n"
 	    "\t   --until or --for lends it until a time; --cpu-weight (1-10000,\n"
@@ -169,7 +171,7 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	[PROTO_CMD_NET_STOP] = { verb_net_simple, 1, "", "NAME",
 	    "take a network down (no running VM may use it)" },
 	[PROTO_CMD_NIC_ADD] = { verb_nic_add, 4, "json",
-	    "NAME NETWORK[,mac=MAC] [--json]",
+	    "NAME NETWORK[,mac=MAC][,rate=RATE] [--json]",
 	    "give a VM another NIC on NETWORK; live when the VM runs" },
 	[PROTO_CMD_NIC_REMOVE] = { verb_nic_remove, 4, "json",
 	    "NAME MAC [--json]",
@@ -195,15 +197,17 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "press keys on the guest's keyboard, one combination after\n"
 	    "\t   another (e.g. ctrl-alt-delete, or h i ret)" },
 	[PROTO_CMD_SET] = { verb_set, 1, "vcpus= memory= restart= autostart= "
-	    "kernel= initrd= append= cpu-weight= cpu-max= json",
+	    "kernel= initrd= append= cpu-weight= cpu-max= nic-limit= json",
 	    "NAME [--vcpus N] [--memory MiB|SIZE] [--restart POLICY]\n\t"
 	    "[--autostart on|off] [--kernel NAME|PATH|none]\n\t"
 	    "[--initrd NAME|PATH|none] [--append LINE]\n\t"
-	    "[--cpu-weight N|default] [--cpu-max CPUS|none] [--json]",
+	    "[--cpu-weight N|default] [--cpu-max CPUS|none] [--json]\n\t"
+	    "| NAME --nic-limit NIC,rate=RATE|none [--json]",
 	    "change a VM: at once when it is stopped; a running one's\n"
 	    "\t   vCPUs and memory from its next start (less memory, and\n"
 	    "\t   up to what it started with, live too); its CPU weight\n"
-	    "\t   and cap at once, live too" },
+	    "\t   and cap at once, live too; a NIC's rate each way (NIC:\n"
+	    "\t   its number in info), live too" },
 	[PROTO_CMD_SHUTDOWN_ALL] = { verb_shutdown_all, 0, "timeout= save json",
 	    "[--timeout SECONDS | --save] [--json]",
 	    "stop every VM, as stop does, all at once (--save: save\n"
@@ -1157,29 +1161,43 @@ opt_array(struct ctx *c, const char *opt, json_t *(*fn)(const char *),
 	json_decref(a);
 }
 
-/* NETWORK[,mac=MAC] (what: "--net", "nic-add:") */
+/*
+ * NETWORK[,mac=MAC][,rate=RATE] (what: "--net", "nic-add:"): the rate
+ * as tc writes it, bit/s in the request
+ */
 static json_t *
 nic_spec(const char *what, const char *spec)
 {
-	char	*net = xasprintf("%s", spec), *mac, *cause;
-	json_t	*o;
+	char		*copy = xasprintf("%s", spec), *p = copy, *opt, *cause;
+	const char	*net;
+	uint64_t	 rate;
+	json_t		*o;
 
-	if ((mac = strstr(net, ",mac=")) != NULL) {
-		*mac = '\0';
-		mac += strlen(",mac=");
-		if (validate_mac(mac, &cause) == -1)
-			fwsctl_errx(2, "%s %s: %s", what, spec, cause);
-	}
+	net = strsep(&p, ",");
 	if (validate_name(net, &cause) == -1)
 		fwsctl_errx(2, "%s %s: %s", what, spec, cause);
 	o = json_pack("{ss}", "network", net);
-	if (mac != NULL)
-		json_object_set_new(o, "mac", json_string(mac));
-	free(net);
+	while ((opt = strsep(&p, ",")) != NULL) {
+		if (strncmp(opt, "mac=", 4) == 0 &&
+		    json_object_get(o, "mac") == NULL) {
+			if (validate_mac(opt + 4, &cause) == -1)
+				fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+			json_object_set_new(o, "mac", json_string(opt + 4));
+		} else if (strncmp(opt, "rate=", 5) == 0 &&
+		    json_object_get(o, "rate") == NULL) {
+			if (parse_rate(opt + 5, &rate, &cause) == -1)
+				fwsctl_errx(2, "%s %s: rate %s", what, spec,
+				    cause);
+			json_object_set_new(o, "rate", json_integer(rate));
+		} else
+			fwsctl_errx(2, "%s %s: \"%s\": say mac=MAC or "
+			    "rate=RATE (each once)", what, spec, opt);
+	}
+	free(copy);
 	return o;
 }
 
-/* --net NETWORK[,mac=MAC] */
+/* --net NETWORK[,mac=MAC][,rate=RATE] */
 static json_t *
 nic_arg(const char *spec)
 {
@@ -1576,10 +1594,15 @@ verb_info(struct ctx *c)
 	}
 	info_limits(json_object_get(o, "limits"));
 	json_array_foreach(json_object_get(o, "nics"), i, d) {
-		printf("%-12s %s on network %s (tap %s)\n", i == 0 ? "nics" : "",
-		    json_string_value(json_object_get(d, "mac")),
+		printf("%-12s %s on network %s (tap %s), %s%s\n", i == 0 ?
+		    "nics" : "", json_string_value(json_object_get(d, "mac")),
 		    json_string_value(json_object_get(d, "network")),
-		    json_string_value(json_object_get(d, "tap")));
+		    json_string_value(json_object_get(d, "tap")),
+		    json_is_integer(json_object_get(d, "rate")) ?
+		    format_rate(json_integer_value(json_object_get(d, "rate")),
+		    mem, sizeof(mem)) : "no rate limit",
+		    json_is_integer(json_object_get(d, "rate")) ? " each way" :
+		    "");
 		if (json_is_string(json_object_get(d, "hostname")))
 			printf("%-12s   named %s%s%s%s\n", "",
 			    json_string_value(json_object_get(d, "hostname")),
@@ -1728,11 +1751,12 @@ verb_disk_remove(struct ctx *c)
 	return 0;
 }
 
-/* nic-add NAME NETWORK[,mac=MAC] */
+/* nic-add NAME NETWORK[,mac=MAC][,rate=RATE] */
 static int
 verb_nic_add(struct ctx *c)
 {
 	json_t		*args, *r, *res, *n;
+	char		 rb[16];
 
 	if (c->c_npos != 2)
 		usage(c->c_cmd);
@@ -1745,9 +1769,13 @@ verb_nic_add(struct ctx *c)
 	if (c->c_json)
 		fwsctl_print_json(res);
 	else
-		printf("%s: NIC %s on network %s%s\n", c->c_name,
+		printf("%s: NIC %s on network %s%s%s%s\n", c->c_name,
 		    json_string_value(json_object_get(res, "mac")),
 		    json_string_value(json_object_get(res, "network")),
+		    json_is_integer(json_object_get(res, "rate")) ?
+		    ", rate " : "", json_is_integer(json_object_get(res,
+		    "rate")) ? format_rate(json_integer_value(json_object_get(
+		    res, "rate")), rb, sizeof(rb)) : "",
 		    json_is_true(json_object_get(res, "live")) ?
 		    ", in the running guest too" : "");
 	json_decref(r);
@@ -1816,6 +1844,71 @@ verb_disk_resize(struct ctx *c)
 }
 
 /* set NAME --vcpus N ...: what changed now, what waits for a start */
+/*
+ * --nic-limit NIC,rate=RATE|none (or NIC,none): {"nic": NIC, "rate":
+ * bit/s or null}; NULL when not given.  Alone: set's other options are
+ * another request.
+ */
+static json_t *
+nic_limit_arg(struct ctx *c)
+{
+	const char	*v = fwsctl_opt(c, "nic-limit"), *r;
+	char		*end, *cause;
+	unsigned long	 nic;
+	uint64_t	 rate;
+	int		 i;
+
+	if (v == NULL)
+		return NULL;
+	for (i = 0; i < c->c_nopts; i++)
+		if (strcmp(c->c_opt[i], "nic-limit") != 0 &&
+		    strcmp(c->c_opt[i], "json") != 0)
+			fwsctl_errx(2, "set %s: --nic-limit goes alone, not with "
+			    "--%s", c->c_name, c->c_opt[i]);
+	errno = 0;
+	nic = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || errno != 0 || nic >= FWS_NICS_MAX ||
+	    *end != ',')
+		fwsctl_errx(2, "--nic-limit %s: say NIC,rate=RATE or NIC,none "
+		    "(NIC: its number in info, 0 to %d)", v, FWS_NICS_MAX - 1);
+	r = end + 1;
+	if (strncmp(r, "rate=", 5) == 0)
+		r += 5;
+	if (strcmp(r, "none") == 0 || strcmp(r, "0") == 0)
+		return json_pack("{sI sn}", "nic", (json_int_t)nic, "rate");
+	if (parse_rate(r, &rate, &cause) == -1)
+		fwsctl_errx(2, "--nic-limit %s: rate %s", v, cause);
+	return json_pack("{sI sI}", "nic", (json_int_t)nic, "rate",
+	    (json_int_t)rate);
+}
+
+/* set NAME --nic-limit NIC,rate=RATE|none */
+static int
+verb_set_nic_limit(struct ctx *c, json_t *limit)
+{
+	json_t	*args = fwsctl_name_args(c), *r, *res, *rate;
+	char	 rb[16];
+
+	json_object_set_new(args, "nic_limit", limit);
+	r = fwsctl_call(PROTO_CMD_SET, args, NULL);
+	res = json_object_get(r, "result");
+	rate = json_object_get(res, "rate");
+	if (c->c_json)
+		fwsctl_print_json(res);
+	else
+		printf("%s: NIC %lld (%s): %s%s%s%s\n", c->c_name,
+		    (long long)json_integer_value(json_object_get(res, "nic")),
+		    json_string_value(json_object_get(res, "mac")),
+		    json_array_size(json_object_get(res, "changed")) == 0 ?
+		    "unchanged, " : "", json_is_integer(rate) ? "rate " :
+		    "no rate limit", json_is_integer(rate) ? format_rate(
+		    json_integer_value(rate), rb, sizeof(rb)) : "",
+		    json_is_true(json_object_get(res, "live")) ?
+		    ", in the running guest too" : "");
+	json_decref(r);
+	return 0;
+}
+
 static int
 verb_set(struct ctx *c)
 {
@@ -1827,6 +1920,8 @@ verb_set(struct ctx *c)
 	const char	*boot[3] = { "kernel", "initrd", "append" };
 	size_t		 i;
 
+	if ((v = nic_limit_arg(c)) != NULL)
+		return verb_set_nic_limit(c, v);
 	vcpus = fwsctl_opt(c, "vcpus");
 	memory = fwsctl_opt(c, "memory");
 	restart = fwsctl_opt(c, "restart");
@@ -1840,7 +1935,7 @@ verb_set(struct ctx *c)
 	    fwsctl_opt(c, "cpu-max") == NULL)
 		fwsctl_errx(2, "set %s: say what to change: --vcpus, --memory, "
 		    "--restart, --autostart, --kernel, --initrd, --append, "
-		    "--cpu-weight or --cpu-max", c->c_name);
+		    "--cpu-weight, --cpu-max or --nic-limit", c->c_name);
 	if (vcpus != NULL) {
 		n = strtoull(vcpus, &end, 10);
 		if (*vcpus < '0' || *vcpus > '9' || *end != '\0' || n > 1024)

@@ -254,6 +254,7 @@ main(int argc, char *argv[])
 	net_dhcp_sync();		/* networks not started name their VMs too */
 	vm_adopt_all();
 	cgroup_sweep();			/* after adoption: what is left is ours */
+	net_ifb_sweep();		/* after: adopted taps keep theirs */
 	/* before autostart, which leaves alone what a loan's end ended */
 	loan_init();
 	vm_autostart_all();

@@ -5,7 +5,11 @@
  * (net-dhcp.c).  VMs join networks through taps: net_vm_taps() makes a
  * VM's taps (netsetup/) when its qemu starts, net_vm_tap() one more
  * for a NIC plugged in live; they vanish with the qemu (or its
- * netdev), which holds their only descriptors.  The store keeps the
+ * netdev), which holds their only descriptors.  A NIC with a rate has
+ * its tap shaped both ways (netsetup/shape.c), through an IFB named
+ * after the tap ("fwi" for "fws") that does not vanish with it: it is
+ * deleted when the tap goes (net_vm_untap), and any left from before
+ * fwsd's start with no tap is swept away.  The store keeps the
  * definitions; which networks are up is a run-time fact, rebuilt at
  * start-up for autostart networks (every step is idempotent).
  */
@@ -18,6 +22,9 @@
 #include "fws.h"
 #include "log.h"
 #include "netsetup.h"
+
+_Static_assert(FWS_NET_RATE_MAX <= NS_SHAPE_RATE_MAX,
+    "a NIC's highest rate must be one netsetup can set");
 
 /* A VM with a NIC on the network (only running ones with active). */
 int
@@ -208,13 +215,142 @@ net_vm_tap(const struct vm *vm, const struct vm_nic *nic, int *fd,
 		return cause_fail(cause, "no tap name for %s", vm->vm_name);
 	if (ns_tap_open(tap, fd, cause) == -1)
 		return -1;
+	/* a new tap has no qdiscs: only a limit needs any */
+	if (nic->n_rate == 0)
+		net_vm_untap(vm, nic->n_slot);
 	if (ns_link_set_master(tap, n->net_bridge, cause) == -1 ||
-	    ns_link_set_up(tap, 1, cause) == -1) {
+	    ns_link_set_up(tap, 1, cause) == -1 ||
+	    (nic->n_rate > 0 && net_vm_shape(vm, nic, cause) == -1)) {
 		close(*fd);
 		*fd = -1;
+		net_vm_untap(vm, nic->n_slot);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The rate of nic (a NIC of vm whose tap exists) on its tap, both ways,
+ * or no limit (n_rate 0) with its IFB gone.
+ */
+int
+net_vm_shape(const struct vm *vm, const struct vm_nic *nic, char **cause)
+{
+	char	 tap[FWS_IFNAME_MAX + 1], ifb[FWS_IFNAME_MAX + 1];
+
+	if (vm_slot_tap_name(vm, nic->n_slot, tap, sizeof(tap)) == -1 ||
+	    vm_slot_ifb_name(vm, nic->n_slot, ifb, sizeof(ifb)) == -1)
+		return cause_fail(cause, "no tap name for %s", vm->vm_name);
+	return ns_shape_set(tap, ifb, nic->n_rate, cause);
+}
+
+/* Is the tap of vm's slot there (a qemu holds it)? */
+int
+net_vm_has_tap(const struct vm *vm, int slot)
+{
+	char	 tap[FWS_IFNAME_MAX + 1];
+
+	return vm_slot_tap_name(vm, slot, tap, sizeof(tap)) == 0 &&
+	    ns_link_exists(tap) == 1;
+}
+
+/*
+ * The tap of vm's slot is gone (with qemu, or its netdev), or going: so
+ * goes the IFB that shaped it, if any.
+ */
+void
+net_vm_untap(const struct vm *vm, int slot)
+{
+	char	 ifb[FWS_IFNAME_MAX + 1], *cause;
+
+	if (vm_slot_ifb_name(vm, slot, ifb, sizeof(ifb)) == -1)
+		return;
+	if (ns_link_delete(ifb, &cause) == -1) {
+		log_warnx("%s: %s", vm->vm_name, cause);
+		free(cause);
+	}
+}
+
+/* Every slot's: the VM's qemu is gone (or never came). */
+void
+net_vm_untaps(const struct vm *vm)
+{
+	int	 slot;
+
+	for (slot = 0; slot < FWS_NICS_MAX; slot++)
+		net_vm_untap(vm, slot);
+}
+
+/* The IFBs ns_link_list() found whose tap is not there. */
+struct net_sweep {
+	char	(*ns_name)[FWS_IFNAME_MAX + 1];
+	size_t	 ns_n;
+	size_t	 ns_cap;
+};
+
+/* Is name one of ours, fwi<id>.<slot>, as vm_slot_ifb_name() makes them? */
+static int
+net_ifb_ours(const char *name)
+{
+	size_t	 id, slot;
+
+	if (strncmp(name, "fwi", 3) != 0)
+		return 0;
+	id = strspn(name + 3, "0123456789");
+	if (id == 0 || name[3 + id] != '.')
+		return 0;
+	slot = strspn(name + 4 + id, "0123456789");
+	return slot > 0 && name[4 + id + slot] == '\0';
+}
+
+static void
+net_sweep_link(const char *name, const char *kind, const char *master,
+    int up, void *arg)
+{
+	struct net_sweep *sw = arg;
+	char		 tap[FWS_IFNAME_MAX + 1];
+
+	(void)master;
+	(void)up;
+	if (strcmp(kind, "ifb") != 0 || !net_ifb_ours(name) ||
+	    strlen(name) >= sizeof(tap))
+		return;
+	snprintf(tap, sizeof(tap), "fws%s", name + 3);
+	if (ns_link_exists(tap) != 0)
+		return;
+	if (sw->ns_n == sw->ns_cap) {
+		sw->ns_cap = sw->ns_cap ? sw->ns_cap * 2 : 16;
+		if ((sw->ns_name = reallocarray(sw->ns_name, sw->ns_cap,
+		    sizeof(*sw->ns_name))) == NULL)
+			abort();
+	}
+	snprintf(sw->ns_name[sw->ns_n++], sizeof(*sw->ns_name), "%s", name);
+}
+
+/*
+ * At start-up: IFBs of taps that are gone (their qemu died while fwsd
+ * was not running, or fwsd ended between a tap's end and its IFB's).
+ */
+void
+net_ifb_sweep(void)
+{
+	struct net_sweep sw = { NULL, 0, 0 };
+	char		*cause;
+	size_t		 i;
+
+	if (ns_link_list(net_sweep_link, &sw, &cause) == -1) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
+	for (i = 0; i < sw.ns_n; i++) {
+		if (ns_link_delete(sw.ns_name[i], &cause) == -1) {
+			log_warnx("%s: %s", __func__, cause);
+			free(cause);
+		} else
+			log_info("IFB %s deleted: its tap is gone",
+			    sw.ns_name[i]);
+	}
+	free(sw.ns_name);
 }
 
 /*
@@ -239,6 +375,35 @@ fail:
 	return -1;
 }
 
+/*
+ * After fwsd's restart: the NIC's tap has its rate (or none) still?
+ * The qdiscs stay with the tap; what is missing is made again.
+ */
+static void
+net_vm_adopt_rate(struct vm *vm, int i, const char *tap)
+{
+	char		 ifb[FWS_IFNAME_MAX + 1], r[32], *cause;
+	uint64_t	 rate;
+	int		 has;
+
+	if (vm_slot_ifb_name(vm, vm->vm_nics[i].n_slot, ifb,
+	    sizeof(ifb)) == -1)
+		return;
+	has = ns_shape_rate(tap, ifb, &rate);
+	if ((has == 0 && vm->vm_nics[i].n_rate == 0) ||
+	    (has == 1 && rate == vm->vm_nics[i].n_rate / 8 * 8))
+		return;
+	if (net_vm_shape(vm, &vm->vm_nics[i], &cause) == -1) {
+		log_warnx("%s: NIC %d: %s", vm->vm_name, i, cause);
+		free(cause);
+	} else if (vm->vm_nics[i].n_rate > 0)
+		log_info("%s: NIC %d: rate %s on tap %s again", vm->vm_name,
+		    i, format_rate(vm->vm_nics[i].n_rate, r, sizeof(r)), tap);
+	else
+		log_info("%s: NIC %d: tap %s unlimited again", vm->vm_name, i,
+		    tap);
+}
+
 /* After fwsd's restart: the taps qemu holds are still on their bridges? */
 void
 net_vm_adopt(struct vm *vm)
@@ -257,6 +422,7 @@ net_vm_adopt(struct vm *vm)
 			    vm->vm_name, tap, i);
 			continue;
 		}
+		net_vm_adopt_rate(vm, i, tap);
 		if (ns_link_master(tap, master, sizeof(master)) == 0 &&
 		    strcmp(master, n->net_bridge) == 0)
 			continue;

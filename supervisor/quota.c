@@ -165,6 +165,9 @@ quota_value(const struct quota_field *f, uint64_t v)
 	case QUOTA_CPUS:
 		return xasprintf("%s", v == 0 ? "none" : format_cpus(v, buf,
 		    sizeof(buf)));
+	case QUOTA_RATE:
+		return v == 0 ? xasprintf("none") :
+		    xasprintf("%s", format_rate(v, buf, sizeof(buf)));
 	default:
 		return xasprintf("%llu", (unsigned long long)v);
 	}
@@ -345,6 +348,53 @@ quota_check_loan(uid_t uid, int64_t end, int64_t now, enum fws_err *code,
 	return -1;
 }
 
+/*
+ * The rate a NIC of vm gets when asked (bit/s; 0: none asked), for ca:
+ * its owner's VM's NICs may have quota_vm_net_rate in all (the NIC at
+ * index skip, whose rate is being changed, left out), and a NIC asked
+ * none gets what is left of it, so that leaving the rate out escapes
+ * nothing.  No ceiling, or an admin asking (ceilings hold users, not
+ * admins): what was asked.  -1 with *code and a sentence when over.
+ */
+int
+quota_net_rate(const struct caller *ca, const struct vm *vm, int skip,
+    uint64_t asked, uint64_t *rate, enum fws_err *code, char **cause)
+{
+	struct quota	 q;
+	uint64_t	 others = 0, left;
+	char		 a[16], b[16];
+	int		 i;
+
+	*code = FWS_ERR_INTERNAL;
+	*rate = asked;
+	if (ca->ca_admin)
+		return 0;
+	if (quota_of(vm->vm_owner, &q, cause) == -1)
+		return -1;
+	if (q.q_vm_net_rate == 0)
+		return 0;
+	for (i = 0; i < vm->vm_nnics; i++)
+		if (i != skip)
+			others += vm->vm_nics[i].n_rate;
+	left = q.q_vm_net_rate > others ? q.q_vm_net_rate - others : 0;
+	if (asked == 0 && left >= FWS_NET_RATE_MIN) {
+		*rate = left;
+		return 0;
+	}
+	if (asked == 0) {
+		*code = FWS_ERR_QUOTA;
+		return cause_fail(cause, "quota exceeded: %s: no rate is left "
+		    "for another NIC (the others have %s), allowed %s in all "
+		    "(quota_vm_net_rate)", quota_field("vm_net_rate")->qf_what,
+		    format_rate(others, a, sizeof(a)),
+		    format_rate(q.q_vm_net_rate, b, sizeof(b)));
+	}
+	if (asked <= left)
+		return 0;
+	return quota_over("vm_net_rate", others + asked, others,
+	    q.q_vm_net_rate, code, cause);
+}
+
 /* Why a file could not grow past room, the bytes of quota_disk left. */
 char *
 quota_room_words(uint64_t room)
@@ -374,8 +424,8 @@ quota_to_json(uid_t uid, char **cause)
 		/* a duration or a ceiling of 0 is no limit at all */
 		json_object_set_new(lim, f->qf_column, (f->qf_kind ==
 		    QUOTA_SECS || f->qf_kind == QUOTA_CEILING || f->qf_kind ==
-		    QUOTA_CPUS) && QF(&q, f) == 0 ? json_null() :
-		    json_integer(QF(&q, f)));
+		    QUOTA_CPUS || f->qf_kind == QUOTA_RATE) && QF(&q, f) == 0 ?
+		    json_null() : json_integer(QF(&q, f)));
 		if (f->qf_used)
 			json_object_set_new(use, f->qf_column,
 			    json_integer(QF(&used, f)));

@@ -330,13 +330,19 @@ store_devices_insert(const struct vm *vm, char **cause)
 			return -1;
 	}
 	for (i = 0; i < vm->vm_nnics; i++) {
-		if (prepare("INSERT INTO nics (vm_id, idx, network, mac) "
-		    "VALUES (?, ?, ?, ?)", &st, cause) == -1)
+		if (prepare("INSERT INTO nics (vm_id, idx, network, mac, rate) "
+		    "VALUES (?, ?, ?, ?, ?)", &st, cause) == -1)
 			return -1;
 		sqlite3_bind_int64(st, 1, vm->vm_id);
 		sqlite3_bind_int(st, 2, vm->vm_nics[i].n_slot);
 		bind_text(st, 3, vm->vm_nics[i].n_net);
 		bind_text(st, 4, vm->vm_nics[i].n_mac);
+		/* NULL: no limit */
+		if (vm->vm_nics[i].n_rate == 0)
+			sqlite3_bind_null(st, 5);
+		else
+			sqlite3_bind_int64(st, 5,
+			    (sqlite3_int64)vm->vm_nics[i].n_rate);
 		if (step_done(st, cause) == -1)
 			return -1;
 	}
@@ -365,6 +371,24 @@ store_vm_devices(const struct vm *vm, char **cause)
 	return store_devices_insert(vm, cause);
 }
 
+
+/* A NIC's rate (set --nic-limit), by its slot; 0: none, NULL. */
+int
+store_nic_update_rate(const struct vm *vm, int idx, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE nics SET rate = ? WHERE vm_id = ? AND idx = ?",
+	    &st, cause) == -1)
+		return -1;
+	if (vm->vm_nics[idx].n_rate == 0)
+		sqlite3_bind_null(st, 1);
+	else
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)vm->vm_nics[idx].n_rate);
+	sqlite3_bind_int64(st, 2, vm->vm_id);
+	sqlite3_bind_int(st, 3, vm->vm_nics[idx].n_slot);
+	return step_done(st, cause);
+}
 
 /* A loan's end: NULL for none, a VM that never ends. */
 static void
@@ -749,7 +773,7 @@ store_nics_load(struct vm *vm, char **cause)
 	struct vm_nic	*n;
 	int		 rc;
 
-	if (prepare("SELECT network, mac, idx FROM nics WHERE vm_id = ? "
+	if (prepare("SELECT network, mac, idx, rate FROM nics WHERE vm_id = ? "
 	    "ORDER BY idx", &st, cause) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, vm->vm_id);
@@ -759,6 +783,9 @@ store_nics_load(struct vm *vm, char **cause)
 		column_copy(st, 0, n->n_net, sizeof(n->n_net));
 		column_copy(st, 1, n->n_mac, sizeof(n->n_mac));
 		n->n_slot = sqlite3_column_int(st, 2);
+		/* NULL (or nonsense): no limit */
+		n->n_rate = sqlite3_column_int64(st, 3) > 0 ?
+		    (uint64_t)sqlite3_column_int64(st, 3) : 0;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

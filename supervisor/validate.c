@@ -138,6 +138,100 @@ bad:
 	    "K, M, G or T (powers of 1024), e.g. 20G", s ? s : "");
 }
 
+/* tc's units of a rate, powers of 1000, largest first */
+static const struct {
+	const char	*ru_name;
+	uint64_t	 ru_bits;
+} rate_units[] = {
+	{ "tbit", 1000000000000ULL },
+	{ "gbit", 1000000000ULL },
+	{ "mbit", 1000000ULL },
+	{ "kbit", 1000ULL },
+	{ "bit", 1ULL },
+};
+
+/*
+ * A NIC's rate, as tc writes it: a whole number and its unit, bit,
+ * kbit, mbit, gbit or tbit (any case, powers of 1000, "/s" allowed
+ * after it), from FWS_NET_RATE_MIN to FWS_NET_RATE_MAX, into bit/s.
+ * A bare number is refused, and so are tc's byte units (its "mbps" is
+ * megabytes).  The cause starts with what was typed.
+ */
+int
+parse_rate(const char *s, uint64_t *out, char **cause)
+{
+	char			 unit[8], lo[16], hi[16];
+	char			*end;
+	unsigned long long	 n;
+	size_t			 i, len;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		goto bad;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		goto range;
+	if (*end == '\0')
+		return cause_fail(cause, "%.32s: say the unit, e.g. %.20smbit "
+		    "(bits per second)", s, s);
+	if (*end == '.' || *end == ',')
+		return cause_fail(cause, "%.32s: a rate is a whole number of "
+		    "kbit, mbit or gbit, e.g. 1500mbit rather than 1.5gbit", s);
+	len = strlen(end);
+	if (len > 2 && strcmp(end + len - 2, "/s") == 0)
+		len -= 2;
+	if (len >= sizeof(unit))
+		goto bad;
+	for (i = 0; i < len; i++)
+		unit[i] = tolower((unsigned char)end[i]);
+	unit[len] = '\0';
+	if (len > 2 && strcmp(unit + len - 2, "ps") == 0)
+		return cause_fail(cause, "%.32s: say bits, e.g. %llumbit (tc's "
+		    "bps, kbps, mbps are bytes per second)", s, n);
+	for (i = 0; i < sizeof(rate_units) / sizeof(*rate_units); i++)
+		if (strcmp(unit, rate_units[i].ru_name) == 0)
+			break;
+	if (i == sizeof(rate_units) / sizeof(*rate_units))
+		goto bad;
+	if (n > FWS_NET_RATE_MAX / rate_units[i].ru_bits)
+		goto range;
+	n *= rate_units[i].ru_bits;
+	if (n < FWS_NET_RATE_MIN)
+		goto range;
+	*out = n;
+	return 0;
+range:
+	return cause_fail(cause, "%.32s: a rate is from %s to %s", s,
+	    format_rate(FWS_NET_RATE_MIN, lo, sizeof(lo)),
+	    format_rate(FWS_NET_RATE_MAX, hi, sizeof(hi)));
+bad:
+	return cause_fail(cause, "%.32s: invalid rate: give a whole number and "
+	    "kbit, mbit or gbit (powers of 1000), e.g. 100mbit", s ? s : "");
+}
+
+/* bit/s as tc shows them: "100Mbit", "512kbit", "1.5Gbit". */
+const char *
+format_rate(uint64_t n, char *buf, size_t len)
+{
+	static const char *const shown[] = { "Tbit", "Gbit", "Mbit", "kbit",
+	    "bit" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(rate_units) / sizeof(*rate_units); i++) {
+		if (n < rate_units[i].ru_bits)
+			continue;
+		if (n % rate_units[i].ru_bits == 0 || rate_units[i].ru_bits == 1)
+			snprintf(buf, len, "%llu%s", (unsigned long long)(n /
+			    rate_units[i].ru_bits), shown[i]);
+		else
+			snprintf(buf, len, "%.1f%s", (double)n /
+			    (double)rate_units[i].ru_bits, shown[i]);
+		return buf;
+	}
+	snprintf(buf, len, "0bit");
+	return buf;
+}
+
 /*
  * Memory in MiB: a bare number is MiB; a size with its unit must be a
  * whole number of MiB.  The cause starts with what was typed.

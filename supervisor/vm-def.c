@@ -158,6 +158,19 @@ vm_slot_tap_name(const struct vm *vm, int slot, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len || n > FWS_IFNAME_MAX ? -1 : 0;
 }
 
+/*
+ * The name of the IFB that takes what the tap of slot sends when its
+ * rate is limited (net.c): the tap's, "fwi" for "fws".
+ */
+int
+vm_slot_ifb_name(const struct vm *vm, int slot, char *buf, size_t len)
+{
+	if (vm_slot_tap_name(vm, slot, buf, len) == -1)
+		return -1;
+	buf[2] = 'i';
+	return 0;
+}
+
 /* The name of the tap of the VM's NIC idx (in the list). */
 int
 vm_tap_name(const struct vm *vm, int idx, char *buf, size_t len)

@@ -101,9 +101,12 @@ vm_to_json(const struct vm *vm, int full)
 	for (i = 0; i < vm->vm_nnics; i++) {
 		if (vm_tap_name(vm, i, tap, sizeof(tap)) == -1)
 			tap[0] = '\0';
-		json_array_append_new(nics, json_pack("{ss ss ss so so so so}",
-		    "network", vm->vm_nics[i].n_net, "mac",
-		    vm->vm_nics[i].n_mac, "tap", tap, "addresses", a[i],
+		json_array_append_new(nics, json_pack("{ss ss ss so so so so "
+		    "so}", "network", vm->vm_nics[i].n_net, "mac",
+		    vm->vm_nics[i].n_mac, "tap", tap, "rate",
+		    vm->vm_nics[i].n_rate > 0 ? json_integer(
+		    (json_int_t)vm->vm_nics[i].n_rate) : json_null(),
+		    "addresses", a[i],
 		    "addresses_from", from[i] != NULL ? json_string(from[i]) :
 		    json_null(), "hostname", vm->vm_nics[i].n_dns[0] != '\0' ?
 		    json_string(vm->vm_nics[i].n_dns) : json_null(),

@@ -11,7 +11,9 @@
  * (device_del, waited for: vm-plug.c), then its netdev, and the tap
  * goes with qemu's descriptor.  The VM's job covers it all; the
  * definition and a "nic" event are one write, before the reply; the
- * networks' DHCP and DNS hear of it after (net-dhcp.c).
+ * networks' DHCP and DNS hear of it after (net-dhcp.c).  A NIC's rate
+ * (set --nic-limit) changes in the definition, and on its tap at once
+ * (net.c) when qemu holds one, before the write.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,18 +67,27 @@ nic_plug_result(struct nic_plug *np)
 {
 	struct vm	*vm = np->np_vm;
 
-	return json_pack("{ss sI si ss ss sb}", "name", vm->vm_name, "owner",
-	    (json_int_t)vm->vm_owner, "nic", np->np_index, "network",
-	    np->np_nic.n_net, "mac", np->np_nic.n_mac, "live", np->np_live);
+	return json_pack("{ss sI si ss ss so sb}", "name", vm->vm_name,
+	    "owner", (json_int_t)vm->vm_owner, "nic", np->np_index, "network",
+	    np->np_nic.n_net, "mac", np->np_nic.n_mac, "rate",
+	    np->np_nic.n_rate > 0 ? json_integer((json_int_t)np->np_nic.n_rate) :
+	    json_null(), "live", np->np_live);
 }
 
 /* The definition and its event, one write; -1 and why when not kept. */
 static int
 nic_plug_store(struct nic_plug *np, const char *what, char **cause)
 {
+	char	 r[32], rb[16];
+
+	if (np->np_nic.n_rate > 0)
+		snprintf(r, sizeof(r), ", rate %s", format_rate(
+		    np->np_nic.n_rate, rb, sizeof(rb)));
+	else
+		r[0] = '\0';
 	return plug_record(np->np_vm, np->np_actor, "nic", cause,
-	    "NIC %s %s: network %s%s", np->np_nic.n_mac, what,
-	    np->np_nic.n_net, np->np_live ? ", live" : "");
+	    "NIC %s %s: network %s%s%s", np->np_nic.n_mac, what,
+	    np->np_nic.n_net, r, np->np_live ? ", live" : "");
 }
 
 /* The NIC is in the VM (and in its qemu, if it runs): record it. */
@@ -116,6 +127,7 @@ nic_add_undone(struct vm *vm, json_t *results, const char *err, void *arg)
 	struct nic_plug	*np = arg;
 
 	(void)results;
+	net_vm_untap(vm, np->np_nic.n_slot);	/* its tap goes with qemu's fd */
 	if (err != NULL)
 		log_warnx("%s: a NIC that failed to plug stays in part in "
 		    "qemu: %s", vm->vm_name, err);
@@ -139,6 +151,7 @@ nic_add_plugged(struct vm *vm, json_t *results, const char *err, void *arg)
 		return;
 	}
 	if (strcmp(err, PLUG_GONE) == 0) {
+		net_vm_untap(vm, np->np_nic.n_slot);
 		nic_plug_fail(np, FWS_ERR_FAILED, err);
 		return;
 	}
@@ -254,12 +267,14 @@ nic_mac(const struct caller *ca, const struct vm *vm, const char *mac,
 
 /*
  * Add a NIC on network net to vm for ca, with MAC mac (NULL: one is
- * made).  fn(arg, FWS_OK, NULL, {name, owner, nic, network, mac, live})
- * once it is there and recorded, or the core's error and why.
+ * made), at most rate bit/s each way (0: none asked, which under the
+ * owner's ceiling is what is left of it).  fn(arg, FWS_OK, NULL, {name,
+ * owner, nic, network, mac, rate, live}) once it is there and recorded,
+ * or the core's error and why.
  */
 void
 vm_nic_add(struct vm *vm, const struct caller *ca, const char *net,
-    const char *mac, fws_done_fn fn, void *arg)
+    const char *mac, uint64_t rate, fws_done_fn fn, void *arg)
 {
 	struct nic_plug	*np;
 	struct vm_nic	 nic;
@@ -283,6 +298,10 @@ vm_nic_add(struct vm *vm, const struct caller *ca, const char *net,
 	}
 	snprintf(nic.n_net, sizeof(nic.n_net), "%s", net);
 	if (nic_mac(ca, vm, mac, &nic, &err, &why) == -1) {
+		nic_refuse(fn, arg, err, why);
+		return;
+	}
+	if (quota_net_rate(ca, vm, -1, rate, &nic.n_rate, &err, &why) == -1) {
 		nic_refuse(fn, arg, err, why);
 		return;
 	}
@@ -340,11 +359,15 @@ nic_remove_done(struct nic_plug *np)
 static void
 nic_remove_freed(struct vm *vm, json_t *results, const char *err, void *arg)
 {
+	struct nic_plug	*np = arg;
+
 	(void)results;
+	/* the tap went with the netdev: the IFB that shaped it goes too */
+	net_vm_untap(vm, np->np_nic.n_slot);
 	if (err != NULL && strcmp(err, PLUG_GONE) != 0)
 		log_warnx("%s: a removed NIC's netdev stays in qemu: %s",
 		    vm->vm_name, err);
-	nic_remove_done(arg);
+	nic_remove_done(np);
 }
 
 /* The guest let it go: its netdev, whose end closes the tap. */
@@ -413,4 +436,99 @@ vm_nic_remove(struct vm *vm, const struct caller *ca, const char *mac,
 	np->np_live = 1;
 	snprintf(id, sizeof(id), "nic%d", np->np_nic.n_slot);
 	plug_unplug(vm, id, nic_remove_unplugged, np);
+}
+
+/* The words of a rate in an event or a reply: "10Mbit", "none". */
+static const char *
+nic_rate_words(uint64_t rate, char *buf, size_t len)
+{
+	if (rate == 0)
+		return "none";
+	return format_rate(rate, buf, len);
+}
+
+/*
+ * Limit vm's NIC idx (its place in info's list) to rate bit/s each way
+ * (0: no limit, which under the owner's ceiling is what is left of it),
+ * for ca: in the definition, and on its tap at once when qemu holds it.
+ * fn(arg, FWS_OK, NULL, {name, owner, changed: ["nic_rate"] or [], nic,
+ * mac, rate, live}) once recorded, or the core's error and why, nothing
+ * changed.
+ */
+void
+vm_nic_limit(struct vm *vm, const struct caller *ca, int idx, uint64_t rate,
+    fws_done_fn fn, void *arg)
+{
+	struct vm_nic	*nic;
+	enum fws_err	 err;
+	uint64_t	 was;
+	char		 a[16], b[16], *why, *cause;
+	int		 live;
+	json_t		*changed;
+
+	if (vm->vm_job.j_kind == JOB_NIC) {
+		nic_refuse(fn, arg, FWS_ERR_BUSY, xasprintf("%s is busy: a NIC "
+		    "is being added or removed", vm->vm_name));
+		return;
+	}
+	if (idx < 0 || idx >= vm->vm_nnics) {
+		nic_refuse(fn, arg, FWS_ERR_INVALID, vm->vm_nnics == 0 ?
+		    xasprintf("%s has no NIC", vm->vm_name) :
+		    xasprintf("%s has no NIC %d: its NICs are 0 to %d (fwsctl "
+		    "info)", vm->vm_name, idx, vm->vm_nnics - 1));
+		return;
+	}
+	nic = &vm->vm_nics[idx];
+	if (quota_net_rate(ca, vm, idx, rate, &rate, &err, &why) == -1) {
+		nic_refuse(fn, arg, err, why);
+		return;
+	}
+	was = nic->n_rate;
+	live = vm_is_active(vm) && net_vm_has_tap(vm, nic->n_slot);
+	changed = json_array();
+	if (rate != was) {
+		nic->n_rate = rate;
+		if (live && net_vm_shape(vm, nic, &why) == -1) {
+			nic->n_rate = was;
+			if (net_vm_shape(vm, nic, &cause) == -1) {
+				log_warnx("%s: NIC %d: %s", vm->vm_name, idx,
+				    cause);
+				free(cause);
+			}
+			json_decref(changed);
+			nic_refuse(fn, arg, FWS_ERR_FAILED, why);
+			return;
+		}
+		if (store_begin(&cause) == -1)
+			goto unwritten;
+		if (store_nic_update_rate(vm, idx, &cause) == -1) {
+			store_rollback();
+			goto unwritten;
+		}
+		event_record_by(vm, ca->ca_uid, "changed", "NIC %d (%s) rate "
+		    "%s -> %s%s", idx, nic->n_mac, nic_rate_words(was, a,
+		    sizeof(a)), nic_rate_words(rate, b, sizeof(b)), live ?
+		    ", live" : "");
+		if (store_commit(&cause) == -1)
+			goto unwritten;
+		log_info("%s: NIC %d rate %s -> %s by uid %u%s", vm->vm_name,
+		    idx, nic_rate_words(was, a, sizeof(a)), nic_rate_words(rate,
+		    b, sizeof(b)), (unsigned)ca->ca_uid, live ? ", live" : "");
+		json_array_append_new(changed, json_string("nic_rate"));
+	}
+	fn(arg, FWS_OK, NULL, json_pack("{ss sI so si ss so sb}", "name",
+	    vm->vm_name, "owner", (json_int_t)vm->vm_owner, "changed", changed,
+	    "nic", idx, "mac", nic->n_mac, "rate", rate > 0 ?
+	    json_integer((json_int_t)rate) : json_null(), "live", live));
+	return;
+
+unwritten:
+	/* nothing kept: the rate as it was, on the tap too */
+	nic->n_rate = was;
+	if (live && net_vm_shape(vm, nic, &why) == -1) {
+		log_warnx("%s: NIC %d: %s", vm->vm_name, idx, why);
+		free(why);
+	}
+	json_decref(changed);
+	nic_refuse(fn, arg, FWS_ERR_INTERNAL, cause);
 }

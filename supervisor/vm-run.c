@@ -233,6 +233,7 @@ run_teardown(struct vm *vm)
 		vm->vm_qmp = NULL;
 	}
 	agent_close(vm);
+	net_vm_untaps(vm);	/* the taps went with qemu, their IFBs now */
 	vm_cleanup_run_files(vm);
 	vm_logs_uncap(vm);
 	cgroup_vm_remove(vm);		/* what it said was read at the exit */
@@ -727,6 +728,8 @@ done:
 		vm_cleanup_run_files(vm);	/* the sockets made above */
 		vm_logs_uncap(vm);
 		cgroup_vm_remove(vm);
+		if (ntaps > 0)
+			net_vm_untaps(vm);	/* the taps go below */
 	}
 	if (conn != -1)
 		close(conn);

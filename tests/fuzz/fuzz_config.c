@@ -107,6 +107,14 @@ check_config(const struct fws_config *cf, int finished)
 	FUZZ_ASSERT(cf->cf_loan_grace >= 1 &&
 	    cf->cf_loan_grace <= FWS_DURATION_MAX);
 	FUZZ_ASSERT(cf->cf_quota.q_loan <= (uint64_t)FWS_DURATION_MAX);
+	/* rates: none, or within a NIC's range */
+	FUZZ_ASSERT(cf->cf_quota.q_vm_net_rate == 0 ||
+	    (cf->cf_quota.q_vm_net_rate >= FWS_NET_RATE_MIN &&
+	    cf->cf_quota.q_vm_net_rate <= FWS_NET_RATE_MAX));
+	for (i = 0; i < cf->cf_ntemplates; i++)
+		FUZZ_ASSERT(cf->cf_templates[i].t_net_rate == 0 ||
+		    (cf->cf_templates[i].t_net_rate >= FWS_NET_RATE_MIN &&
+		    cf->cf_templates[i].t_net_rate <= FWS_NET_RATE_MAX));
 	FUZZ_ASSERT(is_word(cf->cf_loan_expire, "keep", "delete", NULL));
 	FUZZ_ASSERT(cf->cf_loan_nwarn >= 0 &&
 	    cf->cf_loan_nwarn <= FWS_LOAN_WARNS_MAX);
@@ -173,7 +181,11 @@ write_back(const struct fws_config *cf)
 		free(text);
 		text = s;
 	}
-	s = xasprintf("%s\n", text);
+	/* a rate in bits, which fwsd.conf takes back; none for 0 */
+	snprintf(ql, sizeof(ql), "%llubit",
+	    (unsigned long long)cf->cf_quota.q_vm_net_rate);
+	s = xasprintf("%s\nquota_vm_net_rate = %s\n", text,
+	    cf->cf_quota.q_vm_net_rate ? ql : "none");
 	free(text);
 	text = s;
 	free(dirs);
@@ -208,6 +220,7 @@ check_same(const struct fws_config *a, const struct fws_config *b)
 	FUZZ_ASSERT(a->cf_loan_default == b->cf_loan_default);
 	FUZZ_ASSERT(a->cf_loan_grace == b->cf_loan_grace);
 	FUZZ_ASSERT(a->cf_quota.q_loan == b->cf_quota.q_loan);
+	FUZZ_ASSERT(a->cf_quota.q_vm_net_rate == b->cf_quota.q_vm_net_rate);
 	FUZZ_ASSERT(strcmp(a->cf_loan_expire, b->cf_loan_expire) == 0);
 	FUZZ_ASSERT(a->cf_loan_nwarn == b->cf_loan_nwarn);
 	for (i = 0; i < a->cf_loan_nwarn; i++)

@@ -298,6 +298,30 @@ check_size(const char *s)
 	free(t);
 }
 
+/*
+ * A NIC's rate: in range when read, said with a cause when not, and
+ * shown in words that read back the same (exactly, when whole).
+ */
+static void
+check_rate(const char *s)
+{
+	uint64_t	 out = 0, again = 0;
+	char		*cause = NULL, buf[32];
+	int		 rc;
+
+	rc = parse_rate(s, &out, &cause);
+	FUZZ_ASSERT((rc == -1) == (cause != NULL));
+	free(cause);
+	if (rc == -1)
+		return;
+	FUZZ_ASSERT(out >= FWS_NET_RATE_MIN && out <= FWS_NET_RATE_MAX);
+	FUZZ_ASSERT(*s >= '0' && *s <= '9');
+	format_rate(out, buf, sizeof(buf));
+	if (strchr(buf, '.') == NULL)
+		FUZZ_ASSERT(parse_rate(buf, &again, NULL) == 0 &&
+		    again == out);
+}
+
 /* Memory: plain digits are MiB; a suffixed size must be whole MiB. */
 static void
 check_memory(const char *s)
@@ -427,6 +451,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_cidr(s);
 	check_size(s);
 	check_memory(s);
+	check_rate(s);
 	check_path(s);
 	check_duration(s);
 	check_date(s);

@@ -50,6 +50,13 @@ static const struct {
 	{ "quota_disk = 400\n", "quota_disk = 400: say the unit" },
 	{ "template.small = 1 vcpu, 1G, 10\n",
 	    "template small: 10: say the unit" },
+	{ "template.n = 1 vcpu, 1G, net 100\n", "template n: 100: say the unit" },
+	{ "template.n = 1 vcpu, 1G, net 100 MB\n", "invalid rate" },
+	{ "template.n = 1 vcpu, 1G, net 100 mbps\n", "say bits" },
+	{ "template.n = 1 vcpu, 1G, net\n", "net: invalid size" },
+	{ "template.n = 1 vcpu, 1G, net 100 Mbit, 10G\n", "expected" },
+	{ "quota_vm_net_rate = 100\n", "quota_vm_net_rate = 100: say the unit" },
+	{ "quota_vm_net_rate = 1kbit\n", "a rate is from 64kbit" },
 	{ "accel = hvf\n", "not one of: auto kvm tcg" },
 	{ "machine = virt\n", "not one of: q35 pc" },
 	{ "accel = kv\n", "not one of: auto kvm tcg" },
@@ -191,12 +198,15 @@ test_good(void **state)
 	    "cgroup = fws-lab\n"
 	    "memory_overhead = 64M\n"
 	    "memory_swap = 0\n"
+	    "template.net = 1 vcpu, 512M, 10G, net 100 Mbit, loan 1d\n"
+	    "template.net2 = 1 vcpu, 512M, loan 1d, net 1gbit\n"
+	    "quota_vm_net_rate = 50 Mbit\n"
 	    "loan_default = 1d12h\n"
 	    "loan_warn = 1d 7d, 1d,30s\n"
 	    "loan_grace = 2w\n"
 	    "loan_expire = delete\n"
 	    "quota_loan = 180d\n", &cf, &cause), 0);
-	assert_int_equal(cf.cf_ntemplates, 6);
+	assert_int_equal(cf.cf_ntemplates, 8);
 	assert_int_equal(config_template_find(&cf, "fair")->t_cpu_max, 500);
 	assert_int_equal(config_template_find(&cf, "fair")->t_cpu_weight, 50);
 	assert_true(config_template_find(&cf, "fair")->t_loan == 86400);
@@ -205,6 +215,14 @@ test_good(void **state)
 	assert_string_equal(cf.cf_cgroup, "fws-lab");
 	assert_true(cf.cf_memory_overhead_mib == 64);
 	assert_true(cf.cf_memory_swap_mib == 0);
+	assert_true(config_template_find(&cf, "net")->t_net_rate == 100000000);
+	assert_true(config_template_find(&cf, "net")->t_disk == 10ULL << 30);
+	assert_true(config_template_find(&cf, "net")->t_loan == 86400);
+	assert_true(config_template_find(&cf, "net2")->t_net_rate ==
+	    1000000000);
+	assert_true(config_template_find(&cf, "net2")->t_loan == 86400);
+	assert_true(config_template_find(&cf, "course")->t_net_rate == 0);
+	assert_true(cf.cf_quota.q_vm_net_rate == 50000000);
 	assert_true(config_template_find(&cf, "course")->t_loan == 120 * 86400);
 	assert_true(config_template_find(&cf, "course")->t_disk == 10ULL << 30);
 	assert_true(config_template_find(&cf, "lab")->t_loan == 28 * 86400);
@@ -347,6 +365,7 @@ test_quota_keys(void **state)
 		[QUOTA_SECS] = { "3h", 3 * 3600 },
 		[QUOTA_CEILING] = { "3", 3 },
 		[QUOTA_CPUS] = { "1.5", 1500 },
+		[QUOTA_RATE] = { "3mbit", 3000000 },
 	};
 	struct fws_config	 cf;
 	char			*cause = NULL, *text;

@@ -29,6 +29,8 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/tbf.h>
 
 #include "unit.h"
 #include "netsetup.h"
@@ -530,6 +532,116 @@ test_list(void **state)
 	assert_int_equal(ns_link_delete("tbr6", &cause), 0);
 }
 
+/* The kind of ifname's root qdisc (parent) into buf, "" for none. */
+static void
+qdisc_kind(const char *ifname, uint32_t parent, char *buf, size_t len)
+{
+	struct nl_cache		*cache;
+	struct rtnl_qdisc	*q;
+	struct rtnl_link	*link;
+	int			 idx;
+
+	assert_int_equal(rtnl_link_get_kernel(tsk, 0, ifname, &link), 0);
+	idx = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	assert_int_equal(rtnl_qdisc_alloc_cache(tsk, &cache), 0);
+	q = rtnl_qdisc_get_by_parent(cache, idx, parent);
+	snprintf(buf, len, "%s", q != NULL && rtnl_tc_get_kind(TC_CAST(q)) ?
+	    rtnl_tc_get_kind(TC_CAST(q)) : "");
+	if (q != NULL)
+		rtnl_qdisc_put(q);
+	nl_cache_free(cache);
+}
+
+/*
+ * A rate both ways: a tbf on the link, its ingress redirected to an IFB
+ * with a tbf; changed, repaired when in part, taken away with the IFB.
+ */
+static void
+test_shape(void **state)
+{
+	char		*cause = NULL, kind[NS_KIND_MAX];
+	uint64_t	 rate;
+	int		 fd;
+
+	(void)state;
+	NEED_NETNS();
+	veth_add("tsh0", "tsh1");
+	assert_int_equal(ns_shape_rate("tsh0", "tshi0", &rate), 0);
+	assert_int_equal(rate, 0);
+	assert_int_equal(ns_shape_set("tsh0", "tshi0", 10000000, &cause), 0);
+	assert_null(cause);
+	qdisc_kind("tsh0", TC_H_ROOT, kind, sizeof(kind));
+	assert_string_equal(kind, "tbf");
+	qdisc_kind("tsh0", TC_H_INGRESS, kind, sizeof(kind));
+	assert_string_equal(kind, "ingress");
+	qdisc_kind("tshi0", TC_H_ROOT, kind, sizeof(kind));
+	assert_string_equal(kind, "tbf");
+	assert_int_equal(ns_link_kind("tshi0", kind, sizeof(kind)), 0);
+	assert_string_equal(kind, "ifb");
+	assert_int_equal(link_up("tshi0"), 1);
+	assert_int_equal(ns_shape_rate("tsh0", "tshi0", &rate), 1);
+	assert_int_equal(rate, 10000000);
+
+	/* again: the rate changes, nothing is added twice */
+	assert_int_equal(ns_shape_set("tsh0", "tshi0", 64000, &cause), 0);
+	assert_int_equal(ns_shape_rate("tsh0", "tshi0", &rate), 1);
+	assert_int_equal(rate, 64000);
+	assert_int_equal(ns_shape_set("tsh0", "tshi0", 10000000000ULL,
+	    &cause), 0);
+	assert_int_equal(ns_shape_rate("tsh0", "tshi0", &rate), 1);
+	assert_int_equal(rate, 10000000000ULL);
+
+	/* the IFB gone behind our back: in part, then whole again */
+	assert_int_equal(ns_link_delete("tshi0", &cause), 0);
+	assert_int_equal(ns_shape_rate("tsh0", "tshi0", &rate), -1);
+	assert_int_equal(ns_shape_set("tsh0", "tshi0", 1000000, &cause), 0);
+	assert_int_equal(ns_shape_rate("tsh0", "tshi0", &rate), 1);
+	assert_int_equal(rate, 1000000);
+
+	/* taken away: the link's own qdiscs back, no IFB */
+	assert_int_equal(ns_shape_clear("tsh0", "tshi0", &cause), 0);
+	assert_null(cause);
+	qdisc_kind("tsh0", TC_H_ROOT, kind, sizeof(kind));
+	assert_string_not_equal(kind, "tbf");
+	qdisc_kind("tsh0", TC_H_INGRESS, kind, sizeof(kind));
+	assert_string_equal(kind, "");
+	assert_int_equal(ns_link_exists("tshi0"), 0);
+	assert_int_equal(ns_shape_rate("tsh0", "tshi0", &rate), 0);
+	assert_int_equal(ns_shape_clear("tsh0", "tshi0", &cause), 0);
+	/* rate 0 is the same */
+	assert_int_equal(ns_shape_set("tsh0", "tshi0", 2000000, &cause), 0);
+	assert_int_equal(ns_shape_set("tsh0", "tshi0", 0, &cause), 0);
+	assert_int_equal(ns_link_exists("tshi0"), 0);
+
+	/* a tap: its qdiscs go with it, the IFB is ns_shape_clear's */
+	assert_int_equal(ns_tap_open("fwsshape.0", &fd, &cause), 0);
+	assert_int_equal(ns_shape_set("fwsshape.0", "fwishape.0", 512000,
+	    &cause), 0);
+	assert_int_equal(ns_shape_rate("fwsshape.0", "fwishape.0", &rate), 1);
+	close(fd);
+	assert_int_equal(ns_link_exists("fwsshape.0"), 0);
+	assert_int_equal(ns_link_exists("fwishape.0"), 1);
+	assert_int_equal(ns_shape_clear("fwsshape.0", "fwishape.0", &cause),
+	    0);
+	assert_int_equal(ns_link_exists("fwishape.0"), 0);
+
+	/* refused: no link, a name taken by another kind, out of range */
+	expect_cause(ns_shape_set("tshnone", "tshi0", 1000000, &cause), &cause,
+	    "tshnone", "no such link");
+	assert_int_equal(ns_link_exists("tshi0"), 0);
+	expect_cause(ns_shape_set("tsh0", "tsh1", 1000000, &cause), &cause,
+	    "tsh1", "veth");
+	assert_int_equal(ns_link_kind("tsh1", kind, sizeof(kind)), 0);
+	assert_string_equal(kind, "veth");
+	expect_cause(ns_shape_set("tsh0", "tshi0", NS_SHAPE_RATE_MAX + 8,
+	    &cause), &cause, "tsh0", "cannot be set");
+	expect_cause(ns_shape_set("tsh0", "bad/name", 1000000, &cause), &cause,
+	    "bad/name", NULL);
+	assert_int_equal(ns_shape_clear("tsh0", "tshi0", &cause), 0);
+	assert_int_equal(ns_link_delete("tsh0", &cause), 0);
+}
+
 /* Without ns_open(), every call fails and says why. */
 static void
 test_closed(void **state)
@@ -551,6 +663,8 @@ test_closed(void **state)
 	    "not open");
 	expect_cause(ns_link_list(list_fn, NULL, &cause), &cause, "not open",
 	    NULL);
+	expect_cause(ns_shape_set("lo", "fwiclosed.0", 1000000, &cause),
+	    &cause, "lo", "not open");
 	/* no kind check possible, the open itself still works */
 	assert_int_equal(ns_tap_open("fwsclosed.0", &fd, &cause), 0);
 	close(fd);
@@ -575,6 +689,7 @@ main(void)
 		cmocka_unit_test(test_uplink),
 		cmocka_unit_test(test_delete),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_no_permission),
 		cmocka_unit_test(test_closed),
 	};

@@ -90,6 +90,79 @@ test_sizes(void **state)
 	assert_int_equal(parse_size(NULL, &v, NULL), -1);
 }
 
+/* A NIC's rate: tc's bit units, powers of 1000, within the range. */
+static void
+test_rates(void **state)
+{
+	struct { const char *in; uint64_t out; } good[] = {
+		{ "64kbit", 64000 }, { "512kbit", 512000 },
+		{ "10mbit", 10000000 }, { "10Mbit", 10000000 },
+		{ "10MBIT", 10000000 }, { "100Mbit/s", 100000000 },
+		{ "1gbit", 1000000000 }, { "1Gbit", 1000000000 },
+		{ "10gbit", 10000000000ULL }, { "1500mbit", 1500000000 },
+		{ "64000bit", 64000 }, { "0gbit1", 0 },
+	};
+	struct { const char *in, *why; } bad[] = {
+		{ "10", "10: say the unit, e.g. 10mbit" },
+		{ "0", "say the unit" },
+		{ "0mbit", "0mbit: a rate is from 64kbit to 10Gbit" },
+		{ "63kbit", "a rate is from 64kbit" },
+		{ "63999bit", "a rate is from" },
+		{ "11gbit", "11gbit: a rate is from 64kbit to 10Gbit" },
+		{ "1tbit", "a rate is from" },
+		{ "99999999999999999999999mbit", "a rate is from" },
+		{ "18446744073709551615kbit", "a rate is from" },
+		{ "1.5gbit", "1.5gbit: a rate is a whole number" },
+		{ "10mbps", "10mbps: say bits, e.g. 10mbit" },
+		{ "10kbps", "bytes per second" },
+		{ "abc", "abc: invalid rate" }, { "", "invalid rate" },
+		{ "-10mbit", "invalid rate" }, { "10m", "invalid rate" },
+		{ "10M", "invalid rate" }, { "10mbitt", "invalid rate" },
+		{ " 10mbit", "invalid rate" }, { "10mbit ", "invalid rate" },
+		{ "10 mbit", "invalid rate" }, { "mbit", "invalid rate" },
+		{ "10/s", "invalid rate" }, { "10mbit/s/s", "invalid rate" },
+	};
+	struct { uint64_t in; const char *out; } shown[] = {
+		{ 64000, "64kbit" }, { 10000000, "10Mbit" },
+		{ 1000000000, "1Gbit" }, { 1500000000, "1.5Gbit" },
+		{ 10000000000ULL, "10Gbit" }, { 999, "999bit" },
+		{ 123456, "123.5kbit" }, { 0, "0bit" },
+	};
+	char	 buf[32];
+	uint64_t v, back;
+	char	*cause;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		if (good[i].out == 0) {
+			assert_int_equal(parse_rate(good[i].in, &v, NULL), -1);
+			continue;
+		}
+		assert_int_equal(parse_rate(good[i].in, &v, NULL), 0);
+		assert_true(v == good[i].out);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cause = NULL;
+		assert_int_equal(parse_rate(bad[i].in, &v, &cause), -1);
+		assert_non_null(cause);
+		if (strstr(cause, bad[i].why) == NULL)
+			fail_msg("parse_rate(\"%s\"): \"%s\" lacks \"%s\"",
+			    bad[i].in, cause, bad[i].why);
+		free(cause);
+	}
+	assert_int_equal(parse_rate(NULL, &v, NULL), -1);
+	for (i = 0; i < sizeof(shown) / sizeof(*shown); i++)
+		assert_string_equal(format_rate(shown[i].in, buf, sizeof(buf)),
+		    shown[i].out);
+	/* a whole rate reads back as it went */
+	for (v = 100000; v <= FWS_NET_RATE_MAX; v *= 10) {
+		format_rate(v, buf, sizeof(buf));
+		assert_int_equal(parse_rate(buf, &back, NULL), 0);
+		assert_true(back == v);
+	}
+}
+
 /* Sizes shown to people: one style, and a whole one reads back. */
 static void
 test_format_size(void **state)
@@ -542,6 +615,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_format_size),
+		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_cidr),
