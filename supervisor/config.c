@@ -196,6 +196,12 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_quota.q_vcpus), NULL, 65535, 0 },
 	{ "quota_vm_disk", CONFIG_SIZE,
 	    offsetof(struct fws_config, cf_quota.q_vm_disk), NULL, 0, 0 },
+	{ "quota_vm_disk_bps", CONFIG_SIZE,
+	    offsetof(struct fws_config, cf_quota.q_vm_disk_bps), NULL,
+	    DISK_IO_BPS_MAX, DISK_IO_BPS_MIN },
+	{ "quota_vm_disk_iops", CONFIG_COUNT,
+	    offsetof(struct fws_config, cf_quota.q_vm_disk_iops), NULL,
+	    DISK_IO_IOPS_MAX, 0 },
 	{ "quota_vm_memory", CONFIG_MEMORY,
 	    offsetof(struct fws_config, cf_quota.q_vm_memory_mib), NULL, 0, 0 },
 	{ "quota_vm_vcpus", CONFIG_COUNT,
@@ -244,19 +250,91 @@ squeeze(const char *s)
 	return out;
 }
 
+/* A template's "loan 120d": how long its VMs are lent. */
+static int
+config_template_loan(struct fws_template *t, char *v, char **why)
+{
+	return parse_duration(trim_blanks(v), &t->t_loan, why);
+}
+
 /*
- * template.NAME = VCPUS [vcpu[s]], MEMORY[, DISK][, loan DURATION]: e.g.
- * "1 vcpu, 1024 MiB, 10G, loan 120d".  The disk may be left out (or 0):
- * the template then makes none; without a loan its VMs take the default.
+ * A template's "disk 20 MB/s 500 iops" (either part may be left out):
+ * its disks' I/O limits, bytes a second (the size grammar, "/s" after
+ * the unit) and operations a second.
+ */
+static int
+config_template_disk(struct fws_template *t, char *v, char **why)
+{
+	char		*w, *num = NULL, *sz, *end;
+	unsigned long long n;
+	size_t		 len;
+	int		 rc;
+
+	while ((w = strsep(&v, " \t")) != NULL) {
+		if (*w == '\0')
+			continue;
+		len = strlen(w);
+		if (strcasecmp(w, "iops") == 0 && num != NULL) {
+			n = strtoull(num, &end, 10);
+			if (*num < '0' || *num > '9' || *end != '\0' || n == 0 ||
+			    n > DISK_IO_IOPS_MAX)
+				return cause_fail(why, "disk: %s iops: operations "
+				    "a second from 1 to %d", num,
+				    DISK_IO_IOPS_MAX);
+			t->t_io.io_iops = n;
+			num = NULL;
+		} else if (len > 2 && strcmp(w + len - 2, "/s") == 0) {
+			w[len - 2] = '\0';
+			sz = xasprintf("%s%s", num ? num : "", w);
+			rc = parse_size(sz, &t->t_io.io_bps, why);
+			free(sz);
+			if (rc == -1)
+				return -1;
+			if (t->t_io.io_bps < DISK_IO_BPS_MIN ||
+			    t->t_io.io_bps > DISK_IO_BPS_MAX)
+				return cause_fail(why, "disk: bytes a second "
+				    "from 1K/s to 1T/s");
+			num = NULL;
+		} else if (num == NULL && *w >= '0' && *w <= '9')
+			num = w;
+		else
+			return cause_fail(why, "disk: \"%s\": expected "
+			    "\"disk 20 MB/s 500 iops\" (either part)", w);
+	}
+	if (num != NULL || (t->t_io.io_iops == 0 && t->t_io.io_bps == 0))
+		return cause_fail(why, "disk: expected \"disk 20 MB/s 500 "
+		    "iops\" (either part)");
+	return 0;
+}
+
+/*
+ * A template's named parts, after its sizes: "loan 120d", "disk 20
+ * MB/s 500 iops".  Each takes the words after its name.
+ */
+static const struct {
+	const char	*tp_name;
+	int		(*tp_fn)(struct fws_template *, char *, char **);
+} config_template_parts[] = {
+	{ "disk", config_template_disk },
+	{ "loan", config_template_loan },
+};
+
+/*
+ * template.NAME = VCPUS [vcpu[s]], MEMORY[, DISK][, disk 20 MB/s 500
+ * iops][, loan DURATION]: e.g. "1 vcpu, 1024 MiB, 10G, loan 120d".  The
+ * disk may be left out (or 0): the template then makes none; without a
+ * loan its VMs take the default; without disk limits its disks have
+ * none.
  */
 static int
 config_template(struct fws_config *cf, const char *name, const char *v,
     char **cause)
 {
 	struct fws_template	 t;
-	char			*copy, *p, *field[5], *sz, *why;
+	char			*copy, *p, *field[FWS_TEMPLATE_FIELDS], *sz, *why;
 	uint64_t		 n;
-	int			 i, nf = 0, rc = -1;
+	size_t			 j, len;
+	int			 i, nf = 0, rc = -1, named;
 
 	memset(&t, 0, sizeof(t));
 	if (validate_name(name, &why) == -1) {
@@ -266,24 +344,43 @@ config_template(struct fws_config *cf, const char *name, const char *v,
 	}
 	snprintf(t.t_name, sizeof(t.t_name), "%s", name);
 	copy = p = xasprintf("%s", v);
-	while (nf < 5 && (field[nf] = strsep(&p, ",")) != NULL) {
+	while (nf < FWS_TEMPLATE_FIELDS &&
+	    (field[nf] = strsep(&p, ",")) != NULL) {
 		field[nf] = trim_blanks(field[nf]);
 		nf++;
 	}
-	/* the loan, a word of its own: "30m" would read as a disk too */
-	if (nf > 2 && strncmp(field[nf - 1], "loan", 4) == 0 &&
-	    (field[nf - 1][4] == ' ' || field[nf - 1][4] == '\t')) {
-		sz = trim_blanks(field[nf - 1] + 5);
-		if (parse_duration(sz, &t.t_loan, &why) == -1) {
-			sz = NULL;
-			goto bad;
+	/*
+	 * The named parts, words of their own at the end ("30m" would read
+	 * as a disk too): each once
+	 */
+	for (named = 0; nf > 2; nf--) {
+		for (j = 0; j < sizeof(config_template_parts) /
+		    sizeof(*config_template_parts); j++) {
+			len = strlen(config_template_parts[j].tp_name);
+			if (strncmp(field[nf - 1], config_template_parts[j].tp_name,
+			    len) == 0 && (field[nf - 1][len] == ' ' ||
+			    field[nf - 1][len] == '\t'))
+				break;
 		}
-		nf--;
+		if (j == sizeof(config_template_parts) /
+		    sizeof(*config_template_parts))
+			break;
+		if (named & (1 << j)) {
+			cause_fail(cause, "template %s: \"%s\" given twice",
+			    name, config_template_parts[j].tp_name);
+			goto done;
+		}
+		named |= 1 << j;
+		sz = NULL;
+		if (config_template_parts[j].tp_fn(&t, field[nf - 1] + len + 1,
+		    &why) == -1)
+			goto bad;
 	}
 	if (nf < 2 || nf > 3 || p != NULL) {
 		cause_fail(cause, "template %s: expected \"VCPUS vcpu, MEMORY, "
-		    "DISK, loan DURATION\" (the disk and the loan optional), "
-		    "like \"1 vcpu, 1024 MiB, 10G, loan 120d\"", name);
+		    "DISK, loan DURATION, disk BYTES/s N iops\" (all but "
+		    "the vCPUs and memory optional), like \"1 vcpu, 1024 "
+		    "MiB, 10G, disk 20 MB/s 500 iops, loan 120d\"", name);
 		goto done;
 	}
 	if ((sz = strchr(field[0], ' ')) != NULL) {

@@ -349,7 +349,9 @@ snap_query_block_done(struct qmp *q, json_t *ret, const char *err_class,
 	json_array_foreach(ret, i, b) {
 		node = json_string_value(json_object_get(json_object_get(b,
 		    "inserted"), "node-name"));
-		if (node != NULL && strcmp(node, FWS_DISK_NODE "0") == 0)
+		/* disk 0's device: its throttle node says the snapshots
+		 * of the image under it */
+		if (vm_qemu_node_slot(node) == 0)
 			snaps = json_object_get(json_object_get(json_object_get(b,
 			    "inserted"), "image"), "snapshots");
 	}

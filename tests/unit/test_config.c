@@ -97,6 +97,13 @@ static const struct {
 	{ "template.c = 1 vcpu, 1G, 10G, loan 120\n", "invalid duration" },
 	{ "template.c = 1 vcpu, 1G, 10G, 120d\n", "expected" },
 	{ "template.c = 1 vcpu, 1G, loan 1d, 10G\n", "expected" },
+	{ "template.c = 1 vcpu, 1G, disk 20 MB/s 0 iops\n", "from 1 to" },
+	{ "template.c = 1 vcpu, 1G, disk fast\n", "disk: \"fast\"" },
+	{ "template.c = 1 vcpu, 1G, disk 20\n", "disk: expected" },
+	{ "template.c = 1 vcpu, 1G, disk 5/s\n", "say the unit" },
+	{ "template.c = 1 vcpu, 1G, disk 2T/s\n", "from 1K/s" },
+	{ "template.c = 1 vcpu, 1G, disk 5M/s, disk 9 iops\n",
+	    "\"disk\" given twice" },
 	{ "loan_default = 120\n", "loan_default: invalid duration" },
 	{ "loan_default = -1d\n", "negative" },
 	{ "loan_default = 0d\n", "zero" },
@@ -174,12 +181,22 @@ test_good(void **state)
 	    "template.course = 1 vcpu, 1024 MiB, 10G, loan 120d\n"
 	    "template.lab = 2 vcpus, 2G, loan\t4w\n"
 	    "template.short = 1 vcpu, 512M, 0, loan 30m\n"
+	    "template.io = 1 vcpu, 1G, 10G, disk 20 MB/s 500 iops, loan 1d\n"
+	    "template.io2 = 1 vcpu, 1G, loan 2d, disk 300 IOPS 5MiB/s\n"
 	    "loan_default = 1d12h\n"
 	    "loan_warn = 1d 7d, 1d,30s\n"
 	    "loan_grace = 2w\n"
 	    "loan_expire = delete\n"
 	    "quota_loan = 180d\n", &cf, &cause), 0);
-	assert_int_equal(cf.cf_ntemplates, 5);
+	assert_int_equal(cf.cf_ntemplates, 7);
+	assert_true(config_template_find(&cf, "io")->t_io.io_bps == 20 << 20);
+	assert_true(config_template_find(&cf, "io")->t_io.io_iops == 500);
+	assert_true(config_template_find(&cf, "io")->t_loan == 86400);
+	assert_true(config_template_find(&cf, "io2")->t_io.io_bps == 5 << 20);
+	assert_true(config_template_find(&cf, "io2")->t_io.io_iops == 300);
+	assert_true(config_template_find(&cf, "io2")->t_disk == 0);
+	assert_true(config_template_find(&cf, "io2")->t_loan == 2 * 86400);
+	assert_true(config_template_find(&cf, "course")->t_io.io_iops == 0);
 	assert_true(config_template_find(&cf, "course")->t_loan == 120 * 86400);
 	assert_true(config_template_find(&cf, "course")->t_disk == 10ULL << 30);
 	assert_true(config_template_find(&cf, "lab")->t_loan == 28 * 86400);
@@ -320,6 +337,8 @@ test_quota_keys(void **state)
 		[QUOTA_MIB] = { "3G", 3 * 1024 },
 		[QUOTA_BYTES] = { "3G", 3ULL << 30 },
 		[QUOTA_SECS] = { "3h", 3 * 3600 },
+		[QUOTA_IOPS] = { "300", 300 },
+		[QUOTA_BPS] = { "3M", 3ULL << 20 },
 	};
 	struct fws_config	 cf;
 	char			*cause = NULL, *text;
