@@ -131,7 +131,9 @@ static const struct config_key {
 	const char		*k_name;
 	enum config_type	 k_type;
 	size_t			 k_off;
-	const char		*k_choices;	/* CONFIG_CHOICE: blank separated */
+	const char		*k_choices;	/* CONFIG_CHOICE: blank separated;
+						   COUNT, SIZE: "none" takes
+						   "none" (0: no limit) */
 	uint64_t		 k_max;		/* CONFIG_UINT, COUNT, SIZE */
 	uint64_t		 k_min;
 } config_keys[] = {
@@ -197,11 +199,11 @@ static const struct config_key {
 	{ "quota_vm_disk", CONFIG_SIZE,
 	    offsetof(struct fws_config, cf_quota.q_vm_disk), NULL, 0, 0 },
 	{ "quota_vm_disk_bps", CONFIG_SIZE,
-	    offsetof(struct fws_config, cf_quota.q_vm_disk_bps), NULL,
+	    offsetof(struct fws_config, cf_quota.q_vm_disk_bps), "none",
 	    DISK_IO_BPS_MAX, DISK_IO_BPS_MIN },
 	{ "quota_vm_disk_iops", CONFIG_COUNT,
-	    offsetof(struct fws_config, cf_quota.q_vm_disk_iops), NULL,
-	    DISK_IO_IOPS_MAX, 0 },
+	    offsetof(struct fws_config, cf_quota.q_vm_disk_iops), "none",
+	    DISK_IO_IOPS_MAX, 1 },
 	{ "quota_vm_memory", CONFIG_MEMORY,
 	    offsetof(struct fws_config, cf_quota.q_vm_memory_mib), NULL, 0, 0 },
 	{ "quota_vm_vcpus", CONFIG_COUNT,
@@ -562,6 +564,11 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		break;
 	case CONFIG_UINT:
 	case CONFIG_COUNT:
+		if (k->k_type == CONFIG_COUNT && k->k_choices != NULL &&
+		    strcmp(v, k->k_choices) == 0) {
+			*(uint64_t *)field = 0;
+			break;
+		}
 		if (parse_uint(v, k->k_max, &n) == -1 || n < k->k_min)
 			return cause_fail(cause, "%s: %s is not a whole number "
 			    "from %llu to %llu", key, v,
@@ -584,6 +591,10 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			goto why;
 		break;
 	case CONFIG_SIZE:
+		if (k->k_choices != NULL && strcmp(v, k->k_choices) == 0) {
+			*(uint64_t *)field = 0;
+			break;
+		}
 		if (parse_size(v, &n, &why) == -1)
 			goto why;
 		if (k->k_max != 0 && (n < k->k_min || n > k->k_max))

@@ -314,6 +314,22 @@ test_loan_none(void **state)
 	assert_true(cf.cf_quota.q_loan == 0);
 	assert_int_equal(cf.cf_loan_nwarn, 0);
 	config_clear(&cf);
+	/* a disk's I/O ceilings: none is no ceiling, 0 is no value */
+	assert_int_equal(load_text("quota_vm_disk_iops = 5\n"
+	    "quota_vm_disk_iops = none\nquota_vm_disk_bps = 5M\n"
+	    "quota_vm_disk_bps = none\n", &cf, &cause), 0);
+	assert_true(cf.cf_quota.q_vm_disk_iops == 0);
+	assert_true(cf.cf_quota.q_vm_disk_bps == 0);
+	config_clear(&cf);
+	assert_int_equal(load_text("quota_vm_disk_iops = 0\n", &cf, &cause),
+	    -1);
+	free(cause);
+	config_clear(&cf);
+	cause = NULL;
+	assert_int_equal(load_text("quota_vm_disk_bps = 5\n", &cf, &cause),
+	    -1);
+	free(cause);
+	config_clear(&cf);
 }
 
 /* Each limit of QUOTA_FIELDS is set by its key, in its member. */
@@ -339,6 +355,7 @@ test_quota_keys(void **state)
 		[QUOTA_SECS] = { "3h", 3 * 3600 },
 		[QUOTA_IOPS] = { "300", 300 },
 		[QUOTA_BPS] = { "3M", 3ULL << 20 },
+		/* quota_vm_disk_iops = none, _bps = none: test_loan_none */
 	};
 	struct fws_config	 cf;
 	char			*cause = NULL, *text;
