@@ -7,9 +7,11 @@
  * definition changed; one with a qemu gets the disk live, as its start
  * would have given it: the writable file by path (the qemu uid's), the
  * read-only ones as descriptors (add-fd), node by node (blockdev-add),
- * then the device on its slot's port (device_add).  A disk taken out
- * of a running qemu is first let go by the guest (device_del, waited
- * for: vm-plug.c), then its nodes and fdsets.  The VM's job covers it
+ * its throttle group (object-add, with the disk's I/O limits) and its
+ * throttle node over them, then the device on its slot's port
+ * (device_add).  A disk taken out of a running qemu is first let go by
+ * the guest (device_del, waited for: vm-plug.c), then its nodes (the
+ * throttle node first), fdsets and throttle group.  The VM's job covers it
  * all; the definition and a "disk" event are one write, before the
  * reply.  A disk fwsd made is deleted when it is taken out; one it did
  * not make is kept, root's again.

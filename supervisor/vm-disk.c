@@ -1,8 +1,10 @@
 /*
  * vm-disk.c: a VM's disks grown (disk-resize).  Grow only: a guest's
  * file system ends where its disk did, and cutting it is no undo.  A
- * VM with a qemu grows the disk live (QMP block_resize on its format
- * node; the guest sees the new capacity); one without has qemu-img do
+ * VM with a qemu grows the disk live (QMP block_resize on the throttle
+ * node its device reads through, which passes it to the image, so that
+ * the guest sees the new capacity; on the format node of a qemu started
+ * before disks had one); one without has qemu-img do
  * it, as the VM's qemu uid, on the file by a json: name that says the
  * format (never probed) and opens nothing else.  The host's limit and
  * the owner's quota hold; the change is the VM's job while it runs;
