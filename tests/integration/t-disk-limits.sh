@@ -2,7 +2,7 @@
 # writes writes no faster inside the guest; set --disk-limit raises it
 # live (the guest writes faster, qemu's throttle group says so); the
 # limits are kept through an fwsd restart and a stop and a start, come
-# with a disk added live, and from a template.  A user's ceilings hold:
+# with a disk added live, and from a template (a --base overlay too).  A user's ceilings hold:
 # above one is refused, asking for none gives the ceiling.  The attacks:
 # iops=0, -1, abc, a size without its unit, a total beside its part, an
 # unknown key, a disk that is not there, a request fwsctl would not
@@ -149,7 +149,10 @@ limits_are t1 0 "300 none none $((8 * M)) none none" || fail "t1: $(fwsctl info 
 fwsctl create t2 --template tio --disk 16M,iops_wr=50 >/dev/null || fail "create t2"
 limits_are t2 0 "none none 50 $((8 * M)) none none" || fail "t2: $(fwsctl info t2 --json)"
 fwsctl templates | grep -q "^tio .* 8M/s, 300 IOPS$" || fail "templates: $(fwsctl templates)"
-note "a template's disk limits; a disk's own win"
+qemu-img create -q -f qcow2 "$T/images/base.qcow2" 16M
+fwsctl create b1 --template tio --base base >/dev/null || fail "create b1 --base"
+limits_are b1 0 "300 none none $((8 * M)) none none" || fail "b1: $(fwsctl info b1 --json)"
+note "a template's disk limits, on a --base overlay too; a disk's own win"
 
 # --- a user's ceilings
 expect_rc 2 fwsctl quota-set "$A" --vm-disk-bps 5
