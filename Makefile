@@ -37,7 +37,7 @@ QMP_SRCS	= qmp/qmp.c qmp/qmp-frame.c
 NETSETUP_SRCS	= netsetup/nl.c netsetup/link.c netsetup/bridge.c \
 		  netsetup/addr.c netsetup/tap.c netsetup/shape.c
 COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
-		  supervisor/sock.c supervisor/validate.c
+		  supervisor/sock.c supervisor/validate.c supervisor/disk-io.c
 FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/caller.c supervisor/cgroup.c supervisor/cgroup-layout.c \
 		  supervisor/config.c \
@@ -78,7 +78,7 @@ HDRS		= $(wildcard include/*.h)
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
 		  test_logcap test_loan test_dns test_vm test_sock test_list \
-		  test_cgroup
+		  test_cgroup test_disk_io
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
@@ -86,11 +86,13 @@ test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
 test_sock_SRCS		= supervisor/sock.c supervisor/cause.c
 test_cgroup_SRCS	= supervisor/cgroup-layout.c supervisor/validate.c \
 			  supervisor/cause.c
+test_disk_io_SRCS	= supervisor/disk-io.c supervisor/validate.c supervisor/cause.c
 test_list_SRCS		= supervisor/fwsctl-list.c supervisor/validate.c \
 			  supervisor/cause.c
 test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/net-def.c \
-			  supervisor/validate.c supervisor/log.c supervisor/cause.c
-test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c supervisor/validate.c \
+			  supervisor/disk-io.c supervisor/validate.c supervisor/log.c supervisor/cause.c
+test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c supervisor/disk-io.c \
+			  supervisor/validate.c \
 			  supervisor/cause.c
 test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c supervisor/cause.c
 test_netsetup_SRCS	= $(NETSETUP_SRCS)

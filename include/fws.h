@@ -47,6 +47,9 @@
 #define FWS_NET_RATE_MIN	64000ULL	/* bit/s, a NIC's least rate */
 #define FWS_NET_RATE_MAX	10000000000ULL	/* 10 Gbit/s, its most */
 #define FWS_DISK_NODE		"fws-disk"	/* + slot: block node names */
+#define FWS_IO_NODE		"fws-io"	/* + slot: a disk's throttle node,
+						   the device's drive */
+#define FWS_IO_GROUP		"fws-io"	/* + slot: its throttle group */
 #define FWS_UNPLUG_TIMEOUT	30	/* s for a guest to let a device go */
 #define FWS_CD_ID		"cd0"		/* the CD drive's device id */
 #define FWS_CD_NODE		"fws-cd0"	/* its disc's node at start */
@@ -153,6 +156,8 @@ struct quota {
 	uint64_t	 q_vm_cpu_max;		/* thousandths of a CPU; 0: none */
 	uint64_t	 q_vm_net_rate;		/* bit/s a VM's NICs may have in
 						   all; 0: no ceiling */
+	uint64_t	 q_vm_disk_iops;	/* ceiling of each disk's; 0: none */
+	uint64_t	 q_vm_disk_bps;		/* bytes/s, the same */
 };
 enum quota_kind {
 	QUOTA_COUNT,
@@ -162,6 +167,8 @@ enum quota_kind {
 	QUOTA_CEILING,			/* a number; 0: no ceiling */
 	QUOTA_CPUS,			/* thousandths of a CPU; 0: no ceiling */
 	QUOTA_RATE,			/* bit/s; 0: no ceiling */
+	QUOTA_IOPS,			/* operations a second; 0: no limit */
+	QUOTA_BPS,			/* bytes a second; 0: no limit */
 };
 
 /*
@@ -200,7 +207,11 @@ enum quota_kind {
 	X(vm_cpu_max, "vm-cpu-max", "quota_vm_cpu_max", QUOTA_CPUS, 0,	\
 	    "CPU cap per VM (CPUs)", "CPU cap per VM")		\
 	X(vm_net_rate, "vm-net-rate", "quota_vm_net_rate", QUOTA_RATE, 0, \
-	    "network rate per VM", "net rate per VM")
+	    "network rate per VM", "net rate per VM")	\
+	X(vm_disk_iops, "vm-disk-iops", "quota_vm_disk_iops", QUOTA_IOPS, \
+	    0, "I/O operations per disk", "IOPS per disk")		\
+	X(vm_disk_bps, "vm-disk-bps", "quota_vm_disk_bps", QUOTA_BPS, 0, \
+	    "I/O bytes per disk", "I/O per disk")
 
 /* One of them as fwsd holds it (quota.c's quota_fields). */
 struct quota_field {
@@ -212,12 +223,26 @@ struct quota_field {
 	int		 qf_used;	/* counted in what a user uses */
 };
 
+/*
+ * A disk's I/O limits (disk-io.c), each per second; 0: no limit.  A total
+ * and its read or write part exclude each other, as qemu has it.
+ */
+struct disk_io {
+	uint64_t	 io_iops;	/* operations, read and written */
+	uint64_t	 io_iops_rd;
+	uint64_t	 io_iops_wr;
+	uint64_t	 io_bps;	/* bytes, read and written */
+	uint64_t	 io_bps_rd;
+	uint64_t	 io_bps_wr;
+};
+
 /* A template (flavor): what "create --template NAME" fills in. */
 struct fws_template {
 	char		 t_name[FWS_NAME_MAX + 1];
 	unsigned	 t_vcpus;
 	uint64_t	 t_memory_mib;
 	uint64_t	 t_disk;		/* bytes; 0: no disk */
+	struct disk_io	 t_io;			/* its VMs' disks' limits */
 	int64_t		 t_loan;		/* s; 0: the default loan */
 	unsigned	 t_cpu_weight;		/* 0: none given */
 	unsigned	 t_cpu_max;		/* thousandths of a CPU; 0: none */
@@ -304,6 +329,7 @@ struct vm_disk {
 					   owner's): the guest only reads it */
 	int		 d_slot;	/* qemu's number for it (node, device,
 					   store row): kept while it is there */
+	struct disk_io	 d_io;		/* its throttle group's limits */
 };
 
 /* A NIC: a tap on a network's bridge, passed to qemu as an fd. */
@@ -597,6 +623,13 @@ void		 vm_reboot(struct vm *, const struct caller *, fws_done_fn,
 void		 vm_send_keys(struct vm *, const struct caller *, json_t *,
 		    fws_done_fn, void *);
 
+/* A disk's I/O limits changed: the keys given (a bit each, in
+ * disk_io_keys' order) take ds_io's values, 0 none (disk_io_merge). */
+struct disk_io_set {
+	int		 ds_disk;	/* its number, as info lists disks */
+	struct disk_io	 ds_io;
+	unsigned	 ds_given;
+};
 /* vm-set.c: a VM's definition changed (fwsctl set); the sizes it will
  * have: vm-def.c */
 struct vm_change {
@@ -610,6 +643,9 @@ struct vm_change {
 	const char	*vc_append;
 	int64_t		 vc_cpu_weight;	/* -1: unchanged; 0: the default */
 	int64_t		 vc_cpu_max;	/* thousandths; -1: unchanged; 0: none */
+	/* set --disk-limit: disks' I/O limits; NULL, 0: unchanged */
+	const struct disk_io_set *vc_io;
+	size_t		 vc_nio;
 };
 void		 vm_set(struct vm *, const struct caller *,
 		    const struct vm_change *, fws_done_fn, void *);
@@ -846,6 +882,7 @@ struct vm_qemu_paths {
 };
 char	**vm_qemu_argv(const struct vm *, const struct vm_qemu_paths *);
 char	 *vm_qemu_port(const char *, const char *, int);
+int	  vm_qemu_node_slot(const char *);
 void	  vm_qemu_argv_free(char **);
 char	 *vm_qemu_escape(const char *);
 
@@ -1067,6 +1104,7 @@ int	 store_vm_update_iso(const struct vm *, char **);
 int	 store_vm_update_autostart(const struct vm *, char **);
 int	 store_vm_update_config(const struct vm *, char **);
 int	 store_disk_update_size(const struct vm *, int, char **);
+int	 store_disk_update_io(const struct vm *, int, char **);
 int	 store_vm_devices(const struct vm *, char **);
 int	 store_nic_update_rate(const struct vm *, int, char **);
 int	 store_vm_rename(const struct vm *, char **);
@@ -1094,6 +1132,7 @@ struct create_disk {
 	const char	*cd_path;	/* NULL: a new disk */
 	const char	*cd_format;	/* cd_path's, never probed */
 	uint64_t	 cd_size;	/* bytes; 0: none given */
+	struct disk_io	 cd_io;		/* its limits; none: the template's */
 };
 /*
  * A NIC asked for: on network cn_net, with MAC cn_mac (NULL: made), at
@@ -1327,6 +1366,7 @@ int	 quota_check_cpu(uid_t, unsigned, unsigned *, unsigned *,
 	    enum fws_err *, char **);
 int	 quota_net_rate(const struct caller *, const struct vm *, int,
 	    uint64_t, uint64_t *, enum fws_err *, char **);
+int	 quota_disk_io(uid_t, struct disk_io *, int, enum fws_err *, char **);
 char	*quota_room_words(uint64_t);
 json_t	*quota_to_json(uid_t, char **);
 
@@ -1382,6 +1422,27 @@ int	 sock_listen(const char *, mode_t, int, char **);
 int	 sock_connect(const char *, int, char **);
 ssize_t	 sock_send_fd(int, const void *, size_t, int, int);
 ssize_t	 sock_recv_fd(int, void *, size_t, int *);
+
+/* disk-io.c: a disk's I/O limits, read, checked, said (shared with fwsctl) */
+#define DISK_IO_NKEYS		6
+#define DISK_IO_BPS		3		/* the first key of bytes */
+#define DISK_IO_IOPS_MAX	1000000		/* operations per second */
+#define DISK_IO_BPS_MIN		1024ULL		/* bytes per second */
+#define DISK_IO_BPS_MAX		(1ULL << 40)
+extern const char *const disk_io_keys[DISK_IO_NKEYS];
+uint64_t *disk_io_field(struct disk_io *, int);
+int	 disk_io_key(const char *);
+int	 disk_io_none(const struct disk_io *);
+int	 disk_io_parse_opt(const char *, struct disk_io *, unsigned *, int,
+	    char **);
+int	 disk_io_from_json(json_t *, struct disk_io *, unsigned *, int,
+	    char **);
+int	 disk_io_check(const struct disk_io *, char **);
+void	 disk_io_merge(struct disk_io *, const struct disk_io *, unsigned);
+int	 disk_io_ceiling(struct disk_io *, uint64_t, uint64_t, int *);
+char	*disk_io_text(const struct disk_io *);
+void	 disk_io_to_json(json_t *, const struct disk_io *);
+json_t	*disk_io_qemu_limits(const struct disk_io *);
 
 /* validate.c: shared with fwsctl */
 int	 validate_name(const char *, char **);

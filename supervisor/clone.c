@@ -1,9 +1,10 @@
 /*
  * clone.c: a VM made from a stopped VM's disks ("clone SRC NEW").  The
  * new VM takes the source's vCPUs, memory, networks (each NIC a new
- * random MAC), ISO, kernel, initrd, command line, restart policy and
- * loan; it gets a new uuid, its own qemu uid, autostart off, no pins
- * and no snapshots.  It is its owner's, the source's owner, and counts
+ * random MAC), ISO, kernel, initrd, command line, restart policy,
+ * loan, and each disk's I/O limits (held to the owner's ceilings); it
+ * gets a new uuid, its own qemu uid, autostart off, no pins and no
+ * snapshots.  It is its owner's, the source's owner, and counts
  * against their quota as create counts a VM.  Read-only disks (images
  * of the library or the owner's) are shared, as create shares them.
  *
@@ -650,6 +651,7 @@ clone_define(struct clone *cl, const char *name, enum fws_err *err,
 		nd = &vm->vm_disks[i];
 		nd->d_size = d->d_size;
 		nd->d_readonly = d->d_readonly;
+		nd->d_io = d->d_io;
 		if (d->d_readonly) {
 			nd->d_path = xasprintf("%s", d->d_path);
 			nd->d_format = xasprintf("%s", d->d_format);
@@ -687,6 +689,11 @@ clone_quota(struct clone *cl, enum fws_err *err, char **cause)
 
 	if (caller_exempt(&cl->cl_caller, src->vm_owner))
 		return 0;
+	/* the source's I/O limits, held to today's ceilings */
+	for (i = 0; i < cl->cl_vm->vm_ndisks; i++)
+		if (quota_disk_io(src->vm_owner, &cl->cl_vm->vm_disks[i].d_io,
+		    i, err, cause) == -1)
+			return -1;
 	if (quota_check(src->vm_owner, cl->cl_vm, err, cause) == -1)
 		return -1;
 	if (!cl->cl_linked)

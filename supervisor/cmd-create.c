@@ -10,12 +10,16 @@
 #include "fws.h"
 #include "proto.h"
 
-/* disks: [{"size":BYTES}, {"path":PATH, "format":FORMAT}, ...] */
+/*
+ * disks: [{"size":BYTES}, {"path":PATH, "format":FORMAT}, ...], each
+ * with its I/O limits too ("iops", "bps_wr", ...: per second)
+ */
 static int
 cmd_create_disks(json_t *disks, struct create_spec *cs, int *code,
     char **cause)
 {
-	static const char *const keys[] = { "size", "path", "format", NULL };
+	static const char *const keys[] = { "size", "path", "format", "iops",
+	    "iops_rd", "iops_wr", "bps", "bps_rd", "bps_wr", NULL };
 	struct create_disk *d;
 	json_t		*o;
 	size_t		 i;
@@ -40,7 +44,8 @@ cmd_create_disks(json_t *disks, struct create_spec *cs, int *code,
 		    proto_arg_string(o, "format", 0, &d->cd_format,
 		    cause) == -1 ||
 		    proto_arg_uint(o, "size", 0, 1, INT64_MAX, &d->cd_size,
-		    cause) == -1)
+		    cause) == -1 ||
+		    disk_io_from_json(o, &d->cd_io, NULL, 0, cause) == -1)
 			return -1;
 	}
 	return 0;

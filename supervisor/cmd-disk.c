@@ -40,7 +40,8 @@ cmd_disk_add(struct request *rq, json_t *args, struct vm *vm)
 	    &cause) == -1 ||
 	    proto_arg_string(args, "path", 0, &cd.cd_path, &cause) == -1 ||
 	    proto_arg_string(args, "format", 0, &cd.cd_format,
-	    &cause) == -1) {
+	    &cause) == -1 ||
+	    disk_io_from_json(args, &cd.cd_io, NULL, 0, &cause) == -1) {
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
 		return;
 	}

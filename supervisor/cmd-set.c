@@ -1,7 +1,7 @@
 /*
  * cmd-set.c: the "set" and "rename" commands.  set reads what a request
  * changes in a VM's definition (vcpus, memory_mib, restart, autostart,
- * the boot files, the CPU weight and cap),
+ * the boot files, the CPU weight and cap, disk_limits),
  * refuses a request that changes nothing or says it badly, and hands
  * the change to vm-set.c, whose answer (what changed now, what waits
  * for the next start) becomes the reply; a NIC's rate (nic_limit, in a
@@ -153,10 +153,56 @@ cmd_set_cpu(struct request *rq, json_t *args, struct vm_change *ch)
 	return 0;
 }
 
+/*
+ * disk_limits: [{"disk":N, "iops":N, "bps_wr":BYTES, ...}]: the keys
+ * given change (0: no limit).  *io is the caller's to free.
+ */
+static int
+cmd_set_disk_limits(json_t *a, struct disk_io_set **io, size_t *n,
+    char **cause)
+{
+	static const char *const keys[] = { "disk", "iops", "iops_rd",
+	    "iops_wr", "bps", "bps_rd", "bps_wr", NULL };
+	uint64_t	 disk;
+	json_t		*o;
+	size_t		 i;
+
+	*io = NULL;
+	*n = 0;
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > FWS_DISKS_MAX)
+		return cause_fail(cause, "argument \"disk_limits\" must be "
+		    "an array of 1 to %d objects", FWS_DISKS_MAX);
+	if ((*io = calloc(json_array_size(a), sizeof(**io))) == NULL)
+		return cause_fail(cause, "out of memory");
+	json_array_foreach(a, i, o) {
+		if (!json_is_object(o))
+			return cause_fail(cause, "disk_limits %zu must be an "
+			    "object", i);
+		if (proto_args_allowed(o, keys, cause) == -1 ||
+		    proto_arg_uint(o, "disk", 1, 0, FWS_DISKS_MAX - 1, &disk,
+		    cause) == -1 ||
+		    disk_io_from_json(o, &(*io)[i].ds_io, &(*io)[i].ds_given,
+		    1, cause) == -1)
+			return -1;
+		if ((*io)[i].ds_given == 0)
+			return cause_fail(cause, "disk_limits %zu: give a "
+			    "limit: iops, iops_rd, iops_wr, bps, bps_rd or "
+			    "bps_wr (0: none)", i);
+		(*io)[i].ds_disk = (int)disk;
+		(*n)++;
+	}
+	return 0;
+}
+
 void
 cmd_set(struct request *rq, json_t *args, struct vm *vm)
 {
-	struct vm_change ch = { -1, -1, -1, -1, NULL, NULL, NULL, -1, -1 };
+	struct vm_change ch = { -1, -1, -1, -1, NULL, NULL, NULL, -1, -1, NULL,
+	    0 };
+	struct disk_io_set *io = NULL;
 	const char	*kernel, *initrd, *append;
 	char		*kpath = NULL, *ipath = NULL;
 	enum vm_restart	 restart;
@@ -219,20 +265,31 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 	}
 	if (cmd_set_cpu(rq, args, &ch) == -1)
 		return;
+	if (cmd_set_disk_limits(json_object_get(args, "disk_limits"), &io,
+	    &ch.vc_nio, &cause) == -1) {
+		free(io);
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	ch.vc_io = io;
 	given = ch.vc_vcpus >= 0 || ch.vc_memory_mib >= 0 ||
 	    ch.vc_restart >= 0 || ch.vc_autostart >= 0 || kernel != NULL ||
 	    initrd != NULL || append != NULL || ch.vc_cpu_weight >= 0 ||
-	    ch.vc_cpu_max >= 0;
+	    ch.vc_cpu_max >= 0 || ch.vc_nio > 0;
 	if (!given) {
 		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "nothing to "
 		    "change: give vcpus, memory_mib, restart, autostart, "
-		    "kernel, initrd, append, cpu_weight, cpu_max or nic_limit");
+		    "kernel, initrd, append, cpu_weight, cpu_max, disk_limits "
+		    "or nic_limit");
 		return;
 	}
-	if (cmd_set_file(rq, vm, kernel, IMAGE_KERNEL, &kpath) == -1)
+	if (cmd_set_file(rq, vm, kernel, IMAGE_KERNEL, &kpath) == -1) {
+		free(io);
 		return;
+	}
 	if (cmd_set_file(rq, vm, initrd, IMAGE_INITRD, &ipath) == -1) {
 		free(kpath);
+		free(io);
 		return;
 	}
 	ch.vc_kernel = kpath;
@@ -241,6 +298,7 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 	vm_set(vm, &rq->rq_caller, &ch, request_done, rq);
 	free(kpath);
 	free(ipath);
+	free(io);
 }
 
 void

@@ -78,6 +78,18 @@ cmd_quota_set(struct request *rq, json_t *args, struct vm *vm)
 			    FWS_NET_RATE_MAX);
 			return;
 		}
+		if ((f->qf_kind == QUOTA_IOPS && json_integer_value(v) >
+		    DISK_IO_IOPS_MAX) || (f->qf_kind == QUOTA_BPS &&
+		    (json_integer_value(v) > (json_int_t)DISK_IO_BPS_MAX ||
+		    (json_integer_value(v) > 0 && json_integer_value(v) <
+		    (json_int_t)DISK_IO_BPS_MIN)))) {
+			request_error(rq, PROTO_ERR_INVALID_ARGUMENT,
+			    "quota %s is per second, at most %llu (0: no "
+			    "limit)", f->qf_column, f->qf_kind == QUOTA_IOPS ?
+			    (unsigned long long)DISK_IO_IOPS_MAX :
+			    (unsigned long long)DISK_IO_BPS_MAX);
+			return;
+		}
 		if (f->qf_kind == QUOTA_SECS &&
 		    json_integer_value(v) > FWS_DURATION_MAX) {
 			request_error(rq, PROTO_ERR_INVALID_ARGUMENT,

@@ -69,7 +69,8 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "keep_disks" } },
 	[PROTO_CMD_DESTROY] = { cmd_destroy, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_DISK_ADD] = { cmd_disk_add, CMD_VM,
-	    { "name", "owner", "size", "path", "format" } },
+	    { "name", "owner", "size", "path", "format", "iops", "iops_rd",
+	    "iops_wr", "bps", "bps_rd", "bps_wr" } },
 	[PROTO_CMD_DISK_REMOVE] = { cmd_disk_remove, CMD_VM,
 	    { "name", "owner", "disk" } },
 	[PROTO_CMD_DISK_RESIZE] = { cmd_disk_resize, CMD_VM,
@@ -117,7 +118,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "keys" } },
 	[PROTO_CMD_SET] = { cmd_set, CMD_VM, { "name", "owner", "vcpus",
 	    "memory_mib", "restart", "autostart", "kernel", "initrd",
-	    "append", "cpu_weight", "cpu_max", "nic_limit" } },
+	    "append", "cpu_weight", "cpu_max", "disk_limits", "nic_limit" } },
 	[PROTO_CMD_SHUTDOWN_ALL] = { cmd_shutdown_all, CMD_ADMIN,
 	    { "timeout", "save" } },
 	[PROTO_CMD_SNAPSHOT_CREATE] = { cmd_snapshot, CMD_VM,
@@ -589,7 +590,8 @@ cmd_templates(struct request *rq, json_t *args, struct vm *vm)
 	(void)vm;
 	for (i = 0; i < conf.cf_ntemplates; i++) {
 		t = &conf.cf_templates[i];
-		json_array_append_new(a, json_pack("{ss si sI sI so so so so}",
+		json_array_append_new(a, json_pack(
+		    "{ss si sI sI so so so so so so}",
 		    "name", t->t_name, "vcpus", (int)t->t_vcpus, "memory_mib",
 		    (json_int_t)t->t_memory_mib, "disk", (json_int_t)t->t_disk,
 		    "loan", t->t_loan ? json_integer(t->t_loan) : json_null(),
@@ -597,7 +599,11 @@ cmd_templates(struct request *rq, json_t *args, struct vm *vm)
 		    json_null(), "cpu_max", t->t_cpu_max ?
 		    json_real(t->t_cpu_max / 1000.0) : json_null(),
 		    "net_rate", t->t_net_rate ? json_integer(
-		    (json_int_t)t->t_net_rate) : json_null()));
+		    (json_int_t)t->t_net_rate) : json_null(),
+		    "disk_iops", t->t_io.io_iops ?
+		    json_integer((json_int_t)t->t_io.io_iops) : json_null(),
+		    "disk_bps", t->t_io.io_bps ?
+		    json_integer((json_int_t)t->t_io.io_bps) : json_null()));
 	}
 	request_ok(rq, a);
 }

@@ -138,7 +138,9 @@ static const struct config_key {
 	const char		*k_name;
 	enum config_type	 k_type;
 	size_t			 k_off;
-	const char		*k_choices;	/* CONFIG_CHOICE: blank separated */
+	const char		*k_choices;	/* CONFIG_CHOICE: blank separated;
+						   COUNT, SIZE: "none" takes
+						   "none" (0: no limit) */
 	uint64_t		 k_max;		/* CONFIG_UINT, COUNT, SIZE */
 	uint64_t		 k_min;
 } config_keys[] = {
@@ -214,6 +216,12 @@ static const struct config_key {
 	    FWS_CPU_WEIGHT_MAX, 0 },
 	{ "quota_vm_disk", CONFIG_SIZE,
 	    offsetof(struct fws_config, cf_quota.q_vm_disk), NULL, 0, 0 },
+	{ "quota_vm_disk_bps", CONFIG_SIZE,
+	    offsetof(struct fws_config, cf_quota.q_vm_disk_bps), "none",
+	    DISK_IO_BPS_MAX, DISK_IO_BPS_MIN },
+	{ "quota_vm_disk_iops", CONFIG_COUNT,
+	    offsetof(struct fws_config, cf_quota.q_vm_disk_iops), "none",
+	    DISK_IO_IOPS_MAX, 1 },
 	{ "quota_vm_memory", CONFIG_MEMORY,
 	    offsetof(struct fws_config, cf_quota.q_vm_memory_mib), NULL, 0, 0 },
 	{ "quota_vm_net_rate", CONFIG_RATE,
@@ -264,25 +272,119 @@ squeeze(const char *s)
 	return out;
 }
 
-/* Does field start with the word kw and a blank?  Its value then. */
-static char *
-template_word(char *field, const char *kw)
+/* A template's "loan 120d": how long its VMs are lent. */
+static int
+config_template_loan(struct fws_template *t, char *v, char **why)
 {
-	size_t	 len = strlen(kw);
+	return parse_duration(trim_blanks(v), &t->t_loan, why);
+}
 
-	if (strncmp(field, kw, len) != 0 || (field[len] != ' ' &&
-	    field[len] != '\t'))
-		return NULL;
-	return trim_blanks(field + len);
+/* A template's "cpu-max 0.5": its VMs' CPU cap, in CPUs. */
+static int
+config_template_cpu_max(struct fws_template *t, char *v, char **why)
+{
+	return parse_cpus(trim_blanks(v), &t->t_cpu_max, why);
+}
+
+/* A template's "cpu-weight 100": its VMs' CPU weight. */
+static int
+config_template_cpu_weight(struct fws_template *t, char *v, char **why)
+{
+	uint64_t	 n;
+
+	v = trim_blanks(v);
+	if (parse_uint(v, FWS_CPU_WEIGHT_MAX, &n) == -1 || n == 0)
+		return cause_fail(why, "cpu-weight %s is not a number from 1 "
+		    "to %d", v, FWS_CPU_WEIGHT_MAX);
+	t->t_cpu_weight = n;
+	return 0;
+}
+
+/* A template's "net 100 Mbit": each of its VMs' NICs' rate. */
+static int
+config_template_net(struct fws_template *t, char *v, char **why)
+{
+	char	*rate = squeeze(v);
+	int	 rc;
+
+	rc = parse_rate(rate, &t->t_net_rate, why);
+	free(rate);
+	return rc;
 }
 
 /*
- * template.NAME = VCPUS [vcpu[s]], MEMORY[, DISK][, WORD VALUE...]: e.g.
- * "1 vcpu, 1024 MiB, 10G, cpu-max 0.5, cpu-weight 100, net 100 Mbit,
- * loan 120d".  The disk may be left out (or 0): the template then
- * makes none; the words after it, in any order: loan (else the default
- * loan), cpu-max (a cap in CPUs), cpu-weight (1 .. 10000), net (each
- * NIC's rate, else none).
+ * A template's "disk 20 MB/s 500 iops" (either part may be left out):
+ * its disks' I/O limits, bytes a second (the size grammar, "/s" after
+ * the unit) and operations a second.
+ */
+static int
+config_template_disk(struct fws_template *t, char *v, char **why)
+{
+	char		*w, *num = NULL, *sz, *end;
+	unsigned long long n;
+	size_t		 len;
+	int		 rc;
+
+	while ((w = strsep(&v, " \t")) != NULL) {
+		if (*w == '\0')
+			continue;
+		len = strlen(w);
+		if (strcasecmp(w, "iops") == 0 && num != NULL) {
+			n = strtoull(num, &end, 10);
+			if (*num < '0' || *num > '9' || *end != '\0' || n == 0 ||
+			    n > DISK_IO_IOPS_MAX)
+				return cause_fail(why, "disk: %s iops: operations "
+				    "a second from 1 to %d", num,
+				    DISK_IO_IOPS_MAX);
+			t->t_io.io_iops = n;
+			num = NULL;
+		} else if (len > 2 && strcmp(w + len - 2, "/s") == 0) {
+			w[len - 2] = '\0';
+			sz = xasprintf("%s%s", num ? num : "", w);
+			rc = parse_size(sz, &t->t_io.io_bps, why);
+			free(sz);
+			if (rc == -1)
+				return -1;
+			if (t->t_io.io_bps < DISK_IO_BPS_MIN ||
+			    t->t_io.io_bps > DISK_IO_BPS_MAX)
+				return cause_fail(why, "disk: bytes a second "
+				    "from 1K/s to 1T/s");
+			num = NULL;
+		} else if (num == NULL && *w >= '0' && *w <= '9')
+			num = w;
+		else
+			return cause_fail(why, "disk: \"%s\": expected "
+			    "\"disk 20 MB/s 500 iops\" (either part)", w);
+	}
+	if (num != NULL || (t->t_io.io_iops == 0 && t->t_io.io_bps == 0))
+		return cause_fail(why, "disk: expected \"disk 20 MB/s 500 "
+		    "iops\" (either part)");
+	return 0;
+}
+
+/*
+ * A template's named parts, after its sizes: "loan 120d", "disk 20
+ * MB/s 500 iops", "cpu-max 0.5", "cpu-weight 100", "net 100 Mbit".  Each
+ * takes the words after its name.
+ */
+static const struct {
+	const char	*tp_name;
+	int		(*tp_fn)(struct fws_template *, char *, char **);
+} config_template_parts[] = {
+	{ "cpu-max", config_template_cpu_max },
+	{ "cpu-weight", config_template_cpu_weight },
+	{ "disk", config_template_disk },
+	{ "loan", config_template_loan },
+	{ "net", config_template_net },
+};
+
+/*
+ * template.NAME = VCPUS [vcpu[s]], MEMORY[, DISK][, PART...]: e.g. "1
+ * vcpu, 1024 MiB, 10G, cpu-max 0.5, cpu-weight 100, disk 20 MB/s 500
+ * iops, net 100 Mbit, loan 120d".  The disk may be left out (or 0): the
+ * template then makes none; the parts after it (config_template_parts),
+ * each once, in any order: without a loan its VMs take the default,
+ * without the others they have no such limit.
  */
 static int
 config_template(struct fws_config *cf, const char *name, const char *v,
@@ -291,8 +393,8 @@ config_template(struct fws_config *cf, const char *name, const char *v,
 	struct fws_template	 t;
 	char			*copy, *p, *field[FWS_TEMPLATE_FIELDS], *sz, *why;
 	uint64_t		 n;
-	unsigned		 cpus;
-	int			 i, nf = 0, rc = -1;
+	size_t			 j, len;
+	int			 i, nf = 0, rc = -1, named;
 
 	memset(&t, 0, sizeof(t));
 	if (validate_name(name, &why) == -1) {
@@ -302,52 +404,44 @@ config_template(struct fws_config *cf, const char *name, const char *v,
 	}
 	snprintf(t.t_name, sizeof(t.t_name), "%s", name);
 	copy = p = xasprintf("%s", v);
-	while (nf < FWS_TEMPLATE_FIELDS && (field[nf] = strsep(&p, ",")) !=
-	    NULL) {
+	while (nf < FWS_TEMPLATE_FIELDS &&
+	    (field[nf] = strsep(&p, ",")) != NULL) {
 		field[nf] = trim_blanks(field[nf]);
 		nf++;
 	}
-	/* the words, each a field of its own: "30m" would read as a disk */
-	while (nf > 2) {
-		sz = NULL;
-		if ((sz = template_word(field[nf - 1], "loan")) != NULL) {
-			if (parse_duration(sz, &t.t_loan, &why) == -1) {
-				sz = NULL;
-				goto bad;
-			}
-		} else if ((sz = template_word(field[nf - 1], "cpu-max")) !=
-		    NULL) {
-			if (parse_cpus(sz, &cpus, &why) == -1) {
-				sz = NULL;
-				goto bad;
-			}
-			t.t_cpu_max = cpus;
-		} else if ((sz = template_word(field[nf - 1], "cpu-weight")) !=
-		    NULL) {
-			if (parse_uint(sz, FWS_CPU_WEIGHT_MAX, &n) == -1 ||
-			    n == 0) {
-				cause_fail(cause, "template %s: cpu-weight %s is "
-				    "not a number from 1 to %d", name, sz,
-				    FWS_CPU_WEIGHT_MAX);
-				goto done;
-			}
-			t.t_cpu_weight = n;
-		} else if ((sz = template_word(field[nf - 1], "net")) !=
-		    NULL) {
-			sz = squeeze(sz);
-			if (parse_rate(sz, &t.t_net_rate, &why) == -1)
-				goto bad;
-			free(sz);
-		} else
+	/*
+	 * The named parts, words of their own at the end ("30m" would read
+	 * as a disk too): each once
+	 */
+	for (named = 0; nf > 2; nf--) {
+		for (j = 0; j < sizeof(config_template_parts) /
+		    sizeof(*config_template_parts); j++) {
+			len = strlen(config_template_parts[j].tp_name);
+			if (strncmp(field[nf - 1], config_template_parts[j].tp_name,
+			    len) == 0 && (field[nf - 1][len] == ' ' ||
+			    field[nf - 1][len] == '\t'))
+				break;
+		}
+		if (j == sizeof(config_template_parts) /
+		    sizeof(*config_template_parts))
 			break;
-		nf--;
+		if (named & (1 << j)) {
+			cause_fail(cause, "template %s: \"%s\" given twice",
+			    name, config_template_parts[j].tp_name);
+			goto done;
+		}
+		named |= 1 << j;
+		sz = NULL;
+		if (config_template_parts[j].tp_fn(&t, field[nf - 1] + len + 1,
+		    &why) == -1)
+			goto bad;
 	}
 	if (nf < 2 || nf > 3 || p != NULL) {
 		cause_fail(cause, "template %s: expected \"VCPUS vcpu, MEMORY, "
-		    "DISK, cpu-max CPUS, cpu-weight N, net RATE, loan DURATION\" "
-		    "(the disk and the words after it optional), like \"1 "
-		    "vcpu, 1024 MiB, 10G, cpu-max 0.5, net 100 Mbit, loan 120d\"",
-		    name);
+		    "DISK, cpu-max CPUS, cpu-weight N, disk BYTES/s N iops, "
+		    "net RATE, loan DURATION\" (all but the vCPUs and memory "
+		    "optional), like \"1 vcpu, 1024 MiB, 10G, cpu-max 0.5, "
+		    "disk 20 MB/s 500 iops, net 100 Mbit, loan 120d\"", name);
 		goto done;
 	}
 	if ((sz = strchr(field[0], ' ')) != NULL) {
@@ -536,6 +630,11 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		/* FALLTHROUGH */
 	case CONFIG_UINT:
 	case CONFIG_COUNT:
+		if (k->k_type == CONFIG_COUNT && k->k_choices != NULL &&
+		    strcmp(v, k->k_choices) == 0) {
+			*(uint64_t *)field = 0;
+			break;
+		}
 		if (parse_uint(v, k->k_max, &n) == -1 || n < k->k_min)
 			return cause_fail(cause, "%s: %s is not a whole number "
 			    "from %llu to %llu", key, v,
@@ -578,6 +677,10 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		set_str((char **)field, v);
 		break;
 	case CONFIG_SIZE:
+		if (k->k_choices != NULL && strcmp(v, k->k_choices) == 0) {
+			*(uint64_t *)field = 0;
+			break;
+		}
 		if (parse_size(v, &n, &why) == -1)
 			goto why;
 		if (k->k_max != 0 && (n < k->k_min || n > k->k_max))

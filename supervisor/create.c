@@ -408,6 +408,7 @@ create_disks(struct create *cr, const struct create_spec *cs, char **cause)
 		path = cs->cs_disks[i].cd_path;
 		fmt = cs->cs_disks[i].cd_format;
 		d->d_size = cs->cs_disks[i].cd_size;
+		d->d_io = cs->cs_disks[i].cd_io;
 		if ((path == NULL) == (d->d_size == 0)) {
 			*cause = xasprintf("disk %zu needs either a size or a "
 			    "path", i);
@@ -481,9 +482,10 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 	const struct fws_template *t = NULL;
 	const char	*tname = cs->cs_template, *append = cs->cs_append;
 	uint64_t	 tdisk = 0;
+	struct disk_io	*io;
 	int64_t		 owner;
 	char		*key;
-	int		 rc;
+	int		 rc, i;
 
 	if (caller_owner(&cr->cr_caller, cs->cs_owner, &owner, cause) == -1)
 		return -3;
@@ -591,6 +593,18 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 			return -2;
 		}
 	}
+	/*
+	 * The template's I/O limits on each disk, operations and bytes
+	 * each where the disk asked for none of them
+	 */
+	for (i = 0; t != NULL && i < vm->vm_ndisks; i++) {
+		io = &vm->vm_disks[i].d_io;
+		if (io->io_iops == 0 && io->io_iops_rd == 0 &&
+		    io->io_iops_wr == 0)
+			io->io_iops = t->t_io.io_iops;
+		if (io->io_bps == 0 && io->io_bps_rd == 0 && io->io_bps_wr == 0)
+			io->io_bps = t->t_io.io_bps;
+	}
 	return create_limits(cr, tname, cause);
 }
 
@@ -690,6 +704,7 @@ static int
 create_quota(struct create *cr, enum fws_err *err, char **cause)
 {
 	struct vm	*vm = cr->cr_vm;
+	int		 i;
 
 	if (!cr->cr_caller.ca_admin && quota_check_loan(vm->vm_owner,
 	    vm->vm_loan.lo_end, time(NULL), err, cause) == -1)
@@ -703,6 +718,10 @@ create_quota(struct create *cr, enum fws_err *err, char **cause)
 		return -1;
 	if (caller_exempt(&cr->cr_caller, vm->vm_owner))
 		return 0;
+	for (i = 0; i < vm->vm_ndisks; i++)
+		if (quota_disk_io(vm->vm_owner, &vm->vm_disks[i].d_io, i, err,
+		    cause) == -1)
+			return -1;
 	return quota_check(vm->vm_owner, vm, err, cause);
 }
 

@@ -207,6 +207,18 @@ quota_line(size_t i, json_t *limits, json_t *used)
 		    json_is_integer(l) ? format_rate(json_integer_value(l), a,
 		    sizeof(a)) : "none");
 		break;
+	case QUOTA_IOPS:
+	case QUOTA_BPS:
+		/* null: no limit; bytes a second */
+		if (!json_is_integer(l))
+			t = xasprintf("none");
+		else if (quota_cols[i].qc_kind == QUOTA_IOPS)
+			t = xasprintf("%lld", (long long)json_integer_value(l));
+		else
+			t = xasprintf("%s/s", fwsctl_size(l, 0, a, sizeof(a)));
+		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, "", t);
+		free(t);
+		break;
 	case QUOTA_MIB:
 	case QUOTA_BYTES:
 		printf("%-16s %8s %8s\n", quota_cols[i].qc_label, u != NULL ?
@@ -305,6 +317,12 @@ verb_quota_set(struct ctx *c)
 		case QUOTA_BYTES:
 			rc = parse_size(v, &n, &cause);
 			break;
+		case QUOTA_BPS:
+			/* none: no ceiling */
+			n = 0;
+			rc = strcmp(v, "none") == 0 ? 0 :
+			    parse_size(v, &n, &cause);
+			break;
 		case QUOTA_RATE:
 			/* 0: no ceiling */
 			n = 0;
@@ -329,6 +347,9 @@ verb_quota_set(struct ctx *c)
 			}
 			/* FALLTHROUGH */
 		default:
+			if (quota_cols[i].qc_kind == QUOTA_IOPS &&
+			    strcmp(v, "none") == 0)
+				v = "0";
 			errno = 0;
 			n = strtoull(v, &end, 10);
 			rc = (*v < '0' || *v > '9' || *end != '\0' ||
@@ -355,20 +376,29 @@ verb_quota_set(struct ctx *c)
 int
 verb_templates(struct ctx *c)
 {
-	json_t	*r, *a, *t, *v;
-	char	 ms[16], ds[16], cs[16], ws[16], rs[16], *loan;
-	size_t	 i;
+	struct disk_io	 io;
+	json_t		*r, *a, *t, *v;
+	char		 ms[16], ds[16], cs[16], ws[16], rs[16], *loan, *dio;
+	size_t		 i;
 
 	if ((a = fwsctl_call_list(c, PROTO_CMD_TEMPLATES, NULL, &r)) == NULL)
 		return 0;
-	printf("%-16s %5s %8s %8s %8s  %-8s %7s %6s\n", "NAME", "VCPUS",
-	    "MEMORY", "DISK", "NET", "LOAN", "CPU-MAX", "WEIGHT");
+	printf("%-16s %5s %8s %8s %8s  %-8s %7s %6s  %s\n", "NAME", "VCPUS",
+	    "MEMORY", "DISK", "NET", "LOAN", "CPU-MAX", "WEIGHT", "DISK I/O");
 	json_array_foreach(a, i, t) {
 		loan = json_is_integer(json_object_get(t, "loan")) ?
 		    duration_text(json_integer_value(json_object_get(t,
 		    "loan"))) : xasprintf("-");
+		memset(&io, 0, sizeof(io));
+		if (json_is_integer(json_object_get(t, "disk_iops")))
+			io.io_iops = json_integer_value(json_object_get(t,
+			    "disk_iops"));
+		if (json_is_integer(json_object_get(t, "disk_bps")))
+			io.io_bps = json_integer_value(json_object_get(t,
+			    "disk_bps"));
+		dio = disk_io_none(&io) ? xasprintf("-") : disk_io_text(&io);
 		v = json_object_get(t, "cpu_max");
-		printf("%-16s %5lld %8s %8s %8s  %-8s %7s %6s\n",
+		printf("%-16s %5lld %8s %8s %8s  %-8s %7s %6s  %s\n",
 		    json_string_value(json_object_get(t, "name")),
 		    (long long)json_integer_value(json_object_get(t, "vcpus")),
 		    fwsctl_size(json_object_get(t, "memory_mib"), 1, ms,
@@ -383,8 +413,9 @@ verb_templates(struct ctx *c)
 		    cs, sizeof(cs)) : "-", json_is_integer(json_object_get(t,
 		    "cpu_weight")) ? (snprintf(ws, sizeof(ws), "%lld",
 		    (long long)json_integer_value(json_object_get(t,
-		    "cpu_weight"))), ws) : "-");
+		    "cpu_weight"))), ws) : "-", dio);
 		free(loan);
+		free(dio);
 	}
 	json_decref(r);
 	return 0;

@@ -77,6 +77,8 @@ static int	verb_clone(struct ctx *);
 #define QUOTA_CEILING_ARG	"N|none"
 #define QUOTA_CPUS_ARG		"CPUS|none"
 #define QUOTA_RATE_ARG		"RATE|none"
+#define QUOTA_IOPS_ARG		"N|none"
+#define QUOTA_BPS_ARG		"SIZE|none"
 #define VERB_QUOTA_OPT(col, opt, key, kind, used, what, label)	opt "= "
 #define VERB_QUOTA_USAGE(col, opt, key, kind, used, what, label) \
 	" [--" opt " " kind##_ARG "]"
@@ -95,7 +97,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "mac= restart= autostart net= until= for= cpu-weight= cpu-max=",
 	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t"
 	    "[--cpu-weight N] [--cpu-max CPUS] [--base "
-	    "IMAGE] [--disk SIZE|PATH[,format=F]]...\n\t[--iso NAME|PATH] "
+	    "IMAGE] [--disk SIZE|PATH[,format=F][,iops=N][,bps=SIZE]...]..."
+	    "\n\t[--iso NAME|PATH] "
 	    "[--kernel NAME|PATH [--initrd NAME|PATH]\n\t[--append CMDLINE]] "
 	    "[--mac MAC] [--restart on-failure|always|never]\n\t[--autostart] "
 	    "[--net NETWORK[,mac=MAC][,rate=RATE]]...\n\t[--until DATE | "
@@ -111,9 +114,11 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	[PROTO_CMD_DESTROY] = { verb_simple, 1, "", "NAME",
 	    "stop a VM at once (kill its qemu)" },
 	[PROTO_CMD_DISK_ADD] = { verb_disk_add, 4, "json",
-	    "NAME SIZE|PATH[,format=qcow2|raw] [--json]",
-	    "give a VM another disk: a new one of SIZE, or a file; live\n"
-	    "\t   when the VM runs" },
+	    "NAME SIZE|PATH[,format=qcow2|raw][,iops=N][,bps=SIZE]... "
+	    "[--json]",
+	    "give a VM another disk: a new one of SIZE, or a file, with\n"
+	    "\t   its I/O limits (iops[_rd|_wr]=N, bps[_rd|_wr]=SIZE a\n"
+	    "\t   second); live when the VM runs" },
 	[PROTO_CMD_DISK_REMOVE] = { verb_disk_remove, 4, "json",
 	    "NAME DISK [--json]",
 	    "take disk DISK (its number in info) from a VM, live when it\n"
@@ -197,17 +202,19 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "press keys on the guest's keyboard, one combination after\n"
 	    "\t   another (e.g. ctrl-alt-delete, or h i ret)" },
 	[PROTO_CMD_SET] = { verb_set, 1, "vcpus= memory= restart= autostart= "
-	    "kernel= initrd= append= cpu-weight= cpu-max= nic-limit= json",
+	    "kernel= initrd= append= cpu-weight= cpu-max= disk-limit= "
+	    "nic-limit= json",
 	    "NAME [--vcpus N] [--memory MiB|SIZE] [--restart POLICY]\n\t"
 	    "[--autostart on|off] [--kernel NAME|PATH|none]\n\t"
 	    "[--initrd NAME|PATH|none] [--append LINE]\n\t"
-	    "[--cpu-weight N|default] [--cpu-max CPUS|none] [--json]\n\t"
+	    "[--cpu-weight N|default] [--cpu-max CPUS|none]\n\t"
+	    "[--disk-limit DISK,iops=N,bps=SIZE,...|DISK,none]... [--json]\n\t"
 	    "| NAME --nic-limit NIC,rate=RATE|none [--json]",
 	    "change a VM: at once when it is stopped; a running one's\n"
 	    "\t   vCPUs and memory from its next start (less memory, and\n"
 	    "\t   up to what it started with, live too); its CPU weight\n"
-	    "\t   and cap at once, live too; a NIC's rate each way (NIC:\n"
-	    "\t   its number in info), live too" },
+	    "\t   and cap and a disk's I/O limits at once, live too; a\n"
+	    "\t   NIC's rate each way (NIC: its number in info), live too" },
 	[PROTO_CMD_SHUTDOWN_ALL] = { verb_shutdown_all, 0, "timeout= save json",
 	    "[--timeout SECONDS | --save] [--json]",
 	    "stop every VM, as stop does, all at once (--save: save\n"
@@ -1093,38 +1100,135 @@ fwsctl_abs_path(const char *p)
 	return v;
 }
 
-/* --disk SIZE or --disk PATH[,format=F] (what: "--disk", "disk-add");
+/*
+ * Where a spec's options start: the first "," before a "word=" (a path
+ * may hold other commas), or NULL.
+ */
+static char *
+spec_options(char *spec)
+{
+	char	*p;
+	size_t	 n;
+
+	for (p = strchr(spec, ','); p != NULL; p = strchr(p + 1, ',')) {
+		n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_");
+		if (n > 0 && p[1 + n] == '=')
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * --disk SIZE or --disk PATH[,format=F], either with I/O limits
+ * (",iops=N,bps=SIZE,..." per second; what: "--disk", "disk-add:");
  * the format is never guessed from content: from ,format= or the file
- * name's ending. */
+ * name's ending.
+ */
 static json_t *
 disk_spec(const char *what, const char *spec)
 {
+	struct disk_io	 io;
 	uint64_t	 size;
-	char		*path, *opt, *cause;
+	char		*path, *opts, *opt, *cause;
 	const char	*fmt = NULL, *dot;
 	json_t		*d;
+	int		 rc;
 
-	if (*spec >= '0' && *spec <= '9') {
-		if (parse_size(spec, &size, &cause) == -1)
-			fwsctl_errx(2, "%s %s", what, cause);
-		return json_pack("{sI}", "size", (json_int_t)size);
-	}
+	memset(&io, 0, sizeof(io));
 	path = xasprintf("%s", spec);
-	if ((opt = strstr(path, ",format=")) != NULL) {
-		*opt = '\0';
-		fmt = opt + strlen(",format=");
-	} else if ((dot = strrchr(path, '.')) != NULL) {
-		if (strcmp(dot, ".qcow2") == 0)
-			fmt = "qcow2";
-		else if (strcmp(dot, ".raw") == 0 || strcmp(dot, ".img") == 0)
-			fmt = "raw";
+	if (*spec >= '0' && *spec <= '9')
+		opts = strchr(path, ',');
+	else
+		opts = spec_options(path);
+	if (opts != NULL)
+		*opts++ = '\0';
+	while ((opt = strsep(&opts, ",")) != NULL) {
+		if (strncmp(opt, "format=", 7) == 0 && !(*spec >= '0' &&
+		    *spec <= '9')) {
+			fmt = opt + 7;
+			continue;
+		}
+		if ((rc = disk_io_parse_opt(opt, &io, NULL, 0, &cause)) == -1)
+			fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+		if (rc == 1)
+			fwsctl_errx(2, "%s %s: unknown option \"%s\": give "
+			    "%sSIZE (a second) or iops%s=N", what, spec, opt,
+			    *spec >= '0' && *spec <= '9' ? "bps[_rd|_wr]=" :
+			    "format=qcow2|raw, bps[_rd|_wr]=", "[_rd|_wr]");
 	}
-	if (fmt == NULL)
-		fwsctl_errx(2, "%s %s: say its format: %s,format=qcow2 or "
-		    ",format=raw", what, spec, spec);
-	d = json_pack("{so ss}", "path", fwsctl_abs_path(path), "format", fmt);
+	if (disk_io_check(&io, &cause) == -1)
+		fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+	if (*spec >= '0' && *spec <= '9') {
+		if (parse_size(path, &size, &cause) == -1)
+			fwsctl_errx(2, "%s %s", what, cause);
+		d = json_pack("{sI}", "size", (json_int_t)size);
+	} else {
+		if (fmt == NULL && (dot = strrchr(path, '.')) != NULL) {
+			if (strcmp(dot, ".qcow2") == 0)
+				fmt = "qcow2";
+			else if (strcmp(dot, ".raw") == 0 ||
+			    strcmp(dot, ".img") == 0)
+				fmt = "raw";
+		}
+		if (fmt == NULL)
+			fwsctl_errx(2, "%s %s: say its format: %s,format=qcow2 "
+			    "or ,format=raw", what, spec, path);
+		d = json_pack("{so ss}", "path", fwsctl_abs_path(path),
+		    "format", fmt);
+	}
+	disk_io_to_json(d, &io);
+	/* only the limits asked for */
+	for (rc = 0; rc < DISK_IO_NKEYS; rc++)
+		if (json_is_null(json_object_get(d, disk_io_keys[rc])))
+			json_object_del(d, disk_io_keys[rc]);
 	free(path);
 	return d;
+}
+
+/*
+ * set --disk-limit DISK,KEY=VALUE,...: the keys given change (0 or none:
+ * no limit); DISK,none: no limits at all.
+ */
+static json_t *
+disk_limit_arg(const char *spec)
+{
+	struct disk_io	 io;
+	unsigned	 given = 0;
+	unsigned long	 disk;
+	char		*copy, *opts, *opt, *end, *cause;
+	json_t		*o;
+	int		 k, rc;
+
+	memset(&io, 0, sizeof(io));
+	copy = xasprintf("%s", spec);
+	opts = copy;
+	opt = strsep(&opts, ",");
+	disk = strtoul(opt, &end, 10);
+	if (*opt < '0' || *opt > '9' || *end != '\0' ||
+	    disk >= FWS_DISKS_MAX || opts == NULL)
+		fwsctl_errx(2, "--disk-limit %s: DISK,iops=N,bps=SIZE,... or "
+		    "DISK,none (DISK: its number in info)", spec);
+	if (strcmp(opts, "none") == 0) {
+		given = (1U << DISK_IO_NKEYS) - 1;
+		opts = NULL;
+	}
+	while ((opt = strsep(&opts, ",")) != NULL) {
+		if ((rc = disk_io_parse_opt(opt, &io, &given, 1, &cause)) == -1)
+			fwsctl_errx(2, "--disk-limit %s: %s", spec, cause);
+		if (rc == 1)
+			fwsctl_errx(2, "--disk-limit %s: unknown option \"%s\": "
+			    "give iops[_rd|_wr]=N, bps[_rd|_wr]=SIZE (a "
+			    "second; 0: no limit) or none", spec, opt);
+	}
+	if (disk_io_check(&io, &cause) == -1)
+		fwsctl_errx(2, "--disk-limit %s: %s", spec, cause);
+	o = json_pack("{sI}", "disk", (json_int_t)disk);
+	for (k = 0; k < DISK_IO_NKEYS; k++)
+		if (given & (1U << k))
+			json_object_set_new(o, disk_io_keys[k], json_integer(
+			    (json_int_t)*disk_io_field(&io, k)));
+	free(copy);
+	return o;
 }
 
 static json_t *
@@ -1528,6 +1632,7 @@ verb_info(struct ctx *c)
 	const char	*keys[] = { "name", "uuid", "state", "pid", "vcpus",
 	    "mac", "restart", "autostart", "restarts", "iso", "kernel",
 	    "initrd", "append", "serial_log", "qemu_log", "last_exit" };
+	struct disk_io	 io;
 	char		 mem[32], tbuf[64], user[64], *s;
 	time_t		 t;
 	size_t		 i, k;
@@ -1616,7 +1721,8 @@ verb_info(struct ctx *c)
 			    "addresses_from")), "agent") == 0 ?
 			    "from the guest agent" : "leased by DHCP");
 	}
-	json_array_foreach(json_object_get(o, "disks"), i, d)
+	s = NULL;
+	json_array_foreach(json_object_get(o, "disks"), i, d) {
 		printf("%-12s %s (%s, %s, %s)\n", i == 0 ? "disks" : "",
 		    json_string_value(json_object_get(d, "path")),
 		    json_string_value(json_object_get(d, "format")),
@@ -1625,6 +1731,15 @@ verb_info(struct ctx *c)
 		    "an image, read-only" : "attached",
 		    fwsctl_size(json_object_get(d, "size"), 0, mem,
 		    sizeof(mem)));
+		/* an older fwsd says nothing of limits */
+		if (json_object_get(d, "iops") != NULL &&
+		    disk_io_from_json(d, &io, NULL, 0, &s) == 0) {
+			s = disk_io_text(&io);
+			printf("%-12s   I/O limits: %s\n", "", s);
+		}
+		free(s);
+		s = NULL;
+	}
 	json_decref(r);
 	return 0;
 }
@@ -1932,10 +2047,12 @@ verb_set(struct ctx *c)
 	if (vcpus == NULL && memory == NULL && restart == NULL &&
 	    autostart == NULL && kernel == NULL && initrd == NULL &&
 	    append == NULL && fwsctl_opt(c, "cpu-weight") == NULL &&
-	    fwsctl_opt(c, "cpu-max") == NULL)
+	    fwsctl_opt(c, "cpu-max") == NULL && fwsctl_opt(c,
+	    "disk-limit") == NULL)
 		fwsctl_errx(2, "set %s: say what to change: --vcpus, --memory, "
 		    "--restart, --autostart, --kernel, --initrd, --append, "
-		    "--cpu-weight, --cpu-max or --nic-limit", c->c_name);
+		    "--cpu-weight, --cpu-max, --disk-limit or --nic-limit",
+		    c->c_name);
 	if (vcpus != NULL) {
 		n = strtoull(vcpus, &end, 10);
 		if (*vcpus < '0' || *vcpus > '9' || *end != '\0' || n > 1024)
@@ -1967,6 +2084,7 @@ verb_set(struct ctx *c)
 	if (append != NULL)
 		json_object_set_new(args, "append", json_string(append));
 	cpu_args(c, args, 1);
+	opt_array(c, "disk-limit", disk_limit_arg, args, "disk_limits");
 	r = fwsctl_call(PROTO_CMD_SET, args, NULL);
 	res = json_object_get(r, "result");
 	if (c->c_json) {
@@ -1986,6 +2104,10 @@ verb_set(struct ctx *c)
 	    "memory_mib")) != NULL)
 		printf("%s: memory %s in the running guest now (its balloon)\n",
 		    c->c_name, fwsctl_size(v, 1, mem, sizeof(mem)));
+	json_array_foreach(json_object_get(json_object_get(res, "live"),
+	    "disks"), i, v)
+		printf("%s: disk %lld's I/O limits in the running guest now\n",
+		    c->c_name, (long long)json_integer_value(v));
 	if ((v = json_object_get(res, "live_error")) != NULL)
 		printf("%s: not changed in the running guest: %s\n", c->c_name,
 		    json_string_value(v));

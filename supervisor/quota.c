@@ -168,6 +168,12 @@ quota_value(const struct quota_field *f, uint64_t v)
 	case QUOTA_RATE:
 		return v == 0 ? xasprintf("none") :
 		    xasprintf("%s", format_rate(v, buf, sizeof(buf)));
+	case QUOTA_IOPS:
+		return v == 0 ? xasprintf("none") : xasprintf("%llu IOPS",
+		    (unsigned long long)v);
+	case QUOTA_BPS:
+		return v == 0 ? xasprintf("none") : xasprintf("%s/s",
+		    format_size(v, buf, sizeof(buf)));
 	default:
 		return xasprintf("%llu", (unsigned long long)v);
 	}
@@ -395,6 +401,38 @@ quota_net_rate(const struct caller *ca, const struct vm *vm, int skip,
 	    q.q_vm_net_rate, code, cause);
 }
 
+/*
+ * Disk number disk of a user's VM under the user's ceilings on a disk's
+ * I/O (quota_vm_disk_iops, quota_vm_disk_bps): a limit above one is
+ * refused, and where none is asked the ceiling is the limit
+ * (disk_io_ceiling).  -1 with *code and a sentence when over.
+ */
+int
+quota_disk_io(uid_t uid, struct disk_io *io, int disk, enum fws_err *code,
+    char **cause)
+{
+	const struct quota_field *f;
+	struct quota	 q;
+	char		*a, *l;
+	int		 k;
+
+	*code = FWS_ERR_INTERNAL;
+	if (quota_of(uid, &q, cause) == -1)
+		return -1;
+	if (disk_io_ceiling(io, q.q_vm_disk_iops, q.q_vm_disk_bps, &k) == 0)
+		return 0;
+	f = quota_field(k < DISK_IO_BPS ? "vm_disk_iops" : "vm_disk_bps");
+	a = quota_value(f, *disk_io_field(io, k));
+	l = quota_value(f, QF(&q, f));
+	*code = FWS_ERR_QUOTA;
+	cause_fail(cause, "quota exceeded: %s: disk %d's %s asked for %s, "
+	    "allowed %s (%s)", f->qf_what, disk, disk_io_keys[k], a, l,
+	    f->qf_key);
+	free(a);
+	free(l);
+	return -1;
+}
+
 /* Why a file could not grow past room, the bytes of quota_disk left. */
 char *
 quota_room_words(uint64_t room)
@@ -421,10 +459,11 @@ quota_to_json(uid_t uid, char **cause)
 	lim = json_object();
 	use = json_object();
 	for (f = quota_fields; f->qf_column != NULL; f++) {
-		/* a duration or a ceiling of 0 is no limit at all */
+		/* a duration, a ceiling or a rate of 0 is no limit at all */
 		json_object_set_new(lim, f->qf_column, (f->qf_kind ==
 		    QUOTA_SECS || f->qf_kind == QUOTA_CEILING || f->qf_kind ==
-		    QUOTA_CPUS || f->qf_kind == QUOTA_RATE) && QF(&q, f) == 0 ?
+		    QUOTA_CPUS || f->qf_kind == QUOTA_RATE || f->qf_kind ==
+		    QUOTA_IOPS || f->qf_kind == QUOTA_BPS) && QF(&q, f) == 0 ?
 		    json_null() : json_integer(QF(&q, f)));
 		if (f->qf_used)
 			json_object_set_new(use, f->qf_column,

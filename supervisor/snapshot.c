@@ -349,7 +349,9 @@ snap_query_block_done(struct qmp *q, json_t *ret, const char *err_class,
 	json_array_foreach(ret, i, b) {
 		node = json_string_value(json_object_get(json_object_get(b,
 		    "inserted"), "node-name"));
-		if (node != NULL && strcmp(node, FWS_DISK_NODE "0") == 0)
+		/* disk 0's device: its throttle node says the snapshots
+		 * of the image under it */
+		if (vm_qemu_node_slot(node) == 0)
 			snaps = json_object_get(json_object_get(json_object_get(b,
 			    "inserted"), "image"), "snapshots");
 	}
@@ -552,12 +554,17 @@ snap_change(struct snap_op *so)
 		json_array_append_new(devs, json_string(node));
 	}
 	if (so->so_kind == SNAP_CREATE && so->so_disk_only) {
+		/* a root node each: the disk's throttle node, over its image */
 		acts = json_array();
-		for (i = 0; i < (int)json_array_size(devs); i++)
-			json_array_append_new(acts, json_pack("{ss s{sO ss}}",
+		for (i = 0; i < vm->vm_ndisks; i++) {
+			if (vm->vm_disks[i].d_readonly)
+				continue;
+			snprintf(node, sizeof(node), FWS_IO_NODE "%d",
+			    vm->vm_disks[i].d_slot);
+			json_array_append_new(acts, json_pack("{ss s{ss ss}}",
 			    "type", "blockdev-snapshot-internal-sync", "data",
-			    "device", json_array_get(devs, i), "name",
-			    so->so_tag));
+			    "device", node, "name", so->so_tag));
+		}
 		json_decref(devs);
 		cmd = "transaction";
 		args = json_pack("{so}", "actions", acts);

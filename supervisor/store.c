@@ -307,6 +307,21 @@ step_done(sqlite3_stmt *st, char **cause)
 	return 0;
 }
 
+/* A disk's I/O limits into columns first .. first + 5: NULL for none. */
+static void
+bind_disk_io(sqlite3_stmt *st, int first, const struct disk_io *io)
+{
+	int	 k;
+
+	for (k = 0; k < DISK_IO_NKEYS; k++) {
+		if (*disk_io_field((struct disk_io *)io, k) == 0)
+			sqlite3_bind_null(st, first + k);
+		else
+			sqlite3_bind_int64(st, first + k, (sqlite3_int64)
+			    *disk_io_field((struct disk_io *)io, k));
+	}
+}
+
 /* The VM's disks and NICs, each row by its slot. */
 static int
 store_devices_insert(const struct vm *vm, char **cause)
@@ -316,8 +331,9 @@ store_devices_insert(const struct vm *vm, char **cause)
 
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		if (prepare("INSERT INTO disks (vm_id, idx, path, format, size, "
-		    "owned, readonly) VALUES (?, ?, ?, ?, ?, ?, ?)", &st,
-		    cause) == -1)
+		    "owned, readonly, iops, iops_rd, iops_wr, bps, bps_rd, "
+		    "bps_wr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    &st, cause) == -1)
 			return -1;
 		sqlite3_bind_int64(st, 1, vm->vm_id);
 		sqlite3_bind_int(st, 2, vm->vm_disks[i].d_slot);
@@ -326,6 +342,7 @@ store_devices_insert(const struct vm *vm, char **cause)
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)vm->vm_disks[i].d_size);
 		sqlite3_bind_int(st, 6, vm->vm_disks[i].d_owned);
 		sqlite3_bind_int(st, 7, vm->vm_disks[i].d_readonly);
+		bind_disk_io(st, 8, &vm->vm_disks[i].d_io);
 		if (step_done(st, cause) == -1)
 			return -1;
 	}
@@ -593,6 +610,22 @@ store_vm_update_pins(const struct vm *vm, char **cause)
 	return rc;
 }
 
+/* A disk's I/O limits changed (set --disk-limit). */
+int
+store_disk_update_io(const struct vm *vm, int idx, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("UPDATE disks SET iops = ?, iops_rd = ?, iops_wr = ?, "
+	    "bps = ?, bps_rd = ?, bps_wr = ? WHERE vm_id = ? AND idx = ?",
+	    &st, cause) == -1)
+		return -1;
+	bind_disk_io(st, 1, &vm->vm_disks[idx].d_io);
+	sqlite3_bind_int64(st, 7, vm->vm_id);
+	sqlite3_bind_int(st, 8, vm->vm_disks[idx].d_slot);
+	return step_done(st, cause);
+}
+
 /* A disk grown (disk-resize): its size as the guest sees it. */
 int
 store_disk_update_size(const struct vm *vm, int idx, char **cause)
@@ -744,10 +777,11 @@ store_disks_load(struct vm *vm, char **cause)
 {
 	sqlite3_stmt	*st;
 	struct vm_disk	*d;
-	int		 rc;
+	int		 rc, k;
 
-	if (prepare("SELECT path, format, size, owned, readonly, idx FROM disks "
-	    "WHERE vm_id = ? ORDER BY idx", &st, cause) == -1)
+	if (prepare("SELECT path, format, size, owned, readonly, idx, iops, "
+	    "iops_rd, iops_wr, bps, bps_rd, bps_wr FROM disks WHERE vm_id = ? "
+	    "ORDER BY idx", &st, cause) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, vm->vm_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
@@ -759,6 +793,11 @@ store_disks_load(struct vm *vm, char **cause)
 		d->d_owned = sqlite3_column_int(st, 3);
 		d->d_readonly = sqlite3_column_int(st, 4);
 		d->d_slot = sqlite3_column_int(st, 5);
+		/* NULL (or what is no limit) reads as 0 */
+		for (k = 0; k < DISK_IO_NKEYS; k++)
+			if (sqlite3_column_int64(st, 6 + k) > 0)
+				*disk_io_field(&d->d_io, k) = (uint64_t)
+				    sqlite3_column_int64(st, 6 + k);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -7,9 +7,11 @@
  * definition changed; one with a qemu gets the disk live, as its start
  * would have given it: the writable file by path (the qemu uid's), the
  * read-only ones as descriptors (add-fd), node by node (blockdev-add),
- * then the device on its slot's port (device_add).  A disk taken out
- * of a running qemu is first let go by the guest (device_del, waited
- * for: vm-plug.c), then its nodes and fdsets.  The VM's job covers it
+ * its throttle group (object-add, with the disk's I/O limits) and its
+ * throttle node over them, then the device on its slot's port
+ * (device_add).  A disk taken out of a running qemu is first let go by
+ * the guest (device_del, waited for: vm-plug.c), then its nodes (the
+ * throttle node first), fdsets and throttle group.  The VM's job covers it
  * all; the definition and a "disk" event are one write, before the
  * reply.  A disk fwsd made is deleted when it is taken out; one it did
  * not make is kept, root's again.
@@ -234,11 +236,27 @@ disk_add_fdsets(struct vm *vm, json_t *results, const char *err, void *arg)
 		below = xasprintf("%s", name);
 	}
 	free(below);
+	/* its throttle group and node, as a start makes them */
+	json_array_append_new(steps, plug_cmd("object-add", json_pack(
+	    "{ss so so}", "qom-type", "throttle-group", "id",
+	    json_sprintf(FWS_IO_GROUP "%d", slot), "limits",
+	    disk_io_qemu_limits(&d->d_io))));
+	json_array_append_new(steps, plug_cmd("blockdev-add", json_pack(
+	    "{ss so so so sb}", "driver", "throttle", "node-name",
+	    json_sprintf(FWS_IO_NODE "%d", slot), "throttle-group",
+	    json_sprintf(FWS_IO_GROUP "%d", slot), "file",
+	    json_sprintf(FWS_DISK_NODE "%d", slot), "read-only",
+	    d->d_readonly)));
+	json_array_insert_new(dp->dp_undo, 0, plug_cmd("object-del",
+	    json_pack("{so}", "id", json_sprintf(FWS_IO_GROUP "%d", slot))));
+	json_array_insert_new(dp->dp_undo, 0, plug_cmd("blockdev-del",
+	    json_pack("{so}", "node-name", json_sprintf(FWS_IO_NODE "%d",
+	    slot))));
 	for (j = 0; j < json_array_size(dp->dp_undo); j++)
 		json_object_set_new(json_array_get(dp->dp_undo, j),
 		    "may_fail", json_true());
 	o = json_pack("{ss}", "driver", "virtio-blk-pci");
-	json_object_set_new(o, "drive", json_sprintf(FWS_DISK_NODE "%d", slot));
+	json_object_set_new(o, "drive", json_sprintf(FWS_IO_NODE "%d", slot));
 	json_object_set_new(o, "id", json_sprintf("disk%d", slot));
 	if ((port = vm_qemu_port(conf.cf_machine, "disk", slot)) != NULL)
 		json_object_set_new(o, "bus", json_string(port));
@@ -460,8 +478,16 @@ vm_disk_add(struct vm *vm, const struct caller *ca,
 		return;
 	}
 	d.d_slot = disk_free_slot(vm);
+	d.d_io = cd->cd_io;
 	/* the quota, as if it were there (a user's; not an admin's own) */
 	if (!caller_exempt(ca, vm->vm_owner)) {
+		if (quota_disk_io(vm->vm_owner, &d.d_io, vm->vm_ndisks, &err,
+		    &why) == -1) {
+			free(d.d_path);
+			free(d.d_format);
+			disk_refuse(fn, arg, err, why);
+			return;
+		}
 		vm->vm_disks[vm->vm_ndisks++] = d;
 		rc = quota_check(vm->vm_owner, vm, &err, &why);
 		vm->vm_ndisks--;
@@ -580,9 +606,10 @@ disk_remove_nodes(struct qmp *q, json_t *ret, const char *err_class,
 	json_t		 *steps, *o, *sets, *v;
 	json_t		 *list[2 * FWS_CHAIN_MAX];
 	const char	 *node, *file;
+	char		  io[32];
 	long long	  set;
 	size_t		  i, n = 0;
-	int		  end;
+	int		  end, has_io = 0;
 
 	(void)q;
 	if (err_class != NULL) {
@@ -591,10 +618,13 @@ disk_remove_nodes(struct qmp *q, json_t *ret, const char *err_class,
 		disk_remove_done(dp);
 		return;
 	}
+	snprintf(io, sizeof(io), FWS_IO_NODE "%d", dp->dp_disk.d_slot);
 	sets = json_array();
 	json_array_foreach(ret, i, o) {
 		node = json_string_value(json_object_get(o, "node-name"));
 		file = json_string_value(json_object_get(o, "file"));
+		if (node != NULL && strcmp(node, io) == 0)
+			has_io = 1;
 		if (node == NULL || !disk_node_of(node, dp->dp_disk.d_slot))
 			continue;
 		if (n < sizeof(list) / sizeof(*list))
@@ -606,6 +636,10 @@ disk_remove_nodes(struct qmp *q, json_t *ret, const char *err_class,
 	}
 	qsort(list, n, sizeof(*list), disk_node_cmp);
 	steps = json_array();
+	/* the throttle node is the parent of them all */
+	if (has_io)
+		json_array_append_new(steps, plug_cmd("blockdev-del",
+		    json_pack("{ss}", "node-name", io)));
 	for (i = 0; i < n; i++) {
 		json_array_append_new(steps, plug_cmd("blockdev-del",
 		    json_pack("{so}", "node-name", list[i])));
@@ -614,6 +648,11 @@ disk_remove_nodes(struct qmp *q, json_t *ret, const char *err_class,
 		json_array_append_new(steps, plug_cmd("remove-fd",
 		    json_pack("{sO}", "fdset-id", v)));
 	json_decref(sets);
+	if (has_io) {
+		o = plug_cmd("object-del", json_pack("{ss}", "id", io));
+		json_object_set_new(o, "may_fail", json_true());
+		json_array_append_new(steps, o);
+	}
 	plug_run(dp->dp_vm, steps, NULL, 0, disk_remove_freed, dp);
 }
 

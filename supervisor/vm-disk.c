@@ -1,8 +1,10 @@
 /*
  * vm-disk.c: a VM's disks grown (disk-resize).  Grow only: a guest's
  * file system ends where its disk did, and cutting it is no undo.  A
- * VM with a qemu grows the disk live (QMP block_resize on its format
- * node; the guest sees the new capacity); one without has qemu-img do
+ * VM with a qemu grows the disk live (QMP block_resize on the throttle
+ * node its device reads through, which passes it to the image, so that
+ * the guest sees the new capacity; on the format node of a qemu started
+ * before disks had one); one without has qemu-img do
  * it, as the VM's qemu uid, on the file by a json: name that says the
  * format (never probed) and opens nothing else.  The host's limit and
  * the owner's quota hold; the change is the VM's job while it runs;
@@ -29,6 +31,9 @@ struct disk_op {
 	void			*do_arg;
 	struct proc_watch	*do_watch;
 	char			*do_out;	/* qemu-img's output file */
+	int			 do_bare;	/* a qemu without the disk's
+						   throttle node (started
+						   before there were any) */
 };
 
 static void
@@ -90,6 +95,8 @@ disk_done(struct disk_op *dop, const char *failed)
 	disk_op_free(dop);
 }
 
+static void	disk_resize_live(struct disk_op *);
+
 static void
 disk_resized(struct qmp *q, json_t *ret, const char *err_class,
     const char *err_desc, void *arg)
@@ -98,11 +105,37 @@ disk_resized(struct qmp *q, json_t *ret, const char *err_class,
 
 	(void)q;
 	(void)ret;
+	if (err_class != NULL && !dop->do_bare &&
+	    strcmp(err_class, QMP_ERR_DISCONNECTED) != 0 &&
+	    strstr(err_desc, "Cannot find") != NULL) {
+		dop->do_bare = 1;
+		disk_resize_live(dop);
+		return;
+	}
 	if (err_class == NULL)
 		disk_done(dop, NULL);
 	else
 		disk_done(dop, strcmp(err_class, QMP_ERR_DISCONNECTED) == 0 ?
 		    "qemu went away" : err_desc);
+}
+
+/*
+ * block_resize on the node the device reads through, the throttle node
+ * (so that the guest is told its new capacity), or the image's own.
+ */
+static void
+disk_resize_live(struct disk_op *dop)
+{
+	struct vm	*vm = dop->do_vm;
+	char		 node[32];
+
+	snprintf(node, sizeof(node), "%s%d", dop->do_bare ? FWS_DISK_NODE :
+	    FWS_IO_NODE, vm->vm_disks[dop->do_disk].d_slot);
+	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, "block_resize",
+	    json_pack("{ss sI}", "node-name", node, "size",
+	    (json_int_t)dop->do_size), FWS_QMP_TIMEOUT, disk_resized,
+	    dop) == -1)
+		disk_done(dop, "no QMP connection to qemu");
 }
 
 static void
@@ -179,7 +212,7 @@ vm_disk_resize(struct vm *vm, const struct caller *ca, int disk,
 	struct vm_disk	*d;
 	enum fws_err	 err;
 	uint64_t	 was;
-	char		 a[32], b[32], node[32], *why;
+	char		 a[32], b[32], *why;
 	int		 rc;
 
 	if (disk < 0 || disk >= vm->vm_ndisks) {
@@ -244,12 +277,7 @@ vm_disk_resize(struct vm *vm, const struct caller *ca, int disk,
 		return;
 	}
 	if (vm_is_active(vm)) {
-		snprintf(node, sizeof(node), FWS_DISK_NODE "%d", d->d_slot);
-		if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp,
-		    "block_resize", json_pack("{ss sI}", "node-name", node,
-		    "size", (json_int_t)size), FWS_QMP_TIMEOUT, disk_resized,
-		    dop) == -1)
-			disk_done(dop, "no QMP connection to qemu");
+		disk_resize_live(dop);
 		return;
 	}
 	if (disk_img_run(dop, &why) == -1) {

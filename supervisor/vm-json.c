@@ -89,13 +89,16 @@ vm_to_json(const struct vm *vm, int full)
 	json_object_set_new(o, "qemu_uid", json_integer(
 	    access_qemu_uid(vm->vm_qemu_uid)));
 	disks = json_array();
-	for (i = 0; i < vm->vm_ndisks; i++)
-		json_array_append_new(disks, json_pack("{ss ss sI sb sb}",
+	for (i = 0; i < vm->vm_ndisks; i++) {
+		v = json_pack("{ss ss sI sb sb}",
 		    "path", vm->vm_disks[i].d_path,
 		    "format", vm->vm_disks[i].d_format,
 		    "size", (json_int_t)vm->vm_disks[i].d_size,
 		    "owned", vm->vm_disks[i].d_owned,
-		    "readonly", vm->vm_disks[i].d_readonly));
+		    "readonly", vm->vm_disks[i].d_readonly);
+		disk_io_to_json(v, &vm->vm_disks[i].d_io);
+		json_array_append_new(disks, v);
+	}
 	json_object_set_new(o, "disks", disks);
 	nics = json_array();
 	for (i = 0; i < vm->vm_nnics; i++) {

@@ -7,6 +7,10 @@
  * backing chain fwsd checked, node by node, ending in null): qemu never
  * opens a file by a name it read from an image header.  Read-only files
  * (backing files, read-only disks, the ISO) are descriptors in fdsets.
+ * Each disk's device reads and writes through a throttle node of its
+ * own (FWS_IO_NODE and its slot) on a throttle group of its own
+ * (FWS_IO_GROUP), with or without limits, so that set changes them live
+ * (qom-set) on any disk.
  * Every VM has a CD drive, empty when it has no ISO.  Sockets (QMP, the
  * serial port, the guest agent's channel) are descriptors too,
  * listening sockets fwsd made.  Disks and NICs are named by their slots
@@ -135,6 +139,58 @@ vm_qemu_disk(struct argv *a, const struct vm *vm, int i,
 }
 
 /*
+ * A disk's throttle group (an -object, in the JSON form) and its
+ * throttle node over the disk's top node: what its device is given.
+ */
+static void
+vm_qemu_throttle(struct argv *a, const struct vm_disk *d)
+{
+	json_t	*o;
+	char	*s;
+
+	o = json_pack("{ss so so}", "qom-type", "throttle-group", "id",
+	    json_sprintf(FWS_IO_GROUP "%d", d->d_slot), "limits",
+	    disk_io_qemu_limits(&d->d_io));
+	if ((s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		abort();
+	json_decref(o);
+	argv_pair(a, "-object", s);
+	argv_blockdev(a, json_pack("{ss so so so sb}", "driver", "throttle",
+	    "node-name", json_sprintf(FWS_IO_NODE "%d", d->d_slot),
+	    "throttle-group", json_sprintf(FWS_IO_GROUP "%d", d->d_slot),
+	    "file", json_sprintf(FWS_DISK_NODE "%d", d->d_slot),
+	    "read-only", d->d_readonly));
+}
+
+/*
+ * The slot of a device's top node as QMP names it: "fws-ioN", or
+ * "fws-diskN" of a qemu started before disks had throttle nodes; -1
+ * for any other node.
+ */
+int
+vm_qemu_node_slot(const char *node)
+{
+	const char	*p;
+	char		*end;
+	long		 n;
+
+	if (node == NULL)
+		return -1;
+	if (strncmp(node, FWS_IO_NODE, strlen(FWS_IO_NODE)) == 0)
+		p = node + strlen(FWS_IO_NODE);
+	else if (strncmp(node, FWS_DISK_NODE, strlen(FWS_DISK_NODE)) == 0)
+		p = node + strlen(FWS_DISK_NODE);
+	else
+		return -1;
+	if (*p < '0' || *p > '9')
+		return -1;
+	n = strtol(p, &end, 10);
+	if (*end != '\0' || n >= FWS_DISKS_MAX)
+		return -1;
+	return (int)n;
+}
+
+/*
  * The root port a disk's or NIC's slot plugs into (kind "disk" or "nic"),
  * NULL on a machine whose root bus takes hotplug itself (pc).
  */
@@ -238,9 +294,10 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		slot = vm->vm_disks[i].d_slot;
 		vm_qemu_disk(&a, vm, i, &qp->qp_disks[i]);
+		vm_qemu_throttle(&a, &vm->vm_disks[i]);
 		bus = vm_qemu_bus(qp->qp_machine, "disk", slot);
 		argv_pair(&a, "-device", xasprintf("virtio-blk-pci,drive="
-		    FWS_DISK_NODE "%d,id=disk%d%s", slot, slot, bus));
+		    FWS_IO_NODE "%d,id=disk%d%s", slot, slot, bus));
 		free(bus);
 	}
 	/* NICs: taps fwsd made, passed as descriptors: qemu needs no privilege */

@@ -1,13 +1,16 @@
 /*
  * vm-set.c: a VM's definition changed after create (fwsctl set): its
- * vCPUs and memory, its restart policy, autostart, its CPU weight and
- * cap (written at once into a running qemu's cgroup too, cgroup.c).  A VM without a qemu
+ * vCPUs and memory, its restart policy, autostart, its boot files, its
+ * CPU weight and cap (written at once into a running qemu's cgroup too,
+ * cgroup.c), its disks' I/O limits.  A VM without a qemu
  * takes a new size at once; one with a qemu (or a saved state, which
  * resumes the same machine) keeps what it runs with, and
  * the new size is pending until its next start (vm.c takes it then, in
  * the start's own write); memory up to what qemu runs with also goes to
  * the running guest at once, through its virtio balloon.  The policies
- * change at once either way.  The host's limits and the owner's quota
+ * change at once either way, and so do a disk's I/O limits: in a
+ * running qemu its throttle group's (qom-set), held to the owner's
+ * ceilings.  The host's limits and the owner's quota
  * hold for the new sizes (quota.c counts a pending size where it is the
  * larger).  One write, the definition and its event, before the reply.
  */
@@ -183,14 +186,91 @@ vm_set_undo(struct vm *vm, struct vm *was)
 	*vm = *was;
 }
 
-/* A live change under way: the reply waits for qemu's answer. */
+/*
+ * The disks' limits asked for, into io[] (each disk's as it is, then as
+ * asked): 0, or -1 with *err and why, nothing changed.  A user's are
+ * held to their ceilings: asking for none gives the ceiling.
+ */
+static int
+vm_set_io(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
+    struct disk_io *io, enum fws_err *err, char **why)
+{
+	const struct disk_io_set *ds;
+	size_t		 i;
+	int		 k;
+
+	for (k = 0; k < vm->vm_ndisks; k++)
+		io[k] = vm->vm_disks[k].d_io;
+	for (i = 0; i < ch->vc_nio; i++) {
+		ds = &ch->vc_io[i];
+		if (ds->ds_disk < 0 || ds->ds_disk >= vm->vm_ndisks) {
+			*err = FWS_ERR_NOT_FOUND;
+			return cause_fail(why, "%s has no disk %d (it has %d: "
+			    "fwsctl info)", vm->vm_name, ds->ds_disk,
+			    vm->vm_ndisks);
+		}
+		disk_io_merge(&io[ds->ds_disk], &ds->ds_io, ds->ds_given);
+		*err = FWS_ERR_INVALID;
+		if (disk_io_check(&io[ds->ds_disk], why) == -1)
+			return -1;
+		if (!caller_exempt(ca, vm->vm_owner) &&
+		    quota_disk_io(vm->vm_owner, &io[ds->ds_disk], ds->ds_disk,
+		    err, why) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A live change under way: the reply waits for qemu's answers. */
 struct vm_set_live {
 	struct vm	*sl_vm;
 	json_t		*sl_result;
-	uint64_t	 sl_memory_mib;
+	uint64_t	 sl_memory_mib;	/* 0: the balloon stays */
+	json_t		*sl_io;		/* [{"disk","path","limits"}] to set */
+	json_t		*sl_io_live;	/* [disk] set */
+	char		*sl_error;	/* what did not change live */
 	fws_done_fn	 sl_fn;
 	void		*sl_arg;
 };
+
+static void	vm_set_live_next(struct vm_set_live *);
+
+static void
+vm_set_live_error(struct vm_set_live *sl, const char *what, const char *why)
+{
+	char	*s;
+
+	s = xasprintf("%s%s%s: %s", sl->sl_error ? sl->sl_error : "",
+	    sl->sl_error ? "; " : "", what, why ? why : "failed");
+	free(sl->sl_error);
+	sl->sl_error = s;
+}
+
+/* The last answer: the definition changed either way, the reply says
+ * what is live. */
+static void
+vm_set_live_end(struct vm_set_live *sl)
+{
+	json_t	*live = json_object();
+
+	if (sl->sl_memory_mib != 0)
+		json_object_set_new(live, "memory_mib",
+		    json_integer((json_int_t)sl->sl_memory_mib));
+	if (json_array_size(sl->sl_io_live) > 0)
+		json_object_set(live, "disks", sl->sl_io_live);
+	if (json_object_size(live) > 0)
+		json_object_set_new(sl->sl_result, "live", live);
+	else
+		json_decref(live);
+	if (sl->sl_error != NULL)
+		json_object_set_new(sl->sl_result, "live_error",
+		    json_string(sl->sl_error));
+	sl->sl_fn(sl->sl_arg, FWS_OK, NULL, sl->sl_result);
+	json_decref(sl->sl_io);
+	json_decref(sl->sl_io_live);
+	free(sl->sl_error);
+	free(sl);
+}
 
 static void
 vm_set_ballooned(void *arg, enum fws_err err, const char *why, json_t *res)
@@ -198,15 +278,57 @@ vm_set_ballooned(void *arg, enum fws_err err, const char *why, json_t *res)
 	struct vm_set_live *sl = arg;
 
 	json_decref(res);
-	/* the definition changed either way: the reply says what is live */
+	if (err != FWS_OK) {
+		vm_set_live_error(sl, "the balloon", why);
+		sl->sl_memory_mib = 0;
+	}
+	vm_set_live_end(sl);
+}
+
+static void
+vm_set_io_done(void *arg, enum fws_err err, const char *why, json_t *res)
+{
+	struct vm_set_live *sl = arg;
+	json_t		*o = json_array_get(sl->sl_io, 0);
+	char		*what;
+
+	json_decref(res);
 	if (err == FWS_OK)
-		json_object_set_new(sl->sl_result, "live", json_pack("{sI}",
-		    "memory_mib", (json_int_t)sl->sl_memory_mib));
-	else
-		json_object_set_new(sl->sl_result, "live_error",
-		    json_sprintf("the balloon: %s", why ? why : "failed"));
-	sl->sl_fn(sl->sl_arg, FWS_OK, NULL, sl->sl_result);
-	free(sl);
+		json_array_append(sl->sl_io_live, json_object_get(o, "disk"));
+	else {
+		what = xasprintf("disk %lld's I/O limits (from its next "
+		    "start)", (long long)json_integer_value(
+		    json_object_get(o, "disk")));
+		vm_set_live_error(sl, what, why);
+		free(what);
+	}
+	json_array_remove(sl->sl_io, 0);
+	vm_set_live_next(sl);
+}
+
+/* One disk's throttle group after another, then the balloon. */
+static void
+vm_set_live_next(struct vm_set_live *sl)
+{
+	json_t	*o = json_array_get(sl->sl_io, 0);
+
+	if (o != NULL) {
+		if (vm_run->ro_command(sl->sl_vm, "qom-set", json_pack(
+		    "{sO ss sO}", "path", json_object_get(o, "path"),
+		    "property", "limits", "value", json_object_get(o,
+		    "limits")), vm_set_io_done, sl) == -1)
+			vm_set_io_done(sl, FWS_ERR_FAILED, "no QMP connection",
+			    NULL);
+		return;
+	}
+	if (sl->sl_memory_mib == 0) {
+		vm_set_live_end(sl);
+		return;
+	}
+	if (vm_run->ro_command(sl->sl_vm, "balloon", json_pack("{sI}",
+	    "value", (json_int_t)(sl->sl_memory_mib << 20)), vm_set_ballooned,
+	    sl) == -1)
+		vm_set_ballooned(sl, FWS_ERR_FAILED, "no QMP connection", NULL);
 }
 
 /*
@@ -222,16 +344,18 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 {
 	struct vm	 was = *vm;
 	struct vm_set_live *sl;
+	struct disk_io	 io[FWS_DISKS_MAX];
 	unsigned	 vcpus = vm_next_vcpus(vm);
 	uint64_t	 memory = vm_next_memory(vm);
 	enum fws_err	 err;
-	json_t		*changed, *result, *old_pending = NULL;
+	json_t		*changed, *result, *old_pending = NULL, *live_io;
 	char		*cause, *words = NULL, *tmp, *why, *old_boot[3];
+	char		*a, *b, *old_io;
 	int		 sized, live, booted, k;
 	const struct vm_change no_change = { -1, -1, -1, -1, NULL, NULL,
-	    NULL, -1, -1 };
+	    NULL, -1, -1, NULL, 0 };
 	unsigned	 weight = vm->vm_cpu_weight, cap = vm->vm_cpu_max;
-	char		 a[16], b[16];
+	char		 wa[16], wb[16];
 	char		*live_cpu = NULL;
 
 	if (ch->vc_vcpus >= 0)
@@ -248,6 +372,11 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	    boot_next(vm, ch, 0) == NULL) {
 		fn(arg, FWS_ERR_INVALID, "an initrd or a kernel command line "
 		    "needs a kernel", NULL);
+		return;
+	}
+	if (vm_set_io(vm, ca, ch, io, &err, &why) == -1) {
+		fn(arg, err, why, NULL);
+		free(why);
 		return;
 	}
 	if (ch->vc_cpu_weight >= 0)
@@ -293,6 +422,8 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	vm->vm_cpu_weight = weight;
 	vm->vm_cpu_max = cap;
 	booted = vm_set_boot(vm, ch, old_boot, &old_pending);
+	for (k = 0; k < vm->vm_ndisks; k++)
+		vm->vm_disks[k].d_io = io[k];
 
 	/* what changed now, in words for the event and names for the reply */
 	changed = json_array();
@@ -329,9 +460,9 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		    FWS_CPU_WEIGHT_DEFAULT);
 	if (vm->vm_cpu_max != was.vm_cpu_max)
 		SAID("cpu_max", "cpu max %s -> %s", was.vm_cpu_max ?
-		    format_cpus(was.vm_cpu_max, a, sizeof(a)) : "none",
-		    vm->vm_cpu_max ? format_cpus(vm->vm_cpu_max, b, sizeof(b)) :
-		    "none");
+		    format_cpus(was.vm_cpu_max, wa, sizeof(wa)) : "none",
+		    vm->vm_cpu_max ? format_cpus(vm->vm_cpu_max, wb,
+		    sizeof(wb)) : "none");
 	if (live)
 		SAID("live_memory_mib", "memory %llu MiB live",
 		    (unsigned long long)memory);
@@ -343,6 +474,29 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 			    v != NULL ? v : "none", vm_keeps_machine(vm) ?
 			    " from the next start" : "");
 		}
+	live_io = json_array();
+	for (k = 0, b = NULL; k < vm->vm_ndisks; k++) {
+		if (memcmp(&io[k], &was.vm_disks[k].d_io, sizeof(io[k])) == 0)
+			continue;
+		a = disk_io_text(&was.vm_disks[k].d_io);
+		tmp = disk_io_text(&io[k]);
+		old_io = b;
+		b = xasprintf("%s%sdisk %d I/O limits %s -> %s", b ? b : "",
+		    b ? ", " : "", k, a, tmp);
+		free(old_io);
+		free(a);
+		free(tmp);
+		if (vm_is_active(vm))
+			json_array_append_new(live_io, json_pack("{si so so}",
+			    "disk", k, "path", json_sprintf("/objects/"
+			    FWS_IO_GROUP "%d", vm->vm_disks[k].d_slot),
+			    "limits", disk_io_qemu_limits(&io[k])));
+	}
+	if (b != NULL) {
+		a = b;
+		SAID("disk_limits", "%s", a);
+		free(a);
+	}
 #undef SAID
 
 	if (words != NULL) {
@@ -353,6 +507,13 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 			store_rollback();
 			goto unwritten;
 		}
+		for (k = 0; k < vm->vm_ndisks; k++)
+			if (memcmp(&io[k], &was.vm_disks[k].d_io,
+			    sizeof(io[k])) != 0 &&
+			    store_disk_update_io(vm, k, &cause) == -1) {
+				store_rollback();
+				goto unwritten;
+			}
 		event_record_by(vm, ca->ca_uid, "changed", "%s", words);
 		if (store_commit(&cause) == -1)
 			goto unwritten;
@@ -373,12 +534,12 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	result = json_pack("{ss sI so so}", "name", vm->vm_name, "owner",
 	    (json_int_t)vm->vm_owner, "changed", changed, "pending",
 	    vm_pending_json(vm));
-	if (live_cpu != NULL) {
-		json_object_set_new(result, "live_error", json_sprintf("the "
-		    "CPU limits: %s", live_cpu));
+	if (!live && json_array_size(live_io) == 0) {
+		json_decref(live_io);
+		if (live_cpu != NULL)
+			json_object_set_new(result, "live_error", json_sprintf(
+			    "the CPU limits: %s", live_cpu));
 		free(live_cpu);
-	}
-	if (!live) {
 		fn(arg, FWS_OK, NULL, result);
 		return;
 	}
@@ -386,12 +547,15 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		abort();
 	sl->sl_vm = vm;
 	sl->sl_result = result;
-	sl->sl_memory_mib = memory;
+	sl->sl_memory_mib = live ? memory : 0;
+	sl->sl_io = live_io;
+	sl->sl_io_live = json_array();
 	sl->sl_fn = fn;
 	sl->sl_arg = arg;
-	if (vm_run->ro_command(vm, "balloon", json_pack("{sI}", "value",
-	    (json_int_t)(memory << 20)), vm_set_ballooned, sl) == -1)
-		vm_set_ballooned(sl, FWS_ERR_FAILED, "no QMP connection", NULL);
+	if (live_cpu != NULL)
+		vm_set_live_error(sl, "the CPU limits", live_cpu);
+	free(live_cpu);
+	vm_set_live_next(sl);
 	return;
 
 unwritten:
@@ -401,4 +565,5 @@ unwritten:
 	free(cause);
 	free(words);
 	json_decref(changed);
+	json_decref(live_io);
 }

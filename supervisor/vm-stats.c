@@ -66,10 +66,8 @@ stats_blocks(struct qmp *q, json_t *ret, const char *err_class,
 		json_array_foreach(ret, i, b) {
 			node = json_string_value(json_object_get(b,
 			    "node-name"));
-			if (node == NULL || strncmp(node, FWS_DISK_NODE,
-			    strlen(FWS_DISK_NODE)) != 0)
+			if ((n = vm_qemu_node_slot(node)) == -1)
 				continue;
-			n = atoi(node + strlen(FWS_DISK_NODE));
 			for (k = 0; k < so->so_ndisks; k++)
 				if (so->so_slot[k] == n)
 					json_array_set_new(disks, k,

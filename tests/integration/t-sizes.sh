@@ -47,7 +47,7 @@ fwsctl info d16M | grep -q "^disks .*(qcow2, made by fwsd, 16M)$" ||
     fail "info: $(fwsctl info d16M)"
 fwsctl info gib | grep -q "^memory  *1G$" || fail "info: $(fwsctl info gib)"
 fwsctl list | grep -q "^mib  *stopped  *1  *300M " || fail "list: $(fwsctl list)"
-fwsctl templates | grep -q "^small  *1  *1.5G  *1G  *-  *-  *-$" ||
+fwsctl templates | grep -q "^small  *1  *1.5G  *1G  *-  *-  *-  *-  *-$" ||
     fail "templates: $(fwsctl templates)"
 fwsctl templates --json | python3 -c '
 import json, sys

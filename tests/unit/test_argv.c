@@ -110,7 +110,17 @@ test_basic(void **state)
 	    "{\"backing\":null,\"driver\":\"qcow2\",\"file\":"
 	    "\"fws-disk0-file\",\"node-name\":\"fws-disk0\","
 	    "\"read-only\":false}");
-	assert_null(value_of(argv, "-blockdev", 2));
+	/* over it a throttle node on a group of its own, no limits yet */
+	assert_string_equal(value_of(argv, "-object", 0),
+	    "{\"id\":\"fws-io0\",\"limits\":{\"bps-read\":0,"
+	    "\"bps-total\":0,\"bps-write\":0,\"iops-read\":0,"
+	    "\"iops-total\":0,\"iops-write\":0},\"qom-type\":"
+	    "\"throttle-group\"}");
+	assert_string_equal(value_of(argv, "-blockdev", 2),
+	    "{\"driver\":\"throttle\",\"file\":\"fws-disk0\","
+	    "\"node-name\":\"fws-io0\",\"read-only\":false,"
+	    "\"throttle-group\":\"fws-io0\"}");
+	assert_null(value_of(argv, "-blockdev", 3));
 	assert_null(value_of(argv, "-add-fd", 0));
 	assert_string_equal(value_of(argv, "-boot", 0), "order=c");
 	assert_string_equal(value_of(argv, "-device", 0), "pvpanic");
@@ -123,7 +133,7 @@ test_basic(void **state)
 	assert_string_equal(value_of(argv, "-device", 1 + PORTS),
 	    "pcie-root-port,id=port-nic3,chassis=12");
 	assert_string_equal(value_of(argv, "-device", 2 + PORTS),
-	    "virtio-blk-pci,drive=fws-disk0,id=disk0,bus=port-disk0");
+	    "virtio-blk-pci,drive=fws-io0,id=disk0,bus=port-disk0");
 	/* a CD drive with no disc, for one to go in later */
 	assert_string_equal(value_of(argv, "-device", 3 + PORTS),
 	    "ide-cd,id=cd0");
@@ -155,13 +165,13 @@ test_iso_kernel_kvm(void **state)
 	assert_string_equal(value_of(argv, "-cpu", 0), "host");
 	/* the ISO: a descriptor fwsd opened, read-only */
 	assert_string_equal(value_of(argv, "-add-fd", 0), "fd=9,set=9");
-	assert_string_equal(value_of(argv, "-blockdev", 2),
+	assert_string_equal(value_of(argv, "-blockdev", 3),
 	    "{\"driver\":\"file\",\"filename\":\"/dev/fdset/9\","
 	    "\"node-name\":\"fws-cd0-file\",\"read-only\":true}");
-	assert_string_equal(value_of(argv, "-blockdev", 3),
+	assert_string_equal(value_of(argv, "-blockdev", 4),
 	    "{\"driver\":\"raw\",\"file\":\"fws-cd0-file\",\"node-name\":"
 	    "\"fws-cd0\",\"read-only\":true}");
-	assert_null(strstr(value_of(argv, "-blockdev", 3), "debian"));
+	assert_null(strstr(value_of(argv, "-blockdev", 4), "debian"));
 	assert_string_equal(value_of(argv, "-device", 3 + PORTS),
 	    "ide-cd,drive=fws-cd0,id=cd0");
 	/* the disc once, the disk when it does not boot */
@@ -307,8 +317,24 @@ test_chain(void **state)
 	    "{\"backing\":\"fws-disk0-1\",\"driver\":\"qcow2\",\"file\":"
 	    "\"fws-disk0-file\",\"node-name\":\"fws-disk0\","
 	    "\"read-only\":false}");
-	assert_null(value_of(argv, "-blockdev", 6));
+	assert_string_equal(value_of(argv, "-blockdev", 6),
+	    "{\"driver\":\"throttle\",\"file\":\"fws-disk0\","
+	    "\"node-name\":\"fws-io0\",\"read-only\":false,"
+	    "\"throttle-group\":\"fws-io0\"}");
+	assert_null(value_of(argv, "-blockdev", 7));
 	vm_qemu_argv_free(argv);
+
+	/* a disk's limits are its group's */
+	vm->vm_disks[0].d_io.io_bps_wr = 5 << 20;
+	vm->vm_disks[0].d_io.io_iops = 300;
+	argv = vm_qemu_argv(vm, &qp);
+	assert_string_equal(value_of(argv, "-object", 0),
+	    "{\"id\":\"fws-io0\",\"limits\":{\"bps-read\":0,"
+	    "\"bps-total\":0,\"bps-write\":5242880,\"iops-read\":0,"
+	    "\"iops-total\":300,\"iops-write\":0},\"qom-type\":"
+	    "\"throttle-group\"}");
+	vm_qemu_argv_free(argv);
+	memset(&vm->vm_disks[0].d_io, 0, sizeof(vm->vm_disks[0].d_io));
 
 	/* a read-only image attached as a disk: a descriptor, no path */
 	vm->vm_disks[0].d_readonly = 1;

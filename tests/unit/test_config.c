@@ -116,6 +116,13 @@ static const struct {
 	{ "memory_swap = lots\n", "memory_swap" },
 	{ "quota_vm_cpu_max = 0.0001\n", "thousandth" },
 	{ "quota_vm_cpu_weight = 10001\n", "quota_vm_cpu_weight" },
+	{ "template.c = 1 vcpu, 1G, disk 20 MB/s 0 iops\n", "from 1 to" },
+	{ "template.c = 1 vcpu, 1G, disk fast\n", "disk: \"fast\"" },
+	{ "template.c = 1 vcpu, 1G, disk 20\n", "disk: expected" },
+	{ "template.c = 1 vcpu, 1G, disk 5/s\n", "say the unit" },
+	{ "template.c = 1 vcpu, 1G, disk 2T/s\n", "from 1K/s" },
+	{ "template.c = 1 vcpu, 1G, disk 5M/s, disk 9 iops\n",
+	    "\"disk\" given twice" },
 	{ "loan_default = 120\n", "loan_default: invalid duration" },
 	{ "loan_default = -1d\n", "negative" },
 	{ "loan_default = 0d\n", "zero" },
@@ -201,12 +208,14 @@ test_good(void **state)
 	    "template.net = 1 vcpu, 512M, 10G, net 100 Mbit, loan 1d\n"
 	    "template.net2 = 1 vcpu, 512M, loan 1d, net 1gbit\n"
 	    "quota_vm_net_rate = 50 Mbit\n"
+	    "template.io = 1 vcpu, 1G, 10G, disk 20 MB/s 500 iops, loan 1d\n"
+	    "template.io2 = 1 vcpu, 1G, loan 2d, disk 300 IOPS 5MiB/s\n"
 	    "loan_default = 1d12h\n"
 	    "loan_warn = 1d 7d, 1d,30s\n"
 	    "loan_grace = 2w\n"
 	    "loan_expire = delete\n"
 	    "quota_loan = 180d\n", &cf, &cause), 0);
-	assert_int_equal(cf.cf_ntemplates, 8);
+	assert_int_equal(cf.cf_ntemplates, 10);
 	assert_int_equal(config_template_find(&cf, "fair")->t_cpu_max, 500);
 	assert_int_equal(config_template_find(&cf, "fair")->t_cpu_weight, 50);
 	assert_true(config_template_find(&cf, "fair")->t_loan == 86400);
@@ -223,6 +232,14 @@ test_good(void **state)
 	assert_true(config_template_find(&cf, "net2")->t_loan == 86400);
 	assert_true(config_template_find(&cf, "course")->t_net_rate == 0);
 	assert_true(cf.cf_quota.q_vm_net_rate == 50000000);
+	assert_true(config_template_find(&cf, "io")->t_io.io_bps == 20 << 20);
+	assert_true(config_template_find(&cf, "io")->t_io.io_iops == 500);
+	assert_true(config_template_find(&cf, "io")->t_loan == 86400);
+	assert_true(config_template_find(&cf, "io2")->t_io.io_bps == 5 << 20);
+	assert_true(config_template_find(&cf, "io2")->t_io.io_iops == 300);
+	assert_true(config_template_find(&cf, "io2")->t_disk == 0);
+	assert_true(config_template_find(&cf, "io2")->t_loan == 2 * 86400);
+	assert_true(config_template_find(&cf, "course")->t_io.io_iops == 0);
 	assert_true(config_template_find(&cf, "course")->t_loan == 120 * 86400);
 	assert_true(config_template_find(&cf, "course")->t_disk == 10ULL << 30);
 	assert_true(config_template_find(&cf, "lab")->t_loan == 28 * 86400);
@@ -340,6 +357,22 @@ test_loan_none(void **state)
 	assert_true(cf.cf_quota.q_loan == 0);
 	assert_int_equal(cf.cf_loan_nwarn, 0);
 	config_clear(&cf);
+	/* a disk's I/O ceilings: none is no ceiling, 0 is no value */
+	assert_int_equal(load_text("quota_vm_disk_iops = 5\n"
+	    "quota_vm_disk_iops = none\nquota_vm_disk_bps = 5M\n"
+	    "quota_vm_disk_bps = none\n", &cf, &cause), 0);
+	assert_true(cf.cf_quota.q_vm_disk_iops == 0);
+	assert_true(cf.cf_quota.q_vm_disk_bps == 0);
+	config_clear(&cf);
+	assert_int_equal(load_text("quota_vm_disk_iops = 0\n", &cf, &cause),
+	    -1);
+	free(cause);
+	config_clear(&cf);
+	cause = NULL;
+	assert_int_equal(load_text("quota_vm_disk_bps = 5\n", &cf, &cause),
+	    -1);
+	free(cause);
+	config_clear(&cf);
 }
 
 /* Each limit of QUOTA_FIELDS is set by its key, in its member. */
@@ -366,6 +399,9 @@ test_quota_keys(void **state)
 		[QUOTA_CEILING] = { "3", 3 },
 		[QUOTA_CPUS] = { "1.5", 1500 },
 		[QUOTA_RATE] = { "3mbit", 3000000 },
+		[QUOTA_IOPS] = { "300", 300 },
+		[QUOTA_BPS] = { "3M", 3ULL << 20 },
+		/* quota_vm_disk_iops = none, _bps = none: test_loan_none */
 	};
 	struct fws_config	 cf;
 	char			*cause = NULL, *text;
