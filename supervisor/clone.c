@@ -687,13 +687,13 @@ clone_quota(struct clone *cl, enum fws_err *err, char **cause)
 	unsigned	 n = 0;
 	int		 i;
 
-	if (caller_exempt(&cl->cl_caller, src->vm_owner))
-		return 0;
-	/* the source's I/O limits, held to today's ceilings */
-	for (i = 0; i < cl->cl_vm->vm_ndisks; i++)
+	/* the source's I/O limits, held to today's ceilings (a user's) */
+	for (i = 0; i < cl->cl_vm->vm_ndisks && !cl->cl_caller.ca_admin; i++)
 		if (quota_disk_io(src->vm_owner, &cl->cl_vm->vm_disks[i].d_io,
 		    i, err, cause) == -1)
 			return -1;
+	if (caller_exempt(&cl->cl_caller, src->vm_owner))
+		return 0;
 	if (quota_check(src->vm_owner, cl->cl_vm, err, cause) == -1)
 		return -1;
 	if (!cl->cl_linked)

@@ -716,12 +716,12 @@ create_quota(struct create *cr, enum fws_err *err, char **cause)
 		return -1;
 	if (create_net_rates(cr, err, cause) == -1)
 		return -1;
-	if (caller_exempt(&cr->cr_caller, vm->vm_owner))
-		return 0;
-	for (i = 0; i < vm->vm_ndisks; i++)
+	for (i = 0; i < vm->vm_ndisks && !cr->cr_caller.ca_admin; i++)
 		if (quota_disk_io(vm->vm_owner, &vm->vm_disks[i].d_io, i, err,
 		    cause) == -1)
 			return -1;
+	if (caller_exempt(&cr->cr_caller, vm->vm_owner))
+		return 0;
 	return quota_check(vm->vm_owner, vm, err, cause);
 }
 

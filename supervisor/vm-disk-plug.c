@@ -479,15 +479,16 @@ vm_disk_add(struct vm *vm, const struct caller *ca,
 	}
 	d.d_slot = disk_free_slot(vm);
 	d.d_io = cd->cd_io;
+	/* a user's ceilings (not an admin's, who sets them) */
+	if (!ca->ca_admin && quota_disk_io(vm->vm_owner, &d.d_io,
+	    vm->vm_ndisks, &err, &why) == -1) {
+		free(d.d_path);
+		free(d.d_format);
+		disk_refuse(fn, arg, err, why);
+		return;
+	}
 	/* the quota, as if it were there (a user's; not an admin's own) */
 	if (!caller_exempt(ca, vm->vm_owner)) {
-		if (quota_disk_io(vm->vm_owner, &d.d_io, vm->vm_ndisks, &err,
-		    &why) == -1) {
-			free(d.d_path);
-			free(d.d_format);
-			disk_refuse(fn, arg, err, why);
-			return;
-		}
 		vm->vm_disks[vm->vm_ndisks++] = d;
 		rc = quota_check(vm->vm_owner, vm, &err, &why);
 		vm->vm_ndisks--;

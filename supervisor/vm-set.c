@@ -213,7 +213,7 @@ vm_set_io(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		*err = FWS_ERR_INVALID;
 		if (disk_io_check(&io[ds->ds_disk], why) == -1)
 			return -1;
-		if (!caller_exempt(ca, vm->vm_owner) &&
+		if (!ca->ca_admin &&
 		    quota_disk_io(vm->vm_owner, &io[ds->ds_disk], ds->ds_disk,
 		    err, why) == -1)
 			return -1;
