@@ -147,10 +147,14 @@ class Fwsd:
         self.vnc = "127.%d.%d.%d" % tuple(os.urandom(3))
         if self.vnc.endswith(".0") or self.vnc.endswith(".255"):
             self.vnc = self.vnc.rsplit(".", 1)[0] + ".1"
+        # the VMs' cgroups in a subtree of this bench's own, removed
+        # with it (unless conf_extra says otherwise)
+        self.cgroup = os.path.basename(self.tmp).replace(".", "-")
         with open(self.conf, "w") as f:
             # the accelerator is pinned: bare qemu runs with the same
-            f.write("accel = tcg\nimage_dirs = %s\nvnc_listen = %s\n%s" %
-                    (self.guest_dir, self.vnc, conf_extra))
+            f.write("accel = tcg\nimage_dirs = %s\nvnc_listen = %s\n"
+                    "cgroup = %s\n%s" % (self.guest_dir, self.vnc,
+                                         self.cgroup, conf_extra))
         self.sock = os.path.join(self.run, "fwsd.sock")
         self.start()
         self.wait_serving()
@@ -275,7 +279,29 @@ class Fwsd:
                 pass
         reap(pids)
         reap_orphans()
+        remove_cgroups(self.cgroup)
         subprocess.run(["rm", "-rf", self.tmp, run_base(self.tmp)])
+
+
+def remove_cgroups(name):
+    """The cgroup subtrees called name (one per v1 hierarchy), their
+    VMs' cgroups first; a cgroup is busy until its dead are reaped, so
+    a few tries."""
+    found = []
+    for top, dirs, _ in os.walk("/sys/fs/cgroup"):
+        if os.path.basename(top) == name:
+            found.append(top)
+            dirs[:] = []
+    for d in found:
+        for _ in range(50):
+            try:
+                for sub in os.listdir(d):
+                    if os.path.isdir(os.path.join(d, sub)):
+                        os.rmdir(os.path.join(d, sub))
+                os.rmdir(d)
+                break
+            except OSError:
+                time.sleep(0.1)
 
 
 def proc_state(pid):
