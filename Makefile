@@ -78,7 +78,7 @@ HDRS		= $(wildcard include/*.h)
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
 		  test_logcap test_loan test_dns test_vm test_sock test_list \
-		  test_cgroup test_disk_io
+		  test_cgroup test_disk_io test_proc
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
@@ -105,6 +105,7 @@ test_vm_SRCS		= supervisor/vm.c supervisor/vm-def.c supervisor/vm-restart.c \
 			  supervisor/log.c supervisor/cause.c
 test_image_SRCS		= supervisor/image.c supervisor/access.c supervisor/validate.c \
 			  supervisor/log.c supervisor/cause.c
+test_proc_SRCS		= supervisor/proc.c supervisor/log.c supervisor/cause.c
 test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \
 			  $(QMP_SRCS) supervisor/log.c supervisor/cause.c
 

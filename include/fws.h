@@ -930,7 +930,9 @@ int		 cgroup_init(char **);
 void		 cgroup_release(void);
 int		 cgroup_enabled(void);
 const char	*cgroup_off_words(void);
-int		 cgroup_vm_prepare(struct vm *, int *, int *, char **);
+struct proc_spec;
+int		 cgroup_vm_prepare(struct vm *, struct proc_spec *, char **);
+void		 cgroup_spec_close(struct proc_spec *);
 int		 cgroup_vm_apply_cpu(struct vm *, char **);
 void		 cgroup_vm_adopt(struct vm *);
 int		 cgroup_vm_oom_killed(struct vm *);
@@ -960,6 +962,8 @@ struct proc_spec {
 	int		 ps_cgroup[FWS_CGROUP_JOIN];	/* cgroup.procs files
 					   it joins before it runs */
 	int		 ps_ncgroup;
+	int		 ps_cgroup_born;	/* v2: born in ps_cgroup_dir */
+	int		 ps_cgroup_dir;		/* (CLONE_INTO_CGROUP) */
 };
 int	 proc_spawn(const struct proc_spec *, pid_t *, char **);
 struct proc_watch;

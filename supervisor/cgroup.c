@@ -6,8 +6,8 @@
  * "fwsd" that fwsd moves itself into (no process may sit in a cgroup
  * whose controllers are handed down), with cpu and memory enabled in the
  * subtree.  Each VM's cgroup is named by its uuid (a name can change);
- * proc.c's child joins it before exec, so qemu never runs a guest
- * instruction outside it.  Here: the files written (weight, cap, memory
+ * proc.c's child is born in it (v2) or joins it before exec (v1), so
+ * qemu never runs an instruction outside it.  Here: the files written (weight, cap, memory
  * and swap), read back (OOM kills, throttling, the memory peak), and the
  * cgroups removed when their qemu is gone.  vm-run.c, vm-adopt.c,
  * vm-set.c and vm-remove.c say when.
@@ -397,17 +397,21 @@ cg_vm_ooms(const struct vm *vm)
 
 /*
  * Before a start: the VM's cgroup made (or found) in each hierarchy,
- * its limits written, and its cgroup.procs files opened for proc.c's
- * child to join (fds[], *nfds; the caller closes them).  -1 and why:
- * the start fails, no qemu runs unlimited.
+ * its limits written, and what proc.c's child needs to be in it: on v2
+ * the directory, for the child to be born there (CLONE_INTO_CGROUP),
+ * and on both the cgroup.procs files, for a child that joins before
+ * exec (v1; v2 on a kernel without CLONE_INTO_CGROUP).  The caller
+ * closes them with cgroup_spec_close().  -1 and why: the start fails,
+ * no qemu runs unlimited.
  */
 int
-cgroup_vm_prepare(struct vm *vm, int *fds, int *nfds, char **cause)
+cgroup_vm_prepare(struct vm *vm, struct proc_spec *ps, char **cause)
 {
 	char	*dir, *procs;
 	int	 i;
 
-	*nfds = 0;
+	ps->ps_ncgroup = 0;
+	ps->ps_cgroup_born = 0;
 	if (!cgroup_enabled())
 		return 0;
 	for (i = 0; i < CG_NCTRL && cg_base[i] != NULL; i++) {
@@ -420,15 +424,27 @@ cgroup_vm_prepare(struct vm *vm, int *fds, int *nfds, char **cause)
 			free(dir);
 			goto fail;
 		}
+		if (layout.cl_mode == CGROUP_V2 && !ps->ps_cgroup_born) {
+			ps->ps_cgroup_dir = open(dir, O_RDONLY | O_DIRECTORY |
+			    O_CLOEXEC);
+			if (ps->ps_cgroup_dir == -1) {
+				cause_fail(cause, "%s: %s", dir,
+				    strerror(errno));
+				free(dir);
+				goto fail;
+			}
+			ps->ps_cgroup_born = 1;
+		}
 		procs = xasprintf("%s/cgroup.procs", dir);
 		free(dir);
-		fds[*nfds] = open(procs, O_WRONLY | O_CLOEXEC);
-		if (fds[*nfds] == -1) {
+		ps->ps_cgroup[ps->ps_ncgroup] = open(procs, O_WRONLY |
+		    O_CLOEXEC);
+		if (ps->ps_cgroup[ps->ps_ncgroup] == -1) {
 			cause_fail(cause, "%s: %s", procs, strerror(errno));
 			free(procs);
 			goto fail;
 		}
-		(*nfds)++;
+		ps->ps_ncgroup++;
 		free(procs);
 	}
 	if (cgroup_vm_apply_cpu(vm, cause) == -1 ||
@@ -437,9 +453,19 @@ cgroup_vm_prepare(struct vm *vm, int *fds, int *nfds, char **cause)
 	vm->vm_cg_ooms = cg_vm_ooms(vm);
 	return 0;
 fail:
-	while (*nfds > 0)
-		close(fds[--(*nfds)]);
+	cgroup_spec_close(ps);
 	return -1;
+}
+
+/* What cgroup_vm_prepare() opened for the child. */
+void
+cgroup_spec_close(struct proc_spec *ps)
+{
+	while (ps->ps_ncgroup > 0)
+		close(ps->ps_cgroup[--ps->ps_ncgroup]);
+	if (ps->ps_cgroup_born)
+		close(ps->ps_cgroup_dir);
+	ps->ps_cgroup_born = 0;
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
 #include <errno.h>
 #include <grp.h>
 #include <fcntl.h>
@@ -40,10 +41,42 @@ pidfd_open_(pid_t pid)
 }
 
 /*
+ * fork(), or, for a child to be born in the v2 cgroup ps_cgroup_dir,
+ * clone3() with CLONE_INTO_CGROUP: then it needs no join, and no join's
+ * wait (moving a process between cgroups waits for an RCU grace period
+ * when no move came just before: milliseconds, on every start).  0 in
+ * the child, its pid in the parent, -1 and errno; *born: it was.  A
+ * kernel without CLONE_INTO_CGROUP (before 5.7) gets fork() and a join.
+ */
+static pid_t
+proc_fork(const struct proc_spec *ps, int *born)
+{
+	struct clone_args	 ca;
+	long			 pid;
+
+	*born = 0;
+	if (ps->ps_cgroup_born) {
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = CLONE_INTO_CGROUP;
+		ca.exit_signal = SIGCHLD;
+		ca.cgroup = (uint64_t)ps->ps_cgroup_dir;
+		pid = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid != -1) {
+			*born = 1;
+			return (pid_t)pid;
+		}
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			return -1;
+	}
+	return fork();
+}
+
+/*
  * Fork and exec.  In the child: a new session, stdin from /dev/null,
  * stdout and stderr to ps_stdout, ps_keep[i] at fd 3 + i, every other
- * descriptor closed on exec, the cgroups of ps_cgroup joined (or no
- * exec at all), signals back to their defaults (but
+ * descriptor closed on exec, in the cgroups of ps_cgroup (born there,
+ * or joined before exec; no exec at all when it cannot join), signals
+ * back to their defaults (but
  * SIGXFSZ, ignored under a file size limit, ps_fsize_max).  An exec
  * failure is written to ps_stdout and the child exits 127: the caller
  * learns it from the exit status, without waiting here.
@@ -53,7 +86,7 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 {
 	sigset_t	 all, old;
 	pid_t		 pid;
-	int		 i, fd, nullfd, out, sig;
+	int		 i, fd, nullfd, out, sig, born;
 	int		 kept[sizeof(ps->ps_keep) / sizeof(*ps->ps_keep)];
 
 	if (access(ps->ps_argv[0], X_OK) == -1) {
@@ -62,9 +95,10 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 	}
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
+	pid = proc_fork(ps, &born);
 	if (pid == -1) {
-		*cause = xasprintf("fork: %s", strerror(errno));
+		*cause = xasprintf("%s: %s", ps->ps_cgroup_born ?
+		    "clone3 into its cgroup" : "fork", strerror(errno));
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return -1;
 	}
@@ -84,7 +118,7 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 	 * Into its cgroups before anything of its own runs (and while
 	 * still root, which v1 asks of a process that moves itself)
 	 */
-	for (i = 0; i < ps->ps_ncgroup; i++)
+	for (i = 0; !born && i < ps->ps_ncgroup; i++)
 		if (write(ps->ps_cgroup[i], "0", 1) != 1) {
 			const char	*e = strerror(errno);
 			int		 o = ps->ps_stdout >= 0 ? ps->ps_stdout : 2;

@@ -705,12 +705,11 @@ vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 		ps.ps_keep[ps.ps_nkeep++] = tap_fds[i];
 	for (i = 0; i < nro; i++)
 		ps.ps_keep[ps.ps_nkeep++] = ro_fds[i];
-	/* its cgroups, limits written, joined by the child before exec */
-	if (cgroup_vm_prepare(vm, ps.ps_cgroup, &ps.ps_ncgroup, cause) == -1)
+	/* its cgroups, limits written, the child born there or joining */
+	if (cgroup_vm_prepare(vm, &ps, cause) == -1)
 		goto done;
 	i = proc_spawn(&ps, &pid, cause);
-	while (ps.ps_ncgroup > 0)
-		close(ps.ps_cgroup[--ps.ps_ncgroup]);
+	cgroup_spec_close(&ps);
 	if (i == -1)
 		goto done;
 	vm->vm_pid = pid;

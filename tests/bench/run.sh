@@ -15,6 +15,7 @@
 #   BENCH_CLIENTS     concurrent clients (50), BENCH_PER_CLIENT requests (100)
 #   BENCH_STATS_VMS   guests in bench-stats (100), BENCH_STATS_RUNS calls (50)
 #   BENCH_NOISY_BPS   the disk cap of bench-noisy's shared mode (16M a second)
+#   BENCH_SPAWN_ROUNDS spawns of each kind in bench-cgroup-spawn (20)
 # e.g. BENCH_ROUNDS=3 BENCH_SCALE=5,10 BENCH_IDLE=2 BENCH_DEFINED=100 make bench
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
