@@ -550,6 +550,8 @@ struct vm {
 						   its qemu started (cgroup.c) */
 	uint64_t	 vm_cg_memory;		/* the memory limit in force,
 						   bytes; 0: none */
+	unsigned	 vm_ifbs;		/* slots whose tap has an IFB
+						   of fwsd's (net.c) */
 	int64_t		 vm_loan_retry;		/* a failed deletion: again */
 	struct vm_waiters vm_waiters;
 };
@@ -1055,14 +1057,14 @@ void		 net_autostart_all(void);
 void		 net_release_all(void);
 json_t		*net_to_json(const struct net *, int);
 int		 net_vm_taps(struct vm *, int *, char **);
-int		 net_vm_tap(const struct vm *, const struct vm_nic *, int *,
+int		 net_vm_tap(struct vm *, const struct vm_nic *, int *,
 		    char **);
 void		 net_vm_adopt(struct vm *);
-int		 net_vm_shape(const struct vm *, const struct vm_nic *,
+int		 net_vm_shape(struct vm *, const struct vm_nic *,
 		    char **);
-void		 net_vm_untap(const struct vm *, int);
+void		 net_vm_untap(struct vm *, int);
 int		 net_vm_has_tap(const struct vm *, int);
-void		 net_vm_untaps(const struct vm *);
+void		 net_vm_untaps(struct vm *);
 void		 net_ifb_sweep(void);
 
 /* net-lease.c: the leases dnsmasq gave, read back */

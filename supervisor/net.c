@@ -200,7 +200,7 @@ net_release_all(void)
  * nothing is left open.
  */
 int
-net_vm_tap(const struct vm *vm, const struct vm_nic *nic, int *fd,
+net_vm_tap(struct vm *vm, const struct vm_nic *nic, int *fd,
     char **cause)
 {
 	struct net	*n;
@@ -234,14 +234,21 @@ net_vm_tap(const struct vm *vm, const struct vm_nic *nic, int *fd,
  * or no limit (n_rate 0) with its IFB gone.
  */
 int
-net_vm_shape(const struct vm *vm, const struct vm_nic *nic, char **cause)
+net_vm_shape(struct vm *vm, const struct vm_nic *nic, char **cause)
 {
 	char	 tap[FWS_IFNAME_MAX + 1], ifb[FWS_IFNAME_MAX + 1];
 
 	if (vm_slot_tap_name(vm, nic->n_slot, tap, sizeof(tap)) == -1 ||
 	    vm_slot_ifb_name(vm, nic->n_slot, ifb, sizeof(ifb)) == -1)
 		return cause_fail(cause, "no tap name for %s", vm->vm_name);
-	return ns_shape_set(tap, ifb, nic->n_rate, cause);
+	/* an IFB may be there once it is asked for, until it is gone */
+	if (nic->n_rate > 0)
+		vm->vm_ifbs |= 1U << nic->n_slot;
+	if (ns_shape_set(tap, ifb, nic->n_rate, cause) == -1)
+		return -1;
+	if (nic->n_rate == 0)
+		vm->vm_ifbs &= ~(1U << nic->n_slot);
+	return 0;
 }
 
 /* Is the tap of vm's slot there (a qemu holds it)? */
@@ -259,21 +266,25 @@ net_vm_has_tap(const struct vm *vm, int slot)
  * goes the IFB that shaped it, if any.
  */
 void
-net_vm_untap(const struct vm *vm, int slot)
+net_vm_untap(struct vm *vm, int slot)
 {
 	char	 ifb[FWS_IFNAME_MAX + 1], *cause;
 
-	if (vm_slot_ifb_name(vm, slot, ifb, sizeof(ifb)) == -1)
+	/* none made (or found at adoption) since fwsd started: none there */
+	if ((vm->vm_ifbs & (1U << slot)) == 0 ||
+	    vm_slot_ifb_name(vm, slot, ifb, sizeof(ifb)) == -1)
 		return;
 	if (ns_link_delete(ifb, &cause) == -1) {
 		log_warnx("%s: %s", vm->vm_name, cause);
 		free(cause);
+		return;
 	}
+	vm->vm_ifbs &= ~(1U << slot);
 }
 
 /* Every slot's: the VM's qemu is gone (or never came). */
 void
-net_vm_untaps(const struct vm *vm)
+net_vm_untaps(struct vm *vm)
 {
 	int	 slot;
 
@@ -390,6 +401,8 @@ net_vm_adopt_rate(struct vm *vm, int i, const char *tap)
 	    sizeof(ifb)) == -1)
 		return;
 	has = ns_shape_rate(tap, ifb, &rate);
+	if (has != 0 || ns_link_exists(ifb) == 1)
+		vm->vm_ifbs |= 1U << vm->vm_nics[i].n_slot;
 	if ((has == 0 && vm->vm_nics[i].n_rate == 0) ||
 	    (has == 1 && rate == vm->vm_nics[i].n_rate / 8 * 8))
 		return;
