@@ -16,6 +16,20 @@
 
 static sqlite3	*db;
 
+/*
+ * The statements of every transition (a VM's run state, its event, the
+ * transaction around them): prepared once and kept, not parsed again
+ * each time.
+ */
+enum kept_stmt {
+	KEPT_BEGIN,
+	KEPT_COMMIT,
+	KEPT_UPDATE_RUN,
+	KEPT_EVENT_INSERT,
+	KEPT_N
+};
+static sqlite3_stmt	*kept_stmts[KEPT_N];
+
 static int	prepare(const char *, sqlite3_stmt **, char **);
 
 /* migrations[i] takes the schema from version i to i + 1; only append. */
@@ -273,9 +287,40 @@ store_open(const char *path, char **cause)
 void
 store_close(void)
 {
+	int	 i;
+
+	for (i = 0; i < KEPT_N; i++) {
+		sqlite3_finalize(kept_stmts[i]);
+		kept_stmts[i] = NULL;
+	}
 	if (db != NULL)
 		sqlite3_close(db);
 	db = NULL;
+}
+
+/* Kept statement k, prepared at its first use. */
+static int
+prepare_kept(enum kept_stmt k, const char *sql, sqlite3_stmt **st,
+    char **cause)
+{
+	if (kept_stmts[k] == NULL && sqlite3_prepare_v3(db, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &kept_stmts[k], NULL) != SQLITE_OK)
+		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
+	*st = kept_stmts[k];
+	return 0;
+}
+
+/* Step a kept statement that returns no rows, and reset it for next time. */
+static int
+step_kept(sqlite3_stmt *st, char **cause)
+{
+	int	 rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		cause_fail(cause, "store: %s", sqlite3_errmsg(db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
@@ -483,13 +528,20 @@ fail:
 int
 store_begin(char **cause)
 {
-	return exec_sql("BEGIN IMMEDIATE", cause);
+	sqlite3_stmt	*st = NULL;
+
+	if (prepare_kept(KEPT_BEGIN, "BEGIN IMMEDIATE", &st, cause) == -1)
+		return -1;
+	return step_kept(st, cause);
 }
 
 int
 store_commit(char **cause)
 {
-	if (exec_sql("COMMIT", cause) == -1) {
+	sqlite3_stmt	*st = NULL;
+
+	if (prepare_kept(KEPT_COMMIT, "COMMIT", &st, cause) == -1 ||
+	    step_kept(st, cause) == -1) {
 		exec_sql("ROLLBACK", NULL);
 		return -1;
 	}
@@ -540,11 +592,11 @@ store_vm_update_run(const struct vm *vm, char **cause)
 	int		 rc;
 
 	/* the sizes too: a start takes what was pending, in this write */
-	if (prepare("UPDATE vms SET state = ?, pid = ?, pid_start = ?, "
-	    "last_exit = ?, last_exit_time = ?, restarts = ?, vcpus = ?, "
-	    "memory_mib = ?, pending_vcpus = ?, pending_memory_mib = ?, "
-	    "kernel = ?, initrd = ?, append = ?, pending_boot = ? "
-	    "WHERE id = ?", &st, cause) == -1)
+	if (prepare_kept(KEPT_UPDATE_RUN, "UPDATE vms SET state = ?, pid = ?, "
+	    "pid_start = ?, last_exit = ?, last_exit_time = ?, restarts = ?, "
+	    "vcpus = ?, memory_mib = ?, pending_vcpus = ?, "
+	    "pending_memory_mib = ?, kernel = ?, initrd = ?, append = ?, "
+	    "pending_boot = ? WHERE id = ?", &st, cause) == -1)
 		return -1;
 	bind_text(st, 1, vm_state_name(vm->vm_state));
 	if (vm->vm_pid > 0) {
@@ -560,7 +612,7 @@ store_vm_update_run(const struct vm *vm, char **cause)
 	bind_sizes(st, 7, vm);
 	bind_boot(st, 11, vm, &js);
 	sqlite3_bind_int64(st, 15, vm->vm_id);
-	rc = step_done(st, cause);
+	rc = step_kept(st, cause);
 	free(js);
 	return rc;
 }
@@ -911,8 +963,9 @@ store_event_insert(int64_t ms, uid_t owner, int64_t actor, const char *vm,
 {
 	sqlite3_stmt	*st;
 
-	if (prepare("INSERT INTO events (time, vm, event, reason, owner, "
-	    "actor) VALUES (?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+	if (prepare_kept(KEPT_EVENT_INSERT, "INSERT INTO events (time, vm, "
+	    "event, reason, owner, actor) VALUES (?, ?, ?, ?, ?, ?)", &st,
+	    cause) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 5, owner);
 	if (actor >= 0)
@@ -923,7 +976,7 @@ store_event_insert(int64_t ms, uid_t owner, int64_t actor, const char *vm,
 	bind_text(st, 2, vm);
 	bind_text(st, 3, event);
 	bind_text(st, 4, reason);
-	if (step_done(st, cause) == -1)
+	if (step_kept(st, cause) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(db);
 }
