@@ -25,6 +25,10 @@ and runs as the same user (fws-qemu), spawned by posix_spawn
 
 Each round does all of them, bare and fwsd alternately, so drift in the
 machine hits both alike.  BENCH_ROUNDS rounds (default 8).
+
+A second fwsd with cgroup = none (its qemus in no cgroup of their own)
+also starts and destroys its VM in each round, so that what a VM's
+cgroup costs a start and a destroy shows in the same run ("nocg").
 """
 import os
 import select
@@ -88,10 +92,15 @@ def timed_destroy(f, name, pidfile):
 
 def main():
     f = benchlib.Fwsd()
+    g = None
     res = {k: [] for k in ("bare_start", "fwsd_start", "fwsctl_start",
-                           "bare_stop", "fwsd_stop", "bare_destroy",
-                           "fwsd_destroy", "fwsd_after_end")}
+                           "nocg_start", "bare_stop", "fwsd_stop",
+                           "bare_destroy", "fwsd_destroy", "fwsd_after_end",
+                           "nocg_destroy")}
     try:
+        g = benchlib.Fwsd("cgroup = none\n")
+        g.guest("l1", start=False)
+        g_pidfile = None
         info = f.guest("l1")
         vm_log = info["serial_log"]
         own = benchlib.qemu_dir(f.tmp)
@@ -147,14 +156,25 @@ def main():
             res["fwsd_destroy"].append(dt)
             res["fwsd_after_end"].append(dt - end)
             time.sleep(0.3)
+
+            # the fwsd without cgroups: start, destroy
+            res["nocg_start"].append(g.request("start", {"name": "l1"}))
+            time.sleep(0.5)
+            if g_pidfile is None:
+                g_pidfile = g.run + "/" + g.info("l1")["uuid"] + ".pid"
+            dt, _ = timed_destroy(g, "l1", g_pidfile)
+            res["nocg_destroy"].append(dt)
+            time.sleep(0.3)
     finally:
         f.close()
+        if g is not None:
+            g.close()
 
     print("start, stop, destroy: fwsd vs the same done directly to a bare"
           " qemu (256 MiB, TCG)")
-    for k in ("bare_start", "fwsd_start", "fwsctl_start", "bare_stop",
-              "fwsd_stop", "bare_destroy", "fwsd_destroy",
-              "fwsd_after_end"):
+    for k in ("bare_start", "fwsd_start", "fwsctl_start", "nocg_start",
+              "bare_stop", "fwsd_stop", "bare_destroy", "fwsd_destroy",
+              "fwsd_after_end", "nocg_destroy"):
         benchlib.show(k.replace("_", " "), res[k])
     print("  ratio start fwsd/bare (medians): %.2f" %
           benchlib.ratio(res["fwsd_start"], res["bare_start"]))
@@ -164,6 +184,9 @@ def main():
           benchlib.ratio(res["fwsd_stop"], res["bare_stop"]))
     print("  ratio destroy fwsd/bare (medians): %.2f" %
           benchlib.ratio(res["fwsd_destroy"], res["bare_destroy"]))
+    print("  without cgroups: ratio start %.2f, destroy %.2f" % (
+          benchlib.ratio(res["nocg_start"], res["bare_start"]),
+          benchlib.ratio(res["nocg_destroy"], res["bare_destroy"])))
 
 
 if __name__ == "__main__":

@@ -150,11 +150,13 @@ class Fwsd:
         # the VMs' cgroups in a subtree of this bench's own, removed
         # with it (unless conf_extra says otherwise)
         self.cgroup = os.path.basename(self.tmp).replace(".", "-")
+        # (conf_extra may say cgroup = none: then the VMs have none)
+        own = "" if "cgroup =" in conf_extra else \
+            "cgroup = %s\n" % self.cgroup
         with open(self.conf, "w") as f:
             # the accelerator is pinned: bare qemu runs with the same
             f.write("accel = tcg\nimage_dirs = %s\nvnc_listen = %s\n"
-                    "cgroup = %s\n%s" % (self.guest_dir, self.vnc,
-                                         self.cgroup, conf_extra))
+                    "%s%s" % (self.guest_dir, self.vnc, own, conf_extra))
         self.sock = os.path.join(self.run, "fwsd.sock")
         self.start()
         self.wait_serving()
