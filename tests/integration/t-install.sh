@@ -6,6 +6,8 @@
 # leaving configuration and state.  With the default PREFIX=/usr/local
 # the unit goes under it (/usr/local/lib/systemd/system), as UNITDIR
 # says when given.
+# integration: alone (other tests add users to groups: the check of
+# the groups before and after would see them)
 . "$(dirname "$0")/lib.sh"
 R=$T/root
 groups_before=$(getent group | sort | md5sum)
