@@ -90,6 +90,7 @@
 #define FWS_MAX_CLIENTS_USER	32	/* connections of one uid */
 #define FWS_CLIENT_IDLE		60	/* s an idle connection is kept */
 #define FWS_TLS_PORT		"16514"	/* listen_tls's default: libvirt's */
+#define FWS_TLS_DIR		"/etc/fws/tls"	/* cert.pem, key.pem, ca.pem */
 #define FWS_TLS_HANDSHAKE	10	/* s at most for a TLS handshake */
 #define FWS_TLS_CN_MAX		64	/* a certificate's common name */
 #define FWS_TLS_ALLOWED_MAX	1024	/* entries of tls_allowed */

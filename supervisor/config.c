@@ -68,6 +68,9 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_loan_expire, "keep");
 	set_str(&cf->cf_cgroup, FWS_CGROUP_DEFAULT);
 	cf->cf_memory_overhead_mib = FWS_MEMORY_OVERHEAD;
+	set_str(&cf->cf_tls_cert, FWS_TLS_DIR "/cert.pem");
+	set_str(&cf->cf_tls_key, FWS_TLS_DIR "/key.pem");
+	set_str(&cf->cf_tls_ca, FWS_TLS_DIR "/ca.pem");
 }
 
 static int
@@ -840,6 +843,10 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			goto why;
 		break;
 	case CONFIG_LISTEN:
+		if (strcmp(v, "none") == 0) {
+			set_str((char **)field, NULL);
+			break;
+		}
 		if (validate_hostport(v, FWS_TLS_PORT, host, sizeof(host), port,
 		    sizeof(port), &why) == -1)
 			goto why;
@@ -959,10 +966,6 @@ config_finish(struct fws_config *cf, char **cause)
 	if (cf->cf_state_dir[0] != '/' || cf->cf_run_dir[0] != '/')
 		return cause_fail(cause, "state and run directories must be absolute "
 		    "paths");
-	if (cf->cf_listen_tls != NULL && (cf->cf_tls_cert == NULL ||
-	    cf->cf_tls_key == NULL || cf->cf_tls_ca == NULL))
-		return cause_fail(cause, "listen_tls needs tls_cert, tls_key and "
-		    "tls_ca");
 	if (cf->cf_listen_tls != NULL && cf->cf_ntls_allowed == 0)
 		return cause_fail(cause, "listen_tls needs tls_allowed: no "
 		    "certificate may connect");

@@ -247,7 +247,8 @@ alive "$FWSD_PID" || fail "fwsd died"
 remote ops list >/dev/null || fail "fwsd no longer serves over TLS"
 fwsctl list >/dev/null || fail "fwsd no longer serves its socket"
 
-# --- bad keys are refused at start-up
+# --- bad keys and files are refused at start-up
+stop_fwsd
 cp "$T/fwsd.conf" "$T/good.conf"
 for bad in "listen_tls = 127.0.0.1:99999" "listen_tls = example.org:1" \
     "tls_allowed = ops" "tls_allowed = newcn => no_such_user_$$" \
@@ -256,8 +257,13 @@ for bad in "listen_tls = 127.0.0.1:99999" "listen_tls = example.org:1" \
 	expect_rc 1 "$FWSD" --foreground --config "$T/bad.conf" \
 	    --state-dir "$T/state" --run-dir "$T/run2"
 done
-grep -v tls_ca "$T/good.conf" >"$T/bad.conf"
+# files that are not there, or not a key: fwsd does not start
+{ cat "$T/good.conf"; echo "tls_ca = $T/nonexistent.pem"; } >"$T/bad.conf"
 expect_rc 1 "$FWSD" --foreground --config "$T/bad.conf" \
     --state-dir "$T/state" --run-dir "$T/run2"
-expect_err "listen_tls needs tls_cert, tls_key and tls_ca"
+expect_err "tls_ca $T/nonexistent.pem"
+{ cat "$T/good.conf"; echo "tls_key = $PKI/ca.pem"; } >"$T/bad.conf"
+expect_rc 1 "$FWSD" --foreground --config "$T/bad.conf" \
+    --state-dir "$T/state" --run-dir "$T/run2"
+expect_err "tls_key"
 note "remote answers match, refusals logged, attacks survived"

@@ -142,7 +142,7 @@ static const struct {
 	{ "listen_tls = 127.0.0.1:65536\n", "the port is a number" },
 	{ "listen_tls = ::1:16514\n", "not an IPv4 or IPv6 address" },
 	{ "listen_tls = [::1\n", "no ']'" },
-	{ "listen_tls = 127.0.0.1\n", "listen_tls needs tls_cert" },
+	{ "listen_tls = 127.0.0.1\n", "listen_tls needs tls_allowed" },
 	{ "listen_tls = 127.0.0.1\ntls_cert = /c\ntls_key = /k\n"
 	    "tls_ca = /a\n", "listen_tls needs tls_allowed" },
 	{ "tls_cert = cert.pem\n", "not an absolute path" },
@@ -463,10 +463,14 @@ test_tls(void **state)
 	assert_int_equal(cf.cf_tls_allowed[2].ta_uid, 4242);
 	assert_null(cf.cf_tls_crl);
 	config_clear(&cf);
-	/* off by default */
-	assert_int_equal(load_text("", &cf, &cause), 0);
+	/* off by default, and with "none"; fwsd's files in /etc/fws/tls */
+	assert_int_equal(load_text("listen_tls = 127.0.0.1\n"
+	    "listen_tls = none\n", &cf, &cause), 0);
 	assert_null(cf.cf_listen_tls);
 	assert_int_equal(cf.cf_ntls_allowed, 0);
+	assert_string_equal(cf.cf_tls_cert, "/etc/fws/tls/cert.pem");
+	assert_string_equal(cf.cf_tls_key, "/etc/fws/tls/key.pem");
+	assert_string_equal(cf.cf_tls_ca, "/etc/fws/tls/ca.pem");
 	config_clear(&cf);
 }
 
