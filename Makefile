@@ -223,6 +223,9 @@ install: all
 	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/fwsd.service > $(B)/fwsd.service
 	install -m 0644 $(B)/fwsd.service $(DESTDIR)$(UNITDIR)/fwsd.service
 	install -m 0644 contrib/man/fwsctl.1 $(DESTDIR)$(MANDIR)/man1/fwsctl.1
+	install -m 0755 contrib/fws-tls-setup $(DESTDIR)$(BINDIR)/fws-tls-setup
+	install -m 0644 contrib/man/fws-tls-setup.1 \
+	    $(DESTDIR)$(MANDIR)/man1/fws-tls-setup.1
 	install -m 0644 contrib/man/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5
 	install -m 0644 contrib/man/fwsd.8 $(DESTDIR)$(MANDIR)/man8/fwsd.8
 	install -m 0644 contrib/bash-completion/fwsctl $(DESTDIR)$(COMPDIR)/fwsctl
@@ -238,6 +241,8 @@ install: all
 # Leaves the configuration, the state (VMs, disks) and the groups.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/fwsd $(DESTDIR)$(BINDIR)/fwsctl \
+	    $(DESTDIR)$(BINDIR)/fws-tls-setup \
+	    $(DESTDIR)$(MANDIR)/man1/fws-tls-setup.1 \
 	    $(DESTDIR)$(UNITDIR)/fwsd.service $(DESTDIR)$(MANDIR)/man1/fwsctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man8/fwsd.8 \
 	    $(DESTDIR)$(COMPDIR)/fwsctl $(DESTDIR)$(DOCDIR)/fwsd.conf.example \
