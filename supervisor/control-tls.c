@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -306,7 +307,7 @@ tls_accept(int fd, short what, void *arg)
 	struct tls_hs		*hs;
 	char			 addr[INET6_ADDRSTRLEN], port[8];
 	SSL			*ssl;
-	int			 s;
+	int			 s, on = 1;
 
 	(void)what;
 	(void)arg;
@@ -320,6 +321,8 @@ tls_accept(int fd, short what, void *arg)
 		evtimer_add(tls_resume_ev, &tv);
 		return;
 	}
+	/* a handshake's and a reply's records go at once, not after an ACK */
+	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (getnameinfo((struct sockaddr *)&ss, sslen, addr, sizeof(addr),
 	    port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		snprintf(addr, sizeof(addr), "?");

@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -170,7 +172,7 @@ static int
 conn_tcp(const char *where)
 {
 	struct addrinfo	 hints, *res, *ai;
-	int		 s = -1, rc, saved = 0;
+	int		 s = -1, rc, saved = 0, on = 1;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
@@ -185,6 +187,8 @@ conn_tcp(const char *where)
 			saved = errno;
 			continue;
 		}
+		/* the handshake's records go at once, not after an ACK */
+		(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		if (connect(s, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		saved = errno;
