@@ -21,7 +21,8 @@ SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/fws
 
 CC	?= cc
-PKGS	 = libevent jansson libnl-3.0 libnl-route-3.0 sqlite3 libnftables
+PKGS	 = libevent libevent_openssl openssl jansson libnl-3.0 libnl-route-3.0 \
+	   sqlite3 libnftables
 WARN	 = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE
@@ -41,7 +42,7 @@ COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/caller.c supervisor/cgroup.c supervisor/cgroup-layout.c \
 		  supervisor/config.c \
-		  supervisor/control.c \
+		  supervisor/control.c supervisor/control-tls.c \
 		  supervisor/cmd.c supervisor/cmd-clone.c supervisor/cmd-create.c \
 		  supervisor/cmd-image.c supervisor/cmd-loan.c \
 		  supervisor/cmd-screen.c supervisor/cmd-media.c supervisor/cmd-net.c \
@@ -66,7 +67,8 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/vm-restart.c supervisor/vm-run.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
-FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-console.c \
+FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
+		  supervisor/fwsctl-console.c \
 		  supervisor/fwsctl-list.c supervisor/fwsctl-loan.c \
 		  supervisor/fwsctl-stats.c supervisor/fwsctl-pin.c \
 		  supervisor/fwsctl-user.c $(COMMON_SRCS)
@@ -78,12 +80,14 @@ HDRS		= $(wildcard include/*.h)
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
 		  test_logcap test_loan test_dns test_vm test_sock test_list \
-		  test_cgroup test_disk_io test_proc
+		  test_cgroup test_disk_io test_proc test_conn
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
 test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
 test_sock_SRCS		= supervisor/sock.c supervisor/cause.c
+test_conn_SRCS		= supervisor/fwsctl-conn.c supervisor/sock.c \
+			  supervisor/validate.c supervisor/cause.c
 test_cgroup_SRCS	= supervisor/cgroup-layout.c supervisor/validate.c \
 			  supervisor/cause.c
 test_disk_io_SRCS	= supervisor/disk-io.c supervisor/validate.c supervisor/cause.c
@@ -122,10 +126,10 @@ $(B)/obj/%.o: %.c $(HDRS)
 $(B)/fwsd: $(FWSD_SRCS:%.c=$(B)/obj/%.o)
 	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
-# the client needs JSON and nothing else
+# the client needs JSON, and OpenSSL for --connect tls://
 $(B)/fwsctl: $(FWSCTL_SRCS:%.c=$(B)/obj/%.o)
-	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ $(shell pkg-config --libs jansson) \
-	    $(LDFLAGS)
+	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
+	    $(shell pkg-config --libs jansson openssl) $(LDFLAGS)
 
 define unit_rule
 $(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h
@@ -220,6 +224,9 @@ install: all
 	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/fwsd.service > $(B)/fwsd.service
 	install -m 0644 $(B)/fwsd.service $(DESTDIR)$(UNITDIR)/fwsd.service
 	install -m 0644 contrib/man/fwsctl.1 $(DESTDIR)$(MANDIR)/man1/fwsctl.1
+	install -m 0755 contrib/fws-tls-setup $(DESTDIR)$(BINDIR)/fws-tls-setup
+	install -m 0644 contrib/man/fws-tls-setup.1 \
+	    $(DESTDIR)$(MANDIR)/man1/fws-tls-setup.1
 	install -m 0644 contrib/man/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5
 	install -m 0644 contrib/man/fwsd.8 $(DESTDIR)$(MANDIR)/man8/fwsd.8
 	install -m 0644 contrib/bash-completion/fwsctl $(DESTDIR)$(COMPDIR)/fwsctl
@@ -235,6 +242,8 @@ install: all
 # Leaves the configuration, the state (VMs, disks) and the groups.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/fwsd $(DESTDIR)$(BINDIR)/fwsctl \
+	    $(DESTDIR)$(BINDIR)/fws-tls-setup \
+	    $(DESTDIR)$(MANDIR)/man1/fws-tls-setup.1 \
 	    $(DESTDIR)$(UNITDIR)/fwsd.service $(DESTDIR)$(MANDIR)/man1/fwsctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man8/fwsd.8 \
 	    $(DESTDIR)$(COMPDIR)/fwsctl $(DESTDIR)$(DOCDIR)/fwsd.conf.example \

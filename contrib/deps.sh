@@ -5,7 +5,7 @@
 # clang and libFuzzer's runtime (which make check does without).
 set -e
 build="make pkg-config libevent-dev libjansson-dev libnl-3-dev
-libnl-route-3-dev libsqlite3-dev libnftables-dev"
+libnl-route-3-dev libsqlite3-dev libnftables-dev libssl-dev"
 case "$1" in
 fuzz)	pkgs="$build clang libclang-rt-dev" ;;
 "")	pkgs="$build gcc libcmocka-dev qemu-system-x86 qemu-utils

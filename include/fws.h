@@ -89,6 +89,11 @@
 #define FWS_MAX_CLIENTS		1024	/* connections, everyone but root */
 #define FWS_MAX_CLIENTS_USER	32	/* connections of one uid */
 #define FWS_CLIENT_IDLE		60	/* s an idle connection is kept */
+#define FWS_TLS_PORT		"16514"	/* listen_tls's default: libvirt's */
+#define FWS_TLS_DIR		"/etc/fws/tls"	/* cert.pem, key.pem, ca.pem */
+#define FWS_TLS_HANDSHAKE	10	/* s at most for a TLS handshake */
+#define FWS_TLS_CN_MAX		64	/* a certificate's common name */
+#define FWS_TLS_ALLOWED_MAX	1024	/* entries of tls_allowed */
 #define FWS_CONSOLE_LOG_MAX	(1ULL << 20)	/* a VM log's default cap */
 #define FWS_CONSOLE_LOG_MIN	(64ULL << 10)	/* console_log_max's range */
 #define FWS_CONSOLE_LOG_LIMIT	(1ULL << 30)
@@ -249,6 +254,16 @@ struct fws_template {
 	uint64_t	 t_net_rate;		/* bit/s of each NIC; 0: none */
 };
 
+/*
+ * One entry of tls_allowed: a client certificate's common name, and who
+ * it is to fwsd: an admin (as root), or a local user (never an admin).
+ */
+struct tls_allow {
+	char		 ta_cn[FWS_TLS_CN_MAX + 1];
+	char		*ta_user;	/* NULL: admin */
+	uid_t		 ta_uid;	/* ta_user's, found by config_finish */
+};
+
 /* config.c */
 struct fws_config {
 	char		*cf_state_dir;
@@ -292,6 +307,13 @@ struct fws_config {
 	char		*cf_cgroup;		/* the VMs' subtree; "none": off */
 	uint64_t	 cf_memory_overhead_mib;	/* qemu's own, over RAM */
 	uint64_t	 cf_memory_swap_mib;	/* swap a qemu may use */
+	char		*cf_listen_tls;		/* ADDRESS[:PORT]; NULL: off */
+	char		*cf_tls_cert;		/* fwsd's certificate (chain) */
+	char		*cf_tls_key;
+	char		*cf_tls_ca;		/* clients' certificates' CA */
+	char		*cf_tls_crl;		/* revoked ones; NULL: none */
+	struct tls_allow *cf_tls_allowed;
+	int		 cf_ntls_allowed;
 };
 void	 config_defaults(struct fws_config *);
 int	 config_load(struct fws_config *, const char *, int, char **);
@@ -1203,7 +1225,15 @@ typedef void (*control_gone_fn)(uint64_t);
 int	 control_listen(const char *, gid_t, gid_t, control_line_fn,
 	    control_gone_fn, char **);
 int	 control_peer(uint64_t, uid_t *, int *);
+const char *control_subject(uint64_t);
+int	 control_passes_fds(uint64_t);
+struct bufferevent;
+void	 control_adopt(struct bufferevent *, uid_t, int, const char *);
 void	 control_shutdown(void);
+
+/* control-tls.c: listen_tls, clients with certificates */
+int	 control_tls_listen(char **);
+void	 control_tls_shutdown(void);
 int	 control_send(uint64_t, json_t *);
 int	 control_send_fd(uint64_t, json_t *, int);
 int	 control_push(uint64_t, json_t *);
@@ -1457,6 +1487,10 @@ int	 validate_mac(const char *, char **);
 #define VALIDATE_CIDR_LEN	18	/* "255.255.255.255/32" */
 int	 validate_ipv4(const char *, struct in_addr *, char **);
 int	 validate_cidr(const char *, struct in_addr *, int *, char **);
+#define VALIDATE_HOST_MAX	253	/* a DNS name's longest */
+#define VALIDATE_PORT_LEN	5
+int	 validate_hostport(const char *, const char *, char *, size_t,
+	    char *, size_t, char **);
 int	 parse_size(const char *, uint64_t *, char **);
 int	 parse_memory_mib(const char *, uint64_t *, char **);
 int	 parse_cpus(const char *, unsigned *, char **);

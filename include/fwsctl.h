@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "fws.h"
 #include "proto.h"
 
 #define MAX_OPTS	32
@@ -101,6 +102,24 @@ struct list_rows {
 int	 verb_list(struct ctx *);
 int	 list_scan(const char *, size_t, struct list_rows *);
 void	 list_from_json(json_t *, struct list_rows *);
+
+/* fwsctl-conn.c: the connection, over the UNIX socket or TLS */
+struct conn_target {
+	int		 ct_tls;
+	const char	*ct_path;		/* unix: */
+	char		 ct_host[VALIDATE_HOST_MAX + 1];	/* tls: */
+	char		 ct_port[VALIDATE_PORT_LEN + 1];
+};
+int	 conn_parse(const char *, struct conn_target *, char **);
+void	 conn_target(const struct conn_target *);
+void	 conn_tls_files(const char *, const char *, const char *);
+int	 conn_is_tls(void);
+void	 conn_open(void);
+ssize_t	 conn_send(const void *, size_t);
+ssize_t	 conn_recv(void *, size_t, int *);
+int	 conn_wait(int);
+void	 conn_close(void);
+void	 conn_release(void);
 
 /* fwsctl-console.c */
 int	 fwsctl_console(const char *, int);

@@ -6,14 +6,18 @@
  * types them on the guest's keyboard in order; qemu says which names it
  * does not know, and that comes back as a bad request.  "screenshot"
  * answers with vm-screen.c's PNG: its size in the reply, the open file
- * attached to it (SCM_RIGHTS), as "console" hands on a socket.
+ * attached to it (SCM_RIGHTS), as "console" hands on a socket; over TLS,
+ * where no descriptor travels, the bytes themselves, in base64.
  */
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fws.h"
 #include "proto.h"
+
+#define SCREEN_INLINE_MAX	(2 << 20)	/* bytes of PNG sent inline */
 
 #define KEYS_COMBOS_MAX	64	/* combinations in one request */
 #define KEYS_PER_COMBO	8	/* keys pressed together */
@@ -97,6 +101,49 @@ cmd_send_key(struct request *rq, json_t *args, struct vm *vm)
 	json_decref(combos);
 }
 
+/*
+ * The picture in the reply, for a client no descriptor reaches.  The
+ * file is a small one qemu has just written (vm-screen.c): it is read
+ * from the page cache, the loop does not wait on a disk.
+ */
+static void
+cmd_screenshot_inline(struct request *rq, json_t *res, int fd)
+{
+	struct stat	 sb;
+	char		*buf, *b64;
+	ssize_t		 n;
+	size_t		 got = 0;
+
+	if (fstat(fd, &sb) == -1 || sb.st_size <= 0 ||
+	    sb.st_size > SCREEN_INLINE_MAX) {
+		json_decref(res);
+		request_error(rq, PROTO_ERR_FAILED, "the screenshot is larger "
+		    "than the %d MiB a reply over TLS may carry",
+		    SCREEN_INLINE_MAX >> 20);
+		return;
+	}
+	if ((buf = malloc(sb.st_size)) == NULL) {
+		json_decref(res);
+		request_error(rq, PROTO_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	while (got < (size_t)sb.st_size && (n = pread(fd, buf + got,
+	    sb.st_size - got, got)) > 0)
+		got += n;
+	if (got != (size_t)sb.st_size || (b64 = proto_b64_encode(buf,
+	    got)) == NULL) {
+		free(buf);
+		json_decref(res);
+		request_error(rq, PROTO_ERR_INTERNAL, "cannot read the "
+		    "screenshot");
+		return;
+	}
+	free(buf);
+	json_object_set_new(res, "png", json_string(b64));
+	free(b64);
+	request_ok(rq, res);
+}
+
 static void
 cmd_screenshot_done(void *arg, enum fws_err err, const char *why,
     json_t *res)
@@ -110,6 +157,11 @@ cmd_screenshot_done(void *arg, enum fws_err err, const char *why,
 	}
 	fd = (int)json_integer_value(json_object_get(res, "fd"));
 	json_object_del(res, "fd");
+	if (!control_passes_fds(rq->rq_client)) {
+		cmd_screenshot_inline(rq, res, fd);
+		close(fd);
+		return;
+	}
 	if (control_send_fd(rq->rq_client, proto_reply_ok(rq->rq_id, res),
 	    fd) == -1)
 		request_error(rq, PROTO_ERR_BUSY, "the connection has replies "

@@ -184,6 +184,30 @@ none:
 	return NULL;
 }
 
+/*
+ * A remote request, a line in the log: who (the certificate's subject),
+ * the verb, and the VM's name when it names one.  Only names fit to be
+ * read are written: the line is the client's choice.
+ */
+static void
+cmd_log_remote(const char *subject, const struct request *rq, int cmd,
+    json_t *args)
+{
+	const char	*name = json_string_value(json_object_get(args, "name"));
+
+	if (cmd == -1) {
+		log_info("tls %s (uid %u): an unknown verb", subject,
+		    (unsigned)rq->rq_caller.ca_uid);
+		return;
+	}
+	if (name != NULL && validate_name(name, NULL) == -1)
+		name = "(an invalid name)";
+	log_info("tls %s (uid %u%s): %s%s%s", subject,
+	    (unsigned)rq->rq_caller.ca_uid, rq->rq_caller.ca_admin ?
+	    ", admin" : "", proto_cmds[cmd].pc_name, name != NULL ? " " : "",
+	    name != NULL ? name : "");
+}
+
 void
 cmd_dispatch(uint64_t client, const char *line, size_t len)
 {
@@ -191,7 +215,7 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 	struct request		*rq;
 	const struct cmd	*c = NULL;
 	struct vm		*vm = NULL;
-	const char		*name;
+	const char		*name, *subject;
 	char			*cause = NULL;
 	int			 i;
 
@@ -206,6 +230,9 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 		return;
 	}
 	if (proto_request_parse(line, len, &pr, &cause) == -1) {
+		if ((subject = control_subject(client)) != NULL)
+			log_info("tls %s (uid %u): a malformed request", subject,
+			    (unsigned)rq->rq_caller.ca_uid);
 		rq->rq_id = json_incref(pr.pr_id);
 		proto_request_clear(&pr);
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
@@ -213,8 +240,10 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 	}
 	rq->rq_id = json_incref(pr.pr_id);
 	snprintf(rq->rq_cmd, sizeof(rq->rq_cmd), "%s", pr.pr_cmd);
-	if ((i = proto_cmd_find(pr.pr_cmd)) != -1 &&
-	    cmd_table[i].c_fn != NULL)
+	i = proto_cmd_find(pr.pr_cmd);
+	if ((subject = control_subject(client)) != NULL)
+		cmd_log_remote(subject, rq, i, pr.pr_args);
+	if (i != -1 && cmd_table[i].c_fn != NULL)
 		c = &cmd_table[i];
 	if (c == NULL) {
 		request_error(rq, PROTO_ERR_UNKNOWN_COMMAND, "unknown command "
@@ -355,6 +384,13 @@ cmd_console(struct request *rq, json_t *args, struct vm *vm)
 	int	 fd;
 
 	(void)args;
+	if (!control_passes_fds(rq->rq_client)) {
+		request_error(rq, PROTO_ERR_FAILED, "the console is a "
+		    "connection handed over the UNIX socket (SCM_RIGHTS): it "
+		    "cannot travel over TLS; use fwsctl console on the host, or "
+		    "vnc");
+		return;
+	}
 	if (vm_may_look(vm, LOOK_CONSOLE, &cause) == -1) {
 		request_cause(rq, PROTO_ERR_BAD_STATE, cause);
 		return;

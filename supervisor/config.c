@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,6 +68,9 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_loan_expire, "keep");
 	set_str(&cf->cf_cgroup, FWS_CGROUP_DEFAULT);
 	cf->cf_memory_overhead_mib = FWS_MEMORY_OVERHEAD;
+	set_str(&cf->cf_tls_cert, FWS_TLS_DIR "/cert.pem");
+	set_str(&cf->cf_tls_key, FWS_TLS_DIR "/key.pem");
+	set_str(&cf->cf_tls_ca, FWS_TLS_DIR "/ca.pem");
 }
 
 static int
@@ -131,6 +135,8 @@ enum config_type {
 	CONFIG_CPUS,		/* CPUs, "1.5", in thousandths; "none": 0 */
 	CONFIG_CEILING,		/* CONFIG_COUNT, or "none": 0 */
 	CONFIG_RATE,		/* bit/s, as tc writes them; "none" (0) */
+	CONFIG_LISTEN,		/* ADDRESS[:PORT], a numeric address */
+	CONFIG_ALLOWED,		/* tls_allowed: CN => admin|USER; ... */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -164,6 +170,8 @@ static const struct config_key {
 	{ "event_history", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_event_history), NULL, 10000000, 1 },
 	{ "image_dirs", CONFIG_DIRS, 0, NULL, 0, 0 },
+	{ "listen_tls", CONFIG_LISTEN,
+	    offsetof(struct fws_config, cf_listen_tls), NULL, 0, 0 },
 	{ "loan_default", CONFIG_DURATION,
 	    offsetof(struct fws_config, cf_loan_default), NULL, 0, 0 },
 	{ "loan_expire", CONFIG_CHOICE,
@@ -243,6 +251,15 @@ static const struct config_key {
 	    NULL, 0, 0 },
 	{ "stop_timeout", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_stop_timeout), NULL, 3600, 0 },
+	{ "tls_allowed", CONFIG_ALLOWED, 0, NULL, 0, 0 },
+	{ "tls_ca", CONFIG_PATH, offsetof(struct fws_config, cf_tls_ca),
+	    NULL, 0, 0 },
+	{ "tls_cert", CONFIG_PATH, offsetof(struct fws_config, cf_tls_cert),
+	    NULL, 0, 0 },
+	{ "tls_crl", CONFIG_PATH, offsetof(struct fws_config, cf_tls_crl),
+	    NULL, 0, 0 },
+	{ "tls_key", CONFIG_PATH, offsetof(struct fws_config, cf_tls_key),
+	    NULL, 0, 0 },
 	{ "vnc_displays", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_vnc_displays), NULL,
 	    FWS_VNC_DISPLAYS_MAX, 1 },
@@ -583,6 +600,108 @@ config_loan_warn(struct fws_config *cf, const char *v, char **cause)
 	return 0;
 }
 
+/*
+ * tls_allowed = CN => admin|USER[; CN => ...]: each client certificate
+ * whose common name is CN is an admin (root) or the local user USER (a
+ * name or a uid, resolved by config_finish).  The key may be repeated:
+ * the entries add up; a CN may appear once.
+ */
+static int
+config_tls_allowed(struct fws_config *cf, const char *v, char **cause)
+{
+	struct tls_allow	*ta, *grown;
+	char			*copy, *p, *entry, *arrow, *cn, *who;
+	size_t			 i;
+	int			 j, rc = -1;
+
+	copy = p = xasprintf("%s", v);
+	while ((entry = strsep(&p, ";")) != NULL) {
+		entry = trim_blanks(entry);
+		if (*entry == '\0')
+			continue;
+		if ((arrow = strstr(entry, "=>")) == NULL) {
+			cause_fail(cause, "tls_allowed: \"%.80s\" is not \"CN => "
+			    "admin\" or \"CN => USER\"", entry);
+			goto done;
+		}
+		*arrow = '\0';
+		cn = trim_blanks(entry);
+		who = trim_blanks(arrow + 2);
+		if (*cn == '\0' || strlen(cn) > FWS_TLS_CN_MAX) {
+			cause_fail(cause, "tls_allowed: a common name of 1 to "
+			    "%d characters before \"=>\"", FWS_TLS_CN_MAX);
+			goto done;
+		}
+		for (i = 0; cn[i] != '\0'; i++)
+			if ((unsigned char)cn[i] < 0x20 || cn[i] == 0x7f) {
+				cause_fail(cause, "tls_allowed: a control "
+				    "character in a common name");
+				goto done;
+			}
+		if (*who == '\0' || strspn(who, CONFIG_WORD_CHARS) !=
+		    strlen(who) || *who == '-' || strlen(who) > 32) {
+			cause_fail(cause, "tls_allowed: %s: \"%.40s\" is not "
+			    "admin or a user name", cn, who);
+			goto done;
+		}
+		for (j = 0; j < cf->cf_ntls_allowed; j++)
+			if (strcmp(cf->cf_tls_allowed[j].ta_cn, cn) == 0) {
+				cause_fail(cause, "tls_allowed: %s is given "
+				    "twice", cn);
+				goto done;
+			}
+		if (cf->cf_ntls_allowed == FWS_TLS_ALLOWED_MAX) {
+			cause_fail(cause, "tls_allowed: at most %d entries",
+			    FWS_TLS_ALLOWED_MAX);
+			goto done;
+		}
+		grown = reallocarray(cf->cf_tls_allowed,
+		    cf->cf_ntls_allowed + 1, sizeof(*grown));
+		if (grown == NULL) {
+			cause_fail(cause, "tls_allowed: out of memory");
+			goto done;
+		}
+		cf->cf_tls_allowed = grown;
+		ta = &cf->cf_tls_allowed[cf->cf_ntls_allowed++];
+		memset(ta, 0, sizeof(*ta));
+		snprintf(ta->ta_cn, sizeof(ta->ta_cn), "%s", cn);
+		ta->ta_user = strcmp(who, "admin") == 0 ? NULL :
+		    xasprintf("%s", who);
+		ta->ta_uid = (uid_t)-1;
+	}
+	rc = 0;
+done:
+	free(copy);
+	return rc;
+}
+
+/*
+ * The uid of each user tls_allowed names, found now, before the loop
+ * runs: NSS may block.  A number is a uid as it is.
+ */
+static int
+config_tls_users(struct fws_config *cf, char **cause)
+{
+	struct tls_allow	*ta;
+	struct passwd		*pw;
+	uint64_t		 n;
+	int			 i;
+
+	for (i = 0; i < cf->cf_ntls_allowed; i++) {
+		ta = &cf->cf_tls_allowed[i];
+		if (ta->ta_user == NULL)
+			ta->ta_uid = 0;
+		else if (parse_uint(ta->ta_user, UINT32_MAX - 1, &n) == 0)
+			ta->ta_uid = (uid_t)n;
+		else if ((pw = getpwnam(ta->ta_user)) != NULL)
+			ta->ta_uid = pw->pw_uid;
+		else
+			return cause_fail(cause, "tls_allowed: %s: no user "
+			    "named %s", ta->ta_cn, ta->ta_user);
+	}
+	return 0;
+}
+
 /* Apply one key; a sentence in *cause for an unknown key or bad value. */
 static int
 config_set(struct fws_config *cf, const char *key, const char *v,
@@ -591,6 +710,8 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	const struct config_key	*k = NULL;
 	struct in_addr		 in4;
 	struct in6_addr		 in6;
+	char			 host[VALIDATE_HOST_MAX + 1];
+	char			 port[VALIDATE_PORT_LEN + 1];
 	char			*field, lo[32], hi[32], *why, *field_text;
 	uint64_t		 n;
 	unsigned		 u;
@@ -721,6 +842,22 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		if (n != 0)
 			goto why;
 		break;
+	case CONFIG_LISTEN:
+		if (strcmp(v, "none") == 0) {
+			set_str((char **)field, NULL);
+			break;
+		}
+		if (validate_hostport(v, FWS_TLS_PORT, host, sizeof(host), port,
+		    sizeof(port), &why) == -1)
+			goto why;
+		if (inet_pton(AF_INET, host, &in4) != 1 &&
+		    inet_pton(AF_INET6, host, &in6) != 1)
+			return cause_fail(cause, "%s: %s is not an IPv4 or IPv6 "
+			    "address (as ADDRESS:PORT, [IPV6]:PORT)", key, host);
+		set_str((char **)field, v);
+		break;
+	case CONFIG_ALLOWED:
+		return config_tls_allowed(cf, v, cause);
 	case CONFIG_ADDR:
 		if (inet_pton(AF_INET, v, &in4) != 1 &&
 		    inet_pton(AF_INET6, v, &in6) != 1)
@@ -829,7 +966,10 @@ config_finish(struct fws_config *cf, char **cause)
 	if (cf->cf_state_dir[0] != '/' || cf->cf_run_dir[0] != '/')
 		return cause_fail(cause, "state and run directories must be absolute "
 		    "paths");
-	return 0;
+	if (cf->cf_listen_tls != NULL && cf->cf_ntls_allowed == 0)
+		return cause_fail(cause, "listen_tls needs tls_allowed: no "
+		    "certificate may connect");
+	return config_tls_users(cf, cause);
 }
 
 void
@@ -850,6 +990,14 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_qemu_user);
 	free(cf->cf_loan_expire);
 	free(cf->cf_cgroup);
+	free(cf->cf_listen_tls);
+	free(cf->cf_tls_cert);
+	free(cf->cf_tls_key);
+	free(cf->cf_tls_ca);
+	free(cf->cf_tls_crl);
+	for (i = 0; i < cf->cf_ntls_allowed; i++)
+		free(cf->cf_tls_allowed[i].ta_user);
+	free(cf->cf_tls_allowed);
 	for (i = 0; i < cf->cf_nimage_dirs; i++)
 		free(cf->cf_image_dirs[i]);
 	memset(cf, 0, sizeof(*cf));

@@ -19,6 +19,12 @@
  * second has passed.  Refusals are logged as counts, a line per
  * CONTROL_REFUSED_EVERY seconds at most.  It knows connections, not
  * commands or VMs.
+ *
+ * Connections made elsewhere join the same list through control_adopt:
+ * control-tls.c's, once their handshake has said who is calling (a uid,
+ * admin or not, and a certificate's subject).  They are held to the
+ * same caps, timeouts and line lengths; only descriptors cannot travel
+ * on them (control_passes_fds).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -53,8 +59,10 @@ struct client {
 	int			 cl_stream;	/* pushes: never idle */
 	struct event		*cl_idle;	/* closes it when idle */
 	uid_t			 cl_uid;
-	pid_t			 cl_pid;
+	pid_t			 cl_pid;	/* 0: a remote client */
 	int			 cl_admin;
+	char			*cl_subject;	/* remote: its certificate's;
+						   NULL: the UNIX socket's */
 };
 TAILQ_HEAD(clients, client);
 
@@ -98,6 +106,9 @@ static struct event	*control_resume_ev;	/* ends a pause */
 static int		 control_paused;	/* control_ev is not watched */
 static const struct timeval *control_idle_tv;	/* NULL: idle is kept */
 static struct control_refused control_refused;
+
+static struct client *control_new(uid_t, int, const char *);
+static void	 control_start(struct client *);
 
 static struct client *
 control_find(uint64_t id)
@@ -150,6 +161,7 @@ control_close(struct client *cl)
 	event_free(cl->cl_idle);
 	if (control_gone != NULL)
 		control_gone(cl->cl_id);
+	free(cl->cl_subject);
 	free(cl);
 	/* a descriptor is free again */
 	control_resume(-1, 0, NULL);
@@ -357,6 +369,29 @@ control_refused_log(int fd, short what, void *arg)
 }
 
 /*
+ * Count a refusal: the first after a quiet spell is logged at once (who
+ * names the peer, " from ..."), the others summed up at the window's end.
+ */
+static void
+control_refused_count(enum control_refusal why, uid_t uid, const char *who,
+    const char *msg)
+{
+	struct control_refused	*rf = &control_refused;
+	struct timeval		 tv = { CONTROL_REFUSED_EVERY, 0 };
+
+	if (!evtimer_pending(rf->rf_ev, NULL)) {
+		log_warnx("refused a connection%s: %s", who, msg);
+		evtimer_add(rf->rf_ev, &tv);
+		return;
+	}
+	if (why == CONTROL_OVER_USER && rf->rf_count[why] == 0)
+		rf->rf_uid = uid;
+	else if (why == CONTROL_OVER_USER && uid != rf->rf_uid)
+		rf->rf_uids = 1;
+	rf->rf_count[why]++;
+}
+
+/*
  * Tell the peer of a connection just accepted why it is refused, in one
  * line (its empty buffer takes it without waiting), and close it.  The
  * refusal is counted; only the first after a quiet spell is logged.
@@ -365,9 +400,7 @@ static void
 control_refuse(int s, enum control_refusal why, const struct ucred *cred,
     const char *msg)
 {
-	struct control_refused	*rf = &control_refused;
-	struct timeval		 tv = { CONTROL_REFUSED_EVERY, 0 };
-	char			*line;
+	char			*line, who[64];
 	size_t			 len;
 
 	if ((line = control_error_line(PROTO_ERR_BUSY, msg, &len)) != NULL) {
@@ -375,20 +408,11 @@ control_refuse(int s, enum control_refusal why, const struct ucred *cred,
 		free(line);
 	}
 	close(s);
-	if (!evtimer_pending(rf->rf_ev, NULL)) {
-		if (cred != NULL)
-			log_warnx("refused a connection from pid %d: %s",
-			    (int)cred->pid, msg);
-		else
-			log_warnx("refused a connection: %s", msg);
-		evtimer_add(rf->rf_ev, &tv);
-		return;
-	}
-	if (why == CONTROL_OVER_USER && rf->rf_count[why] == 0)
-		rf->rf_uid = cred->uid;
-	else if (why == CONTROL_OVER_USER && cred->uid != rf->rf_uid)
-		rf->rf_uids = 1;
-	rf->rf_count[why]++;
+	if (cred != NULL)
+		snprintf(who, sizeof(who), " from pid %d", (int)cred->pid);
+	else
+		who[0] = '\0';
+	control_refused_count(why, cred != NULL ? cred->uid : 0, who, msg);
 }
 
 /*
@@ -481,19 +505,13 @@ control_accept(int fd, short what, void *arg)
 		free(msg);
 		return;
 	}
-	if ((cl = calloc(1, sizeof(*cl))) == NULL ||
-	    (cl->cl_idle = evtimer_new(base, control_idle, cl)) == NULL) {
-		log_warn("%s: calloc", __func__);
+	if ((cl = control_new(cred.uid, cred.uid == 0 ||
+	    (control_admin_gid != (gid_t)-1 && (cred.gid == control_admin_gid ||
+	    control_in_group(s, control_admin_gid))), NULL)) == NULL) {
 		close(s);
-		free(cl);
 		return;
 	}
-	cl->cl_uid = cred.uid;
 	cl->cl_pid = cred.pid;
-	cl->cl_admin = cred.uid == 0 || (control_admin_gid != (gid_t)-1 &&
-	    (cred.gid == control_admin_gid || control_in_group(s,
-	    control_admin_gid)));
-	cl->cl_id = control_next_id++;
 	cl->cl_bev = bufferevent_socket_new(base, s, BEV_OPT_CLOSE_ON_FREE);
 	if (cl->cl_bev == NULL) {
 		log_warnx("%s: bufferevent_socket_new failed", __func__);
@@ -502,14 +520,103 @@ control_accept(int fd, short what, void *arg)
 		free(cl);
 		return;
 	}
+	control_start(cl);
+}
+
+/*
+ * A client as yet without a connection: its identity, its id and its
+ * idle timer.  NULL when memory runs out.
+ */
+static struct client *
+control_new(uid_t uid, int admin, const char *subject)
+{
+	struct client	*cl;
+
+	if ((cl = calloc(1, sizeof(*cl))) == NULL ||
+	    (cl->cl_idle = evtimer_new(base, control_idle, cl)) == NULL ||
+	    (subject != NULL && (cl->cl_subject = strdup(subject)) == NULL)) {
+		log_warn("%s: calloc", __func__);
+		if (cl != NULL && cl->cl_idle != NULL)
+			event_free(cl->cl_idle);
+		free(cl);
+		return NULL;
+	}
+	cl->cl_uid = uid;
+	cl->cl_admin = admin;
+	cl->cl_id = control_next_id++;
+	return cl;
+}
+
+/* The client's connection is served from now on. */
+static void
+control_start(struct client *cl)
+{
 	bufferevent_setcb(cl->cl_bev, control_read, control_written,
 	    control_event, cl);
 	bufferevent_enable(cl->cl_bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&clients, cl, cl_entry);
 	control_idle_check(cl);
-	log_debug("%s: client %llu (pid %d uid %d%s)", __func__,
-	    (unsigned long long)cl->cl_id, (int)cl->cl_pid, (int)cl->cl_uid,
-	    cl->cl_admin ? ", admin" : "");
+	log_debug("%s: client %llu (%s%d uid %d%s)", __func__,
+	    (unsigned long long)cl->cl_id, cl->cl_subject != NULL ?
+	    "remote, fd " : "pid ", cl->cl_subject != NULL ?
+	    (int)bufferevent_getfd(cl->cl_bev) : (int)cl->cl_pid,
+	    (int)cl->cl_uid, cl->cl_admin ? ", admin" : "");
+}
+
+/*
+ * Serve a connection made elsewhere (bev, consumed), whose peer is
+ * known: uid, admin or not, and subject (a certificate's, for the log).
+ * A connection over a cap is told why in one line and closed once it
+ * is written; what it sent already is never read.
+ */
+void
+control_adopt(struct bufferevent *bev, uid_t uid, int admin,
+    const char *subject)
+{
+	struct client		*cl;
+	enum control_refusal	 why;
+	char			*msg, who[FWS_TLS_CN_MAX + 16];
+
+	if ((cl = control_new(uid, admin, subject)) == NULL) {
+		bufferevent_free(bev);
+		return;
+	}
+	cl->cl_bev = bev;
+	if ((msg = control_over_cap(uid, &why)) != NULL) {
+		snprintf(who, sizeof(who), " from %s", subject);
+		control_refused_count(why, uid, who, msg);
+		cl->cl_pending = 0;
+		bufferevent_setcb(bev, NULL, control_written, control_event,
+		    cl);
+		TAILQ_INSERT_TAIL(&clients, cl, cl_entry);
+		control_error_close(cl, msg);
+		free(msg);
+		return;
+	}
+	control_start(cl);
+	/* what came with the handshake is read now: no event will say so */
+	if (evbuffer_get_length(bufferevent_get_input(bev)) != 0)
+		control_read(bev, cl);
+}
+
+/* The certificate subject of a remote client; NULL for a local one. */
+const char *
+control_subject(uint64_t id)
+{
+	struct client	*cl;
+
+	if ((cl = control_find(id)) == NULL)
+		return NULL;
+	return cl->cl_subject;
+}
+
+/* May a descriptor go to client id (SCM_RIGHTS: the UNIX socket only)? */
+int
+control_passes_fds(uint64_t id)
+{
+	struct client	*cl;
+
+	return (cl = control_find(id)) != NULL && cl->cl_subject == NULL;
 }
 
 /* Who is at the other end of connection id: -1 when it is gone. */
@@ -692,7 +799,7 @@ control_send_fd(uint64_t id, json_t *msg, int fd)
 	ssize_t		 n;
 	int		 rc = -1;
 
-	if ((cl = control_find(id)) == NULL ||
+	if ((cl = control_find(id)) == NULL || cl->cl_subject != NULL ||
 	    evbuffer_get_length(bufferevent_get_output(cl->cl_bev)) != 0 ||
 	    (line = proto_encode(msg, &len)) == NULL)
 		goto done;

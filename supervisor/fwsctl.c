@@ -14,7 +14,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -453,7 +452,8 @@ usage_out(int only, int asked)
 			fprintf(f, "\n%s\n", verbs[only].v_help);
 		exit(asked ? 0 : 2);
 	}
-	fprintf(f, "usage: fwsctl [--socket PATH] [--json] [--owner USER] "
+	fprintf(f, "usage: fwsctl [--socket PATH | --connect URI [--cert FILE] "
+	    "[--key FILE] [--ca FILE]]\n              [--json] [--owner USER] "
 	    "VERB ...\n");
 	if (!asked) {
 		fprintf(f, "fwsctl help lists the verbs; fwsctl VERB --help "
@@ -470,8 +470,13 @@ usage_out(int only, int asked)
 	}
 	fprintf(f, "\nAdmins act for a user with --owner USER.\n"
 	    "The socket is $FWS_SOCKET, or %s/%s.\n"
+	    "--connect tls://HOST[:PORT] (or $FWS_CONNECT) reaches a remote "
+	    "fwsd (port %s);\n"
+	    "its certificates are cert.pem, key.pem, ca.pem in $FWS_TLS_DIR, "
+	    "~/.config/fws/tls\nor /etc/fws/tls, unless --cert, --key, --ca "
+	    "name others.\n"
 	    "fwsctl VERB --help shows one verb; man fwsctl tells more.\n",
-	    FWS_RUN_DIR_DEFAULT, FWS_SOCKET_NAME);
+	    FWS_RUN_DIR_DEFAULT, FWS_SOCKET_NAME, FWS_TLS_PORT);
 	exit(asked ? 0 : 2);
 }
 
@@ -614,7 +619,8 @@ unknown_verb(const char *word)
 static void __attribute__((noreturn))
 unknown_option(int cmd, const char *word)
 {
-	static const char	 global[] = "socket= json owner= help version";
+	static const char	 global[] = "socket= connect= cert= key= ca= "
+	    "json owner= help version";
 	static const char	 every[] = "json owner= help";
 	const struct verb	*v = cmd != -1 ? &verbs[cmd] : NULL;
 	struct suggest		 sg = { .sg_word = word };
@@ -803,7 +809,6 @@ fwsctl_connect(void)
 
 /* The connection to fwsd and what was read from it but not used yet. */
 #define FWSCTL_REPLY_MAX	(256 << 20)	/* bytes in one line */
-static int	 conn = -1;
 static const char *conn_waiting;	/* shown while a slow reply is due */
 static int	 conn_progress;		/* a progress line is showing */
 static char	*conn_buf;		/* what was read, grown to a line */
@@ -833,7 +838,6 @@ fwsctl_now_ms(void)
 static void
 fwsctl_progress(void)
 {
-	struct pollfd	 pfd;
 	char		 line[256];
 	int64_t		 elapsed;
 	int		 secs, shown = 0;
@@ -841,11 +845,9 @@ fwsctl_progress(void)
 	if ((conn_waiting == NULL && conn_line == NULL) ||
 	    !isatty(STDERR_FILENO))
 		return;
-	pfd.fd = conn;
-	pfd.events = POLLIN;
 	for (;;) {
 		elapsed = fwsctl_now_ms() - conn_asked;
-		if (poll(&pfd, 1, (int)(1000 - elapsed % 1000)) != 0)
+		if (conn_wait((int)(1000 - elapsed % 1000)) != 0)
 			break;
 		if (conn_progress)
 			continue;	/* the job's own progress shows */
@@ -884,7 +886,7 @@ fwsctl_send(enum proto_cmd cmd, json_t *args)
 	json_decref(req);
 	if (line == NULL)
 		fwsctl_errx(1, "cannot encode the request");
-	conn = fwsctl_connect();
+	conn_open();
 	conn_have = conn_used = 0;
 	conn_asked = fwsctl_now_ms();
 	/*
@@ -892,7 +894,7 @@ fwsctl_send(enum proto_cmd cmd, json_t *args)
 	 * it already: its reason is still there to read, instead of dying of
 	 * SIGPIPE
 	 */
-	n = send(conn, line, len, MSG_NOSIGNAL);
+	n = conn_send(line, len);
 	if (n == -1 && errno != EPIPE && errno != ECONNRESET)
 		fwsctl_errx(1, "write to fwsd: %s", strerror(errno));
 	if (n != -1 && (size_t)n != len)
@@ -933,8 +935,8 @@ fwsctl_line(int *fdp, size_t *lenp)
 			conn_buf = p;
 		}
 		fwsctl_progress();
-		n = sock_recv_fd(conn, conn_buf + conn_have,
-		    conn_size - conn_have, fdp);
+		n = conn_recv(conn_buf + conn_have, conn_size - conn_have,
+		    fdp);
 		if (n <= 0)
 			return NULL;
 		conn_have += n;
@@ -1012,8 +1014,7 @@ fwsctl_call(enum proto_cmd cmd, json_t *args, int *fdp)
 
 	fwsctl_send(cmd, args);
 	reply = fwsctl_reply(fdp);
-	close(conn);
-	conn = -1;
+	conn_close();
 	return reply;
 }
 
@@ -1042,8 +1043,7 @@ fwsctl_call_scan(enum proto_cmd cmd, json_t *args,
 		}
 		reply = fwsctl_reply(NULL);
 	}
-	close(conn);
-	conn = -1;
+	conn_close();
 	return reply;
 }
 
@@ -2129,43 +2129,68 @@ verb_set(struct ctx *c)
 	return 0;
 }
 
-/* screenshot NAME FILE: the PNG fwsd hands on, into FILE ("-": stdout) */
+/* Write all of buf to fd; exits naming file when it cannot. */
+static void
+write_out(int fd, const char *file, const char *buf, size_t n)
+{
+	ssize_t	 k;
+	size_t	 w;
+
+	for (w = 0; w < n; ) {
+		k = write(fd, buf + w, n - w);
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			fwsctl_errx(1, "%s: %s", file, strerror(errno));
+		w += k;
+	}
+}
+
+/*
+ * screenshot NAME FILE: the PNG fwsd hands on, into FILE ("-": stdout):
+ * an open file over the UNIX socket, the bytes in the reply (base64)
+ * over TLS
+ */
 static int
 verb_screenshot(struct ctx *c)
 {
-	const char	*file = c->c_pos[1];
+	const char	*file = c->c_pos[1], *png;
 	json_t		*r, *res;
-	char		 buf[65536];
-	ssize_t		 n, w;
+	char		 buf[65536], *bytes = NULL;
+	ssize_t		 n = 0;
 	off_t		 off = 0;
+	size_t		 len = 0;
 	int		 fd, out;
 
 	r = fwsctl_call(PROTO_CMD_SCREENSHOT, fwsctl_name_args(c), &fd);
 	res = json_object_get(r, "result");
-	if (fd == -1)
+	if (fd == -1 && (png = json_string_value(json_object_get(res,
+	    "png"))) != NULL) {
+		if ((bytes = proto_b64_decode(png, &len)) == NULL)
+			fwsctl_errx(1, "fwsd sent a picture that is not base64");
+		json_object_del(res, "png");
+	} else if (fd == -1)
 		fwsctl_errx(1, "fwsd sent no picture");
 	if (strcmp(file, "-") == 0)
 		out = STDOUT_FILENO;
 	else if ((out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0666)) == -1)
 		fwsctl_errx(1, "%s: %s", file, strerror(errno));
-	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
-		for (w = 0; w < n; ) {
-			ssize_t k = write(out, buf + w, n - w);
-
-			if (k == -1 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				fwsctl_errx(1, "%s: %s", file, strerror(errno));
-			w += k;
+	if (bytes != NULL)
+		write_out(out, file, bytes, len);
+	else {
+		while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+			write_out(out, file, buf, n);
+			off += n;
 		}
-		off += n;
+		if (n == -1)
+			fwsctl_errx(1, "reading the picture: %s",
+			    strerror(errno));
+		close(fd);
 	}
-	if (n == -1)
-		fwsctl_errx(1, "reading the picture: %s", strerror(errno));
+	free(bytes);
 	if (out != STDOUT_FILENO && close(out) == -1)
 		fwsctl_errx(1, "%s: %s", file, strerror(errno));
-	close(fd);
 	if (out == STDOUT_FILENO)
 		;	/* the picture is the output */
 	else if (c->c_json) {
@@ -2742,26 +2767,54 @@ verb_vnc(struct ctx *c)
 	return 0;
 }
 
+/*
+ * A global option that takes a value: "--NAME VALUE" or "--NAME=VALUE"
+ * at argv[*i] sets *val (and moves *i past the value).  0 when argv[*i]
+ * is another option.
+ */
+static int
+global_value(char **argv, int argc, int *i, const char *name,
+    const char **val)
+{
+	size_t	 len = strlen(name);
+
+	if (strncmp(argv[*i], name, len) != 0)
+		return 0;
+	if (argv[*i][len] == '=') {
+		*val = argv[*i] + len + 1;
+		return 1;
+	}
+	if (argv[*i][len] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		fwsctl_errx(2, "%s needs a value", name);
+	*val = argv[++*i];
+	return 1;
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct ctx	 c;
-	int		 i = 1, cmd;
-	char		*def;
+	struct conn_target	 to;
+	struct ctx		 c;
+	const char		*connect = NULL, *owner = NULL;
+	const char		*cert = NULL, *key = NULL, *ca = NULL;
+	char			*def, *cause;
+	int			 i = 1, cmd, rc;
 
 	memset(&c, 0, sizeof(c));
-	socket_path = getenv("FWS_SOCKET");
+	socket_path = NULL;
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
-			socket_path = argv[++i];
-		else if (strncmp(argv[i], "--socket=", 9) == 0)
-			socket_path = argv[i] + 9;
+		if (global_value(argv, argc, &i, "--socket", &socket_path) ||
+		    global_value(argv, argc, &i, "--connect", &connect) ||
+		    global_value(argv, argc, &i, "--cert", &cert) ||
+		    global_value(argv, argc, &i, "--key", &key) ||
+		    global_value(argv, argc, &i, "--ca", &ca))
+			continue;
+		if (global_value(argv, argc, &i, "--owner", &owner))
+			fwsctl_owner(owner);
 		else if (strcmp(argv[i], "--json") == 0)
 			c.c_json = 1;
-		else if (strcmp(argv[i], "--owner") == 0 && i + 1 < argc)
-			fwsctl_owner(argv[++i]);
-		else if (strncmp(argv[i], "--owner=", 8) == 0)
-			fwsctl_owner(argv[i] + 8);
 		else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
 			usage_out(-1, 1);
@@ -2770,9 +2823,6 @@ main(int argc, char *argv[])
 			return 0;
 		} else if (strcmp(argv[i], "--verbs") == 0)
 			list_verbs();
-		else if (strcmp(argv[i], "--socket") == 0 ||
-		    strcmp(argv[i], "--owner") == 0)
-			fwsctl_errx(2, "%s needs a value", argv[i]);
 		else if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
 			argv[i][strcspn(argv[i], "=")] = '\0';
 			unknown_option(-1, argv[i] + 2);
@@ -2782,10 +2832,32 @@ main(int argc, char *argv[])
 	}
 	if (i == argc)
 		usage(-1);
+	/* the command line first, then the environment */
+	if (connect == NULL && socket_path == NULL)
+		connect = getenv("FWS_CONNECT");
+	if (connect != NULL && *connect == '\0')
+		connect = NULL;
+	if (socket_path == NULL)
+		socket_path = getenv("FWS_SOCKET");
+	if (connect != NULL) {
+		if (conn_parse(connect, &to, &cause) == -1)
+			fwsctl_errx(2, "--connect %s", cause);
+		if (!to.ct_tls)
+			socket_path = to.ct_path;
+	}
 	if (socket_path == NULL || *socket_path == '\0') {
 		def = xasprintf("%s/%s", FWS_RUN_DIR_DEFAULT, FWS_SOCKET_NAME);
 		socket_path = def;
 	}
+	if (connect == NULL) {
+		memset(&to, 0, sizeof(to));
+		to.ct_path = socket_path;
+	}
+	if (!to.ct_tls && (cert != NULL || key != NULL || ca != NULL))
+		fwsctl_errx(2, "--cert, --key and --ca go with --connect "
+		    "tls://HOST");
+	conn_target(&to);
+	conn_tls_files(cert, key, ca);
 	if (strcmp(argv[i], "help") == 0)
 		usage_out(-1, 1);
 	if ((cmd = proto_cmd_find(argv[i])) == -1 || verbs[cmd].v_fn == NULL)
@@ -2793,5 +2865,7 @@ main(int argc, char *argv[])
 	c.c_cmd = cmd;
 	c.c_verb = &verbs[cmd];
 	parse(&c, argc - i - 1, argv + i + 1);
-	return c.c_verb->v_fn(&c);
+	rc = c.c_verb->v_fn(&c);
+	conn_release();
+	return rc;
 }

@@ -247,6 +247,8 @@ main(int argc, char *argv[])
 	    cmd_client_gone, &cause) == -1)
 		fwsd_fail(cause);
 	free(path);
+	if (control_tls_listen(&cause) == -1)
+		fwsd_fail(cause);
 	if (ns_open(&cause) == -1)
 		fwsd_fail(cause);
 	/* networks first: adopted and autostarted VMs need their bridges */
@@ -272,6 +274,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(base);
 
 stop:
+	control_tls_shutdown();
 	control_shutdown();
 	event_unfollow(0);
 	loan_release();

@@ -1,7 +1,8 @@
 /*
  * proto.c: encoding and decoding of control protocol messages (see
  * proto.h), the commands by name, and type-checked access to request
- * arguments.  No I/O; linked into fwsd and fwsctl alike.
+ * arguments, and base64 for bytes a reply carries (a screenshot over
+ * TLS).  No I/O; linked into fwsd and fwsctl alike.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -267,4 +268,77 @@ proto_arg_bool(json_t *args, const char *key, int *out, char **cause)
 		return cause_fail(cause, "argument \"%s\" must be true or false", key);
 	*out = json_is_true(v);
 	return 0;
+}
+
+static const char proto_b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* len bytes as base64 (RFC 4648, padded), NUL-terminated; NULL: no memory. */
+char *
+proto_b64_encode(const void *data, size_t len)
+{
+	const unsigned char	*p = data;
+	char			*out, *o;
+	uint32_t		 v;
+	size_t			 i;
+
+	if (len > (SIZE_MAX - 1) / 4 * 3 - 3 ||
+	    (out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	for (i = 0, o = out; i + 2 < len; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		*o++ = proto_b64[v >> 18];
+		*o++ = proto_b64[(v >> 12) & 63];
+		*o++ = proto_b64[(v >> 6) & 63];
+		*o++ = proto_b64[v & 63];
+	}
+	if (i < len) {
+		v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 :
+		    0);
+		*o++ = proto_b64[v >> 18];
+		*o++ = proto_b64[(v >> 12) & 63];
+		*o++ = i + 1 < len ? proto_b64[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Padded base64 back to bytes (*len of them); NULL when it is not
+ * base64 (or memory runs out).
+ */
+void *
+proto_b64_decode(const char *s, size_t *len)
+{
+	unsigned char	*out;
+	const char	*c;
+	size_t		 n = strlen(s), i, j, pad = 0;
+	uint32_t	 v;
+	int		 k, d;
+
+	if (n % 4 != 0)
+		return NULL;
+	if (n > 0 && s[n - 1] == '=')
+		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
+	if ((out = malloc(n / 4 * 3 + 1)) == NULL)
+		return NULL;
+	for (i = 0, j = 0; i < n; i += 4) {
+		for (v = 0, k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && i + 4 == n && k >= 4 - (int)pad)
+				d = 0;
+			else if (s[i + k] == '\0' ||
+			    (c = strchr(proto_b64, s[i + k])) == NULL) {
+				free(out);
+				return NULL;
+			} else
+				d = (int)(c - proto_b64);
+			v = v << 6 | (uint32_t)d;
+		}
+		out[j++] = v >> 16;
+		out[j++] = (v >> 8) & 0xff;
+		out[j++] = v & 0xff;
+	}
+	*len = j - pad;
+	return out;
 }

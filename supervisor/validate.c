@@ -828,3 +828,70 @@ format_cpus(unsigned milli, char *buf, size_t len)
 		buf[--n] = '\0';
 	return buf;
 }
+
+/*
+ * "HOST", "HOST:PORT", "[IPV6]" or "[IPV6]:PORT" (an IPv6 address alone
+ * may go without brackets) into host (at least VALIDATE_HOST_MAX + 1
+ * bytes) and port (VALIDATE_PORT_LEN + 1), the port being defport when
+ * none is given.  HOST is a name or an address: letters, digits, '.',
+ * '-' (':' inside brackets); PORT a number from 1 to 65535.
+ */
+int
+validate_hostport(const char *s, const char *defport, char *host,
+    size_t hostlen, char *port, size_t portlen, char **cause)
+{
+	const char	*h = s, *p = NULL, *end;
+	unsigned long	 n;
+	size_t		 len, i;
+	char		*e;
+
+	if (s == NULL || *s == '\0')
+		return cause_fail(cause, "an address must not be empty");
+	if (*s == '[') {
+		h = s + 1;
+		if ((end = strchr(h, ']')) == NULL)
+			return cause_fail(cause, "\"%.64s\": no ']' after the "
+			    "IPv6 address", s);
+		len = end - h;
+		if (end[1] == ':')
+			p = end + 2;
+		else if (end[1] != '\0')
+			return cause_fail(cause, "\"%.64s\": expected ':PORT' "
+			    "after ']'", s);
+	} else if ((end = strchr(s, ':')) != NULL && strchr(end + 1,
+	    ':') == NULL) {
+		len = end - s;
+		p = end + 1;
+	} else
+		len = strlen(s);	/* a name, or an IPv6 address alone */
+	if (len == 0 || len > VALIDATE_HOST_MAX || len >= hostlen)
+		return cause_fail(cause, "\"%.64s\": the host is empty or too "
+		    "long", s);
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)h[i]) && h[i] != '.' &&
+		    h[i] != '-' && h[i] != ':' && h[i] != '%')
+			return cause_fail(cause, "\"%.64s\": a host is a name or "
+			    "an address (letters, digits, '.', '-', ':')", s);
+		if ((h[i] == ':' || h[i] == '%') && *s != '[' && p != NULL)
+			return cause_fail(cause, "\"%.64s\": write an IPv6 "
+			    "address with a port as [ADDRESS]:PORT", s);
+	}
+	if (h[0] == '-' || h[0] == '.')
+		return cause_fail(cause, "\"%.64s\": a host starts with a "
+		    "letter or digit", s);
+	memcpy(host, h, len);
+	host[len] = '\0';
+	if (p == NULL)
+		p = defport;
+	if (p == NULL || *p < '0' || *p > '9')
+		return cause_fail(cause, "\"%.64s\": the port is a number from "
+		    "1 to 65535", s);
+	errno = 0;
+	n = strtoul(p, &e, 10);
+	if (errno != 0 || *e != '\0' || n == 0 || n > 65535 ||
+	    portlen <= VALIDATE_PORT_LEN)
+		return cause_fail(cause, "\"%.64s\": the port is a number from "
+		    "1 to 65535", s);
+	snprintf(port, portlen, "%lu", n);
+	return 0;
+}

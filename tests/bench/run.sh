@@ -14,6 +14,8 @@
 #   BENCH_INFO_N      info requests, one client (10000)
 #   BENCH_CLIENTS     concurrent clients (50), BENCH_PER_CLIENT requests (100)
 #   BENCH_STATS_VMS   guests in bench-stats (100), BENCH_STATS_RUNS calls (50)
+#   BENCH_TLS_VMS     VMs in bench-tls (100), BENCH_TLS_RUNS lists on kept
+#                     connections (1000), BENCH_TLS_FRESH on new ones (200)
 #   BENCH_NOISY_BPS   the disk cap of bench-noisy's shared mode (16M a second)
 #   BENCH_SPAWN_ROUNDS spawns of each kind in bench-cgroup-spawn (20)
 # e.g. BENCH_ROUNDS=3 BENCH_SCALE=5,10 BENCH_IDLE=2 BENCH_DEFINED=100 make bench

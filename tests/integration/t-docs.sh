@@ -17,12 +17,13 @@ EXAMPLE=$TOP/contrib/fwsd.conf.example
 
 command -v groff >/dev/null 2>&1 || fail "groff is missing (package groff-base)"
 command -v bash >/dev/null 2>&1 || fail "bash is missing"
-for f in "$MAN/fwsd.8" "$MAN/fwsctl.1" "$MAN/fwsd.conf.5" "$COMP" "$EXAMPLE"; do
+for f in "$MAN/fwsd.8" "$MAN/fwsctl.1" "$MAN/fwsd.conf.5" \
+    "$MAN/fws-tls-setup.1" "$COMP" "$EXAMPLE"; do
 	[ -f "$f" ] || fail "$f is missing"
 done
 
 # --- the pages format without a warning, for print and for a terminal
-for page in fwsd.8 fwsctl.1 fwsd.conf.5; do
+for page in fwsd.8 fwsctl.1 fwsd.conf.5 fws-tls-setup.1; do
 	groff -mandoc -ww -z "$MAN/$page" 2>"$T/err" ||
 	    fail "groff failed on $page: $(cat "$T/err")"
 	[ -s "$T/err" ] && fail "groff warns about $page: $(cat "$T/err")"

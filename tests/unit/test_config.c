@@ -137,6 +137,25 @@ static const struct {
 	    "public_host: \"gate;rm\" is not a host name" },
 	{ "public_host = -oProxyCommand\n", "not a host name" },
 	{ "public_host = a:b\n", "not a host name or address" },
+	{ "listen_tls = example.org\n", "not an IPv4 or IPv6 address" },
+	{ "listen_tls = 127.0.0.1:0\n", "the port is a number" },
+	{ "listen_tls = 127.0.0.1:65536\n", "the port is a number" },
+	{ "listen_tls = ::1:16514\n", "not an IPv4 or IPv6 address" },
+	{ "listen_tls = [::1\n", "no ']'" },
+	{ "listen_tls = 127.0.0.1\n", "listen_tls needs tls_allowed" },
+	{ "listen_tls = 127.0.0.1\ntls_cert = /c\ntls_key = /k\n"
+	    "tls_ca = /a\n", "listen_tls needs tls_allowed" },
+	{ "tls_cert = cert.pem\n", "not an absolute path" },
+	{ "tls_allowed = alice\n", "is not \"CN => admin\"" },
+	{ "tls_allowed = => admin\n", "a common name of 1 to 64" },
+	{ "tls_allowed = alice => \n", "not admin or a user name" },
+	{ "tls_allowed = alice => bob smith\n", "not admin or a user name" },
+	{ "tls_allowed = alice => admin; alice => root\n", "given twice" },
+	{ "tls_allowed = alice => admin\ntls_allowed = alice => root\n",
+	    "given twice" },
+	{ "tls_allowed = alice => no-such-user-here\n",
+	    "alice: no user named no-such-user-here" },
+	{ "tls_allowed = a\tb => admin\n", "control character" },
 };
 
 static void
@@ -420,6 +439,41 @@ test_quota_keys(void **state)
 	}
 }
 
+/* listen_tls and tls_allowed: entries add up, names become uids */
+static void
+test_tls(void **state)
+{
+	struct fws_config	 cf;
+	char			*cause = NULL;
+
+	(void)state;
+	if (load_text("listen_tls = [::1]:7000\ntls_cert = /c\n"
+	    "tls_key = /k\ntls_ca = /a\n"
+	    "tls_allowed = ops team => admin ; root-cn => root;\n"
+	    "tls_allowed = n => 4242\n", &cf, &cause) != 0)
+		fail_msg("%s", cause ? cause : "(null)");
+	assert_string_equal(cf.cf_listen_tls, "[::1]:7000");
+	assert_int_equal(cf.cf_ntls_allowed, 3);
+	assert_string_equal(cf.cf_tls_allowed[0].ta_cn, "ops team");
+	assert_null(cf.cf_tls_allowed[0].ta_user);
+	assert_int_equal(cf.cf_tls_allowed[0].ta_uid, 0);
+	assert_string_equal(cf.cf_tls_allowed[1].ta_cn, "root-cn");
+	assert_string_equal(cf.cf_tls_allowed[1].ta_user, "root");
+	assert_int_equal(cf.cf_tls_allowed[1].ta_uid, 0);
+	assert_int_equal(cf.cf_tls_allowed[2].ta_uid, 4242);
+	assert_null(cf.cf_tls_crl);
+	config_clear(&cf);
+	/* off by default, and with "none"; fwsd's files in /etc/fws/tls */
+	assert_int_equal(load_text("listen_tls = 127.0.0.1\n"
+	    "listen_tls = none\n", &cf, &cause), 0);
+	assert_null(cf.cf_listen_tls);
+	assert_int_equal(cf.cf_ntls_allowed, 0);
+	assert_string_equal(cf.cf_tls_cert, "/etc/fws/tls/cert.pem");
+	assert_string_equal(cf.cf_tls_key, "/etc/fws/tls/key.pem");
+	assert_string_equal(cf.cf_tls_ca, "/etc/fws/tls/ca.pem");
+	config_clear(&cf);
+}
+
 int
 main(void)
 {
@@ -429,6 +483,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_loan_none),
 		cmocka_unit_test(test_quota_keys),
+		cmocka_unit_test(test_tls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

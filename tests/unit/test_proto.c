@@ -253,6 +253,47 @@ test_cmds(void **state)
 	assert_false(proto_cmds[PROTO_CMD_LIST].pc_flags & PROTO_SLOW);
 }
 
+/* base64 both ways, RFC 4648's vectors, and what is not base64 */
+static void
+test_b64(void **state)
+{
+	static const char *const vec[][2] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+		{ "foobar", "Zm9vYmFy" },
+	};
+	static const char *const bad[] = { "Zg=", "Z===", "Zm9v!", "=Zm9",
+	    "Zg==Zg==", "Zm 9", "Zm9v\n" };
+	unsigned char	 bin[256];
+	char		*e, *d;
+	size_t		 i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(vec) / sizeof(*vec); i++) {
+		e = proto_b64_encode(vec[i][0], strlen(vec[i][0]));
+		assert_string_equal(e, vec[i][1]);
+		d = proto_b64_decode(e, &len);
+		assert_non_null(d);
+		assert_int_equal(len, strlen(vec[i][0]));
+		assert_memory_equal(d, vec[i][0], len);
+		free(e);
+		free(d);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if ((d = proto_b64_decode(bad[i], &len)) != NULL)
+			fail_msg("\"%s\" decoded", bad[i]);
+	for (i = 0; i < sizeof(bin); i++)
+		bin[i] = (unsigned char)(i * 7 + 3);
+	for (i = 0; i <= sizeof(bin); i += 17) {
+		e = proto_b64_encode(bin, i);
+		d = proto_b64_decode(e, &len);
+		assert_int_equal(len, i);
+		assert_memory_equal(d, bin, i);
+		free(e);
+		free(d);
+	}
+}
+
 int
 main(void)
 {
@@ -263,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_reply_not_utf8),
 		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_b64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -608,10 +608,79 @@ test_utf8_clean(void **state)
 	}
 }
 
+/* HOST[:PORT] and [IPV6][:PORT], as listen_tls and --connect take them */
+static void
+test_hostport(void **state)
+{
+	static const struct {
+		const char	*in, *host, *port;
+	} good[] = {
+		{ "127.0.0.1", "127.0.0.1", "16514" },
+		{ "127.0.0.1:7000", "127.0.0.1", "7000" },
+		{ "host.example.org:1", "host.example.org", "1" },
+		{ "[::1]", "::1", "16514" },
+		{ "[::1]:65535", "::1", "65535" },
+		{ "::1", "::1", "16514" },
+		{ "fe80::1", "fe80::1", "16514" },
+		{ "gate", "gate", "16514" },
+		{ "gate:007", "gate", "7" },
+	};
+	static const struct {
+		const char	*in, *error;
+	} bad[] = {
+		{ "", "must not be empty" },
+		{ ":7000", "empty or too long" },
+		{ "[]:7000", "empty or too long" },
+		{ "[::1", "no ']'" },
+		{ "[::1]x", "expected ':PORT'" },
+		{ "gate:", "the port is a number" },
+		{ "gate:0", "the port is a number" },
+		{ "gate:65536", "the port is a number" },
+		{ "gate:99999999999999999999", "the port is a number" },
+		{ "gate:12a", "the port is a number" },
+		{ "gate:-1", "the port is a number" },
+		{ "-gate", "starts with a letter" },
+		{ "ga te", "a name or an address" },
+		{ "gate/x:1", "a name or an address" },
+		{ "a;b:1", "a name or an address" },
+	};
+	char	 host[VALIDATE_HOST_MAX + 1], port[VALIDATE_PORT_LEN + 1];
+	char	*cause, *longname;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		if (validate_hostport(good[i].in, "16514", host, sizeof(host),
+		    port, sizeof(port), &cause) == -1)
+			fail_msg("\"%s\": %s", good[i].in, cause);
+		assert_string_equal(host, good[i].host);
+		assert_string_equal(port, good[i].port);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cause = NULL;
+		assert_int_equal(validate_hostport(bad[i].in, "16514", host,
+		    sizeof(host), port, sizeof(port), &cause), -1);
+		if (cause == NULL || strstr(cause, bad[i].error) == NULL)
+			fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i].in,
+			    cause ? cause : "(null)", bad[i].error);
+		free(cause);
+	}
+	/* no default: a port must be given */
+	assert_int_equal(validate_hostport("gate", NULL, host, sizeof(host),
+	    port, sizeof(port), NULL), -1);
+	longname = malloc(VALIDATE_HOST_MAX + 2);
+	memset(longname, 'a', VALIDATE_HOST_MAX + 1);
+	longname[VALIDATE_HOST_MAX + 1] = '\0';
+	assert_int_equal(validate_hostport(longname, "1", host, sizeof(host),
+	    port, sizeof(port), NULL), -1);
+	free(longname);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hostport),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_format_size),
