@@ -101,6 +101,8 @@
 #define FWS_CPU_PERIOD		100000	/* us, the period of the CPU cap */
 #define FWS_MEMORY_OVERHEAD	192	/* MiB of qemu's own over guest RAM */
 #define FWS_MEMORY_OVERHEAD_DIV	8	/* ... and RAM / this */
+#define FWS_DEF_VERSION		1	/* dump's "fws_definition": bump
+					   when define must read it anew */
 
 /*
  * What the core says when an operation ends or is refused.  The core
@@ -253,6 +255,8 @@ struct fws_template {
 struct fws_config {
 	char		*cf_state_dir;
 	char		*cf_run_dir;
+	char		*cf_disk_dir;		/* VMs' own new disks: DIR/UUID;
+						   NULL: each VM's dir */
 	char		*cf_qemu;
 	char		*cf_qemu_img;
 	char		*cf_image_dirs[FWS_IMAGE_DIRS_MAX];
@@ -668,6 +672,9 @@ void		 vm_vcpu_info(struct vm *, fws_done_fn, void *);
 void		 vm_pin(struct vm *, const struct caller *, int, const char *,
 		    fws_done_fn, void *);
 
+/* vm-dump.c: a VM's definition that travels (read back: vm-define.c) */
+json_t		*vm_definition(const struct vm *);
+
 /* vm-rename.c: a VM's new name */
 int		 vm_rename(struct vm *, const struct caller *, const char *,
 		    json_t **, enum fws_err *, char **);
@@ -741,6 +748,10 @@ char		*vm_dir(const struct vm *);
 char		*vm_file(const struct vm *, const char *);
 int		 vm_mkdir(const struct vm *, char **);
 char		*vm_run_path(const struct vm *, const char *);
+char		*vm_disk_dir(const struct vm *);
+int		 vm_disk_dir_init(char **);
+int		 vm_disk_dir_owner(const char *, uid_t *);
+void		 vm_rmdir_disks(const struct vm *);
 
 /* vm-run.c: a VM's qemu: its run files, process, QMP; vm.c's run ops */
 extern const struct vm_run_ops vm_run_qemu;
@@ -1293,10 +1304,14 @@ int	 image_find(uid_t, const char *, enum image_type, char **, char **,
 	    char **);
 int	 image_file_arg(uid_t, int, enum image_type, const char *, char **,
 	    char **);
+int	 image_disk_name(uid_t, const char *, char *, size_t);
 void	 image_scratch_clean(void);
 
 /* cmd-create.c: the create command (a handler in cmd.c's table) */
 void	 cmd_create(struct request *, json_t *, struct vm *);
+
+/* cmd-define.c: dump and define (handlers in cmd.c's table) */
+void	 cmd_dump(struct request *, json_t *, struct vm *);
 
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);

@@ -102,6 +102,9 @@ int	 verb_list(struct ctx *);
 int	 list_scan(const char *, size_t, struct list_rows *);
 void	 list_from_json(json_t *, struct list_rows *);
 
+/* fwsctl-define.c: dump and define */
+int	 verb_dump(struct ctx *);
+
 /* fwsctl-console.c */
 int	 fwsctl_console(const char *, int);
 

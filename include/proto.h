@@ -87,6 +87,7 @@ enum proto_err {
 	X(DISK_ADD,		"disk-add",		PROTO_SLOW)	\
 	X(DISK_REMOVE,		"disk-remove",		PROTO_SLOW)	\
 	X(DISK_RESIZE,		"disk-resize",		PROTO_SLOW)	\
+	X(DUMP,			"dump",			0)		\
 	X(EMULATOR_PIN,		"emulator-pin",		0)		\
 	X(EVENTS,		"events",		0)		\
 	X(IMAGE_DELETE,		"image-delete",		0)		\

@@ -75,6 +75,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "disk" } },
 	[PROTO_CMD_DISK_RESIZE] = { cmd_disk_resize, CMD_VM,
 	    { "name", "owner", "disk", "size" } },
+	[PROTO_CMD_DUMP] = { cmd_dump, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_EMULATOR_PIN] = { cmd_vcpu_pin, CMD_VM,
 	    { "name", "owner", "cpus" } },
 	[PROTO_CMD_EVENTS] = { cmd_events, 0,

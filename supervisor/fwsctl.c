@@ -127,6 +127,9 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "NAME DISK SIZE [--json]",
 	    "grow a disk (DISK: its number in info), live when the VM\n"
 	    "\t   runs; never shrink" },
+	[PROTO_CMD_DUMP] = { verb_dump, 1, "compact", "NAME [--compact]",
+	    "print a VM's definition as JSON, which define takes (on this\n"
+	    "\t   host or another)" },
 	[PROTO_CMD_EMULATOR_PIN] = { verb_vcpu_pin, 3, "json",
 	    "NAME CPUS|all [--json]",
 	    "run the VM's other qemu threads (main loop, I/O) on those\n"
