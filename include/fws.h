@@ -668,12 +668,17 @@ void		 vm_stats(const struct caller *, int64_t, struct vm *,
 
 /* vm-pin.c: the host CPUs a VM's threads may run on */
 void		 vm_pins_apply(struct vm *);
+int		 vm_pins_check(json_t *, unsigned, char **);
 void		 vm_vcpu_info(struct vm *, fws_done_fn, void *);
 void		 vm_pin(struct vm *, const struct caller *, int, const char *,
 		    fws_done_fn, void *);
 
 /* vm-dump.c: a VM's definition that travels (read back: vm-define.c) */
 json_t		*vm_definition(const struct vm *);
+
+/* vm-define.c: a VM made from a definition */
+void		 vm_define(const struct caller *, json_t *, int64_t, int,
+		    fws_done_fn, void *);
 
 /* vm-rename.c: a VM's new name */
 int		 vm_rename(struct vm *, const struct caller *, const char *,
@@ -1141,9 +1146,15 @@ int	 store_quota_set(uid_t, const char *, int64_t, char **);
 /* A disk asked for: a new one of cd_size bytes, or the file cd_path. */
 struct create_disk {
 	const char	*cd_path;	/* NULL: a new disk */
-	const char	*cd_format;	/* cd_path's, never probed */
+	const char	*cd_format;	/* cd_path's, never probed; a new
+					   disk's (NULL: qcow2) */
 	uint64_t	 cd_size;	/* bytes; 0: none given */
 	struct disk_io	 cd_io;		/* its limits; none: the template's */
+	/* a definition's (vm-define.c) */
+	int		 cd_owned;	/* cd_path was its VM's: it stays so
+					   where the VM's own disks are */
+	const char	*cd_backing;	/* a new disk: a qcow2 overlay on
+					   this image (by name) */
 };
 /*
  * A NIC asked for: on network cn_net, with MAC cn_mac (NULL: made), at
@@ -1181,6 +1192,9 @@ struct create_spec {
 	int		 cs_disks_given;	/* even none: no template disk */
 	struct create_nic *cs_nics;
 	size_t		 cs_nnics;
+	/* a definition's (vm-define.c): NULL, none */
+	const char	*cs_uuid;	/* kept: the VM is "defined" */
+	json_t		*cs_pins;	/* vm_pins' shape, checked here */
 };
 void	 create_vm(const struct caller *, const struct create_spec *,
 	    fws_done_fn, void *);
@@ -1312,6 +1326,7 @@ void	 cmd_create(struct request *, json_t *, struct vm *);
 
 /* cmd-define.c: dump and define (handlers in cmd.c's table) */
 void	 cmd_dump(struct request *, json_t *, struct vm *);
+void	 cmd_define(struct request *, json_t *, struct vm *);
 
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);
@@ -1462,6 +1477,7 @@ json_t	*disk_io_qemu_limits(const struct disk_io *);
 /* validate.c: shared with fwsctl */
 int	 validate_name(const char *, char **);
 int	 validate_mac(const char *, char **);
+int	 validate_uuid(const char *, char **);
 #define VALIDATE_IPV4_LEN	15	/* "255.255.255.255" */
 #define VALIDATE_CIDR_LEN	18	/* "255.255.255.255/32" */
 int	 validate_ipv4(const char *, struct in_addr *, char **);
