@@ -57,7 +57,8 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/pidfile.c supervisor/request.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-agent.c \
-		  supervisor/vm-def.c supervisor/vm-dump.c \
+		  supervisor/vm-def.c supervisor/vm-define.c \
+		  supervisor/vm-dump.c \
 		  supervisor/vm-json.c supervisor/vm-paths.c \
 		  supervisor/vm-qemu.c supervisor/vm-remove.c supervisor/vm-screen.c \
 		  supervisor/vm-set.c supervisor/vm-disk.c supervisor/vm-disk-plug.c \

@@ -104,6 +104,7 @@ void	 list_from_json(json_t *, struct list_rows *);
 
 /* fwsctl-define.c: dump and define */
 int	 verb_dump(struct ctx *);
+int	 verb_define(struct ctx *);
 
 /* fwsctl-console.c */
 int	 fwsctl_console(const char *, int);

@@ -82,6 +82,7 @@ enum proto_err {
 	X(CLONE,		"clone",		PROTO_SLOW)	\
 	X(CONSOLE,		"console",		0)		\
 	X(CREATE,		"create",		PROTO_SLOW)	\
+	X(DEFINE,		"define",		PROTO_SLOW)	\
 	X(DELETE,		"delete",		0)		\
 	X(DESTROY,		"destroy",		0)		\
 	X(DISK_ADD,		"disk-add",		PROTO_SLOW)	\

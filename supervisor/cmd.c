@@ -65,6 +65,8 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    "memory_mib", "disks", "iso", "kernel", "initrd", "append", "mac",
 	    "restart", "autostart", "nics", "template", "base", "until",
 	    "cpu_weight", "cpu_max" } },
+	[PROTO_CMD_DEFINE] = { cmd_define, 0,
+	    { "definition", "owner", "new_disks" } },
 	[PROTO_CMD_DELETE] = { cmd_delete, CMD_VM,
 	    { "name", "owner", "keep_disks" } },
 	[PROTO_CMD_DESTROY] = { cmd_destroy, CMD_VM, { "name", "owner" } },

@@ -108,6 +108,12 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "\t   --until or --for lends it until a time; --cpu-weight (1-10000,\n"
 	    "\t   100 by default) is its share of busy CPUs, --cpu-max CPUS\n"
 	    "\t   (e.g. 0.5) caps it" },
+	[PROTO_CMD_DEFINE] = { verb_define, 1, "new-disks json",
+	    "FILE|- [--new-disks] [--json]",
+	    "make a VM from a definition (dump's JSON, from this host or\n"
+	    "\t   another): its uuid and MACs kept, its disks attached at\n"
+	    "\t   their paths, or with --new-disks made anew, empty, of the\n"
+	    "\t   same sizes" },
 	[PROTO_CMD_DELETE] = { verb_delete, 1, "keep-disks",
 	    "NAME [--keep-disks]",
 	    "delete a stopped VM and the disks fwsd made for it" },
