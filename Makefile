@@ -47,7 +47,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/cmd-image.c supervisor/cmd-loan.c \
 		  supervisor/cmd-screen.c supervisor/cmd-media.c supervisor/cmd-net.c \
 		  supervisor/cmd-set.c supervisor/cmd-disk.c supervisor/cmd-pin.c \
-		  supervisor/cmd-nic.c \
+		  supervisor/cmd-nic.c supervisor/cmd-define.c \
 		  supervisor/cmd-user.c \
 		  supervisor/clone.c supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
@@ -58,7 +58,9 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/pidfile.c supervisor/request.c \
 		  supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-agent.c \
-		  supervisor/vm-def.c supervisor/vm-json.c supervisor/vm-paths.c \
+		  supervisor/vm-def.c supervisor/vm-define.c \
+		  supervisor/vm-dump.c \
+		  supervisor/vm-json.c supervisor/vm-paths.c \
 		  supervisor/vm-qemu.c supervisor/vm-remove.c supervisor/vm-screen.c \
 		  supervisor/vm-set.c supervisor/vm-disk.c supervisor/vm-disk-plug.c \
 		  supervisor/vm-nic.c \
@@ -71,7 +73,7 @@ FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
 		  supervisor/fwsctl-console.c \
 		  supervisor/fwsctl-list.c supervisor/fwsctl-loan.c \
 		  supervisor/fwsctl-stats.c supervisor/fwsctl-pin.c \
-		  supervisor/fwsctl-user.c $(COMMON_SRCS)
+		  supervisor/fwsctl-user.c supervisor/fwsctl-define.c $(COMMON_SRCS)
 
 HDRS		= $(wildcard include/*.h)
 

@@ -106,6 +106,8 @@
 #define FWS_CPU_PERIOD		100000	/* us, the period of the CPU cap */
 #define FWS_MEMORY_OVERHEAD	192	/* MiB of qemu's own over guest RAM */
 #define FWS_MEMORY_OVERHEAD_DIV	8	/* ... and RAM / this */
+#define FWS_DEF_VERSION		1	/* dump's "fws_definition": bump
+					   when define must read it anew */
 
 /*
  * What the core says when an operation ends or is refused.  The core
@@ -268,6 +270,8 @@ struct tls_allow {
 struct fws_config {
 	char		*cf_state_dir;
 	char		*cf_run_dir;
+	char		*cf_disk_dir;		/* VMs' own new disks: DIR/UUID;
+						   NULL: each VM's dir */
 	char		*cf_qemu;
 	char		*cf_qemu_img;
 	char		*cf_image_dirs[FWS_IMAGE_DIRS_MAX];
@@ -688,8 +692,16 @@ void		 vm_stats(const struct caller *, int64_t, struct vm *,
 
 /* vm-pin.c: the host CPUs a VM's threads may run on */
 void		 vm_pins_apply(struct vm *);
+int		 vm_pins_check(json_t *, unsigned, char **);
 void		 vm_vcpu_info(struct vm *, fws_done_fn, void *);
 void		 vm_pin(struct vm *, const struct caller *, int, const char *,
+		    fws_done_fn, void *);
+
+/* vm-dump.c: a VM's definition that travels (read back: vm-define.c) */
+json_t		*vm_definition(const struct vm *);
+
+/* vm-define.c: a VM made from a definition */
+void		 vm_define(const struct caller *, json_t *, int64_t, int,
 		    fws_done_fn, void *);
 
 /* vm-rename.c: a VM's new name */
@@ -765,6 +777,10 @@ char		*vm_dir(const struct vm *);
 char		*vm_file(const struct vm *, const char *);
 int		 vm_mkdir(const struct vm *, char **);
 char		*vm_run_path(const struct vm *, const char *);
+char		*vm_disk_dir(const struct vm *);
+int		 vm_disk_dir_init(char **);
+int		 vm_disk_dir_owner(const char *, uid_t *);
+void		 vm_rmdir_disks(const struct vm *);
 
 /* vm-run.c: a VM's qemu: its run files, process, QMP; vm.c's run ops */
 extern const struct vm_run_ops vm_run_qemu;
@@ -1158,9 +1174,15 @@ int	 store_quota_set(uid_t, const char *, int64_t, char **);
 /* A disk asked for: a new one of cd_size bytes, or the file cd_path. */
 struct create_disk {
 	const char	*cd_path;	/* NULL: a new disk */
-	const char	*cd_format;	/* cd_path's, never probed */
+	const char	*cd_format;	/* cd_path's, never probed; a new
+					   disk's (NULL: qcow2) */
 	uint64_t	 cd_size;	/* bytes; 0: none given */
 	struct disk_io	 cd_io;		/* its limits; none: the template's */
+	/* a definition's (vm-define.c) */
+	int		 cd_owned;	/* cd_path was its VM's: it stays so
+					   where the VM's own disks are */
+	const char	*cd_backing;	/* a new disk: a qcow2 overlay on
+					   this image (by name) */
 };
 /*
  * A NIC asked for: on network cn_net, with MAC cn_mac (NULL: made), at
@@ -1198,6 +1220,9 @@ struct create_spec {
 	int		 cs_disks_given;	/* even none: no template disk */
 	struct create_nic *cs_nics;
 	size_t		 cs_nnics;
+	/* a definition's (vm-define.c): NULL, none */
+	const char	*cs_uuid;	/* kept: the VM is "defined" */
+	json_t		*cs_pins;	/* vm_pins' shape, checked here */
 };
 void	 create_vm(const struct caller *, const struct create_spec *,
 	    fws_done_fn, void *);
@@ -1329,10 +1354,15 @@ int	 image_find(uid_t, const char *, enum image_type, char **, char **,
 	    char **);
 int	 image_file_arg(uid_t, int, enum image_type, const char *, char **,
 	    char **);
+int	 image_disk_name(uid_t, const char *, char *, size_t);
 void	 image_scratch_clean(void);
 
 /* cmd-create.c: the create command (a handler in cmd.c's table) */
 void	 cmd_create(struct request *, json_t *, struct vm *);
+
+/* cmd-define.c: dump and define (handlers in cmd.c's table) */
+void	 cmd_dump(struct request *, json_t *, struct vm *);
+void	 cmd_define(struct request *, json_t *, struct vm *);
 
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);
@@ -1483,6 +1513,7 @@ json_t	*disk_io_qemu_limits(const struct disk_io *);
 /* validate.c: shared with fwsctl */
 int	 validate_name(const char *, char **);
 int	 validate_mac(const char *, char **);
+int	 validate_uuid(const char *, char **);
 #define VALIDATE_IPV4_LEN	15	/* "255.255.255.255" */
 #define VALIDATE_CIDR_LEN	18	/* "255.255.255.255/32" */
 int	 validate_ipv4(const char *, struct in_addr *, char **);

@@ -121,6 +121,10 @@ int	 conn_wait(int);
 void	 conn_close(void);
 void	 conn_release(void);
 
+/* fwsctl-define.c: dump and define */
+int	 verb_dump(struct ctx *);
+int	 verb_define(struct ctx *);
+
 /* fwsctl-console.c */
 int	 fwsctl_console(const char *, int);
 

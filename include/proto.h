@@ -82,11 +82,13 @@ enum proto_err {
 	X(CLONE,		"clone",		PROTO_SLOW)	\
 	X(CONSOLE,		"console",		0)		\
 	X(CREATE,		"create",		PROTO_SLOW)	\
+	X(DEFINE,		"define",		PROTO_SLOW)	\
 	X(DELETE,		"delete",		0)		\
 	X(DESTROY,		"destroy",		0)		\
 	X(DISK_ADD,		"disk-add",		PROTO_SLOW)	\
 	X(DISK_REMOVE,		"disk-remove",		PROTO_SLOW)	\
 	X(DISK_RESIZE,		"disk-resize",		PROTO_SLOW)	\
+	X(DUMP,			"dump",			0)		\
 	X(EMULATOR_PIN,		"emulator-pin",		0)		\
 	X(EVENTS,		"events",		0)		\
 	X(IMAGE_DELETE,		"image-delete",		0)		\

@@ -135,6 +135,7 @@ clone_free(struct clone *cl, int discard)
 		dir = vm_dir(vm);
 		rmdir(dir);	/* only if nothing else is in it */
 		free(dir);
+		vm_rmdir_disks(vm);
 		TAILQ_REMOVE(&vms, vm, vm_entry);
 		vm_free(vm);
 	}
@@ -646,6 +647,8 @@ clone_define(struct clone *cl, const char *name, enum fws_err *err,
 		free(dir);
 		return -1;
 	}
+	free(dir);
+	dir = vm_disk_dir(vm);
 	for (i = 0; i < src->vm_ndisks; i++) {
 		d = &src->vm_disks[i];
 		nd = &vm->vm_disks[i];
@@ -773,6 +776,8 @@ clone_vm(struct vm *src, const struct caller *ca, const struct clone_spec *cs,
 	cl->cl_arg = arg;
 	cl->cl_percent = -1;
 	cl->cl_vm = vm = vm_new();
+	/* first: the directory of its disks (disk_dir) is named by it */
+	create_uuid(vm->vm_uuid, sizeof(vm->vm_uuid));
 	if (clone_define(cl, cs->cl_name, &err, &cause) == -1 ||
 	    clone_quota(cl, &err, &cause) == -1) {
 		clone_abandon(cl, err, cause);
@@ -788,7 +793,6 @@ clone_vm(struct vm *src, const struct caller *ca, const struct clone_spec *cs,
 		clone_abandon(cl, FWS_ERR_INTERNAL, cause);
 		return;
 	}
-	create_uuid(vm->vm_uuid, sizeof(vm->vm_uuid));
 	vm->vm_created = time(NULL);
 	if (vm_job_begin(src, JOB_CLONE, ca->ca_uid, cl, &err, &cause) == -1) {
 		clone_abandon(cl, err, cause);

@@ -167,6 +167,8 @@ static const struct config_key {
 	    FWS_CRASH_LOOP_MAX, 1 },
 	{ "crash_loop_window", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_crash_loop_window), NULL, 86400, 1 },
+	{ "disk_dir", CONFIG_PATH, offsetof(struct fws_config, cf_disk_dir),
+	    NULL, 0, 0 },
 	{ "event_history", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_event_history), NULL, 10000000, 1 },
 	{ "image_dirs", CONFIG_DIRS, 0, NULL, 0, 0 },
@@ -966,6 +968,8 @@ config_finish(struct fws_config *cf, char **cause)
 	if (cf->cf_state_dir[0] != '/' || cf->cf_run_dir[0] != '/')
 		return cause_fail(cause, "state and run directories must be absolute "
 		    "paths");
+	if (cf->cf_disk_dir != NULL && cf->cf_disk_dir[0] != '/')
+		return cause_fail(cause, "disk_dir must be an absolute path");
 	if (cf->cf_listen_tls != NULL && cf->cf_ntls_allowed == 0)
 		return cause_fail(cause, "listen_tls needs tls_allowed: no "
 		    "certificate may connect");
@@ -979,6 +983,7 @@ config_clear(struct fws_config *cf)
 
 	free(cf->cf_state_dir);
 	free(cf->cf_run_dir);
+	free(cf->cf_disk_dir);
 	free(cf->cf_qemu);
 	free(cf->cf_qemu_img);
 	free(cf->cf_machine);

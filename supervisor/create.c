@@ -41,12 +41,15 @@ struct create {
 	struct caller		 cr_caller;	/* who asks */
 	fws_done_fn		 cr_done;
 	void			*cr_arg;
-	char			*cr_dirs[FWS_IMAGE_DIRS_MAX + 2];
+	char			*cr_dirs[FWS_IMAGE_DIRS_MAX + 3];
 	int			 cr_ndirs;
-	char			*cr_base;	/* disk 0 is an overlay on it */
-	char			*cr_base_format;
+	char			*cr_base[FWS_DISKS_MAX];	/* the disk is an
+						   overlay on it (--base: 0) */
+	char			*cr_base_format[FWS_DISKS_MAX];
+	int			 cr_new[FWS_DISKS_MAX];	/* qemu-img makes it */
 	int			 cr_next;	/* disk qemu-img works on */
 	int			 cr_made[FWS_DISKS_MAX];
+	int			 cr_define;	/* a definition: "defined" */
 	struct proc_watch	*cr_watch;
 	char			*cr_log;	/* qemu-img's output */
 	uint64_t		 cr_net_rate;	/* the template's NICs' */
@@ -132,6 +135,38 @@ create_nic_net(const struct caller *ca, const char *net, char **cause)
 	if ((n = net_find(net)) == NULL || (!ca->ca_admin && !n->net_open))
 		return cause_fail(cause, "no network named \"%.64s\"%s", net,
 		    ca->ca_admin ? "" : " open to users (fwsctl net-list)");
+	return 0;
+}
+
+/*
+ * A uuid a definition keeps: well formed, and no VM's here (whose, to
+ * who may see it).
+ */
+static int
+create_uuid_free(struct create *cr, const char *uuid, enum fws_err *err,
+    char **cause)
+{
+	struct vm	*vm;
+	char		*who;
+	int		 rc;
+
+	*err = FWS_ERR_INVALID;
+	if (validate_uuid(uuid, cause) == -1)
+		return -1;
+	*err = FWS_ERR_EXISTS;
+	TAILQ_FOREACH(vm, &vms, vm_entry) {
+		if (strcmp(vm->vm_uuid, uuid) != 0)
+			continue;
+		if (!vm_is_hidden(vm) && caller_sees(&cr->cr_caller, vm)) {
+			who = caller_vm_words(&cr->cr_caller, vm);
+			rc = cause_fail(cause, "uuid %s is VM %s's on this host",
+			    uuid, who);
+			free(who);
+			return rc;
+		}
+		return cause_fail(cause, "a VM with uuid %s exists on this "
+		    "host", uuid);
+	}
 	return 0;
 }
 
@@ -358,6 +393,36 @@ create_disk_check(const struct caller *ca, struct vm *vm, const char *path,
 }
 
 /*
+ * d (the VM's last disk) made by qemu-img, of format fmt, in the
+ * directory of the VM's own disks (vm_disk_dir); -2 when a file is
+ * there already.
+ */
+static int
+create_new_disk(struct create *cr, struct vm_disk *d, const char *fmt,
+    char **cause)
+{
+	struct vm	*vm = cr->cr_vm;
+	char		*dir;
+
+	if (strcmp(fmt, "qcow2") != 0 && strcmp(fmt, "raw") != 0)
+		return cause_fail(cause, "disk %d: format must be qcow2 or "
+		    "raw", vm->vm_ndisks - 1);
+	dir = vm_disk_dir(vm);
+	d->d_path = xasprintf("%s/disk%d.%s", dir, vm->vm_ndisks - 1, fmt);
+	free(dir);
+	d->d_format = xasprintf("%s", fmt);
+	d->d_owned = 1;
+	cr->cr_new[vm->vm_ndisks - 1] = 1;
+	if (access(d->d_path, F_OK) == 0) {
+		*cause = xasprintf("%s already exists (kept from a deleted "
+		    "VM?): remove it, or attach it as an existing disk",
+		    d->d_path);
+		return -2;
+	}
+	return 0;
+}
+
+/*
  * Disk 0 as a qcow2 overlay on a base image (the owner's own or the
  * library's), at least as large as the template's disk.
  */
@@ -367,25 +432,40 @@ create_base_disk(struct create *cr, const char *name, uint64_t size,
 {
 	struct vm	*vm = cr->cr_vm;
 	struct vm_disk	*d = &vm->vm_disks[vm->vm_ndisks++];
-	char		*dir;
 	uint64_t	 bsize;
 
-	if (image_find(vm->vm_owner, name, IMAGE_DISK, &cr->cr_base,
-	    &cr->cr_base_format, cause) == -1 ||
-	    create_chain_check(cr, cr->cr_base, cr->cr_base_format, &bsize,
-	    cause) == -1)
+	int		 i = vm->vm_ndisks - 1;
+
+	if (image_find(vm->vm_owner, name, IMAGE_DISK, &cr->cr_base[i],
+	    &cr->cr_base_format[i], cause) == -1 ||
+	    create_chain_check(cr, cr->cr_base[i], cr->cr_base_format[i],
+	    &bsize, cause) == -1)
 		return -1;
-	dir = vm_dir(vm);
-	d->d_path = xasprintf("%s/disk0.qcow2", dir);
-	free(dir);
-	d->d_format = xasprintf("qcow2");
 	d->d_size = size > bsize ? size : bsize;
-	d->d_owned = 1;
-	if (access(d->d_path, F_OK) == 0)
-		return cause_fail(cause, "%s already exists (kept from a deleted "
-		    "VM?): remove it, or attach it as an existing disk",
-		    d->d_path) - 1;
-	return 0;
+	return create_new_disk(cr, d, "qcow2", cause);
+}
+
+/*
+ * Does a defined disk that was its VM's own stay so here: a writable
+ * file in the directory of the VM's own disks, or in its directory?
+ * Anywhere else it is attached as not owned: never deleted with the VM.
+ */
+static int
+create_own_place(struct create *cr, const struct vm_disk *d)
+{
+	char	*dirs[2], *resolved;
+	int	 rc;
+
+	if (d->d_readonly)
+		return 0;
+	dirs[0] = vm_disk_dir(cr->cr_vm);
+	dirs[1] = vm_dir(cr->cr_vm);
+	rc = path_confine(d->d_path, dirs, 2, &resolved, NULL) == 0;
+	if (rc)
+		free(resolved);
+	free(dirs[0]);
+	free(dirs[1]);
+	return rc;
 }
 
 /* The disks asked for, after disk 0 when that is an overlay. */
@@ -395,8 +475,8 @@ create_disks(struct create *cr, const struct create_spec *cs, char **cause)
 	struct vm	*vm = cr->cr_vm;
 	struct vm_disk	*d;
 	const char	*path, *fmt;
-	char		*dir;
 	size_t		 i;
+	int		 rc;
 
 	if (cs->cs_ndisks + vm->vm_ndisks > FWS_DISKS_MAX) {
 		*cause = xasprintf("%zu disks asked for, at most %d are allowed",
@@ -418,20 +498,21 @@ create_disks(struct create *cr, const struct create_spec *cs, char **cause)
 			if (create_existing_disk(cr, d, vm->vm_ndisks - 1, path,
 			    fmt, cause) == -1)
 				return -1;
+			if (cs->cs_disks[i].cd_owned)
+				d->d_owned = create_own_place(cr, d);
 			continue;
 		}
-		dir = vm_dir(vm);
-		d->d_path = xasprintf("%s/disk%d.qcow2", dir,
-		    vm->vm_ndisks - 1);
-		free(dir);
-		d->d_format = xasprintf("qcow2");
-		d->d_owned = 1;
-		if (access(d->d_path, F_OK) == 0) {
-			*cause = xasprintf("%s already exists (kept from a "
-			    "deleted VM?): remove it, or attach it as an "
-			    "existing disk", d->d_path);
-			return -2;
+		if (cs->cs_disks[i].cd_backing != NULL) {
+			vm->vm_ndisks--;
+			if ((rc = create_base_disk(cr,
+			    cs->cs_disks[i].cd_backing, d->d_size,
+			    cause)) != 0)
+				return rc;
+			continue;
 		}
+		if ((rc = create_new_disk(cr, d, fmt != NULL ? fmt : "qcow2",
+		    cause)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -472,6 +553,27 @@ create_loan(struct create *cr, int64_t until, const struct fws_template *t,
 }
 
 /*
+ * With disk_dir, where disks may be attached from besides: for an
+ * admin all of it; for a user, a definition's DISK_DIR/UUID when it
+ * holds their VM's disks ("owner"), never another user's.
+ */
+static void
+create_disk_dirs(struct create *cr)
+{
+	struct vm	*vm = cr->cr_vm;
+	uid_t		 owner;
+
+	if (conf.cf_disk_dir == NULL)
+		return;
+	if (cr->cr_caller.ca_admin)
+		cr->cr_dirs[cr->cr_ndirs++] = xasprintf("%s",
+		    conf.cf_disk_dir);
+	else if (cr->cr_define && vm_disk_dir_owner(vm->vm_uuid,
+	    &owner) == 0 && owner == vm->vm_owner)
+		cr->cr_dirs[cr->cr_ndirs++] = vm_disk_dir(vm);
+}
+
+/*
  * Check the whole definition into cr->cr_vm; -1 invalid, -2 exists,
  * -3 forbidden.
  */
@@ -484,7 +586,6 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 	uint64_t	 tdisk = 0;
 	struct disk_io	*io;
 	int64_t		 owner;
-	char		*key;
 	int		 rc, i;
 
 	if (caller_owner(&cr->cr_caller, cs->cs_owner, &owner, cause) == -1)
@@ -492,6 +593,7 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 	vm->vm_owner = owner < 0 ? cr->cr_caller.ca_uid : (uid_t)owner;
 	cr->cr_ndirs = image_dirs(vm->vm_owner, cr->cr_caller.ca_admin,
 	    cr->cr_dirs);
+	create_disk_dirs(cr);
 	if (validate_name(cs->cs_name, cause) == -1)
 		return -1;
 	snprintf(vm->vm_name, sizeof(vm->vm_name), "%s", cs->cs_name);
@@ -579,19 +681,11 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 		return rc;
 	/* the template's disk, when nothing else gives the VM one */
 	if (vm->vm_ndisks == 0 && tdisk > 0 && !cs->cs_disks_given) {
-		key = vm_dir(vm);
-		vm->vm_disks[0].d_path = xasprintf("%s/disk0.qcow2", key);
-		free(key);
-		vm->vm_disks[0].d_format = xasprintf("qcow2");
 		vm->vm_disks[0].d_size = tdisk;
-		vm->vm_disks[0].d_owned = 1;
 		vm->vm_ndisks = 1;
-		if (access(vm->vm_disks[0].d_path, F_OK) == 0) {
-			*cause = xasprintf("%s already exists (kept from a "
-			    "deleted VM?): remove it first",
-			    vm->vm_disks[0].d_path);
-			return -2;
-		}
+		if ((rc = create_new_disk(cr, &vm->vm_disks[0], "qcow2",
+		    cause)) != 0)
+			return rc;
 	}
 	/*
 	 * The template's I/O limits on each disk, operations and bytes
@@ -605,7 +699,14 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 		if (io->io_bps == 0 && io->io_bps_rd == 0 && io->io_bps_wr == 0)
 			io->io_bps = t->t_io.io_bps;
 	}
-	return create_limits(cr, tname, cause);
+	if ((rc = create_limits(cr, tname, cause)) != 0)
+		return rc;
+	if (cs->cs_pins != NULL) {
+		if (vm_pins_check(cs->cs_pins, vm->vm_vcpus, cause) == -1)
+			return -1;
+		vm->vm_pins = json_deep_copy(cs->cs_pins);
+	}
+	return 0;
 }
 
 /*
@@ -630,11 +731,11 @@ create_limits(struct create *cr, const char *tname, char **cause)
 		rc = cgroup_cpu_max_check(vm->vm_cpu_max, vm->vm_vcpus, cause);
 	for (i = 0; rc == 0 && i < vm->vm_ndisks; i++) {
 		d = &vm->vm_disks[i];
-		if (d->d_owned && d->d_size > conf.cf_max_disk_size)
+		if (cr->cr_new[i] && d->d_size > conf.cf_max_disk_size)
 			rc = cause_fail(cause, "disk %s%s is more than this "
 			    "host allows for a disk: max_disk_size = %s",
 			    format_size(d->d_size, a, sizeof(a)),
-			    i == 0 && cr->cr_base != NULL ? " (an overlay as "
+			    cr->cr_base[i] != NULL ? " (an overlay as "
 			    "large as its base)" : "",
 			    format_size(conf.cf_max_disk_size, b, sizeof(b)));
 	}
@@ -738,6 +839,7 @@ create_free(struct create *cr, int discard)
 		dir = vm_dir(cr->cr_vm);
 		rmdir(dir);	/* only if nothing else is in it */
 		free(dir);
+		vm_rmdir_disks(cr->cr_vm);
 		TAILQ_REMOVE(&vms, cr->cr_vm, vm_entry);
 		vm_free(cr->cr_vm);
 	}
@@ -746,8 +848,10 @@ create_free(struct create *cr, int discard)
 	free(cr->cr_log);
 	proc_unwatch(cr->cr_watch);
 	image_dirs_free(cr->cr_dirs, cr->cr_ndirs);
-	free(cr->cr_base);
-	free(cr->cr_base_format);
+	for (i = 0; i < FWS_DISKS_MAX; i++) {
+		free(cr->cr_base[i]);
+		free(cr->cr_base_format[i]);
+	}
 	free(cr);
 }
 
@@ -820,7 +924,7 @@ create_next(struct create *cr)
 	int		 fd;
 
 	while (cr->cr_next < vm->vm_ndisks &&
-	    !vm->vm_disks[cr->cr_next].d_owned)
+	    !cr->cr_new[cr->cr_next])
 		cr->cr_next++;
 	if (cr->cr_next == vm->vm_ndisks) {
 		if (store_vm_insert(vm, &cause) == -1) {
@@ -834,8 +938,8 @@ create_next(struct create *cr)
 		net_dhcp_sync();
 		end = vm->vm_loan.lo_end ? date_text(vm->vm_loan.lo_end) : NULL;
 		cpu = create_cpu_words(vm);
-		event_record_by(vm, cr->cr_caller.ca_uid, "created",
-		    "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s%s",
+		event_record_by(vm, cr->cr_caller.ca_uid, cr->cr_define ?
+		    "defined" : "created", "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s%s",
 		    vm->vm_vcpus,
 		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks,
 		    vm_restart_name(vm->vm_restart),
@@ -854,18 +958,18 @@ create_next(struct create *cr)
 	argv[1] = "create";
 	argv[2] = "-q";
 	argv[3] = "-f";
-	argv[4] = "qcow2";
+	argv[4] = d->d_format;
 	argv[5] = d->d_path;
 	argv[6] = size;
 	argv[7] = NULL;
-	if (cr->cr_next == 0 && cr->cr_base != NULL) {
+	if (cr->cr_base[cr->cr_next] != NULL) {
 		/* an overlay: the base's format is written into its header,
 		 * and the base is not opened (-u): its size is known */
 		argv[5] = "-u";
 		argv[6] = "-F";
-		argv[7] = cr->cr_base_format;
+		argv[7] = cr->cr_base_format[cr->cr_next];
 		argv[8] = "-b";
-		argv[9] = cr->cr_base;
+		argv[9] = cr->cr_base[cr->cr_next];
 		argv[10] = d->d_path;
 		argv[11] = size;
 		argv[12] = NULL;
@@ -907,11 +1011,15 @@ create_next(struct create *cr)
 static void
 create_abandon(struct create *cr, enum fws_err err, char *why)
 {
+	int	 i;
+
 	cr->cr_done(cr->cr_arg, err, why, NULL);
 	free(why);
 	image_dirs_free(cr->cr_dirs, cr->cr_ndirs);
-	free(cr->cr_base);
-	free(cr->cr_base_format);
+	for (i = 0; i < FWS_DISKS_MAX; i++) {
+		free(cr->cr_base[i]);
+		free(cr->cr_base_format[i]);
+	}
 	vm_free(cr->cr_vm);
 	free(cr);
 }
@@ -941,6 +1049,16 @@ create_vm(const struct caller *ca, const struct create_spec *cs,
 	cr->cr_arg = arg;
 	cr->cr_vm = vm = vm_new();
 	vm->vm_restart = VM_RESTART_ON_FAILURE;
+	cr->cr_define = cs->cs_uuid != NULL;
+	/* first: the directory of its disks is named by it */
+	if (cs->cs_uuid != NULL) {
+		if (create_uuid_free(cr, cs->cs_uuid, &err, &cause) == -1) {
+			create_abandon(cr, err, cause);
+			return;
+		}
+		snprintf(vm->vm_uuid, sizeof(vm->vm_uuid), "%s", cs->cs_uuid);
+	} else
+		create_uuid(vm->vm_uuid, sizeof(vm->vm_uuid));
 	if ((rc = create_parse(cr, cs, &cause)) != 0) {
 		create_abandon(cr, rc == -2 ? FWS_ERR_EXISTS : rc == -3 ?
 		    FWS_ERR_PERMISSION : FWS_ERR_INVALID, cause);
@@ -956,7 +1074,6 @@ create_vm(const struct caller *ca, const struct create_spec *cs,
 		create_abandon(cr, err, cause);
 		return;
 	}
-	create_uuid(vm->vm_uuid, sizeof(vm->vm_uuid));
 	vm->vm_created = time(NULL);
 	/* its job until it is made: nobody sees it, nothing touches it */
 	if (vm_job_begin(vm, JOB_CREATE, cr->cr_caller.ca_uid, NULL, &err,

@@ -107,6 +107,12 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "\t   --until or --for lends it until a time; --cpu-weight (1-10000,\n"
 	    "\t   100 by default) is its share of busy CPUs, --cpu-max CPUS\n"
 	    "\t   (e.g. 0.5) caps it" },
+	[PROTO_CMD_DEFINE] = { verb_define, 1, "new-disks json",
+	    "FILE|- [--new-disks] [--json]",
+	    "make a VM from a definition (dump's JSON, from this host or\n"
+	    "\t   another): its uuid and MACs kept, its disks attached at\n"
+	    "\t   their paths, or with --new-disks made anew, empty, of the\n"
+	    "\t   same sizes" },
 	[PROTO_CMD_DELETE] = { verb_delete, 1, "keep-disks",
 	    "NAME [--keep-disks]",
 	    "delete a stopped VM and the disks fwsd made for it" },
@@ -126,6 +132,9 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "NAME DISK SIZE [--json]",
 	    "grow a disk (DISK: its number in info), live when the VM\n"
 	    "\t   runs; never shrink" },
+	[PROTO_CMD_DUMP] = { verb_dump, 1, "compact", "NAME [--compact]",
+	    "print a VM's definition as JSON, which define takes (on this\n"
+	    "\t   host or another)" },
 	[PROTO_CMD_EMULATOR_PIN] = { verb_vcpu_pin, 3, "json",
 	    "NAME CPUS|all [--json]",
 	    "run the VM's other qemu threads (main loop, I/O) on those\n"

@@ -213,6 +213,8 @@ main(int argc, char *argv[])
 	    access_mkdir(path, &cause) == -1)
 		fwsd_fail(cause);
 	free(path);
+	if (vm_disk_dir_init(&cause) == -1)
+		fwsd_fail(cause);
 	image_scratch_clean();
 	if (cgroup_init(&cause) == -1)
 		fwsd_fail(cause);

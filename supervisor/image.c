@@ -670,3 +670,36 @@ image_file_arg(uid_t owner, int admin, enum image_type t, const char *v,
 	}
 	return rc;
 }
+
+/*
+ * The name of the disk image at path (resolved), of the owner's own or
+ * the library's, as image_find would find it: 0 and name, or -1 when
+ * path is no image that name finds.
+ */
+int
+image_disk_name(uid_t owner, const char *path, char *name, size_t len)
+{
+	const struct image_kind	*k;
+	const char		*file;
+	char			*found, *fmt;
+	size_t			 n;
+	int			 rc;
+
+	if ((file = strrchr(path, '/')) == NULL)
+		return -1;
+	file++;
+	n = strlen(file);
+	if ((k = image_kind_of(file, name, len)) == NULL ||
+	    k->ik_type != IMAGE_DISK) {
+		if (n <= 6 || strcmp(file + n - 6, ".qcow2") != 0 ||
+		    n - 6 >= len)
+			return -1;
+		snprintf(name, len, "%.*s", (int)(n - 6), file);
+	}
+	if (image_find(owner, name, IMAGE_DISK, &found, &fmt, NULL) == -1)
+		return -1;
+	rc = strcmp(found, path) == 0 ? 0 : -1;
+	free(found);
+	free(fmt);
+	return rc;
+}

@@ -480,14 +480,16 @@ int
 store_vm_insert(struct vm *vm, char **cause)
 {
 	sqlite3_stmt	*st;
+	char		*pins;
+	int		 rc;
 
 	if (exec_sql("BEGIN IMMEDIATE", cause) == -1)
 		return -1;
 	if (prepare("INSERT INTO vms (name, uuid, vcpus, memory_mib, mac, "
 	    "iso, kernel, initrd, append, iso_booted, restart, created, state, "
 	    "autostart, owner, qemu_uid, loan_end, loan_warned, cpu_weight, "
-	    "cpu_max) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?)", &st, cause) == -1)
+	    "cpu_max, pins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
 		goto fail;
 	bind_text(st, 1, vm->vm_name);
 	bind_text(st, 2, vm->vm_uuid);
@@ -508,7 +510,13 @@ store_vm_insert(struct vm *vm, char **cause)
 	bind_loan_end(st, 17, vm);
 	sqlite3_bind_int64(st, 18, vm->vm_loan.lo_warned);
 	bind_cpu(st, 19, vm);
-	if (step_done(st, cause) == -1)
+	/* a definition's (define): made with its pins */
+	pins = vm->vm_pins != NULL && json_object_size(vm->vm_pins) > 0 ?
+	    json_dumps(vm->vm_pins, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	bind_text(st, 21, pins);
+	rc = step_done(st, cause);
+	free(pins);
+	if (rc == -1)
 		goto fail;
 	vm->vm_id = sqlite3_last_insert_rowid(db);
 	if (store_devices_insert(vm, cause) == -1)

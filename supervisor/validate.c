@@ -86,6 +86,32 @@ bad:
 }
 
 /*
+ * A uuid as fwsd writes them: 8-4-4-4-12 lower-case hex digits.  It
+ * names a directory (disk_dir), so nothing else passes.
+ */
+int
+validate_uuid(const char *uuid, char **cause)
+{
+	int	 i;
+
+	if (uuid == NULL || strlen(uuid) != 36)
+		goto bad;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (uuid[i] != '-')
+				goto bad;
+		} else if (hexval((unsigned char)uuid[i]) < 0 ||
+		    (uuid[i] >= 'A' && uuid[i] <= 'F'))
+			goto bad;
+	}
+	return 0;
+bad:
+	return cause_fail(cause, "invalid uuid \"%.40s\": expected lower-case "
+	    "hex digits like 0f1e2d3c-4b5a-4697-8877-665544332211",
+	    uuid ? uuid : "");
+}
+
+/*
  * A size as people type it: a whole number and its unit, K, M, G or T,
  * powers of 1024, in either case, alone or followed by B or iB: "10G",
  * "10g", "10GB", "10gb" and "10GiB" are all 10 GiB.  A bare number is

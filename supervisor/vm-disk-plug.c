@@ -395,11 +395,11 @@ disk_free_slot(const struct vm *vm)
 	return -1;
 }
 
-/* A name in the VM's directory no file and no disk of it has. */
+/* A name in the directory of the VM's own disks no file nor disk has. */
 static char *
 disk_new_path(const struct vm *vm)
 {
-	char	*dir = vm_dir(vm), *path;
+	char	*dir = vm_disk_dir(vm), *path;
 	int	 n, i;
 
 	for (n = 0;; n++) {
@@ -463,6 +463,11 @@ vm_disk_add(struct vm *vm, const struct caller *ca,
 			    "max_disk_size = %s", format_size(cd->cd_size, a,
 			    sizeof(a)), format_size(conf.cf_max_disk_size, b,
 			    sizeof(b))));
+			return;
+		}
+		/* DISK_DIR/UUID of a VM made before disk_dir was set */
+		if (vm_mkdir(vm, &why) == -1) {
+			disk_refuse(fn, arg, FWS_ERR_INTERNAL, why);
 			return;
 		}
 		d.d_path = disk_new_path(vm);

@@ -263,6 +263,54 @@ vm_vcpu_info(struct vm *vm, fws_done_fn fn, void *arg)
 }
 
 /*
+ * Pins as a definition gives them, for a VM of vcpus vCPUs: an object
+ * of "vcpus" (vCPU numbers to CPU lists) and "emulator" (a CPU list),
+ * each list of CPUs this host has.  0, or -1 and why.
+ */
+int
+vm_pins_check(json_t *pins, unsigned vcpus, char **cause)
+{
+	cpu_set_t	 set;
+	const char	*key;
+	json_t		*v;
+	char		*end, *why;
+	unsigned long	 n;
+
+	if (!json_is_object(pins))
+		return cause_fail(cause, "pins must be an object");
+	json_object_foreach(pins, key, v) {
+		if (strcmp(key, "emulator") == 0) {
+			if (!json_is_string(v))
+				return cause_fail(cause, "pins: \"emulator\" "
+				    "must be a CPU list");
+			if (pin_parse(json_string_value(v), &set, &why) == -1)
+				goto bad;
+		} else if (strcmp(key, "vcpus") != 0)
+			return cause_fail(cause, "pins: unknown key \"%.64s\"",
+			    key);
+	}
+	v = json_object_get(pins, "vcpus");
+	if (v != NULL && !json_is_object(v))
+		return cause_fail(cause, "pins: \"vcpus\" must be an object");
+	json_object_foreach(v, key, pins) {
+		n = strtoul(key, &end, 10);
+		if (*key < '0' || *key > '9' || *end != '\0' || n >= vcpus)
+			return cause_fail(cause, "pins: \"%.16s\" is no vCPU "
+			    "of the VM's %u", key, vcpus);
+		if (!json_is_string(pins))
+			return cause_fail(cause, "pins: vCPU %lu's must be a "
+			    "CPU list", n);
+		if (pin_parse(json_string_value(pins), &set, &why) == -1)
+			goto bad;
+	}
+	return 0;
+bad:
+	cause_fail(cause, "pins: %s", why);
+	free(why);
+	return -1;
+}
+
+/*
  * Pin vCPU vcpu (-1: the emulator's threads) to the CPU list (NULL:
  * anywhere again), for ca: in the definition at once (one write with
  * its event), live when qemu runs.  fn(arg, ...) with {name, owner,

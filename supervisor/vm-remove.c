@@ -71,6 +71,7 @@ vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
 			free(err);
 		}
 	}
+	vm_rmdir_disks(vm);		/* DISK_DIR/UUID, when empty */
 	vm_saved_discard(vm, 1);	/* a saved guest's state, if any */
 	cgroup_vm_remove(vm);		/* left by a qemu that died unseen */
 	p = vm_dir(vm);

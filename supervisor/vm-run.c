@@ -89,6 +89,38 @@ vm_log_tail(struct vm *vm)
 }
 
 /*
+ * qemu's words (tail) said a disk's image lock was held: by another
+ * qemu, which may run on another host when disks are shared (disk_dir
+ * on a network file system).  Which disk, in words, or NULL.  qemu
+ * names the node it was opening, FWS_DISK_NODE and its slot.
+ */
+static char *
+vm_lock_words(const struct vm *vm, const char *tail)
+{
+	const char	*p;
+	char		*end;
+	long		 slot = -1;
+	int		 i;
+
+	if (strstr(tail, "Failed to get") == NULL ||
+	    strstr(tail, "lock") == NULL)
+		return NULL;
+	for (p = tail; (p = strstr(p, FWS_DISK_NODE)) != NULL; p++)
+		if (p[strlen(FWS_DISK_NODE)] >= '0' &&
+		    p[strlen(FWS_DISK_NODE)] <= '9') {
+			slot = strtol(p + strlen(FWS_DISK_NODE), &end, 10);
+			break;
+		}
+	for (i = 0; i < vm->vm_ndisks; i++)
+		if (vm->vm_disks[i].d_slot == slot)
+			return xasprintf("disk %d (%s) is in use by another "
+			    "qemu, perhaps on another host sharing the "
+			    "directory", i, vm->vm_disks[i].d_path);
+	return xasprintf("a disk is in use by another qemu, perhaps on "
+	    "another host sharing the directory");
+}
+
+/*
  * The guest's serial output and qemu's own are capped at console_log_max
  * while qemu runs, and cut now if over.
  */
@@ -174,7 +206,11 @@ vm_exit_event(struct vm *vm, int status, char **why)
 		if (vm->vm_job.j_error != NULL)
 			*why = xasprintf("%s", vm->vm_job.j_error);
 		else if ((tail = vm_log_tail(vm)) != NULL) {
-			*why = xasprintf("qemu failed to start: %s", tail);
+			words = vm_lock_words(vm, tail);
+			*why = xasprintf("%s%sqemu failed to start: %s",
+			    words != NULL ? words : "", words != NULL ? "; " :
+			    "", tail);
+			free(words);
 			free(tail);
 		} else
 			*why = xasprintf("qemu exited during start (status %d)",

@@ -117,11 +117,12 @@ note() {
 	echo "  $TEST_NAME: $*"
 }
 
-# cgroup_dirs: the directories of this test's cgroup subtree (one per v1
-# hierarchy, or the one of v2)
+# cgroup_dirs: the directories of this test's cgroup subtrees (one per v1
+# hierarchy, or the one of v2): its fwsd's, and $CGROUP_NAME-* of a
+# second fwsd's
 cgroup_dirs() {
-	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -name "$CGROUP_NAME" \
-	    2>/dev/null
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d \
+	    \( -name "$CGROUP_NAME" -o -name "$CGROUP_NAME-*" \) 2>/dev/null
 }
 
 # the test's cgroups, its VMs' and the subtree's (their processes were
