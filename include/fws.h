@@ -976,6 +976,7 @@ void		 cgroup_spec_close(struct proc_spec *);
 int		 cgroup_vm_apply_cpu(struct vm *, char **);
 void		 cgroup_vm_adopt(struct vm *);
 int		 cgroup_vm_oom_killed(struct vm *);
+void		 cgroup_vm_release(struct vm *);
 void		 cgroup_vm_remove(struct vm *);
 void		 cgroup_sweep(void);
 json_t		*cgroup_vm_json(const struct vm *);

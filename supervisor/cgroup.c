@@ -12,6 +12,7 @@
  * cgroups removed when their qemu is gone.  vm-run.c, vm-adopt.c,
  * vm-set.c and vm-remove.c say when.
  */
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <dirent.h>
@@ -22,8 +23,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "fws.h"
 #include "log.h"
+
+#define CG_GONE_RETRY		1	/* s between tries of a busy one */
+#define CG_GONE_TRIES		30
 
 static struct cgroup_layout	 layout;
 /* the subtree's directory in each hierarchy (v2: [0]); NULL: not there */
@@ -31,6 +37,27 @@ static char			*cg_base[CG_NCTRL];
 static int			 cg_swap;	/* swap can be limited */
 
 static const char *const ctrl_names[CG_NCTRL] = { "cpu", "cpuacct", "memory" };
+
+/*
+ * The cgroups of qemus that ended, removed a moment later: once the
+ * reply that says the VM stopped has gone (on v1, removing the memory
+ * cgroup costs a destroy as much as the rest of fwsd's work after
+ * qemu's end), and again every CG_GONE_RETRY seconds while one is
+ * still busy (its dead not yet reaped).  A start of the same VM in the
+ * meantime removes them first: its qemu gets fresh ones.
+ */
+struct cg_gone {
+	TAILQ_ENTRY(cg_gone)	 g_entry;
+	char			 g_uuid[sizeof(((struct vm *)0)->vm_uuid)];
+	char			*g_name;	/* the VM's, for the log */
+	int			 g_tries;
+};
+static TAILQ_HEAD(, cg_gone)	 cg_gones = TAILQ_HEAD_INITIALIZER(cg_gones);
+static struct event		*cg_gone_ev;
+
+static void	cg_gone_now(struct cg_gone *);
+static void	cg_gone_fired(int, short, void *);
+static struct cg_gone *cg_gone_find(const char *);
 
 /* Is word one of list's words, separated by any of seps? */
 static int
@@ -285,8 +312,14 @@ done:
 void
 cgroup_release(void)
 {
-	int	 i;
+	struct cg_gone	*g;
+	int		 i;
 
+	while ((g = TAILQ_FIRST(&cg_gones)) != NULL)
+		cg_gone_now(g);
+	if (cg_gone_ev != NULL)
+		event_free(cg_gone_ev);
+	cg_gone_ev = NULL;
 	for (i = 0; i < CG_NCTRL; i++) {
 		free(cg_base[i]);
 		cg_base[i] = NULL;
@@ -407,13 +440,17 @@ cg_vm_ooms(const struct vm *vm)
 int
 cgroup_vm_prepare(struct vm *vm, struct proc_spec *ps, char **cause)
 {
-	char	*dir, *procs;
-	int	 i;
+	struct cg_gone	*g;
+	char		*dir, *procs;
+	int		 i;
 
 	ps->ps_ncgroup = 0;
 	ps->ps_cgroup_born = 0;
 	if (!cgroup_enabled())
 		return 0;
+	/* those of its last qemu, if still there, go first: fresh ones */
+	if ((g = cg_gone_find(vm->vm_uuid)) != NULL)
+		cg_gone_now(g);
 	for (i = 0; i < CG_NCTRL && cg_base[i] != NULL; i++) {
 		if (cg_dup(i))
 			continue;
@@ -551,24 +588,129 @@ cgroup_vm_oom_killed(struct vm *vm)
 	return cg_vm_ooms(vm) > vm->vm_cg_ooms;
 }
 
-/* Its qemu is gone (or the VM is): its cgroups go too. */
+/*
+ * rmdir of the cgroups named uuid in every hierarchy: 0 when none is
+ * left, 1 when one is busy still (EBUSY: tasks, or dead ones not yet
+ * reaped).  Other failures are logged, and not tried again.
+ */
+static int
+cg_rmdir_uuid(const char *uuid, const char *name, int quiet_busy)
+{
+	char	*dir;
+	int	 i, busy = 0;
+
+	for (i = 0; i < CG_NCTRL && cg_base[i] != NULL; i++) {
+		if (cg_dup(i))
+			continue;
+		dir = xasprintf("%s/%s", cg_base[i], uuid);
+		if (rmdir(dir) == -1 && errno != ENOENT) {
+			if (errno == EBUSY)
+				busy = 1;
+			if (errno != EBUSY || !quiet_busy)
+				log_warn("%s: rmdir %s", name, dir);
+		}
+		free(dir);
+	}
+	return busy;
+}
+
+static void
+cg_gone_free(struct cg_gone *g)
+{
+	TAILQ_REMOVE(&cg_gones, g, g_entry);
+	free(g->g_name);
+	free(g);
+}
+
+/* Remove g's cgroups now, whatever comes of it, and forget it. */
+static void
+cg_gone_now(struct cg_gone *g)
+{
+	cg_rmdir_uuid(g->g_uuid, g->g_name, 0);
+	cg_gone_free(g);
+}
+
+static struct cg_gone *
+cg_gone_find(const char *uuid)
+{
+	struct cg_gone	*g;
+
+	TAILQ_FOREACH(g, &cg_gones, g_entry)
+		if (strcmp(g->g_uuid, uuid) == 0)
+			return g;
+	return NULL;
+}
+
+static void
+cg_gone_arm(int seconds)
+{
+	struct timeval	 tv = { seconds, 0 };
+
+	if (cg_gone_ev == NULL && (cg_gone_ev = evtimer_new(base,
+	    cg_gone_fired, NULL)) == NULL) {
+		log_warnx("cgroups: evtimer_new failed");
+		return;
+	}
+	if (!evtimer_pending(cg_gone_ev, NULL))
+		evtimer_add(cg_gone_ev, &tv);
+}
+
+static void
+cg_gone_fired(int fd, short what, void *arg)
+{
+	struct cg_gone	*g, *next;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	TAILQ_FOREACH_SAFE(g, &cg_gones, g_entry, next) {
+		if (!cg_rmdir_uuid(g->g_uuid, g->g_name, 1))
+			cg_gone_free(g);
+		else if (++g->g_tries >= CG_GONE_TRIES) {
+			log_warnx("%s: its cgroups stay busy: left for the "
+			    "sweep at fwsd's next start", g->g_name);
+			cg_gone_free(g);
+		}
+	}
+	if (!TAILQ_EMPTY(&cg_gones))
+		cg_gone_arm(CG_GONE_RETRY);
+}
+
+/*
+ * Its qemu is gone: its cgroups go in a moment (after the reply),
+ * and until they are gone they are tried again.
+ */
+void
+cgroup_vm_release(struct vm *vm)
+{
+	struct cg_gone	*g;
+
+	vm->vm_cg_memory = 0;
+	if (!cgroup_enabled() || cg_gone_find(vm->vm_uuid) != NULL)
+		return;
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->g_name = strdup(vm->vm_name)) == NULL) {
+		free(g);
+		cg_rmdir_uuid(vm->vm_uuid, vm->vm_name, 0);
+		return;
+	}
+	snprintf(g->g_uuid, sizeof(g->g_uuid), "%s", vm->vm_uuid);
+	TAILQ_INSERT_TAIL(&cg_gones, g, g_entry);
+	cg_gone_arm(0);
+}
+
+/* Its qemu is gone, or the VM is: its cgroups go now. */
 void
 cgroup_vm_remove(struct vm *vm)
 {
-	char	*dir;
-	int	 i;
+	struct cg_gone	*g;
 
 	vm->vm_cg_memory = 0;
 	if (!cgroup_enabled())
 		return;
-	for (i = 0; i < CG_NCTRL && cg_base[i] != NULL; i++) {
-		if (cg_dup(i))
-			continue;
-		dir = cg_vm_dir(vm, i);
-		if (rmdir(dir) == -1 && errno != ENOENT)
-			log_warn("%s: rmdir %s", vm->vm_name, dir);
-		free(dir);
-	}
+	if ((g = cg_gone_find(vm->vm_uuid)) != NULL)
+		cg_gone_free(g);
+	cg_rmdir_uuid(vm->vm_uuid, vm->vm_name, 0);
 }
 
 /* Is name the uuid of a VM whose qemu runs? */

@@ -272,7 +272,7 @@ run_teardown(struct vm *vm)
 	net_vm_untaps(vm);	/* the taps went with qemu, their IFBs now */
 	vm_cleanup_run_files(vm);
 	vm_logs_uncap(vm);
-	cgroup_vm_remove(vm);		/* what it said was read at the exit */
+	cgroup_vm_release(vm);		/* what it said was read at the exit */
 	vm->vm_vnc_display = -1;
 	vm->vm_balloon_mib = 0;
 	memset(vm->vm_vnc_password, 0, sizeof(vm->vm_vnc_password));
@@ -762,7 +762,7 @@ done:
 	if (rc == -1) {
 		vm_cleanup_run_files(vm);	/* the sockets made above */
 		vm_logs_uncap(vm);
-		cgroup_vm_remove(vm);
+		cgroup_vm_release(vm);	/* busy until a spawned one is reaped */
 		if (ntaps > 0)
 			net_vm_untaps(vm);	/* the taps go below */
 	}
