@@ -344,7 +344,10 @@ enum vm_restart {
 	VM_RESTART_ON_FAILURE,
 	VM_RESTART_ALWAYS,
 	VM_RESTART_NEVER,
+	VM_RESTART_CLUSTER,	/* never, and the VM is a cluster manager's:
+				   fwsd never starts it on its own */
 };
+#define VM_RESTART_WORDS	"always, on-failure, never or cluster"
 
 struct vm_disk {
 	char		*d_path;	/* absolute */
@@ -588,6 +591,8 @@ extern struct vmlist	vms;
 const char	*vm_state_name(enum vm_state);
 const char	*vm_restart_name(enum vm_restart);
 int		 vm_restart_parse(const char *, enum vm_restart *);
+int		 vm_autostart_check(const struct vm *, enum vm_restart, int,
+		    char **);
 struct vm	*vm_find(uid_t, const char *);
 char		*vm_key(const struct vm *);
 int		 vm_tap_name(const struct vm *, int, char *, size_t);

@@ -238,7 +238,7 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 	if (policy != NULL) {
 		if (vm_restart_parse(policy, &restart) == -1) {
 			request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "restart "
-			    "policy must be always, on-failure or never, not "
+			    "policy must be " VM_RESTART_WORDS ", not "
 			    "\"%.32s\"", policy);
 			return;
 		}

@@ -455,6 +455,10 @@ cmd_autostart(struct request *rq, json_t *args, struct vm *vm)
 		    "\"enabled\" (true or false) is required");
 		return;
 	}
+	if (vm_autostart_check(vm, vm->vm_restart, on, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
 	vm->vm_autostart = on;
 	if (store_vm_update_autostart(vm, &cause) == -1) {
 		vm->vm_autostart = was;

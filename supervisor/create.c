@@ -638,10 +638,13 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 		return -1;
 	if (cs->cs_restart != NULL && vm_restart_parse(cs->cs_restart,
 	    &vm->vm_restart) == -1) {
-		*cause = xasprintf("restart policy must be always, on-failure "
-		    "or never, not \"%.32s\"", cs->cs_restart);
+		*cause = xasprintf("restart policy must be " VM_RESTART_WORDS
+		    ", not \"%.32s\"", cs->cs_restart);
 		return -1;
 	}
+	if (vm_autostart_check(vm, vm->vm_restart, cs->cs_autostart,
+	    cause) == -1)
+		return -1;
 	vm->vm_autostart = cs->cs_autostart;
 	if (cs->cs_mac != NULL && validate_mac(cs->cs_mac, cause) == -1)
 		return -1;

@@ -99,7 +99,7 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "IMAGE] [--disk SIZE|PATH[,format=F][,iops=N][,bps=SIZE]...]..."
 	    "\n\t[--iso NAME|PATH] "
 	    "[--kernel NAME|PATH [--initrd NAME|PATH]\n\t[--append CMDLINE]] "
-	    "[--mac MAC] [--restart on-failure|always|never]\n\t[--autostart] "
+	    "[--mac MAC] [--restart on-failure|always|never|cluster]\n\t[--autostart] "
 	    "[--net NETWORK[,mac=MAC][,rate=RATE]]...\n\t[--until DATE | "
 	    "--for DURATION]",
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"

@@ -205,7 +205,8 @@ vm_autostart_all(void)
 	close(fd);
 	free(mark);
 	TAILQ_FOREACH(vm, &vms, vm_entry)
-		if (vm->vm_autostart && !vm_is_active(vm) &&
+		if (vm->vm_autostart && vm->vm_restart != VM_RESTART_CLUSTER &&
+		    !vm_is_active(vm) &&
 		    vm->vm_state != VM_FAILED &&
 		    vm->vm_job.j_kind == JOB_NONE)
 			vm_start_by_fwsd(vm, "autostart");

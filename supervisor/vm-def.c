@@ -43,6 +43,7 @@ static const char *const vm_restart_names[] = {
 	[VM_RESTART_ON_FAILURE] = "on-failure",
 	[VM_RESTART_ALWAYS] = "always",
 	[VM_RESTART_NEVER] = "never",
+	[VM_RESTART_CLUSTER] = "cluster",
 };
 
 const char *
@@ -70,6 +71,21 @@ vm_restart_parse(const char *s, enum vm_restart *out)
 		}
 	}
 	return -1;
+}
+
+/*
+ * May vm start with fwsd (autostart on) under restart policy r?  Not a
+ * cluster manager's VM (restart cluster): the cluster alone starts it.
+ */
+int
+vm_autostart_check(const struct vm *vm, enum vm_restart r, int autostart,
+    char **cause)
+{
+	if (autostart && r == VM_RESTART_CLUSTER)
+		return cause_fail(cause, "%s is a cluster's resource (restart "
+		    "cluster): the cluster starts it, not fwsd, so autostart "
+		    "stays off", vm->vm_name);
+	return 0;
 }
 
 struct vm *

@@ -27,7 +27,8 @@ restart_wanted(const struct vm *vm, int64_t now)
 		return 0;
 	switch (vm->vm_state) {
 	case VM_CRASHED:
-		return vm->vm_restart != VM_RESTART_NEVER;
+		return vm->vm_restart != VM_RESTART_NEVER &&
+		    vm->vm_restart != VM_RESTART_CLUSTER;
 	case VM_STOPPED:	/* the guest powered off */
 		return vm->vm_restart == VM_RESTART_ALWAYS;
 	default:

@@ -415,10 +415,21 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		free(why);
 		return;
 	}
+	/* a cluster's VM (restart cluster) never starts with fwsd */
+	if (vm_autostart_check(vm, ch->vc_restart >= 0 ?
+	    (enum vm_restart)ch->vc_restart : vm->vm_restart,
+	    ch->vc_autostart >= 0 ? ch->vc_autostart : 0, &why) == -1) {
+		*vm = was;
+		fn(arg, FWS_ERR_INVALID, why, NULL);
+		free(why);
+		return;
+	}
 	if (ch->vc_restart >= 0)
 		vm->vm_restart = (enum vm_restart)ch->vc_restart;
 	if (ch->vc_autostart >= 0)
 		vm->vm_autostart = ch->vc_autostart;
+	if (vm->vm_restart == VM_RESTART_CLUSTER)
+		vm->vm_autostart = 0;
 	vm->vm_cpu_weight = weight;
 	vm->vm_cpu_max = cap;
 	booted = vm_set_boot(vm, ch, old_boot, &old_pending);
