@@ -845,7 +845,8 @@ mig_out_peer_gone(void *arg, const char *why)
 		return;
 	}
 	mo->mo_told = 0;
-	mig_out_fail(mo, "%s", why);
+	mig_out_fail(mo, "%s: the connection to the destination's fwsd was "
+	    "lost: %s", mig_out_step_names[mo->mo_step], why);
 }
 
 /*
