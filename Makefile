@@ -48,6 +48,8 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/cmd-screen.c supervisor/cmd-media.c supervisor/cmd-net.c \
 		  supervisor/cmd-set.c supervisor/cmd-disk.c supervisor/cmd-pin.c \
 		  supervisor/cmd-nic.c supervisor/cmd-define.c \
+		  supervisor/cmd-migrate.c supervisor/migrate.c \
+		  supervisor/migrate-in.c supervisor/peer.c \
 		  supervisor/cmd-user.c \
 		  supervisor/clone.c supervisor/create.c supervisor/image.c supervisor/image-import.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
@@ -73,7 +75,8 @@ FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
 		  supervisor/fwsctl-console.c \
 		  supervisor/fwsctl-list.c supervisor/fwsctl-loan.c \
 		  supervisor/fwsctl-stats.c supervisor/fwsctl-pin.c \
-		  supervisor/fwsctl-user.c supervisor/fwsctl-define.c $(COMMON_SRCS)
+		  supervisor/fwsctl-user.c supervisor/fwsctl-define.c \
+		  supervisor/fwsctl-migrate.c $(COMMON_SRCS)
 
 HDRS		= $(wildcard include/*.h)
 

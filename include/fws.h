@@ -108,6 +108,12 @@
 #define FWS_MEMORY_OVERHEAD_DIV	8	/* ... and RAM / this */
 #define FWS_DEF_VERSION		1	/* dump's "fws_definition": bump
 					   when define must read it anew */
+#define FWS_MIG_PORT_FIRST	49152	/* migration_ports' default */
+#define FWS_MIG_PORT_LAST	49215
+#define FWS_MIG_PEER_TIMEOUT	30	/* s: a peer's connection, a reply */
+#define FWS_MIG_KEEPALIVE	15	/* s between a source's keepalives */
+#define FWS_MIG_FINISH_WAIT	60	/* s: the destination's end of the
+					   stream after the source's */
 
 /*
  * What the core says when an operation ends or is refused.  The core
@@ -318,6 +324,11 @@ struct fws_config {
 	char		*cf_tls_crl;		/* revoked ones; NULL: none */
 	struct tls_allow *cf_tls_allowed;
 	int		 cf_ntls_allowed;
+	unsigned	 cf_mig_port_first;	/* migration_ports */
+	unsigned	 cf_mig_port_last;
+	char		*cf_mig_address;	/* migration_address; NULL:
+						   listen_tls's */
+	char		*cf_mig_tls;		/* migration_tls: yes or no */
 };
 void	 config_defaults(struct fws_config *);
 int	 config_load(struct fws_config *, const char *, int, char **);
@@ -337,8 +348,13 @@ enum vm_state {
 	VM_EXPIRED,		/* its loan ended: no start until extended */
 	VM_SAVED,		/* no qemu; its RAM and devices in a file: the
 				   next start resumes the guest */
+	VM_MIGRATING,		/* its guest goes to another host (migrate.c);
+				   without a job: the outcome is unknown */
+	VM_ARRIVING,		/* a qemu waiting for a guest from another
+				   host (migrate-in.c): it never runs here
+				   before the source says so */
 };
-#define VM_STATE_LAST	VM_SAVED
+#define VM_STATE_LAST	VM_ARRIVING
 
 enum vm_restart {
 	VM_RESTART_ON_FAILURE,
@@ -383,6 +399,8 @@ struct save_op;
 struct agent;
 struct plug;
 struct create_disk;
+struct mig_out;
+struct mig_in;
 
 /*
  * What happens to a VM: the operator's verbs, what fwsd decides itself,
@@ -410,6 +428,8 @@ enum vm_event {
 	EV_SAVE,		/* save: the guest's state to a file, qemu quits */
 	EV_DISCARD,		/* start --fresh: the saved state thrown away */
 	EV_CLONE,		/* a clone's begin: its disks read, no qemu */
+	EV_MIGRATE,		/* a migration's begin: the destination waits */
+	EV_ARRIVE,		/* a qemu spawned for a guest that arrives */
 	EV_DELETE,
 	EV_LOAN_END,		/* loan.c: the loan ended */
 	EV_LOAN_EXTENDED,	/* loan.c: the loan reaches further again */
@@ -429,6 +449,11 @@ enum vm_event {
 	EV_EXIT_SAVED,		/* qemu quit after its state was saved */
 	EV_EXIT_RESTORE,	/* qemu ended before a saved state was back */
 	EV_SAVE_FAILED,		/* a save's step failed: the guest runs on */
+	EV_MIGRATE_BACK,	/* a migration failed: the guest runs here */
+	EV_MIGRATE_BACK_PAUSED,	/* ... and stays paused, as it was */
+	EV_MIGRATE_UNKNOWN,	/* its end not heard: the guest stays paused */
+	EV_EXIT_MIGRATED,	/* qemu quit: the guest runs on the destination */
+	EV_ARRIVED,		/* the arrived guest runs (the source said so) */
 	/* fwsd's own */
 	EV_RESTART_DUE,		/* the restart policy's wait is over */
 	EV_CRASH_LOOP,		/* the restart policy gives up */
@@ -456,8 +481,10 @@ enum vm_job_kind {
 	JOB_NIC,		/* a NIC added or removed */
 	JOB_SAVE,		/* the guest's state to a file, then qemu quits */
 	JOB_CLONE,		/* its disks copied (or made bases) for a clone */
+	JOB_MIGRATE_OUT,	/* its guest goes to another host */
+	JOB_MIGRATE_IN,		/* its guest comes from another host */
 };
-#define JOB_LAST	JOB_CLONE
+#define JOB_LAST	JOB_MIGRATE_IN
 
 struct vm_job {
 	enum vm_job_kind j_kind;
@@ -549,6 +576,9 @@ struct vm {
 	/* fair shares (cgroup.c): 0, the default weight, no cap */
 	unsigned	 vm_cpu_weight;
 	unsigned	 vm_cpu_max;		/* thousandths of a CPU */
+	/* its last migration (migrate.c): under way, its step (so that
+	 * a restarted fwsd knows what was done), or its figures; NULL */
+	json_t		*vm_migration;
 
 	/* run time only */
 	struct vm_job	 vm_job;		/* vm.c's: the one under way */
@@ -570,6 +600,8 @@ struct vm {
 	struct save_op	*vm_save_op;		/* vm-save.c's, while its qemu
 						   lives (a destroy may take
 						   the job over) */
+	struct mig_out	*vm_mig_out;		/* migrate.c's, the same way */
+	struct mig_in	*vm_mig_in;		/* migrate-in.c's */
 	int64_t		 vm_reset_ms;		/* last RESET event, mono */
 	int64_t		 vm_recent[FWS_CRASH_LOOP_MAX];	/* restart times, mono */
 	unsigned	 vm_nrecent;
@@ -797,6 +829,7 @@ int		 vm_console_connect(struct vm *, char **);
 void		 vm_release_all(void);
 
 /* vm-remove.c: a VM deleted, with its files */
+#define VM_REMOVE_UNTOUCHED	2	/* vm_remove's keep: disks as they are */
 int		 vm_remove(struct vm *, int, int64_t, const char *, char **);
 void		 vm_delete(struct vm *);
 
@@ -1160,6 +1193,7 @@ int	 store_nic_update_rate(const struct vm *, int, char **);
 int	 store_vm_rename(const struct vm *, char **);
 int	 store_vm_update_pins(const struct vm *, char **);
 int	 store_vm_update_loan(const struct vm *, char **);
+int	 store_vm_update_migration(const struct vm *, char **);
 int64_t	 store_event_insert(int64_t, uid_t, int64_t, const char *,
 	    const char *, const char *, char **);
 int	 store_event_prune(unsigned, char **);
@@ -1270,6 +1304,53 @@ int	 control_send_fd(uint64_t, json_t *, int);
 int	 control_push(uint64_t, json_t *);
 int	 control_stream(uint64_t);
 
+/* peer.c: a connection to another fwsd, as its client */
+struct peer;
+typedef void (*peer_up_fn)(void *, const char *);
+typedef void (*peer_gone_fn)(void *, const char *);
+typedef void (*peer_reply_fn)(void *, json_t *, const char *, const char *);
+struct peer	*peer_open(const char *, const char *, peer_up_fn, peer_gone_fn,
+		    void *, char **);
+const char	*peer_where(const struct peer *);
+int		 peer_request(struct peer *, const char *, json_t *, int,
+		    peer_reply_fn, void *);
+void		 peer_close(struct peer *);
+void		 peer_release(void);
+
+/* migrate.c: a guest sent to another host (the source's side) */
+/* What "migrate" asks for, the types checked (cmd-migrate.c). */
+struct migrate_spec {
+	const char	*ms_host;	/* the destination's fwsd */
+	const char	*ms_port;
+	int		 ms_copy_storage;
+	uint64_t	 ms_bandwidth;	/* bytes/s; 0: no cap */
+	uint64_t	 ms_downtime;	/* ms; 0: QEMU's */
+	unsigned	 ms_timeout;	/* s; 0: none */
+};
+void	 migrate_out(struct vm *, const struct caller *,
+	    const struct migrate_spec *, fws_progress_fn, fws_done_fn, void *);
+void	 migrate_out_event(struct vm *, const char *, json_t *);
+void	 migrate_out_gone(struct vm *);
+void	 migrate_out_exited(struct vm *);
+void	 migrate_adopt(struct vm *);
+int	 migrate_handed_over(const struct vm *);
+
+/* migrate-in.c: a guest that arrives from another host */
+void	 migrate_in(const struct caller *, uint64_t, json_t *, fws_done_fn,
+	    void *);
+void	 migrate_in_finish(struct vm *, json_t *, fws_done_fn, void *);
+void	 migrate_in_abort(struct vm *, fws_done_fn, void *);
+void	 migrate_in_ready(struct vm *);
+void	 migrate_in_event(struct vm *, const char *, json_t *);
+void	 migrate_in_timer(struct vm *);
+void	 migrate_in_gone(struct vm *);
+void	 migrate_in_exited(struct vm *);
+void	 migrate_in_client_gone(uint64_t);
+void	 migrate_in_adopt(struct vm *);
+char	*migrate_tls_dir(const struct vm *);
+void	 migrate_tls_remove(const struct vm *);
+int	 migrate_tls_files(const struct vm *, int, char **);
+
 /* access.c: the qemu user, directories and files qemu may use */
 int		 access_init(gid_t *, gid_t *, char **);
 uid_t		 access_qemu_uid(uid_t);
@@ -1369,6 +1450,12 @@ void	 cmd_create(struct request *, json_t *, struct vm *);
 /* cmd-define.c: dump and define (handlers in cmd.c's table) */
 void	 cmd_dump(struct request *, json_t *, struct vm *);
 void	 cmd_define(struct request *, json_t *, struct vm *);
+
+/* cmd-migrate.c: migrate, and what one fwsd asks another (cmd.c's table) */
+void	 cmd_migrate(struct request *, json_t *, struct vm *);
+void	 cmd_migrate_incoming(struct request *, json_t *, struct vm *);
+void	 cmd_migrate_finish(struct request *, json_t *, struct vm *);
+void	 cmd_migrate_abort(struct request *, json_t *, struct vm *);
 
 /* cmd-media.c: the media command (a handler in cmd.c's table) */
 void	 cmd_media(struct request *, json_t *, struct vm *);

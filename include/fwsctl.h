@@ -125,6 +125,9 @@ void	 conn_release(void);
 int	 verb_dump(struct ctx *);
 int	 verb_define(struct ctx *);
 
+/* fwsctl-migrate.c: migrate */
+int	 verb_migrate(struct ctx *);
+
 /* fwsctl-console.c */
 int	 fwsctl_console(const char *, int);
 

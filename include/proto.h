@@ -73,9 +73,12 @@ enum proto_err {
  *
  * PROTO_SLOW: the reply may take seconds (a VM boots or powers off, a
  * snapshot or an import runs): fwsctl says on a terminal what it waits
- * for.
+ * for.  PROTO_INTERNAL: one fwsd asks another (a migration's steps,
+ * migrate-in.c): no fwsctl verb, not in --verbs, the help, the manual
+ * or the completion; admins only.
  */
 #define PROTO_SLOW		0x01
+#define PROTO_INTERNAL		0x02
 
 #define PROTO_CMDS(X)							\
 	X(AUTOSTART,		"autostart",		0)		\
@@ -99,6 +102,10 @@ enum proto_err {
 	X(LOAN,			"loan",			0)		\
 	X(LOANS,		"loans",		0)		\
 	X(MEDIA,		"media",		PROTO_SLOW)	\
+	X(MIGRATE,		"migrate",		PROTO_SLOW)	\
+	X(MIGRATE_ABORT,	"migrate-abort",	PROTO_INTERNAL)	\
+	X(MIGRATE_FINISH,	"migrate-finish",	PROTO_INTERNAL)	\
+	X(MIGRATE_INCOMING,	"migrate-incoming",	PROTO_INTERNAL)	\
 	X(NET_CREATE,		"net-create",		0)		\
 	X(NET_DELETE,		"net-delete",		0)		\
 	X(NET_INFO,		"net-info",		0)		\
@@ -142,7 +149,7 @@ enum proto_cmd {
 
 struct proto_cmd_info {
 	const char	*pc_name;
-	int		 pc_flags;	/* PROTO_SLOW */
+	int		 pc_flags;	/* PROTO_SLOW, PROTO_INTERNAL */
 };
 
 /* A parsed request; everything points into pr_root. */

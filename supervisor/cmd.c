@@ -93,6 +93,15 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	[PROTO_CMD_LOANS] = { cmd_loans, 0, { "owner" } },
 	[PROTO_CMD_MEDIA] = { cmd_media, CMD_VM,
 	    { "name", "owner", "iso", "eject" } },
+	[PROTO_CMD_MIGRATE] = { cmd_migrate, CMD_VM | CMD_ADMIN,
+	    { "name", "owner", "to", "copy_storage", "bandwidth",
+	    "max_downtime", "timeout" } },
+	[PROTO_CMD_MIGRATE_ABORT] = { cmd_migrate_abort, CMD_ADMIN,
+	    { "uuid" } },
+	[PROTO_CMD_MIGRATE_FINISH] = { cmd_migrate_finish, CMD_ADMIN,
+	    { "uuid", "figures" } },
+	[PROTO_CMD_MIGRATE_INCOMING] = { cmd_migrate_incoming, CMD_ADMIN,
+	    { "definition", "source", "copy_storage", "tls" } },
 	[PROTO_CMD_NET_CREATE] = { cmd_net_create, CMD_ADMIN, { "name",
 	    "bridge", "uplink", "address", "nat", "dhcp_start", "dhcp_end",
 	    "autostart", "open", "dns", "no_dns" } },
@@ -656,4 +665,5 @@ void
 cmd_client_gone(uint64_t client)
 {
 	event_unfollow(client);
+	migrate_in_client_gone(client);
 }

@@ -71,6 +71,9 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_tls_cert, FWS_TLS_DIR "/cert.pem");
 	set_str(&cf->cf_tls_key, FWS_TLS_DIR "/key.pem");
 	set_str(&cf->cf_tls_ca, FWS_TLS_DIR "/ca.pem");
+	cf->cf_mig_port_first = FWS_MIG_PORT_FIRST;
+	cf->cf_mig_port_last = FWS_MIG_PORT_LAST;
+	set_str(&cf->cf_mig_tls, "yes");
 }
 
 static int
@@ -124,7 +127,8 @@ enum config_type {
 	CONFIG_MEMORY,		/* MiB, or a size with a suffix */
 	CONFIG_SIZE,		/* bytes, with an optional suffix; k_min ..
 				   k_max unless k_max is 0 */
-	CONFIG_ADDR,		/* an IPv4 or IPv6 address */
+	CONFIG_ADDR,		/* an IPv4 or IPv6 address; k_choices:
+				   this word too (NULL) */
 	CONFIG_HOST,		/* a host name, or an address */
 	CONFIG_WORD,		/* a user or group name */
 	CONFIG_UIDS,		/* FIRST-LAST: the qemu uids */
@@ -137,6 +141,7 @@ enum config_type {
 	CONFIG_RATE,		/* bit/s, as tc writes them; "none" (0) */
 	CONFIG_LISTEN,		/* ADDRESS[:PORT], a numeric address */
 	CONFIG_ALLOWED,		/* tls_allowed: CN => admin|USER; ... */
+	CONFIG_PORTS,		/* FIRST-LAST: migration_ports */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -198,6 +203,11 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_memory_overhead_mib), NULL, 0, 0 },
 	{ "memory_swap", CONFIG_MEMORY0,
 	    offsetof(struct fws_config, cf_memory_swap_mib), NULL, 0, 0 },
+	{ "migration_address", CONFIG_ADDR,
+	    offsetof(struct fws_config, cf_mig_address), "none", 0, 0 },
+	{ "migration_ports", CONFIG_PORTS, 0, NULL, 0, 0 },
+	{ "migration_tls", CONFIG_CHOICE, offsetof(struct fws_config,
+	    cf_mig_tls), "yes no", 0, 0 },
 	{ "public_host", CONFIG_HOST,
 	    offsetof(struct fws_config, cf_public_host), NULL, 0, 0 },
 	{ "qemu", CONFIG_PATH, offsetof(struct fws_config, cf_qemu),
@@ -557,6 +567,28 @@ config_uids(struct fws_config *cf, const char *v)
 	return rc;
 }
 
+/* migration_ports = FIRST-LAST: TCP ports, 1024 .. 65535 */
+static int
+config_ports(struct fws_config *cf, const char *v)
+{
+	char		*copy = xasprintf("%s", v), *dash;
+	uint64_t	 first, last;
+	int		 rc = -1;
+
+	if ((dash = strchr(copy, '-')) != NULL) {
+		*dash = '\0';
+		if (parse_uint(trim_blanks(copy), 65535, &first) == 0 &&
+		    parse_uint(trim_blanks(dash + 1), 65535, &last) == 0 &&
+		    first >= 1024 && first <= last) {
+			cf->cf_mig_port_first = first;
+			cf->cf_mig_port_last = last;
+			rc = 0;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
 static int
 duration_cmp(const void *a, const void *b)
 {
@@ -819,6 +851,12 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			    FWS_QEMU_UID_MIN, FWS_QEMU_UID_MAX, FWS_QEMU_UID_FIRST,
 			    FWS_QEMU_UID_LAST);
 		break;
+	case CONFIG_PORTS:
+		if (config_ports(cf, v) == -1)
+			return cause_fail(cause, "%s: %s is not a range FIRST-LAST "
+			    "of TCP ports from 1024 to 65535, like %d-%d", key, v,
+			    FWS_MIG_PORT_FIRST, FWS_MIG_PORT_LAST);
+		break;
 	case CONFIG_DURATION:
 		if (k->k_min == 0 && strcmp(v, "none") == 0)
 			*(int64_t *)field = 0;
@@ -861,6 +899,10 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 	case CONFIG_ALLOWED:
 		return config_tls_allowed(cf, v, cause);
 	case CONFIG_ADDR:
+		if (k->k_choices != NULL && strcmp(v, k->k_choices) == 0) {
+			set_str((char **)field, NULL);
+			break;
+		}
 		if (inet_pton(AF_INET, v, &in4) != 1 &&
 		    inet_pton(AF_INET6, v, &in6) != 1)
 			return cause_fail(cause, "%s: %s is not an IPv4 or IPv6 "
@@ -996,6 +1038,8 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_loan_expire);
 	free(cf->cf_cgroup);
 	free(cf->cf_listen_tls);
+	free(cf->cf_mig_address);
+	free(cf->cf_mig_tls);
 	free(cf->cf_tls_cert);
 	free(cf->cf_tls_key);
 	free(cf->cf_tls_ca);

@@ -162,6 +162,12 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "NAME --iso NAME|PATH | NAME --eject",
 	    "put an ISO in the VM's CD drive, or take it out: live when\n"
 	    "\t   it runs, for its next start when it does not" },
+	[PROTO_CMD_MIGRATE] = { verb_migrate, 1,
+	    "to= copy-storage bandwidth= max-downtime= timeout= json",
+	    "NAME --to tls://HOST[:PORT] [--copy-storage] [--bandwidth MiB/s]"
+	    "\n\t[--max-downtime MS] [--timeout S] [--json]",
+	    "move a running guest to another host's fwsd (live); its disks\n"
+	    "\t   shared by both, or with --copy-storage copied over" },
 	[PROTO_CMD_NET_CREATE] = { verb_net_create, 1,
 	    "bridge= uplink= address= nat dhcp= dns= no-dns no-autostart open",
 	    "NAME --bridge BR [--uplink IF] [--address CIDR] [--nat]\n\t"
@@ -498,7 +504,8 @@ usage(int only)
 /*
  * fwsctl --verbs (not in the usage): every command of the protocol, one
  * a line, for t-verbs.sh to hold against fwsd, the completion and the
- * manual.  Fails when one has no verb here.
+ * manual.  Fails when one has no verb here (or an internal one, of
+ * fwsd to fwsd, has).
  */
 static void __attribute__((noreturn))
 list_verbs(void)
@@ -506,6 +513,14 @@ list_verbs(void)
 	int	 i, missing = 0;
 
 	for (i = 0; i < PROTO_NCMDS; i++) {
+		if (proto_cmds[i].pc_flags & PROTO_INTERNAL) {
+			if (verbs[i].v_fn != NULL) {
+				fprintf(stderr, "fwsctl: a verb for the internal "
+				    "command %s\n", proto_cmds[i].pc_name);
+				missing = 1;
+			}
+			continue;
+		}
 		if (verbs[i].v_fn == NULL) {
 			fprintf(stderr, "fwsctl: no verb for the command %s\n",
 			    proto_cmds[i].pc_name);

@@ -277,6 +277,7 @@ main(int argc, char *argv[])
 
 stop:
 	control_tls_shutdown();
+	peer_release();
 	control_shutdown();
 	event_unfollow(0);
 	loan_release();

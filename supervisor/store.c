@@ -179,6 +179,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE quotas ADD COLUMN vm_disk_iops INTEGER;"
 	"ALTER TABLE quotas ADD COLUMN vm_disk_bps INTEGER;"
 	"ALTER TABLE quotas ADD COLUMN vm_net_rate INTEGER;",
+	/* 14 -> 15: a VM's last migration (JSON): under way, its step, or
+	 * its figures (NULL: none) */
+	"ALTER TABLE vms ADD COLUMN migration TEXT;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -670,6 +673,26 @@ store_vm_update_pins(const struct vm *vm, char **cause)
 	return rc;
 }
 
+/* A VM's migration: its step under way, or its figures (migrate.c). */
+int
+store_vm_update_migration(const struct vm *vm, char **cause)
+{
+	sqlite3_stmt	*st;
+	char		*js = NULL;
+	int		 rc;
+
+	if (prepare("UPDATE vms SET migration = ? WHERE id = ?", &st,
+	    cause) == -1)
+		return -1;
+	if (vm->vm_migration != NULL)
+		js = json_dumps(vm->vm_migration, JSON_COMPACT | JSON_SORT_KEYS);
+	bind_text(st, 1, js);
+	sqlite3_bind_int64(st, 2, vm->vm_id);
+	rc = step_done(st, cause);
+	free(js);
+	return rc;
+}
+
 /* A disk's I/O limits changed (set --disk-limit). */
 int
 store_disk_update_io(const struct vm *vm, int idx, char **cause)
@@ -905,8 +928,8 @@ store_vm_load(struct vmlist *list, char **cause)
 	    "kernel, initrd, append, iso_booted, restart, created, state, "
 	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start, "
 	    "owner, qemu_uid, loan_end, loan_warned, pending_vcpus, "
-	    "pending_memory_mib, pins, pending_boot, cpu_weight, cpu_max "
-	    "FROM vms ORDER BY name, owner",
+	    "pending_memory_mib, pins, pending_boot, cpu_weight, cpu_max, "
+	    "migration FROM vms ORDER BY name, owner",
 	    &st, cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -948,6 +971,9 @@ store_vm_load(struct vmlist *list, char **cause)
 			    sqlite3_column_text(st, 27), 0, NULL);
 		vm->vm_cpu_weight = sqlite3_column_int(st, 28);
 		vm->vm_cpu_max = sqlite3_column_int(st, 29);
+		if (sqlite3_column_type(st, 30) == SQLITE_TEXT)
+			vm->vm_migration = json_loads((const char *)
+			    sqlite3_column_text(st, 30), 0, NULL);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1 ||
 		    store_nics_load(vm, cause) == -1) {

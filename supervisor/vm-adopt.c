@@ -132,6 +132,7 @@ void
 vm_adopt_all(void)
 {
 	struct vm	*vm;
+	enum vm_state	 was;
 	char		*cause;
 	int		 from_pidfile;
 
@@ -156,10 +157,17 @@ vm_adopt_all(void)
 				vm_event(vm, EV_ADOPT_SAVED, "qemu pid %d quit "
 				    "after its state was saved, while fwsd was "
 				    "not running", (int)vm->vm_pid);
-			else
+			else {
+				was = vm->vm_state;
 				vm_event(vm, EV_ADOPT_LOST, "qemu pid %d ended "
 				    "while fwsd was not running",
 				    (int)vm->vm_pid);
+				/* a migration's: migrate.c, migrate-in.c */
+				if (was == VM_MIGRATING)
+					migrate_adopt(vm);
+				else if (was == VM_ARRIVING)
+					migrate_in_adopt(vm);
+			}
 			continue;
 		}
 		if (vm->vm_pid_start == 0) {

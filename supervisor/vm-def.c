@@ -23,6 +23,8 @@ static const char *const vm_state_names[] = {
 	[VM_FAILED] = "failed",
 	[VM_EXPIRED] = "expired",
 	[VM_SAVED] = "saved",
+	[VM_MIGRATING] = "migrating",
+	[VM_ARRIVING] = "arriving",
 };
 
 static const char *const vm_job_names[] = {
@@ -37,6 +39,8 @@ static const char *const vm_job_names[] = {
 	[JOB_SAVE] = "save",
 	[JOB_CLONE] = "clone",
 	[JOB_NIC] = "nic",
+	[JOB_MIGRATE_OUT] = "migrate-out",
+	[JOB_MIGRATE_IN] = "migrate-in",
 };
 
 static const char *const vm_restart_names[] = {
@@ -129,6 +133,7 @@ vm_free(struct vm *vm)
 	free(vm->vm_job.j_error);
 	json_decref(vm->vm_pins);
 	json_decref(vm->vm_pending_boot);
+	json_decref(vm->vm_migration);
 	free(vm);
 }
 

@@ -146,6 +146,9 @@ vm_to_json(const struct vm *vm, int full)
 	json_object_set_new(o, "pending", vm_pending_json(vm));
 	json_object_set_new(o, "saved", vm->vm_state == VM_SAVED ?
 	    vm_saved_json(vm) : json_null());
+	/* its last migration: under way, or its figures */
+	json_object_set_new(o, "migration", vm->vm_migration != NULL ?
+	    json_deep_copy(vm->vm_migration) : json_null());
 	json_object_set_new(o, "pins", vm->vm_pins != NULL &&
 	    json_object_size(vm->vm_pins) > 0 ? json_deep_copy(vm->vm_pins) :
 	    json_null());

@@ -39,7 +39,9 @@ vm_remove_logs(const char *dir)
 
 /*
  * Delete a VM that has no qemu: from the store first, then its files,
- * best effort: the disks fwsd made for it (unless keep), a saved
+ * best effort: the disks fwsd made for it (unless keep; with
+ * VM_REMOVE_UNTOUCHED every disk stays as it is: another host's qemu
+ * has them, after a migration), a saved
  * state, its logs and directory; why is the "deleted" event's reason, actor who asked (a
  * uid, -1: fwsd itself).  vm is freed; -1 and *cause when the store
  * refused, and the VM stays.
@@ -60,7 +62,7 @@ vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
 	 */
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		d = &vm->vm_disks[i];
-		if (d->d_readonly)
+		if (d->d_readonly || keep == VM_REMOVE_UNTOUCHED)
 			continue;
 		if (d->d_owned && !keep) {
 			if (unlink(d->d_path) == -1 && errno != ENOENT)
@@ -71,7 +73,8 @@ vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
 			free(err);
 		}
 	}
-	vm_rmdir_disks(vm);		/* DISK_DIR/UUID, when empty */
+	if (keep != VM_REMOVE_UNTOUCHED)
+		vm_rmdir_disks(vm);	/* DISK_DIR/UUID, when empty */
 	vm_saved_discard(vm, 1);	/* a saved guest's state, if any */
 	cgroup_vm_remove(vm);		/* left by a qemu that died unseen */
 	p = vm_dir(vm);

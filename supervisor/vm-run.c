@@ -182,6 +182,11 @@ vm_exit_event(struct vm *vm, int status, char **why)
 {
 	char	*tail, *words;
 
+	if (migrate_handed_over(vm)) {
+		*why = xasprintf("to %s: the guest runs there; qemu quit here",
+		    json_string_value(json_object_get(vm->vm_migration, "to")));
+		return EV_EXIT_MIGRATED;
+	}
 	if (vm->vm_job.j_kind == JOB_SAVE && vm->vm_job.j_saved) {
 		*why = xasprintf("the guest's state is in saved.state; qemu "
 		    "quit");
@@ -252,6 +257,11 @@ vm_run_exited(pid_t pid, int status, void *arg)
 	ev = vm_exit_event(vm, status, &why);
 	vm_event(vm, ev, "%s", why);
 	free(why);
+	/* a migration's end: the VM is forgotten here (from the loop) */
+	if (ev == EV_EXIT_MIGRATED)
+		migrate_out_exited(vm);
+	else
+		migrate_in_exited(vm);
 }
 
 /* vm.c's DO_GONE: qemu is gone, let go of everything of its run. */
@@ -262,6 +272,9 @@ run_teardown(struct vm *vm)
 	vm->vm_watch = NULL;
 	snapshot_vm_gone(vm);
 	vm_save_gone(vm);
+	migrate_out_gone(vm);
+	migrate_in_gone(vm);
+	migrate_tls_remove(vm);
 	vm->vm_restoring = 0;
 	plug_vm_gone(vm);
 	if (vm->vm_qmp != NULL) {
@@ -354,7 +367,10 @@ vm_qmp_ready(struct qmp *q, void *arg)
 {
 	struct vm	*vm = arg;
 
-	if (vm->vm_state == VM_STARTING) {
+	if (vm->vm_state == VM_ARRIVING) {
+		vnc_new_password(vm);
+		migrate_in_ready(vm);	/* cont when the source says so */
+	} else if (vm->vm_state == VM_STARTING) {
 		/* the screen is locked before the guest runs */
 		vnc_new_password(vm);
 		if (vm->vm_restoring)
@@ -450,7 +466,15 @@ vm_qmp_migration(struct vm *vm, json_t *data)
 		vm_save_migration(vm, data);
 		return;
 	}
+	if (vm->vm_job.j_kind == JOB_MIGRATE_OUT) {
+		migrate_out_event(vm, "MIGRATION", data);
+		return;
+	}
 	status = json_string_value(json_object_get(data, "status"));
+	if (vm->vm_state == VM_ARRIVING && status != NULL) {
+		migrate_in_event(vm, status, data);
+		return;
+	}
 	if (vm->vm_state != VM_STARTING || !vm->vm_restoring || status == NULL)
 		return;
 	if (strcmp(status, "completed") == 0) {
@@ -472,12 +496,48 @@ vm_qmp_balloon(struct vm *vm, json_t *data)
 		vm->vm_balloon_mib = (uint64_t)actual >> 20;
 }
 
+/* A block job's news: a migration's disks' mirrors (migrate.c). */
+static void
+vm_qmp_block_job(struct vm *vm, const char *name, json_t *data)
+{
+	if (vm->vm_job.j_kind == JOB_MIGRATE_OUT)
+		migrate_out_event(vm, name, data);
+}
+
+static void
+vm_qmp_job_cancelled(struct vm *vm, json_t *data)
+{
+	vm_qmp_block_job(vm, "BLOCK_JOB_CANCELLED", data);
+}
+
+static void
+vm_qmp_job_completed(struct vm *vm, json_t *data)
+{
+	vm_qmp_block_job(vm, "BLOCK_JOB_COMPLETED", data);
+}
+
+static void
+vm_qmp_job_error(struct vm *vm, json_t *data)
+{
+	vm_qmp_block_job(vm, "BLOCK_JOB_ERROR", data);
+}
+
+static void
+vm_qmp_job_ready(struct vm *vm, json_t *data)
+{
+	vm_qmp_block_job(vm, "BLOCK_JOB_READY", data);
+}
+
 /* The QMP events fwsd follows, sorted by name (bsearch). */
 static const struct vm_qmp_event {
 	const char	*qe_name;
 	void		(*qe_fn)(struct vm *, json_t *);
 } vm_qmp_events[] = {
 	{ "BALLOON_CHANGE",	vm_qmp_balloon },
+	{ "BLOCK_JOB_CANCELLED", vm_qmp_job_cancelled },
+	{ "BLOCK_JOB_COMPLETED", vm_qmp_job_completed },
+	{ "BLOCK_JOB_ERROR",	vm_qmp_job_error },
+	{ "BLOCK_JOB_READY",	vm_qmp_job_ready },
 	{ "DEVICE_DELETED",	plug_deleted },
 	{ "GUEST_PANICKED",	vm_qmp_panicked },
 	{ "JOB_STATUS_CHANGE",	vm_qmp_job },
@@ -723,7 +783,9 @@ vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 	qp.qp_serial_fd = 4;
 	qp.qp_agent_fd = 5;
 	qp.qp_boot_iso = vm->vm_iso != NULL && !vm->vm_iso_booted;
-	qp.qp_incoming = vm->vm_restoring;
+	/* a saved state, or a guest from another host, comes by QMP */
+	qp.qp_incoming = vm->vm_restoring || (vm->vm_state == VM_STOPPED &&
+	    vm->vm_mig_in != NULL);
 	for (i = 0; i < ntaps; i++)
 		qp.qp_tap_fd[i] = 6 + i;
 	qp.qp_vnc = vnc;
@@ -829,9 +891,15 @@ vm_start_fail(struct vm *vm, const char *fmt, const char *detail)
 static void
 run_timer_fired(int fd, short what, void *arg)
 {
+	struct vm	*vm = arg;
+
 	(void)fd;
 	(void)what;
-	vm_timer_fired(arg);
+	/* an arriving qemu that did not come up: migrate-in.c's */
+	if (vm->vm_job.j_kind == JOB_MIGRATE_IN)
+		migrate_in_timer(vm);
+	else
+		vm_timer_fired(vm);
 }
 
 /* The job's one timer: seconds from now, or none (-1). */
@@ -982,6 +1050,15 @@ run_attach(struct vm *vm, int starting)
 	}
 	if (starting || vm->vm_state == VM_STOPPING)
 		return;
+	/* a migration under way when the last fwsd ended: theirs */
+	if (vm->vm_state == VM_MIGRATING) {
+		migrate_adopt(vm);
+		return;
+	}
+	if (vm->vm_state == VM_ARRIVING) {
+		migrate_in_adopt(vm);
+		return;
+	}
 	/* a snapshot job under way first: its status is not the VM's */
 	snapshot_adopt(vm);
 	media_adopt(vm);

@@ -114,6 +114,22 @@ static const unsigned char vm_jobs[JOB_LAST + 1][EV_LAST + 1] = {
 	[JOB_CLONE] = {
 		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
 	},
+	[JOB_MIGRATE_OUT] = {
+		/* the migration stops the guest at its end, and lets it run
+		 * again if it fails; a destroy kills qemu, the migration
+		 * with it (the destination is told) */
+		[EV_DESTROY] = J_TAKE,
+		[EV_PAUSED] = J_IGNORE, [EV_RESUMED] = J_IGNORE,
+		[EV_ADOPT_RUNNING] = J_IGNORE, [EV_ADOPT_PAUSED] = J_IGNORE,
+		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+		[EV_SCREEN] = J_OK,
+	},
+	[JOB_MIGRATE_IN] = {
+		[EV_DESTROY] = J_TAKE,
+		[EV_PAUSED] = J_IGNORE, [EV_RESUMED] = J_IGNORE,
+		[EV_ADOPT_RUNNING] = J_IGNORE, [EV_ADOPT_PAUSED] = J_IGNORE,
+		[EV_LOAN_END] = J_WAIT, [EV_AUTOSTART] = J_IGNORE,
+	},
 };
 
 /* The events that are asked for, and meet a job as busy by default. */
@@ -174,6 +190,12 @@ struct vm_transition {
 #define NO_CLONE	NO(FWS_ERR_STATE, "%1$s is %2$s: stop it before " \
 			    "cloning it (a running guest's disks are not " \
 			    "consistent)")
+#define NO_MIGRATE	NO(FWS_ERR_STATE, "%1$s is %2$s: only a running or " \
+			    "paused guest migrates (a stopped VM travels with " \
+			    "dump and define)")
+/* the guest may run on the destination: never restarted here */
+#define MIGRATE_LOST	GO(VM_CRASHED, DO_GONE | DO_END_JOB, NULL)
+#define ARRIVE_LOST	GO(VM_STOPPED, DO_GONE | DO_END_JOB, NULL)
 #define EXIT_STOPPED	GO(VM_STOPPED, DO_GONE | DO_END_JOB | DO_WAKE | \
 			    DO_POLICY, NULL)
 /* a stop or destroy did it: no restart, whatever the policy */
@@ -204,6 +226,9 @@ struct vm_transition {
  */
 static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 	[VM_STOPPED] = {
+		[EV_MIGRATE] = NO_MIGRATE,
+		/* a guest from another host (migrate-in.c) */
+		[EV_ARRIVE] = GO(VM_ARRIVING, DO_SPAWN, "arriving"),
 		STARTS,
 		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
@@ -224,6 +249,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		    NULL),
 	},
 	[VM_CRASHED] = {
+		[EV_MIGRATE] = NO_MIGRATE,
 		STARTS,
 		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
@@ -243,6 +269,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_ADOPT_LOST] = GO(VM_SAME, DO_POLICY, NULL),
 	},
 	[VM_FAILED] = {
+		[EV_MIGRATE] = NO_MIGRATE,
 		STARTS,
 		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
@@ -258,6 +285,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_END] = GO(VM_EXPIRED, DO_LOAN, "expired"),
 	},
 	[VM_EXPIRED] = {
+		[EV_MIGRATE] = NO_MIGRATE,
 		[EV_START] = NO(FWS_ERR_STATE, "%1$s is expired"),
 		[EV_AUTOSTART] = GO(VM_SAME, 0, NULL),
 		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
@@ -278,6 +306,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_EXTENDED] = GO(VM_STOPPED, DO_LOAN, "loan"),
 	},
 	[VM_SAVED] = {
+		[EV_MIGRATE] = NO_MIGRATE,
 		/* the start resumes the guest (vm-save.c's steps) */
 		[EV_START] = GO(VM_STARTING, DO_SPAWN, NULL),
 		[EV_AUTOSTART] = GO(VM_STARTING, DO_SPAWN, NULL),
@@ -304,7 +333,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_LOAN_END] = GO(VM_SAME, DO_KILL, NULL),
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
-		[EV_SAVE] = NO_SAVE,
+		[EV_SAVE] = NO_SAVE, [EV_MIGRATE] = NO_MIGRATE,
 		[EV_CLONE] = NO_CLONE,
 		[EV_RUNNING] = GO(VM_RUNNING, DO_END_JOB | DO_WAKE, "started"),
 		[EV_START_FAILED] = GO(VM_SAME, DO_KILL, NULL),
@@ -344,6 +373,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_KEYS] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),	/* a QMP command */
 		[EV_SAVE] = GO(VM_SAME, 0, "saving"),	/* vm-save.c's steps */
+		[EV_MIGRATE] = GO(VM_MIGRATING, 0, "migrating"),
 		[EV_EXIT_SAVED] = SAVED,
 		[EV_SAVE_FAILED] = SAVE_FAILED,
 		[EV_DELETE] = NO_DELETE,
@@ -377,6 +407,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_KEYS] = NOT_RUNNING_ST,	/* nobody would read them */
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_SAVE] = GO(VM_SAME, 0, "saving"),
+		[EV_MIGRATE] = GO(VM_MIGRATING, 0, "migrating"),
 		[EV_EXIT_SAVED] = SAVED,
 		[EV_SAVE_FAILED] = SAVE_FAILED,
 		[EV_DELETE] = NO_DELETE,
@@ -396,7 +427,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		[EV_DESTROY] = GO(VM_SAME, DO_KILL, NULL),
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT, [EV_DELETE] = NO_DELETE,
-		[EV_SAVE] = NO_SAVE,
+		[EV_SAVE] = NO_SAVE, [EV_MIGRATE] = NO_MIGRATE,
 		[EV_CLONE] = NO_CLONE,
 		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
 		[EV_STOP_TIMER] = GO(VM_SAME, DO_ESCALATE, NULL),
@@ -410,6 +441,53 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 		    "adopted"),
 		[EV_ADOPT_LOST] = LOST_STOPPED,
 	},
+	/*
+	 * migrate.c's steps move it; a failure before the destination was
+	 * told to run the guest lets it run here again (as it was: running
+	 * or paused); after, without the destination's answer, it stays
+	 * paused here, without a job: an admin checks the destination, then
+	 * destroys or resumes it.  Never restarted by the policy: the guest
+	 * may run on the destination.
+	 */
+	[VM_MIGRATING] = {
+		[EV_START] = NO(FWS_ERR_STATE, "%1$s is migrating"),
+		[EV_STOP] = NO(FWS_ERR_STATE, "%1$s is migrating: its guest "
+		    "may run on the destination; destroy it, or resume it"),
+		[EV_DESTROY] = GO(VM_STOPPED, DO_DESTROY, "stopped"),
+		[EV_RESUME] = GO(VM_SAME, 0, NULL),
+		[EV_RESUMED] = GO(VM_RUNNING, 0, "resumed"),
+		[EV_SCREEN] = GO(VM_SAME, 0, NULL),
+		[EV_DELETE] = NO_DELETE, [EV_RENAME] = NO_RENAME,
+		[EV_MIGRATE] = NO(FWS_ERR_STATE, "%1$s is migrating: the outcome "
+		    "of its last migration is not known"),
+		[EV_MIGRATE_BACK] = GO(VM_RUNNING, DO_END_JOB, "migrate-failed"),
+		[EV_MIGRATE_BACK_PAUSED] = GO(VM_PAUSED, DO_END_JOB,
+		    "migrate-failed"),
+		[EV_MIGRATE_UNKNOWN] = GO(VM_SAME, DO_END_JOB | DO_SAVE,
+		    "migrate-unknown"),
+		[EV_EXIT_MIGRATED] = GO(VM_STOPPED, DO_GONE | DO_END_JOB,
+		    "migrated"),
+		[EV_EXIT_ASKED] = EXIT_ASKED,
+		[EV_EXIT_POWEROFF] = MIGRATE_LOST,
+		[EV_EXIT_PANIC] = MIGRATE_LOST,
+		[EV_EXIT_CRASH] = MIGRATE_LOST,
+		/* migrate.c decides (migrate_adopt) */
+		[EV_ADOPT_ALIVE] = GO(VM_SAME, DO_ATTACH | DO_SAVE, NULL),
+		[EV_ADOPT_LOST] = MIGRATE_LOST,
+	},
+	/* a qemu with -incoming: destroyed, or ended, it is forgotten */
+	[VM_ARRIVING] = {
+		[EV_DESTROY] = GO(VM_STOPPED, DO_DESTROY, "stopped"),
+		[EV_ARRIVED] = GO(VM_RUNNING, DO_END_JOB, "arrived"),
+		[EV_EXIT_ASKED] = ARRIVE_LOST,
+		[EV_EXIT_POWEROFF] = ARRIVE_LOST,
+		[EV_EXIT_PANIC] = ARRIVE_LOST,
+		[EV_EXIT_CRASH] = ARRIVE_LOST,
+		[EV_EXIT_START] = ARRIVE_LOST,
+		/* migrate-in.c kills it (migrate_in_adopt) */
+		[EV_ADOPT_ALIVE] = GO(VM_SAME, DO_ATTACH | DO_SAVE, NULL),
+		[EV_ADOPT_LOST] = ARRIVE_LOST,
+	},
 };
 
 static const char *const vm_event_names[EV_LAST + 1] = {
@@ -419,7 +497,8 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_SNAPSHOT] = "snapshot", [EV_MEDIA] = "media", [EV_KEYS] = "send-key",
 	[EV_SCREEN] = "screenshot", [EV_DISK] = "disk", [EV_NIC] = "nic",
 	[EV_RENAME] = "rename", [EV_SAVE] = "save", [EV_DISCARD] = "discard",
-	[EV_CLONE] = "clone",
+	[EV_CLONE] = "clone", [EV_MIGRATE] = "migrate",
+	[EV_ARRIVE] = "arrive",
 	[EV_DELETE] = "delete", [EV_LOAN_END] = "loan end",
 	[EV_LOAN_EXTENDED] = "loan extended",
 	[EV_SPAWN_FAILED] = "spawn failed", [EV_RUNNING] = "running",
@@ -430,6 +509,11 @@ static const char *const vm_event_names[EV_LAST + 1] = {
 	[EV_EXIT_START] = "exit during start",
 	[EV_EXIT_SAVED] = "exit after save", [EV_EXIT_RESTORE] =
 	    "exit during resume", [EV_SAVE_FAILED] = "save failed",
+	[EV_MIGRATE_BACK] = "migration failed",
+	[EV_MIGRATE_BACK_PAUSED] = "migration failed (paused)",
+	[EV_MIGRATE_UNKNOWN] = "migration's end unknown",
+	[EV_EXIT_MIGRATED] = "exit after migration",
+	[EV_ARRIVED] = "arrived",
 	[EV_RESTART_CANCEL] = "restart cancelled",
 	[EV_RESTART_DUE] = "restart due", [EV_CRASH_LOOP] = "crash loop",
 	[EV_ADOPT_ALIVE] = "adopt alive", [EV_ADOPT_LOST] = "adopt lost",
@@ -450,6 +534,8 @@ static const char *const vm_job_busy[JOB_LAST + 1] = {
 	[JOB_NIC] = ": a change of its NICs is under way",
 	[JOB_SAVE] = ": its state is being saved",
 	[JOB_CLONE] = " is being cloned",
+	[JOB_MIGRATE_OUT] = " is migrating",
+	[JOB_MIGRATE_IN] = " is arriving from another host",
 };
 
 const char *
@@ -582,6 +668,10 @@ vm_job_event(enum vm_job_kind kind)
 		return EV_SAVE;
 	case JOB_CLONE:
 		return EV_CLONE;
+	case JOB_MIGRATE_OUT:
+		return EV_MIGRATE;
+	case JOB_MIGRATE_IN:
+		return EV_ARRIVE;
 	default:
 		return -1;
 	}

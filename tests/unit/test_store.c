@@ -15,8 +15,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	14
-#define STORE_SCHEMA_S	"14"
+#define STORE_SCHEMA	15
+#define STORE_SCHEMA_S	"15"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;

@@ -1,0 +1,59 @@
+# t-migrate-fail.sh: migrations that fail leave the guest running on
+# the source and nothing on the destination.  Refused before anything
+# starts: a destination without the disk's path (the shared file moved
+# away for a moment: A's qemu keeps its descriptor),
+# a destination whose tls_allowed lacks this host's certificate
+# (refused and logged there).  Killed mid-way: the destination's fwsd
+# dies during a slow (--bandwidth) migration; the guest runs on at the
+# source, its counter going on, and the destination's leftover qemu is
+# killed (if QEMU did not end it already, the stream cut) and its VM
+# forgotten when its fwsd starts again.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/migrate-lib.sh"
+
+mig_hosts
+create_guest v --disk 16M
+fwsctl start v >/dev/null || fail "start v on A"
+wait_console v FWS-GUEST-READY
+counter_start v
+nothing_on_b() {
+	[ -z "$(on_b fwsctl list --json | python3 -c 'import json,sys; print(" ".join(v["name"] for v in json.load(sys.stdin)))')" ]
+}
+
+# --- the disk's path is not on B: refused, the guest runs on
+DISK=$SHARED/$(field v uuid)/disk0.qcow2
+mv "$DISK" "$DISK.away" || fail "mv $DISK"
+expect_rc 1 fwsctl migrate v --to "tls://$IP_B"
+mv "$DISK.away" "$DISK"
+expect_err "refused"
+expect_err "$DISK: No such file"
+state_is v running || fail "v is $(field v state) after a refused migration"
+nothing_on_b || fail "B kept a VM: $(on_b fwsctl list)"
+note "no disk path on B: refused ($(cut -c1-160 "$T/err"))"
+
+# --- B's fwsd killed mid-way: the guest runs on here
+fwsctl migrate v --to "tls://$IP_B" --bandwidth 1 \
+    >"$T/out" 2>"$T/err" &
+MIG=$!
+wait_until 60 sh -c "ls /proc/[0-9]*/cmdline 2>/dev/null | while read f; do tr '\0' ' ' <\$f 2>/dev/null; echo; done | grep -q 'qemu.*$T/b/run.*incoming'" ||
+    fail "no arriving qemu on B"
+sleep 2
+stop_b KILL
+wait "$MIG"; rc=$?
+[ "$rc" = 1 ] || fail "migrate exited $rc with B gone: $(cat "$T/out" "$T/err")"
+wait_until 30 state_is v running || fail "v is $(field v state) after B died"
+before=$(counter_last "$(console_log v)")
+sleep 3
+[ "$(counter_last "$(console_log v)")" -gt "$before" ] ||
+    fail "the counter stopped on A"
+expect_events v migrating migrate-failed
+note "B killed mid-way: $(cut -c1-140 "$T/err"); v runs on A"
+no_qemu_of "$T/b/run" && left="its qemu ended with the stream" ||
+    left="its qemu left running"
+on_b fwsctl list >/dev/null 2>&1 && fail "B still answers"
+start_b
+wait_until 30 no_qemu_of "$T/b/run" || fail "B's leftover qemu still runs"
+wait_until 10 nothing_on_b || fail "B kept the VM after its restart"
+on_b fwsctl events v --json | grep -q '"deleted"' ||
+    fail "B's history does not say the VM was forgotten"
+note "B restarted ($left): no qemu of B's left, the VM forgotten"
