@@ -37,7 +37,9 @@ fwsctl migrate v --to "tls://$IP_B" --bandwidth 1 \
 MIG=$!
 wait_until 60 sh -c "ls /proc/[0-9]*/cmdline 2>/dev/null | while read f; do tr '\0' ' ' <\$f 2>/dev/null; echo; done | grep -q 'qemu.*$T/b/run.*incoming'" ||
     fail "no arriving qemu on B"
-sleep 2
+# A sends the guest once B has said where: then B dies
+wait_until 60 state_is v migrating || fail "v never migrating: $(field v state)"
+sleep 1
 stop_b KILL
 wait "$MIG"; rc=$?
 [ "$rc" = 1 ] || fail "migrate exited $rc with B gone: $(cat "$T/out" "$T/err")"
