@@ -203,6 +203,8 @@ struct vm_transition {
 #define EXIT_CRASHED	GO(VM_CRASHED, DO_GONE | DO_END_JOB | DO_WAKE | \
 			    DO_POLICY, NULL)
 #define LOST_STOPPED	GO(VM_STOPPED, DO_GONE | DO_END_JOB, "stopped")
+/* a stop of a VM whose qemu died: nothing to stop, it is stopped now */
+#define STOP_DEAD	GO(VM_STOPPED, DO_END_JOB | DO_WAKE, "stopped")
 #define LOST_CRASHED	GO(VM_CRASHED, DO_GONE | DO_END_JOB | DO_POLICY, \
 			    "crashed")
 /* qemu quit with the guest's state whole on disk */
@@ -251,7 +253,8 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 	[VM_CRASHED] = {
 		[EV_MIGRATE] = NO_MIGRATE,
 		STARTS,
-		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
+		/* the crash taken note of: stopped (a cluster's agent asks) */
+		[EV_STOP] = STOP_DEAD, [EV_DESTROY] = NOT_RUNNING,
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT,
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),
@@ -271,7 +274,7 @@ static const struct vm_transition vm_table[VM_STATE_LAST + 1][EV_LAST + 1] = {
 	[VM_FAILED] = {
 		[EV_MIGRATE] = NO_MIGRATE,
 		STARTS,
-		[EV_STOP] = NOT_RUNNING, [EV_DESTROY] = NOT_RUNNING,
+		[EV_STOP] = STOP_DEAD, [EV_DESTROY] = NOT_RUNNING,
 		[EV_PAUSE] = NOT_RUNNING_ST, [EV_RESUME] = NOT_PAUSED,
 		[EV_REBOOT] = NO_REBOOT,
 		[EV_SNAPSHOT] = GO(VM_SAME, 0, NULL),

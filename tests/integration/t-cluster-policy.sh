@@ -3,7 +3,8 @@
 # crashed qemu is not restarted (the cluster's recovery does it);
 # autostart cannot be turned on (create, set, the autostart verb), and
 # turning the policy on turns autostart off; fwsd's start-up does not
-# start it; a bad policy is refused naming the good ones.
+# start it; its stop after a crash makes it stopped (what a cluster's
+# agent asks); a bad policy is refused naming the good ones.
 . "$(dirname "$0")/lib.sh"
 start_fwsd
 
@@ -35,13 +36,19 @@ sleep 3
 state_is k1 crashed || fail "fwsd restarted a cluster's VM: $(field k1 state)"
 fwsctl events k1 | grep -q "restarting" && fail "a restart was planned: $(fwsctl events k1)"
 note "a crashed qemu of a cluster's VM is left to the cluster"
+# the cluster's stop of a crashed VM: taken note of, stopped
+fwsctl stop k1 >/dev/null || fail "stop of a crashed VM: $(cat "$T/err" 2>/dev/null)"
+state_is k1 stopped || fail "k1 after stop: $(field k1 state)"
+expect_rc 1 fwsctl destroy k1
+expect_err "not running"
+note "stop of a crashed VM: stopped; destroy: nothing to kill"
 
 # a new fwsd's start-up (its autostart once per boot) leaves it alone
 stop_fwsd
 rm -f "$T/run/autostart.done"
 start_fwsd
 sleep 2
-state_is k1 crashed || fail "fwsd's start-up started k1: $(field k1 state)"
+state_is k1 stopped || fail "fwsd's start-up started k1: $(field k1 state)"
 fwsctl set k1 --restart on-failure >/dev/null || fail "back to on-failure"
 fwsctl autostart k1 on >/dev/null || fail "autostart on once the cluster's no more"
 note "fwsd's start-up leaves it alone; another policy lifts it"

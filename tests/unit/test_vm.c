@@ -453,6 +453,35 @@ test_stop_during_restart_wait(void **state)
 }
 
 /*
+ * A crash the policy leaves alone (restart cluster: the cluster's
+ * agent recovers it): no restart; a stop then makes it stopped, one
+ * write, and answers; a destroy still finds nothing to kill.
+ */
+static void
+test_stop_after_crash(void **state)
+{
+	struct vm	*vm = new_vm(VM_RUNNING);
+	struct answer	 a = { 0 }, d = { 0 };
+
+	(void)state;
+	vm->vm_restart = VM_RESTART_CLUSTER;
+	vm_event(vm, EV_EXIT_CRASH, "qemu killed by signal 9");
+	assert_int_equal(vm->vm_state, VM_CRASHED);
+	assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
+	assert_null(strstr(acts, "timer"));
+	vm_destroy(vm, &alice, answered, &d);
+	assert_int_equal(d.err, FWS_ERR_STATE);
+	acts[0] = '\0';
+	vm_stop(vm, 60, &alice, answered, &a);
+	assert_int_equal(a.called, 1);
+	assert_int_equal(a.err, FWS_OK);
+	assert_int_equal(vm->vm_state, VM_STOPPED);
+	assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
+	assert_string_equal(acts, "commit:stopped:stopped job-ended:stop");
+	done_vm(vm);
+}
+
+/*
  * Crashes while restarts wait: the first restart is at once, then 1, 2,
  * 4 s; the fourth crash in the window is a crash loop: failed.
  */
@@ -856,6 +885,7 @@ main(void)
 		cmocka_unit_test_setup(test_destroy_during_start, setup),
 		cmocka_unit_test_setup(test_poweroff_during_snapshot, setup),
 		cmocka_unit_test_setup(test_stop_during_restart_wait, setup),
+		cmocka_unit_test_setup(test_stop_after_crash, setup),
 		cmocka_unit_test_setup(test_crash_loop, setup),
 		cmocka_unit_test_setup(test_restart_decide, setup),
 		cmocka_unit_test_setup(test_adopt_half_done, setup),
