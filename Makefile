@@ -17,6 +17,8 @@ COMPDIR	 = $(PREFIX)/share/bash-completion/completions
 # systemd's own units are in /lib/systemd/system (PREFIX=/usr); others
 # under PREFIX, which systemd reads too (/usr/local/lib/systemd/system)
 UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+# the resource agent ocf:fws:vm, where Pacemaker looks for agents
+OCFDIR	?= /usr/lib/ocf/resource.d/fws
 SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/fws
 
@@ -237,6 +239,8 @@ install: all
 	install -m 0644 contrib/bash-completion/fwsctl $(DESTDIR)$(COMPDIR)/fwsctl
 	install -m 0644 contrib/fwsd.conf.example $(DESTDIR)$(DOCDIR)/fwsd.conf.example
 	install -m 0755 contrib/fws-snapshot-prune $(DESTDIR)$(DOCDIR)/fws-snapshot-prune
+	install -d $(DESTDIR)$(OCFDIR)
+	install -m 0755 contrib/ocf/fws $(DESTDIR)$(OCFDIR)/vm
 	[ -e $(DESTDIR)$(SYSCONFDIR)/fws/fwsd.conf ] || \
 	    install -m 0640 contrib/fwsd.conf.example $(DESTDIR)$(SYSCONFDIR)/fws/fwsd.conf
 	if [ -z "$(DESTDIR)" ]; then \
@@ -252,8 +256,8 @@ uninstall:
 	    $(DESTDIR)$(UNITDIR)/fwsd.service $(DESTDIR)$(MANDIR)/man1/fwsctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man8/fwsd.8 \
 	    $(DESTDIR)$(COMPDIR)/fwsctl $(DESTDIR)$(DOCDIR)/fwsd.conf.example \
-	    $(DESTDIR)$(DOCDIR)/fws-snapshot-prune
-	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	    $(DESTDIR)$(DOCDIR)/fws-snapshot-prune $(DESTDIR)$(OCFDIR)/vm
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(OCFDIR) 2>/dev/null
 
 clean:
 	rm -rf $(B) build-asan

@@ -10,7 +10,8 @@ case "$1" in
 fuzz)	pkgs="$build clang libclang-rt-dev" ;;
 "")	pkgs="$build gcc libcmocka-dev qemu-system-x86 qemu-utils
 busybox-static cpio gzip socat iproute2 python3
-nftables dnsmasq-base groff-base man-db openssl valgrind" ;;
+nftables dnsmasq-base groff-base man-db openssl valgrind resource-agents
+libxml2-utils" ;;
 *)	echo "usage: deps.sh [fuzz]" >&2; exit 2 ;;
 esac
 missing=""

@@ -14,6 +14,7 @@ groups_before=$(getent group | sort | md5sum)
 make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr >"$T/install.log" 2>&1 ||
     fail "make install: $(cat "$T/install.log")"
 for f in usr/sbin/fwsd usr/bin/fwsctl usr/bin/fws-tls-setup \
+    usr/lib/ocf/resource.d/fws/vm \
     usr/share/man/man1/fws-tls-setup.1 lib/systemd/system/fwsd.service \
     usr/share/man/man1/fwsctl.1 usr/share/man/man5/fwsd.conf.5 \
     usr/share/man/man8/fwsd.8 usr/share/bash-completion/completions/fwsctl \
