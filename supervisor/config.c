@@ -137,6 +137,7 @@ enum config_type {
 	CONFIG_RATE,		/* bit/s, as tc writes them; "none" (0) */
 	CONFIG_LISTEN,		/* ADDRESS[:PORT], a numeric address */
 	CONFIG_ALLOWED,		/* tls_allowed: CN => admin|USER; ... */
+	CONFIG_POOLS,		/* RBD pool names, ',' or blank separated */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -154,6 +155,12 @@ static const struct config_key {
 	    "auto kvm tcg", 0, 0 },
 	{ "admin_group", CONFIG_WORD,
 	    offsetof(struct fws_config, cf_admin_group), NULL, 0, 0 },
+	{ "ceph_conf", CONFIG_PATH, offsetof(struct fws_config, cf_ceph_conf),
+	    NULL, 0, 0 },
+	{ "ceph_keyring", CONFIG_PATH,
+	    offsetof(struct fws_config, cf_ceph_keyring), NULL, 0, 0 },
+	{ "ceph_user", CONFIG_WORD, offsetof(struct fws_config, cf_ceph_user),
+	    NULL, 0, 0 },
 	{ "cgroup", CONFIG_CGROUP, offsetof(struct fws_config, cf_cgroup),
 	    NULL, 0, 0 },
 	{ "client_idle_timeout", CONFIG_UINT,
@@ -245,6 +252,8 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_restart_delay), NULL, 3600, 0 },
 	{ "restart_delay_max", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_restart_delay_max), NULL, 86400, 0 },
+	{ "rbd_pools", CONFIG_POOLS, offsetof(struct fws_config, cf_rbd_pools),
+	    NULL, 0, 0 },
 	{ "run_dir", CONFIG_PATH, offsetof(struct fws_config, cf_run_dir),
 	    NULL, 0, 0 },
 	{ "socket_group", CONFIG_WORD,
@@ -704,6 +713,33 @@ config_tls_users(struct fws_config *cf, char **cause)
 	return 0;
 }
 
+/* rbd_pools: names as validate_rbd_part has them, kept "a b c". */
+static int
+set_pools(char **field, const char *key, const char *v, char **cause)
+{
+	char	*copy = xasprintf("%s", v), *p = copy, *w, *out = NULL, *t;
+	char	*why;
+
+	while ((w = strsep(&p, ", \t")) != NULL) {
+		if (*w == '\0')
+			continue;
+		if (validate_rbd_part("pool", w, &why) == -1) {
+			free(copy);
+			free(out);
+			cause_fail(cause, "%s: %s", key, why);
+			free(why);
+			return -1;
+		}
+		t = out == NULL ? xasprintf("%s", w) : xasprintf("%s %s", out, w);
+		free(out);
+		out = t;
+	}
+	free(copy);
+	free(*field);
+	*field = out;
+	return 0;
+}
+
 /* Apply one key; a sentence in *cause for an unknown key or bad value. */
 static int
 config_set(struct fws_config *cf, const char *key, const char *v,
@@ -774,6 +810,10 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			return cause_fail(cause, "%s: \"%s\" is not a user or "
 			    "group name", key, v);
 		set_str((char **)field, v);
+		break;
+	case CONFIG_POOLS:
+		if (set_pools((char **)field, key, v, cause) == -1)
+			return -1;
 		break;
 	case CONFIG_MEMORY0:
 		if (strcmp(v, "0") == 0) {
@@ -970,6 +1010,12 @@ config_finish(struct fws_config *cf, char **cause)
 		    "paths");
 	if (cf->cf_disk_dir != NULL && cf->cf_disk_dir[0] != '/')
 		return cause_fail(cause, "disk_dir must be an absolute path");
+	if ((cf->cf_ceph_conf != NULL || cf->cf_ceph_user != NULL ||
+	    cf->cf_ceph_keyring != NULL || cf->cf_rbd_pools != NULL) &&
+	    (cf->cf_ceph_conf == NULL || cf->cf_ceph_user == NULL ||
+	    cf->cf_ceph_keyring == NULL))
+		return cause_fail(cause, "RBD disks need ceph_conf, ceph_user "
+		    "and ceph_keyring, all three");
 	if (cf->cf_listen_tls != NULL && cf->cf_ntls_allowed == 0)
 		return cause_fail(cause, "listen_tls needs tls_allowed: no "
 		    "certificate may connect");
@@ -1003,6 +1049,10 @@ config_clear(struct fws_config *cf)
 	for (i = 0; i < cf->cf_ntls_allowed; i++)
 		free(cf->cf_tls_allowed[i].ta_user);
 	free(cf->cf_tls_allowed);
+	free(cf->cf_ceph_conf);
+	free(cf->cf_ceph_user);
+	free(cf->cf_ceph_keyring);
+	free(cf->cf_rbd_pools);
 	for (i = 0; i < cf->cf_nimage_dirs; i++)
 		free(cf->cf_image_dirs[i]);
 	memset(cf, 0, sizeof(*cf));

@@ -1128,6 +1128,51 @@ spec_options(char *spec)
 }
 
 /*
+ * --disk rbd:POOL/IMAGE[,size=SIZE] with I/O limits: a new RBD image of
+ * SIZE, or an existing one; path is spec's copy, freed here.
+ */
+static json_t *
+rbd_disk_spec(const char *what, const char *spec, char *path)
+{
+	struct disk_io	 io;
+	struct rbd_name	 rn;
+	uint64_t	 size = 0;
+	char		*opts, *opt, *cause;
+	json_t		*d;
+	int		 rc;
+
+	memset(&io, 0, sizeof(io));
+	if ((opts = strchr(path, ',')) != NULL)
+		*opts++ = '\0';
+	if (validate_rbd(path, RBD_SNAP_NONE, &rn, &cause) == -1)
+		fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+	while ((opt = strsep(&opts, ",")) != NULL) {
+		if (strncmp(opt, "size=", 5) == 0) {
+			if (parse_size(opt + 5, &size, &cause) == -1)
+				fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+			continue;
+		}
+		if ((rc = disk_io_parse_opt(opt, &io, NULL, 0, &cause)) == -1)
+			fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+		if (rc == 1)
+			fwsctl_errx(2, "%s %s: unknown option \"%s\": give "
+			    "size=SIZE, bps[_rd|_wr]=SIZE (a second) or "
+			    "iops[_rd|_wr]=N", what, spec, opt);
+	}
+	if (disk_io_check(&io, &cause) == -1)
+		fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+	d = json_pack("{ss ss}", "path", path, "format", "rbd");
+	if (size > 0)
+		json_object_set_new(d, "size", json_integer((json_int_t)size));
+	disk_io_to_json(d, &io);
+	for (rc = 0; rc < DISK_IO_NKEYS; rc++)
+		if (json_is_null(json_object_get(d, disk_io_keys[rc])))
+			json_object_del(d, disk_io_keys[rc]);
+	free(path);
+	return d;
+}
+
+/*
  * --disk SIZE or --disk PATH[,format=F], either with I/O limits
  * (",iops=N,bps=SIZE,..." per second; what: "--disk", "disk-add:");
  * the format is never guessed from content: from ,format= or the file
@@ -1145,6 +1190,8 @@ disk_spec(const char *what, const char *spec)
 
 	memset(&io, 0, sizeof(io));
 	path = xasprintf("%s", spec);
+	if (is_rbd(spec))
+		return rbd_disk_spec(what, spec, path);
 	if (*spec >= '0' && *spec <= '9')
 		opts = strchr(path, ',');
 	else

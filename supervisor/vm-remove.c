@@ -39,7 +39,8 @@ vm_remove_logs(const char *dir)
 
 /*
  * Delete a VM that has no qemu: from the store first, then its files,
- * best effort: the disks fwsd made for it (unless keep), a saved
+ * best effort: the disks fwsd made for it (unless keep; an RBD image's
+ * removal ends after the reply, logged), a saved
  * state, its logs and directory; why is the "deleted" event's reason, actor who asked (a
  * uid, -1: fwsd itself).  vm is freed; -1 and *cause when the store
  * refused, and the VM stays.
@@ -62,6 +63,13 @@ vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
 		d = &vm->vm_disks[i];
 		if (d->d_readonly)
 			continue;
+		/* an RBD image fwsd made goes in the background (rbd.c);
+		 * one attached is the cluster's, and stays */
+		if (is_rbd(d->d_path)) {
+			if (d->d_owned && !keep)
+				rbd_image_remove(vm->vm_name, d->d_path);
+			continue;
+		}
 		if (d->d_owned && !keep) {
 			if (unlink(d->d_path) == -1 && errno != ENOENT)
 				log_warn("%s: unlink %s", vm->vm_name,
