@@ -1035,6 +1035,8 @@ pid_t	 vm_qemu_img(const struct vm *, const char *const *, const char *,
 	    proc_exit_fn, void *, struct proc_watch **, char **);
 pid_t	 vm_qemu_img_fd(const struct vm *, const char *const *, int,
 	    proc_exit_fn, void *, struct proc_watch **, char **);
+pid_t	 vm_qemu_img_keep(const struct vm *, const char *const *, int, int,
+	    proc_exit_fn, void *, struct proc_watch **, char **);
 struct evbuffer;
 double	 img_progress_read(struct evbuffer *, char *, size_t);
 char	*img_last_words(const char *, const char *);

@@ -1073,8 +1073,6 @@ create_rbd_step(struct create *cr)
 		args[n++] = "--dest";
 		args[n++] = rn.rn_image;
 		args[n] = NULL;
-		/* the words are about the base */
-		rn = *parent;
 		break;
 	default:
 		abort();
@@ -1090,7 +1088,9 @@ create_rbd_step(struct create *cr)
 		}
 		args[n] = NULL;
 	}
-	if ((cr->cr_rbd = rbd_run(args, &rn, create_rbd_done, cr,
+	/* a clone's words are about its base (args point into rn) */
+	if ((cr->cr_rbd = rbd_run(args, cr->cr_new[cr->cr_next] ==
+	    STEP_RBD_CLONE ? parent : &rn, create_rbd_done, cr,
 	    &cause)) == NULL) {
 		why = xasprintf("%s: cannot run rbd: %s", vm->vm_name, cause);
 		free(cause);

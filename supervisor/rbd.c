@@ -22,10 +22,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "fws.h"
 #include "log.h"
 
 #define RBD_ARGS_MAX	24
+/*
+ * A killed qemu's watch on its image lasts some 30 s (the OSDs'
+ * osd_client_watch_timeout): rbd rm says "still has watchers" meanwhile
+ */
+#define RBD_REMOVE_TRIES	12
+#define RBD_REMOVE_WAIT		10	/* s between tries */
 #define RBD_OUTPUT_MAX	(64 * 1024)
 #define RBD_KEY_MAX	128	/* a cephx key in base64 is 40 */
 
@@ -221,8 +229,11 @@ rbd_run_exited(pid_t pid, int status, void *arg)
 	rr->rr_watch = NULL;
 	text = proc_output(rr->rr_out, RBD_OUTPUT_MAX);
 	unlink(rr->rr_out);
-	if (status != 0)
+	if (status != 0) {
 		why = rbd_words(&rr->rr_name, status, text);
+		log_debug("%s: rbd on %s/%s: %s", __func__,
+		    rr->rr_name.rn_pool, rr->rr_name.rn_image, text);
+	}
 	else {
 		/* --format json: one line, after any warnings */
 		for (p = text + strlen(text); p > text && p[-1] != '\n'; p--)
@@ -272,6 +283,8 @@ rbd_run(const char *const *args, const struct rbd_name *rn, rbd_done_fn fn,
 		argv[n++] = args[i];
 	}
 	argv[n] = NULL;
+	log_debug("%s: rbd %s %s on %s/%s", __func__, args[0],
+	    args[1] != NULL ? args[1] : "", rn->rn_pool, rn->rn_image);
 	if ((rr = calloc(1, sizeof(*rr))) == NULL)
 		abort();
 	rr->rr_name = *rn;
@@ -319,31 +332,65 @@ rbd_run_cancel(struct rbd_run *rr)
 	free(rr);
 }
 
-/* An image fwsd made, removed in the background: its snapshots, then it. */
+/*
+ * An image fwsd made, removed in the background: its snapshots, then it;
+ * tried again a while when refused (a dead qemu's watch stays a while).
+ */
 struct rbd_removal {
 	struct rbd_name	 rm_name;
 	char		 rm_vm[FWS_NAME_MAX + 1];
 	int		 rm_step;	/* 0: snap purge, 1: rm */
+	int		 rm_tries;
+	struct event	*rm_timer;
 };
 
 static void	rbd_remove_step(struct rbd_removal *);
 
 static void
-rbd_remove_done(void *arg, const char *why, json_t *out)
+rbd_remove_again(int fd, short what, void *arg)
 {
 	struct rbd_removal *rm = arg;
 
+	(void)fd;
+	(void)what;
+	rbd_remove_step(rm);
+}
+
+static void
+rbd_remove_free(struct rbd_removal *rm)
+{
+	if (rm->rm_timer != NULL)
+		event_free(rm->rm_timer);
+	free(rm);
+}
+
+static void
+rbd_remove_done(void *arg, const char *why, json_t *out)
+{
+	struct rbd_removal *rm = arg;
+	struct timeval	 tv = { RBD_REMOVE_WAIT, 0 };
+
 	(void)out;
+	/* a snapshot or watch of a qemu that just died: again, later */
+	if (why != NULL && ++rm->rm_tries < RBD_REMOVE_TRIES &&
+	    (rm->rm_timer != NULL || (rm->rm_timer = evtimer_new(base,
+	    rbd_remove_again, rm)) != NULL)) {
+		log_debug("%s: RBD image %s/%s: %s; again in %d s", rm->rm_vm,
+		    rm->rm_name.rn_pool, rm->rm_name.rn_image, why,
+		    RBD_REMOVE_WAIT);
+		evtimer_add(rm->rm_timer, &tv);
+		return;
+	}
 	if (why != NULL) {
 		log_warnx("%s: RBD image %s/%s stays: %s", rm->rm_vm,
 		    rm->rm_name.rn_pool, rm->rm_name.rn_image, why);
-		free(rm);
+		rbd_remove_free(rm);
 		return;
 	}
 	if (++rm->rm_step == 2) {
 		log_info("%s: RBD image %s/%s removed", rm->rm_vm,
 		    rm->rm_name.rn_pool, rm->rm_name.rn_image);
-		free(rm);
+		rbd_remove_free(rm);
 		return;
 	}
 	rbd_remove_step(rm);
@@ -363,7 +410,7 @@ rbd_remove_step(struct rbd_removal *rm)
 		log_warnx("%s: RBD image %s/%s stays: %s", rm->rm_vm,
 		    rm->rm_name.rn_pool, rm->rm_name.rn_image, cause);
 		free(cause);
-		free(rm);
+		rbd_remove_free(rm);
 	}
 }
 

@@ -74,3 +74,105 @@ wait_console r1 FWS-GUEST-READY
 mark r1 MARK-ONE
 [ "$(seen r1)" = MARK-ONE ] || fail "r1 does not read its mark"
 note "r1 boots and writes"
+
+# a disk-only snapshot is an RBD snapshot; one with RAM is impossible
+fwsctl snapshot-create r1 s1 --disk-only >/dev/null || fail "snapshot-create r1 s1 --disk-only"
+admin_rbd snap ls --pool fws --image r1-data | grep -qw s1 || fail "no RBD snapshot s1"
+expect_rc 1 fwsctl snapshot-create r1 s2
+expect_err "a snapshot with RAM is impossible on RBD"
+expect_err "disk-only"
+fwsctl snapshot-list r1 | grep -qw s2 && fail "a refused snapshot is listed"
+mark r1 MARK-TWO
+[ "$(seen r1)" = MARK-TWO ] || fail "r1 does not read its second mark"
+expect_rc 1 fwsctl snapshot-revert r1 s1
+expect_err "stop r1, then revert"
+# quit, not killed: a killed qemu holds its image's lock some 30 s
+fwsctl stop r1 --timeout 2 >/dev/null || fail "stop r1"
+fwsctl snapshot-list r1 | grep -qw s1 || fail "snapshot-list r1: $(fwsctl snapshot-list r1)"
+fwsctl snapshot-revert r1 s1 >/dev/null || fail "snapshot-revert r1 s1"
+fwsctl start r1 >/dev/null || fail "start r1 again"
+wait_console r1 FWS-GUEST-READY
+wait_until 60 booted r1 2 || fail "r1 did not boot again"
+[ "$(seen r1)" = MARK-ONE ] || fail "after the revert r1 reads $(seen r1)"
+note "disk-only snapshot, reverted on the stopped VM"
+
+# an existing image, attached: its size is rbd's, it is not the VM's
+admin_rbd create --pool fws --image shared --size 32M || fail "rbd create shared"
+rbd_guest r2 --disk rbd:fws/shared >/dev/null || fail "create r2"
+fwsctl info r2 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["disks"]
+assert d[0]["size"] == 32 << 20 and not d[0]["owned"], d' || fail "info r2: $(field r2 disks)"
+# one image, one VM
+expect_rc 1 rbd_guest r3 --disk rbd:fws/shared
+expect_err "a disk belongs to one VM"
+
+# a clone of a protected snapshot as disk 0
+printf BASE-MRK > "$T/base.raw"
+truncate -s 32M "$T/base.raw"
+admin_rbd import --dest-pool fws "$T/base.raw" base >/dev/null 2>&1 &&
+    admin_rbd snap create --no-progress --pool fws --image base --snap v1 &&
+    admin_rbd snap protect --pool fws --image base --snap v1 || fail "base@v1"
+rbd_guest r4 --base rbd:fws/base@v1 >/dev/null || fail "create r4"
+r4_image=$(fwsctl info r4 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["disks"][0]
+assert d["owned"] and d["size"] == 32 << 20 and d["path"].startswith("rbd:fws/fws-"), d
+print(d["path"][len("rbd:fws/"):])') || fail "info r4: $(field r4 disks)"
+admin_rbd info --pool fws --image "$r4_image" | grep -q "parent: fws/base@v1" || fail "r4's disk is no clone of base@v1"
+fwsctl start r4 >/dev/null || fail "start r4"
+wait_console r4 FWS-GUEST-READY
+[ "$(seen r4)" = BASE-MRK ] || fail "r4 reads $(seen r4), not the base's mark"
+fwsctl stop r4 --timeout 2 >/dev/null
+note "attach, clone"
+
+# refused, saying why, and nothing made
+make_user alice
+expect_rc 1 as "$MADE_USER" fwsctl create u1 --memory 128 --kernel "$KERNEL" --disk rbd:other/u1,size=32M
+expect_err "RBD pool other is not one users may use"
+expect_rc 1 rbd_guest bad1 --disk rbd:nopool/x,size=32M
+expect_err "RBD pool nopool does not exist"
+expect_rc 1 rbd_guest bad2 --disk rbd:fws/nope
+expect_err "RBD image fws/nope does not exist"
+expect_rc 1 rbd_guest bad3 --base rbd:fws/base@nosnap
+expect_err "has no snapshot nosnap"
+expect_rc 1 rbd_guest bad4 --disk rbd:fws/r1-data,size=32M
+expect_err "a disk belongs to one VM"
+admin_rbd create --pool fws --image taken --size 8M || fail "rbd create taken"
+expect_rc 1 rbd_guest bad5 --disk rbd:fws/taken,size=32M
+expect_err "RBD image fws/taken already exists"
+has_image fws taken || fail "an image fwsd found there was removed"
+for name in "rbd:fws/a/b" "rbd:fws/a@s" "rbd:fws:conf=/etc/passwd/x" "rbd:fws/x:id=admin" \
+    "rbd:fws/a=b" "rbd:-p/x" "rbd:fws/--pool"; do
+	expect_rc 2 rbd_guest bad6 --disk "$name"
+	# and fwsd itself, asked without fwsctl
+	raw '{"id":1,"cmd":"create","args":{"name":"bad6","kernel":"'"$KERNEL"'","disks":[{"path":"'"$name"'","format":"rbd","size":33554432}]}}' > "$T/reply"
+	grep -q '"code":"invalid_argument"' "$T/reply" || fail "fwsd took $name: $(cat "$T/reply")"
+done
+expect_rc 2 rbd_guest bad7 --disk "rbd:fws/x,size=10"
+expect_rc 1 fwsctl disk-add r2 rbd:fws/other-disk
+fwsctl list | grep -q bad && fail "a refused VM is listed"
+note "bad pools, images and names refused"
+
+# a wrong key: refused by rbd at create, by qemu at start, in fws's words
+good_key=$(sed -n 's/.*key = //p' "$T/fws.keyring")
+sed -i "s|key = .*|key = AQBk+0FmAAAAABAAZ1wKmD7E6Ha1WlYgfrIQwg==|" "$T/fws.keyring"
+expect_rc 1 rbd_guest bad8 --disk rbd:fws/bad8,size=32M
+expect_err "cannot connect to the Ceph cluster as client.fws: permission denied (check ceph_keyring)"
+expect_rc 1 fwsctl start r2
+expect_err "cannot connect to the Ceph cluster as client.fws: permission denied (check ceph_keyring)"
+state_is r2 stopped || fail "r2 is $(field r2 state) after a refused start"
+sed -i "s|key = .*|key = $good_key|" "$T/fws.keyring"
+note "a wrong key"
+
+# delete: the images fwsd made go, the attached one stays
+fwsctl stop r1 --timeout 2 >/dev/null || fail "stop r1"
+fwsctl delete r1 >/dev/null && fwsctl delete r2 >/dev/null && fwsctl delete r4 >/dev/null ||
+    fail "delete r1 r2 r4"
+wait_until 60 sh -c "! sh '$CEPH' rbd '$CEPH_DIR' ls --pool fws | grep -qx r1-data" ||
+    fail "r1-data stays after delete"
+wait_until 60 sh -c "! sh '$CEPH' rbd '$CEPH_DIR' ls --pool fws | grep -qx '$r4_image'" ||
+    fail "r4's clone stays after delete"
+has_image fws shared || fail "the attached image was removed"
+has_image fws base || fail "the base was removed"
+note "delete"
