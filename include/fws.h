@@ -1247,6 +1247,7 @@ int	 create_nic_net(const struct caller *, const char *, char **);
 
 /* rbd.c: disks that are Ceph RBD images, through the rbd tool */
 #define FWS_RBD_TOOL	"/usr/bin/rbd"
+#define FWS_CEPH_USER	"fws"		/* ceph_user: client.fws */
 #define FWS_RBD_SECRET	"fws-rbd-key"	/* qemu's secret object's id */
 typedef void (*rbd_done_fn)(void *, const char *, json_t *);
 struct rbd_run;

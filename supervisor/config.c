@@ -37,6 +37,7 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_socket_group, FWS_SOCKET_GROUP);
 	set_str(&cf->cf_admin_group, FWS_ADMIN_GROUP);
 	set_str(&cf->cf_qemu_user, FWS_QEMU_USER);
+	set_str(&cf->cf_ceph_user, FWS_CEPH_USER);
 	cf->cf_qemu_uid_first = FWS_QEMU_UID_FIRST;
 	cf->cf_qemu_uid_last = FWS_QEMU_UID_LAST;
 	cf->cf_quota.q_vms = 4;
@@ -137,7 +138,9 @@ enum config_type {
 	CONFIG_RATE,		/* bit/s, as tc writes them; "none" (0) */
 	CONFIG_LISTEN,		/* ADDRESS[:PORT], a numeric address */
 	CONFIG_ALLOWED,		/* tls_allowed: CN => admin|USER; ... */
-	CONFIG_POOLS,		/* RBD pool names, ',' or blank separated */
+	CONFIG_POOLS,		/* RBD pool names, ',' or blank separated;
+				   "none" */
+	CONFIG_PATH_NONE,	/* an absolute path, or "none" (NULL) */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -155,9 +158,9 @@ static const struct config_key {
 	    "auto kvm tcg", 0, 0 },
 	{ "admin_group", CONFIG_WORD,
 	    offsetof(struct fws_config, cf_admin_group), NULL, 0, 0 },
-	{ "ceph_conf", CONFIG_PATH, offsetof(struct fws_config, cf_ceph_conf),
-	    NULL, 0, 0 },
-	{ "ceph_keyring", CONFIG_PATH,
+	{ "ceph_conf", CONFIG_PATH_NONE,
+	    offsetof(struct fws_config, cf_ceph_conf), NULL, 0, 0 },
+	{ "ceph_keyring", CONFIG_PATH_NONE,
 	    offsetof(struct fws_config, cf_ceph_keyring), NULL, 0, 0 },
 	{ "ceph_user", CONFIG_WORD, offsetof(struct fws_config, cf_ceph_user),
 	    NULL, 0, 0 },
@@ -720,6 +723,8 @@ set_pools(char **field, const char *key, const char *v, char **cause)
 	char	*copy = xasprintf("%s", v), *p = copy, *w, *out = NULL, *t;
 	char	*why;
 
+	if (strcmp(v, "none") == 0)
+		*p = '\0';
 	while ((w = strsep(&p, ", \t")) != NULL) {
 		if (*w == '\0')
 			continue;
@@ -765,6 +770,12 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		return cause_fail(cause, "unknown key \"%s\"", key);
 	field = (char *)cf + k->k_off;
 	switch (k->k_type) {
+	case CONFIG_PATH_NONE:
+		if (strcmp(v, "none") == 0) {
+			set_str((char **)field, NULL);
+			break;
+		}
+		/* FALLTHROUGH */
 	case CONFIG_PATH:
 		if (*v != '/')
 			return cause_fail(cause, "%s: %s is not an absolute path",
@@ -1010,12 +1021,9 @@ config_finish(struct fws_config *cf, char **cause)
 		    "paths");
 	if (cf->cf_disk_dir != NULL && cf->cf_disk_dir[0] != '/')
 		return cause_fail(cause, "disk_dir must be an absolute path");
-	if ((cf->cf_ceph_conf != NULL || cf->cf_ceph_user != NULL ||
-	    cf->cf_ceph_keyring != NULL || cf->cf_rbd_pools != NULL) &&
-	    (cf->cf_ceph_conf == NULL || cf->cf_ceph_user == NULL ||
-	    cf->cf_ceph_keyring == NULL))
-		return cause_fail(cause, "RBD disks need ceph_conf, ceph_user "
-		    "and ceph_keyring, all three");
+	if ((cf->cf_ceph_conf == NULL) != (cf->cf_ceph_keyring == NULL))
+		return cause_fail(cause, "RBD disks need ceph_conf and "
+		    "ceph_keyring, both (none: no RBD disks)");
 	if (cf->cf_listen_tls != NULL && cf->cf_ntls_allowed == 0)
 		return cause_fail(cause, "listen_tls needs tls_allowed: no "
 		    "certificate may connect");

@@ -96,7 +96,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "mac= restart= autostart net= until= for= cpu-weight= cpu-max=",
 	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t"
 	    "[--cpu-weight N] [--cpu-max CPUS] [--base "
-	    "IMAGE] [--disk SIZE|PATH[,format=F][,iops=N][,bps=SIZE]...]..."
+	    "IMAGE|rbd:POOL/IMAGE@SNAP]\n\t[--disk SIZE|PATH[,format=F]|"
+	    "rbd:POOL/IMAGE[,size=SIZE][,iops=N][,bps=SIZE]...]..."
 	    "\n\t[--iso NAME|PATH] "
 	    "[--kernel NAME|PATH [--initrd NAME|PATH]\n\t[--append CMDLINE]] "
 	    "[--mac MAC] [--restart on-failure|always|never]\n\t[--autostart] "
@@ -104,6 +105,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "--for DURATION]",
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
 	    "\t   copy-on-write overlay on a library (or your own) image;\n"
+	    "\t   rbd:POOL/IMAGE an RBD image (made with size=, else attached),\n"
+	    "\t   --base rbd:POOL/IMAGE@SNAP a clone of an RBD snapshot;\n"
 	    "\t   --until or --for lends it until a time; --cpu-weight (1-10000,\n"
 	    "\t   100 by default) is its share of busy CPUs, --cpu-max CPUS\n"
 	    "\t   (e.g. 0.5) caps it" },
