@@ -4,6 +4,8 @@
 #   make check   install what is missing, build, run every test
 #   make check-asan  the integration suite against fwsd and fwsctl built
 #                with ASan and UBSan (in build-asan/)
+#   make check-cluster  the tests against a one-node Ceph cluster each
+#                starts (RBD disks), Ceph's daemons installed first
 #   make deps    install build and runtime dependencies (apt-get)
 #   make fuzz    install clang, run each fuzz target FUZZ_TIME seconds
 
@@ -71,7 +73,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/vm-plug.c supervisor/vm-stats.c supervisor/vm-save.c \
 		  supervisor/vm-rename.c supervisor/vm-pin.c supervisor/vm-img.c \
 		  supervisor/vm-restart.c supervisor/vm-run.c \
-		  supervisor/proc.c supervisor/quota.c supervisor/store.c \
+		  supervisor/proc.c supervisor/quota.c supervisor/rbd.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
 		  supervisor/fwsctl-console.c \
@@ -120,8 +122,9 @@ test_proc_SRCS		= supervisor/proc.c supervisor/log.c supervisor/cause.c
 test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \
 			  $(QMP_SRCS) supervisor/log.c supervisor/cause.c
 
-.PHONY: all check check-asan unit integration demo demo-stop deps install \
-	uninstall clean guest bench fuzz fuzz-build fuzz-deps
+.PHONY: all check check-asan check-cluster cluster-deps unit integration \
+	demo demo-stop deps install uninstall clean guest bench fuzz \
+	fuzz-build fuzz-deps
 .DEFAULT_GOAL := all
 
 all: $(B)/fwsd $(B)/fwsctl
@@ -190,6 +193,17 @@ check-asan:
 	@$(MAKE) --no-print-directory all guest
 	@$(MAKE) --no-print-directory B=build-asan BUILD_SAN="$(SAN)" all
 	@sh tests/integration/run-sanitized.sh build-asan $(TESTS)
+
+# tests/cluster: each test starts a Ceph monitor, manager and OSD of its
+# own (ceph.sh); the Ceph daemons and QEMU's rbd driver are installed
+# first (deps.sh cluster), make check does without them
+check-cluster:
+	@$(MAKE) --no-print-directory deps cluster-deps
+	@$(MAKE) --no-print-directory all guest
+	@sh tests/cluster/run.sh $(TESTS)
+
+cluster-deps:
+	@sh contrib/deps.sh cluster
 
 demo:
 	@$(MAKE) --no-print-directory deps

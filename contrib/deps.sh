@@ -3,6 +3,9 @@
 # Debian's packages.  Idempotent and quiet when everything is there.
 # "deps.sh fuzz" installs what make fuzz needs instead: the libraries,
 # clang and libFuzzer's runtime (which make check does without).
+# "deps.sh cluster" installs what make check-cluster needs besides:
+# QEMU's rbd block driver and a Ceph monitor, manager and OSD with the
+# ceph and rbd tools (tests/cluster starts a one-node cluster of them).
 set -e
 build="make pkg-config libevent-dev libjansson-dev libnl-3-dev
 libnl-route-3-dev libsqlite3-dev libnftables-dev libssl-dev"
@@ -12,7 +15,8 @@ fuzz)	pkgs="$build clang libclang-rt-dev" ;;
 busybox-static cpio gzip socat iproute2 python3
 nftables dnsmasq-base groff-base man-db openssl valgrind resource-agents
 libxml2-utils" ;;
-*)	echo "usage: deps.sh [fuzz]" >&2; exit 2 ;;
+cluster) pkgs="qemu-block-extra ceph-mon ceph-mgr ceph-osd ceph-common" ;;
+*)	echo "usage: deps.sh [fuzz|cluster]" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

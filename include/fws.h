@@ -329,6 +329,10 @@ struct fws_config {
 	char		*cf_mig_address;	/* migration_address; NULL:
 						   listen_tls's */
 	char		*cf_mig_tls;		/* migration_tls: yes or no */
+	char		*cf_ceph_conf;		/* NULL: no RBD disks */
+	char		*cf_ceph_user;		/* "fws": client.fws */
+	char		*cf_ceph_keyring;	/* its key: root's alone */
+	char		*cf_rbd_pools;		/* users' pools: "a b"; NULL none */
 };
 void	 config_defaults(struct fws_config *);
 int	 config_load(struct fws_config *, const char *, int, char **);
@@ -957,8 +961,13 @@ struct vm_qemu_paths {
 	const char	*qp_vnc;	/* the -vnc argument, or NULL */
 	struct vm_qemu_disk qp_disks[FWS_DISKS_MAX];
 	int		 qp_iso_fd;	/* the ISO, read-only */
+	int		 qp_rbd_key_fd;	/* the RBD key (rbd_key_fd); -1 none */
+	const char	*qp_ceph_conf;	/* RBD disks' cluster and user */
+	const char	*qp_ceph_user;
 };
 char	**vm_qemu_argv(const struct vm *, const struct vm_qemu_paths *);
+json_t	 *vm_qemu_rbd_node(const char *, const char *, const char *,
+	    const char *, int);
 char	 *vm_qemu_port(const char *, const char *, int);
 int	  vm_qemu_node_slot(const char *);
 void	  vm_qemu_argv_free(char **);
@@ -1063,6 +1072,8 @@ char	*proc_output(const char *, size_t);
 pid_t	 vm_qemu_img(const struct vm *, const char *const *, const char *,
 	    proc_exit_fn, void *, struct proc_watch **, char **);
 pid_t	 vm_qemu_img_fd(const struct vm *, const char *const *, int,
+	    proc_exit_fn, void *, struct proc_watch **, char **);
+pid_t	 vm_qemu_img_keep(const struct vm *, const char *const *, int, int,
 	    proc_exit_fn, void *, struct proc_watch **, char **);
 struct evbuffer;
 double	 img_progress_read(struct evbuffer *, char *, size_t);
@@ -1272,6 +1283,23 @@ struct vm *create_clash(uid_t, const char *, const char *);
 int	 create_mac_free(const struct caller *, const struct vm *,
 	    const char *, char **);
 int	 create_nic_net(const struct caller *, const char *, char **);
+
+/* rbd.c: disks that are Ceph RBD images, through the rbd tool */
+#define FWS_RBD_TOOL	"/usr/bin/rbd"
+#define FWS_CEPH_USER	"fws"		/* ceph_user: client.fws */
+#define FWS_RBD_SECRET	"fws-rbd-key"	/* qemu's secret object's id */
+typedef void (*rbd_done_fn)(void *, const char *, json_t *);
+struct rbd_run;
+struct rbd_name;
+int	 rbd_enabled(void);
+int	 rbd_pool_allowed(const struct caller *, const char *, char **);
+int	 rbd_init(char **);
+int	 rbd_key_fd(char **);
+struct rbd_run *rbd_run(const char *const *, const struct rbd_name *,
+	    rbd_done_fn, void *, char **);
+void	 rbd_run_cancel(struct rbd_run *);
+void	 rbd_image_remove(const char *, const char *);
+char	*rbd_qemu_words(const struct vm *, const char *);
 
 /* clone.c: a VM made from another's disks */
 /* What "clone" asks for, the types checked (cmd-clone.c). */
@@ -1605,6 +1633,25 @@ json_t	*disk_io_qemu_limits(const struct disk_io *);
 
 /* validate.c: shared with fwsctl */
 int	 validate_name(const char *, char **);
+/*
+ * An RBD image as fws names it: "rbd:POOL/IMAGE", "rbd:POOL/IMAGE@SNAP"
+ * (validate_rbd); each part FWS_RBD_NAME_MAX characters at most.
+ */
+#define FWS_RBD_PREFIX		"rbd:"
+#define FWS_RBD_NAME_MAX	64
+struct rbd_name {
+	char		 rn_pool[FWS_RBD_NAME_MAX + 1];
+	char		 rn_image[FWS_RBD_NAME_MAX + 1];
+	char		 rn_snap[FWS_RBD_NAME_MAX + 1];	/* "": none */
+};
+enum rbd_snap_rule {
+	RBD_SNAP_NONE,		/* an image alone */
+	RBD_SNAP_MUST,		/* an image's snapshot */
+};
+int	 validate_rbd(const char *, enum rbd_snap_rule, struct rbd_name *,
+	    char **);
+int	 validate_rbd_part(const char *, const char *, char **);
+int	 is_rbd(const char *);
 int	 validate_mac(const char *, char **);
 int	 validate_uuid(const char *, char **);
 #define VALIDATE_IPV4_LEN	15	/* "255.255.255.255" */

@@ -610,6 +610,14 @@ clone_define(struct clone *cl, const char *name, enum fws_err *err,
 	char		*dir;
 	int		 i;
 
+	for (i = 0; i < src->vm_ndisks; i++)
+		if (is_rbd(src->vm_disks[i].d_path)) {
+			*err = FWS_ERR_STATE;
+			return cause_fail(cause, "%s: disk %d is an RBD image "
+			    "(%s): clone it with rbd clone, then create --disk",
+			    src->vm_name, i, src->vm_disks[i].d_path);
+		}
+
 	vm->vm_owner = src->vm_owner;
 	snprintf(vm->vm_name, sizeof(vm->vm_name), "%s", name);
 	vm->vm_vcpus = src->vm_vcpus;

@@ -51,6 +51,11 @@ cmd_disk_add(struct request *rq, json_t *args, struct vm *vm)
 		    "either a size or a path");
 		return;
 	}
+	if (is_rbd(cd.cd_path)) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "disk-add: an "
+		    "RBD disk is given at create (--disk rbd:POOL/IMAGE)");
+		return;
+	}
 	if (cd.cd_path != NULL && cd.cd_format == NULL) {
 		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "disk-add: say "
 		    "the format of %s (qcow2 or raw)", cd.cd_path);

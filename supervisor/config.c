@@ -37,6 +37,7 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_socket_group, FWS_SOCKET_GROUP);
 	set_str(&cf->cf_admin_group, FWS_ADMIN_GROUP);
 	set_str(&cf->cf_qemu_user, FWS_QEMU_USER);
+	set_str(&cf->cf_ceph_user, FWS_CEPH_USER);
 	cf->cf_qemu_uid_first = FWS_QEMU_UID_FIRST;
 	cf->cf_qemu_uid_last = FWS_QEMU_UID_LAST;
 	cf->cf_quota.q_vms = 4;
@@ -142,6 +143,9 @@ enum config_type {
 	CONFIG_LISTEN,		/* ADDRESS[:PORT], a numeric address */
 	CONFIG_ALLOWED,		/* tls_allowed: CN => admin|USER; ... */
 	CONFIG_PORTS,		/* FIRST-LAST: migration_ports */
+	CONFIG_POOLS,		/* RBD pool names, ',' or blank separated;
+				   "none" */
+	CONFIG_PATH_NONE,	/* an absolute path, or "none" (NULL) */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -159,6 +163,12 @@ static const struct config_key {
 	    "auto kvm tcg", 0, 0 },
 	{ "admin_group", CONFIG_WORD,
 	    offsetof(struct fws_config, cf_admin_group), NULL, 0, 0 },
+	{ "ceph_conf", CONFIG_PATH_NONE,
+	    offsetof(struct fws_config, cf_ceph_conf), NULL, 0, 0 },
+	{ "ceph_keyring", CONFIG_PATH_NONE,
+	    offsetof(struct fws_config, cf_ceph_keyring), NULL, 0, 0 },
+	{ "ceph_user", CONFIG_WORD, offsetof(struct fws_config, cf_ceph_user),
+	    NULL, 0, 0 },
 	{ "cgroup", CONFIG_CGROUP, offsetof(struct fws_config, cf_cgroup),
 	    NULL, 0, 0 },
 	{ "client_idle_timeout", CONFIG_UINT,
@@ -255,6 +265,8 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_restart_delay), NULL, 3600, 0 },
 	{ "restart_delay_max", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_restart_delay_max), NULL, 86400, 0 },
+	{ "rbd_pools", CONFIG_POOLS, offsetof(struct fws_config, cf_rbd_pools),
+	    NULL, 0, 0 },
 	{ "run_dir", CONFIG_PATH, offsetof(struct fws_config, cf_run_dir),
 	    NULL, 0, 0 },
 	{ "socket_group", CONFIG_WORD,
@@ -736,6 +748,35 @@ config_tls_users(struct fws_config *cf, char **cause)
 	return 0;
 }
 
+/* rbd_pools: names as validate_rbd_part has them, kept "a b c". */
+static int
+set_pools(char **field, const char *key, const char *v, char **cause)
+{
+	char	*copy = xasprintf("%s", v), *p = copy, *w, *out = NULL, *t;
+	char	*why;
+
+	if (strcmp(v, "none") == 0)
+		*p = '\0';
+	while ((w = strsep(&p, ", \t")) != NULL) {
+		if (*w == '\0')
+			continue;
+		if (validate_rbd_part("pool", w, &why) == -1) {
+			free(copy);
+			free(out);
+			cause_fail(cause, "%s: %s", key, why);
+			free(why);
+			return -1;
+		}
+		t = out == NULL ? xasprintf("%s", w) : xasprintf("%s %s", out, w);
+		free(out);
+		out = t;
+	}
+	free(copy);
+	free(*field);
+	*field = out;
+	return 0;
+}
+
 /* Apply one key; a sentence in *cause for an unknown key or bad value. */
 static int
 config_set(struct fws_config *cf, const char *key, const char *v,
@@ -761,6 +802,12 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		return cause_fail(cause, "unknown key \"%s\"", key);
 	field = (char *)cf + k->k_off;
 	switch (k->k_type) {
+	case CONFIG_PATH_NONE:
+		if (strcmp(v, "none") == 0) {
+			set_str((char **)field, NULL);
+			break;
+		}
+		/* FALLTHROUGH */
 	case CONFIG_PATH:
 		if (*v != '/')
 			return cause_fail(cause, "%s: %s is not an absolute path",
@@ -806,6 +853,10 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			return cause_fail(cause, "%s: \"%s\" is not a user or "
 			    "group name", key, v);
 		set_str((char **)field, v);
+		break;
+	case CONFIG_POOLS:
+		if (set_pools((char **)field, key, v, cause) == -1)
+			return -1;
 		break;
 	case CONFIG_MEMORY0:
 		if (strcmp(v, "0") == 0) {
@@ -1012,6 +1063,9 @@ config_finish(struct fws_config *cf, char **cause)
 		    "paths");
 	if (cf->cf_disk_dir != NULL && cf->cf_disk_dir[0] != '/')
 		return cause_fail(cause, "disk_dir must be an absolute path");
+	if ((cf->cf_ceph_conf == NULL) != (cf->cf_ceph_keyring == NULL))
+		return cause_fail(cause, "RBD disks need ceph_conf and "
+		    "ceph_keyring, both (none: no RBD disks)");
 	if (cf->cf_listen_tls != NULL && cf->cf_ntls_allowed == 0)
 		return cause_fail(cause, "listen_tls needs tls_allowed: no "
 		    "certificate may connect");
@@ -1047,6 +1101,10 @@ config_clear(struct fws_config *cf)
 	for (i = 0; i < cf->cf_ntls_allowed; i++)
 		free(cf->cf_tls_allowed[i].ta_user);
 	free(cf->cf_tls_allowed);
+	free(cf->cf_ceph_conf);
+	free(cf->cf_ceph_user);
+	free(cf->cf_ceph_keyring);
+	free(cf->cf_rbd_pools);
 	for (i = 0; i < cf->cf_nimage_dirs; i++)
 		free(cf->cf_image_dirs[i]);
 	memset(cf, 0, sizeof(*cf));

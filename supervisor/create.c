@@ -22,6 +22,13 @@
  * write; other files become the VM's.  qemu-img runs as the VM's own
  * qemu uid, on a file made for it, and never opens the base of an
  * overlay (it is given its size).
+ *
+ * An RBD disk ("rbd:POOL/IMAGE", rbd.c) is in a pool the caller may use:
+ * with a size the image is made (rbd create) and is the VM's, without
+ * one an existing image is attached (rbd info says it is there, and its
+ * size); --base rbd:POOL/IMAGE@SNAP makes disk 0 a clone of that
+ * snapshot (rbd clone), the VM's, named after the VM's uuid.  One image
+ * is one VM's disk, as a file is.
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -36,6 +43,16 @@
 #include "fws.h"
 #include "log.h"
 
+/* What is done for a disk before the VM is committed. */
+enum create_step {
+	STEP_NONE,		/* an existing file: nothing */
+	STEP_QEMU_IMG,		/* a new file: qemu-img create */
+	STEP_RBD_CREATE,	/* a new RBD image: rbd create */
+	STEP_RBD_INFO,		/* an existing RBD image: rbd info, its size */
+	STEP_RBD_BASE,		/* a clone's snapshot: rbd info, its size */
+	STEP_RBD_CLONE,		/* then rbd clone */
+};
+
 struct create {
 	struct vm		*cr_vm;
 	struct caller		 cr_caller;	/* who asks */
@@ -46,7 +63,9 @@ struct create {
 	char			*cr_base[FWS_DISKS_MAX];	/* the disk is an
 						   overlay on it (--base: 0) */
 	char			*cr_base_format[FWS_DISKS_MAX];
-	int			 cr_new[FWS_DISKS_MAX];	/* qemu-img makes it */
+	enum create_step	 cr_new[FWS_DISKS_MAX];	/* what makes it */
+	struct rbd_name		 cr_rbd_base[FWS_DISKS_MAX];	/* a clone's */
+	struct rbd_run		*cr_rbd;	/* rbd at work */
 	int			 cr_next;	/* disk qemu-img works on */
 	int			 cr_made[FWS_DISKS_MAX];
 	int			 cr_define;	/* a definition: "defined" */
@@ -56,6 +75,7 @@ struct create {
 };
 
 static void	create_next(struct create *);
+static void	create_rbd_step(struct create *);
 static int	create_limits(struct create *, const char *, char **);
 
 void
@@ -342,12 +362,42 @@ create_chain_check(struct create *cr, const char *path, const char *fmt,
  * image is attached read-only; any other file becomes this VM's, unless
  * it is another VM's already.
  */
+/*
+ * An RBD image as disk idx: its name checked, its pool one the caller
+ * may use, no other VM's; made when size is given, else attached.
+ */
+static int
+create_rbd_disk(struct create *cr, struct vm_disk *d, int idx,
+    const char *path, const char *fmt, uint64_t size, char **cause)
+{
+	struct rbd_name	 rn;
+	struct vm	*other;
+
+	if (fmt != NULL && strcmp(fmt, "rbd") != 0)
+		return cause_fail(cause, "disk %s: an RBD image's format is rbd",
+		    path);
+	if (validate_rbd(path, RBD_SNAP_NONE, &rn, cause) == -1 ||
+	    rbd_pool_allowed(&cr->cr_caller, rn.rn_pool, cause) == -1)
+		return -1;
+	d->d_path = xasprintf(FWS_RBD_PREFIX "%s/%s", rn.rn_pool,
+	    rn.rn_image);
+	d->d_format = xasprintf("rbd");
+	if ((other = create_file_user(cr, d->d_path, idx, 1)) != NULL)
+		return create_file_taken(cr, d->d_path, other, cause);
+	d->d_size = size;
+	d->d_owned = size > 0;
+	cr->cr_new[idx] = size > 0 ? STEP_RBD_CREATE : STEP_RBD_INFO;
+	return 0;
+}
+
 static int
 create_existing_disk(struct create *cr, struct vm_disk *d, int idx,
     const char *path, const char *fmt, char **cause)
 {
 	struct vm	*other;
 
+	if (is_rbd(path))
+		return create_rbd_disk(cr, d, idx, path, fmt, 0, cause);
 	if (fmt == NULL || (strcmp(fmt, "qcow2") != 0 &&
 	    strcmp(fmt, "raw") != 0)) {
 		*cause = xasprintf("disk %s: format must be qcow2 or raw", path);
@@ -412,7 +462,7 @@ create_new_disk(struct create *cr, struct vm_disk *d, const char *fmt,
 	free(dir);
 	d->d_format = xasprintf("%s", fmt);
 	d->d_owned = 1;
-	cr->cr_new[vm->vm_ndisks - 1] = 1;
+	cr->cr_new[vm->vm_ndisks - 1] = STEP_QEMU_IMG;
 	if (access(d->d_path, F_OK) == 0) {
 		*cause = xasprintf("%s already exists (kept from a deleted "
 		    "VM?): remove it, or attach it as an existing disk",
@@ -436,6 +486,20 @@ create_base_disk(struct create *cr, const char *name, uint64_t size,
 
 	int		 i = vm->vm_ndisks - 1;
 
+	if (is_rbd(name)) {
+		if (validate_rbd(name, RBD_SNAP_MUST, &cr->cr_rbd_base[i],
+		    cause) == -1 || rbd_pool_allowed(&cr->cr_caller,
+		    cr->cr_rbd_base[i].rn_pool, cause) == -1)
+			return -1;
+		/* in the base's pool, named after the VM: no user picks it */
+		d->d_path = xasprintf(FWS_RBD_PREFIX "%s/fws-%s-disk%d",
+		    cr->cr_rbd_base[i].rn_pool, vm->vm_uuid, i);
+		d->d_format = xasprintf("rbd");
+		d->d_owned = 1;
+		d->d_size = size;	/* at least; the snapshot's if larger */
+		cr->cr_new[i] = STEP_RBD_BASE;
+		return 0;
+	}
 	if (image_find(vm->vm_owner, name, IMAGE_DISK, &cr->cr_base[i],
 	    &cr->cr_base_format[i], cause) == -1 ||
 	    create_chain_check(cr, cr->cr_base[i], cr->cr_base_format[i],
@@ -489,6 +553,12 @@ create_disks(struct create *cr, const struct create_spec *cs, char **cause)
 		fmt = cs->cs_disks[i].cd_format;
 		d->d_size = cs->cs_disks[i].cd_size;
 		d->d_io = cs->cs_disks[i].cd_io;
+		if (is_rbd(path)) {
+			if (create_rbd_disk(cr, d, vm->vm_ndisks - 1, path,
+			    fmt, d->d_size, cause) == -1)
+				return -1;
+			continue;
+		}
 		if ((path == NULL) == (d->d_size == 0)) {
 			*cause = xasprintf("disk %zu needs either a size or a "
 			    "path", i);
@@ -837,7 +907,11 @@ create_free(struct create *cr, int discard)
 
 	if (discard) {
 		for (i = 0; i < cr->cr_next; i++)
-			if (cr->cr_made[i])
+			if (cr->cr_made[i] &&
+			    is_rbd(cr->cr_vm->vm_disks[i].d_path))
+				rbd_image_remove(cr->cr_vm->vm_name,
+				    cr->cr_vm->vm_disks[i].d_path);
+			else if (cr->cr_made[i])
 				unlink(cr->cr_vm->vm_disks[i].d_path);
 		dir = vm_dir(cr->cr_vm);
 		rmdir(dir);	/* only if nothing else is in it */
@@ -849,6 +923,7 @@ create_free(struct create *cr, int discard)
 	if (cr->cr_log != NULL)
 		unlink(cr->cr_log);
 	free(cr->cr_log);
+	rbd_run_cancel(cr->cr_rbd);
 	proc_unwatch(cr->cr_watch);
 	image_dirs_free(cr->cr_dirs, cr->cr_ndirs);
 	for (i = 0; i < FWS_DISKS_MAX; i++) {
@@ -915,6 +990,118 @@ create_cpu_words(const struct vm *vm)
 	    vm->vm_cpu_max ? format_cpus(vm->vm_cpu_max, a, sizeof(a)) : "");
 }
 
+/* rbd's step for the disk at cr_next is over: why NULL when it went. */
+static void
+create_rbd_done(void *arg, const char *why, json_t *out)
+{
+	struct create	*cr = arg;
+	struct vm_disk	*d = &cr->cr_vm->vm_disks[cr->cr_next];
+	json_t		*j;
+	uint64_t	 size = 0;
+
+	cr->cr_rbd = NULL;
+	if ((j = json_object_get(out, "size")) != NULL &&
+	    json_is_integer(j) && json_integer_value(j) > 0)
+		size = (uint64_t)json_integer_value(j);
+	if (why == NULL && (cr->cr_new[cr->cr_next] == STEP_RBD_INFO ||
+	    cr->cr_new[cr->cr_next] == STEP_RBD_BASE) && size == 0)
+		why = "rbd info says no size";
+	if (why != NULL) {
+		/* rbd create and clone make all or nothing: an image there
+		 * already (EEXIST) is someone else's, never removed */
+		cr->cr_made[cr->cr_next] = 0;
+		cr->cr_next++;
+		create_fail(cr, FWS_ERR_FAILED, xasprintf("%s: disk %d (%s): %s",
+		    cr->cr_vm->vm_name, cr->cr_next - 1, d->d_path, why));
+		return;
+	}
+	switch (cr->cr_new[cr->cr_next]) {
+	case STEP_RBD_INFO:
+		d->d_size = size;
+		break;
+	case STEP_RBD_BASE:
+		if (size > d->d_size)
+			d->d_size = size;
+		cr->cr_new[cr->cr_next] = STEP_RBD_CLONE;
+		create_next(cr);
+		return;
+	default:
+		cr->cr_made[cr->cr_next] = 1;
+		break;
+	}
+	cr->cr_next++;
+	create_next(cr);
+}
+
+/* The rbd step of the disk at cr_next, as its cr_new says. */
+static void
+create_rbd_step(struct create *cr)
+{
+	struct vm	*vm = cr->cr_vm;
+	struct vm_disk	*d = &vm->vm_disks[cr->cr_next];
+	struct rbd_name	 rn, *parent = &cr->cr_rbd_base[cr->cr_next];
+	const char	*args[16];
+	char		 size[32], *cause, *why;
+	int		 n = 0;
+
+	if (validate_rbd(d->d_path, RBD_SNAP_NONE, &rn, &cause) == -1)
+		abort();	/* made above */
+	switch (cr->cr_new[cr->cr_next]) {
+	case STEP_RBD_CREATE:
+		/* sizes are whole KiB (validate.c) */
+		snprintf(size, sizeof(size), "%lluK",
+		    (unsigned long long)(d->d_size / 1024));
+		args[n++] = "create";
+		args[n++] = "--size";
+		args[n++] = size;
+		break;
+	case STEP_RBD_BASE:
+		rn = *parent;
+		/* FALLTHROUGH */
+	case STEP_RBD_INFO:
+		args[n++] = "info";
+		args[n++] = "--format";
+		args[n++] = "json";
+		break;
+	case STEP_RBD_CLONE:
+		args[n++] = "clone";
+		args[n++] = "--pool";
+		args[n++] = parent->rn_pool;
+		args[n++] = "--image";
+		args[n++] = parent->rn_image;
+		args[n++] = "--snap";
+		args[n++] = parent->rn_snap;
+		args[n++] = "--dest-pool";
+		args[n++] = rn.rn_pool;
+		args[n++] = "--dest";
+		args[n++] = rn.rn_image;
+		args[n] = NULL;
+		break;
+	default:
+		abort();
+	}
+	if (cr->cr_new[cr->cr_next] != STEP_RBD_CLONE) {
+		args[n++] = "--pool";
+		args[n++] = rn.rn_pool;
+		args[n++] = "--image";
+		args[n++] = rn.rn_image;
+		if (*rn.rn_snap != '\0') {
+			args[n++] = "--snap";
+			args[n++] = rn.rn_snap;
+		}
+		args[n] = NULL;
+	}
+	/* a clone's words are about its base (args point into rn) */
+	if ((cr->cr_rbd = rbd_run(args, cr->cr_new[cr->cr_next] ==
+	    STEP_RBD_CLONE ? parent : &rn, create_rbd_done, cr,
+	    &cause)) == NULL) {
+		why = xasprintf("%s: cannot run rbd: %s", vm->vm_name, cause);
+		free(cause);
+		cr->cr_next++;
+		create_fail(cr, FWS_ERR_FAILED, why);
+	}
+}
+
 /* Make the next disk, or once all are made, commit the VM. */
 static void
 create_next(struct create *cr)
@@ -927,7 +1114,7 @@ create_next(struct create *cr)
 	int		 fd;
 
 	while (cr->cr_next < vm->vm_ndisks &&
-	    !cr->cr_new[cr->cr_next])
+	    cr->cr_new[cr->cr_next] == STEP_NONE)
 		cr->cr_next++;
 	if (cr->cr_next == vm->vm_ndisks) {
 		if (store_vm_insert(vm, &cause) == -1) {
@@ -956,6 +1143,10 @@ create_next(struct create *cr)
 		return;
 	}
 	d = &vm->vm_disks[cr->cr_next];
+	if (cr->cr_new[cr->cr_next] != STEP_QEMU_IMG) {
+		create_rbd_step(cr);
+		return;
+	}
 	snprintf(size, sizeof(size), "%llu", (unsigned long long)d->d_size);
 	argv[0] = conf.cf_qemu_img;
 	argv[1] = "create";

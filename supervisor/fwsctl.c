@@ -96,7 +96,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "mac= restart= autostart net= until= for= cpu-weight= cpu-max=",
 	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t"
 	    "[--cpu-weight N] [--cpu-max CPUS] [--base "
-	    "IMAGE] [--disk SIZE|PATH[,format=F][,iops=N][,bps=SIZE]...]..."
+	    "IMAGE|rbd:POOL/IMAGE@SNAP]\n\t[--disk SIZE|PATH[,format=F]|"
+	    "rbd:POOL/IMAGE[,size=SIZE][,iops=N][,bps=SIZE]...]..."
 	    "\n\t[--iso NAME|PATH] "
 	    "[--kernel NAME|PATH [--initrd NAME|PATH]\n\t[--append CMDLINE]] "
 	    "[--mac MAC] [--restart on-failure|always|never|cluster]\n\t[--autostart] "
@@ -104,6 +105,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "--for DURATION]",
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
 	    "\t   copy-on-write overlay on a library (or your own) image;\n"
+	    "\t   rbd:POOL/IMAGE an RBD image (made with size=, else attached),\n"
+	    "\t   --base rbd:POOL/IMAGE@SNAP a clone of an RBD snapshot;\n"
 	    "\t   --until or --for lends it until a time; --cpu-weight (1-10000,\n"
 	    "\t   100 by default) is its share of busy CPUs, --cpu-max CPUS\n"
 	    "\t   (e.g. 0.5) caps it" },
@@ -1143,6 +1146,51 @@ spec_options(char *spec)
 }
 
 /*
+ * --disk rbd:POOL/IMAGE[,size=SIZE] with I/O limits: a new RBD image of
+ * SIZE, or an existing one; path is spec's copy, freed here.
+ */
+static json_t *
+rbd_disk_spec(const char *what, const char *spec, char *path)
+{
+	struct disk_io	 io;
+	struct rbd_name	 rn;
+	uint64_t	 size = 0;
+	char		*opts, *opt, *cause;
+	json_t		*d;
+	int		 rc;
+
+	memset(&io, 0, sizeof(io));
+	if ((opts = strchr(path, ',')) != NULL)
+		*opts++ = '\0';
+	if (validate_rbd(path, RBD_SNAP_NONE, &rn, &cause) == -1)
+		fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+	while ((opt = strsep(&opts, ",")) != NULL) {
+		if (strncmp(opt, "size=", 5) == 0) {
+			if (parse_size(opt + 5, &size, &cause) == -1)
+				fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+			continue;
+		}
+		if ((rc = disk_io_parse_opt(opt, &io, NULL, 0, &cause)) == -1)
+			fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+		if (rc == 1)
+			fwsctl_errx(2, "%s %s: unknown option \"%s\": give "
+			    "size=SIZE, bps[_rd|_wr]=SIZE (a second) or "
+			    "iops[_rd|_wr]=N", what, spec, opt);
+	}
+	if (disk_io_check(&io, &cause) == -1)
+		fwsctl_errx(2, "%s %s: %s", what, spec, cause);
+	d = json_pack("{ss ss}", "path", path, "format", "rbd");
+	if (size > 0)
+		json_object_set_new(d, "size", json_integer((json_int_t)size));
+	disk_io_to_json(d, &io);
+	for (rc = 0; rc < DISK_IO_NKEYS; rc++)
+		if (json_is_null(json_object_get(d, disk_io_keys[rc])))
+			json_object_del(d, disk_io_keys[rc]);
+	free(path);
+	return d;
+}
+
+/*
  * --disk SIZE or --disk PATH[,format=F], either with I/O limits
  * (",iops=N,bps=SIZE,..." per second; what: "--disk", "disk-add:");
  * the format is never guessed from content: from ,format= or the file
@@ -1160,6 +1208,8 @@ disk_spec(const char *what, const char *spec)
 
 	memset(&io, 0, sizeof(io));
 	path = xasprintf("%s", spec);
+	if (is_rbd(spec))
+		return rbd_disk_spec(what, spec, path);
 	if (*spec >= '0' && *spec <= '9')
 		opts = strchr(path, ',');
 	else

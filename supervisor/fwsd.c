@@ -216,6 +216,8 @@ main(int argc, char *argv[])
 	if (vm_disk_dir_init(&cause) == -1)
 		fwsd_fail(cause);
 	image_scratch_clean();
+	if (rbd_init(&cause) == -1)
+		fwsd_fail(cause);
 	if (cgroup_init(&cause) == -1)
 		fwsd_fail(cause);
 

@@ -10,6 +10,10 @@
  * file, no backing file): what a guest wrote in a header since the last
  * check is read again first, and qemu-img follows none of it.
  * Read-only disks (images) take no part.
+ * An RBD disk's snapshots are RBD snapshots, through the same block
+ * layer (qemu's rbd driver, qemu-img given the key by a descriptor);
+ * RBD keeps no VM state, so a snapshot with RAM of a VM with one is
+ * refused, saying so: --disk-only takes one.
  *
  * An operation is the VM's job (vm_job_begin): lifecycle verbs
  * meanwhile are refused as busy, by vm.c.  The images are the truth and
@@ -93,6 +97,9 @@ struct snap_all {
 };
 
 #define SNAP_OUTPUT_MAX	(1024 * 1024)	/* qemu-img info's JSON, at most */
+/* qemu-img's RBD key: the descriptor vm_qemu_img gives it at fd 3 */
+#define SNAP_RBD_SECRET	"secret,id=" FWS_RBD_SECRET \
+			",format=base64,file=/dev/fd/3"
 
 static unsigned	snap_job_seq;
 static struct snap_ops	snap_ops = TAILQ_HEAD_INITIALIZER(snap_ops);
@@ -318,9 +325,18 @@ snap_have_truth(struct snap_op *so, json_t *snaps)
 {
 	char	*cause;
 
+	json_t	*sn;
+	size_t	 i;
+
 	json_decref(so->so_snaps);
 	so->so_snaps = json_is_array(snaps) ? json_incref(snaps) :
 	    json_array();
+	/* qemu's rbd driver says an RBD snapshot's vm-state-size is the
+	 * image's size: it holds none */
+	if (is_rbd(so->so_vm->vm_disks[0].d_path))
+		json_array_foreach(so->so_snaps, i, sn)
+			json_object_set_new(sn, "vm-state-size",
+			    json_integer(0));
 	if (so->so_step == 2 && so->so_kind != SNAP_LIST)
 		so->so_sync_due = 1;
 	else if (store_snap_sync(so->so_vm, so->so_snaps, &cause) == -1) {
@@ -404,7 +420,12 @@ snap_img_exited(pid_t pid, int status, void *arg)
 	if (status == -1 && so->so_adopted && so->so_step == 1)
 		status = 0;
 	if (status != 0) {
-		snap_done(so, FWS_ERR_FAILED, "%s", out);
+		/* librbd refuses a write while the lock's owner may live */
+		snap_done(so, FWS_ERR_FAILED, "%s%s", out,
+		    is_rbd(so->so_vm->vm_disks[so->so_disk].d_path) &&
+		    strstr(out, "Read-only file system") != NULL ?
+		    "; the RBD image is still locked by its last qemu (one "
+		    "killed holds it some 30 s): try again then" : "");
 		free(out);
 		return;
 	}
@@ -448,6 +469,11 @@ snap_img_target(struct snap_op *so, int disk, char **cause)
 	json_t			*o;
 	int			 n, rc;
 
+	if (is_rbd(vm->vm_disks[disk].d_path)) {
+		o = vm_qemu_rbd_node(NULL, vm->vm_disks[disk].d_path,
+		    conf.cf_ceph_conf, conf.cf_ceph_user, 0);
+		goto named;
+	}
 	n = image_base_dirs(vm->vm_owner, dirs);
 	rc = image_chain_open(vm->vm_disks[disk].d_path, "qcow2", dirs, n, &ic,
 	    cause);
@@ -457,6 +483,7 @@ snap_img_target(struct snap_op *so, int disk, char **cause)
 		return NULL;
 	o = json_pack("{ss sn s{ss ss}}", "driver", "qcow2", "backing",
 	    "file", "driver", "file", "filename", vm->vm_disks[disk].d_path);
+named:
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (s == NULL)
@@ -472,8 +499,9 @@ snap_read_truth(struct snap_op *so)
 {
 	struct vm	*vm = so->so_vm;
 	const char	*args[] = { "info", "--output=json", "--force-share",
-	    NULL, NULL };
+	    NULL, NULL, NULL, NULL };
 	char		*cause, *target;
+	int		 n = 3;
 
 	if (vm_is_active(vm)) {
 		if (snap_qmp(so, "query-block", NULL, FWS_QMP_TIMEOUT,
@@ -481,8 +509,12 @@ snap_read_truth(struct snap_op *so)
 			snap_done(so, FWS_ERR_FAILED, "no QMP connection");
 		return;
 	}
+	if (is_rbd(vm->vm_disks[0].d_path)) {
+		args[n++] = "--object";
+		args[n++] = SNAP_RBD_SECRET;
+	}
 	if ((target = snap_img_target(so, 0, &cause)) == NULL ||
-	    (args[3] = target, snap_img_run(so, args, &cause)) == -1) {
+	    (args[n] = target, snap_img_run(so, args, &cause)) == -1) {
 		snap_done(so, FWS_ERR_FAILED, "%s", cause);
 		free(cause);
 	}
@@ -531,12 +563,17 @@ snap_change(struct snap_op *so)
 			free(cause);
 			return;
 		}
-		img[0] = "snapshot";
-		img[1] = "-q";
-		img[2] = flag;
-		img[3] = so->so_tag;
-		img[4] = target;
-		img[5] = NULL;
+		i = 0;
+		img[i++] = "snapshot";
+		if (is_rbd(vm->vm_disks[so->so_disk].d_path)) {
+			img[i++] = "--object";
+			img[i++] = SNAP_RBD_SECRET;
+		}
+		img[i++] = "-q";
+		img[i++] = flag;
+		img[i++] = so->so_tag;
+		img[i++] = target;
+		img[i] = NULL;
 		if (snap_img_run(so, img, &cause) == -1) {
 			snap_done(so, FWS_ERR_FAILED, "%s", cause);
 			free(cause);
@@ -763,10 +800,21 @@ snap_usable(struct vm *vm, struct snap_op *so, enum fws_err *code,
 		    "snapshots are kept in disk 0", vm->vm_name);
 	for (i = 0; i < vm->vm_ndisks; i++)
 		if (!vm->vm_disks[i].d_readonly &&
-		    strcmp(vm->vm_disks[i].d_format, "qcow2") != 0)
+		    strcmp(vm->vm_disks[i].d_format, "qcow2") != 0 &&
+		    !is_rbd(vm->vm_disks[i].d_path))
 			return cause_fail(why, "%s: disk %s is %s: snapshots "
-			    "need qcow2 disks", vm->vm_name,
+			    "need qcow2 or RBD disks", vm->vm_name,
 			    vm->vm_disks[i].d_path, vm->vm_disks[i].d_format);
+	/* qemu saves RAM into a qcow2 disk only, and RBD snapshots take
+	 * every disk: with an RBD disk, disks alone */
+	for (i = 0; so != NULL && so->so_kind == SNAP_CREATE &&
+	    !so->so_disk_only && vm_is_active(vm) && i < vm->vm_ndisks; i++)
+		if (is_rbd(vm->vm_disks[i].d_path))
+			return cause_fail(why, "%s: disk %d is an RBD image "
+			    "(%s): a snapshot with RAM is impossible on RBD "
+			    "(QEMU keeps no VM state there); take one of the "
+			    "disks alone with --disk-only", vm->vm_name, i,
+			    vm->vm_disks[i].d_path);
 	if (so == NULL)
 		return vm_check(vm, EV_SNAPSHOT, code, why);
 	if (vm_job_begin(vm, JOB_SNAPSHOT, so->so_fn != NULL ?
@@ -823,6 +871,7 @@ snapshot_op(struct vm *vm, const struct caller *ca, const char *verb,
 		return;
 	}
 	so = snap_op_new(vm, ca, fn, arg, kind, tag);
+	so->so_disk_only = disk_only;
 	if (snap_usable(vm, so, &code, &why) == -1) {
 		fn(arg, code, why, NULL);
 		free(why);

@@ -50,6 +50,82 @@ validate_name(const char *name, char **cause)
 	return 0;
 }
 
+/*
+ * A pool's, image's or snapshot's name in the words of what (e.g.
+ * "pool"): letters, digits, '_', '.' and '-', first a letter or digit,
+ * FWS_RBD_NAME_MAX at most.  Stricter than Ceph, on purpose: no '/',
+ * '@', ':', '=' or ',' (the separators of rbd's and qemu's syntaxes)
+ * and no leading '-' (an option of the rbd tool).
+ */
+int
+validate_rbd_part(const char *what, const char *s, char **cause)
+{
+	size_t	 i, len = strlen(s);
+
+	if (len == 0)
+		return cause_fail(cause, "an RBD %s name must not be empty",
+		    what);
+	if (len > FWS_RBD_NAME_MAX)
+		return cause_fail(cause, "RBD %s name is %zu characters long, "
+		    "at most %d are allowed", what, len, FWS_RBD_NAME_MAX);
+	for (i = 0; i < len; i++)
+		if (!name_char((unsigned char)s[i], i == 0))
+			return cause_fail(cause, "invalid RBD %s name \"%.*s\": "
+			    "use letters, digits, '_', '.' and '-', starting "
+			    "with a letter or digit", what, FWS_RBD_NAME_MAX,
+			    s);
+	return 0;
+}
+
+/* Does a disk's path name an RBD image ("rbd:...")? */
+int
+is_rbd(const char *path)
+{
+	return path != NULL && strncmp(path, FWS_RBD_PREFIX,
+	    strlen(FWS_RBD_PREFIX)) == 0;
+}
+
+/*
+ * "rbd:POOL/IMAGE", or with RBD_SNAP_MUST "rbd:POOL/IMAGE@SNAP", into
+ * rn: exactly one '/' (and one '@'), each part as validate_rbd_part.
+ */
+int
+validate_rbd(const char *spec, enum rbd_snap_rule rule, struct rbd_name *rn,
+    char **cause)
+{
+	char		 buf[3 * (FWS_RBD_NAME_MAX + 1)];
+	char		*pool, *image, *snap;
+	const char	*form = rule == RBD_SNAP_MUST ?
+	    "rbd:POOL/IMAGE@SNAP" : "rbd:POOL/IMAGE";
+
+	memset(rn, 0, sizeof(*rn));
+	if (!is_rbd(spec))
+		return cause_fail(cause, "an RBD image is named %s", form);
+	if (strlen(spec + 4) >= sizeof(buf))
+		return cause_fail(cause, "%.80s...: too long for %s", spec,
+		    form);
+	snprintf(buf, sizeof(buf), "%s", spec + 4);
+	pool = buf;
+	if ((image = strchr(pool, '/')) == NULL)
+		return cause_fail(cause, "%.200s: name it %s", spec, form);
+	*image++ = '\0';
+	snap = strchr(image, '@');
+	if (snap != NULL)
+		*snap++ = '\0';
+	if ((snap == NULL) != (rule == RBD_SNAP_NONE))
+		return cause_fail(cause, "%.200s: name it %s", spec, form);
+	if (validate_rbd_part("pool", pool, cause) == -1 ||
+	    validate_rbd_part("image", image, cause) == -1 ||
+	    (snap != NULL && validate_rbd_part("snapshot", snap,
+	    cause) == -1))
+		return -1;
+	memcpy(rn->rn_pool, pool, strlen(pool) + 1);
+	memcpy(rn->rn_image, image, strlen(image) + 1);
+	if (snap != NULL)
+		memcpy(rn->rn_snap, snap, strlen(snap) + 1);
+	return 0;
+}
+
 static int
 hexval(int c)
 {

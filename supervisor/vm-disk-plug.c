@@ -557,7 +557,10 @@ disk_remove_done(struct disk_plug *dp)
 		disk_plug_free(dp, 0);
 		return;
 	}
-	if (d->d_owned) {
+	if (is_rbd(d->d_path)) {
+		if (d->d_owned)
+			rbd_image_remove(vm->vm_name, d->d_path);
+	} else if (d->d_owned) {
 		if (unlink(d->d_path) == -1 && errno != ENOENT)
 			log_warn("%s: unlink %s", vm->vm_name, d->d_path);
 	} else if (!d->d_readonly && access_take_back(d->d_path,

@@ -228,6 +228,12 @@ vm_disk_resize(struct vm *vm, const struct caller *ca, int disk,
 		    disk));
 		return;
 	}
+	if (is_rbd(d->d_path)) {
+		disk_refuse(fn, arg, FWS_ERR_STATE, xasprintf("%s: disk %d is "
+		    "an RBD image: grow it with rbd resize", vm->vm_name,
+		    disk));
+		return;
+	}
 	if (size < d->d_size) {
 		disk_refuse(fn, arg, FWS_ERR_INVALID, xasprintf("%s: disk %d "
 		    "is %s: shrinking it to %s is refused (the guest's file "

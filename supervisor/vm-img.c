@@ -18,7 +18,8 @@
 
 /*
  * qemu-img with args (those after "qemu-img", NULL-ended, 14 at most),
- * its output to out (truncated); fn(pid, status, arg) at its end,
+ * its output to out (truncated); args naming the RBD secret object get
+ * the key at fd 3 (rbd_key_fd); fn(pid, status, arg) at its end,
  * through *pwp.  Its PID, or -1 and why.
  */
 pid_t
@@ -26,14 +27,24 @@ vm_qemu_img(const struct vm *vm, const char *const *args, const char *out,
     proc_exit_fn fn, void *arg, struct proc_watch **pwp, char **cause)
 {
 	pid_t	 pid;
-	int	 fd;
+	int	 fd, key = -1;
 
+	/* an RBD disk's graph names the key's secret object */
+	for (fd = 0; args[fd] != NULL; fd++)
+		if (strstr(args[fd], FWS_RBD_SECRET) != NULL && key == -1 &&
+		    (key = rbd_key_fd(cause)) == -1)
+			return -1;
 	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
-	if (fd == -1)
+	if (fd == -1) {
+		if (key != -1)
+			close(key);
 		return cause_fail(cause, "%s: %s", out, strerror(errno));
-	pid = vm_qemu_img_fd(vm, args, fd, fn, arg, pwp, cause);
+	}
+	pid = vm_qemu_img_keep(vm, args, fd, key, fn, arg, pwp, cause);
 	close(fd);
+	if (key != -1)
+		close(key);
 	return pid;
 }
 
@@ -41,6 +52,15 @@ vm_qemu_img(const struct vm *vm, const char *const *args, const char *out,
 pid_t
 vm_qemu_img_fd(const struct vm *vm, const char *const *args, int fd,
     proc_exit_fn fn, void *arg, struct proc_watch **pwp, char **cause)
+{
+	return vm_qemu_img_keep(vm, args, fd, -1, fn, arg, pwp, cause);
+}
+
+/* The same, with keep (unless -1) at its fd 3: an RBD key (rbd_key_fd). */
+pid_t
+vm_qemu_img_keep(const struct vm *vm, const char *const *args, int fd,
+    int keep, proc_exit_fn fn, void *arg, struct proc_watch **pwp,
+    char **cause)
 {
 	struct proc_spec	 ps;
 	const char		*argv[16];
@@ -54,6 +74,10 @@ vm_qemu_img_fd(const struct vm *vm, const char *const *args, int fd,
 	memset(&ps, 0, sizeof(ps));
 	ps.ps_argv = (char *const *)argv;
 	ps.ps_stdout = fd;
+	if (keep != -1) {
+		ps.ps_keep[0] = keep;
+		ps.ps_nkeep = 1;
+	}
 	access_spec_qemu(&ps, vm->vm_qemu_uid);
 	if (proc_spawn(&ps, &pid, cause) == -1)
 		return -1;

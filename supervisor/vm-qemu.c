@@ -11,6 +11,9 @@
  * own (FWS_IO_NODE and its slot) on a throttle group of its own
  * (FWS_IO_GROUP), with or without limits, so that set changes them live
  * (qom-set) on any disk.
+ * An RBD image is one node of qemu's rbd driver, its pool and image as
+ * structured options (never a "rbd:" filename qemu would parse), its key
+ * a secret object read from a descriptor.
  * Every VM has a CD drive, empty when it has no ISO.  Sockets (QMP, the
  * serial port, the guest agent's channel) are descriptors too,
  * listening sockets fwsd made.  Disks and NICs are named by their slots
@@ -110,18 +113,50 @@ vm_qemu_node(struct argv *a, const char *name, const char *format,
 }
 
 /*
+ * An RBD image's node (name): pool and image as validate_rbd split
+ * path, the cluster's configuration and user, the key from the secret
+ * object FWS_RBD_SECRET.  Shared with qemu-img's targets (snapshot.c).
+ */
+json_t *
+vm_qemu_rbd_node(const char *name, const char *path, const char *ceph_conf,
+    const char *ceph_user, int readonly)
+{
+	struct rbd_name	 rn;
+	json_t		*o;
+
+	if (validate_rbd(path, RBD_SNAP_NONE, &rn, NULL) == -1)
+		abort();	/* checked before it was stored */
+	o = json_pack("{ss ss ss ss ss ss}", "driver", "rbd", "pool",
+	    rn.rn_pool, "image", rn.rn_image, "conf", ceph_conf, "user",
+	    ceph_user, "key-secret", FWS_RBD_SECRET);
+	if (name != NULL) {
+		json_object_set_new(o, "node-name", json_string(name));
+		json_object_set_new(o, "read-only", json_boolean(readonly));
+	}
+	return o;
+}
+
+/*
  * Disk i: its chain from the bottom up, each layer's backing the node
  * below it, the bottom's none.  The top is FWS_DISK_NODE and its slot
  * (what QMP snapshot jobs address), opened by path unless it is read-only.
  */
 static void
 vm_qemu_disk(struct argv *a, const struct vm *vm, int i,
-    const struct vm_qemu_disk *qd)
+    const struct vm_qemu_paths *qp, const struct vm_qemu_disk *qd)
 {
 	char	*name, *below = NULL;
 	int	 k, n = qd->qd_nlayers > 0 ? qd->qd_nlayers : 1;
 	int	 slot = vm->vm_disks[i].d_slot;
 
+	if (is_rbd(vm->vm_disks[i].d_path)) {
+		name = xasprintf(FWS_DISK_NODE "%d", slot);
+		argv_blockdev(a, vm_qemu_rbd_node(name, vm->vm_disks[i].d_path,
+		    qp->qp_ceph_conf, qp->qp_ceph_user,
+		    vm->vm_disks[i].d_readonly));
+		free(name);
+		return;
+	}
 	for (k = n - 1; k >= 0; k--) {
 		name = k == 0 ? xasprintf(FWS_DISK_NODE "%d", slot) :
 		    xasprintf(FWS_DISK_NODE "%d-%d", slot, k);
@@ -291,9 +326,13 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	/* memory given back live (set --memory), up to -m */
 	argv_pair(&a, "-device", xasprintf("virtio-balloon-pci,id=balloon0"));
 	vm_qemu_ports(&a, qp->qp_machine);
+	/* the RBD key, for every rbd node: base64 as in the keyring */
+	if (qp->qp_rbd_key_fd > 0)
+		argv_pair(&a, "-object", xasprintf("secret,id=" FWS_RBD_SECRET
+		    ",format=base64,file=/dev/fd/%d", qp->qp_rbd_key_fd));
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		slot = vm->vm_disks[i].d_slot;
-		vm_qemu_disk(&a, vm, i, &qp->qp_disks[i]);
+		vm_qemu_disk(&a, vm, i, qp, &qp->qp_disks[i]);
 		vm_qemu_throttle(&a, &vm->vm_disks[i]);
 		bus = vm_qemu_bus(qp->qp_machine, "disk", slot);
 		argv_pair(&a, "-device", xasprintf("virtio-blk-pci,drive="

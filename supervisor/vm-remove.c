@@ -41,7 +41,8 @@ vm_remove_logs(const char *dir)
  * Delete a VM that has no qemu: from the store first, then its files,
  * best effort: the disks fwsd made for it (unless keep; with
  * VM_REMOVE_UNTOUCHED every disk stays as it is: another host's qemu
- * has them, after a migration), a saved
+ * has them, after a migration; an RBD image's removal ends after the
+ * reply, logged), a saved
  * state, its logs and directory; why is the "deleted" event's reason, actor who asked (a
  * uid, -1: fwsd itself).  vm is freed; -1 and *cause when the store
  * refused, and the VM stays.
@@ -64,6 +65,13 @@ vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
 		d = &vm->vm_disks[i];
 		if (d->d_readonly || keep == VM_REMOVE_UNTOUCHED)
 			continue;
+		/* an RBD image fwsd made goes in the background (rbd.c);
+		 * one attached is the cluster's, and stays */
+		if (is_rbd(d->d_path)) {
+			if (d->d_owned && !keep)
+				rbd_image_remove(vm->vm_name, d->d_path);
+			continue;
+		}
 		if (d->d_owned && !keep) {
 			if (unlink(d->d_path) == -1 && errno != ENOENT)
 				log_warn("%s: unlink %s", vm->vm_name,

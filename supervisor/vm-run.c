@@ -211,7 +211,8 @@ vm_exit_event(struct vm *vm, int status, char **why)
 		if (vm->vm_job.j_error != NULL)
 			*why = xasprintf("%s", vm->vm_job.j_error);
 		else if ((tail = vm_log_tail(vm)) != NULL) {
-			words = vm_lock_words(vm, tail);
+			if ((words = vm_lock_words(vm, tail)) == NULL)
+				words = rbd_qemu_words(vm, tail);
 			*why = xasprintf("%s%sqemu failed to start: %s",
 			    words != NULL ? words : "", words != NULL ? "; " :
 			    "", tail);
@@ -627,7 +628,8 @@ vm_give_files(const struct vm *vm, const char *pidfile, const char *log,
 			return -1;
 	}
 	for (i = 0; i < vm->vm_ndisks; i++)
-		if (!vm->vm_disks[i].d_readonly && access_give_qemu(
+		if (!vm->vm_disks[i].d_readonly &&
+		    !is_rbd(vm->vm_disks[i].d_path) && access_give_qemu(
 		    vm->vm_disks[i].d_path, vm->vm_qemu_uid, cause) == -1)
 			return -1;
 	return 0;
@@ -662,8 +664,21 @@ vm_open_images(struct vm *vm, struct vm_qemu_paths *qp, int *keep,
 	int			 i, k, n, fd, rc = 0;
 
 	n = image_base_dirs(vm->vm_owner, dirs);
+	qp->qp_rbd_key_fd = -1;
 	for (i = 0; rc == 0 && i < vm->vm_ndisks; i++) {
 		d = &vm->vm_disks[i];
+		/* an RBD image: qemu's rbd driver, with the key (once) */
+		if (is_rbd(d->d_path)) {
+			qp->qp_disks[i].qd_nlayers = 0;
+			if (qp->qp_rbd_key_fd != -1)
+				continue;
+			if ((fd = rbd_key_fd(cause)) == -1)
+				rc = -1;
+			else
+				qp->qp_rbd_key_fd = vm_keep_fd(fd, keep, nkeep,
+				    first);
+			continue;
+		}
 		if (image_chain_open(d->d_path, d->d_format, dirs, n, &ic,
 		    &why) == -1) {
 			rc = cause_fail(cause, "disk %d: %s", i, why);
@@ -775,6 +790,8 @@ vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 	vnc = vnc_qemu_arg(vm);
 
 	qp.qp_qemu = conf.cf_qemu;
+	qp.qp_ceph_conf = conf.cf_ceph_conf;
+	qp.qp_ceph_user = conf.cf_ceph_user;
 	qp.qp_machine = conf.cf_machine;
 	qp.qp_accel = accel_for_start();
 	qp.qp_serial_log = serial_log;

@@ -185,6 +185,37 @@ test_iso_kernel_kvm(void **state)
 	vm_free(vm);
 }
 
+/* An RBD disk: the rbd driver's options, the key a secret from a descriptor */
+static void
+test_rbd(void **state)
+{
+	struct vm		*vm = sample();
+	struct vm_qemu_paths	 qp = paths;
+	char			**argv;
+
+	(void)state;
+	free(vm->vm_disks[0].d_path);
+	free(vm->vm_disks[0].d_format);
+	vm->vm_disks[0].d_path = xasprintf("rbd:fws/web-1");
+	vm->vm_disks[0].d_format = xasprintf("rbd");
+	qp.qp_rbd_key_fd = 8;
+	qp.qp_ceph_conf = "/etc/ceph/ceph.conf";
+	qp.qp_ceph_user = "fws";
+	argv = vm_qemu_argv(vm, &qp);
+	assert_string_equal(value_of(argv, "-object", 0),
+	    "secret,id=fws-rbd-key,format=base64,file=/dev/fd/8");
+	assert_string_equal(value_of(argv, "-blockdev", 0),
+	    "{\"conf\":\"/etc/ceph/ceph.conf\",\"driver\":\"rbd\","
+	    "\"image\":\"web-1\",\"key-secret\":\"fws-rbd-key\","
+	    "\"node-name\":\"fws-disk0\",\"pool\":\"fws\","
+	    "\"read-only\":false,\"user\":\"fws\"}");
+	/* under its throttle node, as any disk */
+	assert_non_null(strstr(value_of(argv, "-blockdev", 1),
+	    "\"file\":\"fws-disk0\""));
+	vm_qemu_argv_free(argv);
+	vm_free(vm);
+}
+
 static void
 test_commas_escaped(void **state)
 {
@@ -360,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_basic),
 		cmocka_unit_test(test_iso_kernel_kvm),
 		cmocka_unit_test(test_commas_escaped),
+		cmocka_unit_test(test_rbd),
 		cmocka_unit_test(test_nics),
 		cmocka_unit_test(test_agent),
 		cmocka_unit_test(test_chain),

@@ -58,6 +58,10 @@ static const struct {
 	{ "quota_vm_net_rate = 100\n", "quota_vm_net_rate = 100: say the unit" },
 	{ "quota_vm_net_rate = 1kbit\n", "a rate is from 64kbit" },
 	{ "accel = hvf\n", "not one of: auto kvm tcg" },
+	{ "rbd_pools = fws, a/b\n", "invalid RBD pool name \"a/b\"" },
+	{ "rbd_pools = -x\n", "invalid RBD pool name" },
+	{ "ceph_keyring = /etc/ceph/k\n", "need ceph_conf and ceph_keyring" },
+	{ "ceph_conf = ceph.conf\n", "not an absolute path" },
 	{ "machine = virt\n", "not one of: q35 pc" },
 	{ "accel = kv\n", "not one of: auto kvm tcg" },
 	{ "accel = kvm tcg\n", "not one of: auto kvm tcg" },
@@ -474,6 +478,35 @@ test_tls(void **state)
 	config_clear(&cf);
 }
 
+/* the Ceph cluster: none by default; the pools users may use, kept "a b" */
+static void
+test_ceph(void **state)
+{
+	struct fws_config	 cf;
+	char			*cause = NULL;
+
+	(void)state;
+	assert_int_equal(load_text("", &cf, &cause), 0);
+	assert_null(cf.cf_ceph_conf);
+	assert_null(cf.cf_ceph_keyring);
+	assert_null(cf.cf_rbd_pools);
+	assert_string_equal(cf.cf_ceph_user, "fws");
+	config_clear(&cf);
+	if (load_text("ceph_conf = /etc/ceph/ceph.conf\n"
+	    "ceph_keyring = /etc/ceph/ceph.client.vm.keyring\n"
+	    "ceph_user = vm\nrbd_pools = fws,  vms\tlab\n", &cf, &cause) != 0)
+		fail_msg("%s", cause ? cause : "(null)");
+	assert_string_equal(cf.cf_ceph_conf, "/etc/ceph/ceph.conf");
+	assert_string_equal(cf.cf_ceph_user, "vm");
+	assert_string_equal(cf.cf_rbd_pools, "fws vms lab");
+	config_clear(&cf);
+	assert_int_equal(load_text("ceph_conf = none\nceph_keyring = none\n"
+	    "rbd_pools = none\n", &cf, &cause), 0);
+	assert_null(cf.cf_ceph_conf);
+	assert_null(cf.cf_rbd_pools);
+	config_clear(&cf);
+}
+
 int
 main(void)
 {
@@ -484,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_loan_none),
 		cmocka_unit_test(test_quota_keys),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_ceph),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

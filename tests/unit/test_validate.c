@@ -38,6 +38,50 @@ test_names(void **state)
 	assert_int_equal(validate_name(NULL, NULL), -1);
 }
 
+/* RBD names: the separators and an option's dash are never a name's */
+static void
+test_rbd(void **state)
+{
+	const char *bad[] = { "", "rbd:", "rbd:pool", "rbd:/img", "rbd:pool/",
+	    "rbd:a/b/c", "rbd:a/b@s", "rbd:-p/img", "rbd:p/-img",
+	    "rbd:p/img:conf=/etc/x", "rbd:p/img,key=x", "rbd:p/i=j",
+	    "rbd:p/i mg", "rbd:p/.img", "pool/img", "rbd:p/img\n",
+	    "rbd:p/abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklm" };
+	const char *bad_snap[] = { "rbd:p/img", "rbd:p/img@", "rbd:p/img@s@t",
+	    "rbd:p/img@-s", "rbd:p/img@s/t", "rbd:p@s/img" };
+	struct rbd_name	 rn;
+	char		*cause;
+	size_t		 i;
+
+	(void)state;
+	assert_int_equal(validate_rbd("rbd:fws/web-1.disk_0", RBD_SNAP_NONE,
+	    &rn, NULL), 0);
+	assert_string_equal(rn.rn_pool, "fws");
+	assert_string_equal(rn.rn_image, "web-1.disk_0");
+	assert_string_equal(rn.rn_snap, "");
+	assert_int_equal(validate_rbd("rbd:fws/base@v1", RBD_SNAP_MUST, &rn,
+	    NULL), 0);
+	assert_string_equal(rn.rn_image, "base");
+	assert_string_equal(rn.rn_snap, "v1");
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cause = NULL;
+		assert_int_equal(validate_rbd(bad[i], RBD_SNAP_NONE, &rn,
+		    &cause), -1);
+		assert_non_null(cause);
+		free(cause);
+	}
+	for (i = 0; i < sizeof(bad_snap) / sizeof(*bad_snap); i++) {
+		cause = NULL;
+		assert_int_equal(validate_rbd(bad_snap[i], RBD_SNAP_MUST, &rn,
+		    &cause), -1);
+		assert_non_null(cause);
+		free(cause);
+	}
+	assert_int_equal(is_rbd("rbd:x/y"), 1);
+	assert_int_equal(is_rbd("/var/rbd:x"), 0);
+	assert_int_equal(is_rbd(NULL), 0);
+}
+
 static void
 test_sizes(void **state)
 {
@@ -682,6 +726,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostport),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_rbd),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_format_size),
 		cmocka_unit_test(test_rates),
