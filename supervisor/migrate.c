@@ -78,6 +78,9 @@ static const char *const mig_out_step_names[] = {
 	[MO_QUIT] = "qemu quits here", [MO_FAILING] = "calling it off",
 };
 
+#define MIG_REFIGURE_MS		10	/* between query-migrates for the figures */
+#define MIG_REFIGURE_TRIES	50
+
 struct mig_out {
 	struct vm	*mo_vm;
 	struct peer	*mo_peer;
@@ -101,6 +104,8 @@ struct mig_out {
 	struct event	*mo_deadline;	/* --timeout */
 	struct event	*mo_tick;	/* progress and keepalive */
 	unsigned	 mo_ticks;
+	struct event	*mo_refigure;	/* query-migrate again, soon */
+	unsigned	 mo_refigures;
 	fws_progress_fn	 mo_progress;
 	fws_done_fn	 mo_done;
 	void		*mo_arg;
@@ -121,6 +126,8 @@ mig_out_free(struct mig_out *mo)
 		event_free(mo->mo_deadline);
 	if (mo->mo_tick != NULL)
 		event_free(mo->mo_tick);
+	if (mo->mo_refigure != NULL)
+		event_free(mo->mo_refigure);
 	json_decref(mo->mo_figures);
 	free(mo->mo_addr);
 	free(mo->mo_uuid);
@@ -468,11 +475,27 @@ mig_out_finish(struct mig_out *mo)
 	}
 }
 
+static void	mig_out_figures(struct qmp *, json_t *, const char *,
+		    const char *, void *);
+
+static void
+mig_out_refigure(int fd, short what, void *arg)
+{
+	struct mig_out	*mo = arg;
+
+	(void)fd;
+	(void)what;
+	if (qmp_execute(mo->mo_vm->vm_qmp, "query-migrate", NULL,
+	    FWS_QMP_TIMEOUT, mig_out_figures, mo->mo_vm) == -1)
+		mig_out_fail(mo, "no QMP connection to qemu");
+}
+
 /* query-migrate once completed: the figures info shows. */
 static void
 mig_out_figures(struct qmp *q, json_t *ret, const char *err_class,
     const char *err_desc, void *arg)
 {
+	struct timeval	 tv = { 0, MIG_REFIGURE_MS * 1000 };
 	struct vm	*vm = arg;
 	struct mig_out	*mo = vm->vm_mig_out;
 	json_t		*ram;
@@ -485,6 +508,20 @@ mig_out_figures(struct qmp *q, json_t *ret, const char *err_class,
 	if (err_class != NULL) {
 		mig_out_fail(mo, "QMP query-migrate: %s", err_desc);
 		return;
+	}
+	/*
+	 * QEMU says "completed" a moment before its migration thread has
+	 * reckoned the total time and the downtime (0 until then): asked
+	 * again a little later, a few times at most
+	 */
+	if (json_integer_value(json_object_get(ret, "total-time")) == 0 &&
+	    mo->mo_refigures++ < MIG_REFIGURE_TRIES) {
+		if (mo->mo_refigure == NULL)
+			mo->mo_refigure = evtimer_new(base, mig_out_refigure,
+			    mo);
+		if (mo->mo_refigure != NULL &&
+		    evtimer_add(mo->mo_refigure, &tv) == 0)
+			return;
 	}
 	ram = json_object_get(ret, "ram");
 	mo->mo_figures = json_pack("{sO* sO* sO* sO* sI}",
