@@ -4,6 +4,8 @@
 #   make check   install what is missing, build, run every test
 #   make check-asan  the integration suite against fwsd and fwsctl built
 #                with ASan and UBSan (in build-asan/)
+#   make check-cluster  install Corosync and Pacemaker, run the cluster
+#                test (two nodes in namespaces, VMs through ocf:fws:vm)
 #   make deps    install build and runtime dependencies (apt-get)
 #   make fuzz    install clang, run each fuzz target FUZZ_TIME seconds
 
@@ -120,7 +122,7 @@ test_proc_SRCS		= supervisor/proc.c supervisor/log.c supervisor/cause.c
 test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \
 			  $(QMP_SRCS) supervisor/log.c supervisor/cause.c
 
-.PHONY: all check check-asan unit integration demo demo-stop deps install \
+.PHONY: all check check-asan check-cluster cluster-deps unit integration demo demo-stop deps install \
 	uninstall clean guest bench fuzz fuzz-build fuzz-deps
 .DEFAULT_GOAL := all
 
@@ -190,6 +192,19 @@ check-asan:
 	@$(MAKE) --no-print-directory all guest
 	@$(MAKE) --no-print-directory B=build-asan BUILD_SAN="$(SAN)" all
 	@sh tests/integration/run-sanitized.sh build-asan $(TESTS)
+
+# The tests marked "# integration: cluster" (t-pacemaker.sh), which
+# run.sh leaves out: a Corosync and Pacemaker cluster of two nodes,
+# each in namespaces of its own, driving VMs through the resource agent.
+CLUSTER_TESTS = $(notdir $(shell grep -l '^\# integration: cluster' \
+		  tests/integration/t-*.sh))
+check-cluster:
+	@$(MAKE) --no-print-directory deps cluster-deps
+	@$(MAKE) --no-print-directory all guest
+	@sh tests/integration/run.sh $(CLUSTER_TESTS)
+
+cluster-deps:
+	@sh contrib/deps.sh cluster
 
 demo:
 	@$(MAKE) --no-print-directory deps

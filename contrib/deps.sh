@@ -3,6 +3,9 @@
 # Debian's packages.  Idempotent and quiet when everything is there.
 # "deps.sh fuzz" installs what make fuzz needs instead: the libraries,
 # clang and libFuzzer's runtime (which make check does without).
+# "deps.sh cluster" installs what make check-cluster adds: Corosync and
+# Pacemaker with its command-line tools, for the cluster test; their
+# services are not started (a test starts its own, in namespaces).
 set -e
 build="make pkg-config libevent-dev libjansson-dev libnl-3-dev
 libnl-route-3-dev libsqlite3-dev libnftables-dev libssl-dev"
@@ -12,7 +15,8 @@ fuzz)	pkgs="$build clang libclang-rt-dev" ;;
 busybox-static cpio gzip socat iproute2 python3
 nftables dnsmasq-base groff-base man-db openssl valgrind resource-agents
 libxml2-utils" ;;
-*)	echo "usage: deps.sh [fuzz]" >&2; exit 2 ;;
+cluster) pkgs="corosync pacemaker pacemaker-cli-utils" ;;
+*)	echo "usage: deps.sh [fuzz|cluster]" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do
@@ -30,4 +34,12 @@ echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # an old or empty package list makes install fail; refresh it first
 apt-get update -qq
+# a package's service is not started by its installation: on a host
+# without a policy of its own, one that refuses every start meanwhile
+policy=/usr/sbin/policy-rc.d
+if [ "$1" = cluster ] && [ ! -e "$policy" ]; then
+	trap 'rm -f "$policy"' EXIT
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+fi
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
