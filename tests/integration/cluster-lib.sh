@@ -165,10 +165,18 @@ node_pids() {
 	done
 }
 
-# cluster_cleanup: each node's pacemakerd and corosync asked to stop
-# (so that they reap their children), then whatever is left of the
-# node killed; their mounts go with their namespace
+# cluster_cleanup: the cluster in maintenance (its resources left as
+# they are: lib.sh's cleanup ends the qemus), each node's pacemakerd and
+# corosync asked to stop (so that they reap their children), then
+# whatever is left of the node killed; their mounts go with their
+# namespace
 cluster_cleanup() {
+	for n in $NODES; do
+		[ -n "$(node_pids "$n")" ] || continue
+		timeout 10 nsenter -t "$(node_var "$n" NODE)" -n -u -m -- \
+		    crm_attribute -t crm_config -n maintenance-mode -v true \
+		    >/dev/null 2>&1 && break
+	done
 	for n in $NODES; do
 		[ -n "$(node_pids "$n")" ] || continue
 		d=$(node_dir "$n")
