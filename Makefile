@@ -4,8 +4,9 @@
 #   make check   install what is missing, build, run every test
 #   make check-asan  the integration suite against fwsd and fwsctl built
 #                with ASan and UBSan (in build-asan/)
-#   make check-cluster  the tests against a one-node Ceph cluster each
-#                starts (RBD disks), Ceph's daemons installed first
+#   make check-cluster  install Ceph, Corosync and Pacemaker, run the
+#                cluster tests (RBD disks on a one-node Ceph; two nodes
+#                in namespaces driving VMs through ocf:fws:vm)
 #   make deps    install build and runtime dependencies (apt-get)
 #   make fuzz    install clang, run each fuzz target FUZZ_TIME seconds
 
@@ -194,13 +195,19 @@ check-asan:
 	@$(MAKE) --no-print-directory B=build-asan BUILD_SAN="$(SAN)" all
 	@sh tests/integration/run-sanitized.sh build-asan $(TESTS)
 
-# tests/cluster: each test starts a Ceph monitor, manager and OSD of its
-# own (ceph.sh); the Ceph daemons and QEMU's rbd driver are installed
-# first (deps.sh cluster), make check does without them
+# The cluster tests, which make check does without: tests/cluster (each
+# starts a Ceph monitor, manager and OSD of its own, ceph.sh) and the
+# tests marked "# integration: cluster" (t-pacemaker.sh), which run.sh
+# leaves out: a Corosync and Pacemaker cluster of two nodes, each in
+# namespaces of its own, driving VMs through the resource agent.  Their
+# packages are installed first (deps.sh cluster).
+CLUSTER_TESTS = $(notdir $(shell grep -l '^\# integration: cluster' \
+		  tests/integration/t-*.sh))
 check-cluster:
 	@$(MAKE) --no-print-directory deps cluster-deps
 	@$(MAKE) --no-print-directory all guest
-	@sh tests/cluster/run.sh $(TESTS)
+	@sh tests/cluster/run.sh
+	@sh tests/integration/run.sh $(CLUSTER_TESTS)
 
 cluster-deps:
 	@sh contrib/deps.sh cluster

@@ -3,9 +3,11 @@
 # Debian's packages.  Idempotent and quiet when everything is there.
 # "deps.sh fuzz" installs what make fuzz needs instead: the libraries,
 # clang and libFuzzer's runtime (which make check does without).
-# "deps.sh cluster" installs what make check-cluster needs besides:
-# QEMU's rbd block driver and a Ceph monitor, manager and OSD with the
-# ceph and rbd tools (tests/cluster starts a one-node cluster of them).
+# "deps.sh cluster" installs what make check-cluster adds: QEMU's rbd
+# block driver, a Ceph monitor, manager and OSD with the ceph and rbd
+# tools (tests/cluster starts a one-node cluster of them), Corosync and
+# Pacemaker with its command-line tools; their services are not started
+# (the tests start their own).
 set -e
 build="make pkg-config libevent-dev libjansson-dev libnl-3-dev
 libnl-route-3-dev libsqlite3-dev libnftables-dev libssl-dev"
@@ -15,7 +17,8 @@ fuzz)	pkgs="$build clang libclang-rt-dev" ;;
 busybox-static cpio gzip socat iproute2 python3
 nftables dnsmasq-base groff-base man-db openssl valgrind resource-agents
 libxml2-utils" ;;
-cluster) pkgs="qemu-block-extra ceph-mon ceph-mgr ceph-osd ceph-common" ;;
+cluster) pkgs="qemu-block-extra ceph-mon ceph-mgr ceph-osd ceph-common corosync
+pacemaker pacemaker-cli-utils" ;;
 *)	echo "usage: deps.sh [fuzz|cluster]" >&2; exit 2 ;;
 esac
 missing=""
@@ -34,4 +37,12 @@ echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # an old or empty package list makes install fail; refresh it first
 apt-get update -qq
+# a package's service is not started by its installation: on a host
+# without a policy of its own, one that refuses every start meanwhile
+policy=/usr/sbin/policy-rc.d
+if [ "$1" = cluster ] && [ ! -e "$policy" ]; then
+	trap 'rm -f "$policy"' EXIT
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+fi
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -4,7 +4,9 @@
 # directories and cgroup subtree), joined by a veth pair with addresses
 # of the test's own, each with a host certificate of a CA made by
 # fws-tls-setup, listening on listen_tls, the other's CN an admin in
-# its tls_allowed; with a shared disk_dir unless MIG_SHARED=no.
+# its tls_allowed; with a shared disk_dir unless MIG_SHARED=no.  With
+# MIG_NAMES=yes the hosts' names hosta and hostb (their certificates'
+# CNs) are in both namespaces' /etc/hosts, for tls://hostb.
 
 # the test's own /24 in 10.251/16, from its directory's name
 mig_n=$(( $(printf '%s' "$T" | cksum | cut -d' ' -f1) % 250 + 1 ))
@@ -67,6 +69,12 @@ mig_hosts() {
 	use_netns
 	make_netns b; NSB=$MADE_NS
 	netns_resolv "$NSB" 127.0.0.1
+	if [ "${MIG_NAMES:-no}" = yes ]; then
+		for ns in "$NETNS" "$NSB"; do
+			printf '127.0.0.1 localhost\n%s hosta\n%s hostb\n' \
+			    "$IP_A" "$IP_B" >"/etc/netns/$ns/hosts"
+		done
+	fi
 	ip -n "$NETNS" link add mva type veth peer name mvb netns "$NSB" ||
 	    fail "veth"
 	ip -n "$NETNS" addr add "$IP_A/24" dev mva
