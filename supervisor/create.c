@@ -557,6 +557,14 @@ create_disks(struct create *cr, const struct create_spec *cs, char **cause)
 			if (create_rbd_disk(cr, d, vm->vm_ndisks - 1, path,
 			    fmt, d->d_size, cause) == -1)
 				return -1;
+			/*
+			 * A definition's own image (every host reaches it
+			 * alike) stays the VM's when an admin defines it, as
+			 * a migration's destination does; a user never gets
+			 * to delete an image by calling it theirs
+			 */
+			if (cs->cs_disks[i].cd_owned && cr->cr_caller.ca_admin)
+				d->d_owned = 1;
 			continue;
 		}
 		if ((path == NULL) == (d->d_size == 0)) {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # ceph.sh: a throwaway one-node Ceph cluster for the tests, all of it in
-# one directory: a monitor on 127.0.0.1 (msgr v2, a free port), a
-# manager and one OSD keeping its objects in memory (memstore), cephx
+# one directory: a monitor on 127.0.0.1 (or CEPH_ADDR; msgr v2, a free
+# port), a manager and one OSD keeping its objects in memory (memstore), cephx
 # with a generated admin key, one size-1 pool per name given and a key
 # for client.fws with the rbd profile on those pools alone.  Every daemon
 # runs as root in the foreground of a child of ours, its PID kept in
@@ -28,6 +28,8 @@ verb=$1
 D=$2
 shift 2
 TIMEOUT=${CEPH_UP_TIMEOUT:-90}
+# the address the daemons listen on (one of this network namespace's)
+ADDR=${CEPH_ADDR:-127.0.0.1}
 
 say() {
 	echo "ceph.sh: $*" >&2
@@ -43,12 +45,12 @@ as_admin_rbd() {
 	    --keyring "$D/admin.keyring" "$@"
 }
 
-# a port on 127.0.0.1 that nothing listens on now
+# a port on ADDR that nothing listens on now
 free_port() {
-	python3 -c 'import socket
+	python3 -c 'import socket, sys
 s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+s.bind((sys.argv[1], 0))
+print(s.getsockname()[1])' "$ADDR"
 }
 
 # start NAME COMMAND...: a daemon in the foreground, in the background of
@@ -103,9 +105,9 @@ up() {
 	cat > "$D/ceph.conf" <<EOC
 [global]
 fsid = $fsid
-mon host = [v2:127.0.0.1:$port]
-public addr = 127.0.0.1
-cluster addr = 127.0.0.1
+mon host = [v2:$ADDR:$port]
+public addr = $ADDR
+cluster addr = $ADDR
 ms bind ipv6 = false
 ms bind msgr1 = false
 auth cluster required = cephx
@@ -150,7 +152,7 @@ EOC
 	    --cap mgr 'allow *' --cap mds 'allow *' >/dev/null &&
 	ceph-authtool "$D/mon.keyring" --import-keyring "$D/admin.keyring" \
 	    >/dev/null &&
-	monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$port]" \
+	monmaptool --create --fsid "$fsid" --addv a "[v2:$ADDR:$port]" \
 	    "$D/monmap" >/dev/null &&
 	ceph-mon -c "$D/ceph.conf" --mkfs -i a --monmap "$D/monmap" \
 	    --keyring "$D/mon.keyring" >"$D/log/mkfs.out" 2>&1 ||

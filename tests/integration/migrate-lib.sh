@@ -87,6 +87,8 @@ mig_hosts() {
 	    "$T/fwsd.conf"
 	  echo "cgroup = $CGROUP_NAME-b"
 	  mig_conf hostb "$IP_B" hosta $shared; } >"$T/b/fwsd.conf"
+	# what a test needs in the namespaces before the fwsds start
+	[ -n "${MIG_BEFORE_START:-}" ] && $MIG_BEFORE_START
 	start_fwsd
 	start_b		# lib.sh's cleanup ends it and its qemus by $T
 }
