@@ -26,9 +26,12 @@ wait_until 30 state_is l1 failed || fail "third crash: $(field l1 state)"
 [ "$(field l1 restarts)" = 2 ] || fail "restarts: $(field l1 restarts)"
 expect_events l1 crashed restarting started crashed restarting started crashed failed
 fwsctl list | grep -q "^l1 *failed" || fail "list: $(fwsctl list)"
-# stop and console make no sense now; start does
-expect_rc 1 fwsctl stop l1
+# destroy and console make no sense now; a stop takes note (stopped),
+# and start works either way
+expect_rc 1 fwsctl destroy l1
 expect_err "not running"
+fwsctl stop l1 >/dev/null || fail "stop of a failed VM"
+state_is l1 stopped || fail "a failed VM stopped is $(field l1 state)"
 fwsctl start l1 >/dev/null || fail "start after failed"
 state_is l1 running || fail "after start: $(field l1 state)"
 # the count started over: one more crash is restarted, not failed
