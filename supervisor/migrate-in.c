@@ -13,8 +13,10 @@
  *                     migration_tls = no); with copy_storage its NBD
  *                     server exports the new disks, writable.  The answer
  *                     says where the source sends the guest.
- *   migrate-finish    the guest is all here: cont, and the VM runs here
- *                     (its figures recorded), committed before the answer.
+ *   migrate-finish    the guest is all here: with copy_storage the NBD
+ *                     server stops (nobody writes the disks but the
+ *                     guest), then cont, and the VM runs here (its
+ *                     figures recorded), committed before the answer.
  *   migrate-abort     the qemu is killed and the VM forgotten, with the
  *                     disks made for it.
  *
@@ -645,13 +647,51 @@ mig_in_cont_done(struct qmp *q, json_t *ret, const char *err_class,
 }
 
 static void
-mig_in_cont(struct mig_in *mi)
+mig_in_run(struct mig_in *mi)
 {
 	struct vm	*vm = mi->mi_vm;
 
 	vm_job_progress(vm, -1, "the guest runs");
 	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, "cont", NULL,
 	    FWS_QMP_TIMEOUT, mig_in_cont_done, vm) == -1)
+		mig_in_fail(mi, "no QMP connection to qemu");
+}
+
+/* The disks' exports are closed: nobody writes them but the guest. */
+static void
+mig_in_nbd_stopped(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+	struct mig_in	*mi = vm->vm_mig_in;
+
+	(void)q;
+	(void)ret;
+	if (mi == NULL || mi->mi_step != MI_FINISHING)
+		return;
+	if (err_class != NULL) {
+		mig_in_fail(mi, "QMP nbd-server-stop: %s", err_desc);
+		return;
+	}
+	mig_in_run(mi);
+}
+
+/*
+ * The stream and the disks' copies are complete: with copy_storage the
+ * NBD server (and its writable exports) ends first, then the guest runs.
+ */
+static void
+mig_in_cont(struct mig_in *mi)
+{
+	struct vm	*vm = mi->mi_vm;
+
+	if (!mi->mi_copy) {
+		mig_in_run(mi);
+		return;
+	}
+	vm_job_progress(vm, -1, "closing the disks' exports");
+	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, "nbd-server-stop",
+	    NULL, FWS_QMP_TIMEOUT, mig_in_nbd_stopped, vm) == -1)
 		mig_in_fail(mi, "no QMP connection to qemu");
 }
 
