@@ -505,6 +505,8 @@ mig_in_defined(void *arg, enum fws_err err, const char *why, json_t *res)
 	struct mig_in	*mi = arg;
 	struct vm	*vm;
 	enum fws_err	 jerr;
+	uid_t		 uid;
+	int		 admin;
 	char		*cause;
 
 	if (err != FWS_OK) {
@@ -521,6 +523,17 @@ mig_in_defined(void *arg, enum fws_err err, const char *why, json_t *res)
 	if (vm == NULL) {
 		mig_in_answer(mi, FWS_ERR_INTERNAL, NULL, "the VM defined is "
 		    "gone");
+		mig_in_free(mi);
+		return;
+	}
+	/* the source went while it was defined: nobody would send it */
+	if (control_peer(mi->mi_client, &uid, &admin) == -1) {
+		mig_in_answer(mi, FWS_ERR_FAILED, NULL, "the source's "
+		    "connection was lost");
+		log_warnx("%s: the migration from %s failed: the source's "
+		    "connection was lost", vm->vm_name, mi->mi_source);
+		mig_forget(vm, mi->mi_copy, "its migration did not begin: the "
+		    "source's connection was lost");
 		mig_in_free(mi);
 		return;
 	}
@@ -846,8 +859,8 @@ migrate_in_client_gone(uint64_t client)
 
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		if (vm->vm_mig_in != NULL && vm->vm_mig_in->mi_client == client) {
+			/* the answer, if one is pending, goes nowhere */
 			vm->vm_mig_in->mi_client = 0;
-			vm->vm_mig_in->mi_fn = NULL;	/* nobody to answer */
 			mig_in_fail(vm->vm_mig_in, "the source's connection "
 			    "was lost");
 		}
