@@ -11,6 +11,10 @@
 #    (which would end B's qemu of itself): B, started again, kills the
 #    arriving qemu it finds and forgets the VM, saying so; A, continued,
 #    sees the migration fail and the guest runs on there.
+#  - The outcome unknown: B's fwsd held still while the qemus finish the
+#    stream, then killed once A sent migrate-finish: A keeps the guest
+#    paused, the VM migrating without a job; B, started again, kills the
+#    qemu that never ran the guest; resume on A runs it there again.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/migrate-lib.sh"
 
@@ -24,7 +28,7 @@ nothing_on_b() {
 }
 # goes_on: v runs on A and its counter goes on
 goes_on() {
-	wait_until 30 state_is v running || fail "v is $(field v state) on A"
+	wait_until 30 state_is v running || fail "v is $(field v state) on A: $(grep -v "QMP event\|control_" "$T/fwsd.log" | tail -12)"
 	n=$(counter_last "$(console_log v)")
 	wait_until 30 sh -c "[ \$(grep -a '^CNT:[0-9]' '$(console_log v)' | tail -1 | tr -dc 0-9) -gt $((n + 5)) ]" ||
 	    fail "the counter stopped on A"
@@ -89,3 +93,38 @@ wait "$MIG"; rc=$?
 goes_on
 expect_events v migrating migrate-failed migrating migrate-failed
 note "B's fwsd killed with its qemu arriving: B, restarted, killed qemu $qpid and forgot v; A: $(cut -c1-120 "$T/err"); the guest runs on A"
+
+# --- the outcome unknown: B's fwsd held still (SIGSTOP) while the stream
+# goes on between the qemus, so that migrate-finish waits in its socket,
+# then killed: A had sent it and heard nothing, so the guest stays
+# paused there; B, started again, kills the qemu that never ran it; the
+# admin resumes it on A
+fwsctl migrate v --to "tls://$IP_B" --bandwidth 20 >"$T/out" 2>"$T/err" &
+MIG=$!
+wait_until 60 sending || fail "v is not being sent: $(fwsctl info v --json)"
+kill -STOP "$B_PID"
+finishing() {
+	fwsctl info v --json | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+sys.exit(0 if (v.get("job") or {}).get("step") == "the guest starts on the destination" else 1)'
+}
+wait_until 120 finishing || { kill -CONT "$B_PID"; fail "A never sent migrate-finish: $(fwsctl info v --json | head -40)"; }
+qpid=$(qemu_pid_of_b) || fail "no arriving qemu on B"
+stop_b KILL
+wait "$MIG"; rc=$?
+[ "$rc" = 1 ] || fail "migrate exited $rc: $(cat "$T/out" "$T/err")"
+grep -q "the outcome of the migration to $IP_B is unknown" "$T/err" ||
+    fail "migrate said: $(cat "$T/err")"
+state_is v migrating || fail "v is $(field v state) with the outcome unknown"
+[ "$(field v job)" = "" ] || fail "v still has a job: $(field v job)"
+expect_events v migrate-unknown
+n=$(counter_last "$(console_log v)")
+sleep 2
+[ "$(counter_last "$(console_log v)")" = "$n" ] || fail "the guest runs on A with the outcome unknown"
+start_b
+wait_until 30 gone "$qpid" || fail "B did not kill its arriving qemu $qpid"
+wait_until 30 nothing_on_b || fail "B kept v after its restart"
+fwsctl resume v >/dev/null 2>"$T/err" || fail "resume v: $(cat "$T/err")"
+goes_on
+note "B killed after migrate-finish was sent: A's guest stayed paused, the VM migrating without a job (migrate-unknown); B killed qemu $qpid; resumed on A, the counter goes on"
