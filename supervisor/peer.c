@@ -53,6 +53,8 @@ struct peer {
 	int			 p_up;		/* the handshake is done */
 	int			 p_heard;	/* a line came from it */
 	int			 p_closing;	/* told the owner: no more */
+	int			 p_closed;	/* the owner let it go (its
+						   free comes from the loop) */
 	json_int_t		 p_next_id;
 	struct peer_calls	 p_calls;
 	peer_up_fn		 p_up_fn;	/* connected, or why not */
@@ -160,6 +162,9 @@ peer_lost(struct peer *p, const char *why)
 		p->p_bev = NULL;
 	}
 	peer_fail_calls(p, buf);
+	/* a call's owner may have let the peer go, and be gone itself */
+	if (p->p_closed)
+		return;
 	if (!p->p_up)
 		p->p_up_fn(p->p_arg, buf);
 	else if (p->p_gone_fn != NULL)
@@ -443,6 +448,7 @@ peer_close(struct peer *p)
 	if (p == NULL)
 		return;
 	p->p_closing = 1;
+	p->p_closed = 1;
 	while ((pc = TAILQ_FIRST(&p->p_calls)) != NULL)
 		peer_call_free(pc);
 	if (p->p_bev != NULL)
