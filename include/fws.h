@@ -685,6 +685,7 @@ void		 vm_destroy(struct vm *, const struct caller *, fws_done_fn,
 		    void *);
 void		 vm_pause(struct vm *, const struct caller *, fws_done_fn,
 		    void *);
+int		 vm_migration_unknown(const struct vm *);
 void		 vm_resume(struct vm *, const struct caller *, fws_done_fn,
 		    void *);
 void		 vm_reboot(struct vm *, const struct caller *, fws_done_fn,

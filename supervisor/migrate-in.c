@@ -13,8 +13,10 @@
  *                     migration_tls = no); with copy_storage its NBD
  *                     server exports the new disks, writable.  The answer
  *                     says where the source sends the guest.
- *   migrate-finish    the guest is all here: cont, and the VM runs here
- *                     (its figures recorded), committed before the answer.
+ *   migrate-finish    the guest is all here: with copy_storage the NBD
+ *                     server stops (nobody writes the disks but the
+ *                     guest), then cont, and the VM runs here (its
+ *                     figures recorded), committed before the answer.
  *   migrate-abort     the qemu is killed and the VM forgotten, with the
  *                     disks made for it.
  *
@@ -503,6 +505,8 @@ mig_in_defined(void *arg, enum fws_err err, const char *why, json_t *res)
 	struct mig_in	*mi = arg;
 	struct vm	*vm;
 	enum fws_err	 jerr;
+	uid_t		 uid;
+	int		 admin;
 	char		*cause;
 
 	if (err != FWS_OK) {
@@ -519,6 +523,17 @@ mig_in_defined(void *arg, enum fws_err err, const char *why, json_t *res)
 	if (vm == NULL) {
 		mig_in_answer(mi, FWS_ERR_INTERNAL, NULL, "the VM defined is "
 		    "gone");
+		mig_in_free(mi);
+		return;
+	}
+	/* the source went while it was defined: nobody would send it */
+	if (control_peer(mi->mi_client, &uid, &admin) == -1) {
+		mig_in_answer(mi, FWS_ERR_FAILED, NULL, "the source's "
+		    "connection was lost");
+		log_warnx("%s: the migration from %s failed: the source's "
+		    "connection was lost", vm->vm_name, mi->mi_source);
+		mig_forget(vm, mi->mi_copy, "its migration did not begin: the "
+		    "source's connection was lost");
 		mig_in_free(mi);
 		return;
 	}
@@ -645,13 +660,51 @@ mig_in_cont_done(struct qmp *q, json_t *ret, const char *err_class,
 }
 
 static void
-mig_in_cont(struct mig_in *mi)
+mig_in_run(struct mig_in *mi)
 {
 	struct vm	*vm = mi->mi_vm;
 
 	vm_job_progress(vm, -1, "the guest runs");
 	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, "cont", NULL,
 	    FWS_QMP_TIMEOUT, mig_in_cont_done, vm) == -1)
+		mig_in_fail(mi, "no QMP connection to qemu");
+}
+
+/* The disks' exports are closed: nobody writes them but the guest. */
+static void
+mig_in_nbd_stopped(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vm	*vm = arg;
+	struct mig_in	*mi = vm->vm_mig_in;
+
+	(void)q;
+	(void)ret;
+	if (mi == NULL || mi->mi_step != MI_FINISHING)
+		return;
+	if (err_class != NULL) {
+		mig_in_fail(mi, "QMP nbd-server-stop: %s", err_desc);
+		return;
+	}
+	mig_in_run(mi);
+}
+
+/*
+ * The stream and the disks' copies are complete: with copy_storage the
+ * NBD server (and its writable exports) ends first, then the guest runs.
+ */
+static void
+mig_in_cont(struct mig_in *mi)
+{
+	struct vm	*vm = mi->mi_vm;
+
+	if (!mi->mi_copy) {
+		mig_in_run(mi);
+		return;
+	}
+	vm_job_progress(vm, -1, "closing the disks' exports");
+	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, "nbd-server-stop",
+	    NULL, FWS_QMP_TIMEOUT, mig_in_nbd_stopped, vm) == -1)
 		mig_in_fail(mi, "no QMP connection to qemu");
 }
 
@@ -806,8 +859,8 @@ migrate_in_client_gone(uint64_t client)
 
 	TAILQ_FOREACH(vm, &vms, vm_entry)
 		if (vm->vm_mig_in != NULL && vm->vm_mig_in->mi_client == client) {
+			/* the answer, if one is pending, goes nowhere */
 			vm->vm_mig_in->mi_client = 0;
-			vm->vm_mig_in->mi_fn = NULL;	/* nobody to answer */
 			mig_in_fail(vm->vm_mig_in, "the source's connection "
 			    "was lost");
 		}

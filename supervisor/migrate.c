@@ -12,8 +12,9 @@
  *   migrate-abort     when anything fails before that.
  *
  * Here, over QMP: with copy_storage each writable disk is mirrored
- * (blockdev-mirror, sync full) into the destination's NBD export until
- * every mirror is READY; then the migration's capabilities and
+ * (blockdev-mirror, sync full, from its root node: the throttle node,
+ * whose limits the copy's reads keep) into the destination's NBD
+ * export until every mirror is READY; then the migration's capabilities and
  * parameters (bandwidth, downtime, QEMU's TLS), migrate, its MIGRATION
  * events and query-migrate's progress and figures.  Completed (the guest
  * is paused here), the mirrors are cancelled (a READY mirror ends
@@ -45,6 +46,7 @@
 #define MIG_NBD_NODE	"fws-mig-nbd"	/* + slot: the destination's disk */
 #define MIG_MIRROR	"fws-mig-mirror"	/* + slot: its mirror job */
 #define MIG_BANDWIDTH	1099511627776LL	/* bytes/s: no cap asked */
+#define MIG_FIGURES_TRIES 20		/* query-migrate's, 50 ms apart */
 
 enum mig_out_step {
 	MO_CONNECT,		/* to the destination's fwsd */
@@ -78,9 +80,6 @@ static const char *const mig_out_step_names[] = {
 	[MO_QUIT] = "qemu quits here", [MO_FAILING] = "calling it off",
 };
 
-#define MIG_REFIGURE_MS		10	/* between query-migrates for the figures */
-#define MIG_REFIGURE_TRIES	50
-
 struct mig_out {
 	struct vm	*mo_vm;
 	struct peer	*mo_peer;
@@ -96,6 +95,8 @@ struct mig_out {
 	int		 mo_disk;	/* the disk of an NBD or mirror step */
 	int		 mo_migrating;	/* migrate was sent */
 	int		 mo_mirrors;	/* mirror jobs started */
+	int		 mo_bare;	/* a qemu without throttle nodes: the
+					   image's node is the disk's root */
 	int		 mo_ready;	/* READY, or ended when cancelled */
 	int		 mo_finish_sent;
 	int		 mo_told;	/* the destination was asked to come */
@@ -103,9 +104,9 @@ struct mig_out {
 	uint64_t	 mo_disk_bytes;
 	struct event	*mo_deadline;	/* --timeout */
 	struct event	*mo_tick;	/* progress and keepalive */
+	struct event	*mo_again;	/* query-migrate once more */
+	int		 mo_queries;	/* query-migrate's, once completed */
 	unsigned	 mo_ticks;
-	struct event	*mo_refigure;	/* query-migrate again, soon */
-	unsigned	 mo_refigures;
 	fws_progress_fn	 mo_progress;
 	fws_done_fn	 mo_done;
 	void		*mo_arg;
@@ -126,8 +127,8 @@ mig_out_free(struct mig_out *mo)
 		event_free(mo->mo_deadline);
 	if (mo->mo_tick != NULL)
 		event_free(mo->mo_tick);
-	if (mo->mo_refigure != NULL)
-		event_free(mo->mo_refigure);
+	if (mo->mo_again != NULL)
+		event_free(mo->mo_again);
 	json_decref(mo->mo_figures);
 	free(mo->mo_addr);
 	free(mo->mo_uuid);
@@ -475,29 +476,14 @@ mig_out_finish(struct mig_out *mo)
 	}
 }
 
-static void	mig_out_figures(struct qmp *, json_t *, const char *,
-		    const char *, void *);
-
-static void
-mig_out_refigure(int fd, short what, void *arg)
-{
-	struct mig_out	*mo = arg;
-
-	(void)fd;
-	(void)what;
-	if (qmp_execute(mo->mo_vm->vm_qmp, "query-migrate", NULL,
-	    FWS_QMP_TIMEOUT, mig_out_figures, mo->mo_vm) == -1)
-		mig_out_fail(mo, "no QMP connection to qemu");
-}
-
 /* query-migrate once completed: the figures info shows. */
 static void
 mig_out_figures(struct qmp *q, json_t *ret, const char *err_class,
     const char *err_desc, void *arg)
 {
-	struct timeval	 tv = { 0, MIG_REFIGURE_MS * 1000 };
 	struct vm	*vm = arg;
 	struct mig_out	*mo = vm->vm_mig_out;
+	struct timeval	 again = { 0, 50000 };
 	json_t		*ram;
 	int		 i;
 	char		*node;
@@ -510,18 +496,14 @@ mig_out_figures(struct qmp *q, json_t *ret, const char *err_class,
 		return;
 	}
 	/*
-	 * QEMU says "completed" a moment before its migration thread has
-	 * reckoned the total time and the downtime (0 until then): asked
-	 * again a little later, a few times at most
+	 * QEMU says "completed" before its migration thread has worked out
+	 * the times (they read 0 until then): asked again a little later,
+	 * a few times at most.
 	 */
-	if (json_integer_value(json_object_get(ret, "total-time")) == 0 &&
-	    mo->mo_refigures++ < MIG_REFIGURE_TRIES) {
-		if (mo->mo_refigure == NULL)
-			mo->mo_refigure = evtimer_new(base, mig_out_refigure,
-			    mo);
-		if (mo->mo_refigure != NULL &&
-		    evtimer_add(mo->mo_refigure, &tv) == 0)
-			return;
+	if (json_integer_value(json_object_get(ret, "total-time")) <= 0 &&
+	    mo->mo_queries++ < MIG_FIGURES_TRIES && mo->mo_again != NULL) {
+		evtimer_add(mo->mo_again, &again);
+		return;
 	}
 	ram = json_object_get(ret, "ram");
 	mo->mo_figures = json_pack("{sO* sO* sO* sO* sI}",
@@ -550,6 +532,21 @@ mig_out_figures(struct qmp *q, json_t *ret, const char *err_class,
 		}
 		free(node);
 	}
+}
+
+static void
+mig_out_query_again(int fd, short what, void *arg)
+{
+	struct mig_out	*mo = arg;
+	struct vm	*vm = mo->mo_vm;
+
+	(void)fd;
+	(void)what;
+	if (mo->mo_step != MO_FIGURES)
+		return;
+	if (vm->vm_qmp == NULL || qmp_execute(vm->vm_qmp, "query-migrate",
+	    NULL, FWS_QMP_TIMEOUT, mig_out_figures, vm) == -1)
+		mig_out_fail(mo, "no QMP connection to qemu");
 }
 
 /* The migration failed: QEMU's words for why. */
@@ -650,6 +647,14 @@ mig_out_reply(struct qmp *q, json_t *ret, const char *err_class,
 	(void)ret;
 	if (mo == NULL || mo->mo_step == MO_FAILING)
 		return;
+	if (err_class != NULL && mo->mo_step == MO_MIRROR && !mo->mo_bare &&
+	    strcmp(err_class, QMP_ERR_DISCONNECTED) != 0 &&
+	    strstr(err_desc, "Cannot find") != NULL) {
+		mo->mo_bare = 1;
+		mo->mo_mirrors--;
+		mig_out_next(mo);
+		return;
+	}
 	if (err_class != NULL) {
 		mig_out_fail(mo, "QMP %s: %s", mo->mo_step == MO_NBD ?
 		    "blockdev-add" : mo->mo_step == MO_MIRROR ?
@@ -747,10 +752,12 @@ mig_out_next(struct mig_out *mo)
 		}
 		slot = vm->vm_disks[d].d_slot;
 		cmd = "blockdev-mirror";
+		/* from the disk's root node, its throttle node (whose limits
+		   the copy's reads keep) */
 		args = json_pack("{so so so ss}", "job-id", json_sprintf(
-		    MIG_MIRROR "%d", slot), "device", json_sprintf(FWS_DISK_NODE
-		    "%d", slot), "target", json_sprintf(MIG_NBD_NODE "%d", slot),
-		    "sync", "full");
+		    MIG_MIRROR "%d", slot), "device", json_sprintf("%s%d",
+		    mo->mo_bare ? FWS_DISK_NODE : FWS_IO_NODE, slot), "target",
+		    json_sprintf(MIG_NBD_NODE "%d", slot), "sync", "full");
 		if (mo->mo_spec.ms_bandwidth != 0)
 			json_object_set_new(args, "speed", json_integer(
 			    (json_int_t)mo->mo_spec.ms_bandwidth));
@@ -925,6 +932,7 @@ migrate_out(struct vm *vm, const struct caller *ca,
 	vm->vm_mig_out = mo;
 	mo->mo_paused = vm->vm_state == VM_PAUSED;
 	mo->mo_tick = event_new(base, -1, EV_PERSIST, mig_out_tick, mo);
+	mo->mo_again = evtimer_new(base, mig_out_query_again, mo);
 	if (mo->mo_tick != NULL)
 		evtimer_add(mo->mo_tick, &tick);
 	if (spec->ms_timeout != 0 && (mo->mo_deadline = evtimer_new(base,

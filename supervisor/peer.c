@@ -51,13 +51,23 @@ struct peer {
 	struct event		*p_timer;	/* the connection's deadline */
 	char			 p_where[VALIDATE_HOST_MAX + 16];
 	int			 p_up;		/* the handshake is done */
+	int			 p_heard;	/* a line came from it */
 	int			 p_closing;	/* told the owner: no more */
+	int			 p_closed;	/* the owner let it go (its
+						   free comes from the loop) */
 	json_int_t		 p_next_id;
 	struct peer_calls	 p_calls;
 	peer_up_fn		 p_up_fn;	/* connected, or why not */
 	peer_gone_fn		 p_gone_fn;	/* lost, once up */
 	void			*p_arg;
 };
+
+/*
+ * Closed before a word came: TLS 1.3 has the other end refuse our
+ * certificate after our side of the handshake looked done.
+ */
+#define PEER_REFUSED	" (did it refuse this host's certificate? it must " \
+			"be of its tls_ca, and in its tls_allowed)"
 
 static SSL_CTX			*peer_ctx;
 static struct evdns_base	*peer_dns;
@@ -152,6 +162,9 @@ peer_lost(struct peer *p, const char *why)
 		p->p_bev = NULL;
 	}
 	peer_fail_calls(p, buf);
+	/* a call's owner may have let the peer go, and be gone itself */
+	if (p->p_closed)
+		return;
 	if (!p->p_up)
 		p->p_up_fn(p->p_arg, buf);
 	else if (p->p_gone_fn != NULL)
@@ -230,6 +243,7 @@ peer_read(struct bufferevent *bev, void *arg)
 
 	while (!p->p_closing && (line = evbuffer_readln(in, &len,
 	    EVBUFFER_EOL_LF)) != NULL) {
+		p->p_heard = 1;
 		peer_line(p, line, len);
 		free(line);
 	}
@@ -244,7 +258,7 @@ peer_event(struct bufferevent *bev, short what, void *arg)
 	SSL		*ssl = bufferevent_openssl_get_ssl(bev);
 	unsigned long	 e, last = 0;
 	long		 v;
-	char		 buf[256], why[320];
+	char		 buf[256], why[448];
 	int		 fd, on = 1;
 
 	if (what & BEV_EVENT_CONNECTED) {
@@ -265,12 +279,12 @@ peer_event(struct bufferevent *bev, short what, void *arg)
 		    X509_verify_cert_error_string(v));
 	else if (last != 0) {
 		ERR_error_string_n(last, buf, sizeof(buf));
-		snprintf(why, sizeof(why), "%s%s", p->p_up ? "" :
-		    "TLS handshake: ", buf);
+		snprintf(why, sizeof(why), "%s%s%s", p->p_up ? "" :
+		    "TLS handshake: ", buf, p->p_heard ? "" : PEER_REFUSED);
 	} else if (what & BEV_EVENT_EOF)
-		snprintf(why, sizeof(why), "%s", p->p_up ? "connection closed" :
-		    "closed during the TLS handshake (is this host's "
-		    "certificate in its tls_allowed?)");
+		snprintf(why, sizeof(why), "%s%s", p->p_up ?
+		    "connection closed" : "closed during the TLS handshake",
+		    p->p_heard ? "" : PEER_REFUSED);
 	else if (bufferevent_socket_get_dns_error(bev) != 0)
 		snprintf(why, sizeof(why), "%s", evutil_gai_strerror(
 		    bufferevent_socket_get_dns_error(bev)));
@@ -434,6 +448,7 @@ peer_close(struct peer *p)
 	if (p == NULL)
 		return;
 	p->p_closing = 1;
+	p->p_closed = 1;
 	while ((pc = TAILQ_FIRST(&p->p_calls)) != NULL)
 		peer_call_free(pc);
 	if (p->p_bev != NULL)

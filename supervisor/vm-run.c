@@ -415,7 +415,7 @@ static void
 vm_qmp_resumed(struct vm *vm, json_t *data)
 {
 	(void)data;
-	if (vm->vm_state == VM_PAUSED)
+	if (vm->vm_state == VM_PAUSED || vm_migration_unknown(vm))
 		vm_event(vm, EV_RESUMED, "QMP RESUME");
 }
 

@@ -1191,6 +1191,13 @@ struct vm_command {
 	void		*vc_arg;
 };
 
+/* Migrating without a job: its last migration's outcome is unknown. */
+int
+vm_migration_unknown(const struct vm *vm)
+{
+	return vm->vm_state == VM_MIGRATING && vm->vm_job.j_kind == JOB_NONE;
+}
+
 static void
 vm_command_done(void *arg, enum fws_err err, const char *why, json_t *res)
 {
@@ -1207,7 +1214,8 @@ vm_command_done(void *arg, enum fws_err err, const char *why, json_t *res)
 		/* QMP's STOP or RESUME event usually got here first */
 		if (vc->vc_ev == EV_PAUSE && vm->vm_state == VM_RUNNING)
 			vm_event(vm, EV_PAUSED, "QMP stop");
-		else if (vc->vc_ev == EV_RESUME && vm->vm_state == VM_PAUSED)
+		else if (vc->vc_ev == EV_RESUME && (vm->vm_state == VM_PAUSED ||
+		    vm_migration_unknown(vm)))
 			vm_event(vm, EV_RESUMED, "QMP cont");
 		vc->vc_fn(vc->vc_arg, FWS_OK, NULL, vm_result(vm));
 	}

@@ -1,13 +1,13 @@
 # t-migrate-fail.sh: migrations that fail leave the guest running on
 # the source and nothing on the destination.  Refused before anything
 # starts: a destination without the disk's path (the shared file moved
-# away for a moment: A's qemu keeps its descriptor),
-# a destination whose tls_allowed lacks this host's certificate
-# (refused and logged there).  Killed mid-way: the destination's fwsd
+# away for a moment: A's qemu keeps its descriptor; certificates
+# refused: t-migrate-auth).  Killed mid-way: the destination's fwsd
 # dies during a slow (--bandwidth) migration; the guest runs on at the
 # source, its counter going on, and the destination's leftover qemu is
 # killed (if QEMU did not end it already, the stream cut) and its VM
-# forgotten when its fwsd starts again.
+# forgotten when its fwsd starts again.  --timeout on a slow migration:
+# called off, the guest runs on, B has nothing left.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/migrate-lib.sh"
 
@@ -59,3 +59,25 @@ wait_until 10 nothing_on_b || fail "B kept the VM after its restart"
 on_b fwsctl events v --json | grep -q '"deleted"' ||
     fail "B's history does not say the VM was forgotten"
 note "B restarted ($left): no qemu of B's left, the VM forgotten"
+
+# --- --timeout on a slow migration: called off, B cleaned.  1 s ends it
+# in whichever step it is (often B's preparation: B, which was still
+# defining the VM, sees the source gone and forgets it); a longer one
+# while the guest is sent (some 100 MiB at 1 MiB/s)
+for to in 1 $((6 * TIME_SCALE)); do
+	expect_rc 1 fwsctl migrate v --to "tls://$IP_B" --bandwidth 1 \
+	    --timeout "$to"
+	expect_err "not done within --timeout $to s"
+	[ "$to" = 1 ] || expect_err "sending the guest: not done"
+	said=$(cut -c1-120 "$T/err")
+	wait_until 30 state_is v running || fail "v is $(field v state) after --timeout $to"
+	wait_until 30 nothing_on_b || fail "B kept v after --timeout $to: $(on_b fwsctl list)"
+	wait_until 30 no_qemu_of "$T/b/run" || fail "B's qemu runs on after --timeout $to"
+	before=$(counter_last "$(console_log v)")
+	wait_until 30 sh -c "[ \$(grep -a '^CNT:[0-9]' '$(console_log v)' | tail -1 | tr -dc 0-9) -gt $((before + 5)) ]" ||
+	    fail "the counter stopped on A after --timeout $to"
+	note "--timeout $to: $said; v runs on A, nothing on B"
+done
+grep -q "did not begin: the source's connection was lost" "$T/fwsd-b.log" &&
+    note "B saw the source gone while it defined the VM, and forgot it"
+:
