@@ -93,6 +93,7 @@
 #define FWS_TLS_DIR		"/etc/fws/tls"	/* cert.pem, key.pem, ca.pem */
 #define FWS_TLS_HANDSHAKE	10	/* s at most for a TLS handshake */
 #define FWS_TLS_CN_MAX		64	/* a certificate's common name */
+#define FWS_TLS_DN_MAX		512	/* its whole subject, RFC 4514 */
 #define FWS_TLS_ALLOWED_MAX	1024	/* entries of tls_allowed */
 #define FWS_CONSOLE_LOG_MAX	(1ULL << 20)	/* a VM log's default cap */
 #define FWS_CONSOLE_LOG_MIN	(64ULL << 10)	/* console_log_max's range */

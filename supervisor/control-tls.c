@@ -245,13 +245,37 @@ tls_hs_error(struct tls_hs *hs, short what)
 		    errno != 0 ? strerror(errno) : "failed");
 }
 
+/*
+ * A certificate's subject, RFC 4514 (most specific first: "CN=hosta" or
+ * "CN=hosta,O=Example"), the form GnuTLS gives QEMU's tls-authz: 0, or
+ * -1 when it does not fit.
+ */
+static int
+tls_dn(X509 *x, char *buf, size_t len)
+{
+	BIO	*b;
+	int	 n;
+
+	if (x == NULL || (b = BIO_new(BIO_s_mem())) == NULL)
+		return -1;
+	n = X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
+	    XN_FLAG_RFC2253);
+	if (n <= 0 || (size_t)n >= len || BIO_read(b, buf, n) != n) {
+		BIO_free(b);
+		return -1;
+	}
+	buf[n] = '\0';
+	BIO_free(b);
+	return 0;
+}
+
 static void
 tls_hs_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct tls_hs		*hs = arg;
 	const struct tls_allow	*ta;
 	SSL			*ssl = bufferevent_openssl_get_ssl(bev);
-	char			 subject[FWS_TLS_CN_MAX + 4];
+	char			 subject[FWS_TLS_DN_MAX + 1];
 
 	if (!(what & BEV_EVENT_CONNECTED)) {
 		tls_hs_error(hs, what);
@@ -267,7 +291,10 @@ tls_hs_event(struct bufferevent *bev, short what, void *arg)
 		tls_hs_free(hs);
 		return;
 	}
-	snprintf(subject, sizeof(subject), "CN=%s", ta->ta_cn);
+	/* its whole subject, as QEMU's tls-authz names a certificate */
+	if (tls_dn(SSL_get0_peer_certificate(ssl), subject,
+	    sizeof(subject)) == -1)
+		snprintf(subject, sizeof(subject), "CN=%s", ta->ta_cn);
 	log_info("tls: %s: %s connected as %s", hs->hs_peer, subject,
 	    ta->ta_user == NULL ? "admin" : ta->ta_user);
 	hs->hs_bev = NULL;

@@ -43,6 +43,7 @@
 #include "qmp.h"
 
 #define MIG_TLS_ID	"fws-mig-tls-in"	/* its TLS credentials */
+#define MIG_AUTHZ_ID	"fws-mig-authz-in"	/* who may send: the source */
 
 enum mig_in_step {
 	MI_DEFINING,		/* vm_define under way */
@@ -57,6 +58,8 @@ struct mig_in {
 	struct vm	*mi_vm;
 	uint64_t	 mi_client;	/* the source's connection; 0: none */
 	char		*mi_source;	/* its name, for events */
+	char		*mi_peer_dn;	/* its certificate's subject: the
+					   one QEMU lets send the guest */
 	char		*mi_uuid;
 	int		 mi_copy;	/* copy_storage: the disks are ours */
 	int		 mi_tls;	/* QEMU's TLS on the stream */
@@ -219,6 +222,7 @@ mig_in_free(struct mig_in *mi)
 	json_decref(mi->mi_disks);
 	json_decref(mi->mi_figures);
 	free(mi->mi_source);
+	free(mi->mi_peer_dn);
 	free(mi->mi_uuid);
 	free(mi->mi_why);
 	free(mi);
@@ -327,6 +331,7 @@ mig_in_uri(const char *scheme, unsigned port)
 /* The QMP steps of the arrival, in order. */
 enum mig_in_qmp {
 	MQ_TLS,			/* object-add tls-creds-x509 */
+	MQ_AUTHZ,		/* object-add authz-simple: the source alone */
 	MQ_CAPS,		/* migrate-set-capabilities: events */
 	MQ_PARAMS,		/* migrate-set-parameters: tls-creds */
 	MQ_NBD,			/* copy: nbd-server-start */
@@ -344,7 +349,8 @@ struct mig_in_ctx {
 static void	mig_in_next(struct mig_in *, enum mig_in_qmp, int);
 
 static const char *const mig_in_qmp_names[] = {
-	[MQ_TLS] = "object-add", [MQ_CAPS] = "migrate-set-capabilities",
+	[MQ_TLS] = "object-add", [MQ_AUTHZ] = "object-add",
+	[MQ_CAPS] = "migrate-set-capabilities",
 	[MQ_PARAMS] = "migrate-set-parameters", [MQ_NBD] = "nbd-server-start",
 	[MQ_EXPORTS] = "block-export-add", [MQ_INCOMING] = "migrate-incoming",
 	[MQ_DONE] = "",
@@ -384,6 +390,8 @@ mig_in_next(struct mig_in *mi, enum mig_in_qmp step, int disk)
 
 	for (;;) {
 		if (((step == MQ_TLS || step == MQ_PARAMS) && !mi->mi_tls) ||
+		    (step == MQ_AUTHZ && (!mi->mi_tls ||
+		    mi->mi_peer_dn == NULL)) ||
 		    ((step == MQ_NBD || step == MQ_EXPORTS) && !mi->mi_copy)) {
 			step++;
 			continue;
@@ -408,12 +416,24 @@ mig_in_next(struct mig_in *mi, enum mig_in_qmp step, int disk)
 		    "server", "verify-peer", 1);
 		free(dir);
 		break;
+	case MQ_AUTHZ:
+		/*
+		 * Any certificate of tls_ca passes QEMU's TLS; the stream
+		 * and the disks' exports take the source's alone (a user's
+		 * certificate of the same CA must not feed this qemu)
+		 */
+		args = json_pack("{ss ss ss}", "qom-type", "authz-simple",
+		    "id", MIG_AUTHZ_ID, "identity", mi->mi_peer_dn);
+		break;
 	case MQ_CAPS:
 		args = json_pack("{s[{ss sb}]}", "capabilities", "capability",
 		    "events", "state", 1);
 		break;
 	case MQ_PARAMS:
 		args = json_pack("{ss}", "tls-creds", MIG_TLS_ID);
+		if (mi->mi_peer_dn != NULL)
+			json_object_set_new(args, "tls-authz",
+			    json_string(MIG_AUTHZ_ID));
 		break;
 	case MQ_NBD:
 		/* the disks' exports: the port after the migration's */
@@ -425,6 +445,9 @@ mig_in_next(struct mig_in *mi, enum mig_in_qmp step, int disk)
 		if (mi->mi_tls)
 			json_object_set_new(args, "tls-creds",
 			    json_string(MIG_TLS_ID));
+		if (mi->mi_tls && mi->mi_peer_dn != NULL)
+			json_object_set_new(args, "tls-authz",
+			    json_string(MIG_AUTHZ_ID));
 		break;
 	case MQ_EXPORTS:
 		args = json_pack("{ss so so so sb}", "type", "nbd", "id",
@@ -588,7 +611,7 @@ migrate_in(const struct caller *ca, uint64_t client, json_t *args,
 {
 	struct mig_in	*mi;
 	json_t		*def = json_object_get(args, "definition");
-	const char	*uuid;
+	const char	*uuid, *dn;
 
 	uuid = json_string_value(json_object_get(def, "uuid"));
 	if (uuid == NULL) {
@@ -603,6 +626,8 @@ migrate_in(const struct caller *ca, uint64_t client, json_t *args,
 	mi->mi_client = client;
 	mi->mi_source = xasprintf("%s", json_string_value(json_object_get(args,
 	    "source")));
+	if ((dn = control_subject(client)) != NULL)
+		mi->mi_peer_dn = xasprintf("%s", dn);
 	mi->mi_uuid = xasprintf("%s", uuid);
 	mi->mi_copy = json_is_true(json_object_get(args, "copy_storage"));
 	mi->mi_tls = json_is_true(json_object_get(args, "tls"));

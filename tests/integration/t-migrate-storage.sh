@@ -108,6 +108,42 @@ wait_until 30 no_qemu_of "$T/b/run" || fail "B's leftover qemu still runs"
 wait_until 30 nothing_on_b || fail "B kept v or its disk after its restart"
 note "B killed during the copy: $said; v runs on A; B, restarted, has nothing"
 
+# --- the attack: a user's certificate of the hosts' CA on B's NBD
+# export of the disk being copied; QEMU's tls-authz lets the source's
+# certificate alone in
+sh "$TOP/contrib/fws-tls-setup" client "$PKI" stud >/dev/null ||
+    fail "fws-tls-setup client stud"
+creds() {	# creds DIR CERT_DIR: the files QEMU's tls-creds-x509 reads
+	mkdir -p "$1"
+	cp "$PKI/ca.pem" "$1/ca-cert.pem"
+	cp "$2/cert.pem" "$1/client-cert.pem"
+	cp "$2/key.pem" "$1/client-key.pem"
+}
+creds "$T/stud-creds" "$PKI/clients/stud"
+creds "$T/hosta-creds" "$PKI/hosts/hosta"
+# nbd_info CREDS PORT: qemu-img reads the export's size from A's namespace
+nbd_info() {
+	ip netns exec "$NETNS" timeout 20 qemu-img info \
+	    --object "tls-creds-x509,id=t0,dir=$1,endpoint=client" \
+	    --image-opts "driver=nbd,server.type=inet,server.host=$IP_B,server.port=$2,export=fws-disk0,tls-creds=t0" \
+	    >"$T/nbd.out" 2>&1
+}
+fwsctl migrate v --to "tls://$IP_B" --copy-storage --bandwidth 1 \
+    --timeout 25 >"$T/out" 2>"$T/err" &
+MIG=$!
+wait_until 60 sh -c "[ \"\$(FWS_BUILD='$BUILD' '$FWSCTL_BIN' --socket '$SOCK' info v --json | python3 -c 'import json,sys; print((json.load(sys.stdin).get(\"job\") or {}).get(\"step\") or \"\")')\" = 'copying the disks' ]" ||
+    fail "no copy under way: $(job_step v)"
+# the export: B's qemu's highest listening port (the migration's + 1)
+port=$(ip netns exec "$NSB" ss -ltnpH | grep qemu | sed 's/.*:\([0-9][0-9]*\) .*/\1/' | sort -n | tail -1)
+[ -n "$port" ] || fail "B's qemu listens on no port"
+nbd_info "$T/stud-creds" "$port" && fail "a user's certificate read B's export: $(cat "$T/nbd.out")"
+stud_said=$(tr '\n' ' ' <"$T/nbd.out" | cut -c1-100)
+nbd_info "$T/hosta-creds" "$port" || fail "the source's certificate was refused too: $(cat "$T/nbd.out")"
+wait "$MIG"
+runs_on_a
+wait_until 30 nothing_on_b || fail "B kept v or its disk after the timeout"
+note "a user's certificate of the same CA on B's export: refused ($stud_said); the source's: let in"
+
 # --- A -> B with the disk copied
 before=$(counter_last "$(console_log v)")
 fwsctl migrate v --to "tls://$IP_B" --copy-storage >"$T/out" 2>"$T/err" ||
