@@ -117,11 +117,13 @@ class Conn:
 
 
 class Fwsd:
-    """A private fwsd in a temporary directory, killed on close."""
+    """A private fwsd in a temporary directory, killed on close; wrap, a
+    command fwsd runs under that execs it (e.g. ip netns exec NS)."""
 
-    def __init__(self, conf_extra=""):
+    def __init__(self, conf_extra="", wrap=()):
         self.tmp = tempfile.mkdtemp(prefix="fws-bench.")
         self.proc = None
+        self.wrap = list(wrap)
         try:
             self._setup(conf_extra)
         except BaseException:
@@ -165,7 +167,7 @@ class Fwsd:
         """Start fwsd (again); returns the monotonic time of the spawn."""
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            [FWSD, "--foreground", "--config", self.conf, "--state-dir",
+            self.wrap + [FWSD, "--foreground", "--config", self.conf, "--state-dir",
              self.state, "--run-dir", self.run],
             stdout=subprocess.DEVNULL,
             stderr=open(os.path.join(self.tmp, "fwsd.log"), "a"))

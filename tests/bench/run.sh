@@ -18,6 +18,10 @@
 #                     connections (1000), BENCH_TLS_FRESH on new ones (200)
 #   BENCH_NOISY_BPS   the disk cap of bench-noisy's shared mode (16M a second)
 #   BENCH_SPAWN_ROUNDS spawns of each kind in bench-cgroup-spawn (20)
+#   BENCH_MIGRATE_ROUNDS rounds of bench-migrate's shared-storage case, each
+#                     A -> B and B -> A through fwsd and by hand (5)
+#   BENCH_MIGRATE_COPY_ROUNDS the same with --copy-storage of a 1 GiB disk (1;
+#                     0: none), BENCH_MIGRATE_FILL MiB the guest writes (256)
 # e.g. BENCH_ROUNDS=3 BENCH_SCALE=5,10 BENCH_IDLE=2 BENCH_DEFINED=100 make bench
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
