@@ -178,6 +178,7 @@ int		 proto_arg_string(json_t *, const char *, int, const char **,
 int		 proto_arg_uint(json_t *, const char *, int, uint64_t,
 		    uint64_t, uint64_t *, char **);
 int		 proto_arg_bool(json_t *, const char *, int *, char **);
+int		 proto_arg_cpus(json_t *, const char *, int64_t *, char **);
 char		*proto_b64_encode(const void *, size_t);
 void		*proto_b64_decode(const char *, size_t *);
 

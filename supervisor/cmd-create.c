@@ -103,29 +103,6 @@ cmd_create_number(json_t *args, const char *key, uint64_t max,
 	return 0;
 }
 
-/* cpu_max: CPUs as a string ("1.5"), in thousandths; -1: not given. */
-static int
-cmd_create_cpus(json_t *args, int64_t *out, char **cause)
-{
-	json_t		*v = json_object_get(args, "cpu_max");
-	unsigned	 milli;
-	char		*why;
-
-	*out = -1;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return cause_fail(cause, "cpu_max must be a number of CPUs as a "
-		    "string, like \"1.5\"");
-	if (parse_cpus(json_string_value(v), &milli, &why) == -1) {
-		cause_fail(cause, "cpu_max %s", why);
-		free(why);
-		return -1;
-	}
-	*out = milli;
-	return 0;
-}
-
 /* The spec of args; -1 with *code and *cause when a type is wrong. */
 static int
 cmd_create_spec(json_t *args, struct create_spec *cs, int *code,
@@ -144,7 +121,7 @@ cmd_create_spec(json_t *args, struct create_spec *cs, int *code,
 	    cause) == -1 ||
 	    cmd_create_number(args, "cpu_weight", UINT32_MAX,
 	    &cs->cs_cpu_weight, cause) == -1 ||
-	    cmd_create_cpus(args, &cs->cs_cpu_max, cause) == -1 ||
+	    proto_arg_cpus(args, "cpu_max", &cs->cs_cpu_max, cause) == -1 ||
 	    proto_arg_string(args, "restart", 0, &cs->cs_restart,
 	    cause) == -1 ||
 	    proto_arg_bool(args, "autostart", &cs->cs_autostart,

@@ -1145,6 +1145,18 @@ spec_options(char *spec)
 	return NULL;
 }
 
+/* A disk's I/O limits into its JSON: only those asked for. */
+static void
+disk_spec_limits(json_t *d, const struct disk_io *io)
+{
+	int	 k;
+
+	disk_io_to_json(d, io);
+	for (k = 0; k < DISK_IO_NKEYS; k++)
+		if (json_is_null(json_object_get(d, disk_io_keys[k])))
+			json_object_del(d, disk_io_keys[k]);
+}
+
 /*
  * --disk rbd:POOL/IMAGE[,size=SIZE] with I/O limits: a new RBD image of
  * SIZE, or an existing one; path is spec's copy, freed here.
@@ -1182,10 +1194,7 @@ rbd_disk_spec(const char *what, const char *spec, char *path)
 	d = json_pack("{ss ss}", "path", path, "format", "rbd");
 	if (size > 0)
 		json_object_set_new(d, "size", json_integer((json_int_t)size));
-	disk_io_to_json(d, &io);
-	for (rc = 0; rc < DISK_IO_NKEYS; rc++)
-		if (json_is_null(json_object_get(d, disk_io_keys[rc])))
-			json_object_del(d, disk_io_keys[rc]);
+	disk_spec_limits(d, &io);
 	free(path);
 	return d;
 }
@@ -1250,11 +1259,7 @@ disk_spec(const char *what, const char *spec)
 		d = json_pack("{so ss}", "path", fwsctl_abs_path(path),
 		    "format", fmt);
 	}
-	disk_io_to_json(d, &io);
-	/* only the limits asked for */
-	for (rc = 0; rc < DISK_IO_NKEYS; rc++)
-		if (json_is_null(json_object_get(d, disk_io_keys[rc])))
-			json_object_del(d, disk_io_keys[rc]);
+	disk_spec_limits(d, &io);
 	free(path);
 	return d;
 }

@@ -233,6 +233,32 @@ proto_arg_string(json_t *args, const char *key, int required,
 	return 0;
 }
 
+/*
+ * A number of CPUs as a string ("1.5") in thousandths; absent or null:
+ * -1.
+ */
+int
+proto_arg_cpus(json_t *args, const char *key, int64_t *out, char **cause)
+{
+	json_t		*v = json_object_get(args, key);
+	unsigned	 milli;
+	char		*why;
+
+	*out = -1;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return cause_fail(cause, "\"%s\" must be a number of CPUs as a "
+		    "string, like \"1.5\"", key);
+	if (parse_cpus(json_string_value(v), &milli, &why) == -1) {
+		cause_fail(cause, "%s %s", key, why);
+		free(why);
+		return -1;
+	}
+	*out = milli;
+	return 0;
+}
+
 /* An integer in [min, max]; absent leaves *out alone unless required. */
 int
 proto_arg_uint(json_t *args, const char *key, int required, uint64_t min,

@@ -182,29 +182,6 @@ define_nics(json_t *nics, struct create_spec *cs, char **cause)
 	return 0;
 }
 
-/* cpu_max: CPUs as a string ("1.5"), in thousandths; -1: null. */
-static int
-define_cpus(json_t *def, int64_t *out, char **cause)
-{
-	json_t		*v = json_object_get(def, "cpu_max");
-	unsigned	 milli;
-	char		*why;
-
-	*out = -1;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return cause_fail(cause, "\"cpu_max\" must be a number of CPUs "
-		    "as a string, like \"1.5\"");
-	if (parse_cpus(json_string_value(v), &milli, &why) == -1) {
-		cause_fail(cause, "cpu_max %s", why);
-		free(why);
-		return -1;
-	}
-	*out = milli;
-	return 0;
-}
-
 /*
  * The spec of def for ca: -1, *err and *cause when a key is unknown, a
  * type wrong, the version newer or the owner not the caller's to name.
@@ -250,7 +227,7 @@ define_spec(const struct caller *ca, json_t *def, int64_t owner,
 	    &cs->cs_memory_mib, cause) == -1 ||
 	    define_number(def, "cpu_weight", UINT32_MAX, &cs->cs_cpu_weight,
 	    cause) == -1 ||
-	    define_cpus(def, &cs->cs_cpu_max, cause) == -1 ||
+	    proto_arg_cpus(def, "cpu_max", &cs->cs_cpu_max, cause) == -1 ||
 	    proto_arg_string(def, "mac", 0, &cs->cs_mac, cause) == -1 ||
 	    proto_arg_string(def, "restart", 0, &cs->cs_restart,
 	    cause) == -1 ||

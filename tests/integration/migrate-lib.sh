@@ -93,6 +93,19 @@ mig_hosts() {
 	start_b		# lib.sh's cleanup ends it and its qemus by $T
 }
 
+# nothing_on_b: B has no VM
+nothing_on_b() {
+	[ -z "$(on_b fwsctl list --json | python3 -c 'import json,sys; print(" ".join(v["name"] for v in json.load(sys.stdin)))')" ]
+}
+
+# mig_guest NAME: a guest with a 16M disk running on A, its counter going
+mig_guest() {
+	create_guest "$1" --disk 16M
+	fwsctl start "$1" >/dev/null || fail "start $1 on A"
+	wait_console "$1" FWS-GUEST-READY
+	counter_start "$1"
+}
+
 # counter_start NAME: the guest prints CNT:N every 100 ms, N from 1
 counter_start() {
 	guest_type "$1" '(i=0; while :; do i=$((i+1)); echo CNT:$i; usleep 100000; done) &'

@@ -29,9 +29,6 @@ b_allowed() {
 	    "tls_key = ${2:-$PKI/hosts/hostb}/key.pem" >>"$T/b/fwsd.conf"
 	start_b
 }
-nothing_on_b() {
-	[ -z "$(on_b fwsctl list --json | python3 -c 'import json,sys; print(" ".join(v["name"] for v in json.load(sys.stdin)))')" ]
-}
 b_allowed "hosta => admin; stud => $STUD"
 create_guest v --disk 16M
 fwsctl start v >/dev/null || fail "start v on A"

@@ -12,13 +12,7 @@
 . "$(dirname "$0")/migrate-lib.sh"
 
 mig_hosts
-create_guest v --disk 16M
-fwsctl start v >/dev/null || fail "start v on A"
-wait_console v FWS-GUEST-READY
-counter_start v
-nothing_on_b() {
-	[ -z "$(on_b fwsctl list --json | python3 -c 'import json,sys; print(" ".join(v["name"] for v in json.load(sys.stdin)))')" ]
-}
+mig_guest v
 
 # --- the disk's path is not on B: refused, the guest runs on
 DISK=$SHARED/$(field v uuid)/disk0.qcow2

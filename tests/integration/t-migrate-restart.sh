@@ -19,13 +19,7 @@
 . "$(dirname "$0")/migrate-lib.sh"
 
 mig_hosts
-create_guest v --disk 16M
-fwsctl start v >/dev/null || fail "start v on A"
-wait_console v FWS-GUEST-READY
-counter_start v
-nothing_on_b() {
-	[ -z "$(on_b fwsctl list --json | python3 -c 'import json,sys; print(" ".join(v["name"] for v in json.load(sys.stdin)))')" ]
-}
+mig_guest v
 # goes_on: v runs on A and its counter goes on
 goes_on() {
 	wait_until 30 state_is v running || fail "v is $(field v state) on A: $(grep -v "QMP event\|control_" "$T/fwsd.log" | tail -12)"

@@ -13,10 +13,7 @@
 . "$(dirname "$0")/migrate-lib.sh"
 
 mig_hosts
-create_guest v --disk 16M
-fwsctl start v >/dev/null || fail "start v on A"
-wait_console v FWS-GUEST-READY
-counter_start v
+mig_guest v
 
 # --- A -> B
 before=$(counter_last "$(console_log v)")
