@@ -316,6 +316,7 @@ struct fws_config {
 	struct fws_template cf_templates[FWS_TEMPLATES_MAX];
 	int		 cf_ntemplates;
 	char		*cf_cgroup;		/* the VMs' subtree; "none": off */
+	char		*cf_cgroup_dynmods;	/* cgroup_favordynmods: yes, no */
 	uint64_t	 cf_memory_overhead_mib;	/* qemu's own, over RAM */
 	uint64_t	 cf_memory_swap_mib;	/* swap a qemu may use */
 	char		*cf_listen_tls;		/* ADDRESS[:PORT]; NULL: off */
@@ -1006,9 +1007,17 @@ struct cgroup_layout {
 	/* v1: each controller's directory of fwsd's cgroup; v2: [0] only */
 	char		*cl_own[CG_NCTRL];
 	char		*cl_rel[CG_NCTRL];	/* its path in the hierarchy */
+	int		 cl_dynmods;	/* a cgroup mount says favordynmods */
+	/* the first cgroup2 mount (even an empty one): where favordynmods
+	   can be set; its per-mount and its file system's options */
+	char		*cl_v2_mount;
+	char		*cl_v2_mntopts;
+	char		*cl_v2_superopts;
 };
 int		 cgroup_layout_parse(const char *, const char *,
 		    struct cgroup_layout *, char **);
+int		 cgroup_dynmods_remount(const char *, const char *,
+		    unsigned long *, char **);
 void		 cgroup_layout_clear(struct cgroup_layout *);
 unsigned	 cgroup_shares(unsigned);
 void		 cgroup_quota(unsigned, unsigned *, unsigned *);

@@ -3,9 +3,12 @@
  * is (v1, a hierarchy per controller, or v2, the unified one) from the
  * text of the mount table and of /proc/self/cgroup, and what a VM's
  * limits become in the controllers' files (a weight's shares, a cap's
- * quota and period, the memory limit over guest RAM).  cgroup.c reads
- * the files and writes the cgroups; nothing here touches the host.
+ * quota and period, the memory limit over guest RAM), and how to remount
+ * cgroup2 with favordynmods.  cgroup.c reads the files and writes the
+ * cgroups; nothing here touches the host.
  */
+#include <sys/mount.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +111,9 @@ cgroup_layout_clear(struct cgroup_layout *cl)
 		free(cl->cl_own[i]);
 		free(cl->cl_rel[i]);
 	}
+	free(cl->cl_v2_mount);
+	free(cl->cl_v2_mntopts);
+	free(cl->cl_v2_superopts);
 	memset(cl, 0, sizeof(*cl));
 }
 
@@ -123,6 +129,7 @@ cgroup_layout_parse(const char *mountinfo, const char *self,
     struct cgroup_layout *cl, char **cause)
 {
 	char	*copy, *line, *next, *f[12], *sep, *opts, *v2mnt = NULL;
+	char	*v2mntopts = NULL, *v2super = NULL;
 	char	*v2root = NULL, *mnt[CG_NCTRL] = { NULL }, *root[CG_NCTRL] = {
 		    NULL };
 	int	 i, n, v1 = 0, rc = -1;
@@ -136,10 +143,11 @@ cgroup_layout_parse(const char *mountinfo, const char *self,
 		if ((sep = strstr(line, " - ")) == NULL)
 			continue;
 		*sep = '\0';
-		for (n = 0; n < 5 && (f[n] = strsep(&line, " ")) != NULL; n++)
+		for (n = 0; n < 6 && (f[n] = strsep(&line, " ")) != NULL; n++)
 			;
-		if (n < 5)
+		if (n < 6)
 			continue;
+		f[11] = f[5];		/* the per-mount options */
 		line = sep + 3;
 		for (n = 0; n < 3 && (f[5 + n] = strsep(&line, " ")) != NULL;
 		    n++)
@@ -149,9 +157,14 @@ cgroup_layout_parse(const char *mountinfo, const char *self,
 		opts = f[7];
 		unescape(f[3]);
 		unescape(f[4]);
+		if ((strcmp(f[5], "cgroup2") == 0 || strcmp(f[5], "cgroup") ==
+		    0) && has_word(opts, "favordynmods"))
+			cl->cl_dynmods = 1;
 		if (strcmp(f[5], "cgroup2") == 0 && v2mnt == NULL) {
 			v2mnt = f[4];
 			v2root = f[3];
+			v2mntopts = f[11];
+			v2super = opts;
 		} else if (strcmp(f[5], "cgroup") == 0) {
 			for (i = 0; i < CG_NCTRL; i++)
 				if (has_word(opts, cgroup_ctrl_names[i]) &&
@@ -204,11 +217,76 @@ cgroup_layout_parse(const char *mountinfo, const char *self,
 		rc = 0;
 	} else
 		cause_fail(cause, "no cgroup file system is mounted");
+	if (rc == 0 && v2mnt != NULL) {
+		cl->cl_v2_mount = xasprintf("%s", v2mnt);
+		cl->cl_v2_mntopts = xasprintf("%s", v2mntopts);
+		cl->cl_v2_superopts = xasprintf("%s", v2super);
+	}
 done:
 	if (rc == -1)
 		cgroup_layout_clear(cl);
 	free(copy);
 	return rc;
+}
+
+/*
+ * What mount(2) needs to remount a cgroup2 file system with favordynmods
+ * and keep the rest: the mount's flags (from its per-mount options in
+ * mountinfo) and the file system's options (a remount's data replaces
+ * them all) with favordynmods added.  -1 and why on an option that is
+ * not understood, rather than a remount that would drop it.
+ */
+int
+cgroup_dynmods_remount(const char *mntopts, const char *superopts,
+    unsigned long *flags, char **data)
+{
+	static const struct {
+		const char	*name;
+		unsigned long	 flag;
+	} mount_flags[] = {
+		{ "ro", MS_RDONLY }, { "rw", 0 }, { "nosuid", MS_NOSUID },
+		{ "nodev", MS_NODEV }, { "noexec", MS_NOEXEC },
+		{ "noatime", MS_NOATIME }, { "nodiratime", MS_NODIRATIME },
+		{ "relatime", MS_RELATIME }, { "strictatime", MS_STRICTATIME },
+		{ "sync", MS_SYNCHRONOUS }, { "dirsync", MS_DIRSYNC },
+	};
+	char		*copy, *p, *w, *out, *tmp;
+	size_t		 i;
+
+	*flags = MS_REMOUNT;
+	*data = NULL;
+	copy = p = xasprintf("%s", mntopts);
+	while ((w = strsep(&p, ",")) != NULL) {
+		for (i = 0; i < sizeof(mount_flags) / sizeof(mount_flags[0]);
+		    i++)
+			if (strcmp(w, mount_flags[i].name) == 0)
+				break;
+		if (i == sizeof(mount_flags) / sizeof(mount_flags[0])) {
+			free(copy);
+			return -1;
+		}
+		*flags |= mount_flags[i].flag;
+	}
+	free(copy);
+	out = xasprintf("favordynmods");
+	copy = p = xasprintf("%s", superopts);
+	while ((w = strsep(&p, ",")) != NULL) {
+		/* ro/rw are the mount's; the words are the kernel's own */
+		if (*w == '\0' || strcmp(w, "rw") == 0 || strcmp(w, "ro") ==
+		    0 || strcmp(w, "favordynmods") == 0)
+			continue;
+		if (strspn(w, "abcdefghijklmnopqrstuvwxyz_") != strlen(w)) {
+			free(copy);
+			free(out);
+			return -1;
+		}
+		tmp = xasprintf("%s,%s", out, w);
+		free(out);
+		out = tmp;
+	}
+	free(copy);
+	*data = out;
+	return 0;
 }
 
 /* v1's cpu.shares for a weight: 100 is the 1024 of a process alone. */

@@ -12,6 +12,7 @@
  * cgroups removed when their qemu is gone.  vm-run.c, vm-adopt.c,
  * vm-set.c and vm-remove.c say when.
  */
+#include <sys/mount.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -221,6 +222,57 @@ cg_v2_delegate(const char *own, char **cause)
 }
 
 /*
+ * On v1 a VM's qemu joins its cgroups before exec, and a move between
+ * cgroups waits for an RCU grace period (the kernel's
+ * cgroup_threadgroup_rwsem; milliseconds, at every start) unless the
+ * kernel favours dynamic changes.  That is one switch for the whole
+ * kernel, set by a cgroup2 mount's favordynmods (even an empty cgroup2
+ * beside v1) or cgroup_favordynmods=true at boot; forks and exits pay a
+ * little for it, so fwsd sets it only when fwsd.conf says so.  On v2 a
+ * qemu is born in its cgroup: no move, nothing to set.
+ */
+static void
+cg_dynmods(void)
+{
+	unsigned long	 flags;
+	char		*data;
+
+	if (layout.cl_dynmods) {
+		log_info("cgroups: favordynmods is on: joining a VM's cgroups "
+		    "waits for no grace period");
+		return;
+	}
+	if (strcmp(conf.cf_cgroup_dynmods, "yes") != 0) {
+		log_info("cgroups: v1: each start waits for an RCU grace "
+		    "period to join the VM's cgroups (some ms); "
+		    "cgroup_favordynmods = yes in fwsd.conf saves it");
+		return;
+	}
+	if (layout.cl_v2_mount == NULL) {
+		log_warnx("cgroups: cgroup_favordynmods: no cgroup2 is mounted "
+		    "to set it on; boot with cgroup_favordynmods=true "
+		    "(Linux 6.7 or later)");
+		return;
+	}
+	if (cgroup_dynmods_remount(layout.cl_v2_mntopts,
+	    layout.cl_v2_superopts, &flags, &data) == -1) {
+		log_warnx("cgroups: cgroup_favordynmods: %s has options fwsd "
+		    "would not keep (%s; %s): not remounted",
+		    layout.cl_v2_mount, layout.cl_v2_mntopts,
+		    layout.cl_v2_superopts);
+		return;
+	}
+	if (mount("cgroup2", layout.cl_v2_mount, NULL, flags, data) == -1)
+		log_warn("cgroups: cgroup_favordynmods: remount of %s with %s",
+		    layout.cl_v2_mount, data);
+	else
+		log_info("cgroups: favordynmods set on %s (kernel-wide): "
+		    "joining a VM's cgroups waits for no grace period",
+		    layout.cl_v2_mount);
+	free(data);
+}
+
+/*
  * Find the layout and make the subtree: 0, or -1 and why (fwsd does not
  * start: a VM must never run without the limits it was given).
  */
@@ -298,6 +350,8 @@ cgroup_init(char **cause)
 	if (!cg_swap)
 		log_info("cgroups: the kernel does not account swap: "
 		    "memory_swap is not enforced");
+	if (layout.cl_mode == CGROUP_V1)
+		cg_dynmods();
 	rc = 0;
 	goto done;
 fail:

@@ -75,6 +75,7 @@ config_defaults(struct fws_config *cf)
 	cf->cf_mig_port_first = FWS_MIG_PORT_FIRST;
 	cf->cf_mig_port_last = FWS_MIG_PORT_LAST;
 	set_str(&cf->cf_mig_tls, "yes");
+	set_str(&cf->cf_cgroup_dynmods, "no");
 }
 
 static int
@@ -171,6 +172,8 @@ static const struct config_key {
 	    NULL, 0, 0 },
 	{ "cgroup", CONFIG_CGROUP, offsetof(struct fws_config, cf_cgroup),
 	    NULL, 0, 0 },
+	{ "cgroup_favordynmods", CONFIG_CHOICE, offsetof(struct fws_config,
+	    cf_cgroup_dynmods), "yes no", 0, 0 },
 	{ "client_idle_timeout", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_client_idle_timeout), NULL, 86400,
 	    0 },
@@ -1094,6 +1097,7 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_listen_tls);
 	free(cf->cf_mig_address);
 	free(cf->cf_mig_tls);
+	free(cf->cf_cgroup_dynmods);
 	free(cf->cf_tls_cert);
 	free(cf->cf_tls_key);
 	free(cf->cf_tls_ca);

@@ -8,7 +8,16 @@ own costs its start, the ways fwsd does it, side by side in one run.
           cpuacct and memory hierarchies, made below this process's own);
   born    clone3() with CLONE_INTO_CGROUP into a v2 cgroup, then exec
           (fwsd on cgroup v2; here in any cgroup2 mount, even one
-          without controllers, as the question is the move, not them).
+          without controllers, as the question is the move, not them);
+  joined+dynmods  joined, with the kernel's favordynmods switched on
+          (fwsd's cgroup_favordynmods = yes): the cgroup2 mount
+          remounted with it, when it was not on already, after the
+          rounds of the other modes, against plain again; the mount is
+          put back at the end.  Linux 6.18 keeps a part of the switch
+          after it is turned off (cgroup.procs writers keep the
+          per-process lock it brought) until the next boot: so these
+          rounds come last, and a "joined" as fast as "plain" says
+          the switch was on before (in whole or in that part).
 
 Each spawn comes BENCH_SPAWN_PAUSE seconds (0.3) after the last, as a
 VM's start comes long after any other move between cgroups: a move then
@@ -99,6 +108,7 @@ def main():
     name = "fws-bench-spawn-%d" % os.getpid()
     made, fds, procs = [], [], []
     modes = {"plain": spawn}
+    dyn = benchlib.Dynmods()
     try:
         if all(c in m for c in ("cpu", "cpuacct", "memory")):
             seen = set()
@@ -113,6 +123,9 @@ def main():
                                      os.O_WRONLY | os.O_CLOEXEC))
             fds.extend(procs)
             modes["joined"] = lambda: spawn(procs=procs)
+            if not dyn.usable:
+                print("  joined+dynmods: skipped (no cgroup2 mount, or "
+                      "favordynmods on already)")
         else:
             print("  joined: skipped (no v1 cpu, cpuacct and memory)")
         if "cgroup2" in m:
@@ -138,7 +151,25 @@ def main():
                     k, benchlib.ratio(times[k], times["plain"]),
                     1000 * (statistics.median(times[k]) -
                             statistics.median(times["plain"]))))
+        if "joined" in modes and dyn.usable:
+            dyn.set(True)
+            late = {"plain": [], "joined+dynmods": []}
+            for _ in range(ROUNDS):
+                time.sleep(PAUSE)
+                late["plain"].append(spawn())
+                time.sleep(PAUSE)
+                late["joined+dynmods"].append(spawn(procs=procs))
+            dyn.set(False)
+            print("then %d rounds with favordynmods on:" % ROUNDS)
+            for k in late:
+                benchlib.show(k, late[k])
+            print("  ratio joined+dynmods / plain (medians): %.2f "
+                  "(%+.1f ms)" % (
+                      benchlib.ratio(late["joined+dynmods"], late["plain"]),
+                      1000 * (statistics.median(late["joined+dynmods"]) -
+                              statistics.median(late["plain"]))))
     finally:
+        dyn.close()
         for fd in fds:
             os.close(fd)
         for d in reversed(made):

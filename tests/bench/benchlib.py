@@ -287,6 +287,44 @@ class Fwsd:
         subprocess.run(["rm", "-rf", self.tmp, run_base(self.tmp)])
 
 
+class Dynmods:
+    """The kernel's favordynmods switch, through the first cgroup2 mount
+    (fwsd's cgroup_favordynmods): set(True/False) remounts it with or
+    without, every other flag and option kept; close() puts back what
+    was there.  usable is False (and nothing is touched) when there is
+    no cgroup2 mount, the switch was on already, or we are not root."""
+
+    def __init__(self):
+        self.path = self.mntopts = None
+        self.opts = []
+        self.usable = False
+        if os.geteuid() != 0:
+            return
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                left, right = line.split(" - ", 1)
+                fstype, _, sup = right.split()[:3]
+                if fstype == "cgroup2":
+                    self.path, self.mntopts = left.split()[4:6]
+                    self.opts = [o for o in sup.split(",")
+                                 if o not in ("rw", "ro")]
+                    break
+        self.usable = self.path is not None and \
+            "favordynmods" not in self.opts
+        self.on = False
+
+    def set(self, on):
+        opts = ["remount", self.mntopts] + self.opts + \
+            (["favordynmods"] if on else [])
+        subprocess.run(["mount", "-t", "cgroup2", "-o", ",".join(opts),
+                        "none", self.path], check=True)
+        self.on = on
+
+    def close(self):
+        if self.usable and self.on:
+            self.set(False)
+
+
 def remove_cgroups(name):
     """The cgroup subtrees called name (one per v1 hierarchy), their
     VMs' cgroups first; a cgroup is busy until its dead are reaped, so

@@ -40,6 +40,7 @@ NETNS=		# set by use_netns: fwsd (and its qemus) run in it
 NETNS_ALL=	# every namespace the test made, removed at the end
 MOUNTS=		# every file system the test mounted, unmounted at the end
 USERS=		# every account the test made, removed at the end
+AT_EXIT=		# shell commands the cleanup runs (a host setting put back)
 TEST_NAME=$(basename "$0" .sh)
 # this test's own cgroup subtree (fwsd.conf's cgroup): tests in parallel
 # never share one, and the cleanup removes it
@@ -85,6 +86,7 @@ cleanup() {
 	for m in $MOUNTS; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
+	[ -z "$AT_EXIT" ] || eval "$AT_EXIT"
 	cgroup_remove
 	for ns in $NETNS_ALL; do
 		ip netns del "$ns" 2>/dev/null

@@ -6,6 +6,8 @@
  * the memory rule), the checks of what is asked, and CPUs as people
  * write them.
  */
+#include <sys/mount.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +43,68 @@ test_layout_v1(void **state)
 	assert_string_equal(cl.cl_own[CG_MEMORY],
 	    "/sys/fs/cgroup/memory/process_api/abc");
 	assert_string_equal(cl.cl_rel[CG_MEMORY], "/process_api/abc");
+	/* the empty cgroup2 beside: where favordynmods can be set */
+	assert_int_equal(cl.cl_dynmods, 0);
+	assert_string_equal(cl.cl_v2_mount, "/sys/fs/cgroup/unified");
+	assert_string_equal(cl.cl_v2_mntopts, "rw,relatime");
+	assert_string_equal(cl.cl_v2_superopts, "rw");
 	cgroup_layout_clear(&cl);
+}
+
+/* favordynmods on a v1 hierarchy (booted so) or on cgroup2 is seen */
+static void
+test_layout_dynmods(void **state)
+{
+	const char v1[] =
+	    "32 31 0:29 / /c rw - cgroup cgroup rw,cpu,favordynmods\n"
+	    "33 31 0:30 / /a rw - cgroup cgroup rw,cpuacct,favordynmods\n"
+	    "35 31 0:32 / /m rw - cgroup cgroup rw,memory,favordynmods\n";
+	const char v2[] =
+	    "39 31 0:36 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - "
+	    "cgroup2 cgroup2 rw,nsdelegate,favordynmods,memory_recursiveprot\n";
+	const char self[] = "3:cpu:/\n2:cpuacct:/\n1:memory:/\n0::/s\n";
+	struct cgroup_layout	 cl;
+	char			*cause = NULL;
+
+	(void)state;
+	assert_int_equal(cgroup_layout_parse(v1, self, &cl, &cause), 0);
+	assert_int_equal(cl.cl_dynmods, 1);
+	assert_null(cl.cl_v2_mount);
+	cgroup_layout_clear(&cl);
+	assert_int_equal(cgroup_layout_parse(v2, self, &cl, &cause), 0);
+	assert_int_equal(cl.cl_mode, CGROUP_V2);
+	assert_int_equal(cl.cl_dynmods, 1);
+	cgroup_layout_clear(&cl);
+}
+
+/* A remount keeps every flag of the mount and option of the cgroup2 */
+static void
+test_dynmods_remount(void **state)
+{
+	unsigned long	 flags;
+	char		*data;
+
+	(void)state;
+	assert_int_equal(cgroup_dynmods_remount("rw,nosuid,nodev,noexec,"
+	    "relatime", "rw,nsdelegate,memory_recursiveprot", &flags, &data),
+	    0);
+	assert_true(flags == (MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC |
+	    MS_RELATIME));
+	assert_string_equal(data,
+	    "favordynmods,nsdelegate,memory_recursiveprot");
+	free(data);
+	assert_int_equal(cgroup_dynmods_remount("ro", "ro,favordynmods",
+	    &flags, &data), 0);
+	assert_true(flags == (MS_REMOUNT | MS_RDONLY));
+	assert_string_equal(data, "favordynmods");
+	free(data);
+	/* a flag or an option not understood: no remount that drops it */
+	assert_int_equal(cgroup_dynmods_remount("rw,idmapped", "rw", &flags,
+	    &data), -1);
+	assert_null(data);
+	assert_int_equal(cgroup_dynmods_remount("rw", "rw,opt=1", &flags,
+	    &data), -1);
+	assert_null(data);
 }
 
 /* cpu and cpuacct in one hierarchy, mounted from a cgroup of its own */
@@ -204,6 +267,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_v1),
 		cmocka_unit_test(test_layout_v1_comounted),
+		cmocka_unit_test(test_layout_dynmods),
+		cmocka_unit_test(test_dynmods_remount),
 		cmocka_unit_test(test_layout_v2),
 		cmocka_unit_test(test_layout_bad),
 		cmocka_unit_test(test_conversions),
