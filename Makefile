@@ -25,7 +25,8 @@ UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/syste
 OCFDIR	?= /usr/lib/ocf/resource.d/fws
 SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/fws
-# fwsd's helpers (fws-pam-check), run by fwsd alone
+# fwsd's helpers (fws-pam-check), run by fwsd alone; fwsd finds them
+# from its own binary: SBINDIR/../lib/fws
 LIBDIR	 = $(PREFIX)/lib/fws
 
 CC	?= cc
@@ -33,8 +34,7 @@ PKGS	 = libevent libevent_openssl openssl jansson libnl-3.0 libnl-route-3.0 \
 	   sqlite3 libnftables
 WARN	 = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE \
-	   -DFWS_LIBDIR='"$(LIBDIR)"'
+CFLAGS	+= -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -261,7 +261,8 @@ install: all
 	install -m 0755 $(B)/fwsctl $(DESTDIR)$(BINDIR)/fwsctl
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)/pam.d
 	install -m 0700 $(B)/fws-pam-check $(DESTDIR)$(LIBDIR)/fws-pam-check
-	install -m 0644 contrib/pam.d/fws-web $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web
+	[ -e $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web ] || \
+	    install -m 0644 contrib/pam.d/fws-web $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web
 	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/fwsd.service > $(B)/fwsd.service
 	install -m 0644 $(B)/fwsd.service $(DESTDIR)$(UNITDIR)/fwsd.service
 	install -m 0644 contrib/man/fwsctl.1 $(DESTDIR)$(MANDIR)/man1/fwsctl.1
@@ -282,7 +283,8 @@ install: all
 		systemctl daemon-reload 2>/dev/null || true; \
 	fi
 
-# Leaves the configuration, the state (VMs, disks) and the groups.
+# Leaves the configuration (the PAM service too), the state (VMs, disks)
+# and the groups.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/fwsd $(DESTDIR)$(BINDIR)/fwsctl \
 	    $(DESTDIR)$(BINDIR)/fws-tls-setup \
@@ -291,7 +293,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man8/fwsd.8 \
 	    $(DESTDIR)$(COMPDIR)/fwsctl $(DESTDIR)$(DOCDIR)/fwsd.conf.example \
 	    $(DESTDIR)$(DOCDIR)/fws-snapshot-prune $(DESTDIR)$(OCFDIR)/vm \
-	    $(DESTDIR)$(LIBDIR)/fws-pam-check $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web
+	    $(DESTDIR)$(LIBDIR)/fws-pam-check
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(OCFDIR) $(DESTDIR)$(LIBDIR) 2>/dev/null
 
 clean:

@@ -10,7 +10,7 @@
 # (the tests start their own).
 set -e
 build="make pkg-config libevent-dev libjansson-dev libnl-3-dev
-libnl-route-3-dev libsqlite3-dev libnftables-dev libssl-dev"
+libnl-route-3-dev libsqlite3-dev libnftables-dev libssl-dev libpam0g-dev"
 case "$1" in
 fuzz)	pkgs="$build clang libclang-rt-dev" ;;
 "")	pkgs="$build gcc libcmocka-dev qemu-system-x86 qemu-utils

@@ -95,10 +95,8 @@
 #define FWS_TLS_CN_MAX		64	/* a certificate's common name */
 #define FWS_TLS_DN_MAX		512	/* its whole subject, RFC 4514 */
 #define FWS_TLS_ALLOWED_MAX	1024	/* entries of tls_allowed */
-#ifndef FWS_LIBDIR
-#define FWS_LIBDIR		"/usr/local/lib/fws"	/* make sets PREFIX's */
-#endif
-#define FWS_PAM_HELPER		FWS_LIBDIR "/fws-pam-check"
+#define FWS_PAM_HELPER		"fws-pam-check"	/* beside fwsd, or in
+						   ../lib/fws from it */
 #define FWS_PAM_SERVICE		"fws-web"	/* /etc/pam.d/fws-web */
 #define FWS_WEB_URL_MAX		200	/* web_url, without the token */
 #define FWS_WEB_TOKEN_TTL	120	/* s a one-time login link is valid */

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -78,7 +79,6 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_cgroup_dynmods, "no");
 	cf->cf_web_uid = (uid_t)-1;
 	cf->cf_web_token_ttl = FWS_WEB_TOKEN_TTL;
-	set_str(&cf->cf_pam_helper, FWS_PAM_HELPER);
 }
 
 static int
@@ -1126,6 +1126,36 @@ config_load(struct fws_config *cf, const char *path, int must_exist,
 	return rc;
 }
 
+/*
+ * pam_helper unless set: fws-pam-check beside fwsd's own binary (the
+ * build tree), else in ../lib/fws from it (make install's LIBDIR:
+ * /usr/local/sbin/fwsd, /usr/local/lib/fws/fws-pam-check).
+ */
+static void
+config_pam_helper(struct fws_config *cf)
+{
+	char	 exe[PATH_MAX], *slash, *p;
+	ssize_t	 n;
+
+	if (cf->cf_pam_helper != NULL)
+		return;
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0) {
+		cf->cf_pam_helper = xasprintf("/usr/local/lib/fws/%s",
+		    FWS_PAM_HELPER);
+		return;
+	}
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	p = xasprintf("%s/%s", exe, FWS_PAM_HELPER);
+	if (access(p, X_OK) == 0) {
+		cf->cf_pam_helper = p;
+		return;
+	}
+	free(p);
+	cf->cf_pam_helper = xasprintf("%s/../lib/fws/%s", exe, FWS_PAM_HELPER);
+}
+
 /* Fill what depends on other keys, or on the host. */
 int
 config_finish(struct fws_config *cf, char **cause)
@@ -1153,6 +1183,7 @@ config_finish(struct fws_config *cf, char **cause)
 	if (cf->cf_listen_tls != NULL && cf->cf_ntls_allowed == 0)
 		return cause_fail(cause, "listen_tls needs tls_allowed: no "
 		    "certificate may connect");
+	config_pam_helper(cf);
 	if (config_web_user(cf, cause) == -1)
 		return -1;
 	return config_tls_users(cf, cause);

@@ -206,6 +206,9 @@ main(int argc, char *argv[])
 	umask(027);
 	if (access_init(&socket_gid, &admin_gid, &cause) == -1)
 		fwsd_fail(cause);
+	if (conf.cf_web_user != NULL && access(conf.cf_pam_helper, X_OK) == -1)
+		log_warn("pam_helper %s: the web panel's password logins will "
+		    "fail", conf.cf_pam_helper);
 	if (access_run_dir(conf.cf_run_dir, &cause) == -1)
 		fwsd_fail(cause);
 	path = xasprintf("%s/vms", conf.cf_state_dir);

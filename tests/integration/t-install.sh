@@ -1,6 +1,7 @@
 # t-install.sh: make install DESTDIR=... PREFIX=/usr produces the tree an
 # operator expects (binaries, the systemd unit pointing at the installed
 # fwsd, man pages, completion, an example and a default configuration,
+# the web panel's password helper where fwsd finds it and its PAM service,
 # the state directory with a safe mode), touches nothing outside DESTDIR
 # (no groups or users made), and make uninstall takes it away again,
 # leaving configuration and state.  With the default PREFIX=/usr/local
@@ -19,7 +20,7 @@ for f in usr/sbin/fwsd usr/bin/fwsctl usr/bin/fws-tls-setup \
     usr/share/man/man1/fwsctl.1 usr/share/man/man5/fwsd.conf.5 \
     usr/share/man/man8/fwsd.8 usr/share/bash-completion/completions/fwsctl \
     usr/share/doc/fws/fwsd.conf.example usr/share/doc/fws/fws-snapshot-prune \
-    etc/fws/fwsd.conf; do
+    usr/lib/fws/fws-pam-check etc/pam.d/fws-web etc/fws/fwsd.conf; do
 	[ -f "$R/$f" ] || fail "make install did not install /$f"
 done
 [ -x "$R/usr/sbin/fwsd" ] && [ -x "$R/usr/bin/fwsctl" ] || fail "binaries not executable"
@@ -42,6 +43,16 @@ fi
 pid=$!
 wait_until 10 test -S "$T/rn/fwsd.sock" || fail "fwsd refused the installed fwsd.conf: $(cat "$T/conf.log")"
 kill -TERM "$pid"; wait "$pid"
+# fwsd finds its password helper (root's alone) in ../lib/fws from itself
+[ "$(stat -c %a "$R/usr/lib/fws/fws-pam-check")" = 700 ] ||
+    fail "fws-pam-check mode $(stat -c %a "$R/usr/lib/fws/fws-pam-check")"
+{ cat "$R/etc/fws/fwsd.conf"; echo "web_user = nobody"; } >"$T/web.conf"
+"$R/usr/sbin/fwsd" --config "$T/web.conf" --state-dir "$T/st" \
+    --run-dir "$T/rn" --foreground >"$T/conf.log" 2>&1 &
+pid=$!
+wait_until 10 test -S "$T/rn/fwsd.sock" || fail "fwsd with web_user: $(cat "$T/conf.log")"
+kill -TERM "$pid"; wait "$pid"
+grep -q pam_helper "$T/conf.log" && fail "installed fwsd: $(grep pam_helper "$T/conf.log")"
 # a second install keeps an edited configuration
 echo "# edited" >> "$R/etc/fws/fwsd.conf"
 make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr >/dev/null 2>&1 || fail "second install"

@@ -5,6 +5,9 @@
 # made-up one is); the bash completion and fwsctl.1 name each and no
 # other.  And the completion offers --owner after exactly the verbs
 # whose command takes an owner (but quota-set, whose USER is its owner).
+# The commands that have no verb (proto.h's PROTO_INTERNAL, of fwsd to
+# fwsd, and PROTO_WEB, the web front-end's) are served by fwsd too, and
+# named by none of fwsctl, its help, the completion and fwsctl.1.
 # No command runs: each request also carries an argument no command
 # takes, which fwsd refuses before anything is done.
 . "$(dirname "$0")/lib.sh"
@@ -56,6 +59,19 @@ for v in $verbs; do
 	*)	fail "fwsd answers $v with '$got', not a refused argument" ;;
 	esac
 done
+# the commands without a verb, from proto.h's list
+hidden=$(sed -n 's/^[[:space:]]*X([A-Z_]*,[[:space:]]*"\([a-z-]*\)",.*PROTO_\(INTERNAL\|WEB\).*/\1/p' \
+    "$TOP/include/proto.h")
+[ "$(echo "$hidden" | wc -w)" -ge 6 ] || fail "proto.h names only '$hidden' without a verb"
+for v in $hidden; do
+	echo "$verbs $help $comp $man" | tr ' ' '\n' | grep -qx -- "$v" &&
+	    fail "$v has no verb, yet fwsctl, its help, the completion or fwsctl.1 names it"
+	got=$(code "{\"id\":1,\"cmd\":\"$v\",\"args\":{\"zz_probe\":1}}")
+	case $got in
+	unknown_command*) fail "fwsd does not know $v" ;;
+	esac
+done
+note "$(echo $hidden | wc -w) commands without a verb ($(echo $hidden)): fwsd's alone"
 got=$(code '{"id":1,"cmd":"zz-probe","args":{"zz_probe":1}}')
 case $got in
 unknown_command*) ;;

@@ -160,6 +160,19 @@ static const struct {
 	{ "tls_allowed = alice => no-such-user-here\n",
 	    "alice: no user named no-such-user-here" },
 	{ "tls_allowed = a\tb => admin\n", "control character" },
+	{ "web_url = http://lab.example.org\n", "not an https:// address" },
+	{ "web_url = lab.example.org\n", "not an https:// address" },
+	{ "web_url = https://\n", "is not https://HOST" },
+	{ "web_url = https://lab.example.org/?x=1\n", "is not https://HOST" },
+	{ "web_url = https://lab.example.org/a b\n", "is not https://HOST" },
+	{ "web_url = https://lab\"<x>.org\n", "is not https://HOST" },
+	{ "web_url = https:///x\n", "is not https://HOST" },
+	{ "web_user = no-such-user-here\n", "web_user: no user named" },
+	{ "web_user = root\n", "has uid 0" },
+	{ "web_user = a b\n", "not a user or group name" },
+	{ "web_token_ttl = 0\n", "web_token_ttl" },
+	{ "web_token_ttl = 3601\n", "web_token_ttl" },
+	{ "pam_helper = fws-pam-check\n", "not an absolute path" },
 };
 
 static void
@@ -478,6 +491,40 @@ test_tls(void **state)
 	config_clear(&cf);
 }
 
+/* the web panel: none by default; web_url loses its trailing / */
+static void
+test_web(void **state)
+{
+	struct fws_config	 cf;
+	char			*cause = NULL;
+
+	(void)state;
+	assert_int_equal(load_text("", &cf, &cause), 0);
+	assert_null(cf.cf_web_user);
+	assert_int_equal(cf.cf_web_uid, (uid_t)-1);
+	assert_null(cf.cf_web_url);
+	assert_int_equal(cf.cf_web_token_ttl, 120);
+	assert_non_null(strstr(cf.cf_pam_helper, "/fws-pam-check"));
+	config_clear(&cf);
+	if (load_text("web_user = nobody\n"
+	    "web_url = https://[::1]:8443/fws//\nweb_token_ttl = 5\n"
+	    "pam_helper = /opt/check\n", &cf, &cause) != 0)
+		fail_msg("%s", cause ? cause : "(null)");
+	assert_string_equal(cf.cf_web_user, "nobody");
+	assert_int_not_equal(cf.cf_web_uid, (uid_t)-1);
+	assert_int_not_equal(cf.cf_web_uid, 0);
+	assert_string_equal(cf.cf_web_url, "https://[::1]:8443/fws");
+	assert_int_equal(cf.cf_web_token_ttl, 5);
+	assert_string_equal(cf.cf_pam_helper, "/opt/check");
+	config_clear(&cf);
+	assert_int_equal(load_text("web_user = nobody\nweb_user = none\n"
+	    "web_url = none\n", &cf, &cause), 0);
+	assert_null(cf.cf_web_user);
+	assert_int_equal(cf.cf_web_uid, (uid_t)-1);
+	assert_null(cf.cf_web_url);
+	config_clear(&cf);
+}
+
 /* the Ceph cluster: none by default; the pools users may use, kept "a b" */
 static void
 test_ceph(void **state)
@@ -518,6 +565,7 @@ main(void)
 		cmocka_unit_test(test_quota_keys),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_ceph),
+		cmocka_unit_test(test_web),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
  * test_proto.c: the control protocol parser and encoder.  Request lines
  * with the outcome each must have: parsed (command, id) or refused with
  * a sentence, the id kept for the error reply where it could be read.
- * The list of commands is sorted and each is found by its name.
+ * The list of commands is sorted and each is found by its name.  "as",
+ * the user the web front-end acts for, is a uid or nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ test_parse_cases(void **state)
 			assert_int_equal(rc, 0);
 			assert_string_equal(pr.pr_cmd, c->cmd);
 			assert_true(json_is_object(pr.pr_args));
+			assert_int_equal(pr.pr_as, -1);
 		} else {
 			assert_int_equal(rc, -1);
 			assert_non_null(cause);
@@ -68,6 +70,49 @@ test_parse_cases(void **state)
 		id = json_dumps(pr.pr_id, JSON_ENCODE_ANY);
 		assert_string_equal(id, c->id ? c->id : "null");
 		free(id);
+		proto_request_clear(&pr);
+	}
+}
+
+/* "as": a uid, or refused; -1 when absent (checked above) */
+static const struct {
+	const char	*line;
+	long long	 as;		/* -2: must be refused */
+} as_cases[] = {
+	{ "{\"id\":1,\"cmd\":\"list\",\"as\":1001,\"args\":{}}", 1001 },
+	{ "{\"cmd\":\"list\",\"as\":0}", 0 },
+	{ "{\"cmd\":\"list\",\"as\":4294967294}", 4294967294LL },
+	{ "{\"cmd\":\"list\",\"as\":4294967295}", -2 },
+	{ "{\"cmd\":\"list\",\"as\":-1}", -2 },
+	{ "{\"cmd\":\"list\",\"as\":\"1001\"}", -2 },
+	{ "{\"cmd\":\"list\",\"as\":1.0}", -2 },
+	{ "{\"cmd\":\"list\",\"as\":null}", -2 },
+	{ "{\"cmd\":\"list\",\"as\":[1]}", -2 },
+	{ "{\"cmd\":\"list\",\"as\":1,\"x\":1}", -2 },
+	{ "{\"cmd\":\"list\",\"as\":1,\"as\":2}", -2 },
+};
+
+static void
+test_parse_as(void **state)
+{
+	struct proto_request	 pr;
+	char			*cause;
+	size_t			 i;
+	int			 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(as_cases) / sizeof(*as_cases); i++) {
+		cause = NULL;
+		rc = proto_request_parse(as_cases[i].line,
+		    strlen(as_cases[i].line), &pr, &cause);
+		if (as_cases[i].as == -2) {
+			if (rc != -1)
+				fail_msg("case %zu parsed", i);
+			free(cause);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_true(pr.pr_as == as_cases[i].as);
+		}
 		proto_request_clear(&pr);
 	}
 }
@@ -300,6 +345,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cmds),
 		cmocka_unit_test(test_parse_cases),
+		cmocka_unit_test(test_parse_as),
 		cmocka_unit_test(test_parse_oversized),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_reply_not_utf8),
