@@ -148,9 +148,12 @@ $(B)/fwsctl: $(FWSCTL_SRCS:%.c=$(B)/obj/%.o)
 	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
 	    $(shell pkg-config --libs jansson openssl) $(LDFLAGS)
 
-# PAM has no pkg-config file on Debian 12
+# PAM has no pkg-config file on Debian 12.  libcrypt is linked in (and
+# kept) for ASan's sake: its crypt interceptor finds the real crypt at
+# start, and pam_unix, loaded later, would call a null one.
 $(B)/fws-pam-check: $(B)/obj/supervisor/fws-pam-check.o
-	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ -lpam $(LDFLAGS)
+	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ -lpam \
+	    -Wl,--push-state,--no-as-needed -lcrypt -Wl,--pop-state $(LDFLAGS)
 
 define unit_rule
 $(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h

@@ -26,6 +26,13 @@ web_uid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int
+web_is_in(uid_t uid)
+{
+	return web_nuids > 0 && bsearch(&uid, web_uids, web_nuids,
+	    sizeof(*web_uids), web_uid_cmp) != NULL;
+}
+
 /* Is connection client, whose peer is uid, the web front-end? */
 int
 web_is_front(uint64_t client, uid_t uid)
@@ -41,8 +48,7 @@ web_let_in(uid_t uid)
 	uid_t	*grown;
 	size_t	 i;
 
-	if (bsearch(&uid, web_uids, web_nuids, sizeof(*web_uids),
-	    web_uid_cmp) != NULL)
+	if (web_is_in(uid))
 		return;
 	if ((grown = reallocarray(web_uids, web_nuids + 1,
 	    sizeof(*grown))) == NULL) {
@@ -71,8 +77,7 @@ web_act_for(uint64_t client, struct caller *ca, int64_t as, char **cause)
 		    "acts for another user");
 	if (as == 0)
 		return cause_fail(cause, "root does not use the panel");
-	if (bsearch(&uid, web_uids, web_nuids, sizeof(*web_uids),
-	    web_uid_cmp) == NULL)
+	if (!web_is_in(uid))
 		return cause_fail(cause, "uid %lld has not logged in to the "
 		    "panel since fwsd started: log in again", (long long)as);
 	ca->ca_uid = uid;
