@@ -277,6 +277,9 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 		free(rq);
 		return;
 	}
+	/* the front-end's own requests are never an admin's */
+	if (web_is_front(client, rq->rq_caller.ca_uid))
+		rq->rq_caller.ca_admin = 0;
 	if (proto_request_parse(line, len, &pr, &cause) == -1) {
 		if ((subject = control_subject(client)) != NULL)
 			log_info("tls %s (uid %u): a malformed request", subject,

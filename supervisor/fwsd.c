@@ -206,6 +206,9 @@ main(int argc, char *argv[])
 	umask(027);
 	if (access_init(&socket_gid, &admin_gid, &cause) == -1)
 		fwsd_fail(cause);
+	if (conf.cf_web_user != NULL && access_is_admin(conf.cf_web_uid))
+		log_warnx("web_user %s is in admin_group: its own requests are "
+		    "still never an admin's", conf.cf_web_user);
 	if (conf.cf_web_user != NULL && access(conf.cf_pam_helper, X_OK) == -1)
 		log_warn("pam_helper %s: the web panel's password logins will "
 		    "fail", conf.cf_pam_helper);

@@ -5,7 +5,8 @@
  * once fwsd itself has let that user in: a one-time link redeemed
  * (web-token.c) or a password checked (web-auth.c), since fwsd started.
  * So a front-end taken over can act for the users who log in while it
- * is, not for any uid it names.  The request is then that user's:
+ * is, not for any uid it names; its own requests are never an admin's
+ * (cmd.c), whatever its groups.  The request is then that user's:
  * their uid, and admin when they are (access_is_admin).  The users let
  * in live in memory: after a restart of fwsd they log in again.
  */

@@ -3,7 +3,8 @@
 # user in, by a one-time link (web-login, web-redeem) or a password
 # (web-auth, PAM through fws-pam-check), and then sees exactly what the
 # user would: their VMs, an admin's all.  "as" from anyone else, from
-# root, over TLS, for root or for a user not let in: refused.  Links:
+# root, over TLS, for root or for a user not let in: refused; the
+# front-end's own requests are never an admin's.  Links:
 # once, until web_token_ttl, four a user, the user's own whoever
 # redeems them, malformed ones refused.  Passwords: the right one lets
 # in, a wrong one, root, bad names, an oversized or NUL-holding
@@ -20,7 +21,9 @@ CLIENT=$TOP/tests/integration/web-client.py
 ADMIN_GROUP="fwsa${T##*.}"
 groupadd "$ADMIN_GROUP" || fail "groupadd $ADMIN_GROUP"
 AT_EXIT="groupdel $ADMIN_GROUP 2>/dev/null;"
-make_user web; WEB=$MADE_USER
+# the front-end's account is in the admin group: its own requests must
+# still not be an admin's
+make_user web "fws,$ADMIN_GROUP"; WEB=$MADE_USER
 make_user a; A=$MADE_USER
 make_user b; B=$MADE_USER
 make_user adm "fws,$ADMIN_GROUP"; ADM=$MADE_USER
@@ -176,6 +179,11 @@ check "$(echo "$r" | sed -n 3p)" "r['ok'] and r['result'] == []"
 for v in migrate-finish web-login web-auth; do
 	refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"$v\",\"as\":$UA}")" permission_denied "never made for another user"
 done
+# the front-end's own requests, for nobody, are not an admin's
+check "$(web "$WEB" '{"id":1,"cmd":"list"}')" "r['ok'] and r['result'] == []"
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"quota-set\",\"args\":{\"owner\":$UA,\"vms\":9}}")" \
+    permission_denied "for admins only"
+grep -q "web_user $WEB is in admin_group" "$T/fwsd.log" || fail "no warning of web_user in admin_group"
 # an admin let in sees everyone's
 check "$(web "$WEB" "$(redeem "$(token "$ADM")")")" "r['ok'] and r['result'] == {'uid': $UADM, 'admin': True}"
 [ "$(list_as "$UADM")" = "avm bvm" ] || fail "list as admin $ADM: $(list_as "$UADM")"
