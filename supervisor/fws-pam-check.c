@@ -105,8 +105,8 @@ main(int argc, char *argv[])
 
 	if (argc != 2 || !name_ok(argv[1]))
 		return 2;
-	/* the password stays in memory, never in swap */
-	(void)mlockall(MCL_CURRENT | MCL_FUTURE);
+	/* our copy of the password stays in memory, never in swap */
+	(void)mlock(password, sizeof(password));
 	if (read_password() == -1) {
 		explicit_bzero(password, sizeof(password));
 		return 2;
