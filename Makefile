@@ -83,6 +83,22 @@ FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
 		  supervisor/fwsctl-user.c supervisor/fwsctl-define.c \
 		  supervisor/fwsctl-migrate.c $(COMMON_SRCS)
 
+# fws-web: the web panel's daemon, and the pages it serves
+WEB_SRCS	= supervisor/web/fws-web.c supervisor/web/web-api.c \
+		  supervisor/web/web-config.c supervisor/web/web-fwsd.c \
+		  supervisor/web/web-http.c supervisor/web/web-limit.c \
+		  supervisor/web/web-login.c supervisor/web/web-parse.c \
+		  supervisor/web/web-proxy.c supervisor/web/web-route.c \
+		  supervisor/web/web-session.c supervisor/web/web-static.c \
+		  supervisor/web/web-status.c supervisor/web/web-tls.c \
+		  supervisor/web/web-ws.c \
+		  supervisor/cause.c supervisor/log.c supervisor/proto.c \
+		  supervisor/sock.c supervisor/validate.c
+WEB_PKGS	= libevent libevent_openssl openssl jansson
+WEBDIR		= $(PREFIX)/share/fws/web
+XTERMDIR	= $(PREFIX)/share/fws/xterm
+PAMDIR		?= $(SYSCONFDIR)/pam.d
+
 HDRS		= $(wildcard include/*.h)
 
 # unit tests: each is tests/unit/NAME.c plus the sources it tests, built
@@ -90,8 +106,14 @@ HDRS		= $(wildcard include/*.h)
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
 		  test_logcap test_loan test_dns test_vm test_sock test_list \
-		  test_cgroup test_disk_io test_proc test_conn
+		  test_cgroup test_disk_io test_proc test_conn \
+		  test_web_ws test_web_parse test_web_session
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
+test_web_ws_SRCS	= supervisor/web/web-ws.c
+test_web_parse_SRCS	= supervisor/web/web-parse.c supervisor/web/web-static.c \
+			  supervisor/web/web-status.c supervisor/cause.c
+test_web_session_SRCS	= supervisor/web/web-session.c supervisor/web/web-limit.c \
+			  supervisor/web/web-parse.c supervisor/cause.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
 test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
@@ -128,7 +150,7 @@ test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \
 	fuzz-build fuzz-deps
 .DEFAULT_GOAL := all
 
-all: $(B)/fwsd $(B)/fwsctl
+all: $(B)/fwsd $(B)/fwsctl $(B)/fws-web
 
 $(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -141,6 +163,13 @@ $(B)/fwsd: $(FWSD_SRCS:%.c=$(B)/obj/%.o)
 $(B)/fwsctl: $(FWSCTL_SRCS:%.c=$(B)/obj/%.o)
 	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
 	    $(shell pkg-config --libs jansson openssl) $(LDFLAGS)
+
+# where its pages and xterm.js are installed, its defaults
+$(B)/obj/supervisor/web/web-config.o: CFLAGS += -DWEB_PREFIX='"$(PREFIX)"'
+
+$(B)/fws-web: $(WEB_SRCS:%.c=$(B)/obj/%.o)
+	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
+	    $(shell pkg-config --libs $(WEB_PKGS)) $(LDFLAGS)
 
 define unit_rule
 $(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h
