@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +273,7 @@ web_http_accept(struct evconnlistener *l, evutil_socket_t fd,
 	char			 addr[INET6_ADDRSTRLEN] = "?";
 	struct timeval		 write_tv = { WEB_IDLE_TIMEOUT, 0 };
 	SSL			*ssl;
+	int			 one = 1;
 
 	(void)l;
 	(void)salen;
@@ -289,6 +291,11 @@ web_http_accept(struct evconnlistener *l, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
+	/*
+	 * A reply goes out as several TLS records: without this, Nagle's
+	 * algorithm holds the last until the browser's delayed ACK (40 ms)
+	 */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((cn = calloc(1, sizeof(*cn))) == NULL ||
 	    (ssl = SSL_new(web_ssl_ctx)) == NULL) {
 		free(cn);
