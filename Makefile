@@ -1,7 +1,9 @@
-# fws: fwsd (the daemon), fwsctl (its client) and fws-pam-check (fwsd's
-# helper for the web panel's password logins).
+# fws: fwsd (the daemon), fwsctl (its client), fws-pam-check (fwsd's
+# helper for the web panel's password logins) and fws-web (the web
+# panel's daemon).
 #
-#   make demo    build, start fwsd on ./demo-state, start a VM
+#   make demo    build, start fwsd on ./demo-state, start a VM, and the
+#                web panel (fws-web) on https://127.0.0.1:8443
 #   make check   install what is missing, build, run every test
 #   make check-asan  the integration suite against fwsd and fwsctl built
 #                with ASan and UBSan (in build-asan/)
@@ -89,6 +91,21 @@ FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
 		  supervisor/fwsctl-user.c supervisor/fwsctl-define.c \
 		  supervisor/fwsctl-migrate.c $(COMMON_SRCS)
 
+# fws-web: the web panel's daemon, and the pages it serves
+WEB_SRCS	= supervisor/web/fws-web.c supervisor/web/web-api.c \
+		  supervisor/web/web-config.c supervisor/web/web-fwsd.c \
+		  supervisor/web/web-http.c supervisor/web/web-limit.c \
+		  supervisor/web/web-login.c supervisor/web/web-parse.c \
+		  supervisor/web/web-proxy.c supervisor/web/web-route.c \
+		  supervisor/web/web-session.c supervisor/web/web-static.c \
+		  supervisor/web/web-status.c supervisor/web/web-tls.c \
+		  supervisor/web/web-ws.c \
+		  supervisor/cause.c supervisor/log.c supervisor/proto.c \
+		  supervisor/sock.c supervisor/validate.c
+WEB_PKGS	= libevent libevent_openssl openssl jansson
+WEBDIR		= $(PREFIX)/share/fws/web
+XTERMDIR	= $(PREFIX)/share/fws/xterm
+
 HDRS		= $(wildcard include/*.h)
 
 # unit tests: each is tests/unit/NAME.c plus the sources it tests, built
@@ -96,8 +113,14 @@ HDRS		= $(wildcard include/*.h)
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
 		  test_logcap test_loan test_dns test_vm test_sock test_list \
-		  test_cgroup test_disk_io test_proc test_conn
+		  test_cgroup test_disk_io test_proc test_conn \
+		  test_web_ws test_web_parse test_web_session
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
+test_web_ws_SRCS	= supervisor/web/web-ws.c
+test_web_parse_SRCS	= supervisor/web/web-parse.c supervisor/web/web-static.c \
+			  supervisor/web/web-status.c supervisor/cause.c
+test_web_session_SRCS	= supervisor/web/web-session.c supervisor/web/web-limit.c \
+			  supervisor/web/web-parse.c supervisor/cause.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
 test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
@@ -134,7 +157,7 @@ test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \
 	fuzz-build fuzz-deps
 .DEFAULT_GOAL := all
 
-all: $(B)/fwsd $(B)/fwsctl $(B)/fws-pam-check
+all: $(B)/fwsd $(B)/fwsctl $(B)/fws-pam-check $(B)/fws-web
 
 $(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -147,6 +170,13 @@ $(B)/fwsd: $(FWSD_SRCS:%.c=$(B)/obj/%.o)
 $(B)/fwsctl: $(FWSCTL_SRCS:%.c=$(B)/obj/%.o)
 	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
 	    $(shell pkg-config --libs jansson openssl) $(LDFLAGS)
+
+# where its pages and xterm.js are installed, its defaults
+$(B)/obj/supervisor/web/web-config.o: CFLAGS += -DWEB_PREFIX='"$(PREFIX)"'
+
+$(B)/fws-web: $(WEB_SRCS:%.c=$(B)/obj/%.o)
+	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
+	    $(shell pkg-config --libs $(WEB_PKGS)) $(LDFLAGS)
 
 # PAM has no pkg-config file on Debian 12.  libcrypt is linked in (and
 # kept) for ASan's sake: its crypt interceptor finds the real crypt at
@@ -234,7 +264,7 @@ demo-stop:
 	@sh contrib/demo.sh stop
 
 deps:
-	@sh contrib/deps.sh
+	@XTERM_DIR=$(XTERMDIR) sh contrib/deps.sh
 
 # like check: install clang first, then build with the found flags
 fuzz-deps:
@@ -262,6 +292,20 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(STATEDIR)/images
 	install -m 0755 $(B)/fwsd $(DESTDIR)$(SBINDIR)/fwsd
 	install -m 0755 $(B)/fwsctl $(DESTDIR)$(BINDIR)/fwsctl
+	# the web panel: fws-web, its pages (xterm.js: make deps)
+	install -m 0755 $(B)/fws-web $(DESTDIR)$(SBINDIR)/fws-web
+	install -d $(DESTDIR)$(WEBDIR)/static
+	if [ -d supervisor/web/panel ]; then \
+		find supervisor/web/panel -maxdepth 1 -type f -exec \
+		    install -m 0644 {} $(DESTDIR)$(WEBDIR)/ \; ; \
+		find supervisor/web/panel/static -maxdepth 1 -type f -exec \
+		    install -m 0644 {} $(DESTDIR)$(WEBDIR)/static/ \; ; \
+	fi
+	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/fws-web.service > $(B)/fws-web.service
+	install -m 0644 $(B)/fws-web.service $(DESTDIR)$(UNITDIR)/fws-web.service
+	install -m 0644 contrib/man/fws-web.8 $(DESTDIR)$(MANDIR)/man8/fws-web.8
+	install -m 0644 contrib/fws-web.conf.example \
+	    $(DESTDIR)$(DOCDIR)/fws-web.conf.example
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)/pam.d
 	install -m 0700 $(B)/fws-pam-check $(DESTDIR)$(LIBDIR)/fws-pam-check
 	[ -e $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web ] || \
@@ -281,6 +325,9 @@ install: all
 	install -m 0755 contrib/ocf/fws $(DESTDIR)$(OCFDIR)/vm
 	[ -e $(DESTDIR)$(SYSCONFDIR)/fws/fwsd.conf ] || \
 	    install -m 0640 contrib/fwsd.conf.example $(DESTDIR)$(SYSCONFDIR)/fws/fwsd.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/fws/fws-web.conf ] || \
+	    install -m 0644 contrib/fws-web.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/fws/fws-web.conf
 	if [ -z "$(DESTDIR)" ]; then \
 		sh contrib/accounts.sh; \
 		systemctl daemon-reload 2>/dev/null || true; \
@@ -296,7 +343,10 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man8/fwsd.8 \
 	    $(DESTDIR)$(COMPDIR)/fwsctl $(DESTDIR)$(DOCDIR)/fwsd.conf.example \
 	    $(DESTDIR)$(DOCDIR)/fws-snapshot-prune $(DESTDIR)$(OCFDIR)/vm \
-	    $(DESTDIR)$(LIBDIR)/fws-pam-check
+	    $(DESTDIR)$(LIBDIR)/fws-pam-check \
+	    $(DESTDIR)$(SBINDIR)/fws-web $(DESTDIR)$(UNITDIR)/fws-web.service \
+	    $(DESTDIR)$(MANDIR)/man8/fws-web.8 $(DESTDIR)$(DOCDIR)/fws-web.conf.example
+	rm -rf $(DESTDIR)$(WEBDIR)
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(OCFDIR) $(DESTDIR)$(LIBDIR) 2>/dev/null
 
 clean:
