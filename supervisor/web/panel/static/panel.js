@@ -1,0 +1,378 @@
+/*
+ * panel.js: the panel's main page (index.html): the user's VMs, their
+ * states kept live by the events stream (no polling: an event changes
+ * the row at once, then the list is asked for again to have the rest),
+ * the actions on each, its snapshots, the form that makes a VM (within
+ * the quota shown below it), and for admins every owner's VMs and the
+ * networks.  Requests go through api.js, text into the page through
+ * dom.js.
+ */
+import { needSession, request, vmPath, vmPage, pages } from './api.js';
+import { el, clear, byId, say, confirmed, bytes, when } from './dom.js';
+import { follow, showLive } from './events.js';
+
+let session;
+let vms = [];
+let snapVm = null;		/* the VM whose snapshots are shown */
+let refreshTimer = null;
+
+/* what an event says of the VM's state, before the list is asked again */
+const eventState = {
+	starting: 'starting', started: 'running', stopping: 'stopping',
+	stopped: 'stopped', crashed: 'crashed', failed: 'failed',
+	paused: 'paused', resumed: 'running', adopted: 'running',
+	saving: 'saving', saved: 'saved', expired: 'expired',
+	restarting: 'starting',
+};
+
+/* the actions a state allows, in the order of the buttons */
+const actions = [
+	{ name: 'start', label: 'Start',
+	    when: ['stopped', 'crashed', 'failed', 'saved'] },
+	{ name: 'stop', label: 'Stop',
+	    when: ['running', 'paused', 'starting'] },
+	{ name: 'destroy', label: 'Power off', danger: true,
+	    ask: (v) => 'Power off ' + v.name + ' at once, as if pulling ' +
+	    'its plug?',
+	    when: ['running', 'paused', 'starting', 'stopping'] },
+	{ name: 'delete', label: 'Delete', danger: true,
+	    ask: (v) => 'Delete ' + v.name + ' and its disks? This cannot ' +
+	    'be undone.',
+	    when: ['stopped', 'crashed', 'failed', 'expired', 'saved'] },
+];
+
+function ownerText(uid) {
+	if (uid === session.uid)
+		return 'you';
+	return 'uid ' + uid;
+}
+
+function renderVms() {
+	const body = byId('vm-rows');
+	clear(body);
+	byId('no-vms').hidden = vms.length !== 0;
+	for (const v of vms) {
+		const addr = Array.isArray(v.addresses) && v.addresses.length ?
+		    String(v.addresses[0]) : '';
+		const buttons = el('td', { className: 'actions' },
+		    el('a', { href: vmPage(v.name), className: 'button',
+		    data: { action: 'open' } }, 'Open'));
+		for (const a of actions)
+			buttons.append(el('button', {
+			    type: 'button',
+			    className: a.danger ? 'danger' : '',
+			    disabled: !a.when.includes(v.state),
+			    data: { action: a.name },
+			    onclick: () => act(v, a) }, a.label));
+		buttons.append(el('button', { type: 'button',
+		    data: { action: 'snapshots' },
+		    onclick: () => showSnapshots(v.name) }, 'Snapshots'));
+		body.append(el('tr', { data: { vm: v.name, owner: v.owner } },
+		    el('td', { className: 'name' },
+		    el('a', { href: vmPage(v.name) }, v.name)),
+		    el('td', { className: 'owner admin-only' },
+		    ownerText(v.owner)),
+		    el('td', { className: 'state state-' + v.state }, v.state),
+		    el('td', { className: 'num' }, v.vcpus),
+		    el('td', { className: 'num' }, v.memory_mib + ' MiB'),
+		    el('td', {}, addr),
+		    el('td', {}, v.loan_end === null ? '' :
+		    when(v.loan_end)),
+		    buttons));
+	}
+}
+
+async function loadVms() {
+	try {
+		const list = await request('GET', '/api/vms');
+		vms = Array.isArray(list) ? list : [];
+		vms.sort((a, b) => a.name.localeCompare(b.name) ||
+		    a.owner - b.owner);
+		renderVms();
+	} catch (e) {
+		say('The list of VMs: ' + e.message, true);
+	}
+}
+
+/* the list again soon: several events in a row ask once */
+function refreshSoon() {
+	if (refreshTimer !== null)
+		return;
+	refreshTimer = setTimeout(() => {
+		refreshTimer = null;
+		loadVms();
+	}, 300);
+}
+
+async function act(v, a) {
+	if (a.ask && !await confirmed(a.ask(v)))
+		return;
+	say(a.label + ' ' + v.name + '...');
+	try {
+		if (a.name === 'delete')
+			await request('DELETE', vmPath(v.name));
+		else
+			await request('POST', vmPath(v.name, a.name));
+		say(v.name + ': ' + a.label.toLowerCase() + ' done');
+		if (a.name === 'delete') {
+			if (snapVm === v.name)
+				hideSnapshots();
+			loadQuota();
+		}
+	} catch (e) {
+		say(v.name + ': ' + e.message, true);
+	}
+	refreshSoon();
+}
+
+function onEvent(ev) {
+	const row = vms.find((v) => v.name === ev.vm &&
+	    (v.owner === ev.owner || typeof ev.owner !== 'number'));
+	if (row && eventState[ev.event]) {
+		row.state = eventState[ev.event];
+		renderVms();
+	}
+	if (ev.event === 'deleted' || ev.event === 'created')
+		loadQuota();
+	if (snapVm === ev.vm && (ev.event === 'snapshot' ||
+	    ev.event === 'deleted'))
+		ev.event === 'deleted' ? hideSnapshots() : loadSnapshots();
+	refreshSoon();
+}
+
+/* snapshots */
+
+function hideSnapshots() {
+	snapVm = null;
+	byId('snapshots-section').hidden = true;
+}
+
+function showSnapshots(name) {
+	snapVm = name;
+	byId('snap-vm').textContent = name;
+	byId('snapshots-section').hidden = false;
+	loadSnapshots();
+}
+
+async function loadSnapshots() {
+	const name = snapVm;
+	const body = byId('snap-rows');
+	let list;
+	try {
+		list = await request('GET', vmPath(name, 'snapshots'));
+	} catch (e) {
+		clear(body);
+		say(name + "'s snapshots: " + e.message, true);
+		return;
+	}
+	if (name !== snapVm)
+		return;
+	clear(body);
+	for (const s of Array.isArray(list) ? list : []) {
+		const path = vmPath(name, 'snapshots/' +
+		    encodeURIComponent(s.tag));
+		body.append(el('tr', { data: { tag: s.tag } },
+		    el('td', {}, s.tag),
+		    el('td', {}, when(s.created)),
+		    el('td', {}, s.memory ? 'with memory' : 'disks only'),
+		    el('td', { className: 'actions' },
+		    el('button', { type: 'button', data: { action: 'revert' },
+		    onclick: () => snapAct(name, s.tag, 'POST', path + '/revert',
+		    'Go back to snapshot ' + s.tag + ' of ' + name +
+		    '? What changed since is lost.', 'reverted to') },
+		    'Revert'),
+		    el('button', { type: 'button', className: 'danger',
+		    data: { action: 'delete' },
+		    onclick: () => snapAct(name, s.tag, 'DELETE', path,
+		    'Delete snapshot ' + s.tag + ' of ' + name + '?',
+		    'deleted snapshot') }, 'Delete'))));
+	}
+	if (body.children.length === 0)
+		body.append(el('tr', {}, el('td', { colSpan: 4 },
+		    'No snapshots.')));
+}
+
+async function snapAct(name, tag, method, path, question, done) {
+	if (!await confirmed(question))
+		return;
+	try {
+		await request(method, path);
+		say(name + ': ' + done + ' ' + tag);
+	} catch (e) {
+		say(name + ': ' + e.message, true);
+	}
+	loadSnapshots();
+}
+
+async function takeSnapshot(ev) {
+	ev.preventDefault();
+	const name = snapVm;
+	const tag = byId('snap-tag').value;
+	say(name + ': taking snapshot ' + tag + '...');
+	try {
+		await request('POST', vmPath(name, 'snapshots'), { tag });
+		say(name + ': snapshot ' + tag + ' taken');
+		byId('snap-tag').value = '';
+	} catch (e) {
+		say(name + ': ' + e.message, true);
+	}
+	loadSnapshots();
+}
+
+/* the create form and what fills its lists */
+
+function fill(select, items, label) {
+	const keep = select.value;
+	while (select.options.length > 1)
+		select.remove(1);
+	for (const it of items)
+		select.add(el('option', { value: it.name }, label(it)));
+	select.value = keep;
+}
+
+async function loadChoices() {
+	const [templates, images, nets] = await Promise.all([
+	    request('GET', '/api/templates').catch(() => []),
+	    request('GET', '/api/images').catch(() => []),
+	    request('GET', '/api/networks').catch(() => [])]);
+	fill(byId('create-template'), templates || [], (t) => t.name + ': ' +
+	    t.vcpus + ' vCPU, ' + t.memory_mib + ' MiB' +
+	    (t.disk ? ', ' + bytes(t.disk) : ''));
+	const imgs = Array.isArray(images) ? images : [];
+	const own = (i) => i.owner === null ? '' : ' (yours)';
+	fill(byId('create-iso'), imgs.filter((i) => i.type === 'iso'),
+	    (i) => i.name + own(i));
+	fill(byId('create-base'), imgs.filter((i) => i.type === 'disk'),
+	    (i) => i.name + ' (' + bytes(i.virtual_size) + ')' + own(i));
+	fill(byId('create-kernel'), imgs.filter((i) => i.type === 'kernel'),
+	    (i) => i.name + own(i));
+	fill(byId('create-initrd'), imgs.filter((i) => i.type === 'initrd'),
+	    (i) => i.name + own(i));
+	const netList = Array.isArray(nets) ? nets : [];
+	fill(byId('create-net'), netList, (n) => n.name);
+	if (session.admin)
+		renderNetworks(netList);
+}
+
+function renderNetworks(nets) {
+	const body = byId('net-rows');
+	clear(body);
+	for (const n of nets)
+		body.append(el('tr', { data: { net: n.name } },
+		    el('td', {}, n.name), el('td', {}, n.bridge || ''),
+		    el('td', {}, n.address || ''),
+		    el('td', {}, n.active ? 'up' : 'down'),
+		    el('td', {}, n.open ? 'yes' : 'no')));
+}
+
+/* the create request's arguments from the form: only what was given */
+function createArgs() {
+	const v = (id) => byId(id).value.trim();
+	const args = { name: v('create-name') };
+	const num = (id, key, scale) => {
+		if (v(id) !== '')
+			args[key] = Number(v(id)) * (scale || 1);
+	};
+	if (v('create-template') !== '')
+		args.template = v('create-template');
+	num('create-vcpus', 'vcpus');
+	num('create-memory', 'memory_mib');
+	if (v('create-disk') !== '')
+		args.disks = [{ size: Number(v('create-disk')) * 1073741824 }];
+	for (const [id, key] of [['create-iso', 'iso'],
+	    ['create-base', 'base'], ['create-kernel', 'kernel'],
+	    ['create-initrd', 'initrd'], ['create-append', 'append']])
+		if (v(id) !== '')
+			args[key] = v(id);
+	if (v('create-net') !== '')
+		args.nics = [{ network: v('create-net') }];
+	return args;
+}
+
+async function create(ev) {
+	ev.preventDefault();
+	const args = createArgs();
+	const button = byId('create-submit');
+	button.disabled = true;
+	say('Creating ' + args.name + '...');
+	try {
+		await request('POST', '/api/vms', args);
+		say('Created ' + args.name);
+		byId('create-form').reset();
+	} catch (e) {
+		say('Not created: ' + e.message, true);
+	}
+	button.disabled = false;
+	loadVms();
+	loadQuota();
+}
+
+/* the quota: what is used of each limit */
+
+const quotaRows = [
+	['vms', 'vms', 'VMs', String],
+	['vcpus', 'vcpus', 'vCPUs (all VMs)', String],
+	['memory_mib', 'memory_mib', 'Memory (all VMs)', (m) => m + ' MiB'],
+	['disk', 'disk', 'Disk space', bytes],
+	['images', 'images', 'Images', String],
+	[null, 'vm_vcpus', 'vCPUs per VM', String],
+	[null, 'vm_memory_mib', 'Memory per VM', (m) => m + ' MiB'],
+	[null, 'vm_disk', 'Disk per VM', bytes],
+	[null, 'snapshots', 'Snapshots per VM', String],
+];
+
+async function loadQuota() {
+	let q;
+	try {
+		q = await request('GET', '/api/quota');
+	} catch (e) {
+		return;
+	}
+	const body = byId('quota-rows');
+	clear(body);
+	if (q.exempt)
+		body.append(el('tr', {}, el('td', { colSpan: 2 },
+		    'An admin\'s own VMs have no quota: what they use.')));
+	const limits = q.limits || {};
+	const used = q.used || {};
+	for (const [u, l, label, fmt] of quotaRows) {
+		if (q.exempt && u === null)
+			continue;
+		const lim = q.exempt || limits[l] === null ||
+		    limits[l] === undefined ? 'no limit' : fmt(limits[l]);
+		const text = u === null ? lim : fmt(used[u] || 0) + ' of ' + lim;
+		body.append(el('tr', { data: { quota: l } },
+		    el('th', {}, label), el('td', {}, text)));
+	}
+}
+
+async function logout() {
+	try {
+		await request('DELETE', '/api/session');
+	} catch (e) {
+		/* gone already: the login page either way */
+	}
+	location.replace(pages.login);
+}
+
+async function main() {
+	session = await needSession();
+	byId('who').textContent = session.user + (session.admin ?
+	    ' (admin)' : '');
+	document.body.classList.toggle('admin', !!session.admin);
+	byId('quota-section').querySelector('h2').textContent =
+	    session.admin ? 'Quota' : 'Your quota';
+	byId('logout').addEventListener('click', logout);
+	byId('create-form').addEventListener('submit', create);
+	byId('snap-form').addEventListener('submit', takeSnapshot);
+	byId('snap-close').addEventListener('click', hideSnapshots);
+	follow({ onEvent, onLive: (live) => {
+		showLive(byId('live'), live);
+		if (live)
+			refreshSoon();
+	} });
+	await Promise.all([loadVms(), loadQuota(), loadChoices()]);
+	document.body.dataset.ready = '1';
+}
+
+main().catch((e) => say(e.message, true));
