@@ -1,4 +1,5 @@
-# fws: fwsd (the daemon) and fwsctl (its client).
+# fws: fwsd (the daemon), fwsctl (its client) and fws-pam-check (fwsd's
+# helper for the web panel's password logins).
 #
 #   make demo    build, start fwsd on ./demo-state, start a VM
 #   make check   install what is missing, build, run every test
@@ -24,13 +25,16 @@ UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/syste
 OCFDIR	?= /usr/lib/ocf/resource.d/fws
 SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/fws
+# fwsd's helpers (fws-pam-check), run by fwsd alone
+LIBDIR	 = $(PREFIX)/lib/fws
 
 CC	?= cc
 PKGS	 = libevent libevent_openssl openssl jansson libnl-3.0 libnl-route-3.0 \
 	   sqlite3 libnftables
 WARN	 = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE
+CFLAGS	+= -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE \
+	   -DFWS_LIBDIR='"$(LIBDIR)"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -74,6 +78,8 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/vm-plug.c supervisor/vm-stats.c supervisor/vm-save.c \
 		  supervisor/vm-rename.c supervisor/vm-pin.c supervisor/vm-img.c \
 		  supervisor/vm-restart.c supervisor/vm-run.c \
+		  supervisor/web.c supervisor/web-auth.c supervisor/web-token.c \
+		  supervisor/cmd-web.c \
 		  supervisor/proc.c supervisor/quota.c supervisor/rbd.c supervisor/store.c \
 		  $(COMMON_SRCS) $(QMP_SRCS) $(NETSETUP_SRCS)
 FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
@@ -83,6 +89,22 @@ FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
 		  supervisor/fwsctl-user.c supervisor/fwsctl-define.c \
 		  supervisor/fwsctl-migrate.c $(COMMON_SRCS)
 
+# fws-web: the web panel's daemon, and the pages it serves
+WEB_SRCS	= supervisor/web/fws-web.c supervisor/web/web-api.c \
+		  supervisor/web/web-config.c supervisor/web/web-fwsd.c \
+		  supervisor/web/web-http.c supervisor/web/web-limit.c \
+		  supervisor/web/web-login.c supervisor/web/web-parse.c \
+		  supervisor/web/web-proxy.c supervisor/web/web-route.c \
+		  supervisor/web/web-session.c supervisor/web/web-static.c \
+		  supervisor/web/web-status.c supervisor/web/web-tls.c \
+		  supervisor/web/web-ws.c \
+		  supervisor/cause.c supervisor/log.c supervisor/proto.c \
+		  supervisor/sock.c supervisor/validate.c
+WEB_PKGS	= libevent libevent_openssl openssl jansson
+WEBDIR		= $(PREFIX)/share/fws/web
+XTERMDIR	= $(PREFIX)/share/fws/xterm
+PAMDIR		?= $(SYSCONFDIR)/pam.d
+
 HDRS		= $(wildcard include/*.h)
 
 # unit tests: each is tests/unit/NAME.c plus the sources it tests, built
@@ -90,8 +112,14 @@ HDRS		= $(wildcard include/*.h)
 UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
 		  test_logcap test_loan test_dns test_vm test_sock test_list \
-		  test_cgroup test_disk_io test_proc test_conn
+		  test_cgroup test_disk_io test_proc test_conn \
+		  test_web_ws test_web_parse test_web_session
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
+test_web_ws_SRCS	= supervisor/web/web-ws.c
+test_web_parse_SRCS	= supervisor/web/web-parse.c supervisor/web/web-static.c \
+			  supervisor/web/web-status.c supervisor/cause.c
+test_web_session_SRCS	= supervisor/web/web-session.c supervisor/web/web-limit.c \
+			  supervisor/web/web-parse.c supervisor/cause.c
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
 test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
@@ -128,7 +156,7 @@ test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \
 	fuzz-build fuzz-deps
 .DEFAULT_GOAL := all
 
-all: $(B)/fwsd $(B)/fwsctl
+all: $(B)/fwsd $(B)/fwsctl $(B)/fws-pam-check $(B)/fws-web
 
 $(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -141,6 +169,17 @@ $(B)/fwsd: $(FWSD_SRCS:%.c=$(B)/obj/%.o)
 $(B)/fwsctl: $(FWSCTL_SRCS:%.c=$(B)/obj/%.o)
 	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
 	    $(shell pkg-config --libs jansson openssl) $(LDFLAGS)
+
+# PAM has no pkg-config file on Debian 12
+$(B)/fws-pam-check: $(B)/obj/supervisor/fws-pam-check.o
+	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ -lpam $(LDFLAGS)
+
+# where its pages and xterm.js are installed, its defaults
+$(B)/obj/supervisor/web/web-config.o: CFLAGS += -DWEB_PREFIX='"$(PREFIX)"'
+
+$(B)/fws-web: $(WEB_SRCS:%.c=$(B)/obj/%.o)
+	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
+	    $(shell pkg-config --libs $(WEB_PKGS)) $(LDFLAGS)
 
 define unit_rule
 $(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h
@@ -249,6 +288,9 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(STATEDIR)/images
 	install -m 0755 $(B)/fwsd $(DESTDIR)$(SBINDIR)/fwsd
 	install -m 0755 $(B)/fwsctl $(DESTDIR)$(BINDIR)/fwsctl
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)/pam.d
+	install -m 0700 $(B)/fws-pam-check $(DESTDIR)$(LIBDIR)/fws-pam-check
+	install -m 0644 contrib/pam.d/fws-web $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web
 	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/fwsd.service > $(B)/fwsd.service
 	install -m 0644 $(B)/fwsd.service $(DESTDIR)$(UNITDIR)/fwsd.service
 	install -m 0644 contrib/man/fwsctl.1 $(DESTDIR)$(MANDIR)/man1/fwsctl.1
@@ -277,8 +319,9 @@ uninstall:
 	    $(DESTDIR)$(UNITDIR)/fwsd.service $(DESTDIR)$(MANDIR)/man1/fwsctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man8/fwsd.8 \
 	    $(DESTDIR)$(COMPDIR)/fwsctl $(DESTDIR)$(DOCDIR)/fwsd.conf.example \
-	    $(DESTDIR)$(DOCDIR)/fws-snapshot-prune $(DESTDIR)$(OCFDIR)/vm
-	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(OCFDIR) 2>/dev/null
+	    $(DESTDIR)$(DOCDIR)/fws-snapshot-prune $(DESTDIR)$(OCFDIR)/vm \
+	    $(DESTDIR)$(LIBDIR)/fws-pam-check $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(OCFDIR) $(DESTDIR)$(LIBDIR) 2>/dev/null
 
 clean:
 	rm -rf $(B) build-asan

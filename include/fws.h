@@ -95,6 +95,14 @@
 #define FWS_TLS_CN_MAX		64	/* a certificate's common name */
 #define FWS_TLS_DN_MAX		512	/* its whole subject, RFC 4514 */
 #define FWS_TLS_ALLOWED_MAX	1024	/* entries of tls_allowed */
+#ifndef FWS_LIBDIR
+#define FWS_LIBDIR		"/usr/local/lib/fws"	/* make sets PREFIX's */
+#endif
+#define FWS_PAM_HELPER		FWS_LIBDIR "/fws-pam-check"
+#define FWS_PAM_SERVICE		"fws-web"	/* /etc/pam.d/fws-web */
+#define FWS_WEB_URL_MAX		200	/* web_url, without the token */
+#define FWS_WEB_TOKEN_TTL	120	/* s a one-time login link is valid */
+#define FWS_WEB_TOKENS_USER	4	/* live login links of one user */
 #define FWS_CONSOLE_LOG_MAX	(1ULL << 20)	/* a VM log's default cap */
 #define FWS_CONSOLE_LOG_MIN	(64ULL << 10)	/* console_log_max's range */
 #define FWS_CONSOLE_LOG_LIMIT	(1ULL << 30)
@@ -335,6 +343,11 @@ struct fws_config {
 	char		*cf_ceph_user;		/* "fws": client.fws */
 	char		*cf_ceph_keyring;	/* its key: root's alone */
 	char		*cf_rbd_pools;		/* users' pools: "a b"; NULL none */
+	char		*cf_web_user;		/* the web front-end; NULL none */
+	uid_t		 cf_web_uid;		/* its uid; (uid_t)-1: none */
+	char		*cf_web_url;		/* the panel's address; NULL none */
+	unsigned	 cf_web_token_ttl;	/* s a login link is valid */
+	char		*cf_pam_helper;		/* fws-pam-check */
 };
 void	 config_defaults(struct fws_config *);
 int	 config_load(struct fws_config *, const char *, int, char **);
@@ -1050,6 +1063,8 @@ typedef void (*proc_exit_fn)(pid_t, int, void *);
 				 FWS_DISKS_MAX * FWS_CHAIN_MAX)
 struct proc_spec {
 	char *const	*ps_argv;
+	int		 ps_stdin;	/* its stdin; 0 (fwsd's own, never
+					   given): /dev/null */
 	int		 ps_stdout;	/* also stderr; -1: /dev/null */
 	int		 ps_keep[FWS_SPAWN_KEEP_MAX];	/* dup'ed to fd 3, 4, ... */
 	int		 ps_nkeep;
@@ -1392,6 +1407,8 @@ int	 migrate_tls_files(const struct vm *, int, char **);
 
 /* access.c: the qemu user, directories and files qemu may use */
 int		 access_init(gid_t *, gid_t *, char **);
+int		 access_is_admin(uid_t);
+void		 access_release(void);
 uid_t		 access_qemu_uid(uid_t);
 int		 access_mkdir(const char *, char **);
 int		 access_mkdir_private(const char *, char **);
@@ -1409,6 +1426,7 @@ char		*vnc_qemu_arg(const struct vm *);
 void		 vnc_new_password(struct vm *);
 void		 vnc_adopt(struct vm *);
 json_t		*vnc_to_json(const struct vm *);
+void		 vnc_connect(struct vm *, fws_done_fn, void *);
 
 /* logcap.c: caps on files other processes append to */
 #define LOGCAP_MIN	4096		/* the smallest cap */
@@ -1430,6 +1448,27 @@ void	 notify_init(void);
 void	 notify_ready(void);
 void	 notify_status(void);
 void	 notify_stopping(void);
+
+/* web.c: the web front-end, the users it may act for */
+int	 web_is_front(uint64_t, uid_t);
+void	 web_let_in(uid_t);
+int	 web_act_for(uint64_t, struct caller *, int64_t, char **);
+void	 web_release(void);
+
+/* web-token.c: one-time login links */
+int	 web_token_new(uid_t, char *, time_t *, char **);
+int	 web_token_redeem(const char *, uid_t *);
+void	 web_token_release(void);
+
+/* web-auth.c: passwords checked by PAM (fws-pam-check), held back */
+int	 web_auth_name_ok(const char *);
+void	 web_auth(const char *, const char *, size_t, fws_done_fn, void *);
+void	 web_auth_release(void);
+
+/* cmd-web.c: handlers in cmd.c's table */
+void	 cmd_web_login(struct request *, json_t *, struct vm *);
+void	 cmd_web_redeem(struct request *, json_t *, struct vm *);
+void	 cmd_web_auth(struct request *, json_t *, struct vm *);
 
 /* cmd-net.c: handlers in cmd.c's table */
 void	 cmd_net_create(struct request *, json_t *, struct vm *);
@@ -1522,6 +1561,7 @@ void	 cmd_vcpu_pin(struct request *, json_t *, struct vm *);
 /* cmd-screen.c: send-key and screenshot (handlers in cmd.c's table) */
 void	 cmd_send_key(struct request *, json_t *, struct vm *);
 void	 cmd_screenshot(struct request *, json_t *, struct vm *);
+void	 cmd_screen_connect(struct request *, json_t *, struct vm *);
 
 /* cmd-user.c: quotas (handlers in cmd.c's table) */
 void	 cmd_quota(struct request *, json_t *, struct vm *);

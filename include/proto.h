@@ -38,6 +38,12 @@
  * an admin (root, or the admin group) on all, naming another owner with
  * "owner":UID where a name alone is ambiguous.
  *
+ * The web front-end (fwsd.conf's web_user, on the UNIX socket alone)
+ * names the user it acts for in the envelope, and the request is then
+ * that user's, as if they had sent it themselves:
+ *
+ *   request  {"id":N,"cmd":"list","as":1001,"args":{}}
+ *
  * Bump PROTO_VERSION whenever the wire format changes incompatibly.
  */
 #ifndef FWS_PROTO_H
@@ -75,10 +81,14 @@ enum proto_err {
  * snapshot or an import runs): fwsctl says on a terminal what it waits
  * for.  PROTO_INTERNAL: one fwsd asks another (a migration's steps,
  * migrate-in.c): no fwsctl verb, not in --verbs, the help, the manual
- * or the completion; admins only.
+ * or the completion; admins only.  PROTO_WEB: the web front-end's own
+ * (web.c): no fwsctl verb either, nor in --verbs, the help, the manual
+ * or the completion.
  */
 #define PROTO_SLOW		0x01
 #define PROTO_INTERNAL		0x02
+#define PROTO_WEB		0x04
+#define PROTO_NO_VERB		(PROTO_INTERNAL | PROTO_WEB)
 
 #define PROTO_CMDS(X)							\
 	X(AUTOSTART,		"autostart",		0)		\
@@ -123,6 +133,7 @@ enum proto_err {
 	X(RENAME,		"rename",		0)		\
 	X(RESUME,		"resume",		0)		\
 	X(SAVE,			"save",			PROTO_SLOW)	\
+	X(SCREEN_CONNECT,	"screen-connect",	PROTO_WEB)	\
 	X(SCREENSHOT,		"screenshot",		0)		\
 	X(SEND_KEY,		"send-key",		0)		\
 	X(SET,			"set",			0)		\
@@ -138,7 +149,10 @@ enum proto_err {
 	X(VCPU_INFO,		"vcpu-info",		0)		\
 	X(VCPU_PIN,		"vcpu-pin",		0)		\
 	X(VERSION,		"version",		0)		\
-	X(VNC,			"vnc",			0)
+	X(VNC,			"vnc",			0)		\
+	X(WEB_AUTH,		"web-auth",		PROTO_WEB)	\
+	X(WEB_LOGIN,		"web-login",		0)		\
+	X(WEB_REDEEM,		"web-redeem",		PROTO_WEB)
 
 enum proto_cmd {
 #define PROTO_CMD_ENUM(id, name, flags)	PROTO_CMD_##id,
@@ -149,7 +163,8 @@ enum proto_cmd {
 
 struct proto_cmd_info {
 	const char	*pc_name;
-	int		 pc_flags;	/* PROTO_SLOW, PROTO_INTERNAL */
+	int		 pc_flags;	/* PROTO_SLOW, PROTO_INTERNAL,
+					   PROTO_WEB */
 };
 
 /* A parsed request; everything points into pr_root. */
@@ -158,6 +173,7 @@ struct proto_request {
 	json_t		*pr_id;		/* borrowed; JSON null if absent */
 	const char	*pr_cmd;
 	json_t		*pr_args;	/* borrowed; an object, maybe empty */
+	int64_t		 pr_as;		/* "as": a uid; -1: absent */
 };
 
 /* proto.c */

@@ -8,8 +8,11 @@
  * is its uid's alone (0600): one VM's qemu cannot open another's files.
  * Read-only files (the library's, users' images) stay root's and reach
  * qemu as descriptors.  The control socket's group and the admin group
- * are looked up here once, at start.  Each user's own area is
- * STATE/users/UID: their VMs' directories and their imported images.
+ * are looked up here once, at start, and with them the admin group's
+ * members (access_is_admin: for a request the web front-end makes for a
+ * user, who has no connection of their own whose groups would say).
+ * Each user's own area is STATE/users/UID: their VMs' directories and
+ * their imported images.
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -28,8 +31,11 @@ static int	 qemu_confined;	/* 0: qemu runs as root (qemu_user = root) */
 static gid_t	 qemu_gid;
 static gid_t	 qemu_groups[64];	/* e.g. kvm, for /dev/kvm */
 static int	 qemu_ngroups;
+static uid_t	*admin_uids;	/* the admin group's members, sorted */
+static size_t	 admin_nuids;
 
 static int	access_uids_free(uid_t, char **);
+static void	access_admins(gid_t);
 
 /* Resolve a group name; -1 (with cause) when there is no such group. */
 static int
@@ -65,7 +71,8 @@ access_init(gid_t *socket_gid, gid_t *admin_gid, char **cause)
 		log_warnx("admin_group: %s: only root is an admin", why);
 		free(why);
 		*admin_gid = (gid_t)-1;
-	}
+	} else
+		access_admins(*admin_gid);
 	if (strcmp(conf.cf_qemu_user, "root") == 0) {
 		log_warnx("qemu_user is root: qemu is not confined");
 		qemu_confined = 0;
@@ -117,6 +124,70 @@ access_uids_free(uid_t qemu_user_uid, char **cause)
 			    (unsigned)pw->pw_uid);
 	endpwent();
 	return rc;
+}
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uid_t	 x = *(const uid_t *)a, y = *(const uid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+access_admin_add(uid_t uid)
+{
+	uid_t	*grown;
+
+	if ((grown = reallocarray(admin_uids, admin_nuids + 1,
+	    sizeof(*grown))) == NULL)
+		fatal("%s: reallocarray", __func__);
+	admin_uids = grown;
+	admin_uids[admin_nuids++] = uid;
+}
+
+/*
+ * The admin group's members, as the user database has them now: those
+ * it names, and those whose primary group it is.  Read once, at start
+ * (NSS may block): a change of membership counts for requests made for
+ * a user (access_is_admin) from fwsd's next start.
+ */
+static void
+access_admins(gid_t gid)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	char		**m;
+
+	free(admin_uids);
+	admin_uids = NULL;
+	admin_nuids = 0;
+	if ((gr = getgrgid(gid)) != NULL)
+		for (m = gr->gr_mem; *m != NULL; m++)
+			if ((pw = getpwnam(*m)) != NULL)
+				access_admin_add(pw->pw_uid);
+	setpwent();
+	while ((pw = getpwent()) != NULL)
+		if (pw->pw_gid == gid)
+			access_admin_add(pw->pw_uid);
+	endpwent();
+	qsort(admin_uids, admin_nuids, sizeof(*admin_uids), uid_cmp);
+}
+
+/* Is uid an admin: root, or a member of the admin group at start? */
+int
+access_is_admin(uid_t uid)
+{
+	return uid == 0 || (admin_nuids > 0 && bsearch(&uid, admin_uids,
+	    admin_nuids, sizeof(*admin_uids), uid_cmp) != NULL);
+}
+
+void
+access_release(void)
+{
+	free(admin_uids);
+	admin_uids = NULL;
+	admin_nuids = 0;
 }
 
 /* The uid a VM's qemu (and its qemu-img) runs as: its own, or root. */

@@ -8,6 +8,8 @@
  * answers with vm-screen.c's PNG: its size in the reply, the open file
  * attached to it (SCM_RIGHTS), as "console" hands on a socket; over TLS,
  * where no descriptor travels, the bytes themselves, in base64.
+ * "screen-connect" hands on the screen itself, a connection to qemu's
+ * VNC server (vnc.c), for the web panel.
  */
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -176,4 +178,49 @@ cmd_screenshot(struct request *rq, json_t *args, struct vm *vm)
 {
 	(void)args;
 	vm_screenshot(vm, cmd_screenshot_done, rq);
+}
+
+static void
+cmd_screen_connected(void *arg, enum fws_err err, const char *why,
+    json_t *res)
+{
+	struct request	*rq = arg;
+	int		 fd;
+
+	if (err != FWS_OK) {
+		request_done(rq, err, why, res);
+		return;
+	}
+	fd = (int)json_integer_value(json_object_get(res, "fd"));
+	json_object_del(res, "fd");
+	if (control_send_fd(rq->rq_client, proto_reply_ok(rq->rq_id, res),
+	    fd) == -1)
+		request_error(rq, PROTO_ERR_BUSY, "the connection has replies "
+		    "queued: ask for the screen on an idle connection");
+	else
+		request_free(rq);
+	close(fd);
+}
+
+/*
+ * screen-connect NAME: the VM's screen, a connection speaking RFB
+ * without a password, handed over the UNIX socket as console's is.
+ */
+void
+cmd_screen_connect(struct request *rq, json_t *args, struct vm *vm)
+{
+	char	*cause;
+
+	(void)args;
+	if (!control_passes_fds(rq->rq_client)) {
+		request_error(rq, PROTO_ERR_FAILED, "the screen is a connection "
+		    "handed over the UNIX socket (SCM_RIGHTS): it cannot travel "
+		    "over TLS; use vnc");
+		return;
+	}
+	if (vm_may_look(vm, LOOK_SCREEN, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_BAD_STATE, cause);
+		return;
+	}
+	vnc_connect(vm, cmd_screen_connected, rq);
 }

@@ -7,6 +7,8 @@
  * one answer, the wire code picked from the core's error).  Handlers
  * check values; vm.c changes states.  Who asks matters: a user's
  * requests see only their own VMs, admin verbs are refused to users.
+ * A request the web front-end makes for a user ("as") is that user's
+ * from the start (web.c says whether it may be).
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -25,6 +27,8 @@
 
 #define CMD_VM		0x01	/* args.name (and owner) names a VM */
 #define CMD_ADMIN	0x04	/* for admins only */
+#define CMD_WEB		0x08	/* the web front-end's alone (web_user) */
+#define CMD_OWN		0x10	/* the caller's own: never made "as" a user */
 
 /* A command's row: indexed by enum proto_cmd, which names it (proto.h). */
 struct cmd {
@@ -125,6 +129,8 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "new_name" } },
 	[PROTO_CMD_RESUME] = { cmd_simple, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_SAVE] = { cmd_save, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_SCREEN_CONNECT] = { cmd_screen_connect, CMD_VM,
+	    { "name", "owner" } },
 	[PROTO_CMD_SCREENSHOT] = { cmd_screenshot, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_SEND_KEY] = { cmd_send_key, CMD_VM,
 	    { "name", "owner", "keys" } },
@@ -151,6 +157,11 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "vcpu", "cpus" } },
 	[PROTO_CMD_VERSION] = { cmd_version, 0, { NULL } },
 	[PROTO_CMD_VNC] = { cmd_vnc, CMD_VM, { "name", "owner" } },
+	[PROTO_CMD_WEB_AUTH] = { cmd_web_auth, CMD_WEB | CMD_OWN,
+	    { "user", "password" } },
+	[PROTO_CMD_WEB_LOGIN] = { cmd_web_login, CMD_OWN, { NULL } },
+	[PROTO_CMD_WEB_REDEEM] = { cmd_web_redeem, CMD_WEB | CMD_OWN,
+	    { "token" } },
 };
 #undef CMD_QUOTA_ARG
 
@@ -220,6 +231,31 @@ cmd_log_remote(const char *subject, const struct request *rq, int cmd,
 	    name != NULL ? name : "");
 }
 
+/*
+ * A request the web front-end makes for user as: from now on it is
+ * theirs.  -1 when it may not be, answered.
+ */
+static int
+cmd_as(struct request *rq, uint64_t client, int cmd, int64_t as)
+{
+	char	*cause;
+
+	if (web_is_front(client, rq->rq_caller.ca_uid) &&
+	    ((cmd_table[cmd].c_flags & CMD_OWN) ||
+	    (proto_cmds[cmd].pc_flags & PROTO_INTERNAL))) {
+		request_error(rq, PROTO_ERR_PERMISSION, "%s is never made for "
+		    "another user", proto_cmds[cmd].pc_name);
+		return -1;
+	}
+	if (web_act_for(client, &rq->rq_caller, as, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_PERMISSION, cause);
+		return -1;
+	}
+	log_debug("web: %s for uid %u%s", proto_cmds[cmd].pc_name,
+	    (unsigned)as, rq->rq_caller.ca_admin ? " (admin)" : "");
+	return 0;
+}
+
 void
 cmd_dispatch(uint64_t client, const char *line, size_t len)
 {
@@ -262,6 +298,14 @@ cmd_dispatch(uint64_t client, const char *line, size_t len)
 		    "\"%.32s\"", pr.pr_cmd);
 		goto done;
 	}
+	if ((c->c_flags & CMD_WEB) && !web_is_front(client,
+	    rq->rq_caller.ca_uid)) {
+		request_error(rq, PROTO_ERR_PERMISSION, "%s is the web "
+		    "front-end's (web_user) alone", proto_cmds[i].pc_name);
+		goto done;
+	}
+	if (pr.pr_as >= 0 && cmd_as(rq, client, i, pr.pr_as) == -1)
+		goto done;
 	if ((c->c_flags & CMD_ADMIN) && !rq->rq_caller.ca_admin) {
 		request_error(rq, PROTO_ERR_PERMISSION, "%s is for admins only "
 		    "(root or group %s)", proto_cmds[i].pc_name,

@@ -76,6 +76,9 @@ config_defaults(struct fws_config *cf)
 	cf->cf_mig_port_last = FWS_MIG_PORT_LAST;
 	set_str(&cf->cf_mig_tls, "yes");
 	set_str(&cf->cf_cgroup_dynmods, "no");
+	cf->cf_web_uid = (uid_t)-1;
+	cf->cf_web_token_ttl = FWS_WEB_TOKEN_TTL;
+	set_str(&cf->cf_pam_helper, FWS_PAM_HELPER);
 }
 
 static int
@@ -147,6 +150,8 @@ enum config_type {
 	CONFIG_POOLS,		/* RBD pool names, ',' or blank separated;
 				   "none" */
 	CONFIG_PATH_NONE,	/* an absolute path, or "none" (NULL) */
+	CONFIG_WORD_NONE,	/* CONFIG_WORD, or "none" (NULL) */
+	CONFIG_URL,		/* an https:// URL, or "none" (NULL) */
 };
 
 /* Every key fwsd.conf knows, kept sorted. */
@@ -228,6 +233,8 @@ static const struct config_key {
 	{ "qemu_img", CONFIG_PATH, offsetof(struct fws_config, cf_qemu_img),
 	    NULL, 0, 0 },
 	{ "qemu_uids", CONFIG_UIDS, 0, NULL, 0, 0 },
+	{ "pam_helper", CONFIG_PATH, offsetof(struct fws_config, cf_pam_helper),
+	    NULL, 0, 0 },
 	{ "qemu_user", CONFIG_WORD, offsetof(struct fws_config, cf_qemu_user),
 	    NULL, 0, 0 },
 	{ "quota_disk", CONFIG_SIZE,
@@ -292,6 +299,12 @@ static const struct config_key {
 	    FWS_VNC_DISPLAYS_MAX, 1 },
 	{ "vnc_listen", CONFIG_ADDR,
 	    offsetof(struct fws_config, cf_vnc_listen), NULL, 0, 0 },
+	{ "web_token_ttl", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_web_token_ttl), NULL, 3600, 1 },
+	{ "web_url", CONFIG_URL, offsetof(struct fws_config, cf_web_url),
+	    NULL, 0, 0 },
+	{ "web_user", CONFIG_WORD_NONE,
+	    offsetof(struct fws_config, cf_web_user), NULL, 0, 0 },
 };
 
 static char	*trim_blanks(char *);
@@ -302,6 +315,10 @@ static char	*trim_blanks(char *);
 #define CONFIG_HOST_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
 				"abcdefghijklmnopqrstuvwxyz0123456789.-:"
 #define CONFIG_HOST_MAX		253	/* a DNS name's longest */
+/* what web_url may hold after https://: a login link is built on it */
+#define CONFIG_URL_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+				"abcdefghijklmnopqrstuvwxyz0123456789" \
+				".-:[]/_~%"
 
 /* "1024 MiB" and "1024MiB" alike: a size without its blanks. */
 static char *
@@ -780,6 +797,60 @@ set_pools(char **field, const char *key, const char *v, char **cause)
 	return 0;
 }
 
+/*
+ * web_url = https://HOST[:PORT][/PATH], or none: the panel's address as
+ * users reach it.  Login links are built on it ("URL/login#token=..."),
+ * so it holds no query, fragment, quote or blank; a trailing / goes.
+ */
+static int
+config_url(char **field, const char *key, const char *v, char **cause)
+{
+	const char	*rest = v + strlen("https://");
+	size_t		 len;
+
+	if (strcmp(v, "none") == 0) {
+		set_str(field, NULL);
+		return 0;
+	}
+	if (strncmp(v, "https://", strlen("https://")) != 0)
+		return cause_fail(cause, "%s: \"%.64s\" is not an https:// "
+		    "address (the panel serves TLS alone)", key, v);
+	len = strlen(rest);
+	while (len > 0 && rest[len - 1] == '/')
+		len--;
+	if (len == 0 || *rest == '/' || *rest == ':' || len >
+	    FWS_WEB_URL_MAX - strlen("https://") ||
+	    strspn(rest, CONFIG_URL_CHARS) < len)
+		return cause_fail(cause, "%s: \"%.64s\" is not https://HOST"
+		    "[:PORT][/PATH] (letters, digits and .-:[]/_~%% alone, at "
+		    "most %d characters)", key, v, FWS_WEB_URL_MAX);
+	free(*field);
+	*field = xasprintf("https://%.*s", (int)len, rest);
+	return 0;
+}
+
+/*
+ * web_user's uid, found now, before the loop runs (NSS may block): the
+ * front-end must be an account of its own, never root.
+ */
+static int
+config_web_user(struct fws_config *cf, char **cause)
+{
+	struct passwd	*pw;
+
+	cf->cf_web_uid = (uid_t)-1;
+	if (cf->cf_web_user == NULL)
+		return 0;
+	if ((pw = getpwnam(cf->cf_web_user)) == NULL)
+		return cause_fail(cause, "web_user: no user named %s (make "
+		    "install makes fws-web; or say none)", cf->cf_web_user);
+	if (pw->pw_uid == 0)
+		return cause_fail(cause, "web_user %s has uid 0: the web "
+		    "front-end runs as an account of its own", cf->cf_web_user);
+	cf->cf_web_uid = pw->pw_uid;
+	return 0;
+}
+
 /* Apply one key; a sentence in *cause for an unknown key or bad value. */
 static int
 config_set(struct fws_config *cf, const char *key, const char *v,
@@ -850,6 +921,12 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		else
 			*(unsigned *)field = n;
 		break;
+	case CONFIG_WORD_NONE:
+		if (strcmp(v, "none") == 0) {
+			set_str((char **)field, NULL);
+			break;
+		}
+		/* FALLTHROUGH */
 	case CONFIG_WORD:
 		if (strspn(v, CONFIG_WORD_CHARS) != strlen(v) || *v == '-' ||
 		    strlen(v) > 32)
@@ -952,6 +1029,10 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 		break;
 	case CONFIG_ALLOWED:
 		return config_tls_allowed(cf, v, cause);
+	case CONFIG_URL:
+		if (config_url((char **)field, key, v, cause) == -1)
+			return -1;
+		break;
 	case CONFIG_ADDR:
 		if (k->k_choices != NULL && strcmp(v, k->k_choices) == 0) {
 			set_str((char **)field, NULL);
@@ -1072,6 +1153,8 @@ config_finish(struct fws_config *cf, char **cause)
 	if (cf->cf_listen_tls != NULL && cf->cf_ntls_allowed == 0)
 		return cause_fail(cause, "listen_tls needs tls_allowed: no "
 		    "certificate may connect");
+	if (config_web_user(cf, cause) == -1)
+		return -1;
 	return config_tls_users(cf, cause);
 }
 
@@ -1109,6 +1192,9 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_ceph_user);
 	free(cf->cf_ceph_keyring);
 	free(cf->cf_rbd_pools);
+	free(cf->cf_web_user);
+	free(cf->cf_web_url);
+	free(cf->cf_pam_helper);
 	for (i = 0; i < cf->cf_nimage_dirs; i++)
 		free(cf->cf_image_dirs[i]);
 	memset(cf, 0, sizeof(*cf));

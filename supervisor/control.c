@@ -9,8 +9,9 @@
  * of the admin group).
  *
  * No one user can take the socket from the others: each uid but root's
- * may hold max_clients_per_user connections, all of them together
- * max_clients, and a connection over a cap is told why in one line and
+ * may hold max_clients_per_user connections (but the web front-end's on
+ * the UNIX socket, a connection per browser tab's events), all of them
+ * together max_clients, and a connection over a cap is told why in one line and
  * closed at once.  A connection with no request in progress that sends
  * nothing for client_idle_timeout seconds is closed, unless it was made
  * a stream (control_stream).  Root is admitted while descriptors last;
@@ -416,15 +417,18 @@ control_refuse(int s, enum control_refusal why, const struct ucred *cred,
 }
 
 /*
- * Why uid may not have one more connection, a sentence for the peer;
- * NULL when it may.  Root may while descriptors last, so that an admin
- * can act while others flood the socket.
+ * Why uid may not have one more connection (local: on the UNIX socket),
+ * a sentence for the peer; NULL when it may.  Root may while descriptors
+ * last, so that an admin can act while others flood the socket; the web
+ * front-end (web_user, local) within max_clients.
  */
 static char *
-control_over_cap(uid_t uid, enum control_refusal *why)
+control_over_cap(uid_t uid, int local, enum control_refusal *why)
 {
 	struct client	*cl;
 	unsigned	 mine = 0, all = 0;
+	int		 web = local && conf.cf_web_user != NULL &&
+	    uid == conf.cf_web_uid;
 
 	if (uid == 0)
 		return NULL;
@@ -434,7 +438,7 @@ control_over_cap(uid_t uid, enum control_refusal *why)
 		if (cl->cl_uid != 0)
 			all++;
 	}
-	if (mine >= conf.cf_max_clients_per_user) {
+	if (mine >= conf.cf_max_clients_per_user && !web) {
 		*why = CONTROL_OVER_USER;
 		return xasprintf("too many connections from uid %u "
 		    "(max_clients_per_user = %u)", (unsigned)uid,
@@ -500,7 +504,7 @@ control_accept(int fd, short what, void *arg)
 		close(s);
 		return;
 	}
-	if ((msg = control_over_cap(cred.uid, &why)) != NULL) {
+	if ((msg = control_over_cap(cred.uid, 1, &why)) != NULL) {
 		control_refuse(s, why, &cred, msg);
 		free(msg);
 		return;
@@ -582,7 +586,7 @@ control_adopt(struct bufferevent *bev, uid_t uid, int admin,
 		return;
 	}
 	cl->cl_bev = bev;
-	if ((msg = control_over_cap(uid, &why)) != NULL) {
+	if ((msg = control_over_cap(uid, 0, &why)) != NULL) {
 		snprintf(who, sizeof(who), " from %s", subject);
 		control_refused_count(why, uid, who, msg);
 		cl->cl_pending = 0;

@@ -67,6 +67,7 @@ static int	verb_nic_add(struct ctx *);
 static int	verb_nic_remove(struct ctx *);
 static int	verb_rename(struct ctx *);
 static int	verb_clone(struct ctx *);
+static int	verb_web_login(struct ctx *);
 
 /* quota-set's options and their usage: every limit of QUOTA_FIELDS */
 #define QUOTA_COUNT_ARG		"N"
@@ -270,6 +271,9 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "show fwsctl's and fwsd's versions" },
 	[PROTO_CMD_VNC] = { verb_vnc, 1, "json", "NAME [--json]",
 	    "how to see the VM's screen, and its password" },
+	[PROTO_CMD_WEB_LOGIN] = { verb_web_login, 0, "json", "[--json]",
+	    "a link that logs you in to the web panel, once, within two\n"
+	    "\t   minutes (fwsd.conf's web_token_ttl)" },
 };
 #undef VERB_QUOTA_OPT
 #undef VERB_QUOTA_USAGE
@@ -507,8 +511,8 @@ usage(int only)
 /*
  * fwsctl --verbs (not in the usage): every command of the protocol, one
  * a line, for t-verbs.sh to hold against fwsd, the completion and the
- * manual.  Fails when one has no verb here (or an internal one, of
- * fwsd to fwsd, has).
+ * manual.  Fails when one has no verb here (or one that has none, of
+ * fwsd to fwsd or of the web front-end, has).
  */
 static void __attribute__((noreturn))
 list_verbs(void)
@@ -516,10 +520,10 @@ list_verbs(void)
 	int	 i, missing = 0;
 
 	for (i = 0; i < PROTO_NCMDS; i++) {
-		if (proto_cmds[i].pc_flags & PROTO_INTERNAL) {
+		if (proto_cmds[i].pc_flags & PROTO_NO_VERB) {
 			if (verbs[i].v_fn != NULL) {
-				fprintf(stderr, "fwsctl: a verb for the internal "
-				    "command %s\n", proto_cmds[i].pc_name);
+				fprintf(stderr, "fwsctl: a verb for the command "
+				    "%s, which has none\n", proto_cmds[i].pc_name);
 				missing = 1;
 			}
 			continue;
@@ -2793,6 +2797,38 @@ verb_media(struct ctx *c)
 		    json_string_value(json_object_get(o, "iso")),
 		    json_is_true(json_object_get(o, "boot_once")) ?
 		    "; the next start boots from it once" : "");
+	json_decref(r);
+	return 0;
+}
+
+/*
+ * web-login: the link to open in a browser (web_url's), or the token
+ * alone when fwsd knows no web_url.
+ */
+static int
+verb_web_login(struct ctx *c)
+{
+	json_t		*r = fwsctl_call(PROTO_CMD_WEB_LOGIN, NULL, NULL);
+	json_t		*o = json_object_get(r, "result");
+	const char	*url = json_string_value(json_object_get(o, "url"));
+	long long	 ttl;
+
+	if (c->c_json) {
+		fwsctl_print_json(o);
+		json_decref(r);
+		return 0;
+	}
+	ttl = json_integer_value(json_object_get(o, "expires")) -
+	    (long long)time(NULL);
+	if (url != NULL)
+		printf("%s\n", url);
+	else
+		printf("token %s\nfwsd knows no address of the panel (web_url "
+		    "in fwsd.conf): open the panel's /login#token=TOKEN\n",
+		    str_or_none(json_object_get(o, "token")));
+	if (isatty(STDOUT_FILENO))
+		printf("Open it within %lld s; it works once.\n",
+		    ttl > 0 ? ttl : 0);
 	json_decref(r);
 	return 0;
 }

@@ -281,6 +281,10 @@ stop:
 	control_tls_shutdown();
 	peer_release();
 	control_shutdown();
+	web_auth_release();
+	web_token_release();
+	web_release();
+	access_release();
 	event_unfollow(0);
 	loan_release();
 	vm_release_all();

@@ -72,7 +72,8 @@ proc_fork(const struct proc_spec *ps, int *born)
 }
 
 /*
- * Fork and exec.  In the child: a new session, stdin from /dev/null,
+ * Fork and exec.  In the child: a new session, stdin from ps_stdin (or
+ * /dev/null),
  * stdout and stderr to ps_stdout, ps_keep[i] at fd 3 + i, every other
  * descriptor closed on exec, in the cgroups of ps_cgroup (born there,
  * or joined before exec; no exec at all when it cannot join), signals
@@ -86,7 +87,7 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 {
 	sigset_t	 all, old;
 	pid_t		 pid;
-	int		 i, fd, nullfd, out, sig, born;
+	int		 i, fd, nullfd, in, out, sig, born;
 	int		 kept[sizeof(ps->ps_keep) / sizeof(*ps->ps_keep)];
 
 	if (access(ps->ps_argv[0], X_OK) == -1) {
@@ -151,7 +152,9 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 	for (i = 0; i < ps->ps_nkeep; i++)
 		kept[i] = fcntl(ps->ps_keep[i], F_DUPFD_CLOEXEC, 10);
 	out = fcntl(out, F_DUPFD_CLOEXEC, 10);
-	dup2(nullfd, 0);
+	in = fcntl(ps->ps_stdin > 0 ? ps->ps_stdin : nullfd, F_DUPFD_CLOEXEC,
+	    10);
+	dup2(in, 0);
 	dup2(out, 1);
 	dup2(out, 2);
 	for (i = 0; i < ps->ps_nkeep; i++)

@@ -62,10 +62,12 @@ proto_request_parse(const char *line, size_t len, struct proto_request *pr,
     char **cause)
 {
 	json_error_t	 jerr;
-	json_t		*cmd, *id;
+	json_t		*cmd, *id, *as;
+	size_t		 keys;
 
 	memset(pr, 0, sizeof(*pr));
 	pr->pr_id = json_null();
+	pr->pr_as = -1;
 	if (len > PROTO_MAX_LINE)
 		return cause_fail(cause, "request is %zu bytes, at most %d are "
 		    "allowed", len, PROTO_MAX_LINE);
@@ -94,11 +96,19 @@ proto_request_parse(const char *line, size_t len, struct proto_request *pr,
 		json_object_set_new(pr->pr_root, "args", pr->pr_args);
 	} else if (!json_is_object(pr->pr_args))
 		return cause_fail(cause, "\"args\" must be an object");
-	if (json_object_size(pr->pr_root) > 3 ||
-	    (json_object_size(pr->pr_root) == 3 &&
-	    json_object_get(pr->pr_root, "id") == NULL))
-		return cause_fail(cause, "a request has only \"id\", \"cmd\" and "
-		    "\"args\"");
+	/* "as": the uid the web front-end acts for (who may send it is
+	   fwsd's to say) */
+	if ((as = json_object_get(pr->pr_root, "as")) != NULL) {
+		if (!json_is_integer(as) || json_integer_value(as) < 0 ||
+		    json_integer_value(as) >= UINT32_MAX)
+			return cause_fail(cause, "\"as\" must be a uid (a whole "
+			    "number from 0 to %u)", UINT32_MAX - 1);
+		pr->pr_as = json_integer_value(as);
+	}
+	keys = 2 + (id != NULL) + (as != NULL);
+	if (json_object_size(pr->pr_root) != keys)
+		return cause_fail(cause, "a request has only \"id\", \"cmd\", "
+		    "\"args\" and \"as\"");
 	return 0;
 }
 

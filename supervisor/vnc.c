@@ -7,6 +7,12 @@
  * fwsd the display is read back with query-vnc and a new password set.
  * It also tells the way in from elsewhere: straight to vnc_listen, or
  * through ssh to public_host when VNC listens on loopback.
+ *
+ * A screen is also handed over as a connection (vnc_connect, for the web
+ * front-end): one end of a socketpair goes to qemu (QMP getfd, then
+ * add_client with skipauth, since only fwsd can hand it one), the other
+ * to whoever asked fwsd.  No socket listens for it: nothing on the host
+ * can reach a screen this way but through fwsd.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -217,4 +223,121 @@ vnc_to_json(const struct vm *vm)
 	free(cmd);
 	free(viewer);
 	return o;
+}
+
+/* A connection to a screen under way: getfd, then add_client. */
+struct vnc_conn {
+	char		 vc_name[FWS_NAME_MAX + 1];
+	char		 vc_fdname[32];
+	int		 vc_fd;		/* our end, handed on */
+	fws_done_fn	 vc_fn;
+	void		*vc_arg;
+};
+
+static unsigned	vnc_conn_seq;
+
+static void
+vnc_conn_fail(struct vnc_conn *vc, const char *what)
+{
+	char	*why;
+
+	why = xasprintf("%s: screen: %s", vc->vc_name, what);
+	vc->vc_fn(vc->vc_arg, FWS_ERR_FAILED, why, NULL);
+	free(why);
+	close(vc->vc_fd);
+	free(vc);
+}
+
+static void
+vnc_conn_added(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vnc_conn	*vc = arg;
+
+	(void)ret;
+	if (err_class != NULL) {
+		/* qemu keeps a descriptor add_client did not take: let it go */
+		if (strcmp(err_class, QMP_ERR_DISCONNECTED) != 0)
+			qmp_execute(q, "closefd", json_pack("{ss}", "fdname",
+			    vc->vc_fdname), FWS_QMP_TIMEOUT, NULL, NULL);
+		vnc_conn_fail(vc, strcmp(err_class, QMP_ERR_DISCONNECTED) == 0 ?
+		    "qemu went away" : err_desc);
+		return;
+	}
+	/* "fd": the connected end, for the reply layer to hand on */
+	vc->vc_fn(vc->vc_arg, FWS_OK, NULL, json_pack("{ss si}", "name",
+	    vc->vc_name, "fd", vc->vc_fd));
+	free(vc);
+}
+
+static void
+vnc_conn_got(struct qmp *q, json_t *ret, const char *err_class,
+    const char *err_desc, void *arg)
+{
+	struct vnc_conn	*vc = arg;
+
+	(void)ret;
+	if (err_class != NULL) {
+		vnc_conn_fail(vc, strcmp(err_class, QMP_ERR_DISCONNECTED) == 0 ?
+		    "qemu went away" : err_desc);
+		return;
+	}
+	if (qmp_execute(q, "add_client", json_pack("{ss ss sb}", "protocol",
+	    "vnc", "fdname", vc->vc_fdname, "skipauth", 1), FWS_QMP_TIMEOUT,
+	    vnc_conn_added, vc) == -1)
+		vnc_conn_fail(vc, "qemu went away");
+}
+
+/*
+ * A connection to vm's screen, speaking RFB with no password asked:
+ * fn(arg, FWS_OK, NULL, {name, fd}), fd a connected socket that fn's
+ * caller closes; or the core's error and why.
+ */
+void
+vnc_connect(struct vm *vm, fws_done_fn fn, void *arg)
+{
+	struct vnc_conn	*vc;
+	char		*why;
+	int		 sv[2];
+
+	if (vm->vm_vnc_display < 0) {
+		why = xasprintf("%s has no screen yet", vm->vm_name);
+		fn(arg, FWS_ERR_STATE, why, NULL);
+		free(why);
+		return;
+	}
+	if (vm->vm_qmp == NULL || !qmp_is_ready(vm->vm_qmp)) {
+		why = xasprintf("%s: no QMP connection to qemu", vm->vm_name);
+		fn(arg, FWS_ERR_FAILED, why, NULL);
+		free(why);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		why = xasprintf("%s: screen: socketpair: %s", vm->vm_name,
+		    strerror(errno));
+		fn(arg, FWS_ERR_INTERNAL, why, NULL);
+		free(why);
+		return;
+	}
+	if ((vc = calloc(1, sizeof(*vc))) == NULL) {
+		close(sv[0]);
+		close(sv[1]);
+		fn(arg, FWS_ERR_INTERNAL, "out of memory", NULL);
+		return;
+	}
+	snprintf(vc->vc_name, sizeof(vc->vc_name), "%s", vm->vm_name);
+	/* a name of its own: two connections at once never swap fds */
+	snprintf(vc->vc_fdname, sizeof(vc->vc_fdname), "fws-screen-%u",
+	    ++vnc_conn_seq);
+	vc->vc_fd = sv[0];
+	vc->vc_fn = fn;
+	vc->vc_arg = arg;
+	/* the library sends a copy of qemu's end: ours is closed now */
+	if (qmp_execute_fd(vm->vm_qmp, "getfd", json_pack("{ss}", "fdname",
+	    vc->vc_fdname), sv[1], FWS_QMP_TIMEOUT, vnc_conn_got, vc) == -1) {
+		close(sv[1]);
+		vnc_conn_fail(vc, "qemu went away");
+		return;
+	}
+	close(sv[1]);
 }

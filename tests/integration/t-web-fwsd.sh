@@ -1,0 +1,181 @@
+# t-web-fwsd.sh: fwsd's side of the web panel.  The front-end (web_user,
+# on the UNIX socket) acts for a user with "as" once fwsd has let that
+# user in, by a one-time link (web-login, web-redeem) or a password
+# (web-auth, PAM through fws-pam-check), and then sees exactly what the
+# user would: their VMs, an admin's all.  "as" from anyone else, from
+# root, over TLS, for root or for a user not let in: refused.  Links:
+# once, until web_token_ttl, four a user, the user's own whoever
+# redeems them, malformed ones refused.  Passwords: the right one lets
+# in, a wrong one, root, bad names, an oversized or NUL-holding
+# password do not; after five failures a name is held back, the right
+# password too; the password is never logged.  screen-connect hands the
+# owner a connection speaking RFB without a password (qemu's add_client:
+# no socket listens for it), and another user nothing.  The front-end's
+# connections are exempt from max_clients_per_user.  fwsd stays up
+# through it all.
+. "$(dirname "$0")/lib.sh"
+CLIENT=$TOP/tests/integration/web-client.py
+
+# the admin group: one of the test's own
+ADMIN_GROUP="fwsa${T##*.}"
+groupadd "$ADMIN_GROUP" || fail "groupadd $ADMIN_GROUP"
+AT_EXIT="groupdel $ADMIN_GROUP 2>/dev/null;"
+make_user web; WEB=$MADE_USER
+make_user a; A=$MADE_USER
+make_user b; B=$MADE_USER
+make_user adm "fws,$ADMIN_GROUP"; ADM=$MADE_USER
+make_user pw; PW=$MADE_USER
+PASS="Pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+echo "$PW:$PASS" | chpasswd || fail "chpasswd"
+# the PAM service as make install puts it (removed after, if ours)
+if [ ! -e /etc/pam.d/fws-web ]; then
+	install -m 0644 "$TOP/contrib/pam.d/fws-web" /etc/pam.d/fws-web ||
+	    fail "install /etc/pam.d/fws-web"
+	AT_EXIT="$AT_EXIT cmp -s $TOP/contrib/pam.d/fws-web /etc/pam.d/fws-web && rm -f /etc/pam.d/fws-web;"
+fi
+
+# TLS, with a certificate mapped to the front-end's account
+SETUP=$TOP/contrib/fws-tls-setup
+PKI=$T/pki
+{ sh "$SETUP" ca "$PKI" && sh "$SETUP" host "$PKI" 127.0.0.1 &&
+    sh "$SETUP" client "$PKI" webcert; } >/dev/null || fail "fws-tls-setup"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+TTL=4
+write_config "web_user = $WEB
+web_url = https://panel.example.org:8443/
+web_token_ttl = $TTL
+pam_helper = $BUILD/fws-pam-check
+admin_group = $ADMIN_GROUP
+max_clients_per_user = 3
+listen_tls = 127.0.0.1:$PORT
+tls_cert = $PKI/hosts/127.0.0.1/cert.pem
+tls_key = $PKI/hosts/127.0.0.1/key.pem
+tls_ca = $PKI/ca.pem
+tls_allowed = webcert => $WEB"
+start_fwsd
+UA=$(uid_of "$A"); UB=$(uid_of "$B"); UADM=$(uid_of "$ADM"); UPW=$(uid_of "$PW")
+
+# web USER REQUEST...: requests on one connection of USER's (root:
+# "root"), the replies printed one a line
+web() {
+	u=$1; shift
+	if [ "$u" = root ]; then
+		python3 "$CLIENT" "$SOCK" "$@"
+	else
+		runuser -u "$u" -- python3 "$CLIENT" "$SOCK" "$@"
+	fi
+}
+
+# check REPLY PYTHON-EXPR: the expression holds of the reply (r)
+check() {
+	printf '%s\n' "$1" | python3 -c "import json,sys; r=json.load(sys.stdin); sys.exit(0 if ($2) else 1)" ||
+	    fail "reply '$1' fails: $2"
+}
+
+# refused REPLY CODE WORDS: an error of that code, its message with WORDS
+refused() {
+	check "$1" "not r['ok'] and r['error']['code'] == '$2' and '''$3''' in r['error']['message']"
+}
+
+# token USER: a new login link's token, made by USER
+token() {
+	as "$1" fwsctl web-login --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
+redeem() {
+	printf '{"id":1,"cmd":"web-redeem","args":{"token":"%s"}}' "$1"
+}
+
+# --- web-login: a link for the caller, as fwsctl prints it
+r=$(as "$A" fwsctl web-login --json) || fail "web-login as $A"
+now=$(date +%s)
+check "$r" "len(r['token']) == 64 and all(c in '0123456789abcdef' for c in r['token']) and r['url'] == 'https://panel.example.org:8443/login#token=' + r['token'] and $now <= r['expires'] <= $now + $TTL + 1"
+url=$(as "$A" fwsctl web-login) || fail "web-login as $A (text)"
+case $url in
+https://panel.example.org:8443/login\#token=*) ;;
+*)	fail "fwsctl web-login prints '$url'" ;;
+esac
+refused "$(web root '{"id":1,"cmd":"web-login"}')" permission_denied "root does not use the panel"
+refused "$(web "$WEB" '{"id":1,"cmd":"web-login"}')" permission_denied "web front-end"
+note "web-login gives a link on web_url; not to root nor the front-end"
+
+# --- web-redeem: the front-end's alone; once; the link's user
+TA=$(token "$A")
+refused "$(web "$A" "$(redeem "$TA")")" permission_denied "front-end's (web_user) alone"
+refused "$(web root "$(redeem "$TA")")" permission_denied "front-end's (web_user) alone"
+out=$(web "$WEB" "$(redeem "$TA")" "$(redeem "$TA")")
+check "$(echo "$out" | sed -n 1p)" "r['ok'] and r['result'] == {'uid': $UA, 'admin': False}"
+refused "$(echo "$out" | sed -n 2p)" permission_denied "the login link is not valid (used, expired or mistyped)"
+# malformed: short, long, upper case, not hex, not a string, missing
+TA=$(token "$A")
+UP=$(echo "$TA" | tr 'a-f' 'A-F')
+for bad in "${TA%?}" "${TA}0" "$UP" "$(echo "$TA" | tr '0-9' 'g-p')" ''; do
+	refused "$(web "$WEB" "$(redeem "$bad")")" permission_denied "not valid"
+done
+refused "$(web "$WEB" '{"id":1,"cmd":"web-redeem","args":{"token":7}}')" invalid_argument token
+refused "$(web "$WEB" '{"id":1,"cmd":"web-redeem","args":{}}')" invalid_argument token
+# a link is "as" nobody
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"web-redeem\",\"as\":$UA,\"args\":{\"token\":\"$TA\"}}")" \
+    permission_denied "never made for another user"
+check "$(web "$WEB" "$(redeem "$TA")")" "r['ok'] and r['result']['uid'] == $UA"
+# expiry
+TB=$(token "$B")
+sleep $((TTL + 1))
+refused "$(web "$WEB" "$(redeem "$TB")")" permission_denied "not valid"
+# four links a user: a fifth pushes the oldest out
+T1=$(token "$B"); T2=$(token "$B"); T3=$(token "$B"); T4=$(token "$B"); T5=$(token "$B")
+out=$(web "$WEB" "$(redeem "$T1")" "$(redeem "$T2")" "$(redeem "$T5")")
+refused "$(echo "$out" | sed -n 1p)" permission_denied "not valid"
+check "$(echo "$out" | sed -n 2p)" "r['ok'] and r['result']['uid'] == $UB"
+check "$(echo "$out" | sed -n 3p)" "r['ok'] and r['result']['uid'] == $UB"
+note "web-redeem: once, until web_token_ttl, four a user, malformed refused"
+
+# --- "as": the front-end acts for a user let in, as that user
+mk() {
+	printf '{"id":1,"cmd":"create","as":%s,"args":{"name":"%s","vcpus":1,"memory_mib":256,"kernel":"%s","initrd":"%s","append":"%s"}}' \
+	    "$1" "$2" "$KERNEL" "$INITRD" "$GUEST_APPEND"
+}
+names() {
+	python3 -c 'import json,sys; r=json.load(sys.stdin); print(" ".join(sorted(v["name"] for v in r["result"])) if r["ok"] else "ERR " + r["error"]["message"])'
+}
+list_as() {
+	web "$WEB" "{\"id\":1,\"cmd\":\"list\",\"as\":$1}" | names
+}
+check "$(web "$WEB" "$(mk "$UA" avm)")" "r['ok'] and r['result']['owner'] == $UA"
+as "$B" fwsctl create bvm --vcpus 1 --memory 256 --kernel "$KERNEL" \
+    --initrd "$INITRD" --append "$GUEST_APPEND" >/dev/null || fail "create bvm as $B"
+[ "$(list_as "$UA")" = avm ] || fail "list as $A: $(list_as "$UA")"
+[ "$(list_as "$UB")" = bvm ] || fail "list as $B: $(list_as "$UB")"
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"info\",\"as\":$UB,\"args\":{\"name\":\"avm\"}}")" not_found avm
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"start\",\"as\":$UB,\"args\":{\"name\":\"avm\",\"owner\":$UA}}")" \
+    permission_denied "only admins act for another user"
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"quota-set\",\"as\":$UA,\"args\":{\"owner\":$UA,\"vms\":99}}")" \
+    permission_denied "for admins only"
+# a user not let in, root, a uid of no one, not a uid at all
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"list\",\"as\":$UADM}")" permission_denied "has not logged in"
+refused "$(web "$WEB" '{"id":1,"cmd":"list","as":0}')" permission_denied "root does not use the panel"
+refused "$(web "$WEB" '{"id":1,"cmd":"list","as":4000000000}')" permission_denied "has not logged in"
+for bad in -1 '"1000"' 1.5 null 4294967295 '[1]'; do
+	refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"list\",\"as\":$bad}")" invalid_argument '"as" must be a uid'
+done
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"list\",\"as\":$UA,\"zz\":1}")" invalid_argument 'only "id"'
+# "as" from anyone but the front-end: a user, root, and the front-end's
+# own certificate over TLS
+for u in "$A" "$B" root; do
+	refused "$(web "$u" "{\"id\":1,\"cmd\":\"list\",\"as\":$UA}")" permission_denied \
+	    "only the web front-end (web_user) acts for another user"
+done
+C=$PKI/clients/webcert
+r=$(python3 "$CLIENT" --tls "127.0.0.1:$PORT" "$C/cert.pem" "$C/key.pem" "$PKI/ca.pem" \
+    "{\"id\":1,\"cmd\":\"list\",\"as\":$UA}" "$(redeem "$(token "$A")")" '{"id":2,"cmd":"list"}')
+refused "$(echo "$r" | sed -n 1p)" permission_denied "only the web front-end"
+refused "$(echo "$r" | sed -n 2p)" permission_denied "front-end's (web_user) alone"
+check "$(echo "$r" | sed -n 3p)" "r['ok'] and r['result'] == []"
+# fwsd's own verbs and the logins are never made for a user
+for v in migrate-finish web-login web-auth; do
+	refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"$v\",\"as\":$UA}")" permission_denied "never made for another user"
+done
+# an admin let in sees everyone's
+check "$(web "$WEB" "$(redeem "$(token "$ADM")")")" "r['ok'] and r['result'] == {'uid': $UADM, 'admin': True}"
+[ "$(list_as "$UADM")" = "avm bvm" ] || fail "list as admin $ADM: $(list_as "$UADM")"
+note "\"as\": the user's own VMs, an admin's all; refused from others, over TLS, for root and the unknown"
