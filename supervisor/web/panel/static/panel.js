@@ -47,39 +47,74 @@ function ownerText(uid) {
 	return 'uid ' + uid;
 }
 
+/* a row of the list, made once for a VM and changed in place after */
+function makeRow(v) {
+	const cell = (cls) => el('td', { className: cls });
+	const row = el('tr', { data: { vm: v.name, owner: v.owner } },
+	    el('td', { className: 'name' },
+	    el('a', { href: vmPage(v.name) }, v.name)),
+	    cell('owner admin-only'), cell('state'), cell('num vcpus'),
+	    cell('num memory'), cell('address'), cell('loan'));
+	const buttons = el('td', { className: 'actions' },
+	    el('a', { href: vmPage(v.name), className: 'button',
+	    data: { action: 'open' } }, 'Open'));
+	for (const a of actions)
+		buttons.append(el('button', { type: 'button',
+		    className: a.danger ? 'danger' : '',
+		    data: { action: a.name },
+		    onclick: () => act(row.vm, a) }, a.label));
+	buttons.append(el('button', { type: 'button',
+	    data: { action: 'snapshots' },
+	    onclick: () => showSnapshots(row.vm.name) }, 'Snapshots'));
+	row.append(buttons);
+	return row;
+}
+
+function updateRow(row, v) {
+	const set = (cls, text) => {
+		row.querySelector('td.' + cls).textContent = text;
+	};
+	row.vm = v;
+	set('owner', ownerText(v.owner));
+	set('state', v.state);
+	row.querySelector('td.state').className = 'state state-' + v.state;
+	set('vcpus', v.vcpus);
+	set('memory', v.memory_mib + ' MiB');
+	set('address', Array.isArray(v.addresses) && v.addresses.length ?
+	    String(v.addresses[0]) : '');
+	set('loan', v.loan_end === null ? '' : when(v.loan_end));
+	for (const a of actions)
+		row.querySelector('button[data-action="' + a.name +
+		    '"]').disabled = !a.when.includes(v.state);
+}
+
+const rowKey = (v) => v.owner + '/' + v.name;
+
+/*
+ * The list as vms has it: rows kept (a click on a button lands on the
+ * button it was aimed at), made, changed, removed, in order.
+ */
 function renderVms() {
 	const body = byId('vm-rows');
-	clear(body);
+	const old = new Map();
+	for (const row of body.children)
+		if (row.vm)
+			old.set(rowKey(row.vm), row);
 	byId('no-vms').hidden = vms.length !== 0;
+	let at = body.firstElementChild;
 	for (const v of vms) {
-		const addr = Array.isArray(v.addresses) && v.addresses.length ?
-		    String(v.addresses[0]) : '';
-		const buttons = el('td', { className: 'actions' },
-		    el('a', { href: vmPage(v.name), className: 'button',
-		    data: { action: 'open' } }, 'Open'));
-		for (const a of actions)
-			buttons.append(el('button', {
-			    type: 'button',
-			    className: a.danger ? 'danger' : '',
-			    disabled: !a.when.includes(v.state),
-			    data: { action: a.name },
-			    onclick: () => act(v, a) }, a.label));
-		buttons.append(el('button', { type: 'button',
-		    data: { action: 'snapshots' },
-		    onclick: () => showSnapshots(v.name) }, 'Snapshots'));
-		body.append(el('tr', { data: { vm: v.name, owner: v.owner } },
-		    el('td', { className: 'name' },
-		    el('a', { href: vmPage(v.name) }, v.name)),
-		    el('td', { className: 'owner admin-only' },
-		    ownerText(v.owner)),
-		    el('td', { className: 'state state-' + v.state }, v.state),
-		    el('td', { className: 'num' }, v.vcpus),
-		    el('td', { className: 'num' }, v.memory_mib + ' MiB'),
-		    el('td', {}, addr),
-		    el('td', {}, v.loan_end === null ? '' :
-		    when(v.loan_end)),
-		    buttons));
+		let row = old.get(rowKey(v));
+		if (row === undefined)
+			row = makeRow(v);
+		old.delete(rowKey(v));
+		updateRow(row, v);
+		if (row !== at)
+			body.insertBefore(row, at);
+		else
+			at = at.nextElementSibling;
 	}
+	for (const row of old.values())
+		row.remove();
 }
 
 async function loadVms() {

@@ -231,10 +231,22 @@ const eventState = {
 	saved: 'saved', expired: 'expired',
 };
 
+/* the newest first, at most 50 */
+function showEvent(ev) {
+	const list = byId('events');
+	const reason = typeof ev.reason === 'string' ? ': ' + ev.reason : '';
+	list.prepend(el('li', { data: { event: ev.event } },
+	    el('time', {}, when(ev.time)), ' ', el('strong', {}, ev.event),
+	    reason));
+	while (list.children.length > 50)
+		list.lastChild.remove();
+}
+
 function onEvent(ev) {
 	if (info === null || ev.vm !== info.name ||
 	    (typeof ev.owner === 'number' && ev.owner !== info.owner))
 		return;
+	showEvent(ev);
 	if (ev.event === 'deleted') {
 		info.state = 'deleted';
 		byId('vm-state').textContent = 'deleted';
