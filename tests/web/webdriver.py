@@ -110,7 +110,10 @@ class Browser:
         self.timeout = timeout
         self.session = None
         self.driver = None
-        self.profile = tempfile.mkdtemp(prefix="fws-web-chromium.")
+        # FWS_BROWSER_TMP: where the profile goes (a test's directory, so
+        # that its cleanup finds what names it)
+        self.profile = tempfile.mkdtemp(prefix="fws-web-chromium.",
+                                        dir=os.environ.get("FWS_BROWSER_TMP"))
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         log = open(os.path.join(self.profile, "chromedriver.log"), "wb")
