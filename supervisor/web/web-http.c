@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +250,7 @@ web_http_accept(struct evconnlistener *l, evutil_socket_t fd,
 	char			 addr[INET6_ADDRSTRLEN] = "?";
 	struct timeval		 write_tv = { WEB_IDLE_TIMEOUT, 0 };
 	SSL			*ssl;
+	int			 on = 1;
 
 	(void)l;
 	(void)salen;
@@ -266,6 +268,12 @@ web_http_accept(struct evconnlistener *l, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
+	/*
+	 * A reply is written as several TLS records (the head, the body):
+	 * without this, Nagle holds the last until the browser's delayed
+	 * ACK of the first, 40 ms on Linux, on every request.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if ((cn = calloc(1, sizeof(*cn))) == NULL ||
 	    (ssl = SSL_new(web_ssl_ctx)) == NULL) {
 		free(cn);
