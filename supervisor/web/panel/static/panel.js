@@ -27,15 +27,16 @@ const eventState = {
 
 /* the actions a state allows, in the order of the buttons */
 const actions = [
-	{ name: 'start', label: 'Start',
+	{ name: 'start', label: 'Start', done: 'started',
 	    when: ['stopped', 'crashed', 'failed', 'saved'] },
-	{ name: 'stop', label: 'Stop',
+	{ name: 'stop', label: 'Stop', done: 'stopped',
 	    when: ['running', 'paused', 'starting'] },
-	{ name: 'destroy', label: 'Power off', danger: true,
+	{ name: 'destroy', label: 'Power off', done: 'powered off',
+	    danger: true,
 	    ask: (v) => 'Power off ' + v.name + ' at once, as if pulling ' +
 	    'its plug?',
 	    when: ['running', 'paused', 'starting', 'stopping'] },
-	{ name: 'delete', label: 'Delete', danger: true,
+	{ name: 'delete', label: 'Delete', done: 'deleted', danger: true,
 	    ask: (v) => 'Delete ' + v.name + ' and its disks? This cannot ' +
 	    'be undone.',
 	    when: ['stopped', 'crashed', 'failed', 'expired', 'saved'] },
@@ -148,7 +149,7 @@ async function act(v, a) {
 			await request('DELETE', vmPath(v.name));
 		else
 			await request('POST', vmPath(v.name, a.name));
-		say(v.name + ': ' + a.label.toLowerCase() + ' done');
+		say(v.name + ' ' + a.done);
 		if (a.name === 'delete') {
 			if (snapVm === v.name)
 				hideSnapshots();

@@ -262,13 +262,13 @@ function onEvent(ev) {
 	infoSoon();
 }
 
-async function act(what, label, question) {
+async function act(what, label, done, question) {
 	if (question && !await confirmed(question))
 		return;
 	say(label + ' ' + name + '...');
 	try {
 		await request('POST', vmPath(name, what));
-		say(name + ': ' + label.toLowerCase() + ' done');
+		say(name + ' ' + done);
 	} catch (e) {
 		say(name + ': ' + e.message, true);
 	}
@@ -281,11 +281,12 @@ async function main() {
 	document.title = 'fws: ' + name;
 	makeTerminal();
 	byId('vm-start').addEventListener('click', () => act('start',
-	    'Start'));
-	byId('vm-stop').addEventListener('click', () => act('stop', 'Stop'));
+	    'Start', 'started'));
+	byId('vm-stop').addEventListener('click', () => act('stop', 'Stop',
+	    'stopped'));
 	byId('vm-destroy').addEventListener('click', () => act('destroy',
-	    'Power off', 'Power off ' + name + ' at once, as if pulling ' +
-	    'its plug?'));
+	    'Power off', 'powered off', 'Power off ' + name + ' at once, ' +
+	    'as if pulling its plug?'));
 	byId('screen-cad').addEventListener('click', () => {
 		if (rfb !== null)
 			rfb.sendCtrlAltDel();
