@@ -73,6 +73,7 @@ with webdriver.Browser() as b:
 
         p.action(vm, "start")
         p.wait_state(vm, "running", 60)
+        b.screenshot(os.path.join(art, "panel.png"))
         step("started: running in the list")
 
         # its page: the screen and the console
@@ -105,7 +106,6 @@ with webdriver.Browser() as b:
         b.get(url + "/")
         p.ready()
         p.wait_state(vm, "stopped")
-        b.screenshot(os.path.join(art, "panel.png"))
         p.action(vm, "delete")
         b.wait(lambda: not p.has_row(vm), vm + " gone from the list")
         b.wait_css("#no-vms:not([hidden])")
