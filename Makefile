@@ -1,7 +1,9 @@
-# fws: fwsd (the daemon), fwsctl (its client) and fws-pam-check (fwsd's
-# helper for the web panel's password logins).
+# fws: fwsd (the daemon), fwsctl (its client), fws-pam-check (fwsd's
+# helper for the web panel's password logins) and fws-web (the web
+# panel's daemon).
 #
-#   make demo    build, start fwsd on ./demo-state, start a VM
+#   make demo    build, start fwsd on ./demo-state, start a VM, and the
+#                web panel (fws-web) on https://127.0.0.1:8443
 #   make check   install what is missing, build, run every test
 #   make check-asan  the integration suite against fwsd and fwsctl built
 #                with ASan and UBSan (in build-asan/)
@@ -103,7 +105,6 @@ WEB_SRCS	= supervisor/web/fws-web.c supervisor/web/web-api.c \
 WEB_PKGS	= libevent libevent_openssl openssl jansson
 WEBDIR		= $(PREFIX)/share/fws/web
 XTERMDIR	= $(PREFIX)/share/fws/xterm
-PAMDIR		?= $(SYSCONFDIR)/pam.d
 
 HDRS		= $(wildcard include/*.h)
 
@@ -170,16 +171,16 @@ $(B)/fwsctl: $(FWSCTL_SRCS:%.c=$(B)/obj/%.o)
 	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
 	    $(shell pkg-config --libs jansson openssl) $(LDFLAGS)
 
-# PAM has no pkg-config file on Debian 12
-$(B)/fws-pam-check: $(B)/obj/supervisor/fws-pam-check.o
-	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ -lpam $(LDFLAGS)
-
 # where its pages and xterm.js are installed, its defaults
 $(B)/obj/supervisor/web/web-config.o: CFLAGS += -DWEB_PREFIX='"$(PREFIX)"'
 
 $(B)/fws-web: $(WEB_SRCS:%.c=$(B)/obj/%.o)
 	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
 	    $(shell pkg-config --libs $(WEB_PKGS)) $(LDFLAGS)
+
+# PAM has no pkg-config file on Debian 12
+$(B)/fws-pam-check: $(B)/obj/supervisor/fws-pam-check.o
+	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ -lpam $(LDFLAGS)
 
 define unit_rule
 $(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h
@@ -260,7 +261,7 @@ demo-stop:
 	@sh contrib/demo.sh stop
 
 deps:
-	@sh contrib/deps.sh
+	@XTERM_DIR=$(XTERMDIR) sh contrib/deps.sh
 
 # like check: install clang first, then build with the found flags
 fuzz-deps:
@@ -288,6 +289,20 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(STATEDIR)/images
 	install -m 0755 $(B)/fwsd $(DESTDIR)$(SBINDIR)/fwsd
 	install -m 0755 $(B)/fwsctl $(DESTDIR)$(BINDIR)/fwsctl
+	# the web panel: fws-web, its pages (xterm.js: make deps)
+	install -m 0755 $(B)/fws-web $(DESTDIR)$(SBINDIR)/fws-web
+	install -d $(DESTDIR)$(WEBDIR)/static
+	if [ -d supervisor/web/panel ]; then \
+		find supervisor/web/panel -maxdepth 1 -type f -exec \
+		    install -m 0644 {} $(DESTDIR)$(WEBDIR)/ \; ; \
+		find supervisor/web/panel/static -maxdepth 1 -type f -exec \
+		    install -m 0644 {} $(DESTDIR)$(WEBDIR)/static/ \; ; \
+	fi
+	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/fws-web.service > $(B)/fws-web.service
+	install -m 0644 $(B)/fws-web.service $(DESTDIR)$(UNITDIR)/fws-web.service
+	install -m 0644 contrib/man/fws-web.8 $(DESTDIR)$(MANDIR)/man8/fws-web.8
+	install -m 0644 contrib/fws-web.conf.example \
+	    $(DESTDIR)$(DOCDIR)/fws-web.conf.example
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)/pam.d
 	install -m 0700 $(B)/fws-pam-check $(DESTDIR)$(LIBDIR)/fws-pam-check
 	install -m 0644 contrib/pam.d/fws-web $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web
@@ -306,6 +321,9 @@ install: all
 	install -m 0755 contrib/ocf/fws $(DESTDIR)$(OCFDIR)/vm
 	[ -e $(DESTDIR)$(SYSCONFDIR)/fws/fwsd.conf ] || \
 	    install -m 0640 contrib/fwsd.conf.example $(DESTDIR)$(SYSCONFDIR)/fws/fwsd.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/fws/fws-web.conf ] || \
+	    install -m 0644 contrib/fws-web.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/fws/fws-web.conf
 	if [ -z "$(DESTDIR)" ]; then \
 		sh contrib/accounts.sh; \
 		systemctl daemon-reload 2>/dev/null || true; \
@@ -320,7 +338,10 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man8/fwsd.8 \
 	    $(DESTDIR)$(COMPDIR)/fwsctl $(DESTDIR)$(DOCDIR)/fwsd.conf.example \
 	    $(DESTDIR)$(DOCDIR)/fws-snapshot-prune $(DESTDIR)$(OCFDIR)/vm \
-	    $(DESTDIR)$(LIBDIR)/fws-pam-check $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web
+	    $(DESTDIR)$(LIBDIR)/fws-pam-check $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web \
+	    $(DESTDIR)$(SBINDIR)/fws-web $(DESTDIR)$(UNITDIR)/fws-web.service \
+	    $(DESTDIR)$(MANDIR)/man8/fws-web.8 $(DESTDIR)$(DOCDIR)/fws-web.conf.example
+	rm -rf $(DESTDIR)$(WEBDIR)
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(OCFDIR) $(DESTDIR)$(LIBDIR) 2>/dev/null
 
 clean:

@@ -6,12 +6,22 @@
 # again.  demo-state/fwsd.conf opens with a block of the demo's own
 # lines, rewritten on every run; whatever else the file holds is the
 # user's, kept as it is, and wins (a key's last line counts).
+#
+# The web panel comes too, when the account fws-web exists (make deps
+# makes it): fws-web on https://127.0.0.1:8443 (FWS_DEMO_WEB names
+# another ADDRESS:PORT) with a self-signed certificate in
+# demo-state/web, the pages from the tree; the demo prints a one-time
+# login link for the user who ran sudo (root does not use the panel).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 d=${FWS_DEMO_DIR:-$top/demo-state}
 sock=$d/run/fwsd.sock
 conf=$d/fwsd.conf
 fwsctl="$top/build/fwsctl --socket $sock"
+web_listen=${FWS_DEMO_WEB:-127.0.0.1:8443}
+web_url=https://$web_listen
+web=
+getent passwd fws-web >/dev/null 2>&1 && [ -x "$top/build/fws-web" ] && web=yes
 begin="# --- make demo's own lines, rewritten on every run ---"
 end="# --- your settings go below: kept by make demo, they win ---"
 
@@ -22,6 +32,9 @@ stop)
 		pid=$(cat "$d/fwsd.pid" 2>/dev/null || true)
 		[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
 	fi
+	pid=$(cat "$d/fws-web.pid" 2>/dev/null || true)
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+	rm -f "$d/fws-web.pid"
 	echo "demo stopped (state kept in $d; rm -rf it to start afresh)"
 	exit 0
 	;;
@@ -48,6 +61,11 @@ fi
 	echo "$begin"
 	echo "image_dirs = $d/images"
 	[ -z "$confine" ] || echo "$confine"
+	if [ -n "$web" ]; then
+		echo "web_user = fws-web"
+		echo "web_url = $web_url"
+		echo "pam_helper = $top/build/fws-pam-check"
+	fi
 	echo "$end"
 	if [ ! -f "$conf" ]; then
 		echo "#accel = kvm"
@@ -82,6 +100,36 @@ fi
 state=$($fwsctl info demo --json | sed -n 's/.*"state": "\([a-z]*\)".*/\1/p')
 [ "$state" = running ] || $fwsctl start demo
 $fwsctl list
+login=
+if [ -n "$web" ]; then
+	mkdir -p "$d/web"
+	cat > "$d/fws-web.conf" <<EOC
+# written by make demo on every run
+listen = $web_listen
+tls_cert = $d/web/cert.pem
+tls_key = $d/web/key.pem
+fwsd_socket = $sock
+static_dir = $top/supervisor/web/panel
+xterm_dir = ${FWS_XTERM_DIR:-/usr/local/share/fws/xterm}
+EOC
+	if ! curl -sk -o /dev/null "$web_url/" 2>/dev/null; then
+		setsid "$top/build/fws-web" --config "$d/fws-web.conf" \
+		    >>"$d/fws-web.log" 2>&1 &
+		echo $! > "$d/fws-web.pid"
+		i=0
+		until curl -sk -o /dev/null "$web_url/" 2>/dev/null; do
+			i=$((i + 1))
+			if [ $i -gt 50 ]; then
+				echo "fws-web did not start; see $d/fws-web.log" >&2
+				break
+			fi
+			sleep 0.1
+		done
+	fi
+	if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+		login=$(runuser -u "$SUDO_USER" -- $fwsctl web-login 2>&1 || true)
+	fi
+fi
 cat <<EOM
 
 fwsd is running with its state in $d.  Next:
@@ -97,3 +145,12 @@ Settings (e.g. accel = kvm) go in $conf, below the
 demo's own lines: make demo keeps them, then make demo-stop and make
 demo again to use them.
 EOM
+if [ -n "$web" ]; then
+	cat <<EOM
+
+The web panel: $web_url (a self-signed certificate: the browser warns).
+${login:+A one-time login link for $SUDO_USER (2 minutes): $login
+}Another user (in group fws) makes one with:
+  build/fwsctl --socket $sock web-login
+EOM
+fi

@@ -8,18 +8,46 @@
 # tools (tests/cluster starts a one-node cluster of them), Corosync and
 # Pacemaker with its command-line tools; their services are not started
 # (the tests start their own).
+#
+# The web panel needs noVNC (Debian's novnc) and xterm.js 5: Debian's
+# node-xterm 3.8 has no bundle a browser can load, so xterm.js comes
+# from npm (@xterm/xterm 5.5.0) into XTERM_DIR (fws-web.conf's
+# xterm_dir; /usr/local/share/fws/xterm unless make says otherwise).
+# Its browser tests drive Debian's chromium through chromium-driver.
+# "deps.sh test" is the same as "deps.sh": everything make check needs.
 set -e
+xterm_dir=${XTERM_DIR:-/usr/local/share/fws/xterm}
+xterm_version=5.5.0
+# xterm.js for the panel's console, from npm (nothing of it is kept in
+# the tree); once there, left alone
+xterm() {
+	case "$1" in fuzz|cluster) return 0 ;; esac
+	[ -f "$xterm_dir/xterm.js" ] && [ -f "$xterm_dir/xterm.css" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: xterm.js missing from $xterm_dir (run make deps as root)" >&2
+		return 1
+	fi
+	tmp=$(mktemp -d)
+	echo "deps: xterm.js $xterm_version from npm into $xterm_dir"
+	npm install --silent --no-audit --no-fund --prefix "$tmp" \
+	    "@xterm/xterm@$xterm_version" >/dev/null
+	install -d -m 0755 "$xterm_dir"
+	install -m 0644 "$tmp/node_modules/@xterm/xterm/lib/xterm.js" \
+	    "$tmp/node_modules/@xterm/xterm/css/xterm.css" "$xterm_dir/"
+	rm -rf "$tmp"
+}
+
 build="make pkg-config libevent-dev libjansson-dev libnl-3-dev
-libnl-route-3-dev libsqlite3-dev libnftables-dev libssl-dev"
+libnl-route-3-dev libsqlite3-dev libnftables-dev libssl-dev libpam0g-dev"
 case "$1" in
 fuzz)	pkgs="$build clang libclang-rt-dev" ;;
-"")	pkgs="$build gcc libcmocka-dev qemu-system-x86 qemu-utils
+""|test)	pkgs="$build gcc libcmocka-dev qemu-system-x86 qemu-utils
 busybox-static cpio gzip socat iproute2 python3
 nftables dnsmasq-base groff-base man-db openssl valgrind resource-agents
-libxml2-utils" ;;
+libxml2-utils curl novnc npm chromium chromium-driver" ;;
 cluster) pkgs="qemu-block-extra ceph-mon ceph-mgr ceph-osd ceph-common corosync
 pacemaker pacemaker-cli-utils" ;;
-*)	echo "usage: deps.sh [fuzz|cluster]" >&2; exit 2 ;;
+*)	echo "usage: deps.sh [test|fuzz|cluster]" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do
@@ -28,7 +56,7 @@ for p in $pkgs; do
 done
 # fwsd runs qemu as fws-qemu: the accounts come with the packages
 [ "$(id -u)" = 0 ] && sh "$(dirname "$0")/accounts.sh"
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && { xterm "$1"; exit $?; }
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing packages:$missing (run make ${1:+$1-}deps as root)" >&2
 	exit 1
@@ -46,3 +74,4 @@ if [ "$1" = cluster ] && [ ! -e "$policy" ]; then
 	chmod 0755 "$policy"
 fi
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+xterm "$1"

@@ -50,6 +50,8 @@
 	"X-Frame-Options: DENY\r\n"						\
 	"Strict-Transport-Security: max-age=31536000\r\n"
 
+#define WEB_LINGER	2	/* s a refused request's rest is read */
+
 enum web_conn_state {
 	CN_HEAD,		/* reading a request's head */
 	CN_BODY,		/* reading its body */
@@ -65,6 +67,7 @@ struct web_conn {
 	enum web_conn_state	 cn_state;
 	struct web_req		 cn_req;
 	int			 cn_started;	/* a request's bytes came */
+	int			 cn_linger;	/* refused with bytes unread */
 	struct event		*cn_timer;	/* head deadline, idleness */
 	struct event		*cn_resume;	/* a pipelined request waits */
 	char			 cn_user[WEB_NAME_MAX + 1];
@@ -116,8 +119,15 @@ web_http_timeout(int fd, short what, void *arg)
 static void
 web_http_read(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
-	web_http_process(arg);
+	struct web_conn	*cn = arg;
+
+	if (cn->cn_state == CN_CLOSING) {
+		/* the rest of a refused request: read, not answered */
+		evbuffer_drain(bufferevent_get_input(bev),
+		    evbuffer_get_length(bufferevent_get_input(bev)));
+		return;
+	}
+	web_http_process(cn);
 }
 
 static void
@@ -133,9 +143,20 @@ web_http_write(struct bufferevent *bev, void *arg)
 {
 	struct web_conn	*cn = arg;
 
-	if (cn->cn_state == CN_CLOSING &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	if (cn->cn_state != CN_CLOSING ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+		return;
+	if (!cn->cn_linger) {
 		web_http_free(cn);
+		return;
+	}
+	/*
+	 * A connection closed with the client's bytes unread is reset,
+	 * and the reset can overtake the reply: what comes is read and
+	 * dropped for a moment first, until the client closes.
+	 */
+	cn->cn_linger = 0;
+	web_http_arm(cn, WEB_LINGER);
 }
 
 static void
@@ -147,8 +168,9 @@ web_http_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_ERROR) {
 		while ((e = bufferevent_get_openssl_error(cn->cn_bev)) != 0)
-			log_debug("%s: %s: TLS: %s", __func__, cn->cn_addr,
-			    ERR_reason_error_string(e));
+			if (ERR_reason_error_string(e) != NULL)
+				log_debug("%s: %s: TLS: %s", __func__,
+				    cn->cn_addr, ERR_reason_error_string(e));
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		web_http_free(cn);
@@ -158,8 +180,9 @@ web_http_event(struct bufferevent *bev, short what, void *arg)
 static void
 web_http_refuse(struct web_conn *cn, int status, const char *why)
 {
-	log_info("%s - - %d - (%s)", cn->cn_addr, status, why);
+	log_debug("%s: %s: %d: %s", __func__, cn->cn_addr, status, why);
 	cn->cn_req.hr_keep_alive = 0;
+	cn->cn_linger = 1;
 	web_http_error(cn, status, "invalid_argument", "%s", why);
 }
 
@@ -422,7 +445,10 @@ web_http_done(struct web_conn *cn, int status)
 	web_http_log(cn, status);
 	if (!cn->cn_req.hr_keep_alive) {
 		cn->cn_state = CN_CLOSING;
-		bufferevent_disable(cn->cn_bev, EV_READ);
+		if (cn->cn_linger)
+			bufferevent_enable(cn->cn_bev, EV_READ);
+		else
+			bufferevent_disable(cn->cn_bev, EV_READ);
 		web_http_write(cn->cn_bev, cn);
 		return;
 	}

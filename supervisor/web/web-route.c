@@ -39,14 +39,15 @@ struct web_route {
 	const char		*wr_method;
 	const char		*wr_pattern;
 	enum web_route_kind	 wr_kind;
-	const char		*wr_what;	/* a page, or fwsd's verb */
+	const char		*wr_what;	/* a page, a directory's
+						   part, or fwsd's verb */
 	int			 wr_arg;	/* a directory, or a proxy */
 };
 
 static const struct web_route web_routes[] = {
 	{ "GET",    "/",			RK_PAGE, "index.html", 0 },
 	{ "GET",    "/login",			RK_PAGE, "login.html", 0 },
-	{ "GET",    "/static/**",		RK_FILES, NULL, RD_STATIC },
+	{ "GET",    "/static/**",		RK_FILES, "static/", RD_STATIC },
 	{ "GET",    "/novnc/**",		RK_FILES, NULL, RD_NOVNC },
 	{ "GET",    "/xterm/**",		RK_FILES, NULL, RD_XTERM },
 	{ "POST",   "/api/session",		RK_LOGIN, NULL, 0 },
@@ -219,6 +220,7 @@ web_route_dispatch(struct web_conn *cn, struct web_req *hr)
 	struct web_match	 m;
 	const char		*origin = web_parse_header(hr, "origin");
 	const char		*path = hr->hr_path, *csrf;
+	char			*rest;
 	json_t			*args;
 	size_t			 i;
 	int			 guarded, ws, path_known = 0;
@@ -287,7 +289,13 @@ web_route_dispatch(struct web_conn *cn, struct web_req *hr)
 		web_static_serve(cn, web_conf.wcf_static_dir, found->wr_what);
 		break;
 	case RK_FILES:
-		web_static_serve(cn, web_route_dir(found->wr_arg), m.wm_rest);
+		if (found->wr_what != NULL) {
+			rest = xasprintf("%s%s", found->wr_what, m.wm_rest);
+			web_static_serve(cn, web_route_dir(found->wr_arg), rest);
+			free(rest);
+		} else
+			web_static_serve(cn, web_route_dir(found->wr_arg),
+			    m.wm_rest);
 		break;
 	case RK_LOGIN:
 		if (strcmp(hr->hr_method, "POST") == 0)

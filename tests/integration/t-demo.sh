@@ -10,6 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 D=$T/demo
 conf=$D/fwsd.conf
+# the web panel on a port of the test's own
+FWS_DEMO_WEB=127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export FWS_DEMO_WEB
 demo() {
 	FWS_DEMO_DIR=$D sh "$TOP/contrib/demo.sh" "$@" >"$T/demo.out" 2>&1 ||
 	    fail "demo.sh $*: $(cat "$T/demo.out")"
@@ -42,6 +45,16 @@ l = {(i["name"], i["type"]) for i in json.load(sys.stdin)}
 assert l == {("guest", "kernel"), ("guest", "initrd")}, l' ||
     fail "image-list: $(dctl image-list)"
 note "a first run keeps the user's file, and uses it"
+
+# with the fws-web account (make deps), the panel runs and is said
+if getent passwd fws-web >/dev/null; then
+	[ "$(curl -sk -o /dev/null -w '%{http_code}' "https://$FWS_DEMO_WEB/api/session")" = 401 ] ||
+	    fail "the demo's panel does not answer: $(tail -3 "$D/fws-web.log")"
+	grep -q "The web panel: https://$FWS_DEMO_WEB" "$T/demo.out" ||
+	    fail "the demo does not say where the panel is: $(cat "$T/demo.out")"
+	grep -q "^web_user = fws-web$" "$conf" || fail "no web_user: $(cat "$conf")"
+	note "the web panel runs"
+fi
 
 # again: the same file; a line added below the block stays too
 cp "$conf" "$T/conf.1"

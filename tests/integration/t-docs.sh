@@ -18,12 +18,12 @@ EXAMPLE=$TOP/contrib/fwsd.conf.example
 command -v groff >/dev/null 2>&1 || fail "groff is missing (package groff-base)"
 command -v bash >/dev/null 2>&1 || fail "bash is missing"
 for f in "$MAN/fwsd.8" "$MAN/fwsctl.1" "$MAN/fwsd.conf.5" \
-    "$MAN/fws-tls-setup.1" "$COMP" "$EXAMPLE"; do
+    "$MAN/fws-tls-setup.1" "$MAN/fws-web.8" "$COMP" "$EXAMPLE"; do
 	[ -f "$f" ] || fail "$f is missing"
 done
 
 # --- the pages format without a warning, for print and for a terminal
-for page in fwsd.8 fwsctl.1 fwsd.conf.5 fws-tls-setup.1; do
+for page in fwsd.8 fwsctl.1 fwsd.conf.5 fws-tls-setup.1 fws-web.8; do
 	groff -mandoc -ww -z "$MAN/$page" 2>"$T/err" ||
 	    fail "groff failed on $page: $(cat "$T/err")"
 	[ -s "$T/err" ] && fail "groff warns about $page: $(cat "$T/err")"
@@ -120,6 +120,45 @@ for k in $(sed -n 's/^\.It Ic \([a-z_]*\) .*/\1/p' "$MAN/fwsd.conf.5") \
 	    fail "the documentation names a key fwsd does not know: $k"
 done
 note "$nkeys configuration keys in fwsd.conf.5 and fwsd.conf.example"
+
+# --- fws-web's keys (web-config.c) in fws-web.8 and its example, both ways;
+# its flags in its page
+WEBEX=$TOP/contrib/fws-web.conf.example
+wkeys=$(sed -n 's/^[[:space:]]*{ "\([a-z_]*\)",.*offsetof(struct web_config.*/\1/p' \
+    "$TOP/supervisor/web/web-config.c"; grep -o '"session_[a-z]*"' \
+    "$TOP/supervisor/web/web-config.c" | tr -d '"' | sort -u)
+[ "$(echo "$wkeys" | wc -l)" -ge 10 ] || fail "fws-web's keys not found: $wkeys"
+for k in $wkeys; do
+	grep -Eq "^\.It Ic $k( |\$)" "$MAN/fws-web.8" ||
+	    fail "fws-web.8 has no entry for the key $k"
+	[ "$(grep -c "^#$k = " "$WEBEX")" = 1 ] ||
+	    fail "fws-web.conf.example lacks (or repeats) '#$k = default'"
+done
+for k in $(sed -n '/^\.Sh CONFIGURATION/,/^\.Sh/s/^\.It Ic \([a-z_]*\) .*/\1/p' \
+    "$MAN/fws-web.8") $(sed -n 's/^#\([a-z_]*\) = .*/\1/p' "$WEBEX"); do
+	echo "$wkeys" | grep -qx -- "$k" ||
+	    fail "the documentation names a key fws-web does not know: $k"
+done
+for o in $(grep -o '{ "[a-z-]*",[[:space:]]*[a-z_]*argument' \
+    "$TOP/supervisor/web/fws-web.c" | sed 's/{ "\([a-z-]*\)".*/\1/'); do
+	[ "$o" = help ] && continue
+	grep -Eq "Fl -$o( |\$)" "$MAN/fws-web.8" || fail "fws-web.8 does not name --$o"
+done
+# the example's defaults are fws-web's own
+"$BUILD/fws-web" --config "$WEBEX" --version >/dev/null ||
+    fail "fws-web --version"
+sed -n 's/^#\([a-z_]* = .*\)/\1/p' "$WEBEX" >"$T/fws-web.conf"
+python3 - "$T/fws-web.conf" "$TOP/include/web.h" <<'EOP' || fail "fws-web.conf.example's defaults are not fws-web's"
+import re, sys
+conf = dict(l.split(" = ", 1) for l in open(sys.argv[1]).read().splitlines())
+h = open(sys.argv[2]).read()
+assert conf["listen"] == re.search(r'WEB_LISTEN_DEFAULT\s+"([^"]*)"', h).group(1)
+assert conf["user"] == re.search(r'WEB_USER_DEFAULT\s+"([^"]*)"', h).group(1)
+assert conf["novnc_dir"] == re.search(r'WEB_NOVNC_DEFAULT\s+"([^"]*)"', h).group(1)
+assert conf["session_idle"] == "30m" and "30 * 60" in h
+assert conf["session_max"] == "12h" and "12 * 3600" in h
+EOP
+note "$(echo "$wkeys" | wc -l) fws-web keys in fws-web.8 and fws-web.conf.example"
 
 # --- the example's defaults, all uncommented, are what fwsd takes: this
 # fwsd runs on them (the test's own directories and cgroup after them)

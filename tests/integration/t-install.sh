@@ -19,7 +19,9 @@ for f in usr/sbin/fwsd usr/bin/fwsctl usr/bin/fws-tls-setup \
     usr/share/man/man1/fwsctl.1 usr/share/man/man5/fwsd.conf.5 \
     usr/share/man/man8/fwsd.8 usr/share/bash-completion/completions/fwsctl \
     usr/share/doc/fws/fwsd.conf.example usr/share/doc/fws/fws-snapshot-prune \
-    etc/fws/fwsd.conf; do
+    etc/fws/fwsd.conf usr/sbin/fws-web lib/systemd/system/fws-web.service \
+    usr/share/man/man8/fws-web.8 usr/share/doc/fws/fws-web.conf.example \
+    etc/fws/fws-web.conf; do
 	[ -f "$R/$f" ] || fail "make install did not install /$f"
 done
 [ -x "$R/usr/sbin/fwsd" ] && [ -x "$R/usr/bin/fwsctl" ] || fail "binaries not executable"
@@ -27,11 +29,19 @@ grep -q '^ExecStart=/usr/sbin/fwsd --foreground$' "$R/lib/systemd/system/fwsd.se
     fail "unit: $(grep ExecStart "$R/lib/systemd/system/fwsd.service")"
 grep -q '^KillMode=process$' "$R/lib/systemd/system/fwsd.service" || fail "unit lacks KillMode=process"
 grep -q '^Type=notify$' "$R/lib/systemd/system/fwsd.service" || fail "unit is not Type=notify"
+grep -q '^ExecStart=/usr/sbin/fws-web --foreground$' "$R/lib/systemd/system/fws-web.service" ||
+    fail "fws-web's unit: $(grep ExecStart "$R/lib/systemd/system/fws-web.service")"
+grep -q '^User=fws-web$' "$R/lib/systemd/system/fws-web.service" ||
+    fail "fws-web's unit does not run it as fws-web"
 if command -v systemd-analyze >/dev/null; then
 	sed "s|^ExecStart=/usr|ExecStart=$R/usr|" "$R/lib/systemd/system/fwsd.service" \
 	    > "$T/fwsd.service"
 	systemd-analyze verify --man=no "$T/fwsd.service" >"$T/verify" 2>&1 ||
 	    fail "systemd-analyze verify: $(cat "$T/verify")"
+	sed "s|^ExecStart=/usr|ExecStart=$R/usr|" \
+	    "$R/lib/systemd/system/fws-web.service" > "$T/fws-web.service"
+	systemd-analyze verify --man=no "$T/fws-web.service" >"$T/verify" 2>&1 ||
+	    fail "systemd-analyze verify fws-web: $(cat "$T/verify")"
 fi
 [ "$(stat -c %a "$R/var/lib/fws")" = 710 ] || fail "state dir mode $(stat -c %a "$R/var/lib/fws")"
 [ "$(getent group | sort | md5sum)" = "$groups_before" ] || fail "a DESTDIR install changed the host's groups"

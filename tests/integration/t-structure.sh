@@ -1,8 +1,9 @@
 # t-structure.sh: the shape of the daemon's code, as the objects built
 # from it have it.  No circle of files calls each other (a file's
-# functions called by another, from nm: fwsd.c, which starts everything,
-# aside); the core (vm, snapshot, create, image-import, quota, events,
-# loan) includes no proto.h, the reply layer's; one place writes a VM's
+# functions called by another, from nm: fwsd.c and fws-web.c, which
+# start everything, aside; fws-web's files in supervisor/web/ too); the
+# core (vm, snapshot, create, image-import, quota, events, loan)
+# includes no proto.h, the reply layer's; one place writes a VM's
 # state; netsetup/ includes no fws.h.
 . "$(dirname "$0")/lib.sh"
 command -v nm >/dev/null 2>&1 || fail "nm is missing (package binutils)"
@@ -13,9 +14,9 @@ import collections, glob, os, subprocess, sys
 obj = sys.argv[1]
 defs, used = {}, collections.defaultdict(set)
 for o in glob.glob(obj + "/supervisor/*.o") + glob.glob(obj + "/qmp/*.o") + \
-        glob.glob(obj + "/netsetup/*.o"):
+        glob.glob(obj + "/netsetup/*.o") + glob.glob(obj + "/supervisor/web/*.o"):
     f = os.path.basename(o)[:-2]
-    if f.startswith("fwsctl") or f == "fwsd":
+    if f.startswith("fwsctl") or f in ("fwsd", "fws-web"):
         continue
     for line in subprocess.run(["nm", o], capture_output=True,
                                text=True, check=True).stdout.splitlines():
