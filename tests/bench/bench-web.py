@@ -231,12 +231,7 @@ def main():
         f = benchlib.Fwsd("web_user = %s\nweb_url = %s\npam_helper = %s\n"
                           "admin_group = %s\nclient_idle_timeout = 0\n" %
                           (front, url, PAM_HELPER, admins))
-        static = os.path.join(f.tmp, "web-static")
-        os.mkdir(static)
-        for d in (PANEL, os.path.join(PANEL, "static")):
-            for n in os.listdir(d):
-                if os.path.isfile(os.path.join(d, n)):
-                    shutil.copy(os.path.join(d, n), static)
+        static = PANEL
         wdir = os.path.join(f.tmp, "web")
         os.mkdir(wdir)
         shutil.chown(wdir, front)

@@ -46,12 +46,8 @@ if [ ! -e /etc/pam.d/fws-web ]; then
 	AT_EXIT="$AT_EXIT cmp -s $TOP/contrib/pam.d/fws-web /etc/pam.d/fws-web && rm -f /etc/pam.d/fws-web;"
 fi
 
-# the panel's pages as make install lays them out: the pages and their
-# files in one directory (fws-web serves /static/NAME from it)
-WEB_STATIC=$T/web-static
-mkdir -p "$WEB_STATIC" && chmod 0755 "$WEB_STATIC" &&
-    cp "$PANEL_SRC"/*.html "$PANEL_SRC"/static/* "$WEB_STATIC/" ||
-    fail "cannot lay out the panel in $WEB_STATIC"
+# the panel's pages from the tree, laid out as make install lays them
+WEB_STATIC=$PANEL_SRC
 
 # write_web_config [LINES]: fwsd.conf for a front-end, and fws-web.conf
 write_web_config() {
