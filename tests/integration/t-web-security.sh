@@ -7,7 +7,11 @@
 # reach; another user's VM is not found, nor its console or screen
 # WebSockets.  fws-web killed with a page open: fwsd and the guest run
 # on untouched, the page lets go; started again, it knows no session:
-# the page asks to log in, and the user does.
+# the page asks to log in, and the user does.  Sessions end (their
+# cookie then 401): after session_idle without a request, and after
+# session_max however busy (t-web.sh has the rest of the list: no or a
+# forged cookie, no CSRF token, another user's VM and its WebSockets
+# over HTTP, ten wrong passwords, TLS 1.1, the restart over HTTP).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/web-lib.sh"
 
@@ -59,3 +63,31 @@ wait "$PY" || { tail -20 "$T/fws-web.log"; fail "browser-security.py failed (art
 [ -e "$CTL.started" ] || fail "fws-web was never restarted"
 note "fwsd and sa ran on through fws-web's death (pid $PID_A)"
 note "screenshots in $ARTEFACTS"
+
+# --- sessions expire: idle, then at their end however busy
+stop_web
+printf 'session_idle = 2s\nsession_max = 5s\n' >> "$T/fws-web.conf"
+start_web
+# login USER JAR: a session of USER's (a one-time link) in cookie jar JAR
+login() {
+	tok=$(as "$1" fwsctl web-login --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])') ||
+	    fail "web-login as $1"
+	[ "$(curl -sk -o /dev/null -w '%{http_code}' -c "$2" -H 'Content-Type: application/json' \
+	    -d "{\"token\":\"$tok\"}" "$WEB_URL/api/session")" = 200 ] || fail "login as $1"
+}
+code() {
+	curl -sk -o /dev/null -w '%{http_code}' -b "$1" "$WEB_URL$2"
+}
+login "$A" "$T/jar1"
+[ "$(code "$T/jar1" /api/vms)" = 200 ] || fail "a fresh session refused"
+sleep 3
+[ "$(code "$T/jar1" /api/vms)" = 401 ] || fail "an idle session lived on"
+[ "$(code "$T/jar1" /api/session)" = 401 ] || fail "an idle session is still told"
+login "$A" "$T/jar2"
+for i in 1 2 3 4; do
+	[ "$(code "$T/jar2" /api/vms)" = 200 ] || fail "a busy session ended at ${i} s"
+	sleep 1
+done
+sleep 1.5
+[ "$(code "$T/jar2" /api/vms)" = 401 ] || fail "a session outlived session_max"
+note "sessions end: 2 s idle, 5 s after the login however busy"
