@@ -23,7 +23,7 @@ ARTEFACTS=${FWS_ARTEFACTS:-$TOP/tests/web/artefacts}/$TEST_NAME
 [ -f "$NOVNC_DIR/core/rfb.js" ] || fail "no noVNC in $NOVNC_DIR (apt-get install novnc)"
 command -v chromium >/dev/null && command -v chromedriver >/dev/null ||
     fail "chromium and chromium-driver are needed (make deps)"
-mkdir -p "$ARTEFACTS" || fail "mkdir $ARTEFACTS"
+rm -rf "$ARTEFACTS" && mkdir -p "$ARTEFACTS" || fail "mkdir $ARTEFACTS"
 
 WEB_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 WEB_URL=https://127.0.0.1:$WEB_PORT

@@ -144,8 +144,11 @@ class Panel:
         def answered():
             t = self.console_text()
             # the echo of the line typed holds TAG:EXPR:, the answer
-            # TAG:VALUE: with the expression worked out
+            # TAG:VALUE: with the expression worked out; a VALUE not
+            # yet closed by its ':' may still be arriving
             for part in t.split(tag + ":")[1:]:
+                if ":" not in part:
+                    continue
                 v = part.split(":")[0]
                 if v and v != expr:
                     return v
