@@ -273,7 +273,7 @@ web_http_accept(struct evconnlistener *l, evutil_socket_t fd,
 	char			 addr[INET6_ADDRSTRLEN] = "?";
 	struct timeval		 write_tv = { WEB_IDLE_TIMEOUT, 0 };
 	SSL			*ssl;
-	int			 on = 1;
+	int			 one = 1;
 
 	(void)l;
 	(void)salen;
@@ -292,11 +292,10 @@ web_http_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	/*
-	 * A reply is written as several TLS records (the head, the body):
-	 * without this, Nagle holds the last until the browser's delayed
-	 * ACK of the first, 40 ms on Linux, on every request.
+	 * A reply goes out as several TLS records: without this, Nagle's
+	 * algorithm holds the last until the browser's delayed ACK (40 ms)
 	 */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((cn = calloc(1, sizeof(*cn))) == NULL ||
 	    (ssl = SSL_new(web_ssl_ctx)) == NULL) {
 		free(cn);

@@ -38,9 +38,10 @@ fi
 SETUP=$TOP/contrib/fws-tls-setup
 PKI=$T/pki
 { sh "$SETUP" ca "$PKI" && sh "$SETUP" host "$PKI" 127.0.0.1 &&
-    sh "$SETUP" client "$PKI" webcert; } >/dev/null || fail "fws-tls-setup"
+    sh "$SETUP" client "$PKI" webcert &&
+    sh "$SETUP" client "$PKI" acert; } >/dev/null || fail "fws-tls-setup"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-TTL=4
+TTL=8
 write_config "web_user = $WEB
 web_url = https://panel.example.org:8443/
 web_token_ttl = $TTL
@@ -51,7 +52,7 @@ listen_tls = 127.0.0.1:$PORT
 tls_cert = $PKI/hosts/127.0.0.1/cert.pem
 tls_key = $PKI/hosts/127.0.0.1/key.pem
 tls_ca = $PKI/ca.pem
-tls_allowed = webcert => $WEB"
+tls_allowed = webcert => $WEB; acert => $A"
 start_fwsd
 UA=$(uid_of "$A"); UB=$(uid_of "$B"); UADM=$(uid_of "$ADM"); UPW=$(uid_of "$PW")
 
@@ -117,7 +118,7 @@ refused "$(web "$WEB" '{"id":1,"cmd":"web-redeem","args":{}}')" invalid_argument
 # a link is "as" nobody
 refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"web-redeem\",\"as\":$UA,\"args\":{\"token\":\"$TA\"}}")" \
     permission_denied "never made for another user"
-check "$(web "$WEB" "$(redeem "$TA")")" "r['ok'] and r['result']['uid'] == $UA"
+check "$(web "$WEB" "$(redeem "$(token "$A")")")" "r['ok'] and r['result']['uid'] == $UA"
 # expiry
 TB=$(token "$B")
 sleep $((TTL + 1))
@@ -179,3 +180,140 @@ done
 check "$(web "$WEB" "$(redeem "$(token "$ADM")")")" "r['ok'] and r['result'] == {'uid': $UADM, 'admin': True}"
 [ "$(list_as "$UADM")" = "avm bvm" ] || fail "list as admin $ADM: $(list_as "$UADM")"
 note "\"as\": the user's own VMs, an admin's all; refused from others, over TLS, for root and the unknown"
+
+# --- a VM started for a user: the events name them; their stream
+# follows their VMs alone
+runuser -u "$WEB" -- python3 "$CLIENT" --stay "$SOCK" \
+    "{\"id\":1,\"cmd\":\"events\",\"as\":$UA,\"args\":{\"follow\":true,\"limit\":0}}" \
+    >"$T/follow" 2>&1 &
+FOLLOW=$!
+wait_until 10 grep -q '"result"' "$T/follow" || fail "events follow: $(cat "$T/follow")"
+check "$(web "$WEB" "{\"id\":1,\"cmd\":\"start\",\"as\":$UA,\"args\":{\"name\":\"avm\"}}")" "r['ok']"
+as "$B" fwsctl start bvm >/dev/null || fail "start bvm"
+wait_until 30 grep -q '"started"' "$T/follow" || fail "no started event for avm: $(cat "$T/follow")"
+kill "$FOLLOW" 2>/dev/null; wait "$FOLLOW" 2>/dev/null
+grep -q '"bvm"' "$T/follow" && fail "$A's stream shows bvm: $(cat "$T/follow")"
+a=$(fwsctl events avm --json --limit 100 | python3 -c "
+import json,sys
+print(' '.join(str(e['actor']) for e in map(json.loads, sys.stdin) if e['event'] in ('created', 'started')))")
+[ "$a" = "$UA $UA" ] || fail "avm's created and started name '$a' as the actors, not $UA"
+note "events of a request made for a user name that user; the user's stream follows their VMs"
+
+# --- screen-connect: a connection that speaks RFB, for the owner alone
+wait_until 30 state_is avm running || fail "avm is not running"
+r=$(web "$WEB" "{\"id\":1,\"cmd\":\"screen-connect\",\"as\":$UA,\"args\":{\"name\":\"avm\"}}")
+check "$r" "r['ok'] and r['result'] == {'name': 'avm'} and r['fd'] == 'RFB 003.008\n' and r['fd_security'] == [1]"
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"screen-connect\",\"as\":$UB,\"args\":{\"name\":\"avm\"}}")" not_found avm
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"screen-connect\",\"as\":$UB,\"args\":{\"name\":\"avm\",\"owner\":$UA}}")" \
+    permission_denied "only admins"
+check "$(web "$WEB" "{\"id\":1,\"cmd\":\"screen-connect\",\"as\":$UADM,\"args\":{\"name\":\"bvm\"}}")" \
+    "r['ok'] and r['fd'] == 'RFB 003.008\n'"
+# the owner on their own connection too; the VNC server of TCP still
+# asks its password
+check "$(web "$A" '{"id":1,"cmd":"screen-connect","args":{"name":"avm"}}')" "r['ok'] and r['fd_security'] == [1]"
+port=$(fwsctl vnc avm --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["port"])')
+sec=$(python3 -c "
+import socket
+s = socket.create_connection(('$VNC_ADDR', $port), 10)
+s.recv(12); s.sendall(b'RFB 003.008\n'); n = s.recv(1); print(list(s.recv(n[0])))")
+[ "$sec" = "[2]" ] || fail "the TCP VNC server offers $sec, not VNC authentication alone"
+# not over TLS; not a stopped VM; several at once
+C=$PKI/clients/acert
+r=$(python3 "$CLIENT" --tls "127.0.0.1:$PORT" "$C/cert.pem" "$C/key.pem" "$PKI/ca.pem" \
+    '{"id":1,"cmd":"screen-connect","args":{"name":"avm"}}')
+refused "$r" failed "cannot travel over TLS"
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"screen-connect\",\"as\":$UA,\"args\":{\"name\":\"nosuch\"}}")" not_found nosuch
+out=$(python3 "$CLIENT" --pipeline "$SOCK" \
+    '{"id":1,"cmd":"screen-connect","args":{"name":"avm","owner":'"$UA"'}}' \
+    '{"id":2,"cmd":"screen-connect","args":{"name":"bvm","owner":'"$UB"'}}' 2>&1)
+[ "$(echo "$out" | grep -c '"ok": true')" -ge 1 ] || fail "two screens at once: $out"
+check "$(web "$WEB" "{\"id\":1,\"cmd\":\"console\",\"as\":$UA,\"args\":{\"name\":\"avm\"}}")" "r['ok'] and 'fd' in r"
+fwsctl destroy bvm >/dev/null && fwsctl destroy avm >/dev/null ||
+    fail "destroy"
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"screen-connect\",\"as\":$UB,\"args\":{\"name\":\"bvm\"}}")" bad_state "no screen"
+note "screen-connect: RFB without a password for the owner (and admins), nothing for another user"
+
+# --- the front-end's connections are not held to max_clients_per_user (3)
+python3 - "$SOCK" "$WEB" "$A" <<'EOP' || fail "connection caps: $(cat "$T/err" 2>/dev/null)"
+import json, os, socket, sys, pwd
+sock, web, user = sys.argv[1:]
+
+def conns(who, n):
+    pid = os.fork()
+    if pid == 0:
+        os.setgid(pwd.getpwnam(who).pw_gid)
+        os.setgroups(os.getgrouplist(who, pwd.getpwnam(who).pw_gid))
+        os.setuid(pwd.getpwnam(who).pw_uid)
+        ok = 0
+        ss = []
+        for i in range(n):
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(sock)
+            try:
+                s.sendall(b'{"id":1,"cmd":"version"}\n')
+            except OSError:
+                pass    # refused and closed already
+            ss.append(s)
+        for s in ss:
+            try:
+                r = json.loads(s.makefile().readline())
+            except (OSError, ValueError):
+                continue
+            ok += r.get("ok", False) is True
+        os._exit(ok)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+got = conns(web, 8)
+if got != 8:
+    sys.exit("the front-end had %d of 8 connections" % got)
+got = conns(user, 5)
+if got != 3:
+    sys.exit("a user had %d of 5 connections (max_clients_per_user = 3)" % got)
+EOP
+note "the front-end holds 8 connections, a user 3 (max_clients_per_user)"
+
+# --- web-auth: PAM says; the same words whatever failed
+auth() {
+	python3 -c 'import json,sys; print(json.dumps({"id": 1, "cmd": "web-auth", "args": {"user": sys.argv[1], "password": sys.argv[2]}}))' "$1" "$2"
+}
+check "$(web "$WEB" "$(auth "$PW" "$PASS")")" "r['ok'] and r['result'] == {'uid': $UPW, 'admin': False}"
+check "$(web "$WEB" "{\"id\":1,\"cmd\":\"list\",\"as\":$UPW}")" "r['ok'] and r['result'] == []"
+refused "$(web "$WEB" "$(auth "$PW" "$PASS-not")")" permission_denied "authentication failed"
+refused "$(web "$WEB" "$(auth "nosuch$(echo "${T##*.}" | tr A-Z a-z)" "$PASS")")" permission_denied "authentication failed"
+refused "$(web "$WEB" "$(auth root "$PASS")")" permission_denied "authentication failed"
+refused "$(web "$WEB" "$(auth "$PW" '')")" permission_denied "authentication failed"
+refused "$(web "$A" "$(auth "$PW" "$PASS")")" permission_denied "front-end's (web_user) alone"
+refused "$(web root "$(auth "$PW" "$PASS")")" permission_denied "front-end's (web_user) alone"
+# bad names, oversized and NUL-holding passwords: refused before PAM
+for bad in Root 'a b' '' '-x' 1abc "$(printf 'a%.0s' $(seq 33))" 'a;b' '../x' "$PW
+"; do
+	refused "$(web "$WEB" "$(auth "$bad" "$PASS")")" invalid_argument "is not a user name"
+done
+long=$(printf 'x%.0s' $(seq 513))
+refused "$(web "$WEB" "$(auth "$PW" "$long")")" invalid_argument "at most 512 bytes"
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"web-auth\",\"args\":{\"user\":\"$PW\",\"password\":\"a\\u0000b\"}}")" \
+    invalid_argument "NUL"
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"web-auth\",\"args\":{\"user\":\"$PW\",\"password\":7}}")" \
+    invalid_argument password
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"web-auth\",\"args\":{\"user\":\"$PW\"}}")" invalid_argument password
+# one check of a name at a time
+out=$(runuser -u "$WEB" -- python3 "$CLIENT" --pipeline "$SOCK" "$(auth "$PW" wrong1)" "$(auth "$PW" wrong2)")
+echo "$out" | grep -q 'login of that user is under way' || fail "two checks of $PW at once: $out"
+# five failures in all (one above, one just now) hold the name back,
+# the right password too
+for i in 2 3 4; do
+	refused "$(web "$WEB" "$(auth "$PW" "wrong$i")")" permission_denied "authentication failed"
+done
+r=$(web "$WEB" "$(auth "$PW" "$PASS")")
+refused "$r" permission_denied "too many failed logins for $PW: try again in"
+wait=$(printf '%s' "$r" | sed -n 's/.*try again in \([0-9]*\) s.*/\1/p')
+[ "$wait" -gt 250 ] && [ "$wait" -le 300 ] || fail "held back for '$wait' s"
+grep -q "$PW: held back" "$T/fwsd.log" || fail "the hold is not logged"
+grep -q "$PW: a password refused" "$T/fwsd.log" || fail "a refusal is not logged"
+grep -q "$PW logged in with a password (uid $UPW)" "$T/fwsd.log" || fail "the login is not logged"
+grep -q -e "$PASS" -e wrong3 "$T/fwsd.log" && fail "fwsd's log holds a password"
+note "web-auth: PAM's yes, the same no whatever failed, names checked, held back after 5 failures, no password logged"
+
+# --- fwsd is up, and serves
+check "$(web root '{"id":1,"cmd":"version"}')" "r['ok']"
+alive "$FWSD_PID" || fail "fwsd is gone"

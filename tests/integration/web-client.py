@@ -2,15 +2,18 @@
 # one connection to fwsd's UNIX socket and print each reply, one a line,
 # in the order sent.  A reply carrying a descriptor (console,
 # screen-connect) gets "fd" added: what the descriptor said first, up
-# to 12 bytes (a VNC server's "RFB 003.008\n"), and, for a screen, the
+# to 12 bytes (a VNC server's "RFB 003.008\n"; "" when it is silent), and, for a screen, the
 # security types it offers after our version ("fd_security": a list).
 # "--tls HOST:PORT CERT KEY CA" in place of SOCKET speaks TLS instead.
-# "--pipeline" sends every request before reading any reply.
+# "--pipeline" sends every request before reading any reply; "--stay"
+# goes on printing what comes after the replies (events) until killed.
 import array, json, socket, ssl, sys
 
 args = sys.argv[1:]
-pipeline = args[0] == "--pipeline"
-if pipeline:
+pipeline = stay = False
+while args[0] in ("--pipeline", "--stay"):
+    pipeline |= args[0] == "--pipeline"
+    stay |= args[0] == "--stay"
     args = args[1:]
 if args[0] == "--tls":
     host, port = args[1].rsplit(":", 1)
@@ -21,7 +24,7 @@ if args[0] == "--tls":
     reqs = args[5:]
 else:
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30)
+    s.settimeout(None if stay else 30)
     s.connect(args[0])
     reqs = args[1:]
 buf = b""
@@ -54,10 +57,14 @@ def answer():
         fd.settimeout(10)
         got = b""
         while len(got) < 12:
-            more = fd.recv(12 - len(got))
+            try:
+                more = fd.recv(12 - len(got))
+            except socket.timeout:
+                break   # a console may say nothing
             if not more:
                 break
             got += more
+            fd.settimeout(2)
         r["fd"] = got.decode("latin-1")
         if got.startswith(b"RFB 003.008"):
             fd.sendall(b"RFB 003.008\n")
@@ -76,3 +83,5 @@ else:
     for q in reqs:
         s.sendall(q.encode() + b"\n")
         answer()
+while stay:
+    print(json.dumps(line()), flush=True)
