@@ -171,7 +171,8 @@ access_admins(gid_t gid)
 		if (pw->pw_gid == gid)
 			access_admin_add(pw->pw_uid);
 	endpwent();
-	qsort(admin_uids, admin_nuids, sizeof(*admin_uids), uid_cmp);
+	if (admin_nuids > 0)	/* no members: admin_uids is NULL */
+		qsort(admin_uids, admin_nuids, sizeof(*admin_uids), uid_cmp);
 }
 
 /* Is uid an admin: root, or a member of the admin group at start? */
