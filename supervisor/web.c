@@ -41,8 +41,8 @@ web_let_in(uid_t uid)
 	uid_t	*grown;
 	size_t	 i;
 
-	if (bsearch(&uid, web_uids, web_nuids, sizeof(*web_uids),
-	    web_uid_cmp) != NULL)
+	if (web_nuids > 0 && bsearch(&uid, web_uids, web_nuids,
+	    sizeof(*web_uids), web_uid_cmp) != NULL)
 		return;
 	if ((grown = reallocarray(web_uids, web_nuids + 1,
 	    sizeof(*grown))) == NULL) {
@@ -71,8 +71,8 @@ web_act_for(uint64_t client, struct caller *ca, int64_t as, char **cause)
 		    "acts for another user");
 	if (as == 0)
 		return cause_fail(cause, "root does not use the panel");
-	if (bsearch(&uid, web_uids, web_nuids, sizeof(*web_uids),
-	    web_uid_cmp) == NULL)
+	if (web_nuids == 0 || bsearch(&uid, web_uids, web_nuids,
+	    sizeof(*web_uids), web_uid_cmp) == NULL)
 		return cause_fail(cause, "uid %lld has not logged in to the "
 		    "panel since fwsd started: log in again", (long long)as);
 	ca->ca_uid = uid;
