@@ -96,9 +96,19 @@ export function seg(s) {
 	return encodeURIComponent(String(s));
 }
 
-/* A VM's API path: /api/vms/NAME[/more] */
-export function vmPath(name, more) {
-	return '/api/vms/' + seg(name) + (more ? '/' + more : '');
+/* "?owner=UID" for another user's VM (an admin's view), else '' */
+function ownerQuery(owner) {
+	return typeof owner === 'number' && session !== null &&
+	    owner !== session.uid ? '?owner=' + owner : '';
+}
+
+/*
+ * A VM's API path: /api/vms/NAME[/more], naming its owner when it is
+ * not the user's own (an admin may have a VM of the same name).
+ */
+export function vmPath(name, more, owner) {
+	return '/api/vms/' + seg(name) + (more ? '/' + more : '') +
+	    ownerQuery(owner);
 }
 
 /* wss://HOST/ws/KIND[/NAME] on this page's own host */
@@ -108,7 +118,8 @@ export function wsUrl(kind, name) {
 	    (name === undefined ? '' : '/' + seg(name));
 }
 
-/* the page of one VM */
-export function vmPage(name) {
-	return pages.vm + '?name=' + encodeURIComponent(name);
+/* the page of one VM (and its owner, when not the user) */
+export function vmPage(name, owner) {
+	return pages.vm + '?name=' + encodeURIComponent(name) +
+	    ownerQuery(owner).replace('?', '&');
 }

@@ -53,11 +53,11 @@ function makeRow(v) {
 	const cell = (cls) => el('td', { className: cls });
 	const row = el('tr', { data: { vm: v.name, owner: v.owner } },
 	    el('td', { className: 'name' },
-	    el('a', { href: vmPage(v.name) }, v.name)),
+	    el('a', { href: vmPage(v.name, v.owner) }, v.name)),
 	    cell('owner admin-only'), cell('state'), cell('num vcpus'),
 	    cell('num memory'), cell('address'), cell('loan'));
 	const buttons = el('td', { className: 'actions' },
-	    el('a', { href: vmPage(v.name), className: 'button',
+	    el('a', { href: vmPage(v.name, v.owner), className: 'button',
 	    data: { action: 'open' } }, 'Open'));
 	for (const a of actions)
 		buttons.append(el('button', { type: 'button',
@@ -66,7 +66,7 @@ function makeRow(v) {
 		    onclick: () => act(row.vm, a) }, a.label));
 	buttons.append(el('button', { type: 'button',
 	    data: { action: 'snapshots' },
-	    onclick: () => showSnapshots(row.vm.name) }, 'Snapshots'));
+	    onclick: () => showSnapshots(row.vm) }, 'Snapshots'));
 	row.append(buttons);
 	return row;
 }
@@ -146,12 +146,12 @@ async function act(v, a) {
 	say(a.label + ' ' + v.name + '...');
 	try {
 		if (a.name === 'delete')
-			await request('DELETE', vmPath(v.name));
+			await request('DELETE', vmPath(v.name, '', v.owner));
 		else
-			await request('POST', vmPath(v.name, a.name));
+			await request('POST', vmPath(v.name, a.name, v.owner));
 		say(v.name + ' ' + a.done);
 		if (a.name === 'delete') {
-			if (snapVm === v.name)
+			if (snapVm !== null && rowKey(snapVm) === rowKey(v))
 				hideSnapshots();
 			loadQuota();
 		}
@@ -170,7 +170,8 @@ function onEvent(ev) {
 	}
 	if (ev.event === 'deleted' || ev.event === 'created')
 		loadQuota();
-	if (snapVm === ev.vm && (ev.event === 'snapshot' ||
+	if (snapVm !== null && snapVm.name === ev.vm &&
+	    snapVm.owner === ev.owner && (ev.event === 'snapshot' ||
 	    ev.event === 'deleted'))
 		ev.event === 'deleted' ? hideSnapshots() : loadSnapshots();
 	refreshSoon();
@@ -183,43 +184,46 @@ function hideSnapshots() {
 	byId('snapshots-section').hidden = true;
 }
 
-function showSnapshots(name) {
-	snapVm = name;
-	byId('snap-vm').textContent = name;
+/* v: the list's VM object (its name and owner) */
+function showSnapshots(v) {
+	snapVm = v;
+	byId('snap-vm').textContent = v.name;
 	byId('snapshots-section').hidden = false;
 	loadSnapshots();
 }
 
 async function loadSnapshots() {
-	const name = snapVm;
+	const vm = snapVm;
+	const name = vm.name;
 	const body = byId('snap-rows');
 	let list;
 	try {
-		list = await request('GET', vmPath(name, 'snapshots'));
+		list = await request('GET', vmPath(name, 'snapshots', vm.owner));
 	} catch (e) {
 		clear(body);
 		say(name + "'s snapshots: " + e.message, true);
 		return;
 	}
-	if (name !== snapVm)
+	if (vm !== snapVm)
 		return;
 	clear(body);
 	for (const s of Array.isArray(list) ? list : []) {
-		const path = vmPath(name, 'snapshots/' +
-		    encodeURIComponent(s.tag));
+		const path = 'snapshots/' + encodeURIComponent(s.tag);
 		body.append(el('tr', { data: { tag: s.tag } },
 		    el('td', {}, s.tag),
 		    el('td', {}, when(s.created)),
 		    el('td', {}, s.memory ? 'with memory' : 'disks only'),
 		    el('td', { className: 'actions' },
 		    el('button', { type: 'button', data: { action: 'revert' },
-		    onclick: () => snapAct(name, s.tag, 'POST', path + '/revert',
+		    onclick: () => snapAct(vm, s.tag, 'POST',
+		    vmPath(name, path + '/revert', vm.owner),
 		    'Go back to snapshot ' + s.tag + ' of ' + name +
 		    '? What changed since is lost.', 'reverted to') },
 		    'Revert'),
 		    el('button', { type: 'button', className: 'danger',
 		    data: { action: 'delete' },
-		    onclick: () => snapAct(name, s.tag, 'DELETE', path,
+		    onclick: () => snapAct(vm, s.tag, 'DELETE',
+		    vmPath(name, path, vm.owner),
 		    'Delete snapshot ' + s.tag + ' of ' + name + '?',
 		    'deleted snapshot') }, 'Delete'))));
 	}
@@ -228,29 +232,30 @@ async function loadSnapshots() {
 		    'No snapshots.')));
 }
 
-async function snapAct(name, tag, method, path, question, done) {
+async function snapAct(vm, tag, method, path, question, done) {
 	if (!await confirmed(question))
 		return;
 	try {
 		await request(method, path);
-		say(name + ': ' + done + ' ' + tag);
+		say(vm.name + ': ' + done + ' ' + tag);
 	} catch (e) {
-		say(name + ': ' + e.message, true);
+		say(vm.name + ': ' + e.message, true);
 	}
 	loadSnapshots();
 }
 
 async function takeSnapshot(ev) {
 	ev.preventDefault();
-	const name = snapVm;
+	const vm = snapVm;
 	const tag = byId('snap-tag').value;
-	say(name + ': taking snapshot ' + tag + '...');
+	say(vm.name + ': taking snapshot ' + tag + '...');
 	try {
-		await request('POST', vmPath(name, 'snapshots'), { tag });
-		say(name + ': snapshot ' + tag + ' taken');
+		await request('POST', vmPath(vm.name, 'snapshots', vm.owner),
+		    { tag });
+		say(vm.name + ': snapshot ' + tag + ' taken');
 		byId('snap-tag').value = '';
 	} catch (e) {
-		say(name + ': ' + e.message, true);
+		say(vm.name + ': ' + e.message, true);
 	}
 	loadSnapshots();
 }

@@ -13,7 +13,11 @@ import { el, clear, byId, say, confirmed, bytes, when } from './dom.js';
 import { follow, showLive } from './events.js';
 import { adoptScriptStyles } from './styles.js';
 
-const name = new URLSearchParams(location.search).get('name') || '';
+const params = new URLSearchParams(location.search);
+const name = params.get('name') || '';
+/* another user's VM, for an admin: its owner's uid */
+const owner = /^[0-9]{1,10}$/.test(params.get('owner') || '') ?
+    Number(params.get('owner')) : undefined;
 let info = null;
 let rfb = null;
 let term = null;
@@ -201,7 +205,7 @@ function follows() {
 
 async function loadInfo() {
 	try {
-		info = await request('GET', vmPath(name));
+		info = await request('GET', vmPath(name, '', owner));
 	} catch (e) {
 		say(e.message, true);
 		if (e.status === 404) {
@@ -267,7 +271,7 @@ async function act(what, label, done, question) {
 		return;
 	say(label + ' ' + name + '...');
 	try {
-		await request('POST', vmPath(name, what));
+		await request('POST', vmPath(name, what, owner));
 		say(name + ' ' + done);
 	} catch (e) {
 		say(name + ': ' + e.message, true);
