@@ -22,6 +22,10 @@
 #                     A -> B and B -> A through fwsd and by hand (5)
 #   BENCH_MIGRATE_COPY_ROUNDS the same with --copy-storage of a 1 GiB disk (1;
 #                     0: none), BENCH_MIGRATE_FILL MiB the guest writes (256)
+#   BENCH_WEB_ADMIN_VMS the admin's VMs in bench-web (500), BENCH_WEB_PAGES
+#                     page loads each (20), BENCH_WEB_RUNS API lists each
+#                     (500), BENCH_WEB_KEYS console keystrokes each way (200);
+#                     FWS_XTERM_DIR where xterm.js is, if not installed
 # e.g. BENCH_ROUNDS=3 BENCH_SCALE=5,10 BENCH_IDLE=2 BENCH_DEFINED=100 make bench
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
