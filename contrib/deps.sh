@@ -27,6 +27,14 @@ xterm() {
 		echo "deps: xterm.js missing from $xterm_dir (run make deps as root)" >&2
 		return 1
 	fi
+	# a host may have Node.js with its own npm (which Debian's npm
+	# package conflicts with): Debian's only when there is none
+	if ! command -v npm >/dev/null; then
+		echo "deps: installing npm"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    --no-install-recommends npm >/dev/null
+	fi
 	tmp=$(mktemp -d)
 	echo "deps: xterm.js $xterm_version from npm into $xterm_dir"
 	npm install --silent --no-audit --no-fund --prefix "$tmp" \
@@ -44,7 +52,7 @@ fuzz)	pkgs="$build clang libclang-rt-dev" ;;
 ""|test)	pkgs="$build gcc libcmocka-dev qemu-system-x86 qemu-utils
 busybox-static cpio gzip socat iproute2 python3
 nftables dnsmasq-base groff-base man-db openssl valgrind resource-agents
-libxml2-utils curl novnc npm chromium chromium-driver" ;;
+libxml2-utils curl novnc chromium chromium-driver" ;;
 cluster) pkgs="qemu-block-extra ceph-mon ceph-mgr ceph-osd ceph-common corosync
 pacemaker pacemaker-cli-utils" ;;
 *)	echo "usage: deps.sh [test|fuzz|cluster]" >&2; exit 2 ;;
