@@ -68,6 +68,8 @@ enum proto_err {
 	PROTO_ERR_INTERNAL,		/* a bug or a host failure (disk, store) */
 	PROTO_ERR_PERMISSION,		/* an admin's verb, or another's area */
 	PROTO_ERR_QUOTA,		/* over a user's limit; message says which */
+	PROTO_ERR_LOGGED_OUT,		/* "as" a user who has not logged in with
+					   fwsd since it started */
 };
 
 /*

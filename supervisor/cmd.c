@@ -239,6 +239,7 @@ static int
 cmd_as(struct request *rq, uint64_t client, int cmd, int64_t as)
 {
 	char	*cause;
+	int	 rc;
 
 	if (web_is_front(client, rq->rq_caller.ca_uid) &&
 	    ((cmd_table[cmd].c_flags & CMD_OWN) ||
@@ -247,8 +248,9 @@ cmd_as(struct request *rq, uint64_t client, int cmd, int64_t as)
 		    "another user", proto_cmds[cmd].pc_name);
 		return -1;
 	}
-	if (web_act_for(client, &rq->rq_caller, as, &cause) == -1) {
-		request_cause(rq, PROTO_ERR_PERMISSION, cause);
+	if ((rc = web_act_for(client, &rq->rq_caller, as, &cause)) < 0) {
+		request_cause(rq, rc == -2 ? PROTO_ERR_LOGGED_OUT :
+		    PROTO_ERR_PERMISSION, cause);
 		return -1;
 	}
 	log_debug("web: %s for uid %u%s", proto_cmds[cmd].pc_name,

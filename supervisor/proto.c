@@ -42,6 +42,7 @@ static const char *const proto_err_codes[] = {
 	[PROTO_ERR_INTERNAL] = "internal",
 	[PROTO_ERR_PERMISSION] = "permission_denied",
 	[PROTO_ERR_QUOTA] = "quota_exceeded",
+	[PROTO_ERR_LOGGED_OUT] = "logged_out",
 };
 
 const char *

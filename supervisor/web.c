@@ -66,7 +66,8 @@ web_let_in(uid_t uid)
 /*
  * A request of connection client made for uid as: ca (its peer's, on
  * entry) becomes that user's.  -1 and why not: the peer is not the
- * front-end, uid is root's, or the user has not logged in.
+ * front-end or uid is root's; -2 when the user has not logged in since
+ * fwsd started (the front-end sends them to its login page).
  */
 int
 web_act_for(uint64_t client, struct caller *ca, int64_t as, char **cause)
@@ -78,9 +79,11 @@ web_act_for(uint64_t client, struct caller *ca, int64_t as, char **cause)
 		    "acts for another user");
 	if (as == 0)
 		return cause_fail(cause, "root does not use the panel");
-	if (!web_is_in(uid))
-		return cause_fail(cause, "uid %lld has not logged in to the "
-		    "panel since fwsd started: log in again", (long long)as);
+	if (!web_is_in(uid)) {
+		cause_fail(cause, "uid %lld has not logged in to the panel "
+		    "since fwsd started: log in again", (long long)as);
+		return -2;
+	}
 	ca->ca_uid = uid;
 	ca->ca_admin = access_is_admin(uid);
 	return 0;

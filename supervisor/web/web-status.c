@@ -14,6 +14,7 @@ static const struct {
 	{ "not_found",		404 },
 	{ "permission_denied",	403 },
 	{ "quota_exceeded",	403 },
+	{ "logged_out",		401 },	/* fwsd restarted: log in again */
 	{ "invalid_argument",	400 },
 	{ "unknown_command",	400 },
 	{ "busy",		409 },

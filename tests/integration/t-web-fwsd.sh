@@ -156,9 +156,9 @@ refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"start\",\"as\":$UB,\"args\":{\"name\"
 refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"quota-set\",\"as\":$UA,\"args\":{\"owner\":$UA,\"vms\":99}}")" \
     permission_denied "for admins only"
 # a user not let in, root, a uid of no one, not a uid at all
-refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"list\",\"as\":$UADM}")" permission_denied "has not logged in"
+refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"list\",\"as\":$UADM}")" logged_out "has not logged in"
 refused "$(web "$WEB" '{"id":1,"cmd":"list","as":0}')" permission_denied "root does not use the panel"
-refused "$(web "$WEB" '{"id":1,"cmd":"list","as":4000000000}')" permission_denied "has not logged in"
+refused "$(web "$WEB" '{"id":1,"cmd":"list","as":4000000000}')" logged_out "has not logged in"
 for bad in -1 '"1000"' 1.5 null 4294967295 '[1]'; do
 	refused "$(web "$WEB" "{\"id\":1,\"cmd\":\"list\",\"as\":$bad}")" invalid_argument '"as" must be a uid'
 done

@@ -14,7 +14,8 @@
 # answer; the screen's speaks RFB; bad frames close the WebSocket.
 # Logout ends the session.  Ten failed logins from one address: 429
 # there, not elsewhere.  No token, password or cookie is logged.
-# fws-web killed: fwsd and the VM go on; restarted: sessions are gone.
+# fwsd restarted: a session's next request is 401 logged_out.  fws-web
+# killed: fwsd and the VM go on; restarted: sessions are gone.
 . "$(dirname "$0")/lib.sh"
 WSC=$TOP/tests/integration/ws-client.py
 WEBD=$BUILD/fws-web
@@ -352,6 +353,18 @@ for s in "$TOKA" "$PASS" "$SA" "$CSRFA"; do
 done
 grep -q "GET /api/vms 200 $A" "$T/fws-web.log" || fail "no request line for A"
 note "a line per request; no token, password or cookie logged"
+
+# --- fwsd restarted: it forgets who logged in, and a session's next
+# request is 401 logged_out (the page goes to its login), not 403
+TOKR=$(token "$A") || fail "web-login as $A"
+want 200 -X POST -H "Content-Type: application/json" -H "Origin: $URL" \
+    -d "{\"token\":\"$TOKR\"}" "$URL/api/session"
+SR=$(tr -d '\r' < "$T/hdrs" | sed -n 's/^Set-Cookie: fws_session=\([0-9a-f]*\);.*/\1/p')
+want 200 -H "Cookie: fws_session=$SR" "$URL/api/vms"
+restart_fwsd
+want 401 -H "Cookie: fws_session=$SR" "$URL/api/vms"
+grep -q '"logged_out"' "$T/body" || fail "after fwsd's restart: $(cat "$T/body")"
+note "after fwsd restarts, a session's request is 401 logged_out"
 
 # --- fws-web killed: fwsd and the VM go on; restarted: log in again
 kill -9 "$WEB_PID"
