@@ -239,7 +239,7 @@ enum web_proxy_kind {
 	WEB_PROXY_SCREEN,
 };
 void	 web_proxy_open(struct web_conn *, struct web_session *,
-	    enum web_proxy_kind, const char *);
+	    enum web_proxy_kind, const char *, int64_t);
 void	 web_proxy_init(void);
 void	 web_proxy_shutdown(void);
 

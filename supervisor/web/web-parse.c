@@ -294,7 +294,8 @@ web_parse_hex_id(const char *s)
 
 /*
  * A query parameter's value, as given (web-route.c wants digits only,
- * so nothing is decoded): 0, or -1 when absent, twice, or too long.
+ * so nothing is decoded): 0, -1 when absent, -2 when given twice or
+ * too long (a request to refuse, not one to read as naming nothing).
  */
 int
 web_parse_query(const char *query, const char *name, char *out,
@@ -312,7 +313,7 @@ web_parse_query(const char *query, const char *name, char *out,
 			continue;
 		vlen = end - (eq + 1);
 		if (found || vlen >= outlen)
-			return -1;
+			return -2;
 		memcpy(out, eq + 1, vlen);
 		out[vlen] = '\0';
 		found = 1;

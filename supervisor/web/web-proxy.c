@@ -355,10 +355,14 @@ web_proxy_count(uid_t uid)
 	return n;
 }
 
-/* GET /ws/...: checked as a WebSocket handshake, then fwsd is asked. */
+/*
+ * GET /ws/...: checked as a WebSocket handshake, then fwsd is asked;
+ * a VM's by its name and, when owner is not -1, its owner's uid (an
+ * admin's view of another user's VM of a name they may have too).
+ */
 void
 web_proxy_open(struct web_conn *cn, struct web_session *s,
-    enum web_proxy_kind kind, const char *vm)
+    enum web_proxy_kind kind, const char *vm, int64_t owner)
 {
 	struct web_req		*hr = web_http_req(cn);
 	struct web_proxy	*px;
@@ -414,6 +418,8 @@ web_proxy_open(struct web_conn *cn, struct web_session *s,
 		args = json_pack("{sb si}", "follow", 1, "limit", 0);
 	else
 		args = json_pack("{ss}", "name", vm);
+	if (kind != WEB_PROXY_EVENTS && owner >= 0)
+		json_object_set_new(args, "owner", json_integer(owner));
 	px->px_stream = web_fwsd_open(web_proxy_verbs[kind], s->ss_uid, args,
 	    kind != WEB_PROXY_EVENTS, web_proxy_reply,
 	    kind == WEB_PROXY_EVENTS ? web_proxy_event : NULL,

@@ -6,7 +6,8 @@
  * session's CSRF token in X-CSRF-Token (403); a WebSocket needs an
  * Origin.  Then the route: a page or a file, the login, an API verb
  * (arguments from the body, the names in the path checked against
- * fwsd's rules, "owner" from the query), or a WebSocket.
+ * fwsd's rules, "owner" from the query), or a WebSocket (a VM's, with
+ * "owner" too).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,30 @@ web_route_session(struct web_req *hr)
 }
 
 /*
+ * The uid the query's "owner" names (an admin's view of another user's
+ * VM), -1 when it names none; -2 when the request was answered (not a
+ * uid, or given twice).  Whether the user may name it is fwsd's.
+ */
+static int64_t
+web_route_owner(struct web_conn *cn, struct web_req *hr)
+{
+	char	 owner[16];
+
+	switch (web_parse_query(hr->hr_query, "owner", owner, sizeof(owner))) {
+	case -1:
+		return -1;
+	case 0:
+		if (*owner != '\0' && strlen(owner) <= 10 &&
+		    strspn(owner, "0123456789") == strlen(owner))
+			return strtoll(owner, NULL, 10);
+		break;
+	}
+	web_http_error(cn, 400, "invalid_argument", "owner is a uid, given "
+	    "once");
+	return -2;
+}
+
+/*
  * An API route's arguments: the body's object (or none), the path's
  * name and tag over whatever it said, "owner" from the query.  NULL
  * when the request was answered already (a bad value).
@@ -170,7 +195,8 @@ web_route_args(struct web_conn *cn, struct web_req *hr,
 {
 	json_t		*args;
 	json_error_t	 jerr;
-	char		 owner[16], *cause;
+	char		*cause;
+	int64_t		 owner;
 
 	if (hr->hr_length > 0 && strcmp(hr->hr_method, "GET") != 0) {
 		args = json_loadb(hr->hr_body, hr->hr_length,
@@ -193,17 +219,12 @@ web_route_args(struct web_conn *cn, struct web_req *hr,
 			goto bad;
 		json_object_set_new(args, "tag", json_string(m->wm_tag));
 	}
-	if (web_parse_query(hr->hr_query, "owner", owner, sizeof(owner)) == 0) {
-		if (*owner == '\0' || strlen(owner) > 10 ||
-		    strspn(owner, "0123456789") != strlen(owner)) {
-			json_decref(args);
-			web_http_error(cn, 400, "invalid_argument", "owner is a "
-			    "uid");
-			return NULL;
-		}
-		json_object_set_new(args, "owner",
-		    json_integer(strtoll(owner, NULL, 10)));
+	if ((owner = web_route_owner(cn, hr)) == -2) {
+		json_decref(args);
+		return NULL;
 	}
+	if (owner >= 0)
+		json_object_set_new(args, "owner", json_integer(owner));
 	return args;
 bad:
 	json_decref(args);
@@ -223,6 +244,7 @@ web_route_dispatch(struct web_conn *cn, struct web_req *hr)
 	char			*rest;
 	json_t			*args;
 	size_t			 i;
+	int64_t			 owner;
 	int			 guarded, ws, path_known = 0;
 
 	if (origin != NULL && !web_parse_origin_ok(origin,
@@ -318,7 +340,10 @@ web_route_dispatch(struct web_conn *cn, struct web_req *hr)
 			    "name");
 			break;
 		}
-		web_proxy_open(cn, s, found->wr_arg, m.wm_name);
+		owner = -1;
+		if (m.wm_name != NULL && (owner = web_route_owner(cn, hr)) == -2)
+			break;
+		web_proxy_open(cn, s, found->wr_arg, m.wm_name, owner);
 		break;
 	}
 }

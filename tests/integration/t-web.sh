@@ -9,7 +9,8 @@
 # refused and fws-web stays up.  A one-time link (fwsctl web-login)
 # logs a user in, once; so does a password (PAM); the session's API
 # needs its CSRF token, sees the user's VMs alone (another's: 404, its
-# console and screen too); the events WebSocket tells a start as it
+# console and screen too; 403 naming its owner; an owner that is not a
+# uid, or given twice: 400); the events WebSocket tells a start as it
 # happens; the console WebSocket types into the guest and reads its
 # answer; the screen's speaks RFB; bad frames close the WebSocket.
 # Logout ends the session.  Ten failed logins from one address: 429
@@ -256,6 +257,9 @@ want 404 -X POST -H "$CA" -H "X-CSRF-Token: $CSRFA" "$URL/api/vms/bvm/destroy"
 want 400 -H "$CA" "$URL/api/vms/-bad"
 want 400 -H "$CA" "$URL/api/vms/a%2fb"
 want 400 -H "$CA" "$URL/api/vms/w1?owner=1;2"
+want 400 -H "$CA" "$URL/api/vms/w1?owner=$(uid_of "$A")&owner=$(uid_of "$B")"
+want 400 -H "$CA" "$URL/api/vms/w1?owner=00000000000000000$(uid_of "$A")"
+want 403 -H "$CA" "$URL/api/vms/bvm?owner=$(uid_of "$B")"
 want 400 -X POST -H "$CA" -H "X-CSRF-Token: $CSRFA" \
     -H "Content-Type: application/json" -d '"x"' "$URL/api/vms"
 want 409 -X POST -H "$CA" -H "X-CSRF-Token: $CSRFA" \
@@ -278,6 +282,15 @@ for p in console screen; do
 	python3 "$WSC" --cookie "fws_session=$SA" "127.0.0.1:$PORT" \
 	    "/ws/$p/bvm" >"$T/ws" 2>&1
 	grep -q "^status 404" "$T/ws" || fail "$p of B's VM: $(cat "$T/ws")"
+	# naming its owner: only admins may
+	python3 "$WSC" --cookie "fws_session=$SA" "127.0.0.1:$PORT" \
+	    "/ws/$p/bvm?owner=$(uid_of "$B")" >"$T/ws" 2>&1
+	grep -q "^status 403" "$T/ws" || fail "$p of B's VM by owner: $(cat "$T/ws")"
+	for q in "owner=x" "owner=1&owner=2"; do
+		python3 "$WSC" --cookie "fws_session=$SA" "127.0.0.1:$PORT" \
+		    "/ws/$p/bvm?$q" >"$T/ws" 2>&1
+		grep -q "^status 400" "$T/ws" || fail "$p ?$q: $(cat "$T/ws")"
+	done
 done
 python3 "$WSC" --cookie "fws_session=$SA" --expect '"vm":"w1"' --timeout 60 \
     "127.0.0.1:$PORT" /ws/events >"$T/events" 2>&1 &

@@ -217,7 +217,9 @@ test_ids_names(void **state)
 	assert_string_equal(v, "1001");
 	assert_int_equal(web_parse_query("x=2", "owner", v, sizeof(v)), -1);
 	assert_int_equal(web_parse_query("owner=1&owner=2", "owner", v,
-	    sizeof(v)), -1);
+	    sizeof(v)), -2);
+	assert_int_equal(web_parse_query("owner=12345678901234567890", "owner",
+	    v, 16), -2);
 	assert_int_equal(web_parse_query("", "owner", v, sizeof(v)), -1);
 }
 

@@ -111,11 +111,14 @@ export function vmPath(name, more, owner) {
 	    ownerQuery(owner);
 }
 
-/* wss://HOST/ws/KIND[/NAME] on this page's own host */
-export function wsUrl(kind, name) {
+/*
+ * wss://HOST/ws/KIND[/NAME] on this page's own host, naming the VM's
+ * owner when it is not the user's own, as vmPath does
+ */
+export function wsUrl(kind, name, owner) {
 	const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
 	return proto + '//' + location.host + '/ws/' + kind +
-	    (name === undefined ? '' : '/' + seg(name));
+	    (name === undefined ? '' : '/' + seg(name) + ownerQuery(owner));
 }
 
 /* the page of one VM (and its owner, when not the user) */

@@ -1,7 +1,8 @@
 /*
- * vm.js: one VM's page (vm.html?name=NAME): its screen through noVNC
- * (RFB over wss://HOST/ws/screen/NAME, which fws-web joins to the VM's
- * own VNC server), its serial console through xterm.js (raw bytes in
+ * vm.js: one VM's page (vm.html?name=NAME, and &owner=UID for an
+ * admin's view of another user's VM): its screen through noVNC (RFB
+ * over wss://HOST/ws/screen/NAME, which fws-web joins to the VM's own
+ * VNC server), its serial console through xterm.js (raw bytes in
  * binary frames over wss://HOST/ws/console/NAME), what it is (info),
  * and start, stop and power off.  Both views follow the VM's state
  * from the events stream: they connect when it runs and let go when
@@ -50,7 +51,7 @@ function connectScreen() {
 	if (rfb !== null || !runs())
 		return;
 	screenStatus('connecting');
-	const r = new RFB(byId('screen'), wsUrl('screen', name),
+	const r = new RFB(byId('screen'), wsUrl('screen', name, owner),
 	    { wsProtocols: ['binary'], shared: true });
 	r.scaleViewport = true;
 	r.background = '#202020';
@@ -91,7 +92,7 @@ function connectConsole() {
 	if (consoleWs !== null || !runs())
 		return;
 	consoleStatus('connecting');
-	const ws = new WebSocket(wsUrl('console', name));
+	const ws = new WebSocket(wsUrl('console', name, owner));
 	ws.binaryType = 'arraybuffer';
 	ws.addEventListener('open', () => {
 		consoleStatus('connected');
