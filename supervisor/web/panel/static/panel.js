@@ -14,6 +14,9 @@ import { follow, showLive } from './events.js';
 let session;
 let vms = [];
 let snapVm = null;		/* the VM whose snapshots are shown */
+let snapLoading = false;	/* its list is being asked for */
+let snapAgain = false;		/* and is to be asked for again after */
+let snapRetry = null;		/* a timer: asked again after "busy" */
 let refreshTimer = null;
 
 /* what an event says of the VM's state, before the list is asked again */
@@ -181,6 +184,10 @@ function onEvent(ev) {
 
 function hideSnapshots() {
 	snapVm = null;
+	if (snapRetry !== null) {
+		clearTimeout(snapRetry);
+		snapRetry = null;
+	}
 	byId('snapshots-section').hidden = true;
 }
 
@@ -192,14 +199,53 @@ function showSnapshots(v) {
 	loadSnapshots();
 }
 
+/*
+ * The list again, one request at a time: fwsd reads it from the VM's
+ * disk as a job of the VM's, so a second at once (the event of a
+ * snapshot just taken arriving with the answer) is refused as busy.
+ * Busy for a while (an operation from elsewhere), it is asked again
+ * a second later, the list shown meanwhile.
+ */
 async function loadSnapshots() {
+	if (snapLoading) {
+		snapAgain = true;
+		return;
+	}
+	if (snapRetry !== null) {
+		clearTimeout(snapRetry);
+		snapRetry = null;
+	}
+	snapLoading = true;
+	try {
+		await fetchSnapshots();
+	} finally {
+		snapLoading = false;
+	}
+	if (snapAgain) {
+		snapAgain = false;
+		loadSnapshots();
+	}
+}
+
+async function fetchSnapshots() {
 	const vm = snapVm;
+	if (vm === null)
+		return;
 	const name = vm.name;
 	const body = byId('snap-rows');
 	let list;
 	try {
 		list = await request('GET', vmPath(name, 'snapshots', vm.owner));
 	} catch (e) {
+		if (vm !== snapVm)
+			return;
+		if (e.code === 'busy') {
+			snapRetry = setTimeout(() => {
+				snapRetry = null;
+				loadSnapshots();
+			}, 1000);
+			return;
+		}
 		clear(body);
 		say(name + "'s snapshots: " + e.message, true);
 		return;
