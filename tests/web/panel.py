@@ -57,29 +57,64 @@ class Panel:
         self.b.find("#logout").click()
         self.b.wait_url("/login")
 
-    # the list
+    # the list (owner: a uid, for an admin's list of several owners')
 
-    def row(self, name):
-        return '#vm-rows tr[data-vm="%s"]' % name
+    def row(self, name, owner=None):
+        return '#vm-rows tr[data-vm="%s"]%s' % (
+            name, "" if owner is None else '[data-owner="%d"]' % owner)
 
-    def has_row(self, name):
-        return self.b.exists(self.row(name))
+    def has_row(self, name, owner=None):
+        return self.b.exists(self.row(name, owner))
 
-    def state(self, name):
-        return self.b.find(self.row(name) + " .state").text
+    def state(self, name, owner=None):
+        return self.b.find(self.row(name, owner) + " .state").text
 
-    def wait_state(self, name, state, timeout=None):
-        self.b.wait(lambda: self.has_row(name) and
-                    self.state(name) == state,
+    def wait_state(self, name, state, timeout=None, owner=None):
+        self.b.wait(lambda: self.has_row(name, owner) and
+                    self.state(name, owner) == state,
                     "%s %s in the list" % (name, state), timeout)
 
-    def action(self, name, action, confirm=True):
+    def action(self, name, action, confirm=True, owner=None):
         css = '%s button[data-action="%s"]:not([disabled])' % (
-            self.row(name), action)
+            self.row(name, owner), action)
         self.b.wait(lambda: self.b.find(css).click(),
                     "%s's %s button" % (name, action))
         if confirm and action in ("destroy", "delete"):
             self.confirm()
+
+    # a VM's snapshots, under the list
+
+    def snapshots(self, name, owner=None):
+        """Open the snapshots of a row's VM; its rows once listed."""
+        self.action(name, "snapshots", owner=owner)
+        self.b.wait_text("#snap-vm", name)
+        return self.wait_snaps(lambda tags: True, "the snapshots listed")
+
+    def snap_tags(self):
+        """The tags listed; None while the list is still asked for."""
+        rows = self.b.find_all("#snap-rows tr")
+        if not rows:
+            return None
+        return [r.attr("data-tag") for r in rows
+                if r.attr("data-tag") is not None]
+
+    def wait_snaps(self, cond, what, timeout=None):
+        """Until cond(tags listed) holds; the tags."""
+        def ok():
+            t = self.snap_tags()
+            return (t,) if t is not None and cond(t) else None
+        return self.b.wait(ok, what, timeout)[0]
+
+    def take_snapshot(self, tag):
+        self.b.find("#snap-tag").clear()
+        self.b.find("#snap-tag").send_keys(tag)
+        self.b.find('#snap-form button[type="submit"]').click()
+
+    def snap_action(self, tag, action):
+        """revert or delete, with the question answered."""
+        self.b.find('#snap-rows tr[data-tag="%s"] button[data-action="%s"]'
+                    % (tag, action)).click()
+        self.confirm()
 
     def confirm(self):
         self.b.wait(lambda: self.b.find("#confirm").prop("open"),
@@ -114,8 +149,9 @@ class Panel:
 
     # a VM's page
 
-    def open_vm(self, name):
-        self.b.get(self.url + "/vm.html?name=" + name)
+    def open_vm(self, name, owner=None):
+        self.b.get(self.url + "/vm.html?name=" + name +
+                   ("" if owner is None else "&owner=%d" % owner))
         self.ready()
 
     def vm_state(self):

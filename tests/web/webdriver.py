@@ -1,11 +1,11 @@
 """webdriver.py: a small client of the W3C WebDriver HTTP protocol for
 the browser tests: it starts chromedriver on a free loopback port, a
 headless Chromium session (certificates not checked: fws-web's is
-self-signed in the tests), and drives it: pages, elements, clicks,
-keys, scripts, screenshots, waits.  Everything it started (chromedriver,
-Chromium and the helpers Chromium forks, found by their profile
-directory) is ended by PID when the test ends, passed or failed:
-close(), the with-statement, or at exit.
+self-signed in the tests), and drives it: pages, windows, elements,
+clicks, keys, scripts, screenshots, waits.  Everything it started
+(chromedriver, Chromium and the helpers Chromium forks, found by their
+profile directory) is ended by PID when the test ends, passed or
+failed: close(), the with-statement, or at exit.
 
 Only the standard library: urllib against chromedriver's JSON API.
 """
@@ -94,6 +94,11 @@ class Element:
         r = self._call("POST", "/element",
                        {"using": "css selector", "value": css})
         return Element(self.browser, r[ELEMENT], css)
+
+    def find_all(self, css):
+        r = self._call("POST", "/elements",
+                       {"using": "css selector", "value": css})
+        return [Element(self.browser, e[ELEMENT], css) for e in r]
 
     def screenshot(self, path=None):
         png = base64.b64decode(self._call("GET", "/screenshot"))
@@ -196,6 +201,21 @@ class Browser:
     @property
     def url(self):
         return self._call("GET", "/url")
+
+    # windows (tabs): one session, one cookie jar
+
+    @property
+    def window(self):
+        return self._call("GET", "/window")
+
+    def new_window(self):
+        """A new tab, switched to; its handle."""
+        h = self._call("POST", "/window/new", {"type": "tab"})["handle"]
+        self.switch_to(h)
+        return h
+
+    def switch_to(self, handle):
+        self._call("POST", "/window", {"handle": handle})
 
     @property
     def title(self):
