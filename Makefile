@@ -69,7 +69,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/net-dhcp.c supervisor/net-dns.c supervisor/net-lease.c \
 		  supervisor/net-nat.c supervisor/notify.c \
 		  supervisor/pidfile.c supervisor/request.c \
-		  supervisor/snapshot.c supervisor/vnc.c \
+		  supervisor/seed.c supervisor/seed-iso.c supervisor/snapshot.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-agent.c \
 		  supervisor/vm-def.c supervisor/vm-define.c \
 		  supervisor/vm-dump.c \
@@ -89,7 +89,8 @@ FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
 		  supervisor/fwsctl-list.c supervisor/fwsctl-loan.c \
 		  supervisor/fwsctl-stats.c supervisor/fwsctl-pin.c \
 		  supervisor/fwsctl-user.c supervisor/fwsctl-define.c \
-		  supervisor/fwsctl-migrate.c $(COMMON_SRCS)
+		  supervisor/fwsctl-migrate.c supervisor/fwsctl-seed.c \
+		  $(COMMON_SRCS)
 
 # fws-web: the web panel's daemon, and the pages it serves
 WEB_SRCS	= supervisor/web/fws-web.c supervisor/web/web-api.c \
@@ -114,7 +115,7 @@ UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
 		  test_logcap test_loan test_dns test_vm test_sock test_list \
 		  test_cgroup test_disk_io test_proc test_conn \
-		  test_web_ws test_web_parse test_web_session
+		  test_web_ws test_web_parse test_web_session test_seed
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_web_ws_SRCS	= supervisor/web/web-ws.c
 test_web_parse_SRCS	= supervisor/web/web-parse.c supervisor/web/web-static.c \
@@ -124,6 +125,7 @@ test_web_session_SRCS	= supervisor/web/web-session.c supervisor/web/web-limit.c 
 test_qmp_SRCS		= $(QMP_SRCS)
 test_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
 test_validate_SRCS	= supervisor/validate.c supervisor/cause.c
+test_seed_SRCS		= supervisor/seed.c supervisor/validate.c supervisor/cause.c
 test_sock_SRCS		= supervisor/sock.c supervisor/cause.c
 test_conn_SRCS		= supervisor/fwsctl-conn.c supervisor/sock.c \
 			  supervisor/validate.c supervisor/cause.c

@@ -50,7 +50,7 @@ libnl-route-3-dev libsqlite3-dev libnftables-dev libssl-dev libpam0g-dev"
 case "$1" in
 fuzz)	pkgs="$build clang libclang-rt-dev" ;;
 ""|test)	pkgs="$build gcc libcmocka-dev qemu-system-x86 qemu-utils
-busybox-static cpio gzip socat iproute2 python3
+busybox-static cpio gzip socat iproute2 python3 python3-yaml genisoimage
 nftables dnsmasq-base groff-base man-db openssl valgrind resource-agents
 libxml2-utils curl novnc chromium chromium-driver" ;;
 cluster) pkgs="qemu-block-extra ceph-mon ceph-mgr ceph-osd ceph-common corosync

@@ -53,6 +53,17 @@
 #define FWS_UNPLUG_TIMEOUT	30	/* s for a guest to let a device go */
 #define FWS_CD_ID		"cd0"		/* the CD drive's device id */
 #define FWS_CD_NODE		"fws-cd0"	/* its disc's node at start */
+#define FWS_SEED_ID		"seed0"		/* the cloud-init seed's drive */
+#define FWS_SEED_NODE		"fws-seed0"	/* and its node */
+#define FWS_SEED_FILE		"seed.iso"	/* in the VM's directory */
+#define FWS_SEED_KEYS_MAX	16	/* SSH keys in a seed */
+#define FWS_SEED_KEY_MAX	(16 * 1024)	/* bytes of one key's line */
+#define FWS_SEED_USER_DATA_MAX	(64 * 1024)	/* bytes of a user's own */
+#define FWS_SEED_HASH_MAX	256	/* bytes of a password hash */
+#define FWS_SEED_JSON_MAX	(48 * 1024)	/* the whole seed as a
+					   definition carries it: a VM's
+					   definition fits one request */
+#define FWS_GENISOIMAGE		"/usr/bin/genisoimage"
 #define FWS_NET_NAME_MAX	32	/* names nft tables and files too */
 #define FWS_VNC_DISPLAYS	100	/* by default displays 0-99: 5900-5999 */
 #define FWS_VNC_DISPLAYS_MAX	59636	/* port 5900 + display < 65536 */
@@ -582,6 +593,8 @@ struct vm {
 	int		 vm_nnics;
 	int64_t		 vm_created;
 	struct vm_loan	 vm_loan;
+	json_t		*vm_seed;		/* its cloud-init seed's content
+						   (seed.c); NULL: none */
 
 	/* persisted run state: vm.c alone writes vm_state */
 	enum vm_state	 vm_state;
@@ -975,6 +988,7 @@ struct vm_qemu_paths {
 	const char	*qp_vnc;	/* the -vnc argument, or NULL */
 	struct vm_qemu_disk qp_disks[FWS_DISKS_MAX];
 	int		 qp_iso_fd;	/* the ISO, read-only */
+	int		 qp_seed_fd;	/* the cloud-init seed; 0: none */
 	int		 qp_rbd_key_fd;	/* the RBD key (rbd_key_fd); -1 none */
 	const char	*qp_ceph_conf;	/* RBD disks' cluster and user */
 	const char	*qp_ceph_user;
@@ -1055,9 +1069,9 @@ json_t		*cgroup_vm_stats(const struct vm *);
 typedef void (*proc_exit_fn)(pid_t, int, void *);
 /*
  * what qemu inherits: QMP, serial, the guest agent's channel, taps, the
- * ISO, every disk's chain
+ * ISO, the cloud-init seed, every disk's chain
  */
-#define FWS_SPAWN_KEEP_MAX	(3 + FWS_NICS_MAX + 1 + \
+#define FWS_SPAWN_KEEP_MAX	(3 + FWS_NICS_MAX + 2 + \
 				 FWS_DISKS_MAX * FWS_CHAIN_MAX)
 struct proc_spec {
 	char *const	*ps_argv;
@@ -1298,6 +1312,8 @@ struct create_spec {
 	/* a definition's (vm-define.c): NULL, none */
 	const char	*cs_uuid;	/* kept: the VM is "defined" */
 	json_t		*cs_pins;	/* vm_pins' shape, checked here */
+	/* {"ssh_keys": [...], "password_hash": H, "user_data": U}; NULL */
+	json_t		*cs_seed;
 };
 void	 create_vm(const struct caller *, const struct create_spec *,
 	    fws_done_fn, void *);
@@ -1307,6 +1323,23 @@ struct vm *create_clash(uid_t, const char *, const char *);
 int	 create_mac_free(const struct caller *, const struct vm *,
 	    const char *, char **);
 int	 create_nic_net(const struct caller *, const char *, char **);
+
+/* seed.c: what a VM's cloud-init seed (NoCloud) holds, checked */
+int	 seed_key_check(const char *, size_t, char **);
+int	 seed_hash_check(const char *, char **);
+int	 seed_check(json_t *, json_t **, char **);
+char	*seed_user_data(const json_t *);
+char	*seed_meta_data(const char *, const char *);
+json_t	*seed_summary(const json_t *);
+
+/* seed-iso.c: its image, made by genisoimage */
+typedef void (*seed_done_fn)(void *, char *);
+struct seed_iso;
+char	*seed_iso_path(const struct vm *);
+struct seed_iso *seed_iso_make(const struct vm *, seed_done_fn, void *,
+	    char **);
+void	 seed_iso_cancel(struct seed_iso *);
+void	 seed_iso_remove(const struct vm *);
 
 /* rbd.c: disks that are Ceph RBD images, through the rbd tool */
 #define FWS_RBD_TOOL	"/usr/bin/rbd"

@@ -62,6 +62,9 @@ int	 verb_vcpu_pin(struct ctx *);
 /* fwsctl-stats.c: stats, as a table, JSON or for Prometheus */
 int	 verb_stats(struct ctx *);
 
+/* fwsctl-seed.c: create's --ssh-key, --password-hash, --user-data */
+void	 fwsctl_seed_args(struct ctx *, json_t *);
+
 /* fwsctl-loan.c: --until and --for, loan, loans */
 int	 fwsctl_until(struct ctx *, int64_t *);
 int	 verb_loan(struct ctx *);

@@ -103,6 +103,29 @@ cmd_create_number(json_t *args, const char *key, uint64_t max,
 	return 0;
 }
 
+/*
+ * The cloud-init seed's arguments ("ssh_keys", "password_hash",
+ * "user_data") as one object for create (seed.c checks it); NULL when
+ * none is given.  A new reference, the caller's.
+ */
+static json_t *
+cmd_create_seed(json_t *args)
+{
+	static const char *const keys[] = { "ssh_keys", "password_hash",
+	    "user_data", NULL };
+	json_t		*seed = NULL, *v;
+	int		 i;
+
+	for (i = 0; keys[i] != NULL; i++) {
+		if ((v = json_object_get(args, keys[i])) == NULL)
+			continue;
+		if (seed == NULL)
+			seed = json_object();
+		json_object_set(seed, keys[i], v);
+	}
+	return seed;
+}
+
 /* The spec of args; -1 with *code and *cause when a type is wrong. */
 static int
 cmd_create_spec(json_t *args, struct create_spec *cs, int *code,
@@ -139,6 +162,7 @@ cmd_create_spec(json_t *args, struct create_spec *cs, int *code,
 		return -1;
 	/* "disks" given, even empty or null: no template's disk */
 	cs->cs_disks_given = json_object_get(args, "disks") != NULL;
+	cs->cs_seed = cmd_create_seed(args);
 	return 0;
 }
 
@@ -156,4 +180,5 @@ cmd_create(struct request *rq, json_t *args, struct vm *vm)
 		create_vm(request_caller(rq), &cs, request_done, rq);
 	free(cs.cs_disks);
 	free(cs.cs_nics);
+	json_decref(cs.cs_seed);
 }

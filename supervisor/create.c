@@ -70,6 +70,8 @@ struct create {
 	int			 cr_made[FWS_DISKS_MAX];
 	int			 cr_define;	/* a definition: "defined" */
 	struct proc_watch	*cr_watch;
+	struct seed_iso		*cr_seed;	/* the seed under way */
+	int			 cr_seeded;	/* the seed is made */
 	char			*cr_log;	/* qemu-img's output */
 	uint64_t		 cr_net_rate;	/* the template's NICs' */
 };
@@ -787,7 +789,7 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 			return -1;
 		vm->vm_pins = json_deep_copy(cs->cs_pins);
 	}
-	return 0;
+	return seed_check(cs->cs_seed, &vm->vm_seed, cause);
 }
 
 /*
@@ -921,6 +923,8 @@ create_free(struct create *cr, int discard)
 				    cr->cr_vm->vm_disks[i].d_path);
 			else if (cr->cr_made[i])
 				unlink(cr->cr_vm->vm_disks[i].d_path);
+		if (cr->cr_seeded)
+			seed_iso_remove(cr->cr_vm);
 		dir = vm_dir(cr->cr_vm);
 		rmdir(dir);	/* only if nothing else is in it */
 		free(dir);
@@ -932,6 +936,7 @@ create_free(struct create *cr, int discard)
 		unlink(cr->cr_log);
 	free(cr->cr_log);
 	rbd_run_cancel(cr->cr_rbd);
+	seed_iso_cancel(cr->cr_seed);
 	proc_unwatch(cr->cr_watch);
 	image_dirs_free(cr->cr_dirs, cr->cr_ndirs);
 	for (i = 0; i < FWS_DISKS_MAX; i++) {
@@ -982,6 +987,22 @@ create_disk_done(pid_t pid, int status, void *arg)
 		return;
 	}
 	cr->cr_next++;
+	create_next(cr);
+}
+
+/* genisoimage is done: the seed is there (why NULL), or not. */
+static void
+create_seed_done(void *arg, char *why)
+{
+	struct create	*cr = arg;
+
+	cr->cr_seed = NULL;	/* seed.c's to free */
+	if (why != NULL) {
+		create_fail(cr, FWS_ERR_FAILED, xasprintf("%s: %s",
+		    cr->cr_vm->vm_name, why));
+		return;
+	}
+	cr->cr_seeded = 1;
 	create_next(cr);
 }
 
@@ -1124,6 +1145,18 @@ create_next(struct create *cr)
 	while (cr->cr_next < vm->vm_ndisks &&
 	    cr->cr_new[cr->cr_next] == STEP_NONE)
 		cr->cr_next++;
+	if (cr->cr_next == vm->vm_ndisks && vm->vm_seed != NULL &&
+	    !cr->cr_seeded) {
+		/* the seed, then the store: a VM is never without its seed */
+		if ((cr->cr_seed = seed_iso_make(vm, create_seed_done, cr,
+		    &cause)) == NULL) {
+			why = xasprintf("%s: cannot make the cloud-init seed: "
+			    "%s", vm->vm_name, cause);
+			free(cause);
+			create_fail(cr, FWS_ERR_FAILED, why);
+		}
+		return;
+	}
 	if (cr->cr_next == vm->vm_ndisks) {
 		if (store_vm_insert(vm, &cause) == -1) {
 			why = xasprintf("%s: %s", vm->vm_name, cause);

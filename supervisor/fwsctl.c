@@ -94,7 +94,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "attach to the serial console (leave with Ctrl-])" },
 	[PROTO_CMD_CREATE] = { verb_create, 1,
 	    "template= vcpus= memory= disk= base= iso= kernel= initrd= append= "
-	    "mac= restart= autostart net= until= for= cpu-weight= cpu-max=",
+	    "mac= restart= autostart net= until= for= cpu-weight= cpu-max= "
+	    "ssh-key= password-hash= user-data=",
 	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t"
 	    "[--cpu-weight N] [--cpu-max CPUS] [--base "
 	    "IMAGE|rbd:POOL/IMAGE@SNAP]\n\t[--disk SIZE|PATH[,format=F]|"
@@ -103,14 +104,17 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "[--kernel NAME|PATH [--initrd NAME|PATH]\n\t[--append CMDLINE]] "
 	    "[--mac MAC] [--restart on-failure|always|never|cluster]\n\t[--autostart] "
 	    "[--net NETWORK[,mac=MAC][,rate=RATE]]...\n\t[--until DATE | "
-	    "--for DURATION]",
+	    "--for DURATION]\n\t[--ssh-key FILE]... [--password-hash HASH] | "
+	    "[--user-data FILE]",
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
 	    "\t   copy-on-write overlay on a library (or your own) image;\n"
 	    "\t   rbd:POOL/IMAGE an RBD image (made with size=, else attached),\n"
 	    "\t   --base rbd:POOL/IMAGE@SNAP a clone of an RBD snapshot;\n"
 	    "\t   --until or --for lends it until a time; --cpu-weight (1-10000,\n"
 	    "\t   100 by default) is its share of busy CPUs, --cpu-max CPUS\n"
-	    "\t   (e.g. 0.5) caps it" },
+	    "\t   (e.g. 0.5) caps it; --ssh-key, --password-hash (crypt(3)'s,\n"
+	    "\t   e.g. mkpasswd's) or --user-data give the guest a cloud-init\n"
+	    "\t   seed (NoCloud)" },
 	[PROTO_CMD_DEFINE] = { verb_define, 1, "new-disks json",
 	    "FILE|- [--new-disks] [--json]",
 	    "make a VM from a definition (dump's JSON, from this host or\n"
@@ -1478,6 +1482,7 @@ verb_create(struct ctx *c)
 	opt_array(c, "net", nic_arg, args, "nics");
 	if (lent)
 		json_object_set_new(args, "until", json_integer(until));
+	fwsctl_seed_args(c, args);
 	r = fwsctl_call(PROTO_CMD_CREATE, args, NULL);
 	res = json_object_get(r, "result");
 	if (c->c_json)
@@ -1706,6 +1711,24 @@ info_limits(json_t *l)
 		printf("%-12s %s\n", "cgroup", json_string_value(v));
 }
 
+/* What the cloud-init seed gives the guest (an older fwsd: nothing). */
+static void
+info_seed(json_t *s)
+{
+	json_int_t	 n;
+
+	if (!json_is_object(s))
+		return;
+	if (json_is_true(json_object_get(s, "user_data"))) {
+		printf("%-12s cloud-init, the owner's own user-data\n", "seed");
+		return;
+	}
+	n = json_integer_value(json_object_get(s, "ssh_keys"));
+	printf("%-12s cloud-init, %lld SSH key%s%s\n", "seed", (long long)n,
+	    n == 1 ? "" : "s", json_is_true(json_object_get(s, "password")) ?
+	    ", a password hash" : "");
+}
+
 static int
 verb_info(struct ctx *c)
 {
@@ -1781,6 +1804,7 @@ verb_info(struct ctx *c)
 		free(s);
 	}
 	info_limits(json_object_get(o, "limits"));
+	info_seed(json_object_get(o, "seed"));
 	json_array_foreach(json_object_get(o, "nics"), i, d) {
 		printf("%-12s %s on network %s (tap %s), %s%s\n", i == 0 ?
 		    "nics" : "", json_string_value(json_object_get(d, "mac")),

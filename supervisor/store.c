@@ -182,6 +182,9 @@ static const char *const migrations[] = {
 	/* 14 -> 15: a VM's last migration (JSON): under way, its step, or
 	 * its figures (NULL: none) */
 	"ALTER TABLE vms ADD COLUMN migration TEXT;",
+	/* 15 -> 16: a VM's cloud-init seed (JSON: its keys, password hash
+	 * or user-data; NULL: none) */
+	"ALTER TABLE vms ADD COLUMN seed TEXT;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -483,7 +486,7 @@ int
 store_vm_insert(struct vm *vm, char **cause)
 {
 	sqlite3_stmt	*st;
-	char		*pins;
+	char		*pins, *seed;
 	int		 rc;
 
 	if (exec_sql("BEGIN IMMEDIATE", cause) == -1)
@@ -491,8 +494,8 @@ store_vm_insert(struct vm *vm, char **cause)
 	if (prepare("INSERT INTO vms (name, uuid, vcpus, memory_mib, mac, "
 	    "iso, kernel, initrd, append, iso_booted, restart, created, state, "
 	    "autostart, owner, qemu_uid, loan_end, loan_warned, cpu_weight, "
-	    "cpu_max, pins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+	    "cpu_max, pins, seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
 		goto fail;
 	bind_text(st, 1, vm->vm_name);
 	bind_text(st, 2, vm->vm_uuid);
@@ -517,8 +520,12 @@ store_vm_insert(struct vm *vm, char **cause)
 	pins = vm->vm_pins != NULL && json_object_size(vm->vm_pins) > 0 ?
 	    json_dumps(vm->vm_pins, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	bind_text(st, 21, pins);
+	seed = vm->vm_seed != NULL ? json_dumps(vm->vm_seed, JSON_COMPACT |
+	    JSON_SORT_KEYS) : NULL;
+	bind_text(st, 22, seed);
 	rc = step_done(st, cause);
 	free(pins);
+	free(seed);
 	if (rc == -1)
 		goto fail;
 	vm->vm_id = sqlite3_last_insert_rowid(db);
@@ -929,7 +936,7 @@ store_vm_load(struct vmlist *list, char **cause)
 	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start, "
 	    "owner, qemu_uid, loan_end, loan_warned, pending_vcpus, "
 	    "pending_memory_mib, pins, pending_boot, cpu_weight, cpu_max, "
-	    "migration FROM vms ORDER BY name, owner",
+	    "migration, seed FROM vms ORDER BY name, owner",
 	    &st, cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -974,6 +981,9 @@ store_vm_load(struct vmlist *list, char **cause)
 		if (sqlite3_column_type(st, 30) == SQLITE_TEXT)
 			vm->vm_migration = json_loads((const char *)
 			    sqlite3_column_text(st, 30), 0, NULL);
+		if (sqlite3_column_type(st, 31) == SQLITE_TEXT)
+			vm->vm_seed = json_loads((const char *)
+			    sqlite3_column_text(st, 31), 0, NULL);
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1 ||
 		    store_nics_load(vm, cause) == -1) {

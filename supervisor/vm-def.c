@@ -132,6 +132,7 @@ vm_free(struct vm *vm)
 	free(vm->vm_last_exit);
 	free(vm->vm_job.j_error);
 	json_decref(vm->vm_pins);
+	json_decref(vm->vm_seed);
 	json_decref(vm->vm_pending_boot);
 	json_decref(vm->vm_migration);
 	free(vm);

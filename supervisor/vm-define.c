@@ -23,7 +23,7 @@
 static const char *const define_keys[] = { "fws_definition", "uuid", "name",
     "owner", "owner_name", "vcpus", "memory_mib", "cpu_weight", "cpu_max",
     "mac", "restart", "autostart", "loan_end", "iso", "kernel", "initrd",
-    "append", "pins", "disks", "nics", NULL };
+    "append", "pins", "seed", "disks", "nics", NULL };
 static const char *const define_disk_keys[] = { "index", "path", "format",
     "size", "owned", "readonly", "backing", "iops", "iops_rd", "iops_wr",
     "bps", "bps_rd", "bps_wr", NULL };
@@ -249,6 +249,8 @@ define_spec(const struct caller *ca, json_t *def, int64_t owner,
 			    "or null");
 		cs->cs_pins = pins;
 	}
+	/* the seed's content: checked by create as create's own (seed.c) */
+	cs->cs_seed = json_object_get(def, "seed");
 	cs->cs_disks_given = 1;		/* no template's disk */
 	return 0;
 }

@@ -2,9 +2,11 @@
  * vm-dump.c: a VM's definition as JSON that travels to another host
  * ("fws_definition": FWS_DEF_VERSION): everything create and set took,
  * as the VM's next start will have it (pending sizes and boot files
- * taken), and nothing of its run (state, pid, restarts, VNC).  A disk
- * that is a qcow2 overlay on an image says which, by the image's name,
- * so that another host can make the overlay again on its own copy.
+ * taken), its cloud-init seed's content (the owner's keys, password hash
+ * or user-data: seed.c), and nothing of its run (state, pid, restarts,
+ * VNC).  A disk that is a qcow2 overlay on an image says which, by the
+ * image's name, so that another host can make the overlay again on its
+ * own copy.
  * Reading it back is vm-define.c's.
  */
 #include <stdlib.h>
@@ -97,6 +99,10 @@ vm_definition(const struct vm *vm)
 	json_object_set_new(o, "pins", vm->vm_pins != NULL &&
 	    json_object_size(vm->vm_pins) > 0 ? json_deep_copy(vm->vm_pins) :
 	    json_null());
+	/* its cloud-init seed's content, so that define makes it again;
+	 * no key without one (a definition another fwsd reads as before) */
+	if (vm->vm_seed != NULL)
+		json_object_set_new(o, "seed", json_deep_copy(vm->vm_seed));
 	a = json_array();
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		d = &vm->vm_disks[i];

@@ -152,6 +152,8 @@ vm_to_json(const struct vm *vm, int full)
 	json_object_set_new(o, "pins", vm->vm_pins != NULL &&
 	    json_object_size(vm->vm_pins) > 0 ? json_deep_copy(vm->vm_pins) :
 	    json_null());
+	/* what its cloud-init seed gives: never the content itself */
+	json_object_set_new(o, "seed", seed_summary(vm->vm_seed));
 	json_object_set_new(o, "balloon_mib", vm->vm_balloon_mib > 0 ?
 	    json_integer((json_int_t)vm->vm_balloon_mib) : json_null());
 	json_object_set_new(o, "limits", cgroup_vm_json(vm));

@@ -14,7 +14,8 @@
  * An RBD image is one node of qemu's rbd driver, its pool and image as
  * structured options (never a "rbd:" filename qemu would parse), its key
  * a secret object read from a descriptor.
- * Every VM has a CD drive, empty when it has no ISO.  Sockets (QMP, the
+ * Every VM has a CD drive, empty when it has no ISO; one with a
+ * cloud-init seed has a second, read-only, holding it.  Sockets (QMP, the
  * serial port, the guest agent's channel) are descriptors too,
  * listening sockets fwsd made.  Disks and NICs are named by their slots
  * (disk-add and nic-add plug more in while qemu runs, disk-remove and
@@ -362,6 +363,17 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 		    ",id=" FWS_CD_ID));
 	} else
 		argv_pair(&a, "-device", xasprintf("ide-cd,id=" FWS_CD_ID));
+	/*
+	 * The cloud-init seed: a read-only disc of its own (NoCloud looks
+	 * for a CD labelled cidata), after the CD drive, which stays the
+	 * first for -boot d
+	 */
+	if (vm->vm_seed != NULL && qp->qp_seed_fd > 0) {
+		vm_qemu_node(&a, FWS_SEED_NODE, "raw", NULL, qp->qp_seed_fd, 1,
+		    NULL, 0);
+		argv_pair(&a, "-device", xasprintf("ide-cd,drive="
+		    FWS_SEED_NODE ",id=" FWS_SEED_ID));
+	}
 	/* a disc that does not boot falls through to the disk */
 	if (qp->qp_boot_iso)
 		argv_pair(&a, "-boot", xasprintf(vm->vm_ndisks > 0 ?

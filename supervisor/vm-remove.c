@@ -1,6 +1,7 @@
 /*
  * vm-remove.c: a VM deleted: from the store first, then its files (the
- * disks fwsd made for it unless kept, its logs and directory); the disks
+ * disks fwsd made for it unless kept, its cloud-init seed, its logs and
+ * directory); the disks
  * that stay are root's again.
  */
 #include <errno.h>
@@ -84,6 +85,7 @@ vm_remove(struct vm *vm, int keep, int64_t actor, const char *why,
 	if (keep != VM_REMOVE_UNTOUCHED)
 		vm_rmdir_disks(vm);	/* DISK_DIR/UUID, when empty */
 	vm_saved_discard(vm, 1);	/* a saved guest's state, if any */
+	seed_iso_remove(vm);		/* its cloud-init seed, if any */
 	cgroup_vm_remove(vm);		/* left by a qemu that died unseen */
 	p = vm_dir(vm);
 	vm_remove_logs(p);

@@ -644,6 +644,37 @@ vm_keep_fd(int fd, int *keep, int *nkeep, int first)
 }
 
 /*
+ * The cloud-init seed, root's in the VM's directory (seed-iso.c): qemu gets
+ * it as a read-only descriptor, and could not open it by its name.
+ */
+static int
+vm_open_seed(struct vm *vm, struct vm_qemu_paths *qp, int *keep,
+    int *nkeep, int first, char **cause)
+{
+	struct stat	 sb;
+	char		*p = seed_iso_path(vm);
+	int		 fd;
+
+	if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1) {
+		cause_fail(cause, "the cloud-init seed %s: %s", p,
+		    strerror(errno));
+		free(p);
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) || sb.st_uid != 0) {
+		close(fd);
+		cause_fail(cause, "the cloud-init seed %s: not a file of "
+		    "root's", p);
+		free(p);
+		return -1;
+	}
+	free(p);
+	qp->qp_seed_fd = vm_keep_fd(fd, keep, nkeep, first);
+	return 0;
+}
+
+/*
  * The disks' block graphs, read again at every start (a guest had its
  * disks in hand since the last check): each disk's chain is opened and
  * its headers read from the descriptors qemu will be given; a backing
@@ -718,6 +749,9 @@ vm_open_images(struct vm *vm, struct vm_qemu_paths *qp, int *keep,
 		}
 		qp->qp_iso_fd = vm_keep_fd(fd, keep, nkeep, first);
 	}
+	qp->qp_seed_fd = 0;
+	if (rc == 0 && vm->vm_seed != NULL)
+		rc = vm_open_seed(vm, qp, keep, nkeep, first, cause);
 	return rc;
 }
 

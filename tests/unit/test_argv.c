@@ -185,6 +185,38 @@ test_iso_kernel_kvm(void **state)
 	vm_free(vm);
 }
 
+/*
+ * A cloud-init seed: a read-only disc from a descriptor, in a CD drive
+ * of its own after the CD drive; none without a seed's descriptor.
+ */
+static void
+test_seed(void **state)
+{
+	struct vm		*vm = sample();
+	struct vm_qemu_paths	 qp = paths;
+	char			**argv;
+
+	(void)state;
+	vm->vm_seed = json_pack("{s[s]}", "ssh_keys", "ssh-ed25519 AAAA");
+	argv = vm_qemu_argv(vm, &qp);
+	assert_false(has(argv, "ide-cd,drive=fws-seed0,id=seed0"));
+	vm_qemu_argv_free(argv);
+	qp.qp_seed_fd = 11;
+	argv = vm_qemu_argv(vm, &qp);
+	assert_string_equal(value_of(argv, "-add-fd", 0), "fd=11,set=11");
+	assert_true(has(argv, "{\"driver\":\"file\",\"filename\":"
+	    "\"/dev/fdset/11\",\"node-name\":\"fws-seed0-file\","
+	    "\"read-only\":true}"));
+	assert_true(has(argv, "{\"driver\":\"raw\",\"file\":"
+	    "\"fws-seed0-file\",\"node-name\":\"fws-seed0\","
+	    "\"read-only\":true}"));
+	assert_string_equal(value_of(argv, "-device", 3 + PORTS), "ide-cd,id=cd0");
+	assert_string_equal(value_of(argv, "-device", 4 + PORTS),
+	    "ide-cd,drive=fws-seed0,id=seed0");
+	vm_qemu_argv_free(argv);
+	vm_free(vm);
+}
+
 /* An RBD disk: the rbd driver's options, the key a secret from a descriptor */
 static void
 test_rbd(void **state)
@@ -392,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_iso_kernel_kvm),
 		cmocka_unit_test(test_commas_escaped),
 		cmocka_unit_test(test_rbd),
+		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_nics),
 		cmocka_unit_test(test_agent),
 		cmocka_unit_test(test_chain),

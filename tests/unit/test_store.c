@@ -1,9 +1,9 @@
 /*
  * test_store.c: the sqlite store on a real database file: the schema is
- * created and versioned, a VM and its disks survive a close and reopen,
- * run state updates stick, deletes cascade, each quota limit has its
- * column, and a database from a newer fwsd is refused rather than
- * damaged.
+ * created and versioned, a VM, its disks and its cloud-init seed survive
+ * a close and reopen, run state updates stick, deletes cascade, each
+ * quota limit has its column, and a database from a newer fwsd is
+ * refused rather than damaged.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -15,8 +15,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	15
-#define STORE_SCHEMA_S	"15"
+#define STORE_SCHEMA	16
+#define STORE_SCHEMA_S	"16"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
@@ -97,6 +97,8 @@ test_roundtrip(void **state)
 	assert_int_equal(store_schema_version(), STORE_SCHEMA);
 	vm = sample_vm();
 	vm->vm_autostart = 1;
+	vm->vm_seed = json_pack("{s[s] ss}", "ssh_keys", "ssh-ed25519 AAAA k",
+	    "password_hash", "$6$s$h");
 	assert_int_equal(store_vm_insert(vm, &cause), 0);
 	assert_true(vm->vm_id > 0);
 
@@ -149,6 +151,7 @@ test_roundtrip(void **state)
 	    got->vm_pins, "vcpus"), "1")), "2-3");
 	assert_string_equal(json_string_value(json_object_get(got->vm_pins,
 	    "emulator")), "0");
+	assert_true(json_equal(got->vm_seed, vm->vm_seed));
 	assert_true(got->vm_pending_memory_mib == 3072);
 	assert_int_equal(got->vm_iso_booted, 1);
 	assert_int_equal(got->vm_state, VM_RUNNING);
