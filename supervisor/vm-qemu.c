@@ -366,13 +366,15 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 	/*
 	 * The cloud-init seed: a read-only disc of its own (NoCloud looks
 	 * for a CD labelled cidata), after the CD drive, which stays the
-	 * first for -boot d
+	 * first for -boot d.  On bus ide.1: q35's AHCI ports take one
+	 * drive each (the CD drive has ide.0), and pc's second IDE channel
+	 * is ide.1 too
 	 */
 	if (vm->vm_seed != NULL && qp->qp_seed_fd > 0) {
 		vm_qemu_node(&a, FWS_SEED_NODE, "raw", NULL, qp->qp_seed_fd, 1,
 		    NULL, 0);
 		argv_pair(&a, "-device", xasprintf("ide-cd,drive="
-		    FWS_SEED_NODE ",id=" FWS_SEED_ID));
+		    FWS_SEED_NODE ",id=" FWS_SEED_ID ",bus=ide.1"));
 	}
 	/* a disc that does not boot falls through to the disk */
 	if (qp->qp_boot_iso)

@@ -199,7 +199,7 @@ test_seed(void **state)
 	(void)state;
 	vm->vm_seed = json_pack("{s[s]}", "ssh_keys", "ssh-ed25519 AAAA");
 	argv = vm_qemu_argv(vm, &qp);
-	assert_false(has(argv, "ide-cd,drive=fws-seed0,id=seed0"));
+	assert_false(has(argv, "ide-cd,drive=fws-seed0,id=seed0,bus=ide.1"));
 	vm_qemu_argv_free(argv);
 	qp.qp_seed_fd = 11;
 	argv = vm_qemu_argv(vm, &qp);
@@ -212,7 +212,7 @@ test_seed(void **state)
 	    "\"read-only\":true}"));
 	assert_string_equal(value_of(argv, "-device", 3 + PORTS), "ide-cd,id=cd0");
 	assert_string_equal(value_of(argv, "-device", 4 + PORTS),
-	    "ide-cd,drive=fws-seed0,id=seed0");
+	    "ide-cd,drive=fws-seed0,id=seed0,bus=ide.1");
 	vm_qemu_argv_free(argv);
 	vm_free(vm);
 }

@@ -3,15 +3,18 @@ t-web-browser.sh against a real fwsd, fws-web and qemu:
   URL LINK LINK_USER USER PASSWORD VM CONSOLE_LOG STOP_ARGV_JSON
 a one-time link logs LINK_USER in (and is spent: a second visit shows
 the login form); a password logs USER in; USER makes VM with the
-create form (the test guest's kernel and initrd), starts it, opens its
+create form (the test guest's kernel and initrd, and an SSH key: the
+VM has a cloud-init seed with it), starts it, opens its
 page, sees the guest's screen (a screenshot that is not blank) and
 types into its serial console and reads the answer; the VM stopped by
 fwsctl (STOP_ARGV) shows stopped on the open page without a reload;
 it is deleted from the list.  Screenshots go to $ARTEFACTS."""
+import base64
 import json
 import os
 import subprocess
 import sys
+import struct
 import time
 
 import webdriver
@@ -22,6 +25,11 @@ from panel import Panel, shows_something
 stop_argv = json.loads(stop_argv)
 art = os.environ.get("ARTEFACTS", ".")
 t0 = time.time()
+# an Ed25519 public key as OpenSSH writes it (the body: the type, then
+# 32 bytes of key, each with its length), for the cloud-init seed
+SSH_KEY = "ssh-ed25519 " + base64.b64encode(
+    struct.pack(">I", 11) + b"ssh-ed25519" + struct.pack(">I", 32) +
+    os.urandom(32)).decode() + " student@laptop"
 
 
 def step(what):
@@ -60,11 +68,19 @@ with webdriver.Browser() as b:
         b.wait_text("#live", "live")
         step("%s logged in with a password; events live" % user)
 
-        # make the VM from the form
+        # make the VM from the form, with an SSH key for cloud-init
         p.create({"name": vm, "vcpus": 1, "memory": 256,
                   "kernel": "vmlinuz", "initrd": "initrd.img",
-                  "append": "console=ttyS0 quiet panic=-1"})
+                  "append": "console=ttyS0 quiet panic=-1",
+                  "ssh-keys": SSH_KEY})
         p.wait_status("Created " + vm)
+        seed = b.js_async(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('/api/vms/' + arguments[0], {credentials: 'same-origin'})"
+            ".then((r) => r.json()).then((j) => done(j.result.seed))"
+            ".catch((e) => done(String(e)));", vm)
+        assert isinstance(seed, dict) and seed.get("ssh_keys") == 1 and \
+            not seed.get("password"), "the seed: %r" % (seed,)
         b.wait_css(p.row(vm))
         assert p.state(vm) == "stopped"
         quota = b.find('#quota-rows tr[data-quota="vms"] td').text

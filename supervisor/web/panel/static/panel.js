@@ -373,6 +373,10 @@ function createArgs() {
 			args[key] = v(id);
 	if (v('create-net') !== '')
 		args.nics = [{ network: v('create-net') }];
+	const keys = v('create-ssh-keys').split('\n').map((k) => k.trim())
+	    .filter((k) => k !== '');
+	if (keys.length > 0)
+		args.ssh_keys = keys;
 	return args;
 }
 
