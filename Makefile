@@ -52,7 +52,7 @@ COMMON_SRCS	= supervisor/cause.c supervisor/log.c supervisor/proto.c \
 		  supervisor/sock.c supervisor/validate.c supervisor/disk-io.c
 FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/caller.c supervisor/cgroup.c supervisor/cgroup-layout.c \
-		  supervisor/config.c \
+		  supervisor/config.c supervisor/conf-file.c \
 		  supervisor/control.c supervisor/control-tls.c \
 		  supervisor/cmd.c supervisor/cmd-clone.c supervisor/cmd-create.c \
 		  supervisor/cmd-image.c supervisor/cmd-loan.c \
@@ -94,7 +94,8 @@ FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
 
 # fws-web: the web panel's daemon, and the pages it serves
 WEB_SRCS	= supervisor/web/fws-web.c supervisor/web/web-api.c \
-		  supervisor/web/web-config.c supervisor/web/web-fwsd.c \
+		  supervisor/web/web-config.c supervisor/conf-file.c \
+		  supervisor/web/web-fwsd.c \
 		  supervisor/web/web-http.c supervisor/web/web-limit.c \
 		  supervisor/web/web-login.c supervisor/web/web-parse.c \
 		  supervisor/web/web-proxy.c supervisor/web/web-route.c \
@@ -119,7 +120,8 @@ UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
 test_web_ws_SRCS	= supervisor/web/web-ws.c
 test_web_parse_SRCS	= supervisor/web/web-parse.c supervisor/web/web-static.c \
-			  supervisor/web/web-status.c supervisor/cause.c
+			  supervisor/web/web-status.c supervisor/validate.c \
+			  supervisor/cause.c
 test_web_session_SRCS	= supervisor/web/web-session.c supervisor/web/web-limit.c \
 			  supervisor/web/web-parse.c supervisor/cause.c
 test_qmp_SRCS		= $(QMP_SRCS)
@@ -139,7 +141,7 @@ test_store_SRCS		= supervisor/store.c supervisor/vm-def.c supervisor/net-def.c \
 test_argv_SRCS		= supervisor/vm-qemu.c supervisor/vm-def.c supervisor/disk-io.c \
 			  supervisor/validate.c \
 			  supervisor/cause.c
-test_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/log.c supervisor/cause.c
+test_config_SRCS	= supervisor/config.c supervisor/conf-file.c supervisor/validate.c supervisor/log.c supervisor/cause.c
 test_netsetup_SRCS	= $(NETSETUP_SRCS)
 test_logcap_SRCS	= supervisor/logcap.c supervisor/log.c supervisor/cause.c
 test_loan_SRCS		= supervisor/loan-policy.c supervisor/validate.c supervisor/cause.c
@@ -206,7 +208,7 @@ FUZZ_TARGETS	= fuzz_proto fuzz_qmp_frame fuzz_qmp fuzz_config fuzz_validate
 fuzz_proto_SRCS		= supervisor/proto.c supervisor/validate.c supervisor/cause.c
 fuzz_qmp_frame_SRCS	= qmp/qmp-frame.c
 fuzz_qmp_SRCS		= $(QMP_SRCS)
-fuzz_config_SRCS	= supervisor/config.c supervisor/validate.c supervisor/cause.c
+fuzz_config_SRCS	= supervisor/config.c supervisor/conf-file.c supervisor/validate.c supervisor/cause.c
 fuzz_validate_SRCS	= supervisor/validate.c supervisor/cause.c
 
 define fuzz_rule

@@ -360,6 +360,10 @@ struct fws_config {
 };
 void	 config_defaults(struct fws_config *);
 int	 config_load(struct fws_config *, const char *, int, char **);
+/* conf-file.c: the "key = value" file of fwsd.conf and fws-web.conf */
+typedef int (*conf_set_fn)(void *, const char *, const char *, char **);
+int	 conf_file_read(const char *, int, conf_set_fn, void *, char **);
+char	*conf_trim(char *);
 int	 config_finish(struct fws_config *, char **);
 void	 config_clear(struct fws_config *);
 const struct fws_template *config_template_find(const struct fws_config *,
@@ -1654,6 +1658,7 @@ struct request {
 };
 void	 request_vm_done(void *, enum fws_err, const char *, json_t *);
 void	 request_ok(struct request *, json_t *);
+void	 request_ok_fd(struct request *, json_t *, int, const char *);
 void	 request_error(struct request *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 request_cause(struct request *, int, char *);
@@ -1734,6 +1739,7 @@ int	 validate_rbd(const char *, enum rbd_snap_rule, struct rbd_name *,
 	    char **);
 int	 validate_rbd_part(const char *, const char *, char **);
 int	 is_rbd(const char *);
+int	 validate_hexval(int);
 int	 validate_mac(const char *, char **);
 int	 validate_uuid(const char *, char **);
 #define VALIDATE_IPV4_LEN	15	/* "255.255.255.255" */

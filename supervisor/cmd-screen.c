@@ -164,12 +164,7 @@ cmd_screenshot_done(void *arg, enum fws_err err, const char *why,
 		close(fd);
 		return;
 	}
-	if (control_send_fd(rq->rq_client, proto_reply_ok(rq->rq_id, res),
-	    fd) == -1)
-		request_error(rq, PROTO_ERR_BUSY, "the connection has replies "
-		    "queued: ask for the screenshot on an idle connection");
-	else
-		request_free(rq);
+	request_ok_fd(rq, res, fd, "screenshot");
 	close(fd);
 }
 
@@ -193,12 +188,7 @@ cmd_screen_connected(void *arg, enum fws_err err, const char *why,
 	}
 	fd = (int)json_integer_value(json_object_get(res, "fd"));
 	json_object_del(res, "fd");
-	if (control_send_fd(rq->rq_client, proto_reply_ok(rq->rq_id, res),
-	    fd) == -1)
-		request_error(rq, PROTO_ERR_BUSY, "the connection has replies "
-		    "queued: ask for the screen on an idle connection");
-	else
-		request_free(rq);
+	request_ok_fd(rq, res, fd, "screen");
 	close(fd);
 }
 

@@ -463,12 +463,8 @@ cmd_console(struct request *rq, json_t *args, struct vm *vm)
 		free(cause);
 		return;
 	}
-	if (control_send_fd(rq->rq_client, proto_reply_ok(rq->rq_id,
-	    json_pack("{ss}", "name", vm->vm_name)), fd) == -1)
-		request_error(rq, PROTO_ERR_BUSY, "the connection has replies "
-		    "queued: ask for the console on an idle connection");
-	else
-		request_free(rq);
+	request_ok_fd(rq, json_pack("{ss}", "name", vm->vm_name), fd,
+	    "console");
 	close(fd);
 }
 

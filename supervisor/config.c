@@ -307,7 +307,6 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_web_user), NULL, 0, 0 },
 };
 
-static char	*trim_blanks(char *);
 
 #define CONFIG_TEMPLATE		"template."
 #define CONFIG_WORD_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
@@ -337,14 +336,14 @@ squeeze(const char *s)
 static int
 config_template_loan(struct fws_template *t, char *v, char **why)
 {
-	return parse_duration(trim_blanks(v), &t->t_loan, why);
+	return parse_duration(conf_trim(v), &t->t_loan, why);
 }
 
 /* A template's "cpu-max 0.5": its VMs' CPU cap, in CPUs. */
 static int
 config_template_cpu_max(struct fws_template *t, char *v, char **why)
 {
-	return parse_cpus(trim_blanks(v), &t->t_cpu_max, why);
+	return parse_cpus(conf_trim(v), &t->t_cpu_max, why);
 }
 
 /* A template's "cpu-weight 100": its VMs' CPU weight. */
@@ -353,7 +352,7 @@ config_template_cpu_weight(struct fws_template *t, char *v, char **why)
 {
 	uint64_t	 n;
 
-	v = trim_blanks(v);
+	v = conf_trim(v);
 	if (parse_uint(v, FWS_CPU_WEIGHT_MAX, &n) == -1 || n == 0)
 		return cause_fail(why, "cpu-weight %s is not a number from 1 "
 		    "to %d", v, FWS_CPU_WEIGHT_MAX);
@@ -467,7 +466,7 @@ config_template(struct fws_config *cf, const char *name, const char *v,
 	copy = p = xasprintf("%s", v);
 	while (nf < FWS_TEMPLATE_FIELDS &&
 	    (field[nf] = strsep(&p, ",")) != NULL) {
-		field[nf] = trim_blanks(field[nf]);
+		field[nf] = conf_trim(field[nf]);
 		nf++;
 	}
 	/*
@@ -507,7 +506,7 @@ config_template(struct fws_config *cf, const char *name, const char *v,
 	}
 	if ((sz = strchr(field[0], ' ')) != NULL) {
 		*sz++ = '\0';
-		sz = trim_blanks(sz);
+		sz = conf_trim(sz);
 		if (strcmp(sz, "vcpu") != 0 && strcmp(sz, "vcpus") != 0) {
 			cause_fail(cause, "template %s: \"%s\" is not \"vcpu\"",
 			    name, sz);
@@ -587,8 +586,8 @@ config_uids(struct fws_config *cf, const char *v)
 
 	if ((dash = strchr(copy, '-')) != NULL) {
 		*dash = '\0';
-		if (parse_uint(trim_blanks(copy), FWS_QEMU_UID_MAX, &first) == 0 &&
-		    parse_uint(trim_blanks(dash + 1), FWS_QEMU_UID_MAX,
+		if (parse_uint(conf_trim(copy), FWS_QEMU_UID_MAX, &first) == 0 &&
+		    parse_uint(conf_trim(dash + 1), FWS_QEMU_UID_MAX,
 		    &last) == 0 && first >= FWS_QEMU_UID_MIN && first < last) {
 			cf->cf_qemu_uid_first = first;
 			cf->cf_qemu_uid_last = last;
@@ -609,8 +608,8 @@ config_ports(struct fws_config *cf, const char *v)
 
 	if ((dash = strchr(copy, '-')) != NULL) {
 		*dash = '\0';
-		if (parse_uint(trim_blanks(copy), 65535, &first) == 0 &&
-		    parse_uint(trim_blanks(dash + 1), 65535, &last) == 0 &&
+		if (parse_uint(conf_trim(copy), 65535, &first) == 0 &&
+		    parse_uint(conf_trim(dash + 1), 65535, &last) == 0 &&
 		    first >= 1024 && first <= last) {
 			cf->cf_mig_port_first = first;
 			cf->cf_mig_port_last = last;
@@ -682,7 +681,7 @@ config_tls_allowed(struct fws_config *cf, const char *v, char **cause)
 
 	copy = p = xasprintf("%s", v);
 	while ((entry = strsep(&p, ";")) != NULL) {
-		entry = trim_blanks(entry);
+		entry = conf_trim(entry);
 		if (*entry == '\0')
 			continue;
 		if ((arrow = strstr(entry, "=>")) == NULL) {
@@ -691,8 +690,8 @@ config_tls_allowed(struct fws_config *cf, const char *v, char **cause)
 			goto done;
 		}
 		*arrow = '\0';
-		cn = trim_blanks(entry);
-		who = trim_blanks(arrow + 2);
+		cn = conf_trim(entry);
+		who = conf_trim(arrow + 2);
 		if (*cn == '\0' || strlen(cn) > FWS_TLS_CN_MAX) {
 			cause_fail(cause, "tls_allowed: a common name of 1 to "
 			    "%d characters before \"=>\"", FWS_TLS_CN_MAX);
@@ -1063,18 +1062,11 @@ why:
 	return -1;
 }
 
-static char *
-trim_blanks(char *s)
+/* config_set, as conf_file_read calls it */
+static int
+config_set_pair(void *cf, const char *key, const char *v, char **why)
 {
-	char	*e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-	    e[-1] == '\r'))
-		*--e = '\0';
-	return s;
+	return config_set(cf, key, v, why);
 }
 
 /*
@@ -1085,45 +1077,7 @@ int
 config_load(struct fws_config *cf, const char *path, int must_exist,
     char **cause)
 {
-	FILE	*f;
-	char	*line = NULL, *p, *eq, *key, *val, *why;
-	size_t	 cap = 0;
-	int	 lineno = 0, rc = 0;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		return cause_fail(cause, "%s: %s", path, strerror(errno));
-	}
-	while (getline(&line, &cap, f) != -1) {
-		lineno++;
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		p = trim_blanks(line);
-		if (*p == '\0')
-			continue;
-		if ((eq = strchr(p, '=')) == NULL) {
-			rc = cause_fail(cause, "%s:%d: expected \"key = value\"",
-			    path, lineno);
-			break;
-		}
-		*eq = '\0';
-		key = trim_blanks(p);
-		val = trim_blanks(eq + 1);
-		if (*val == '\0') {
-			rc = cause_fail(cause, "%s:%d: %s has no value", path, lineno,
-			    key);
-			break;
-		}
-		if (config_set(cf, key, val, &why) == -1) {
-			rc = cause_fail(cause, "%s:%d: %s", path, lineno, why);
-			free(why);
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	return rc;
+	return conf_file_read(path, must_exist, config_set_pair, cf, cause);
 }
 
 /*

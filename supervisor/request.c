@@ -180,6 +180,22 @@ request_ok(struct request *rq, json_t *result)
 	request_free(rq);
 }
 
+/*
+ * The reply ok with fd attached (SCM_RIGHTS: the UNIX socket only); fd
+ * stays the caller's to close.  A connection with replies queued cannot
+ * carry it: busy, saying to ask for what on an idle one.
+ */
+void
+request_ok_fd(struct request *rq, json_t *result, int fd, const char *what)
+{
+	if (control_send_fd(rq->rq_client, proto_reply_ok(rq->rq_id, result),
+	    fd) == -1)
+		request_error(rq, PROTO_ERR_BUSY, "the connection has replies "
+		    "queued: ask for the %s on an idle connection", what);
+	else
+		request_free(rq);
+}
+
 void
 request_error(struct request *rq, int code, const char *fmt, ...)
 {

@@ -126,8 +126,9 @@ validate_rbd(const char *spec, enum rbd_snap_rule rule, struct rbd_name *rn,
 	return 0;
 }
 
-static int
-hexval(int c)
+/* A hex digit's value, or -1. */
+int
+validate_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -150,10 +151,10 @@ validate_mac(const char *mac, char **cause)
 		if (i % 3 == 2) {
 			if (mac[i] != ':')
 				goto bad;
-		} else if (hexval((unsigned char)mac[i]) < 0)
+		} else if (validate_hexval((unsigned char)mac[i]) < 0)
 			goto bad;
 	}
-	if (hexval((unsigned char)mac[1]) & 1)
+	if (validate_hexval((unsigned char)mac[1]) & 1)
 		return cause_fail(cause, "MAC address %s is a multicast address", mac);
 	return 0;
 bad:
@@ -176,7 +177,7 @@ validate_uuid(const char *uuid, char **cause)
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (uuid[i] != '-')
 				goto bad;
-		} else if (hexval((unsigned char)uuid[i]) < 0 ||
+		} else if (validate_hexval((unsigned char)uuid[i]) < 0 ||
 		    (uuid[i] >= 'A' && uuid[i] <= 'F'))
 			goto bad;
 	}

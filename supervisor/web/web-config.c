@@ -3,7 +3,6 @@
  * comment) as in fwsd.conf, and the defaults behind them.  It knows the
  * keys and their types; fws-web.c opens what they name.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,18 +87,11 @@ web_config_set(struct web_config *cf, const char *key, const char *v,
 	return cause_fail(cause, "unknown key \"%s\"", key);
 }
 
-static char *
-trim_blanks(char *s)
+/* web_config_set, as conf_file_read calls it */
+static int
+web_config_set_pair(void *cf, const char *key, const char *v, char **why)
 {
-	char	*e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-	    e[-1] == '\r'))
-		*--e = '\0';
-	return s;
+	return web_config_set(cf, key, v, why);
 }
 
 /*
@@ -110,48 +102,13 @@ int
 web_config_load(struct web_config *cf, const char *path, int must_exist,
     char **cause)
 {
-	FILE	*f;
-	char	*line = NULL, *p, *eq, *key, *val, *why;
-	size_t	 cap = 0;
-	int	 lineno = 0, rc = 0;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		return cause_fail(cause, "%s: %s", path, strerror(errno));
-	}
-	while (getline(&line, &cap, f) != -1) {
-		lineno++;
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		p = trim_blanks(line);
-		if (*p == '\0')
-			continue;
-		if ((eq = strchr(p, '=')) == NULL) {
-			rc = cause_fail(cause, "%s:%d: expected \"key = value\"",
-			    path, lineno);
-			break;
-		}
-		*eq = '\0';
-		key = trim_blanks(p);
-		val = trim_blanks(eq + 1);
-		if (*val == '\0') {
-			rc = cause_fail(cause, "%s:%d: %s has no value", path,
-			    lineno, key);
-			break;
-		}
-		if (web_config_set(cf, key, val, &why) == -1) {
-			rc = cause_fail(cause, "%s:%d: %s", path, lineno, why);
-			free(why);
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	if (rc == 0 && cf->wcf_session_idle > cf->wcf_session_max)
-		rc = cause_fail(cause, "%s: session_idle is longer than "
+	if (conf_file_read(path, must_exist, web_config_set_pair, cf,
+	    cause) == -1)
+		return -1;
+	if (cf->wcf_session_idle > cf->wcf_session_max)
+		return cause_fail(cause, "%s: session_idle is longer than "
 		    "session_max", path);
-	return rc;
+	return 0;
 }
 
 void

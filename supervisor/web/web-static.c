@@ -55,18 +55,6 @@ web_static_type(const char *path)
 	return NULL;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * A path below a directory (no leading '/'), percent-decoded into out:
  * 0, or -1 when it is not one fws-web serves.
@@ -82,8 +70,8 @@ web_static_path(const char *rel, char *out, size_t outlen)
 		if ((size_t)(q - out) + 1 >= outlen)
 			return -1;
 		if (*p == '%') {
-			if ((hi = hexval((unsigned char)p[1])) == -1 ||
-			    (lo = hexval((unsigned char)p[2])) == -1)
+			if ((hi = validate_hexval((unsigned char)p[1])) == -1 ||
+			    (lo = validate_hexval((unsigned char)p[2])) == -1)
 				return -1;
 			*q++ = hi << 4 | lo;
 			p += 2;

@@ -388,6 +388,23 @@ make_user() {
 	USERS="$USERS $MADE_USER"
 }
 
+# make_user_pw SUFFIX [GROUPS]: make_user, with a fresh password in
+# $MADE_PASS (PAM logins: the web panel's)
+make_user_pw() {
+	make_user "$@"
+	MADE_PASS="Pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+	echo "$MADE_USER:$MADE_PASS" | chpasswd || fail "chpasswd $MADE_USER"
+}
+
+# pam_service: the PAM service fws-web as make install puts it, unless
+# the host has one; removed at the end if it was ours and is unchanged
+pam_service() {
+	[ -e /etc/pam.d/fws-web ] && return 0
+	install -m 0644 "$TOP/contrib/pam.d/fws-web" /etc/pam.d/fws-web ||
+	    fail "install /etc/pam.d/fws-web"
+	AT_EXIT="$AT_EXIT cmp -s $TOP/contrib/pam.d/fws-web /etc/pam.d/fws-web && rm -f /etc/pam.d/fws-web;"
+}
+
 # as USER fwsctl ARGS...: fwsctl run by another account
 as() {
 	u=$1; shift; shift

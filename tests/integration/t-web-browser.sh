@@ -11,7 +11,7 @@
 . "$(dirname "$0")/web-lib.sh"
 
 make_user link; LINK_USER=$MADE_USER
-web_user_pw pw; PW_USER=$MADE_USER; PW_PASS=$MADE_PASS
+make_user_pw pw; PW_USER=$MADE_USER; PW_PASS=$MADE_PASS
 write_web_config
 start_fwsd
 start_web

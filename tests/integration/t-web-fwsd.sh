@@ -27,15 +27,8 @@ make_user web "fws,$ADMIN_GROUP"; WEB=$MADE_USER
 make_user a; A=$MADE_USER
 make_user b; B=$MADE_USER
 make_user adm "fws,$ADMIN_GROUP"; ADM=$MADE_USER
-make_user pw; PW=$MADE_USER
-PASS="Pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-echo "$PW:$PASS" | chpasswd || fail "chpasswd"
-# the PAM service as make install puts it (removed after, if ours)
-if [ ! -e /etc/pam.d/fws-web ]; then
-	install -m 0644 "$TOP/contrib/pam.d/fws-web" /etc/pam.d/fws-web ||
-	    fail "install /etc/pam.d/fws-web"
-	AT_EXIT="$AT_EXIT cmp -s $TOP/contrib/pam.d/fws-web /etc/pam.d/fws-web && rm -f /etc/pam.d/fws-web;"
-fi
+make_user_pw pw; PW=$MADE_USER; PASS=$MADE_PASS
+pam_service
 
 # TLS, with a certificate mapped to the front-end's account
 SETUP=$TOP/contrib/fws-tls-setup

@@ -15,8 +15,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/web-lib.sh"
 
-web_user_pw a; A=$MADE_USER; A_PASS=$MADE_PASS
-web_user_pw b; B=$MADE_USER; B_PASS=$MADE_PASS
+make_user_pw a; A=$MADE_USER; A_PASS=$MADE_PASS
+make_user_pw b; B=$MADE_USER; B_PASS=$MADE_PASS
 write_web_config
 start_fwsd
 start_web

@@ -26,14 +26,8 @@ command -v openssl >/dev/null 2>&1 || fail "openssl is missing"
 make_user web; WEB=$MADE_USER
 make_user a; A=$MADE_USER
 make_user b; B=$MADE_USER
-make_user pw; PW=$MADE_USER
-PASS="Pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-echo "$PW:$PASS" | chpasswd || fail "chpasswd"
-if [ ! -e /etc/pam.d/fws-web ]; then
-	install -m 0644 "$TOP/contrib/pam.d/fws-web" /etc/pam.d/fws-web ||
-	    fail "install /etc/pam.d/fws-web"
-	AT_EXIT="cmp -s $TOP/contrib/pam.d/fws-web /etc/pam.d/fws-web && rm -f /etc/pam.d/fws-web;"
-fi
+make_user_pw pw; PW=$MADE_USER; PASS=$MADE_PASS
+pam_service
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL=https://127.0.0.1:$PORT
 write_config "web_user = $WEB

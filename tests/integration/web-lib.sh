@@ -31,20 +31,8 @@ WEB_URL=https://127.0.0.1:$WEB_PORT
 # the front-end's account: in fws, the group that may open fwsd's socket
 make_user web; WEB_USER=$MADE_USER
 
-# web_user_pw SUFFIX: a user with a fresh password ($MADE_USER,
-# $MADE_PASS)
-web_user_pw() {
-	make_user "$1"
-	MADE_PASS="Pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-	echo "$MADE_USER:$MADE_PASS" | chpasswd || fail "chpasswd"
-}
-
 # the PAM service as make install puts it (removed after, if ours)
-if [ ! -e /etc/pam.d/fws-web ]; then
-	install -m 0644 "$TOP/contrib/pam.d/fws-web" /etc/pam.d/fws-web ||
-	    fail "install /etc/pam.d/fws-web"
-	AT_EXIT="$AT_EXIT cmp -s $TOP/contrib/pam.d/fws-web /etc/pam.d/fws-web && rm -f /etc/pam.d/fws-web;"
-fi
+pam_service
 
 # the panel's pages from the tree, laid out as make install lays them
 WEB_STATIC=$PANEL_SRC

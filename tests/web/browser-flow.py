@@ -127,12 +127,6 @@ with webdriver.Browser() as b:
         b.wait_css("#no-vms:not([hidden])")
         step("deleted from the list")
     except Exception:
-        try:
-            b.screenshot(os.path.join(art, "failed.png"))
-            with open(os.path.join(art, "failed-console.txt"), "w") as f:
-                for line in b.console_log():
-                    f.write("%s\n" % line)
-        except Exception:
-            pass
+        b.save_failure(art)
         raise
 print("  browser-flow: screenshots in %s" % art)

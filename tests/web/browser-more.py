@@ -258,12 +258,6 @@ with webdriver.Browser() as b:
         assert p.state(SHARED, ADM["uid"]) == "stopped"
         step("ADM stopped B's %s from the list" % SHARED)
     except Exception:
-        try:
-            b.screenshot(os.path.join(art, "failed.png"))
-            with open(os.path.join(art, "failed-console.txt"), "w") as f:
-                for line in b.console_log():
-                    f.write("%s\n" % line)
-        except Exception:
-            pass
+        b.save_failure(art)
         raise
 print("  browser-more: screenshots in %s" % art)

@@ -128,11 +128,5 @@ with webdriver.Browser() as b:
         p.wait_view("console", 30)
         step("logged in again: %s still running, its console back" % vm)
     except Exception:
-        try:
-            b.screenshot(os.path.join(art, "failed.png"))
-            with open(os.path.join(art, "failed-console.txt"), "w") as f:
-                for line in b.console_log():
-                    f.write("%s\n" % line)
-        except Exception:
-            pass
+        b.save_failure(art)
         raise

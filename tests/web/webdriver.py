@@ -268,6 +268,18 @@ class Browser:
         except WebDriverError:
             return []
 
+    def save_failure(self, art):
+        """What the page showed when a test failed, into directory art:
+        failed.png and failed-console.txt (a failure to save them is
+        not the test's)."""
+        try:
+            self.screenshot(os.path.join(art, "failed.png"))
+            with open(os.path.join(art, "failed-console.txt"), "w") as f:
+                for line in self.console_log():
+                    f.write("%s\n" % line)
+        except Exception:
+            pass
+
     # waits
 
     def wait(self, cond, what, timeout=None):
