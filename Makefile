@@ -88,7 +88,8 @@ FWSCTL_SRCS	= supervisor/fwsctl.c supervisor/fwsctl-conn.c \
 		  supervisor/fwsctl-console.c \
 		  supervisor/fwsctl-list.c supervisor/fwsctl-loan.c \
 		  supervisor/fwsctl-stats.c supervisor/fwsctl-pin.c \
-		  supervisor/fwsctl-user.c supervisor/fwsctl-define.c \
+		  supervisor/fwsctl-user.c supervisor/fwsctl-archive.c \
+		  supervisor/fwsctl-define.c \
 		  supervisor/fwsctl-migrate.c supervisor/fwsctl-seed.c \
 		  $(COMMON_SRCS)
 

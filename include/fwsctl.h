@@ -5,6 +5,7 @@
 #define FWS_FWSCTL_H
 
 #include <sys/types.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -61,6 +62,15 @@ int	 verb_vcpu_pin(struct ctx *);
 
 /* fwsctl-stats.c: stats, as a table, JSON or for Prometheus */
 int	 verb_stats(struct ctx *);
+
+/* fwsctl-archive.c: the disk inside an .ova or a Vagrant .box */
+struct archive_disk {
+	char		 ad_path[PATH_MAX];	/* the archive, or unpacked */
+	const char	*ad_format;
+	uint64_t	 ad_offset;
+	uint64_t	 ad_length;
+};
+void	 archive_find_disk(const char *, const char *, struct archive_disk *);
 
 /* fwsctl-seed.c: create's --ssh-key, --password-hash, --user-data */
 void	 fwsctl_seed_args(struct ctx *, json_t *);

@@ -2,10 +2,8 @@
  * fwsctl-user.c: fwsctl's verbs for a user of the lending service: the
  * image library and their own images (image-list, image-import,
  * image-delete), their quota (quota; quota-set for admins: every limit
- * of QUOTA_FIELDS, quota_loan included), and the templates.  image-import of an .ova finds the disk
- * inside it here, as the user, reading the tar headers: fwsd is told the
- * file, the offset and the length of the vmdk, and qemu-img reads it in
- * place.
+ * of QUOTA_FIELDS, quota_loan included), and the templates.  The disk
+ * inside an .ova or a Vagrant .box is found by fwsctl-archive.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +15,6 @@
 
 #include "fws.h"
 #include "fwsctl.h"
-
-#define TAR_BLOCK	512
 
 int
 verb_image_list(struct ctx *c)
@@ -47,57 +43,6 @@ verb_image_list(struct ctx *c)
 	return 0;
 }
 
-static uint64_t
-tar_octal(const char *p, size_t len)
-{
-	uint64_t	 v = 0;
-	size_t		 i;
-
-	for (i = 0; i < len && (p[i] == ' ' || p[i] == '0'); i++)
-		;
-	for (; i < len && p[i] >= '0' && p[i] <= '7'; i++)
-		v = v * 8 + (p[i] - '0');
-	return v;
-}
-
-/*
- * The first .vmdk member of an .ova (a tar): its offset and length.
- * Read with the caller's own rights, as any file they import.
- */
-static void
-ova_find_vmdk(const char *path, uint64_t *offset, uint64_t *length)
-{
-	char		 h[TAR_BLOCK], name[101];
-	uint64_t	 off = 0, size;
-	size_t		 nlen;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		fwsctl_errx(1, "%s: %s", path, strerror(errno));
-	for (;;) {
-		if (pread(fd, h, sizeof(h), off) != (ssize_t)sizeof(h) ||
-		    h[0] == '\0')
-			break;
-		if (memcmp(h + 257, "ustar", 5) != 0)
-			fwsctl_errx(1, "%s: not an .ova (a tar archive)", path);
-		memcpy(name, h, 100);
-		name[100] = '\0';
-		size = tar_octal(h + 124, 12);
-		nlen = strlen(name);
-		if ((h[156] == '0' || h[156] == '\0') && nlen > 5 &&
-		    strcmp(name + nlen - 5, ".vmdk") == 0) {
-			close(fd);
-			*offset = off + TAR_BLOCK;
-			*length = size;
-			return;
-		}
-		off += TAR_BLOCK + (size + TAR_BLOCK - 1) / TAR_BLOCK *
-		    TAR_BLOCK;
-	}
-	close(fd);
-	fwsctl_errx(1, "%s: no .vmdk disk inside", path);
-}
-
 /* The format from --format, else from the file name; never from content. */
 static const char *
 import_format(struct ctx *c, const char *file)
@@ -105,7 +50,7 @@ import_format(struct ctx *c, const char *file)
 	static const char *const ends[][2] = {
 		{ ".qcow2", "qcow2" }, { ".raw", "raw" }, { ".img", "raw" },
 		{ ".vmdk", "vmdk" }, { ".vdi", "vdi" }, { ".vhdx", "vhdx" },
-		{ ".vhd", "vpc" }, { ".ova", "ova" },
+		{ ".vhd", "vpc" }, { ".ova", "ova" }, { ".box", "box" },
 	};
 	const char	*fmt = fwsctl_opt(c, "format");
 	size_t		 i, len = strlen(file), elen;
@@ -118,7 +63,7 @@ import_format(struct ctx *c, const char *file)
 			return ends[i][1];
 	}
 	fwsctl_errx(2, "%s: say its format with --format (qcow2, raw, vmdk, "
-	    "vdi, vhdx, vpc or ova)", file);
+	    "vdi, vhdx, vpc, ova or box)", file);
 }
 
 int
@@ -126,8 +71,8 @@ verb_image_import(struct ctx *c)
 {
 	json_t		*args = fwsctl_name_args(c), *r, *res;
 	const char	*file = c->c_pos[1], *fmt;
+	struct archive_disk ad;
 	char		 real[PATH_MAX], vs[16], *cause;
-	uint64_t	 offset, length;
 
 	if (validate_name(c->c_name, &cause) == -1)
 		fwsctl_errx(2, "%s", cause);
@@ -135,11 +80,15 @@ verb_image_import(struct ctx *c)
 		fwsctl_errx(1, "%s: %s", file, strerror(errno));
 	fmt = import_format(c, file);
 	json_object_set_new(args, "path", json_string(real));
-	if (strcmp(fmt, "ova") == 0) {
-		ova_find_vmdk(real, &offset, &length);
-		json_object_set_new(args, "format", json_string("vmdk"));
-		json_object_set_new(args, "offset", json_integer(offset));
-		json_object_set_new(args, "length", json_integer(length));
+	if (strcmp(fmt, "ova") == 0 || strcmp(fmt, "box") == 0) {
+		archive_find_disk(real, fmt, &ad);
+		json_object_set_new(args, "path", json_string(ad.ad_path));
+		json_object_set_new(args, "format",
+		    json_string(ad.ad_format));
+		json_object_set_new(args, "offset",
+		    json_integer(ad.ad_offset));
+		json_object_set_new(args, "length",
+		    json_integer(ad.ad_length));
 	} else
 		json_object_set_new(args, "format", json_string(fmt));
 	r = fwsctl_call(PROTO_CMD_IMAGE_IMPORT, args, NULL);
