@@ -2,9 +2,11 @@
  * clone.c: a VM made from a stopped VM's disks ("clone SRC NEW").  The
  * new VM takes the source's vCPUs, memory, networks (each NIC a new
  * random MAC), ISO, kernel, initrd, command line, restart policy,
- * loan, and each disk's I/O limits (held to the owner's ceilings); it
- * gets a new uuid, its own qemu uid, autostart off, no pins and no
- * snapshots.  It is its owner's, the source's owner, and counts
+ * loan, each disk's I/O limits (held to the owner's ceilings) and its
+ * cloud-init seed's content (a seed of its own, made anew: its uuid as
+ * the instance-id, so that cloud-init in the clone runs as in a new
+ * machine, and its name as the host name); it gets a new uuid, its own
+ * qemu uid, autostart off, no pins and no snapshots.  It is its owner's, the source's owner, and counts
  * against their quota as create counts a VM.  Read-only disks (images
  * of the library or the owner's) are shared, as create shares them.
  *
@@ -77,6 +79,8 @@ struct clone {
 	struct proc_watch	*cl_watch;
 	struct bufferevent	*cl_out;	/* qemu-img's stdout+stderr */
 	char			 cl_said[CLONE_OUTPUT_MAX];
+	struct seed_iso		*cl_seed;	/* the seed under way */
+	int			 cl_seeded;	/* the seed is made */
 };
 
 static void	clone_next(struct clone *);
@@ -121,6 +125,9 @@ clone_free(struct clone *cl, int discard)
 	if (cl->cl_blank != NULL)
 		unlink(cl->cl_blank);
 	free(cl->cl_blank);
+	seed_iso_cancel(cl->cl_seed);
+	if (discard && cl->cl_seeded)
+		seed_iso_remove(vm);
 	for (i = 0; i < FWS_DISKS_MAX; i++) {
 		if (discard && cl->cl_made[i])
 			unlink(vm->vm_disks[i].d_path);
@@ -463,6 +470,22 @@ clone_commit(struct clone *cl)
 	clone_free(cl, 0);
 }
 
+/* genisoimage is done: the clone's seed is there (why NULL), or not. */
+static void
+clone_seed_done(void *arg, char *why)
+{
+	struct clone	*cl = arg;
+
+	cl->cl_seed = NULL;	/* seed.c's to free */
+	if (why != NULL) {
+		clone_fail(cl, FWS_ERR_FAILED, xasprintf("%s: cannot make "
+		    "the cloud-init seed: %s", cl->cl_vm->vm_name, why));
+		return;
+	}
+	cl->cl_seeded = 1;
+	clone_next(cl);
+}
+
 /* The next step of the disk under way, the next disk, or the end. */
 static void
 clone_next(struct clone *cl)
@@ -472,6 +495,19 @@ clone_next(struct clone *cl)
 	int		 rc;
 
 	for (;;) {
+		if (cl->cl_next == src->vm_ndisks && cl->cl_vm->vm_seed !=
+		    NULL && !cl->cl_seeded) {
+			/* the seed, then the store, as create has it */
+			cl->cl_seed = seed_iso_make(cl->cl_vm,
+			    clone_seed_done, cl, &cause);
+			if (cl->cl_seed == NULL) {
+				clone_fail(cl, FWS_ERR_FAILED, xasprintf("%s: "
+				    "cannot make the cloud-init seed: %s",
+				    cl->cl_vm->vm_name, cause));
+				free(cause);
+			}
+			return;
+		}
 		if (cl->cl_next == src->vm_ndisks) {
 			clone_commit(cl);
 			return;
@@ -633,6 +669,12 @@ clone_define(struct clone *cl, const char *name, enum fws_err *err,
 	vm->vm_initrd = CLONE_STR(vm_initrd);
 	vm->vm_append = CLONE_STR(vm_append);
 #undef CLONE_STR
+	/* the seed's content; its image is made anew (clone_next) */
+	if (src->vm_seed != NULL &&
+	    (vm->vm_seed = json_deep_copy(src->vm_seed)) == NULL) {
+		*err = FWS_ERR_INTERNAL;
+		return cause_fail(cause, "out of memory");
+	}
 	create_random_mac(vm->vm_mac, sizeof(vm->vm_mac));
 	for (i = 0; i < src->vm_nnics; i++) {
 		snprintf(vm->vm_nics[i].n_net, sizeof(vm->vm_nics[i].n_net),

@@ -228,7 +228,35 @@ isoinfo -i "$SEED" -R -x /user-data > "$T/ud.again"
 isoinfo -i "$SEED" -R -x /meta-data > "$T/md.again"
 cmp -s "$T/ud" "$T/ud.again" && cmp -s "$T/md" "$T/md.again" ||
     fail "define made another seed: $(cat "$T/md.again" "$T/ud.again")"
-for v in v1 v2 v3 v4; do
+# a clone has a seed of its own: the same keys, its own uuid and name
+# (a new instance to cloud-init); full and linked alike
+for v in v2 v3 v4; do
+	as "$A" fwsctl delete "$v" >/dev/null || fail "delete $v"
+done
+as "$A" fwsctl clone v1 v1c >/dev/null 2>"$T/err" || fail "clone v1: $(cat "$T/err")"
+as "$A" fwsctl create v6 --kernel "$KERNEL" --disk 16M --ssh-key "$K/b.pub" \
+    >/dev/null || fail "create v6"
+as "$A" fwsctl clone v6 v6l --linked >/dev/null 2>"$T/err" || fail "clone --linked v6: $(cat "$T/err")"
+for c in v1c:v1 v6l:v6; do
+	vm=${c%%:*} src=${c#*:}
+	cs=$T/state/users/$UA/vms/$vm/seed.iso
+	[ "$(stat -c '%u %g %a' "$cs" 2>&1)" = "0 0 600" ] ||
+	    fail "$vm's seed: $(stat -c '%u %g %a' "$cs" 2>&1)"
+	isoinfo -i "$cs" -R -x /meta-data > "$T/md.$vm"
+	isoinfo -i "$cs" -R -x /user-data > "$T/ud.$vm"
+	isoinfo -i "$T/state/users/$UA/vms/$src/seed.iso" -R -x /user-data > "$T/ud.$src"
+	cmp -s "$T/ud.$vm" "$T/ud.$src" || fail "$vm's user-data is not $src's"
+	cuuid=$(as "$A" fwsctl info "$vm" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["uuid"])')
+	python3 - "$T/md.$vm" "$cuuid" "$vm" <<'EOP' || fail "$vm's meta-data: $(cat "$T/md.$vm")"
+import sys, yaml
+m = yaml.safe_load(open(sys.argv[1]))
+assert m == {"instance-id": sys.argv[2], "local-hostname": sys.argv[3]}, m
+EOP
+done
+[ "$(as "$A" fwsctl info v1c --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["seed"])')" = \
+    "{'ssh_keys': 3, 'user_data': False, 'password': True}" ] || fail "v1c's seed in info"
+note "a clone, full or linked, gets a seed of its own with the same keys"
+for v in v1 v1c v6l v6; do
 	as "$A" fwsctl delete "$v" >/dev/null || fail "delete $v"
 done
 fwsctl delete v5 >/dev/null || fail "delete v5"
