@@ -69,7 +69,8 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/net-dhcp.c supervisor/net-dns.c supervisor/net-lease.c \
 		  supervisor/net-nat.c supervisor/notify.c \
 		  supervisor/pidfile.c supervisor/request.c \
-		  supervisor/seed.c supervisor/seed-iso.c supervisor/snapshot.c supervisor/vnc.c \
+		  supervisor/seed.c supervisor/seed-iso.c supervisor/snapshot.c \
+		  supervisor/spice.c supervisor/vnc.c \
 		  supervisor/vm.c supervisor/vm-adopt.c supervisor/vm-agent.c \
 		  supervisor/vm-def.c supervisor/vm-define.c \
 		  supervisor/vm-dump.c \

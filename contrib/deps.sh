@@ -14,6 +14,8 @@
 # from npm (@xterm/xterm 5.5.0) into XTERM_DIR (fws-web.conf's
 # xterm_dir; /usr/local/share/fws/xterm unless make says otherwise).
 # Its browser tests drive Debian's chromium through chromium-driver.
+# SPICE screens are tested with remote-viewer (virt-viewer) on an X
+# server of the test's own (xvfb), its screen taken with xwd (x11-apps).
 # "deps.sh test" is the same as "deps.sh": everything make check needs.
 set -e
 xterm_dir=${XTERM_DIR:-/usr/local/share/fws/xterm}
@@ -52,7 +54,7 @@ fuzz)	pkgs="$build clang libclang-rt-dev" ;;
 ""|test)	pkgs="$build gcc libcmocka-dev qemu-system-x86 qemu-utils
 busybox-static cpio gzip socat iproute2 python3 python3-yaml genisoimage
 nftables dnsmasq-base groff-base man-db openssl valgrind resource-agents
-libxml2-utils curl novnc chromium chromium-driver" ;;
+libxml2-utils curl novnc chromium chromium-driver virt-viewer xvfb x11-apps" ;;
 cluster) pkgs="qemu-block-extra ceph-mon ceph-mgr ceph-osd ceph-common corosync
 pacemaker pacemaker-cli-utils" ;;
 *)	echo "usage: deps.sh [test|fuzz|cluster]" >&2; exit 2 ;;

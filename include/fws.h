@@ -65,9 +65,13 @@
 					   definition fits one request */
 #define FWS_GENISOIMAGE		"/usr/bin/genisoimage"
 #define FWS_NET_NAME_MAX	32	/* names nft tables and files too */
+#define FWS_VNC_PORT_BASE	5900	/* display 0's port */
 #define FWS_VNC_DISPLAYS	100	/* by default displays 0-99: 5900-5999 */
 #define FWS_VNC_DISPLAYS_MAX	59636	/* port 5900 + display < 65536 */
 #define FWS_VNC_PASSWORD_LEN	8	/* what VNC authentication takes */
+#define FWS_SPICE_PORT_FIRST	5930	/* spice_ports' default */
+#define FWS_SPICE_PORT_LAST	5999
+#define FWS_SPICE_PASSWORD_LEN	16	/* a SPICE ticket takes up to 60 */
 #define FWS_IFNAME_MAX		15	/* Linux IFNAMSIZ - 1 */
 #define FWS_IMAGE_DIRS_MAX	8
 #define FWS_APPEND_MAX		1024
@@ -315,6 +319,11 @@ struct fws_config {
 	char		*cf_vnc_listen;		/* address of the VNC servers */
 	char		*cf_public_host;	/* the host's name for users */
 	unsigned	 cf_vnc_displays;	/* displays 0 .. this - 1 */
+	char		*cf_default_display;	/* vnc or spice: create's */
+	char		*cf_spice_listen;	/* address of the SPICE servers;
+						   vnc_listen's unless set */
+	unsigned	 cf_spice_port_first;	/* spice_ports; its last next */
+	unsigned	 cf_spice_port_last;
 	char		*cf_socket_group;	/* group of the control socket */
 	char		*cf_admin_group;	/* its members are admins */
 	char		*cf_qemu_user;		/* qemu has its groups */
@@ -343,7 +352,8 @@ struct fws_config {
 	char		*cf_tls_crl;		/* revoked ones; NULL: none */
 	struct tls_allow *cf_tls_allowed;
 	int		 cf_ntls_allowed;
-	unsigned	 cf_mig_port_first;	/* migration_ports */
+	unsigned	 cf_mig_port_first;	/* migration_ports; its last
+						   next */
 	unsigned	 cf_mig_port_last;
 	char		*cf_mig_address;	/* migration_address; NULL:
 						   listen_tls's */
@@ -396,6 +406,13 @@ enum vm_restart {
 				   fwsd never starts it on its own */
 };
 #define VM_RESTART_WORDS	"always, on-failure, never or cluster"
+
+/* How a VM's screen is served to users (vnc.c, spice.c). */
+enum vm_display {
+	VM_DISPLAY_VNC,
+	VM_DISPLAY_SPICE,
+};
+#define VM_DISPLAY_WORDS	"vnc or spice"
 
 struct vm_disk {
 	char		*d_path;	/* absolute */
@@ -591,6 +608,7 @@ struct vm {
 	int		 vm_iso_booted;		/* once=d already used */
 	enum vm_restart	 vm_restart;
 	int		 vm_autostart;		/* started when fwsd starts */
+	enum vm_display	 vm_display;		/* from its next start */
 	struct vm_disk	 vm_disks[FWS_DISKS_MAX];
 	int		 vm_ndisks;
 	struct vm_nic	 vm_nics[FWS_NICS_MAX];
@@ -617,8 +635,10 @@ struct vm {
 	/* run time only */
 	struct vm_job	 vm_job;		/* vm.c's: the one under way */
 	int64_t		 vm_cmd_actor;		/* uid of a pause or resume */
-	int		 vm_vnc_display;	/* -1: none */
+	int		 vm_vnc_display;	/* -1: none (no VNC listener) */
 	char		 vm_vnc_password[FWS_VNC_PASSWORD_LEN + 1];
+	int		 vm_spice_port;		/* -1: none */
+	char		 vm_spice_password[FWS_SPICE_PASSWORD_LEN + 1];
 	struct proc_watch *vm_watch;
 	struct qmp	*vm_qmp;
 	struct agent	*vm_agent;		/* the guest agent's channel */
@@ -657,6 +677,8 @@ extern struct vmlist	vms;
 const char	*vm_state_name(enum vm_state);
 const char	*vm_restart_name(enum vm_restart);
 int		 vm_restart_parse(const char *, enum vm_restart *);
+const char	*vm_display_name(enum vm_display);
+int		 vm_display_parse(const char *, enum vm_display *, char **);
 int		 vm_autostart_check(const struct vm *, enum vm_restart, int,
 		    char **);
 struct vm	*vm_find(uid_t, const char *);
@@ -743,6 +765,7 @@ struct vm_change {
 	const char	*vc_append;
 	int64_t		 vc_cpu_weight;	/* -1: unchanged; 0: the default */
 	int64_t		 vc_cpu_max;	/* thousandths; -1: unchanged; 0: none */
+	int		 vc_display;	/* an enum vm_display; -1: unchanged */
 	/* set --disk-limit: disks' I/O limits; NULL, 0: unchanged */
 	const struct disk_io_set *vc_io;
 	size_t		 vc_nio;
@@ -833,7 +856,7 @@ void		 vm_save_wait(struct vm *, fws_done_fn, void *);
 int		 vm_may_delete(struct vm *, enum fws_err *, char **);
 enum vm_look {
 	LOOK_CONSOLE,			/* its serial console */
-	LOOK_SCREEN,			/* its VNC screen */
+	LOOK_SCREEN,			/* its screen (VNC or SPICE) */
 	LOOK_THREADS,			/* its vCPUs' threads */
 };
 int		 vm_may_look(const struct vm *, enum vm_look, char **);
@@ -990,6 +1013,7 @@ struct vm_qemu_paths {
 	int		 qp_incoming;	/* -incoming defer: a saved state */
 	int		 qp_tap_fd[FWS_NICS_MAX];	/* one per NIC */
 	const char	*qp_vnc;	/* the -vnc argument, or NULL */
+	const char	*qp_spice;	/* the -spice argument, or NULL */
 	struct vm_qemu_disk qp_disks[FWS_DISKS_MAX];
 	int		 qp_iso_fd;	/* the ISO, read-only */
 	int		 qp_seed_fd;	/* the cloud-init seed; 0: none */
@@ -1301,6 +1325,7 @@ struct create_spec {
 	int64_t		 cs_cpu_weight;	/* -1: the template's, else none */
 	int64_t		 cs_cpu_max;	/* thousandths; -1: the template's */
 	const char	*cs_restart;	/* a policy's name */
+	const char	*cs_display;	/* vnc, spice; NULL: default_display */
 	int		 cs_autostart;
 	const char	*cs_mac;
 	const char	*cs_iso;	/* library names, or paths */
@@ -1456,12 +1481,28 @@ char		*access_user_path(uid_t, const char *);
 int		 access_user_area(uid_t, char **);
 
 /* vnc.c: the VMs' screens */
+enum vnc_reach {
+	VNC_LOOPBACK,		/* this host alone */
+	VNC_ANY,		/* every address */
+	VNC_ADDRESS,		/* one */
+};
 int		 vnc_alloc(struct vm *, char **);
 char		*vnc_qemu_arg(const struct vm *);
 void		 vnc_new_password(struct vm *);
 void		 vnc_adopt(struct vm *);
 json_t		*vnc_to_json(const struct vm *);
 void		 vnc_connect(struct vm *, fws_done_fn, void *);
+int		 vnc_has_screen(const struct vm *);
+int		 vnc_port_free(const char *, int);
+enum vnc_reach	 vnc_reach(const char *);
+void		 vnc_random_password(char *, size_t);
+
+/* spice.c: the screens of VMs whose display is SPICE */
+int		 spice_alloc(struct vm *, char **);
+char		*spice_qemu_arg(const struct vm *);
+void		 spice_new_password(struct vm *);
+void		 spice_adopt(struct vm *);
+json_t		*spice_to_json(const struct vm *);
 
 /* logcap.c: caps on files other processes append to */
 #define LOGCAP_MIN	4096		/* the smallest cap */

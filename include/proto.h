@@ -103,6 +103,7 @@ enum proto_err {
 	X(DISK_ADD,		"disk-add",		PROTO_SLOW)	\
 	X(DISK_REMOVE,		"disk-remove",		PROTO_SLOW)	\
 	X(DISK_RESIZE,		"disk-resize",		PROTO_SLOW)	\
+	X(DISPLAY,		"display",		0)		\
 	X(DUMP,			"dump",			0)		\
 	X(EMULATOR_PIN,		"emulator-pin",		0)		\
 	X(EVENTS,		"events",		0)		\

@@ -661,6 +661,7 @@ clone_define(struct clone *cl, const char *name, enum fws_err *err,
 	vm->vm_cpu_weight = src->vm_cpu_weight;
 	vm->vm_cpu_max = src->vm_cpu_max;
 	vm->vm_restart = src->vm_restart;
+	vm->vm_display = src->vm_display;
 	vm->vm_loan.lo_end = src->vm_loan.lo_end;
 	vm->vm_iso_booted = src->vm_iso_booted;
 #define CLONE_STR(f)	(src->f != NULL ? xasprintf("%s", src->f) : NULL)

@@ -147,6 +147,8 @@ cmd_create_spec(json_t *args, struct create_spec *cs, int *code,
 	    proto_arg_cpus(args, "cpu_max", &cs->cs_cpu_max, cause) == -1 ||
 	    proto_arg_string(args, "restart", 0, &cs->cs_restart,
 	    cause) == -1 ||
+	    proto_arg_string(args, "display", 0, &cs->cs_display,
+	    cause) == -1 ||
 	    proto_arg_bool(args, "autostart", &cs->cs_autostart,
 	    cause) == -1 ||
 	    proto_arg_string(args, "mac", 0, &cs->cs_mac, cause) == -1 ||

@@ -1,7 +1,7 @@
 /*
  * cmd-set.c: the "set" and "rename" commands.  set reads what a request
  * changes in a VM's definition (vcpus, memory_mib, restart, autostart,
- * the boot files, the CPU weight and cap, disk_limits),
+ * the boot files, the CPU weight and cap, disk_limits, display),
  * refuses a request that changes nothing or says it badly, and hands
  * the change to vm-set.c, whose answer (what changed now, what waits
  * for the next start) becomes the reply; a NIC's rate (nic_limit, in a
@@ -200,13 +200,14 @@ cmd_set_disk_limits(json_t *a, struct disk_io_set **io, size_t *n,
 void
 cmd_set(struct request *rq, json_t *args, struct vm *vm)
 {
-	struct vm_change ch = { -1, -1, -1, -1, NULL, NULL, NULL, -1, -1, NULL,
-	    0 };
+	struct vm_change ch = { -1, -1, -1, -1, NULL, NULL, NULL, -1, -1, -1,
+	    NULL, 0 };
 	struct disk_io_set *io = NULL;
 	const char	*kernel, *initrd, *append;
 	char		*kpath = NULL, *ipath = NULL;
 	enum vm_restart	 restart;
-	const char	*policy = NULL;
+	enum vm_display	 display;
+	const char	*policy = NULL, *dname = NULL;
 	uint64_t	 n;
 	char		*cause;
 	int		 given;
@@ -244,6 +245,14 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 		}
 		ch.vc_restart = restart;
 	}
+	if (proto_arg_string(args, "display", 0, &dname, &cause) == -1 ||
+	    (dname != NULL && vm_display_parse(dname, &display,
+	    &cause) == -1)) {
+		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	if (dname != NULL)
+		ch.vc_display = display;
 	if (proto_arg_string(args, "kernel", 0, &kernel, &cause) == -1 ||
 	    proto_arg_string(args, "initrd", 0, &initrd, &cause) == -1 ||
 	    proto_arg_string(args, "append", 0, &append, &cause) == -1) {
@@ -275,12 +284,12 @@ cmd_set(struct request *rq, json_t *args, struct vm *vm)
 	given = ch.vc_vcpus >= 0 || ch.vc_memory_mib >= 0 ||
 	    ch.vc_restart >= 0 || ch.vc_autostart >= 0 || kernel != NULL ||
 	    initrd != NULL || append != NULL || ch.vc_cpu_weight >= 0 ||
-	    ch.vc_cpu_max >= 0 || ch.vc_nio > 0;
+	    ch.vc_cpu_max >= 0 || ch.vc_nio > 0 || ch.vc_display >= 0;
 	if (!given) {
 		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "nothing to "
 		    "change: give vcpus, memory_mib, restart, autostart, "
-		    "kernel, initrd, append, cpu_weight, cpu_max, disk_limits "
-		    "or nic_limit");
+		    "kernel, initrd, append, cpu_weight, cpu_max, disk_limits, "
+		    "display or nic_limit");
 		return;
 	}
 	if (cmd_set_file(rq, vm, kernel, IMAGE_KERNEL, &kpath) == -1) {

@@ -52,6 +52,7 @@ static void	cmd_events(struct request *, json_t *, struct vm *);
 static void	cmd_shutdown_all(struct request *, json_t *, struct vm *);
 static void	cmd_snapshot(struct request *, json_t *, struct vm *);
 static void	cmd_vnc(struct request *, json_t *, struct vm *);
+static void	cmd_display(struct request *, json_t *, struct vm *);
 static void	cmd_snapshot_list(struct request *, json_t *, struct vm *);
 static void	cmd_templates(struct request *, json_t *, struct vm *);
 static void	cmd_stats(struct request *, json_t *, struct vm *);
@@ -69,7 +70,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    "memory_mib", "disks", "iso", "kernel", "initrd", "append", "mac",
 	    "restart", "autostart", "nics", "template", "base", "until",
 	    "cpu_weight", "cpu_max", "ssh_keys", "password_hash",
-	    "user_data" } },
+	    "user_data", "display" } },
 	[PROTO_CMD_DEFINE] = { cmd_define, 0,
 	    { "definition", "owner", "new_disks" } },
 	[PROTO_CMD_DELETE] = { cmd_delete, CMD_VM,
@@ -82,6 +83,7 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "disk" } },
 	[PROTO_CMD_DISK_RESIZE] = { cmd_disk_resize, CMD_VM,
 	    { "name", "owner", "disk", "size" } },
+	[PROTO_CMD_DISPLAY] = { cmd_display, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_DUMP] = { cmd_dump, CMD_VM, { "name", "owner" } },
 	[PROTO_CMD_EMULATOR_PIN] = { cmd_vcpu_pin, CMD_VM,
 	    { "name", "owner", "cpus" } },
@@ -137,7 +139,8 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "keys" } },
 	[PROTO_CMD_SET] = { cmd_set, CMD_VM, { "name", "owner", "vcpus",
 	    "memory_mib", "restart", "autostart", "kernel", "initrd",
-	    "append", "cpu_weight", "cpu_max", "disk_limits", "nic_limit" } },
+	    "append", "cpu_weight", "cpu_max", "disk_limits", "nic_limit",
+	    "display" } },
 	[PROTO_CMD_SHUTDOWN_ALL] = { cmd_shutdown_all, CMD_ADMIN,
 	    { "timeout", "save" } },
 	[PROTO_CMD_SNAPSHOT_CREATE] = { cmd_snapshot, CMD_VM,
@@ -668,12 +671,41 @@ cmd_vnc(struct request *rq, json_t *args, struct vm *vm)
 		request_cause(rq, PROTO_ERR_BAD_STATE, cause);
 		return;
 	}
+	if (vm->vm_spice_port >= 0) {
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s's screen is served "
+		    "over SPICE, not VNC: fwsctl display %s tells how to reach "
+		    "it", vm->vm_name, vm->vm_name);
+		return;
+	}
 	if (vm->vm_vnc_display < 0 || vm->vm_vnc_password[0] == '\0') {
 		request_error(rq, PROTO_ERR_BAD_STATE, "%s has no screen yet",
 		    vm->vm_name);
 		return;
 	}
 	request_ok(rq, vnc_to_json(vm));
+}
+
+/*
+ * Where the VM's screen is, over what its qemu serves (VNC or SPICE,
+ * whatever set --display said since), and its password.
+ */
+static void
+cmd_display(struct request *rq, json_t *args, struct vm *vm)
+{
+	char	*cause;
+
+	(void)args;
+	if (vm_may_look(vm, LOOK_SCREEN, &cause) == -1) {
+		request_cause(rq, PROTO_ERR_BAD_STATE, cause);
+		return;
+	}
+	if (vm->vm_spice_port >= 0 && vm->vm_spice_password[0] != '\0')
+		request_ok(rq, spice_to_json(vm));
+	else if (vm->vm_vnc_display >= 0 && vm->vm_vnc_password[0] != '\0')
+		request_ok(rq, vnc_to_json(vm));
+	else
+		request_error(rq, PROTO_ERR_BAD_STATE, "%s has no screen yet",
+		    vm->vm_name);
 }
 
 /* The templates "create --template" takes. */

@@ -35,6 +35,9 @@ config_defaults(struct fws_config *cf)
 	set_str(&cf->cf_accel, "auto");
 	set_str(&cf->cf_vnc_listen, "127.0.0.1");
 	cf->cf_vnc_displays = FWS_VNC_DISPLAYS;
+	set_str(&cf->cf_default_display, "vnc");
+	cf->cf_spice_port_first = FWS_SPICE_PORT_FIRST;
+	cf->cf_spice_port_last = FWS_SPICE_PORT_LAST;
 	set_str(&cf->cf_socket_group, FWS_SOCKET_GROUP);
 	set_str(&cf->cf_admin_group, FWS_ADMIN_GROUP);
 	set_str(&cf->cf_qemu_user, FWS_QEMU_USER);
@@ -146,7 +149,8 @@ enum config_type {
 	CONFIG_RATE,		/* bit/s, as tc writes them; "none" (0) */
 	CONFIG_LISTEN,		/* ADDRESS[:PORT], a numeric address */
 	CONFIG_ALLOWED,		/* tls_allowed: CN => admin|USER; ... */
-	CONFIG_PORTS,		/* FIRST-LAST: migration_ports */
+	CONFIG_PORTS,		/* FIRST-LAST: TCP ports, into two
+				   unsigned fields side by side */
 	CONFIG_POOLS,		/* RBD pool names, ',' or blank separated;
 				   "none" */
 	CONFIG_PATH_NONE,	/* an absolute path, or "none" (NULL) */
@@ -190,6 +194,9 @@ static const struct config_key {
 	    FWS_CRASH_LOOP_MAX, 1 },
 	{ "crash_loop_window", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_crash_loop_window), NULL, 86400, 1 },
+	{ "default_display", CONFIG_CHOICE,
+	    offsetof(struct fws_config, cf_default_display), "vnc spice", 0,
+	    0 },
 	{ "disk_dir", CONFIG_PATH, offsetof(struct fws_config, cf_disk_dir),
 	    NULL, 0, 0 },
 	{ "event_history", CONFIG_UINT,
@@ -223,7 +230,8 @@ static const struct config_key {
 	    offsetof(struct fws_config, cf_memory_swap_mib), NULL, 0, 0 },
 	{ "migration_address", CONFIG_ADDR,
 	    offsetof(struct fws_config, cf_mig_address), "none", 0, 0 },
-	{ "migration_ports", CONFIG_PORTS, 0, NULL, 0, 0 },
+	{ "migration_ports", CONFIG_PORTS,
+	    offsetof(struct fws_config, cf_mig_port_first), NULL, 0, 0 },
 	{ "migration_tls", CONFIG_CHOICE, offsetof(struct fws_config,
 	    cf_mig_tls), "yes no", 0, 0 },
 	{ "public_host", CONFIG_HOST,
@@ -281,6 +289,10 @@ static const struct config_key {
 	    NULL, 0, 0 },
 	{ "socket_group", CONFIG_WORD,
 	    offsetof(struct fws_config, cf_socket_group), NULL, 0, 0 },
+	{ "spice_listen", CONFIG_ADDR,
+	    offsetof(struct fws_config, cf_spice_listen), NULL, 0, 0 },
+	{ "spice_ports", CONFIG_PORTS,
+	    offsetof(struct fws_config, cf_spice_port_first), NULL, 0, 0 },
 	{ "state_dir", CONFIG_PATH, offsetof(struct fws_config, cf_state_dir),
 	    NULL, 0, 0 },
 	{ "stop_timeout", CONFIG_UINT,
@@ -598,9 +610,9 @@ config_uids(struct fws_config *cf, const char *v)
 	return rc;
 }
 
-/* migration_ports = FIRST-LAST: TCP ports, 1024 .. 65535 */
+/* migration_ports, spice_ports = FIRST-LAST: TCP ports, 1024 .. 65535 */
 static int
-config_ports(struct fws_config *cf, const char *v)
+config_ports(unsigned *port_first, unsigned *port_last, const char *v)
 {
 	char		*copy = xasprintf("%s", v), *dash;
 	uint64_t	 first, last;
@@ -611,8 +623,8 @@ config_ports(struct fws_config *cf, const char *v)
 		if (parse_uint(conf_trim(copy), 65535, &first) == 0 &&
 		    parse_uint(conf_trim(dash + 1), 65535, &last) == 0 &&
 		    first >= 1024 && first <= last) {
-			cf->cf_mig_port_first = first;
-			cf->cf_mig_port_last = last;
+			*port_first = first;
+			*port_last = last;
 			rc = 0;
 		}
 	}
@@ -982,10 +994,14 @@ config_set(struct fws_config *cf, const char *key, const char *v,
 			    FWS_QEMU_UID_LAST);
 		break;
 	case CONFIG_PORTS:
-		if (config_ports(cf, v) == -1)
+		if (config_ports((unsigned *)field, (unsigned *)field + 1,
+		    v) == -1)
 			return cause_fail(cause, "%s: %s is not a range FIRST-LAST "
 			    "of TCP ports from 1024 to 65535, like %d-%d", key, v,
-			    FWS_MIG_PORT_FIRST, FWS_MIG_PORT_LAST);
+			    (unsigned *)field == &cf->cf_mig_port_first ?
+			    FWS_MIG_PORT_FIRST : FWS_SPICE_PORT_FIRST,
+			    (unsigned *)field == &cf->cf_mig_port_first ?
+			    FWS_MIG_PORT_LAST : FWS_SPICE_PORT_LAST);
 		break;
 	case CONFIG_DURATION:
 		if (k->k_min == 0 && strcmp(v, "none") == 0)
@@ -1123,6 +1139,9 @@ config_finish(struct fws_config *cf, char **cause)
 		host[sizeof(host) - 1] = '\0';
 		set_str(&cf->cf_public_host, host);
 	}
+	/* SPICE listens where VNC does, unless told otherwise */
+	if (cf->cf_spice_listen == NULL)
+		set_str(&cf->cf_spice_listen, cf->cf_vnc_listen);
 	if (cf->cf_nimage_dirs == 0)
 		cf->cf_image_dirs[cf->cf_nimage_dirs++] =
 		    xasprintf("%s/images", cf->cf_state_dir);
@@ -1156,6 +1175,8 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_machine);
 	free(cf->cf_accel);
 	free(cf->cf_vnc_listen);
+	free(cf->cf_spice_listen);
+	free(cf->cf_default_display);
 	free(cf->cf_public_host);
 	free(cf->cf_socket_group);
 	free(cf->cf_admin_group);

@@ -726,6 +726,10 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 	    cause) == -1)
 		return -1;
 	vm->vm_autostart = cs->cs_autostart;
+	/* the screen: as asked, else the host's default (a valid word) */
+	if (vm_display_parse(cs->cs_display != NULL ? cs->cs_display :
+	    conf.cf_default_display, &vm->vm_display, cause) == -1)
+		return -1;
 	if (cs->cs_mac != NULL && validate_mac(cs->cs_mac, cause) == -1)
 		return -1;
 	if (cs->cs_mac != NULL)
@@ -1170,10 +1174,11 @@ create_next(struct create *cr)
 		end = vm->vm_loan.lo_end ? date_text(vm->vm_loan.lo_end) : NULL;
 		cpu = create_cpu_words(vm);
 		event_record_by(vm, cr->cr_caller.ca_uid, cr->cr_define ?
-		    "defined" : "created", "vcpus %u, memory %llu MiB, disks %d, restart %s%s%s%s%s",
-		    vm->vm_vcpus,
+		    "defined" : "created", "vcpus %u, memory %llu MiB, disks %d, "
+		    "restart %s, display %s%s%s%s%s", vm->vm_vcpus,
 		    (unsigned long long)vm->vm_memory_mib, vm->vm_ndisks,
 		    vm_restart_name(vm->vm_restart),
+		    vm_display_name(vm->vm_display),
 		    vm->vm_autostart ? ", autostart" : "", cpu,
 		    end ? ", lent until " : "", end ? end : "");
 		free(end);

@@ -68,6 +68,7 @@ static int	verb_nic_remove(struct ctx *);
 static int	verb_rename(struct ctx *);
 static int	verb_clone(struct ctx *);
 static int	verb_web_login(struct ctx *);
+static int	verb_display(struct ctx *);
 
 /* quota-set's options and their usage: every limit of QUOTA_FIELDS */
 #define QUOTA_COUNT_ARG		"N"
@@ -95,7 +96,7 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	[PROTO_CMD_CREATE] = { verb_create, 1,
 	    "template= vcpus= memory= disk= base= iso= kernel= initrd= append= "
 	    "mac= restart= autostart net= until= for= cpu-weight= cpu-max= "
-	    "ssh-key= password-hash= user-data=",
+	    "ssh-key= password-hash= user-data= display=",
 	    "NAME [--template T] [--vcpus N] [--memory MiB|SIZE]\n\t"
 	    "[--cpu-weight N] [--cpu-max CPUS] [--base "
 	    "IMAGE|rbd:POOL/IMAGE@SNAP]\n\t[--disk SIZE|PATH[,format=F]|"
@@ -105,7 +106,7 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "[--mac MAC] [--restart on-failure|always|never|cluster]\n\t[--autostart] "
 	    "[--net NETWORK[,mac=MAC][,rate=RATE]]...\n\t[--until DATE | "
 	    "--for DURATION]\n\t[--ssh-key FILE]... [--password-hash HASH] | "
-	    "[--user-data FILE]",
+	    "[--user-data FILE]\n\t[--display vnc|spice]",
 	    "define a VM; --disk SIZE makes a new qcow2 disk, --base IMAGE a\n"
 	    "\t   copy-on-write overlay on a library (or your own) image;\n"
 	    "\t   rbd:POOL/IMAGE an RBD image (made with size=, else attached),\n"
@@ -114,7 +115,8 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "\t   100 by default) is its share of busy CPUs, --cpu-max CPUS\n"
 	    "\t   (e.g. 0.5) caps it; --ssh-key, --password-hash (crypt(3)'s,\n"
 	    "\t   e.g. mkpasswd's) or --user-data give the guest a cloud-init\n"
-	    "\t   seed (NoCloud)" },
+	    "\t   seed (NoCloud); --display serves its screen over VNC or\n"
+	    "\t   SPICE (fwsd.conf's default_display by default)" },
 	[PROTO_CMD_DEFINE] = { verb_define, 1, "new-disks json",
 	    "FILE|- [--new-disks] [--json]",
 	    "make a VM from a definition (dump's JSON, from this host or\n"
@@ -126,6 +128,10 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "delete a stopped VM and the disks fwsd made for it" },
 	[PROTO_CMD_DESTROY] = { verb_simple, 1, "", "NAME",
 	    "stop a VM at once (kill its qemu)" },
+	[PROTO_CMD_DISPLAY] = { verb_display, 1, "vv json",
+	    "NAME [--vv | --json]",
+	    "how to see the VM's screen (VNC or SPICE), and its password;\n"
+	    "\t   --vv writes a connection file for remote-viewer to stdout" },
 	[PROTO_CMD_DISK_ADD] = { verb_disk_add, 4, "json",
 	    "NAME SIZE|PATH[,format=qcow2|raw][,iops=N][,bps=SIZE]... "
 	    "[--json]",
@@ -225,18 +231,20 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "\t   another (e.g. ctrl-alt-delete, or h i ret)" },
 	[PROTO_CMD_SET] = { verb_set, 1, "vcpus= memory= restart= autostart= "
 	    "kernel= initrd= append= cpu-weight= cpu-max= disk-limit= "
-	    "nic-limit= json",
+	    "nic-limit= display= json",
 	    "NAME [--vcpus N] [--memory MiB|SIZE] [--restart POLICY]\n\t"
 	    "[--autostart on|off] [--kernel NAME|PATH|none]\n\t"
 	    "[--initrd NAME|PATH|none] [--append LINE]\n\t"
 	    "[--cpu-weight N|default] [--cpu-max CPUS|none]\n\t"
-	    "[--disk-limit DISK,iops=N,bps=SIZE,...|DISK,none]... [--json]\n\t"
+	    "[--disk-limit DISK,iops=N,bps=SIZE,...|DISK,none]...\n\t"
+	    "[--display vnc|spice] [--json]\n\t"
 	    "| NAME --nic-limit NIC,rate=RATE|none [--json]",
 	    "change a VM: at once when it is stopped; a running one's\n"
 	    "\t   vCPUs and memory from its next start (less memory, and\n"
 	    "\t   up to what it started with, live too); its CPU weight\n"
 	    "\t   and cap and a disk's I/O limits at once, live too; a\n"
-	    "\t   NIC's rate each way (NIC: its number in info), live too" },
+	    "\t   NIC's rate each way (NIC: its number in info), live too;\n"
+	    "\t   its display from its next start" },
 	[PROTO_CMD_SHUTDOWN_ALL] = { verb_shutdown_all, 0, "timeout= save json",
 	    "[--timeout SECONDS | --save] [--json]",
 	    "stop every VM, as stop does, all at once (--save: save\n"
@@ -1477,6 +1485,8 @@ verb_create(struct ctx *c)
 		json_object_set_new(args, "mac", json_string(v));
 	if ((v = fwsctl_opt(c, "restart")) != NULL)
 		json_object_set_new(args, "restart", json_string(v));
+	if ((v = fwsctl_opt(c, "display")) != NULL)
+		json_object_set_new(args, "display", json_string(v));
 	if (fwsctl_opt(c, "autostart") != NULL)
 		json_object_set_new(args, "autostart", json_true());
 	opt_array(c, "net", nic_arg, args, "nics");
@@ -2136,7 +2146,7 @@ verb_set(struct ctx *c)
 {
 	json_t		*args, *r, *res, *pend, *v;
 	const char	*vcpus, *memory, *restart, *autostart, *kernel, *initrd;
-	const char	*append;
+	const char	*append, *display;
 	uint64_t	 n = 0, mib = 0;
 	char		*cause, *end, mem[32];
 	const char	*boot[3] = { "kernel", "initrd", "append" };
@@ -2155,11 +2165,11 @@ verb_set(struct ctx *c)
 	    autostart == NULL && kernel == NULL && initrd == NULL &&
 	    append == NULL && fwsctl_opt(c, "cpu-weight") == NULL &&
 	    fwsctl_opt(c, "cpu-max") == NULL && fwsctl_opt(c,
-	    "disk-limit") == NULL)
+	    "disk-limit") == NULL && fwsctl_opt(c, "display") == NULL)
 		fwsctl_errx(2, "set %s: say what to change: --vcpus, --memory, "
 		    "--restart, --autostart, --kernel, --initrd, --append, "
-		    "--cpu-weight, --cpu-max, --disk-limit or --nic-limit",
-		    c->c_name);
+		    "--cpu-weight, --cpu-max, --disk-limit, --display or "
+		    "--nic-limit", c->c_name);
 	if (vcpus != NULL) {
 		n = strtoull(vcpus, &end, 10);
 		if (*vcpus < '0' || *vcpus > '9' || *end != '\0' || n > 1024)
@@ -2190,6 +2200,8 @@ verb_set(struct ctx *c)
 		    json_string("") : library_arg(initrd));
 	if (append != NULL)
 		json_object_set_new(args, "append", json_string(append));
+	if ((display = fwsctl_opt(c, "display")) != NULL)
+		json_object_set_new(args, "display", json_string(display));
 	cpu_args(c, args, 1);
 	opt_array(c, "disk-limit", disk_limit_arg, args, "disk_limits");
 	r = fwsctl_call(PROTO_CMD_SET, args, NULL);
@@ -2857,6 +2869,28 @@ verb_web_login(struct ctx *c)
 	return 0;
 }
 
+/*
+ * The ssh line that brings a screen's port (vnc's or display's reply)
+ * to the user's machine when it listens on loopback; NULL otherwise.
+ */
+static char *
+screen_tunnel(json_t *o)
+{
+	const char	*host, *pub;
+	char		 user[64];
+	long long	 port;
+
+	host = str_or_none(json_object_get(o, "host"));
+	pub = json_string_value(json_object_get(o, "public_host"));
+	port = json_integer_value(json_object_get(o, "port"));
+	if (!json_is_true(json_object_get(o, "loopback")) || pub == NULL)
+		return NULL;
+	snprintf(user, sizeof(user), "%s", fwsctl_uid_name(fwsctl_uid()));
+	return xasprintf("ssh -L %lld:%s%s%s:%lld %s@%s", port,
+	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+	    port, user, pub);
+}
+
 static int
 verb_vnc(struct ctx *c)
 {
@@ -2864,7 +2898,7 @@ verb_vnc(struct ctx *c)
 	    NULL);
 	json_t		*o = json_object_get(r, "result");
 	const char	*host, *pub, *viewer, *cmd;
-	char		*tunnel = NULL, user[64];
+	char		*tunnel;
 	long long	 display, port;
 
 	host = str_or_none(json_object_get(o, "host"));
@@ -2875,13 +2909,7 @@ verb_vnc(struct ctx *c)
 		viewer = cmd;
 	display = json_integer_value(json_object_get(o, "display"));
 	port = json_integer_value(json_object_get(o, "port"));
-	if (json_is_true(json_object_get(o, "loopback")) && pub != NULL) {
-		snprintf(user, sizeof(user), "%s",
-		    fwsctl_uid_name(fwsctl_uid()));
-		tunnel = xasprintf("ssh -L %lld:%s%s%s:%lld %s@%s", port,
-		    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ?
-		    "]" : "", port, user, pub);
-	}
+	tunnel = screen_tunnel(o);
 	if (c->c_json) {
 		json_object_set_new(o, "tunnel", tunnel ? json_string(tunnel) :
 		    json_null());
@@ -2901,6 +2929,82 @@ verb_vnc(struct ctx *c)
 	if (!c->c_json)
 		printf("%-19s %s (new at every start)\n", "Password:",
 		    str_or_none(json_object_get(o, "password")));
+	free(tunnel);
+	json_decref(r);
+	return 0;
+}
+
+/*
+ * A remote-viewer connection file (.vv) for the screen display's reply
+ * describes: its protocol, where it is and its password.  The viewer
+ * removes it once read (delete-this-file).
+ */
+static void
+display_vv(const char *name, json_t *o)
+{
+	const char	*host;
+
+	/* an fwsd without vv_host: the address it listens on */
+	if ((host = json_string_value(json_object_get(o, "vv_host"))) == NULL)
+		host = str_or_none(json_object_get(o, "host"));
+	printf("[virt-viewer]\n");
+	printf("type=%s\n", str_or_none(json_object_get(o, "protocol")));
+	printf("host=%s\n", host);
+	printf("port=%lld\n", (long long)json_integer_value(
+	    json_object_get(o, "port")));
+	printf("password=%s\n", str_or_none(json_object_get(o, "password")));
+	printf("title=%s\n", name);
+	printf("delete-this-file=1\n");
+}
+
+static int
+verb_display(struct ctx *c)
+{
+	json_t		*r, *o;
+	const char	*proto, *host, *pub, *cmd, *viewer;
+	char		*tunnel;
+	long long	 port;
+
+	if (c->c_json && fwsctl_opt(c, "vv") != NULL)
+		fwsctl_errx(2, "display: --vv or --json, not both");
+	r = fwsctl_call(PROTO_CMD_DISPLAY, fwsctl_name_args(c), NULL);
+	o = json_object_get(r, "result");
+	if (fwsctl_opt(c, "vv") != NULL) {
+		display_vv(c->c_name, o);
+		json_decref(r);
+		return 0;
+	}
+	tunnel = screen_tunnel(o);
+	if (c->c_json) {
+		json_object_set_new(o, "tunnel", tunnel ? json_string(tunnel) :
+		    json_null());
+		fwsctl_print_json(o);
+		free(tunnel);
+		json_decref(r);
+		return 0;
+	}
+	proto = strcmp(str_or_none(json_object_get(o, "protocol")),
+	    "spice") == 0 ? "SPICE" : "VNC";
+	host = str_or_none(json_object_get(o, "host"));
+	pub = str_or_none(json_object_get(o, "public_host"));
+	cmd = str_or_none(json_object_get(o, "command"));
+	viewer = str_or_none(json_object_get(o, "viewer"));
+	port = json_integer_value(json_object_get(o, "port"));
+	if (tunnel != NULL) {
+		printf("%s's screen: %s on %s (port %lld), reachable on %s "
+		    "alone.\n", c->c_name, proto, host, port, pub);
+		printf("%-19s %s\n", "On this host:", cmd);
+		printf("%-19s %s\n", "From your machine:", tunnel);
+		printf("%-19s and while it is open: %s\n", "", viewer);
+	} else {
+		printf("%s's screen: %s on %s (port %lld).\n", c->c_name,
+		    proto, host, port);
+		printf("%-19s %s\n", "Viewer:", viewer);
+	}
+	printf("%-19s %s (new at every start)\n", "Password:",
+	    str_or_none(json_object_get(o, "password")));
+	printf("%-19s fwsctl display %s --vv > %s.vv; remote-viewer %s.vv\n",
+	    "Or, in one file:", c->c_name, c->c_name, c->c_name);
 	free(tunnel);
 	json_decref(r);
 	return 0;

@@ -185,6 +185,9 @@ static const char *const migrations[] = {
 	/* 15 -> 16: a VM's cloud-init seed (JSON: its keys, password hash
 	 * or user-data; NULL: none) */
 	"ALTER TABLE vms ADD COLUMN seed TEXT;",
+	/* 16 -> 17: how a VM's screen is served: vnc or spice (every VM
+	 * before had VNC) */
+	"ALTER TABLE vms ADD COLUMN display TEXT NOT NULL DEFAULT 'vnc';",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -494,8 +497,8 @@ store_vm_insert(struct vm *vm, char **cause)
 	if (prepare("INSERT INTO vms (name, uuid, vcpus, memory_mib, mac, "
 	    "iso, kernel, initrd, append, iso_booted, restart, created, state, "
 	    "autostart, owner, qemu_uid, loan_end, loan_warned, cpu_weight, "
-	    "cpu_max, pins, seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
+	    "cpu_max, pins, seed, display) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, cause) == -1)
 		goto fail;
 	bind_text(st, 1, vm->vm_name);
 	bind_text(st, 2, vm->vm_uuid);
@@ -523,6 +526,7 @@ store_vm_insert(struct vm *vm, char **cause)
 	seed = vm->vm_seed != NULL ? json_dumps(vm->vm_seed, JSON_COMPACT |
 	    JSON_SORT_KEYS) : NULL;
 	bind_text(st, 22, seed);
+	bind_text(st, 23, vm_display_name(vm->vm_display));
 	rc = step_done(st, cause);
 	free(pins);
 	free(seed);
@@ -742,15 +746,16 @@ store_vm_update_config(const struct vm *vm, char **cause)
 	if (prepare("UPDATE vms SET vcpus = ?, memory_mib = ?, "
 	    "pending_vcpus = ?, pending_memory_mib = ?, restart = ?, "
 	    "autostart = ?, kernel = ?, initrd = ?, append = ?, "
-	    "pending_boot = ?, cpu_weight = ?, cpu_max = ? WHERE id = ?", &st,
-	    cause) == -1)
+	    "pending_boot = ?, cpu_weight = ?, cpu_max = ?, display = ? "
+	    "WHERE id = ?", &st, cause) == -1)
 		return -1;
 	bind_sizes(st, 1, vm);
 	bind_text(st, 5, vm_restart_name(vm->vm_restart));
 	sqlite3_bind_int(st, 6, vm->vm_autostart);
 	bind_boot(st, 7, vm, &js);
 	bind_cpu(st, 11, vm);
-	sqlite3_bind_int64(st, 13, vm->vm_id);
+	bind_text(st, 13, vm_display_name(vm->vm_display));
+	sqlite3_bind_int64(st, 14, vm->vm_id);
 	rc = step_done(st, cause);
 	free(js);
 	return rc;
@@ -936,7 +941,7 @@ store_vm_load(struct vmlist *list, char **cause)
 	    "pid, last_exit, last_exit_time, autostart, restarts, pid_start, "
 	    "owner, qemu_uid, loan_end, loan_warned, pending_vcpus, "
 	    "pending_memory_mib, pins, pending_boot, cpu_weight, cpu_max, "
-	    "migration, seed FROM vms ORDER BY name, owner",
+	    "migration, seed, display FROM vms ORDER BY name, owner",
 	    &st, cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -984,6 +989,9 @@ store_vm_load(struct vmlist *list, char **cause)
 		if (sqlite3_column_type(st, 31) == SQLITE_TEXT)
 			vm->vm_seed = json_loads((const char *)
 			    sqlite3_column_text(st, 31), 0, NULL);
+		column_copy(st, 32, buf, sizeof(buf));
+		if (vm_display_parse(buf, &vm->vm_display, NULL) == -1)
+			vm->vm_display = VM_DISPLAY_VNC;
 		TAILQ_INSERT_TAIL(list, vm, vm_entry);
 		if (store_disks_load(vm, cause) == -1 ||
 		    store_nics_load(vm, cause) == -1) {

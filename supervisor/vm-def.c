@@ -1,10 +1,10 @@
 /*
  * vm-def.c: the VM list and the plain parts of a VM: allocation, lookup
- * by name, the names of states and restart policies, and the names a VM
- * goes by on the host (its owner key, its taps' interface names, which
- * netsetup/ takes as they are), the sizes a VM has and will have
- * (set's pending ones).  No event loop and no I/O here; vm.c owns state
- * changes.
+ * by name, the names of states, restart policies and displays, the
+ * names a VM goes by on the host (its owner key, its taps' interface
+ * names, which netsetup/ takes as they are), the sizes a VM has and
+ * will have (set's pending ones).  No event loop and no I/O here; vm.c
+ * owns state changes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +77,34 @@ vm_restart_parse(const char *s, enum vm_restart *out)
 	return -1;
 }
 
+static const char *const vm_display_names[] = {
+	[VM_DISPLAY_VNC] = "vnc",
+	[VM_DISPLAY_SPICE] = "spice",
+};
+
+const char *
+vm_display_name(enum vm_display d)
+{
+	return vm_display_names[d];
+}
+
+/* "vnc" or "spice"; -1 and why for anything else */
+int
+vm_display_parse(const char *s, enum vm_display *out, char **cause)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(vm_display_names) / sizeof(*vm_display_names);
+	    i++) {
+		if (strcmp(s, vm_display_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return cause_fail(cause, "display must be " VM_DISPLAY_WORDS ", not "
+	    "\"%.32s\"", s);
+}
+
 /*
  * May vm start with fwsd (autostart on) under restart policy r?  Not a
  * cluster manager's VM (restart cluster): the cluster alone starts it.
@@ -107,6 +135,7 @@ vm_new(void)
 		vm->vm_nics[i].n_slot = i;
 	TAILQ_INIT(&vm->vm_waiters);
 	vm->vm_vnc_display = -1;
+	vm->vm_spice_port = -1;
 	vm->vm_job.j_kind = JOB_NONE;
 	vm->vm_job.j_actor = -1;
 	vm->vm_job.j_percent = -1;

@@ -23,7 +23,7 @@
 static const char *const define_keys[] = { "fws_definition", "uuid", "name",
     "owner", "owner_name", "vcpus", "memory_mib", "cpu_weight", "cpu_max",
     "mac", "restart", "autostart", "loan_end", "iso", "kernel", "initrd",
-    "append", "pins", "seed", "disks", "nics", NULL };
+    "append", "pins", "seed", "display", "disks", "nics", NULL };
 static const char *const define_disk_keys[] = { "index", "path", "format",
     "size", "owned", "readonly", "backing", "iops", "iops_rd", "iops_wr",
     "bps", "bps_rd", "bps_wr", NULL };
@@ -238,6 +238,8 @@ define_spec(const struct caller *ca, json_t *def, int64_t owner,
 	    proto_arg_string(def, "kernel", 0, &cs->cs_kernel, cause) == -1 ||
 	    proto_arg_string(def, "initrd", 0, &cs->cs_initrd, cause) == -1 ||
 	    proto_arg_string(def, "append", 0, &cs->cs_append, cause) == -1 ||
+	    proto_arg_string(def, "display", 0, &cs->cs_display,
+	    cause) == -1 ||
 	    define_nics(json_object_get(def, "nics"), cs, cause) == -1 ||
 	    define_disks(json_object_get(def, "disks"), cs->cs_owner,
 	    new_disks, cs, cause) == -1)
@@ -249,6 +251,10 @@ define_spec(const struct caller *ca, json_t *def, int64_t owner,
 			    "or null");
 		cs->cs_pins = pins;
 	}
+	/* no display: VNC, what every VM had before there was a choice
+	 * (not this host's default_display) */
+	if (cs->cs_display == NULL)
+		cs->cs_display = vm_display_name(VM_DISPLAY_VNC);
 	/* the seed's content: checked by create as create's own (seed.c) */
 	cs->cs_seed = json_object_get(def, "seed");
 	cs->cs_disks_given = 1;		/* no template's disk */

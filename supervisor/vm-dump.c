@@ -103,6 +103,10 @@ vm_definition(const struct vm *vm)
 	 * no key without one (a definition another fwsd reads as before) */
 	if (vm->vm_seed != NULL)
 		json_object_set_new(o, "seed", json_deep_copy(vm->vm_seed));
+	/* the same for its display: none is VNC */
+	if (vm->vm_display != VM_DISPLAY_VNC)
+		json_object_set_new(o, "display",
+		    json_string(vm_display_name(vm->vm_display)));
 	a = json_array();
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		d = &vm->vm_disks[i];

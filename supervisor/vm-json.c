@@ -125,6 +125,8 @@ vm_to_json(const struct vm *vm, int full)
 	free(p);
 	json_object_set_new(o, "restart",
 	    json_string(vm_restart_name(vm->vm_restart)));
+	json_object_set_new(o, "display",
+	    json_string(vm_display_name(vm->vm_display)));
 	json_object_set_new(o, "iso", vm->vm_iso ? json_string(vm->vm_iso) :
 	    json_null());
 	json_object_set_new(o, "kernel", vm->vm_kernel ?

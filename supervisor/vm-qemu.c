@@ -299,6 +299,9 @@ vm_qemu_argv(const struct vm *vm, const struct vm_qemu_paths *qp)
 		argv_pair(&a, "-vnc", xasprintf("%s", qp->qp_vnc));
 		argv_pair(&a, "-device", xasprintf("VGA"));
 	}
+	/* the same screen over SPICE, its VNC server then with no listener */
+	if (qp->qp_spice != NULL)
+		argv_pair(&a, "-spice", xasprintf("%s", qp->qp_spice));
 	argv_pair(&a, "-msg", xasprintf("timestamp=on"));
 	/* seccomp: no obsolete calls, no setuid, no exec, no priorities */
 	argv_pair(&a, "-sandbox", xasprintf("on,obsolete=deny,"

@@ -288,8 +288,10 @@ run_teardown(struct vm *vm)
 	vm_logs_uncap(vm);
 	cgroup_vm_release(vm);		/* what it said was read at the exit */
 	vm->vm_vnc_display = -1;
+	vm->vm_spice_port = -1;
 	vm->vm_balloon_mib = 0;
 	memset(vm->vm_vnc_password, 0, sizeof(vm->vm_vnc_password));
+	memset(vm->vm_spice_password, 0, sizeof(vm->vm_spice_password));
 	vm->vm_cmd_actor = vm->vm_reset_by = -1;
 }
 
@@ -370,10 +372,13 @@ vm_qmp_ready(struct qmp *q, void *arg)
 
 	if (vm->vm_state == VM_ARRIVING) {
 		vnc_new_password(vm);
+		spice_new_password(vm);
 		migrate_in_ready(vm);	/* cont when the source says so */
 	} else if (vm->vm_state == VM_STARTING) {
-		/* the screen is locked before the guest runs */
+		/* the screen is locked before the guest runs (the one its
+		 * display has: the other is -1 and left alone) */
 		vnc_new_password(vm);
+		spice_new_password(vm);
 		if (vm->vm_restoring)
 			vm_restore_begin(vm);	/* cont once it is back */
 		else
@@ -768,7 +773,7 @@ vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 	struct stat		 sb;
 	char			*qmp_path, *serial_path, *agent_path, *pidfile;
 	char			*serial_log, *qemu_log, **argv = NULL;
-	char			*vnc = NULL;
+	char			*vnc = NULL, *spice = NULL;
 	int			 qmp_fd = -1, serial_fd = -1, log_fd = -1;
 	int			 agent_fd = -1, conn = -1, aconn = -1;
 	int			 tap_fds[FWS_NICS_MAX], ntaps = 0;
@@ -817,11 +822,17 @@ vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 		goto done;
 	}
 	vm->vm_log_offset = sb.st_size;
-	if (vnc_alloc(vm, cause) == -1 ||
+	/* the screen: a VNC display, or a SPICE port (and VNC with no
+	 * listener, for vnc_connect) */
+	vm->vm_vnc_display = vm->vm_spice_port = -1;
+	if ((vm->vm_display == VM_DISPLAY_SPICE ? spice_alloc(vm, cause) :
+	    vnc_alloc(vm, cause)) == -1 ||
 	    net_vm_taps(vm, tap_fds, cause) == -1)
 		goto done;
 	ntaps = vm->vm_nnics;
 	vnc = vnc_qemu_arg(vm);
+	if (vm->vm_spice_port >= 0)
+		spice = spice_qemu_arg(vm);
 
 	qp.qp_qemu = conf.cf_qemu;
 	qp.qp_ceph_conf = conf.cf_ceph_conf;
@@ -840,6 +851,7 @@ vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 	for (i = 0; i < ntaps; i++)
 		qp.qp_tap_fd[i] = 6 + i;
 	qp.qp_vnc = vnc;
+	qp.qp_spice = spice;
 	argv = vm_qemu_argv(vm, &qp);
 
 	memset(&ps, 0, sizeof(ps));
@@ -898,6 +910,7 @@ done:
 		close(ro_fds[i]);
 	vm_qemu_argv_free(argv);
 	free(vnc);
+	free(spice);
 	free(qmp_path);
 	free(serial_path);
 	free(agent_path);
@@ -1115,7 +1128,10 @@ run_attach(struct vm *vm, int starting)
 	media_adopt(vm);
 	qmp_execute(vm->vm_qmp, "query-status", NULL, FWS_QMP_TIMEOUT,
 	    run_adopt_status, vm);
+	/* what its qemu serves, VNC or SPICE, whatever its definition
+	 * says now (set --display waits for the next start) */
 	vnc_adopt(vm);
+	spice_adopt(vm);
 }
 
 /*

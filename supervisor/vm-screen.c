@@ -137,9 +137,8 @@ vm_screenshot(struct vm *vm, fws_done_fn fn, void *arg)
 		free(why);
 		return;
 	}
-	if (vm->vm_vnc_display < 0) {
-		why = xasprintf("%s has no screen: fwsd runs its VMs without "
-		    "one (vnc_listen)", vm->vm_name);
+	if (!vnc_has_screen(vm)) {
+		why = xasprintf("%s has no screen yet", vm->vm_name);
 		fn(arg, FWS_ERR_STATE, why, NULL);
 		free(why);
 		return;

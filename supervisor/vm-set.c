@@ -2,7 +2,9 @@
  * vm-set.c: a VM's definition changed after create (fwsctl set): its
  * vCPUs and memory, its restart policy, autostart, its boot files, its
  * CPU weight and cap (written at once into a running qemu's cgroup too,
- * cgroup.c), its disks' I/O limits.  A VM without a qemu
+ * cgroup.c), its disks' I/O limits, its display (VNC or SPICE: a
+ * running qemu serves what it started with, the next start the new
+ * one).  A VM without a qemu
  * takes a new size at once; one with a qemu (or a saved state, which
  * resumes the same machine) keeps what it runs with, and
  * the new size is pending until its next start (vm.c takes it then, in
@@ -353,7 +355,7 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	char		*a, *b, *old_io;
 	int		 sized, live, booted, k;
 	const struct vm_change no_change = { -1, -1, -1, -1, NULL, NULL,
-	    NULL, -1, -1, NULL, 0 };
+	    NULL, -1, -1, -1, NULL, 0 };
 	unsigned	 weight = vm->vm_cpu_weight, cap = vm->vm_cpu_max;
 	char		 wa[16], wb[16];
 	char		*live_cpu = NULL;
@@ -430,6 +432,8 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 		vm->vm_autostart = ch->vc_autostart;
 	if (vm->vm_restart == VM_RESTART_CLUSTER)
 		vm->vm_autostart = 0;
+	if (ch->vc_display >= 0)
+		vm->vm_display = (enum vm_display)ch->vc_display;
 	vm->vm_cpu_weight = weight;
 	vm->vm_cpu_max = cap;
 	booted = vm_set_boot(vm, ch, old_boot, &old_pending);
@@ -458,6 +462,11 @@ vm_set(struct vm *vm, const struct caller *ca, const struct vm_change *ch,
 	if (vm->vm_autostart != was.vm_autostart)
 		SAID("autostart", "autostart %s", vm->vm_autostart ? "on" :
 		    "off");
+	if (vm->vm_display != was.vm_display)
+		SAID("display", "display %s -> %s%s",
+		    vm_display_name(was.vm_display),
+		    vm_display_name(vm->vm_display), vm_is_active(vm) ?
+		    " from the next start" : "");
 	if (vm->vm_pending_vcpus != was.vm_pending_vcpus)
 		SAID("pending_vcpus", "vcpus %u from the next start",
 		    vm_next_vcpus(vm));

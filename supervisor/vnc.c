@@ -6,7 +6,10 @@
  * so nobody sees the screen without asking fwsd.  After a restart of
  * fwsd the display is read back with query-vnc and a new password set.
  * It also tells the way in from elsewhere: straight to vnc_listen, or
- * through ssh to public_host when VNC listens on loopback.
+ * through ssh to public_host when VNC listens on loopback.  A VM whose
+ * display is SPICE (spice.c, which borrows the port check, the reach of
+ * an address and the passwords' alphabet from here) has a VNC server
+ * too, with no listener (-vnc none): what vnc_connect hands on.
  *
  * A screen is also handed over as a connection (vnc_connect, for the web
  * front-end): one end of a socketpair goes to qemu (QMP getfd, then
@@ -28,11 +31,9 @@
 #include "log.h"
 #include "qmp.h"
 
-#define VNC_PORT_BASE	5900
-
-/* Can the display's port be bound on the listen address right now? */
-static int
-vnc_port_free(int display)
+/* Can port be bound on addr right now? */
+int
+vnc_port_free(const char *addr, int port)
 {
 	struct sockaddr_in6	 sin6;
 	struct sockaddr_in	 sin;
@@ -40,19 +41,18 @@ vnc_port_free(int display)
 
 	memset(&sin, 0, sizeof(sin));
 	memset(&sin6, 0, sizeof(sin6));
-	if (inet_pton(AF_INET, conf.cf_vnc_listen, &sin.sin_addr) == 1) {
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1) {
 		sin.sin_family = AF_INET;
-		sin.sin_port = htons(VNC_PORT_BASE + display);
+		sin.sin_port = htons(port);
 		if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 			return 0;
 		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		rc = bind(s, (struct sockaddr *)&sin, sizeof(sin));
 	} else {
-		if (inet_pton(AF_INET6, conf.cf_vnc_listen,
-		    &sin6.sin6_addr) != 1)
+		if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) != 1)
 			return 0;
 		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons(VNC_PORT_BASE + display);
+		sin6.sin6_port = htons(port);
 		if ((s = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 			return 0;
 		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
@@ -70,14 +70,21 @@ vnc_alloc(struct vm *vm, char **cause)
 	unsigned char	*taken;
 	int		 d, n = conf.cf_vnc_displays;
 
-	/* one pass over the VMs, not one per display */
+	/* one pass over the VMs, not one per display; a SPICE port in
+	 * the range is taken too, whatever address it is on */
 	if ((taken = calloc(n, 1)) == NULL)
 		return cause_fail(cause, "out of memory");
-	TAILQ_FOREACH(o, &vms, vm_entry)
-		if (o != vm && vm_is_active(o) && o->vm_vnc_display >= 0 &&
-		    o->vm_vnc_display < n)
+	TAILQ_FOREACH(o, &vms, vm_entry) {
+		if (o == vm || !vm_is_active(o))
+			continue;
+		if (o->vm_vnc_display >= 0 && o->vm_vnc_display < n)
 			taken[o->vm_vnc_display] = 1;
-	for (d = 0; d < n && (taken[d] || !vnc_port_free(d)); d++)
+		if (o->vm_spice_port >= FWS_VNC_PORT_BASE &&
+		    o->vm_spice_port - FWS_VNC_PORT_BASE < n)
+			taken[o->vm_spice_port - FWS_VNC_PORT_BASE] = 1;
+	}
+	for (d = 0; d < n && (taken[d] ||
+	    !vnc_port_free(conf.cf_vnc_listen, FWS_VNC_PORT_BASE + d)); d++)
 		;
 	free(taken);
 	if (d < n) {
@@ -86,13 +93,15 @@ vnc_alloc(struct vm *vm, char **cause)
 	}
 	return cause_fail(cause, "no free VNC display on %s (ports %d-%d): "
 	    "raise vnc_displays in fwsd.conf", conf.cf_vnc_listen,
-	    VNC_PORT_BASE, VNC_PORT_BASE + n - 1);
+	    FWS_VNC_PORT_BASE, FWS_VNC_PORT_BASE + n - 1);
 }
 
-/* The -vnc argument for qemu. */
+/* The -vnc argument for qemu: a SPICE VM's has no listener. */
 char *
 vnc_qemu_arg(const struct vm *vm)
 {
+	if (vm->vm_vnc_display < 0)
+		return xasprintf("none");
 	if (strchr(conf.cf_vnc_listen, ':') != NULL)
 		return xasprintf("[%s]:%d,password=on", conf.cf_vnc_listen,
 		    vm->vm_vnc_display);
@@ -112,22 +121,35 @@ vnc_password_set(struct qmp *q, json_t *ret, const char *err_class,
 		log_warnx("%s: set_password: %s", vm->vm_name, err_desc);
 }
 
+/*
+ * n - 1 random characters and a NUL into out: letters and digits that
+ * cannot be mistaken for each other (no 0/O, 1/l/I), for people to type.
+ */
+void
+vnc_random_password(char *out, size_t n)
+{
+	static const char	 alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+	    "abcdefghijkmnopqrstuvwxyz23456789";
+	unsigned char		 r[64];
+	size_t			 i;
+
+	if (n < 1 || n > sizeof(r))
+		abort();
+	if (getrandom(r, n - 1, 0) != (ssize_t)(n - 1))
+		abort();	/* the kernel's RNG does not fail for 64 bytes */
+	for (i = 0; i < n - 1; i++)
+		out[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
+	out[n - 1] = '\0';
+}
+
 /* A fresh password (VNC takes 8 characters), set in qemu. */
 void
 vnc_new_password(struct vm *vm)
 {
-	static const char	 alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-	    "abcdefghijkmnopqrstuvwxyz23456789";
-	unsigned char		 r[FWS_VNC_PASSWORD_LEN];
-	size_t			 i;
-
-	if (vm->vm_qmp == NULL)
+	if (vm->vm_qmp == NULL || vm->vm_vnc_display < 0)
 		return;
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		abort();	/* the kernel's RNG does not fail for 8 bytes */
-	for (i = 0; i < sizeof(r); i++)
-		vm->vm_vnc_password[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
-	vm->vm_vnc_password[sizeof(r)] = '\0';
+	vnc_random_password(vm->vm_vnc_password,
+	    sizeof(vm->vm_vnc_password));
 	qmp_execute(vm->vm_qmp, "set_password", json_pack("{ss ss}",
 	    "protocol", "vnc", "password", vm->vm_vnc_password),
 	    FWS_QMP_TIMEOUT, vnc_password_set, vm);
@@ -146,8 +168,8 @@ vnc_adopt_done(struct qmp *q, json_t *ret, const char *err_class,
 	    "enabled")))
 		return;
 	service = json_string_value(json_object_get(ret, "service"));
-	if (service != NULL && atoi(service) >= VNC_PORT_BASE)
-		vm->vm_vnc_display = atoi(service) - VNC_PORT_BASE;
+	if (service != NULL && atoi(service) >= FWS_VNC_PORT_BASE)
+		vm->vm_vnc_display = atoi(service) - FWS_VNC_PORT_BASE;
 	vnc_new_password(vm);
 }
 
@@ -160,25 +182,19 @@ vnc_adopt(struct vm *vm)
 		    vnc_adopt_done, vm);
 }
 
-/* Where vnc_listen is: this host alone, every address, or one. */
-enum vnc_reach {
-	VNC_LOOPBACK,
-	VNC_ANY,
-	VNC_ADDRESS,
-};
-
-static enum vnc_reach
-vnc_reach(void)
+/* Where a listen address is: this host alone, every address, or one. */
+enum vnc_reach
+vnc_reach(const char *addr)
 {
 	struct in_addr	 in4;
 	struct in6_addr	 in6;
 
-	if (inet_pton(AF_INET, conf.cf_vnc_listen, &in4) == 1) {
+	if (inet_pton(AF_INET, addr, &in4) == 1) {
 		if ((ntohl(in4.s_addr) >> 24) == 127)
 			return VNC_LOOPBACK;
 		return in4.s_addr == htonl(INADDR_ANY) ? VNC_ANY : VNC_ADDRESS;
 	}
-	if (inet_pton(AF_INET6, conf.cf_vnc_listen, &in6) != 1)
+	if (inet_pton(AF_INET6, addr, &in6) != 1)
 		return VNC_ADDRESS;
 	if (IN6_IS_ADDR_LOOPBACK(&in6) || (IN6_IS_ADDR_V4MAPPED(&in6) &&
 	    in6.s6_addr[12] == 127))
@@ -196,33 +212,48 @@ vnc_viewer(const char *host, int display)
 }
 
 /*
- * What the vnc verb tells: where the screen is and its password;
- * "command", the viewer on this host; "viewer", the viewer on the
- * user's own machine: through an ssh tunnel to public_host when VNC
+ * What the vnc and display verbs tell: where the screen is and its
+ * password; "command", the viewer on this host; "viewer", the viewer on
+ * the user's own machine: through an ssh tunnel to public_host when VNC
  * listens on loopback ("loopback": fwsctl adds the ssh line, which
  * needs the user's name), else straight to the address (public_host
- * when VNC listens on every address).
+ * when VNC listens on every address); "vv_host", the host a viewer's
+ * connection file names (the listen address itself on loopback: the
+ * same on this host and, for 127.0.0.1, at the tunnel's end).
  */
 json_t *
 vnc_to_json(const struct vm *vm)
 {
-	enum vnc_reach	 reach = vnc_reach();
+	enum vnc_reach	 reach = vnc_reach(conf.cf_vnc_listen);
+	const char	*vv_host;
 	char		*cmd, *viewer;
 	json_t		*o;
 
+	vv_host = reach == VNC_ANY ? conf.cf_public_host : conf.cf_vnc_listen;
 	cmd = vnc_viewer(conf.cf_vnc_listen, vm->vm_vnc_display);
-	viewer = vnc_viewer(reach == VNC_LOOPBACK ? "localhost" :
-	    reach == VNC_ANY ? conf.cf_public_host : conf.cf_vnc_listen,
+	viewer = vnc_viewer(reach == VNC_LOOPBACK ? "localhost" : vv_host,
 	    vm->vm_vnc_display);
-	o = json_pack("{ss ss si si ss ss ss sb ss}", "name", vm->vm_name,
-	    "host", conf.cf_vnc_listen, "display", vm->vm_vnc_display, "port",
-	    VNC_PORT_BASE + vm->vm_vnc_display, "password",
+	o = json_pack("{ss ss ss si si ss ss ss sb ss ss}", "name",
+	    vm->vm_name, "protocol", "vnc", "host", conf.cf_vnc_listen,
+	    "display", vm->vm_vnc_display, "port",
+	    FWS_VNC_PORT_BASE + vm->vm_vnc_display, "password",
 	    vm->vm_vnc_password, "command", cmd, "public_host",
 	    conf.cf_public_host, "loopback", reach == VNC_LOOPBACK, "viewer",
-	    viewer);
+	    viewer, "vv_host", vv_host);
 	free(cmd);
 	free(viewer);
 	return o;
+}
+
+/*
+ * Has vm's qemu a screen (a VNC server, with a listener or not)?  A
+ * VNC display or a SPICE port is given before qemu starts, and read
+ * back when fwsd adopts it.
+ */
+int
+vnc_has_screen(const struct vm *vm)
+{
+	return vm->vm_vnc_display >= 0 || vm->vm_spice_port >= 0;
 }
 
 /* A connection to a screen under way: getfd, then add_client. */
@@ -300,7 +331,7 @@ vnc_connect(struct vm *vm, fws_done_fn fn, void *arg)
 	char		*why;
 	int		 sv[2];
 
-	if (vm->vm_vnc_display < 0) {
+	if (!vnc_has_screen(vm)) {
 		why = xasprintf("%s has no screen yet", vm->vm_name);
 		fn(arg, FWS_ERR_STATE, why, NULL);
 		free(why);

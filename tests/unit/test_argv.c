@@ -339,6 +339,36 @@ test_agent(void **state)
 }
 
 /*
+ * A SPICE screen: -spice with ticketing on (no password: none is let in
+ * until set_password), and the VNC server with no listener, over the
+ * same VGA; a VNC screen has no -spice.
+ */
+static void
+test_spice(void **state)
+{
+	struct vm		*vm = sample();
+	struct vm_qemu_paths	 qp = paths;
+	char			**argv;
+
+	(void)state;
+	qp.qp_vnc = "127.0.0.1:3,password=on";
+	argv = vm_qemu_argv(vm, &qp);
+	assert_null(value_of(argv, "-spice", 0));
+	vm_qemu_argv_free(argv);
+	qp.qp_vnc = "none";
+	qp.qp_spice = "port=5930,addr=127.0.0.1,disable-ticketing=off";
+	argv = vm_qemu_argv(vm, &qp);
+	assert_string_equal(value_of(argv, "-spice", 0),
+	    "port=5930,addr=127.0.0.1,disable-ticketing=off");
+	assert_null(value_of(argv, "-spice", 1));
+	assert_string_equal(value_of(argv, "-vnc", 0), "none");
+	assert_true(has(argv, "VGA"));
+	assert_false(has(argv, "qxl-vga"));
+	vm_qemu_argv_free(argv);
+	vm_free(vm);
+}
+
+/*
  * An overlay on a qcow2 base on a raw one: bottom up, each node's
  * backing the one fwsd built below it, the bottom's none; the backing
  * files are descriptors, read-only; the top, by its path, writable.
@@ -427,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_nics),
 		cmocka_unit_test(test_agent),
+		cmocka_unit_test(test_spice),
 		cmocka_unit_test(test_chain),
 	};
 

@@ -76,6 +76,15 @@ static const struct {
 	{ "event_history = 0\n", "event_history" },
 	{ "vnc_displays = 0\n", "from 1 to 59636" },
 	{ "vnc_displays = 59637\n", "vnc_displays" },
+	{ "default_display = rdp\n", "not one of: vnc spice" },
+	{ "default_display = SPICE\n", "not one of: vnc spice" },
+	{ "spice_ports = 5999-5930\n", "spice_ports: 5999-5930 is not a range "
+	    "FIRST-LAST of TCP ports from 1024 to 65535, like 5930-5999" },
+	{ "spice_ports = 80-90\n", "spice_ports" },
+	{ "spice_ports = 5930\n", "spice_ports" },
+	{ "spice_ports = 5930-65536\n", "spice_ports" },
+	{ "spice_listen = localhost\n", "not an IPv4 or IPv6 address" },
+	{ "migration_ports = 1-2\n", "like 49152-49215" },
 	{ "max_clients = 0\n", "max_clients: 0 is not a whole number from 1" },
 	{ "max_clients_per_user = 0\n", "max_clients_per_user" },
 	{ "client_idle_timeout = 86401\n", "from 0 to 86400" },
@@ -223,6 +232,10 @@ test_good(void **state)
 	    "quota_vm_memory = 2G\n"
 	    "quota_disk = 1TiB\n"
 	    "vnc_displays = 1000\n"
+	    "default_display = spice\n"
+	    "spice_ports = 6000-6009\n"
+	    "spice_listen = ::1\n"
+	    "migration_ports = 50000-50010\n"
 	    "max_clients = 100\n"
 	    "max_clients_per_user = 4\n"
 	    "client_idle_timeout = 0\n"
@@ -296,6 +309,12 @@ test_good(void **state)
 	assert_string_equal(cf.cf_socket_group, "fws");
 	assert_true(cf.cf_quota.q_vms == 10);
 	assert_int_equal(cf.cf_vnc_displays, 1000);
+	assert_string_equal(cf.cf_default_display, "spice");
+	assert_int_equal(cf.cf_spice_port_first, 6000);
+	assert_int_equal(cf.cf_spice_port_last, 6009);
+	assert_string_equal(cf.cf_spice_listen, "::1");
+	assert_int_equal(cf.cf_mig_port_first, 50000);
+	assert_int_equal(cf.cf_mig_port_last, 50010);
 	assert_int_equal(cf.cf_max_clients, 100);
 	assert_int_equal(cf.cf_max_clients_per_user, 4);
 	assert_int_equal(cf.cf_client_idle_timeout, 0);	/* never */
@@ -354,6 +373,11 @@ test_defaults(void **state)
 	assert_string_equal(cf.cf_image_dirs[0], FWS_STATE_DIR_DEFAULT
 	    "/images");
 	assert_string_equal(cf.cf_accel, "auto");
+	/* VNC by default; SPICE, when chosen, where VNC listens */
+	assert_string_equal(cf.cf_default_display, "vnc");
+	assert_string_equal(cf.cf_spice_listen, cf.cf_vnc_listen);
+	assert_int_equal(cf.cf_spice_port_first, FWS_SPICE_PORT_FIRST);
+	assert_int_equal(cf.cf_spice_port_last, FWS_SPICE_PORT_LAST);
 	assert_int_equal(cf.cf_stop_timeout, FWS_STOP_TIMEOUT);
 	assert_int_equal(cf.cf_restart_delay, 1);
 	assert_int_equal(cf.cf_restart_delay_max, 60);

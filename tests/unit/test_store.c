@@ -15,8 +15,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	16
-#define STORE_SCHEMA_S	"16"
+#define STORE_SCHEMA	17
+#define STORE_SCHEMA_S	"17"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
@@ -125,6 +125,7 @@ test_roundtrip(void **state)
 	vm->vm_pending_vcpus = 4;
 	vm->vm_pending_memory_mib = 3072;
 	vm->vm_restart = VM_RESTART_NEVER;
+	vm->vm_display = VM_DISPLAY_SPICE;
 	assert_int_equal(store_vm_update_config(vm, &cause), 0);
 	vm->vm_pins = json_pack("{s{ss} ss}", "vcpus", "1", "2-3", "emulator",
 	    "0");
@@ -146,6 +147,7 @@ test_roundtrip(void **state)
 	assert_null(got->vm_kernel);
 	assert_string_equal(got->vm_append, "console=ttyS0 quiet");
 	assert_int_equal(got->vm_restart, VM_RESTART_NEVER);
+	assert_int_equal(got->vm_display, VM_DISPLAY_SPICE);
 	assert_int_equal(got->vm_pending_vcpus, 4);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    got->vm_pins, "vcpus"), "1")), "2-3");
@@ -284,6 +286,7 @@ test_migrates_version_1(void **state)
 	assert_int_equal(vm->vm_pid, 777);
 	assert_true(vm->vm_pid_start == 0);	/* unknown: checked by uuid */
 	assert_int_equal(vm->vm_restart, VM_RESTART_NEVER);
+	assert_int_equal(vm->vm_display, VM_DISPLAY_VNC);	/* 16 -> 17 */
 	assert_int_equal(vm->vm_autostart, 0);
 	assert_int_equal(vm->vm_restarts, 0);
 	/* the table rebuild for owners kept its disk, and made it root's */
