@@ -161,7 +161,8 @@ test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \
 	fuzz-build fuzz-deps
 .DEFAULT_GOAL := all
 
-all: $(B)/fwsd $(B)/fwsctl $(B)/fws-pam-check $(B)/fws-web
+all: $(B)/fwsd $(B)/fwsctl $(B)/fws-pam-check $(B)/fws-image-check \
+    $(B)/fws-web
 
 $(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -188,6 +189,15 @@ $(B)/fws-web: $(WEB_SRCS:%.c=$(B)/obj/%.o)
 $(B)/fws-pam-check: $(B)/obj/supervisor/fws-pam-check.o
 	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ -lpam \
 	    -Wl,--push-state,--no-as-needed -lcrypt -Wl,--pop-state $(LDFLAGS)
+
+# libguestfs reads an image's filesystems in its appliance; crypt(3)
+# tries the well-known passwords against the guest's hashes
+$(B)/obj/supervisor/fws-image-check.o: CFLAGS += \
+    $(shell pkg-config --cflags libguestfs)
+$(B)/fws-image-check: $(B)/obj/supervisor/fws-image-check.o \
+    $(B)/obj/supervisor/imgcheck-parse.o
+	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
+	    $(shell pkg-config --libs libguestfs jansson) -lcrypt $(LDFLAGS)
 
 define unit_rule
 $(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h
