@@ -63,6 +63,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/migrate-in.c supervisor/peer.c \
 		  supervisor/cmd-user.c \
 		  supervisor/clone.c supervisor/create.c supervisor/image.c supervisor/image-import.c \
+		  supervisor/image-creds.c supervisor/public-policy.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
 		  supervisor/logcap.c supervisor/media.c \
 		  supervisor/net.c supervisor/net-def.c \
@@ -116,8 +117,11 @@ UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
 		  test_logcap test_loan test_dns test_vm test_sock test_list \
 		  test_cgroup test_disk_io test_proc test_conn \
-		  test_web_ws test_web_parse test_web_session test_seed
+		  test_web_ws test_web_parse test_web_session test_seed \
+		  test_imgcheck
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
+test_imgcheck_SRCS	= supervisor/imgcheck-parse.c
+test_imgcheck_LIBS	= -lcrypt
 test_web_ws_SRCS	= supervisor/web/web-ws.c
 test_web_parse_SRCS	= supervisor/web/web-parse.c supervisor/web/web-static.c \
 			  supervisor/web/web-status.c supervisor/validate.c \
@@ -203,7 +207,7 @@ define unit_rule
 $(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) $$(SAN) $$(PKG_CFLAGS) -Itests/unit -o $$@ \
-	    tests/unit/$(1).c $$($(1)_SRCS) $$(PKG_LIBS) -lcmocka
+	    tests/unit/$(1).c $$($(1)_SRCS) $$(PKG_LIBS) -lcmocka $$($(1)_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 

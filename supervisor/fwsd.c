@@ -299,6 +299,7 @@ stop:
 	net_release_all();
 	ns_close();
 	accel_release();
+	creds_release();
 	cgroup_release();
 	event_free(ev_term);
 	event_free(ev_int);
