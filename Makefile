@@ -1,6 +1,7 @@
 # fws: fwsd (the daemon), fwsctl (its client), fws-pam-check (fwsd's
-# helper for the web panel's password logins) and fws-web (the web
-# panel's daemon).
+# helper for the web panel's password logins), fws-image-check (fwsd's
+# helper that checks images for well-known credentials) and fws-web (the
+# web panel's daemon).
 #
 #   make demo    build, start fwsd on ./demo-state, start a VM, and the
 #                web panel (fws-web) on https://127.0.0.1:8443
@@ -27,8 +28,8 @@ UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/syste
 OCFDIR	?= /usr/lib/ocf/resource.d/fws
 SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/fws
-# fwsd's helpers (fws-pam-check), run by fwsd alone; fwsd finds them
-# from its own binary: SBINDIR/../lib/fws
+# fwsd's helpers (fws-pam-check, fws-image-check), run by fwsd alone;
+# fwsd finds them from its own binary: SBINDIR/../lib/fws
 LIBDIR	 = $(PREFIX)/lib/fws
 
 CC	?= cc
@@ -326,6 +327,7 @@ install: all
 	    $(DESTDIR)$(DOCDIR)/fws-web.conf.example
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)/pam.d
 	install -m 0700 $(B)/fws-pam-check $(DESTDIR)$(LIBDIR)/fws-pam-check
+	install -m 0700 $(B)/fws-image-check $(DESTDIR)$(LIBDIR)/fws-image-check
 	[ -e $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web ] || \
 	    install -m 0644 contrib/pam.d/fws-web $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web
 	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/fwsd.service > $(B)/fwsd.service
@@ -361,7 +363,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man8/fwsd.8 \
 	    $(DESTDIR)$(COMPDIR)/fwsctl $(DESTDIR)$(DOCDIR)/fwsd.conf.example \
 	    $(DESTDIR)$(DOCDIR)/fws-snapshot-prune $(DESTDIR)$(OCFDIR)/vm \
-	    $(DESTDIR)$(LIBDIR)/fws-pam-check \
+	    $(DESTDIR)$(LIBDIR)/fws-pam-check $(DESTDIR)$(LIBDIR)/fws-image-check \
 	    $(DESTDIR)$(SBINDIR)/fws-web $(DESTDIR)$(UNITDIR)/fws-web.service \
 	    $(DESTDIR)$(MANDIR)/man8/fws-web.8 $(DESTDIR)$(DOCDIR)/fws-web.conf.example
 	rm -rf $(DESTDIR)$(WEBDIR)

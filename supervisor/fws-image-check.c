@@ -92,13 +92,33 @@ last_error(void)
 	return e != NULL ? e : "unknown error";
 }
 
+/*
+ * What a finding says is a guest's words in part (names, paths, what
+ * libguestfs said of them): printable ASCII alone, without braces,
+ * backslashes or double quotes, whatever a terminal or a reader of the
+ * JSON makes of them.
+ */
+static char *
+tame(char *s)
+{
+	unsigned char	*p;
+
+	for (p = (unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f || *p == '{' || *p == '}' ||
+		    *p == '\\')
+			*p = '?';
+		else if (*p == '"')
+			*p = '\'';
+	return s;
+}
+
 /* One finding; account and file may be NULL. */
 static void
 finding(const char *kind, const char *account, const char *file,
     const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*detail;
+	char	*detail, *t;
 	json_t	*f;
 
 	if (json_array_size(findings) >= IMGCHECK_FINDINGS_MAX) {
@@ -109,11 +129,15 @@ finding(const char *kind, const char *account, const char *file,
 	if (vasprintf(&detail, fmt, ap) == -1)
 		fail("out of memory");
 	va_end(ap);
-	f = json_pack("{ss ss}", "kind", kind, "detail", detail);
-	if (account != NULL)
-		json_object_set_new(f, "account", json_string(account));
-	if (file != NULL)
-		json_object_set_new(f, "file", json_string(file));
+	f = json_pack("{ss ss}", "kind", kind, "detail", tame(detail));
+	if (account != NULL && (t = strdup(account)) != NULL) {
+		json_object_set_new(f, "account", json_string(tame(t)));
+		free(t);
+	}
+	if (file != NULL && (t = strdup(file)) != NULL) {
+		json_object_set_new(f, "file", json_string(tame(t)));
+		free(t);
+	}
 	json_array_append_new(findings, f);
 	free(detail);
 }
@@ -222,7 +246,7 @@ check_hash(struct accounts *as, const char *name, const char *hash,
 		break;
 	case IMGCHECK_PW_KNOWN:
 		finding("known-password", name, file, "account %s has the "
-		    "well-known password \"%s\"", name, which);
+		    "well-known password '%s'", name, which);
 		break;
 	case IMGCHECK_PW_COSTLY:
 		finding("unchecked", name, file, "account %s: a password hash "

@@ -68,21 +68,27 @@ field_next(char **p)
 	return f;
 }
 
-/* A login name: printable, no blank or ':', not too long. */
+/*
+ * A login name as useradd makes them (letters, digits, '.', '_', '-',
+ * not first, a '$' last for a machine account), not too long: others
+ * are not accounts anyone logs in to, and never reach a finding.
+ */
 int
 imgcheck_name_ok(const char *name)
 {
-	size_t	 i, len = strlen(name);
+	size_t	 len = strlen(name), n;
 
-	if (len == 0 || len > IMGCHECK_NAME_MAX)
+	if (len == 0 || len > IMGCHECK_NAME_MAX || name[0] == '-')
 		return 0;
-	for (i = 0; i < len; i++)
-		if (!isgraph((unsigned char)name[i]) || name[i] == ':')
-			return 0;
-	return 1;
+	n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-");
+	return n == len || (n == len - 1 && name[n] == '$');
 }
 
-/* A home directory worth looking into: absolute, printable, no "..". */
+/*
+ * A home directory worth looking into: absolute, printable (no quote,
+ * backslash or brace either), no "..".
+ */
 int
 imgcheck_home_ok(const char *home)
 {
@@ -91,7 +97,8 @@ imgcheck_home_ok(const char *home)
 	if (len == 0 || len > IMGCHECK_HOME_MAX || home[0] != '/')
 		return 0;
 	for (i = 0; i < len; i++)
-		if (!isgraph((unsigned char)home[i]))
+		if (!isgraph((unsigned char)home[i]) ||
+		    strchr("\"\\{}", home[i]) != NULL)
 			return 0;
 	return strstr(home, "/../") == NULL &&
 	    (len < 3 || strcmp(home + len - 3, "/..") != 0);

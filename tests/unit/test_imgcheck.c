@@ -68,6 +68,8 @@ test_passwd(void **state)
 	assert_false(imgcheck_home_ok("/home/.."));
 	assert_false(imgcheck_home_ok("/home/a b"));
 	assert_false(imgcheck_home_ok("/home/\x1b[2J"));
+	assert_false(imgcheck_home_ok("/home/{x}"));
+	assert_false(imgcheck_home_ok("/home/\"x"));
 	memset(buf, 'a', sizeof(buf));
 	buf[0] = '/';
 	buf[IMGCHECK_HOME_MAX + 1] = '\0';
@@ -77,6 +79,12 @@ test_passwd(void **state)
 	/* names: printable, short */
 	assert_false(imgcheck_name_ok(""));
 	assert_false(imgcheck_name_ok("a\x01"));
+	assert_false(imgcheck_name_ok("-x"));
+	assert_false(imgcheck_name_ok("a{b}"));
+	assert_false(imgcheck_name_ok("a\"b"));
+	assert_false(imgcheck_name_ok("a$b"));
+	assert_true(imgcheck_name_ok("host1$"));
+	assert_true(imgcheck_name_ok("J.Doe_2-x"));
 	memset(buf, 'n', sizeof(buf));
 	buf[IMGCHECK_NAME_MAX + 1] = '\0';
 	assert_false(imgcheck_name_ok(buf));
