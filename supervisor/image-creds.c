@@ -65,6 +65,7 @@ struct creds_job {
 	char			*cj_gone;	/* cancelled: why */
 	char			*cj_timedout;
 	struct proc_watch	*cj_watch;
+	pid_t			 cj_pid;	/* its process group's too */
 	struct bufferevent	*cj_out;
 	struct event		*cj_timer;
 	size_t			 cj_read;	/* bytes of output so far */
@@ -77,6 +78,21 @@ static struct creds_jobs	 jobs = TAILQ_HEAD_INITIALIZER(jobs);
 static int			 njobs;
 
 static void	creds_next(void);
+
+/*
+ * Kill the helper, not reaped yet (its watch has not fired), and its
+ * process group: libguestfs's appliance (a qemu) and its recovery
+ * process are in it, and die with it rather than outlive it.
+ */
+static void
+creds_kill(struct creds_job *cj)
+{
+	if (cj->cj_watch == NULL)
+		return;
+	if (cj->cj_pid > 0)
+		(void)kill(-cj->cj_pid, SIGKILL);
+	(void)proc_signal(cj->cj_watch, SIGKILL);
+}
 
 /* Which file is at path: "" when none can be seen. */
 static void
@@ -214,7 +230,7 @@ creds_read(struct bufferevent *bev, void *arg)
 			cj->cj_timedout = xasprintf("%s said more than %d "
 			    "bytes: killed", conf.cf_image_checker,
 			    CREDS_OUTPUT_MAX);
-			(void)proc_signal(cj->cj_watch, SIGKILL);
+			creds_kill(cj);
 		}
 	}
 }
@@ -231,7 +247,7 @@ creds_timeout(int fd, short what, void *arg)
 		    "(image_check_timeout): killed",
 		    conf.cf_image_check_timeout);
 	/* its end comes through the watch */
-	(void)proc_signal(cj->cj_watch, SIGKILL);
+	creds_kill(cj);
 }
 
 /*
@@ -373,9 +389,10 @@ creds_spawn(struct creds_job *cj, char **cause)
 		kill(pid, SIGKILL);
 		return -1;
 	}
+	cj->cj_pid = pid;
 	if ((cj->cj_timer = evtimer_new(base, creds_timeout, cj)) == NULL ||
 	    evtimer_add(cj->cj_timer, &tv) == -1)
-		(void)proc_signal(cj->cj_watch, SIGKILL);
+		creds_kill(cj);
 	cj->cj_running = 1;
 	log_info("image %s (%s): checking it for well-known credentials",
 	    cj->cj_name, cj->cj_path);
@@ -474,7 +491,7 @@ creds_forget(const char *path, char **cause)
 		if (cj->cj_running) {
 			cj->cj_gone = xasprintf("deleted or replaced while it "
 			    "was checked");
-			(void)proc_signal(cj->cj_watch, SIGKILL);
+			creds_kill(cj);
 		} else
 			creds_job_end(cj, FWS_ERR_NOT_FOUND, "the image was "
 			    "deleted or replaced before its check", NULL);
@@ -601,8 +618,11 @@ creds_release(void)
 	struct creds_job	*cj;
 
 	while ((cj = TAILQ_FIRST(&jobs)) != NULL) {
-		if (cj->cj_watch != NULL)
+		if (cj->cj_watch != NULL) {
+			if (cj->cj_pid > 0)
+				(void)kill(-cj->cj_pid, SIGKILL);
 			proc_kill_wait(cj->cj_watch);
+		}
 		creds_job_free(cj);
 	}
 }
