@@ -177,7 +177,7 @@ cmd_image_delete(struct request *rq, json_t *args, struct vm *vm)
 {
 	const char	*name;
 	int64_t		 owner;
-	char		*cause, *dir, *path;
+	char		*cause, *dir, *path, *real;
 	int		 code;
 
 	if (request_owner(rq, args, &owner, &code, &cause) == -1 ||
@@ -203,19 +203,23 @@ cmd_image_delete(struct request *rq, json_t *args, struct vm *vm)
 			free(path);
 			return;
 		}
+	/* its findings and acceptance go with it (by its resolved name,
+	 * which is the file's while it is there) */
+	real = realpath(path, NULL);
 	if (unlink(path) == -1) {
 		request_error(rq, errno == ENOENT ? PROTO_ERR_NOT_FOUND :
 		    PROTO_ERR_INTERNAL, "image %s: %s", name, errno == ENOENT ?
 		    "you have no image of that name" : strerror(errno));
+		free(real);
 		free(path);
 		return;
 	}
 	log_info("image %s of uid %lld deleted", name, (long long)owner);
-	/* its findings and acceptance go with it */
-	if (creds_forget(path, &cause) == -1) {
+	if (creds_forget(real != NULL ? real : path, &cause) == -1) {
 		log_warnx("image %s: %s", path, cause);
 		free(cause);
 	}
+	free(real);
 	request_ok(rq, json_pack("{ss}", "name", name));
 	free(path);
 }

@@ -529,6 +529,7 @@ main(int argc, char *argv[])
 {
 	const char	*fmt, *path;
 	char		**roots, *out;
+	json_t		*result;
 	int		 tcg = 0, i;
 
 	/* fwsd's child: gone with it */
@@ -587,12 +588,13 @@ main(int argc, char *argv[])
 	guestfs_shutdown(g);
 	guestfs_close(g);
 	g = NULL;
-	out = json_dumps(json_pack("{sO si si}", "findings", findings, "more",
-	    nmore, "systems", nsystems), JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (out == NULL)
+	if ((result = json_pack("{so si si}", "findings", findings, "more",
+	    nmore, "systems", nsystems)) == NULL ||
+	    (out = json_dumps(result, JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL)
 		fail("out of memory");
 	printf("result %s\n", out);
 	fflush(stdout);
 	free(out);
+	json_decref(result);
 	return 0;
 }

@@ -94,6 +94,21 @@ creds_kill(struct creds_job *cj)
 	(void)proc_signal(cj->cj_watch, SIGKILL);
 }
 
+/*
+ * The key an image's findings are stored under: its path resolved
+ * (the same file named through a link, or as a backing file, is one),
+ * or as given when it is not there.
+ */
+static char *
+creds_key(const char *path)
+{
+	char	*real;
+
+	if ((real = realpath(path, NULL)) != NULL)
+		return real;
+	return xasprintf("%s", path);
+}
+
 /* Which file is at path: "" when none can be seen. */
 static void
 creds_ident(const char *path, char *ident, size_t len)
@@ -433,6 +448,7 @@ creds_check(const char *path, const char *fmt, const char *name,
 {
 	struct creds_job	*cj;
 	struct creds_waiter	*cw;
+	char			*key;
 
 	if ((cw = calloc(1, sizeof(*cw))) == NULL) {
 		if (done != NULL)
@@ -442,7 +458,10 @@ creds_check(const char *path, const char *fmt, const char *name,
 	cw->cw_progress = progress;
 	cw->cw_done = done;
 	cw->cw_arg = arg;
-	if ((cj = creds_job_find(path)) != NULL) {
+	key = creds_key(path);
+	cj = creds_job_find(key);
+	free(key);
+	if (cj != NULL) {
 		TAILQ_INSERT_TAIL(&cj->cj_waiters, cw, cw_entry);
 		if (progress != NULL && cj->cj_percent > 0)
 			progress(arg, cj->cj_percent, "checking");
@@ -465,11 +484,11 @@ creds_check(const char *path, const char *fmt, const char *name,
 	TAILQ_INSERT_TAIL(&cj->cj_waiters, cw, cw_entry);
 	TAILQ_INSERT_TAIL(&jobs, cj, cj_entry);
 	njobs++;
-	cj->cj_path = xasprintf("%s", path);
+	cj->cj_path = creds_key(path);
 	cj->cj_format = xasprintf("%s", fmt);
 	snprintf(cj->cj_name, sizeof(cj->cj_name), "%s", name);
 	cj->cj_owner = owner;
-	creds_ident(path, cj->cj_ident, sizeof(cj->cj_ident));
+	creds_ident(cj->cj_path, cj->cj_ident, sizeof(cj->cj_ident));
 	if (cj->cj_ident[0] == '\0') {
 		creds_job_end(cj, FWS_ERR_NOT_FOUND, "the image is not there",
 		    NULL);
@@ -486,8 +505,10 @@ int
 creds_forget(const char *path, char **cause)
 {
 	struct creds_job	*cj;
+	char			*key = creds_key(path);
+	int			 rc;
 
-	if ((cj = creds_job_find(path)) != NULL) {
+	if ((cj = creds_job_find(key)) != NULL) {
 		if (cj->cj_running) {
 			cj->cj_gone = xasprintf("deleted or replaced while it "
 			    "was checked");
@@ -496,7 +517,9 @@ creds_forget(const char *path, char **cause)
 			creds_job_end(cj, FWS_ERR_NOT_FOUND, "the image was "
 			    "deleted or replaced before its check", NULL);
 	}
-	return store_imgcheck_delete(path, cause);
+	rc = store_imgcheck_delete(key, cause);
+	free(key);
+	return rc;
 }
 
 /*
@@ -513,11 +536,12 @@ creds_json(const char *path)
 	char			 ident[CREDS_IDENT_MAX], *cause = NULL;
 	const char		*state = "unchecked";
 	json_t			*o, *f = NULL;
+	char			*key = creds_key(path);
 	int			 rc;
 
-	creds_ident(path, ident, sizeof(ident));
+	creds_ident(key, ident, sizeof(ident));
 	o = json_object();
-	if ((rc = store_imgcheck_get(path, &r, &cause)) == -1) {
+	if ((rc = store_imgcheck_get(key, &r, &cause)) == -1) {
 		log_warnx("image %s: %s", path, cause);
 		free(cause);
 		rc = 0;
@@ -540,8 +564,9 @@ creds_json(const char *path)
 			json_object_set_new(o, "error",
 			    json_string(r.ir_error));
 	}
-	if ((cj = creds_job_find(path)) != NULL)
+	if ((cj = creds_job_find(key)) != NULL)
 		state = cj->cj_running ? "checking" : "queued";
+	free(key);
 	json_object_set_new(o, "state", json_string(state));
 	json_object_set_new(o, "findings", json_is_array(f) ? json_incref(f) :
 	    json_array());
@@ -603,12 +628,16 @@ creds_cleared(const char *path, const char *name, char **why)
 int
 creds_accept(const char *path, uid_t uid, char **cause)
 {
-	char	 ident[CREDS_IDENT_MAX];
+	char	 ident[CREDS_IDENT_MAX], *key = creds_key(path);
+	int	 rc;
 
-	creds_ident(path, ident, sizeof(ident));
+	creds_ident(key, ident, sizeof(ident));
 	if (ident[0] == '\0')
-		return cause_fail(cause, "%s: not there", path);
-	return store_imgcheck_accept(path, ident, uid, time(NULL), cause);
+		rc = cause_fail(cause, "%s: not there", path);
+	else
+		rc = store_imgcheck_accept(key, ident, uid, time(NULL), cause);
+	free(key);
+	return rc;
 }
 
 /* fwsd is exiting: a check under way is killed and reaped. */
