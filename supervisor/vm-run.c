@@ -817,9 +817,10 @@ vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 		goto done;
 	}
 	vm->vm_log_offset = sb.st_size;
-	/* a network may have become public since the VM last ran */
-	if (vnc_alloc(vm, cause) == -1 ||
-	    public_check(vm, NULL, NULL, 0, cause) == -1 ||
+	/* a network may have become public since the VM last ran (a
+	 * guest migrating in runs already: an admin moved it) */
+	if (vnc_alloc(vm, cause) == -1 || (vm->vm_mig_in == NULL &&
+	    public_check(vm, NULL, NULL, 0, cause) == -1) ||
 	    net_vm_taps(vm, tap_fds, cause) == -1)
 		goto done;
 	ntaps = vm->vm_nnics;
