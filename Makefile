@@ -1,6 +1,7 @@
 # fws: fwsd (the daemon), fwsctl (its client), fws-pam-check (fwsd's
-# helper for the web panel's password logins) and fws-web (the web
-# panel's daemon).
+# helper for the web panel's password logins), fws-image-check (fwsd's
+# helper that checks images for well-known credentials) and fws-web (the
+# web panel's daemon).
 #
 #   make demo    build, start fwsd on ./demo-state, start a VM, and the
 #                web panel (fws-web) on https://127.0.0.1:8443
@@ -27,8 +28,8 @@ UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/syste
 OCFDIR	?= /usr/lib/ocf/resource.d/fws
 SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/fws
-# fwsd's helpers (fws-pam-check), run by fwsd alone; fwsd finds them
-# from its own binary: SBINDIR/../lib/fws
+# fwsd's helpers (fws-pam-check, fws-image-check), run by fwsd alone;
+# fwsd finds them from its own binary: SBINDIR/../lib/fws
 LIBDIR	 = $(PREFIX)/lib/fws
 
 CC	?= cc
@@ -63,6 +64,7 @@ FWSD_SRCS	= supervisor/fwsd.c supervisor/access.c supervisor/accel.c \
 		  supervisor/migrate-in.c supervisor/peer.c \
 		  supervisor/cmd-user.c \
 		  supervisor/clone.c supervisor/create.c supervisor/image.c supervisor/image-import.c \
+		  supervisor/image-creds.c supervisor/public-policy.c \
 		  supervisor/events.c supervisor/loan.c supervisor/loan-policy.c \
 		  supervisor/logcap.c supervisor/media.c \
 		  supervisor/net.c supervisor/net-def.c \
@@ -118,8 +120,11 @@ UNIT_TESTS	= test_qmp_frame test_qmp test_proto test_validate test_store \
 		  test_argv test_config test_netsetup test_image test_accel \
 		  test_logcap test_loan test_dns test_vm test_sock test_list \
 		  test_cgroup test_disk_io test_proc test_conn \
-		  test_web_ws test_web_parse test_web_session test_seed
+		  test_web_ws test_web_parse test_web_session test_seed \
+		  test_imgcheck
 test_qmp_frame_SRCS	= qmp/qmp-frame.c
+test_imgcheck_SRCS	= supervisor/imgcheck-parse.c
+test_imgcheck_LIBS	= -lcrypt
 test_web_ws_SRCS	= supervisor/web/web-ws.c
 test_web_parse_SRCS	= supervisor/web/web-parse.c supervisor/web/web-static.c \
 			  supervisor/web/web-status.c supervisor/validate.c \
@@ -163,7 +168,8 @@ test_accel_SRCS		= supervisor/accel.c supervisor/proc.c supervisor/access.c \
 	fuzz-build fuzz-deps
 .DEFAULT_GOAL := all
 
-all: $(B)/fwsd $(B)/fwsctl $(B)/fws-pam-check $(B)/fws-web
+all: $(B)/fwsd $(B)/fwsctl $(B)/fws-pam-check $(B)/fws-image-check \
+    $(B)/fws-web
 
 $(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -191,11 +197,25 @@ $(B)/fws-pam-check: $(B)/obj/supervisor/fws-pam-check.o
 	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ -lpam \
 	    -Wl,--push-state,--no-as-needed -lcrypt -Wl,--pop-state $(LDFLAGS)
 
+# libguestfs reads an image's filesystems in its appliance; crypt(3)
+# tries the well-known passwords against the guest's hashes.  Built
+# without the sanitizers even in build-asan: libguestfs's own string
+# handling trips ASan's interceptors (its parsing, imgcheck-parse.c, is
+# unit-tested with them)
+$(B)/obj/supervisor/fws-image-check.o: CFLAGS += \
+    $(shell pkg-config --cflags libguestfs)
+$(B)/fws-image-check $(B)/obj/supervisor/fws-image-check.o \
+    $(B)/obj/supervisor/imgcheck-parse.o: override BUILD_SAN =
+$(B)/fws-image-check: $(B)/obj/supervisor/fws-image-check.o \
+    $(B)/obj/supervisor/imgcheck-parse.o
+	$(CC) $(CFLAGS) $(BUILD_SAN) -o $@ $^ \
+	    $(shell pkg-config --libs libguestfs jansson) -lcrypt $(LDFLAGS)
+
 define unit_rule
 $(B)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(HDRS) tests/unit/unit.h
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) $$(SAN) $$(PKG_CFLAGS) -Itests/unit -o $$@ \
-	    tests/unit/$(1).c $$($(1)_SRCS) $$(PKG_LIBS) -lcmocka
+	    tests/unit/$(1).c $$($(1)_SRCS) $$(PKG_LIBS) -lcmocka $$($(1)_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
@@ -314,6 +334,7 @@ install: all
 	    $(DESTDIR)$(DOCDIR)/fws-web.conf.example
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)/pam.d
 	install -m 0700 $(B)/fws-pam-check $(DESTDIR)$(LIBDIR)/fws-pam-check
+	install -m 0700 $(B)/fws-image-check $(DESTDIR)$(LIBDIR)/fws-image-check
 	[ -e $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web ] || \
 	    install -m 0644 contrib/pam.d/fws-web $(DESTDIR)$(SYSCONFDIR)/pam.d/fws-web
 	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/fwsd.service > $(B)/fwsd.service
@@ -349,7 +370,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/fwsd.conf.5 $(DESTDIR)$(MANDIR)/man8/fwsd.8 \
 	    $(DESTDIR)$(COMPDIR)/fwsctl $(DESTDIR)$(DOCDIR)/fwsd.conf.example \
 	    $(DESTDIR)$(DOCDIR)/fws-snapshot-prune $(DESTDIR)$(OCFDIR)/vm \
-	    $(DESTDIR)$(LIBDIR)/fws-pam-check \
+	    $(DESTDIR)$(LIBDIR)/fws-pam-check $(DESTDIR)$(LIBDIR)/fws-image-check \
 	    $(DESTDIR)$(SBINDIR)/fws-web $(DESTDIR)$(UNITDIR)/fws-web.service \
 	    $(DESTDIR)$(MANDIR)/man8/fws-web.8 $(DESTDIR)$(DOCDIR)/fws-web.conf.example
 	rm -rf $(DESTDIR)$(WEBDIR)

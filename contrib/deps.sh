@@ -17,6 +17,12 @@
 # SPICE screens are tested with remote-viewer (virt-viewer) on an X
 # server of the test's own (xvfb), its screen taken with xwd (x11-apps).
 # "deps.sh test" is the same as "deps.sh": everything make check needs.
+#
+# fws-image-check reads images with libguestfs (libguestfs-dev, whose
+# libguestfs0 brings supermin and the packages of its appliance), whose
+# appliance boots the host's kernel from /boot and /lib/modules: a host
+# with none there (a container) gets Debian's cloud kernel package, which
+# the host itself never boots.
 set -e
 xterm_dir=${XTERM_DIR:-/usr/local/share/fws/xterm}
 xterm_version=5.5.0
@@ -49,9 +55,15 @@ xterm() {
 
 build="make pkg-config libevent-dev libjansson-dev libnl-3-dev
 libnl-route-3-dev libsqlite3-dev libnftables-dev libssl-dev libpam0g-dev"
+# the appliance's kernel, when the host has none of its own
+kernel=""
+case "$1" in fuzz|cluster) ;; *)
+	ls /boot/vmlinuz-* >/dev/null 2>&1 && [ -d /lib/modules ] ||
+	    kernel=linux-image-cloud-amd64 ;;
+esac
 case "$1" in
 fuzz)	pkgs="$build clang libclang-rt-dev" ;;
-""|test)	pkgs="$build gcc libcmocka-dev qemu-system-x86 qemu-utils
+""|test)	pkgs="$build libguestfs-dev gcc libcmocka-dev qemu-system-x86 qemu-utils
 busybox-static cpio gzip socat iproute2 python3 python3-yaml genisoimage
 nftables dnsmasq-base groff-base man-db openssl valgrind resource-agents
 libxml2-utils curl novnc chromium chromium-driver virt-viewer xvfb x11-apps" ;;
@@ -60,7 +72,7 @@ pacemaker pacemaker-cli-utils" ;;
 *)	echo "usage: deps.sh [test|fuzz|cluster]" >&2; exit 2 ;;
 esac
 missing=""
-for p in $pkgs; do
+for p in $pkgs $kernel; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 	    grep -q '^install ok installed$' || missing="$missing $p"
 done

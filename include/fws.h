@@ -113,6 +113,10 @@
 #define FWS_PAM_HELPER		"fws-pam-check"	/* beside fwsd, or in
 						   ../lib/fws from it */
 #define FWS_PAM_SERVICE		"fws-web"	/* /etc/pam.d/fws-web */
+#define FWS_IMAGE_CHECKER	"fws-image-check"	/* beside fwsd, or in
+						   ../lib/fws from it */
+#define FWS_IMAGE_CHECK_TIMEOUT	300	/* s a check may take */
+#define FWS_IMAGE_CHECKS_QUEUED	32	/* checks waiting their turn */
 #define FWS_WEB_URL_MAX		200	/* web_url, without the token */
 #define FWS_WEB_TOKEN_TTL	120	/* s a one-time login link is valid */
 #define FWS_WEB_TOKENS_USER	4	/* live login links of one user */
@@ -367,6 +371,8 @@ struct fws_config {
 	char		*cf_web_url;		/* the panel's address; NULL none */
 	unsigned	 cf_web_token_ttl;	/* s a login link is valid */
 	char		*cf_pam_helper;		/* fws-pam-check */
+	char		*cf_image_checker;	/* fws-image-check */
+	unsigned	 cf_image_check_timeout;	/* s */
 };
 void	 config_defaults(struct fws_config *);
 int	 config_load(struct fws_config *, const char *, int, char **);
@@ -1177,6 +1183,8 @@ struct net {
 	int64_t		 net_created;
 	int		 net_bridge_made;	/* fwsd made it: deletes it */
 	int		 net_open;		/* users may attach VMs to it */
+	int		 net_public;		/* reaches outside addresses:
+						   image_policy.c's */
 
 	/* run time */
 	int		 net_active;
@@ -1285,6 +1293,22 @@ int	 store_snap_sync(const struct vm *, json_t *, char **);
 json_t	*store_snap_list(const struct vm *);
 json_t	*store_snap_index(const struct vm *);
 int	 store_quota_get(uid_t, struct quota *, char **);
+/* what fws-image-check found in an image, by its path */
+struct imgcheck_rec {
+	char		*ir_ident;	/* which file: imgcheck_ident */
+	int64_t		 ir_checked;	/* when the check ended; -1: never */
+	char		*ir_findings;	/* JSON array; NULL: none known */
+	char		*ir_error;	/* why the check failed */
+	int64_t		 ir_accepted_by;	/* the admin's uid; -1: no */
+	int64_t		 ir_accepted;	/* when */
+};
+int	 store_imgcheck_get(const char *, struct imgcheck_rec *, char **);
+void	 store_imgcheck_free(struct imgcheck_rec *);
+int	 store_imgcheck_result(const char *, const char *, int64_t,
+	    const char *, const char *, char **);
+int	 store_imgcheck_accept(const char *, const char *, uid_t, int64_t,
+	    char **);
+int	 store_imgcheck_delete(const char *, char **);
 int	 store_quota_set(uid_t, const char *, int64_t, char **);
 
 /* create.c: making a VM */
@@ -1555,6 +1579,7 @@ void	 cmd_net_start(struct request *, json_t *, struct vm *);
 void	 cmd_net_stop(struct request *, json_t *, struct vm *);
 void	 cmd_net_leases(struct request *, json_t *, struct vm *);
 void	 cmd_net_open(struct request *, json_t *, struct vm *);
+void	 cmd_net_public(struct request *, json_t *, struct vm *);
 
 /* image.c: the library, users' images, backing chains */
 /* What a library file is, from its name. */
@@ -1647,6 +1672,8 @@ void	 cmd_quota_set(struct request *, json_t *, struct vm *);
 void	 cmd_image_list(struct request *, json_t *, struct vm *);
 void	 cmd_image_import(struct request *, json_t *, struct vm *);
 void	 cmd_image_delete(struct request *, json_t *, struct vm *);
+void	 cmd_image_check(struct request *, json_t *, struct vm *);
+void	 cmd_image_accept(struct request *, json_t *, struct vm *);
 
 /* image-import.c: a user's own image, converted into their area */
 /* What "image-import" asks for, the types checked (cmd-image.c). */
@@ -1660,6 +1687,20 @@ struct import_spec {
 };
 void	 import_image(const struct caller *, const struct import_spec *,
 	    fws_progress_fn, fws_done_fn, void *);
+
+/* image-creds.c: the credential check of images (fws-image-check) */
+void	 creds_check(const char *, const char *, const char *, int64_t,
+	    fws_progress_fn, fws_done_fn, void *);
+int	 creds_forget(const char *, char **);
+json_t	*creds_json(const char *);
+int	 creds_cleared(const char *, const char *, char **);
+int	 creds_accept(const char *, uid_t, char **);
+void	 creds_release(void);
+
+/* public-policy.c: which VMs may reach a public network */
+int	 public_check(const struct vm *, const char *, char *const *, int,
+	    char **);
+int	 public_net_check(const struct net *, const struct caller *, char **);
 
 /* cmd-loan.c: loan and loans (handlers in cmd.c's table) */
 void	 cmd_loan(struct request *, json_t *, struct vm *);

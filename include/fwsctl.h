@@ -52,6 +52,8 @@ void	 fwsctl_owner(const char *);
 int	 verb_image_list(struct ctx *);
 int	 verb_image_import(struct ctx *);
 int	 verb_image_delete(struct ctx *);
+int	 verb_image_check(struct ctx *);
+int	 verb_image_accept(struct ctx *);
 int	 verb_quota(struct ctx *);
 int	 verb_quota_set(struct ctx *);
 int	 verb_templates(struct ctx *);

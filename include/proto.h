@@ -107,6 +107,8 @@ enum proto_err {
 	X(DUMP,			"dump",			0)		\
 	X(EMULATOR_PIN,		"emulator-pin",		0)		\
 	X(EVENTS,		"events",		0)		\
+	X(IMAGE_ACCEPT,		"image-accept",		0)		\
+	X(IMAGE_CHECK,		"image-check",		PROTO_SLOW)	\
 	X(IMAGE_DELETE,		"image-delete",		0)		\
 	X(IMAGE_IMPORT,		"image-import",		PROTO_SLOW)	\
 	X(IMAGE_LIST,		"image-list",		0)		\
@@ -125,6 +127,7 @@ enum proto_err {
 	X(NET_LEASES,		"net-leases",		0)		\
 	X(NET_LIST,		"net-list",		0)		\
 	X(NET_OPEN,		"net-open",		0)		\
+	X(NET_PUBLIC,		"net-public",		0)		\
 	X(NET_START,		"net-start",		0)		\
 	X(NET_STOP,		"net-stop",		0)		\
 	X(NIC_ADD,		"nic-add",		PROTO_SLOW)	\

@@ -1,8 +1,10 @@
 /*
  * cmd-net.c: the network commands of cmd.c's table: net-create,
  * net-delete, net-list, net-info, net-start, net-stop, net-leases,
- * net-open.  All but net-list are for admins (cmd.c's table says so);
- * a user's net-list shows the networks open to users.
+ * net-open, net-public.  All but net-list are for admins (cmd.c's table
+ * says so); a user's net-list shows the networks open to users.  A
+ * public network (one reaching outside addresses) takes only VMs whose
+ * images are cleared: public-policy.c's.
  * Definitions are checked here (names, interface names, the prefix
  * lengths a network may have, DHCP range inside the subnet, name
  * servers; validate.c reads the addresses) and committed before the
@@ -165,7 +167,8 @@ cmd_net_parse(struct net *n, json_t *args, char **cause)
 	    proto_arg_string(args, "dhcp_end", 0, &de, cause) == -1 ||
 	    proto_arg_bool(args, "nat", &n->net_nat, cause) == -1 ||
 	    proto_arg_bool(args, "autostart", &n->net_autostart, cause) == -1 ||
-	    proto_arg_bool(args, "open", &n->net_open, cause) == -1)
+	    proto_arg_bool(args, "open", &n->net_open, cause) == -1 ||
+	    proto_arg_bool(args, "public", &n->net_public, cause) == -1)
 		return -1;
 	if (strlen(name) > FWS_NET_NAME_MAX)
 		return cause_fail(cause, "network name %s is longer than %d "
@@ -355,6 +358,45 @@ cmd_net_open(struct request *rq, json_t *args, struct vm *vm)
 	}
 	log_info("network %s: %s users", n->net_name, open ? "open to" :
 	    "closed to");
+	request_ok(rq, net_to_json(n, 0));
+}
+
+/*
+ * net-public NAME true|false: does it reach outside addresses?  Not
+ * while a VM runs on it whose images are not cleared (a stopped one
+ * is refused at its start).
+ */
+void
+cmd_net_public(struct request *rq, json_t *args, struct vm *vm)
+{
+	struct net	*n;
+	char		*cause = NULL;
+	int		 pub = -1, was;
+
+	(void)vm;
+	if ((n = cmd_net_lookup(rq, args)) == NULL)
+		return;
+	if (proto_arg_bool(args, "public", &pub, &cause) == -1 || pub == -1) {
+		request_error(rq, PROTO_ERR_INVALID_ARGUMENT, "%s", pub == -1 &&
+		    cause == NULL ? "argument \"public\" (true or false) is "
+		    "required" : cause);
+		free(cause);
+		return;
+	}
+	if (pub && !n->net_public &&
+	    public_net_check(n, request_caller(rq), &cause) == -1) {
+		request_cause(rq, PROTO_ERR_BAD_STATE, cause);
+		return;
+	}
+	was = n->net_public;
+	n->net_public = pub;
+	if (store_net_update(n, &cause) == -1) {
+		n->net_public = was;
+		request_cause(rq, PROTO_ERR_INTERNAL, cause);
+		return;
+	}
+	log_info("network %s: %s", n->net_name, pub ? "public (reaches "
+	    "outside addresses)" : "not public");
 	request_ok(rq, net_to_json(n, 0));
 }
 

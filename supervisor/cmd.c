@@ -89,6 +89,9 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "name", "owner", "cpus" } },
 	[PROTO_CMD_EVENTS] = { cmd_events, 0,
 	    { "name", "owner", "follow", "limit" } },
+	[PROTO_CMD_IMAGE_ACCEPT] = { cmd_image_accept, CMD_ADMIN, { "name",
+	    "owner" } },
+	[PROTO_CMD_IMAGE_CHECK] = { cmd_image_check, 0, { "name", "owner" } },
 	[PROTO_CMD_IMAGE_DELETE] = { cmd_image_delete, 0, { "name", "owner" } },
 	[PROTO_CMD_IMAGE_IMPORT] = { cmd_image_import, 0, { "name", "owner",
 	    "path", "format", "offset", "length" } },
@@ -111,12 +114,14 @@ static const struct cmd cmd_table[PROTO_NCMDS] = {
 	    { "definition", "source", "copy_storage", "tls" } },
 	[PROTO_CMD_NET_CREATE] = { cmd_net_create, CMD_ADMIN, { "name",
 	    "bridge", "uplink", "address", "nat", "dhcp_start", "dhcp_end",
-	    "autostart", "open", "dns", "no_dns" } },
+	    "autostart", "open", "public", "dns", "no_dns" } },
 	[PROTO_CMD_NET_DELETE] = { cmd_net_delete, CMD_ADMIN, { "name" } },
 	[PROTO_CMD_NET_INFO] = { cmd_net_info, CMD_ADMIN, { "name" } },
 	[PROTO_CMD_NET_LEASES] = { cmd_net_leases, CMD_ADMIN, { "name" } },
 	[PROTO_CMD_NET_LIST] = { cmd_net_list, 0, { NULL } },
 	[PROTO_CMD_NET_OPEN] = { cmd_net_open, CMD_ADMIN, { "name", "open" } },
+	[PROTO_CMD_NET_PUBLIC] = { cmd_net_public, CMD_ADMIN, { "name",
+	    "public" } },
 	[PROTO_CMD_NET_START] = { cmd_net_start, CMD_ADMIN, { "name" } },
 	[PROTO_CMD_NET_STOP] = { cmd_net_stop, CMD_ADMIN, { "name" } },
 	[PROTO_CMD_NIC_ADD] = { cmd_nic_add, CMD_VM,
@@ -348,6 +353,12 @@ cmd_start(struct request *rq, json_t *args, struct vm *vm)
 
 	if (proto_arg_bool(args, "fresh", &fresh, &cause) == -1) {
 		request_cause(rq, PROTO_ERR_INVALID_ARGUMENT, cause);
+		return;
+	}
+	/* said before anything moves: its disks' images on a public net */
+	if (!vm_is_active(vm) && public_check(vm, NULL, NULL, 0,
+	    &cause) == -1) {
+		request_cause(rq, PROTO_ERR_PERMISSION, cause);
 		return;
 	}
 	if (fresh == 1)

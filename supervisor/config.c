@@ -65,6 +65,7 @@ config_defaults(struct fws_config *cf)
 	cf->cf_max_clients = FWS_MAX_CLIENTS;
 	cf->cf_max_clients_per_user = FWS_MAX_CLIENTS_USER;
 	cf->cf_client_idle_timeout = FWS_CLIENT_IDLE;
+	cf->cf_image_check_timeout = FWS_IMAGE_CHECK_TIMEOUT;
 	cf->cf_console_log_max = FWS_CONSOLE_LOG_MAX;
 	cf->cf_loan_warn[0] = 7 * 86400;
 	cf->cf_loan_warn[1] = 86400;
@@ -201,6 +202,11 @@ static const struct config_key {
 	    NULL, 0, 0 },
 	{ "event_history", CONFIG_UINT,
 	    offsetof(struct fws_config, cf_event_history), NULL, 10000000, 1 },
+	{ "image_check_timeout", CONFIG_UINT,
+	    offsetof(struct fws_config, cf_image_check_timeout), NULL, 86400,
+	    10 },
+	{ "image_checker", CONFIG_PATH,
+	    offsetof(struct fws_config, cf_image_checker), NULL, 0, 0 },
 	{ "image_dirs", CONFIG_DIRS, 0, NULL, 0, 0 },
 	{ "listen_tls", CONFIG_LISTEN,
 	    offsetof(struct fws_config, cf_listen_tls), NULL, 0, 0 },
@@ -1097,33 +1103,33 @@ config_load(struct fws_config *cf, const char *path, int must_exist,
 }
 
 /*
- * pam_helper unless set: fws-pam-check beside fwsd's own binary (the
- * build tree), else in ../lib/fws from it (make install's LIBDIR:
- * /usr/local/sbin/fwsd, /usr/local/lib/fws/fws-pam-check).
+ * A helper's path unless set (pam_helper: fws-pam-check; image_checker:
+ * fws-image-check): beside fwsd's own binary (the build tree), else in
+ * ../lib/fws from it (make install's LIBDIR: /usr/local/sbin/fwsd,
+ * /usr/local/lib/fws/fws-pam-check).
  */
 static void
-config_pam_helper(struct fws_config *cf)
+config_helper(char **path, const char *name)
 {
 	char	 exe[PATH_MAX], *slash, *p;
 	ssize_t	 n;
 
-	if (cf->cf_pam_helper != NULL)
+	if (*path != NULL)
 		return;
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0) {
-		cf->cf_pam_helper = xasprintf("/usr/local/lib/fws/%s",
-		    FWS_PAM_HELPER);
+		*path = xasprintf("/usr/local/lib/fws/%s", name);
 		return;
 	}
 	exe[n] = '\0';
 	if ((slash = strrchr(exe, '/')) != NULL)
 		*slash = '\0';
-	p = xasprintf("%s/%s", exe, FWS_PAM_HELPER);
+	p = xasprintf("%s/%s", exe, name);
 	if (access(p, X_OK) == 0) {
-		cf->cf_pam_helper = p;
+		*path = p;
 		return;
 	}
 	free(p);
-	cf->cf_pam_helper = xasprintf("%s/../lib/fws/%s", exe, FWS_PAM_HELPER);
+	*path = xasprintf("%s/../lib/fws/%s", exe, name);
 }
 
 /* Fill what depends on other keys, or on the host. */
@@ -1156,7 +1162,8 @@ config_finish(struct fws_config *cf, char **cause)
 	if (cf->cf_listen_tls != NULL && cf->cf_ntls_allowed == 0)
 		return cause_fail(cause, "listen_tls needs tls_allowed: no "
 		    "certificate may connect");
-	config_pam_helper(cf);
+	config_helper(&cf->cf_pam_helper, FWS_PAM_HELPER);
+	config_helper(&cf->cf_image_checker, FWS_IMAGE_CHECKER);
 	if (config_web_user(cf, cause) == -1)
 		return -1;
 	return config_tls_users(cf, cause);
@@ -1201,6 +1208,7 @@ config_clear(struct fws_config *cf)
 	free(cf->cf_web_user);
 	free(cf->cf_web_url);
 	free(cf->cf_pam_helper);
+	free(cf->cf_image_checker);
 	for (i = 0; i < cf->cf_nimage_dirs; i++)
 		free(cf->cf_image_dirs[i]);
 	memset(cf, 0, sizeof(*cf));

@@ -788,6 +788,9 @@ create_parse(struct create *cr, const struct create_spec *cs, char **cause)
 	}
 	if ((rc = create_limits(cr, tname, cause)) != 0)
 		return rc;
+	/* a NIC on a public network: the images its disks come from */
+	if (public_check(vm, NULL, cr->cr_base, FWS_DISKS_MAX, cause) == -1)
+		return -3;
 	if (cs->cs_pins != NULL) {
 		if (vm_pins_check(cs->cs_pins, vm->vm_vcpus, cause) == -1)
 			return -1;

@@ -1,9 +1,10 @@
 /*
  * fwsctl-user.c: fwsctl's verbs for a user of the lending service: the
  * image library and their own images (image-list, image-import,
- * image-delete), their quota (quota; quota-set for admins: every limit
- * of QUOTA_FIELDS, quota_loan included), and the templates.  The disk
- * inside an .ova or a Vagrant .box is found by fwsctl-archive.c.
+ * image-delete, image-check; image-accept for admins), their quota
+ * (quota; quota-set for admins: every limit of QUOTA_FIELDS, quota_loan
+ * included), and the templates.  The disk inside an .ova or a Vagrant
+ * .box is found by fwsctl-archive.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,19 +17,43 @@
 #include "fws.h"
 #include "fwsctl.h"
 
+/*
+ * A disk image's credential check in a word or two: "clean", "3 found",
+ * "checking", "unchecked", "failed", "accepted" (an admin's word beats
+ * the findings); "-" for what is not checked (ISOs, kernels).
+ */
+static const char *
+check_words(json_t *check, char *buf, size_t len)
+{
+	const char	*state = json_string_value(json_object_get(check,
+			    "state"));
+
+	if (state == NULL)
+		return "-";
+	if (!json_is_null(json_object_get(check, "accepted")) &&
+	    json_object_get(check, "accepted") != NULL)
+		return "accepted";
+	if (strcmp(state, "findings") == 0) {
+		snprintf(buf, len, "%zu found", json_array_size(
+		    json_object_get(check, "findings")));
+		return buf;
+	}
+	return state;
+}
+
 int
 verb_image_list(struct ctx *c)
 {
 	json_t	*r, *a, *im;
-	char	 vs[16], fs[16], user[64];
+	char	 vs[16], fs[16], user[64], cw[16];
 	size_t	 i;
 
 	if ((a = fwsctl_call_list(c, PROTO_CMD_IMAGE_LIST, NULL, &r)) == NULL)
 		return 0;
-	printf("%-24s %-5s %-6s %8s %8s  %s\n", "NAME", "TYPE", "FORMAT",
-	    "SIZE", "ON DISK", "OWNER");
+	printf("%-24s %-5s %-6s %8s %8s  %-10s %s\n", "NAME", "TYPE",
+	    "FORMAT", "SIZE", "ON DISK", "CHECK", "OWNER");
 	json_array_foreach(a, i, im)
-		printf("%-24s %-5s %-6s %8s %8s  %s\n",
+		printf("%-24s %-5s %-6s %8s %8s  %-10s %s\n",
 		    json_string_value(json_object_get(im, "name")),
 		    json_string_value(json_object_get(im, "type")),
 		    json_string_value(json_object_get(im, "format")),
@@ -36,9 +61,75 @@ verb_image_list(struct ctx *c)
 		    sizeof(vs)),
 		    fwsctl_size(json_object_get(im, "file_size"), 0, fs,
 		    sizeof(fs)),
+		    check_words(json_object_get(im, "check"), cw, sizeof(cw)),
 		    json_is_null(json_object_get(im, "owner")) ? "library" :
 		    fwsctl_user_name(json_object_get(im, "owner"), user,
 		    sizeof(user)));
+	json_decref(r);
+	return 0;
+}
+
+/* What image-check and image-accept say of an image: its state, each
+ * finding on a line of its own. */
+static void
+check_print(const char *name, json_t *o)
+{
+	const char	*state = json_string_value(json_object_get(o, "state"));
+	json_t		*f, *acc = json_object_get(o, "accepted");
+	char		 user[64];
+	size_t		 i, n = json_array_size(json_object_get(o, "findings"));
+
+	if (state == NULL)
+		state = "?";
+	if (strcmp(state, "clean") == 0)
+		printf("image %s: clean (no well-known credentials found)\n",
+		    name);
+	else if (strcmp(state, "findings") == 0)
+		printf("image %s: %zu finding%s\n", name, n, n == 1 ? "" : "s");
+	else if (strcmp(state, "failed") == 0)
+		printf("image %s: could not be checked: %s\n", name,
+		    json_string_value(json_object_get(o, "error")));
+	else
+		printf("image %s: %s\n", name, state);
+	json_array_foreach(json_object_get(o, "findings"), i, f)
+		printf("  %-20s %-12s %s\n",
+		    json_string_value(json_object_get(f, "kind")),
+		    json_is_string(json_object_get(f, "file")) ?
+		    json_string_value(json_object_get(f, "file")) : "-",
+		    json_string_value(json_object_get(f, "detail")));
+	if (json_is_object(acc))
+		printf("image %s: accepted for public networks by %s\n", name,
+		    fwsctl_user_name(json_object_get(acc, "by"), user,
+		    sizeof(user)));
+	else if (strcmp(state, "clean") != 0)
+		printf("image %s: kept off public networks (fwsctl "
+		    "image-accept, an admin's)\n", name);
+}
+
+int
+verb_image_check(struct ctx *c)
+{
+	json_t	*r = fwsctl_call(PROTO_CMD_IMAGE_CHECK, fwsctl_name_args(c),
+	    NULL);
+
+	if (c->c_json)
+		fwsctl_print_json(json_object_get(r, "result"));
+	else
+		check_print(c->c_name, json_object_get(r, "result"));
+	json_decref(r);
+	return 0;
+}
+
+int
+verb_image_accept(struct ctx *c)
+{
+	json_t	*r = fwsctl_call(PROTO_CMD_IMAGE_ACCEPT, fwsctl_name_args(c),
+	    NULL);
+
+	if (c->c_json)
+		fwsctl_print_json(json_object_get(r, "result"));
+	else
+		check_print(c->c_name, json_object_get(r, "result"));
 	json_decref(r);
 	return 0;
 }
@@ -95,10 +186,14 @@ verb_image_import(struct ctx *c)
 	res = json_object_get(r, "result");
 	if (c->c_json)
 		fwsctl_print_json(res);
-	else
+	else {
 		printf("image %s imported (%s): fwsctl create NAME --base %s\n",
 		    c->c_name, fwsctl_size(json_object_get(res,
 		    "virtual_size"), 0, vs, sizeof(vs)), c->c_name);
+		printf("image %s: being checked for well-known credentials, "
+		    "kept off public networks until clean (fwsctl image-check "
+		    "%s waits for it)\n", c->c_name, c->c_name);
+	}
 	json_decref(r);
 	return 0;
 }

@@ -50,6 +50,7 @@ static int	verb_start(struct ctx *);
 static int	verb_net_create(struct ctx *);
 static int	verb_net_simple(struct ctx *);
 static int	verb_net_list(struct ctx *);
+static int	verb_net_public(struct ctx *);
 static int	verb_net_info(struct ctx *);
 static int	verb_net_leases(struct ctx *);
 static int	verb_snapshot(struct ctx *);
@@ -156,6 +157,14 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	[PROTO_CMD_EVENTS] = { verb_events, 2, "json follow limit=",
 	    "[NAME] [--follow] [--limit N] [--json]",
 	    "show the lifecycle history; --follow streams new events" },
+	[PROTO_CMD_IMAGE_ACCEPT] = { verb_image_accept, 1, "json",
+	    "NAME [--owner USER] [--json]",
+	    "let an image reach public networks whatever its check found\n"
+	    "\t   (admins)" },
+	[PROTO_CMD_IMAGE_CHECK] = { verb_image_check, 1, "json",
+	    "NAME [--json]",
+	    "check an image for well-known credentials (again; or wait for\n"
+	    "\t   the check under way) and show what was found" },
 	[PROTO_CMD_IMAGE_DELETE] = { verb_image_delete, 1, "", "NAME",
 	    "delete one of your own images" },
 	[PROTO_CMD_IMAGE_IMPORT] = { verb_image_import, 3, "format=",
@@ -183,10 +192,11 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "move a running guest to another host's fwsd (live); its disks\n"
 	    "\t   shared by both, or with --copy-storage copied over" },
 	[PROTO_CMD_NET_CREATE] = { verb_net_create, 1,
-	    "bridge= uplink= address= nat dhcp= dns= no-dns no-autostart open",
+	    "bridge= uplink= address= nat dhcp= dns= no-dns no-autostart open "
+	    "public",
 	    "NAME --bridge BR [--uplink IF] [--address CIDR] [--nat]\n\t"
 	    "[--dhcp START-END [--dns IP[,IP]... | --no-dns]] "
-	    "[--no-autostart]\n\t[--open]",
+	    "[--no-autostart]\n\t[--open] [--public]",
 	    "define and start a network (a bridge, maybe NAT and DHCP, whose\n"
 	    "\t   guests get fwsd's resolver unless --dns or --no-dns)" },
 	[PROTO_CMD_NET_DELETE] = { verb_net_simple, 1, "", "NAME",
@@ -199,6 +209,9 @@ static const struct verb verbs[PROTO_NCMDS] = {
 	    "list networks" },
 	[PROTO_CMD_NET_OPEN] = { verb_net_open, 3, "", "NAME on|off",
 	    "let users attach their VMs to the network, or not" },
+	[PROTO_CMD_NET_PUBLIC] = { verb_net_public, 3, "", "NAME on|off",
+	    "mark a network as reaching outside addresses: only VMs whose\n"
+	    "\t   images are clean or accepted may join it" },
 	[PROTO_CMD_NET_START] = { verb_net_simple, 1, "", "NAME",
 	    "bring a network up" },
 	[PROTO_CMD_NET_STOP] = { verb_net_simple, 1, "", "NAME",
@@ -2557,6 +2570,8 @@ verb_net_create(struct ctx *c)
 		json_object_set_new(args, "autostart", json_false());
 	if (fwsctl_opt(c, "open") != NULL)
 		json_object_set_new(args, "open", json_true());
+	if (fwsctl_opt(c, "public") != NULL)
+		json_object_set_new(args, "public", json_true());
 	if ((v = fwsctl_opt(c, "dhcp")) != NULL) {
 		range = xasprintf("%s", v);
 		dash = strchr(range, '-');
@@ -2627,6 +2642,28 @@ verb_net_open(struct ctx *c)
 	return 0;
 }
 
+static int
+verb_net_public(struct ctx *c)
+{
+	json_t		*args = fwsctl_name_args(c), *r;
+	const char	*v = c->c_pos[1];
+
+	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+		fwsctl_errx(2, "net-public %s: say on or off, not \"%s\"",
+		    c->c_name, v);
+	json_object_set_new(args, "public", json_boolean(strcmp(v, "on") ==
+	    0));
+	r = fwsctl_call(PROTO_CMD_NET_PUBLIC, args, NULL);
+	if (c->c_json)
+		fwsctl_print_json(json_object_get(r, "result"));
+	else
+		printf("network %s is %s\n", c->c_name, strcmp(v, "on") == 0 ?
+		    "public: only VMs from clean or accepted images join it" :
+		    "not public");
+	json_decref(r);
+	return 0;
+}
+
 static const char *
 str_or(json_t *v, const char *none)
 {
@@ -2666,8 +2703,8 @@ verb_net_list(struct ctx *c)
 
 	if ((a = fwsctl_call_list(c, PROTO_CMD_NET_LIST, NULL, &r)) == NULL)
 		return 0;
-	printf("%-16s %-6s %-15s %-18s %-4s %-31s %s\n", "NAME", "STATE",
-	    "BRIDGE", "ADDRESS", "NAT", "DHCP", "DNS");
+	printf("%-16s %-6s %-15s %-18s %-4s %-6s %-31s %s\n", "NAME",
+	    "STATE", "BRIDGE", "ADDRESS", "NAT", "PUBLIC", "DHCP", "DNS");
 	json_array_foreach(a, i, n) {
 		d = json_object_get(n, "dhcp");
 		if (json_is_object(d))
@@ -2677,12 +2714,13 @@ verb_net_list(struct ctx *c)
 		else
 			snprintf(dhcp, sizeof(dhcp), "-");
 		dns_words(json_object_get(n, "dns"), dns, sizeof(dns));
-		printf("%-16s %-6s %-15s %-18s %-4s %-31s %s\n",
+		printf("%-16s %-6s %-15s %-18s %-4s %-6s %-31s %s\n",
 		    json_string_value(json_object_get(n, "name")),
 		    json_is_true(json_object_get(n, "active")) ? "up" : "down",
 		    json_string_value(json_object_get(n, "bridge")),
 		    str_or(json_object_get(n, "address"), "-"),
 		    json_is_true(json_object_get(n, "nat")) ? "yes" : "no",
+		    json_is_true(json_object_get(n, "public")) ? "yes" : "no",
 		    dhcp, dns);
 	}
 	json_decref(r);
@@ -2695,7 +2733,7 @@ verb_net_info(struct ctx *c)
 	json_t	*r = fwsctl_call(PROTO_CMD_NET_INFO, fwsctl_name_args(c), NULL);
 	json_t	*o = json_object_get(r, "result"), *nic;
 	const char *keys[] = { "name", "bridge", "uplink", "address", "nat",
-	    "dhcp", "dns", "dhcp_pid", "autostart", "active" };
+	    "dhcp", "dns", "dhcp_pid", "autostart", "active", "public" };
 	char	 vm[128];
 	size_t	 i;
 

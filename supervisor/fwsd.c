@@ -212,6 +212,10 @@ main(int argc, char *argv[])
 	if (conf.cf_web_user != NULL && access(conf.cf_pam_helper, X_OK) == -1)
 		log_warn("pam_helper %s: the web panel's password logins will "
 		    "fail", conf.cf_pam_helper);
+	if (access(conf.cf_image_checker, X_OK) == -1)
+		log_warn("image_checker %s: images cannot be checked, and none "
+		    "reaches a public network unless accepted",
+		    conf.cf_image_checker);
 	if (access_run_dir(conf.cf_run_dir, &cause) == -1)
 		fwsd_fail(cause);
 	path = xasprintf("%s/vms", conf.cf_state_dir);
@@ -299,6 +303,7 @@ stop:
 	net_release_all();
 	ns_close();
 	accel_release();
+	creds_release();
 	cgroup_release();
 	event_free(ev_term);
 	event_free(ev_int);

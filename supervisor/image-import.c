@@ -20,7 +20,8 @@
  * qemu-img's -p progress is read from a pipe in the event loop and told
  * to the caller's progress callback, the outcome to its completion:
  * import_image speaks no protocol (cmd-image.c parses the request and
- * replies).
+ * replies).  The new image's credential check (image-creds.c) starts as
+ * the import ends; the completion says it is under way.
  */
 #include <sys/stat.h>
 #include <signal.h>
@@ -233,9 +234,18 @@ import_step2_done(pid_t pid, int status, void *arg)
 	im->im_part = NULL;
 	log_info("image %s of uid %u imported from %s (%s)", im->im_name,
 	    (unsigned)im->im_owner, im->im_source, im->im_format);
-	im->im_done(im->im_arg, FWS_OK, NULL, json_pack("{ss ss sI si}",
+	/* checked for well-known credentials next, nobody waiting: until
+	 * it is, the image reaches no public network */
+	if (creds_forget(im->im_dest, &cause) == -1) {
+		log_warnx("image %s: %s", im->im_dest, cause);
+		free(cause);
+	}
+	creds_check(im->im_dest, "qcow2", im->im_name, im->im_owner, NULL,
+	    NULL, NULL);
+	im->im_done(im->im_arg, FWS_OK, NULL, json_pack("{ss ss sI si so}",
 	    "name", im->im_name, "path", im->im_dest, "virtual_size",
-	    (json_int_t)size, "owner", (int)im->im_owner));
+	    (json_int_t)size, "owner", (int)im->im_owner, "check",
+	    creds_json(im->im_dest)));
 	import_free(im, 0);
 }
 

@@ -53,9 +53,10 @@ net_to_json(const struct net *n, int full)
 	json_t		*o, *a;
 	int		 i;
 
-	o = json_pack("{ss ss sb sb sb sb}", "name", n->net_name, "bridge",
+	o = json_pack("{ss ss sb sb sb sb sb}", "name", n->net_name, "bridge",
 	    n->net_bridge, "nat", n->net_nat, "autostart", n->net_autostart,
-	    "active", n->net_active, "open", n->net_open);
+	    "active", n->net_active, "open", n->net_open, "public",
+	    n->net_public);
 	json_object_set_new(o, "uplink", n->net_uplink ?
 	    json_string(n->net_uplink) : json_null());
 	json_object_set_new(o, "address", n->net_address ?

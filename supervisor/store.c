@@ -188,6 +188,20 @@ static const char *const migrations[] = {
 	/* 16 -> 17: how a VM's screen is served: vnc or spice (every VM
 	 * before had VNC) */
 	"ALTER TABLE vms ADD COLUMN display TEXT NOT NULL DEFAULT 'vnc';",
+	/* 17 -> 18: what fws-image-check found in a disk image, by its
+	 * path: which file it was (ident: device, inode, size, mtime; a
+	 * file put in its place is unchecked), when the check ended, its
+	 * findings (JSON) or why it failed, and the admin who accepted the
+	 * image whatever it holds; a network reaching outside addresses */
+	"CREATE TABLE image_checks ("
+	"  path TEXT PRIMARY KEY,"
+	"  ident TEXT NOT NULL,"
+	"  checked INTEGER,"
+	"  findings TEXT,"
+	"  error TEXT,"
+	"  accepted_by INTEGER,"
+	"  accepted INTEGER);"
+	"ALTER TABLE networks ADD COLUMN public INTEGER NOT NULL DEFAULT 0;",
 };
 #define STORE_VERSION	((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -1100,7 +1114,8 @@ store_net_insert(struct net *n, char **cause)
 
 	if (prepare("INSERT INTO networks (name, bridge, uplink, address, "
 	    "nat, dhcp_start, dhcp_end, autostart, bridge_made, created, open, "
-	    "dns, dns_servers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "dns, dns_servers, public) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?)",
 	    &st, cause) == -1)
 		return -1;
 	bind_text(st, 1, n->net_name);
@@ -1116,6 +1131,7 @@ store_net_insert(struct net *n, char **cause)
 	sqlite3_bind_int(st, 11, n->net_open);
 	bind_text(st, 12, net_dns_mode_name(n->net_dns));
 	bind_text(st, 13, n->net_dns_servers);
+	sqlite3_bind_int(st, 14, n->net_public);
 	if (step_done(st, cause) == -1)
 		return -1;
 	n->net_id = sqlite3_last_insert_rowid(db);
@@ -1124,7 +1140,7 @@ store_net_insert(struct net *n, char **cause)
 
 /*
  * What changes after creation: autostart, whether fwsd made the bridge,
- * and whether users may attach to it.
+ * whether users may attach to it, whether it reaches outside addresses.
  */
 int
 store_net_update(const struct net *n, char **cause)
@@ -1132,12 +1148,13 @@ store_net_update(const struct net *n, char **cause)
 	sqlite3_stmt	*st;
 
 	if (prepare("UPDATE networks SET autostart = ?, bridge_made = ?, "
-	    "open = ? WHERE id = ?", &st, cause) == -1)
+	    "open = ?, public = ? WHERE id = ?", &st, cause) == -1)
 		return -1;
 	sqlite3_bind_int(st, 1, n->net_autostart);
 	sqlite3_bind_int(st, 2, n->net_bridge_made);
 	sqlite3_bind_int(st, 3, n->net_open);
-	sqlite3_bind_int64(st, 4, n->net_id);
+	sqlite3_bind_int(st, 4, n->net_public);
+	sqlite3_bind_int64(st, 5, n->net_id);
 	return step_done(st, cause);
 }
 
@@ -1162,7 +1179,8 @@ store_net_load(struct netlist *list, char **cause)
 
 	if (prepare("SELECT id, name, bridge, uplink, address, nat, "
 	    "dhcp_start, dhcp_end, autostart, bridge_made, created, open, "
-	    "dns, dns_servers FROM networks ORDER BY name", &st, cause) == -1)
+	    "dns, dns_servers, public FROM networks ORDER BY name", &st,
+	    cause) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		n = net_new();
@@ -1180,6 +1198,7 @@ store_net_load(struct netlist *list, char **cause)
 		n->net_open = sqlite3_column_int(st, 11);
 		column_copy(st, 12, buf, sizeof(buf));
 		n->net_dns_servers = column_strdup(st, 13);
+		n->net_public = sqlite3_column_int(st, 14);
 		if (net_dns_mode_parse(buf, &n->net_dns) == -1 ||
 		    (n->net_dns == NET_DNS_SERVERS) !=
 		    (n->net_dns_servers != NULL)) {
@@ -1365,5 +1384,109 @@ store_quota_set(uid_t uid, const char *column, int64_t value, char **cause)
 		sqlite3_bind_null(st, 2);
 	else
 		sqlite3_bind_int64(st, 2, value);
+	return step_done(st, cause);
+}
+
+/*
+ * What is stored of the image at path: 1 and *r (its strings the
+ * caller's: store_imgcheck_free), 0 when nothing is.
+ */
+int
+store_imgcheck_get(const char *path, struct imgcheck_rec *r, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(r, 0, sizeof(*r));
+	if (prepare("SELECT ident, checked, findings, error, accepted_by, "
+	    "accepted FROM image_checks WHERE path = ?", &st, cause) == -1)
+		return -1;
+	bind_text(st, 1, path);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r->ir_ident = column_strdup(st, 0);
+		r->ir_checked = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 1);
+		r->ir_findings = column_strdup(st, 2);
+		r->ir_error = column_strdup(st, 3);
+		r->ir_accepted_by = sqlite3_column_type(st, 4) == SQLITE_NULL ?
+		    -1 : sqlite3_column_int64(st, 4);
+		r->ir_accepted = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cause_fail(cause, "store: %s", sqlite3_errmsg(db));
+	return rc == SQLITE_ROW;
+}
+
+void
+store_imgcheck_free(struct imgcheck_rec *r)
+{
+	free(r->ir_ident);
+	free(r->ir_findings);
+	free(r->ir_error);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * A check of the file ident at path ended: its findings (JSON), or the
+ * error that ended it.  An acceptance stays with the same file only.
+ */
+int
+store_imgcheck_result(const char *path, const char *ident, int64_t when,
+    const char *findings, const char *error, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("INSERT INTO image_checks (path, ident, checked, "
+	    "findings, error) VALUES (?1, ?2, ?3, ?4, ?5) "
+	    "ON CONFLICT (path) DO UPDATE SET "
+	    "accepted_by = CASE WHEN ident = ?2 THEN accepted_by END, "
+	    "accepted = CASE WHEN ident = ?2 THEN accepted END, "
+	    "ident = ?2, checked = ?3, findings = ?4, error = ?5", &st,
+	    cause) == -1)
+		return -1;
+	bind_text(st, 1, path);
+	bind_text(st, 2, ident);
+	sqlite3_bind_int64(st, 3, when);
+	bind_text(st, 4, findings);
+	bind_text(st, 5, error);
+	return step_done(st, cause);
+}
+
+/*
+ * An admin (uid) accepts the file ident at path; what was found in
+ * another file of that path goes.
+ */
+int
+store_imgcheck_accept(const char *path, const char *ident, uid_t uid,
+    int64_t when, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("INSERT INTO image_checks (path, ident, accepted_by, "
+	    "accepted) VALUES (?1, ?2, ?3, ?4) "
+	    "ON CONFLICT (path) DO UPDATE SET "
+	    "checked = CASE WHEN ident = ?2 THEN checked END, "
+	    "findings = CASE WHEN ident = ?2 THEN findings END, "
+	    "error = CASE WHEN ident = ?2 THEN error END, "
+	    "ident = ?2, accepted_by = ?3, accepted = ?4", &st, cause) == -1)
+		return -1;
+	bind_text(st, 1, path);
+	bind_text(st, 2, ident);
+	sqlite3_bind_int64(st, 3, uid);
+	sqlite3_bind_int64(st, 4, when);
+	return step_done(st, cause);
+}
+
+/* The image at path is gone, or another file takes its place. */
+int
+store_imgcheck_delete(const char *path, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("DELETE FROM image_checks WHERE path = ?", &st,
+	    cause) == -1)
+		return -1;
+	bind_text(st, 1, path);
 	return step_done(st, cause);
 }

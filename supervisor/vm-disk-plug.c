@@ -506,6 +506,18 @@ vm_disk_add(struct vm *vm, const struct caller *ca,
 			return;
 		}
 	}
+	/* an image, or a disk on one, onto a VM on a public network */
+	vm->vm_disks[vm->vm_ndisks++] = d;
+	rc = public_check(vm, NULL, NULL, 0, &why);
+	vm->vm_ndisks--;
+	vm->vm_disks[vm->vm_ndisks].d_path = NULL;
+	vm->vm_disks[vm->vm_ndisks].d_format = NULL;
+	if (rc == -1) {
+		free(d.d_path);
+		free(d.d_format);
+		disk_refuse(fn, arg, FWS_ERR_PERMISSION, why);
+		return;
+	}
 	if ((dp = calloc(1, sizeof(*dp))) == NULL)
 		abort();
 	dp->dp_vm = vm;

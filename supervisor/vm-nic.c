@@ -296,6 +296,10 @@ vm_nic_add(struct vm *vm, const struct caller *ca, const char *net,
 		nic_refuse(fn, arg, FWS_ERR_INVALID, why);
 		return;
 	}
+	if (public_check(vm, net, NULL, 0, &why) == -1) {
+		nic_refuse(fn, arg, FWS_ERR_PERMISSION, why);
+		return;
+	}
 	snprintf(nic.n_net, sizeof(nic.n_net), "%s", net);
 	if (nic_mac(ca, vm, mac, &nic, &err, &why) == -1) {
 		nic_refuse(fn, arg, err, why);

@@ -823,10 +823,13 @@ vm_spawn(struct vm *vm, int *qmp_conn, int *agent_conn, char **cause)
 	}
 	vm->vm_log_offset = sb.st_size;
 	/* the screen: a VNC display, or a SPICE port (and VNC with no
-	 * listener, for vnc_connect) */
+	 * listener, for vnc_connect); a network may have become public
+	 * since the VM last ran (a guest migrating in runs already: an
+	 * admin moved it) */
 	vm->vm_vnc_display = vm->vm_spice_port = -1;
 	if ((vm->vm_display == VM_DISPLAY_SPICE ? spice_alloc(vm, cause) :
-	    vnc_alloc(vm, cause)) == -1 ||
+	    vnc_alloc(vm, cause)) == -1 || (vm->vm_mig_in == NULL &&
+	    public_check(vm, NULL, NULL, 0, cause) == -1) ||
 	    net_vm_taps(vm, tap_fds, cause) == -1)
 		goto done;
 	ntaps = vm->vm_nnics;

@@ -20,7 +20,8 @@ for f in usr/sbin/fwsd usr/bin/fwsctl usr/bin/fws-tls-setup \
     usr/share/man/man1/fwsctl.1 usr/share/man/man5/fwsd.conf.5 \
     usr/share/man/man8/fwsd.8 usr/share/bash-completion/completions/fwsctl \
     usr/share/doc/fws/fwsd.conf.example usr/share/doc/fws/fws-snapshot-prune \
-    usr/lib/fws/fws-pam-check etc/pam.d/fws-web etc/fws/fwsd.conf \
+    usr/lib/fws/fws-pam-check usr/lib/fws/fws-image-check etc/pam.d/fws-web \
+    etc/fws/fwsd.conf \
     usr/sbin/fws-web lib/systemd/system/fws-web.service \
     usr/share/man/man8/fws-web.8 usr/share/doc/fws/fws-web.conf.example \
     etc/fws/fws-web.conf; do
@@ -55,8 +56,10 @@ pid=$!
 wait_until 10 test -S "$T/rn/fwsd.sock" || fail "fwsd refused the installed fwsd.conf: $(cat "$T/conf.log")"
 kill -TERM "$pid"; wait "$pid"
 # fwsd finds its password helper (root's alone) in ../lib/fws from itself
-[ "$(stat -c %a "$R/usr/lib/fws/fws-pam-check")" = 700 ] ||
-    fail "fws-pam-check mode $(stat -c %a "$R/usr/lib/fws/fws-pam-check")"
+for h in fws-pam-check fws-image-check; do
+	[ "$(stat -c %a "$R/usr/lib/fws/$h")" = 700 ] ||
+	    fail "$h mode $(stat -c %a "$R/usr/lib/fws/$h")"
+done
 { cat "$R/etc/fws/fwsd.conf"; echo "web_user = nobody"; } >"$T/web.conf"
 "$R/usr/sbin/fwsd" --config "$T/web.conf" --state-dir "$T/st" \
     --run-dir "$T/rn" --foreground >"$T/conf.log" 2>&1 &

@@ -15,8 +15,8 @@
 #include "fws.h"
 
 /* the schema this fwsd writes */
-#define STORE_SCHEMA	17
-#define STORE_SCHEMA_S	"17"
+#define STORE_SCHEMA	18
+#define STORE_SCHEMA_S	"18"
 
 static char	 dir[] = "/tmp/fws-store.XXXXXX";
 static char	*dbpath;
@@ -478,6 +478,61 @@ test_unreadable(void **state)
 	free(cause);
 }
 
+/*
+ * An image's check: its findings or error with the file it was, an
+ * acceptance kept for that file only, and nothing once it is deleted.
+ */
+static void
+test_image_checks(void **state)
+{
+	struct imgcheck_rec	 r;
+	const char		*img = "/srv/images/box.qcow2";
+	char			*cause = NULL, *p = xasprintf("%s/checks.db", dir);
+
+	(void)state;
+	assert_int_equal(store_open(p, &cause), 0);
+	free(p);
+	assert_int_equal(store_imgcheck_get(img, &r, &cause), 0);
+	assert_int_equal(store_imgcheck_result(img, "1:2:3:4.5", 100,
+	    "[{\"kind\":\"known-password\"}]", NULL, &cause), 0);
+	assert_int_equal(store_imgcheck_get(img, &r, &cause), 1);
+	assert_string_equal(r.ir_ident, "1:2:3:4.5");
+	assert_int_equal(r.ir_checked, 100);
+	assert_non_null(strstr(r.ir_findings, "known-password"));
+	assert_null(r.ir_error);
+	assert_int_equal(r.ir_accepted_by, -1);
+	store_imgcheck_free(&r);
+	/* accepted as it is; a check of the same file keeps that */
+	assert_int_equal(store_imgcheck_accept(img, "1:2:3:4.5", 0, 200,
+	    &cause), 0);
+	assert_int_equal(store_imgcheck_result(img, "1:2:3:4.5", 300, "[]",
+	    NULL, &cause), 0);
+	assert_int_equal(store_imgcheck_get(img, &r, &cause), 1);
+	assert_int_equal(r.ir_accepted_by, 0);
+	assert_int_equal(r.ir_accepted, 200);
+	assert_string_equal(r.ir_findings, "[]");
+	store_imgcheck_free(&r);
+	/* another file at that path: the acceptance does not follow */
+	assert_int_equal(store_imgcheck_result(img, "1:9:3:4.5", 400, NULL,
+	    "no appliance", &cause), 0);
+	assert_int_equal(store_imgcheck_get(img, &r, &cause), 1);
+	assert_int_equal(r.ir_accepted_by, -1);
+	assert_null(r.ir_findings);
+	assert_string_equal(r.ir_error, "no appliance");
+	store_imgcheck_free(&r);
+	/* an acceptance of yet another file: the old check goes */
+	assert_int_equal(store_imgcheck_accept(img, "1:10:3:4.5", 1000, 500,
+	    &cause), 0);
+	assert_int_equal(store_imgcheck_get(img, &r, &cause), 1);
+	assert_int_equal(r.ir_checked, -1);
+	assert_null(r.ir_error);
+	assert_int_equal(r.ir_accepted_by, 1000);
+	store_imgcheck_free(&r);
+	assert_int_equal(store_imgcheck_delete(img, &cause), 0);
+	assert_int_equal(store_imgcheck_get(img, &r, &cause), 0);
+	store_close();
+}
+
 int
 main(void)
 {
@@ -490,6 +545,7 @@ main(void)
 		cmocka_unit_test(test_owners_and_quotas),
 		cmocka_unit_test(test_quota_columns),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_image_checks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
