@@ -7,6 +7,8 @@
 #     insecure key in /home/vagrant/.ssh/authorized_keys, sshd_config with
 #     PermitRootLogin yes: each reported, after an import (the check
 #     follows it) and by image-check (waiting for the check under way);
+#   - the same image packed in a Vagrant box (.box), imported again:
+#     checked anew;
 #   - the same tree without them: clean;
 #   - a filesystem whose superblock is random bytes: nothing could be
 #     checked, a finding; fwsd up;
@@ -107,6 +109,11 @@ chmod 0644 "$L"/*.qcow2
 H=$T/home-a
 mkdir -p "$H"
 cp "$W/vagrant.qcow2" "$W/clean.qcow2" "$W/corrupt.qcow2" "$H/"
+# the same image as a Vagrant box (libvirt provider), as users bring it
+mkdir "$W/box"
+cp "$W/vagrant.qcow2" "$W/box/box.img"
+echo '{"provider": "libvirt", "format": "qcow2"}' > "$W/box/metadata.json"
+(cd "$W/box" && tar -czf "$H/vagrant.box" metadata.json box.img)
 chown -R "$A" "$H"
 chmod 0700 "$H"
 note "images made"
@@ -283,15 +290,15 @@ for v in v1 v2 v3; do
 	as "$A" fwsctl delete "$v" >/dev/null || fail "delete $v"
 done
 as "$A" fwsctl image-delete vagrant >/dev/null || fail "image-delete"
-as "$A" fwsctl image-import vagrant "$H/vagrant.qcow2" >/dev/null 2>&1 ||
-    fail "import vagrant again"
+as "$A" fwsctl image-import vagrant "$H/vagrant.box" >/dev/null 2>&1 ||
+    fail "import vagrant again, from its box"
 expect_rc 1 acreate v1 --base vagrant --net pub
 expect_err "image vagrant"
 as "$A" fwsctl image-check vagrant --json | python3 -c 'import json,sys
 o = json.load(sys.stdin)
 assert o["state"] == "findings" and o["accepted"] is None, o' ||
     fail "the re-imported image kept its acceptance"
-note "a re-imported image is checked anew, not accepted"
+note "a re-imported image (from a Vagrant box) is checked anew, not accepted"
 kill -0 "$FWSD_PID" || fail "fwsd died"
 
 # check_group IMAGE: the process group of the check of IMAGE under way
