@@ -106,11 +106,11 @@ check_print(const char *name, json_t *o)
 		    "image-accept, an admin's)\n", name);
 }
 
-int
-verb_image_check(struct ctx *c)
+/* image-check and image-accept: both answer with the image's check. */
+static int
+check_call(struct ctx *c, enum proto_cmd cmd)
 {
-	json_t	*r = fwsctl_call(PROTO_CMD_IMAGE_CHECK, fwsctl_name_args(c),
-	    NULL);
+	json_t	*r = fwsctl_call(cmd, fwsctl_name_args(c), NULL);
 
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
@@ -121,17 +121,15 @@ verb_image_check(struct ctx *c)
 }
 
 int
+verb_image_check(struct ctx *c)
+{
+	return check_call(c, PROTO_CMD_IMAGE_CHECK);
+}
+
+int
 verb_image_accept(struct ctx *c)
 {
-	json_t	*r = fwsctl_call(PROTO_CMD_IMAGE_ACCEPT, fwsctl_name_args(c),
-	    NULL);
-
-	if (c->c_json)
-		fwsctl_print_json(json_object_get(r, "result"));
-	else
-		check_print(c->c_name, json_object_get(r, "result"));
-	json_decref(r);
-	return 0;
+	return check_call(c, PROTO_CMD_IMAGE_ACCEPT);
 }
 
 /* The format from --format, else from the file name; never from content. */

@@ -2622,46 +2622,40 @@ verb_net_simple(struct ctx *c)
 	return 0;
 }
 
+/* net-open and net-public: NAME on|off, the one flag each sets. */
 static int
-verb_net_open(struct ctx *c)
+net_switch(struct ctx *c, const char *verb, const char *key,
+    const char *on_words, const char *off_words)
 {
 	json_t		*args = fwsctl_name_args(c), *r;
 	const char	*v = c->c_pos[1];
 
 	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
-		fwsctl_errx(2, "net-open %s: say on or off, not \"%s\"",
+		fwsctl_errx(2, "%s %s: say on or off, not \"%s\"", verb,
 		    c->c_name, v);
-	json_object_set_new(args, "open", json_boolean(strcmp(v, "on") == 0));
-	r = fwsctl_call(PROTO_CMD_NET_OPEN, args, NULL);
+	json_object_set_new(args, key, json_boolean(strcmp(v, "on") == 0));
+	r = fwsctl_call(c->c_cmd, args, NULL);
 	if (c->c_json)
 		fwsctl_print_json(json_object_get(r, "result"));
 	else
-		printf("network %s is %s users\n", c->c_name,
-		    strcmp(v, "on") == 0 ? "open to" : "closed to");
+		printf("network %s is %s\n", c->c_name, strcmp(v, "on") == 0 ?
+		    on_words : off_words);
 	json_decref(r);
 	return 0;
 }
 
 static int
+verb_net_open(struct ctx *c)
+{
+	return net_switch(c, "net-open", "open", "open to users",
+	    "closed to users");
+}
+
+static int
 verb_net_public(struct ctx *c)
 {
-	json_t		*args = fwsctl_name_args(c), *r;
-	const char	*v = c->c_pos[1];
-
-	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
-		fwsctl_errx(2, "net-public %s: say on or off, not \"%s\"",
-		    c->c_name, v);
-	json_object_set_new(args, "public", json_boolean(strcmp(v, "on") ==
-	    0));
-	r = fwsctl_call(PROTO_CMD_NET_PUBLIC, args, NULL);
-	if (c->c_json)
-		fwsctl_print_json(json_object_get(r, "result"));
-	else
-		printf("network %s is %s\n", c->c_name, strcmp(v, "on") == 0 ?
-		    "public: only VMs from clean or accepted images join it" :
-		    "not public");
-	json_decref(r);
-	return 0;
+	return net_switch(c, "net-public", "public", "public: only VMs from "
+	    "clean or accepted images join it", "not public");
 }
 
 static const char *

@@ -492,30 +492,20 @@ vm_disk_add(struct vm *vm, const struct caller *ca,
 		disk_refuse(fn, arg, err, why);
 		return;
 	}
-	/* the quota, as if it were there (a user's; not an admin's own) */
-	if (!caller_exempt(ca, vm->vm_owner)) {
-		vm->vm_disks[vm->vm_ndisks++] = d;
-		rc = quota_check(vm->vm_owner, vm, &err, &why);
-		vm->vm_ndisks--;
-		vm->vm_disks[vm->vm_ndisks].d_path = NULL;
-		vm->vm_disks[vm->vm_ndisks].d_format = NULL;
-		if (rc == -1) {
-			free(d.d_path);
-			free(d.d_format);
-			disk_refuse(fn, arg, err, why);
-			return;
-		}
-	}
-	/* an image, or a disk on one, onto a VM on a public network */
+	/* as if it were there: the quota (a user's; not an admin's own),
+	 * and an image, or a disk on one, onto a VM on a public network */
 	vm->vm_disks[vm->vm_ndisks++] = d;
-	rc = public_check(vm, NULL, NULL, 0, &why);
+	rc = caller_exempt(ca, vm->vm_owner) ? 0 :
+	    quota_check(vm->vm_owner, vm, &err, &why);
+	if (rc == 0 && (rc = public_check(vm, NULL, NULL, 0, &why)) == -1)
+		err = FWS_ERR_PERMISSION;
 	vm->vm_ndisks--;
 	vm->vm_disks[vm->vm_ndisks].d_path = NULL;
 	vm->vm_disks[vm->vm_ndisks].d_format = NULL;
 	if (rc == -1) {
 		free(d.d_path);
 		free(d.d_format);
-		disk_refuse(fn, arg, FWS_ERR_PERMISSION, why);
+		disk_refuse(fn, arg, err, why);
 		return;
 	}
 	if ((dp = calloc(1, sizeof(*dp))) == NULL)

@@ -5,46 +5,18 @@
 # at one offset, and nearly all the others too (a viewer's window may
 # hide a few rows at the bottom); 1 when not; 2 when the guest's screen
 # shows too little to tell.  Prints what it found.
-import struct, sys, zlib
+import os, struct, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "web"))
+import pngcheck  # noqa: E402
 
 
 def png(path):
-    d = open(path, "rb").read()
-    assert d[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    i, idat = 8, b""
-    while i < len(d):
-        n, t = struct.unpack(">I4s", d[i:i + 8])
-        c = d[i + 8:i + 8 + n]
-        i += 12 + n
-        if t == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", c[:10])
-        elif t == b"IDAT":
-            idat += c
-    assert depth == 8 and ctype in (2, 6), (depth, ctype)
-    bpp = 3 if ctype == 2 else 4
-    raw = zlib.decompress(idat)
-    stride = w * bpp
-    prev, rows, p = bytearray(stride), [], 0
-    for _ in range(h):
-        f, line = raw[p], bytearray(raw[p + 1:p + 1 + stride])
-        p += 1 + stride
-        for x in range(stride):
-            a = line[x - bpp] if x >= bpp else 0
-            b = prev[x]
-            c = prev[x - bpp] if x >= bpp else 0
-            if f == 1:
-                line[x] = (line[x] + a) & 255
-            elif f == 2:
-                line[x] = (line[x] + b) & 255
-            elif f == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else
-                                      b if pb <= pc else c)) & 255
-        rows.append([tuple(line[x * bpp:x * bpp + 3]) for x in range(w)])
-        prev = line
-    return w, h, rows
+    """(width, height, rows): each row a list of RGB tuples."""
+    w, h, rows, bpp = pngcheck.pixels(open(path, "rb").read())
+    return w, h, [[tuple(r[x * bpp:x * bpp + 3]) for x in range(w)]
+                  for r in rows]
 
 
 def shift(mask):
