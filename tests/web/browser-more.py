@@ -127,7 +127,9 @@ with webdriver.Browser() as b:
         p.take_snapshot("s1")
         p.wait_status("snapshot s1 taken", 120)
         assert p.wait_snaps(lambda t: t == ["s1"], "s1 listed") == ["s1"]
-        kind = b.find('#snap-rows tr[data-tag="s1"] td:nth-child(3)').text
+        # read through a wait: the list is drawn anew when events come
+        kind = b.wait_text('#snap-rows tr[data-tag="s1"] td:nth-child(3)',
+                           "with memory")
         assert kind == "with memory", kind
         b.screenshot(os.path.join(art, "snapshots.png"))
         b.switch_to(vm_tab)

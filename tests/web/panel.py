@@ -112,8 +112,15 @@ class Panel:
 
     def snap_action(self, tag, action):
         """revert or delete, with the question answered."""
-        self.b.find('#snap-rows tr[data-tag="%s"] button[data-action="%s"]'
-                    % (tag, action)).click()
+        css = '#snap-rows tr[data-tag="%s"] button[data-action="%s"]' % (
+            tag, action)
+
+        def click():
+            # the list may be drawn anew between finding and clicking:
+            # a stale button is found again
+            self.b.find(css).click()
+            return True
+        self.b.wait(click, "the %s button of %s" % (action, tag))
         self.confirm()
 
     def confirm(self):
