@@ -23,11 +23,10 @@ void
 cmd_image_list(struct request *rq, json_t *args, struct vm *vm)
 {
 	int64_t		 owner;
-	char		*cause;
-	int		 code;
-
 	json_t		*a, *im;
+	char		*cause;
 	size_t		 i;
+	int		 code;
 
 	(void)vm;
 	if (request_owner(rq, args, &owner, &code, &cause) == -1) {

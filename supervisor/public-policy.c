@@ -32,8 +32,9 @@ public_image(const struct vm *vm, const char *path, char ***seen, int *nseen,
 	for (i = 0; i < *nseen; i++)
 		if (strcmp((*seen)[i], path) == 0)
 			return;
+	/* never a VM let through for want of memory */
 	if ((more = reallocarray(*seen, *nseen + 1, sizeof(char *))) == NULL)
-		return;
+		abort();
 	*seen = more;
 	(*seen)[(*nseen)++] = xasprintf("%s", path);
 	if (image_disk_name(vm->vm_owner, path, name, sizeof(name)) == -1)
