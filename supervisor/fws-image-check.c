@@ -1,5 +1,6 @@
 /*
- * fws-image-check.c: fws-image-check [--tcg] FORMAT PATH, fwsd's helper
+ * fws-image-check.c: fws-image-check [--tcg] [--scratch DIR] FORMAT PATH,
+ * fwsd's helper
  * that looks into a disk image for well-known credentials before the
  * image may reach a public network.  The image is never mounted on the
  * host: libguestfs starts its appliance (a small VM of its own, under
@@ -23,6 +24,15 @@
  * not be checked).  Counts are capped (imgcheck.h).  No filesystem
  * holding /etc/passwd is a finding too: nothing could be checked.
  *
+ * What libguestfs leaves in /tmp (its sockets' directory, the drive's
+ * overlay: for root it is always /tmp) would outlive a check that is
+ * killed, and fwsd kills a check that takes too long, whose image is
+ * deleted, or when it ends.  With --scratch DIR (an empty directory of
+ * fwsd's), the helper first takes a mount namespace of its own, mounts
+ * a tmpfs on DIR there and an overlay on /tmp (the host's /tmp below,
+ * read through; writes into the tmpfs): the kernel drops it all with
+ * the namespace's last process, however the check ends.
+ *
  * stdout (a pipe fwsd reads): "progress PERCENT STEP" lines, then one
  * "result JSON" line ({"findings": [{kind, account, file, detail}...],
  * "more": N, "systems": N}) and exit 0; or "error WORDS" and exit 1
@@ -30,9 +40,11 @@
  * when it takes too long; libguestfs's recovery process then kills the
  * appliance.
  */
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +61,7 @@
 #define CHECK_ROOTS_MAX		4	/* operating systems looked into */
 #define CHECK_FS_MAX		16	/* filesystems tried without one */
 #define CHECK_KEY_FILES		2	/* authorized_keys, authorized_keys2 */
+#define CHECK_SCRATCH_SIZE	"256m"	/* the private /tmp's writes, at most */
 
 static guestfs_h	*g;
 static json_t		*findings;
@@ -524,31 +537,75 @@ check_filesystems(void)
 	free(fss);
 }
 
+/*
+ * /tmp as this process and its children (the appliance) see it: the
+ * host's, with whatever is written there kept in a tmpfs on scratch in
+ * a mount namespace of their own, gone with them.
+ */
+static void
+private_tmp(const char *scratch)
+{
+	char	*upper, *work, *opts;
+
+	if (unshare(CLONE_NEWNS) == -1)
+		fail("a mount namespace of its own: %s", strerror(errno));
+	/* nothing mounted here is seen outside */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		fail("mount namespace: making / private: %s", strerror(errno));
+	if (mount("fws-image-check", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
+	    "mode=0700,size=" CHECK_SCRATCH_SIZE) == -1)
+		fail("a tmpfs on %s: %s", scratch, strerror(errno));
+	if (asprintf(&upper, "%s/upper", scratch) == -1 ||
+	    asprintf(&work, "%s/work", scratch) == -1)
+		fail("out of memory");
+	if (mkdir(upper, 0700) == -1 || mkdir(work, 0700) == -1)
+		fail("%s: %s", scratch, strerror(errno));
+	if (asprintf(&opts, "lowerdir=/tmp,upperdir=%s,workdir=%s", upper,
+	    work) == -1)
+		fail("out of memory");
+	if (mount("overlay", "/tmp", "overlay", MS_NOSUID | MS_NODEV,
+	    opts) == -1)
+		fail("an overlay on /tmp: %s", strerror(errno));
+	free(upper);
+	free(work);
+	free(opts);
+}
+
 int
 main(int argc, char *argv[])
 {
-	const char	*fmt, *path;
+	const char	*fmt, *path, *scratch = NULL;
 	char		**roots, *out;
 	json_t		*result;
 	int		 tcg = 0, i;
 
 	/* fwsd's child: gone with it */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (argc > 1 && strcmp(argv[1], "--tcg") == 0) {
-		tcg = 1;
+	for (;;) {
+		if (argc > 1 && strcmp(argv[1], "--tcg") == 0)
+			tcg = 1;
+		else if (argc > 2 && strcmp(argv[1], "--scratch") == 0) {
+			scratch = argv[2];
+			argc--;
+			argv++;
+		} else
+			break;
 		argc--;
 		argv++;
 	}
 	if (argc != 3 || (strcmp(argv[1], "qcow2") != 0 &&
-	    strcmp(argv[1], "raw") != 0)) {
-		fprintf(stderr, "usage: fws-image-check [--tcg] qcow2|raw "
-		    "PATH\n");
+	    strcmp(argv[1], "raw") != 0) || (scratch != NULL &&
+	    scratch[0] != '/')) {
+		fprintf(stderr, "usage: fws-image-check [--tcg] "
+		    "[--scratch /DIR] qcow2|raw PATH\n");
 		return 2;
 	}
 	fmt = argv[1];
 	path = argv[2];
 	if ((findings = json_array()) == NULL)
 		fail("out of memory");
+	if (scratch != NULL)
+		private_tmp(scratch);
 	if ((g = guestfs_create()) == NULL)
 		fail("libguestfs: cannot create a handle");
 	guestfs_set_error_handler(g, NULL, NULL);

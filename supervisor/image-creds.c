@@ -11,7 +11,9 @@
  * output read in the loop (progress lines, then one result line;
  * CREDS_OUTPUT_MAX bytes at most) and it is killed after
  * image_check_timeout seconds.  It runs under TCG unless fwsd proved
- * that KVM runs guests (accel.c).
+ * that KVM runs guests (accel.c), with a directory of fwsd's run
+ * directory for its scratch (its /tmp's writes: nothing it leaves
+ * outlives it, killed or not).
  *
  * What an image is as far as public networks go (creds_cleared): clean
  * (checked, nothing found) or accepted by an admin whatever it holds;
@@ -370,23 +372,36 @@ creds_spawn(struct creds_job *cj, char **cause)
 {
 	struct proc_spec ps;
 	struct timeval	 tv = { conf.cf_image_check_timeout, 0 };
-	char		*argv[6];
+	char		*argv[8], *scratch;
 	pid_t		 pid;
-	int		 p[2], n = 0;
+	int		 p[2], n = 0, rc;
 
+	/* where its private /tmp's writes go (fws-image-check.c) */
+	scratch = xasprintf("%s/image-check", conf.cf_run_dir);
+	if (mkdir(scratch, 0700) == -1 && errno != EEXIST) {
+		rc = cause_fail(cause, "%s: %s", scratch, strerror(errno));
+		free(scratch);
+		return rc;
+	}
 	argv[n++] = conf.cf_image_checker;
 	/* KVM only where fwsd has seen it run guests */
 	if (strcmp(accel_name(), "kvm") != 0)
 		argv[n++] = "--tcg";
+	argv[n++] = "--scratch";
+	argv[n++] = scratch;
 	argv[n++] = cj->cj_format;
 	argv[n++] = cj->cj_path;
 	argv[n] = NULL;
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1) {
+		free(scratch);
 		return cause_fail(cause, "pipe: %s", strerror(errno));
+	}
 	memset(&ps, 0, sizeof(ps));
 	ps.ps_argv = argv;
 	ps.ps_stdout = p[1];
-	if (proc_spawn(&ps, &pid, cause) == -1) {
+	rc = proc_spawn(&ps, &pid, cause);
+	free(scratch);
+	if (rc == -1) {
 		close(p[0]);
 		close(p[1]);
 		return -1;

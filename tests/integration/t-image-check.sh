@@ -17,7 +17,10 @@
 #     one a link to an absolute path, a 2 MiB sshd_config; a 3 MiB
 #     shadow: each file reported as not checked, nothing read past its
 #     cap, fwsd up;
-#   - a checker that says too much, or hangs: killed, the check failed.
+#   - a checker that says too much, or hangs: killed, the check failed;
+#   - a check killed (its image deleted, fwsd ending) leaves nothing in
+#     /tmp (libguestfs's sockets and overlays live in the checker's own
+#     mount namespace), nor anything mounted on the host.
 # Who may: a user checks their own images, not another's nor the
 # library's; only an admin accepts one.  The policy: a public network
 # (net-create --public, net-public) refuses a VM whose disk comes from an
@@ -27,6 +30,9 @@
 # deleted and re-imported image keeps neither findings nor acceptance.
 . "$(dirname "$0")/lib.sh"
 use_netns
+# libguestfs's directories in /tmp before: no check may add one
+guestfs_tmp() { ls -d /tmp/libguestfs* 2>/dev/null | sort; }
+GUESTFS_TMP_BEFORE=$(guestfs_tmp)
 make_user a; A=$MADE_USER
 make_user b; B=$MADE_USER
 write_config "quota_vms = 20"
@@ -303,9 +309,9 @@ kill -0 "$FWSD_PID" || fail "fwsd died"
 
 # check_group IMAGE: the process group of the check of IMAGE under way
 check_group() {
-	wait_until 30 pgrep -f "fws-image-check --tcg qcow2 $1\$" ||
+	wait_until 30 pgrep -f "fws-image-check --tcg --scratch $T/run/image-check qcow2 $1\$" ||
 	    fail "no check of $1 runs"
-	ps -o pgid= -p "$(pgrep -f "fws-image-check --tcg qcow2 $1\$" |
+	ps -o pgid= -p "$(pgrep -f "fws-image-check --tcg --scratch $T/run/image-check qcow2 $1\$" |
 	    head -1)" | tr -d ' '
 }
 # deleted while it is checked: the check ends, its appliance with it;
@@ -322,7 +328,14 @@ pg=$(check_group "$area/late.qcow2")
 stop_fwsd
 wait_until 10 sh -c "! pgrep -g $pg" ||
     fail "fwsd's end left $(pgrep -a -g "$pg")"
-note "a check is killed with its appliance: image deleted, fwsd ending"
+[ "$(guestfs_tmp)" = "$GUESTFS_TMP_BEFORE" ] ||
+    fail "checks left in /tmp: $(guestfs_tmp)"
+[ -z "$(ls -A "$T/run/image-check")" ] ||
+    fail "the checks' scratch holds $(ls -A "$T/run/image-check")"
+! grep -q " $T/run/image-check " /proc/self/mountinfo ||
+    fail "a check's tmpfs is mounted on the host"
+note "a check is killed with its appliance: image deleted, fwsd ending; nothing is left in /tmp"
+
 
 # --- a checker that misbehaves -------------------------------------------
 cat > "$T/flood-checker" <<'EOS'
