@@ -117,6 +117,7 @@
 						   ../lib/fws from it */
 #define FWS_IMAGE_CHECK_TIMEOUT	300	/* s a check may take */
 #define FWS_IMAGE_CHECKS_QUEUED	32	/* checks waiting their turn */
+#define FWS_IMAGE_CHECKS_OWNER	4	/* of them, one user's images' */
 #define FWS_WEB_URL_MAX		200	/* web_url, without the token */
 #define FWS_WEB_TOKEN_TTL	120	/* s a one-time login link is valid */
 #define FWS_WEB_TOKENS_USER	4	/* live login links of one user */
@@ -1308,6 +1309,8 @@ int	 store_imgcheck_result(const char *, const char *, int64_t,
 	    const char *, const char *, char **);
 int	 store_imgcheck_accept(const char *, const char *, uid_t, int64_t,
 	    char **);
+int	 store_imgcheck_want(const char *, const char *, char **);
+json_t	*store_imgcheck_owed(char **);
 int	 store_imgcheck_delete(const char *, char **);
 int	 store_quota_set(uid_t, const char *, int64_t, char **);
 
@@ -1695,6 +1698,7 @@ int	 creds_forget(const char *, char **);
 json_t	*creds_json(const char *);
 int	 creds_cleared(const char *, const char *, char **);
 int	 creds_accept(const char *, uid_t, char **);
+void	 creds_resume(void);
 void	 creds_release(void);
 
 /* public-policy.c: which VMs may reach a public network */

@@ -274,6 +274,7 @@ main(int argc, char *argv[])
 	/* before autostart, which leaves alone what a loan's end ended */
 	loan_init();
 	vm_autostart_all();
+	creds_resume();			/* image checks owed, accel known */
 	log_info("fwsd %s: serving on %s/%s, state in %s, accel %s",
 	    FWS_VERSION, conf.cf_run_dir, FWS_SOCKET_NAME, conf.cf_state_dir,
 	    accel_name());

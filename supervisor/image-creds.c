@@ -6,7 +6,9 @@
  * the image's path and identity (device, inode, size, mtime: a file put
  * in its place, a re-import, is unchecked again; a deleted image's are
  * forgotten).  One check runs at a time (its appliance is a VM of its
- * own), FWS_IMAGE_CHECKS_QUEUED more wait; asking for an image being
+ * own), FWS_IMAGE_CHECKS_QUEUED more wait, of which one user's images
+ * take FWS_IMAGE_CHECKS_OWNER places at most (one user's imports never
+ * fill the queue for everyone); asking for an image being
  * checked waits for that check.  The helper is watched (its pidfd), its
  * output read in the loop (progress lines, then one result line;
  * CREDS_OUTPUT_MAX bytes at most) and it is killed after
@@ -123,6 +125,19 @@ creds_ident(const char *path, char *ident, size_t len)
 	snprintf(ident, len, "%ju:%ju:%jd:%jd.%09ld", (uintmax_t)sb.st_dev,
 	    (uintmax_t)sb.st_ino, (intmax_t)sb.st_size,
 	    (intmax_t)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+}
+
+/* Checks of owner's images running or waiting. */
+static int
+creds_owner_jobs(int64_t owner)
+{
+	struct creds_job	*cj;
+	int			 n = 0;
+
+	TAILQ_FOREACH(cj, &jobs, cj_entry)
+		if (cj->cj_owner == owner)
+			n++;
+	return n;
 }
 
 static struct creds_job *
@@ -364,6 +379,7 @@ end:
 		    cj->cj_owner, cj->cj_path));
 	free(why);
 	creds_next();
+	creds_resume();		/* with the queue empty, what is owed */
 }
 
 /* Start the helper on a job; -1 and why when it cannot run. */
@@ -441,11 +457,30 @@ creds_next(void)
 			creds_progress(cj, 1, "starting");
 			return;
 		}
+		/* failed, not owed: it would fail again */
+		if (store_imgcheck_result(cj->cj_path, cj->cj_ident,
+		    time(NULL), NULL, cause, &why) == -1) {
+			log_warnx("image %s: %s", cj->cj_name, why);
+			free(why);
+		}
 		why = xasprintf("image %s could not be checked: %s",
 		    cj->cj_name, cause);
 		free(cause);
 		creds_job_end(cj, FWS_ERR_FAILED, why, NULL);
 		free(why);
+	}
+}
+
+/* A check of the file now at key (resolved) is owed until it ends. */
+static void
+creds_owe(const char *key)
+{
+	char	 ident[CREDS_IDENT_MAX], *cause;
+
+	creds_ident(key, ident, sizeof(ident));
+	if (ident[0] != '\0' && store_imgcheck_want(key, ident, &cause) == -1) {
+		log_warnx("image %s: its check owed not kept: %s", key, cause);
+		free(cause);
 	}
 }
 
@@ -463,7 +498,7 @@ creds_check(const char *path, const char *fmt, const char *name,
 {
 	struct creds_job	*cj;
 	struct creds_waiter	*cw;
-	char			*key;
+	char			*key, why[128];
 
 	if ((cw = calloc(1, sizeof(*cw))) == NULL) {
 		if (done != NULL)
@@ -474,23 +509,34 @@ creds_check(const char *path, const char *fmt, const char *name,
 	cw->cw_done = done;
 	cw->cw_arg = arg;
 	key = creds_key(path);
-	cj = creds_job_find(key);
-	free(key);
-	if (cj != NULL) {
+	if ((cj = creds_job_find(key)) != NULL) {
+		free(key);
 		TAILQ_INSERT_TAIL(&cj->cj_waiters, cw, cw_entry);
 		if (progress != NULL && cj->cj_percent > 0)
 			progress(arg, cj->cj_percent, "checking");
 		return;
 	}
-	if (njobs >= FWS_IMAGE_CHECKS_QUEUED + 1) {
+	why[0] = '\0';
+	if (njobs >= FWS_IMAGE_CHECKS_QUEUED + 1)
+		snprintf(why, sizeof(why), "too many image checks waiting: "
+		    "try again later");
+	else if (owner >= 0 &&
+	    creds_owner_jobs(owner) >= FWS_IMAGE_CHECKS_OWNER)
+		snprintf(why, sizeof(why), "%d checks of this user's images "
+		    "are under way or waiting, the most one user may have: "
+		    "try again when one has ended", FWS_IMAGE_CHECKS_OWNER);
+	if (why[0] != '\0') {
 		free(cw);
 		if (done != NULL)
-			done(arg, FWS_ERR_BUSY, "too many image checks waiting: "
-			    "try again later", NULL);
+			done(arg, FWS_ERR_BUSY, why, NULL);
+		else
+			creds_owe(key);	/* fwsd's own: taken up later */
+		free(key);
 		return;
 	}
 	if ((cj = calloc(1, sizeof(*cj))) == NULL) {
 		free(cw);
+		free(key);
 		if (done != NULL)
 			done(arg, FWS_ERR_INTERNAL, "out of memory", NULL);
 		return;
@@ -499,7 +545,7 @@ creds_check(const char *path, const char *fmt, const char *name,
 	TAILQ_INSERT_TAIL(&cj->cj_waiters, cw, cw_entry);
 	TAILQ_INSERT_TAIL(&jobs, cj, cj_entry);
 	njobs++;
-	cj->cj_path = creds_key(path);
+	cj->cj_path = key;
 	cj->cj_format = xasprintf("%s", fmt);
 	snprintf(cj->cj_name, sizeof(cj->cj_name), "%s", name);
 	cj->cj_owner = owner;
@@ -509,7 +555,97 @@ creds_check(const char *path, const char *fmt, const char *name,
 		    NULL);
 		return;
 	}
+	/* owed until it ends: an fwsd restart takes it up again */
+	creds_owe(cj->cj_path);
 	creds_next();
+}
+
+/*
+ * The checks owed: those an fwsd restart cut short, and those fwsd
+ * asked for itself (after an import) while the queue was full.  With
+ * the queue empty, they are queued again within its limits, their
+ * chains confined as any check's (a user's image may back onto the
+ * library's and the user's own alone); the rest wait for the queue to
+ * empty again.  A file no longer there, or replaced, is owed nothing.
+ */
+void
+creds_resume(void)
+{
+	json_t		*owed, *images, *im, *pair;
+	const char	*path, *ident, *fmt, *name;
+	char		 now[CREDS_IDENT_MAX], *cause = NULL, *key, *dirs[
+			    FWS_IMAGE_DIRS_MAX + 1];
+	size_t		 i, j;
+	int64_t		 owner;
+	uint64_t	 size;
+	int		 n, rc;
+
+	if (njobs > 0)
+		return;
+	if ((owed = store_imgcheck_owed(&cause)) == NULL) {
+		log_warnx("image checks owed: %s", cause);
+		free(cause);
+		return;
+	}
+	images = json_array_size(owed) > 0 ? image_list(-1) : json_array();
+	json_array_foreach(owed, i, pair) {
+		path = json_string_value(json_array_get(pair, 0));
+		ident = json_string_value(json_array_get(pair, 1));
+		creds_ident(path, now, sizeof(now));
+		name = NULL;
+		json_array_foreach(images, j, im) {
+			if (strcmp(json_string_value(json_object_get(im,
+			    "type")), "disk") != 0)
+				continue;
+			key = creds_key(json_string_value(json_object_get(im,
+			    "path")));
+			rc = strcmp(key, path);
+			free(key);
+			if (rc == 0) {
+				name = json_string_value(json_object_get(im,
+				    "name"));
+				break;
+			}
+		}
+		if (name == NULL || strcmp(now, ident) != 0) {
+			if (store_imgcheck_delete(path, &cause) == -1) {
+				log_warnx("image %s: %s", path, cause);
+				free(cause);
+				cause = NULL;
+			}
+			continue;
+		}
+		fmt = json_string_value(json_object_get(im, "format"));
+		owner = json_is_null(json_object_get(im, "owner")) ? -1 :
+		    json_integer_value(json_object_get(im, "owner"));
+		if (owner < 0)
+			for (n = 0; n < conf.cf_nimage_dirs; n++)
+				dirs[n] = xasprintf("%s", conf.cf_image_dirs[n]);
+		else
+			n = image_base_dirs((uid_t)owner, dirs);
+		rc = image_check(path, fmt, dirs, n, &size, &cause);
+		image_dirs_free(dirs, n);
+		if (rc == -1) {
+			log_warnx("image %s (%s): not checked: %s", name, path,
+			    cause);
+			if (store_imgcheck_result(path, ident, time(NULL),
+			    NULL, cause, &cause) == -1)
+				log_warnx("image %s: %s", path, cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		if (njobs >= FWS_IMAGE_CHECKS_QUEUED + 1)
+			break;
+		if (owner >= 0 &&
+		    creds_owner_jobs(owner) >= FWS_IMAGE_CHECKS_OWNER)
+			continue;
+		log_info("image %s (%s): its check owed is taken up", name,
+		    path);
+		creds_check(path, fmt, name, owner, NULL, NULL, NULL);
+	}
+	json_decref(images);
+	json_decref(owed);
 }
 
 /*
@@ -565,6 +701,8 @@ creds_json(const char *path)
 		store_imgcheck_free(&r);
 		rc = 0;
 	}
+	if (rc == 1 && r.ir_checked < 0 && r.ir_accepted_by < 0)
+		state = "queued";	/* owed: creds_resume takes it up */
 	if (rc == 1 && r.ir_checked >= 0) {
 		if (r.ir_error != NULL)
 			state = "failed";

@@ -1478,6 +1478,53 @@ store_imgcheck_accept(const char *path, const char *ident, uid_t uid,
 	return step_done(st, cause);
 }
 
+/*
+ * A check of the file ident at path is wanted: what was found before
+ * goes (until the check ends, it is unchecked); an acceptance of the
+ * same file stays.  A row with only its ident is a check owed, taken up
+ * again after an fwsd restart (store_imgcheck_owed).
+ */
+int
+store_imgcheck_want(const char *path, const char *ident, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (prepare("INSERT INTO image_checks (path, ident) VALUES (?1, ?2) "
+	    "ON CONFLICT (path) DO UPDATE SET "
+	    "accepted_by = CASE WHEN ident = ?2 THEN accepted_by END, "
+	    "accepted = CASE WHEN ident = ?2 THEN accepted END, "
+	    "ident = ?2, checked = NULL, findings = NULL, error = NULL", &st,
+	    cause) == -1)
+		return -1;
+	bind_text(st, 1, path);
+	bind_text(st, 2, ident);
+	return step_done(st, cause);
+}
+
+/*
+ * The checks owed: [[path, ident], ...] of images whose check was
+ * wanted and neither ended nor was made moot by an acceptance, oldest
+ * first.
+ */
+json_t *
+store_imgcheck_owed(char **cause)
+{
+	sqlite3_stmt	*st;
+	json_t		*a;
+
+	if (prepare("SELECT path, ident FROM image_checks WHERE checked IS "
+	    "NULL AND findings IS NULL AND error IS NULL AND accepted IS "
+	    "NULL ORDER BY rowid", &st, cause) == -1)
+		return NULL;
+	a = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(a, json_pack("[ss]",
+		    (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1)));
+	sqlite3_finalize(st);
+	return a;
+}
+
 /* The image at path is gone, or another file takes its place. */
 int
 store_imgcheck_delete(const char *path, char **cause)

@@ -342,10 +342,12 @@ cat > "$T/flood-checker" <<'EOS'
 #!/bin/sh
 while :; do echo "progress 5 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; done
 EOS
+# (not exec: its own command line is what pgrep looks for)
+no_checker() { ! pgrep -f "$T/hang-checker" >/dev/null; }
 cat > "$T/hang-checker" <<'EOS'
 #!/bin/sh
 echo "progress 5 starting"
-exec sleep 1000
+sleep 1000
 EOS
 chmod 0755 "$T/flood-checker" "$T/hang-checker"
 write_config "image_checker = $T/flood-checker
@@ -367,3 +369,65 @@ expect_err "took longer than 10 s (image_check_timeout): killed"
 kill -0 "$FWSD_PID" || fail "fwsd died"
 [ -z "$(pgrep -f "$T/hang-checker")" ] || fail "the hung checker is left"
 note "a flooding or hung checker is killed; the image is not cleared"
+
+# --- one user's checks take a few places, never the whole queue; checks
+# owed are taken up after a restart and as the queue empties -----------
+# (the hung checker: each check holds its place until killed)
+stop_fwsd
+write_config "image_checker = $T/hang-checker
+image_check_timeout = 300
+quota_images = 20"
+start_fwsd
+for i in 1 2 3 4 5; do
+	as "$A" fwsctl image-import "q$i" "$H/clean.qcow2" >/dev/null 2>&1 ||
+	    fail "import q$i"
+done
+# states USER NAME...: each image's check state, in order
+states() {
+	u=$1
+	shift
+	as "$u" fwsctl image-list --json | python3 -c 'import json,sys
+s = {i["name"]: i["check"]["state"] for i in json.load(sys.stdin)
+     if "check" in i}
+print(" ".join(s.get(n, "none") for n in sys.argv[1:]))' "$@"
+}
+check_is() { [ "$(states "$1" "$2")" = "$3" ]; }
+got=$(states "$A" q1 q2 q3 q4 q5)
+[ "$got" = "checking queued queued queued queued" ] ||
+    fail "one user's five imports' checks: $got"
+[ "$(pgrep -fc "$T/hang-checker")" = 1 ] || fail "not one check runs"
+expect_rc 1 as "$A" fwsctl image-check q5
+expect_err "4 checks of this user's images are under way or waiting"
+mkdir -p "$T/home-b"
+cp "$W/clean.qcow2" "$T/home-b/"
+chown -R "$B" "$T/home-b"
+as "$B" fwsctl image-import bq "$T/home-b/clean.qcow2" >/dev/null 2>&1 ||
+    fail "import bq"
+[ "$(states "$B" bq)" = queued ] ||
+    fail "another user's check behind A's four: $(states "$B" bq)"
+note "one user's checks take four places at most: another user's still queue"
+# fwsd ends during them: each is taken up again when it starts
+stop_fwsd
+wait_until 10 no_checker ||
+    fail "fwsd's end left a check: $(ps -eo pid,pgid,ppid,stat,etimes,args | grep "[h]ang-checker")"
+start_fwsd
+got=$(states "$A" q1 q2 q3 q4 q5)
+[ "$got" = "checking queued queued queued queued" ] ||
+    fail "after a restart, A's checks: $got"
+[ "$(states "$B" bq)" = queued ] || fail "after a restart, bq: $(states "$B" bq)"
+grep -q "image q1 .*its check owed is taken up" "$T/fwsd.log" ||
+    fail "fwsd did not say it took q1's check up again"
+# the queue empties: the fifth, owed all along, runs
+for i in 1 2 3 4; do
+	as "$A" fwsctl image-delete "q$i" >/dev/null || fail "image-delete q$i"
+done
+wait_until 10 check_is "$B" bq checking ||
+    fail "bq does not run: $(states "$B" bq)"
+as "$B" fwsctl image-delete bq >/dev/null || fail "image-delete bq"
+wait_until 10 check_is "$A" q5 checking ||
+    fail "the owed check of q5 is not taken up: $(states "$A" q5)"
+as "$A" fwsctl image-delete q5 >/dev/null || fail "image-delete q5"
+wait_until 10 no_checker ||
+    fail "a deleted image's check is left"
+kill -0 "$FWSD_PID" || fail "fwsd died"
+note "checks owed are taken up after a restart, and as the queue empties"

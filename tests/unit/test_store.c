@@ -533,6 +533,74 @@ test_image_checks(void **state)
 	store_close();
 }
 
+/*
+ * Checks owed: wanted and not ended; a result or an acceptance ends
+ * the debt, a new want of the same file keeps its acceptance, and a
+ * want of another file at the path forgets it.
+ */
+static void
+test_image_checks_owed(void **state)
+{
+	struct imgcheck_rec	 r;
+	const char		*a = "/srv/images/a.qcow2";
+	const char		*b = "/srv/images/b.qcow2";
+	char			*cause = NULL, *p = xasprintf("%s/owed.db", dir);
+	json_t			*owed;
+
+	(void)state;
+	assert_int_equal(store_open(p, &cause), 0);
+	free(p);
+	owed = store_imgcheck_owed(&cause);
+	assert_int_equal(json_array_size(owed), 0);
+	json_decref(owed);
+	assert_int_equal(store_imgcheck_want(a, "1:1:1:1.1", &cause), 0);
+	assert_int_equal(store_imgcheck_want(b, "1:2:1:1.1", &cause), 0);
+	owed = store_imgcheck_owed(&cause);
+	assert_int_equal(json_array_size(owed), 2);
+	assert_string_equal(json_string_value(json_array_get(json_array_get(
+	    owed, 0), 0)), a);
+	assert_string_equal(json_string_value(json_array_get(json_array_get(
+	    owed, 1), 1)), "1:2:1:1.1");
+	json_decref(owed);
+	/* a's check ends (findings), b's fails: nothing is owed */
+	assert_int_equal(store_imgcheck_result(a, "1:1:1:1.1", 10, "[]",
+	    NULL, &cause), 0);
+	assert_int_equal(store_imgcheck_result(b, "1:2:1:1.1", 11, NULL,
+	    "killed", &cause), 0);
+	owed = store_imgcheck_owed(&cause);
+	assert_int_equal(json_array_size(owed), 0);
+	json_decref(owed);
+	/* checked again: the old result goes until the new one comes */
+	assert_int_equal(store_imgcheck_want(a, "1:1:1:1.1", &cause), 0);
+	assert_int_equal(store_imgcheck_get(a, &r, &cause), 1);
+	assert_int_equal(r.ir_checked, -1);
+	assert_null(r.ir_findings);
+	store_imgcheck_free(&r);
+	owed = store_imgcheck_owed(&cause);
+	assert_int_equal(json_array_size(owed), 1);
+	json_decref(owed);
+	/* an accepted file is owed nothing; its acceptance stays with it */
+	assert_int_equal(store_imgcheck_accept(a, "1:1:1:1.1", 0, 20,
+	    &cause), 0);
+	owed = store_imgcheck_owed(&cause);
+	assert_int_equal(json_array_size(owed), 0);
+	json_decref(owed);
+	assert_int_equal(store_imgcheck_want(a, "1:1:1:1.1", &cause), 0);
+	assert_int_equal(store_imgcheck_get(a, &r, &cause), 1);
+	assert_int_equal(r.ir_accepted_by, 0);
+	store_imgcheck_free(&r);
+	/* another file at the path: its acceptance does not follow */
+	assert_int_equal(store_imgcheck_want(a, "1:7:1:1.1", &cause), 0);
+	assert_int_equal(store_imgcheck_get(a, &r, &cause), 1);
+	assert_int_equal(r.ir_accepted_by, -1);
+	assert_string_equal(r.ir_ident, "1:7:1:1.1");
+	store_imgcheck_free(&r);
+	owed = store_imgcheck_owed(&cause);
+	assert_int_equal(json_array_size(owed), 1);
+	json_decref(owed);
+	store_close();
+}
+
 int
 main(void)
 {
@@ -546,6 +614,7 @@ main(void)
 		cmocka_unit_test(test_quota_columns),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_image_checks),
+		cmocka_unit_test(test_image_checks_owed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
