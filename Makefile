@@ -252,8 +252,11 @@ unit: $(UNIT_TESTS:%=$(B)/unit/%)
 guest:
 	@sh tests/guest/build.sh
 
+# three tests at a time on two CPUs: most of a test's time is spent
+# waiting for its guests (INTEGRATION_JOBS=N for more or fewer)
+INTEGRATION_JOBS ?= 3
 integration: all guest
-	@sh tests/integration/run.sh
+	@INTEGRATION_JOBS=$(INTEGRATION_JOBS) sh tests/integration/run.sh
 
 # The integration suite with fwsd and fwsctl built with ASan and UBSan in
 # build-asan/; fails on any sanitizer report, leaks at exit included.

@@ -176,17 +176,16 @@ def main():
               "bare_stop", "fwsd_stop", "bare_destroy", "fwsd_destroy",
               "fwsd_after_end", "nocg_destroy"):
         benchlib.show(k.replace("_", " "), res[k])
-    print("  ratio start fwsd/bare (medians): %.2f" %
-          benchlib.ratio(res["fwsd_start"], res["bare_start"]))
-    print("  ratio start fwsctl/bare (medians): %.2f" %
-          benchlib.ratio(res["fwsctl_start"], res["bare_start"]))
-    print("  ratio stop fwsd/bare (medians): %.2f" %
-          benchlib.ratio(res["fwsd_stop"], res["bare_stop"]))
-    print("  ratio destroy fwsd/bare (medians): %.2f" %
-          benchlib.ratio(res["fwsd_destroy"], res["bare_destroy"]))
-    print("  without cgroups: ratio start %.2f, destroy %.2f" % (
-          benchlib.ratio(res["nocg_start"], res["bare_start"]),
-          benchlib.ratio(res["nocg_destroy"], res["bare_destroy"])))
+    for what, a, b in (("start fwsd/bare", "fwsd_start", "bare_start"),
+                       ("start fwsctl/bare", "fwsctl_start", "bare_start"),
+                       ("stop fwsd/bare", "fwsd_stop", "bare_stop"),
+                       ("destroy fwsd/bare", "fwsd_destroy",
+                        "bare_destroy"),
+                       ("without cgroups: start", "nocg_start",
+                        "bare_start"),
+                       ("without cgroups: destroy", "nocg_destroy",
+                        "bare_destroy")):
+        print("  ratio " + benchlib.ratio_line(what, res[a], res[b]))
 
 
 if __name__ == "__main__":

@@ -42,8 +42,13 @@ cancelled (READY: it ends consistent), the NBD server stopped, cont.
 
 BENCH_MIGRATE_ROUNDS rounds of the shared case (5; each round two
 migrations of each kind), BENCH_MIGRATE_COPY_ROUNDS of the copy (1: one
-each way).  The machine's load during the run is printed: the ratios of
-samples taken alternately hold on a busy machine, the times do not.
+each way); BENCH_MIGRATE_SAMPLES=FILE keeps every sample there (JSON).
+The machine's load during the run is printed: the ratios of samples
+taken alternately hold on a busy machine, the times do not.  The
+total-time and downtime ratios come with a bootstrap interval and a
+rank-sum test (benchlib.ratio_line): the downtime spreads from a few ms
+to a few hundred within one kind, and a ratio of medians alone does not
+say whether the two differ.
 """
 import ctypes
 import json
@@ -63,6 +68,8 @@ import benchlib  # noqa: E402
 ROUNDS = int(os.environ.get("BENCH_MIGRATE_ROUNDS", "5"))
 COPY_ROUNDS = int(os.environ.get("BENCH_MIGRATE_COPY_ROUNDS", "1"))
 FILL = int(os.environ.get("BENCH_MIGRATE_FILL", "256"))
+# where every sample goes as JSON (runs pooled later), when set
+SAMPLES = os.environ.get("BENCH_MIGRATE_SAMPLES")
 MEMORY = "512"
 BARE_PORT = 49300            # above fwsd's migration_ports (49152-49215)
 BANDWIDTH = 1 << 40          # fwsd's max-bandwidth when none is asked
@@ -615,10 +622,14 @@ def main():
     print("  ratio fwsctl/bare (medians): %.2f; fwsctl/bare+spawn: %.2f" % (
           benchlib.ratio(shared["fwsd"], shared["bare"]),
           benchlib.ratio(shared["fwsd"], shared["bare+spawn"])))
-    print("  ratio QEMU total-time fwsd/bare (medians): %.2f" %
-          benchlib.ratio(shared["fwsd total"], shared["bare total"]))
-    print("  ratio downtime fwsd/bare (medians): %.2f" %
-          benchlib.ratio(shared["fwsd downtime"], shared["bare downtime"]))
+    print("  ratio " + benchlib.ratio_line("QEMU total-time fwsd/bare",
+          shared["fwsd total"], shared["bare total"]))
+    print("  ratio " + benchlib.ratio_line("downtime fwsd/bare",
+          shared["fwsd downtime"], shared["bare downtime"]))
+    if SAMPLES:
+        with open(SAMPLES, "w") as f:
+            json.dump({"shared": shared, "copy": copy}, f)
+        print("  every sample: %s" % SAMPLES)
     if COPY_ROUNDS > 0:
         report(" --copy-storage, 1 GiB qcow2, %d MiB written by the guest "
                "(in %.0f s); bare: from the mirror's start" % (FILL, fill_s),
