@@ -46,7 +46,9 @@
 #define MIG_NBD_NODE	"fws-mig-nbd"	/* + slot: the destination's disk */
 #define MIG_MIRROR	"fws-mig-mirror"	/* + slot: its mirror job */
 #define MIG_BANDWIDTH	1099511627776LL	/* bytes/s: no cap asked */
-#define MIG_FIGURES_TRIES 20		/* query-migrate's, 50 ms apart */
+#define MIG_FIGURES_TRIES 12		/* query-migrate's once completed, */
+#define MIG_FIGURES_FIRST_MS 1		/* the first this long after, */
+#define MIG_FIGURES_WAIT_MS 256		/* then twice as long, up to this */
 
 enum mig_out_step {
 	MO_CONNECT,		/* to the destination's fwsd */
@@ -476,6 +478,31 @@ mig_out_finish(struct mig_out *mo)
 	}
 }
 
+/*
+ * The figures, asked for once more: QEMU says "completed" before its
+ * migration thread has worked out the times (they read 0 until then),
+ * which it does as soon as it takes QEMU's big lock again.  Asking at
+ * once took that lock from it (the downtime QEMU reports ran on while
+ * query-migrate was answered) and, too early most of the time, waited
+ * for the next try, with the guest stopped on both hosts.  So the
+ * first query comes MIG_FIGURES_FIRST_MS after the event, and each
+ * next one twice as long after the last.
+ */
+static void
+mig_out_figures_later(struct mig_out *mo)
+{
+	int		 ms = MIG_FIGURES_FIRST_MS << mo->mo_queries;
+	struct timeval	 tv;
+
+	if (ms > MIG_FIGURES_WAIT_MS || ms <= 0)
+		ms = MIG_FIGURES_WAIT_MS;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	mo->mo_queries++;
+	if (mo->mo_again == NULL || evtimer_add(mo->mo_again, &tv) == -1)
+		mig_out_fail(mo, "query-migrate: cannot wait for the figures");
+}
+
 /* query-migrate once completed: the figures info shows. */
 static void
 mig_out_figures(struct qmp *q, json_t *ret, const char *err_class,
@@ -483,7 +510,6 @@ mig_out_figures(struct qmp *q, json_t *ret, const char *err_class,
 {
 	struct vm	*vm = arg;
 	struct mig_out	*mo = vm->vm_mig_out;
-	struct timeval	 again = { 0, 50000 };
 	json_t		*ram;
 	int		 i;
 	char		*node;
@@ -495,14 +521,10 @@ mig_out_figures(struct qmp *q, json_t *ret, const char *err_class,
 		mig_out_fail(mo, "QMP query-migrate: %s", err_desc);
 		return;
 	}
-	/*
-	 * QEMU says "completed" before its migration thread has worked out
-	 * the times (they read 0 until then): asked again a little later,
-	 * a few times at most.
-	 */
+	/* not worked out yet: asked again a little later, a few times */
 	if (json_integer_value(json_object_get(ret, "total-time")) <= 0 &&
-	    mo->mo_queries++ < MIG_FIGURES_TRIES && mo->mo_again != NULL) {
-		evtimer_add(mo->mo_again, &again);
+	    mo->mo_queries < MIG_FIGURES_TRIES) {
+		mig_out_figures_later(mo);
 		return;
 	}
 	ram = json_object_get(ret, "ram");
@@ -586,9 +608,8 @@ migrate_out_event(struct vm *vm, const char *name, json_t *data)
 			return;
 		if (strcmp(status, "completed") == 0) {
 			mo->mo_step = MO_FIGURES;
-			if (qmp_execute(vm->vm_qmp, "query-migrate", NULL,
-			    FWS_QMP_TIMEOUT, mig_out_figures, vm) == -1)
-				mig_out_fail(mo, "no QMP connection to qemu");
+			mo->mo_queries = 0;
+			mig_out_figures_later(mo);
 		} else if (strcmp(status, "failed") == 0 ||
 		    strcmp(status, "cancelled") == 0) {
 			if (qmp_execute(vm->vm_qmp, "query-migrate", NULL,
