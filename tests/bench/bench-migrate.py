@@ -27,7 +27,8 @@ in a disk_dir both hosts share.  Rounds alternate, A -> B then B -> A:
           events, max-bandwidth as fwsd's default (no cap), tls-hostname;
           the destination's migrate-incoming tcp:IP:PORT, then timed:
           from the source's migrate until the destination's cont is
-          answered (the source's MIGRATION completed, its query-migrate,
+          answered (the source's MIGRATION completed, its query-migrate
+          1 ms later and again twice as long after each try, as fwsd's,
           the destination's completed, cont), with QEMU's total-time and
           downtime; "bare+spawn" adds the destination's spawn and set-up
           before it, which fwsd's wall time includes too.
@@ -42,7 +43,9 @@ cancelled (READY: it ends consistent), the NBD server stopped, cont.
 
 BENCH_MIGRATE_ROUNDS rounds of the shared case (5; each round two
 migrations of each kind), BENCH_MIGRATE_COPY_ROUNDS of the copy (1: one
-each way); BENCH_MIGRATE_SAMPLES=FILE keeps every sample there (JSON).
+each way); BENCH_MIGRATE_SAMPLES=FILE keeps every sample there (JSON);
+BENCH_MIGRATE_CONF adds lines to both fwsds' fwsd.conf (\\n between
+lines), e.g. "cgroup = none".
 The machine's load during the run is printed: the ratios of samples
 taken alternately hold on a busy machine, the times do not.  The
 total-time and downtime ratios come with a bootstrap interval and a
@@ -70,6 +73,10 @@ COPY_ROUNDS = int(os.environ.get("BENCH_MIGRATE_COPY_ROUNDS", "1"))
 FILL = int(os.environ.get("BENCH_MIGRATE_FILL", "256"))
 # where every sample goes as JSON (runs pooled later), when set
 SAMPLES = os.environ.get("BENCH_MIGRATE_SAMPLES")
+# more fwsd.conf lines for both hosts ("cgroup = none" and such)
+CONF = os.environ.get("BENCH_MIGRATE_CONF", "").replace("\\n", "\n")
+if CONF and not CONF.endswith("\n"):
+    CONF += "\n"
 MEMORY = "512"
 BARE_PORT = 49300            # above fwsd's migration_ports (49152-49215)
 BANDWIDTH = 1 << 40          # fwsd's max-bandwidth when none is asked
@@ -215,7 +222,7 @@ def subject(cert):
 def host_conf(top, pki, me, ip, peer, disk_dir):
     # the guest's kernel where both hosts take it (a VM's definition
     # names it): the bench's own copy
-    return "image_dirs = %s/guest\n" % top + "".join(
+    return CONF + "image_dirs = %s/guest\n" % top + "".join(
         "%s\n" % x for x in (
             "listen_tls = %s:16514" % ip,
             "tls_cert = %s/hosts/%s/cert.pem" % (pki, me),
@@ -401,11 +408,15 @@ class Bare:
         if ev["data"]["status"] != "completed":
             raise RuntimeError("bare migration %s: %s" % (
                 ev["data"]["status"], src_q.ok("query-migrate")))
-        for _ in range(20):
+        # the figures as migrate.c asks for them: 1 ms after the event,
+        # then twice as long after each try
+        wait = 0.001
+        for _ in range(12):
+            time.sleep(wait)
             fig = src_q.ok("query-migrate")
             if fig.get("total-time", 0) > 0:
                 break
-            time.sleep(0.05)
+            wait = min(wait * 2, 0.256)
         if copy:
             src_q.ok("block-job-cancel", {"device": "fws-mig-mirror0"})
             src_q.event(lambda m: m.get("event") in (
