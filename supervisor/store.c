@@ -1428,8 +1428,9 @@ store_imgcheck_free(struct imgcheck_rec *r)
 }
 
 /*
- * A check of the file ident at path ended: its findings (JSON), or the
- * error that ended it.  An acceptance stays with the same file only.
+ * A check of the file ident at path ended (when; -1: it is wanted, not
+ * done): its findings (JSON), or the error that ended it.  An
+ * acceptance stays with the same file only.
  */
 int
 store_imgcheck_result(const char *path, const char *ident, int64_t when,
@@ -1447,7 +1448,10 @@ store_imgcheck_result(const char *path, const char *ident, int64_t when,
 		return -1;
 	bind_text(st, 1, path);
 	bind_text(st, 2, ident);
-	sqlite3_bind_int64(st, 3, when);
+	if (when < 0)
+		sqlite3_bind_null(st, 3);	/* wanted, not done */
+	else
+		sqlite3_bind_int64(st, 3, when);
 	bind_text(st, 4, findings);
 	bind_text(st, 5, error);
 	return step_done(st, cause);
@@ -1487,18 +1491,7 @@ store_imgcheck_accept(const char *path, const char *ident, uid_t uid,
 int
 store_imgcheck_want(const char *path, const char *ident, char **cause)
 {
-	sqlite3_stmt	*st;
-
-	if (prepare("INSERT INTO image_checks (path, ident) VALUES (?1, ?2) "
-	    "ON CONFLICT (path) DO UPDATE SET "
-	    "accepted_by = CASE WHEN ident = ?2 THEN accepted_by END, "
-	    "accepted = CASE WHEN ident = ?2 THEN accepted END, "
-	    "ident = ?2, checked = NULL, findings = NULL, error = NULL", &st,
-	    cause) == -1)
-		return -1;
-	bind_text(st, 1, path);
-	bind_text(st, 2, ident);
-	return step_done(st, cause);
+	return store_imgcheck_result(path, ident, -1, NULL, NULL, cause);
 }
 
 /*
