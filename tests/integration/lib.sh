@@ -79,7 +79,13 @@ cleanup() {
 	if [ "$rc" != 0 ] && [ -f "$T/fwsd.log" ]; then
 		echo "--- fwsd log (last 30 lines) ---"
 		tail -30 "$T/fwsd.log"
-		for f in "$T"/state/vms/*/qemu.log "$T"/state/users/*/vms/*/qemu.log; do
+		# a second host's (migrate-lib.sh), and its guests' consoles
+		if [ -f "$T/fwsd-b.log" ]; then
+			echo "--- the second fwsd's log (last 30 lines) ---"
+			tail -30 "$T/fwsd-b.log"
+		fi
+		for f in "$T"/state/vms/*/qemu.log "$T"/state/users/*/vms/*/qemu.log \
+		    "$T"/b/state/vms/*/qemu.log; do
 			[ -f "$f" ] && { echo "--- $f"; tail -5 "$f"; }
 		done
 	fi
