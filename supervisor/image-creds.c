@@ -571,11 +571,11 @@ creds_check(const char *path, const char *fmt, const char *name,
 void
 creds_resume(void)
 {
-	json_t		*owed, *images, *im, *pair;
+	json_t		*owed, *list, *images, *im, *pair;
 	const char	*path, *ident, *fmt, *name;
 	char		 now[CREDS_IDENT_MAX], *cause = NULL, *key, *dirs[
 			    FWS_IMAGE_DIRS_MAX + 1];
-	size_t		 i, j;
+	size_t		 i;
 	int64_t		 owner;
 	uint64_t	 size;
 	int		 n, rc;
@@ -587,26 +587,24 @@ creds_resume(void)
 		free(cause);
 		return;
 	}
-	images = json_array_size(owed) > 0 ? image_list(-1) : json_array();
+	/* the disk images there are, by their keys */
+	images = json_object();
+	list = json_array_size(owed) > 0 ? image_list(-1) : json_array();
+	json_array_foreach(list, i, im)
+		if (strcmp(json_string_value(json_object_get(im, "type")),
+		    "disk") == 0) {
+			key = creds_key(json_string_value(json_object_get(im,
+			    "path")));
+			json_object_set(images, key, im);
+			free(key);
+		}
+	json_decref(list);
 	json_array_foreach(owed, i, pair) {
 		path = json_string_value(json_array_get(pair, 0));
 		ident = json_string_value(json_array_get(pair, 1));
 		creds_ident(path, now, sizeof(now));
-		name = NULL;
-		json_array_foreach(images, j, im) {
-			if (strcmp(json_string_value(json_object_get(im,
-			    "type")), "disk") != 0)
-				continue;
-			key = creds_key(json_string_value(json_object_get(im,
-			    "path")));
-			rc = strcmp(key, path);
-			free(key);
-			if (rc == 0) {
-				name = json_string_value(json_object_get(im,
-				    "name"));
-				break;
-			}
-		}
+		im = json_object_get(images, path);
+		name = json_string_value(json_object_get(im, "name"));
 		if (name == NULL || strcmp(now, ident) != 0) {
 			if (store_imgcheck_delete(path, &cause) == -1) {
 				log_warnx("image %s: %s", path, cause);

@@ -494,7 +494,7 @@ mig_out_figures_later(struct mig_out *mo)
 	int		 ms = MIG_FIGURES_FIRST_MS << mo->mo_queries;
 	struct timeval	 tv;
 
-	if (ms > MIG_FIGURES_WAIT_MS || ms <= 0)
+	if (ms > MIG_FIGURES_WAIT_MS)
 		ms = MIG_FIGURES_WAIT_MS;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
