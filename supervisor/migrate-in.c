@@ -750,7 +750,7 @@ migrate_in_finish(struct vm *vm, json_t *figures, fws_done_fn done,
     void *arg)
 {
 	static const char *const keys[] = { "total_ms", "downtime_ms",
-	    "setup_ms", "ram_bytes", "disk_bytes" };
+	    "setup_ms", "ram_bytes", "downtime_bytes", "disk_bytes" };
 	struct mig_in	*mi = vm->vm_mig_in;
 	struct timeval	 tv = { FWS_MIG_FINISH_WAIT, 0 };
 	size_t		 i;

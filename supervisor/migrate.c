@@ -528,11 +528,12 @@ mig_out_figures(struct qmp *q, json_t *ret, const char *err_class,
 		return;
 	}
 	ram = json_object_get(ret, "ram");
-	mo->mo_figures = json_pack("{sO* sO* sO* sO* sI}",
+	mo->mo_figures = json_pack("{sO* sO* sO* sO* sO* sI}",
 	    "total_ms", json_object_get(ret, "total-time"),
 	    "downtime_ms", json_object_get(ret, "downtime"),
 	    "setup_ms", json_object_get(ret, "setup-time"),
 	    "ram_bytes", json_object_get(ram, "transferred"),
+	    "downtime_bytes", json_object_get(ram, "downtime-bytes"),
 	    "disk_bytes", (json_int_t)mo->mo_disk_bytes);
 	if (mo->mo_mirrors == 0) {
 		mig_out_finish(mo);

@@ -172,7 +172,7 @@ on_b fwsctl info v --json | python3 -c '
 import json, sys
 m = json.load(sys.stdin)["migration"]
 assert m["copy_storage"] is True and m["disk_bytes"] >= 64 << 20, m
-assert m["total_ms"] > 0 and m["downtime_ms"] >= 0 and m["ram_bytes"] > 0, m
+assert m["total_ms"] > 0 and m["downtime_ms"] >= 0 and m["ram_bytes"] > 0 and 0 <= m["downtime_bytes"] <= m["ram_bytes"], m
 print(m["total_ms"], m["downtime_ms"], m["disk_bytes"])' >"$T/fig" ||
     fail "B's figures: $(on_b fwsctl info v --json); migrate said $(cat "$T/said")"
 # B's disk, the guest gone: every count is there, up to the last

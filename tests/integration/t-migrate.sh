@@ -33,7 +33,7 @@ on_b fwsctl info v --json | python3 -c '
 import json, sys
 m = json.load(sys.stdin)["migration"]
 assert m["from"] == sys.argv[1], m
-assert m["total_ms"] > 0 and m["downtime_ms"] >= 0 and m["ram_bytes"] > 0, m
+assert m["total_ms"] > 0 and m["downtime_ms"] >= 0 and m["ram_bytes"] > 0 and 0 <= m["downtime_bytes"] <= m["ram_bytes"], m
 print(m["total_ms"], m["downtime_ms"], m["ram_bytes"])' "$IP_A" >"$T/fig" ||
     fail "B's info lacks the figures: $(on_b fwsctl info v --json)"
 note "A -> B: the counter goes on (largest gap $(cat "$T/gap") counts), no boot on B, A forgot v; total, downtime ms, bytes: $(cat "$T/fig")"
