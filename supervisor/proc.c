@@ -176,26 +176,36 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 	_exit(127);
 }
 
+/*
+ * The process ended.  Our child's end is read first and reaped after
+ * fn: reaping is the kernel's release of the task (tens of
+ * microseconds), which the one waiting to hear of the end need not
+ * wait for.  Until then it is a zombie, so its PID is not reused.
+ */
 static void
 proc_exited(int fd, short what, void *arg)
 {
 	struct proc_watch	*pw = arg;
 	siginfo_t		 si;
+	pid_t			 child = 0;
 	int			 status = -1;
 
 	(void)fd;
 	(void)what;
 	memset(&si, 0, sizeof(si));
-	/* our child: reap it and learn how it ended; otherwise unknown */
-	if (waitid(P_PIDFD, pw->pw_fd, &si, WEXITED | WNOHANG) == 0 &&
-	    si.si_pid != 0) {
+	/* our child: how it ended; otherwise unknown */
+	if (waitid(P_PIDFD, pw->pw_fd, &si, WEXITED | WNOHANG | WNOWAIT) ==
+	    0 && si.si_pid != 0) {
+		child = si.si_pid;
 		if (si.si_code == CLD_EXITED)
 			status = W_EXITCODE(si.si_status, 0);
 		else
 			status = si.si_status & 0x7f;	/* signal number */
 	}
 	event_del(pw->pw_ev);
-	pw->pw_fn(pw->pw_pid, status, pw->pw_arg);
+	pw->pw_fn(pw->pw_pid, status, pw->pw_arg);	/* may free pw */
+	if (child != 0)
+		(void)waitid(P_PID, child, &si, WEXITED | WNOHANG);
 }
 
 /*

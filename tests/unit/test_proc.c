@@ -4,10 +4,14 @@
  * is checked is where it ran from its first instruction: born in a v2
  * cgroup (CLONE_INTO_CGROUP), or joined before exec on v1.  Each case
  * needs root and that hierarchy mounted, and says when it is skipped.
+ * And the watch on a process's end: how a child ended is told while it
+ * is still a zombie (its PID not free), and it is reaped after, even
+ * when the one told let go of the watch.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,12 +158,79 @@ test_joined_v1_cgroup(void **state)
 	free(mnt);
 }
 
+struct watched {
+	struct proc_watch	*w_pw;
+	pid_t			 w_pid;
+	int			 w_status;
+	int			 w_zombie;	/* still one when told */
+	int			 w_calls;
+};
+
+static void
+watched_end(pid_t pid, int status, void *arg)
+{
+	struct watched	*w = arg;
+	siginfo_t	 si;
+
+	assert_int_equal(pid, w->w_pid);
+	w->w_status = status;
+	w->w_calls++;
+	/* not reaped yet: its end can still be read, its PID is held */
+	memset(&si, 0, sizeof(si));
+	w->w_zombie = waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+	    0 && si.si_pid == pid;
+	proc_unwatch(w->w_pw);		/* as vm-run.c's teardown does */
+	w->w_pw = NULL;
+	event_base_loopbreak(base);
+}
+
+/* One child that ends as code says (exit status, or a signal if < 0). */
+static void
+watch_one(int code, int want)
+{
+	struct watched	 w;
+	siginfo_t	 si;
+	char		*cause = NULL;
+
+	memset(&w, 0, sizeof(w));
+	if ((w.w_pid = fork()) == 0) {
+		if (code < 0)
+			raise(-code);
+		_exit(code);
+	}
+	assert_true(w.w_pid > 0);
+	if ((w.w_pw = proc_watch(w.w_pid, watched_end, &w, &cause)) == NULL)
+		fail_msg("proc_watch: %s", cause);
+	assert_int_equal(event_base_dispatch(base), 0);
+	assert_int_equal(w.w_calls, 1);
+	assert_int_equal(w.w_status, want);
+	assert_true(w.w_zombie);
+	/* and reaped once told */
+	errno = 0;
+	assert_int_equal(waitid(P_PID, w.w_pid, &si, WEXITED | WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+static void
+test_watch_end(void **state)
+{
+	(void)state;
+	base = event_base_new();
+	assert_non_null(base);
+	watch_one(3, W_EXITCODE(3, 0));
+	watch_one(0, 0);
+	watch_one(-SIGKILL, SIGKILL);
+	event_base_free(base);
+	base = NULL;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_born_in_v2_cgroup),
 		cmocka_unit_test(test_joined_v1_cgroup),
+		cmocka_unit_test(test_watch_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
