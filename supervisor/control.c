@@ -724,10 +724,16 @@ control_shutdown(void)
 		control_close(cl);
 }
 
+/*
+ * Queue line for cl.  On the UNIX socket, a line behind nothing is
+ * written at once: whoever waits for it does not wait for the loop's
+ * next turn (what the socket does not take goes as any output does).
+ */
 static int
 control_queue(struct client *cl, const char *line, size_t len)
 {
 	struct evbuffer	*out = bufferevent_get_output(cl->cl_bev);
+	int		 now = evbuffer_get_length(out) == 0;
 
 	if (evbuffer_get_length(out) + len > CONTROL_MAX_OUTPUT) {
 		log_warnx("client %llu (pid %d) does not read its replies, "
@@ -735,7 +741,11 @@ control_queue(struct client *cl, const char *line, size_t len)
 		control_close(cl);
 		return -1;
 	}
-	return bufferevent_write(cl->cl_bev, line, len);
+	if (bufferevent_write(cl->cl_bev, line, len) == -1)
+		return -1;
+	if (now && cl->cl_subject == NULL)
+		(void)evbuffer_write(out, bufferevent_getfd(cl->cl_bev));
+	return 0;
 }
 
 /* Queue msg (consumed) for client id; an answer settles one request. */
