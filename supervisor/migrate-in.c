@@ -200,8 +200,14 @@ migrate_tls_remove(const struct vm *vm)
 	const char	*const names[] = { "ca-cert.pem", "server-cert.pem",
 	    "server-key.pem", "client-cert.pem", "client-key.pem" };
 	char		*dir = migrate_tls_dir(vm), *p;
+	struct stat	 st;
 	size_t		 i;
 
+	/* most VMs never migrated: one look, not six calls that fail */
+	if (lstat(dir, &st) == -1 && errno == ENOENT) {
+		free(dir);
+		return;
+	}
 	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		p = xasprintf("%s/%s", dir, names[i]);
 		(void)unlink(p);
