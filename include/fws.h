@@ -717,6 +717,8 @@ struct vm_run_ops {
 		    void *);
 	void	(*ro_attach)(struct vm *, int);		/* adopted: 1 start */
 	void	(*ro_teardown)(struct vm *);		/* qemu is gone */
+	/* and once those waiting are told: its run's files */
+	void	(*ro_sweep)(struct vm *);
 	void	(*ro_timer)(struct vm *, int);		/* s; -1: none */
 	/* one durable write: the run state and its events, together */
 	void	(*ro_commit)(struct vm *, int64_t, const struct vm_record *,

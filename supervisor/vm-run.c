@@ -284,8 +284,6 @@ run_teardown(struct vm *vm)
 	}
 	agent_close(vm);
 	net_vm_untaps(vm);	/* the taps went with qemu, their IFBs now */
-	vm_cleanup_run_files(vm);
-	vm_logs_uncap(vm);
 	cgroup_vm_release(vm);		/* what it said was read at the exit */
 	vm->vm_vnc_display = -1;
 	vm->vm_spice_port = -1;
@@ -293,6 +291,21 @@ run_teardown(struct vm *vm)
 	memset(vm->vm_vnc_password, 0, sizeof(vm->vm_vnc_password));
 	memset(vm->vm_spice_password, 0, sizeof(vm->vm_spice_password));
 	vm->vm_cmd_actor = vm->vm_reset_by = -1;
+}
+
+/*
+ * vm.c's DO_GONE and DO_REAP, once those waiting were told (a destroy's
+ * reply does not wait for this): the run's sockets and pidfile, and the
+ * caps on its logs.  Unless a qemu runs again (a waiter started it):
+ * then they are that run's.
+ */
+static void
+run_sweep(struct vm *vm)
+{
+	if (vm->vm_pid > 0)
+		return;
+	vm_cleanup_run_files(vm);
+	vm_logs_uncap(vm);
 }
 
 static int
@@ -1191,6 +1204,7 @@ const struct vm_run_ops vm_run_qemu = {
 	.ro_command = run_command,
 	.ro_attach = run_attach,
 	.ro_teardown = run_teardown,
+	.ro_sweep = run_sweep,
 	.ro_timer = run_timer,
 	.ro_commit = run_commit,
 	.ro_changed = run_changed,

@@ -147,7 +147,8 @@ vm_event_asked(enum vm_event ev)
 #define DO_ATTACH	0x0020	/* adopted: watch qemu, QMP again */
 #define DO_FINISH_START	0x0040	/* adopted mid-start: the start goes on */
 #define DO_FINISH_STOP	0x2000	/* adopted mid-stop: quit now */
-#define DO_GONE		0x0080	/* qemu is gone: let go, record the exit */
+#define DO_GONE		0x0080	/* qemu is gone: let go, record the exit
+				   (its run's files: after DO_WAKE) */
 #define DO_DESTROY	0x4000	/* kill; record it stopped while it dies */
 #define DO_REAP		0x8000	/* a destroyed qemu is gone: let go */
 #define DO_SAVE		0x0100	/* commit even if nothing is recorded */
@@ -856,9 +857,9 @@ static void	vm_policy(struct vm *);
  * The one transition function: ev happens to vm, reason (printf) says
  * why.  The state's row says what is done, in the order of the DO_
  * bits: what acts on qemu first, then the new state and its event in one
- * write, then the job's end, those waiting, the restart policy.  -1 when
- * the row refuses it (the caller checked with vm_may first), or when a
- * spawn failed (another event said so).
+ * write, then the job's end, those waiting, a gone qemu's files, the
+ * restart policy.  -1 when the row refuses it (the caller checked with
+ * vm_may first), or when a spawn failed (another event said so).
  */
 int
 vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
@@ -1005,6 +1006,8 @@ vm_event(struct vm *vm, enum vm_event ev, const char *fmt, ...)
 		vm_job_end(vm, NULL);
 	if (t->t_do & DO_WAKE)
 		vm_wake(vm, reason);
+	if (t->t_do & (DO_GONE | DO_REAP))
+		vm_run->ro_sweep(vm);
 	if (t->t_do & DO_POLICY)
 		vm_policy(vm);
 	if (t->t_do & DO_LOAN)

@@ -112,6 +112,17 @@ fake_teardown(struct vm *vm)
 	act("teardown");
 }
 
+static int	 answers;	/* answers given, all told */
+static int	 answers_at_sweep;
+
+static void
+fake_sweep(struct vm *vm)
+{
+	(void)vm;
+	act("sweep");
+	answers_at_sweep = answers;
+}
+
 static void
 fake_timer(struct vm *vm, int secs)
 {
@@ -166,6 +177,7 @@ const struct vm_run_ops vm_run_qemu = {
 	.ro_command = fake_command,
 	.ro_attach = fake_attach,
 	.ro_teardown = fake_teardown,
+	.ro_sweep = fake_sweep,
 	.ro_timer = fake_timer,
 	.ro_commit = fake_commit,
 	.ro_changed = fake_changed,
@@ -185,6 +197,7 @@ answered(void *arg, enum fws_err err, const char *why, json_t *result)
 	struct answer	*a = arg;
 
 	a->called++;
+	answers++;
 	a->err = err;
 	snprintf(a->why, sizeof(a->why), "%s", why ? why : "");
 	json_decref(result);
@@ -358,6 +371,7 @@ test_destroy_kills_before_writing(void **state)
 	/* until qemu is gone its job holds: no start, no second qemu */
 	vm_start(vm, &alice, answered, &s);
 	assert_int_equal(s.err, FWS_ERR_BUSY);
+	answers = 0;
 	vm_event(vm, EV_EXIT_ASKED, "qemu killed as asked");
 	assert_int_equal(commits, 1);
 	assert_non_null(strstr(acts, "teardown"));
@@ -365,6 +379,9 @@ test_destroy_kills_before_writing(void **state)
 	assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
 	assert_int_equal(a.called, 1);
 	assert_int_equal(a.err, FWS_OK);
+	/* its files go once the answer is out, not before */
+	assert_non_null(strstr(strstr(acts, "teardown"), "sweep"));
+	assert_int_equal(answers_at_sweep, 1);
 	done_vm(vm);
 }
 
@@ -796,7 +813,8 @@ test_save(void **state)
 	acts[0] = '\0';
 	vm_event(vm, EV_EXIT_SAVED, "qemu quit");
 	assert_int_equal(vm->vm_state, VM_SAVED);
-	assert_string_equal(acts, "teardown commit:saved:saved job-ended:save");
+	assert_string_equal(acts,
+	    "teardown commit:saved:saved job-ended:save sweep");
 	assert_int_equal(a.called, 1);
 	assert_int_equal(a.err, FWS_OK);
 	assert_int_equal(vm->vm_job.j_kind, JOB_NONE);
