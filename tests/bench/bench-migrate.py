@@ -60,6 +60,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -479,6 +480,7 @@ def shared_case(top, pki, net, res):
                 res["fwsd"].append(dt)
                 res["fwsd total"].append(fig["total_ms"] / 1000)
                 res["fwsd downtime"].append(fig["downtime_ms"] / 1000)
+                res["fwsd paused KiB"].append(fig["downtime_bytes"] / 1024)
                 time.sleep(0.5)
                 p2, q2, dt, dts, _, fig = bare.migrate(at, q, to, disk)
                 bare.end(proc, q)
@@ -487,6 +489,8 @@ def shared_case(top, pki, net, res):
                 res["bare+spawn"].append(dts)
                 res["bare total"].append(fig["total-time"] / 1000)
                 res["bare downtime"].append(fig["downtime"] / 1000)
+                res["bare paused KiB"].append(
+                    fig["ram"]["downtime-bytes"] / 1024)
                 time.sleep(0.5)
                 at = to
         bare.end(proc, q)
@@ -601,7 +605,8 @@ def main():
     net = None
     keys = ("fwsd", "bare", "bare+spawn", "fwsd total", "bare total",
             "fwsd downtime", "bare downtime")
-    shared = {k: [] for k in keys}
+    # the guest's memory sent while it was paused (QEMU's downtime-bytes)
+    shared = {k: [] for k in keys + ("fwsd paused KiB", "bare paused KiB")}
     copy = {k: [] for k in keys + ("fwsd disk MiB",)}
     busy0 = benchlib.cpu_busy()
     try:
@@ -637,6 +642,32 @@ def main():
           shared["fwsd total"], shared["bare total"]))
     print("  ratio " + benchlib.ratio_line("downtime fwsd/bare",
           shared["fwsd downtime"], shared["bare downtime"]))
+    # the downtime is mostly the last pass's pages: what the guest
+    # dirtied during the pass before, not what fwsd or QEMU did
+    for kind in ("fwsd", "bare"):
+        xs = sorted(shared[kind + " paused KiB"])
+        if xs:
+            print("  %s: memory sent paused min %.0f median %.0f max %.0f "
+                  "KiB" % (kind, xs[0], statistics.median(xs), xs[-1]))
+    print("  ratio " + benchlib.ratio_line(
+          "memory sent while paused fwsd/bare",
+          shared["fwsd paused KiB"], shared["bare paused KiB"]))
+    if len(shared["fwsd paused KiB"]) > 2 and len(shared["bare paused KiB"]) > 2:
+        mib = {kind: [k / 1024 for k in shared[kind + " paused KiB"]]
+               for kind in ("fwsd", "bare")}
+        ms = {kind: [d * 1000 for d in shared[kind + " downtime"]]
+              for kind in ("fwsd", "bare")}
+        for kind in ("fwsd", "bare"):
+            a, b = benchlib.line_fit(mib[kind], ms[kind])
+            print("  %s: downtime = %.1f ms + %.2f ms per MiB sent paused "
+                  "(r %.2f)" % (kind, a, b, statistics.correlation(
+                      mib[kind], ms[kind])))
+        at = statistics.median(mib["fwsd"] + mib["bare"])
+        r, lo, hi = benchlib.fitted_ratio(mib["fwsd"], ms["fwsd"],
+                                          mib["bare"], ms["bare"], at)
+        print("  ratio downtime fwsd/bare with as much sent paused (the "
+              "lines at %.1f MiB, the median of both): %.2f [95%% "
+              "bootstrap interval %.2f-%.2f]" % (at, r, lo, hi))
     if SAMPLES:
         with open(SAMPLES, "w") as f:
             json.dump({"shared": shared, "copy": copy}, f)

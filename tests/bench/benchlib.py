@@ -234,15 +234,26 @@ class Fwsd:
         return self.info(name)
 
     def request(self, cmd, args):
-        """One request on a fresh control connection, timed to its reply."""
+        """One request on a fresh control connection, timed from its
+        write to its reply's last byte read: Python's encoding of the
+        one and decoding of the other are not fwsd's time."""
+        msg = json.dumps({"id": 1, "cmd": cmd, "args": args}).encode() + \
+            b"\n"
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(self.sock)
+        buf = b""
         t0 = time.monotonic()
-        s.sendall(json.dumps({"id": 1, "cmd": cmd, "args": args}).encode()
-                  + b"\n")
-        reply = next(lines(s))
+        s.sendall(msg)
+        while not buf.endswith(b"\n"):
+            data = s.recv(65536)
+            if not data:
+                break
+            buf += data
         t1 = time.monotonic()
         s.close()
+        if not buf.endswith(b"\n"):
+            raise RuntimeError("%s: fwsd closed the connection" % cmd)
+        reply = json.loads(buf.split(b"\n", 1)[0])
         if not reply.get("ok"):
             raise RuntimeError(reply)
         return t1 - t0
@@ -796,3 +807,38 @@ def ratio_line(what, a, b):
             "rank-sum p %.2f (n %d and %d)" % (what, ratio(a, b), lo, hi,
                                                rank_sum_p(a, b), len(a),
                                                len(b)))
+
+
+def line_fit(xs, ys):
+    """Least squares y = a + b*x: (a, b); b 0 when xs do not vary."""
+    mx, my = statistics.mean(xs), statistics.mean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0
+    return my - b * mx, b
+
+
+def fitted_ratio(xa, ya, xb, yb, at, level=0.95, draws=2000):
+    """a's and b's y, each fitted as a line of its x, compared at one x
+    (at): when y is mostly what x makes it (a downtime, of the bytes
+    sent in it), the ratio of what a and b do with the same x.  The
+    ratio and a bootstrap interval (the (x, y) pairs drawn again):
+    (ratio, low, high)."""
+    import random
+
+    def at_x(xs, ys):
+        a, b = line_fit(xs, ys)
+        return a + b * at
+
+    rng = random.Random(20261201)
+    rs = []
+    pa, pb = list(zip(xa, ya)), list(zip(xb, yb))
+    for _ in range(draws):
+        da = rng.choices(pa, k=len(pa))
+        db = rng.choices(pb, k=len(pb))
+        yb_at = at_x([x for x, _ in db], [y for _, y in db])
+        if yb_at > 0:
+            rs.append(at_x([x for x, _ in da], [y for _, y in da]) / yb_at)
+    rs.sort()
+    cut = (1 - level) / 2
+    return (at_x(xa, ya) / at_x(xb, yb), rs[int(cut * len(rs))],
+            rs[min(len(rs) - 1, int((1 - cut) * len(rs)))])
