@@ -150,7 +150,8 @@ vm_event_asked(enum vm_event ev)
 #define DO_GONE		0x0080	/* qemu is gone: let go, record the exit
 				   (its run's files: after DO_WAKE) */
 #define DO_DESTROY	0x4000	/* kill; record it stopped while it dies */
-#define DO_REAP		0x8000	/* a destroyed qemu is gone: let go */
+#define DO_REAP		0x8000	/* a destroyed qemu is gone: let go
+				   (its run's files: after DO_WAKE) */
 #define DO_SAVE		0x0100	/* commit even if nothing is recorded */
 #define DO_END_JOB	0x0200	/* after the commit: the job is over */
 #define DO_WAKE		0x0400	/* those waiting are told */

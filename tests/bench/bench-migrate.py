@@ -652,7 +652,8 @@ def main():
     print("  ratio " + benchlib.ratio_line(
           "memory sent while paused fwsd/bare",
           shared["fwsd paused KiB"], shared["bare paused KiB"]))
-    if len(shared["fwsd paused KiB"]) > 2 and len(shared["bare paused KiB"]) > 2:
+    if min(len(shared["fwsd paused KiB"]),
+           len(shared["bare paused KiB"])) > 2:
         mib = {kind: [k / 1024 for k in shared[kind + " paused KiB"]]
                for kind in ("fwsd", "bare")}
         ms = {kind: [d * 1000 for d in shared[kind + " downtime"]]

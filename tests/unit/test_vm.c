@@ -112,7 +112,7 @@ fake_teardown(struct vm *vm)
 	act("teardown");
 }
 
-static int	 answers;	/* answers given, all told */
+static int	 answers;	/* answered()'s calls, every answer */
 static int	 answers_at_sweep;
 
 static void
