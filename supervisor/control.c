@@ -725,15 +725,21 @@ control_shutdown(void)
 }
 
 /*
- * Queue line for cl.  On the UNIX socket, a line behind nothing is
- * written at once: whoever waits for it does not wait for the loop's
- * next turn (what the socket does not take goes as any output does).
+ * Queue line for cl.  An answer behind nothing on the UNIX socket is
+ * sent at once: whoever waits for it does not wait for the loop's next
+ * turn (what the socket does not take is queued as any output is).
+ * Not a pushed event: those are told inside the transaction that
+ * records them, and go out once the loop turns, after its commit.  Not
+ * to a client at its end either: its close waits for the output's
+ * drain (control_written).  The bufferevent's own output cannot be
+ * written from here: libevent keeps its front frozen outside its write
+ * callback.
  */
 static int
-control_queue(struct client *cl, const char *line, size_t len)
+control_queue(struct client *cl, const char *line, size_t len, int answer)
 {
 	struct evbuffer	*out = bufferevent_get_output(cl->cl_bev);
-	int		 now = evbuffer_get_length(out) == 0;
+	ssize_t		 n;
 
 	if (evbuffer_get_length(out) + len > CONTROL_MAX_OUTPUT) {
 		log_warnx("client %llu (pid %d) does not read its replies, "
@@ -741,10 +747,19 @@ control_queue(struct client *cl, const char *line, size_t len)
 		control_close(cl);
 		return -1;
 	}
+	if (answer && cl->cl_subject == NULL && !cl->cl_eof &&
+	    !cl->cl_closing && evbuffer_get_length(out) == 0) {
+		n = send(bufferevent_getfd(cl->cl_bev), line, len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			line += n;
+			len -= n;
+		}
+		if (len == 0)
+			return 0;
+	}
 	if (bufferevent_write(cl->cl_bev, line, len) == -1)
 		return -1;
-	if (now && cl->cl_subject == NULL)
-		(void)evbuffer_write(out, bufferevent_getfd(cl->cl_bev));
 	return 0;
 }
 
@@ -763,7 +778,7 @@ control_out(uint64_t id, json_t *msg, int answer)
 			cl->cl_pending--;
 		if (answer)
 			control_idle_check(cl);
-		rc = control_queue(cl, line, len);
+		rc = control_queue(cl, line, len, answer);
 		free(line);
 	}
 	json_decref(msg);
@@ -826,7 +841,7 @@ control_send_fd(uint64_t id, json_t *msg, int fd)
 	control_idle_check(cl);
 	rc = 0;
 	if ((size_t)n < len)
-		rc = control_queue(cl, line + n, len - n);
+		rc = control_queue(cl, line + n, len - n, 0);
 done:
 	free(line);
 	json_decref(msg);
