@@ -75,6 +75,13 @@ int		 qmp_execute_fd(struct qmp *, const char *cmd, json_t *args,
 /* Is the handshake done and the connection still up? */
 int		 qmp_is_ready(const struct qmp *);
 /*
+ * The peer was killed: let go of the socket now, so that its end wakes
+ * nobody.  The connection counts as closed (qmp_execute refuses, and
+ * qh_closed is not called); what is pending stays so until its timeout,
+ * or until qmp_free fails it with QMP_ERR_DISCONNECTED.
+ */
+void		 qmp_peer_killed(struct qmp *);
+/*
  * Close and free.  Pending commands are failed with QMP_ERR_DISCONNECTED
  * first (qh_closed is not called).  Safe to call from inside any of the
  * library's callbacks for this same struct qmp.

@@ -663,6 +663,14 @@ qmp_is_ready(const struct qmp *q)
 }
 
 void
+qmp_peer_killed(struct qmp *q)
+{
+	if (q == NULL || q->q_freed)
+		return;
+	qmp_close_socket(q);
+}
+
+void
 qmp_free(struct qmp *q)
 {
 	if (q == NULL || q->q_freed)

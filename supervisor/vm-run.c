@@ -42,12 +42,23 @@ static const struct qmp_handlers vm_qmp_handlers = {
 static void	run_timer(struct vm *, int);
 static void	vm_start_fail(struct vm *, const char *, const char *);
 
+/*
+ * SIGKILL to the VM's qemu.  Its QMP and agent sockets are let go of at
+ * once: nothing more can come on them, and their close in the dying
+ * qemu then wakes nobody (fwsd would take the CPU from it to read an
+ * end that its pidfd tells anyway).
+ */
 static void
 vm_kill(struct vm *vm)
 {
-	if (vm->vm_watch != NULL && proc_signal(vm->vm_watch, SIGKILL) == -1 &&
-	    errno != ESRCH)
+	if (vm->vm_watch == NULL)
+		return;
+	if (proc_signal(vm->vm_watch, SIGKILL) == -1 && errno != ESRCH) {
 		log_warn("%s: kill pid %d", vm->vm_name, (int)vm->vm_pid);
+		return;
+	}
+	qmp_peer_killed(vm->vm_qmp);
+	agent_close(vm);
 }
 
 /*

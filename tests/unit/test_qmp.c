@@ -1231,6 +1231,40 @@ test_free_outside(void **state)
 }
 
 
+/*
+ * Its qemu killed, the connection lets go of the socket at once: the
+ * peer sees the end; no callback runs and no new command is taken; the
+ * pending one is failed by qmp_free.
+ */
+static void
+test_peer_killed(void **state)
+{
+	struct fx	*fx = *state;
+	struct call	*a = call_new(fx), *late = call_new(fx);
+
+	fx_open(fx, 0);
+	handshake(fx);
+	assert_int_equal(exec(fx, a, "a", NULL, 60000), 0);
+	peer_expect(fx, "a", NULL);
+	qmp_peer_killed(fx->fx_q);
+	PUMP_UNTIL(fx, fx->fx_peer_eof);
+	assert_false(qmp_is_ready(fx->fx_q));
+	settle(fx);
+	assert_int_equal(a->c_n, 0);
+	assert_int_equal(fx->fx_closed, 0);
+	errno = 0;
+	assert_int_equal(exec(fx, late, "late", NULL, 0), -1);
+	assert_int_equal(errno, ENOTCONN);
+	qmp_peer_killed(fx->fx_q);		/* twice: nothing more */
+	qmp_free(fx->fx_q);
+	fx->fx_q = NULL;
+	assert_int_equal(a->c_n, 1);
+	assert_string_equal(a->c_class, QMP_ERR_DISCONNECTED);
+	assert_int_equal(late->c_n, 0);
+	assert_int_equal(fx->fx_closed, 0);
+	qmp_peer_killed(NULL);
+}
+
 /* A file to pass: its descriptor, read-only. */
 static int
 fd_file(void)
@@ -1674,6 +1708,7 @@ main(void)
 		T(test_free_in_closed),
 		T(test_free_in_timeout_and_disconnect),
 		T(test_free_outside),
+		T(test_peer_killed),
 		T(test_fd_passed),
 		T(test_fd_goes_alone),
 		T(test_fd_before_handshake),
