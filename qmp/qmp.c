@@ -579,9 +579,10 @@ static int
 qmp_enqueue(struct qmp *q, const char *cmd, json_t *args, int fd,
     int timeout_ms, qmp_reply_fn fn, void *arg)
 {
-	struct qmp_cmd	*qc = NULL, *w;
-	struct timeval	 tv;
-	int		 error = ENOMEM, waits = 0;
+	struct qmp_cmd		*qc = NULL, *w;
+	struct timeval		 tv;
+	const struct timeval	*tvp;
+	int			 error = ENOMEM, waits = 0;
 
 	if (q->q_state == QMP_S_CLOSED || q->q_freed) {
 		error = ENOTCONN;
@@ -610,10 +611,19 @@ qmp_enqueue(struct qmp *q, const char *cmd, json_t *args, int fd,
 	if (qc->qc_line == NULL)
 		goto fail;
 	if (timeout_ms > 0) {
+		/*
+		 * Commands with the same timeout time out in the order they
+		 * were sent, as qemu answers them: in one of libevent's
+		 * common timeout queues (first in, first out) rather than
+		 * its heap, where equal deadlines come out in any order
+		 */
 		tv.tv_sec = timeout_ms / 1000;
 		tv.tv_usec = (timeout_ms % 1000) * 1000;
+		if ((tvp = event_base_init_common_timeout(q->q_base,
+		    &tv)) == NULL)
+			tvp = &tv;
 		if ((qc->qc_timer = evtimer_new(q->q_base, qmp_timeout_cb,
-		    qc)) == NULL || evtimer_add(qc->qc_timer, &tv) == -1)
+		    qc)) == NULL || evtimer_add(qc->qc_timer, tvp) == -1)
 			goto fail;
 	}
 	/* before the handshake it waits in the list for qmp_on_caps_reply,

@@ -758,6 +758,37 @@ test_timeout(void **state)
 	assert_int_equal(fx->fx_closed, 0);
 }
 
+/*
+ * Commands sent together with the same timeout time out in the order
+ * they were sent, as qemu would have answered them: the first one left
+ * unanswered is the one its caller hears of first (a start's cont,
+ * before the status asked for after it).
+ */
+static void
+test_timeouts_in_order(void **state)
+{
+	struct fx	*fx = *state;
+	struct call	*c[12];
+	char		 name[16];
+	int		 i;
+
+	fx_open(fx, 0);
+	handshake(fx);
+	for (i = 0; i < 12; i++) {
+		c[i] = call_new(fx);
+		snprintf(name, sizeof(name), "stalled-%d", i);
+		assert_int_equal(exec(fx, c[i], name, NULL, 30), 0);
+	}
+	PUMP_UNTIL(fx, c[11]->c_n == 1);
+	for (i = 0; i < 12; i++) {
+		assert_int_equal(c[i]->c_n, 1);
+		assert_string_equal(c[i]->c_class, QMP_ERR_TIMEOUT);
+		if (i > 0 && c[i]->c_seq < c[i - 1]->c_seq)
+			fail_msg("command %d timed out before command %d", i,
+			    i - 1);
+	}
+}
+
 /* A command that times out before the handshake is never sent. */
 static void
 test_timeout_before_handshake(void **state)
@@ -1692,6 +1723,7 @@ main(void)
 		T(test_several_in_one_write),
 		T(test_split_across_writes),
 		T(test_timeout),
+		T(test_timeouts_in_order),
 		T(test_timeout_before_handshake),
 		T(test_disconnect),
 		T(test_disconnect_before_handshake),
