@@ -1125,6 +1125,8 @@ struct proc_spec {
 	int		 ps_cgroup[FWS_CGROUP_JOIN];	/* cgroup.procs files
 					   it joins before it runs */
 	int		 ps_ncgroup;
+	int		 ps_join_quick;	/* the kernel favours dynamic changes:
+					   a join waits for no grace period */
 	int		 ps_cgroup_born;	/* v2: born in ps_cgroup_dir */
 	int		 ps_cgroup_dir;		/* (CLONE_INTO_CGROUP) */
 };

@@ -231,6 +231,8 @@ cg_v2_delegate(const char *own, char **cause)
  * little for it, so fwsd sets it only when fwsd.conf says so.  On v2 a
  * qemu is born in its cgroup: no move, nothing to set.
  */
+static int	cg_joins_quick;	/* favordynmods is on */
+
 static void
 cg_dynmods(void)
 {
@@ -238,6 +240,7 @@ cg_dynmods(void)
 	char		*data;
 
 	if (layout.cl_dynmods) {
+		cg_joins_quick = 1;
 		log_info("cgroups: favordynmods is on: joining a VM's cgroups "
 		    "waits for no grace period");
 		return;
@@ -265,10 +268,12 @@ cg_dynmods(void)
 	if (mount("cgroup2", layout.cl_v2_mount, NULL, flags, data) == -1)
 		log_warn("cgroups: cgroup_favordynmods: remount of %s with %s",
 		    layout.cl_v2_mount, data);
-	else
+	else {
+		cg_joins_quick = 1;
 		log_info("cgroups: favordynmods set on %s (kernel-wide): "
 		    "joining a VM's cgroups waits for no grace period",
 		    layout.cl_v2_mount);
+	}
 	free(data);
 }
 
@@ -500,6 +505,7 @@ cgroup_vm_prepare(struct vm *vm, struct proc_spec *ps, char **cause)
 
 	ps->ps_ncgroup = 0;
 	ps->ps_cgroup_born = 0;
+	ps->ps_join_quick = cg_joins_quick;
 	if (!cgroup_enabled())
 		return 0;
 	/* those of its last qemu, if still there, go first: fresh ones */

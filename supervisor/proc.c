@@ -1,19 +1,20 @@
 /*
- * proc.c: child processes.  Spawning (fork and execv of an argv array,
- * never a shell, in a session of its own so that nothing ties the
- * child's life to fwsd) and watching a process end through a pidfd in
+ * proc.c: child processes.  Spawning (an execv of an argv array, never a
+ * shell, from a child in fwsd's memory as posix_spawn makes one, in a
+ * session of its own so that nothing ties the child's life to fwsd) and watching a process end through a pidfd in
  * the event loop, whether or not it is our child; and what can be read
  * about a process: its pidfile, its command line, its start time (which
  * tells it from a later process that reused the PID), the output it left
  * in a file.  It knows nothing of what the processes are.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/sched.h>
+#include <sched.h>
 #include <errno.h>
-#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,109 +42,86 @@ pidfd_open_(pid_t pid)
 }
 
 /*
- * fork(), or, for a child to be born in the v2 cgroup ps_cgroup_dir,
- * clone3() with CLONE_INTO_CGROUP: then it needs no join, and no join's
- * wait (moving a process between cgroups waits for an RCU grace period
- * when no move came just before: milliseconds, on every start).  0 in
- * the child, its pid in the parent, -1 and errno; *born: it was.  A
- * kernel without CLONE_INTO_CGROUP (before 5.7) gets fork() and a join.
+ * The child's side of a spawn, from its first instruction to its exec.
+ * It may run in fwsd's own memory (spawn_clone: fwsd stopped until the
+ * exec), so it writes nothing but its own stack and errno, calls
+ * nothing that allocates or locks, and changes its credentials by raw
+ * system calls (glibc's wrappers may ask each thread of the process to
+ * change theirs).  Not instrumented: a sanitizer's bookkeeping is
+ * fwsd's, and this is not fwsd's stack.
  */
-static pid_t
-proc_fork(const struct proc_spec *ps, int *born)
-{
-	struct clone_args	 ca;
-	long			 pid;
+#define KERNEL_NSIG	64	/* the kernel's signals (glibc's NSIG is 65) */
 
-	*born = 0;
-	if (ps->ps_cgroup_born) {
-		memset(&ca, 0, sizeof(ca));
-		ca.flags = CLONE_INTO_CGROUP;
-		ca.exit_signal = SIGCHLD;
-		ca.cgroup = (uint64_t)ps->ps_cgroup_dir;
-		pid = syscall(SYS_clone3, &ca, sizeof(ca));
-		if (pid != -1) {
-			*born = 1;
-			return (pid_t)pid;
-		}
-		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
-			return -1;
+struct spawn_child {
+	const struct proc_spec	*sc_ps;
+	int			 sc_born;	/* already in its cgroups */
+};
+
+static void __attribute__((no_sanitize("address", "undefined")))
+child_say(int fd, const char *what, int err)
+{
+	const char	*e = strerrordesc_np(err);
+
+	(void)!write(fd, what, strlen(what));
+	if (e != NULL) {
+		(void)!write(fd, ": ", 2);
+		(void)!write(fd, e, strlen(e));
 	}
-	return fork();
+	(void)!write(fd, "\n", 1);
 }
 
-/*
- * Fork and exec.  In the child: a new session, stdin from ps_stdin (or
- * /dev/null),
- * stdout and stderr to ps_stdout, ps_keep[i] at fd 3 + i, every other
- * descriptor closed on exec, in the cgroups of ps_cgroup (born there,
- * or joined before exec; no exec at all when it cannot join), signals
- * back to their defaults (but
- * SIGXFSZ, ignored under a file size limit, ps_fsize_max).  An exec
- * failure is written to ps_stdout and the child exits 127: the caller
- * learns it from the exit status, without waiting here.
- */
-int
-proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
+static int __attribute__((no_sanitize("address", "undefined")))
+spawn_child_run(void *arg)
 {
-	sigset_t	 all, old;
-	pid_t		 pid;
-	int		 i, fd, nullfd, in, out, sig, born;
-	int		 kept[sizeof(ps->ps_keep) / sizeof(*ps->ps_keep)];
+	const struct spawn_child *sc = arg;
+	const struct proc_spec	*ps = sc->sc_ps;
+	unsigned long		 dfl[8];	/* a kernel sigaction */
+	sigset_t		 none;
+	int			 i, fd, nullfd, in, out, sig;
+	int			 kept[sizeof(ps->ps_keep) / sizeof(*ps->ps_keep)];
 
-	if (access(ps->ps_argv[0], X_OK) == -1) {
-		*cause = xasprintf("%s: %s", ps->ps_argv[0], strerror(errno));
-		return -1;
-	}
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = proc_fork(ps, &born);
-	if (pid == -1) {
-		*cause = xasprintf("%s: %s", ps->ps_cgroup_born ?
-		    "clone3 into its cgroup" : "fork", strerror(errno));
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return -1;
-	}
-	if (pid > 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		*pidp = pid;
-		return 0;
-	}
-
-	/* child: only async-signal-safe calls from here on */
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+	/*
+	 * Every signal to its default, by the kernel's own call: glibc's
+	 * sigaction() refuses the two it keeps for itself (32, 33), which
+	 * an ignoring parent of fwsd leaves ignored otherwise.  SIG_DFL,
+	 * no flags, no mask: all zero, whatever the kernel's layout.
+	 */
+	memset(&dfl, 0, sizeof(dfl));
+	for (sig = 1; sig <= KERNEL_NSIG; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL,
+		    KERNEL_NSIG / 8);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
 	/*
 	 * Into its cgroups before anything of its own runs (and while
 	 * still root, which v1 asks of a process that moves itself)
 	 */
-	for (i = 0; !born && i < ps->ps_ncgroup; i++)
+	for (i = 0; !sc->sc_born && i < ps->ps_ncgroup; i++)
 		if (write(ps->ps_cgroup[i], "0", 1) != 1) {
-			const char	*e = strerror(errno);
-			int		 o = ps->ps_stdout >= 0 ? ps->ps_stdout : 2;
-
-			(void)!write(o, "cannot join its cgroup: ", 24);
-			(void)!write(o, e, strlen(e));
-			(void)!write(o, "\n", 1);
+			child_say(ps->ps_stdout >= 0 ? ps->ps_stdout : 2,
+			    "cannot join its cgroup", errno);
 			_exit(126);
 		}
-	/* give up root before anything of the child's own runs */
 	/* a file grown past the limit fails with EFBIG, not SIGXFSZ */
 	if (ps->ps_fsize_max > 0) {
 		struct rlimit	 rl = { ps->ps_fsize_max, ps->ps_fsize_max };
+		struct sigaction ign;
 
-		signal(SIGXFSZ, SIG_IGN);
+		memset(&ign, 0, sizeof(ign));
+		ign.sa_handler = SIG_IGN;
+		(void)sigaction(SIGXFSZ, &ign, NULL);
 		if (setrlimit(RLIMIT_FSIZE, &rl) == -1) {
-			(void)!write(2, "cannot limit file sizes\n", 24);
+			child_say(2, "cannot limit file sizes", errno);
 			_exit(126);
 		}
 	}
-	if (ps->ps_uid != 0 && (setgroups(ps->ps_ngroups, ps->ps_groups) == -1 ||
-	    setresgid(ps->ps_gid, ps->ps_gid, ps->ps_gid) == -1 ||
-	    setresuid(ps->ps_uid, ps->ps_uid, ps->ps_uid) == -1)) {
-		(void)!write(2, "cannot drop privileges\n", 23);
+	/* give up root before anything of the child's own runs */
+	if (ps->ps_uid != 0 && (syscall(SYS_setgroups, ps->ps_ngroups,
+	    ps->ps_groups) == -1 || syscall(SYS_setresgid, ps->ps_gid,
+	    ps->ps_gid, ps->ps_gid) == -1 || syscall(SYS_setresuid, ps->ps_uid,
+	    ps->ps_uid, ps->ps_uid) == -1)) {
+		child_say(2, "cannot drop privileges", errno);
 		_exit(126);
 	}
 	nullfd = open("/dev/null", O_RDWR);
@@ -164,16 +142,133 @@ proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
 		for (fd = 3 + ps->ps_nkeep; fd < 1024; fd++)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	execv(ps->ps_argv[0], ps->ps_argv);
-	{
-		const char	*e = strerror(errno);
-
-		(void)!write(2, "exec ", 5);
-		(void)!write(2, ps->ps_argv[0], strlen(ps->ps_argv[0]));
-		(void)!write(2, ": ", 2);
-		(void)!write(2, e, strlen(e));
-		(void)!write(2, "\n", 1);
-	}
+	(void)!write(2, "exec ", 5);
+	child_say(2, ps->ps_argv[0], errno);
 	_exit(127);
+}
+
+/*
+ * The child's stack when it runs in fwsd's memory: one, made once (one
+ * spawn at a time: fwsd waits for each child's exec), with a guard page
+ * below it.
+ */
+#define SPAWN_STACK	(256 * 1024)
+
+static char *
+spawn_stack_top(void)
+{
+	static char	*stack;
+	long		 page = sysconf(_SC_PAGESIZE);
+
+	if (stack == NULL) {
+		stack = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED) {
+			stack = NULL;
+			return NULL;
+		}
+		(void)mprotect(stack, page, PROT_NONE);
+	}
+	return stack + SPAWN_STACK;
+}
+
+/*
+ * The child in fwsd's memory, as posix_spawn makes one: fwsd's page
+ * tables are not copied (a fork copies them, and the child then takes
+ * a fault for each page it touches while fwsd, on the same CPU, runs
+ * on), and fwsd waits the half millisecond until the child's exec.
+ */
+static pid_t
+spawn_clone(struct spawn_child *sc)
+{
+	char	*top;
+
+	if ((top = spawn_stack_top()) == NULL)
+		return -1;
+	return clone(spawn_child_run, top, CLONE_VM | CLONE_VFORK | SIGCHLD,
+	    sc);
+}
+
+/*
+ * A child born in the v2 cgroup ps_cgroup_dir: clone3() with
+ * CLONE_INTO_CGROUP, so that it needs no join (proc_spawn).  A copy of
+ * fwsd's memory, as fork makes (glibc has no clone3 that takes a
+ * function and a stack).  Its pid, 0 in the child, -1 and errno:
+ * ENOSYS, E2BIG or EINVAL from a kernel without CLONE_INTO_CGROUP
+ * (before 5.7).
+ */
+static pid_t
+spawn_into_cgroup(const struct proc_spec *ps)
+{
+	struct clone_args	 ca;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.cgroup = (uint64_t)ps->ps_cgroup_dir;
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/*
+ * Spawn ps->ps_argv.  In the child: a new session, stdin from ps_stdin
+ * (or /dev/null), stdout and stderr to ps_stdout, ps_keep[i] at fd
+ * 3 + i, every other descriptor closed on exec, in the cgroups of
+ * ps_cgroup (born there, or joined before exec; no exec at all when it
+ * cannot join), signals back to their defaults (but SIGXFSZ, ignored
+ * under a file size limit, ps_fsize_max), none blocked.  An exec
+ * failure is written to ps_stdout and the child exits 127: the caller
+ * learns it from the exit status, without waiting here.
+ */
+int
+proc_spawn(const struct proc_spec *ps, pid_t *pidp, char **cause)
+{
+	struct spawn_child	 sc = { ps, 0 };
+	sigset_t		 all, old;
+	pid_t			 pid = -1;
+	const char		*how;
+
+	if (access(ps->ps_argv[0], X_OK) == -1) {
+		*cause = xasprintf("%s: %s", ps->ps_argv[0], strerror(errno));
+		return -1;
+	}
+	/* no handler of fwsd's may run in the child */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if (ps->ps_cgroup_born) {
+		pid = spawn_into_cgroup(ps);
+		if (pid == 0) {
+			sc.sc_born = 1;
+			spawn_child_run(&sc);	/* never returns */
+		}
+		if (pid == -1 && errno != ENOSYS && errno != E2BIG &&
+		    errno != EINVAL) {
+			*cause = xasprintf("clone3 into its cgroup: %s",
+			    strerror(errno));
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			return -1;
+		}
+	}
+	/*
+	 * A join waits for an RCU grace period (a move between cgroups
+	 * does, when no move came just before: milliseconds, at every
+	 * start) unless the kernel favours dynamic changes.  fwsd does not
+	 * wait with it: such a child is a copy made by fork.
+	 */
+	how = "clone";
+	if (pid == -1 && ps->ps_ncgroup > 0 && !ps->ps_join_quick) {
+		how = "fork";
+		if ((pid = fork()) == 0)
+			spawn_child_run(&sc);	/* never returns */
+	} else if (pid == -1)
+		pid = spawn_clone(&sc);
+	if (pid == -1) {
+		*cause = xasprintf("%s: %s", how, strerror(errno));
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	*pidp = pid;
+	return 0;
 }
 
 /*

@@ -4,7 +4,9 @@
  * is checked is where it ran from its first instruction: born in a v2
  * cgroup (CLONE_INTO_CGROUP), or joined before exec on v1.  Each case
  * needs root and that hierarchy mounted, and says when it is skipped.
- * And the watch on a process's end: how a child ended is told while it
+ * What the child is at its exec (user, signals, limits, descriptors,
+ * session), and that fwsd is as it was after (the child runs in its
+ * memory).  And the watch on a process's end: how a child ended is told while it
  * is still a zombie (its PID not free), and it is reaped after, even
  * when the one told let go of the watch.
  */
@@ -66,18 +68,17 @@ mount_of(const char *fstype, const char *opt)
 }
 
 /*
- * Spawn "cat /proc/self/cgroup" as ps says, wait for it, and return
- * what it printed.
+ * Spawn argv as ps says, wait for it, and return what it printed (and
+ * its exit status in *status).
  */
 static char *
-spawn_cat(struct proc_spec *ps)
+spawn_run(struct proc_spec *ps, char **argv, int *status)
 {
 	char		 out[] = "/tmp/fws-proc-test.XXXXXX", *cause = NULL;
-	char		*argv[] = { "/bin/cat", "/proc/self/cgroup", NULL };
-	static char	 buf[4096];
+	static char	 buf[16384];
 	pid_t		 pid;
 	ssize_t		 n;
-	int		 fd, status;
+	int		 fd;
 
 	fd = mkstemp(out);
 	assert_true(fd >= 0);
@@ -86,13 +87,207 @@ spawn_cat(struct proc_spec *ps)
 	ps->ps_stdout = fd;
 	if (proc_spawn(ps, &pid, &cause) == -1)
 		fail_msg("proc_spawn: %s", cause);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(waitpid(pid, status, 0), pid);
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
-	assert_true(n > 0);
+	assert_true(n >= 0);
 	buf[n] = '\0';
 	close(fd);
 	return buf;
+}
+
+/* "cat /proc/self/cgroup" as ps says: what it printed. */
+static char *
+spawn_cat(struct proc_spec *ps)
+{
+	char	*argv[] = { "/bin/cat", "/proc/self/cgroup", NULL };
+	char	*out;
+	int	 status;
+
+	out = spawn_run(ps, argv, &status);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(out[0] != '\0');
+	return out;
+}
+
+/* The value of "Name:\t..." in /proc/PID/status text, up to its end. */
+static char *
+status_field(const char *text, const char *name)
+{
+	static char	 val[256];
+	const char	*p = text, *e;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[strlen(name)] == ':')
+			break;
+		p++;
+	}
+	if (p == NULL)
+		fail_msg("no %s in:\n%s", name, text);
+	p += strlen(name) + 1;
+	p += strspn(p, "\t ");
+	e = strchr(p, '\n');
+	snprintf(val, sizeof(val), "%.*s", (int)(e ? e - p : (int)strlen(p)),
+	    p);
+	return val;
+}
+
+static void
+usr1_handler(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * What the child is before its exec, from its own /proc/self: the user
+ * and groups given (none of fwsd's), no signal blocked, none ignored
+ * but SIGXFSZ under a file size limit, that limit, its own session, the
+ * kept descriptor at 3 and no other of fwsd's; and fwsd's own handlers
+ * and mask as they were (the child ran in its memory).
+ */
+static void
+test_child_as_given(void **state)
+{
+	struct proc_spec	 ps;
+	struct sigaction	 sa, now;
+	sigset_t		 mask, mask_now;
+	char			*argv[] = { "/bin/cat", "/dev/fd/3",
+				    "/proc/self/status", "/proc/self/limits",
+				    NULL };
+	char			*lsv[] = { "/bin/ls", "/proc/self/fd", NULL };
+	char			 kept[] = "/tmp/fws-proc-kept.XXXXXX", *out;
+	const gid_t		 groups[] = { 65534 };
+	int			 status, fd, leak;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: needs root to change user\n");
+		skip();
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = usr1_handler;
+	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+	signal(SIGUSR2, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	assert_int_equal(sigprocmask(SIG_SETMASK, &mask, NULL), 0);
+
+	fd = mkstemp(kept);
+	assert_true(fd >= 0);
+	unlink(kept);
+	assert_int_equal(fchmod(fd, 0644), 0);	/* cat opens /dev/fd/3 */
+	assert_int_equal(write(fd, "kept-file\n", 10), 10);
+	/* one of fwsd's own, not close-on-exec: never the child's */
+	leak = dup2(fd, 57);
+	assert_int_equal(leak, 57);
+	memset(&ps, 0, sizeof(ps));
+	ps.ps_keep[0] = fd;
+	ps.ps_nkeep = 1;
+	ps.ps_uid = 65534;
+	ps.ps_gid = 65534;
+	ps.ps_groups = groups;
+	ps.ps_ngroups = 1;
+	ps.ps_fsize_max = 1 << 20;
+	lseek(fd, 0, SEEK_SET);
+	out = spawn_run(&ps, argv, &status);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("status %d:\n%s", status, out);
+	if (strncmp(out, "kept-file\n", 10) != 0)
+		fail_msg("fd 3 is not the kept file:\n%s", out);
+	assert_string_equal(status_field(out, "Uid"),
+	    "65534\t65534\t65534\t65534");
+	assert_string_equal(status_field(out, "Gid"),
+	    "65534\t65534\t65534\t65534");
+	assert_string_equal(status_field(out, "Groups"), "65534 ");
+	assert_string_equal(status_field(out, "SigBlk"), "0000000000000000");
+	/* SIGXFSZ (25) alone: bit 24 */
+	assert_string_equal(status_field(out, "SigIgn"), "0000000001000000");
+	if (strstr(out, "Max file size             1048576") == NULL)
+		fail_msg("no file size limit in:\n%s", out);
+
+	ps.ps_nkeep = 0;
+	out = spawn_run(&ps, lsv, &status);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* 0, 1, 2 and ls's own directory */
+	assert_string_equal(out, "0\n1\n2\n3\n");
+
+	/* fwsd as it was */
+	assert_int_equal(sigaction(SIGUSR1, NULL, &now), 0);
+	assert_ptr_equal(now.sa_handler, usr1_handler);
+	assert_int_equal(sigaction(SIGUSR2, NULL, &now), 0);
+	assert_ptr_equal(now.sa_handler, SIG_IGN);
+	assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &mask_now), 0);
+	assert_true(sigismember(&mask_now, SIGTERM));
+	assert_false(sigismember(&mask_now, SIGUSR1));
+	assert_int_equal(getuid(), 0);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGUSR2, SIG_DFL);
+	sigemptyset(&mask);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	close(leak);
+	close(fd);
+}
+
+/* Its own session, apart from fwsd's. */
+static void
+test_child_session(void **state)
+{
+	struct proc_spec	 ps;
+	char			*argv[] = { "/bin/cat", "/proc/self/stat", NULL };
+	char			*out, *p;
+	int			 status, i;
+	long			 pid, sid;
+
+	(void)state;
+	memset(&ps, 0, sizeof(ps));
+	out = spawn_run(&ps, argv, &status);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* pid (comm) state ppid pgrp session */
+	pid = strtol(out, NULL, 10);
+	p = strrchr(out, ')');
+	assert_non_null(p);
+	for (i = 0; i < 4; i++)
+		p = strchr(p + 1, ' ');
+	sid = strtol(p + 1, NULL, 10);
+	assert_int_equal(sid, pid);
+	assert_int_not_equal(sid, getsid(0));
+}
+
+/*
+ * A program that cannot be run: the child says why in its output and
+ * exits 127, and the spawn itself succeeds (the caller learns it from
+ * the status).  A path that is not there fails at once.
+ */
+static void
+test_exec_fails(void **state)
+{
+	struct proc_spec	 ps;
+	char			 bad[] = "/tmp/fws-proc-bad.XXXXXX";
+	char			*argv[] = { bad, NULL };
+	char			*gone[] = { "/nonexistent/fws-qemu", NULL };
+	char			*out, *cause = NULL, *want;
+	pid_t			 pid;
+	int			 fd, status;
+
+	(void)state;
+	fd = mkstemp(bad);
+	assert_true(fd >= 0);
+	/* executable, but no format the kernel knows and no #! line */
+	assert_int_equal(write(fd, "\x7f\x01garbage", 10), 10);
+	assert_int_equal(fchmod(fd, 0755), 0);
+	close(fd);
+	memset(&ps, 0, sizeof(ps));
+	out = spawn_run(&ps, argv, &status);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 127);
+	want = xasprintf("exec %s: Exec format error\n", bad);
+	assert_string_equal(out, want);
+	free(want);
+	unlink(bad);
+
+	ps.ps_argv = gone;
+	assert_int_equal(proc_spawn(&ps, &pid, &cause), -1);
+	assert_non_null(strstr(cause, "No such file"));
+	free(cause);
 }
 
 /* v2: born in the cgroup, and nothing was written to its procs file. */
@@ -146,11 +341,16 @@ test_joined_v1_cgroup(void **state)
 	ps.ps_cgroup[0] = open(procs, O_WRONLY | O_CLOEXEC);
 	assert_true(ps.ps_cgroup[0] >= 0);
 	ps.ps_ncgroup = 1;
-	got = spawn_cat(&ps);
-	close(ps.ps_cgroup[0]);
 	want = xasprintf("/fws-proc-test-%d\n", (int)getpid());
-	if (strstr(got, want) == NULL)
-		fail_msg("cat's own cgroups:\n%s\nnot in %s", got, want);
+	/* a copy of fwsd joins (a join may wait), and so does a child in
+	 * fwsd's memory when joins are quick */
+	for (ps.ps_join_quick = 0; ps.ps_join_quick < 2; ps.ps_join_quick++) {
+		got = spawn_cat(&ps);
+		if (strstr(got, want) == NULL)
+			fail_msg("cat's own cgroups (join_quick %d):\n%s\n"
+			    "not in %s", ps.ps_join_quick, got, want);
+	}
+	close(ps.ps_cgroup[0]);
 	assert_int_equal(rmdir(dir), 0);
 	free(want);
 	free(procs);
@@ -231,6 +431,9 @@ main(void)
 		cmocka_unit_test(test_born_in_v2_cgroup),
 		cmocka_unit_test(test_joined_v1_cgroup),
 		cmocka_unit_test(test_watch_end),
+		cmocka_unit_test(test_child_as_given),
+		cmocka_unit_test(test_child_session),
+		cmocka_unit_test(test_exec_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
