@@ -378,14 +378,24 @@ vm_started_cont(struct qmp *q, json_t *ret, const char *err_class,
 {
 	struct vm	*vm = arg;
 
+	(void)q;
 	(void)ret;
 	if (vm_qmp_gone(err_class) || vm->vm_state != VM_STARTING)
 		return;
-	if (err_class != NULL) {
+	if (err_class != NULL)
 		vm_start_fail(vm, "cont failed: %s", err_desc);
-		return;
-	}
-	qmp_execute(q, "query-status", NULL, FWS_QMP_TIMEOUT,
+}
+
+/*
+ * The guest runs: cont, and the status after it, in one round trip
+ * (qemu answers in order, and a failed cont ends the start first).
+ */
+static void
+vm_started_go(struct vm *vm)
+{
+	qmp_execute(vm->vm_qmp, "cont", NULL, FWS_QMP_TIMEOUT,
+	    vm_started_cont, vm);
+	qmp_execute(vm->vm_qmp, "query-status", NULL, FWS_QMP_TIMEOUT,
 	    vm_started_status, vm);
 }
 
@@ -394,6 +404,7 @@ vm_qmp_ready(struct qmp *q, void *arg)
 {
 	struct vm	*vm = arg;
 
+	(void)q;
 	if (vm->vm_state == VM_ARRIVING) {
 		vnc_new_password(vm);
 		spice_new_password(vm);
@@ -406,8 +417,7 @@ vm_qmp_ready(struct qmp *q, void *arg)
 		if (vm->vm_restoring)
 			vm_restore_begin(vm);	/* cont once it is back */
 		else
-			qmp_execute(q, "cont", NULL, FWS_QMP_TIMEOUT,
-			    vm_started_cont, vm);
+			vm_started_go(vm);
 	}
 }
 
@@ -509,8 +519,7 @@ vm_qmp_migration(struct vm *vm, json_t *data)
 		return;
 	if (strcmp(status, "completed") == 0) {
 		vm_job_progress(vm, -1, "the guest resumes");
-		qmp_execute(vm->vm_qmp, "cont", NULL, FWS_QMP_TIMEOUT,
-		    vm_started_cont, vm);
+		vm_started_go(vm);
 	} else if (strcmp(status, "failed") == 0)
 		vm_start_fail(vm, "%s", "qemu could not load the saved state");
 }
