@@ -24,9 +24,17 @@ and runs as the same user (fws-qemu), spawned by posix_spawn
            from the end itself.
 
 Each round does all of them, bare and fwsd alternately, so drift in the
-machine hits both alike.  BENCH_ROUNDS rounds (default 8).
+machine hits both alike.  BENCH_ROUNDS rounds (default 8).  Then
+BENCH_QUICK_ROUNDS quick rounds (default 40) of start and destroy alone
+(no boot waited for), bare, fwsd and the fwsd without cgroups
+alternately, whose figures join the others': a start spreads over tens
+of milliseconds from one to the next (qemu's own), and a few rounds
+cannot tell a few per cent apart.
 
-A second fwsd with cgroup = none (its qemus in no cgroup of their own)
+The fwsd has cgroup_favordynmods = yes (on cgroup v1, its log advises
+it: a VM's qemu then joins its cgroups without waiting for an RCU grace
+period; the cgroup2 mount is put back as it was at the end).  A second
+fwsd with cgroup = none (its qemus in no cgroup of their own)
 also starts and destroys its VM in each round, so that what a VM's
 cgroup costs a start and a destroy shows in the same run ("nocg").
 """
@@ -41,6 +49,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import benchlib  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "8"))
+QUICK_ROUNDS = int(os.environ.get("BENCH_QUICK_ROUNDS", "40"))
 READY = b"FWS-GUEST-READY"
 
 
@@ -90,8 +99,36 @@ def timed_destroy(f, name, pidfile):
     return dt, (ended[0] - t0) if ended else dt
 
 
+def bare_start_kill(argv, tmp, res):
+    """A bare qemu started, killed with kill -9 half a second later."""
+    proc, q, dt = benchlib.bare_start(argv, tmp)
+    res["bare_start"].append(dt)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    proc.kill()
+    proc.wait(30)
+    res["bare_destroy"].append(time.monotonic() - t0)
+    q.close()
+    proc.close()
+    time.sleep(0.3)
+
+
+def destroy_after(f, pidfile, res, key):
+    """Half a second after a start, the destroy request."""
+    time.sleep(0.5)
+    dt, end = timed_destroy(f, "l1", pidfile)
+    res[key + "_destroy"].append(dt)
+    if key == "fwsd":
+        res["fwsd_after_end"].append(dt - end)
+    time.sleep(0.3)
+
+
 def main():
-    f = benchlib.Fwsd()
+    # on cgroup v1, as fwsd's log advises there: a join waits for no
+    # grace period (the mount is put back at the end)
+    dyn = benchlib.Dynmods()
+    f = benchlib.Fwsd("cgroup_favordynmods = yes\n")
+    dyn.on = dyn.usable
     g = None
     res = {k: [] for k in ("bare_start", "fwsd_start", "fwsctl_start",
                            "nocg_start", "bare_stop", "fwsd_stop",
@@ -135,40 +172,34 @@ def main():
             time.sleep(0.3)
 
             # bare: start, kill -9
-            proc, q, dt = benchlib.bare_start(argv, f.tmp)
-            res["bare_start"].append(dt)
-            time.sleep(0.5)
-            t0 = time.monotonic()
-            proc.kill()
-            proc.wait(30)
-            res["bare_destroy"].append(time.monotonic() - t0)
-            q.close()
-            proc.close()
-            time.sleep(0.3)
+            bare_start_kill(argv, f.tmp, res)
 
             # fwsd: fwsctl start, destroy
             t0 = time.monotonic()
             subprocess.run([benchlib.FWSCTL, "--socket", f.sock, "start",
                             "l1"], check=True, stdout=subprocess.DEVNULL)
             res["fwsctl_start"].append(time.monotonic() - t0)
-            time.sleep(0.5)
-            dt, end = timed_destroy(f, "l1", pidfile)
-            res["fwsd_destroy"].append(dt)
-            res["fwsd_after_end"].append(dt - end)
-            time.sleep(0.3)
+            destroy_after(f, pidfile, res, "fwsd")
 
             # the fwsd without cgroups: start, destroy
             res["nocg_start"].append(g.request("start", {"name": "l1"}))
-            time.sleep(0.5)
             if g_pidfile is None:
                 g_pidfile = g.run + "/" + g.info("l1")["uuid"] + ".pid"
-            dt, _ = timed_destroy(g, "l1", g_pidfile)
-            res["nocg_destroy"].append(dt)
-            time.sleep(0.3)
+            destroy_after(g, g_pidfile, res, "nocg")
+
+        for _ in range(QUICK_ROUNDS):
+            bare_start_kill(argv, f.tmp, res)
+            res["fwsd_start"].append(f.request("start", {"name": "l1"}))
+            destroy_after(f, pidfile, res, "fwsd")
+            res["nocg_start"].append(g.request("start", {"name": "l1"}))
+            if g_pidfile is None:
+                g_pidfile = g.run + "/" + g.info("l1")["uuid"] + ".pid"
+            destroy_after(g, g_pidfile, res, "nocg")
     finally:
         f.close()
         if g is not None:
             g.close()
+        dyn.close()
 
     print("start, stop, destroy: fwsd vs the same done directly to a bare"
           " qemu (256 MiB, TCG)")

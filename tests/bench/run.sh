@@ -5,6 +5,7 @@
 #
 # Their sizes come from the environment, for a quick run:
 #   BENCH_ROUNDS      rounds of restart, snapshot, lifecycle (10, 10, 8)
+#   BENCH_QUICK_ROUNDS start-and-destroy rounds of lifecycle after those (40)
 #   BENCH_SCALE       guests running at each step of bench-scale (10,50,100)
 #   BENCH_IDLE        seconds of idleness measured at each step (10)
 #   BENCH_LIST_RUNS   list requests per step (1000; 200 in bench-control)
@@ -26,7 +27,8 @@
 #                     page loads each (20), BENCH_WEB_RUNS API lists each
 #                     (500), BENCH_WEB_KEYS console keystrokes each way (200);
 #                     FWS_XTERM_DIR where xterm.js is, if not installed
-# e.g. BENCH_ROUNDS=3 BENCH_SCALE=5,10 BENCH_IDLE=2 BENCH_DEFINED=100 make bench
+# e.g. BENCH_ROUNDS=3 BENCH_QUICK_ROUNDS=5 BENCH_SCALE=5,10 BENCH_IDLE=2
+#      BENCH_DEFINED=100 make bench
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
 rc=0
