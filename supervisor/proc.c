@@ -1,11 +1,13 @@
 /*
  * proc.c: child processes.  Spawning (an execv of an argv array, never a
- * shell, from a child in fwsd's memory as posix_spawn makes one, in a
- * session of its own so that nothing ties the child's life to fwsd) and watching a process end through a pidfd in
- * the event loop, whether or not it is our child; and what can be read
- * about a process: its pidfile, its command line, its start time (which
- * tells it from a later process that reused the PID), the output it left
- * in a file.  It knows nothing of what the processes are.
+ * shell, from a child in fwsd's memory as posix_spawn makes one, or a
+ * copy when it must first wait to join its cgroups; in a session of its
+ * own so that nothing ties the child's life to fwsd) and watching a
+ * process end through a pidfd in the event loop, whether or not it is
+ * our child; and what can be read about a process: its pidfile, its
+ * command line, its start time (which tells it from a later process
+ * that reused the PID), the output it left in a file.  It knows nothing
+ * of what the processes are.
  */
 #include <sys/types.h>
 #include <sys/mman.h>

@@ -6,9 +6,9 @@
  * needs root and that hierarchy mounted, and says when it is skipped.
  * What the child is at its exec (user, signals, limits, descriptors,
  * session), and that fwsd is as it was after (the child runs in its
- * memory).  And the watch on a process's end: how a child ended is told while it
- * is still a zombie (its PID not free), and it is reaped after, even
- * when the one told let go of the watch.
+ * memory).  And the watch on a process's end: how a child ended is told
+ * while it is still a zombie (its PID not free), and it is reaped after,
+ * even when the one told let go of the watch.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
